@@ -1,0 +1,63 @@
+# pam_nsiso: one entry point for building, installing and testing.
+#   make            build the module and the helper
+#   make install    PREFIX, DESTDIR, PAMDIR, LIBEXECDIR, SYSCONFDIR
+#   make check      install missing test packages, run every test (as root)
+#   make demo       a throwaway sshd on 127.0.0.1 and an isolated login
+PREFIX     ?= /usr
+LIBEXECDIR ?= $(PREFIX)/libexec
+SYSCONFDIR ?= /etc
+MANDIR     ?= $(PREFIX)/share/man
+MULTIARCH  := $(shell gcc -print-multiarch 2>/dev/null)
+PAMDIR     ?= /lib/$(MULTIARCH)/security
+HELPER_PATH = $(LIBEXECDIR)/nsiso-helper
+
+CC       ?= gcc
+CFLAGS   ?= -O2 -g
+WARN      = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral
+HARDEN    = -D_FORTIFY_SOURCE=3 -fstack-protector-strong -fstack-clash-protection
+CPPFLAGS += -D_GNU_SOURCE -DNSISO_HELPER_PATH='"$(HELPER_PATH)"'
+ALL_CFLAGS = -std=gnu11 $(WARN) $(HARDEN) $(CFLAGS)
+RELRO     = -Wl,-z,relro,-z,now
+
+COMMON_PARSE  = common/conf.c common/size.c common/hostname.c
+COMMON_CGROUP = common/cgroup.c
+MODULE_SRC = pam_nsiso/pam_nsiso.c pam_nsiso/spawn.c $(COMMON_PARSE)
+HELPER_SRC = helper/main.c helper/holder.c $(COMMON_PARSE) $(COMMON_CGROUP)
+HEADERS    = $(wildcard common/*.h pam_nsiso/*.h helper/*.h)
+
+MODULE = pam_nsiso/pam_nsiso.so
+HELPER = helper/nsiso-helper
+
+.PHONY: all install uninstall check demo clean unit integration deps
+all: $(MODULE) $(HELPER)
+
+$(MODULE): $(MODULE_SRC) $(HEADERS) pam_nsiso/pam_nsiso.map
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fPIC -shared $(RELRO) \
+		-Wl,--version-script=pam_nsiso/pam_nsiso.map -o $@ $(MODULE_SRC) -lpam
+
+$(HELPER): $(HELPER_SRC) $(HEADERS)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fPIE -pie $(RELRO) -o $@ $(HELPER_SRC) -lcgroup
+
+install: all
+	install -D -m 0644 $(MODULE) $(DESTDIR)$(PAMDIR)/pam_nsiso.so
+	install -D -m 0755 $(HELPER) $(DESTDIR)$(HELPER_PATH)
+	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/security/nsiso.d
+	test -e $(DESTDIR)$(SYSCONFDIR)/security/nsiso.conf || \
+		install -D -m 0644 conf/nsiso.conf $(DESTDIR)$(SYSCONFDIR)/security/nsiso.conf
+
+uninstall:
+	rm -f $(DESTDIR)$(PAMDIR)/pam_nsiso.so $(DESTDIR)$(HELPER_PATH)
+
+# Tests need root, real cgroups, sshd, pamtester: see tests/README.md.
+check: deps all
+	tests/run
+
+deps:
+	tests/deps.sh
+
+demo: deps all
+	tests/demo.sh
+
+clean:
+	rm -f $(MODULE) $(HELPER)
+	rm -rf tests/build

@@ -1,0 +1,780 @@
+#include "conf.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hostname.h"
+
+static const char *const item_names[NSISO_ITEM_COUNT] = {
+	[NSISO_ITEM_ISOLATE] = "isolate",
+	[NSISO_ITEM_MEMORY] = "memory",
+	[NSISO_ITEM_SWAP] = "swap",
+	[NSISO_ITEM_TASKS] = "tasks",
+	[NSISO_ITEM_HOSTNAME] = "hostname",
+	[NSISO_ITEM_ON_LOGOUT] = "on_logout",
+	[NSISO_ITEM_PROPAGATION] = "propagation",
+	[NSISO_ITEM_ON_ERROR] = "on_error",
+	[NSISO_ITEM_EXEMPT] = "exempt",
+	[NSISO_ITEM_CGROUP_PARENT] = "cgroup_parent",
+};
+
+const char *nsiso_item_name(enum nsiso_item item)
+{
+	return item < NSISO_ITEM_COUNT ? item_names[item] : "?";
+}
+
+/* ---- errors ---------------------------------------------------------- */
+
+__attribute__((format(printf, 4, 5)))
+static void conf_error(struct nsiso_conf *conf, const char *file,
+		       unsigned line, const char *fmt, ...)
+{
+	char reason[512], *msg = NULL, **grown;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	if ((line ? asprintf(&msg, "%s:%u: %s", file, line, reason)
+		  : asprintf(&msg, "%s: %s", file, reason)) < 0)
+		msg = NULL;
+	grown = realloc(conf->errors, (conf->n_errors + 1) * sizeof(*grown));
+	if (!grown) {
+		/* Keep the count right even without memory: callers fail
+		 * closed on n_errors, and a NULL entry prints as "out of
+		 * memory". */
+		free(msg);
+		conf->n_errors_lost++;
+		return;
+	}
+	conf->errors = grown;
+	conf->errors[conf->n_errors++] = msg;
+}
+
+/* ---- values ---------------------------------------------------------- */
+
+static const struct {
+	const char *name;
+	unsigned bit;
+} ns_names[] = {
+	{ "uts", NSISO_NS_UTS }, { "ipc", NSISO_NS_IPC }, { "mnt", NSISO_NS_MNT },
+	{ "pid", NSISO_NS_PID }, { "net", NSISO_NS_NET },
+};
+
+const char *nsiso_isolate_parse(const char *text, unsigned *out)
+{
+	char buf[NSISO_VALUE_MAX], *save = NULL, *tok;
+	unsigned bits = 0;
+	size_t i;
+
+	if (strcmp(text, "none") == 0) {
+		*out = 0;
+		return NULL;
+	}
+	if (strlen(text) >= sizeof(buf))
+		return "value too long";
+	strcpy(buf, text);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		for (i = 0; i < sizeof(ns_names) / sizeof(ns_names[0]); i++)
+			if (strcmp(tok, ns_names[i].name) == 0)
+				break;
+		if (i == sizeof(ns_names) / sizeof(ns_names[0]))
+			return "unknown namespace (use uts, ipc, mnt, pid, net or none)";
+		bits |= ns_names[i].bit;
+	}
+	if (bits == 0 || text[0] == ',' || text[strlen(text) - 1] == ',' || strstr(text, ",,"))
+		return "malformed namespace list";
+	/* A new PID namespace without its own mount namespace would leave the
+	 * host's /proc in place: ps would show host processes. */
+	if ((bits & NSISO_NS_PID) && !(bits & NSISO_NS_MNT))
+		return "pid needs mnt (a fresh /proc needs a private mount namespace)";
+	*out = bits;
+	return NULL;
+}
+
+void nsiso_isolate_format(unsigned isolate, char *buf, size_t len)
+{
+	size_t i, used = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < sizeof(ns_names) / sizeof(ns_names[0]); i++) {
+		if (!(isolate & ns_names[i].bit))
+			continue;
+		used += (size_t)snprintf(buf + used, used < len ? len - used : 0,
+					 "%s%s", used ? "," : "", ns_names[i].name);
+	}
+	if (used == 0)
+		snprintf(buf, len, "none");
+}
+
+const char *nsiso_cgroup_parent_check(const char *text)
+{
+	const char *p, *segment = text;
+
+	if (*text == '\0' || *text == '/')
+		return "must be a relative cgroup path such as nsiso or lab/nsiso";
+	for (p = text;; p++) {
+		if (*p == '/' || *p == '\0') {
+			size_t n = (size_t)(p - segment);
+
+			if (n == 0 || (n == 1 && segment[0] == '.') ||
+			    (n == 2 && segment[0] == '.' && segment[1] == '.'))
+				return "empty, '.' or '..' path component";
+			if (*p == '\0')
+				return NULL;
+			segment = p + 1;
+		} else if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+			     (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' ||
+			     *p == '.')) {
+			return "may only contain letters, digits, '-', '_', '.' and '/'";
+		}
+	}
+}
+
+static int parse_choice(const char *text, const char *const *words, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(text, words[i]) == 0)
+			return i;
+	return -1;
+}
+
+/* Parse the value of one item; NULL or a reason. */
+static const char *parse_value(enum nsiso_item item, const char *text,
+			       union nsiso_value *v)
+{
+	static const char *const logout[] = { "kill", "keep" };
+	static const char *const propagation[] = { "slave", "private" };
+	static const char *const on_error[] = { "deny", "allow" };
+	static const char *const yes_no[] = { "no", "yes" };
+
+	switch (item) {
+	case NSISO_ITEM_ISOLATE:
+		return nsiso_isolate_parse(text, &v->isolate);
+	case NSISO_ITEM_MEMORY:
+		if (strcmp(text, "0") == 0)
+			return "memory limit must be larger than 0";
+		return nsiso_parse_size(text, true, &v->limit);
+	case NSISO_ITEM_SWAP:
+		return nsiso_parse_size(text, false, &v->limit);
+	case NSISO_ITEM_TASKS:
+		return nsiso_parse_count(text, &v->limit);
+	case NSISO_ITEM_HOSTNAME:
+		if (strlen(text) >= sizeof(v->text))
+			return "value too long";
+		strcpy(v->text, text);
+		return nsiso_hostname_template_check(text);
+	case NSISO_ITEM_ON_LOGOUT:
+		v->choice = parse_choice(text, logout, 2);
+		return v->choice < 0 ? "expected kill or keep" : NULL;
+	case NSISO_ITEM_PROPAGATION:
+		v->choice = parse_choice(text, propagation, 2);
+		return v->choice < 0 ? "expected slave or private" : NULL;
+	case NSISO_ITEM_ON_ERROR:
+		v->choice = parse_choice(text, on_error, 2);
+		return v->choice < 0 ? "expected deny or allow" : NULL;
+	case NSISO_ITEM_EXEMPT:
+		v->choice = parse_choice(text, yes_no, 2);
+		return v->choice < 0 ? "expected yes or no" : NULL;
+	case NSISO_ITEM_CGROUP_PARENT:
+		if (strlen(text) >= sizeof(v->text))
+			return "value too long";
+		strcpy(v->text, text);
+		return nsiso_cgroup_parent_check(text);
+	default:
+		return "unknown item";
+	}
+}
+
+/* ---- domains --------------------------------------------------------- */
+
+static const char *parse_uid(const char *text, size_t len, uid_t *out)
+{
+	unsigned long long n = 0;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (text[i] < '0' || text[i] > '9')
+			return "uid range must be digits (e.g. 1000:1999 or 1000:)";
+		n = n * 10 + (unsigned)(text[i] - '0');
+		if (n > 4294967294ULL)
+			return "uid out of range";
+	}
+	*out = (uid_t)n;
+	return NULL;
+}
+
+static const char *parse_range(const char *text, struct nsiso_rule *rule)
+{
+	const char *colon = strchr(text, ':'), *why;
+
+	rule->uid_min = 0;
+	rule->uid_max = (uid_t)4294967294U;
+	if (strchr(colon + 1, ':'))
+		return "uid range has more than one ':'";
+	why = parse_uid(text, (size_t)(colon - text), &rule->uid_min);
+	if (!why)
+		why = parse_uid(colon + 1, strlen(colon + 1), &rule->uid_max);
+	if (!why && colon == text && colon[1] == '\0')
+		why = "uid range ':' needs at least one bound";
+	if (!why && colon + 1 != text + strlen(text) && rule->uid_min > rule->uid_max)
+		why = "uid range is empty (min > max)";
+	if (!why && colon[1] == '\0')
+		rule->uid_max = (uid_t)4294967294U;
+	return why;
+}
+
+/* Names as useradd/groupadd accept them; anything else cannot match and is
+ * most likely a typo the admin wants to hear about. */
+static int valid_account_name(const char *name)
+{
+	const char *p;
+
+	if (*name == '\0' || *name == '-' || strlen(name) > 32)
+		return 0;
+	for (p = name; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '_' || *p == '-' ||
+		      *p == '.' || (*p == '$' && p[1] == '\0')))
+			return 0;
+	return 1;
+}
+
+static const char *parse_domain(const char *text, struct nsiso_rule *rule)
+{
+	if (strcmp(text, "*") == 0) {
+		rule->domain = NSISO_DOMAIN_ALL;
+		return NULL;
+	}
+	if (text[0] == '@') {
+		rule->domain = NSISO_DOMAIN_GROUP;
+		if (!valid_account_name(text + 1))
+			return "invalid group name";
+		strcpy(rule->name, text + 1);
+		return NULL;
+	}
+	if (strchr(text, ':')) {
+		rule->domain = NSISO_DOMAIN_RANGE;
+		return parse_range(text, rule);
+	}
+	rule->domain = NSISO_DOMAIN_USER;
+	if (!valid_account_name(text))
+		return "invalid user name (or use @group, min:max or *)";
+	strcpy(rule->name, text);
+	return NULL;
+}
+
+/* ---- lines ----------------------------------------------------------- */
+
+static int add_rule(struct nsiso_conf *conf, const struct nsiso_rule *rule)
+{
+	if (conf->n_rules == conf->cap_rules) {
+		size_t cap = conf->cap_rules ? conf->cap_rules * 2 : 16;
+		struct nsiso_rule *grown = realloc(conf->rules, cap * sizeof(*grown));
+
+		if (!grown)
+			return -1;
+		conf->rules = grown;
+		conf->cap_rules = cap;
+	}
+	conf->rules[conf->n_rules++] = *rule;
+	return 0;
+}
+
+static int find_item(const char *name)
+{
+	int i;
+
+	for (i = 0; i < NSISO_ITEM_COUNT; i++)
+		if (strcmp(name, item_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+/* Split a line into at most 4 whitespace-separated words (the 4th only to
+ * detect trailing junk).  The line is modified in place. */
+static int split_words(char *line, char *words[4])
+{
+	int n = 0;
+	char *p = line;
+
+	while (n < 4) {
+		while (*p == ' ' || *p == '\t' || *p == '\r')
+			p++;
+		if (*p == '\0')
+			break;
+		words[n++] = p;
+		while (*p && *p != ' ' && *p != '\t' && *p != '\r')
+			p++;
+		if (*p)
+			*p++ = '\0';
+	}
+	return n;
+}
+
+static void parse_line(struct nsiso_conf *conf, const char *file, unsigned lineno,
+		       char *line)
+{
+	struct nsiso_rule rule;
+	char *words[4], *hash = strchr(line, '#');
+	const char *why;
+	int n, item;
+
+	if (hash)
+		*hash = '\0';
+	n = split_words(line, words);
+	if (n == 0)
+		return;
+	if (n != 3) {
+		conf_error(conf, file, lineno, "expected '<domain> <item> <value>', got %d field%s",
+			   n == 4 ? 4 : n, n == 1 ? "" : "s");
+		return;
+	}
+	memset(&rule, 0, sizeof(rule));
+	if (strlen(words[0]) >= sizeof(rule.name) || strlen(words[2]) >= sizeof(rule.written)) {
+		conf_error(conf, file, lineno, "field too long");
+		return;
+	}
+	why = parse_domain(words[0], &rule);
+	if (why) {
+		conf_error(conf, file, lineno, "%s: '%s'", why, words[0]);
+		return;
+	}
+	item = find_item(words[1]);
+	if (item < 0) {
+		conf_error(conf, file, lineno, "unknown item '%s'", words[1]);
+		return;
+	}
+	rule.item = (enum nsiso_item)item;
+	if (rule.item == NSISO_ITEM_CGROUP_PARENT && rule.domain != NSISO_DOMAIN_ALL) {
+		conf_error(conf, file, lineno, "cgroup_parent is global: use it only with domain '*'");
+		return;
+	}
+	why = parse_value(rule.item, words[2], &rule.value);
+	if (why) {
+		conf_error(conf, file, lineno, "%s: %s '%s'", why, words[1], words[2]);
+		return;
+	}
+	strcpy(rule.written, words[2]);
+	rule.file = file;
+	rule.line = lineno;
+	if (add_rule(conf, &rule) < 0)
+		conf_error(conf, file, lineno, "out of memory");
+}
+
+static const char *remember_file(struct nsiso_conf *conf, const char *name)
+{
+	char **grown = realloc(conf->files, (conf->n_files + 1) * sizeof(*grown));
+	char *copy = strdup(name);
+
+	if (grown)
+		conf->files = grown;
+	if (!grown || !copy) {
+		free(copy);
+		return NULL;
+	}
+	conf->files[conf->n_files++] = copy;
+	return copy;
+}
+
+void nsiso_conf_parse_buffer(struct nsiso_conf *conf, const char *name,
+			     const char *data, size_t len)
+{
+	const char *file = remember_file(conf, name);
+	char line[4096];
+	unsigned lineno = 0;
+	size_t pos = 0;
+
+	if (!file) {
+		conf_error(conf, name, 0, "out of memory");
+		return;
+	}
+	while (pos < len) {
+		const char *nl = memchr(data + pos, '\n', len - pos);
+		size_t n = nl ? (size_t)(nl - (data + pos)) : len - pos;
+
+		lineno++;
+		if (memchr(data + pos, '\0', n))
+			conf_error(conf, file, lineno, "line contains a NUL byte");
+		else if (n >= sizeof(line))
+			conf_error(conf, file, lineno, "line longer than %zu bytes", sizeof(line) - 1);
+		else {
+			memcpy(line, data + pos, n);
+			line[n] = '\0';
+			parse_line(conf, file, lineno, line);
+		}
+		pos += n + 1;
+	}
+}
+
+/* ---- files ----------------------------------------------------------- */
+
+/* The doas habit: judge the object we opened (fstat on the fd), never a path
+ * we looked at earlier.  A conf a user can write, or swap, decides who is
+ * isolated, so anything not root-owned and private is rejected. */
+static const char *check_owner_mode(const struct stat *st, bool want_dir)
+{
+	if (want_dir ? !S_ISDIR(st->st_mode) : !S_ISREG(st->st_mode))
+		return want_dir ? "not a directory" : "not a regular file";
+	if (st->st_uid != 0)
+		return "not owned by root";
+	if (st->st_mode & (S_IWGRP | S_IWOTH))
+		return "writable by group or others";
+	return NULL;
+}
+
+static const char *open_errno_reason(int err)
+{
+	if (err == ELOOP)
+		return "is a symbolic link";
+	return strerror(err);
+}
+
+/* Read an already-opened, already-checked file. */
+static void read_fd(struct nsiso_conf *conf, const char *name, int fd)
+{
+	char *data = malloc(NSISO_CONF_MAX_BYTES + 1);
+	size_t len = 0;
+	ssize_t n;
+
+	if (!data) {
+		conf_error(conf, name, 0, "out of memory");
+		return;
+	}
+	while ((n = read(fd, data + len, NSISO_CONF_MAX_BYTES + 1 - len)) > 0)
+		len += (size_t)n;
+	if (n < 0)
+		conf_error(conf, name, 0, "read: %s", strerror(errno));
+	else if (len > NSISO_CONF_MAX_BYTES)
+		conf_error(conf, name, 0, "larger than %d bytes", NSISO_CONF_MAX_BYTES);
+	else
+		nsiso_conf_parse_buffer(conf, name, data, len);
+	free(data);
+}
+
+/* Open name relative to dirfd without following a final symlink and without
+ * blocking on a FIFO (CVE-2024-22365), then check what we got. */
+static int open_checked(struct nsiso_conf *conf, int dirfd, const char *leaf,
+			const char *name, bool want_dir, bool missing_ok)
+{
+	int flags = O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY;
+	struct stat st;
+	const char *why;
+	int fd;
+
+	fd = openat(dirfd, leaf, flags | (want_dir ? O_DIRECTORY : 0));
+	if (fd < 0) {
+		int err = errno;
+
+		if (err == ENOENT && missing_ok)
+			return -1;
+		if (err == ENOTDIR && want_dir)
+			why = "not a directory";
+		else
+			why = open_errno_reason(err);
+		conf_error(conf, name, 0, "cannot open: %s", why);
+		return -1;
+	}
+	if (fstat(fd, &st) != 0) {
+		conf_error(conf, name, 0, "fstat: %s", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	why = check_owner_mode(&st, want_dir);
+	if (why) {
+		conf_error(conf, name, 0, "%s", why);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Open the directory that holds path, checked like the files: a file in a
+ * directory a user can write could be replaced between our checks. */
+static int open_parent_dir(struct nsiso_conf *conf, const char *path,
+			   const char **leaf)
+{
+	char dir[4096];
+	const char *slash = strrchr(path, '/');
+	int fd;
+
+	if (!slash) {
+		*leaf = path;
+		strcpy(dir, ".");
+	} else {
+		size_t n = (size_t)(slash - path);
+
+		if (n >= sizeof(dir)) {
+			conf_error(conf, path, 0, "path too long");
+			return -1;
+		}
+		memcpy(dir, path, n);
+		dir[n] = '\0';
+		if (n == 0)
+			strcpy(dir, "/");
+		*leaf = slash + 1;
+	}
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		conf_error(conf, path, 0, "cannot open its directory %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	{
+		struct stat st;
+		const char *why = NULL;
+
+		if (fstat(fd, &st) != 0)
+			why = strerror(errno);
+		else
+			why = check_owner_mode(&st, true);
+		if (why) {
+			conf_error(conf, path, 0, "its directory %s is %s", dir, why);
+			close(fd);
+			return -1;
+		}
+	}
+	return fd;
+}
+
+static void load_file(struct nsiso_conf *conf, const char *path, bool missing_ok)
+{
+	const char *leaf;
+	int dirfd = open_parent_dir(conf, path, &leaf), fd;
+
+	if (dirfd < 0)
+		return;
+	fd = open_checked(conf, dirfd, leaf, path, false, missing_ok);
+	close(dirfd);
+	if (fd < 0)
+		return;
+	read_fd(conf, path, fd);
+	close(fd);
+}
+
+static int compare_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int wanted_dropin(const char *name)
+{
+	size_t n = strlen(name);
+
+	return name[0] != '.' && n > 5 && strcmp(name + n - 5, ".conf") == 0;
+}
+
+/* Collect *.conf names of an open directory, sorted in C-locale order. */
+static size_t list_dropins(int dirfd, char ***out)
+{
+	DIR *dir = fdopendir(dup(dirfd));
+	struct dirent *entry;
+	char **names = NULL;
+	size_t n = 0;
+
+	if (!dir)
+		return 0;
+	while ((entry = readdir(dir)) != NULL) {
+		char **grown;
+
+		if (!wanted_dropin(entry->d_name))
+			continue;
+		grown = realloc(names, (n + 1) * sizeof(*grown));
+		if (!grown)
+			break;
+		names = grown;
+		names[n] = strdup(entry->d_name);
+		if (names[n])
+			n++;
+	}
+	closedir(dir);
+	qsort(names, n, sizeof(*names), compare_names);
+	*out = names;
+	return n;
+}
+
+static void load_dir(struct nsiso_conf *conf, const char *dir_path)
+{
+	const char *leaf;
+	char **names = NULL, path[4096];
+	size_t n, i;
+	int parent = open_parent_dir(conf, dir_path, &leaf), dirfd;
+
+	if (parent < 0)
+		return;
+	dirfd = open_checked(conf, parent, leaf, dir_path, true, true);
+	close(parent);
+	if (dirfd < 0)
+		return;
+	n = list_dropins(dirfd, &names);
+	for (i = 0; i < n; i++) {
+		int fd;
+
+		snprintf(path, sizeof(path), "%s/%s", dir_path, names[i]);
+		fd = open_checked(conf, dirfd, names[i], path, false, true);
+		if (fd >= 0) {
+			read_fd(conf, path, fd);
+			close(fd);
+		}
+		free(names[i]);
+	}
+	free(names);
+	close(dirfd);
+}
+
+size_t nsiso_conf_load(struct nsiso_conf *conf, const char *path,
+		       const char *conf_dir, bool missing_ok)
+{
+	load_file(conf, path, missing_ok);
+	if (conf_dir)
+		load_dir(conf, conf_dir);
+	return nsiso_conf_error_count(conf);
+}
+
+size_t nsiso_conf_error_count(const struct nsiso_conf *conf)
+{
+	return conf->n_errors + conf->n_errors_lost;
+}
+
+const char *nsiso_conf_error(const struct nsiso_conf *conf, size_t i)
+{
+	if (i < conf->n_errors && conf->errors[i])
+		return conf->errors[i];
+	return "out of memory while reporting a configuration error";
+}
+
+void nsiso_conf_free(struct nsiso_conf *conf)
+{
+	size_t i;
+
+	for (i = 0; i < conf->n_files; i++)
+		free(conf->files[i]);
+	for (i = 0; i < conf->n_errors; i++)
+		free(conf->errors[i]);
+	free(conf->files);
+	free(conf->errors);
+	free(conf->rules);
+	memset(conf, 0, sizeof(*conf));
+}
+
+/* ---- resolution ------------------------------------------------------ */
+
+static int in_group(const struct nsiso_user *user, const char *group)
+{
+	struct group grp, *found = NULL;
+	char buf[16384];
+	size_t i;
+
+	if (getgrnam_r(group, &grp, buf, sizeof(buf), &found) != 0 || !found)
+		return 0;
+	for (i = 0; i < user->n_groups; i++)
+		if (user->groups[i] == found->gr_gid)
+			return 1;
+	return 0;
+}
+
+static int rule_matches(const struct nsiso_rule *rule, const struct nsiso_user *user)
+{
+	switch (rule->domain) {
+	case NSISO_DOMAIN_ALL:
+		return 1;
+	case NSISO_DOMAIN_USER:
+		return strcmp(rule->name, user->name) == 0;
+	case NSISO_DOMAIN_RANGE:
+		return user->uid >= rule->uid_min && user->uid <= rule->uid_max;
+	case NSISO_DOMAIN_GROUP:
+		return in_group(user, rule->name);
+	}
+	return 0;
+}
+
+static void settings_defaults(struct nsiso_settings *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->on_logout = NSISO_LOGOUT_KILL;
+	s->propagation = NSISO_PROPAGATION_SLAVE;
+	s->on_error = NSISO_ON_ERROR_DENY;
+	strcpy(s->cgroup_parent, NSISO_CGROUP_PARENT_DEFAULT);
+}
+
+static void apply_rule(struct nsiso_settings *s, const struct nsiso_rule *rule)
+{
+	const union nsiso_value *v = &rule->value;
+
+	switch (rule->item) {
+	case NSISO_ITEM_ISOLATE: s->isolate = v->isolate; break;
+	case NSISO_ITEM_MEMORY: s->memory = v->limit; break;
+	case NSISO_ITEM_SWAP: s->swap = v->limit; break;
+	case NSISO_ITEM_TASKS: s->tasks = v->limit; break;
+	case NSISO_ITEM_HOSTNAME: strcpy(s->hostname_template, v->text); break;
+	case NSISO_ITEM_ON_LOGOUT: s->on_logout = (enum nsiso_on_logout)v->choice; break;
+	case NSISO_ITEM_PROPAGATION: s->propagation = (enum nsiso_propagation)v->choice; break;
+	case NSISO_ITEM_ON_ERROR: s->on_error = (enum nsiso_on_error)v->choice; break;
+	case NSISO_ITEM_EXEMPT: s->exempt = v->choice == 1; break;
+	case NSISO_ITEM_CGROUP_PARENT: strcpy(s->cgroup_parent, v->text); break;
+	default: break;
+	}
+	s->origin[rule->item] = (struct nsiso_origin){ rule->file, rule->line };
+	s->written[rule->item] = rule->written;
+}
+
+const char *nsiso_conf_resolve(const struct nsiso_conf *conf,
+			       const struct nsiso_user *user,
+			       struct nsiso_settings *out,
+			       struct nsiso_origin *bad_origin)
+{
+	const struct nsiso_rule *best[NSISO_ITEM_COUNT] = { 0 };
+	char host_short[NSISO_HOSTNAME_MAX + 1];
+	const char *why;
+	size_t i;
+
+	settings_defaults(out);
+	for (i = 0; i < conf->n_rules; i++) {
+		const struct nsiso_rule *rule = &conf->rules[i];
+		const struct nsiso_rule **slot = &best[rule->item];
+
+		/* cgroup_parent is global; it never makes a user "matched". */
+		if (rule->item == NSISO_ITEM_CGROUP_PARENT) {
+			*slot = rule;
+			continue;
+		}
+		if (!rule_matches(rule, user))
+			continue;
+		out->matched = true;
+		/* Later lines win at equal specificity: hence >=. */
+		if (!*slot || rule->domain >= (*slot)->domain)
+			*slot = rule;
+	}
+	for (i = 0; i < NSISO_ITEM_COUNT; i++)
+		if (best[i])
+			apply_rule(out, best[i]);
+	if (out->hostname_template[0] && (out->isolate & NSISO_NS_UTS)) {
+		nsiso_host_short_name(host_short);
+		why = nsiso_hostname_expand(out->hostname_template, user->name,
+					    user->uid, host_short, out->hostname);
+		if (why) {
+			if (bad_origin)
+				*bad_origin = out->origin[NSISO_ITEM_HOSTNAME];
+			out->hostname[0] = '\0';
+			return why;
+		}
+	}
+	return NULL;
+}
+
+bool nsiso_settings_active(const struct nsiso_settings *s)
+{
+	if (!s->matched || s->exempt)
+		return false;
+	return s->isolate != 0 || nsiso_limit_is_set(&s->memory) ||
+	       nsiso_limit_is_set(&s->swap) || nsiso_limit_is_set(&s->tasks);
+}

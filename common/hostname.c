@@ -1,0 +1,113 @@
+#include "hostname.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+const char *nsiso_hostname_template_check(const char *template)
+{
+	const char *p;
+
+	if (*template == '\0')
+		return "empty hostname template";
+	for (p = template; *p; p++) {
+		if (*p != '%')
+			continue;
+		p++;
+		if (*p != 'u' && *p != 'U' && *p != 'h' && *p != '%')
+			return "unknown escape in hostname template (use %u, %U, %h or %%)";
+	}
+	return NULL;
+}
+
+static int append(char *out, size_t *len, const char *text)
+{
+	size_t n = strlen(text);
+
+	if (*len + n > NSISO_HOSTNAME_MAX)
+		return -1;
+	memcpy(out + *len, text, n);
+	*len += n;
+	out[*len] = '\0';
+	return 0;
+}
+
+static const char *escape_value(char c, const char *user, const char *uid_text,
+				const char *host_short)
+{
+	switch (c) {
+	case 'u': return user;
+	case 'U': return uid_text;
+	case 'h': return host_short;
+	default: return "%";
+	}
+}
+
+const char *nsiso_hostname_expand(const char *template, const char *user,
+				  uid_t uid, const char *host_short, char *out)
+{
+	char uid_text[16], literal[2] = { 0, 0 };
+	const char *p, *why;
+	size_t len = 0;
+
+	why = nsiso_hostname_template_check(template);
+	if (why)
+		return why;
+	snprintf(uid_text, sizeof(uid_text), "%u", (unsigned)uid);
+	out[0] = '\0';
+	for (p = template; *p; p++) {
+		const char *piece;
+
+		if (*p == '%') {
+			p++;
+			piece = escape_value(*p, user, uid_text, host_short);
+		} else {
+			literal[0] = *p;
+			piece = literal;
+		}
+		if (append(out, &len, piece) < 0)
+			return "expanded host name is longer than 64 characters";
+	}
+	return nsiso_hostname_valid(out);
+}
+
+static int label_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '-';
+}
+
+const char *nsiso_hostname_valid(const char *name)
+{
+	const char *label = name, *p;
+
+	if (strlen(name) > NSISO_HOSTNAME_MAX)
+		return "host name longer than 64 characters";
+	for (p = name;; p++) {
+		if (*p == '.' || *p == '\0') {
+			size_t n = (size_t)(p - label);
+
+			if (n == 0 || n > 63)
+				return "host name has an empty or too long label";
+			if (label[0] == '-' || p[-1] == '-')
+				return "host name label starts or ends with '-'";
+			if (*p == '\0')
+				return NULL;
+			label = p + 1;
+		} else if (!label_char(*p)) {
+			return "host name may only contain letters, digits, '-' and '.'";
+		}
+	}
+}
+
+void nsiso_host_short_name(char *out)
+{
+	char *dot;
+
+	if (gethostname(out, NSISO_HOSTNAME_MAX + 1) != 0)
+		strcpy(out, "localhost");
+	out[NSISO_HOSTNAME_MAX] = '\0';
+	dot = strchr(out, '.');
+	if (dot)
+		*dot = '\0';
+}

@@ -1,0 +1,38 @@
+/* Sizes and counts as written in nsiso.conf: "512M", "2G", "25%", "unlimited". */
+#ifndef NSISO_SIZE_H
+#define NSISO_SIZE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum nsiso_limit_kind {
+	NSISO_LIMIT_UNSET = 0,	/* no rule said anything */
+	NSISO_LIMIT_UNLIMITED,
+	NSISO_LIMIT_VALUE,	/* value is bytes (memory, swap) or a count (tasks) */
+	NSISO_LIMIT_PERCENT,	/* value is 1..100, of physical RAM */
+};
+
+struct nsiso_limit {
+	enum nsiso_limit_kind kind;
+	uint64_t value;
+};
+
+/* Parse a memory size: N, NK, NM, NG, NT (powers of 1024), N% (percent_ok),
+ * or "unlimited".  Returns NULL on success, else a static reason. */
+const char *nsiso_parse_size(const char *text, bool percent_ok,
+			     struct nsiso_limit *out);
+
+/* Parse a task count: a positive integer or "unlimited". */
+const char *nsiso_parse_count(const char *text, struct nsiso_limit *out);
+
+/* Bytes a limit stands for on this machine; UINT64_MAX when unlimited or
+ * unset.  Percentages are of physical RAM. */
+uint64_t nsiso_limit_bytes(const struct nsiso_limit *limit);
+
+/* True when the limit restricts anything. */
+bool nsiso_limit_is_set(const struct nsiso_limit *limit);
+
+/* Human form of a byte count, e.g. "512M" when exact, else plain bytes. */
+void nsiso_format_size(uint64_t bytes, char *buf, unsigned len);
+
+#endif

@@ -1,0 +1,277 @@
+/* The holder is PID 1 of the session's PID namespace (when there is one) and
+ * lives in the session's UTS, IPC, mount (and network) namespaces.
+ *
+ * Why a separate process and not unshare() in the PAM application: in sshd,
+ * session open runs in the [priv] monitor just before it forks the user's
+ * child; after unshare(CLONE_NEWPID) that child would become PID 1 and the
+ * namespace would die with it.  The holder keeps the namespaces alive, the
+ * module setns()es the application into them, and the user's shell is
+ * PID 2 or 3 under the holder.
+ *
+ * The holder is not the application's child (the helper that made it exits
+ * at once, so it is reparented to init): sshd never waits for it, and it never
+ * waits for sshd, except through a pidfd that tells it when the application
+ * is gone. */
+#include "holder.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "../common/cgroup.h"
+#include "../common/conf.h"
+#include "../common/proto.h"
+
+struct holder_state {
+	const struct holder_config *config;
+	int signal_fd;
+	bool closed;		/* logout, or the application is gone */
+	bool caller_gone;
+};
+
+__attribute__((noreturn, format(printf, 2, 3)))
+static void setup_failed(const struct holder_config *c, const char *fmt, ...)
+{
+	char msg[NSISO_REPLY_MAX];
+	va_list ap;
+
+	msg[0] = 'E';
+	va_start(ap, fmt);
+	vsnprintf(msg + 1, sizeof(msg) - 1, fmt, ap);
+	va_end(ap);
+	if (write(c->ready_fd, msg, strlen(msg)) < 0)
+		_exit(1);
+	_exit(1);
+}
+
+static int bring_up_loopback(void)
+{
+	struct ifreq ifr;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), ret;
+
+	if (fd < 0)
+		return -1;
+	memset(&ifr, 0, sizeof(ifr));
+	strcpy(ifr.ifr_name, "lo");
+	ret = ioctl(fd, SIOCGIFFLAGS, &ifr);
+	if (ret == 0) {
+		ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+		ret = ioctl(fd, SIOCSIFFLAGS, &ifr);
+	}
+	close(fd);
+	return ret;
+}
+
+/* Make the session's view: called as PID 1, inside the new namespaces. */
+static void build_namespaces(const struct holder_config *c)
+{
+	unsigned long propagation = c->propagation_private ? MS_PRIVATE : MS_SLAVE;
+
+	/* First cut the mount namespace off from the host: without this, the
+	 * proc mount below would propagate back to the host's /proc. */
+	if ((c->isolate & NSISO_NS_MNT) &&
+	    mount(NULL, "/", NULL, MS_REC | propagation, NULL) != 0)
+		setup_failed(c, "cannot make / %s: %m", c->propagation_private ? "private" : "slave");
+	/* A proc instance belongs to the PID namespace of whoever mounts it, so
+	 * it must be mounted from in here. */
+	if ((c->isolate & NSISO_NS_PID) &&
+	    mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0)
+		setup_failed(c, "cannot mount a fresh /proc: %m");
+	if ((c->isolate & NSISO_NS_UTS) && c->hostname[0] &&
+	    sethostname(c->hostname, strlen(c->hostname)) != 0)
+		setup_failed(c, "cannot set host name %s: %m", c->hostname);
+	if ((c->isolate & NSISO_NS_NET) && bring_up_loopback() != 0)
+		setup_failed(c, "cannot bring up lo: %m");
+}
+
+static int make_signal_fd(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, NSISO_CLOSE_SIGNAL);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGQUIT);
+	/* Blocked signals are queued even for a namespace's PID 1, so root
+	 * outside can still tell us to close; users cannot signal a root
+	 * process at all. */
+	if (sigprocmask(SIG_BLOCK, &set, NULL) != 0)
+		return -1;
+	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+/* Wait for the helper's word that the module has the session. */
+static bool wait_for_commit(const struct holder_config *c)
+{
+	char byte = 0;
+	ssize_t n;
+
+	do
+		n = read(c->commit_fd, &byte, 1);
+	while (n < 0 && errno == EINTR);
+	close(c->commit_fd);
+	return n == 1 && byte == 'C';
+}
+
+static void reap_children(void)
+{
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+}
+
+/* True while any process but us is left in our PID namespace.  The holder's
+ * /proc is the session's, so every numeric entry but "1" is such a process. */
+static bool others_alive(void)
+{
+	DIR *dir = opendir("/proc");
+	struct dirent *entry;
+	bool found = false;
+
+	if (!dir)
+		return false;
+	while (!found && (entry = readdir(dir)) != NULL) {
+		const char *name = entry->d_name;
+
+		if (name[0] >= '1' && name[0] <= '9' && strcmp(name, "1") != 0 &&
+		    strspn(name, "0123456789") == strlen(name))
+			found = true;
+	}
+	closedir(dir);
+	return found;
+}
+
+static bool has_pid_namespace(const struct holder_state *s)
+{
+	return (s->config->isolate & NSISO_NS_PID) != 0;
+}
+
+/* Logout (or the application died).  With on_logout kill, every process of
+ * the session gets SIGKILL: as PID 1, kill(-1) reaches exactly our
+ * namespace.  Never without a PID namespace: kill(-1) would then hit the
+ * host. */
+static void close_session(struct holder_state *s)
+{
+	if (s->closed)
+		return;
+	s->closed = true;
+	if (!s->config->keep_on_logout && has_pid_namespace(s))
+		kill(-1, SIGKILL);
+}
+
+static void handle_signals(struct holder_state *s)
+{
+	struct signalfd_siginfo info;
+
+	while (read(s->signal_fd, &info, sizeof(info)) == (ssize_t)sizeof(info)) {
+		if (info.ssi_signo == SIGCHLD)
+			reap_children();
+		else if (info.ssi_signo == NSISO_CLOSE_SIGNAL)
+			close_session(s);
+		/* SIGHUP/SIGINT/SIGQUIT: ignored, the session outlives them. */
+	}
+}
+
+static bool session_over(const struct holder_state *s)
+{
+	if (!s->closed || !s->caller_gone)
+		return false;
+	return !has_pid_namespace(s) || !others_alive();
+}
+
+static void run_session(struct holder_state *s)
+{
+	const struct holder_config *c = s->config;
+
+	while (!session_over(s)) {
+		struct pollfd fds[2] = {
+			{ .fd = s->signal_fd, .events = POLLIN },
+			{ .fd = s->caller_gone ? -1 : c->caller_pidfd, .events = POLLIN },
+		};
+		/* While draining, look again now and then: the last process of
+		 * the session need not be our child (sshd's child is the
+		 * monitor's), so no SIGCHLD need come. */
+		int timeout = s->closed ? 100 : -1;
+
+		if (poll(fds, 2, timeout) < 0 && errno != EINTR)
+			break;
+		if (fds[0].revents & POLLIN)
+			handle_signals(s);
+		if (fds[1].revents & (POLLIN | POLLHUP)) {
+			/* The application is gone, with or without a close:
+			 * either way nobody will end this session but us. */
+			s->caller_gone = true;
+			close_session(s);
+		}
+		reap_children();
+	}
+}
+
+static void remove_cgroup(const struct holder_config *c)
+{
+	if (!c->cgroup_parent)
+		return;
+	if (nsiso_cgroup_remove_if_empty(c->cgroup_parent, c->uid) < 0)
+		syslog(LOG_ERR, "session %s: cannot remove cgroup %s/user-%u: %m",
+		       c->session, c->cgroup_parent, (unsigned)c->uid);
+}
+
+static void detach_stdio(void)
+{
+	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	dup2(fd, 0);
+	dup2(fd, 1);
+	dup2(fd, 2);
+	if (fd > 2)
+		close(fd);
+}
+
+void holder_main(const struct holder_config *c)
+{
+	struct holder_state s = { .config = c, .signal_fd = -1 };
+
+	prctl(PR_SET_NAME, "nsiso-holder");
+	/* Leave the login's session and terminal: a hangup there is not ours.
+	 * The module's channel belongs to the helper, not to us. */
+	setsid();
+	close(NSISO_CHANNEL_FD);
+	detach_stdio();
+	build_namespaces(c);
+	s.signal_fd = make_signal_fd();
+	if (s.signal_fd < 0)
+		setup_failed(c, "cannot set up signals: %m");
+	if (write(c->ready_fd, "R", 1) != 1)
+		_exit(1);
+	close(c->ready_fd);
+	if (!wait_for_commit(c)) {
+		/* The helper died or failed before the module got the session:
+		 * nothing may be left, so end at once. */
+		s.closed = true;
+		if (has_pid_namespace(&s))
+			kill(-1, SIGKILL);
+	}
+	run_session(&s);
+	remove_cgroup(c);
+	if (c->debug)
+		syslog(LOG_DEBUG, "session %s: holder done", c->session);
+	_exit(0);
+}

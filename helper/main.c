@@ -1,0 +1,478 @@
+/* nsiso-helper: the privileged half of pam_nsiso.
+ *
+ * Run by the module (as root, from the PAM application's process) with the
+ * decision for one session as arguments.  It makes the holder (PID 1 of the
+ * session's new namespaces), puts the PAM application into the user's
+ * cgroup, hands the holder's pidfd back to the module, and exits.
+ *
+ * Written to the setuid standard although it is not installed setuid: it
+ * trusts nothing it inherited (fds, environment, signal state), tracks its
+ * privilege explicitly instead of guessing from geteuid(), and refuses
+ * every privileged step unless really run by root. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <pwd.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "../common/cgroup.h"
+#include "../common/conf.h"
+#include "../common/hostname.h"
+#include "../common/proto.h"
+#include "../common/size.h"
+#include "holder.h"
+
+/* How the helper may act, decided once at start and never re-derived. */
+enum privilege {
+	PRIV_NONE,	/* anyone else: only --help and --version */
+	PRIV_ROOT,	/* real, effective and saved uid 0, not setuid-invoked */
+};
+
+static enum privilege privilege = PRIV_NONE;
+static bool have_channel;	/* fd 3 is the module's socket */
+
+struct request {
+	const char *user;
+	uid_t uid;
+	pid_t caller;
+	const char *session;
+	unsigned isolate;
+	bool propagation_private;
+	const char *hostname;
+	bool keep_on_logout;
+	struct nsiso_cgroup_limits limits;
+	bool use_cgroup;
+	const char *cgroup_parent;
+	bool debug;
+};
+
+/* ---- replies and fatal errors ---------------------------------------- */
+
+static int send_reply(const char *text, int pass_fd)
+{
+	char control[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { .iov_base = (void *)text, .iov_len = strlen(text) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+	if (pass_fd >= 0) {
+		struct cmsghdr *cmsg;
+
+		memset(control, 0, sizeof(control));
+		msg.msg_control = control;
+		msg.msg_controllen = sizeof(control);
+		cmsg = CMSG_FIRSTHDR(&msg);
+		cmsg->cmsg_level = SOL_SOCKET;
+		cmsg->cmsg_type = SCM_RIGHTS;
+		cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cmsg), &pass_fd, sizeof(int));
+	}
+	return sendmsg(NSISO_CHANNEL_FD, &msg, MSG_NOSIGNAL) < 0 ? -1 : 0;
+}
+
+/* Report a failure to whoever asked (the module, or a person at a terminal)
+ * and to syslog, then exit.  Whatever was built before is owned by the
+ * holder, which cleans it up when it sees no commit. */
+__attribute__((noreturn, format(printf, 2, 3)))
+static void die_with(const char *kind, const char *fmt, ...)
+{
+	char reason[NSISO_REPLY_MAX - 8], reply[NSISO_REPLY_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	syslog(strcmp(kind, "crit") == 0 ? LOG_CRIT : LOG_ERR, "%s", reason);
+	snprintf(reply, sizeof(reply), "%s %s", kind, reason);
+	if (!have_channel || send_reply(reply, -1) < 0)
+		fprintf(stderr, "nsiso-helper: %s\n", reason);
+	_exit(1);
+}
+
+#define die(...) die_with("err", __VA_ARGS__)
+
+/* ---- process hygiene -------------------------------------------------- */
+
+/* 0, 1 and 2 must be open, or the first file we open could become someone's
+ * stderr; everything else but the channel is closed. */
+static void sanitize_fds(void)
+{
+	struct stat st;
+	int fd;
+
+	for (fd = 0; fd < 3; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0)
+			continue;
+		if (open("/dev/null", O_RDWR) != fd)
+			_exit(127);
+	}
+	have_channel = fstat(NSISO_CHANNEL_FD, &st) == 0 && S_ISSOCK(st.st_mode);
+	if (syscall(SYS_close_range, have_channel ? 4 : 3, ~0U, 0) != 0) {
+		for (fd = have_channel ? 4 : 3; fd < 65536; fd++)
+			close(fd);
+	}
+	if (have_channel)
+		fcntl(NSISO_CHANNEL_FD, F_SETFD, FD_CLOEXEC);
+}
+
+static void sanitize_signals(void)
+{
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	sigset_t none;
+	int sig;
+
+	for (sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			sigaction(sig, &dfl, NULL);	/* fails harmlessly for 32/33 */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+/* Setuid-invoked, or run by anyone but root: drop whatever was gained at
+ * exec for good, before reading a single argument.  (CVE-2020-5291: do not
+ * infer privilege from geteuid() later on.) */
+static void settle_privilege(void)
+{
+	uid_t ruid = getuid();
+	gid_t rgid = getgid();
+
+	if (ruid == 0 && geteuid() == 0 && getauxval(AT_SECURE) == 0) {
+		privilege = PRIV_ROOT;
+		return;
+	}
+	if (setresgid(rgid, rgid, rgid) != 0 || setresuid(ruid, ruid, ruid) != 0)
+		_exit(127);
+	privilege = PRIV_NONE;
+}
+
+static void sanitize_process(void)
+{
+	sanitize_fds();
+	settle_privilege();
+	/* Never dumpable: a ptrace or core dump of a root helper holding the
+	 * application's pidfd is a way in (bubblewrap CVE-2026-41163). */
+	prctl(PR_SET_DUMPABLE, 0);
+	clearenv();
+	sanitize_signals();
+	umask(022);
+	openlog("nsiso-helper", LOG_PID, LOG_AUTHPRIV);
+}
+
+/* ---- arguments -------------------------------------------------------- */
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: nsiso-helper open --user NAME --uid UID --caller PID --session ID\n"
+		"                        [--isolate LIST] [--hostname NAME]\n"
+		"                        [--propagation slave|private] [--on-logout kill|keep]\n"
+		"                        [--memory BYTES] [--swap BYTES] [--tasks N]\n"
+		"                        [--cgroup-parent PATH] [--debug]\n"
+		"       nsiso-helper --help | --version\n"
+		"\n"
+		"The privileged half of pam_nsiso(8).  'open' is run only by the module, as\n"
+		"root, with fd 3 as its reply channel; it refuses to work otherwise.\n"
+		"Limits are plain numbers (bytes, tasks) or 'max'.  See nsiso-helper(8).\n");
+}
+
+static uint64_t parse_limit_arg(const char *text, const char *what)
+{
+	struct nsiso_limit limit;
+
+	if (strcmp(text, "max") == 0)
+		return NSISO_UNLIMITED;
+	if (nsiso_parse_size(text, false, &limit) != NULL || limit.kind != NSISO_LIMIT_VALUE ||
+	    strspn(text, "0123456789") != strlen(text))
+		die("invalid %s '%.64s': expected a number of bytes or max", what, text);
+	return limit.value;
+}
+
+static unsigned long parse_number_arg(const char *text, const char *what, unsigned long max)
+{
+	unsigned long value = 0;
+	const char *p;
+
+	if (*text == '\0' || strlen(text) > 10)
+		die("invalid %s '%.64s'", what, text);
+	for (p = text; *p; p++) {
+		if (*p < '0' || *p > '9')
+			die("invalid %s '%.64s'", what, text);
+		value = value * 10 + (unsigned long)(*p - '0');
+	}
+	if (value > max)
+		die("invalid %s '%.64s'", what, text);
+	return value;
+}
+
+static bool parse_choice_arg(const char *text, const char *no, const char *yes, const char *what)
+{
+	if (strcmp(text, yes) == 0)
+		return true;
+	if (strcmp(text, no) != 0)
+		die("invalid %s '%.64s': expected %s or %s", what, text, no, yes);
+	return false;
+}
+
+static void parse_option(struct request *r, int opt, const char *arg)
+{
+	const char *why;
+
+	switch (opt) {
+	case 'u': r->user = arg; break;
+	case 'U': r->uid = (uid_t)parse_number_arg(arg, "--uid", 4294967294UL); break;
+	case 'c': r->caller = (pid_t)parse_number_arg(arg, "--caller", 4194304); break;
+	case 's': r->session = arg; break;
+	case 'i':
+		why = nsiso_isolate_parse(arg, &r->isolate);
+		if (why)
+			die("invalid --isolate '%.64s': %s", arg, why);
+		break;
+	case 'h': r->hostname = arg; break;
+	case 'p': r->propagation_private = parse_choice_arg(arg, "slave", "private", "--propagation"); break;
+	case 'o': r->keep_on_logout = parse_choice_arg(arg, "kill", "keep", "--on-logout"); break;
+	case 'm': r->limits.memory = parse_limit_arg(arg, "--memory"); r->use_cgroup = true; break;
+	case 'w': r->limits.swap = parse_limit_arg(arg, "--swap"); r->use_cgroup = true; break;
+	case 't': r->limits.tasks = parse_limit_arg(arg, "--tasks"); r->use_cgroup = true; break;
+	case 'g':
+		why = nsiso_cgroup_parent_check(arg);
+		if (why)
+			die("invalid --cgroup-parent '%.64s': %s", arg, why);
+		r->cgroup_parent = arg;
+		break;
+	case 'd': r->debug = true; break;
+	default: die("invalid arguments (see nsiso-helper --help)");
+	}
+}
+
+static void parse_args(int argc, char **argv, struct request *r)
+{
+	static const struct option options[] = {
+		{ "user", required_argument, NULL, 'u' },
+		{ "uid", required_argument, NULL, 'U' },
+		{ "caller", required_argument, NULL, 'c' },
+		{ "session", required_argument, NULL, 's' },
+		{ "isolate", required_argument, NULL, 'i' },
+		{ "hostname", required_argument, NULL, 'h' },
+		{ "propagation", required_argument, NULL, 'p' },
+		{ "on-logout", required_argument, NULL, 'o' },
+		{ "memory", required_argument, NULL, 'm' },
+		{ "swap", required_argument, NULL, 'w' },
+		{ "tasks", required_argument, NULL, 't' },
+		{ "cgroup-parent", required_argument, NULL, 'g' },
+		{ "debug", no_argument, NULL, 'd' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int opt;
+
+	*r = (struct request){
+		.uid = (uid_t)-1,
+		.hostname = "",
+		.cgroup_parent = NSISO_CGROUP_PARENT_DEFAULT,
+		.limits = { NSISO_UNLIMITED, NSISO_UNLIMITED, NSISO_UNLIMITED },
+	};
+	opterr = 0;
+	optind = 2;	/* argv[1] is the verb */
+	while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1)
+		parse_option(r, opt, optarg);
+	if (optind != argc)
+		die("unexpected argument '%.64s'", argv[optind]);
+}
+
+static bool valid_session_id(const char *id)
+{
+	return id && strlen(id) == NSISO_SESSION_ID_LEN &&
+	       strspn(id, "0123456789abcdef") == NSISO_SESSION_ID_LEN;
+}
+
+/* Every argument is checked against the system, not taken on trust. */
+static void validate_request(const struct request *r)
+{
+	struct passwd *pw;
+	const char *why;
+
+	if (!r->user || r->uid == (uid_t)-1 || r->caller <= 0 || !r->session)
+		die("open needs --user, --uid, --caller and --session");
+	if (!valid_session_id(r->session))
+		die("invalid --session: expected %d lowercase hex digits", NSISO_SESSION_ID_LEN);
+	pw = getpwnam(r->user);
+	if (!pw)
+		die("unknown user '%.64s'", r->user);
+	if (pw->pw_uid != r->uid)
+		die("user %s has uid %u, not %u", r->user, (unsigned)pw->pw_uid, (unsigned)r->uid);
+	/* Only the process that ran us can be moved and isolated: it is the
+	 * PAM application, and as our parent its PID cannot be reused while
+	 * we run. */
+	if (r->caller == 1 || r->caller != getppid())
+		die("--caller %d is not the process that ran the helper", (int)r->caller);
+	if (r->hostname[0] && (why = nsiso_hostname_valid(r->hostname)) != NULL)
+		die("invalid --hostname '%.64s': %s", r->hostname, why);
+	if (r->hostname[0] && !(r->isolate & NSISO_NS_UTS))
+		die("--hostname needs uts in --isolate");
+	if (r->isolate == 0 && !r->use_cgroup)
+		die("nothing to do: no namespace and no limit requested");
+}
+
+/* ---- the session ------------------------------------------------------ */
+
+static int open_caller_pidfd(pid_t caller)
+{
+	int fd = (int)syscall(SYS_pidfd_open, caller, 0);
+
+	if (fd < 0)
+		die("cannot open a pidfd for pid %d: %m", (int)caller);
+	/* Still our parent after the open, so the pidfd is the caller's. */
+	if (getppid() != caller)
+		die("the PAM application (pid %d) went away", (int)caller);
+	return fd;
+}
+
+static unsigned long clone_flags(unsigned isolate)
+{
+	unsigned long flags = 0;
+
+	if (isolate & NSISO_NS_UTS) flags |= CLONE_NEWUTS;
+	if (isolate & NSISO_NS_IPC) flags |= CLONE_NEWIPC;
+	if (isolate & NSISO_NS_MNT) flags |= CLONE_NEWNS;
+	if (isolate & NSISO_NS_PID) flags |= CLONE_NEWPID;
+	if (isolate & NSISO_NS_NET) flags |= CLONE_NEWNET;
+	return flags;
+}
+
+/* clone() straight into the new namespaces, so that the helper itself stays
+ * in the host's mount namespace and the holder is PID 1 from its first
+ * instruction.  Returns the holder's pidfd. */
+static int start_holder(const struct request *r, int caller_pidfd, int *ready_fd,
+			int *commit_fd, pid_t *holder_pid)
+{
+	int ready[2], commit[2], pidfd = -1;
+	struct holder_config config;
+	long pid;
+
+	if (pipe2(ready, O_CLOEXEC) != 0 || pipe2(commit, O_CLOEXEC) != 0)
+		die_with("crit", "cannot create pipes: %m");
+	config = (struct holder_config){
+		.isolate = r->isolate,
+		.propagation_private = r->propagation_private,
+		.hostname = r->hostname,
+		.keep_on_logout = r->keep_on_logout,
+		.cgroup_parent = r->use_cgroup ? r->cgroup_parent : NULL,
+		.uid = r->uid,
+		.session = r->session,
+		.caller_pidfd = caller_pidfd,
+		.ready_fd = ready[1],
+		.commit_fd = commit[0],
+		.debug = r->debug,
+	};
+	pid = syscall(SYS_clone, clone_flags(r->isolate) | CLONE_PIDFD | SIGCHLD,
+		      NULL, &pidfd, NULL, 0);
+	if (pid < 0)
+		die_with(errno == ENOMEM || errno == ENOSPC || errno == EAGAIN ? "crit" : "err",
+			 "cannot create the session's namespaces: %m");
+	if (pid == 0) {
+		close(ready[0]);
+		close(commit[1]);
+		holder_main(&config);
+	}
+	close(ready[1]);
+	close(commit[0]);
+	*ready_fd = ready[0];
+	*commit_fd = commit[1];
+	*holder_pid = (pid_t)pid;
+	return pidfd;
+}
+
+/* The holder says "R" once the namespaces are built, or "E<reason>". */
+static void wait_for_holder(int ready_fd)
+{
+	char msg[NSISO_REPLY_MAX];
+	struct pollfd pfd = { .fd = ready_fd, .events = POLLIN };
+	ssize_t n;
+
+	if (poll(&pfd, 1, NSISO_OPEN_TIMEOUT_MS / 2) <= 0)
+		die("the session's holder did not get ready");
+	n = read(ready_fd, msg, sizeof(msg) - 1);
+	if (n <= 0)
+		die("the session's holder died while setting up");
+	msg[n] = '\0';
+	if (msg[0] != 'R')
+		die("session setup failed: %s", msg + 1);
+	close(ready_fd);
+}
+
+static void join_cgroup(const struct request *r)
+{
+	char err[512];
+	bool critical;
+
+	if (!r->use_cgroup)
+		return;
+	if (nsiso_cgroup_join(r->cgroup_parent, r->uid, &r->limits, r->caller,
+			      &critical, err, sizeof(err)) < 0)
+		die_with(critical ? "crit" : "err", "%s", err);
+}
+
+static void open_session(const struct request *r)
+{
+	char reply[64], err[256];
+	int caller_pidfd, holder_pidfd, ready_fd, commit_fd;
+	pid_t holder_pid;
+
+	if (r->use_cgroup && nsiso_cgroup_init(err, sizeof(err)) < 0)
+		die("%s", err);
+	caller_pidfd = open_caller_pidfd(r->caller);
+	holder_pidfd = start_holder(r, caller_pidfd, &ready_fd, &commit_fd, &holder_pid);
+	wait_for_holder(ready_fd);
+	join_cgroup(r);
+	snprintf(reply, sizeof(reply), "ok %d", (int)holder_pid);
+	if (send_reply(reply, holder_pidfd) < 0)
+		die("cannot reply to the module: %m");
+	/* From here the module owns the session; the holder may go on. */
+	if (write(commit_fd, "C", 1) != 1)
+		die("cannot hand the session to its holder: %m");
+	if (r->debug)
+		syslog(LOG_DEBUG, "session %s for %s set up", r->session, r->user);
+	_exit(0);
+}
+
+int main(int argc, char **argv)
+{
+	struct request request;
+
+	sanitize_process();
+	if (argc == 2 && strcmp(argv[1], "--help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+		printf("nsiso-helper %s\n", NSISO_VERSION);
+		return 0;
+	}
+	if (argc < 2 || strcmp(argv[1], "open") != 0) {
+		usage(stderr);
+		return 2;
+	}
+	if (privilege != PRIV_ROOT) {
+		syslog(LOG_WARNING, "refused: run by uid %u, not by pam_nsiso as root",
+		       (unsigned)getuid());
+		die("refused: only pam_nsiso, running as root, may use 'open'");
+	}
+	if (!have_channel)
+		die("refused: fd %d is not pam_nsiso's reply channel", NSISO_CHANNEL_FD);
+	parse_args(argc, argv, &request);
+	validate_request(&request);
+	open_session(&request);
+	return 0;
+}

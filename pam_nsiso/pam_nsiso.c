@@ -1,0 +1,454 @@
+/* pam_nsiso: PAM glue only.  Read the conf, decide, ask nsiso-helper for a
+ * session, join its namespaces; at close, leave them and tell the holder.
+ *
+ * Open:  conf -> decision (struct nsiso_settings) -> helper -> holder pidfd
+ *        -> save our own namespaces -> setns(holder pidfd) -> pam_set_data
+ * Close: setns back to the saved namespaces -> signal the holder -> return.
+ *        Never wait for the holder: as PID 1 it cannot finish dying until
+ *        sshd reaps its own child in the namespace, and sshd is us. */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/syscall.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <security/pam_ext.h>
+#include <security/pam_modules.h>
+#include <security/pam_modutil.h>
+
+#include "../common/conf.h"
+#include "../common/proto.h"
+#include "../common/size.h"
+#include "spawn.h"
+
+#define DATA_NAME "pam_nsiso_session"
+
+struct module_args {
+	const char *conf;	/* NULL = default conf + nsiso.d */
+	const char *helper;
+	bool debug;
+};
+
+/* Namespaces we save and restore, in the order we restore them. */
+static const struct {
+	const char *name;
+	unsigned bit;
+	int type;
+} ns_kinds[] = {
+	{ "mnt", NSISO_NS_MNT, CLONE_NEWNS },
+	{ "uts", NSISO_NS_UTS, CLONE_NEWUTS },
+	{ "ipc", NSISO_NS_IPC, CLONE_NEWIPC },
+	{ "net", NSISO_NS_NET, CLONE_NEWNET },
+	{ "pid", NSISO_NS_PID, CLONE_NEWPID },
+};
+#define N_NS_KINDS (sizeof(ns_kinds) / sizeof(ns_kinds[0]))
+
+/* What open hands to close. */
+struct session {
+	char id[NSISO_SESSION_ID_LEN + 1];
+	unsigned isolate;
+	int holder_pidfd;
+	pid_t holder_pid;
+	int saved_ns[N_NS_KINDS];	/* our own namespaces, -1 if not saved */
+	int saved_cwd;
+};
+
+static void parse_args(pam_handle_t *pamh, int argc, const char **argv,
+		       struct module_args *args)
+{
+	int i;
+
+	*args = (struct module_args){ .helper = NSISO_HELPER_PATH };
+	for (i = 0; i < argc; i++) {
+		if (strncmp(argv[i], "conf=", 5) == 0)
+			args->conf = argv[i] + 5;
+		else if (strncmp(argv[i], "helper=", 7) == 0)
+			args->helper = argv[i] + 7;
+		else if (strcmp(argv[i], "debug") == 0)
+			args->debug = true;
+		else
+			pam_syslog(pamh, LOG_ERR, "unknown module argument: %s", argv[i]);
+	}
+}
+
+/* ---- deciding --------------------------------------------------------- */
+
+static int load_conf(pam_handle_t *pamh, const struct module_args *args,
+		     struct nsiso_conf *conf)
+{
+	size_t i, n;
+
+	memset(conf, 0, sizeof(*conf));
+	if (args->conf)
+		n = nsiso_conf_load(conf, args->conf, NULL, false);
+	else
+		n = nsiso_conf_load(conf, NSISO_CONF_DEFAULT, NSISO_CONF_DIR_DEFAULT, true);
+	/* A corrupt conf is LOG_ALERT in the Linux-PAM guide's terms: the
+	 * admin must hear of it, and nobody gets an unintended session. */
+	for (i = 0; i < n; i++)
+		pam_syslog(pamh, LOG_ALERT, "%s", nsiso_conf_error(conf, i));
+	return n ? -1 : 0;
+}
+
+static int user_groups(const struct passwd *pw, gid_t **groups)
+{
+	int n = 64;
+
+	for (;;) {
+		gid_t *list = malloc((size_t)n * sizeof(*list));
+		int want = n;
+
+		if (!list)
+			return -1;
+		if (getgrouplist(pw->pw_name, pw->pw_gid, list, &want) >= 0) {
+			*groups = list;
+			return want;
+		}
+		free(list);
+		if (want <= n || want > 65536)
+			return -1;
+		n = want;
+	}
+}
+
+/* PAM_SUCCESS with *settings filled, or the code to return at once. */
+static int decide(pam_handle_t *pamh, const struct module_args *args,
+		  const struct passwd *pw, struct nsiso_settings *settings)
+{
+	struct nsiso_conf conf;
+	struct nsiso_origin where = { 0 };
+	struct nsiso_user user;
+	gid_t *groups = NULL;
+	const char *why;
+	int n_groups, ret = PAM_SUCCESS;
+
+	if (load_conf(pamh, args, &conf) < 0) {
+		nsiso_conf_free(&conf);
+		return PAM_SESSION_ERR;
+	}
+	n_groups = user_groups(pw, &groups);
+	if (n_groups < 0) {
+		pam_syslog(pamh, LOG_ERR, "cannot list the groups of %s", pw->pw_name);
+		nsiso_conf_free(&conf);
+		return PAM_SESSION_ERR;
+	}
+	user = (struct nsiso_user){ pw->pw_name, pw->pw_uid, groups, (size_t)n_groups };
+	why = nsiso_conf_resolve(&conf, &user, settings, &where);
+	if (why) {
+		pam_syslog(pamh, LOG_ALERT, "%s:%u: %s (for user %s)",
+			   where.file ? where.file : "?", where.line, why, pw->pw_name);
+		ret = settings->on_error == NSISO_ON_ERROR_ALLOW ? PAM_SUCCESS : PAM_SESSION_ERR;
+		if (ret == PAM_SUCCESS)
+			ret = PAM_IGNORE;	/* allowed, but not isolated */
+	} else if (!nsiso_settings_active(settings)) {
+		if (args->debug)
+			pam_syslog(pamh, LOG_DEBUG, "user %s: %s, nothing to do", pw->pw_name,
+				   settings->exempt ? "exempt" : "no rule");
+		ret = PAM_IGNORE;
+	}
+	free(groups);
+	nsiso_conf_free(&conf);
+	return ret;
+}
+
+/* ---- the helper ------------------------------------------------------- */
+
+static void new_session_id(char *id)
+{
+	unsigned char bytes[NSISO_SESSION_ID_LEN / 2];
+	size_t i;
+
+	/* Only a label for logs and records, never a secret; a short read
+	 * leaves zeros, which is still a valid id. */
+	memset(bytes, 0, sizeof(bytes));
+	if (getrandom(bytes, sizeof(bytes), 0) < 0)
+		memcpy(bytes, &(pid_t){ getpid() }, sizeof(pid_t));
+	for (i = 0; i < sizeof(bytes); i++)
+		snprintf(id + 2 * i, 3, "%02x", bytes[i]);
+}
+
+/* Text of a limit for the helper: bytes, or "max". */
+static void limit_arg(const struct nsiso_limit *limit, char *buf, size_t len)
+{
+	uint64_t bytes = nsiso_limit_bytes(limit);
+
+	if (bytes == UINT64_MAX)
+		snprintf(buf, len, "max");
+	else
+		snprintf(buf, len, "%llu", (unsigned long long)bytes);
+}
+
+struct helper_args {
+	char *argv[32];
+	int argc;
+	char uid[16], caller[16], isolate[64], memory[32], swap[32], tasks[32];
+};
+
+static void push(struct helper_args *h, const char *a, const char *b)
+{
+	h->argv[h->argc++] = (char *)a;
+	if (b)
+		h->argv[h->argc++] = (char *)b;
+}
+
+static void build_helper_args(struct helper_args *h, const struct module_args *args,
+			      const struct passwd *pw, const struct nsiso_settings *s,
+			      const char *session_id)
+{
+	h->argc = 0;
+	snprintf(h->uid, sizeof(h->uid), "%u", (unsigned)pw->pw_uid);
+	snprintf(h->caller, sizeof(h->caller), "%d", (int)getpid());
+	push(h, args->helper, "open");
+	push(h, "--user", pw->pw_name);
+	push(h, "--uid", h->uid);
+	push(h, "--caller", h->caller);
+	push(h, "--session", session_id);
+	if (s->isolate) {
+		nsiso_isolate_format(s->isolate, h->isolate, sizeof(h->isolate));
+		push(h, "--isolate", h->isolate);
+		push(h, "--propagation", s->propagation == NSISO_PROPAGATION_PRIVATE ? "private" : "slave");
+		push(h, "--on-logout", s->on_logout == NSISO_LOGOUT_KEEP ? "keep" : "kill");
+	}
+	if (s->hostname[0])
+		push(h, "--hostname", s->hostname);
+	if (nsiso_limit_is_set(&s->memory) || nsiso_limit_is_set(&s->swap) ||
+	    nsiso_limit_is_set(&s->tasks)) {
+		limit_arg(&s->memory, h->memory, sizeof(h->memory));
+		limit_arg(&s->swap, h->swap, sizeof(h->swap));
+		limit_arg(&s->tasks, h->tasks, sizeof(h->tasks));
+		push(h, "--memory", h->memory);
+		push(h, "--swap", h->swap);
+		push(h, "--tasks", h->tasks);
+		push(h, "--cgroup-parent", s->cgroup_parent);
+	}
+	if (args->debug)
+		push(h, "--debug", NULL);
+	h->argv[h->argc] = NULL;
+}
+
+/* ---- namespaces ------------------------------------------------------- */
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+static void session_free(struct session *s)
+{
+	size_t i;
+
+	for (i = 0; i < N_NS_KINDS; i++)
+		close_fd(&s->saved_ns[i]);
+	close_fd(&s->saved_cwd);
+	close_fd(&s->holder_pidfd);
+	free(s);
+}
+
+/* pam_end: only release what we hold.  It may run in sshd's user child,
+ * which must not end the session that it is part of. */
+static void session_cleanup(pam_handle_t *pamh, void *data, int error_status)
+{
+	(void)pamh;
+	(void)error_status;
+	session_free(data);
+}
+
+/* Open our own namespace files before leaving them: the way back. */
+static int save_namespaces(struct session *s)
+{
+	char path[32];
+	size_t i;
+
+	for (i = 0; i < N_NS_KINDS; i++) {
+		if (!(s->isolate & ns_kinds[i].bit))
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/ns/%s", ns_kinds[i].name);
+		s->saved_ns[i] = open(path, O_RDONLY | O_CLOEXEC);
+		if (s->saved_ns[i] < 0)
+			return -1;
+	}
+	s->saved_cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	return 0;
+}
+
+static int join_namespaces(const struct session *s)
+{
+	int flags = 0;
+	size_t i;
+
+	for (i = 0; i < N_NS_KINDS; i++)
+		if (s->isolate & ns_kinds[i].bit)
+			flags |= ns_kinds[i].type;
+	/* One call, all or nothing (setns(2) with a pidfd).  The PID namespace
+	 * applies to our children only: the user's shell. */
+	return setns(s->holder_pidfd, flags);
+}
+
+/* Back to where we were.  Must come before the holder is told to end: a
+ * dying PID namespace refuses new processes, and the modules after us in
+ * the stack still need to fork. */
+static int restore_namespaces(pam_handle_t *pamh, struct session *s)
+{
+	int ret = 0;
+	size_t i;
+
+	for (i = 0; i < N_NS_KINDS; i++) {
+		if (s->saved_ns[i] < 0)
+			continue;
+		if (setns(s->saved_ns[i], ns_kinds[i].type) != 0) {
+			pam_syslog(pamh, LOG_ERR, "session %s: cannot return to the %s namespace: %m",
+				   s->id, ns_kinds[i].name);
+			ret = -1;
+		}
+		close_fd(&s->saved_ns[i]);
+	}
+	if (s->saved_cwd >= 0 && fchdir(s->saved_cwd) != 0)
+		ret = -1;
+	close_fd(&s->saved_cwd);
+	return ret;
+}
+
+static void end_holder(struct session *s)
+{
+	if (s->holder_pidfd >= 0)
+		syscall(SYS_pidfd_send_signal, s->holder_pidfd, NSISO_CLOSE_SIGNAL, NULL, 0);
+}
+
+/* ---- entry points ----------------------------------------------------- */
+
+static int failed(pam_handle_t *pamh, const struct nsiso_settings *s, int priority,
+		  const char *user, const char *what)
+{
+	bool allow = s->on_error == NSISO_ON_ERROR_ALLOW;
+
+	pam_syslog(pamh, priority, "cannot isolate session of %s: %s; login %s (on_error %s)",
+		   user, what, allow ? "allowed without isolation" : "denied",
+		   allow ? "allow" : "deny");
+	return allow ? PAM_SUCCESS : PAM_SESSION_ERR;
+}
+
+static struct session *new_session(const struct nsiso_settings *settings)
+{
+	struct session *s = calloc(1, sizeof(*s));
+	size_t i;
+
+	if (!s)
+		return NULL;
+	s->isolate = settings->isolate;
+	s->holder_pidfd = -1;
+	s->saved_cwd = -1;
+	for (i = 0; i < N_NS_KINDS; i++)
+		s->saved_ns[i] = -1;
+	new_session_id(s->id);
+	return s;
+}
+
+static void log_open(pam_handle_t *pamh, const struct session *s, const struct passwd *pw,
+		     const struct nsiso_settings *settings)
+{
+	const void *service = NULL;
+	char isolate[64], memory[32];
+
+	pam_get_item(pamh, PAM_SERVICE, &service);
+	nsiso_isolate_format(s->isolate, isolate, sizeof(isolate));
+	nsiso_format_size(nsiso_limit_bytes(&settings->memory), memory, sizeof(memory));
+	pam_syslog(pamh, LOG_INFO,
+		   "session %s opened for %s (uid %u) service %s: isolate %s, hostname %s, "
+		   "holder %d, cgroup %s/user-%u, memory %s",
+		   s->id, pw->pw_name, (unsigned)pw->pw_uid, service ? (const char *)service : "?",
+		   isolate, settings->hostname[0] ? settings->hostname : "(host's)",
+		   (int)s->holder_pid, settings->cgroup_parent, (unsigned)pw->pw_uid, memory);
+}
+
+static int start_session(pam_handle_t *pamh, const struct module_args *args,
+			 const struct passwd *pw, const struct nsiso_settings *settings)
+{
+	struct helper_result result;
+	struct helper_args h;
+	struct session *s = new_session(settings);
+
+	if (!s)
+		return failed(pamh, settings, LOG_CRIT, pw->pw_name, "out of memory");
+	build_helper_args(&h, args, pw, settings, s->id);
+	if (nsiso_run_helper(args->helper, h.argv, &result) < 0) {
+		session_free(s);
+		return failed(pamh, settings, result.critical ? LOG_CRIT : LOG_ERR, pw->pw_name,
+			      result.reason);
+	}
+	s->holder_pidfd = result.holder_pidfd;
+	s->holder_pid = result.holder_pid;
+	if (s->isolate && (save_namespaces(s) < 0 || join_namespaces(s) < 0)) {
+		char why[128];
+
+		snprintf(why, sizeof(why), "cannot join the session's namespaces: %s",
+			 strerror(errno));
+		restore_namespaces(pamh, s);
+		end_holder(s);
+		session_free(s);
+		return failed(pamh, settings, LOG_ERR, pw->pw_name, why);
+	}
+	if (pam_set_data(pamh, DATA_NAME, s, session_cleanup) != PAM_SUCCESS) {
+		restore_namespaces(pamh, s);
+		end_holder(s);
+		session_free(s);
+		return failed(pamh, settings, LOG_CRIT, pw->pw_name, "pam_set_data failed");
+	}
+	log_open(pamh, s, pw, settings);
+	return PAM_SUCCESS;
+}
+
+PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	struct module_args args;
+	struct nsiso_settings settings;
+	const struct passwd *pw;
+	const char *user = NULL;
+	int ret;
+
+	(void)flags;
+	parse_args(pamh, argc, argv, &args);
+	if (pam_get_user(pamh, &user, NULL) != PAM_SUCCESS || !user || !*user) {
+		pam_syslog(pamh, LOG_ERR, "cannot determine the user name");
+		return PAM_SESSION_ERR;
+	}
+	pw = pam_modutil_getpwnam(pamh, user);
+	if (!pw) {
+		pam_syslog(pamh, LOG_ERR, "unknown user %s", user);
+		return PAM_USER_UNKNOWN;
+	}
+	ret = decide(pamh, &args, pw, &settings);
+	if (ret != PAM_SUCCESS)
+		return ret;
+	return start_session(pamh, &args, pw, &settings);
+}
+
+PAM_EXTERN int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	struct module_args args;
+	const void *data = NULL;
+	struct session *s;
+	int ret;
+
+	(void)flags;
+	parse_args(pamh, argc, argv, &args);
+	if (pam_get_data(pamh, DATA_NAME, &data) != PAM_SUCCESS || !data)
+		return PAM_IGNORE;
+	s = (struct session *)data;
+	ret = restore_namespaces(pamh, s);
+	end_holder(s);
+	pam_syslog(pamh, LOG_INFO, "session %s closed (holder %d)", s->id, (int)s->holder_pid);
+	/* Replacing the data runs session_cleanup on it. */
+	pam_set_data(pamh, DATA_NAME, NULL, NULL);
+	return ret == 0 ? PAM_SUCCESS : PAM_SESSION_ERR;
+}

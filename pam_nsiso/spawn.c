@@ -1,0 +1,215 @@
+#include "spawn.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <linux/close_range.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../common/proto.h"
+
+/* In the child, between fork and exec: only async-signal-safe calls. */
+__attribute__((noreturn))
+static void exec_helper(int helper_fd, char *const argv[], int channel)
+{
+	static char *const empty_env[] = { NULL };
+	int null_fd;
+
+	/* Move the helper's fd above the slots we are about to fill. */
+	if (helper_fd <= NSISO_CHANNEL_FD) {
+		helper_fd = fcntl(helper_fd, F_DUPFD_CLOEXEC, NSISO_CHANNEL_FD + 1);
+		if (helper_fd < 0)
+			_exit(127);
+	}
+	if (channel == NSISO_CHANNEL_FD)
+		fcntl(channel, F_SETFD, 0);
+	else if (dup2(channel, NSISO_CHANNEL_FD) != NSISO_CHANNEL_FD)
+		_exit(127);
+	null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null_fd < 0 || dup2(null_fd, 0) < 0 || dup2(null_fd, 1) < 0 || dup2(null_fd, 2) < 0)
+		_exit(127);
+	/* Nothing of the application's (sockets, pidfds, the pty) may reach
+	 * the helper: everything above the channel closes at exec, including
+	 * helper_fd itself once it has been executed. */
+	if (syscall(SYS_close_range, NSISO_CHANNEL_FD + 1, ~0U, CLOSE_RANGE_CLOEXEC) != 0)
+		_exit(127);
+	/* su and friends run with euid 0 but the invoking user's real uid; the
+	 * helper acts only for a real root, so become one for it. */
+	if (getuid() != 0 && geteuid() == 0 && setuid(0) != 0)
+		_exit(127);
+	syscall(SYS_execveat, helper_fd, "", argv, empty_env, AT_EMPTY_PATH);
+	_exit(127);
+}
+
+static long ms_since(const struct timespec *start)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - start->tv_sec) * 1000 + (now.tv_nsec - start->tv_nsec) / 1000000;
+}
+
+/* One message, with at most one fd attached (received close-on-exec). */
+static ssize_t receive_reply(int fd, char *buf, size_t len, int *passed_fd)
+{
+	char control[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { .iov_base = buf, .iov_len = len - 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = control, .msg_controllen = sizeof(control),
+	};
+	struct cmsghdr *cmsg;
+	ssize_t n;
+
+	*passed_fd = -1;
+	do
+		n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -1;
+	buf[n] = '\0';
+	for (cmsg = CMSG_FIRSTHDR(&msg); cmsg; cmsg = CMSG_NXTHDR(&msg, cmsg))
+		if (cmsg->cmsg_level == SOL_SOCKET && cmsg->cmsg_type == SCM_RIGHTS &&
+		    cmsg->cmsg_len == CMSG_LEN(sizeof(int)))
+			memcpy(passed_fd, CMSG_DATA(cmsg), sizeof(int));
+	return n;
+}
+
+/* Wait for the helper to exit, killing it if it outlives the deadline. */
+static int reap_helper(pid_t pid, const struct timespec *start)
+{
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0), status = 0;
+
+	if (pidfd >= 0) {
+		struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
+		long left = NSISO_OPEN_TIMEOUT_MS - ms_since(start);
+
+		if (poll(&pfd, 1, left > 0 ? (int)left : 0) <= 0)
+			kill(pid, SIGKILL);
+		close(pidfd);
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	return status;
+}
+
+static void parse_reply(const char *reply, int passed_fd, struct helper_result *r)
+{
+	int pid;
+
+	if (strncmp(reply, "ok ", 3) == 0 && sscanf(reply + 3, "%d", &pid) == 1 &&
+	    pid > 1 && passed_fd >= 0) {
+		r->holder_pidfd = passed_fd;
+		r->holder_pid = (pid_t)pid;
+		return;
+	}
+	if (passed_fd >= 0)
+		close(passed_fd);
+	r->critical = strncmp(reply, "crit ", 5) == 0;
+	if (strncmp(reply, "err ", 4) == 0 || r->critical)
+		snprintf(r->reason, sizeof(r->reason), "%s", strchr(reply, ' ') + 1);
+	else
+		snprintf(r->reason, sizeof(r->reason), "unexpected reply from the helper");
+}
+
+/* The reply, or a reason why there is none. */
+static void collect_reply(int channel, const struct timespec *start, struct helper_result *r)
+{
+	struct pollfd pfd = { .fd = channel, .events = POLLIN };
+	char reply[NSISO_REPLY_MAX];
+	int passed_fd = -1, ready;
+
+	do
+		ready = poll(&pfd, 1, (int)(NSISO_OPEN_TIMEOUT_MS - ms_since(start)));
+	while (ready < 0 && errno == EINTR);
+	if (ready == 0) {
+		snprintf(r->reason, sizeof(r->reason), "the helper did not answer within %d ms",
+			 NSISO_OPEN_TIMEOUT_MS);
+		return;
+	}
+	if (receive_reply(channel, reply, sizeof(reply), &passed_fd) <= 0) {
+		snprintf(r->reason, sizeof(r->reason), "the helper exited without an answer");
+		return;
+	}
+	parse_reply(reply, passed_fd, r);
+}
+
+/* The helper runs as root with the application's privileges: it must be a
+ * root-owned regular executable nobody else can write.  Judged on the fd we
+ * then execute, so it cannot be swapped in between. */
+static int open_helper(const char *path, struct helper_result *r)
+{
+	struct stat st;
+	const char *why = NULL;
+	int fd = open(path, O_PATH | O_CLOEXEC);
+
+	if (fd < 0) {
+		snprintf(r->reason, sizeof(r->reason), "helper %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) != 0)
+		why = strerror(errno);
+	else if (!S_ISREG(st.st_mode))
+		why = "not a regular file";
+	else if (st.st_uid != 0)
+		why = "not owned by root";
+	else if (st.st_mode & (S_IWGRP | S_IWOTH))
+		why = "writable by group or others";
+	else if (!(st.st_mode & S_IXUSR))
+		why = "not executable";
+	if (why) {
+		snprintf(r->reason, sizeof(r->reason), "helper %s: %s", path, why);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int nsiso_run_helper(const char *path, char *const argv[], struct helper_result *r)
+{
+	struct sigaction dfl = { .sa_handler = SIG_DFL }, saved;
+	struct timespec start;
+	int sv[2], status, helper_fd;
+	pid_t pid;
+
+	*r = (struct helper_result){ .holder_pidfd = -1 };
+	helper_fd = open_helper(path, r);
+	if (helper_fd < 0)
+		return -1;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
+		r->critical = 1;
+		snprintf(r->reason, sizeof(r->reason), "socketpair: %s", strerror(errno));
+		close(helper_fd);
+		return -1;
+	}
+	/* The application may ignore SIGCHLD or reap in a handler; either would
+	 * take the helper's exit status from us. */
+	sigaction(SIGCHLD, &dfl, &saved);
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	pid = fork();
+	if (pid == 0)
+		exec_helper(helper_fd, argv, sv[1]);
+	close(sv[1]);
+	if (pid < 0) {
+		r->critical = 1;
+		snprintf(r->reason, sizeof(r->reason), "fork: %s", strerror(errno));
+	} else {
+		collect_reply(sv[0], &start, r);
+		status = reap_helper(pid, &start);
+		if (r->holder_pidfd < 0 && WIFEXITED(status) && WEXITSTATUS(status) == 127 &&
+		    strstr(r->reason, "without an answer"))
+			snprintf(r->reason, sizeof(r->reason), "cannot execute helper %s", path);
+	}
+	close(sv[0]);
+	close(helper_fd);
+	sigaction(SIGCHLD, &saved, NULL);
+	return r->holder_pidfd >= 0 ? 0 : -1;
+}

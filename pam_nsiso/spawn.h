@@ -1,0 +1,20 @@
+/* Running nsiso-helper from inside the PAM application. */
+#ifndef PAM_NSISO_SPAWN_H
+#define PAM_NSISO_SPAWN_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+struct helper_result {
+	int holder_pidfd;	/* -1 on failure */
+	pid_t holder_pid;	/* in the caller's PID namespace */
+	int critical;		/* the failure was a resource shortage */
+	char reason[512];	/* why it failed */
+};
+
+/* fork+exec the helper with argv (argv[0] = path), an empty environment and
+ * only the reply channel open; wait at most NSISO_OPEN_TIMEOUT_MS.  0 on
+ * success, -1 with result->reason set. */
+int nsiso_run_helper(const char *path, char *const argv[], struct helper_result *result);
+
+#endif

@@ -1,0 +1,738 @@
+# shellcheck shell=bash
+#
+# tests/lib.sh - shared harness for the pam_nsiso integration tests.
+#
+# Sourced, never executed:   . "$(dirname "$0")/../lib.sh"
+# Needs root and bash >= 4.4. Safe under `set -u`; works with or without
+# `set -e` (a failed assertion returns 1, so under `set -e` it ends the script;
+# cleanups run either way).
+#
+# Everything the harness creates carries "nsiso" in its name and is removed by
+# the EXIT trap installed by nsiso_setup, also when a test fails or is killed
+# with INT/TERM.  Cleanups and assertion results live in files under $T, so
+# functions that are used inside $(...) (nsiso_make_user, nsiso_ssh_bg, ...)
+# can register cleanups from the subshell.
+#
+# Typical use:
+#   nsiso_setup
+#   NSISO_SSH_USER=$(nsiso_make_user) || nsiso_die "cannot create user"
+#   nsiso_start_sshd 'session required pam_nsiso.so'
+#   nsiso_assert_eq "login works" "$NSISO_SSH_USER" "$(nsiso_ssh id -un)"
+#
+# Public API (one line each; details at each function):
+#   nsiso_setup                          private $T + EXIT/INT/TERM cleanup trap
+#   nsiso_on_exit CMD...                 register a cleanup (run in reverse order)
+#   nsiso_unique                         print 6 random hex chars
+#   nsiso_die MSG                        record a failure and exit 2
+#   nsiso_skip REASON                    exit 77 (test not applicable here)
+#   nsiso_make_user [NAME]               create a key-login user, print its name
+#   nsiso_pids_of_user NAME              print PIDs running as NAME
+#   nsiso_make_pam_service CONTENT       /etc/pam.d/nsiso-test-XXXXXX, print name
+#   nsiso_make_sshd_pam_file NAME CONTENT  /etc/pam.d/NAME (NAME must contain nsiso)
+#   nsiso_free_port                      print a free TCP port on 127.0.0.1
+#   nsiso_start_sshd SESSION_LINES       private sshd for $NSISO_SSH_USER
+#   nsiso_stop_sshd                      stop it early (e.g. to restart it)
+#   nsiso_ssh CMD...                     run CMD over ssh, return ssh's status
+#   nsiso_ssh_bg OUTFILE CMD...          same in background, print client PID
+#   nsiso_wait_pid PID [TIMEOUT_S]       wait until PID is gone
+#   nsiso_start_syslog                   private rsyslogd on /dev/log -> $T/syslog.log
+#   nsiso_log_mark                       later nsiso_wait_log only sees newer lines
+#   nsiso_wait_log PATTERN [TIMEOUT_S]   wait for an ERE in $T/syslog.log
+#   nsiso_wait_until TIMEOUT_S CMD...    poll CMD every 0.1 s
+#   nsiso_pass NAME / nsiso_fail NAME REASON
+#   nsiso_assert_eq NAME EXPECTED ACTUAL
+#   nsiso_assert_match NAME REGEX ACTUAL
+#   nsiso_assert_true NAME CMD... / nsiso_assert_false NAME CMD...
+
+# Sourcing twice would reset state the EXIT trap relies on.
+[ -n "${_NSISO_LIB_LOADED:-}" ] && return 0
+_NSISO_LIB_LOADED=1
+
+# Ignore a $T inherited from the environment; nsiso_setup sets the real one.
+T=""
+NSISO_TEST_NAME=${NSISO_TEST_NAME:-$(basename -- "$0" .sh)}
+NSISO_SSH_PORT=""
+NSISO_SSH_PID=""
+NSISO_SYSLOG_PID=""
+NSISO_LOG_MARK=0
+# Extra ssh client options for nsiso_ssh/nsiso_ssh_bg, e.g. (-tt) for a tty.
+[ -n "${NSISO_SSH_EXTRA_OPTS+x}" ] || NSISO_SSH_EXTRA_OPTS=()
+_NSISO_MAIN_PID=""
+_NSISO_SSHD_START=""
+_NSISO_SYSLOG_START=""
+
+# ---------------------------------------------------------------------------
+# Messages
+# ---------------------------------------------------------------------------
+
+# Informational line on stderr, so it never pollutes captured stdout.
+_nsiso_info() { printf '# %s\n' "$*" >&2; }
+
+# Warning on stderr (used by cleanups, which must not abort).
+_nsiso_warn() { printf 'WARNING: %s\n' "$*" >&2; }
+
+# nsiso_die MSG: a harness step failed; record it as a FAIL so the test fails
+# even when called in a $(...) subshell, then exit 2 (the EXIT trap cleans up).
+nsiso_die() {
+	printf 'ERROR: %s\n' "$*" >&2
+	[ -n "$T" ] && _nsiso_record FAIL "harness: $*"
+	exit 2
+}
+
+# nsiso_skip REASON: the test cannot run here; exit 77 (automake's SKIP code).
+nsiso_skip() {
+	printf 'SKIP: %s: %s\n' "$NSISO_TEST_NAME" "$*"
+	_NSISO_SKIPPED=1
+	exit 77
+}
+
+# ---------------------------------------------------------------------------
+# Setup and cleanup stack
+# ---------------------------------------------------------------------------
+
+# nsiso_setup: create the private dir $T and install the cleanup trap.
+# Must be called once, from the main shell, before any other nsiso_* call.
+nsiso_setup() {
+	[ "$(id -u)" = 0 ] || { echo "ERROR: integration tests must run as root" >&2; exit 2; }
+	[ -z "$T" ] || nsiso_die "nsiso_setup called twice"
+	T=$(mktemp -d /tmp/nsiso-test.XXXXXX) || { echo "ERROR: mktemp failed" >&2; exit 2; }
+	chown root:root "$T" && chmod 0700 "$T"
+	_NSISO_MAIN_PID=$BASHPID
+	_NSISO_CLEANUP_FILE=$T/.cleanups
+	_NSISO_ASSERT_FILE=$T/.assertions
+	: >"$_NSISO_CLEANUP_FILE"
+	: >"$_NSISO_ASSERT_FILE"
+	trap _nsiso_exit_trap EXIT
+	trap '_nsiso_info "interrupted (INT)"; exit 130' INT
+	trap '_nsiso_info "terminated (TERM)"; exit 143' TERM
+	# Registered first, so it runs last: the other cleanups may still need $T.
+	nsiso_on_exit _nsiso_remove_tmpdir "$T"
+	export T
+	_nsiso_info "$NSISO_TEST_NAME: private dir $T"
+}
+
+# nsiso_on_exit CMD...: register a cleanup; cleanups run in reverse order of
+# registration. Stored (shell-quoted) in a file so subshells can register too.
+nsiso_on_exit() {
+	_nsiso_require_setup
+	local q
+	q=$(printf '%q ' "$@")
+	printf '%s\n' "$q" >>"$_NSISO_CLEANUP_FILE"
+}
+
+# Abort early with a clear message when a test forgot nsiso_setup.
+_nsiso_require_setup() {
+	[ -n "$T" ] && [ -d "$T" ] && return 0
+	echo "ERROR: call nsiso_setup first" >&2
+	exit 2
+}
+
+# rm -rf only a path that really is one of our temp dirs (defence in depth).
+_nsiso_remove_tmpdir() {
+	case $1 in
+	/tmp/nsiso-test.?*) rm -rf -- "$1" ;;
+	*) _nsiso_warn "refusing to remove unexpected path '$1'" ;;
+	esac
+}
+
+# Run every registered cleanup in reverse order. Each one runs in the main
+# shell (so `wait` works for our children); a failure is reported and the
+# remaining cleanups still run.
+_nsiso_run_cleanups() {
+	local -a lines=()
+	local i
+	[ -f "${_NSISO_CLEANUP_FILE:-}" ] || return 0
+	mapfile -t lines <"$_NSISO_CLEANUP_FILE"
+	: >"$_NSISO_CLEANUP_FILE"
+	for ((i = ${#lines[@]} - 1; i >= 0; i--)); do
+		[ -n "${lines[i]}" ] || continue
+		eval "${lines[i]}" || _nsiso_warn "cleanup failed (status $?): ${lines[i]}"
+	done
+}
+
+# EXIT trap: count results, show logs on failure, clean up, print a summary,
+# and make the exit status non-zero when any assertion failed.
+_nsiso_exit_trap() {
+	local rc=$? pass=0 fail=0
+	# A child forked from this shell (e.g. by `&`) that is killed before it
+	# execs inherits this trap; only the main shell may clean up.
+	[ "$BASHPID" = "$_NSISO_MAIN_PID" ] || return 0
+	trap '' INT TERM # a second Ctrl-C must not cut the cleanup short
+	set +e
+	if [ -f "${_NSISO_ASSERT_FILE:-}" ]; then
+		pass=$(grep -c '^PASS ' "$_NSISO_ASSERT_FILE")
+		fail=$(grep -c '^FAIL ' "$_NSISO_ASSERT_FILE")
+	fi
+	if [ "$fail" -gt 0 ] || { [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ]; }; then
+		_nsiso_dump_logs
+	fi
+	_nsiso_run_cleanups
+	if [ "${_NSISO_SKIPPED:-0}" != 1 ]; then
+		printf '%s: %d passed, %d failed (exit %d)\n' "$NSISO_TEST_NAME" "$pass" "$fail" "$rc"
+	fi
+	[ "$rc" -eq 0 ] && [ "$fail" -gt 0 ] && rc=1
+	exit "$rc"
+}
+
+# Show the tail of every log in $T before it is deleted: the only chance to
+# see why sshd or PAM misbehaved.
+_nsiso_dump_logs() {
+	local f
+	for f in "$T"/*.log; do
+		[ -s "$f" ] || continue
+		printf -- '----- last lines of %s -----\n' "${f##*/}" >&2
+		tail -n 40 -- "$f" >&2
+	done
+}
+
+# nsiso_unique: print a short random suffix (6 hex chars) for unique names.
+nsiso_unique() {
+	od -An -N3 -tx1 /dev/urandom | tr -d ' \n'
+	echo
+}
+
+# ---------------------------------------------------------------------------
+# Polling (tests must poll, never sleep blindly)
+# ---------------------------------------------------------------------------
+
+# Current time in microseconds, without forking (bash 5 EPOCHREALTIME).
+_nsiso_now_us() {
+	local t=${EPOCHREALTIME//[.,]/}
+	printf '%s\n' "$((10#$t))"
+}
+
+# nsiso_wait_until TIMEOUT_S CMD...: run CMD every 0.1 s until it succeeds
+# (return 0) or TIMEOUT_S seconds (may be fractional) have passed (return 1).
+nsiso_wait_until() {
+	local timeout=$1 whole frac deadline
+	shift
+	whole=${timeout%%.*}
+	frac=${timeout#"$whole"}
+	frac=${frac#.}000000
+	deadline=$(($(_nsiso_now_us) + 10#${whole:-0} * 1000000 + 10#${frac:0:6}))
+	while :; do
+		"$@" && return 0
+		[ "$(_nsiso_now_us)" -lt "$deadline" ] || return 1
+		sleep 0.1
+	done
+}
+
+# ---------------------------------------------------------------------------
+# Process helpers: we only ever signal processes we started, identified by
+# PID *and* start time so a recycled PID is never hit.
+# ---------------------------------------------------------------------------
+
+# Print field N (1-based, as in proc(5)) of /proc/PID/stat; fails if gone.
+_nsiso_stat_field() {
+	local pid=$1 n=$2 line rest
+	local -a f
+	{ read -r line <"/proc/$pid/stat"; } 2>/dev/null || return 1
+	rest=${line##*) } # comm may contain spaces and ')'
+	read -r -a f <<<"$rest"
+	printf '%s\n' "${f[n - 3]}"
+}
+
+# Print the start time of PID (clock ticks since boot).
+_nsiso_starttime() { _nsiso_stat_field "$1" 22; }
+
+# True if PID exists, is not a zombie, and (if given) has start time START.
+_nsiso_alive() {
+	local pid=$1 start=${2:-} state
+	state=$(_nsiso_stat_field "$pid" 3) || return 1
+	case $state in Z | X | x) return 1 ;; esac
+	[ -z "$start" ] || [ "$(_nsiso_starttime "$pid")" = "$start" ]
+}
+
+# True only if PID is alive with exactly start time START. An empty START
+# (process already gone when we looked) never matches, so a recycled PID
+# can never be mistaken for one of ours.
+_nsiso_is_ours() {
+	[ -n "${2:-}" ] && _nsiso_alive "$1" "$2"
+}
+
+# True if none of the PID:START pairs is alive.
+_nsiso_all_gone() {
+	local p
+	for p in "$@"; do
+		_nsiso_is_ours "${p%%:*}" "${p#*:}" && return 1
+	done
+	return 0
+}
+
+# _nsiso_terminate PID:START...: TERM, wait up to 5 s, then KILL, then reap
+# those that are children of this shell (quietly).
+_nsiso_terminate() {
+	local p sig
+	for sig in TERM KILL; do
+		for p in "$@"; do
+			_nsiso_is_ours "${p%%:*}" "${p#*:}" && kill -s "$sig" "${p%%:*}" 2>/dev/null
+		done
+		nsiso_wait_until 5 _nsiso_all_gone "$@" && break
+	done
+	for p in "$@"; do
+		_nsiso_alive "${p%%:*}" || wait "${p%%:*}" 2>/dev/null
+	done
+	_nsiso_all_gone "$@" || { _nsiso_warn "could not kill: $*"; return 1; }
+}
+
+# Print all descendants of PID (children, grandchildren, ...), as PID:START.
+_nsiso_descendants() {
+	local root=$1 f pid line
+	local -A kids=()
+	local -a todo st
+	# Build a parent -> children map from one pass over /proc (no forks).
+	for f in /proc/[0-9]*/stat; do
+		{ read -r line <"$f"; } 2>/dev/null || continue
+		pid=${f#/proc/}
+		pid=${pid%/stat}
+		read -r -a st <<<"${line##*) }"
+		kids[${st[1]}]+=" $pid"
+	done
+	todo=("$root")
+	while [ ${#todo[@]} -gt 0 ]; do
+		pid=${todo[0]}
+		todo=("${todo[@]:1}")
+		for f in ${kids[$pid]:-}; do
+			printf '%s:%s\n' "$f" "$(_nsiso_starttime "$f")"
+			todo+=("$f")
+		done
+	done
+}
+
+# Print PIDs whose real, effective, saved or fs uid is UID (from /proc, since
+# pkill/killall are banned on this machine).
+_nsiso_pids_of_uid() {
+	local uid=$1 f key a b c d
+	for f in /proc/[0-9]*/status; do
+		{
+			while read -r key a b c d; do
+				[ "$key" = "Uid:" ] || continue
+				if [ "$a" = "$uid" ] || [ "$b" = "$uid" ] || [ "$c" = "$uid" ] || [ "$d" = "$uid" ]; then
+					f=${f#/proc/}
+					printf '%s\n' "${f%/status}"
+				fi
+				break
+			done <"$f"
+		} 2>/dev/null
+	done
+}
+
+# nsiso_pids_of_user NAME: print the PIDs currently running as user NAME.
+nsiso_pids_of_user() {
+	local uid
+	uid=$(id -u -- "$1") || return 1
+	_nsiso_pids_of_uid "$uid"
+}
+
+# nsiso_wait_pid PID [TIMEOUT_S=10]: wait until PID has exited (also works
+# for PIDs that are not our children, e.g. from $(nsiso_ssh_bg ...)).
+nsiso_wait_pid() {
+	nsiso_wait_until "${2:-10}" _nsiso_not_alive "$1"
+}
+_nsiso_not_alive() { ! _nsiso_alive "$1"; }
+
+# ---------------------------------------------------------------------------
+# Users and PAM service files
+# ---------------------------------------------------------------------------
+
+# nsiso_make_user [NAME]: create user NAME (default nsiso-u-<suffix>) with a
+# home dir and /bin/bash, password '*' (not locked: sshd refuses pubkey login
+# for '!' accounts), register its removal, print the name.
+# shellcheck disable=SC2120 # NAME is optional
+nsiso_make_user() {
+	_nsiso_require_setup
+	local name=${1:-nsiso-u-$(nsiso_unique)} uid
+	case $name in *nsiso*) ;; *) nsiso_die "user name '$name' must contain 'nsiso'" ;; esac
+	getent passwd -- "$name" >/dev/null && nsiso_die "user '$name' already exists"
+	useradd -m -s /bin/bash -- "$name" || nsiso_die "useradd $name failed"
+	uid=$(id -u -- "$name")
+	nsiso_on_exit _nsiso_remove_user "$name" "$uid"
+	usermod -p '*' -- "$name" || nsiso_die "usermod -p '*' $name failed"
+	printf '%s\n' "$name"
+}
+
+# Cleanup for nsiso_make_user: kill what still runs as the user (only our
+# test's sessions can run under this fresh uid), then userdel -r.
+_nsiso_remove_user() {
+	local name=$1 uid=$2 pid err rc=0
+	local -a procs=()
+	[ "$(id -u -- "$name" 2>/dev/null)" = "$uid" ] || return 0
+	for pid in $(_nsiso_pids_of_uid "$uid"); do
+		procs+=("$pid:$(_nsiso_starttime "$pid")")
+	done
+	[ ${#procs[@]} -eq 0 ] || _nsiso_terminate "${procs[@]}"
+	# userdel complains that the (never created) mail spool is missing.
+	err=$(userdel -r -- "$name" 2>&1) || rc=$?
+	err=$(printf '%s\n' "$err" | grep -v 'mail spool .* not found')
+	[ -z "$err" ] || printf '%s\n' "$err" >&2
+	return "$rc"
+}
+
+# nsiso_make_sshd_pam_file NAME CONTENT: write /etc/pam.d/NAME (0644 root)
+# and register its removal. NAME must contain "nsiso" and must not exist.
+nsiso_make_sshd_pam_file() {
+	_nsiso_require_setup
+	local name=$1 content=$2 path=/etc/pam.d/$1
+	case $name in */* | "") nsiso_die "bad PAM service name '$name'" ;; *nsiso*) ;;
+	*) nsiso_die "PAM service name '$name' must contain 'nsiso'" ;; esac
+	[ -e "$path" ] && nsiso_die "$path already exists"
+	nsiso_on_exit rm -f -- "$path"
+	(umask 022 && printf '%s\n' "$content" >"$path") || nsiso_die "cannot write $path"
+	chown root:root "$path" && chmod 0644 "$path"
+}
+
+# nsiso_make_pam_service CONTENT: write /etc/pam.d/nsiso-test-<suffix> (e.g.
+# for pamtester), register its removal, print the service name.
+nsiso_make_pam_service() {
+	local name
+	name=nsiso-test-$(nsiso_unique)
+	nsiso_make_sshd_pam_file "$name" "$1"
+	printf '%s\n' "$name"
+}
+
+# ---------------------------------------------------------------------------
+# sshd
+# ---------------------------------------------------------------------------
+
+# nsiso_free_port: print a TCP port on 127.0.0.1 that nothing uses. Chosen
+# below the ephemeral range, so outgoing connections cannot grab it before
+# sshd binds it.
+nsiso_free_port() {
+	local low _ port i
+	read -r low _ </proc/sys/net/ipv4/ip_local_port_range
+	[ "$low" -gt 20100 ] || low=61000 # unusual range: use the space above it
+	for ((i = 0; i < 100; i++)); do
+		if [ "$low" = 61000 ]; then
+			port=$((61000 + RANDOM % 4000))
+		else
+			port=$((20000 + RANDOM % (low - 20000)))
+		fi
+		[ -z "$(ss -Htan "sport = :$port")" ] && { echo "$port"; return 0; }
+	done
+	nsiso_die "no free TCP port found"
+}
+
+# True once PID listens on 127.0.0.1:PORT.
+_nsiso_listening() {
+	ss -Hltnp "src 127.0.0.1 and sport = :$2" | grep -q "pid=$1,"
+}
+
+# For polling: true when sshd is listening or has already died.
+_nsiso_sshd_settled() {
+	_nsiso_listening "$1" "$2" || ! _nsiso_alive "$1"
+}
+
+# Create the host key and client key pair once per test, in $T.
+_nsiso_make_ssh_keys() {
+	[ -f "$T/ssh_host_ed25519_key" ] ||
+		ssh-keygen -q -t ed25519 -N '' -C nsiso-host -f "$T/ssh_host_ed25519_key" ||
+		nsiso_die "ssh-keygen (host key) failed"
+	[ -f "$T/client_ed25519" ] ||
+		ssh-keygen -q -t ed25519 -N '' -C nsiso-client -f "$T/client_ed25519" ||
+		nsiso_die "ssh-keygen (client key) failed"
+}
+
+# Install the client public key for $NSISO_SSH_USER with the ownership and
+# modes StrictModes insists on.
+_nsiso_install_authorized_key() {
+	local user=$1 home group
+	home=$(getent passwd -- "$user" | cut -d: -f6)
+	group=$(id -g -- "$user")
+	[ -d "$home" ] || nsiso_die "home of $user ($home) missing"
+	install -d -m 0700 -o "$user" -g "$group" -- "$home/.ssh"
+	install -m 0600 -o "$user" -g "$group" -- "$T/client_ed25519.pub" "$home/.ssh/authorized_keys"
+}
+
+# sshd refuses to start without its privilege separation dir /run/sshd.
+# Create it if missing; remove it at the end only if we created it and no
+# other sshd still needs it.
+_nsiso_ensure_run_sshd() {
+	[ -d /run/sshd ] && return 0
+	install -d -m 0755 -o root -g root /run/sshd || nsiso_die "cannot create /run/sshd"
+	nsiso_on_exit _nsiso_remove_run_sshd
+}
+_nsiso_remove_run_sshd() {
+	local exe
+	for exe in /proc/[0-9]*/exe; do
+		if [ "$(readlink -- "$exe" 2>/dev/null)" = /usr/sbin/sshd ]; then
+			_nsiso_info "another sshd is running; leaving /run/sshd in place"
+			return 0
+		fi
+	done
+	rmdir /run/sshd
+}
+
+# Write $T/sshd_config for PORT.
+_nsiso_write_sshd_config() {
+	cat >"$T/sshd_config" <<-EOF
+		# Generated by tests/lib.sh for a single test; nothing here is global.
+		ListenAddress 127.0.0.1
+		Port $1
+		HostKey $T/ssh_host_ed25519_key
+		PidFile $T/sshd.pid
+		UsePAM yes
+		PubkeyAuthentication yes
+		AuthenticationMethods publickey
+		PasswordAuthentication no
+		KbdInteractiveAuthentication no
+		PermitRootLogin no
+		AuthorizedKeysFile .ssh/authorized_keys
+		StrictModes yes
+		LogLevel VERBOSE
+		X11Forwarding no
+		AllowAgentForwarding no
+		AllowTcpForwarding no
+		PermitTunnel no
+		MaxStartups 50
+		MaxSessions 50
+		PrintMotd no
+		PrintLastLog no
+		UseDNS no
+		# AcceptEnv is deliberately absent: the default accepts no variables
+		# ("AcceptEnv none" would accept a variable called "none").
+	EOF
+}
+
+# nsiso_start_sshd SESSION_LINES: start a private sshd on 127.0.0.1 whose
+# PAM service is /etc/pam.d/sshd-nsiso-test-<suffix> = permit auth/account +
+# SESSION_LINES (may be multi-line or empty). Key login for $NSISO_SSH_USER.
+# Exports NSISO_SSH_PORT, NSISO_SSH_PID, NSISO_SSH_PAM_SERVICE.
+nsiso_start_sshd() {
+	local session_lines=${1-} sfx name port attempt
+	_nsiso_require_setup
+	[ -n "${NSISO_SSH_USER:-}" ] || nsiso_die "set NSISO_SSH_USER before nsiso_start_sshd"
+	case $NSISO_SSH_USER in *nsiso*) ;; *) nsiso_die "NSISO_SSH_USER must be a test user (name containing nsiso)" ;; esac
+	if [ -n "$NSISO_SSH_PID" ] && _nsiso_is_ours "$NSISO_SSH_PID" "$_NSISO_SSHD_START"; then
+		nsiso_die "sshd already running; call nsiso_stop_sshd first"
+	fi
+	_nsiso_make_ssh_keys
+	_nsiso_install_authorized_key "$NSISO_SSH_USER"
+	_nsiso_ensure_run_sshd
+
+	# sshd uses basename(argv[0]) as its PAM service name, so a uniquely
+	# named symlink gives this sshd a private /etc/pam.d file.
+	sfx=$(nsiso_unique)
+	name=sshd-nsiso-test-$sfx
+	ln -s /usr/sbin/sshd "$T/$name" || nsiso_die "cannot create $T/$name"
+	nsiso_make_sshd_pam_file "$name" "auth required pam_permit.so
+account required pam_permit.so
+$session_lines"
+
+	# Retry with another port in case something grabbed ours meanwhile.
+	for attempt in 1 2 3; do
+		port=$(nsiso_free_port) || nsiso_die "no free port"
+		_nsiso_write_sshd_config "$port"
+		"$T/$name" -t -f "$T/sshd_config" 2>>"$T/sshd.log" ||
+			nsiso_die "sshd -t rejected $T/sshd_config (see sshd.log)"
+		# sshd re-execs itself via argv[0], hence the absolute path.
+		"$T/$name" -D -e -f "$T/sshd_config" </dev/null >/dev/null 2>>"$T/sshd.log" &
+		NSISO_SSH_PID=$!
+		_NSISO_SSHD_START=$(_nsiso_starttime "$NSISO_SSH_PID")
+		nsiso_on_exit _nsiso_stop_sshd_pid "$NSISO_SSH_PID" "$_NSISO_SSHD_START"
+		nsiso_wait_until 10 _nsiso_sshd_settled "$NSISO_SSH_PID" "$port"
+		_nsiso_listening "$NSISO_SSH_PID" "$port" && break
+		_nsiso_stop_sshd_pid "$NSISO_SSH_PID" "$_NSISO_SSHD_START"
+		_nsiso_info "sshd did not come up on port $port (attempt $attempt)"
+		port=""
+	done
+	[ -n "$port" ] || nsiso_die "sshd failed to start (see sshd.log)"
+	NSISO_SSH_PORT=$port
+	NSISO_SSH_PAM_SERVICE=$name
+	export NSISO_SSH_PORT NSISO_SSH_PID NSISO_SSH_PAM_SERVICE
+	_nsiso_info "sshd pid $NSISO_SSH_PID on 127.0.0.1:$port, PAM service $name"
+}
+
+# Stop one sshd (PID START) and every process below it: per-connection
+# monitors and the sessions they run (anything that escaped by daemonizing
+# is still caught by the user's cleanup, by uid).
+_nsiso_stop_sshd_pid() {
+	local pid=$1 start=$2
+	local -a procs
+	_nsiso_is_ours "$pid" "$start" || { wait "$pid" 2>/dev/null; return 0; }
+	mapfile -t procs < <(_nsiso_descendants "$pid")
+	_nsiso_terminate "$pid:$start" ${procs[@]+"${procs[@]}"}
+}
+
+# nsiso_stop_sshd: stop the running test sshd now (its PAM file stays until
+# exit); afterwards nsiso_start_sshd may be called again.
+nsiso_stop_sshd() {
+	[ -n "$NSISO_SSH_PID" ] || return 0
+	_nsiso_stop_sshd_pid "$NSISO_SSH_PID" "$_NSISO_SSHD_START"
+}
+
+# ssh client options shared by nsiso_ssh and nsiso_ssh_bg. -F /dev/null and
+# IdentitiesOnly keep root's own ssh config, keys and agent out of the test.
+_nsiso_ssh_cmd() {
+	[ -n "$NSISO_SSH_PORT" ] || nsiso_die "nsiso_start_sshd first"
+	_NSISO_SSH=(ssh -F /dev/null -i "$T/client_ed25519" -p "$NSISO_SSH_PORT"
+		-o BatchMode=yes -o IdentitiesOnly=yes -o IdentityAgent=none
+		-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null
+		-o GlobalKnownHostsFile=/dev/null -o LogLevel=ERROR
+		-o ConnectTimeout=10
+		${NSISO_SSH_EXTRA_OPTS[@]+"${NSISO_SSH_EXTRA_OPTS[@]}"}
+		"$NSISO_SSH_USER@127.0.0.1")
+}
+
+# nsiso_ssh CMD...: run CMD as $NSISO_SSH_USER over ssh; remote stdout on
+# stdout, returns ssh's status (remote status, or 255 on ssh errors). Like
+# ssh itself, the words of CMD are joined and run by the remote shell.
+nsiso_ssh() {
+	_nsiso_ssh_cmd
+	"${_NSISO_SSH[@]}" "$@"
+}
+
+# nsiso_ssh_bg OUTFILE CMD...: like nsiso_ssh but in the background, stdin
+# from /dev/null, stdout+stderr to OUTFILE; prints the client PID (to hold a
+# session open while the test inspects it). Use nsiso_wait_pid to wait.
+nsiso_ssh_bg() {
+	local out=$1 pid
+	shift
+	_nsiso_ssh_cmd
+	"${_NSISO_SSH[@]}" "$@" </dev/null >"$out" 2>&1 &
+	pid=$!
+	nsiso_on_exit _nsiso_terminate "$pid:$(_nsiso_starttime "$pid")"
+	printf '%s\n' "$pid"
+}
+
+# ---------------------------------------------------------------------------
+# syslog capture
+# ---------------------------------------------------------------------------
+
+# Write $T/rsyslog.conf: /dev/log in, every message flushed to $T/syslog.log.
+_nsiso_write_rsyslog_conf() {
+	install -d -m 0700 -- "$T/rsyslog-work"
+	cat >"$T/rsyslog.conf" <<-EOF
+		# Generated by tests/lib.sh; private to one test.
+		global(workDirectory="$T/rsyslog-work")
+		# No rate limiting: a test may log bursts and must see all of them.
+		module(load="imuxsock" SysSock.Name="/dev/log" SysSock.Unlink="on"
+		       SysSock.RateLimit.Interval="0")
+		# "facility.severity prog: msg"; the msg options give exactly one space
+		# after the colon and strip a trailing newline (as rsyslog's own
+		# traditional format does).
+		template(name="nsiso" type="string"
+		         string="%syslogfacility-text%.%syslogseverity-text% %programname%:%msg:::sp-if-no-1st-sp%%msg:::drop-last-lf%\n")
+		# Synchronous, flushed writes so polling sees lines at once.
+		*.* action(type="omfile" file="$T/syslog.log" template="nsiso"
+		           asyncWriting="off" flushOnTXEnd="on" ioBufferSize="4k")
+	EOF
+}
+
+# nsiso_start_syslog: run a private rsyslogd on /dev/log writing all
+# facilities (incl. authpriv) as "facility.severity prog: msg" to
+# $T/syslog.log. Returns 1 if some other /dev/log exists. Exports
+# NSISO_SYSLOG_PID.
+nsiso_start_syslog() {
+	local inode probe
+	_nsiso_require_setup
+	if [ -n "$NSISO_SYSLOG_PID" ] && _nsiso_is_ours "$NSISO_SYSLOG_PID" "$_NSISO_SYSLOG_START"; then
+		return 0
+	fi
+	if [ -e /dev/log ] || [ -L /dev/log ]; then
+		echo "ERROR: /dev/log already exists and is not ours; refusing to start a syslog listener" >&2
+		return 1
+	fi
+	_nsiso_write_rsyslog_conf
+	: >"$T/syslog.log"
+	rsyslogd -n -f "$T/rsyslog.conf" -i "$T/rsyslog.pid" </dev/null >/dev/null 2>>"$T/rsyslog.log" &
+	NSISO_SYSLOG_PID=$!
+	_NSISO_SYSLOG_START=$(_nsiso_starttime "$NSISO_SYSLOG_PID")
+	export NSISO_SYSLOG_PID
+	nsiso_on_exit _nsiso_stop_syslog "$NSISO_SYSLOG_PID" "$_NSISO_SYSLOG_START"
+	nsiso_wait_until 10 _nsiso_socket_settled "$NSISO_SYSLOG_PID" ||
+		{ echo "ERROR: rsyslogd did not create /dev/log" >&2; return 1; }
+	_nsiso_alive "$NSISO_SYSLOG_PID" || { echo "ERROR: rsyslogd died (see rsyslog.log)" >&2; return 1; }
+	inode=$(stat -c %i /dev/log)
+	# Record which socket is ours, so cleanup never deletes someone else's.
+	printf '%s\n' "$inode" >"$T/devlog.inode"
+	# Prove the whole path (socket -> rsyslogd -> file) works before returning.
+	probe=nsiso-syslog-ready-$(nsiso_unique)
+	logger -p user.debug -- "$probe"
+	nsiso_wait_log "$probe" 10 || { echo "ERROR: syslog probe message never arrived" >&2; return 1; }
+}
+
+# For polling: true when /dev/log exists or rsyslogd has died.
+_nsiso_socket_settled() { [ -S /dev/log ] || ! _nsiso_alive "$1"; }
+
+# Cleanup for nsiso_start_syslog: stop rsyslogd (it unlinks /dev/log itself);
+# remove /dev/log only if it is still the socket we created.
+_nsiso_stop_syslog() {
+	local pid=$1 start=$2 inode=""
+	[ -f "$T/devlog.inode" ] && inode=$(<"$T/devlog.inode")
+	_nsiso_terminate "$pid:$start"
+	if [ -n "$inode" ] && [ -S /dev/log ] && [ "$(stat -c %i /dev/log)" = "$inode" ]; then
+		rm -f /dev/log
+	fi
+}
+
+# nsiso_log_mark: remember the current end of $T/syslog.log, so that
+# nsiso_wait_log ignores older lines (e.g. those of a previous session).
+nsiso_log_mark() {
+	NSISO_LOG_MARK=$(wc -l <"$T/syslog.log")
+}
+
+# True if an ERE matches a line of $T/syslog.log after line NSISO_LOG_MARK.
+_nsiso_log_has() {
+	tail -n "+$((NSISO_LOG_MARK + 1))" -- "$T/syslog.log" | grep -Eq -- "$1"
+}
+
+# nsiso_wait_log PATTERN [TIMEOUT_S=10]: wait until an ERE matches a line
+# of $T/syslog.log (after nsiso_log_mark, if used); returns 1 on timeout.
+nsiso_wait_log() {
+	nsiso_wait_until "${2:-10}" _nsiso_log_has "$1"
+}
+
+# ---------------------------------------------------------------------------
+# Assertions: print PASS/FAIL, record in $T (counted by the EXIT trap) and in
+# $NSISO_RESULTS if set (summed by the top-level runner).
+# ---------------------------------------------------------------------------
+
+# Append "STATUS NAME" (single line) to the result files.
+_nsiso_record() {
+	local line="$1 ${2//$'\n'/ }"
+	printf '%s\n' "$line" >>"$_NSISO_ASSERT_FILE"
+	if [ -n "${NSISO_RESULTS:-}" ]; then
+		printf '%s\n' "$line" >>"$NSISO_RESULTS"
+	fi
+}
+
+# nsiso_pass NAME: record a passed check.
+nsiso_pass() {
+	_nsiso_require_setup
+	printf 'PASS: %s\n' "$1"
+	_nsiso_record PASS "$1"
+}
+
+# nsiso_fail NAME REASON: record a failed check; returns 1.
+nsiso_fail() {
+	_nsiso_require_setup
+	printf 'FAIL: %s: %s\n' "$1" "${2:-}"
+	_nsiso_record FAIL "$1"
+	return 1
+}
+
+# nsiso_assert_eq NAME EXPECTED ACTUAL: exact string comparison.
+nsiso_assert_eq() {
+	if [ "$2" = "$3" ]; then nsiso_pass "$1"; else nsiso_fail "$1" "expected '$2', got '$3'"; fi
+}
+
+# nsiso_assert_match NAME REGEX ACTUAL: bash ERE match (unanchored).
+nsiso_assert_match() {
+	if [[ $3 =~ $2 ]]; then nsiso_pass "$1"; else nsiso_fail "$1" "'$3' does not match /$2/"; fi
+}
+
+# nsiso_assert_true NAME CMD...: CMD must succeed.
+nsiso_assert_true() {
+	local name=$1 rc=0
+	shift
+	"$@" || rc=$?
+	if [ "$rc" -eq 0 ]; then nsiso_pass "$name"; else nsiso_fail "$name" "command failed (status $rc): $*"; fi
+}
+
+# nsiso_assert_false NAME CMD...: CMD must fail (e.g. a login that PAM denies).
+nsiso_assert_false() {
+	local name=$1 rc=0
+	shift
+	"$@" || rc=$?
+	if [ "$rc" -ne 0 ]; then nsiso_pass "$name"; else nsiso_fail "$name" "command unexpectedly succeeded: $*"; fi
+}

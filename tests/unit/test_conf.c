@@ -1,0 +1,397 @@
+/* nsiso.conf: parsing, precedence, error messages, file checks. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <grp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../../common/conf.h"
+
+static void parse(struct nsiso_conf *conf, const char *text)
+{
+	memset(conf, 0, sizeof(*conf));
+	nsiso_conf_parse_buffer(conf, "test.conf", text, strlen(text));
+}
+
+/* Resolve for a user with no supplementary groups that matter. */
+static void resolve(const struct nsiso_conf *conf, const char *name, uid_t uid,
+		    struct nsiso_settings *s)
+{
+	static const gid_t groups[] = { 4242424 };
+	struct nsiso_user user = { name, uid, groups, 1 };
+
+	assert_null(nsiso_conf_resolve(conf, &user, s, NULL));
+}
+
+static void first_error(const char *text, const char *expected)
+{
+	struct nsiso_conf conf;
+
+	parse(&conf, text);
+	assert_true(nsiso_conf_error_count(&conf) >= 1);
+	assert_string_equal(nsiso_conf_error(&conf, 0), expected);
+	nsiso_conf_free(&conf);
+}
+
+static void comments_blank_lines_and_all_items(void **state)
+{
+	struct nsiso_conf conf;
+	struct nsiso_settings s;
+
+	(void)state;
+	parse(&conf,
+	      "# a comment\n"
+	      "\n"
+	      "   \t\n"
+	      "*   isolate  uts,ipc,mnt,pid   # trailing comment\n"
+	      "*   memory   512M\n"
+	      "*   swap     0\n"
+	      "*   tasks    200\n"
+	      "*   hostname lab-%u\n"
+	      "*   on_logout keep\n"
+	      "*   propagation private\n"
+	      "*   on_error allow\n"
+	      "*   exempt no\n"
+	      "*   cgroup_parent lab/nsiso\n");
+	assert_int_equal(nsiso_conf_error_count(&conf), 0);
+	resolve(&conf, "alice", 1000, &s);
+	assert_true(s.matched);
+	assert_true(nsiso_settings_active(&s));
+	assert_int_equal(s.isolate, NSISO_NS_UTS | NSISO_NS_IPC | NSISO_NS_MNT | NSISO_NS_PID);
+	assert_true(s.memory.value == 512ULL << 20);
+	assert_int_equal(s.swap.kind, NSISO_LIMIT_VALUE);
+	assert_true(s.swap.value == 0);
+	assert_true(s.tasks.value == 200);
+	assert_string_equal(s.hostname, "lab-alice");
+	assert_int_equal(s.on_logout, NSISO_LOGOUT_KEEP);
+	assert_int_equal(s.propagation, NSISO_PROPAGATION_PRIVATE);
+	assert_int_equal(s.on_error, NSISO_ON_ERROR_ALLOW);
+	assert_false(s.exempt);
+	assert_string_equal(s.cgroup_parent, "lab/nsiso");
+	assert_int_equal(s.origin[NSISO_ITEM_MEMORY].line, 5);
+	assert_string_equal(s.written[NSISO_ITEM_MEMORY], "512M");
+	nsiso_conf_free(&conf);
+}
+
+static void defaults_when_unset(void **state)
+{
+	struct nsiso_conf conf;
+	struct nsiso_settings s;
+
+	(void)state;
+	parse(&conf, "alice memory 1G\n");
+	resolve(&conf, "alice", 1000, &s);
+	assert_int_equal(s.isolate, 0);
+	assert_int_equal(s.on_logout, NSISO_LOGOUT_KILL);
+	assert_int_equal(s.propagation, NSISO_PROPAGATION_SLAVE);
+	assert_int_equal(s.on_error, NSISO_ON_ERROR_DENY);
+	assert_string_equal(s.cgroup_parent, "nsiso");
+	assert_null(s.origin[NSISO_ITEM_ISOLATE].file);
+	assert_true(nsiso_settings_active(&s));	/* a limit alone is enough */
+	nsiso_conf_free(&conf);
+}
+
+/* user > uid range > @group > *, whatever the order of lines. */
+static void precedence_by_specificity(void **state)
+{
+	struct nsiso_conf conf;
+	struct nsiso_settings s;
+	const gid_t root_group[] = { 0 };
+	struct nsiso_user in_root = { "carol", 1500, root_group, 1 };
+
+	(void)state;
+	parse(&conf,
+	      "alice memory 1G\n"
+	      "1000:1999 memory 2G\n"
+	      "@root memory 3G\n"
+	      "* memory 4G\n");
+	resolve(&conf, "alice", 1000, &s);
+	assert_true(s.memory.value == 1ULL << 30);
+	resolve(&conf, "bob", 1001, &s);
+	assert_true(s.memory.value == 2ULL << 30);
+	resolve(&conf, "dave", 5000, &s);
+	assert_true(s.memory.value == 4ULL << 30);
+	/* group "root" has gid 0 on every Debian system */
+	assert_null(nsiso_conf_resolve(&conf, &in_root, &s, NULL));
+	assert_true(s.memory.value == 2ULL << 30);	/* range beats group */
+	in_root.uid = 7000;
+	assert_null(nsiso_conf_resolve(&conf, &in_root, &s, NULL));
+	assert_true(s.memory.value == 3ULL << 30);	/* group beats * */
+	nsiso_conf_free(&conf);
+}
+
+static void later_line_wins_at_equal_specificity(void **state)
+{
+	struct nsiso_conf conf;
+	struct nsiso_settings s;
+
+	(void)state;
+	parse(&conf, "* memory 1G\nalice memory 2G\n* memory 3G\nalice memory 4G\n");
+	resolve(&conf, "alice", 1, &s);
+	assert_true(s.memory.value == 4ULL << 30);
+	assert_int_equal(s.origin[NSISO_ITEM_MEMORY].line, 4);
+	resolve(&conf, "bob", 2, &s);
+	assert_true(s.memory.value == 3ULL << 30);
+	nsiso_conf_free(&conf);
+}
+
+static void uid_ranges(void **state)
+{
+	struct nsiso_conf conf;
+	struct nsiso_settings s;
+
+	(void)state;
+	parse(&conf, "1000: memory 1G\n:999 exempt yes\n");
+	assert_int_equal(nsiso_conf_error_count(&conf), 0);
+	resolve(&conf, "u", 999, &s);
+	assert_true(s.exempt);
+	assert_false(nsiso_settings_active(&s));
+	resolve(&conf, "u", 1000, &s);
+	assert_false(s.exempt);
+	assert_true(nsiso_settings_active(&s));
+	resolve(&conf, "u", 4000000000U, &s);
+	assert_true(s.memory.value == 1ULL << 30);
+	nsiso_conf_free(&conf);
+}
+
+static void no_rule_and_none_mean_left_alone(void **state)
+{
+	struct nsiso_conf conf;
+	struct nsiso_settings s;
+
+	(void)state;
+	parse(&conf, "alice isolate uts\nbob isolate none\nbob memory unlimited\n");
+	resolve(&conf, "carol", 1, &s);
+	assert_false(s.matched);
+	assert_false(nsiso_settings_active(&s));
+	resolve(&conf, "bob", 2, &s);
+	assert_true(s.matched);
+	assert_false(nsiso_settings_active(&s));
+	nsiso_conf_free(&conf);
+}
+
+static void errors_name_file_and_line(void **state)
+{
+	(void)state;
+	first_error("\n\n* frobnicate yes\n", "test.conf:3: unknown item 'frobnicate'");
+	first_error("* memory\n", "test.conf:1: expected '<domain> <item> <value>', got 2 fields");
+	first_error("* memory 1G extra\n", "test.conf:1: expected '<domain> <item> <value>', got 4 fields");
+	first_error("* memory lots\n", "test.conf:1: expected a number: memory 'lots'");
+	first_error("* isolate pid\n",
+		    "test.conf:1: pid needs mnt (a fresh /proc needs a private mount namespace): isolate 'pid'");
+	first_error("* isolate uts,,ipc\n", "test.conf:1: malformed namespace list: isolate 'uts,,ipc'");
+	first_error("* isolate user\n",
+		    "test.conf:1: unknown namespace (use uts, ipc, mnt, pid, net or none): isolate 'user'");
+	first_error("alice cgroup_parent x\n",
+		    "test.conf:1: cgroup_parent is global: use it only with domain '*'");
+	first_error("* cgroup_parent ../etc\n",
+		    "test.conf:1: empty, '.' or '..' path component: cgroup_parent '../etc'");
+	first_error("* hostname %q\n",
+		    "test.conf:1: unknown escape in hostname template (use %u, %U, %h or %%): hostname '%q'");
+	first_error("5:1 memory 1G\n", "test.conf:1: uid range is empty (min > max): '5:1'");
+	first_error("a:b memory 1G\n", "test.conf:1: uid range must be digits (e.g. 1000:1999 or 1000:): 'a:b'");
+	first_error("* on_logout maybe\n", "test.conf:1: expected kill or keep: on_logout 'maybe'");
+	first_error("* exempt 1\n", "test.conf:1: expected yes or no: exempt '1'");
+	first_error("* memory 0\n", "test.conf:1: memory limit must be larger than 0: memory '0'");
+	first_error("al/ice memory 1G\n",
+		    "test.conf:1: invalid user name (or use @group, min:max or *): 'al/ice'");
+}
+
+static void every_bad_line_is_reported(void **state)
+{
+	struct nsiso_conf conf;
+
+	(void)state;
+	parse(&conf, "* a b\n* memory 1G\n* c d\n\x01 x y\n");
+	assert_int_equal(nsiso_conf_error_count(&conf), 3);
+	assert_int_equal(conf.n_rules, 1);
+	nsiso_conf_free(&conf);
+}
+
+static void nul_bytes_and_long_lines(void **state)
+{
+	struct nsiso_conf conf;
+	char big[6000];
+
+	(void)state;
+	memset(&conf, 0, sizeof(conf));
+	nsiso_conf_parse_buffer(&conf, "t", "* memory 1G\n* me\0mory 1G\n", 24);
+	assert_int_equal(nsiso_conf_error_count(&conf), 1);
+	assert_string_equal(nsiso_conf_error(&conf, 0), "t:2: line contains a NUL byte");
+	nsiso_conf_free(&conf);
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	parse(&conf, big);
+	assert_string_equal(nsiso_conf_error(&conf, 0), "test.conf:1: line longer than 4095 bytes");
+	nsiso_conf_free(&conf);
+}
+
+static void invalid_expanded_hostname_is_reported_with_origin(void **state)
+{
+	struct nsiso_conf conf;
+	struct nsiso_settings s;
+	struct nsiso_origin where = { 0 };
+	const gid_t g[] = { 1 };
+	struct nsiso_user user = { "bob_smith", 1000, g, 1 };
+
+	(void)state;
+	parse(&conf, "* isolate uts\n* hostname box-%u\n");
+	assert_non_null(nsiso_conf_resolve(&conf, &user, &s, &where));
+	assert_string_equal(where.file, "test.conf");
+	assert_int_equal(where.line, 2);
+	nsiso_conf_free(&conf);
+}
+
+/* ---- files (as root: ownership checks need chown) ---------------------- */
+
+static char dir[64];
+
+static int make_dir(void **state)
+{
+	(void)state;
+	strcpy(dir, "/tmp/nsiso-unit.XXXXXX");
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+static int remove_dir(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static void write_file(const char *name, const char *text, mode_t mode, uid_t owner)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	assert_int_equal(chmod(path, mode), 0);
+	assert_int_equal(chown(path, owner, 0), 0);
+}
+
+static const char *load_one(const char *name, struct nsiso_conf *conf)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	memset(conf, 0, sizeof(*conf));
+	nsiso_conf_load(conf, path, NULL, false);
+	return nsiso_conf_error_count(conf) ? nsiso_conf_error(conf, 0) : NULL;
+}
+
+static void file_checks(void **state)
+{
+	struct nsiso_conf conf;
+	char path[128], expect[256];
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	write_file("good.conf", "* memory 1G\n", 0644, 0);
+	assert_null(load_one("good.conf", &conf));
+	assert_int_equal(conf.n_rules, 1);
+	nsiso_conf_free(&conf);
+
+	write_file("user.conf", "* memory 1G\n", 0644, 65534);
+	snprintf(expect, sizeof(expect), "%s/user.conf: not owned by root", dir);
+	assert_string_equal(load_one("user.conf", &conf), expect);
+	nsiso_conf_free(&conf);
+
+	write_file("world.conf", "* memory 1G\n", 0646, 0);
+	snprintf(expect, sizeof(expect), "%s/world.conf: writable by group or others", dir);
+	assert_string_equal(load_one("world.conf", &conf), expect);
+	nsiso_conf_free(&conf);
+
+	snprintf(path, sizeof(path), "%s/link.conf", dir);
+	assert_int_equal(symlink("good.conf", path), 0);
+	snprintf(expect, sizeof(expect), "%s/link.conf: cannot open: is a symbolic link", dir);
+	assert_string_equal(load_one("link.conf", &conf), expect);
+	nsiso_conf_free(&conf);
+
+	/* A FIFO must neither hang the login (CVE-2024-22365) nor be read. */
+	snprintf(path, sizeof(path), "%s/fifo.conf", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	snprintf(expect, sizeof(expect), "%s/fifo.conf: not a regular file", dir);
+	assert_string_equal(load_one("fifo.conf", &conf), expect);
+	nsiso_conf_free(&conf);
+
+	snprintf(expect, sizeof(expect), "%s/missing.conf: cannot open: No such file or directory", dir);
+	assert_string_equal(load_one("missing.conf", &conf), expect);
+	nsiso_conf_free(&conf);
+}
+
+static void directory_a_user_can_write_is_rejected(void **state)
+{
+	struct nsiso_conf conf;
+	char expect[256];
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	write_file("good.conf", "* memory 1G\n", 0644, 0);
+	assert_int_equal(chmod(dir, 01777), 0);
+	snprintf(expect, sizeof(expect), "%s/good.conf: its directory %s is writable by group or others",
+		 dir, dir);
+	assert_string_equal(load_one("good.conf", &conf), expect);
+	nsiso_conf_free(&conf);
+	assert_int_equal(chmod(dir, 0700), 0);
+}
+
+static void dropins_in_c_locale_order(void **state)
+{
+	struct nsiso_conf conf;
+	struct nsiso_settings s;
+	char main_path[128], dropins[128];
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	write_file("main.conf", "* memory 1G\n", 0644, 0);
+	snprintf(dropins, sizeof(dropins), "%s/d", dir);
+	assert_int_equal(mkdir(dropins, 0755), 0);
+	write_file("d/b.conf", "* memory 3G\n", 0644, 0);
+	write_file("d/B.conf", "* memory 2G\n", 0644, 0);	/* 'B' < 'b' in C */
+	write_file("d/z.conf.disabled", "* memory 9G\n", 0644, 0);
+	snprintf(main_path, sizeof(main_path), "%s/main.conf", dir);
+	memset(&conf, 0, sizeof(conf));
+	assert_int_equal(nsiso_conf_load(&conf, main_path, dropins, false), 0);
+	resolve(&conf, "alice", 1000, &s);
+	assert_true(s.memory.value == 3ULL << 30);
+	assert_non_null(strstr(s.origin[NSISO_ITEM_MEMORY].file, "/d/b.conf"));
+	nsiso_conf_free(&conf);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(comments_blank_lines_and_all_items),
+		cmocka_unit_test(defaults_when_unset),
+		cmocka_unit_test(precedence_by_specificity),
+		cmocka_unit_test(later_line_wins_at_equal_specificity),
+		cmocka_unit_test(uid_ranges),
+		cmocka_unit_test(no_rule_and_none_mean_left_alone),
+		cmocka_unit_test(errors_name_file_and_line),
+		cmocka_unit_test(every_bad_line_is_reported),
+		cmocka_unit_test(nul_bytes_and_long_lines),
+		cmocka_unit_test(invalid_expanded_hostname_is_reported_with_origin),
+		cmocka_unit_test_setup_teardown(file_checks, make_dir, remove_dir),
+		cmocka_unit_test_setup_teardown(directory_a_user_can_write_is_rejected, make_dir, remove_dir),
+		cmocka_unit_test_setup_teardown(dropins_in_c_locale_order, make_dir, remove_dir),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
