@@ -28,7 +28,7 @@ HEADERS    = $(wildcard common/*.h pam_nsiso/*.h helper/*.h)
 MODULE = pam_nsiso/pam_nsiso.so
 HELPER = helper/nsiso-helper
 
-.PHONY: all install uninstall check demo clean unit integration deps
+.PHONY: all install uninstall check demo clean unit deps
 all: $(MODULE) $(HELPER)
 
 $(MODULE): $(MODULE_SRC) $(HEADERS) pam_nsiso/pam_nsiso.map
@@ -48,8 +48,31 @@ install: all
 uninstall:
 	rm -f $(DESTDIR)$(PAMDIR)/pam_nsiso.so $(DESTDIR)$(HELPER_PATH)
 
-# Tests need root, real cgroups, sshd, pamtester: see tests/README.md.
-check: deps all
+# Unit tests run under ASan+UBSan; test_retval drives the built module and
+# helper through the real libpam.
+SAN        = -fsanitize=address,undefined -fno-omit-frame-pointer
+UNIT_FLAGS = $(CPPFLAGS) -std=gnu11 $(WARN) -g -O1 $(SAN)
+UNIT_TESTS = tests/build/test_size tests/build/test_hostname tests/build/test_conf \
+             tests/build/test_retval
+TOOLS      = tests/build/memhog
+
+tests/build/test_size: tests/unit/test_size.c common/size.c
+tests/build/test_hostname: tests/unit/test_hostname.c common/hostname.c
+tests/build/test_conf: tests/unit/test_conf.c $(COMMON_PARSE)
+tests/build/test_retval: tests/unit/test_retval.c $(MODULE) $(HELPER)
+tests/build/test_%: $(HEADERS)
+	@mkdir -p tests/build
+	$(CC) $(UNIT_FLAGS) -DMODULE_PATH='"$(CURDIR)/$(MODULE)"' \
+		-DHELPER_PATH='"$(CURDIR)/$(HELPER)"' -o $@ $(filter %.c,$^) -lcmocka -lpam
+
+tests/build/memhog: tests/tools/memhog.c
+	@mkdir -p tests/build
+	$(CC) -O2 $(WARN) -o $@ $<
+
+unit: $(UNIT_TESTS) $(TOOLS)
+
+# Tests need root, real cgroups, sshd and pamtester: see tests/README.md.
+check: deps all unit
 	tests/run
 
 deps:

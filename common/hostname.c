@@ -102,12 +102,10 @@ const char *nsiso_hostname_valid(const char *name)
 
 void nsiso_host_short_name(char *out)
 {
-	char *dot;
+	char name[NSISO_HOSTNAME_MAX + 2];
 
-	if (gethostname(out, NSISO_HOSTNAME_MAX + 1) != 0)
-		strcpy(out, "localhost");
-	out[NSISO_HOSTNAME_MAX] = '\0';
-	dot = strchr(out, '.');
-	if (dot)
-		*dot = '\0';
+	if (gethostname(name, sizeof(name)) != 0)
+		strcpy(name, "localhost");
+	name[sizeof(name) - 1] = '\0';
+	snprintf(out, NSISO_HOSTNAME_MAX + 1, "%.*s", (int)strcspn(name, "."), name);
 }

@@ -167,10 +167,10 @@ _nsiso_exit_trap() {
 		_nsiso_dump_logs
 	fi
 	_nsiso_run_cleanups
+	[ "$rc" -eq 0 ] && [ "$fail" -gt 0 ] && rc=1
 	if [ "${_NSISO_SKIPPED:-0}" != 1 ]; then
 		printf '%s: %d passed, %d failed (exit %d)\n' "$NSISO_TEST_NAME" "$pass" "$fail" "$rc"
 	fi
-	[ "$rc" -eq 0 ] && [ "$fail" -gt 0 ] && rc=1
 	exit "$rc"
 }
 
@@ -735,4 +735,96 @@ nsiso_assert_false() {
 	shift
 	"$@" || rc=$?
 	if [ "$rc" -ne 0 ]; then nsiso_pass "$name"; else nsiso_fail "$name" "command unexpectedly succeeded: $*"; fi
+}
+
+# ---------------------------------------------------------------------------
+# pam_nsiso specifics: the built module and helper, a private conf, and a
+# uniquely named cgroup parent that is removed at exit.
+# ---------------------------------------------------------------------------
+
+NSISO_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+NSISO_MODULE=$NSISO_TOP/pam_nsiso/pam_nsiso.so
+NSISO_HELPER=$NSISO_TOP/helper/nsiso-helper
+NSISO_MEMHOG=$NSISO_TOP/tests/build/memhog
+NSISO_CG_V1=/sys/fs/cgroup
+
+# nsiso_cgroup_parent: print a unique cgroup parent name and register its
+# removal (leaves first) in the memory and pids hierarchies.
+nsiso_cgroup_parent() {
+	local name
+	name=nsiso-test-$(nsiso_unique)
+	nsiso_on_exit _nsiso_remove_cgroup_parent "$name"
+	printf '%s\n' "$name"
+}
+
+_nsiso_remove_cgroup_parent() {
+	local name=$1 hier dir
+	for hier in memory pids; do
+		dir=$NSISO_CG_V1/$hier/$name
+		[ -d "$dir" ] || continue
+		# Leaves are normally gone already; wait briefly for teardown.
+		nsiso_wait_until 5 _nsiso_no_leaves "$dir" || true
+		for leaf in "$dir"/user-*; do
+			[ -d "$leaf" ] && rmdir "$leaf" 2>/dev/null
+		done
+		rmdir "$dir" 2>/dev/null || _nsiso_info "could not remove $dir"
+	done
+}
+
+_nsiso_no_leaves() {
+	! compgen -G "$1/user-*" >/dev/null
+}
+
+# nsiso_write_conf TEXT: write $T/nsiso.conf (root, 0644), print its path.
+nsiso_write_conf() {
+	_nsiso_require_setup
+	printf '%s\n' "$1" >"$T/nsiso.conf" && chmod 0644 "$T/nsiso.conf" &&
+		printf '%s\n' "$T/nsiso.conf"
+}
+
+# nsiso_module_line [ARGS]: the PAM line for the built module and helper.
+nsiso_module_line() {
+	printf 'session required %s conf=%s/nsiso.conf helper=%s %s\n' \
+		"$NSISO_MODULE" "$T" "$NSISO_HELPER" "${1-}"
+}
+
+# nsiso_user_cgroup PARENT USER: the user's memory cgroup directory.
+nsiso_user_cgroup() {
+	printf '%s/memory/%s/user-%s\n' "$NSISO_CG_V1" "$1" "$(id -u "$2")"
+}
+
+# nsiso_holders_of USER: PIDs of live (non-zombie) holders whose sessions
+# belong to USER, found through their argv (--user NAME).
+nsiso_holders_of() {
+	local pid state
+	for pid in /proc/[0-9]*; do
+		pid=${pid#/proc/}
+		[ "$(cat "/proc/$pid/comm" 2>/dev/null)" = nsiso-holder ] || continue
+		state=$(awk '/^State:/ {print $2}' "/proc/$pid/status" 2>/dev/null)
+		[ "$state" = Z ] && continue
+		tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "--user $1 " &&
+			printf '%s\n' "$pid"
+	done
+}
+
+# nsiso_session_gone USER PARENT: no holder, no process, no cgroup of USER.
+nsiso_session_gone() {
+	[ -z "$(nsiso_holders_of "$1")" ] &&
+		[ -z "$(_nsiso_live_pids_of_user "$1")" ] &&
+		[ ! -d "$(nsiso_user_cgroup "$2" "$1")" ]
+}
+
+_nsiso_live_pids_of_user() {
+	local pid
+	for pid in $(nsiso_pids_of_user "$1"); do
+		[ "$(awk '/^State:/ {print $2}' "/proc/$pid/status" 2>/dev/null)" = Z ] ||
+			printf '%s\n' "$pid"
+	done
+}
+
+# nsiso_install_memhog USER: copy the memhog tool where USER can run it.
+nsiso_install_memhog() {
+	local home
+	home=$(getent passwd "$1" | cut -d: -f6)
+	install -m 0755 -o "$1" "$NSISO_MEMHOG" "$home/memhog"
 }

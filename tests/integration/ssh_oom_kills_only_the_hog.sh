@@ -1,0 +1,41 @@
+#!/bin/bash
+# Over SSH, a process that allocates more than the user's memory limit is
+# OOM-killed inside the user's cgroup, and the login survives it.
+set -u
+. "$(dirname "$0")/../lib.sh"
+nsiso_setup
+
+NSISO_SSH_USER=$(nsiso_make_user) || nsiso_die "cannot create the test user"
+PARENT=$(nsiso_cgroup_parent)
+nsiso_install_memhog "$NSISO_SSH_USER"
+nsiso_write_conf "* cgroup_parent $PARENT
+$NSISO_SSH_USER isolate uts,ipc,mnt,pid
+$NSISO_SSH_USER memory 64M
+$NSISO_SSH_USER swap 0" >/dev/null
+nsiso_start_sshd "$(nsiso_module_line)"
+CG=$(nsiso_user_cgroup "$PARENT" "$NSISO_SSH_USER")
+
+out=$(nsiso_ssh 'echo "limit=$(cat /sys/fs/cgroup/memory/$(sed -n "s/^[0-9]*:memory:\///p" /proc/self/cgroup)/memory.limit_in_bytes)"
+	./memhog 32 >/dev/null; echo "small=$?"
+	./memhog 200 >/dev/null 2>&1; echo "hog=$?"
+	echo "alive=$$"')
+nsiso_assert_eq "ssh session exits normally" 0 "$?"
+get() { printf '%s\n' "$out" | sed -n "s/^$1=//p"; }
+nsiso_assert_eq "limit seen from inside" $((64 << 20)) "$(get limit)"
+nsiso_assert_eq "an allocation under the limit succeeds" 0 "$(get small)"
+nsiso_assert_eq "the hog is SIGKILLed (128+9)" 137 "$(get hog)"
+nsiso_assert_match "the login shell survives the OOM kill" '^[0-9]+$' "$(get alive)"
+
+# The kill happened in the user's cgroup: a second login holds the cgroup
+# open and reads its OOM counter.
+bg=$(nsiso_ssh_bg "$T/hold.out" 'sleep 30')
+nsiso_assert_true "second session holds the cgroup" nsiso_wait_until 10 test -d "$CG"
+nsiso_wait_until 10 test -n "$(nsiso_holders_of "$NSISO_SSH_USER")"
+nsiso_ssh './memhog 300 >/dev/null 2>&1; echo $?' >"$T/hog2"
+nsiso_assert_eq "another hog in a parallel session is killed too" 137 "$(cat "$T/hog2")"
+nsiso_assert_match "the cgroup counted the OOM kills" '^[1-9][0-9]*$' \
+	"$(awk '$1 == "oom_kill" {print $2}' "$CG/memory.oom_control")"
+nsiso_assert_true "the held session is still alive" kill -0 "$bg"
+kill "$bg"
+nsiso_assert_true "after logout: nothing left" \
+	nsiso_wait_until 10 nsiso_session_gone "$NSISO_SSH_USER" "$PARENT"
