@@ -1,0 +1,27 @@
+#!/bin/bash
+# If the PAM application dies without calling close (sshd's [priv] monitor
+# SIGKILLed), the holder notices through its pidfd and ends the session:
+# nothing is left behind.
+set -u
+. "$(dirname "$0")/../lib.sh"
+nsiso_setup
+
+NSISO_SSH_USER=$(nsiso_make_user) || nsiso_die "cannot create the test user"
+PARENT=$(nsiso_cgroup_parent)
+nsiso_write_conf "* cgroup_parent $PARENT
+$NSISO_SSH_USER isolate uts,ipc,mnt,pid
+$NSISO_SSH_USER memory 128M" >/dev/null
+nsiso_start_sshd "$(nsiso_module_line)"
+
+client=$(nsiso_ssh_bg "$T/bg.out" 'echo up; sleep 300')
+nsiso_assert_true "session is up" nsiso_wait_until 10 grep -q up "$T/bg.out"
+# The monitor is the listener's child that runs as root for this login.
+monitor=$(ps -o pid= --ppid "$NSISO_SSH_PID" | tr -d ' ' | head -n1)
+nsiso_assert_match "found the session's sshd monitor" '^[0-9]+$' "$monitor"
+nsiso_assert_eq "the monitor is in the user's cgroup" \
+	"/$PARENT/user-$(id -u "$NSISO_SSH_USER")" "$(sed -n 's/^[0-9]*:memory://p' "/proc/$monitor/cgroup")"
+kill -KILL "$monitor"
+nsiso_assert_true "holder, processes and cgroup are gone" \
+	nsiso_wait_until 10 nsiso_session_gone "$NSISO_SSH_USER" "$PARENT"
+nsiso_wait_pid "$client" 10 || kill "$client" 2>/dev/null
+nsiso_assert_true "sshd still accepts logins" test "$(nsiso_ssh 'echo ok')" = ok
