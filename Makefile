@@ -71,7 +71,7 @@ tests/build/memhog: tests/tools/memhog.c
 
 unit: $(UNIT_TESTS) $(TOOLS)
 
-# Tests need root, real cgroups, sshd and pamtester: see tests/README.md.
+# Tests need root, real cgroups, sshd and pamtester (see README.md, Tests).
 check: deps all unit
 	tests/run
 

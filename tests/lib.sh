@@ -168,7 +168,7 @@ _nsiso_exit_trap() {
 	fi
 	_nsiso_run_cleanups
 	[ "$rc" -eq 0 ] && [ "$fail" -gt 0 ] && rc=1
-	if [ "${_NSISO_SKIPPED:-0}" != 1 ]; then
+	if [ "${_NSISO_SKIPPED:-0}" != 1 ] && [ -z "${NSISO_NO_SUMMARY:-}" ]; then
 		printf '%s: %d passed, %d failed (exit %d)\n' "$NSISO_TEST_NAME" "$pass" "$fail" "$rc"
 	fi
 	exit "$rc"
