@@ -20,16 +20,20 @@ ALL_CFLAGS = -std=gnu11 $(WARN) $(HARDEN) $(CFLAGS)
 RELRO     = -Wl,-z,relro,-z,now
 
 COMMON_PARSE  = common/conf.c common/size.c common/hostname.c
+COMMON_STATE  = common/record.c common/cgroup_stats.c
 COMMON_CGROUP = common/cgroup.c
-MODULE_SRC = pam_nsiso/pam_nsiso.c pam_nsiso/spawn.c $(COMMON_PARSE)
-HELPER_SRC = helper/main.c helper/holder.c $(COMMON_PARSE) $(COMMON_CGROUP)
-HEADERS    = $(wildcard common/*.h pam_nsiso/*.h helper/*.h)
+MODULE_SRC = pam_nsiso/pam_nsiso.c pam_nsiso/spawn.c $(COMMON_PARSE) common/cgroup_stats.c
+HELPER_SRC = helper/main.c helper/holder.c $(COMMON_PARSE) $(COMMON_STATE) $(COMMON_CGROUP)
+HEADERS    = $(wildcard common/*.h pam_nsiso/*.h helper/*.h ctl/*.h)
+
+CTL_SRC    = ctl/main.c ctl/check.c ctl/status.c $(COMMON_PARSE) $(COMMON_STATE)
 
 MODULE = pam_nsiso/pam_nsiso.so
 HELPER = helper/nsiso-helper
+CTL    = ctl/nsisoctl
 
 .PHONY: all install uninstall check demo clean unit deps
-all: $(MODULE) $(HELPER)
+all: $(MODULE) $(HELPER) $(CTL)
 
 $(MODULE): $(MODULE_SRC) $(HEADERS) pam_nsiso/pam_nsiso.map
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fPIC -shared $(RELRO) \
@@ -38,15 +42,19 @@ $(MODULE): $(MODULE_SRC) $(HEADERS) pam_nsiso/pam_nsiso.map
 $(HELPER): $(HELPER_SRC) $(HEADERS)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fPIE -pie $(RELRO) -o $@ $(HELPER_SRC) -lcgroup
 
+$(CTL): $(CTL_SRC) $(HEADERS)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fPIE -pie $(RELRO) -o $@ $(CTL_SRC)
+
 install: all
 	install -D -m 0644 $(MODULE) $(DESTDIR)$(PAMDIR)/pam_nsiso.so
 	install -D -m 0755 $(HELPER) $(DESTDIR)$(HELPER_PATH)
+	install -D -m 0755 $(CTL) $(DESTDIR)$(PREFIX)/sbin/nsisoctl
 	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/security/nsiso.d
 	test -e $(DESTDIR)$(SYSCONFDIR)/security/nsiso.conf || \
 		install -D -m 0644 conf/nsiso.conf $(DESTDIR)$(SYSCONFDIR)/security/nsiso.conf
 
 uninstall:
-	rm -f $(DESTDIR)$(PAMDIR)/pam_nsiso.so $(DESTDIR)$(HELPER_PATH)
+	rm -f $(DESTDIR)$(PAMDIR)/pam_nsiso.so $(DESTDIR)$(HELPER_PATH) $(DESTDIR)$(PREFIX)/sbin/nsisoctl
 
 # Unit tests run under ASan+UBSan; test_retval drives the built module and
 # helper through the real libpam.
@@ -82,5 +90,5 @@ demo: deps all
 	tests/demo.sh
 
 clean:
-	rm -f $(MODULE) $(HELPER)
+	rm -f $(MODULE) $(HELPER) $(CTL)
 	rm -rf tests/build

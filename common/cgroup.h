@@ -49,9 +49,25 @@ int nsiso_cgroup_join(const char *parent, uid_t uid,
  * of their limit).  1 removed, 0 still in use or absent, -1 error. */
 int nsiso_cgroup_remove_if_empty(const char *parent, uid_t uid);
 
-/* Numbers for nsisoctl and the close log line.  0 or -1. */
+/* Numbers of the user's cgroup, found through libcgroup's mounts (after
+ * nsiso_cgroup_init).  0 or -1. */
 int nsiso_cgroup_read_stats(const char *parent, uid_t uid,
 			    struct nsiso_cgroup_stats *stats);
+
+/* ---- no libcgroup needed below: usable from the PAM module ---------- */
+
+/* v2 when /sys/fs/cgroup is a cgroup2 mount, else v1. */
+enum nsiso_cgroup_version nsiso_cgroup_detect_version(void);
+
+/* Read the numbers from a memory and a pids cgroup directory.  0 or -1. */
+int nsiso_cgroup_stats_at(const char *memory_dir, const char *pids_dir,
+			  enum nsiso_cgroup_version version,
+			  struct nsiso_cgroup_stats *stats);
+
+/* Same, for the user's cgroup in the standard layout under /sys/fs/cgroup
+ * (the module uses it for its close log line). */
+int nsiso_cgroup_stats_standard(const char *parent, uid_t uid,
+				struct nsiso_cgroup_stats *stats);
 
 /* Absolute directory of the user's cgroup in the memory hierarchy, for
  * tools and messages.  0 or -1. */

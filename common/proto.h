@@ -19,8 +19,10 @@
  * killed and the login denied (or allowed, per on_error). */
 #define NSISO_OPEN_TIMEOUT_MS 10000
 
-/* The holder's signal for "the session was closed". */
+/* The holder's signals: "the session was closed" (logout: processes end per
+ * on_logout) and "end the session now" (nsisoctl kill: every process ends). */
 #define NSISO_CLOSE_SIGNAL SIGTERM
+#define NSISO_KILL_SIGNAL SIGUSR1
 
 #define NSISO_SESSION_ID_LEN 16
 

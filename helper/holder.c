@@ -36,6 +36,7 @@
 #include "../common/cgroup.h"
 #include "../common/conf.h"
 #include "../common/proto.h"
+#include "../common/record.h"
 
 struct holder_state {
 	const struct holder_config *config;
@@ -106,6 +107,7 @@ static int make_signal_fd(void)
 	sigemptyset(&set);
 	sigaddset(&set, SIGCHLD);
 	sigaddset(&set, NSISO_CLOSE_SIGNAL);
+	sigaddset(&set, NSISO_KILL_SIGNAL);
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGQUIT);
@@ -166,12 +168,12 @@ static bool has_pid_namespace(const struct holder_state *s)
  * the session gets SIGKILL: as PID 1, kill(-1) reaches exactly our
  * namespace.  Never without a PID namespace: kill(-1) would then hit the
  * host. */
-static void close_session(struct holder_state *s)
+static void close_session(struct holder_state *s, bool force)
 {
-	if (s->closed)
+	if (s->closed && !force)
 		return;
 	s->closed = true;
-	if (!s->config->keep_on_logout && has_pid_namespace(s))
+	if ((force || !s->config->keep_on_logout) && has_pid_namespace(s))
 		kill(-1, SIGKILL);
 }
 
@@ -183,7 +185,9 @@ static void handle_signals(struct holder_state *s)
 		if (info.ssi_signo == SIGCHLD)
 			reap_children();
 		else if (info.ssi_signo == NSISO_CLOSE_SIGNAL)
-			close_session(s);
+			close_session(s, false);
+		else if (info.ssi_signo == NSISO_KILL_SIGNAL)
+			close_session(s, true);	/* nsisoctl kill */
 		/* SIGHUP/SIGINT/SIGQUIT: ignored, the session outlives them. */
 	}
 }
@@ -217,14 +221,18 @@ static void run_session(struct holder_state *s)
 			/* The application is gone, with or without a close:
 			 * either way nobody will end this session but us. */
 			s->caller_gone = true;
-			close_session(s);
+			close_session(s, false);
 		}
 		reap_children();
 	}
 }
 
-static void remove_cgroup(const struct holder_config *c)
+/* The end of a session: its record goes first (status must never show a
+ * session that is over), then the user's cgroup if this was the last one. */
+static void remove_traces(const struct holder_config *c)
 {
+	if (nsiso_record_remove(c->run_dir_fd, c->session) < 0)
+		syslog(LOG_ERR, "session %s: cannot remove its record: %m", c->session);
 	if (!c->cgroup_parent)
 		return;
 	if (nsiso_cgroup_remove_if_empty(c->cgroup_parent, c->uid) < 0)
@@ -270,7 +278,7 @@ void holder_main(const struct holder_config *c)
 			kill(-1, SIGKILL);
 	}
 	run_session(&s);
-	remove_cgroup(c);
+	remove_traces(c);
 	if (c->debug)
 		syslog(LOG_DEBUG, "session %s: holder done", c->session);
 	_exit(0);

@@ -15,6 +15,7 @@ struct holder_config {
 	uid_t uid;
 	const char *session;
 	int caller_pidfd;		/* the PAM application */
+	int run_dir_fd;			/* where the session's record lives */
 	int ready_fd;			/* write: "R", or "E<reason>" */
 	int commit_fd;			/* read: "C", or EOF = give up */
 	bool debug;

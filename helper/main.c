@@ -27,12 +27,14 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../common/cgroup.h"
 #include "../common/conf.h"
 #include "../common/hostname.h"
 #include "../common/proto.h"
+#include "../common/record.h"
 #include "../common/size.h"
 #include "holder.h"
 
@@ -57,6 +59,8 @@ struct request {
 	struct nsiso_cgroup_limits limits;
 	bool use_cgroup;
 	const char *cgroup_parent;
+	const char *service, *tty, *rhost;
+	const char *run_dir;
 	bool debug;
 };
 
@@ -180,7 +184,8 @@ static void usage(FILE *out)
 		"                        [--isolate LIST] [--hostname NAME]\n"
 		"                        [--propagation slave|private] [--on-logout kill|keep]\n"
 		"                        [--memory BYTES] [--swap BYTES] [--tasks N]\n"
-		"                        [--cgroup-parent PATH] [--debug]\n"
+		"                        [--cgroup-parent PATH] [--service NAME] [--tty TTY]\n"
+		"                        [--rhost HOST] [--run-dir DIR] [--debug]\n"
 		"       nsiso-helper --help | --version\n"
 		"\n"
 		"The privileged half of pam_nsiso(8).  'open' is run only by the module, as\n"
@@ -252,6 +257,14 @@ static void parse_option(struct request *r, int opt, const char *arg)
 			die("invalid --cgroup-parent '%.64s': %s", arg, why);
 		r->cgroup_parent = arg;
 		break;
+	case 'S': r->service = arg; break;
+	case 'T': r->tty = arg; break;
+	case 'R': r->rhost = arg; break;
+	case 'r':
+		if (arg[0] != '/' || strstr(arg, "/../") || strlen(arg) > 200)
+			die("invalid --run-dir '%.64s': expected an absolute path", arg);
+		r->run_dir = arg;
+		break;
 	case 'd': r->debug = true; break;
 	default: die("invalid arguments (see nsiso-helper --help)");
 	}
@@ -272,6 +285,10 @@ static void parse_args(int argc, char **argv, struct request *r)
 		{ "swap", required_argument, NULL, 'w' },
 		{ "tasks", required_argument, NULL, 't' },
 		{ "cgroup-parent", required_argument, NULL, 'g' },
+		{ "service", required_argument, NULL, 'S' },
+		{ "tty", required_argument, NULL, 'T' },
+		{ "rhost", required_argument, NULL, 'R' },
+		{ "run-dir", required_argument, NULL, 'r' },
 		{ "debug", no_argument, NULL, 'd' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -281,6 +298,8 @@ static void parse_args(int argc, char **argv, struct request *r)
 		.uid = (uid_t)-1,
 		.hostname = "",
 		.cgroup_parent = NSISO_CGROUP_PARENT_DEFAULT,
+		.service = "", .tty = "", .rhost = "",
+		.run_dir = NSISO_RUN_DIR_DEFAULT,
 		.limits = { NSISO_UNLIMITED, NSISO_UNLIMITED, NSISO_UNLIMITED },
 	};
 	opterr = 0;
@@ -354,8 +373,8 @@ static unsigned long clone_flags(unsigned isolate)
 /* clone() straight into the new namespaces, so that the helper itself stays
  * in the host's mount namespace and the holder is PID 1 from its first
  * instruction.  Returns the holder's pidfd. */
-static int start_holder(const struct request *r, int caller_pidfd, int *ready_fd,
-			int *commit_fd, pid_t *holder_pid)
+static int start_holder(const struct request *r, int caller_pidfd, int run_dir_fd,
+			int *ready_fd, int *commit_fd, pid_t *holder_pid)
 {
 	int ready[2], commit[2], pidfd = -1;
 	struct holder_config config;
@@ -372,6 +391,7 @@ static int start_holder(const struct request *r, int caller_pidfd, int *ready_fd
 		.uid = r->uid,
 		.session = r->session,
 		.caller_pidfd = caller_pidfd,
+		.run_dir_fd = run_dir_fd,
 		.ready_fd = ready[1],
 		.commit_fd = commit[0],
 		.debug = r->debug,
@@ -424,18 +444,48 @@ static void join_cgroup(const struct request *r)
 		die_with(critical ? "crit" : "err", "%s", err);
 }
 
+/* The record nsisoctl shows; the holder removes it at teardown. */
+static void write_record(const struct request *r, int run_dir_fd, pid_t holder_pid)
+{
+	struct nsiso_record rec;
+	char err[256];
+
+	memset(&rec, 0, sizeof(rec));
+	nsiso_record_set(rec.session, sizeof(rec.session), r->session);
+	nsiso_record_set(rec.user, sizeof(rec.user), r->user);
+	nsiso_record_set(rec.service, sizeof(rec.service), r->service);
+	nsiso_record_set(rec.tty, sizeof(rec.tty), r->tty);
+	nsiso_record_set(rec.rhost, sizeof(rec.rhost), r->rhost);
+	nsiso_record_set(rec.hostname, sizeof(rec.hostname), r->hostname);
+	nsiso_record_set(rec.cgroup_parent, sizeof(rec.cgroup_parent),
+			 r->use_cgroup ? r->cgroup_parent : "");
+	nsiso_record_set(rec.on_logout, sizeof(rec.on_logout), r->keep_on_logout ? "keep" : "kill");
+	nsiso_isolate_format(r->isolate, rec.isolate, sizeof(rec.isolate));
+	rec.uid = r->uid;
+	rec.started = (long long)time(NULL);
+	rec.holder = holder_pid;
+	rec.holder_start = nsiso_process_start_time(holder_pid);
+	rec.caller = r->caller;
+	if (nsiso_record_write(run_dir_fd, &rec, err, sizeof(err)) < 0)
+		die_with(errno == ENOSPC || errno == ENOMEM ? "crit" : "err", "%s", err);
+}
+
 static void open_session(const struct request *r)
 {
 	char reply[64], err[256];
-	int caller_pidfd, holder_pidfd, ready_fd, commit_fd;
+	int caller_pidfd, holder_pidfd, ready_fd, commit_fd, run_dir_fd;
 	pid_t holder_pid;
 
 	if (r->use_cgroup && nsiso_cgroup_init(err, sizeof(err)) < 0)
 		die("%s", err);
+	run_dir_fd = nsiso_run_dir_open(r->run_dir, true, err, sizeof(err));
+	if (run_dir_fd < 0)
+		die("%s", err);
 	caller_pidfd = open_caller_pidfd(r->caller);
-	holder_pidfd = start_holder(r, caller_pidfd, &ready_fd, &commit_fd, &holder_pid);
+	holder_pidfd = start_holder(r, caller_pidfd, run_dir_fd, &ready_fd, &commit_fd, &holder_pid);
 	wait_for_holder(ready_fd);
 	join_cgroup(r);
+	write_record(r, run_dir_fd, holder_pid);
 	snprintf(reply, sizeof(reply), "ok %d", (int)holder_pid);
 	if (send_reply(reply, holder_pidfd) < 0)
 		die("cannot reply to the module: %m");

@@ -25,8 +25,10 @@
 #include <security/pam_modules.h>
 #include <security/pam_modutil.h>
 
+#include "../common/cgroup.h"
 #include "../common/conf.h"
 #include "../common/proto.h"
+#include "../common/record.h"
 #include "../common/size.h"
 #include "spawn.h"
 
@@ -35,6 +37,7 @@
 struct module_args {
 	const char *conf;	/* NULL = default conf + nsiso.d */
 	const char *helper;
+	const char *run_dir;
 	bool debug;
 };
 
@@ -55,6 +58,8 @@ static const struct {
 /* What open hands to close. */
 struct session {
 	char id[NSISO_SESSION_ID_LEN + 1];
+	char cgroup_parent[NSISO_VALUE_MAX];	/* "" = no cgroup */
+	uid_t uid;
 	unsigned isolate;
 	int holder_pidfd;
 	pid_t holder_pid;
@@ -67,12 +72,14 @@ static void parse_args(pam_handle_t *pamh, int argc, const char **argv,
 {
 	int i;
 
-	*args = (struct module_args){ .helper = NSISO_HELPER_PATH };
+	*args = (struct module_args){ .helper = NSISO_HELPER_PATH, .run_dir = NSISO_RUN_DIR_DEFAULT };
 	for (i = 0; i < argc; i++) {
 		if (strncmp(argv[i], "conf=", 5) == 0)
 			args->conf = argv[i] + 5;
 		else if (strncmp(argv[i], "helper=", 7) == 0)
 			args->helper = argv[i] + 7;
+		else if (strncmp(argv[i], "run_dir=", 8) == 0)
+			args->run_dir = argv[i] + 8;
 		else if (strcmp(argv[i], "debug") == 0)
 			args->debug = true;
 		else
@@ -188,7 +195,7 @@ static void limit_arg(const struct nsiso_limit *limit, char *buf, size_t len)
 }
 
 struct helper_args {
-	char *argv[32];
+	char *argv[40];
 	int argc;
 	char uid[16], caller[16], isolate[64], memory[32], swap[32], tasks[32];
 };
@@ -200,9 +207,19 @@ static void push(struct helper_args *h, const char *a, const char *b)
 		h->argv[h->argc++] = (char *)b;
 }
 
-static void build_helper_args(struct helper_args *h, const struct module_args *args,
-			      const struct passwd *pw, const struct nsiso_settings *s,
-			      const char *session_id)
+/* PAM_SERVICE, PAM_TTY and PAM_RHOST for the session record (the helper
+ * sanitises them; a remote host name is whatever the client made it). */
+static void push_item(struct helper_args *h, pam_handle_t *pamh, int item, const char *option)
+{
+	const void *value = NULL;
+
+	if (pam_get_item(pamh, item, &value) == PAM_SUCCESS && value && *(const char *)value)
+		push(h, option, value);
+}
+
+static void build_helper_args(struct helper_args *h, pam_handle_t *pamh,
+			      const struct module_args *args, const struct passwd *pw,
+			      const struct nsiso_settings *s, const char *session_id)
 {
 	h->argc = 0;
 	snprintf(h->uid, sizeof(h->uid), "%u", (unsigned)pw->pw_uid);
@@ -212,6 +229,10 @@ static void build_helper_args(struct helper_args *h, const struct module_args *a
 	push(h, "--uid", h->uid);
 	push(h, "--caller", h->caller);
 	push(h, "--session", session_id);
+	push(h, "--run-dir", args->run_dir);
+	push_item(h, pamh, PAM_SERVICE, "--service");
+	push_item(h, pamh, PAM_TTY, "--tty");
+	push_item(h, pamh, PAM_RHOST, "--rhost");
 	if (s->isolate) {
 		nsiso_isolate_format(s->isolate, h->isolate, sizeof(h->isolate));
 		push(h, "--isolate", h->isolate);
@@ -338,7 +359,7 @@ static int failed(pam_handle_t *pamh, const struct nsiso_settings *s, int priori
 	return allow ? PAM_SUCCESS : PAM_SESSION_ERR;
 }
 
-static struct session *new_session(const struct nsiso_settings *settings)
+static struct session *new_session(const struct nsiso_settings *settings, uid_t uid)
 {
 	struct session *s = calloc(1, sizeof(*s));
 	size_t i;
@@ -346,6 +367,10 @@ static struct session *new_session(const struct nsiso_settings *settings)
 	if (!s)
 		return NULL;
 	s->isolate = settings->isolate;
+	s->uid = uid;
+	if (nsiso_limit_is_set(&settings->memory) || nsiso_limit_is_set(&settings->swap) ||
+	    nsiso_limit_is_set(&settings->tasks))
+		snprintf(s->cgroup_parent, sizeof(s->cgroup_parent), "%s", settings->cgroup_parent);
 	s->holder_pidfd = -1;
 	s->saved_cwd = -1;
 	for (i = 0; i < N_NS_KINDS; i++)
@@ -376,11 +401,11 @@ static int start_session(pam_handle_t *pamh, const struct module_args *args,
 {
 	struct helper_result result;
 	struct helper_args h;
-	struct session *s = new_session(settings);
+	struct session *s = new_session(settings, pw->pw_uid);
 
 	if (!s)
 		return failed(pamh, settings, LOG_CRIT, pw->pw_name, "out of memory");
-	build_helper_args(&h, args, pw, settings, s->id);
+	build_helper_args(&h, pamh, args, pw, settings, s->id);
 	if (nsiso_run_helper(args->helper, h.argv, &result) < 0) {
 		session_free(s);
 		return failed(pamh, settings, result.critical ? LOG_CRIT : LOG_ERR, pw->pw_name,
@@ -406,6 +431,25 @@ static int start_session(pam_handle_t *pamh, const struct module_args *args,
 	}
 	log_open(pamh, s, pw, settings);
 	return PAM_SUCCESS;
+}
+
+/* One line per close, with the user's cgroup numbers where there is one. */
+static void log_close(pam_handle_t *pamh, const struct session *s)
+{
+	struct nsiso_cgroup_stats stats;
+	char peak[32], limit[32];
+
+	if (!s->cgroup_parent[0] || nsiso_cgroup_stats_standard(s->cgroup_parent, s->uid, &stats) < 0) {
+		pam_syslog(pamh, LOG_INFO, "session %s closed (holder %d)", s->id, (int)s->holder_pid);
+		return;
+	}
+	nsiso_format_size(stats.memory_peak, peak, sizeof(peak));
+	nsiso_format_size(stats.memory_limit, limit, sizeof(limit));
+	pam_syslog(pamh, LOG_INFO,
+		   "session %s closed (holder %d): cgroup %s/user-%u memory peak %s of %s, "
+		   "oom kills %llu", s->id, (int)s->holder_pid, s->cgroup_parent,
+		   (unsigned)s->uid, peak, limit,
+		   stats.oom_kills == NSISO_UNLIMITED ? 0ULL : (unsigned long long)stats.oom_kills);
 }
 
 PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
@@ -447,7 +491,7 @@ PAM_EXTERN int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, con
 	s = (struct session *)data;
 	ret = restore_namespaces(pamh, s);
 	end_holder(s);
-	pam_syslog(pamh, LOG_INFO, "session %s closed (holder %d)", s->id, (int)s->holder_pid);
+	log_close(pamh, s);
 	/* Replacing the data runs session_cleanup on it. */
 	pam_set_data(pamh, DATA_NAME, NULL, NULL);
 	return ret == 0 ? PAM_SUCCESS : PAM_SESSION_ERR;

@@ -782,10 +782,11 @@ nsiso_write_conf() {
 		printf '%s\n' "$T/nsiso.conf"
 }
 
-# nsiso_module_line [ARGS]: the PAM line for the built module and helper.
+# nsiso_module_line [ARGS]: the PAM line for the built module and helper,
+# with the test's own conf and run directory ($T/run, not /run/nsiso).
 nsiso_module_line() {
-	printf 'session required %s conf=%s/nsiso.conf helper=%s %s\n' \
-		"$NSISO_MODULE" "$T" "$NSISO_HELPER" "${1-}"
+	printf 'session required %s conf=%s/nsiso.conf helper=%s run_dir=%s/run %s\n' \
+		"$NSISO_MODULE" "$T" "$NSISO_HELPER" "$T" "${1-}"
 }
 
 # nsiso_user_cgroup PARENT USER: the user's memory cgroup directory.

@@ -57,8 +57,8 @@ static void write_service(const char *conf_text, const char *extra_args)
 	char service[1024];
 
 	write_text("nsiso.conf", conf_text, 0644);
-	snprintf(service, sizeof(service), "%s conf=%s/nsiso.conf %s\n%s",
-		 STACK_HEAD, dir, extra_args, STACK_TAIL);
+	snprintf(service, sizeof(service), "%s conf=%s/nsiso.conf run_dir=%s/run %s\n%s",
+		 STACK_HEAD, dir, dir, extra_args, STACK_TAIL);
 	write_text("svc", service, 0644);
 }
 
@@ -146,8 +146,8 @@ static void missing_conf_denies(void **state)
 	int close_ret;
 
 	(void)state;
-	snprintf(service, sizeof(service), "%s conf=%s/absent.conf %s\n%s",
-		 STACK_HEAD, dir, helper_arg, STACK_TAIL);
+	snprintf(service, sizeof(service), "%s conf=%s/absent.conf run_dir=%s/run %s\n%s",
+		 STACK_HEAD, dir, dir, helper_arg, STACK_TAIL);
 	write_text("svc", service, 0644);
 	assert_int_equal(open_close("root", &close_ret), PAM_SESSION_ERR);
 }

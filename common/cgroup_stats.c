@@ -1,0 +1,103 @@
+/* Reading a user's cgroup numbers: plain files, no libcgroup, so that the
+ * PAM module can log them at close without loading libcgroup into sshd. */
+#include "cgroup.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#ifndef CGROUP2_SUPER_MAGIC
+#define CGROUP2_SUPER_MAGIC 0x63677270
+#endif
+
+void nsiso_cgroup_user_path(const char *parent, uid_t uid, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/user-%u", parent, (unsigned)uid);
+}
+
+enum nsiso_cgroup_version nsiso_cgroup_detect_version(void)
+{
+	struct statfs fs;
+
+	return statfs("/sys/fs/cgroup", &fs) == 0 && fs.f_type == CGROUP2_SUPER_MAGIC
+		       ? NSISO_CGROUP_V2 : NSISO_CGROUP_V1;
+}
+
+static uint64_t read_number(const char *dir, const char *file)
+{
+	char path[PATH_MAX], text[64];
+	unsigned long long value;
+	int fd;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NSISO_UNLIMITED;
+	n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (n <= 0)
+		return NSISO_UNLIMITED;
+	text[n] = '\0';
+	if (strncmp(text, "max", 3) == 0 || sscanf(text, "%llu", &value) != 1)
+		return NSISO_UNLIMITED;
+	/* v1 reports "no limit" as the largest page-aligned long. */
+	return value >= (unsigned long long)LLONG_MAX - 4096 ? NSISO_UNLIMITED : value;
+}
+
+/* "key value" lines, as in memory.events and memory.oom_control. */
+static uint64_t read_keyed(const char *dir, const char *file, const char *key)
+{
+	char path[PATH_MAX], name[64];
+	unsigned long long value;
+	uint64_t found = NSISO_UNLIMITED;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	f = fopen(path, "re");
+	if (!f)
+		return NSISO_UNLIMITED;
+	while (fscanf(f, "%63s %llu", name, &value) == 2)
+		if (strcmp(name, key) == 0)
+			found = value;
+	fclose(f);
+	return found;
+}
+
+int nsiso_cgroup_stats_at(const char *mem, const char *pids,
+			  enum nsiso_cgroup_version version, struct nsiso_cgroup_stats *s)
+{
+	bool v1 = version == NSISO_CGROUP_V1;
+	struct stat st;
+
+	if (stat(mem, &st) != 0)
+		return -1;
+	s->memory_current = read_number(mem, v1 ? "memory.usage_in_bytes" : "memory.current");
+	s->memory_peak = read_number(mem, v1 ? "memory.max_usage_in_bytes" : "memory.peak");
+	s->memory_limit = read_number(mem, v1 ? "memory.limit_in_bytes" : "memory.max");
+	s->oom_kills = v1 ? read_keyed(mem, "memory.oom_control", "oom_kill")
+			  : read_keyed(mem, "memory.events", "oom_kill");
+	s->tasks_current = read_number(pids, "pids.current");
+	s->tasks_limit = read_number(pids, "pids.max");
+	return 0;
+}
+
+int nsiso_cgroup_stats_standard(const char *parent, uid_t uid, struct nsiso_cgroup_stats *s)
+{
+	enum nsiso_cgroup_version version = nsiso_cgroup_detect_version();
+	char rel[512], mem[PATH_MAX], pids[PATH_MAX];
+
+	nsiso_cgroup_user_path(parent, uid, rel, sizeof(rel));
+	if (version == NSISO_CGROUP_V2) {
+		snprintf(mem, sizeof(mem), "/sys/fs/cgroup/%s", rel);
+		snprintf(pids, sizeof(pids), "/sys/fs/cgroup/%s", rel);
+	} else {
+		snprintf(mem, sizeof(mem), "/sys/fs/cgroup/memory/%s", rel);
+		snprintf(pids, sizeof(pids), "/sys/fs/cgroup/pids/%s", rel);
+	}
+	return nsiso_cgroup_stats_at(mem, pids, version, s);
+}

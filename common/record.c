@@ -1,0 +1,260 @@
+#include "record.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "proto.h"
+
+void nsiso_record_set(char *field, size_t size, const char *text)
+{
+	size_t i;
+
+	for (i = 0; text && text[i] && i + 1 < size; i++)
+		field[i] = (text[i] > ' ' && text[i] < 0x7f) ? text[i] : '?';
+	field[i] = '\0';
+}
+
+int nsiso_run_dir_open(const char *path, bool create, char *err, size_t len)
+{
+	struct stat st;
+	int fd;
+
+	if (path[0] != '/') {
+		snprintf(err, len, "run directory %s is not an absolute path", path);
+		return -1;
+	}
+	if (create && mkdir(path, 0700) != 0 && errno != EEXIST) {
+		snprintf(err, len, "cannot create %s: %s", path, strerror(errno));
+		return -1;
+	}
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(err, len, "cannot open %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) != 0 || st.st_uid != 0 || (st.st_mode & 077) != 0) {
+		snprintf(err, len, "%s must be a directory owned by root with mode 0700", path);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int valid_session(const char *id)
+{
+	return strlen(id) == NSISO_SESSION_ID_LEN &&
+	       strspn(id, "0123456789abcdef") == NSISO_SESSION_ID_LEN;
+}
+
+int nsiso_record_write(int dirfd, const struct nsiso_record *r, char *err, size_t len)
+{
+	char tmp[64], final[64];
+	FILE *f;
+	int fd, ok;
+
+	if (!valid_session(r->session)) {
+		snprintf(err, len, "invalid session id");
+		return -1;
+	}
+	snprintf(tmp, sizeof(tmp), ".%s.tmp", r->session);
+	snprintf(final, sizeof(final), "%s%s", r->session, NSISO_RECORD_SUFFIX);
+	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		snprintf(err, len, "cannot write session record: %s", strerror(errno));
+		return -1;
+	}
+	f = fdopen(fd, "w");
+	if (!f) {
+		close(fd);
+		unlinkat(dirfd, tmp, 0);
+		snprintf(err, len, "cannot write session record: %s", strerror(errno));
+		return -1;
+	}
+	fprintf(f, "session=%s\nuser=%s\nuid=%u\nservice=%s\ntty=%s\nrhost=%s\n"
+		   "started=%lld\nholder=%d\nholder_start=%llu\ncaller=%d\n"
+		   "isolate=%s\nhostname=%s\ncgroup_parent=%s\non_logout=%s\n",
+		r->session, r->user, (unsigned)r->uid, r->service, r->tty, r->rhost,
+		r->started, (int)r->holder, r->holder_start, (int)r->caller,
+		r->isolate, r->hostname, r->cgroup_parent, r->on_logout);
+	ok = fflush(f) == 0 && fsync(fd) == 0;
+	ok = (fclose(f) == 0) && ok;
+	if (!ok || renameat(dirfd, tmp, dirfd, final) != 0) {
+		snprintf(err, len, "cannot write session record: %s", strerror(errno));
+		unlinkat(dirfd, tmp, 0);
+		return -1;
+	}
+	return 0;
+}
+
+int nsiso_record_remove(int dirfd, const char *session)
+{
+	char name[64];
+
+	if (!valid_session(session))
+		return -1;
+	snprintf(name, sizeof(name), "%s%s", session, NSISO_RECORD_SUFFIX);
+	return unlinkat(dirfd, name, 0) == 0 || errno == ENOENT ? 0 : -1;
+}
+
+static void set_field(struct nsiso_record *r, const char *key, const char *value)
+{
+#define TEXT(name) if (strcmp(key, #name) == 0) nsiso_record_set(r->name, sizeof(r->name), value)
+	TEXT(session); else TEXT(user); else TEXT(service); else TEXT(tty);
+	else TEXT(rhost); else TEXT(isolate); else TEXT(hostname);
+	else TEXT(cgroup_parent); else TEXT(on_logout);
+	else if (strcmp(key, "uid") == 0) r->uid = (uid_t)strtoul(value, NULL, 10);
+	else if (strcmp(key, "started") == 0) r->started = strtoll(value, NULL, 10);
+	else if (strcmp(key, "holder") == 0) r->holder = (pid_t)strtol(value, NULL, 10);
+	else if (strcmp(key, "holder_start") == 0) r->holder_start = strtoull(value, NULL, 10);
+	else if (strcmp(key, "caller") == 0) r->caller = (pid_t)strtol(value, NULL, 10);
+#undef TEXT
+}
+
+int nsiso_record_read(int dirfd, const char *name, struct nsiso_record *r)
+{
+	char line[512];
+	FILE *f;
+	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+
+	memset(r, 0, sizeof(*r));
+	if (fd < 0)
+		return -1;
+	f = fdopen(fd, "r");
+	if (!f) {
+		close(fd);
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char *eq = strchr(line, '=');
+
+		if (!eq)
+			continue;
+		*eq = '\0';
+		eq[strcspn(eq + 1, "\n") + 1] = '\0';
+		set_field(r, line, eq + 1);
+	}
+	fclose(f);
+	return valid_session(r->session) && r->holder > 1 ? 0 : -1;
+}
+
+static int by_start(const void *a, const void *b)
+{
+	const struct nsiso_record *x = a, *y = b;
+
+	if (x->started != y->started)
+		return x->started < y->started ? -1 : 1;
+	return strcmp(x->session, y->session);
+}
+
+static int is_record_name(const char *name)
+{
+	size_t n = strlen(name), suffix = strlen(NSISO_RECORD_SUFFIX);
+
+	return n == NSISO_SESSION_ID_LEN + suffix &&
+	       strcmp(name + NSISO_SESSION_ID_LEN, NSISO_RECORD_SUFFIX) == 0;
+}
+
+int nsiso_record_list(int dirfd, struct nsiso_record **out)
+{
+	DIR *dir = fdopendir(dup(dirfd));
+	struct nsiso_record *list = NULL;
+	struct dirent *entry;
+	int n = 0;
+
+	if (!dir)
+		return -1;
+	while ((entry = readdir(dir)) != NULL) {
+		struct nsiso_record *grown;
+
+		if (!is_record_name(entry->d_name))
+			continue;
+		grown = realloc(list, (size_t)(n + 1) * sizeof(*grown));
+		if (!grown)
+			break;
+		list = grown;
+		if (nsiso_record_read(dirfd, entry->d_name, &list[n]) == 0)
+			n++;
+	}
+	closedir(dir);
+	if (n)
+		qsort(list, (size_t)n, sizeof(*list), by_start);
+	*out = list;
+	return n;
+}
+
+unsigned long long nsiso_process_start_time(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long start = 0;
+	ssize_t n;
+	int fd, field;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	/* The command name may contain spaces and ')': count from the last ')'. */
+	p = strrchr(buf, ')');
+	if (!p)
+		return 0;
+	for (field = 2; field < 22 && p; field++)
+		p = strchr(p + 1, ' ');
+	if (p)
+		start = strtoull(p + 1, NULL, 10);
+	return start;
+}
+
+/* A holder runs as root and is named nsiso-holder; a user can choose its
+ * name but not its owner. */
+static int is_holder(pid_t pid)
+{
+	char path[64], comm[32] = "";
+	struct stat st;
+	int fd = -1;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
+	if (stat(path, &st) != 0 || st.st_uid != 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, comm, sizeof(comm) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	comm[n] = '\0';
+	return strcmp(comm, "nsiso-holder\n") == 0;
+}
+
+int nsiso_record_open_holder(const struct nsiso_record *r)
+{
+	int fd;
+
+	if (r->holder <= 1 || r->holder_start == 0)
+		return -1;
+	fd = (int)syscall(SYS_pidfd_open, r->holder, 0);
+	if (fd < 0)
+		return -1;
+	/* Checked after the pidfd exists: if the PID had been reused before the
+	 * open, the start time now read is the new process's and differs. */
+	if (nsiso_process_start_time(r->holder) != r->holder_start || !is_holder(r->holder)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}

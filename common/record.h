@@ -1,0 +1,61 @@
+/* Runtime records of live sessions: one small file per session under the
+ * run directory (default /run/nsiso, root-only).  Written by the helper
+ * atomically, removed by the holder at teardown, read by nsisoctl.  A record
+ * is a hint for display; nothing in it is used for a privileged decision
+ * without checking the live process (nsiso_record_open_holder). */
+#ifndef NSISO_RECORD_H
+#define NSISO_RECORD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#define NSISO_RUN_DIR_DEFAULT "/run/nsiso"
+#define NSISO_RECORD_SUFFIX ".session"
+
+struct nsiso_record {
+	char session[24];
+	char user[64];
+	uid_t uid;
+	char service[64];
+	char tty[64];
+	char rhost[128];
+	long long started;		/* unix time */
+	pid_t holder;			/* in the host's PID namespace */
+	unsigned long long holder_start;/* its start time, /proc/<pid>/stat #22 */
+	pid_t caller;
+	char isolate[64];
+	char hostname[72];
+	char cgroup_parent[256];	/* "" = no cgroup */
+	char on_logout[8];
+};
+
+/* Open (creating it 0700 if missing) the run directory and check that it is
+ * a root-owned directory nobody else can write.  fd or -1 with err set. */
+int nsiso_run_dir_open(const char *path, bool create, char *err, size_t len);
+
+/* Write <session>.session atomically (temp file + rename).  0 or -1. */
+int nsiso_record_write(int dirfd, const struct nsiso_record *r, char *err, size_t len);
+
+/* Remove a session's record; 0 also when it was already gone. */
+int nsiso_record_remove(int dirfd, const char *session);
+
+/* Read one record file by name.  0 or -1 (malformed or unreadable). */
+int nsiso_record_read(int dirfd, const char *name, struct nsiso_record *r);
+
+/* All records in the directory, sorted by start time.  Count, or -1. */
+int nsiso_record_list(int dirfd, struct nsiso_record **out);
+
+/* A pidfd for the record's holder, only if that PID is still the same
+ * process (start time) and is a holder; -1 otherwise (a stale record). */
+int nsiso_record_open_holder(const struct nsiso_record *r);
+
+/* Start time of a process (field 22 of /proc/<pid>/stat), 0 if unknown. */
+unsigned long long nsiso_process_start_time(pid_t pid);
+
+/* Copy text into a record field: printable ASCII only, other bytes become
+ * '?', so that a record stays one line per field whatever a user sent as
+ * PAM_RHOST or PAM_TTY. */
+void nsiso_record_set(char *field, size_t size, const char *text);
+
+#endif

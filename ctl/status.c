@@ -1,0 +1,352 @@
+/* nsisoctl status / kill: live sessions from the run directory's records,
+ * each checked against the live holder before it is shown or signalled. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../common/cgroup.h"
+#include "../common/proto.h"
+#include "../common/record.h"
+#include "../common/size.h"
+#include "ctl.h"
+
+struct live_session {
+	struct nsiso_record rec;
+	int processes;		/* -1: no PID namespace to count in */
+};
+
+struct user_row {
+	uid_t uid;
+	char user[64];
+	char cgroup_parent[256];
+	int sessions;
+	bool have_stats;
+	struct nsiso_cgroup_stats stats;
+};
+
+static int open_run_dir(const struct ctl_options *o)
+{
+	char err[300];
+	int fd;
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "nsisoctl: reading %s needs root\n", o->run_dir);
+		return -CTL_NOT_ROOT;
+	}
+	fd = nsiso_run_dir_open(o->run_dir, false, err, sizeof(err));
+	if (fd < 0 && errno != ENOENT) {
+		fprintf(stderr, "nsisoctl: %s\n", err);
+		return -CTL_PROBLEM;
+	}
+	return fd;	/* -1 with ENOENT: no session was ever opened */
+}
+
+/* Processes in the holder's PID namespace, counted from the host's /proc. */
+static int count_processes(pid_t holder)
+{
+	char path[300], link[64], want[64];
+	struct dirent *entry;
+	DIR *proc;
+	int n = 0;
+	ssize_t len;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)holder);
+	len = readlink(path, want, sizeof(want) - 1);
+	if (len <= 0)
+		return -1;
+	want[len] = '\0';
+	proc = opendir("/proc");
+	if (!proc)
+		return -1;
+	while ((entry = readdir(proc)) != NULL) {
+		if (entry->d_name[0] < '1' || entry->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/ns/pid", entry->d_name);
+		len = readlink(path, link, sizeof(link) - 1);
+		if (len > 0 && (link[len] = '\0', strcmp(link, want) == 0))
+			n++;
+	}
+	closedir(proc);
+	return n;
+}
+
+/* Live sessions matching options->user; stale records are removed. */
+static int collect(int dirfd, const struct ctl_options *o, struct live_session **out)
+{
+	struct nsiso_record *records = NULL;
+	struct live_session *live;
+	int n = dirfd >= 0 ? nsiso_record_list(dirfd, &records) : 0, i, kept = 0;
+
+	live = calloc((size_t)(n > 0 ? n : 1), sizeof(*live));
+	if (n < 0 || !live) {
+		free(records);
+		free(live);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		int pidfd = nsiso_record_open_holder(&records[i]);
+
+		if (pidfd < 0) {
+			/* Its holder is gone (crash, reboot of the holder's
+			 * PID): the record is stale, never trusted, removed. */
+			nsiso_record_remove(dirfd, records[i].session);
+			fprintf(stderr, "nsisoctl: removed stale record of session %s\n",
+				records[i].session);
+			continue;
+		}
+		close(pidfd);
+		if (o->user && strcmp(o->user, records[i].user) != 0)
+			continue;
+		live[kept].rec = records[i];
+		live[kept].processes = strstr(records[i].isolate, "pid")
+					       ? count_processes(records[i].holder) : -1;
+		kept++;
+	}
+	free(records);
+	*out = live;
+	return kept;
+}
+
+static int build_users(const struct live_session *s, int n, struct user_row *users)
+{
+	int i, j, n_users = 0;
+
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < n_users; j++)
+			if (users[j].uid == s[i].rec.uid &&
+			    strcmp(users[j].cgroup_parent, s[i].rec.cgroup_parent) == 0)
+				break;
+		if (j == n_users) {
+			memset(&users[j], 0, sizeof(users[j]));
+			users[j].uid = s[i].rec.uid;
+			snprintf(users[j].user, sizeof(users[j].user), "%s", s[i].rec.user);
+			snprintf(users[j].cgroup_parent, sizeof(users[j].cgroup_parent), "%s",
+				 s[i].rec.cgroup_parent);
+			users[j].have_stats = users[j].cgroup_parent[0] &&
+				nsiso_cgroup_stats_standard(users[j].cgroup_parent, users[j].uid,
+							    &users[j].stats) == 0;
+			n_users++;
+		}
+		users[j].sessions++;
+	}
+	return n_users;
+}
+
+/* ---- text ---------------------------------------------------------------- */
+
+static void time_text(long long t, char *buf, size_t len)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (!localtime_r(&tt, &tm) || !strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm))
+		snprintf(buf, len, "%lld", t);
+}
+
+static void size_or_dash(uint64_t v, char *buf, size_t len)
+{
+	if (v == NSISO_UNLIMITED)
+		snprintf(buf, len, "-");
+	else
+		nsiso_format_size(v, buf, len);
+}
+
+static void count_or_dash(uint64_t v, char *buf, size_t len, const char *none)
+{
+	if (v == NSISO_UNLIMITED)
+		snprintf(buf, len, "%s", none);
+	else
+		snprintf(buf, len, "%llu", (unsigned long long)v);
+}
+
+static void print_text(const struct live_session *s, int n, const struct user_row *u, int n_users)
+{
+	char started[32], procs[24], now[24], peak[24], limit[24], oom[24], tasks[24], tlimit[24];
+	int i;
+
+	printf("%-16s  %-16s %6s  %-14s %-7s %-15s %-19s %7s %5s\n", "SESSION", "USER", "UID",
+	       "SERVICE", "TTY", "FROM", "STARTED", "HOLDER", "PROCS");
+	for (i = 0; i < n; i++) {
+		time_text(s[i].rec.started, started, sizeof(started));
+		snprintf(procs, sizeof(procs), s[i].processes < 0 ? "-" : "%d", s[i].processes);
+		printf("%-16s  %-16s %6u  %-14s %-7s %-15s %-19s %7d %5s\n", s[i].rec.session,
+		       s[i].rec.user, (unsigned)s[i].rec.uid, s[i].rec.service[0] ? s[i].rec.service : "-",
+		       s[i].rec.tty[0] ? s[i].rec.tty : "-", s[i].rec.rhost[0] ? s[i].rec.rhost : "-",
+		       started, (int)s[i].rec.holder, procs);
+	}
+	printf("\n%-16s %6s %8s  %-24s %8s %8s %8s %9s %6s %6s\n", "USER", "UID", "SESSIONS",
+	       "CGROUP", "MEMORY", "PEAK", "LIMIT", "OOM_KILLS", "TASKS", "MAX");
+	for (i = 0; i < n_users; i++) {
+		const struct nsiso_cgroup_stats *st = &u[i].stats;
+		char cgroup[300];
+
+		if (u[i].have_stats) {
+			nsiso_cgroup_user_path(u[i].cgroup_parent, u[i].uid, cgroup, sizeof(cgroup));
+			size_or_dash(st->memory_current, now, sizeof(now));
+			size_or_dash(st->memory_peak, peak, sizeof(peak));
+			size_or_dash(st->memory_limit, limit, sizeof(limit));
+			if (st->memory_limit == NSISO_UNLIMITED)
+				snprintf(limit, sizeof(limit), "max");
+			count_or_dash(st->oom_kills, oom, sizeof(oom), "-");
+			count_or_dash(st->tasks_current, tasks, sizeof(tasks), "-");
+			count_or_dash(st->tasks_limit, tlimit, sizeof(tlimit), "max");
+		} else {
+			snprintf(cgroup, sizeof(cgroup), "-");
+			strcpy(now, "-"), strcpy(peak, "-"), strcpy(limit, "-");
+			strcpy(oom, "-"), strcpy(tasks, "-"), strcpy(tlimit, "-");
+		}
+		printf("%-16s %6u %8d  %-24s %8s %8s %8s %9s %6s %6s\n", u[i].user, (unsigned)u[i].uid,
+		       u[i].sessions, cgroup, now, peak, limit, oom, tasks, tlimit);
+	}
+}
+
+/* ---- JSON ---------------------------------------------------------------- */
+
+static void json_string(const char *key, const char *value, const char *after)
+{
+	const char *p;
+
+	printf("\"%s\": \"", key);
+	for (p = value; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			putchar('\\');
+		putchar(*p);
+	}
+	printf("\"%s", after);
+}
+
+static void json_number(const char *key, uint64_t v, const char *after)
+{
+	if (v == NSISO_UNLIMITED)
+		printf("\"%s\": null%s", key, after);
+	else
+		printf("\"%s\": %llu%s", key, (unsigned long long)v, after);
+}
+
+static void print_json(const struct live_session *s, int n, const struct user_row *u, int n_users)
+{
+	char cgroup[300];
+	int i;
+
+	printf("{\n  \"sessions\": [");
+	for (i = 0; i < n; i++) {
+		const struct nsiso_record *r = &s[i].rec;
+
+		printf("%s\n    {", i ? "," : "");
+		json_string("session", r->session, ", ");
+		json_string("user", r->user, ", ");
+		json_number("uid", r->uid, ", ");
+		json_string("service", r->service, ", ");
+		json_string("tty", r->tty, ", ");
+		json_string("rhost", r->rhost, ", ");
+		json_number("started", (uint64_t)r->started, ", ");
+		json_number("holder_pid", (uint64_t)r->holder, ", ");
+		json_number("processes", s[i].processes < 0 ? NSISO_UNLIMITED : (uint64_t)s[i].processes, ", ");
+		json_string("isolate", r->isolate, ", ");
+		json_string("hostname", r->hostname, ", ");
+		json_string("on_logout", r->on_logout, ", ");
+		if (r->cgroup_parent[0])
+			nsiso_cgroup_user_path(r->cgroup_parent, r->uid, cgroup, sizeof(cgroup));
+		else
+			cgroup[0] = '\0';
+		json_string("cgroup", cgroup, "}");
+	}
+	printf("%s],\n  \"users\": [", n ? "\n  " : "");
+	for (i = 0; i < n_users; i++) {
+		const struct nsiso_cgroup_stats *st = &u[i].stats;
+		uint64_t none = NSISO_UNLIMITED;
+
+		printf("%s\n    {", i ? "," : "");
+		json_string("user", u[i].user, ", ");
+		json_number("uid", u[i].uid, ", ");
+		json_number("sessions", (uint64_t)u[i].sessions, ", ");
+		if (u[i].cgroup_parent[0])
+			nsiso_cgroup_user_path(u[i].cgroup_parent, u[i].uid, cgroup, sizeof(cgroup));
+		else
+			cgroup[0] = '\0';
+		json_string("cgroup", cgroup, ", ");
+		json_number("memory_current", u[i].have_stats ? st->memory_current : none, ", ");
+		json_number("memory_peak", u[i].have_stats ? st->memory_peak : none, ", ");
+		json_number("memory_limit", u[i].have_stats ? st->memory_limit : none, ", ");
+		json_number("oom_kills", u[i].have_stats ? st->oom_kills : none, ", ");
+		json_number("tasks_current", u[i].have_stats ? st->tasks_current : none, ", ");
+		json_number("tasks_limit", u[i].have_stats ? st->tasks_limit : none, "}");
+	}
+	printf("%s]\n}\n", n_users ? "\n  " : "");
+}
+
+int ctl_status(const struct ctl_options *o)
+{
+	struct live_session *sessions = NULL;
+	struct user_row *users;
+	int dirfd = open_run_dir(o), n, n_users;
+
+	if (dirfd < -1)
+		return -dirfd;
+	n = collect(dirfd, o, &sessions);
+	if (dirfd >= 0)
+		close(dirfd);
+	if (n < 0) {
+		fprintf(stderr, "nsisoctl: cannot read %s\n", o->run_dir);
+		return CTL_PROBLEM;
+	}
+	users = calloc((size_t)(n > 0 ? n : 1), sizeof(*users));
+	if (!users) {
+		free(sessions);
+		return CTL_PROBLEM;
+	}
+	n_users = build_users(sessions, n, users);
+	if (o->json)
+		print_json(sessions, n, users, n_users);
+	else
+		print_text(sessions, n, users, n_users);
+	free(users);
+	free(sessions);
+	return CTL_OK;
+}
+
+/* ---- kill ---------------------------------------------------------------- */
+
+int ctl_kill(const char *session, const struct ctl_options *o)
+{
+	struct live_session *sessions = NULL;
+	int dirfd = open_run_dir(o), n, i, ended = 0;
+
+	if (dirfd < -1)
+		return -dirfd;
+	n = collect(dirfd, o, &sessions);
+	if (dirfd >= 0)
+		close(dirfd);
+	for (i = 0; i < n; i++) {
+		int pidfd;
+
+		if (session && strcmp(session, sessions[i].rec.session) != 0)
+			continue;
+		/* Re-checked now, right before the signal. */
+		pidfd = nsiso_record_open_holder(&sessions[i].rec);
+		if (pidfd < 0)
+			continue;
+		if (syscall(SYS_pidfd_send_signal, pidfd, NSISO_KILL_SIGNAL, NULL, 0) == 0) {
+			printf("ended session %s of %s (holder %d)\n", sessions[i].rec.session,
+			       sessions[i].rec.user, (int)sessions[i].rec.holder);
+			ended++;
+		}
+		close(pidfd);
+	}
+	free(sessions);
+	if (!ended) {
+		fprintf(stderr, "nsisoctl: no live session %s%s\n", session ? session : "of ",
+			session ? "" : o->user);
+		return CTL_PROBLEM;
+	}
+	return CTL_OK;
+}
