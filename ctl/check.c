@@ -125,6 +125,8 @@ static void print_settings(const struct nsiso_settings *s, uid_t uid)
 	print_item(s, NSISO_ITEM_TASKS, value);
 	if (!(s->isolate & NSISO_NS_UTS))
 		snprintf(value, sizeof(value), "the host's (no uts namespace)");
+	else if (s->hostname_template[0] && !s->hostname[0])
+		snprintf(value, sizeof(value), "invalid for this user");
 	else
 		snprintf(value, sizeof(value), "%s", s->hostname[0] ? s->hostname : "the host's");
 	print_item(s, NSISO_ITEM_HOSTNAME, value);

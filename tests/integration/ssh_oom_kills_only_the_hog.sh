@@ -30,7 +30,8 @@ nsiso_assert_match "the login shell survives the OOM kill" '^[0-9]+$' "$(get ali
 # open and reads its OOM counter.
 bg=$(nsiso_ssh_bg "$T/hold.out" 'sleep 30')
 nsiso_assert_true "second session holds the cgroup" nsiso_wait_until 10 test -d "$CG"
-nsiso_wait_until 10 test -n "$(nsiso_holders_of "$NSISO_SSH_USER")"
+has_holder() { test -n "$(nsiso_holders_of "$NSISO_SSH_USER")"; }
+nsiso_wait_until 10 has_holder
 nsiso_ssh './memhog 300 >/dev/null 2>&1; echo $?' >"$T/hog2"
 nsiso_assert_eq "another hog in a parallel session is killed too" 137 "$(cat "$T/hog2")"
 nsiso_assert_match "the cgroup counted the OOM kills" '^[1-9][0-9]*$' \
