@@ -22,8 +22,10 @@ RELRO     = -Wl,-z,relro,-z,now
 COMMON_PARSE  = common/conf.c common/size.c common/hostname.c
 COMMON_STATE  = common/record.c common/cgroup_stats.c
 COMMON_CGROUP = common/cgroup.c
-MODULE_SRC = pam_nsiso/pam_nsiso.c pam_nsiso/spawn.c $(COMMON_PARSE) common/cgroup_stats.c
-HELPER_SRC = helper/main.c helper/holder.c $(COMMON_PARSE) $(COMMON_STATE) $(COMMON_CGROUP)
+MODULE_SRC = pam_nsiso/pam_nsiso.c pam_nsiso/spawn.c $(COMMON_PARSE) common/cgroup_stats.c \
+             common/systemd.c
+HELPER_SRC = helper/main.c helper/holder.c helper/systemd.c $(COMMON_PARSE) $(COMMON_STATE) \
+             $(COMMON_CGROUP)
 HEADERS    = $(wildcard common/*.h pam_nsiso/*.h helper/*.h ctl/*.h)
 
 CTL_SRC    = ctl/main.c ctl/check.c ctl/status.c $(COMMON_PARSE) $(COMMON_STATE)
@@ -61,13 +63,14 @@ uninstall:
 SAN        = -fsanitize=address,undefined -fno-omit-frame-pointer
 UNIT_FLAGS = $(CPPFLAGS) -std=gnu11 $(WARN) -g -O1 $(SAN)
 UNIT_TESTS = tests/build/test_size tests/build/test_hostname tests/build/test_conf \
-             tests/build/test_retval
+             tests/build/test_retval tests/build/test_systemd
 TOOLS      = tests/build/memhog
 
 tests/build/test_size: tests/unit/test_size.c common/size.c
 tests/build/test_hostname: tests/unit/test_hostname.c common/hostname.c
 tests/build/test_conf: tests/unit/test_conf.c $(COMMON_PARSE)
 tests/build/test_retval: tests/unit/test_retval.c $(MODULE) $(HELPER)
+tests/build/test_systemd: tests/unit/test_systemd.c common/systemd.c
 tests/build/test_%: $(HEADERS)
 	@mkdir -p tests/build
 	$(CC) $(UNIT_FLAGS) -DMODULE_PATH='"$(CURDIR)/$(MODULE)"' \

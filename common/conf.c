@@ -24,6 +24,7 @@ static const char *const item_names[NSISO_ITEM_COUNT] = {
 	[NSISO_ITEM_ON_ERROR] = "on_error",
 	[NSISO_ITEM_EXEMPT] = "exempt",
 	[NSISO_ITEM_CGROUP_PARENT] = "cgroup_parent",
+	[NSISO_ITEM_CGROUP_MODE] = "cgroup_mode",
 };
 
 const char *nsiso_item_name(enum nsiso_item item)
@@ -157,6 +158,7 @@ static const char *parse_value(enum nsiso_item item, const char *text,
 	static const char *const propagation[] = { "slave", "private" };
 	static const char *const on_error[] = { "deny", "allow" };
 	static const char *const yes_no[] = { "no", "yes" };
+	static const char *const cgroup_modes[] = { "own", "systemd" };
 
 	switch (item) {
 	case NSISO_ITEM_ISOLATE:
@@ -186,6 +188,9 @@ static const char *parse_value(enum nsiso_item item, const char *text,
 	case NSISO_ITEM_EXEMPT:
 		v->choice = parse_choice(text, yes_no, 2);
 		return v->choice < 0 ? "expected yes or no" : NULL;
+	case NSISO_ITEM_CGROUP_MODE:
+		v->choice = parse_choice(text, cgroup_modes, 2);
+		return v->choice < 0 ? "expected own or systemd" : NULL;
 	case NSISO_ITEM_CGROUP_PARENT:
 		if (strlen(text) >= sizeof(v->text))
 			return "value too long";
@@ -721,6 +726,7 @@ static void apply_rule(struct nsiso_settings *s, const struct nsiso_rule *rule)
 	case NSISO_ITEM_ON_ERROR: s->on_error = (enum nsiso_on_error)v->choice; break;
 	case NSISO_ITEM_EXEMPT: s->exempt = v->choice == 1; break;
 	case NSISO_ITEM_CGROUP_PARENT: strcpy(s->cgroup_parent, v->text); break;
+	case NSISO_ITEM_CGROUP_MODE: s->cgroup_mode = (enum nsiso_cgroup_mode)v->choice; break;
 	default: break;
 	}
 	s->origin[rule->item] = (struct nsiso_origin){ rule->file, rule->line };

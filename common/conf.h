@@ -35,12 +35,16 @@ enum nsiso_item {
 	NSISO_ITEM_ON_ERROR,
 	NSISO_ITEM_EXEMPT,
 	NSISO_ITEM_CGROUP_PARENT,
+	NSISO_ITEM_CGROUP_MODE,
 	NSISO_ITEM_COUNT
 };
 
 enum nsiso_on_logout { NSISO_LOGOUT_KILL, NSISO_LOGOUT_KEEP };
 enum nsiso_propagation { NSISO_PROPAGATION_SLAVE, NSISO_PROPAGATION_PRIVATE };
 enum nsiso_on_error { NSISO_ON_ERROR_DENY, NSISO_ON_ERROR_ALLOW };
+/* own: limits on nsiso's own <cgroup_parent>/user-<uid>; systemd: limits on
+ * the user-<uid>.slice that pam_systemd put the session in. */
+enum nsiso_cgroup_mode { NSISO_CGROUP_MODE_OWN, NSISO_CGROUP_MODE_SYSTEMD };
 
 /* Domains, in rising order of precedence. */
 enum nsiso_domain_kind {
@@ -54,7 +58,8 @@ enum nsiso_domain_kind {
 union nsiso_value {
 	unsigned isolate;
 	struct nsiso_limit limit;
-	int choice;		/* on_logout, propagation, on_error, exempt */
+	int choice;		/* on_logout, propagation, on_error, exempt,
+				 * cgroup_mode */
 	char text[NSISO_VALUE_MAX]; /* hostname template, cgroup_parent */
 };
 
@@ -99,6 +104,7 @@ struct nsiso_settings {
 	enum nsiso_on_error on_error;
 	bool exempt;
 	char cgroup_parent[NSISO_VALUE_MAX];
+	enum nsiso_cgroup_mode cgroup_mode;
 	struct nsiso_origin origin[NSISO_ITEM_COUNT];
 	const char *written[NSISO_ITEM_COUNT];	/* as written, or NULL */
 };

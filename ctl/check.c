@@ -135,8 +135,13 @@ static void print_settings(const struct nsiso_settings *s, uid_t uid)
 		   s->propagation == NSISO_PROPAGATION_PRIVATE ? "private" : "slave");
 	print_item(s, NSISO_ITEM_ON_ERROR, s->on_error == NSISO_ON_ERROR_ALLOW ? "allow" : "deny");
 	print_item(s, NSISO_ITEM_EXEMPT, s->exempt ? "yes" : "no");
-	nsiso_cgroup_user_path(s->cgroup_parent, uid, cgroup, sizeof(cgroup));
+	if (s->cgroup_mode == NSISO_CGROUP_MODE_SYSTEMD)
+		snprintf(cgroup, sizeof(cgroup), "user-%u.slice (systemd's)", (unsigned)uid);
+	else
+		nsiso_cgroup_user_path(s->cgroup_parent, uid, cgroup, sizeof(cgroup));
 	print_item(s, NSISO_ITEM_CGROUP_PARENT, cgroup);
+	print_item(s, NSISO_ITEM_CGROUP_MODE,
+		   s->cgroup_mode == NSISO_CGROUP_MODE_SYSTEMD ? "systemd" : "own");
 }
 
 static int user_groups(const struct passwd *pw, gid_t *groups, int max)

@@ -37,6 +37,7 @@
 #include "../common/record.h"
 #include "../common/size.h"
 #include "holder.h"
+#include "systemd.h"
 
 /* How the helper may act, decided once at start and never re-derived. */
 enum privilege {
@@ -61,6 +62,7 @@ struct request {
 	const char *cgroup_parent;
 	const char *service, *tty, *rhost;
 	const char *run_dir;
+	const char *systemd_unit;	/* cgroup_mode systemd: user-<uid>.slice */
 	bool debug;
 };
 
@@ -185,7 +187,8 @@ static void usage(FILE *out)
 		"                        [--propagation slave|private] [--on-logout kill|keep]\n"
 		"                        [--memory BYTES] [--swap BYTES] [--tasks N]\n"
 		"                        [--cgroup-parent PATH] [--service NAME] [--tty TTY]\n"
-		"                        [--rhost HOST] [--run-dir DIR] [--debug]\n"
+		"                        [--rhost HOST] [--run-dir DIR] [--systemd-unit UNIT]\n"
+		"                        [--debug]\n"
 		"       nsiso-helper --help | --version\n"
 		"\n"
 		"The privileged half of pam_nsiso(8).  'open' is run only by the module, as\n"
@@ -265,6 +268,7 @@ static void parse_option(struct request *r, int opt, const char *arg)
 			die("invalid --run-dir '%.64s': expected an absolute path", arg);
 		r->run_dir = arg;
 		break;
+	case 'Y': r->systemd_unit = arg; r->use_cgroup = true; break;
 	case 'd': r->debug = true; break;
 	default: die("invalid arguments (see nsiso-helper --help)");
 	}
@@ -289,6 +293,7 @@ static void parse_args(int argc, char **argv, struct request *r)
 		{ "tty", required_argument, NULL, 'T' },
 		{ "rhost", required_argument, NULL, 'R' },
 		{ "run-dir", required_argument, NULL, 'r' },
+		{ "systemd-unit", required_argument, NULL, 'Y' },
 		{ "debug", no_argument, NULL, 'd' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -342,6 +347,14 @@ static void validate_request(const struct request *r)
 		die("--hostname needs uts in --isolate");
 	if (r->isolate == 0 && !r->use_cgroup)
 		die("nothing to do: no namespace and no limit requested");
+	if (r->systemd_unit) {
+		char want[64];
+
+		/* Only the user's own slice, whatever the caller asked for. */
+		snprintf(want, sizeof(want), "user-%u.slice", (unsigned)r->uid);
+		if (strcmp(r->systemd_unit, want) != 0)
+			die("invalid --systemd-unit '%.64s': expected %s", r->systemd_unit, want);
+	}
 }
 
 /* ---- the session ------------------------------------------------------ */
@@ -387,7 +400,8 @@ static int start_holder(const struct request *r, int caller_pidfd, int run_dir_f
 		.propagation_private = r->propagation_private,
 		.hostname = r->hostname,
 		.keep_on_logout = r->keep_on_logout,
-		.cgroup_parent = r->use_cgroup ? r->cgroup_parent : NULL,
+		/* In systemd mode the slice is systemd's to remove. */
+		.cgroup_parent = r->use_cgroup && !r->systemd_unit ? r->cgroup_parent : NULL,
 		.uid = r->uid,
 		.session = r->session,
 		.caller_pidfd = caller_pidfd,
@@ -439,6 +453,11 @@ static void join_cgroup(const struct request *r)
 
 	if (!r->use_cgroup)
 		return;
+	if (r->systemd_unit) {
+		if (systemd_set_limits(r->systemd_unit, &r->limits, err, sizeof(err)) < 0)
+			die("%s", err);
+		return;
+	}
 	if (nsiso_cgroup_join(r->cgroup_parent, r->uid, &r->limits, r->caller,
 			      &critical, err, sizeof(err)) < 0)
 		die_with(critical ? "crit" : "err", "%s", err);
@@ -458,7 +477,7 @@ static void write_record(const struct request *r, int run_dir_fd, pid_t holder_p
 	nsiso_record_set(rec.rhost, sizeof(rec.rhost), r->rhost);
 	nsiso_record_set(rec.hostname, sizeof(rec.hostname), r->hostname);
 	nsiso_record_set(rec.cgroup_parent, sizeof(rec.cgroup_parent),
-			 r->use_cgroup ? r->cgroup_parent : "");
+			 r->use_cgroup && !r->systemd_unit ? r->cgroup_parent : "");
 	nsiso_record_set(rec.on_logout, sizeof(rec.on_logout), r->keep_on_logout ? "keep" : "kill");
 	nsiso_isolate_format(r->isolate, rec.isolate, sizeof(rec.isolate));
 	rec.uid = r->uid;
@@ -476,7 +495,7 @@ static void open_session(const struct request *r)
 	int caller_pidfd, holder_pidfd, ready_fd, commit_fd, run_dir_fd;
 	pid_t holder_pid;
 
-	if (r->use_cgroup && nsiso_cgroup_init(err, sizeof(err)) < 0)
+	if (r->use_cgroup && !r->systemd_unit && nsiso_cgroup_init(err, sizeof(err)) < 0)
 		die("%s", err);
 	run_dir_fd = nsiso_run_dir_open(r->run_dir, true, err, sizeof(err));
 	if (run_dir_fd < 0)

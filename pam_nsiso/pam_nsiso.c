@@ -30,6 +30,7 @@
 #include "../common/proto.h"
 #include "../common/record.h"
 #include "../common/size.h"
+#include "../common/systemd.h"
 #include "spawn.h"
 
 #define DATA_NAME "pam_nsiso_session"
@@ -217,9 +218,17 @@ static void push_item(struct helper_args *h, pam_handle_t *pamh, int item, const
 		push(h, option, value);
 }
 
+static bool wants_limits(const struct nsiso_settings *s)
+{
+	return nsiso_limit_is_set(&s->memory) || nsiso_limit_is_set(&s->swap) ||
+	       nsiso_limit_is_set(&s->tasks);
+}
+
+/* systemd_unit: "" for nsiso's own cgroup, else the user's slice. */
 static void build_helper_args(struct helper_args *h, pam_handle_t *pamh,
 			      const struct module_args *args, const struct passwd *pw,
-			      const struct nsiso_settings *s, const char *session_id)
+			      const struct nsiso_settings *s, const char *session_id,
+			      const char *systemd_unit)
 {
 	h->argc = 0;
 	snprintf(h->uid, sizeof(h->uid), "%u", (unsigned)pw->pw_uid);
@@ -241,15 +250,17 @@ static void build_helper_args(struct helper_args *h, pam_handle_t *pamh,
 	}
 	if (s->hostname[0])
 		push(h, "--hostname", s->hostname);
-	if (nsiso_limit_is_set(&s->memory) || nsiso_limit_is_set(&s->swap) ||
-	    nsiso_limit_is_set(&s->tasks)) {
+	if (wants_limits(s)) {
 		limit_arg(&s->memory, h->memory, sizeof(h->memory));
 		limit_arg(&s->swap, h->swap, sizeof(h->swap));
 		limit_arg(&s->tasks, h->tasks, sizeof(h->tasks));
 		push(h, "--memory", h->memory);
 		push(h, "--swap", h->swap);
 		push(h, "--tasks", h->tasks);
-		push(h, "--cgroup-parent", s->cgroup_parent);
+		if (systemd_unit[0])
+			push(h, "--systemd-unit", systemd_unit);
+		else
+			push(h, "--cgroup-parent", s->cgroup_parent);
 	}
 	if (args->debug)
 		push(h, "--debug", NULL);
@@ -368,8 +379,7 @@ static struct session *new_session(const struct nsiso_settings *settings, uid_t 
 		return NULL;
 	s->isolate = settings->isolate;
 	s->uid = uid;
-	if (nsiso_limit_is_set(&settings->memory) || nsiso_limit_is_set(&settings->swap) ||
-	    nsiso_limit_is_set(&settings->tasks))
+	if (wants_limits(settings) && settings->cgroup_mode == NSISO_CGROUP_MODE_OWN)
 		snprintf(s->cgroup_parent, sizeof(s->cgroup_parent), "%s", settings->cgroup_parent);
 	s->holder_pidfd = -1;
 	s->saved_cwd = -1;
@@ -401,11 +411,20 @@ static int start_session(pam_handle_t *pamh, const struct module_args *args,
 {
 	struct helper_result result;
 	struct helper_args h;
-	struct session *s = new_session(settings, pw->pw_uid);
+	struct session *s;
+	char unit[64] = "";
 
+	/* cgroup_mode systemd: pam_systemd (earlier in the stack) must already
+	 * have put us in the user's slice; the limits go on that slice. */
+	if (wants_limits(settings) && settings->cgroup_mode == NSISO_CGROUP_MODE_SYSTEMD &&
+	    !nsiso_systemd_self_in_user_slice(pw->pw_uid, unit, sizeof(unit)))
+		return failed(pamh, settings, LOG_ERR, pw->pw_name,
+			      "cgroup_mode systemd, but the session is not in a systemd user "
+			      "slice (pam_systemd must come before pam_nsiso)");
+	s = new_session(settings, pw->pw_uid);
 	if (!s)
 		return failed(pamh, settings, LOG_CRIT, pw->pw_name, "out of memory");
-	build_helper_args(&h, pamh, args, pw, settings, s->id);
+	build_helper_args(&h, pamh, args, pw, settings, s->id, unit);
 	if (nsiso_run_helper(args->helper, h.argv, &result) < 0) {
 		session_free(s);
 		return failed(pamh, settings, result.critical ? LOG_CRIT : LOG_ERR, pw->pw_name,

@@ -60,7 +60,8 @@ static void comments_blank_lines_and_all_items(void **state)
 	      "*   propagation private\n"
 	      "*   on_error allow\n"
 	      "*   exempt no\n"
-	      "*   cgroup_parent lab/nsiso\n");
+	      "*   cgroup_parent lab/nsiso\n"
+	      "*   cgroup_mode systemd\n");
 	assert_int_equal(nsiso_conf_error_count(&conf), 0);
 	resolve(&conf, "alice", 1000, &s);
 	assert_true(s.matched);
@@ -76,6 +77,7 @@ static void comments_blank_lines_and_all_items(void **state)
 	assert_int_equal(s.on_error, NSISO_ON_ERROR_ALLOW);
 	assert_false(s.exempt);
 	assert_string_equal(s.cgroup_parent, "lab/nsiso");
+	assert_int_equal(s.cgroup_mode, NSISO_CGROUP_MODE_SYSTEMD);
 	assert_int_equal(s.origin[NSISO_ITEM_MEMORY].line, 5);
 	assert_string_equal(s.written[NSISO_ITEM_MEMORY], "512M");
 	nsiso_conf_free(&conf);
@@ -94,6 +96,7 @@ static void defaults_when_unset(void **state)
 	assert_int_equal(s.propagation, NSISO_PROPAGATION_SLAVE);
 	assert_int_equal(s.on_error, NSISO_ON_ERROR_DENY);
 	assert_string_equal(s.cgroup_parent, "nsiso");
+	assert_int_equal(s.cgroup_mode, NSISO_CGROUP_MODE_OWN);
 	assert_null(s.origin[NSISO_ITEM_ISOLATE].file);
 	assert_true(nsiso_settings_active(&s));	/* a limit alone is enough */
 	nsiso_conf_free(&conf);
@@ -200,6 +203,8 @@ static void errors_name_file_and_line(void **state)
 	first_error("a:b memory 1G\n", "test.conf:1: uid range must be digits (e.g. 1000:1999 or 1000:): 'a:b'");
 	first_error("* on_logout maybe\n", "test.conf:1: expected kill or keep: on_logout 'maybe'");
 	first_error("* exempt 1\n", "test.conf:1: expected yes or no: exempt '1'");
+	first_error("* cgroup_mode cgmanager\n",
+		    "test.conf:1: expected own or systemd: cgroup_mode 'cgmanager'");
 	first_error("* memory 0\n", "test.conf:1: memory limit must be larger than 0: memory '0'");
 	first_error("al/ice memory 1G\n",
 		    "test.conf:1: invalid user name (or use @group, min:max or *): 'al/ice'");

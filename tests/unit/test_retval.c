@@ -196,6 +196,19 @@ static void hostname_template_invalid_for_user_denies(void **state)
 	assert_int_equal(open_close("root", &close_ret), PAM_SESSION_ERR);
 }
 
+/* cgroup_mode systemd outside a systemd user slice (this test's case):
+ * a clear failure, handled per on_error, and nothing started. */
+static void systemd_mode_without_pam_systemd_follows_on_error(void **state)
+{
+	int close_ret;
+
+	(void)state;
+	write_service("root memory 1G\nroot cgroup_mode systemd\n", helper_arg);
+	assert_int_equal(open_close("root", &close_ret), PAM_SESSION_ERR);
+	write_service("root memory 1G\nroot cgroup_mode systemd\nroot on_error allow\n", helper_arg);
+	assert_int_equal(open_close("root", &close_ret), PAM_SUCCESS);
+}
+
 /* The real thing: the helper makes a holder, we join its UTS namespace
  * (seen through gethostname) and leave it again at close. */
 static void isolated_session_opens_and_closes(void **state)
@@ -229,6 +242,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(missing_helper_follows_on_error, setup, teardown),
 		cmocka_unit_test_setup_teardown(helper_writable_by_others_is_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(hostname_template_invalid_for_user_denies, setup, teardown),
+		cmocka_unit_test_setup_teardown(systemd_mode_without_pam_systemd_follows_on_error,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(isolated_session_opens_and_closes, setup, teardown),
 	};
 

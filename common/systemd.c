@@ -1,0 +1,66 @@
+#include "systemd.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+/* The cgroup path of the line that systemd manages: "0::<path>" on v2 and
+ * hybrid hosts, "N:name=systemd:<path>" on v1.  The v2 line wins. */
+static bool managed_path(const char *text, char *path, size_t len)
+{
+	char line[4200];
+	bool found = false;
+
+	while (*text) {
+		size_t n = strcspn(text, "\n");
+		char *controllers, *cgroup;
+
+		snprintf(line, sizeof(line), "%.*s", (int)n, text);
+		text += n + (text[n] == '\n');
+		controllers = strchr(line, ':');
+		cgroup = controllers ? strchr(controllers + 1, ':') : NULL;
+		if (!cgroup)
+			continue;
+		*controllers++ = '\0';
+		*cgroup++ = '\0';
+		if (strcmp(line, "0") == 0 && *controllers == '\0') {
+			snprintf(path, len, "%s", cgroup);
+			return true;
+		}
+		if (strcmp(controllers, "name=systemd") == 0) {
+			snprintf(path, len, "%s", cgroup);
+			found = true;
+		}
+	}
+	return found;
+}
+
+bool nsiso_systemd_user_slice(const char *proc_cgroup, uid_t uid, char *unit, size_t len)
+{
+	char path[4096], want[64];
+
+	if (!managed_path(proc_cgroup, path, sizeof(path)))
+		return false;
+	snprintf(want, sizeof(want), "/user-%u.slice/", (unsigned)uid);
+	if (!strstr(path, "/user.slice/") || !strstr(path, want))
+		return false;
+	snprintf(unit, len, "user-%u.slice", (unsigned)uid);
+	return true;
+}
+
+bool nsiso_systemd_self_in_user_slice(uid_t uid, char *unit, size_t len)
+{
+	char text[8192];
+	ssize_t n;
+	int fd = open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return false;
+	n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	text[n] = '\0';
+	return nsiso_systemd_user_slice(text, uid, unit, len);
+}

@@ -1,0 +1,69 @@
+/* cgroup_mode systemd: telling from /proc/<pid>/cgroup whether pam_systemd
+ * already put the session into the user's slice.  The texts are real
+ * shapes: pure v2 (Debian 12, Ubuntu 22.04), hybrid, and v1. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "../../common/systemd.h"
+
+static void pure_v2_session_scope(void **state)
+{
+	char unit[64];
+
+	(void)state;
+	assert_true(nsiso_systemd_user_slice("0::/user.slice/user-1000.slice/session-4.scope\n",
+					     1000, unit, sizeof(unit)));
+	assert_string_equal(unit, "user-1000.slice");
+	/* another user's slice is not ours */
+	assert_false(nsiso_systemd_user_slice("0::/user.slice/user-1001.slice/session-4.scope\n",
+					      1000, unit, sizeof(unit)));
+	/* uid 100 must not match user-1000 */
+	assert_false(nsiso_systemd_user_slice("0::/user.slice/user-1000.slice/session-4.scope\n",
+					      100, unit, sizeof(unit)));
+}
+
+static void system_services_are_not_sessions(void **state)
+{
+	char unit[64];
+
+	(void)state;
+	assert_false(nsiso_systemd_user_slice("0::/system.slice/ssh.service\n", 1000, unit, sizeof(unit)));
+	assert_false(nsiso_systemd_user_slice("0::/\n", 1000, unit, sizeof(unit)));
+	assert_false(nsiso_systemd_user_slice("", 1000, unit, sizeof(unit)));
+	/* our own top-level parent, after a join in cgroup_mode own */
+	assert_false(nsiso_systemd_user_slice("0::/nsiso/user-1000\n", 1000, unit, sizeof(unit)));
+}
+
+static void hybrid_and_v1_use_the_systemd_line(void **state)
+{
+	char unit[64];
+	const char *hybrid =
+		"12:pids:/user.slice/user-1000.slice/session-2.scope\n"
+		"4:memory:/user.slice/user-1000.slice/session-2.scope\n"
+		"1:name=systemd:/user.slice/user-1000.slice/session-2.scope\n"
+		"0::/user.slice/user-1000.slice/session-2.scope\n";
+	const char *v1 =
+		"4:memory:/\n"
+		"1:name=systemd:/user.slice/user-1000.slice/session-7.scope\n";
+	const char *this_sandbox =	/* no systemd at all */
+		"9:name=systemd:/\n4:memory:/process_api/2fc05c31\n0::/\n";
+
+	(void)state;
+	assert_true(nsiso_systemd_user_slice(hybrid, 1000, unit, sizeof(unit)));
+	assert_true(nsiso_systemd_user_slice(v1, 1000, unit, sizeof(unit)));
+	assert_false(nsiso_systemd_user_slice(this_sandbox, 1000, unit, sizeof(unit)));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(pure_v2_session_scope),
+		cmocka_unit_test(system_services_are_not_sessions),
+		cmocka_unit_test(hybrid_and_v1_use_the_systemd_line),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
