@@ -64,7 +64,7 @@ SAN        = -fsanitize=address,undefined -fno-omit-frame-pointer
 UNIT_FLAGS = $(CPPFLAGS) -std=gnu11 $(WARN) -g -O1 $(SAN)
 UNIT_TESTS = tests/build/test_size tests/build/test_hostname tests/build/test_conf \
              tests/build/test_retval tests/build/test_systemd
-TOOLS      = tests/build/memhog
+TOOLS      = tests/build/memhog tests/build/nsiso-helper-faults
 
 tests/build/test_size: tests/unit/test_size.c common/size.c
 tests/build/test_hostname: tests/unit/test_hostname.c common/hostname.c
@@ -75,6 +75,13 @@ tests/build/test_%: $(HEADERS)
 	@mkdir -p tests/build
 	$(CC) $(UNIT_FLAGS) -DMODULE_PATH='"$(CURDIR)/$(MODULE)"' \
 		-DHELPER_PATH='"$(CURDIR)/$(HELPER)"' -o $@ $(filter %.c,$^) -lcmocka -lpam
+
+# The helper with fault points enabled (helper/faults.h), for tests only.
+FAULT_FILE = $(CURDIR)/tests/build/fault
+tests/build/nsiso-helper-faults: $(HELPER_SRC) helper/faults.c $(HEADERS)
+	@mkdir -p tests/build
+	$(CC) $(CPPFLAGS) -DNSISO_FAULT_FILE='"$(FAULT_FILE)"' $(ALL_CFLAGS) -o $@ \
+		$(HELPER_SRC) helper/faults.c -lcgroup
 
 tests/build/memhog: tests/tools/memhog.c
 	@mkdir -p tests/build

@@ -1,4 +1,5 @@
 #include "cgroup.h"
+#include "size.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -169,8 +170,18 @@ static int write_file(const char *path, const char *text)
 
 /* v2's no-internal-process rule: controllers must be enabled in every
  * ancestor's subtree_control for the leaf to have memory.max and pids.max.
- * Our processes only ever live in the user-<uid> leaves. */
-static int enable_v2_controllers(const char *parent)
+ * Our processes only ever live in the user-<uid> leaves.
+ *
+ * Written directly, not through libcgroup: 2.0.2's cgroup_create_cgroup()
+ * writes "+<controller>" into the subtree_control of the leaf's ancestors
+ * below the root but never into the root's, so on a system where nothing
+ * enabled memory in the root (no systemd, as in make check-v2's VM) its
+ * first write fails with ENOENT and no group is made.  These are our own
+ * writes, so libcgroup's last errno says nothing about them: the reason goes
+ * into err here.  The kernel refuses (EBUSY) to enable a controller in a
+ * cgroup that has processes of its own, which the message names, since an
+ * admin can hit it by pointing cgroup_parent at a cgroup in use. */
+static int enable_v2_controllers(const char *parent, char *err, size_t len)
 {
 	char path[PATH_MAX], dir[1024];
 	const char *p = parent;
@@ -179,16 +190,24 @@ static int enable_v2_controllers(const char *parent)
 	snprintf(dir, sizeof(dir), "%s", memory_mount);
 	for (;;) {
 		snprintf(path, sizeof(path), "%s/cgroup.subtree_control", dir);
-		if (write_file(path, ctl) < 0)
+		if (write_file(path, ctl) < 0) {
+			int e = errno;
+
+			snprintf(err, len, "cannot write \"%s\" to %s: %s%s", ctl, path, strerror(e),
+				 e == EBUSY ? " (it has processes of its own; cgroup v2 enables "
+					      "controllers only below cgroups without processes)" : "");
 			return -1;
+		}
 		if (!*p)
 			return 0;
 		{
 			size_t n = strcspn(p, "/"), used = strlen(dir);
 
 			snprintf(dir + used, sizeof(dir) - used, "/%.*s", (int)n, p);
-			if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+			if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+				snprintf(err, len, "cannot create cgroup %s: %s", dir, strerror(errno));
 				return -1;
+			}
 			p += n;
 			if (*p == '/')
 				p++;
@@ -196,13 +215,12 @@ static int enable_v2_controllers(const char *parent)
 	}
 }
 
+/* v1 only: v2 parents are made by enable_v2_controllers(). */
 static int create_parent(const char *parent)
 {
 	struct cgroup *cg;
 	int ret;
 
-	if (version == NSISO_CGROUP_V2)
-		return enable_v2_controllers(parent) < 0 ? ECGOTHER : 0;
 	cg = cgroup_new_cgroup(parent);
 	if (!cg)
 		return ECGFAIL;
@@ -263,6 +281,19 @@ static int check_membership(pid_t pid, const char *rel)
 	return found == 1 ? 0 : -1;
 }
 
+/* What libcgroup 2.0.2 does on a pure v2 hierarchy (checked by make
+ * check-v2, which boots one):
+ *  - cgroup_get_subsys_mount_point() gives the unified mount for every
+ *    controller listed in the root's cgroup.controllers;
+ *  - cgroup_create_cgroup() makes the leaf (EEXIST is fine), enables each
+ *    controller in the ancestors' subtree_control, but not in the root's
+ *    (hence enable_v2_controllers), and writes memory.max, memory.swap.max
+ *    and pids.max;
+ *  - cgroup_attach_task_pid() writes the pid to the leaf's cgroup.procs (by
+ *    its cgroup.type), once per controller, after checking the controller
+ *    is enabled in the parent.
+ *  Its recursive chown logs "fts_read failed" at the end of every walk, on
+ *  v1 as on v2: harmless. */
 static int create_leaf(const char *rel, const struct nsiso_cgroup_limits *l, pid_t pid)
 {
 	struct cgroup *cg = cgroup_new_cgroup(rel);
@@ -285,6 +316,30 @@ static int create_leaf(const char *rel, const struct nsiso_cgroup_limits *l, pid
 	return ret;
 }
 
+/* A new session of a user whose other sessions already use up the memory
+ * limit would start inside a cgroup where its first allocations fail or are
+ * OOM-killed: refuse it with a clear reason instead (under the lock, so
+ * the numbers are those of the group we would join). */
+static bool memory_used_up(const char *rel, const struct nsiso_cgroup_limits *l,
+			   char *err, size_t len)
+{
+	struct nsiso_cgroup_stats now;
+	char mem[PATH_MAX], used[32], limit[32];
+
+	if (l->memory == NSISO_UNLIMITED)
+		return false;
+	snprintf(mem, sizeof(mem), "%s/%s", memory_mount, rel);
+	if (nsiso_cgroup_stats_at(mem, mem, version, &now) < 0 ||
+	    now.memory_current == NSISO_UNLIMITED ||
+	    now.memory_current + NSISO_MEMORY_HEADROOM < l->memory)
+		return false;
+	nsiso_format_size(now.memory_current, used, sizeof(used));
+	nsiso_format_size(l->memory, limit, sizeof(limit));
+	snprintf(err, len, "memory limit of cgroup %s already used up by the user's other "
+		 "sessions (%s in use, limit %s)", rel, used, limit);
+	return true;
+}
+
 static const char *libcgroup_reason(int ret)
 {
 	return ret == ECGOTHER ? strerror(cgroup_get_last_errno()) : cgroup_strerror(ret);
@@ -299,8 +354,10 @@ int nsiso_cgroup_join(const char *parent, uid_t uid,
 
 	*critical = false;
 	nsiso_cgroup_user_path(parent, uid, rel, sizeof(rel));
-	ret = create_parent(parent);
-	if (ret) {
+	if (version == NSISO_CGROUP_V2) {
+		if (enable_v2_controllers(parent, err, len) < 0)
+			return -1;
+	} else if ((ret = create_parent(parent)) != 0) {
 		snprintf(err, len, "cannot create cgroup parent %s: %s", parent,
 			 libcgroup_reason(ret));
 		return -1;
@@ -308,6 +365,11 @@ int nsiso_cgroup_join(const char *parent, uid_t uid,
 	lock = lock_parent(parent);
 	if (lock < 0) {
 		snprintf(err, len, "cannot lock cgroup parent %s: %s", parent, strerror(errno));
+		return -1;
+	}
+	if (memory_used_up(rel, limits, err, len)) {
+		*critical = true;
+		close(lock);
 		return -1;
 	}
 	ret = create_leaf(rel, limits, pid);

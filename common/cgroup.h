@@ -12,6 +12,10 @@
 
 #define NSISO_UNLIMITED UINT64_MAX
 
+/* A session is refused when its user's group has less than this left below
+ * the memory limit: enough for a shell to start, no more. */
+#define NSISO_MEMORY_HEADROOM (4ULL << 20)
+
 enum nsiso_cgroup_version { NSISO_CGROUP_V1 = 1, NSISO_CGROUP_V2 = 2 };
 
 /* Limits for one user's cgroup; NSISO_UNLIMITED where unset. */

@@ -37,6 +37,7 @@
 #include "../common/conf.h"
 #include "../common/proto.h"
 #include "../common/record.h"
+#include "faults.h"
 
 struct holder_state {
 	const struct holder_config *config;
@@ -91,7 +92,8 @@ static void build_namespaces(const struct holder_config *c)
 	/* A proc instance belongs to the PID namespace of whoever mounts it, so
 	 * it must be mounted from in here. */
 	if ((c->isolate & NSISO_NS_PID) &&
-	    mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0)
+	    (FAULT_FAILS("holder-proc") ||
+	     mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0))
 		setup_failed(c, "cannot mount a fresh /proc: %m");
 	if ((c->isolate & NSISO_NS_UTS) && c->hostname[0] &&
 	    sethostname(c->hostname, strlen(c->hostname)) != 0)
@@ -270,6 +272,7 @@ void holder_main(const struct holder_config *c)
 	if (write(c->ready_fd, "R", 1) != 1)
 		_exit(1);
 	close(c->ready_fd);
+	FAULT_POINT("holder-before-commit");
 	if (!wait_for_commit(c)) {
 		/* The helper died or failed before the module got the session:
 		 * nothing may be left, so end at once. */

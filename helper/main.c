@@ -36,6 +36,7 @@
 #include "../common/proto.h"
 #include "../common/record.h"
 #include "../common/size.h"
+#include "faults.h"
 #include "holder.h"
 #include "systemd.h"
 
@@ -503,8 +504,10 @@ static void open_session(const struct request *r)
 	caller_pidfd = open_caller_pidfd(r->caller);
 	holder_pidfd = start_holder(r, caller_pidfd, run_dir_fd, &ready_fd, &commit_fd, &holder_pid);
 	wait_for_holder(ready_fd);
+	FAULT_POINT("helper-after-holder");
 	join_cgroup(r);
 	write_record(r, run_dir_fd, holder_pid);
+	FAULT_POINT("helper-before-reply");
 	snprintf(reply, sizeof(reply), "ok %d", (int)holder_pid);
 	if (send_reply(reply, holder_pidfd) < 0)
 		die("cannot reply to the module: %m");

@@ -1,0 +1,32 @@
+/* Only linked into the test build; see faults.h. */
+#include "faults.h"
+
+#ifdef NSISO_FAULT_FILE
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+bool nsiso_fault_point(const char *point)
+{
+	char want[128] = "";
+	size_t n = strlen(point);
+	int fd = open(NSISO_FAULT_FILE, O_RDONLY | O_CLOEXEC);
+	ssize_t got;
+
+	if (fd < 0)
+		return false;
+	got = read(fd, want, sizeof(want) - 1);
+	close(fd);
+	if (got <= 0 || strncmp(want, point, n) != 0 || want[n] != ':')
+		return false;
+	if (strncmp(want + n + 1, "stall", 5) == 0)
+		for (;;)
+			pause();
+	if (strncmp(want + n + 1, "exit", 4) == 0)
+		_exit(1);
+	if (strncmp(want + n + 1, "kill", 4) == 0)
+		raise(SIGKILL);
+	return strncmp(want + n + 1, "fail", 4) == 0;
+}
+#endif

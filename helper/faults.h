@@ -1,0 +1,23 @@
+/* Fault injection for tests only.  Production builds compile every
+ * FAULT_POINT to nothing; the test build (tests/build/nsiso-helper-faults,
+ * made with -DNSISO_FAULT_FILE=...) reads the name of one fault from that
+ * compiled-in file and acts on the matching point:
+ *   "<point>:stall"  stop there forever (a wedged helper or holder)
+ *   "<point>:exit"   exit 1 there (a helper that dies)
+ *   "<point>:kill"   SIGKILL itself there (killed mid-setup)
+ *   "<point>:fail"   make that step fail (FAULT_FAILS returns true) */
+#ifndef NSISO_FAULTS_H
+#define NSISO_FAULTS_H
+
+#include <stdbool.h>
+
+#ifdef NSISO_FAULT_FILE
+bool nsiso_fault_point(const char *point);
+#define FAULT_POINT(point) ((void)nsiso_fault_point(point))
+#define FAULT_FAILS(point) nsiso_fault_point(point)
+#else
+#define FAULT_POINT(point) ((void)0)
+#define FAULT_FAILS(point) false
+#endif
+
+#endif
