@@ -8,16 +8,13 @@ NSISO_TEST_NAME=demo
 NSISO_NO_SUMMARY=1
 nsiso_setup
 
-NSISO_SSH_USER=$(nsiso_make_user) || nsiso_die "cannot create the demo user"
-PARENT=$(nsiso_cgroup_parent)
+nsiso_isolated_sshd "isolate uts,ipc,mnt,pid
+memory 64M
+swap 0
+tasks 100
+hostname lab-%u"
+PARENT=$NSISO_PARENT
 nsiso_install_memhog "$NSISO_SSH_USER"
-nsiso_write_conf "* cgroup_parent $PARENT
-$NSISO_SSH_USER isolate uts,ipc,mnt,pid
-$NSISO_SSH_USER memory 64M
-$NSISO_SSH_USER swap 0
-$NSISO_SSH_USER tasks 100
-$NSISO_SSH_USER hostname lab-%u" >/dev/null
-nsiso_start_sshd "$(nsiso_module_line)"
 ipcmk -M 4096 >/dev/null && shm=$(ipcs -m | awk '/^0x/ {id=$2} END {print id}')
 nsiso_on_exit ipcrm -m "$shm"
 

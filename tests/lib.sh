@@ -782,6 +782,22 @@ nsiso_write_conf() {
 		printf '%s\n' "$T/nsiso.conf"
 }
 
+# nsiso_isolated_sshd RULES: the common setup of an SSH scenario: a test
+# user, a unique cgroup parent, a conf giving that user RULES (one
+# "<item> <value>" per line), and a private sshd whose session stack is the
+# module.  Sets NSISO_SSH_USER and NSISO_PARENT.
+nsiso_isolated_sshd() {
+	local conf line
+	NSISO_SSH_USER=$(nsiso_make_user) || nsiso_die "cannot create the test user"
+	NSISO_PARENT=$(nsiso_cgroup_parent)
+	conf="* cgroup_parent $NSISO_PARENT"
+	while IFS= read -r line; do
+		[ -n "$line" ] && conf+=$'\n'"$NSISO_SSH_USER $line"
+	done <<<"$1"
+	nsiso_write_conf "$conf" >/dev/null
+	nsiso_start_sshd "$(nsiso_module_line)"
+}
+
 # nsiso_module_line [ARGS]: the PAM line for the built module and helper,
 # with the test's own conf and run directory ($T/run, not /run/nsiso).
 nsiso_module_line() {

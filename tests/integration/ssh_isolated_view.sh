@@ -7,14 +7,11 @@ set -u
 . "$(dirname "$0")/../lib.sh"
 nsiso_setup
 
-NSISO_SSH_USER=$(nsiso_make_user) || nsiso_die "cannot create the test user"
-PARENT=$(nsiso_cgroup_parent)
-nsiso_write_conf "* cgroup_parent $PARENT
-$NSISO_SSH_USER isolate uts,ipc,mnt,pid
-$NSISO_SSH_USER memory 256M
-$NSISO_SSH_USER tasks 64
-$NSISO_SSH_USER hostname lab-%u" >/dev/null
-nsiso_start_sshd "$(nsiso_module_line)"
+nsiso_isolated_sshd "isolate uts,ipc,mnt,pid
+memory 256M
+tasks 64
+hostname lab-%u"
+PARENT=$NSISO_PARENT
 
 # A host SysV object the session must not see.
 shm_id=$(ipcmk -M 4096 | awk '{print $NF}')

@@ -6,12 +6,9 @@ set -u
 . "$(dirname "$0")/../lib.sh"
 nsiso_setup
 
-NSISO_SSH_USER=$(nsiso_make_user) || nsiso_die "cannot create the test user"
-PARENT=$(nsiso_cgroup_parent)
-nsiso_write_conf "* cgroup_parent $PARENT
-$NSISO_SSH_USER isolate uts,ipc,mnt,pid
-$NSISO_SSH_USER memory 128M" >/dev/null
-nsiso_start_sshd "$(nsiso_module_line)"
+nsiso_isolated_sshd "isolate uts,ipc,mnt,pid
+memory 128M"
+PARENT=$NSISO_PARENT
 
 client=$(nsiso_ssh_bg "$T/bg.out" 'echo up; sleep 300')
 nsiso_assert_true "session is up" nsiso_wait_until 10 grep -q up "$T/bg.out"

@@ -5,14 +5,11 @@ set -u
 . "$(dirname "$0")/../lib.sh"
 nsiso_setup
 
-NSISO_SSH_USER=$(nsiso_make_user) || nsiso_die "cannot create the test user"
-PARENT=$(nsiso_cgroup_parent)
+nsiso_isolated_sshd "isolate uts,ipc,mnt,pid
+memory 64M
+swap 0"
+PARENT=$NSISO_PARENT
 nsiso_install_memhog "$NSISO_SSH_USER"
-nsiso_write_conf "* cgroup_parent $PARENT
-$NSISO_SSH_USER isolate uts,ipc,mnt,pid
-$NSISO_SSH_USER memory 64M
-$NSISO_SSH_USER swap 0" >/dev/null
-nsiso_start_sshd "$(nsiso_module_line)"
 CG=$(nsiso_user_cgroup "$PARENT" "$NSISO_SSH_USER")
 
 out=$(nsiso_ssh 'echo "limit=$(cat /sys/fs/cgroup/memory/$(sed -n "s/^[0-9]*:memory:\///p" /proc/self/cgroup)/memory.limit_in_bytes)"

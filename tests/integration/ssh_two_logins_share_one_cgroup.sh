@@ -6,12 +6,9 @@ set -u
 . "$(dirname "$0")/../lib.sh"
 nsiso_setup
 
-NSISO_SSH_USER=$(nsiso_make_user) || nsiso_die "cannot create the test user"
-PARENT=$(nsiso_cgroup_parent)
-nsiso_write_conf "* cgroup_parent $PARENT
-$NSISO_SSH_USER isolate uts,ipc,mnt,pid
-$NSISO_SSH_USER memory 128M" >/dev/null
-nsiso_start_sshd "$(nsiso_module_line)"
+nsiso_isolated_sshd "isolate uts,ipc,mnt,pid
+memory 128M"
+PARENT=$NSISO_PARENT
 CG=$(nsiso_user_cgroup "$PARENT" "$NSISO_SSH_USER")
 
 probe='echo "$(readlink /proc/self/ns/pid) $(grep :memory: /proc/self/cgroup | cut -d: -f3)"; '
