@@ -1,0 +1,345 @@
+# shellcheck shell=sh
+# The check-v2 cases, run by /init inside the VM (busybox sh, as root, on a
+# pure cgroup v2 hierarchy).  Never run on the host.
+#
+# Sessions are opened with pamtester; a pam_exec probe after pam_nsiso in the
+# session stack runs inside the new namespaces and the user's cgroup and
+# writes what it sees to /tmp/v2/probe.<service> (the same file system is
+# seen from the host namespace).  One line per assertion on fd 9:
+#   PASS <name> | FAIL <name>: <reason> | SKIP <name>: <reason> | LOG <text>
+USER_NAME=alice
+USER_ID=1000
+PARENT=nsiso/ci				# two levels: every ancestor must be set up
+CG=/sys/fs/cgroup
+LEAF=$CG/$PARENT/user-$USER_ID
+MEMORY=$((64 << 20))
+SWAP=$((16 << 20))
+TASKS=50
+W=/tmp/v2
+failed=0
+
+say() { printf '%s\n' "$*" >&9; }
+pass() { say "PASS $1"; }
+fail() { say "FAIL $1: $2"; failed=1; }
+check_eq() {
+	if [ "$2" = "$3" ]; then pass "$1"; else fail "$1" "expected '$2', got '$3'"; fi
+}
+check_ne() {
+	if [ "$2" != "$3" ]; then pass "$1"; else fail "$1" "both are '$2'"; fi
+}
+check_true() {
+	name=$1
+	shift
+	if "$@"; then pass "$name"; else fail "$name" "not true: $*"; fi
+}
+check_ge() {
+	case $3 in
+	'' | *[!0-9]*) fail "$1" "expected a number >= $2, got '$3'" ;;
+	*) if [ "$3" -ge "$2" ]; then pass "$1"; else fail "$1" "expected >= $2, got $3"; fi ;;
+	esac
+}
+# wait_until SECONDS CMD...: poll every 0.1 s.
+wait_until() {
+	n=$(($1 * 10))
+	shift
+	while [ "$n" -gt 0 ]; do
+		"$@" && return 0
+		usleep 100000
+		n=$((n - 1))
+	done
+	"$@"
+}
+probe() { sed -n "s/^$2=//p" "$W/probe.$1" 2>/dev/null; }
+has_word() { case " $1 " in *" $2 "*) return 0 ;; esac; return 1; }
+holders() {
+	for f in /proc/[0-9]*/comm; do
+		[ "$(cat "$f" 2>/dev/null)" = nsiso-holder ] && echo "${f%/comm}"
+	done
+}
+no_holders() { [ -z "$(holders)" ]; }
+leaf_gone() { [ ! -d "$LEAF" ]; }
+line_in() { printf '%s\n' "$2" | grep -qx "$1"; }
+# Processes directly in a cgroup (cgroup.procs), as one line.
+procs_of() { tr '\n' ' ' <"$1/cgroup.procs" | sed 's/ *$//'; }
+
+mkdir -p $W /etc/security/nsiso.d /etc/pam.d
+say "LOG uptime at start of cases: $(cut -d' ' -f1 /proc/uptime)s"
+
+# ---- the system ------------------------------------------------------------
+
+check_eq "boot: /sys/fs/cgroup is cgroup2 (statfs magic)" 63677270 "$(stat -f -c %t $CG)"
+check_eq "boot: no cgroup v1 hierarchy mounted" 0 "$(grep -c ' cgroup ' /proc/mounts)"
+check_true "boot: memory and pids controllers available" \
+	has_word "$(cat $CG/cgroup.controllers)" memory
+check_true "boot: pids controller available" has_word "$(cat $CG/cgroup.controllers)" pids
+
+# How libcgroup 2.0.2 sees a pure v2 system (common/cgroup.c relies on it).
+cgprobe >$W/cgprobe 2>&1
+check_eq "libcgroup: cgroup_init succeeds" 0 "$(sed -n 's/^init=//p' $W/cgprobe)"
+check_eq "libcgroup: memory mount point is the unified mount" $CG \
+	"$(sed -n 's/^memory=//p' $W/cgprobe)"
+check_eq "libcgroup: pids mount point is the unified mount" $CG \
+	"$(sed -n 's/^pids=//p' $W/cgprobe)"
+
+# libcgroup alone on a fresh hierarchy (nothing enabled in the root's
+# subtree_control yet): shown for the record, not asserted.
+say "LOG libcgroup alone, fresh root: $(cgprobe create cgprobe/a/leaf 33554432 7 2>&1 |
+	grep -v '^init=\|^memory=\|^pids=' | tr '\n' ' ')"
+say "LOG   root subtree_control after it: '$(cat $CG/cgroup.subtree_control)'"
+rmdir $CG/cgprobe/a/leaf $CG/cgprobe/a $CG/cgprobe 2>/dev/null
+# Whatever it did, start the sessions from a root with nothing enabled, so
+# that what follows proves pam_nsiso's own doing.
+[ -z "$(cat $CG/cgroup.subtree_control)" ] ||
+	echo "-memory -pids" >$CG/cgroup.subtree_control
+check_eq "before any session: nothing enabled in the root's subtree_control" "" \
+	"$(cat $CG/cgroup.subtree_control)"
+
+# ---- conf, PAM services and the probe ------------------------------------
+
+cat >/etc/security/nsiso.conf <<EOF
+* cgroup_parent $PARENT
+* isolate uts,ipc,mnt,pid
+* memory 64M
+* swap 16M
+* tasks $TASKS
+* hostname v2-%U
+EOF
+chmod 0644 /etc/security/nsiso.conf
+
+for svc in v2-probe v2-oom v2-pids v2-hold-a v2-hold-b; do
+	cat >/etc/pam.d/$svc <<EOF
+auth required pam_permit.so
+account required pam_permit.so
+session required pam_nsiso.so helper=/usr/libexec/nsiso-helper
+session required pam_exec.so $W/probe
+EOF
+done
+
+cat >$W/probe <<'PROBE'
+#!/bin/sh
+# pam_exec, as root, at open_session, after pam_nsiso: inside the session.
+[ "$PAM_TYPE" = open_session ] || exit 0
+W=/tmp/v2
+out=$W/probe.$PAM_SERVICE
+cg=$(sed -n 's/^0:://p' /proc/self/cgroup)
+d=/sys/fs/cgroup$cg
+{
+	echo "pid=$$"
+	echo "host=$(hostname)"
+	for ns in uts ipc mnt pid; do echo "ns_$ns=$(readlink /proc/self/ns/$ns)"; done
+	echo "procs=$(ls -d /proc/[0-9]* | wc -l)"
+	echo "pid1=$(cat /proc/1/comm)"
+	echo "cgroup=$cg"
+	echo "cgroup_lines=$(wc -l </proc/self/cgroup)"
+	echo "memory_max=$(cat "$d/memory.max")"
+	echo "swap_max=$(cat "$d/memory.swap.max")"
+	echo "pids_max=$(cat "$d/pids.max")"
+	echo "leaf_type=$(cat "$d/cgroup.type")"
+	echo "leaf_subtree=$(cat "$d/cgroup.subtree_control")"
+	echo "leaf_controllers=$(cat "$d/cgroup.controllers")"
+	case $PAM_SERVICE in
+	v2-oom)
+		memhog 200 >/dev/null 2>&1
+		echo "hog_rc=$?"
+		echo "oom_kill=$(sed -n 's/^oom_kill //p' "$d/memory.events")"
+		echo "still_here=yes"
+		;;
+	v2-pids)
+		# More processes than pids.max allows: some forks must fail.
+		(
+			i=0
+			while [ $i -lt 80 ]; do
+				sleep 60 &
+				i=$((i + 1))
+			done
+		) >/dev/null 2>&1
+		echo "pids_current=$(cat "$d/pids.current")"
+		echo "pids_events_max=$(sed -n 's/^max //p' "$d/pids.events")"
+		kill $(pidof sleep) 2>/dev/null
+		;;
+	esac
+} >"$out.tmp" 2>&1
+mv "$out.tmp" "$out"
+case $PAM_SERVICE in
+v2-hold-*)
+	# Hold the session open until the test says so.
+	touch "$W/ready.$PAM_SERVICE"
+	read -r _ <"$W/fifo.$PAM_SERVICE"
+	;;
+esac
+exit 0
+PROBE
+chmod 0755 $W/probe
+
+# ---- one session: namespaces, cgroup, limits, layout ---------------------
+
+rc=0
+pamtester v2-probe $USER_NAME open_session close_session >$W/pamtester.probe 2>&1 9>&- || rc=$?
+check_eq "pamtester open+close succeeds" 0 "$rc"
+[ "$rc" = 0 ] || say "LOG pamtester: $(tr '\n' ' ' <$W/pamtester.probe)"
+for ns in uts ipc mnt pid; do
+	check_ne "session in a new $ns namespace" "$(readlink /proc/self/ns/$ns)" \
+		"$(probe v2-probe ns_$ns)"
+done
+check_eq "session's PID 1 is the holder" nsiso-holder "$(probe v2-probe pid1)"
+p=$(probe v2-probe procs)
+case $p in
+[1-6]) pass "session's /proc has no host PIDs ($p entries)" ;;
+*) fail "session's /proc has no host PIDs" "$p entries" ;;
+esac
+check_eq "host name from the template" v2-$USER_ID "$(probe v2-probe host)"
+check_eq "session in the user's cgroup (0:: line)" "/$PARENT/user-$USER_ID" \
+	"$(probe v2-probe cgroup)"
+check_eq "only the unified hierarchy in /proc/self/cgroup" 1 "$(probe v2-probe cgroup_lines)"
+check_eq "memory.max equals the conf (64M)" $MEMORY "$(probe v2-probe memory_max)"
+check_eq "memory.swap.max equals the conf (16M)" $SWAP "$(probe v2-probe swap_max)"
+check_eq "pids.max equals the conf" $TASKS "$(probe v2-probe pids_max)"
+check_eq "user's cgroup is a domain leaf" domain "$(probe v2-probe leaf_type)"
+check_eq "nothing enabled below the leaf (subtree_control empty)" "" \
+	"$(probe v2-probe leaf_subtree)"
+for c in memory pids; do
+	check_true "leaf has the $c controller" has_word "$(probe v2-probe leaf_controllers)" $c
+done
+dir=$CG
+rel=
+for part in '' nsiso ci; do
+	[ -n "$part" ] && dir=$dir/$part && rel=$rel/$part
+	for c in memory pids; do
+		check_true "+$c in subtree_control of ${rel:-the root}" \
+			has_word "$(cat "$dir/cgroup.subtree_control")" $c
+	done
+done
+check_true "after close: the user's cgroup is removed" wait_until 5 leaf_gone
+check_true "after close: no holder left" wait_until 5 no_holders
+
+# What common/cgroup.c leaves to libcgroup, once the root has the
+# controllers: creating a group with values, and attaching a process.
+cgprobe create cgprobe2/leaf 33554432 7 >$W/cgprobe2 2>&1
+check_eq "libcgroup: cgroup_create_cgroup succeeds on v2" "0 ok" \
+	"$(sed -n 's/^create=//p' $W/cgprobe2)"
+check_eq "libcgroup: cgroup_create_cgroup writes memory.max" 33554432 \
+	"$(cat $CG/cgprobe2/leaf/memory.max 2>&1)"
+check_eq "libcgroup: cgroup_create_cgroup writes pids.max" 7 "$(cat $CG/cgprobe2/leaf/pids.max 2>&1)"
+check_eq "libcgroup: cgroup_attach_task_pid succeeds on v2" "0 ok" \
+	"$(sed -n 's/^attach=//p' $W/cgprobe2)"
+check_eq "libcgroup: cgroup_attach_task_pid writes cgroup.procs" /cgprobe2/leaf \
+	"$(sed -n 's/^self=//p' $W/cgprobe2)"
+rmdir $CG/cgprobe2/leaf $CG/cgprobe2
+
+# ---- a memory hog in a session is OOM-killed, the session survives -------
+
+rc=0
+pamtester v2-oom $USER_NAME open_session close_session >$W/pamtester.oom 2>&1 9>&- || rc=$?
+check_eq "OOM session: open+close succeeds" 0 "$rc"
+check_eq "OOM: memhog over memory.max is killed (137)" 137 "$(probe v2-oom hog_rc)"
+check_ge "OOM: memory.events oom_kill >= 1" 1 "$(probe v2-oom oom_kill)"
+check_eq "OOM: only the hog is killed (the probe goes on)" yes "$(probe v2-oom still_here)"
+check_true "OOM: cgroup removed after close" wait_until 5 leaf_gone
+
+# ---- pids.max is enforced -------------------------------------------------
+
+rc=0
+pamtester v2-pids $USER_NAME open_session close_session >$W/pamtester.pids 2>&1 9>&- || rc=$?
+check_eq "pids session: open+close succeeds" 0 "$rc"
+check_ge "pids: forks beyond pids.max refused (pids.events max >= 1)" 1 \
+	"$(probe v2-pids pids_events_max)"
+p=$(probe v2-pids pids_current)
+case $p in
+'' | *[!0-9]*) fail "pids: pids.current never above pids.max" "got '$p'" ;;
+*) if [ "$p" -le $TASKS ]; then pass "pids: pids.current never above pids.max ($p)"; else
+	fail "pids: pids.current never above pids.max" "$p > $TASKS"; fi ;;
+esac
+check_true "pids: cgroup removed after close" wait_until 10 leaf_gone
+
+# ---- two open sessions of one user share one cgroup ----------------------
+
+mkfifo $W/fifo.v2-hold-a $W/fifo.v2-hold-b
+pamtester v2-hold-a $USER_NAME open_session close_session >$W/pamtester.a 2>&1 9>&- &
+pa=$!
+wait_until 20 test -e $W/ready.v2-hold-a
+pamtester v2-hold-b $USER_NAME open_session close_session >$W/pamtester.b 2>&1 9>&- &
+pb=$!
+if wait_until 20 test -e $W/ready.v2-hold-b; then
+	pass "two sessions of one user open at once"
+else
+	fail "two sessions of one user open at once" "the second session never opened"
+fi
+check_eq "both sessions in the same cgroup" "$(probe v2-hold-a cgroup)" "$(probe v2-hold-b cgroup)"
+procs=$(cat "$LEAF/cgroup.procs" 2>/dev/null)
+check_true "first session's PAM application is in the leaf" line_in "$pa" "$procs"
+check_true "second session's PAM application is in the leaf" line_in "$pb" "$procs"
+check_ne "two sessions: separate PID namespaces" "$(probe v2-hold-a ns_pid)" \
+	"$(probe v2-hold-b ns_pid)"
+check_eq "no-internal-process rule: $PARENT has no processes" "" "$(procs_of $CG/$PARENT)"
+check_eq "no-internal-process rule: nsiso has no processes" "" "$(procs_of $CG/nsiso)"
+
+# nsisoctl status reads the v2 files (memory.max, pids.max, ...) itself.
+if command -v nsisoctl >/dev/null; then
+	nsisoctl status --json >$W/status.json 2>&1
+	say "LOG nsisoctl status --json: $(tr -d '\n' <$W/status.json)"
+	users=$(sed -n '/"users"/,$p' $W/status.json)
+	json() { printf '%s\n' "$users" | grep -o "\"$1\": [^,}]*" | head -n 1 | sed 's/.*: //'; }
+	check_eq "nsisoctl status: alice has 2 sessions" 2 "$(json sessions)"
+	check_eq "nsisoctl status: cgroup" "\"$PARENT/user-$USER_ID\"" "$(json cgroup)"
+	check_eq "nsisoctl status: memory limit from memory.max" $MEMORY "$(json memory_limit)"
+	check_eq "nsisoctl status: tasks limit from pids.max" $TASKS "$(json tasks_limit)"
+	check_ge "nsisoctl status: memory in use from memory.current" 1 "$(json memory_current)"
+	check_ge "nsisoctl status: tasks from pids.current" 2 "$(json tasks_current)"
+else
+	say "SKIP nsisoctl status: nsisoctl was not built"
+fi
+
+echo go >$W/fifo.v2-hold-b
+rc=0
+wait $pb || rc=$?
+check_eq "second session closes" 0 "$rc"
+check_true "cgroup kept while the first session is open" test -d "$LEAF"
+procs=$(cat "$LEAF/cgroup.procs" 2>/dev/null)
+check_true "first session still in the leaf" line_in "$pa" "$procs"
+check_eq "memory.max unchanged by the second session" $MEMORY "$(cat "$LEAF/memory.max" 2>/dev/null)"
+
+echo go >$W/fifo.v2-hold-a
+rc=0
+wait $pa || rc=$?
+check_eq "first session closes" 0 "$rc"
+check_true "after the last close the cgroup is removed" wait_until 5 leaf_gone
+check_true "after the last close no holder is left" wait_until 5 no_holders
+check_eq "parent left in place, empty" "" "$(procs_of $CG/$PARENT)"
+
+# ---- a parent that holds processes cannot get controllers ----------------
+# v2's no-internal-process rule: memory and pids cannot be enabled in the
+# subtree_control of a non-root cgroup that has processes of its own.  Such a
+# cgroup_parent must deny the login with the kernel's reason, not break it.
+
+mkdir -p $CG/nsiso/busy
+sleep 600 &
+squatter=$!
+echo $squatter >$CG/nsiso/busy/cgroup.procs
+sed -i "s|^\* cgroup_parent .*|* cgroup_parent nsiso/busy|" /etc/security/nsiso.conf
+marks=$(wc -l </var/log/messages)
+rc=0
+pamtester v2-probe $USER_NAME open_session close_session >$W/pamtester.busy 2>&1 9>&- || rc=$?
+check_ne "parent with a process of its own: login denied" 0 "$rc"
+usleep 300000	# syslogd writes asynchronously
+reason=$(tail -n +$((marks + 1)) /var/log/messages | grep 'nsiso-helper' | grep -m1 'nsiso/busy')
+say "LOG busy parent: $reason"
+names_ebusy() { printf '%s\n' "$reason" | grep -q 'subtree_control.*[Bb]usy'; }
+check_true "denied with the kernel's reason (EBUSY) in syslog" names_ebusy
+check_true "no user cgroup made under the busy parent" test ! -d $CG/nsiso/busy/user-$USER_ID
+check_eq "the squatter was left where it was" "$squatter" "$(procs_of $CG/nsiso/busy)"
+kill $squatter
+wait $squatter 2>/dev/null
+rmdir $CG/nsiso/busy 2>/dev/null
+sed -i "s|^\* cgroup_parent .*|* cgroup_parent $PARENT|" /etc/security/nsiso.conf
+
+say "LOG uptime at end of cases: $(cut -d' ' -f1 /proc/uptime)s"
+say "LOG cmdline: $(cat /proc/cmdline)"
+sed 's/^/LOG syslog: /' /var/log/messages >&9 2>/dev/null
+if [ "$failed" != 0 ]; then
+	for f in "$W"/pamtester.*; do
+		[ -s "$f" ] && say "LOG ${f##*/}: $(tr '\n' ' ' <"$f")"
+	done
+	for f in "$W"/probe.*; do
+		say "LOG ${f##*/}: $(tr '\n' ' ' <"$f")"
+	done
+fi
