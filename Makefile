@@ -34,7 +34,8 @@ MODULE = pam_nsiso/pam_nsiso.so
 HELPER = helper/nsiso-helper
 CTL    = ctl/nsisoctl
 
-.PHONY: all install uninstall check demo clean unit deps
+.PHONY: all install uninstall check demo clean unit deps lint-man
+MANPAGES = docs/pam_nsiso.8 docs/nsiso-helper.8 docs/nsisoctl.8 docs/nsiso.conf.5
 all: $(MODULE) $(HELPER) $(CTL)
 
 $(MODULE): $(MODULE_SRC) $(HEADERS) pam_nsiso/pam_nsiso.map
@@ -51,6 +52,10 @@ install: all
 	install -D -m 0644 $(MODULE) $(DESTDIR)$(PAMDIR)/pam_nsiso.so
 	install -D -m 0755 $(HELPER) $(DESTDIR)$(HELPER_PATH)
 	install -D -m 0755 $(CTL) $(DESTDIR)$(PREFIX)/sbin/nsisoctl
+	install -D -m 0644 docs/pam_nsiso.8 $(DESTDIR)$(MANDIR)/man8/pam_nsiso.8
+	install -D -m 0644 docs/nsiso-helper.8 $(DESTDIR)$(MANDIR)/man8/nsiso-helper.8
+	install -D -m 0644 docs/nsisoctl.8 $(DESTDIR)$(MANDIR)/man8/nsisoctl.8
+	install -D -m 0644 docs/nsiso.conf.5 $(DESTDIR)$(MANDIR)/man5/nsiso.conf.5
 	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/security/nsiso.d
 	test -e $(DESTDIR)$(SYSCONFDIR)/security/nsiso.conf || \
 		install -D -m 0644 conf/nsiso.conf $(DESTDIR)$(SYSCONFDIR)/security/nsiso.conf
@@ -90,8 +95,12 @@ tests/build/memhog: tests/tools/memhog.c
 unit: $(UNIT_TESTS) $(TOOLS)
 
 # Tests need root, real cgroups, sshd and pamtester (see README.md, Tests).
-check: deps all unit
+check: deps all unit lint-man
 	tests/run
+
+# Man pages must be clean under mandoc's linter (warnings and worse).
+lint-man:
+	mandoc -T lint -W warning $(MANPAGES)
 
 deps:
 	tests/deps.sh
