@@ -163,10 +163,13 @@ static const char *parse_value(enum nsiso_item item, const char *text,
 	switch (item) {
 	case NSISO_ITEM_ISOLATE:
 		return nsiso_isolate_parse(text, &v->isolate);
-	case NSISO_ITEM_MEMORY:
-		if (strcmp(text, "0") == 0)
-			return "memory limit must be larger than 0";
-		return nsiso_parse_size(text, true, &v->limit);
+	case NSISO_ITEM_MEMORY: {
+		const char *why = nsiso_parse_size(text, true, &v->limit);
+
+		if (!why && v->limit.kind == NSISO_LIMIT_VALUE && v->limit.value == 0)
+			why = "memory limit must be larger than 0";
+		return why;
+	}
 	case NSISO_ITEM_SWAP:
 		return nsiso_parse_size(text, false, &v->limit);
 	case NSISO_ITEM_TASKS:
@@ -341,8 +344,8 @@ static void parse_line(struct nsiso_conf *conf, const char *file, unsigned linen
 	if (n == 0)
 		return;
 	if (n != 3) {
-		conf_error(conf, file, lineno, "expected '<domain> <item> <value>', got %d field%s",
-			   n == 4 ? 4 : n, n == 1 ? "" : "s");
+		conf_error(conf, file, lineno, "expected '<domain> <item> <value>', got %s",
+			   n == 1 ? "1 field" : n == 2 ? "2 fields" : "more than 3 fields");
 		return;
 	}
 	memset(&rule, 0, sizeof(rule));

@@ -44,9 +44,14 @@ int ctl_check(int n_files, char **files)
 	int i, ret = CTL_OK;
 
 	if (n_files == 0) {
+		/* As the module reads it: a missing main file means no rules. */
 		memset(&conf, 0, sizeof(conf));
-		nsiso_conf_load(&conf, NSISO_CONF_DEFAULT, NSISO_CONF_DIR_DEFAULT, false);
-		ret = report(&conf, NSISO_CONF_DEFAULT);
+		nsiso_conf_load(&conf, NSISO_CONF_DEFAULT, NSISO_CONF_DIR_DEFAULT, true);
+		if (conf.n_files == 0 && nsiso_conf_error_count(&conf) == 0)
+			printf("%s: not present: pam_nsiso leaves every user alone\n",
+			       NSISO_CONF_DEFAULT);
+		else
+			ret = report(&conf, NSISO_CONF_DEFAULT);
 		nsiso_conf_free(&conf);
 		return ret;
 	}

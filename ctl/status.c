@@ -173,12 +173,12 @@ static void print_text(const struct live_session *s, int n, const struct user_ro
 	char started[32], procs[24], now[24], peak[24], limit[24], oom[24], tasks[24], tlimit[24];
 	int i;
 
-	printf("%-16s  %-16s %6s  %-14s %-7s %-15s %-19s %7s %5s\n", "SESSION", "USER", "UID",
+	printf("%-16s  %-16s %6s  %-22s %-7s %-15s %-19s %7s %5s\n", "SESSION", "USER", "UID",
 	       "SERVICE", "TTY", "FROM", "STARTED", "HOLDER", "PROCS");
 	for (i = 0; i < n; i++) {
 		time_text(s[i].rec.started, started, sizeof(started));
 		snprintf(procs, sizeof(procs), s[i].processes < 0 ? "-" : "%d", s[i].processes);
-		printf("%-16s  %-16s %6u  %-14s %-7s %-15s %-19s %7d %5s\n", s[i].rec.session,
+		printf("%-16s  %-16s %6u  %-22s %-7s %-15s %-19s %7d %5s\n", s[i].rec.session,
 		       s[i].rec.user, (unsigned)s[i].rec.uid, s[i].rec.service[0] ? s[i].rec.service : "-",
 		       s[i].rec.tty[0] ? s[i].rec.tty : "-", s[i].rec.rhost[0] ? s[i].rec.rhost : "-",
 		       started, (int)s[i].rec.holder, procs);
@@ -331,6 +331,14 @@ int ctl_kill(const char *session, const struct ctl_options *o)
 
 		if (session && strcmp(session, sessions[i].rec.session) != 0)
 			continue;
+		if (sessions[i].processes < 0) {
+			/* Without a PID namespace nothing tells the session's
+			 * processes from the user's others: refuse, don't guess. */
+			fprintf(stderr, "nsisoctl: session %s has no PID namespace (isolate %s): "
+				"its processes cannot be ended\n", sessions[i].rec.session,
+				sessions[i].rec.isolate);
+			continue;
+		}
 		/* Re-checked now, right before the signal. */
 		pidfd = nsiso_record_open_holder(&sessions[i].rec);
 		if (pidfd < 0)

@@ -128,6 +128,22 @@ static int user_groups(const struct passwd *pw, gid_t **groups)
 	}
 }
 
+/* One log line for a session that cannot be isolated, and the code that
+ * on_error gives it: allow lets the login go on without isolation. */
+static int failed(pam_handle_t *pamh, const struct nsiso_settings *s, int priority,
+		  const char *user, const char *what)
+{
+	bool allow = s->on_error == NSISO_ON_ERROR_ALLOW;
+
+	pam_syslog(pamh, priority, "cannot isolate session of %s: %s; login %s (on_error %s)",
+		   user, what, allow ? "allowed without isolation" : "denied",
+		   allow ? "allow" : "deny");
+	return allow ? PAM_SUCCESS : PAM_SESSION_ERR;
+}
+
+/* decide(): the session is allowed without isolation (on_error allow). */
+#define DECIDED_ALLOW (-1)
+
 /* PAM_SUCCESS with *settings filled, or the code to return at once. */
 static int decide(pam_handle_t *pamh, const struct module_args *args,
 		  const struct passwd *pw, struct nsiso_settings *settings)
@@ -152,15 +168,18 @@ static int decide(pam_handle_t *pamh, const struct module_args *args,
 	user = (struct nsiso_user){ pw->pw_name, pw->pw_uid, groups, (size_t)n_groups };
 	why = nsiso_conf_resolve(&conf, &user, settings, &where);
 	if (why) {
-		pam_syslog(pamh, LOG_ALERT, "%s:%u: %s (for user %s)",
-			   where.file ? where.file : "?", where.line, why, pw->pw_name);
-		ret = settings->on_error == NSISO_ON_ERROR_ALLOW ? PAM_SUCCESS : PAM_SESSION_ERR;
+		char what[600];
+
+		snprintf(what, sizeof(what), "%s:%u: %s", where.file ? where.file : "?",
+			 where.line, why);
+		ret = failed(pamh, settings, LOG_ALERT, pw->pw_name, what);
 		if (ret == PAM_SUCCESS)
-			ret = PAM_IGNORE;	/* allowed, but not isolated */
+			ret = DECIDED_ALLOW;
 	} else if (!nsiso_settings_active(settings)) {
 		if (args->debug)
 			pam_syslog(pamh, LOG_DEBUG, "user %s: %s, nothing to do", pw->pw_name,
-				   settings->exempt ? "exempt" : "no rule");
+				   !settings->matched ? "no rule" :
+				   settings->exempt ? "exempt" : "isolate none and no limit");
 		ret = PAM_IGNORE;
 	}
 	free(groups);
@@ -359,17 +378,6 @@ static void end_holder(struct session *s)
 
 /* ---- entry points ----------------------------------------------------- */
 
-static int failed(pam_handle_t *pamh, const struct nsiso_settings *s, int priority,
-		  const char *user, const char *what)
-{
-	bool allow = s->on_error == NSISO_ON_ERROR_ALLOW;
-
-	pam_syslog(pamh, priority, "cannot isolate session of %s: %s; login %s (on_error %s)",
-		   user, what, allow ? "allowed without isolation" : "denied",
-		   allow ? "allow" : "deny");
-	return allow ? PAM_SUCCESS : PAM_SESSION_ERR;
-}
-
 static struct session *new_session(const struct nsiso_settings *settings, uid_t uid)
 {
 	struct session *s = calloc(1, sizeof(*s));
@@ -393,17 +401,24 @@ static void log_open(pam_handle_t *pamh, const struct session *s, const struct p
 		     const struct nsiso_settings *settings)
 {
 	const void *service = NULL;
-	char isolate[64], memory[32];
+	char isolate[64], memory[32], cgroup[NSISO_VALUE_MAX + 32];
 
 	pam_get_item(pamh, PAM_SERVICE, &service);
 	nsiso_isolate_format(s->isolate, isolate, sizeof(isolate));
 	nsiso_format_size(nsiso_limit_bytes(&settings->memory), memory, sizeof(memory));
+	if (!wants_limits(settings))
+		snprintf(cgroup, sizeof(cgroup), "none");
+	else if (settings->cgroup_mode == NSISO_CGROUP_MODE_SYSTEMD)
+		snprintf(cgroup, sizeof(cgroup), "user-%u.slice (systemd)", (unsigned)pw->pw_uid);
+	else
+		snprintf(cgroup, sizeof(cgroup), "%s/user-%u", settings->cgroup_parent,
+			 (unsigned)pw->pw_uid);
 	pam_syslog(pamh, LOG_INFO,
 		   "session %s opened for %s (uid %u) service %s: isolate %s, hostname %s, "
-		   "holder %d, cgroup %s/user-%u, memory %s",
+		   "holder %d, cgroup %s, memory %s",
 		   s->id, pw->pw_name, (unsigned)pw->pw_uid, service ? (const char *)service : "?",
 		   isolate, settings->hostname[0] ? settings->hostname : "(host's)",
-		   (int)s->holder_pid, settings->cgroup_parent, (unsigned)pw->pw_uid, memory);
+		   (int)s->holder_pid, cgroup, memory);
 }
 
 static int start_session(pam_handle_t *pamh, const struct module_args *args,
@@ -491,6 +506,8 @@ PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, cons
 		return PAM_USER_UNKNOWN;
 	}
 	ret = decide(pamh, &args, pw, &settings);
+	if (ret == DECIDED_ALLOW)
+		return PAM_SUCCESS;
 	if (ret != PAM_SUCCESS)
 		return ret;
 	return start_session(pamh, &args, pw, &settings);

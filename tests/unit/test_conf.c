@@ -186,7 +186,9 @@ static void errors_name_file_and_line(void **state)
 	(void)state;
 	first_error("\n\n* frobnicate yes\n", "test.conf:3: unknown item 'frobnicate'");
 	first_error("* memory\n", "test.conf:1: expected '<domain> <item> <value>', got 2 fields");
-	first_error("* memory 1G extra\n", "test.conf:1: expected '<domain> <item> <value>', got 4 fields");
+	first_error("* memory 1G extra\n",
+		    "test.conf:1: expected '<domain> <item> <value>', got more than 3 fields");
+	first_error("* memory 0K\n", "test.conf:1: memory limit must be larger than 0: memory '0K'");
 	first_error("* memory lots\n", "test.conf:1: expected a number: memory 'lots'");
 	first_error("* isolate pid\n",
 		    "test.conf:1: pid needs mnt (a fresh /proc needs a private mount namespace): isolate 'pid'");
