@@ -20,11 +20,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
 #include <sys/auxv.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <syslog.h>
 #include <time.h>
@@ -47,6 +49,10 @@ enum privilege {
 };
 
 static enum privilege privilege = PRIV_NONE;
+
+#define NSISO_NAME_ARG_MAX 256		/* --user, --service, --tty */
+#define NSISO_RHOST_ARG_MAX 1024	/* NI_MAXHOST, with room */
+#define NSISO_TASKS_MAX 4194304		/* the kernel's PID_MAX_LIMIT */
 static bool have_channel;	/* fd 3 is the module's socket */
 
 struct request {
@@ -148,33 +154,77 @@ static void sanitize_signals(void)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
+/* Capabilities a non-root caller may still hold (file capabilities, or an
+ * ambient set): all of them go, with the uids. */
+static void drop_capabilities(void)
+{
+	struct __user_cap_header_struct header = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct none[_LINUX_CAPABILITY_U32S_3];
+
+	memset(none, 0, sizeof(none));
+	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+	if (syscall(SYS_capset, &header, none) != 0)
+		_exit(127);
+}
+
 /* Setuid-invoked, or run by anyone but root: drop whatever was gained at
  * exec for good, before reading a single argument.  (CVE-2020-5291: do not
  * infer privilege from geteuid() later on.) */
 static void settle_privilege(void)
 {
-	uid_t ruid = getuid();
+	uid_t ruid, euid, suid;
 	gid_t rgid = getgid();
 
-	if (ruid == 0 && geteuid() == 0 && getauxval(AT_SECURE) == 0) {
+	if (getresuid(&ruid, &euid, &suid) != 0)
+		_exit(127);
+	if (ruid == 0 && euid == 0 && suid == 0 && getauxval(AT_SECURE) == 0) {
 		privilege = PRIV_ROOT;
 		return;
 	}
 	if (setresgid(rgid, rgid, rgid) != 0 || setresuid(ruid, ruid, ruid) != 0)
 		_exit(127);
+	drop_capabilities();
+	/* Proof, not hope: there must be no way back. */
+	if (ruid != 0 && (setresuid(0, 0, 0) == 0 || geteuid() == 0))
+		_exit(127);
 	privilege = PRIV_NONE;
+}
+
+/* Timers survive exec: an inherited SIGALRM could end us at a moment of
+ * the caller's choosing. */
+static void sanitize_timers(void)
+{
+	struct itimerval off;
+
+	memset(&off, 0, sizeof(off));
+	setitimer(ITIMER_REAL, &off, NULL);
+	setitimer(ITIMER_VIRTUAL, &off, NULL);
+	setitimer(ITIMER_PROF, &off, NULL);
 }
 
 static void sanitize_process(void)
 {
+	/* Never dumpable: a ptrace or core dump of a root helper holding the
+	 * application's pidfd is a way in (bubblewrap CVE-2026-41163).  First,
+	 * before anything is opened; the holder inherits it. */
+	prctl(PR_SET_DUMPABLE, 0);
 	sanitize_fds();
 	settle_privilege();
-	/* Never dumpable: a ptrace or core dump of a root helper holding the
-	 * application's pidfd is a way in (bubblewrap CVE-2026-41163). */
-	prctl(PR_SET_DUMPABLE, 0);
+	/* Nothing we run may gain privileges by exec: the holder execs
+	 * nothing, systemctl (cgroup_mode systemd) runs as root already and
+	 * gains nothing; setns, mount and cgroup writes are unaffected; the
+	 * PAM application that joins the session's namespaces, and so the
+	 * user's processes, do not inherit it. */
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+		_exit(127);
 	clearenv();
 	sanitize_signals();
+	sanitize_timers();
 	umask(022);
+	/* Nothing is relative to where the application was, and the holder
+	 * must not pin the login's working directory (or its mount). */
+	if (chdir("/") != 0)
+		_exit(127);
 	openlog("nsiso-helper", LOG_PID, LOG_AUTHPRIV);
 }
 
@@ -235,12 +285,21 @@ static bool parse_choice_arg(const char *text, const char *no, const char *yes, 
 	return false;
 }
 
+/* Free text for the session record (user, service, tty, remote host): the
+ * record replaces what is not printable, but nothing may be unbounded. */
+static const char *checked_text(const char *text, const char *what, size_t max)
+{
+	if (strnlen(text, max + 1) > max)
+		die("invalid %s: longer than %zu bytes", what, max);
+	return text;
+}
+
 static void parse_option(struct request *r, int opt, const char *arg)
 {
 	const char *why;
 
 	switch (opt) {
-	case 'u': r->user = arg; break;
+	case 'u': r->user = checked_text(arg, "--user", NSISO_NAME_ARG_MAX); break;
 	case 'U': r->uid = (uid_t)parse_number_arg(arg, "--uid", 4294967294UL); break;
 	case 'c': r->caller = (pid_t)parse_number_arg(arg, "--caller", 4194304); break;
 	case 's': r->session = arg; break;
@@ -252,20 +311,31 @@ static void parse_option(struct request *r, int opt, const char *arg)
 	case 'h': r->hostname = arg; break;
 	case 'p': r->propagation_private = parse_choice_arg(arg, "slave", "private", "--propagation"); break;
 	case 'o': r->keep_on_logout = parse_choice_arg(arg, "kill", "keep", "--on-logout"); break;
-	case 'm': r->limits.memory = parse_limit_arg(arg, "--memory"); r->use_cgroup = true; break;
+	case 'm':
+		r->limits.memory = parse_limit_arg(arg, "--memory");
+		if (r->limits.memory == 0)
+			die("invalid --memory '0': the limit must be at least 1 byte");
+		r->use_cgroup = true;
+		break;
 	case 'w': r->limits.swap = parse_limit_arg(arg, "--swap"); r->use_cgroup = true; break;
-	case 't': r->limits.tasks = parse_limit_arg(arg, "--tasks"); r->use_cgroup = true; break;
+	case 't':
+		r->limits.tasks = parse_limit_arg(arg, "--tasks");
+		if (r->limits.tasks != NSISO_UNLIMITED &&
+		    (r->limits.tasks == 0 || r->limits.tasks > NSISO_TASKS_MAX))
+			die("invalid --tasks '%.64s': expected 1..%d or max", arg, NSISO_TASKS_MAX);
+		r->use_cgroup = true;
+		break;
 	case 'g':
 		why = nsiso_cgroup_parent_check(arg);
 		if (why)
 			die("invalid --cgroup-parent '%.64s': %s", arg, why);
 		r->cgroup_parent = arg;
 		break;
-	case 'S': r->service = arg; break;
-	case 'T': r->tty = arg; break;
-	case 'R': r->rhost = arg; break;
+	case 'S': r->service = checked_text(arg, "--service", NSISO_NAME_ARG_MAX); break;
+	case 'T': r->tty = checked_text(arg, "--tty", NSISO_NAME_ARG_MAX); break;
+	case 'R': r->rhost = checked_text(arg, "--rhost", NSISO_RHOST_ARG_MAX); break;
 	case 'r':
-		if (arg[0] != '/' || strstr(arg, "/../") || strlen(arg) > 200)
+		if (arg[0] != '/' || strlen(arg) > 200)
 			die("invalid --run-dir '%.64s': expected an absolute path", arg);
 		r->run_dir = arg;
 		break;
@@ -298,7 +368,8 @@ static void parse_args(int argc, char **argv, struct request *r)
 		{ "debug", no_argument, NULL, 'd' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int opt;
+	unsigned long seen = 0;
+	int opt, opt_index, next;
 
 	*r = (struct request){
 		.uid = (uid_t)-1,
@@ -310,8 +381,26 @@ static void parse_args(int argc, char **argv, struct request *r)
 	};
 	opterr = 0;
 	optind = 2;	/* argv[1] is the verb */
-	while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1)
+	/* "+": no reordering, the first word that is not an option ends the
+	 * options (and is an error below). */
+	for (next = optind; (opt = getopt_long(argc, argv, "+", options, &opt_index)) != -1;
+	     next = optind) {
+		const char *word = argv[next];
+		size_t len;
+
+		if (opt == '?' || opt == ':')
+			die("invalid arguments (see nsiso-helper --help)");
+		/* getopt_long takes any unambiguous prefix ("--us"): we take
+		 * the exact names only, each at most once. */
+		len = strlen(options[opt_index].name);
+		if (strncmp(word, "--", 2) != 0 || strncmp(word + 2, options[opt_index].name, len) != 0 ||
+		    (word[2 + len] != '\0' && word[2 + len] != '='))
+			die("invalid option '%.64s': use the full name --%s", word, options[opt_index].name);
+		if (seen & (1UL << opt_index))
+			die("option --%s given twice", options[opt_index].name);
+		seen |= 1UL << opt_index;
 		parse_option(r, opt, optarg);
+	}
 	if (optind != argc)
 		die("unexpected argument '%.64s'", argv[optind]);
 }
@@ -490,6 +579,69 @@ static void write_record(const struct request *r, int run_dir_fd, pid_t holder_p
 		die_with(errno == ENOSPC || errno == ENOMEM ? "crit" : "err", "%s", err);
 }
 
+/* One directory on the way to the run directory: root's, and nobody else
+ * may write it unless it is sticky (/tmp), where others can neither rename
+ * nor remove what is root's.  So nothing below can be swapped under us. */
+static void check_run_dir_ancestor(int fd, const char *path)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) != 0)
+		die("run directory %s: fstat: %m", path);
+	if (!S_ISDIR(st.st_mode) || st.st_uid != 0)
+		die("run directory %s: a directory on its path is not owned by root", path);
+	if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX))
+		die("run directory %s: a directory on its path is writable by others", path);
+}
+
+/* Open (creating it 0700 if missing) the run directory one component at a
+ * time from /, never following a symbolic link and checking each directory
+ * we pass (the path races of pam_namespace, CVE-2025-6020).  Everything
+ * after this is relative to the fd. */
+static int open_run_dir(const char *path)
+{
+	char copy[256], *save = NULL, *name, *next;
+	struct stat st;
+	int fd, child;
+
+	if (strlen(path) >= sizeof(copy))
+		die("invalid --run-dir: too long");
+	strcpy(copy, path);
+	fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		die("cannot open /: %m");
+	name = strtok_r(copy, "/", &save);
+	if (!name)
+		die("invalid --run-dir '/': expected a directory below /");
+	for (;;) {
+		check_run_dir_ancestor(fd, path);
+		if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+			die("invalid --run-dir '%.64s': '.' or '..' in the path", path);
+		next = strtok_r(NULL, "/", &save);
+		if (!next)
+			break;
+		child = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (child < 0)
+			die("run directory %s: cannot open %s: %s", path, name,
+			    errno == ELOOP || errno == ENOTDIR ? "not a directory (a symbolic link?)"
+							       : strerror(errno));
+		close(fd);
+		fd = child;
+		name = next;
+	}
+	if (mkdirat(fd, name, 0700) != 0 && errno != EEXIST)
+		die("cannot create %s: %m", path);
+	child = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (child < 0)
+		die("cannot open %s: %s", path,
+		    errno == ELOOP || errno == ENOTDIR ? "not a directory (a symbolic link?)"
+						       : strerror(errno));
+	close(fd);
+	if (fstat(child, &st) != 0 || st.st_uid != 0 || (st.st_mode & 077) != 0)
+		die("%s must be a directory owned by root with mode 0700", path);
+	return child;
+}
+
 static void open_session(const struct request *r)
 {
 	char reply[64], err[256];
@@ -498,9 +650,7 @@ static void open_session(const struct request *r)
 
 	if (r->use_cgroup && !r->systemd_unit && nsiso_cgroup_init(err, sizeof(err)) < 0)
 		die("%s", err);
-	run_dir_fd = nsiso_run_dir_open(r->run_dir, true, err, sizeof(err));
-	if (run_dir_fd < 0)
-		die("%s", err);
+	run_dir_fd = open_run_dir(r->run_dir);
 	caller_pidfd = open_caller_pidfd(r->caller);
 	holder_pidfd = start_holder(r, caller_pidfd, run_dir_fd, &ready_fd, &commit_fd, &holder_pid);
 	wait_for_holder(ready_fd);

@@ -36,6 +36,10 @@ static void exec_helper(int helper_fd, char *const argv[], int channel)
 	null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (null_fd < 0 || dup2(null_fd, 0) < 0 || dup2(null_fd, 1) < 0 || dup2(null_fd, 2) < 0)
 		_exit(127);
+	/* If the application had 0-2 closed, null_fd is one of them and
+	 * dup2() onto itself kept its close-on-exec flag. */
+	if (null_fd <= 2 && fcntl(null_fd, F_SETFD, 0) != 0)
+		_exit(127);
 	/* Nothing of the application's (sockets, pidfds, the pty) may reach
 	 * the helper: everything above the channel closes at exec, including
 	 * helper_fd itself once it has been executed. */
@@ -57,6 +61,15 @@ static long ms_since(const struct timespec *start)
 	return (now.tv_sec - start->tv_sec) * 1000 + (now.tv_nsec - start->tv_nsec) / 1000000;
 }
 
+/* Milliseconds left until the deadline, never negative: poll() would take a
+ * negative timeout as "forever". */
+static int ms_left(const struct timespec *start)
+{
+	long left = NSISO_OPEN_TIMEOUT_MS - ms_since(start);
+
+	return left > 0 ? (int)left : 0;
+}
+
 /* One message, with at most one fd attached (received close-on-exec). */
 static ssize_t receive_reply(int fd, char *buf, size_t len, int *passed_fd)
 {
@@ -76,10 +89,30 @@ static ssize_t receive_reply(int fd, char *buf, size_t len, int *passed_fd)
 	if (n < 0)
 		return -1;
 	buf[n] = '\0';
-	for (cmsg = CMSG_FIRSTHDR(&msg); cmsg; cmsg = CMSG_NXTHDR(&msg, cmsg))
-		if (cmsg->cmsg_level == SOL_SOCKET && cmsg->cmsg_type == SCM_RIGHTS &&
-		    cmsg->cmsg_len == CMSG_LEN(sizeof(int)))
-			memcpy(passed_fd, CMSG_DATA(cmsg), sizeof(int));
+	/* Exactly one fd is expected; any other is closed, never kept (it
+	 * would stay open in the application, and in the user's session). */
+	for (cmsg = CMSG_FIRSTHDR(&msg); cmsg; cmsg = CMSG_NXTHDR(&msg, cmsg)) {
+		size_t i, count;
+
+		if (cmsg->cmsg_level != SOL_SOCKET || cmsg->cmsg_type != SCM_RIGHTS ||
+		    cmsg->cmsg_len < CMSG_LEN(0))
+			continue;
+		count = (cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (i = 0; i < count; i++) {
+			int received;
+
+			memcpy(&received, CMSG_DATA(cmsg) + i * sizeof(int), sizeof(int));
+			if (*passed_fd < 0 && count == 1)
+				*passed_fd = received;
+			else
+				close(received);
+		}
+	}
+	if (msg.msg_flags & MSG_CTRUNC) {
+		if (*passed_fd >= 0)
+			close(*passed_fd);
+		*passed_fd = -1;
+	}
 	return n;
 }
 
@@ -90,11 +123,21 @@ static int reap_helper(pid_t pid, const struct timespec *start)
 
 	if (pidfd >= 0) {
 		struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
-		long left = NSISO_OPEN_TIMEOUT_MS - ms_since(start);
 
-		if (poll(&pfd, 1, left > 0 ? (int)left : 0) <= 0)
+		if (poll(&pfd, 1, ms_left(start)) <= 0)
 			kill(pid, SIGKILL);
 		close(pidfd);
+	} else {
+		/* No pidfd (out of fds or memory): poll the old way, so that a
+		 * wedged helper still cannot hang the login. */
+		const struct timespec tick = { 0, 10 * 1000 * 1000 };
+		pid_t done;
+
+		while ((done = waitpid(pid, &status, WNOHANG)) == 0 && ms_left(start) > 0)
+			nanosleep(&tick, NULL);
+		if (done == pid)
+			return status;
+		kill(pid, SIGKILL);
 	}
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
@@ -128,7 +171,7 @@ static void collect_reply(int channel, const struct timespec *start, struct help
 	int passed_fd = -1, ready;
 
 	do
-		ready = poll(&pfd, 1, (int)(NSISO_OPEN_TIMEOUT_MS - ms_since(start)));
+		ready = poll(&pfd, 1, ms_left(start));
 	while (ready < 0 && errno == EINTR);
 	if (ready == 0) {
 		snprintf(r->reason, sizeof(r->reason), "the helper did not answer within %d ms",
