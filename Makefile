@@ -121,3 +121,13 @@ clean:
 .PHONY: check-v2
 check-v2: deps all
 	tests/v2/run-vm.sh
+
+# ---- Debian package (issue #8) -----------------------------------------------
+# make check-deb (as root): build libpam-nsiso with dpkg-buildpackage in a copy
+# of the tree under /tmp (never in the checkout), run lintian, install it with
+# apt-get, enable it with pam-auth-update, prove an isolated pamtester session
+# through common-session (and root's untouched), purge it and check that the
+# system is as before.  Installs debhelper, lintian etc. when missing.
+.PHONY: check-deb
+check-deb:
+	tests/deb/check-deb.sh
