@@ -39,14 +39,14 @@ MANPAGES = docs/pam_nsiso.8 docs/nsiso-helper.8 docs/nsisoctl.8 docs/nsiso.conf.
 all: $(MODULE) $(HELPER) $(CTL)
 
 $(MODULE): $(MODULE_SRC) $(HEADERS) pam_nsiso/pam_nsiso.map
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fPIC -shared $(RELRO) \
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fPIC -shared $(RELRO) $(LDFLAGS) \
 		-Wl,--version-script=pam_nsiso/pam_nsiso.map -o $@ $(MODULE_SRC) -lpam
 
 $(HELPER): $(HELPER_SRC) $(HEADERS)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fPIE -pie $(RELRO) -o $@ $(HELPER_SRC) -lcgroup
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fPIE -pie $(RELRO) $(LDFLAGS) -o $@ $(HELPER_SRC) -lcgroup
 
 $(CTL): $(CTL_SRC) $(HEADERS)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fPIE -pie $(RELRO) -o $@ $(CTL_SRC)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fPIE -pie $(RELRO) $(LDFLAGS) -o $@ $(CTL_SRC)
 
 install: all
 	install -D -m 0644 $(MODULE) $(DESTDIR)$(PAMDIR)/pam_nsiso.so

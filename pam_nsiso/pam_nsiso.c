@@ -157,6 +157,13 @@ static int decide(pam_handle_t *pamh, const struct module_args *args,
 
 	if (load_conf(pamh, args, &conf) < 0) {
 		nsiso_conf_free(&conf);
+		/* A broken conf denies every session it could apply to, except
+		 * root's: the admin must always be able to log in and fix it. */
+		if (pw->pw_uid == 0) {
+			pam_syslog(pamh, LOG_ALERT, "configuration broken: root's session "
+				   "is let through, not isolated");
+			return PAM_IGNORE;
+		}
 		return PAM_SESSION_ERR;
 	}
 	n_groups = user_groups(pw, &groups);
