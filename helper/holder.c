@@ -140,7 +140,36 @@ static void reap_children(void)
 		;
 }
 
-/* True while any process but us is left in our PID namespace.  The holder's
+/* A zombie is over: it has no memory, no cgroup, nothing left to kill.  One
+ * whose parent is outside the namespace (sshd's child of the monitor, a
+ * pam_exec child of a killed application) is reaped by the host's init,
+ * whenever that gets to it: the session's end must not wait for that.  (A
+ * leader that called pthread_exit() also shows as a zombie, but with its
+ * other threads still counted: that process is alive.) */
+static bool is_live_process(const char *pid)
+{
+	char path[64], status[4096];
+	const char *state, *threads;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%s/status", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno != ENOENT && errno != ESRCH;
+	n = read(fd, status, sizeof(status) - 1);
+	close(fd);
+	if (n <= 0)
+		return n < 0 && errno != ESRCH;
+	status[n] = '\0';
+	state = strstr(status, "\nState:\t");
+	if (!state || (state[8] != 'Z' && state[8] != 'X'))
+		return true;
+	threads = strstr(status, "\nThreads:\t");
+	return threads && atoi(threads + 10) > 1;
+}
+
+/* True while any process but us is alive in our PID namespace.  The holder's
  * /proc is the session's, so every numeric entry but "1" is such a process. */
 static bool others_alive(void)
 {
@@ -154,7 +183,7 @@ static bool others_alive(void)
 		const char *name = entry->d_name;
 
 		if (name[0] >= '1' && name[0] <= '9' && strcmp(name, "1") != 0 &&
-		    strspn(name, "0123456789") == strlen(name))
+		    strspn(name, "0123456789") == strlen(name) && is_live_process(name))
 			found = true;
 	}
 	closedir(dir);
@@ -233,13 +262,38 @@ static void run_session(struct holder_state *s)
  * session that is over), then the user's cgroup if this was the last one. */
 static void remove_traces(const struct holder_config *c)
 {
+	char leaf[4096];
+	int e;
+
 	if (nsiso_record_remove(c->run_dir_fd, c->session) < 0)
 		syslog(LOG_ERR, "session %s: cannot remove its record: %m", c->session);
-	if (!c->cgroup_parent)
+	if (!c->cgroup_parent || nsiso_cgroup_remove_if_empty(c->cgroup_parent, c->uid) == 0)
 		return;
-	if (nsiso_cgroup_remove_if_empty(c->cgroup_parent, c->uid) < 0)
-		syslog(LOG_ERR, "session %s: cannot remove cgroup %s/user-%u: %m",
-		       c->session, c->cgroup_parent, (unsigned)c->uid);
+	/* A session that failed before its cgroup was made (say, on a
+	 * read-only cgroup fs: rmdir says EROFS) has nothing to complain
+	 * about: the module logged the failure already. */
+	e = errno;
+	if (nsiso_cgroup_memory_dir(c->cgroup_parent, c->uid, leaf, sizeof(leaf)) == 0 &&
+	    access(leaf, F_OK) != 0 && errno == ENOENT)
+		return;
+	errno = e;
+	syslog(LOG_ERR, "session %s: cannot remove cgroup %s/user-%u: %m",
+	       c->session, c->cgroup_parent, (unsigned)c->uid);
+}
+
+/* After a failed setup: only if the application may have been moved into
+ * the user's cgroup (which is then removed after it) need we wait for it;
+ * if the failure came before that, the group is empty or was never made. */
+static bool caller_may_be_in_cgroup(const struct holder_config *c)
+{
+	char leaf[4096];
+
+	if (!c->cgroup_parent)
+		return false;
+	nsiso_cgroup_remove_if_empty(c->cgroup_parent, c->uid);
+	if (nsiso_cgroup_memory_dir(c->cgroup_parent, c->uid, leaf, sizeof(leaf)) < 0)
+		return true;
+	return access(leaf, F_OK) == 0 || errno != ENOENT;
 }
 
 static void detach_stdio(void)
@@ -275,10 +329,16 @@ void holder_main(const struct holder_config *c)
 	FAULT_POINT("holder-before-commit");
 	if (!wait_for_commit(c)) {
 		/* The helper died or failed before the module got the session:
-		 * nothing may be left, so end at once. */
+		 * nothing may be left, so end at once.  Its record (written just
+		 * before a failed reply) goes now, not when the application has
+		 * gone: with on_error allow that is the whole unisolated login,
+		 * and nsisoctl must not show it as a session.  The cgroup waits
+		 * for the application, which may have been moved into it. */
 		s.closed = true;
 		if (has_pid_namespace(&s))
 			kill(-1, SIGKILL);
+		nsiso_record_remove(c->run_dir_fd, c->session);
+		s.caller_gone = !caller_may_be_in_cgroup(c);
 	}
 	run_session(&s);
 	remove_traces(c);
