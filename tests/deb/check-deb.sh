@@ -179,9 +179,12 @@ state() {
 		case $p in *nsiso-test*) ;; *) sha256sum -- "$p" ;; esac
 	done
 	(cd /var/lib/pam && sha256sum -- *)
-	for p in "${PKG_PATHS[@]}" /run/nsiso; do
+	for p in "${PKG_PATHS[@]}"; do
 		[ -e "$p" ] && printf 'exists %s\n' "$p"
 	done
+	# An empty /run/nsiso (another pam_nsiso user's) may go with the purge;
+	# records in it must not.
+	[ -n "$(ls -A /run/nsiso 2>/dev/null)" ] && printf 'records in /run/nsiso\n'
 	for d in "$CG"/memory/nsiso "$CG"/pids/nsiso; do
 		[ -d "$d" ] && find "$d" -type d
 	done
