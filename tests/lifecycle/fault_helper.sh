@@ -1,0 +1,95 @@
+#!/bin/bash
+# A helper that is missing, not executable or not root's; a helper killed,
+# exiting or wedged mid-setup; a holder that cannot mount /proc or wedges
+# before it takes the session (fault points of tests/build/nsiso-helper-
+# faults).  Each, with on_error deny and allow: the configured outcome, one
+# clear log line, an open that returns within the bound (10 s + slack), and
+# nothing half-built: no holder, record, cgroup or process left over.
+set -u
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/lib.bash"
+nsiso_setup
+lc_require "$LC_FAULTS_HELPER"
+nsiso_start_syslog || nsiso_skip "/dev/log is taken by another syslog daemon"
+lc_init
+
+# Bad helpers, each judged by the module before anything runs.
+cp "$NSISO_HELPER" "$T/helper-noexec" && chmod 0644 "$T/helper-noexec"
+cp "$NSISO_HELPER" "$T/helper-users" && chown "$LC_USER" "$T/helper-users"
+SVC_MISSING=$(lc_service "helper=$T/absent-helper")
+SVC_NOEXEC=$(lc_service "helper=$T/helper-noexec")
+SVC_USERS=$(lc_service "helper=$T/helper-users")
+SVC_FAULTS=$(lc_service "helper=$LC_FAULTS_HELPER")
+
+# bad_helper CASE SERVICE REASON ON_ERROR
+bad_helper() {
+	lc_try pamtester "$2" "$LC_USER" open_session close_session
+	lc_outcome "$1" "$4"
+	lc_one_line "$1" err "$3" "$4"
+	lc_nothing_left "$1"
+}
+
+# fault CASE FAULT REASON ON_ERROR AFTER_JOIN: AFTER_JOIN=1 when the failure
+# comes after the application was moved into the user's cgroup.
+fault() {
+	lc_fault "$2"
+	lc_try pamtester "$SVC_FAULTS" "$LC_USER" open_session close_session
+	lc_fault ""
+	nsiso_assert_true "$1: open returned within 15 s (took ${LC_MS} ms)" test "$LC_MS" -lt 15000
+	if [ "$5" = 1 ]; then
+		lc_outcome "$1" "$4" 1 0 1
+	else
+		lc_outcome "$1" "$4"
+	fi
+	lc_one_line "$1" err "$3" "$4"
+	lc_nothing_left "$1"
+}
+
+for oe in deny allow; do
+	lc_conf "$oe"
+	bad_helper "helper missing ($oe)" "$SVC_MISSING" "helper $T/absent-helper: No such file or directory" "$oe"
+	bad_helper "helper not executable ($oe)" "$SVC_NOEXEC" "helper $T/helper-noexec: not executable" "$oe"
+	bad_helper "helper not owned by root ($oe)" "$SVC_USERS" "helper $T/helper-users: not owned by root" "$oe"
+	fault "helper killed before its reply ($oe)" helper-before-reply:kill \
+		"the helper exited without an answer" "$oe" 1
+	fault "helper exits after the holder is up ($oe)" helper-after-holder:exit \
+		"the helper exited without an answer" "$oe" 0
+	fault "holder cannot mount /proc ($oe)" holder-proc:fail \
+		"session setup failed: cannot mount a fresh /proc" "$oe" 0
+done
+# Wedged: the module gives up after NSISO_OPEN_TIMEOUT_MS (10 s).  Once per
+# outcome is the test's most expensive part (20 s).
+lc_conf deny
+fault "helper wedged before its reply (deny)" helper-before-reply:stall \
+	"the helper did not answer within 10000 ms" deny 1
+lc_conf allow
+fault "helper wedged before its reply (allow)" helper-before-reply:stall \
+	"the helper did not answer within 10000 ms" allow 1
+
+# A holder wedged after "ready", before it takes the session: the helper
+# does not wait for it, so the open is not held up ...
+lc_conf deny
+lc_fault holder-before-commit:stall
+lc_try pamtester "$SVC_FAULTS" "$LC_USER" open_session close_session
+lc_fault ""
+# Our own test's wedged holder, if any, is ended at exit (and so its PID
+# namespace); its record goes with $T, its cgroup with the parent.
+# (SIGKILL at once: it has all its signals blocked and is in pause().)
+kill_wedged() { _nsiso_is_ours "$1" "$2" && kill -KILL "$1"; nsiso_wait_pid "$1" 5; }
+wedged=$(lc_holders)
+for pid in $wedged; do
+	nsiso_on_exit kill_wedged "$pid" "$(_nsiso_starttime "$pid")"
+done
+nsiso_assert_true "holder wedged before commit: open returned within 15 s (took ${LC_MS} ms)" \
+	test "$LC_MS" -lt 15000
+# ... but nobody notices it: the login succeeds and the session is never
+# ended (its holder, record and cgroup stay).  KNOWN BUG, needs a commit
+# acknowledgement from the holder that the helper waits for (helper/main.c,
+# see the report of issue #5); reported, not counted, until it is fixed -
+# then this turns into a PASS by itself.
+if [ "$LC_RC" != 0 ] && nsiso_wait_until 10 _lc_clean; then
+	nsiso_pass "holder wedged before commit: login denied, nothing left"
+else
+	echo "XFAIL: holder wedged before commit: login denied, nothing left (known bug:" \
+		"open rc $LC_RC, holders '${wedged//$'\n'/ }', records '$(ls -A "$LC_RUN" | tr '\n' ' ')')"
+fi
