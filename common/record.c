@@ -100,6 +100,9 @@ int nsiso_record_remove(int dirfd, const char *session)
 
 	if (!valid_session(session))
 		return -1;
+	/* A helper killed while writing the record leaves its temporary. */
+	snprintf(name, sizeof(name), ".%s.tmp", session);
+	unlinkat(dirfd, name, 0);
 	snprintf(name, sizeof(name), "%s%s", session, NSISO_RECORD_SUFFIX);
 	return unlinkat(dirfd, name, 0) == 0 || errno == ENOENT ? 0 : -1;
 }

@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <linux/close_range.h>
 #include <sys/socket.h>
@@ -130,7 +131,7 @@ static int reap_helper(pid_t pid, const struct timespec *start)
 	} else {
 		/* No pidfd (out of fds or memory): poll the old way, so that a
 		 * wedged helper still cannot hang the login. */
-		const struct timespec tick = { 0, 10 * 1000 * 1000 };
+		const struct timespec tick = { 0, 10000000L };	/* 10 ms */
 		pid_t done;
 
 		while ((done = waitpid(pid, &status, WNOHANG)) == 0 && ms_left(start) > 0)
@@ -144,14 +145,28 @@ static int reap_helper(pid_t pid, const struct timespec *start)
 	return status;
 }
 
+/* The holder's PID in "ok <pid>": digits only, nothing after them. */
+static pid_t reply_pid(const char *text)
+{
+	char *end;
+	long pid;
+
+	if (*text < '1' || *text > '9')
+		return -1;
+	errno = 0;
+	pid = strtol(text, &end, 10);
+	if (errno != 0 || *end != '\0' || pid > 4194304)
+		return -1;
+	return (pid_t)pid;
+}
+
 static void parse_reply(const char *reply, int passed_fd, struct helper_result *r)
 {
-	int pid;
+	pid_t pid;
 
-	if (strncmp(reply, "ok ", 3) == 0 && sscanf(reply + 3, "%d", &pid) == 1 &&
-	    pid > 1 && passed_fd >= 0) {
+	if (strncmp(reply, "ok ", 3) == 0 && (pid = reply_pid(reply + 3)) > 1 && passed_fd >= 0) {
 		r->holder_pidfd = passed_fd;
-		r->holder_pid = (pid_t)pid;
+		r->holder_pid = pid;
 		return;
 	}
 	if (passed_fd >= 0)
