@@ -252,3 +252,23 @@ lint:
 # (readelf; also hardening-check from devscripts where it is installed).
 hardening: all
 	bash tests/adversarial/lib/check-hardening.sh $(HELPER) $(CTL) $(MODULE)
+
+# ---- Benchmarks (issue #7) ------------------------------------------------
+#   make bench    B1-B4 (bench/run.sh): the cost of isolation against a
+#                 pam_permit floor and against peers; prints a table and
+#                 writes bench/results.json.  As root, about 6 minutes on
+#                 2 cores; never part of make check.  NSISO_BENCH_QUICK=1
+#                 make bench: a 1-minute smoke run with small counts.
+BENCH_TOOL = bench/build/nsbench
+
+$(BENCH_TOOL): bench/nsbench.c
+	@mkdir -p bench/build
+	$(CC) $(CPPFLAGS) -std=gnu11 $(WARN) -O2 $(LDFLAGS) -o $@ bench/nsbench.c -lpam
+
+.PHONY: bench clean-bench
+bench: deps all $(BENCH_TOOL)
+	bench/run.sh
+
+clean: clean-bench
+clean-bench:
+	rm -rf bench/build
