@@ -50,7 +50,9 @@ int nsiso_cgroup_init(char *err, size_t len)
 
 	if (initialised)
 		return 0;
-	cgroup_set_logger(log_to_syslog, CGROUP_LOG_WARNING, NULL);
+	/* Errors only: its warnings ("fts_read failed" at the end of every
+	 * ownership walk) are noise in an auth log. */
+	cgroup_set_logger(log_to_syslog, CGROUP_LOG_ERROR, NULL);
 	ret = cgroup_init();
 	if (ret != 0) {
 		snprintf(err, len, "cgroup filesystem not usable: %s", cgroup_strerror(ret));

@@ -193,31 +193,52 @@ int nsiso_record_list(int dirfd, struct nsiso_record **out)
 	return n;
 }
 
-unsigned long long nsiso_process_start_time(pid_t pid)
+/* Fields of /proc/<pid>/stat we need: state (3), flags (9), start time
+ * (22).  The command name (2) may hold spaces and ')': count from the last
+ * ')'.  0 or -1. */
+struct proc_stat {
+	char state;
+	unsigned long flags;
+	unsigned long long start;
+};
+
+static int read_proc_stat(pid_t pid, struct proc_stat *st)
 {
 	char path[64], buf[1024], *p;
-	unsigned long long start = 0;
 	ssize_t n;
 	int fd, field;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return 0;
+		return -1;
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	if (n <= 0)
-		return 0;
+		return -1;
 	buf[n] = '\0';
-	/* The command name may contain spaces and ')': count from the last ')'. */
 	p = strrchr(buf, ')');
-	if (!p)
-		return 0;
-	for (field = 2; field < 22 && p; field++)
+	if (!p || p[1] != ' ')
+		return -1;
+	memset(st, 0, sizeof(*st));
+	st->state = p[2];
+	/* p walks the spaces: the one before field 3, then 4, ... then 22. */
+	for (field = 3; p && field <= 22; field++) {
 		p = strchr(p + 1, ' ');
-	if (p)
-		start = strtoull(p + 1, NULL, 10);
-	return start;
+		if (p && field == 9)
+			st->flags = strtoul(p + 1, NULL, 10);
+	}
+	if (!p)
+		return -1;
+	st->start = strtoull(p + 1, NULL, 10);
+	return 0;
+}
+
+unsigned long long nsiso_process_start_time(pid_t pid)
+{
+	struct proc_stat st;
+
+	return read_proc_stat(pid, &st) == 0 ? st.start : 0;
 }
 
 /* A holder runs as root and is named nsiso-holder; a user can choose its
@@ -244,8 +265,11 @@ static int is_holder(pid_t pid)
 	return strcmp(comm, "nsiso-holder\n") == 0;
 }
 
+#define PF_EXITING 0x4	/* include/linux/sched.h */
+
 int nsiso_record_open_holder(const struct nsiso_record *r)
 {
+	struct proc_stat st;
 	int fd;
 
 	if (r->holder <= 1 || r->holder_start == 0)
@@ -254,8 +278,11 @@ int nsiso_record_open_holder(const struct nsiso_record *r)
 	if (fd < 0)
 		return -1;
 	/* Checked after the pidfd exists: if the PID had been reused before the
-	 * open, the start time now read is the new process's and differs. */
-	if (nsiso_process_start_time(r->holder) != r->holder_start || !is_holder(r->holder)) {
+	 * open, the start time now read is the new process's and differs.  A
+	 * holder that is exiting (a crashed session: PID 1 waits for its
+	 * namespace's zombies) or a zombie is a session that is over. */
+	if (read_proc_stat(r->holder, &st) != 0 || st.start != r->holder_start ||
+	    st.state == 'Z' || st.state == 'X' || (st.flags & PF_EXITING) || !is_holder(r->holder)) {
 		close(fd);
 		return -1;
 	}

@@ -2,6 +2,7 @@
 #include "faults.h"
 
 #ifdef NSISO_FAULT_FILE
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
@@ -27,6 +28,9 @@ bool nsiso_fault_point(const char *point)
 		_exit(1);
 	if (strncmp(want + n + 1, "kill", 4) == 0)
 		raise(SIGKILL);
-	return strncmp(want + n + 1, "fail", 4) == 0;
+	if (strncmp(want + n + 1, "fail", 4) != 0)
+		return false;
+	errno = EIO;	/* so the failing step's message is not a stale errno */
+	return true;
 }
 #endif
