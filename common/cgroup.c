@@ -218,11 +218,30 @@ static int enable_v2_controllers(const char *parent, char *err, size_t len)
 }
 
 /* v1 only: v2 parents are made by enable_v2_controllers(). */
+/* Only when missing: cgroup_create_cgroup() also walks the whole existing
+ * subtree to chown it, every other user's group included, which made each
+ * open cost O(users) (make bench, B3). */
+static bool parent_exists(const char *parent)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", memory_mount, parent);
+	if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
+		return false;
+	if (!pids_mount[0])
+		return true;
+	snprintf(path, sizeof(path), "%s/%s", pids_mount, parent);
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 static int create_parent(const char *parent)
 {
 	struct cgroup *cg;
 	int ret;
 
+	if (parent_exists(parent))
+		return 0;
 	cg = cgroup_new_cgroup(parent);
 	if (!cg)
 		return ECGFAIL;
@@ -406,6 +425,15 @@ int nsiso_cgroup_remove_if_empty(const char *parent, uid_t uid)
 	char rel[512];
 	int lock, ret;
 
+	if (!initialised) {
+		/* The holder initialises libcgroup only now, at the end of its
+		 * session: its mount table (800 KiB of .bss) would otherwise be
+		 * dirty memory in every idle holder. */
+		char err[256];
+
+		if (nsiso_cgroup_init(err, sizeof(err)) < 0)
+			return -1;
+	}
 	nsiso_cgroup_user_path(parent, uid, rel, sizeof(rel));
 	lock = lock_parent(parent);
 	if (lock < 0)
