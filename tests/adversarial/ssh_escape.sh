@@ -18,6 +18,7 @@ UID_=$(id -u "$U")
 TAG=$(nsiso_unique)
 PARENT=$(nsiso_cgroup_parent)
 PUB=$(adv_public_dir)
+adv_snapshot "$PUB"
 adv_build_tools "$PUB"
 P=$PUB/probe
 CG=$NSISO_CG_V1
@@ -90,7 +91,7 @@ out=$(nsiso_ssh "
 	echo \"remount_proc=\$(mount -o remount,rw /proc 2>/dev/null; echo rc=\$?)\"
 	echo \"userns_umount_proc=\$(unshare -Urm $P umount /proc)\"
 	echo \"userns_remount_proc=\$(unshare -Urm sh -c 'mount -o remount,rw /proc 2>/dev/null; echo rc=\$?')\"
-	echo \"userns_own_proc=\$(unshare -Urpfm --mount-proc sh -c 'ls /proc | grep -cE \"^[0-9]+\$\"')\"
+	echo \"userns_own_proc=\$(unshare -Urpfm --mount-proc $P procs)\"
 	echo \"setns1=\$(for ns in mnt pid uts ipc net cgroup user; do $P setns /proc/1/ns/\$ns; done | tr '\n' ' ')\"
 	echo \"setns_pidfd1=\$($P setns-pid 1)\"
 	x=\$(nsenter -t 1 -a true 2>&1); rc=\$?; echo \"nsenter=\$(echo \$x) rc=\$rc\"
@@ -153,7 +154,7 @@ nsiso_assert_eq "E12 mount -o remount,rw /proc fails" rc=32 "$(get remount_proc)
 nsiso_assert_eq "E13 in a new user+mount namespace, umount /proc: EINVAL (locked mount)" EINVAL \
 	"$(get userns_umount_proc)"
 nsiso_assert_eq "E13 in a new user+mount namespace, remount /proc fails" rc=32 "$(get userns_remount_proc)"
-nsiso_assert_match "E13 a user's own pid namespace sees only itself" '^[12]$' "$(get userns_own_proc)"
+nsiso_assert_eq "E13 a user's own pid namespace (and its /proc) shows only itself" 1 "$(get userns_own_proc)"
 nsiso_assert_eq "E14 setns into /proc/1/ns/{mnt,pid,uts,ipc,net,cgroup,user}: EACCES (open)" \
 	"EACCES EACCES EACCES EACCES EACCES EACCES EACCES " "$(get setns1)"
 nsiso_assert_eq "E14 setns through a pidfd of PID 1: EPERM" EPERM "$(get setns_pidfd1)"

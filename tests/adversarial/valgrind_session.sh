@@ -19,6 +19,7 @@ command -v valgrind >/dev/null || nsiso_die "valgrind is not installed (tests/de
 U=$(nsiso_make_user) || nsiso_die "cannot create the test user"
 PARENT=$(nsiso_cgroup_parent)
 PUB=$(adv_public_dir)
+adv_snapshot "$PUB"
 VG=$T/vg
 SUPP=$NSISO_TOP/tests/adversarial/valgrind.supp
 install -d -m 0700 "$VG"

@@ -7,6 +7,8 @@
 #   adv_public_dir            a root-owned 0755 /tmp/nsiso-adv-XXXXXX, removed at exit
 #   adv_build_tools DIR       compile the test tools into DIR (spawn, probe,
 #                             preload.so writing DIR/markers/preload)
+#   adv_snapshot DIR          copy the built module and helper into DIR and
+#                             point NSISO_MODULE and NSISO_HELPER at the copies
 #   adv_as USER CMD...        run CMD as USER (setpriv: real and effective ids,
 #                             the user's groups), environment kept
 #   adv_log_none NAME REGEX   assert no syslog line since nsiso_log_mark matches
@@ -38,6 +40,16 @@ adv_build_tools() {
 			-o "$dir/preload.so" "$ADV_SRC/preload.c" ||
 		nsiso_die "cannot build the adversarial test tools"
 	chmod 0755 "$dir/spawn" "$dir/probe" "$dir/preload.so"
+}
+
+# A rebuild of the tree while a script runs (make in another shell) must not
+# swap the binaries under it: every case runs the same build.
+adv_snapshot() {
+	install -m 0755 -o root -g root "$NSISO_HELPER" "$1/nsiso-helper" &&
+		install -m 0644 -o root -g root "$NSISO_MODULE" "$1/pam_nsiso.so" ||
+		nsiso_die "cannot copy the built module and helper"
+	NSISO_HELPER=$1/nsiso-helper
+	NSISO_MODULE=$1/pam_nsiso.so
 }
 
 adv_as() {

@@ -20,6 +20,7 @@
  *                               or MAX; print "forked=K errno=E"; hold HOLD_S
  *                               seconds, then kill them all
  *   probe fds                   list our own open fds (from /proc/self/fd)
+ *   probe procs                 count the processes /proc shows
  *   probe creds                 print uid, euid, caps and NoNewPrivs */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -186,6 +187,19 @@ int main(int argc, char **argv)
 			if (e->d_name[0] != '.' && atoi(e->d_name) != dirfd(d))
 				printf("%s ", e->d_name);
 		printf("\n");
+		return 0;
+	}
+	if (strcmp(what, "procs") == 0) {
+		DIR *d = opendir("/proc");
+		struct dirent *e;
+		int n = 0;
+
+		if (!d)
+			return result(0);
+		while ((e = readdir(d)))
+			if (e->d_name[0] >= '1' && e->d_name[0] <= '9')
+				n++;
+		printf("%d\n", n);
 		return 0;
 	}
 	if (strcmp(what, "creds") == 0) {
