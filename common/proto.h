@@ -19,6 +19,9 @@
  * killed and the login denied (or allowed, per on_error). */
 #define NSISO_OPEN_TIMEOUT_MS 10000
 
+/* How long the helper waits for the holder to acknowledge the hand-over. */
+#define NSISO_HANDOVER_TIMEOUT_MS 2000
+
 /* The holder's signals: "the session was closed" (logout: processes end per
  * on_logout) and "end the session now" (nsisoctl kill: every process ends). */
 #define NSISO_CLOSE_SIGNAL SIGTERM

@@ -122,16 +122,29 @@ static int make_signal_fd(void)
 }
 
 /* Wait for the helper's word that the module has the session. */
-static bool wait_for_commit(const struct holder_config *c)
+static bool read_byte(int fd, char want)
 {
 	char byte = 0;
 	ssize_t n;
 
 	do
-		n = read(c->commit_fd, &byte, 1);
+		n = read(fd, &byte, 1);
 	while (n < 0 && errno == EINTR);
+	return n == 1 && byte == want;
+}
+
+/* The hand-over: "C" (take the session; we answer "A" and the helper
+ * builds the cgroup and the record), then "D" once the module has the
+ * session.  EOF before "D" - the helper failed, died or was killed - means
+ * the module never got the session. */
+static bool wait_for_commit(const struct holder_config *c)
+{
+	bool ok = read_byte(c->commit_fd, 'C') && write(c->ready_fd, "A", 1) == 1;
+
+	close(c->ready_fd);
+	ok = ok && read_byte(c->commit_fd, 'D');
 	close(c->commit_fd);
-	return n == 1 && byte == 'C';
+	return ok;
 }
 
 static void reap_children(void)
@@ -291,8 +304,9 @@ static bool caller_may_be_in_cgroup(const struct holder_config *c)
 	if (!c->cgroup_parent)
 		return false;
 	nsiso_cgroup_remove_if_empty(c->cgroup_parent, c->uid);
+	/* No usable cgroup fs: the helper cannot have moved anyone. */
 	if (nsiso_cgroup_memory_dir(c->cgroup_parent, c->uid, leaf, sizeof(leaf)) < 0)
-		return true;
+		return false;
 	return access(leaf, F_OK) == 0 || errno != ENOENT;
 }
 
@@ -325,11 +339,11 @@ void holder_main(const struct holder_config *c)
 		setup_failed(c, "cannot set up signals: %m");
 	if (write(c->ready_fd, "R", 1) != 1)
 		_exit(1);
-	close(c->ready_fd);
 	FAULT_POINT("holder-before-commit");
 	if (!wait_for_commit(c)) {
-		/* The helper died or failed before the module got the session:
-		 * nothing may be left, so end at once.  Its record (written just
+		/* The helper died or failed before handing the session over
+		 * (so the module never got it): nothing may be left, so end at
+		 * once.  Its record (written just
 		 * before a failed reply) goes now, not when the application has
 		 * gone: with on_error allow that is the whole unisolated login,
 		 * and nsisoctl must not show it as a session.  The cgroup waits

@@ -55,6 +55,15 @@ static enum privilege privilege = PRIV_NONE;
 #define NSISO_TASKS_MAX 4194304		/* the kernel's PID_MAX_LIMIT */
 static bool have_channel;	/* fd 3 is the module's socket */
 
+/* Once the holder has taken the session over, a failure must tell it to end
+ * the session (it then cleans up after the application) and must remove
+ * the record, which would otherwise show a session that never was. */
+static struct {
+	int holder_pidfd;	/* -1 until the hand-over */
+	int run_dir_fd;
+	const char *session;
+} handed_over = { -1, -1, NULL };
+
 struct request {
 	const char *user;
 	uid_t uid;
@@ -108,10 +117,17 @@ static void die_with(const char *kind, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
-	syslog(strcmp(kind, "crit") == 0 ? LOG_CRIT : LOG_ERR, "%s", reason);
+	if (handed_over.holder_pidfd >= 0) {
+		syscall(SYS_pidfd_send_signal, handed_over.holder_pidfd, NSISO_KILL_SIGNAL, NULL, 0);
+		nsiso_record_remove(handed_over.run_dir_fd, handed_over.session);
+	}
 	snprintf(reply, sizeof(reply), "%s %s", kind, reason);
-	if (!have_channel || send_reply(reply, -1) < 0)
+	/* The module logs what it receives, with the user and the outcome; we
+	 * log only what nobody would hear of otherwise. */
+	if (!have_channel || send_reply(reply, -1) < 0) {
+		syslog(strcmp(kind, "crit") == 0 ? LOG_CRIT : LOG_ERR, "%s", reason);
 		fprintf(stderr, "nsiso-helper: %s\n", reason);
+	}
 	_exit(1);
 }
 
@@ -527,13 +543,36 @@ static void wait_for_holder(int ready_fd)
 
 	if (poll(&pfd, 1, NSISO_OPEN_TIMEOUT_MS / 2) <= 0)
 		die("the session's holder did not get ready");
-	n = read(ready_fd, msg, sizeof(msg) - 1);
+	n = read(ready_fd, msg, 1);
 	if (n <= 0)
 		die("the session's holder died while setting up");
-	msg[n] = '\0';
-	if (msg[0] != 'R')
-		die("session setup failed: %s", msg + 1);
-	close(ready_fd);
+	if (msg[0] != 'R') {
+		n = read(ready_fd, msg, sizeof(msg) - 1);
+		msg[n > 0 ? n : 0] = '\0';
+		die("session setup failed: %s", msg);
+	}
+}
+
+/* Hand the session to the holder and wait for its "A": only a holder that
+ * has taken the session over may be reported to the module.  One that does
+ * not answer is killed (its namespaces die with it) and the open fails. */
+static void hand_over(int commit_fd, int ready_fd, int holder_pidfd, int run_dir_fd,
+		      const struct request *r)
+{
+	struct pollfd pfd = { .fd = ready_fd, .events = POLLIN };
+	char ack = 0;
+
+	if (write(commit_fd, "C", 1) == 1 && poll(&pfd, 1, NSISO_HANDOVER_TIMEOUT_MS) == 1 &&
+	    read(ready_fd, &ack, 1) == 1 && ack == 'A') {
+		close(ready_fd);
+		handed_over.holder_pidfd = holder_pidfd;
+		handed_over.run_dir_fd = run_dir_fd;
+		handed_over.session = r->session;
+		return;
+	}
+	/* Before anything else is built: nothing to clean but the holder. */
+	syscall(SYS_pidfd_send_signal, holder_pidfd, SIGKILL, NULL, 0);
+	die("the session's holder did not take the session over");
 }
 
 static void join_cgroup(const struct request *r)
@@ -648,22 +687,29 @@ static void open_session(const struct request *r)
 	int caller_pidfd, holder_pidfd, ready_fd, commit_fd, run_dir_fd;
 	pid_t holder_pid;
 
-	if (r->use_cgroup && !r->systemd_unit && nsiso_cgroup_init(err, sizeof(err)) < 0)
-		die("%s", err);
 	run_dir_fd = open_run_dir(r->run_dir);
 	caller_pidfd = open_caller_pidfd(r->caller);
 	holder_pidfd = start_holder(r, caller_pidfd, run_dir_fd, &ready_fd, &commit_fd, &holder_pid);
 	wait_for_holder(ready_fd);
 	FAULT_POINT("helper-after-holder");
+	/* From the hand-over on the holder owns the session and ends it if
+	 * anything below fails (die tells it), or if the module never hears of
+	 * it (when the application exits). */
+	hand_over(commit_fd, ready_fd, holder_pidfd, run_dir_fd, r);
+	/* libcgroup only now, after the clone: its 800 KiB mount table would
+	 * otherwise be dirty memory in every idle holder (make bench, B2). */
+	if (r->use_cgroup && !r->systemd_unit && nsiso_cgroup_init(err, sizeof(err)) < 0)
+		die("%s", err);
 	join_cgroup(r);
 	write_record(r, run_dir_fd, holder_pid);
 	FAULT_POINT("helper-before-reply");
 	snprintf(reply, sizeof(reply), "ok %d", (int)holder_pid);
 	if (send_reply(reply, holder_pidfd) < 0)
 		die("cannot reply to the module: %m");
-	/* From here the module owns the session; the holder may go on. */
-	if (write(commit_fd, "C", 1) != 1)
-		die("cannot hand the session to its holder: %m");
+	/* "D": the module has the session.  Should this write fail, the holder
+	 * is gone and the module's setns() into it fails. */
+	if (write(commit_fd, "D", 1) != 1)
+		syslog(LOG_ERR, "session %s: its holder went away during setup", r->session);
 	if (r->debug)
 		syslog(LOG_DEBUG, "session %s for %s set up", r->session, r->user);
 	_exit(0);
