@@ -84,7 +84,9 @@ int nsiso_record_write(int dirfd, const struct nsiso_record *r, char *err, size_
 		r->session, r->user, (unsigned)r->uid, r->service, r->tty, r->rhost,
 		r->started, (int)r->holder, r->holder_start, (int)r->caller,
 		r->isolate, r->hostname, r->cgroup_parent, r->on_logout);
-	ok = fflush(f) == 0 && fsync(fd) == 0;
+	/* No fsync: /run is a tmpfs, and a record has no meaning after a
+	 * reboot anyway.  The rename keeps readers from a half-written file. */
+	ok = fflush(f) == 0;
 	ok = (fclose(f) == 0) && ok;
 	if (!ok || renameat(dirfd, tmp, dirfd, final) != 0) {
 		snprintf(err, len, "cannot write session record: %s", strerror(errno));
