@@ -148,7 +148,11 @@ nsiso_assert_eq "E9 limit unchanged (96M)" $((96 << 20)) "$(get limit_after)"
 # PID 1, /proc, namespaces
 nsiso_assert_eq "E10 SIGKILL, SIGTERM, SIGUSR1, SIGSTOP to PID 1: EPERM" "EPERM EPERM EPERM EPERM" "$(get kill1)"
 nsiso_assert_eq "E11 ptrace(PTRACE_ATTACH, 1): EPERM" EPERM "$(get ptrace1)"
-nsiso_assert_eq "E11 gdb -p 1: Operation not permitted" "Operation not permitted" "$(get gdb1)"
+if command -v gdb >/dev/null; then
+	nsiso_assert_eq "E11 gdb -p 1: Operation not permitted" "Operation not permitted" "$(get gdb1)"
+else
+	nsiso_fail "E11 gdb -p 1" "gdb is not installed (tests/deps.sh must install it)"
+fi
 nsiso_assert_eq "E12 umount /proc: EPERM" EPERM "$(get umount_proc)"
 nsiso_assert_eq "E12 mount -o remount,rw /proc fails" rc=32 "$(get remount_proc)"
 nsiso_assert_eq "E13 in a new user+mount namespace, umount /proc: EINVAL (locked mount)" EINVAL \
