@@ -95,7 +95,7 @@ tests/build/memhog: tests/tools/memhog.c
 unit: $(UNIT_TESTS) $(TOOLS)
 
 # Tests need root, real cgroups, sshd and pamtester (see README.md, Tests).
-check: deps all unit lint-man
+check: deps all unit lint-man fuzz-replay hardening
 	tests/run
 
 # Man pages must be clean under mandoc's linter (warnings and worse).

@@ -2,9 +2,11 @@
  * PAM module can log them at close without loading libcgroup into sshd. */
 #include "cgroup.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -29,7 +31,7 @@ enum nsiso_cgroup_version nsiso_cgroup_detect_version(void)
 
 static uint64_t read_number(const char *dir, const char *file)
 {
-	char path[PATH_MAX], text[64];
+	char path[PATH_MAX], text[64], *end;
 	unsigned long long value;
 	int fd;
 	ssize_t n;
@@ -43,7 +45,11 @@ static uint64_t read_number(const char *dir, const char *file)
 	if (n <= 0)
 		return NSISO_UNLIMITED;
 	text[n] = '\0';
-	if (strncmp(text, "max", 3) == 0 || sscanf(text, "%llu", &value) != 1)
+	if (text[0] < '0' || text[0] > '9')
+		return NSISO_UNLIMITED;		/* "max", or garbage */
+	errno = 0;
+	value = strtoull(text, &end, 10);
+	if (errno != 0 || (*end != '\n' && *end != '\0'))
 		return NSISO_UNLIMITED;
 	/* v1 reports "no limit" as the largest page-aligned long. */
 	return value >= (unsigned long long)LLONG_MAX - 4096 ? NSISO_UNLIMITED : value;
@@ -52,8 +58,8 @@ static uint64_t read_number(const char *dir, const char *file)
 /* "key value" lines, as in memory.events and memory.oom_control. */
 static uint64_t read_keyed(const char *dir, const char *file, const char *key)
 {
-	char path[PATH_MAX], name[64];
-	unsigned long long value;
+	char path[PATH_MAX], line[256];
+	size_t key_len = strlen(key);
 	uint64_t found = NSISO_UNLIMITED;
 	FILE *f;
 
@@ -61,9 +67,17 @@ static uint64_t read_keyed(const char *dir, const char *file, const char *key)
 	f = fopen(path, "re");
 	if (!f)
 		return NSISO_UNLIMITED;
-	while (fscanf(f, "%63s %llu", name, &value) == 2)
-		if (strcmp(name, key) == 0)
+	while (fgets(line, sizeof(line), f)) {
+		char *end;
+		unsigned long long value;
+
+		if (strncmp(line, key, key_len) != 0 || line[key_len] != ' ')
+			continue;
+		errno = 0;
+		value = strtoull(line + key_len + 1, &end, 10);
+		if (errno == 0 && end != line + key_len + 1)
 			found = value;
+	}
 	fclose(f);
 	return found;
 }

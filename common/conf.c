@@ -464,7 +464,7 @@ static void read_fd(struct nsiso_conf *conf, const char *name, int fd)
 	if (n < 0)
 		conf_error(conf, name, 0, "read: %s", strerror(errno));
 	else if (len > NSISO_CONF_MAX_BYTES)
-		conf_error(conf, name, 0, "larger than %d bytes", NSISO_CONF_MAX_BYTES);
+		conf_error(conf, name, 0, "larger than %zu bytes", NSISO_CONF_MAX_BYTES);
 	else
 		nsiso_conf_parse_buffer(conf, name, data, len);
 	free(data);
@@ -605,7 +605,8 @@ static size_t list_dropins(int dirfd, char ***out)
 			n++;
 	}
 	closedir(dir);
-	qsort(names, n, sizeof(*names), compare_names);
+	if (n > 1)
+		qsort(names, n, sizeof(*names), compare_names);
 	*out = names;
 	return n;
 }

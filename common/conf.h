@@ -12,7 +12,7 @@
 #define NSISO_CONF_DEFAULT "/etc/security/nsiso.conf"
 #define NSISO_CONF_DIR_DEFAULT "/etc/security/nsiso.d"
 #define NSISO_CGROUP_PARENT_DEFAULT "nsiso"
-#define NSISO_CONF_MAX_BYTES (1024 * 1024)
+#define NSISO_CONF_MAX_BYTES ((size_t)1 << 20)
 #define NSISO_VALUE_MAX 256
 
 /* Namespaces, as bits of the "isolate" item. */

@@ -18,7 +18,7 @@ void nsiso_record_set(char *field, size_t size, const char *text)
 	size_t i;
 
 	for (i = 0; text && text[i] && i + 1 < size; i++)
-		field[i] = (text[i] > ' ' && text[i] < 0x7f) ? text[i] : '?';
+		field[i] = (char)((text[i] > ' ' && text[i] < 0x7f) ? text[i] : '?');
 	field[i] = '\0';
 }
 
@@ -244,27 +244,25 @@ unsigned long long nsiso_process_start_time(pid_t pid)
 }
 
 /* A holder runs as root and is named nsiso-holder; a user can choose its
- * name but not its owner. */
+ * name but not its uids.  Read from status, not from the owner of
+ * /proc/<pid>, which any non-dumpable process shows as root. */
 static int is_holder(pid_t pid)
 {
-	char path[64], comm[32] = "";
-	struct stat st;
-	int fd = -1;
+	char path[64], status[2048];
 	ssize_t n;
+	int fd;
 
-	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
-	if (stat(path, &st) != 0 || st.st_uid != 0)
-		return 0;
-	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
-	n = read(fd, comm, sizeof(comm) - 1);
+	n = read(fd, status, sizeof(status) - 1);
 	close(fd);
 	if (n <= 0)
 		return 0;
-	comm[n] = '\0';
-	return strcmp(comm, "nsiso-holder\n") == 0;
+	status[n] = '\0';
+	return strncmp(status, "Name:\tnsiso-holder\n", 19) == 0 &&
+	       strstr(status, "\nUid:\t0\t0\t0\t0\n") != NULL;
 }
 
 #define PF_EXITING 0x4	/* include/linux/sched.h */

@@ -95,6 +95,12 @@ static void build_namespaces(const struct holder_config *c)
 	    (FAULT_FAILS("holder-proc") ||
 	     mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0))
 		setup_failed(c, "cannot mount a fresh /proc: %m");
+	/* POSIX shared memory and semaphores are files in /dev/shm, not IPC
+	 * namespace objects: a session with its own IPC gets its own. */
+	if ((c->isolate & (NSISO_NS_IPC | NSISO_NS_MNT)) == (NSISO_NS_IPC | NSISO_NS_MNT) &&
+	    access("/dev/shm", F_OK) == 0 &&
+	    mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") != 0)
+		setup_failed(c, "cannot mount a private /dev/shm: %m");
 	if ((c->isolate & NSISO_NS_UTS) && c->hostname[0] &&
 	    sethostname(c->hostname, strlen(c->hostname)) != 0)
 		setup_failed(c, "cannot set host name %s: %m", c->hostname);
@@ -179,7 +185,7 @@ static bool is_live_process(const char *pid)
 	if (!state || (state[8] != 'Z' && state[8] != 'X'))
 		return true;
 	threads = strstr(status, "\nThreads:\t");
-	return threads && atoi(threads + 10) > 1;
+	return threads && strtol(threads + 10, NULL, 10) > 1;
 }
 
 /* True while any process but us is alive in our PID namespace.  The holder's

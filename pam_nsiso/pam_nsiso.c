@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <pwd.h>
 #include <sched.h>
 #include <signal.h>
@@ -65,7 +66,8 @@ struct session {
 	int holder_pidfd;
 	pid_t holder_pid;
 	int saved_ns[N_NS_KINDS];	/* our own namespaces, -1 if not saved */
-	int saved_cwd;
+	char saved_cwd[PATH_MAX];	/* a path, not an fd: a directory fd of
+					 * the host would reach sshd's user child */
 };
 
 static void parse_args(pam_handle_t *pamh, int argc, const char **argv,
@@ -169,6 +171,7 @@ static int decide(pam_handle_t *pamh, const struct module_args *args,
 	n_groups = user_groups(pw, &groups);
 	if (n_groups < 0) {
 		pam_syslog(pamh, LOG_ERR, "cannot list the groups of %s", pw->pw_name);
+		free(groups);
 		nsiso_conf_free(&conf);
 		return PAM_SESSION_ERR;
 	}
@@ -308,7 +311,6 @@ static void session_free(struct session *s)
 
 	for (i = 0; i < N_NS_KINDS; i++)
 		close_fd(&s->saved_ns[i]);
-	close_fd(&s->saved_cwd);
 	close_fd(&s->holder_pidfd);
 	free(s);
 }
@@ -336,7 +338,8 @@ static int save_namespaces(struct session *s)
 		if (s->saved_ns[i] < 0)
 			return -1;
 	}
-	s->saved_cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (!getcwd(s->saved_cwd, sizeof(s->saved_cwd)))
+		strcpy(s->saved_cwd, "/");
 	return 0;
 }
 
@@ -371,9 +374,8 @@ static int restore_namespaces(pam_handle_t *pamh, struct session *s)
 		}
 		close_fd(&s->saved_ns[i]);
 	}
-	if (s->saved_cwd >= 0 && fchdir(s->saved_cwd) != 0)
+	if (s->saved_cwd[0] && chdir(s->saved_cwd) != 0 && chdir("/") != 0)
 		ret = -1;
-	close_fd(&s->saved_cwd);
 	return ret;
 }
 
@@ -397,7 +399,6 @@ static struct session *new_session(const struct nsiso_settings *settings, uid_t 
 	if (wants_limits(settings) && settings->cgroup_mode == NSISO_CGROUP_MODE_OWN)
 		snprintf(s->cgroup_parent, sizeof(s->cgroup_parent), "%s", settings->cgroup_parent);
 	s->holder_pidfd = -1;
-	s->saved_cwd = -1;
 	for (i = 0; i < N_NS_KINDS; i++)
 		s->saved_ns[i] = -1;
 	new_session_id(s->id);

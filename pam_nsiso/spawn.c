@@ -265,6 +265,13 @@ int nsiso_run_helper(const char *path, char *const argv[], struct helper_result 
 		if (r->holder_pidfd < 0 && WIFEXITED(status) && WEXITSTATUS(status) == 127 &&
 		    strstr(r->reason, "without an answer"))
 			snprintf(r->reason, sizeof(r->reason), "cannot execute helper %s", path);
+		/* "ok" counts only from a helper that then exits 0: one that died
+		 * before telling the holder "D" leaves a holder ending its session. */
+		if (r->holder_pidfd >= 0 && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
+			close(r->holder_pidfd);
+			r->holder_pidfd = -1;
+			snprintf(r->reason, sizeof(r->reason), "the helper failed after its reply");
+		}
 	}
 	close(sv[0]);
 	close(helper_fd);

@@ -9,6 +9,7 @@ packages=(
 	libpam0g-dev libpam-modules libcgroup-dev cgroup-tools libcmocka-dev
 	pamtester openssh-server openssh-client rsyslog
 	procps psmisc util-linux bsdutils iproute2 passwd mandoc
+	valgrind gdb binutils cppcheck clang-tidy
 )
 
 missing=()
