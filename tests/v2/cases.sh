@@ -321,7 +321,7 @@ rc=0
 pamtester v2-probe $USER_NAME open_session close_session >$W/pamtester.busy 2>&1 9>&- || rc=$?
 check_ne "parent with a process of its own: login denied" 0 "$rc"
 usleep 300000	# syslogd writes asynchronously
-reason=$(tail -n +$((marks + 1)) /var/log/messages | grep 'nsiso-helper' | grep -m1 'nsiso/busy')
+reason=$(tail -n +$((marks + 1)) /var/log/messages | grep -E 'nsiso-helper|pam_nsiso' | grep -m1 'nsiso/busy')
 say "LOG busy parent: $reason"
 names_ebusy() { printf '%s\n' "$reason" | grep -q 'subtree_control.*[Bb]usy'; }
 check_true "denied with the kernel's reason (EBUSY) in syslog" names_ebusy
