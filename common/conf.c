@@ -781,10 +781,36 @@ const char *nsiso_conf_resolve(const struct nsiso_conf *conf,
 	return NULL;
 }
 
+bool nsiso_settings_has_limits(const struct nsiso_settings *s)
+{
+	return nsiso_limit_is_set(&s->memory) || nsiso_limit_is_set(&s->swap) ||
+	       nsiso_limit_is_set(&s->tasks);
+}
+
 bool nsiso_settings_active(const struct nsiso_settings *s)
 {
 	if (!s->matched || s->exempt)
 		return false;
-	return s->isolate != 0 || nsiso_limit_is_set(&s->memory) ||
-	       nsiso_limit_is_set(&s->swap) || nsiso_limit_is_set(&s->tasks);
+	return s->isolate != 0 || nsiso_settings_has_limits(s);
+}
+
+int nsiso_user_groups(const char *name, gid_t gid, gid_t **groups)
+{
+	int n = 64;
+
+	for (;;) {
+		gid_t *list = malloc((size_t)n * sizeof(*list));
+		int want = n;
+
+		if (!list)
+			return -1;
+		if (getgrouplist(name, gid, list, &want) >= 0 && want >= 0) {
+			*groups = list;
+			return want;
+		}
+		free(list);
+		if (want <= n || want > 65536)
+			return -1;
+		n = want;
+	}
 }

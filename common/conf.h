@@ -138,6 +138,13 @@ const char *nsiso_conf_resolve(const struct nsiso_conf *conf,
 /* True when the settings ask for anything at all. */
 bool nsiso_settings_active(const struct nsiso_settings *settings);
 
+/* True when they set a memory, swap or tasks limit (so a cgroup is used). */
+bool nsiso_settings_has_limits(const struct nsiso_settings *settings);
+
+/* All groups of a user (primary included), for struct nsiso_user, in a
+ * malloc'ed array the caller frees.  Count, or -1. */
+int nsiso_user_groups(const char *name, gid_t gid, gid_t **groups);
+
 void nsiso_conf_free(struct nsiso_conf *conf);
 
 /* Total number of errors, stored or not. */

@@ -149,20 +149,13 @@ static void print_settings(const struct nsiso_settings *s, uid_t uid)
 		   s->cgroup_mode == NSISO_CGROUP_MODE_SYSTEMD ? "systemd" : "own");
 }
 
-static int user_groups(const struct passwd *pw, gid_t *groups, int max)
-{
-	int n = max;
-
-	return getgrouplist(pw->pw_name, pw->pw_gid, groups, &n) < 0 ? -1 : n;
-}
-
 int ctl_explain(const char *name, const struct ctl_options *options)
 {
 	struct nsiso_conf conf;
 	struct nsiso_settings s;
 	struct nsiso_origin where = { 0 };
 	struct passwd *pw = getpwnam(name);
-	gid_t groups[1024];
+	gid_t *groups = NULL;
 	const char *why;
 	int n_groups, ret = CTL_OK;
 
@@ -170,9 +163,9 @@ int ctl_explain(const char *name, const struct ctl_options *options)
 		fprintf(stderr, "nsisoctl: no such user: %s\n", name);
 		return CTL_PROBLEM;
 	}
-	n_groups = user_groups(pw, groups, 1024);
+	n_groups = nsiso_user_groups(pw->pw_name, pw->pw_gid, &groups);
 	if (n_groups < 0) {
-		fprintf(stderr, "nsisoctl: %s is in too many groups\n", name);
+		fprintf(stderr, "nsisoctl: cannot list the groups of %s\n", name);
 		return CTL_PROBLEM;
 	}
 	memset(&conf, 0, sizeof(conf));
@@ -182,8 +175,10 @@ int ctl_explain(const char *name, const struct ctl_options *options)
 		nsiso_conf_load(&conf, NSISO_CONF_DEFAULT, NSISO_CONF_DIR_DEFAULT, true);
 	if (nsiso_conf_error_count(&conf)) {
 		report(&conf, "");
-		printf("every session the module applies to is denied until this is fixed\n");
+		printf("every session the module applies to, except root's, is denied until "
+		       "this is fixed\n");
 		nsiso_conf_free(&conf);
+		free(groups);
 		return CTL_PROBLEM;
 	}
 	why = nsiso_conf_resolve(&conf, &(struct nsiso_user){ pw->pw_name, pw->pw_uid, groups,
@@ -200,5 +195,6 @@ int ctl_explain(const char *name, const struct ctl_options *options)
 	}
 	print_settings(&s, pw->pw_uid);
 	nsiso_conf_free(&conf);
+	free(groups);
 	return ret;
 }

@@ -109,27 +109,6 @@ static int load_conf(pam_handle_t *pamh, const struct module_args *args,
 	return n ? -1 : 0;
 }
 
-static int user_groups(const struct passwd *pw, gid_t **groups)
-{
-	int n = 64;
-
-	for (;;) {
-		gid_t *list = malloc((size_t)n * sizeof(*list));
-		int want = n;
-
-		if (!list)
-			return -1;
-		if (getgrouplist(pw->pw_name, pw->pw_gid, list, &want) >= 0) {
-			*groups = list;
-			return want;
-		}
-		free(list);
-		if (want <= n || want > 65536)
-			return -1;
-		n = want;
-	}
-}
-
 /* One log line for a session that cannot be isolated, and the code that
  * on_error gives it: allow lets the login go on without isolation. */
 static int failed(pam_handle_t *pamh, const struct nsiso_settings *s, int priority,
@@ -168,7 +147,7 @@ static int decide(pam_handle_t *pamh, const struct module_args *args,
 		}
 		return PAM_SESSION_ERR;
 	}
-	n_groups = user_groups(pw, &groups);
+	n_groups = nsiso_user_groups(pw->pw_name, pw->pw_gid, &groups);
 	if (n_groups < 0) {
 		pam_syslog(pamh, LOG_ERR, "cannot list the groups of %s", pw->pw_name);
 		free(groups);
@@ -247,12 +226,6 @@ static void push_item(struct helper_args *h, pam_handle_t *pamh, int item, const
 		push(h, option, value);
 }
 
-static bool wants_limits(const struct nsiso_settings *s)
-{
-	return nsiso_limit_is_set(&s->memory) || nsiso_limit_is_set(&s->swap) ||
-	       nsiso_limit_is_set(&s->tasks);
-}
-
 /* systemd_unit: "" for nsiso's own cgroup, else the user's slice. */
 static void build_helper_args(struct helper_args *h, pam_handle_t *pamh,
 			      const struct module_args *args, const struct passwd *pw,
@@ -279,7 +252,7 @@ static void build_helper_args(struct helper_args *h, pam_handle_t *pamh,
 	}
 	if (s->hostname[0])
 		push(h, "--hostname", s->hostname);
-	if (wants_limits(s)) {
+	if (nsiso_settings_has_limits(s)) {
 		limit_arg(&s->memory, h->memory, sizeof(h->memory));
 		limit_arg(&s->swap, h->swap, sizeof(h->swap));
 		limit_arg(&s->tasks, h->tasks, sizeof(h->tasks));
@@ -396,7 +369,7 @@ static struct session *new_session(const struct nsiso_settings *settings, uid_t 
 		return NULL;
 	s->isolate = settings->isolate;
 	s->uid = uid;
-	if (wants_limits(settings) && settings->cgroup_mode == NSISO_CGROUP_MODE_OWN)
+	if (nsiso_settings_has_limits(settings) && settings->cgroup_mode == NSISO_CGROUP_MODE_OWN)
 		snprintf(s->cgroup_parent, sizeof(s->cgroup_parent), "%s", settings->cgroup_parent);
 	s->holder_pidfd = -1;
 	for (i = 0; i < N_NS_KINDS; i++)
@@ -414,7 +387,7 @@ static void log_open(pam_handle_t *pamh, const struct session *s, const struct p
 	pam_get_item(pamh, PAM_SERVICE, &service);
 	nsiso_isolate_format(s->isolate, isolate, sizeof(isolate));
 	nsiso_format_size(nsiso_limit_bytes(&settings->memory), memory, sizeof(memory));
-	if (!wants_limits(settings))
+	if (!nsiso_settings_has_limits(settings))
 		snprintf(cgroup, sizeof(cgroup), "none");
 	else if (settings->cgroup_mode == NSISO_CGROUP_MODE_SYSTEMD)
 		snprintf(cgroup, sizeof(cgroup), "user-%u.slice (systemd)", (unsigned)pw->pw_uid);
@@ -439,7 +412,7 @@ static int start_session(pam_handle_t *pamh, const struct module_args *args,
 
 	/* cgroup_mode systemd: pam_systemd (earlier in the stack) must already
 	 * have put us in the user's slice; the limits go on that slice. */
-	if (wants_limits(settings) && settings->cgroup_mode == NSISO_CGROUP_MODE_SYSTEMD &&
+	if (nsiso_settings_has_limits(settings) && settings->cgroup_mode == NSISO_CGROUP_MODE_SYSTEMD &&
 	    !nsiso_systemd_self_in_user_slice(pw->pw_uid, unit, sizeof(unit)))
 		return failed(pamh, settings, LOG_ERR, pw->pw_name,
 			      "cgroup_mode systemd, but the session is not in a systemd user "
