@@ -19,7 +19,7 @@ CPPFLAGS += -D_GNU_SOURCE -DNSISO_HELPER_PATH='"$(HELPER_PATH)"'
 ALL_CFLAGS = -std=gnu11 $(WARN) $(HARDEN) $(CFLAGS)
 RELRO     = -Wl,-z,relro,-z,now
 
-COMMON_PARSE  = common/conf.c common/size.c common/hostname.c
+COMMON_PARSE  = common/conf.c common/size.c common/hostname.c common/textfile.c
 COMMON_STATE  = common/record.c common/cgroup_stats.c
 COMMON_CGROUP = common/cgroup.c
 MODULE_SRC = pam_nsiso/pam_nsiso.c pam_nsiso/spawn.c $(COMMON_PARSE) common/cgroup_stats.c \
@@ -75,7 +75,7 @@ tests/build/test_size: tests/unit/test_size.c common/size.c
 tests/build/test_hostname: tests/unit/test_hostname.c common/hostname.c
 tests/build/test_conf: tests/unit/test_conf.c $(COMMON_PARSE)
 tests/build/test_retval: tests/unit/test_retval.c $(MODULE) $(HELPER)
-tests/build/test_systemd: tests/unit/test_systemd.c common/systemd.c
+tests/build/test_systemd: tests/unit/test_systemd.c common/systemd.c common/textfile.c
 tests/build/test_%: $(HEADERS)
 	@mkdir -p tests/build
 	$(CC) $(UNIT_FLAGS) -DMODULE_PATH='"$(CURDIR)/$(MODULE)"' \

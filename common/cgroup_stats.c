@@ -1,6 +1,7 @@
 /* Reading a user's cgroup numbers: plain files, no libcgroup, so that the
  * PAM module can log them at close without loading libcgroup into sshd. */
 #include "cgroup.h"
+#include "textfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -33,18 +34,10 @@ static uint64_t read_number(const char *dir, const char *file)
 {
 	char path[PATH_MAX], text[64], *end;
 	unsigned long long value;
-	int fd;
-	ssize_t n;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (nsiso_read_text(path, text, sizeof(text)) <= 0)
 		return NSISO_UNLIMITED;
-	n = read(fd, text, sizeof(text) - 1);
-	close(fd);
-	if (n <= 0)
-		return NSISO_UNLIMITED;
-	text[n] = '\0';
 	if (text[0] < '0' || text[0] > '9')
 		return NSISO_UNLIMITED;		/* "max", or garbage */
 	errno = 0;

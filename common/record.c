@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "proto.h"
+#include "textfile.h"
 
 void nsiso_record_set(char *field, size_t size, const char *text)
 {
@@ -207,18 +208,11 @@ struct proc_stat {
 static int read_proc_stat(pid_t pid, struct proc_stat *st)
 {
 	char path[64], buf[1024], *p;
-	ssize_t n;
-	int fd, field;
+	int field;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (nsiso_read_text(path, buf, sizeof(buf)) <= 0)
 		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
 	p = strrchr(buf, ')');
 	if (!p || p[1] != ' ')
 		return -1;
@@ -249,18 +243,10 @@ unsigned long long nsiso_process_start_time(pid_t pid)
 static int is_holder(pid_t pid)
 {
 	char path[64], status[2048];
-	ssize_t n;
-	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (nsiso_read_text(path, status, sizeof(status)) <= 0)
 		return 0;
-	n = read(fd, status, sizeof(status) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	status[n] = '\0';
 	return strncmp(status, "Name:\tnsiso-holder\n", 19) == 0 &&
 	       strstr(status, "\nUid:\t0\t0\t0\t0\n") != NULL;
 }

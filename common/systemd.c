@@ -1,4 +1,5 @@
 #include "systemd.h"
+#include "textfile.h"
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -52,15 +53,8 @@ bool nsiso_systemd_user_slice(const char *proc_cgroup, uid_t uid, char *unit, si
 bool nsiso_systemd_self_in_user_slice(uid_t uid, char *unit, size_t len)
 {
 	char text[8192];
-	ssize_t n;
-	int fd = open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC);
 
-	if (fd < 0)
+	if (nsiso_read_text("/proc/self/cgroup", text, sizeof(text)) <= 0)
 		return false;
-	n = read(fd, text, sizeof(text) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	text[n] = '\0';
 	return nsiso_systemd_user_slice(text, uid, unit, len);
 }

@@ -37,6 +37,7 @@
 #include "../common/conf.h"
 #include "../common/proto.h"
 #include "../common/record.h"
+#include "../common/textfile.h"
 #include "faults.h"
 
 struct holder_state {
@@ -170,17 +171,11 @@ static bool is_live_process(const char *pid)
 	char path[64], status[4096];
 	const char *state, *threads;
 	ssize_t n;
-	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%s/status", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno != ENOENT && errno != ESRCH;
-	n = read(fd, status, sizeof(status) - 1);
-	close(fd);
-	if (n <= 0)
-		return n < 0 && errno != ESRCH;
-	status[n] = '\0';
+	n = nsiso_read_text(path, status, sizeof(status));
+	if (n <= 0)	/* gone (ENOENT, ESRCH) is dead; anything else, alive */
+		return n < 0 && errno != ENOENT && errno != ESRCH;
 	state = strstr(status, "\nState:\t");
 	if (!state || (state[8] != 'Z' && state[8] != 'X'))
 		return true;

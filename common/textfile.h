@@ -1,0 +1,14 @@
+/* Reading the small kernel text files the project looks at: /proc/<pid>/
+ * stat, status and cgroup, and cgroup control files. */
+#ifndef NSISO_TEXTFILE_H
+#define NSISO_TEXTFILE_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Read up to size - 1 bytes of path into buf with one read(), as the
+ * kernel hands these files out whole, and NUL-terminate it.  The length
+ * (0 for an empty file), or -1 with errno from open() or read(). */
+ssize_t nsiso_read_text(const char *path, char *buf, size_t size);
+
+#endif
