@@ -24,7 +24,7 @@ COMMON_STATE  = common/record.c common/cgroup_stats.c
 COMMON_CGROUP = common/cgroup.c
 MODULE_SRC = pam_nsiso/pam_nsiso.c pam_nsiso/spawn.c $(COMMON_PARSE) common/cgroup_stats.c \
              common/systemd.c
-HELPER_SRC = helper/main.c helper/holder.c helper/systemd.c $(COMMON_PARSE) $(COMMON_STATE) \
+HELPER_SRC = helper/main.c helper/holder.c helper/reaper.c helper/systemd.c $(COMMON_PARSE) $(COMMON_STATE) \
              $(COMMON_CGROUP)
 HEADERS    = $(wildcard common/*.h pam_nsiso/*.h helper/*.h ctl/*.h)
 

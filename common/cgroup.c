@@ -13,6 +13,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 static bool initialised;
@@ -170,6 +171,35 @@ static int write_file(const char *path, const char *text)
 	return ok ? 0 : -1;
 }
 
+/* ---- modes: who may look ------------------------------------------ */
+
+/* The parent is 0711: a user may pass through it to the group they are in,
+ * but not list it, so nobody learns who else is logged in.  A user's own
+ * group is 0700: only root reads its numbers (nsisoctl shows them). */
+#define PARENT_MODE 0711
+#define LEAF_MODE 0700
+
+/* mkdir with the mode we want, or bring an existing directory (made by an
+ * older version, or by cgroup-tools) to it.  0 or -1 with errno. */
+static int make_dir(const char *path, mode_t mode)
+{
+	struct stat st;
+
+	if (mkdir(path, mode) == 0)
+		return 0;
+	if (errno != EEXIST)
+		return -1;
+	if (lstat(path, &st) != 0)
+		return -1;
+	if (!S_ISDIR(st.st_mode)) {
+		errno = ENOTDIR;
+		return -1;
+	}
+	if ((st.st_mode & 07777) != mode && chmod(path, mode) != 0)
+		return -1;
+	return 0;
+}
+
 /* v2's no-internal-process rule: controllers must be enabled in every
  * ancestor's subtree_control for the leaf to have memory.max and pids.max.
  * Our processes only ever live in the user-<uid> leaves.
@@ -206,7 +236,7 @@ static int enable_v2_controllers(const char *parent, char *err, size_t len)
 			size_t n = strcspn(p, "/"), used = strlen(dir);
 
 			snprintf(dir + used, sizeof(dir) - used, "/%.*s", (int)n, p);
-			if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+			if (make_dir(dir, PARENT_MODE) < 0) {
 				snprintf(err, len, "cannot create cgroup %s: %s", dir, strerror(errno));
 				return -1;
 			}
@@ -217,105 +247,109 @@ static int enable_v2_controllers(const char *parent, char *err, size_t len)
 	}
 }
 
-/* v1 only: v2 parents are made by enable_v2_controllers(). */
-/* Only when missing: cgroup_create_cgroup() also walks the whole existing
- * subtree to chown it, every other user's group included, which made each
- * open cost O(users) (make bench, B3). */
-static bool parent_exists(const char *parent)
+/* The mount that counts tasks: pids, or memory where pids is missing (then
+ * there is no tasks limit to count against, but the members still live in
+ * the user's group).  v2: the one hierarchy. */
+static const char *tasks_mount(void)
 {
-	char path[PATH_MAX];
-	struct stat st;
-
-	snprintf(path, sizeof(path), "%s/%s", memory_mount, parent);
-	if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
-		return false;
-	if (!pids_mount[0])
-		return true;
-	snprintf(path, sizeof(path), "%s/%s", pids_mount, parent);
-	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+	return version == NSISO_CGROUP_V1 && pids_mount[0] ? pids_mount : memory_mount;
 }
 
-static int create_parent(const char *parent)
-{
-	struct cgroup *cg;
-	int ret;
+/* ---- the parent ------------------------------------------------------- */
 
-	if (parent_exists(parent))
-		return 0;
-	cg = cgroup_new_cgroup(parent);
-	if (!cg)
-		return ECGFAIL;
-	ret = cgroup_add_controller(cg, "memory") ? 0 : ECGFAIL;
-	if (!ret && pids_mount[0] && !cgroup_add_controller(cg, "pids"))
-		ret = ECGFAIL;
-	if (!ret)
-		ret = cgroup_create_cgroup(cg, 0);
-	cgroup_free(&cg);
-	return ret;
-}
-
-/* An exclusive flock on the parent directory in the memory hierarchy.
- * Every create/attach and every remove of a user-<uid> leaf takes it. */
-static int lock_parent(const char *parent)
+/* v1: the parent in each hierarchy, made by us with its mode.  libcgroup
+ * is not needed for an empty directory, and its cgroup_create_cgroup()
+ * would walk the whole existing subtree to chown it, every other user's
+ * group included (O(users) per open). */
+static int create_parent(const char *parent, char *err, size_t len)
 {
+	const char *mounts[2] = { memory_mount, pids_mount };
 	char path[PATH_MAX];
-	int fd;
+	size_t i;
 
-	snprintf(path, sizeof(path), "%s/%s", memory_mount, parent);
-	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return -1;
-	while (flock(fd, LOCK_EX) < 0) {
-		if (errno != EINTR) {
-			close(fd);
+	for (i = 0; i < 2; i++) {
+		if (!mounts[i][0])
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", mounts[i], parent);
+		if (make_dir(path, PARENT_MODE) < 0) {
+			snprintf(err, len, "cannot create cgroup parent %s: %s", path, strerror(errno));
 			return -1;
 		}
+	}
+	return 0;
+}
+
+/* ---- the lock --------------------------------------------------------- */
+
+/* An exclusive flock on a root-only file in the run directory, waited for
+ * at most NSISO_CGROUP_LOCK_TIMEOUT_MS: only root processes of ours ever
+ * hold it, each for a few milliseconds, so a timeout means something is
+ * wrong and the open fails rather than hang.  fd or -1 with errno. */
+static int take_lock(int lock_dir_fd)
+{
+	const struct timespec tick = { 0, 2000000L };	/* 2 ms */
+	int fd, waited_ms = 0;
+
+	fd = openat(lock_dir_fd, NSISO_CGROUP_LOCK_NAME,
+		    O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0600);
+	if (fd < 0)
+		return -1;
+	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if ((errno != EWOULDBLOCK && errno != EINTR) ||
+		    waited_ms >= NSISO_CGROUP_LOCK_TIMEOUT_MS) {
+			int e = errno == EWOULDBLOCK ? ETIMEDOUT : errno;
+
+			close(fd);
+			errno = e;
+			return -1;
+		}
+		nanosleep(&tick, NULL);
+		waited_ms += 2;
 	}
 	return fd;
 }
 
 /* ---- join ------------------------------------------------------------ */
 
-/* Read /proc/<pid>/cgroup and check the memory line names our leaf. */
-static int check_membership(pid_t pid, const char *rel)
+static int write_pid(const char *procs, pid_t pid)
 {
-	char path[64], line[PATH_MAX + 64], want[PATH_MAX + 8];
-	FILE *f;
-	int found = 0;
+	char text[16];
 
-	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
-	snprintf(want, sizeof(want), "/%s\n", rel);
-	f = fopen(path, "re");
-	if (!f)
-		return -1;
-	while (!found && fgets(line, sizeof(line), f)) {
-		char *colon1 = strchr(line, ':'), *colon2;
+	snprintf(text, sizeof(text), "%d", (int)pid);
+	return write_file(procs, text);
+}
 
-		if (!colon1 || !(colon2 = strchr(colon1 + 1, ':')))
+/* The leaves, made by us with their mode before libcgroup fills them in
+ * (it takes an existing directory as it is). */
+static int make_leaves(const char *rel, char *err, size_t len)
+{
+	const char *mounts[2] = { memory_mount, version == NSISO_CGROUP_V1 ? pids_mount : "" };
+	char path[PATH_MAX];
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		if (!mounts[i][0])
 			continue;
-		*colon2 = '\0';
-		if (version == NSISO_CGROUP_V2 ? colon1[1] == '\0'
-					       : strcmp(colon1 + 1, "memory") == 0)
-			found = strcmp(colon2 + 1, want) == 0 ? 1 : -1;
+		snprintf(path, sizeof(path), "%s/%s", mounts[i], rel);
+		if (make_dir(path, LEAF_MODE) < 0) {
+			snprintf(err, len, "cannot create cgroup %s: %s", path, strerror(errno));
+			return -1;
+		}
 	}
-	fclose(f);
-	return found == 1 ? 0 : -1;
+	return 0;
 }
 
 /* What libcgroup 2.0.2 does on a pure v2 hierarchy (checked by make
  * check-v2, which boots one):
  *  - cgroup_get_subsys_mount_point() gives the unified mount for every
  *    controller listed in the root's cgroup.controllers;
- *  - cgroup_create_cgroup() makes the leaf (EEXIST is fine), enables each
+ *  - cgroup_create_cgroup() takes the existing leaf, enables each
  *    controller in the ancestors' subtree_control, but not in the root's
  *    (hence enable_v2_controllers), and writes memory.max, memory.swap.max
- *    and pids.max;
- *  - cgroup_attach_task_pid() writes the pid to the leaf's cgroup.procs (by
- *    its cgroup.type), once per controller, after checking the controller
- *    is enabled in the parent.
+ *    and pids.max.
  *  Its recursive chown logs "fts_read failed" at the end of every walk, on
  *  v1 as on v2: harmless. */
-static int create_leaf(const char *rel, const struct nsiso_cgroup_limits *l, pid_t pid)
+static int write_limits(const char *rel, const struct nsiso_cgroup_limits *l)
 {
 	struct cgroup *cg = cgroup_new_cgroup(rel);
 	int ret;
@@ -329,10 +363,6 @@ static int create_leaf(const char *rel, const struct nsiso_cgroup_limits *l, pid
 		ret = cgroup_create_cgroup(cg, 0);
 	if (!ret)
 		ret = write_memsw(rel, l);
-	/* libcgroup would otherwise attach to every controller it knows:
-	 * never pass it a NULL cgroup. */
-	if (!ret)
-		ret = cgroup_attach_task_pid(cg, pid);
 	cgroup_free(&cg);
 	return ret;
 }
@@ -361,55 +391,157 @@ static bool memory_used_up(const char *rel, const struct nsiso_cgroup_limits *l,
 	return true;
 }
 
+/* The holder and the reaper count in the user's tasks limit; a session that
+ * would take the user past it is refused, so the number of root processes a
+ * user can make is bounded by their own limit.  (Moving a process into a
+ * group is not checked against pids.max by the kernel: we must.) */
+static bool tasks_used_up(const char *rel, const struct nsiso_cgroup_limits *l,
+			  size_t members, char *err, size_t len)
+{
+	char dir[PATH_MAX];
+	uint64_t now;
+
+	if (l->tasks == NSISO_UNLIMITED || !pids_mount[0])
+		return false;
+	snprintf(dir, sizeof(dir), "%s/%s", tasks_mount(), rel);
+	now = nsiso_cgroup_read_number(dir, "pids.current");
+	if (now == NSISO_UNLIMITED)
+		now = 0;	/* a new group */
+	if (now + members <= l->tasks)
+		return false;
+	snprintf(err, len, "tasks limit of cgroup %s already used up by the user's other "
+		 "sessions (%llu in use, a session needs %zu more, limit %llu)", rel,
+		 (unsigned long long)now, members, (unsigned long long)l->tasks);
+	return true;
+}
+
 static const char *libcgroup_reason(int ret)
 {
 	return ret == ECGOTHER ? strerror(cgroup_get_last_errno()) : cgroup_strerror(ret);
 }
 
-int nsiso_cgroup_join(const char *parent, uid_t uid,
-		      const struct nsiso_cgroup_limits *limits, pid_t pid,
-		      bool *critical, char *err, size_t len)
+/* A failure the host's set-up explains (a read-only or missing hierarchy,
+ * a parent that cannot take controllers), as opposed to one a user could
+ * bring about (memory, pids, the kernel's own limits). */
+static enum nsiso_failure failure_of(int e)
+{
+	if (e == EROFS || e == ENOENT || e == EACCES || e == EPERM || e == ENOTDIR || e == EINVAL)
+		return NSISO_FAIL_HOST;
+	if (e == ENOMEM || e == ENOSPC || e == EAGAIN || e == EBUSY)
+		return NSISO_FAIL_CRIT;
+	return NSISO_FAIL_DENY;
+}
+
+static void close_procs_fds(int procs_fds[NSISO_CGROUP_PROCS_MAX])
+{
+	size_t i;
+
+	for (i = 0; i < NSISO_CGROUP_PROCS_MAX; i++) {
+		if (procs_fds[i] >= 0)
+			close(procs_fds[i]);
+		procs_fds[i] = -1;
+	}
+}
+
+/* The application's way in: cgroup.procs of its memory leaf (v1: and pids
+ * leaf), opened by us, written by the application itself. */
+static int open_procs_fds(const char *rel, int procs_fds[NSISO_CGROUP_PROCS_MAX],
+			  char *err, size_t len)
+{
+	const char *mounts[NSISO_CGROUP_PROCS_MAX] = {
+		memory_mount, version == NSISO_CGROUP_V1 ? pids_mount : ""
+	};
+	char path[PATH_MAX];
+	size_t i;
+
+	for (i = 0; i < NSISO_CGROUP_PROCS_MAX; i++) {
+		if (!mounts[i][0])
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/cgroup.procs", mounts[i], rel);
+		procs_fds[i] = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+		if (procs_fds[i] < 0) {
+			snprintf(err, len, "cannot open %s: %s", path, strerror(errno));
+			close_procs_fds(procs_fds);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int add_members(const char *rel, const struct nsiso_cgroup_join *j, char *err, size_t len)
+{
+	char procs[PATH_MAX];
+	size_t i;
+
+	snprintf(procs, sizeof(procs), "%s/%s/cgroup.procs", tasks_mount(), rel);
+	for (i = 0; i < j->n_members; i++) {
+		if (write_pid(procs, j->members[i]) < 0) {
+			snprintf(err, len, "cannot move pid %d into %s: %s", (int)j->members[i],
+				 procs, strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Under the lock: check, make, fill, populate. */
+static int join_locked(const char *rel, const struct nsiso_cgroup_join *j,
+		       int procs_fds[NSISO_CGROUP_PROCS_MAX], enum nsiso_failure *failure,
+		       char *err, size_t len)
+{
+	int ret;
+
+	*failure = NSISO_FAIL_CRIT;
+	if (memory_used_up(rel, j->limits, err, len) ||
+	    tasks_used_up(rel, j->limits, j->n_members, err, len))
+		return -1;
+	if (make_leaves(rel, err, len) < 0) {
+		*failure = failure_of(errno);
+		return -1;
+	}
+	ret = write_limits(rel, j->limits);
+	if (ret) {
+		int e = ret == ECGOTHER ? cgroup_get_last_errno() : EINVAL;
+
+		*failure = failure_of(e);
+		snprintf(err, len, "cannot set up cgroup %s: %s", rel, libcgroup_reason(ret));
+		return -1;
+	}
+	if (add_members(rel, j, err, len) < 0 || open_procs_fds(rel, procs_fds, err, len) < 0) {
+		*failure = failure_of(errno);
+		return -1;
+	}
+	return 0;
+}
+
+int nsiso_cgroup_join(const struct nsiso_cgroup_join *j,
+		      int procs_fds[NSISO_CGROUP_PROCS_MAX], enum nsiso_failure *failure,
+		      char *err, size_t len)
 {
 	char rel[512];
-	int ret, lock;
+	int lock, ret;
 
-	*critical = false;
-	nsiso_cgroup_user_path(parent, uid, rel, sizeof(rel));
-	if (version == NSISO_CGROUP_V2) {
-		if (enable_v2_controllers(parent, err, len) < 0)
-			return -1;
-	} else if ((ret = create_parent(parent)) != 0) {
-		snprintf(err, len, "cannot create cgroup parent %s: %s", parent,
-			 libcgroup_reason(ret));
+	procs_fds[0] = procs_fds[1] = -1;
+	*failure = NSISO_FAIL_HOST;
+	nsiso_cgroup_user_path(j->parent, j->uid, rel, sizeof(rel));
+	if (version == NSISO_CGROUP_V2 ? enable_v2_controllers(j->parent, err, len) < 0
+				       : create_parent(j->parent, err, len) < 0)
 		return -1;
-	}
-	lock = lock_parent(parent);
+	lock = take_lock(j->lock_dir_fd);
 	if (lock < 0) {
-		snprintf(err, len, "cannot lock cgroup parent %s: %s", parent, strerror(errno));
+		*failure = errno == ETIMEDOUT ? NSISO_FAIL_DENY : failure_of(errno);
+		snprintf(err, len, "cannot take the cgroup lock %s: %s", NSISO_CGROUP_LOCK_NAME,
+			 strerror(errno));
 		return -1;
 	}
-	if (memory_used_up(rel, limits, err, len)) {
-		*critical = true;
-		close(lock);
-		return -1;
-	}
-	ret = create_leaf(rel, limits, pid);
-	if (ret) {
-		int e = cgroup_get_last_errno();
-
-		*critical = ret == ECGOTHER && (e == ENOMEM || e == EBUSY || e == ENOSPC || e == EAGAIN);
-		snprintf(err, len, "cannot set up cgroup %s for pid %d: %s", rel, (int)pid,
-			 libcgroup_reason(ret));
-	} else if (check_membership(pid, rel) < 0) {
-		ret = -1;
-		snprintf(err, len, "pid %d is not in cgroup %s after attaching it", (int)pid, rel);
-	}
+	ret = join_locked(rel, j, procs_fds, failure, err, len);
 	close(lock);
-	return ret ? -1 : 0;
+	return ret;
 }
 
 /* ---- remove ---------------------------------------------------------- */
 
+/* 1 removed, 0 absent or still in use, -1 error. */
 static int rmdir_leaf(const char *mount, const char *rel)
 {
 	char path[PATH_MAX];
@@ -420,33 +552,72 @@ static int rmdir_leaf(const char *mount, const char *rel)
 	return errno == ENOENT ? 0 : (errno == EBUSY ? 0 : -1);
 }
 
-int nsiso_cgroup_remove_if_empty(const char *parent, uid_t uid)
+/* Memory the user left behind when every process is gone: pages of tmpfs
+ * files (/dev/shm, a tmpfs /tmp) and System V shared memory, in memory or
+ * swapped out.  Such memory would otherwise be charged to the parent when
+ * the group goes, and the next login would start from zero: the group
+ * stays while it holds any.  (Page cache is not counted: the kernel
+ * reclaims it from the parent as from anywhere.) */
+static bool holds_user_memory(const char *rel)
 {
-	char rel[512];
+	char dir[PATH_MAX];
+	uint64_t shmem, swap;
+
+	snprintf(dir, sizeof(dir), "%s/%s", memory_mount, rel);
+	shmem = nsiso_cgroup_read_keyed(dir, "memory.stat", "shmem");
+	swap = version == NSISO_CGROUP_V1 ? nsiso_cgroup_read_keyed(dir, "memory.stat", "swap")
+					  : nsiso_cgroup_read_number(dir, "memory.swap.current");
+	return (shmem != NSISO_UNLIMITED && shmem > 0) || (swap != NSISO_UNLIMITED && swap > 0);
+}
+
+static int remove_locked(const char *rel)
+{
+	int ret;
+
+	/* v1: the tasks leaf first; the holder and reaper of a session that is
+	 * being set up are in it, and keep the whole group. */
+	if (version == NSISO_CGROUP_V1 && pids_mount[0]) {
+		ret = rmdir_leaf(pids_mount, rel);
+		if (ret <= 0) {
+			char path[PATH_MAX];
+
+			snprintf(path, sizeof(path), "%s/%s", pids_mount, rel);
+			if (ret < 0 || access(path, F_OK) == 0)
+				return ret;
+		}
+	}
+	if (holds_user_memory(rel))
+		return 0;
+	return rmdir_leaf(memory_mount, rel);
+}
+
+int nsiso_cgroup_remove_if_empty(const char *parent, uid_t uid, int lock_dir_fd)
+{
+	char rel[512], err[256];
 	int lock, ret;
 
-	if (!initialised) {
-		/* The holder initialises libcgroup only now, at the end of its
-		 * session: its mount table (800 KiB of .bss) would otherwise be
-		 * dirty memory in every idle holder. */
-		char err[256];
-
-		/* No usable cgroup fs here: then nothing of ours is in it. */
-		if (nsiso_cgroup_init(err, sizeof(err)) < 0)
-			return 0;
-	}
+	/* No usable cgroup fs here: then nothing of ours is in it.  (The
+	 * reaper initialises libcgroup only now, at the end of its session:
+	 * its mount table is 800 KiB of .bss.) */
+	if (nsiso_cgroup_init(err, sizeof(err)) < 0)
+		return 0;
 	nsiso_cgroup_user_path(parent, uid, rel, sizeof(rel));
-	lock = lock_parent(parent);
+	lock = take_lock(lock_dir_fd);
 	if (lock < 0)
-		return errno == ENOENT ? 0 : -1;
-	ret = rmdir_leaf(memory_mount, rel);
-	/* Only remove the pids leaf once the memory leaf is gone, so the two
-	 * hierarchies never disagree about whether the user has a group. */
-	if (ret == 1 && version == NSISO_CGROUP_V1 && pids_mount[0] &&
-	    rmdir_leaf(pids_mount, rel) < 0)
-		ret = -1;
+		return -1;
+	ret = remove_locked(rel);
 	close(lock);
 	return ret;
+}
+
+int nsiso_cgroup_leave_tasks_group(void)
+{
+	char path[PATH_MAX], err[256];
+
+	if (nsiso_cgroup_init(err, sizeof(err)) < 0)
+		return 0;	/* no usable cgroup fs: we are in no group of ours */
+	snprintf(path, sizeof(path), "%s/cgroup.procs", tasks_mount());
+	return write_file(path, "0");
 }
 
 /* ---- stats ----------------------------------------------------------- */

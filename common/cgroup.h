@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "proto.h"
+
 #define NSISO_UNLIMITED UINT64_MAX
 
 /* A session is refused when its user's group has less than this left below
@@ -40,18 +42,51 @@ enum nsiso_cgroup_version nsiso_cgroup_version(void);
 /* "<parent>/user-<uid>" into buf. */
 void nsiso_cgroup_user_path(const char *parent, uid_t uid, char *buf, size_t len);
 
-/* Create or join the user's cgroup, write the limits, move pid into it and
- * check that it arrived.  Serialised with nsiso_cgroup_remove_if_empty(), so
- * a last session's teardown cannot remove the group under a new session.
- * 0, or -1 with a reason in err (*critical set for resource shortage). */
-int nsiso_cgroup_join(const char *parent, uid_t uid,
-		      const struct nsiso_cgroup_limits *limits, pid_t pid,
-		      bool *critical, char *err, size_t len);
+/* The lock that serialises making a user's group against removing it: a
+ * file in the run directory (root's, 0700), so that nothing a user can open
+ * takes part in it.  Every wait for it is bounded. */
+#define NSISO_CGROUP_LOCK_NAME "cgroup.lock"
+#define NSISO_CGROUP_LOCK_TIMEOUT_MS 5000
 
-/* Remove the user's cgroup if no process is left in it (rmdir, never
+/* A session costs its user this many tasks before any of their own
+ * processes: the holder and the reaper (both in the user's tasks group). */
+#define NSISO_SESSION_TASKS 2
+
+/* How many leaves the PAM application enters (v1: memory and pids). */
+#define NSISO_CGROUP_PROCS_MAX 2
+
+/* What a session needs from the user's group. */
+struct nsiso_cgroup_join {
+	const char *parent;
+	uid_t uid;
+	const struct nsiso_cgroup_limits *limits;
+	int lock_dir_fd;		/* the run directory */
+	const pid_t *members;		/* our own unreaped children (holder,
+					 * reaper): their PIDs cannot be reused */
+	size_t n_members;
+};
+
+/* Create or join the user's cgroup, write the limits, move the members into
+ * the user's tasks group, and open the cgroup.procs file of every leaf the
+ * PAM application must enter: the application moves itself, by writing "0"
+ * through these fds, so that nothing is ever moved by a PID that could have
+ * been reused.  Serialised with nsiso_cgroup_remove_if_empty(); the members
+ * keep the group alive until the application is in.  0 with procs_fds set
+ * (-1 for unused slots), or -1 with a reason in err and *failure set. */
+int nsiso_cgroup_join(const struct nsiso_cgroup_join *join,
+		      int procs_fds[NSISO_CGROUP_PROCS_MAX], enum nsiso_failure *failure,
+		      char *err, size_t len);
+
+/* Remove the user's cgroup if no process is left in it and it holds no
+ * memory the user left behind (tmpfs and shared memory pages, or their swap:
+ * those keep counting against the user until they are gone).  rmdir, never
  * libcgroup's delete, which would move live tasks to the parent and so out
- * of their limit).  1 removed, 0 still in use or absent, -1 error. */
-int nsiso_cgroup_remove_if_empty(const char *parent, uid_t uid);
+ * of their limit.  1 removed, 0 still in use, kept or absent, -1 error. */
+int nsiso_cgroup_remove_if_empty(const char *parent, uid_t uid, int lock_dir_fd);
+
+/* Move the calling process into the root of the tasks hierarchy (the reaper
+ * leaves the user's group before removing it).  0 or -1. */
+int nsiso_cgroup_leave_tasks_group(void);
 
 /* Numbers of the user's cgroup, found through libcgroup's mounts (after
  * nsiso_cgroup_init).  0 or -1. */
@@ -62,6 +97,12 @@ int nsiso_cgroup_read_stats(const char *parent, uid_t uid,
 
 /* v2 when /sys/fs/cgroup is a cgroup2 mount, else v1. */
 enum nsiso_cgroup_version nsiso_cgroup_detect_version(void);
+
+/* One number from a cgroup file (NSISO_UNLIMITED for "max", -1 in v1, a
+ * missing file or garbage), and the value of "key N" in a keyed file
+ * (memory.stat, memory.events; NSISO_UNLIMITED if absent). */
+uint64_t nsiso_cgroup_read_number(const char *dir, const char *file);
+uint64_t nsiso_cgroup_read_keyed(const char *dir, const char *file, const char *key);
 
 /* Read the numbers from a memory and a pids cgroup directory.  0 or -1. */
 int nsiso_cgroup_stats_at(const char *memory_dir, const char *pids_dir,

@@ -30,7 +30,7 @@ enum nsiso_cgroup_version nsiso_cgroup_detect_version(void)
 		       ? NSISO_CGROUP_V2 : NSISO_CGROUP_V1;
 }
 
-static uint64_t read_number(const char *dir, const char *file)
+uint64_t nsiso_cgroup_read_number(const char *dir, const char *file)
 {
 	char path[PATH_MAX], text[64], *end;
 	unsigned long long value;
@@ -49,7 +49,7 @@ static uint64_t read_number(const char *dir, const char *file)
 }
 
 /* "key value" lines, as in memory.events and memory.oom_control. */
-static uint64_t read_keyed(const char *dir, const char *file, const char *key)
+uint64_t nsiso_cgroup_read_keyed(const char *dir, const char *file, const char *key)
 {
 	char path[PATH_MAX], line[256];
 	size_t key_len = strlen(key);
@@ -83,13 +83,13 @@ int nsiso_cgroup_stats_at(const char *mem, const char *pids,
 
 	if (stat(mem, &st) != 0)
 		return -1;
-	s->memory_current = read_number(mem, v1 ? "memory.usage_in_bytes" : "memory.current");
-	s->memory_peak = read_number(mem, v1 ? "memory.max_usage_in_bytes" : "memory.peak");
-	s->memory_limit = read_number(mem, v1 ? "memory.limit_in_bytes" : "memory.max");
-	s->oom_kills = v1 ? read_keyed(mem, "memory.oom_control", "oom_kill")
-			  : read_keyed(mem, "memory.events", "oom_kill");
-	s->tasks_current = read_number(pids, "pids.current");
-	s->tasks_limit = read_number(pids, "pids.max");
+	s->memory_current = nsiso_cgroup_read_number(mem, v1 ? "memory.usage_in_bytes" : "memory.current");
+	s->memory_peak = nsiso_cgroup_read_number(mem, v1 ? "memory.max_usage_in_bytes" : "memory.peak");
+	s->memory_limit = nsiso_cgroup_read_number(mem, v1 ? "memory.limit_in_bytes" : "memory.max");
+	s->oom_kills = v1 ? nsiso_cgroup_read_keyed(mem, "memory.oom_control", "oom_kill")
+			  : nsiso_cgroup_read_keyed(mem, "memory.events", "oom_kill");
+	s->tasks_current = nsiso_cgroup_read_number(pids, "pids.current");
+	s->tasks_limit = nsiso_cgroup_read_number(pids, "pids.max");
 	return 0;
 }
 

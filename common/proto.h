@@ -1,14 +1,17 @@
-/* What the module and nsiso-helper say to each other.
+/* What the module, nsiso-helper, the holder and the reaper say to each other.
  *
  * The module execs the helper with the decision as arguments (see
  * nsiso-helper(8)) and an empty environment; fd NSISO_CHANNEL_FD is one end of
  * a SOCK_SEQPACKET socketpair and the only fd besides 0-2.  The helper sends
- * exactly one message on it:
- *   "ok <holder-pid>"   with the holder's pidfd attached (SCM_RIGHTS)
- *   "err <reason>"      the session could not be set up
- *   "crit <reason>"     the same, for a resource shortage (LOG_CRIT)
- * and exits.  Everything it built is then owned by the holder, which tears it
- * down itself if the module never uses it. */
+ * exactly one message on it and exits:
+ *   "ok <holder-pid>"   with fds attached (SCM_RIGHTS): the holder's pidfd,
+ *                       then the cgroup.procs file of each leaf of the
+ *                       user's group the application must enter (0-2 fds);
+ *                       the application moves itself in by writing "0"
+ *   "<kind> <reason>"   the session could not be set up; kind is a word of
+ *                       enum nsiso_failure (nsiso_failure_word)
+ * Everything it built is then owned by the holder and the reaper, which tear
+ * it down if the module never uses it. */
 #ifndef NSISO_PROTO_H
 #define NSISO_PROTO_H
 
@@ -28,6 +31,41 @@
 #define NSISO_KILL_SIGNAL SIGUSR1
 
 #define NSISO_SESSION_ID_LEN 16
+
+/* Why a session could not be set up.  on_error allow lets a login through
+ * only for NSISO_FAIL_HOST: a failure of the host's own set-up that no user
+ * can bring about.  Anything a user could cause (their rlimits, load, used-up
+ * limits, a dead application) denies the login whatever on_error says: a
+ * policy the user can trigger would be a switch. */
+enum nsiso_failure {
+	NSISO_FAIL_DENY,	/* "err": deny, at LOG_ERR */
+	NSISO_FAIL_CRIT,	/* "crit": deny, a resource shortage, at LOG_CRIT */
+	NSISO_FAIL_HOST,	/* "host": the host cannot isolate; on_error applies */
+};
+
+/* The word for a failure kind on the channel, and back (NSISO_FAIL_DENY for
+ * anything unknown: fail closed). */
+static inline const char *nsiso_failure_word(enum nsiso_failure kind)
+{
+	return kind == NSISO_FAIL_HOST ? "host" : kind == NSISO_FAIL_CRIT ? "crit" : "err";
+}
+
+/* The hand-over between the helper and the holder: one byte each way over
+ * two pipes (ready: holder to helper; commit: helper to holder), in order. */
+enum nsiso_sync {
+	/* holder: the namespaces are built, waiting for the session */
+	NSISO_SYNC_READY = 'R',
+	/* holder: setup failed, a reason follows; a user could have caused it */
+	NSISO_SYNC_ERROR = 'E',
+	/* holder: setup failed, a reason follows; the host cannot do it */
+	NSISO_SYNC_HOST_ERROR = 'H',
+	/* helper: take the session over (from now on a failure ends it) */
+	NSISO_SYNC_COMMIT = 'C',
+	/* holder: taken; the helper may build the cgroup and the record */
+	NSISO_SYNC_ACK = 'A',
+	/* helper: the module has the session (EOF instead: it never will) */
+	NSISO_SYNC_DONE = 'D',
+};
 
 #ifndef NSISO_HELPER_PATH
 #define NSISO_HELPER_PATH "/usr/libexec/nsiso-helper"

@@ -47,13 +47,20 @@ struct holder_state {
 	bool caller_gone;
 };
 
+/* A failure that the host's set-up explains (the kernel or a mount refuses)
+ * versus one a user's load could cause (out of memory). */
+static char failure_byte(int e)
+{
+	return e == ENOMEM || e == ENOSPC || e == EAGAIN ? NSISO_SYNC_ERROR : NSISO_SYNC_HOST_ERROR;
+}
+
 __attribute__((noreturn, format(printf, 2, 3)))
 static void setup_failed(const struct holder_config *c, const char *fmt, ...)
 {
 	char msg[NSISO_REPLY_MAX];
 	va_list ap;
 
-	msg[0] = 'E';
+	msg[0] = failure_byte(errno);
 	va_start(ap, fmt);
 	vsnprintf(msg + 1, sizeof(msg) - 1, fmt, ap);
 	va_end(ap);
@@ -140,16 +147,17 @@ static bool read_byte(int fd, char want)
 	return n == 1 && byte == want;
 }
 
-/* The hand-over: "C" (take the session; we answer "A" and the helper
- * builds the cgroup and the record), then "D" once the module has the
- * session.  EOF before "D" - the helper failed, died or was killed - means
- * the module never got the session. */
+/* The hand-over: NSISO_SYNC_COMMIT (take the session; we answer
+ * NSISO_SYNC_ACK and the helper builds the cgroup and the record), then
+ * NSISO_SYNC_DONE once the module has the session.  EOF before that - the
+ * helper failed, died or was killed - means the module never got it. */
 static bool wait_for_commit(const struct holder_config *c)
 {
-	bool ok = read_byte(c->commit_fd, 'C') && write(c->ready_fd, "A", 1) == 1;
+	const char ack = NSISO_SYNC_ACK;
+	bool ok = read_byte(c->commit_fd, NSISO_SYNC_COMMIT) && write(c->ready_fd, &ack, 1) == 1;
 
 	close(c->ready_fd);
-	ok = ok && read_byte(c->commit_fd, 'D');
+	ok = ok && read_byte(c->commit_fd, NSISO_SYNC_DONE);
 	close(c->commit_fd);
 	return ok;
 }
@@ -272,46 +280,18 @@ static void run_session(struct holder_state *s)
 	}
 }
 
-/* The end of a session: its record goes first (status must never show a
- * session that is over), then the user's cgroup if this was the last one. */
-static void remove_traces(const struct holder_config *c)
+void nsiso_protect_from_oom(void)
 {
-	char leaf[4096];
-	int e;
+	int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
 
-	if (nsiso_record_remove(c->run_dir_fd, c->session) < 0)
-		syslog(LOG_ERR, "session %s: cannot remove its record: %m", c->session);
-	if (!c->cgroup_parent || nsiso_cgroup_remove_if_empty(c->cgroup_parent, c->uid) == 0)
+	if (fd < 0)
 		return;
-	/* A session that failed before its cgroup was made (say, on a
-	 * read-only cgroup fs: rmdir says EROFS) has nothing to complain
-	 * about: the module logged the failure already. */
-	e = errno;
-	if (nsiso_cgroup_memory_dir(c->cgroup_parent, c->uid, leaf, sizeof(leaf)) == 0 &&
-	    access(leaf, F_OK) != 0 && errno == ENOENT)
-		return;
-	errno = e;
-	syslog(LOG_ERR, "session %s: cannot remove cgroup %s/user-%u: %m",
-	       c->session, c->cgroup_parent, (unsigned)c->uid);
+	if (write(fd, "-1000", 5) != 5 && errno != EACCES)
+		syslog(LOG_DEBUG, "cannot set oom_score_adj: %m");
+	close(fd);
 }
 
-/* After a failed setup: only if the application may have been moved into
- * the user's cgroup (which is then removed after it) need we wait for it;
- * if the failure came before that, the group is empty or was never made. */
-static bool caller_may_be_in_cgroup(const struct holder_config *c)
-{
-	char leaf[4096];
-
-	if (!c->cgroup_parent)
-		return false;
-	nsiso_cgroup_remove_if_empty(c->cgroup_parent, c->uid);
-	/* No usable cgroup fs: the helper cannot have moved anyone. */
-	if (nsiso_cgroup_memory_dir(c->cgroup_parent, c->uid, leaf, sizeof(leaf)) < 0)
-		return false;
-	return access(leaf, F_OK) == 0 || errno != ENOENT;
-}
-
-static void detach_stdio(void)
+void nsiso_detach_stdio(void)
 {
 	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 
@@ -329,34 +309,29 @@ void holder_main(const struct holder_config *c)
 	struct holder_state s = { .config = c, .signal_fd = -1 };
 
 	prctl(PR_SET_NAME, "nsiso-holder");
+	nsiso_protect_from_oom();
 	/* Leave the login's session and terminal: a hangup there is not ours.
 	 * The module's channel belongs to the helper, not to us. */
 	setsid();
 	close(NSISO_CHANNEL_FD);
-	detach_stdio();
+	nsiso_detach_stdio();
 	build_namespaces(c);
 	s.signal_fd = make_signal_fd();
 	if (s.signal_fd < 0)
 		setup_failed(c, "cannot set up signals: %m");
-	if (write(c->ready_fd, "R", 1) != 1)
+	if (write(c->ready_fd, &(char){ NSISO_SYNC_READY }, 1) != 1)
 		_exit(1);
 	FAULT_POINT("holder-before-commit");
 	if (!wait_for_commit(c)) {
 		/* The helper died or failed before handing the session over
-		 * (so the module never got it): nothing may be left, so end at
-		 * once.  Its record (written just
-		 * before a failed reply) goes now, not when the application has
-		 * gone: with on_error allow that is the whole unisolated login,
-		 * and nsisoctl must not show it as a session.  The cgroup waits
-		 * for the application, which may have been moved into it. */
+		 * (so the module never got it): end at once.  The reaper removes
+		 * the record and, once the application is gone, the cgroup. */
 		s.closed = true;
+		s.caller_gone = true;
 		if (has_pid_namespace(&s))
 			kill(-1, SIGKILL);
-		nsiso_record_remove(c->run_dir_fd, c->session);
-		s.caller_gone = !caller_may_be_in_cgroup(c);
 	}
 	run_session(&s);
-	remove_traces(c);
 	if (c->debug)
 		syslog(LOG_DEBUG, "session %s: holder done", c->session);
 	_exit(0);

@@ -1,5 +1,6 @@
 /* The holder: PID 1 of a session's namespaces, and the one process that ends
- * the session and removes the user's cgroup when the session is over. */
+ * the session's processes when it is over.  What is left after it (the
+ * record, the user's cgroup) the reaper removes (reaper.h). */
 #ifndef NSISO_HOLDER_H
 #define NSISO_HOLDER_H
 
@@ -11,15 +12,21 @@ struct holder_config {
 	bool propagation_private;
 	const char *hostname;		/* "" = keep the host's */
 	bool keep_on_logout;
-	const char *cgroup_parent;	/* NULL = no cgroup to clean up */
-	uid_t uid;
 	const char *session;
 	int caller_pidfd;		/* the PAM application */
-	int run_dir_fd;			/* where the session's record lives */
-	int ready_fd;			/* write: "R", or "E<reason>" */
-	int commit_fd;			/* read: "C", or EOF = give up */
+	int ready_fd;			/* write: enum nsiso_sync */
+	int commit_fd;			/* read: enum nsiso_sync, EOF = give up */
 	bool debug;
 };
+
+/* Ask never to be the OOM killer's pick (oom_score_adj -1000).  Needs
+ * CAP_SYS_RESOURCE, which root lacks on some hosts; there, in cgroup v1,
+ * the holder and the reaper live outside the user's memory group anyway
+ * (only in its tasks group), so the user's OOM kills never reach them. */
+void nsiso_protect_from_oom(void);
+
+/* 0, 1 and 2 to /dev/null: the login's terminal is not ours. */
+void nsiso_detach_stdio(void);
 
 /* Runs in the child made by clone(); never returns. */
 __attribute__((noreturn)) void holder_main(const struct holder_config *config);

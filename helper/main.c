@@ -22,7 +22,10 @@
 #include <string.h>
 #include <linux/capability.h>
 #include <sys/auxv.h>
+#include <grp.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -40,6 +43,7 @@
 #include "../common/size.h"
 #include "faults.h"
 #include "holder.h"
+#include "reaper.h"
 #include "systemd.h"
 
 /* How the helper may act, decided once at start and never re-derived. */
@@ -64,6 +68,9 @@ static struct {
 	const char *session;
 } handed_over = { -1, -1, NULL };
 
+/* Every text of a request is a copy (see wipe_argv): the arguments are
+ * zeroed once parsed, so that neither the helper nor the holder it clones
+ * shows another user's name, remote host or limits in /proc/PID/cmdline. */
 struct request {
 	const char *user;
 	uid_t uid;
@@ -84,32 +91,35 @@ struct request {
 
 /* ---- replies and fatal errors ---------------------------------------- */
 
-static int send_reply(const char *text, int pass_fd)
+/* One message, with n fds attached (SCM_RIGHTS) in the order given. */
+static int send_reply(const char *text, const int *fds, size_t n)
 {
-	char control[CMSG_SPACE(sizeof(int))];
+	char control[CMSG_SPACE(sizeof(int) * (1 + NSISO_CGROUP_PROCS_MAX))];
 	struct iovec iov = { .iov_base = (void *)text, .iov_len = strlen(text) };
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
 
-	if (pass_fd >= 0) {
+	if (n > 0) {
 		struct cmsghdr *cmsg;
 
 		memset(control, 0, sizeof(control));
 		msg.msg_control = control;
-		msg.msg_controllen = sizeof(control);
+		msg.msg_controllen = CMSG_SPACE(sizeof(int) * n);
 		cmsg = CMSG_FIRSTHDR(&msg);
 		cmsg->cmsg_level = SOL_SOCKET;
 		cmsg->cmsg_type = SCM_RIGHTS;
-		cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cmsg), &pass_fd, sizeof(int));
+		cmsg->cmsg_len = CMSG_LEN(sizeof(int) * n);
+		memcpy(CMSG_DATA(cmsg), fds, sizeof(int) * n);
 	}
 	return sendmsg(NSISO_CHANNEL_FD, &msg, MSG_NOSIGNAL) < 0 ? -1 : 0;
 }
 
 /* Report a failure to whoever asked (the module, or a person at a terminal)
  * and to syslog, then exit.  Whatever was built before is owned by the
- * holder, which cleans it up when it sees no commit. */
+ * holder and the reaper, which clean it up when the holder sees no commit.
+ * kind says whether on_error allow may let the login through: only for a
+ * fault of the host (see enum nsiso_failure). */
 __attribute__((noreturn, format(printf, 2, 3)))
-static void die_with(const char *kind, const char *fmt, ...)
+static void die_with(enum nsiso_failure kind, const char *fmt, ...)
 {
 	char reason[NSISO_REPLY_MAX - 8], reply[NSISO_REPLY_MAX];
 	va_list ap;
@@ -121,17 +131,18 @@ static void die_with(const char *kind, const char *fmt, ...)
 		syscall(SYS_pidfd_send_signal, handed_over.holder_pidfd, NSISO_KILL_SIGNAL, NULL, 0);
 		nsiso_record_remove(handed_over.run_dir_fd, handed_over.session);
 	}
-	snprintf(reply, sizeof(reply), "%s %s", kind, reason);
+	snprintf(reply, sizeof(reply), "%s %s", nsiso_failure_word(kind), reason);
 	/* The module logs what it receives, with the user and the outcome; we
 	 * log only what nobody would hear of otherwise. */
-	if (!have_channel || send_reply(reply, -1) < 0) {
-		syslog(strcmp(kind, "crit") == 0 ? LOG_CRIT : LOG_ERR, "%s", reason);
+	if (!have_channel || send_reply(reply, NULL, 0) < 0) {
+		syslog(kind == NSISO_FAIL_CRIT ? LOG_CRIT : LOG_ERR, "%s", reason);
 		fprintf(stderr, "nsiso-helper: %s\n", reason);
 	}
 	_exit(1);
 }
 
-#define die(...) die_with("err", __VA_ARGS__)
+#define die(...) die_with(NSISO_FAIL_DENY, __VA_ARGS__)
+#define die_host(...) die_with(NSISO_FAIL_HOST, __VA_ARGS__)
 
 /* ---- process hygiene -------------------------------------------------- */
 
@@ -218,6 +229,86 @@ static void sanitize_timers(void)
 	setitimer(ITIMER_PROF, &off, NULL);
 }
 
+/* ---- a clean slate ---------------------------------------------------- */
+
+/* The PAM application may be a setuid-root program the user started (su):
+ * its gids, supplementary groups, rlimits, scheduling and OOM score are then
+ * the user's choice.  Everything we create must be root's, and nothing the
+ * user set may make a step fail at a moment of their choosing. */
+static void settle_groups(void)
+{
+	if (setgroups(0, NULL) != 0 || setresgid(0, 0, 0) != 0)
+		_exit(127);
+}
+
+/* For each resource: at least `need` or the session is refused (root lacks
+ * CAP_SYS_RESOURCE on some hosts, so a hard limit below it cannot be
+ * raised), and `want` where the hard limit allows.  The holder and the
+ * reaper inherit these for the whole session; the user's own processes do
+ * not (they descend from the application, not from us). */
+static const struct {
+	int resource;
+	const char *name;
+	rlim_t need, want;
+} floors[] = {
+	{ RLIMIT_CPU, "RLIMIT_CPU", 600, RLIM_INFINITY },		/* seconds */
+	{ RLIMIT_FSIZE, "RLIMIT_FSIZE", 1 << 20, RLIM_INFINITY },	/* records */
+	{ RLIMIT_DATA, "RLIMIT_DATA", 64 << 20, RLIM_INFINITY },
+	{ RLIMIT_AS, "RLIMIT_AS", 64 << 20, RLIM_INFINITY },
+	{ RLIMIT_STACK, "RLIMIT_STACK", 256 << 10, 8 << 20 },
+	{ RLIMIT_NOFILE, "RLIMIT_NOFILE", 64, 1024 },
+	{ RLIMIT_SIGPENDING, "RLIMIT_SIGPENDING", 64, 1024 },
+	{ RLIMIT_NPROC, "RLIMIT_NPROC", 0, RLIM_INFINITY },	/* root is exempt */
+	{ RLIMIT_CORE, "RLIMIT_CORE", 0, 0 },			/* never a core */
+};
+
+static rlim_t min_limit(rlim_t a, rlim_t b)
+{
+	return a < b ? a : b;
+}
+
+static void reset_rlimits(void)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(floors) / sizeof(floors[0]); i++) {
+		struct rlimit now, raised;
+
+		if (getrlimit(floors[i].resource, &now) != 0)
+			die("cannot read %s: %m", floors[i].name);
+		raised = (struct rlimit){ floors[i].want, floors[i].want };
+		if (floors[i].want == 0 || now.rlim_max < floors[i].want)
+			(void)setrlimit(floors[i].resource, &raised);	/* may be EPERM */
+		if (getrlimit(floors[i].resource, &now) != 0 || now.rlim_max < floors[i].need)
+			die("the PAM application's hard %s (%llu) is below the %llu a session needs",
+			    floors[i].name, (unsigned long long)now.rlim_max,
+			    (unsigned long long)floors[i].need);
+		now.rlim_cur = min_limit(floors[i].want, now.rlim_max);
+		if (setrlimit(floors[i].resource, &now) != 0)
+			die("cannot set %s: %m", floors[i].name);
+	}
+}
+
+/* Scheduling the user chose must not starve the login (SCHED_IDLE, nice
+ * 19) or make the OOM killer pick the holder first.  Best effort: none of
+ * these opens a way in if it fails, they only slow us down. */
+static void reset_scheduling(void)
+{
+	struct sched_param param = { .sched_priority = 0 };
+	int fd;
+
+	(void)sched_setscheduler(0, SCHED_OTHER, &param);
+	(void)setpriority(PRIO_PROCESS, 0, 0);
+	(void)syscall(SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, 0, 0);
+	(void)prctl(PR_SET_TIMERSLACK, 0, 0, 0, 0);
+	fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		if (write(fd, "0", 1) != 1)
+			syslog(LOG_DEBUG, "cannot reset oom_score_adj: %m");
+		close(fd);
+	}
+}
+
 static void sanitize_process(void)
 {
 	/* Never dumpable: a ptrace or core dump of a root helper holding the
@@ -226,6 +317,8 @@ static void sanitize_process(void)
 	prctl(PR_SET_DUMPABLE, 0);
 	sanitize_fds();
 	settle_privilege();
+	if (privilege == PRIV_ROOT)
+		settle_groups();
 	/* Nothing we run may gain privileges by exec: the holder execs
 	 * nothing, systemctl (cgroup_mode systemd) runs as root already and
 	 * gains nothing; setns, mount and cgroup writes are unaffected; the
@@ -242,6 +335,10 @@ static void sanitize_process(void)
 	if (chdir("/") != 0)
 		_exit(127);
 	openlog("nsiso-helper", LOG_PID, LOG_AUTHPRIV);
+	if (privilege == PRIV_ROOT) {
+		reset_rlimits();
+		reset_scheduling();
+	}
 }
 
 /* ---- arguments -------------------------------------------------------- */
@@ -421,6 +518,39 @@ static void parse_args(int argc, char **argv, struct request *r)
 		die("unexpected argument '%.64s'", argv[optind]);
 }
 
+static const char *own_copy(const char *text)
+{
+	char *copy;
+
+	if (!text)
+		return NULL;
+	copy = strdup(text);
+	if (!copy)
+		die_with(NSISO_FAIL_CRIT, "out of memory");
+	return copy;
+}
+
+/* Any user can read /proc/PID/cmdline of a root process: once parsed, the
+ * request lives in our own copies and the arguments (user, uid, remote
+ * host, limits) are zeroed, here and so in the holder and reaper we clone.
+ * What stays is "<helper> open". */
+static void own_and_wipe(struct request *r, int argc, char **argv)
+{
+	int i;
+
+	r->user = own_copy(r->user);
+	r->session = own_copy(r->session);
+	r->hostname = own_copy(r->hostname);
+	r->cgroup_parent = own_copy(r->cgroup_parent);
+	r->service = own_copy(r->service);
+	r->tty = own_copy(r->tty);
+	r->rhost = own_copy(r->rhost);
+	r->run_dir = own_copy(r->run_dir);
+	r->systemd_unit = own_copy(r->systemd_unit);
+	for (i = 2; i < argc; i++)
+		memset(argv[i], 0, strlen(argv[i]));
+}
+
 static bool valid_session_id(const char *id)
 {
 	return id && strlen(id) == NSISO_SESSION_ID_LEN &&
@@ -471,7 +601,9 @@ static int open_caller_pidfd(pid_t caller)
 
 	if (fd < 0)
 		die("cannot open a pidfd for pid %d: %m", (int)caller);
-	/* Still our parent after the open, so the pidfd is the caller's. */
+	/* Still our parent after the open, so the pidfd is the caller's.  It is
+	 * used only to learn when the application is gone: nothing is ever done
+	 * to the application by its PID (it moves itself into its cgroup). */
 	if (getppid() != caller)
 		die("the PAM application (pid %d) went away", (int)caller);
 	return fd;
@@ -489,29 +621,42 @@ static unsigned long clone_flags(unsigned isolate)
 	return flags;
 }
 
+/* The kernel cannot make these namespaces at all (not built in, or refused
+ * by policy): the host's fault.  Out of memory or of a namespace or PID
+ * count is something a user's load can bring about. */
+static enum nsiso_failure clone_failure(int e)
+{
+	if (e == ENOMEM || e == ENOSPC || e == EAGAIN)
+		return NSISO_FAIL_CRIT;
+	return e == EINVAL || e == EPERM ? NSISO_FAIL_HOST : NSISO_FAIL_DENY;
+}
+
+/* The two ends of the hand-over that the helper keeps. */
+struct handover {
+	int ready_fd;		/* read: the holder's enum nsiso_sync bytes */
+	int commit_fd;		/* write: ours */
+	int holder_pidfd;
+	pid_t holder_pid;
+};
+
 /* clone() straight into the new namespaces, so that the helper itself stays
  * in the host's mount namespace and the holder is PID 1 from its first
- * instruction.  Returns the holder's pidfd. */
-static int start_holder(const struct request *r, int caller_pidfd, int run_dir_fd,
-			int *ready_fd, int *commit_fd, pid_t *holder_pid)
+ * instruction. */
+static void start_holder(const struct request *r, int caller_pidfd, struct handover *h)
 {
 	int ready[2], commit[2], pidfd = -1;
 	struct holder_config config;
 	long pid;
 
 	if (pipe2(ready, O_CLOEXEC) != 0 || pipe2(commit, O_CLOEXEC) != 0)
-		die_with("crit", "cannot create pipes: %m");
+		die_with(NSISO_FAIL_CRIT, "cannot create pipes: %m");
 	config = (struct holder_config){
 		.isolate = r->isolate,
 		.propagation_private = r->propagation_private,
 		.hostname = r->hostname,
 		.keep_on_logout = r->keep_on_logout,
-		/* In systemd mode the slice is systemd's to remove. */
-		.cgroup_parent = r->use_cgroup && !r->systemd_unit ? r->cgroup_parent : NULL,
-		.uid = r->uid,
 		.session = r->session,
 		.caller_pidfd = caller_pidfd,
-		.run_dir_fd = run_dir_fd,
 		.ready_fd = ready[1],
 		.commit_fd = commit[0],
 		.debug = r->debug,
@@ -519,8 +664,7 @@ static int start_holder(const struct request *r, int caller_pidfd, int run_dir_f
 	pid = syscall(SYS_clone, clone_flags(r->isolate) | CLONE_PIDFD | SIGCHLD,
 		      NULL, &pidfd, NULL, 0);
 	if (pid < 0)
-		die_with(errno == ENOMEM || errno == ENOSPC || errno == EAGAIN ? "crit" : "err",
-			 "cannot create the session's namespaces: %m");
+		die_with(clone_failure(errno), "cannot create the session's namespaces: %m");
 	if (pid == 0) {
 		close(ready[0]);
 		close(commit[1]);
@@ -528,13 +672,42 @@ static int start_holder(const struct request *r, int caller_pidfd, int run_dir_f
 	}
 	close(ready[1]);
 	close(commit[0]);
-	*ready_fd = ready[0];
-	*commit_fd = commit[1];
-	*holder_pid = (pid_t)pid;
-	return pidfd;
+	*h = (struct handover){ ready[0], commit[1], pidfd, (pid_t)pid };
 }
 
-/* The holder says "R" once the namespaces are built, or "E<reason>". */
+/* The reaper: outside the namespaces, it waits for the holder to end, then
+ * removes the record and (once the application is gone) the user's group,
+ * however the holder ended: a holder killed outright leaves nothing behind
+ * either.  Forked before anything is built, so that everything built has an
+ * owner; it keeps only the fds it needs. */
+static pid_t start_reaper(const struct request *r, const struct handover *h, int caller_pidfd,
+			  int run_dir_fd)
+{
+	struct reaper_config config = {
+		.holder_pidfd = h->holder_pidfd,
+		.caller_pidfd = caller_pidfd,
+		.run_dir_fd = run_dir_fd,
+		.session = r->session,
+		.cgroup_parent = r->use_cgroup && !r->systemd_unit ? r->cgroup_parent : NULL,
+		.uid = r->uid,
+		.debug = r->debug,
+	};
+	pid_t pid = fork();
+
+	if (pid < 0) {
+		int e = errno;
+
+		syscall(SYS_pidfd_send_signal, h->holder_pidfd, SIGKILL, NULL, 0);
+		errno = e;
+		die_with(NSISO_FAIL_CRIT, "cannot start the session's reaper: %m");
+	}
+	if (pid == 0)
+		reaper_main(&config);
+	return pid;
+}
+
+/* The holder says NSISO_SYNC_READY once the namespaces are built, or an
+ * error byte and a reason. */
 static void wait_for_holder(int ready_fd)
 {
 	char msg[NSISO_REPLY_MAX];
@@ -546,53 +719,71 @@ static void wait_for_holder(int ready_fd)
 	n = read(ready_fd, msg, 1);
 	if (n <= 0)
 		die("the session's holder died while setting up");
-	if (msg[0] != 'R') {
+	if (msg[0] != NSISO_SYNC_READY) {
+		bool host = msg[0] == NSISO_SYNC_HOST_ERROR;
+
 		n = read(ready_fd, msg, sizeof(msg) - 1);
 		msg[n > 0 ? n : 0] = '\0';
-		die("session setup failed: %s", msg);
+		die_with(host ? NSISO_FAIL_HOST : NSISO_FAIL_DENY, "session setup failed: %s", msg);
 	}
 }
 
-/* Hand the session to the holder and wait for its "A": only a holder that
- * has taken the session over may be reported to the module.  One that does
- * not answer is killed (its namespaces die with it) and the open fails. */
-static void hand_over(int commit_fd, int ready_fd, int holder_pidfd, int run_dir_fd,
-		      const struct request *r)
+/* Hand the session to the holder and wait for its NSISO_SYNC_ACK: only a
+ * holder that has taken the session over may be reported to the module.
+ * One that does not answer is killed (its namespaces die with it) and the
+ * open fails. */
+static void hand_over(const struct handover *h, int run_dir_fd, const struct request *r)
 {
-	struct pollfd pfd = { .fd = ready_fd, .events = POLLIN };
+	struct pollfd pfd = { .fd = h->ready_fd, .events = POLLIN };
+	const char commit = NSISO_SYNC_COMMIT;
 	char ack = 0;
 
-	if (write(commit_fd, "C", 1) == 1 && poll(&pfd, 1, NSISO_HANDOVER_TIMEOUT_MS) == 1 &&
-	    read(ready_fd, &ack, 1) == 1 && ack == 'A') {
-		close(ready_fd);
-		handed_over.holder_pidfd = holder_pidfd;
+	if (write(h->commit_fd, &commit, 1) == 1 && poll(&pfd, 1, NSISO_HANDOVER_TIMEOUT_MS) == 1 &&
+	    read(h->ready_fd, &ack, 1) == 1 && ack == NSISO_SYNC_ACK) {
+		close(h->ready_fd);
+		handed_over.holder_pidfd = h->holder_pidfd;
 		handed_over.run_dir_fd = run_dir_fd;
 		handed_over.session = r->session;
 		return;
 	}
 	/* Before anything else is built: nothing to clean but the holder. */
-	syscall(SYS_pidfd_send_signal, holder_pidfd, SIGKILL, NULL, 0);
+	syscall(SYS_pidfd_send_signal, h->holder_pidfd, SIGKILL, NULL, 0);
 	die("the session's holder did not take the session over");
 }
 
-static void join_cgroup(const struct request *r)
+/* The user's group, with the holder and the reaper in it; procs_fds are the
+ * application's way in (-1 where none). */
+static void join_cgroup(const struct request *r, int run_dir_fd, const pid_t members[2],
+			int procs_fds[NSISO_CGROUP_PROCS_MAX])
 {
+	struct nsiso_cgroup_join join = {
+		.parent = r->cgroup_parent,
+		.uid = r->uid,
+		.limits = &r->limits,
+		.lock_dir_fd = run_dir_fd,
+		.members = members,
+		.n_members = NSISO_SESSION_TASKS,
+	};
+	enum nsiso_failure failure;
 	char err[512];
-	bool critical;
 
+	procs_fds[0] = procs_fds[1] = -1;
 	if (!r->use_cgroup)
 		return;
 	if (r->systemd_unit) {
+		/* The application is in the slice already (pam_systemd), and the
+		 * holder and reaper, its descendants, with it. */
 		if (systemd_set_limits(r->systemd_unit, &r->limits, err, sizeof(err)) < 0)
-			die("%s", err);
+			die_host("%s", err);
 		return;
 	}
-	if (nsiso_cgroup_join(r->cgroup_parent, r->uid, &r->limits, r->caller,
-			      &critical, err, sizeof(err)) < 0)
-		die_with(critical ? "crit" : "err", "%s", err);
+	if (nsiso_cgroup_init(err, sizeof(err)) < 0)
+		die_host("%s", err);
+	if (nsiso_cgroup_join(&join, procs_fds, &failure, err, sizeof(err)) < 0)
+		die_with(failure, "%s", err);
 }
 
-/* The record nsisoctl shows; the holder removes it at teardown. */
+/* The record nsisoctl shows; the reaper removes it when the holder ends. */
 static void write_record(const struct request *r, int run_dir_fd, pid_t holder_pid)
 {
 	struct nsiso_record rec;
@@ -615,7 +806,9 @@ static void write_record(const struct request *r, int run_dir_fd, pid_t holder_p
 	rec.holder_start = nsiso_process_start_time(holder_pid);
 	rec.caller = r->caller;
 	if (nsiso_record_write(run_dir_fd, &rec, err, sizeof(err)) < 0)
-		die_with(errno == ENOSPC || errno == ENOMEM ? "crit" : "err", "%s", err);
+		die_with(errno == ENOSPC || errno == ENOMEM ? NSISO_FAIL_CRIT :
+			 errno == EROFS || errno == EACCES ? NSISO_FAIL_HOST : NSISO_FAIL_DENY,
+			 "%s", err);
 }
 
 /* One directory on the way to the run directory: root's, and nobody else
@@ -628,9 +821,9 @@ static void check_run_dir_ancestor(int fd, const char *path)
 	if (fstat(fd, &st) != 0)
 		die("run directory %s: fstat: %m", path);
 	if (!S_ISDIR(st.st_mode) || st.st_uid != 0)
-		die("run directory %s: a directory on its path is not owned by root", path);
+		die_host("run directory %s: a directory on its path is not owned by root", path);
 	if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX))
-		die("run directory %s: a directory on its path is writable by others", path);
+		die_host("run directory %s: a directory on its path is writable by others", path);
 }
 
 /* Open (creating it 0700 if missing) the run directory one component at a
@@ -669,7 +862,8 @@ static int open_run_dir(const char *path)
 		name = next;
 	}
 	if (mkdirat(fd, name, 0700) != 0 && errno != EEXIST)
-		die("cannot create %s: %m", path);
+		die_with(errno == EROFS || errno == EACCES ? NSISO_FAIL_HOST : NSISO_FAIL_CRIT,
+			 "cannot create %s: %m", path);
 	child = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (child < 0)
 		die("cannot open %s: %s", path,
@@ -677,38 +871,56 @@ static int open_run_dir(const char *path)
 						       : strerror(errno));
 	close(fd);
 	if (fstat(child, &st) != 0 || st.st_uid != 0 || (st.st_mode & 077) != 0)
-		die("%s must be a directory owned by root with mode 0700", path);
+		die_host("%s must be a directory owned by root with mode 0700", path);
 	return child;
+}
+
+/* The reply: "ok <holder pid>", the holder's pidfd and the application's
+ * way into its cgroup. */
+static void reply_ok(pid_t holder_pid, int holder_pidfd, const int procs_fds[NSISO_CGROUP_PROCS_MAX])
+{
+	int fds[1 + NSISO_CGROUP_PROCS_MAX];
+	char reply[64];
+	size_t n = 0, i;
+
+	fds[n++] = holder_pidfd;
+	for (i = 0; i < NSISO_CGROUP_PROCS_MAX; i++)
+		if (procs_fds[i] >= 0)
+			fds[n++] = procs_fds[i];
+	snprintf(reply, sizeof(reply), "ok %d", (int)holder_pid);
+	if (send_reply(reply, fds, n) < 0)
+		die("cannot reply to the module: %m");
 }
 
 static void open_session(const struct request *r)
 {
-	char reply[64], err[256];
-	int caller_pidfd, holder_pidfd, ready_fd, commit_fd, run_dir_fd;
-	pid_t holder_pid;
+	int caller_pidfd, run_dir_fd, procs_fds[NSISO_CGROUP_PROCS_MAX];
+	const char done = NSISO_SYNC_DONE;
+	struct handover h;
+	pid_t members[NSISO_SESSION_TASKS];
 
 	run_dir_fd = open_run_dir(r->run_dir);
 	caller_pidfd = open_caller_pidfd(r->caller);
-	holder_pidfd = start_holder(r, caller_pidfd, run_dir_fd, &ready_fd, &commit_fd, &holder_pid);
-	wait_for_holder(ready_fd);
+	start_holder(r, caller_pidfd, &h);
+	members[0] = h.holder_pid;
+	members[1] = start_reaper(r, &h, caller_pidfd, run_dir_fd);
+	wait_for_holder(h.ready_fd);
 	FAULT_POINT("helper-after-holder");
 	/* From the hand-over on the holder owns the session and ends it if
 	 * anything below fails (die tells it), or if the module never hears of
-	 * it (when the application exits). */
-	hand_over(commit_fd, ready_fd, holder_pidfd, run_dir_fd, r);
-	/* libcgroup only now, after the clone: its 800 KiB mount table would
-	 * otherwise be dirty memory in every idle holder (make bench, B2). */
-	if (r->use_cgroup && !r->systemd_unit && nsiso_cgroup_init(err, sizeof(err)) < 0)
-		die("%s", err);
-	join_cgroup(r);
-	write_record(r, run_dir_fd, holder_pid);
+	 * it (when the application exits); the reaper then removes the rest. */
+	hand_over(&h, run_dir_fd, r);
+	/* libcgroup only now, after the clones: its 800 KiB mount table would
+	 * otherwise be dirty memory in every idle holder (make bench, B2).  The
+	 * holder and the reaper are our children, not yet reaped: their PIDs
+	 * cannot have been reused. */
+	join_cgroup(r, run_dir_fd, members, procs_fds);
+	write_record(r, run_dir_fd, h.holder_pid);
 	FAULT_POINT("helper-before-reply");
-	snprintf(reply, sizeof(reply), "ok %d", (int)holder_pid);
-	if (send_reply(reply, holder_pidfd) < 0)
-		die("cannot reply to the module: %m");
-	/* "D": the module has the session.  Should this write fail, the holder
-	 * is gone and the module's setns() into it fails. */
-	if (write(commit_fd, "D", 1) != 1)
+	reply_ok(h.holder_pid, h.holder_pidfd, procs_fds);
+	/* The module has the session.  Should this write fail, the holder is
+	 * gone and the module's setns() into it fails. */
+	if (write(h.commit_fd, &done, 1) != 1)
 		syslog(LOG_ERR, "session %s: its holder went away during setup", r->session);
 	if (r->debug)
 		syslog(LOG_DEBUG, "session %s for %s set up", r->session, r->user);
@@ -740,6 +952,7 @@ int main(int argc, char **argv)
 	if (!have_channel)
 		die("refused: fd %d is not pam_nsiso's reply channel", NSISO_CHANNEL_FD);
 	parse_args(argc, argv, &request);
+	own_and_wipe(&request, argc, argv);
 	validate_request(&request);
 	open_session(&request);
 	return 0;

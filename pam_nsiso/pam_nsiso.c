@@ -109,14 +109,33 @@ static int load_conf(pam_handle_t *pamh, const struct module_args *args,
 	return n ? -1 : 0;
 }
 
-/* One log line for a session that cannot be isolated, and the code that
- * on_error gives it: allow lets the login go on without isolation. */
-static int failed(pam_handle_t *pamh, const struct nsiso_settings *s, int priority,
+/* One log line for a session that cannot be isolated, and the code it gets.
+ * on_error allow lets the login go on without isolation only for a fault of
+ * the host (enum nsiso_failure): anything a user could bring about - their
+ * rlimits, their load, their used-up limits - denies, or allow would be a
+ * switch in the user's hands. */
+static int failed(pam_handle_t *pamh, const struct nsiso_settings *s, enum nsiso_failure kind,
 		  const char *user, const char *what)
+{
+	int priority = kind == NSISO_FAIL_CRIT ? LOG_CRIT : LOG_ERR;
+	const char *outcome = "login denied (on_error deny)";
+
+	if (s->on_error == NSISO_ON_ERROR_ALLOW && kind == NSISO_FAIL_HOST)
+		outcome = "login allowed without isolation (on_error allow)";
+	else if (s->on_error == NSISO_ON_ERROR_ALLOW)
+		outcome = "login denied (on_error allow covers only faults of the host)";
+	pam_syslog(pamh, priority, "cannot isolate session of %s: %s; %s", user, what, outcome);
+	return outcome[6] == 'a' ? PAM_SUCCESS : PAM_SESSION_ERR;
+}
+
+/* The conf cannot give this user a session (a host name template that does
+ * not fit their name): the admin's doing, at LOG_ALERT; on_error applies. */
+static int failed_conf(pam_handle_t *pamh, const struct nsiso_settings *s, const char *user,
+		       const char *what)
 {
 	bool allow = s->on_error == NSISO_ON_ERROR_ALLOW;
 
-	pam_syslog(pamh, priority, "cannot isolate session of %s: %s; login %s (on_error %s)",
+	pam_syslog(pamh, LOG_ALERT, "cannot isolate session of %s: %s; login %s (on_error %s)",
 		   user, what, allow ? "allowed without isolation" : "denied",
 		   allow ? "allow" : "deny");
 	return allow ? PAM_SUCCESS : PAM_SESSION_ERR;
@@ -161,7 +180,7 @@ static int decide(pam_handle_t *pamh, const struct module_args *args,
 
 		snprintf(what, sizeof(what), "%s:%u: %s", where.file ? where.file : "?",
 			 where.line, why);
-		ret = failed(pamh, settings, LOG_ALERT, pw->pw_name, what);
+		ret = failed_conf(pamh, settings, pw->pw_name, what);
 		if (ret == PAM_SUCCESS)
 			ret = DECIDED_ALLOW;
 	} else if (!nsiso_settings_active(settings)) {
@@ -402,48 +421,77 @@ static void log_open(pam_handle_t *pamh, const struct session *s, const struct p
 		   (int)s->holder_pid, cgroup, memory);
 }
 
+/* Into the user's cgroup by our own hand: writing "0" to cgroup.procs moves
+ * the writer.  So nothing is ever moved by a PID, which could have been
+ * reused by the time it is written.  The helper opened the files as root;
+ * the holder and the reaper already in the group keep it from being
+ * removed meanwhile.  Closes the fds either way. */
+static int enter_cgroup(struct helper_result *r)
+{
+	int ret = 0, e = 0;
+	size_t i;
+
+	for (i = 0; i < NSISO_CGROUP_PROCS_MAX; i++) {
+		if (r->procs_fds[i] < 0)
+			continue;
+		if (ret == 0 && write(r->procs_fds[i], "0", 1) != 1) {
+			e = errno;
+			ret = -1;
+		}
+		close(r->procs_fds[i]);
+		r->procs_fds[i] = -1;
+	}
+	errno = e;
+	return ret;
+}
+
+/* Undo an open that got as far as the helper's reply. */
+static int abandon(pam_handle_t *pamh, struct session *s, const struct nsiso_settings *settings,
+		   enum nsiso_failure kind, const char *user, const char *what)
+{
+	restore_namespaces(pamh, s);
+	end_holder(s);
+	session_free(s);
+	return failed(pamh, settings, kind, user, what);
+}
+
 static int start_session(pam_handle_t *pamh, const struct module_args *args,
 			 const struct passwd *pw, const struct nsiso_settings *settings)
 {
 	struct helper_result result;
 	struct helper_args h;
 	struct session *s;
-	char unit[64] = "";
+	char unit[64] = "", why[160];
 
 	/* cgroup_mode systemd: pam_systemd (earlier in the stack) must already
 	 * have put us in the user's slice; the limits go on that slice. */
 	if (nsiso_settings_has_limits(settings) && settings->cgroup_mode == NSISO_CGROUP_MODE_SYSTEMD &&
 	    !nsiso_systemd_self_in_user_slice(pw->pw_uid, unit, sizeof(unit)))
-		return failed(pamh, settings, LOG_ERR, pw->pw_name,
+		return failed(pamh, settings, NSISO_FAIL_HOST, pw->pw_name,
 			      "cgroup_mode systemd, but the session is not in a systemd user "
 			      "slice (pam_systemd must come before pam_nsiso)");
 	s = new_session(settings, pw->pw_uid);
 	if (!s)
-		return failed(pamh, settings, LOG_CRIT, pw->pw_name, "out of memory");
+		return failed(pamh, settings, NSISO_FAIL_CRIT, pw->pw_name, "out of memory");
 	build_helper_args(&h, pamh, args, pw, settings, s->id, unit);
 	if (nsiso_run_helper(args->helper, h.argv, &result) < 0) {
 		session_free(s);
-		return failed(pamh, settings, result.critical ? LOG_CRIT : LOG_ERR, pw->pw_name,
-			      result.reason);
+		return failed(pamh, settings, result.failure, pw->pw_name, result.reason);
 	}
 	s->holder_pidfd = result.holder_pidfd;
 	s->holder_pid = result.holder_pid;
+	result.holder_pidfd = -1;	/* the session owns it now */
+	if (enter_cgroup(&result) < 0) {
+		snprintf(why, sizeof(why), "cannot enter the user's cgroup: %s", strerror(errno));
+		return abandon(pamh, s, settings, NSISO_FAIL_DENY, pw->pw_name, why);
+	}
 	if (s->isolate && (save_namespaces(s) < 0 || join_namespaces(s) < 0)) {
-		char why[128];
-
 		snprintf(why, sizeof(why), "cannot join the session's namespaces: %s",
 			 strerror(errno));
-		restore_namespaces(pamh, s);
-		end_holder(s);
-		session_free(s);
-		return failed(pamh, settings, LOG_ERR, pw->pw_name, why);
+		return abandon(pamh, s, settings, NSISO_FAIL_DENY, pw->pw_name, why);
 	}
-	if (pam_set_data(pamh, DATA_NAME, s, session_cleanup) != PAM_SUCCESS) {
-		restore_namespaces(pamh, s);
-		end_holder(s);
-		session_free(s);
-		return failed(pamh, settings, LOG_CRIT, pw->pw_name, "pam_set_data failed");
-	}
+	if (pam_set_data(pamh, DATA_NAME, s, session_cleanup) != PAM_SUCCESS)
+		return abandon(pamh, s, settings, NSISO_FAIL_CRIT, pw->pw_name, "pam_set_data failed");
 	log_open(pamh, s, pw, settings);
 	return PAM_SUCCESS;
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/close_range.h>
+#include <sys/personality.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -50,6 +51,10 @@ static void exec_helper(int helper_fd, char *const argv[], int channel)
 	 * helper acts only for a real root, so become one for it. */
 	if (getuid() != 0 && geteuid() == 0 && setuid(0) != 0)
 		_exit(127);
+	/* A personality the user set (ADDR_NO_RANDOMIZE, say) survives an
+	 * exec that is not set-id: not into the helper. */
+	if (personality(PER_LINUX) < 0)
+		_exit(127);
 	syscall(SYS_execveat, helper_fd, "", argv, empty_env, AT_EMPTY_PATH);
 	_exit(127);
 }
@@ -71,10 +76,22 @@ static int ms_left(const struct timespec *start)
 	return left > 0 ? (int)left : 0;
 }
 
-/* One message, with at most one fd attached (received close-on-exec). */
-static ssize_t receive_reply(int fd, char *buf, size_t len, int *passed_fd)
+/* Close every fd that arrived with a reply we do not use. */
+static void drop_fds(int *fds, size_t n)
 {
-	char control[CMSG_SPACE(sizeof(int))];
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+}
+
+/* One message, with up to max_fds fds attached (received close-on-exec).
+ * *n_fds says how many came; an unexpected fd is closed, never kept (it
+ * would stay open in the application, and in the user's session). */
+static ssize_t receive_reply(int fd, char *buf, size_t len, int *fds, size_t max_fds, size_t *n_fds)
+{
+	char control[CMSG_SPACE(sizeof(int) * (1 + NSISO_CGROUP_PROCS_MAX))];
 	struct iovec iov = { .iov_base = buf, .iov_len = len - 1 };
 	struct msghdr msg = {
 		.msg_iov = &iov, .msg_iovlen = 1,
@@ -83,15 +100,13 @@ static ssize_t receive_reply(int fd, char *buf, size_t len, int *passed_fd)
 	struct cmsghdr *cmsg;
 	ssize_t n;
 
-	*passed_fd = -1;
+	*n_fds = 0;
 	do
 		n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return -1;
 	buf[n] = '\0';
-	/* Exactly one fd is expected; any other is closed, never kept (it
-	 * would stay open in the application, and in the user's session). */
 	for (cmsg = CMSG_FIRSTHDR(&msg); cmsg; cmsg = CMSG_NXTHDR(&msg, cmsg)) {
 		size_t i, count;
 
@@ -103,16 +118,15 @@ static ssize_t receive_reply(int fd, char *buf, size_t len, int *passed_fd)
 			int received;
 
 			memcpy(&received, CMSG_DATA(cmsg) + i * sizeof(int), sizeof(int));
-			if (*passed_fd < 0 && count == 1)
-				*passed_fd = received;
+			if (*n_fds < max_fds)
+				fds[(*n_fds)++] = received;
 			else
 				close(received);
 		}
 	}
 	if (msg.msg_flags & MSG_CTRUNC) {
-		if (*passed_fd >= 0)
-			close(*passed_fd);
-		*passed_fd = -1;
+		drop_fds(fds, *n_fds);
+		*n_fds = 0;
 	}
 	return n;
 }
@@ -160,20 +174,33 @@ static pid_t reply_pid(const char *text)
 	return (pid_t)pid;
 }
 
-static void parse_reply(const char *reply, int passed_fd, struct helper_result *r)
+/* The failure kind of a reply's first word; anything unknown denies. */
+static enum nsiso_failure reply_failure(const char *reply)
 {
-	pid_t pid;
+	if (strncmp(reply, "host ", 5) == 0)
+		return NSISO_FAIL_HOST;
+	return strncmp(reply, "crit ", 5) == 0 ? NSISO_FAIL_CRIT : NSISO_FAIL_DENY;
+}
 
-	if (strncmp(reply, "ok ", 3) == 0 && (pid = reply_pid(reply + 3)) > 1 && passed_fd >= 0) {
-		r->holder_pidfd = passed_fd;
+/* "ok <pid>" with the holder's pidfd first, then 0-2 cgroup.procs fds. */
+static void parse_reply(const char *reply, int *fds, size_t n_fds, struct helper_result *r)
+{
+	const char *space = strchr(reply, ' ');
+	pid_t pid;
+	size_t i;
+
+	if (strncmp(reply, "ok ", 3) == 0 && (pid = reply_pid(reply + 3)) > 1 && n_fds >= 1) {
+		r->holder_pidfd = fds[0];
 		r->holder_pid = pid;
+		for (i = 1; i < n_fds; i++)
+			r->procs_fds[i - 1] = fds[i];
 		return;
 	}
-	if (passed_fd >= 0)
-		close(passed_fd);
-	r->critical = strncmp(reply, "crit ", 5) == 0;
-	if (strncmp(reply, "err ", 4) == 0 || r->critical)
-		snprintf(r->reason, sizeof(r->reason), "%s", strchr(reply, ' ') + 1);
+	drop_fds(fds, n_fds);
+	r->failure = reply_failure(reply);
+	if (space && (strncmp(reply, "err ", 4) == 0 || strncmp(reply, "crit ", 5) == 0 ||
+		      strncmp(reply, "host ", 5) == 0))
+		snprintf(r->reason, sizeof(r->reason), "%s", space + 1);
 	else
 		snprintf(r->reason, sizeof(r->reason), "unexpected reply from the helper");
 }
@@ -183,7 +210,9 @@ static void collect_reply(int channel, const struct timespec *start, struct help
 {
 	struct pollfd pfd = { .fd = channel, .events = POLLIN };
 	char reply[NSISO_REPLY_MAX];
-	int passed_fd = -1, ready;
+	int fds[1 + NSISO_CGROUP_PROCS_MAX];
+	size_t n_fds = 0;
+	int ready;
 
 	do
 		ready = poll(&pfd, 1, ms_left(start));
@@ -193,11 +222,12 @@ static void collect_reply(int channel, const struct timespec *start, struct help
 			 NSISO_OPEN_TIMEOUT_MS);
 		return;
 	}
-	if (receive_reply(channel, reply, sizeof(reply), &passed_fd) <= 0) {
+	if (receive_reply(channel, reply, sizeof(reply), fds, 1 + NSISO_CGROUP_PROCS_MAX,
+			  &n_fds) <= 0) {
 		snprintf(r->reason, sizeof(r->reason), "the helper exited without an answer");
 		return;
 	}
-	parse_reply(reply, passed_fd, r);
+	parse_reply(reply, fds, n_fds, r);
 }
 
 /* The helper runs as root with the application's privileges: it must be a
@@ -210,6 +240,10 @@ static int open_helper(const char *path, struct helper_result *r)
 	int fd = open(path, O_PATH | O_CLOEXEC);
 
 	if (fd < 0) {
+		/* Missing or unreachable is the host's set-up; out of fds or
+		 * memory is what a user's rlimits or load can cause. */
+		if (errno != EMFILE && errno != ENFILE && errno != ENOMEM)
+			r->failure = NSISO_FAIL_HOST;
 		snprintf(r->reason, sizeof(r->reason), "helper %s: %s", path, strerror(errno));
 		return -1;
 	}
@@ -224,11 +258,26 @@ static int open_helper(const char *path, struct helper_result *r)
 	else if (!(st.st_mode & S_IXUSR))
 		why = "not executable";
 	if (why) {
+		r->failure = NSISO_FAIL_HOST;
 		snprintf(r->reason, sizeof(r->reason), "helper %s: %s", path, why);
 		close(fd);
 		return -1;
 	}
 	return fd;
+}
+
+void nsiso_helper_result_release(struct helper_result *r)
+{
+	size_t i;
+
+	if (r->holder_pidfd >= 0)
+		close(r->holder_pidfd);
+	r->holder_pidfd = -1;
+	for (i = 0; i < NSISO_CGROUP_PROCS_MAX; i++) {
+		if (r->procs_fds[i] >= 0)
+			close(r->procs_fds[i]);
+		r->procs_fds[i] = -1;
+	}
 }
 
 int nsiso_run_helper(const char *path, char *const argv[], struct helper_result *r)
@@ -238,12 +287,14 @@ int nsiso_run_helper(const char *path, char *const argv[], struct helper_result 
 	int sv[2], status, helper_fd;
 	pid_t pid;
 
-	*r = (struct helper_result){ .holder_pidfd = -1 };
+	/* Every failure denies unless it is shown to be the host's. */
+	*r = (struct helper_result){ .holder_pidfd = -1, .procs_fds = { -1, -1 },
+				     .failure = NSISO_FAIL_DENY };
 	helper_fd = open_helper(path, r);
 	if (helper_fd < 0)
 		return -1;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
-		r->critical = 1;
+		r->failure = NSISO_FAIL_CRIT;
 		snprintf(r->reason, sizeof(r->reason), "socketpair: %s", strerror(errno));
 		close(helper_fd);
 		return -1;
@@ -257,7 +308,7 @@ int nsiso_run_helper(const char *path, char *const argv[], struct helper_result 
 		exec_helper(helper_fd, argv, sv[1]);
 	close(sv[1]);
 	if (pid < 0) {
-		r->critical = 1;
+		r->failure = NSISO_FAIL_CRIT;
 		snprintf(r->reason, sizeof(r->reason), "fork: %s", strerror(errno));
 	} else {
 		collect_reply(sv[0], &start, r);
@@ -266,10 +317,11 @@ int nsiso_run_helper(const char *path, char *const argv[], struct helper_result 
 		    strstr(r->reason, "without an answer"))
 			snprintf(r->reason, sizeof(r->reason), "cannot execute helper %s", path);
 		/* "ok" counts only from a helper that then exits 0: one that died
-		 * before telling the holder "D" leaves a holder ending its session. */
+		 * before telling the holder NSISO_SYNC_DONE leaves a holder ending
+		 * its session. */
 		if (r->holder_pidfd >= 0 && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
-			close(r->holder_pidfd);
-			r->holder_pidfd = -1;
+			nsiso_helper_result_release(r);
+			r->failure = NSISO_FAIL_DENY;
 			snprintf(r->reason, sizeof(r->reason), "the helper failed after its reply");
 		}
 	}

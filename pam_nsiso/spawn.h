@@ -5,10 +5,16 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "../common/cgroup.h"
+#include "../common/proto.h"
+
 struct helper_result {
 	int holder_pidfd;	/* -1 on failure */
 	pid_t holder_pid;	/* in the caller's PID namespace */
-	int critical;		/* the failure was a resource shortage */
+	/* cgroup.procs of each leaf of the user's group we must enter (by
+	 * writing "0": we move ourselves), -1 for none */
+	int procs_fds[NSISO_CGROUP_PROCS_MAX];
+	enum nsiso_failure failure;	/* why it failed: may on_error apply? */
 	char reason[512];	/* why it failed */
 };
 
@@ -16,5 +22,8 @@ struct helper_result {
  * only the reply channel open; wait at most NSISO_OPEN_TIMEOUT_MS.  0 on
  * success, -1 with result->reason set. */
 int nsiso_run_helper(const char *path, char *const argv[], struct helper_result *result);
+
+/* Close every fd a result holds (the holder's pidfd too). */
+void nsiso_helper_result_release(struct helper_result *result);
 
 #endif

@@ -12,13 +12,18 @@ PARENT=$NSISO_PARENT
 nsiso_install_memhog "$NSISO_SSH_USER"
 CG=$(nsiso_user_cgroup "$PARENT" "$NSISO_SSH_USER")
 
-out=$(nsiso_ssh 'echo "limit=$(cat /sys/fs/cgroup/memory/$(sed -n "s/^[0-9]*:memory:\///p" /proc/self/cgroup)/memory.limit_in_bytes)"
+out=$(nsiso_ssh 'echo "group=$(sed -n "s/^[0-9]*:memory://p" /proc/self/cgroup)"
+	cat "/sys/fs/cgroup/memory/$(sed -n "s/^[0-9]*:memory:\///p" /proc/self/cgroup)/memory.limit_in_bytes" >/dev/null 2>&1
+	echo "readable=$?"
 	./memhog 32 >/dev/null; echo "small=$?"
 	./memhog 200 >/dev/null 2>&1; echo "hog=$?"
 	echo "alive=$$"')
 nsiso_assert_eq "ssh session exits normally" 0 "$?"
 get() { printf '%s\n' "$out" | sed -n "s/^$1=//p"; }
-nsiso_assert_eq "limit seen from inside" $((64 << 20)) "$(get limit)"
+nsiso_assert_eq "the login is in the user's memory cgroup" "/$PARENT/user-$(id -u "$NSISO_SSH_USER")" "$(get group)"
+# The group is root's and 0700: no user reads its numbers, the owner
+# included (nobody learns who else is logged in, or how much they use).
+nsiso_assert_eq "the user cannot read the group's files" 1 "$(get readable)"
 nsiso_assert_eq "an allocation under the limit succeeds" 0 "$(get small)"
 nsiso_assert_eq "the hog is SIGKILLed (128+9)" 137 "$(get hog)"
 nsiso_assert_match "the login shell survives the OOM kill" '^[0-9]+$' "$(get alive)"
@@ -29,6 +34,7 @@ bg=$(nsiso_ssh_bg "$T/hold.out" 'sleep 30')
 nsiso_assert_true "second session holds the cgroup" nsiso_wait_until 10 test -d "$CG"
 has_holder() { test -n "$(nsiso_holders_of "$NSISO_SSH_USER")"; }
 nsiso_wait_until 10 has_holder
+nsiso_assert_eq "the limit is on that cgroup" $((64 << 20)) "$(cat "$CG/memory.limit_in_bytes")"
 nsiso_ssh './memhog 300 >/dev/null 2>&1; echo $?' >"$T/hog2"
 nsiso_assert_eq "another hog in a parallel session is killed too" 137 "$(cat "$T/hog2")"
 nsiso_assert_match "the cgroup counted the OOM kills" '^[1-9][0-9]*$' \

@@ -1,0 +1,98 @@
+/* Why a second process: the holder is PID 1 of the session and cleans up
+ * after a normal end, but a holder killed outright (by root, or picked by
+ * the OOM killer where it cannot be protected) can clean nothing.  The
+ * reaper waits on the holder's pidfd, so it learns of any end at once, and
+ * on the application's pidfd, because the application sits in the user's
+ * cgroup until it exits.  It is the helper's child, never the holder's
+ * parent: nobody waits for the holder synchronously.  Users cannot signal
+ * it (it is root's) and it counts in the user's tasks limit, like the
+ * holder. */
+#include "reaper.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "../common/cgroup.h"
+#include "../common/proto.h"
+#include "../common/record.h"
+#include "holder.h"
+
+/* Keep 0-2 (on /dev/null) and the three fds of the config: above all, the
+ * helper's ends of the hand-over pipes must go, or the holder would never
+ * see the helper's EOF. */
+static void keep_only(const struct reaper_config *c)
+{
+	int keep[3] = { c->holder_pidfd, c->caller_pidfd, c->run_dir_fd };
+	int fd, i, high = 0;
+
+	for (i = 0; i < 3; i++)
+		if (keep[i] > high)
+			high = keep[i];
+	for (fd = 3; fd <= high; fd++) {
+		if (fd != keep[0] && fd != keep[1] && fd != keep[2])
+			close(fd);
+	}
+	if (syscall(SYS_close_range, high + 1, ~0U, 0) != 0)
+		for (fd = high + 1; fd < 1024; fd++)
+			close(fd);
+}
+
+/* Until the process behind pidfd has exited (a zombie counts as exited). */
+static void wait_for_exit(int pidfd)
+{
+	struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
+
+	while (poll(&pfd, 1, -1) < 0 && errno == EINTR)
+		;
+}
+
+static bool has_exited(int pidfd)
+{
+	struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
+
+	return poll(&pfd, 1, 0) == 1;
+}
+
+/* Leave the user's tasks group (we are in it), then remove the group if
+ * nothing is left in it.  While the application is still in the group -
+ * a killed holder, or a logout the application has not finished - wait
+ * for it and try once more. */
+static void remove_cgroup(const struct reaper_config *c)
+{
+	int ret;
+
+	if (nsiso_cgroup_leave_tasks_group() < 0)
+		syslog(LOG_ERR, "session %s: reaper cannot leave the user's cgroup: %m", c->session);
+	ret = nsiso_cgroup_remove_if_empty(c->cgroup_parent, c->uid, c->run_dir_fd);
+	if (ret == 0 && !has_exited(c->caller_pidfd)) {
+		wait_for_exit(c->caller_pidfd);
+		ret = nsiso_cgroup_remove_if_empty(c->cgroup_parent, c->uid, c->run_dir_fd);
+	}
+	if (ret < 0)
+		syslog(LOG_ERR, "session %s: cannot remove cgroup %s/user-%u: %m",
+		       c->session, c->cgroup_parent, (unsigned)c->uid);
+}
+
+void reaper_main(const struct reaper_config *c)
+{
+	prctl(PR_SET_NAME, "nsiso-reaper");
+	setsid();
+	keep_only(c);
+	nsiso_detach_stdio();
+	nsiso_protect_from_oom();
+	wait_for_exit(c->holder_pidfd);
+	/* First the record: nsisoctl must never show a session that is over. */
+	if (nsiso_record_remove(c->run_dir_fd, c->session) < 0)
+		syslog(LOG_ERR, "session %s: cannot remove its record: %m", c->session);
+	if (c->cgroup_parent)
+		remove_cgroup(c);
+	if (c->debug)
+		syslog(LOG_DEBUG, "session %s: reaper done", c->session);
+	_exit(0);
+}

@@ -1,0 +1,24 @@
+/* The reaper: one small process per session, outside its namespaces, that
+ * removes what the session leaves behind once its holder has ended - the
+ * record at once, the user's cgroup when the application is gone too -
+ * however the holder ended, even killed outright. */
+#ifndef NSISO_REAPER_H
+#define NSISO_REAPER_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+struct reaper_config {
+	int holder_pidfd;
+	int caller_pidfd;		/* the PAM application */
+	int run_dir_fd;			/* the record, and the cgroup lock */
+	const char *session;
+	const char *cgroup_parent;	/* NULL = no cgroup of ours */
+	uid_t uid;
+	bool debug;
+};
+
+/* Runs in the child made by fork(); never returns. */
+__attribute__((noreturn)) void reaper_main(const struct reaper_config *config);
+
+#endif
