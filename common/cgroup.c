@@ -603,8 +603,8 @@ int nsiso_cgroup_remove_if_empty(const char *parent, uid_t uid, int lock_dir_fd)
 		return 0;
 	nsiso_cgroup_user_path(parent, uid, rel, sizeof(rel));
 	lock = take_lock(lock_dir_fd);
-	if (lock < 0)
-		return -1;
+	if (lock < 0)	/* no lock file and none can be made: no group was */
+		return errno == EROFS ? 0 : -1;
 	ret = remove_locked(rel);
 	close(lock);
 	return ret;

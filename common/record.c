@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/nsfs.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -80,10 +82,10 @@ int nsiso_record_write(int dirfd, const struct nsiso_record *r, char *err, size_
 		return -1;
 	}
 	fprintf(f, "session=%s\nuser=%s\nuid=%u\nservice=%s\ntty=%s\nrhost=%s\n"
-		   "started=%lld\nholder=%d\nholder_start=%llu\ncaller=%d\n"
+		   "started=%lld\nholder=%d\nholder_start=%llu\ncaller=%d\npidns=%llu\n"
 		   "isolate=%s\nhostname=%s\ncgroup_parent=%s\non_logout=%s\n",
 		r->session, r->user, (unsigned)r->uid, r->service, r->tty, r->rhost,
-		r->started, (int)r->holder, r->holder_start, (int)r->caller,
+		r->started, (int)r->holder, r->holder_start, (int)r->caller, r->pidns,
 		r->isolate, r->hostname, r->cgroup_parent, r->on_logout);
 	/* No fsync: /run is a tmpfs, and a record has no meaning after a
 	 * reboot anyway.  The rename keeps readers from a half-written file. */
@@ -121,6 +123,7 @@ static void set_field(struct nsiso_record *r, const char *key, const char *value
 	else if (strcmp(key, "holder") == 0) r->holder = (pid_t)strtol(value, NULL, 10);
 	else if (strcmp(key, "holder_start") == 0) r->holder_start = strtoull(value, NULL, 10);
 	else if (strcmp(key, "caller") == 0) r->caller = (pid_t)strtol(value, NULL, 10);
+	else if (strcmp(key, "pidns") == 0) r->pidns = strtoull(value, NULL, 10);
 #undef TEXT
 }
 
@@ -253,24 +256,131 @@ static int is_holder(pid_t pid)
 
 #define PF_EXITING 0x4	/* include/linux/sched.h */
 
-int nsiso_record_open_holder(const struct nsiso_record *r)
+/* The initial PID namespace's inode (PROC_PID_INIT_INO): from there every
+ * process is visible, so a holder not found is a holder gone. */
+#define INIT_PIDNS_INO 0xEFFFFFFCULL
+
+unsigned long long nsiso_own_pidns(void)
+{
+	struct stat st;
+
+	return stat("/proc/self/ns/pid", &st) == 0 ? (unsigned long long)st.st_ino : 0;
+}
+
+/* pid is r's holder by start time, name and uids, and not on its way out. */
+static bool is_live_holder(pid_t pid, const struct nsiso_record *r)
 {
 	struct proc_stat st;
+
+	return read_proc_stat(pid, &st) == 0 && st.start == r->holder_start &&
+	       st.state != 'Z' && st.state != 'X' && !(st.flags & PF_EXITING) && is_holder(pid);
+}
+
+/* The last `want` numbers of the NSpid line (PIDs from our namespace down
+ * to the process's own): the one at depth `back` from the end. */
+static pid_t nspid_from_end(pid_t pid, int back)
+{
+	char path[64], status[4096], *line, *p;
+	long ids[32];
+	int n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if (nsiso_read_text(path, status, sizeof(status)) <= 0)
+		return -1;
+	line = strstr(status, "\nNSpid:");
+	if (!line)
+		return -1;
+	for (p = line + 7; n < 32 && *p && *p != '\n';) {
+		char *end;
+		long v = strtol(p, &end, 10);
+
+		if (end == p)
+			break;
+		ids[n++] = v;
+		p = end;
+	}
+	return back < n ? (pid_t)ids[n - 1 - back] : -1;
+}
+
+/* The holder's PID namespace, or (with its own PID namespace, where it is
+ * PID 1) that namespace's parent: the namespace the helper ran in. */
+static unsigned long long helper_pidns_of(pid_t holder, bool own_pidns)
+{
+	char path[64];
+	struct stat st;
+	int fd, parent;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)holder);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	if (!own_pidns) {
+		parent = fd;
+	} else {
+		parent = ioctl(fd, NS_GET_PARENT);
+		close(fd);
+		if (parent < 0)
+			return 0;
+	}
+	if (fstat(parent, &st) != 0)
+		st.st_ino = 0;
+	close(parent);
+	return (unsigned long long)st.st_ino;
+}
+
+/* A holder recorded in another PID namespace: look through /proc for a
+ * holder with the record's start time whose PID in the record's namespace
+ * is the recorded one.  Our PID for it, or -1. */
+static pid_t find_foreign_holder(const struct nsiso_record *r)
+{
+	bool own_pidns = strstr(r->isolate, "pid") != NULL;
+	DIR *dir = opendir("/proc");
+	struct dirent *entry;
+	pid_t found = -1;
+
+	if (!dir)
+		return -1;
+	while (found < 0 && (entry = readdir(dir)) != NULL) {
+		pid_t pid;
+
+		if (entry->d_name[0] < '1' || entry->d_name[0] > '9')
+			continue;
+		pid = (pid_t)strtol(entry->d_name, NULL, 10);
+		if (is_live_holder(pid, r) && nspid_from_end(pid, own_pidns ? 1 : 0) == r->holder &&
+		    helper_pidns_of(pid, own_pidns) == r->pidns)
+			found = pid;
+	}
+	closedir(dir);
+	return found;
+}
+
+int nsiso_record_open_holder(struct nsiso_record *r, bool *gone)
+{
+	unsigned long long ours = nsiso_own_pidns();
+	bool foreign = r->pidns != 0 && ours != 0 && r->pidns != ours;
+	pid_t pid = r->holder;
 	int fd;
 
+	*gone = !foreign || ours == INIT_PIDNS_INO;
 	if (r->holder <= 1 || r->holder_start == 0)
 		return -1;
-	fd = (int)syscall(SYS_pidfd_open, r->holder, 0);
+	if (foreign) {
+		pid = find_foreign_holder(r);
+		if (pid < 0)
+			return -1;
+	}
+	fd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (fd < 0)
 		return -1;
 	/* Checked after the pidfd exists: if the PID had been reused before the
 	 * open, the start time now read is the new process's and differs.  A
 	 * holder that is exiting (a crashed session: PID 1 waits for its
 	 * namespace's zombies) or a zombie is a session that is over. */
-	if (read_proc_stat(r->holder, &st) != 0 || st.start != r->holder_start ||
-	    st.state == 'Z' || st.state == 'X' || (st.flags & PF_EXITING) || !is_holder(r->holder)) {
+	if (!is_live_holder(pid, r)) {
 		close(fd);
 		return -1;
 	}
+	r->holder = pid;
+	*gone = false;
 	return fd;
 }

@@ -21,9 +21,13 @@ struct nsiso_record {
 	char tty[64];
 	char rhost[128];
 	long long started;		/* unix time */
-	pid_t holder;			/* in the host's PID namespace */
+	pid_t holder;			/* in the PID namespace `pidns` */
 	unsigned long long holder_start;/* its start time, /proc/<pid>/stat #22 */
-	pid_t caller;
+	pid_t caller;			/* in the PID namespace `pidns` */
+	unsigned long long pidns;	/* inode of the PID namespace the helper
+					 * ran in: the host's, or a session's for
+					 * a session opened inside a session
+					 * (0: a record of an older version) */
 	char isolate[64];
 	char hostname[72];
 	char cgroup_parent[256];	/* "" = no cgroup */
@@ -46,9 +50,17 @@ int nsiso_record_read(int dirfd, const char *name, struct nsiso_record *r);
 /* All records in the directory, sorted by start time.  Count, or -1. */
 int nsiso_record_list(int dirfd, struct nsiso_record **out);
 
+/* Inode of the calling process's PID namespace, 0 if unknown. */
+unsigned long long nsiso_own_pidns(void);
+
 /* A pidfd for the record's holder, only if that PID is still the same
- * process (start time) and is a holder; -1 otherwise (a stale record). */
-int nsiso_record_open_holder(const struct nsiso_record *r);
+ * process (start time) and is a holder.  A record made in another PID
+ * namespace (a session opened from inside a session) is found by the
+ * holder's start time and its PID in that namespace; r->holder is then
+ * set to its PID as we see it.  -1 if there is no such live holder: *gone
+ * says whether the session is over for sure (false when the record's
+ * namespace is one we cannot see into, e.g. from inside a session). */
+int nsiso_record_open_holder(struct nsiso_record *r, bool *gone);
 
 /* Start time of a process (field 22 of /proc/<pid>/stat), 0 if unknown. */
 unsigned long long nsiso_process_start_time(pid_t pid);

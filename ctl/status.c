@@ -93,8 +93,11 @@ static int collect(int dirfd, const struct ctl_options *o, struct live_session *
 		return -1;
 	}
 	for (i = 0; i < n; i++) {
-		int pidfd = nsiso_record_open_holder(&records[i]);
+		bool gone;
+		int pidfd = nsiso_record_open_holder(&records[i], &gone);
 
+		if (pidfd < 0 && !gone)
+			continue;	/* in a PID namespace we cannot see into */
 		if (pidfd < 0) {
 			/* Its holder is gone (crash, reboot of the holder's
 			 * PID): the record is stale, never trusted, removed. */
@@ -328,6 +331,7 @@ int ctl_kill(const char *session, const struct ctl_options *o)
 		close(dirfd);
 	for (i = 0; i < n; i++) {
 		int pidfd;
+		bool gone;
 
 		if (session && strcmp(session, sessions[i].rec.session) != 0)
 			continue;
@@ -340,7 +344,7 @@ int ctl_kill(const char *session, const struct ctl_options *o)
 			continue;
 		}
 		/* Re-checked now, right before the signal. */
-		pidfd = nsiso_record_open_holder(&sessions[i].rec);
+		pidfd = nsiso_record_open_holder(&sessions[i].rec, &gone);
 		if (pidfd < 0)
 			continue;
 		if (syscall(SYS_pidfd_send_signal, pidfd, NSISO_KILL_SIGNAL, NULL, 0) == 0) {

@@ -805,6 +805,7 @@ static void write_record(const struct request *r, int run_dir_fd, pid_t holder_p
 	rec.holder = holder_pid;
 	rec.holder_start = nsiso_process_start_time(holder_pid);
 	rec.caller = r->caller;
+	rec.pidns = nsiso_own_pidns();
 	if (nsiso_record_write(run_dir_fd, &rec, err, sizeof(err)) < 0)
 		die_with(errno == ENOSPC || errno == ENOMEM ? NSISO_FAIL_CRIT :
 			 errno == EROFS || errno == EACCES ? NSISO_FAIL_HOST : NSISO_FAIL_DENY,
@@ -813,7 +814,9 @@ static void write_record(const struct request *r, int run_dir_fd, pid_t holder_p
 
 /* One directory on the way to the run directory: root's, and nobody else
  * may write it unless it is sticky (/tmp), where others can neither rename
- * nor remove what is root's.  So nothing below can be swapped under us. */
+ * nor remove what is root's.  So nothing below can be swapped under us.
+ * A failure here denies whatever on_error says: a run directory in a place
+ * a user controls is one the user could make fail at will. */
 static void check_run_dir_ancestor(int fd, const char *path)
 {
 	struct stat st;
@@ -821,9 +824,9 @@ static void check_run_dir_ancestor(int fd, const char *path)
 	if (fstat(fd, &st) != 0)
 		die("run directory %s: fstat: %m", path);
 	if (!S_ISDIR(st.st_mode) || st.st_uid != 0)
-		die_host("run directory %s: a directory on its path is not owned by root", path);
+		die("run directory %s: a directory on its path is not owned by root", path);
 	if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX))
-		die_host("run directory %s: a directory on its path is writable by others", path);
+		die("run directory %s: a directory on its path is writable by others", path);
 }
 
 /* Open (creating it 0700 if missing) the run directory one component at a
@@ -871,7 +874,7 @@ static int open_run_dir(const char *path)
 						       : strerror(errno));
 	close(fd);
 	if (fstat(child, &st) != 0 || st.st_uid != 0 || (st.st_mode & 077) != 0)
-		die_host("%s must be a directory owned by root with mode 0700", path);
+		die("%s must be a directory owned by root with mode 0700", path);
 	return child;
 }
 
@@ -910,12 +913,14 @@ static void open_session(const struct request *r)
 	 * anything below fails (die tells it), or if the module never hears of
 	 * it (when the application exits); the reaper then removes the rest. */
 	hand_over(&h, run_dir_fd, r);
-	/* libcgroup only now, after the clones: its 800 KiB mount table would
-	 * otherwise be dirty memory in every idle holder (make bench, B2).  The
-	 * holder and the reaper are our children, not yet reaped: their PIDs
-	 * cannot have been reused. */
-	join_cgroup(r, run_dir_fd, members, procs_fds);
+	/* The record before the cgroup: a run directory that cannot take it
+	 * fails the open before anything is made in the cgroup tree.  libcgroup
+	 * only now, after the clones: its 800 KiB mount table would otherwise
+	 * be dirty memory in every idle holder (make bench, B2).  The holder and
+	 * the reaper are our children, not yet reaped: their PIDs cannot have
+	 * been reused. */
 	write_record(r, run_dir_fd, h.holder_pid);
+	join_cgroup(r, run_dir_fd, members, procs_fds);
 	FAULT_POINT("helper-before-reply");
 	reply_ok(h.holder_pid, h.holder_pidfd, procs_fds);
 	/* The module has the session.  Should this write fail, the holder is

@@ -28,7 +28,7 @@
  * see the helper's EOF. */
 static void keep_only(const struct reaper_config *c)
 {
-	int keep[3] = { c->holder_pidfd, c->caller_pidfd, c->run_dir_fd };
+	const int keep[3] = { c->holder_pidfd, c->caller_pidfd, c->run_dir_fd };
 	int fd, i, high = 0;
 
 	for (i = 0; i < 3; i++)

@@ -810,6 +810,16 @@ nsiso_user_cgroup() {
 	printf '%s/memory/%s/user-%s\n' "$NSISO_CG_V1" "$1" "$(id -u "$2")"
 }
 
+# nsiso_records DIR: the session records (and half-written ones) in a run
+# directory, one name a line; other files there (cgroup.lock) are not.
+nsiso_records() {
+	local f
+	for f in "$1"/*.session "$1"/.*.tmp; do
+		[ -e "$f" ] && printf '%s\n' "${f##*/}"
+	done
+	return 0
+}
+
 # nsiso_holders_of USER: PIDs of live (non-zombie) holders whose sessions
 # belong to USER, found through their argv (--user NAME).
 nsiso_holders_of() {

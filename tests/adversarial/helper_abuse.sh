@@ -311,7 +311,7 @@ OKREQ=(open --user "$RU" --uid "$RUID" --caller @SELF@ --session "$SID"
 	--cgroup-parent "$OKPARENT" --run-dir "$OKRUN")
 session_gone() {
 	[ -z "$(adv_holders_of "$RU")" ] && ! adv_has_leaf "$RUID" &&
-		{ [ ! -d "$OKRUN" ] || [ -z "$(ls -A "$OKRUN")" ]; }
+		{ [ ! -d "$OKRUN" ] || [ -z "$(nsiso_records "$OKRUN")" ]; }
 }
 
 nsiso_log_mark

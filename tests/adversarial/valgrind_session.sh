@@ -60,10 +60,13 @@ nsiso_assert_true "the session ends: no holder, process or cgroup left" \
 # pam_exec's children) stops being checked at the exec: its log has the
 # header and nothing else unless it hit an error before the exec.
 summary_logs() { grep -l 'ERROR SUMMARY' "$VG"/*.log 2>/dev/null; }
-holder_done() { grep -qs 'ERROR SUMMARY' "$VG"/helper.1.log; }
-nsiso_wait_until 30 holder_done
+# The holder (PID 1 of its namespace: helper.1.log) and the reaper, which
+# ends after it, have both written their summaries.
+all_done() { grep -qs 'ERROR SUMMARY' "$VG"/helper.1.log && [ "$(summary_logs | wc -l)" -ge 4 ]; }
+nsiso_wait_until 30 all_done
 
-nsiso_assert_eq "logs with a summary: pamtester, the helper and its holder" 3 "$(summary_logs | wc -l)"
+nsiso_assert_eq "logs with a summary: pamtester, the helper, its holder and its reaper" 4 \
+	"$(summary_logs | wc -l)"
 for f in "$VG"/*.log; do
 	what=$(sed -n 's/^==[0-9]*== Command: \([^ ]*\).*/\1/p' "$f" | head -1)
 	what=${what##*/}

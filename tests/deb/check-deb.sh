@@ -184,7 +184,7 @@ state() {
 	done
 	# An empty /run/nsiso (another pam_nsiso user's) may go with the purge;
 	# records in it must not.
-	[ -n "$(ls -A /run/nsiso 2>/dev/null)" ] && printf 'records in /run/nsiso\n'
+	[ -n "$(ls /run/nsiso/*.session 2>/dev/null)" ] && printf 'records in /run/nsiso\n'
 	for d in "$CG"/memory/nsiso "$CG"/pids/nsiso; do
 		[ -d "$d" ] && find "$d" -type d
 	done

@@ -33,7 +33,7 @@ sessions_of() { status --json | python3 -c "
 import json,sys; d=json.load(sys.stdin); print(len([s for s in d['sessions'] if s['user']=='$1']))"; }
 # Polled: the command substitution must run on every try.
 sessions_are() { test "$(sessions_of "$1")" = "$2"; }
-no_records() { test -z "$(ls -A "$RUN")"; }
+no_records() { test -z "$(nsiso_records "$RUN")"; }
 parses() { python3 -m json.tool >/dev/null <<<"$1"; }
 nsiso_assert_true "status lists both sessions of A" nsiso_wait_until 5 sessions_are "$USER_A" 2
 nsiso_assert_eq "status lists the session of B" 1 "$(sessions_of "$USER_B")"

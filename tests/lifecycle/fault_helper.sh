@@ -91,5 +91,5 @@ if [ "$LC_RC" != 0 ] && nsiso_wait_until 10 _lc_clean; then
 	nsiso_pass "holder wedged before commit: login denied, nothing left"
 else
 	echo "XFAIL: holder wedged before commit: login denied, nothing left (known bug:" \
-		"open rc $LC_RC, holders '${wedged//$'\n'/ }', records '$(ls -A "$LC_RUN" | tr '\n' ' ')')"
+		"open rc $LC_RC, holders '${wedged//$'\n'/ }', records '$(nsiso_records "$LC_RUN" | tr '\n' ' ')')"
 fi

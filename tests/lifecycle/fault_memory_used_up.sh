@@ -55,7 +55,7 @@ for oe in deny allow; do
 	lc_one_line "memory used up ($oe)" crit \
 		"memory limit of cgroup $LC_PARENT/user-$LC_UID already used up by the user's other sessions \\([0-9.]+[KMG]? in use, limit 64M\\)" "$oe"
 	nsiso_assert_eq "memory used up ($oe): only A's holder is left" 1 "$(lc_holders | wc -l)"
-	nsiso_assert_eq "memory used up ($oe): only A's record is left" 1 "$(ls -A "$LC_RUN" | wc -l)"
+	nsiso_assert_eq "memory used up ($oe): only A's record is left" 1 "$(nsiso_records "$LC_RUN" | wc -l)"
 	nsiso_assert_true "memory used up ($oe): A is unharmed" _nsiso_alive "$a"
 
 	echo go 1<>"$T/a.go"

@@ -43,7 +43,7 @@ end_session() { # NAME: EOF on its stdin ends the remote loop, so the login
 	exec {fd}>&-
 	nsiso_wait_pid "$pid" 10
 }
-records() { ls -A "$LC_RUN" | wc -l; }
+records() { nsiso_records "$LC_RUN" | wc -l; }
 
 open_session a
 open_session b

@@ -87,10 +87,12 @@ for u in "${OTHER_USERS[@]}"; do
 	install -m 0600 -o "$u" "/home/$MAIN_USER/.ssh/authorized_keys" "/home/$u/.ssh/"
 done
 # The remote side of an ssh cycle: the same report, from the user's shell.
+# The user's groups are 0700 (only root reads them): the worker fills in the
+# two limits ("-" here) from the paths the shell reports.
 # shellcheck disable=SC2016 # expanded remotely
 REMOTE='cg=$(sed -n "s/^[0-9]*:memory://p" /proc/self/cgroup)
 pc=$(sed -n "s/^[0-9]*:pids://p" /proc/self/cgroup)
-echo "ready TAG $(id -un) $cg $(cat /sys/fs/cgroup/memory$cg/memory.limit_in_bytes) $pc $(cat /sys/fs/cgroup/pids$pc/pids.max) $(readlink /proc/self/ns/pid) $SSH_CLIENT"
+echo "ready TAG $(id -un) $cg - $pc - $(readlink /proc/self/ns/pid) $SSH_CLIENT"
 read -r go'
 
 # ---- one worker: N sessions of one user, one after the other --------------
@@ -151,6 +153,11 @@ worker() {
 			continue
 		fi
 		# ready TAG USER MEMCG LIMIT PIDSCG PIDSMAX PIDNS (RECORD | SSH_CLIENT)
+		if [ "$via" = ssh ]; then
+			f[4]=$(cat "/sys/fs/cgroup/memory${f[3]}/memory.limit_in_bytes" 2>/dev/null || echo unreadable)
+			f[6]=$(cat "/sys/fs/cgroup/pids${f[5]}/pids.max" 2>/dev/null || echo unreadable)
+			line="${f[*]}"
+		fi
 		printf '%s %s %s\n' "$via" "$u" "${line#ready }" >>"$D/w$w.samples"
 		mon=
 		if [ "$via" = ssh ]; then
@@ -315,13 +322,13 @@ our_processes() {
 	done
 }
 all_clean() {
-	[ -z "$(our_holders)" ] && [ -z "$(our_leaves)" ] && [ -z "$(ls -A "$RUN")" ] &&
+	[ -z "$(our_holders)" ] && [ -z "$(our_leaves)" ] && [ -z "$(nsiso_records "$RUN")" ] &&
 		[ -z "$(our_processes)" ]
 }
 nsiso_wait_until 20 all_clean
 nsiso_assert_eq "end: no holder left" "" "$(our_holders)"
 nsiso_assert_eq "end: no cgroup left under $PARENT" "" "$(our_leaves)"
-nsiso_assert_eq "end: no session record left" "" "$(ls -A "$RUN")"
+nsiso_assert_eq "end: no session record left" "" "$(nsiso_records "$RUN")"
 nsiso_assert_eq "end: no process of the test users left" "" "$(our_processes)"
 
 # Figures (reported, not asserted).
@@ -347,7 +354,7 @@ stats() { # label, then values on stdin (microseconds)
 	awk '$3 == 1 && $2 == "ssh" { print $5 }' "$D/cycles" | stats "teardown, monitor killed"
 	awk '{ print $5 }' "$D/cycles" | stats "teardown, all"
 	printf 'leftovers: holders %d, cgroups %d, records %d, processes %d\n' \
-		"$(our_holders | wc -l)" "$(our_leaves | wc -l)" "$(ls -A "$RUN" | wc -l)" \
+		"$(our_holders | wc -l)" "$(our_leaves | wc -l)" "$(nsiso_records "$RUN" | wc -l)" \
 		"$(our_processes | wc -l)"
 	for p in $(our_processes); do ps -o pid,ppid,user,stat,lstart,args -p "$p" | tail -n +2; done
 } | tee "$T/figures" | sed 's/^/# /'
