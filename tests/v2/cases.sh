@@ -58,11 +58,24 @@ holders() {
 }
 no_holders() { [ -z "$(holders)" ]; }
 leaf_gone() { [ ! -d "$LEAF" ]; }
+# What keeps a leaf, for the log when leaf_gone fails.
+leaf_state() {
+	[ -d "$LEAF" ] || { echo gone; return; }
+	echo "procs='$(procs_of "$LEAF")' $(tr '\n' ' ' <"$LEAF/cgroup.events")" \
+		"shmem=$(awk '$1 == "shmem" {print $2}' "$LEAF/memory.stat")" \
+		"swap=$(cat "$LEAF/memory.swap.current" 2>/dev/null)" \
+		"reapers='$(for f in /proc/[0-9]*/comm; do [ "$(cat "$f" 2>/dev/null)" = nsiso-reaper ] && echo "${f%/comm}"; done | tr '\n' ' ')'"
+}
 line_in() { printf '%s\n' "$2" | grep -qx "$1"; }
 # Processes directly in a cgroup (cgroup.procs), as one line.
 procs_of() { tr '\n' ' ' <"$1/cgroup.procs" | sed 's/ *$//'; }
 
 mkdir -p $W /etc/security/nsiso.d /etc/pam.d
+# The cases' own files (probe reports, pamtester output) are written from
+# inside the user's cgroup.  On a tmpfs they would be memory the user left
+# behind, which keeps the user's group (see the tmpfs case below): ramfs
+# pages are charged as file pages, not as shared memory.
+mount -t ramfs -o mode=0755 ramfs $W
 say "LOG uptime at start of cases: $(cut -d' ' -f1 /proc/uptime)s"
 
 # ---- the system ------------------------------------------------------------
@@ -106,7 +119,7 @@ cat >/etc/security/nsiso.conf <<EOF
 EOF
 chmod 0644 /etc/security/nsiso.conf
 
-for svc in v2-probe v2-oom v2-pids v2-hold-a v2-hold-b; do
+for svc in v2-probe v2-oom v2-pids v2-hold-a v2-hold-b v2-leave; do
 	cat >/etc/pam.d/$svc <<EOF
 auth required pam_permit.so
 account required pam_permit.so
@@ -210,6 +223,7 @@ for part in '' nsiso ci; do
 	done
 done
 check_true "after close: the user's cgroup is removed" wait_until 5 leaf_gone
+say "LOG leaf after close: $(leaf_state)"
 check_true "after close: no holder left" wait_until 5 no_holders
 
 # What common/cgroup.c leaves to libcgroup, once the root has the
@@ -305,6 +319,33 @@ check_eq "first session closes" 0 "$rc"
 check_true "after the last close the cgroup is removed" wait_until 5 leaf_gone
 check_true "after the last close no holder is left" wait_until 5 no_holders
 check_eq "parent left in place, empty" "" "$(procs_of $CG/$PARENT)"
+
+# ---- memory left behind in a tmpfs keeps counting ------------------------
+# A session writes 1 MiB to a tmpfs (/tmp here) and ends: its pages stay
+# charged to the user's group, so the group is kept (the next session joins
+# it) instead of handing the charge to the parent.  Once the file is gone,
+# the next session's end removes the group.
+cat >$W/leave <<'LEAVE'
+#!/bin/sh
+[ "$PAM_TYPE" = open_session ] || exit 0
+dd if=/dev/zero of=/tmp/v2-left bs=64k count=16 2>/dev/null
+LEAVE
+chmod 0755 $W/leave
+echo "session required pam_exec.so $W/leave" >>/etc/pam.d/v2-leave
+rc=0
+pamtester v2-leave $USER_NAME open_session close_session >$W/pamtester.leave 2>&1 9>&- || rc=$?
+check_eq "tmpfs: a session that leaves 1 MiB in /tmp opens and closes" 0 "$rc"
+check_true "tmpfs: no holder left" wait_until 5 no_holders
+usleep 500000	# the reaper's turn
+check_true "tmpfs: the user's group is kept" test -d "$LEAF"
+say "LOG tmpfs: leaf after close: $(leaf_state)"
+check_ge "tmpfs: it still holds the 1 MiB (memory.stat shmem)" 1048576 \
+	"$(awk '$1 == "shmem" {print $2}' "$LEAF/memory.stat" 2>/dev/null)"
+rm -f /tmp/v2-left
+rc=0
+pamtester v2-probe $USER_NAME open_session close_session >$W/pamtester.after-leave 2>&1 9>&- || rc=$?
+check_eq "tmpfs: the next session joins and closes" 0 "$rc"
+check_true "tmpfs: with the file gone, that session's end removes the group" wait_until 5 leaf_gone
 
 # ---- a parent that holds processes cannot get controllers ----------------
 # v2's no-internal-process rule: memory and pids cannot be enabled in the
