@@ -22,13 +22,14 @@ RELRO     = -Wl,-z,relro,-z,now
 COMMON_PARSE  = common/conf.c common/size.c common/hostname.c common/textfile.c
 COMMON_STATE  = common/record.c common/cgroup_stats.c
 COMMON_CGROUP = common/cgroup.c
+COMMON_SYSTEMD = common/systemd.c common/systemd_bus.c
 MODULE_SRC = pam_nsiso/pam_nsiso.c pam_nsiso/spawn.c $(COMMON_PARSE) common/cgroup_stats.c \
-             common/systemd.c
-HELPER_SRC = helper/main.c helper/holder.c helper/reaper.c helper/systemd.c $(COMMON_PARSE) $(COMMON_STATE) \
+             $(COMMON_SYSTEMD)
+HELPER_SRC = helper/main.c helper/holder.c helper/reaper.c $(COMMON_SYSTEMD) $(COMMON_PARSE) $(COMMON_STATE) \
              $(COMMON_CGROUP)
 HEADERS    = $(wildcard common/*.h pam_nsiso/*.h helper/*.h ctl/*.h)
 
-CTL_SRC    = ctl/main.c ctl/check.c ctl/status.c $(COMMON_PARSE) $(COMMON_STATE)
+CTL_SRC    = ctl/main.c ctl/check.c ctl/status.c $(COMMON_PARSE) $(COMMON_STATE) common/systemd.c
 
 MODULE = pam_nsiso/pam_nsiso.so
 HELPER = helper/nsiso-helper
@@ -40,10 +41,10 @@ all: $(MODULE) $(HELPER) $(CTL)
 
 $(MODULE): $(MODULE_SRC) $(HEADERS) pam_nsiso/pam_nsiso.map
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fPIC -shared $(RELRO) $(LDFLAGS) \
-		-Wl,--version-script=pam_nsiso/pam_nsiso.map -o $@ $(MODULE_SRC) -lpam
+		-Wl,--version-script=pam_nsiso/pam_nsiso.map -o $@ $(MODULE_SRC) -lpam -lsystemd
 
 $(HELPER): $(HELPER_SRC) $(HEADERS)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fPIE -pie $(RELRO) $(LDFLAGS) -o $@ $(HELPER_SRC) -lcgroup
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fPIE -pie $(RELRO) $(LDFLAGS) -o $@ $(HELPER_SRC) -lcgroup -lsystemd
 
 $(CTL): $(CTL_SRC) $(HEADERS)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fPIE -pie $(RELRO) $(LDFLAGS) -o $@ $(CTL_SRC)
@@ -86,7 +87,7 @@ FAULT_FILE = $(CURDIR)/tests/build/fault
 tests/build/nsiso-helper-faults: $(HELPER_SRC) helper/faults.c $(HEADERS)
 	@mkdir -p tests/build
 	$(CC) $(CPPFLAGS) -DNSISO_FAULT_FILE='"$(FAULT_FILE)"' $(ALL_CFLAGS) -o $@ \
-		$(HELPER_SRC) helper/faults.c -lcgroup
+		$(HELPER_SRC) helper/faults.c -lcgroup -lsystemd
 
 tests/build/memhog: tests/tools/memhog.c
 	@mkdir -p tests/build

@@ -158,7 +158,7 @@ static const char *parse_value(enum nsiso_item item, const char *text,
 	static const char *const propagation[] = { "slave", "private" };
 	static const char *const on_error[] = { "deny", "allow" };
 	static const char *const yes_no[] = { "no", "yes" };
-	static const char *const cgroup_modes[] = { "own", "systemd" };
+	static const char *const cgroup_modes[] = { "own", "systemd", "auto" };
 
 	switch (item) {
 	case NSISO_ITEM_ISOLATE:
@@ -192,7 +192,7 @@ static const char *parse_value(enum nsiso_item item, const char *text,
 		v->choice = parse_choice(text, yes_no, 2);
 		return v->choice < 0 ? "expected yes or no" : NULL;
 	case NSISO_ITEM_CGROUP_MODE:
-		v->choice = parse_choice(text, cgroup_modes, 2);
+		v->choice = parse_choice(text, cgroup_modes, 3);
 		return v->choice < 0 ? "expected own or systemd" : NULL;
 	case NSISO_ITEM_CGROUP_PARENT:
 		if (strlen(text) >= sizeof(v->text))
@@ -712,6 +712,7 @@ static void settings_defaults(struct nsiso_settings *s)
 	s->on_logout = NSISO_LOGOUT_KILL;
 	s->propagation = NSISO_PROPAGATION_SLAVE;
 	s->on_error = NSISO_ON_ERROR_DENY;
+	s->cgroup_mode = NSISO_CGROUP_MODE_AUTO;
 	strcpy(s->cgroup_parent, NSISO_CGROUP_PARENT_DEFAULT);
 }
 

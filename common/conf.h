@@ -44,7 +44,8 @@ enum nsiso_propagation { NSISO_PROPAGATION_SLAVE, NSISO_PROPAGATION_PRIVATE };
 enum nsiso_on_error { NSISO_ON_ERROR_DENY, NSISO_ON_ERROR_ALLOW };
 /* own: limits on nsiso's own <cgroup_parent>/user-<uid>; systemd: limits on
  * the user-<uid>.slice that pam_systemd put the session in. */
-enum nsiso_cgroup_mode { NSISO_CGROUP_MODE_OWN, NSISO_CGROUP_MODE_SYSTEMD };
+/* auto: systemd where PID 1 is systemd (nsiso_cgroup_mode_effective). */
+enum nsiso_cgroup_mode { NSISO_CGROUP_MODE_OWN, NSISO_CGROUP_MODE_SYSTEMD, NSISO_CGROUP_MODE_AUTO };
 
 /* Domains, in rising order of precedence. */
 enum nsiso_domain_kind {

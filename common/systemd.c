@@ -2,6 +2,7 @@
 #include "textfile.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -57,4 +58,27 @@ bool nsiso_systemd_self_in_user_slice(uid_t uid, char *unit, size_t len)
 	if (nsiso_read_text("/proc/self/cgroup", text, sizeof(text)) <= 0)
 		return false;
 	return nsiso_systemd_user_slice(text, uid, unit, len);
+}
+
+bool nsiso_systemd_booted(void)
+{
+	struct stat st;
+
+	return lstat("/run/systemd/system", &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+enum nsiso_cgroup_mode nsiso_cgroup_mode_effective(enum nsiso_cgroup_mode mode, const char **why)
+{
+	const char *reason = mode == NSISO_CGROUP_MODE_OWN ? "cgroup_mode own" : "cgroup_mode systemd";
+
+	if (mode == NSISO_CGROUP_MODE_AUTO) {
+		bool systemd = nsiso_systemd_booted();
+
+		mode = systemd ? NSISO_CGROUP_MODE_SYSTEMD : NSISO_CGROUP_MODE_OWN;
+		reason = systemd ? "cgroup_mode auto: PID 1 is systemd (/run/systemd/system)"
+				 : "cgroup_mode auto: PID 1 is not systemd";
+	}
+	if (why)
+		*why = reason;
+	return mode;
 }

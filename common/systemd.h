@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "conf.h"
+
 /* Given the text of /proc/<pid>/cgroup, true when the process sits in
  * systemd's user-<uid>.slice (the v2 "0::" line, or v1's name=systemd
  * hierarchy); the unit name "user-<uid>.slice" is written to unit. */
@@ -13,5 +15,12 @@ bool nsiso_systemd_user_slice(const char *proc_cgroup, uid_t uid, char *unit, si
 
 /* The same for the calling process.  false also when unreadable. */
 bool nsiso_systemd_self_in_user_slice(uid_t uid, char *unit, size_t len);
+
+/* True when PID 1 is systemd (its /run/systemd/system, as sd_booted()). */
+bool nsiso_systemd_booted(void);
+
+/* cgroup_mode auto made concrete: systemd where PID 1 is systemd, own
+ * elsewhere; *why (may be NULL) says which and why, for nsisoctl explain. */
+enum nsiso_cgroup_mode nsiso_cgroup_mode_effective(enum nsiso_cgroup_mode mode, const char **why);
 
 #endif

@@ -8,6 +8,7 @@
 #include "../common/cgroup.h"
 #include "../common/conf.h"
 #include "../common/size.h"
+#include "../common/systemd.h"
 #include "ctl.h"
 
 /* Rules that name a user or group nobody has are legal but likely typos. */
@@ -115,7 +116,9 @@ static const char *decision(const struct nsiso_settings *s)
 
 static void print_settings(const struct nsiso_settings *s, uid_t uid)
 {
-	char value[512], cgroup[600];
+	char value[512], cgroup[600], mode_text[128];
+	enum nsiso_cgroup_mode mode;
+	const char *why;
 
 	nsiso_isolate_format(s->isolate, value, sizeof(value));
 	print_item(s, NSISO_ITEM_ISOLATE, value);
@@ -140,13 +143,18 @@ static void print_settings(const struct nsiso_settings *s, uid_t uid)
 		   s->propagation == NSISO_PROPAGATION_PRIVATE ? "private" : "slave");
 	print_item(s, NSISO_ITEM_ON_ERROR, s->on_error == NSISO_ON_ERROR_ALLOW ? "allow" : "deny");
 	print_item(s, NSISO_ITEM_EXEMPT, s->exempt ? "yes" : "no");
-	if (s->cgroup_mode == NSISO_CGROUP_MODE_SYSTEMD)
+	mode = nsiso_cgroup_mode_effective(s->cgroup_mode, &why);
+	if (mode == NSISO_CGROUP_MODE_SYSTEMD)
 		snprintf(cgroup, sizeof(cgroup), "user-%u.slice (systemd's)", (unsigned)uid);
 	else
 		nsiso_cgroup_user_path(s->cgroup_parent, uid, cgroup, sizeof(cgroup));
 	print_item(s, NSISO_ITEM_CGROUP_PARENT, cgroup);
-	print_item(s, NSISO_ITEM_CGROUP_MODE,
-		   s->cgroup_mode == NSISO_CGROUP_MODE_SYSTEMD ? "systemd" : "own");
+	snprintf(mode_text, sizeof(mode_text), "%s%s",
+		 mode == NSISO_CGROUP_MODE_SYSTEMD ? "systemd" : "own",
+		 s->cgroup_mode == NSISO_CGROUP_MODE_AUTO ? " (auto)" : "");
+	print_item(s, NSISO_ITEM_CGROUP_MODE, mode_text);
+	if (s->cgroup_mode == NSISO_CGROUP_MODE_AUTO)
+		printf("  %-13s %s\n", "", why);
 }
 
 int ctl_explain(const char *name, const struct ctl_options *options)

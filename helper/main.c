@@ -41,10 +41,10 @@
 #include "../common/proto.h"
 #include "../common/record.h"
 #include "../common/size.h"
+#include "../common/systemd_bus.h"
 #include "faults.h"
 #include "holder.h"
 #include "reaper.h"
-#include "systemd.h"
 
 /* How the helper may act, decided once at start and never re-derived. */
 enum privilege {
@@ -319,9 +319,9 @@ static void sanitize_process(void)
 	settle_privilege();
 	if (privilege == PRIV_ROOT)
 		settle_groups();
-	/* Nothing we run may gain privileges by exec: the holder execs
-	 * nothing, systemctl (cgroup_mode systemd) runs as root already and
-	 * gains nothing; setns, mount and cgroup writes are unaffected; the
+	/* Nothing we run may gain privileges by exec: we exec nothing, nor do
+	 * the holder and the reaper; setns, mount and cgroup writes are
+	 * unaffected; the
 	 * PAM application that joins the session's namespaces, and so the
 	 * user's processes, do not inherit it. */
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
@@ -773,8 +773,8 @@ static void join_cgroup(const struct request *r, int run_dir_fd, const pid_t mem
 	if (r->systemd_unit) {
 		/* The application is in the slice already (pam_systemd), and the
 		 * holder and reaper, its descendants, with it. */
-		if (systemd_set_limits(r->systemd_unit, &r->limits, err, sizeof(err)) < 0)
-			die_host("%s", err);
+		if (nsiso_systemd_set_limits(r->systemd_unit, &r->limits, &failure, err, sizeof(err)) < 0)
+			die_with(failure, "%s", err);
 		return;
 	}
 	if (nsiso_cgroup_init(err, sizeof(err)) < 0)

@@ -32,6 +32,7 @@
 #include "../common/record.h"
 #include "../common/size.h"
 #include "../common/systemd.h"
+#include "../common/systemd_bus.h"
 #include "spawn.h"
 
 #define DATA_NAME "pam_nsiso_session"
@@ -455,6 +456,29 @@ static int abandon(pam_handle_t *pamh, struct session *s, const struct nsiso_set
 	return failed(pamh, settings, kind, user, what);
 }
 
+/* cgroup_mode systemd: the session must be in the user's slice, where the
+ * limits go.  pam_systemd (earlier in the stack) put a login there; a
+ * session it did not place (cron, at, su from another session) gets a
+ * transient scope of its own in the slice, asked of systemd for this very
+ * process (its PID cannot be reused while it asks).  0 with unit set, or
+ * the PAM code to return. */
+static int place_in_user_slice(pam_handle_t *pamh, const struct session *s,
+			       const struct nsiso_settings *settings, const char *user,
+			       char *unit, size_t len)
+{
+	enum nsiso_failure failure;
+	char scope[64], why[512], description[128];
+
+	if (nsiso_systemd_self_in_user_slice(s->uid, unit, len))
+		return 0;
+	snprintf(unit, len, "user-%u.slice", (unsigned)s->uid);
+	snprintf(scope, sizeof(scope), "nsiso-%s.scope", s->id);
+	snprintf(description, sizeof(description), "pam_nsiso session %s of %s", s->id, user);
+	if (nsiso_systemd_enter_scope(scope, s->uid, description, &failure, why, sizeof(why)) < 0)
+		return failed(pamh, settings, failure, user, why);
+	return 0;
+}
+
 static int start_session(pam_handle_t *pamh, const struct module_args *args,
 			 const struct passwd *pw, const struct nsiso_settings *settings)
 {
@@ -462,17 +486,16 @@ static int start_session(pam_handle_t *pamh, const struct module_args *args,
 	struct helper_args h;
 	struct session *s;
 	char unit[64] = "", why[160];
+	int ret;
 
-	/* cgroup_mode systemd: pam_systemd (earlier in the stack) must already
-	 * have put us in the user's slice; the limits go on that slice. */
-	if (nsiso_settings_has_limits(settings) && settings->cgroup_mode == NSISO_CGROUP_MODE_SYSTEMD &&
-	    !nsiso_systemd_self_in_user_slice(pw->pw_uid, unit, sizeof(unit)))
-		return failed(pamh, settings, NSISO_FAIL_HOST, pw->pw_name,
-			      "cgroup_mode systemd, but the session is not in a systemd user "
-			      "slice (pam_systemd must come before pam_nsiso)");
 	s = new_session(settings, pw->pw_uid);
 	if (!s)
 		return failed(pamh, settings, NSISO_FAIL_CRIT, pw->pw_name, "out of memory");
+	if (nsiso_settings_has_limits(settings) && settings->cgroup_mode == NSISO_CGROUP_MODE_SYSTEMD &&
+	    (ret = place_in_user_slice(pamh, s, settings, pw->pw_name, unit, sizeof(unit))) != 0) {
+		session_free(s);
+		return ret;
+	}
 	build_helper_args(&h, pamh, args, pw, settings, s->id, unit);
 	if (nsiso_run_helper(args->helper, h.argv, &result) < 0) {
 		session_free(s);
@@ -515,6 +538,19 @@ static void log_close(pam_handle_t *pamh, const struct session *s)
 		   stats.oom_kills == NSISO_UNLIMITED ? 0ULL : (unsigned long long)stats.oom_kills);
 }
 
+/* The session of a user's own systemd manager (user@UID.service, PAM
+ * service systemd-user): a process that runs services for the user outside
+ * any login, so a door around the namespaces.  It cannot be put in them
+ * (systemd --user would be outside its own /proc), so for an isolated user
+ * it is refused. */
+static bool is_user_manager(pam_handle_t *pamh)
+{
+	const void *service = NULL;
+
+	return pam_get_item(pamh, PAM_SERVICE, &service) == PAM_SUCCESS && service &&
+	       strcmp(service, "systemd-user") == 0;
+}
+
 PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
 	struct module_args args;
@@ -539,6 +575,13 @@ PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, cons
 		return PAM_SUCCESS;
 	if (ret != PAM_SUCCESS)
 		return ret;
+	if (settings.isolate && is_user_manager(pamh)) {
+		pam_syslog(pamh, LOG_NOTICE, "the systemd user manager of %s is refused: it cannot "
+			   "run inside a session's namespaces (systemd-run --user, user services and "
+			   "timers are not available to isolated users)", pw->pw_name);
+		return PAM_SESSION_ERR;
+	}
+	settings.cgroup_mode = nsiso_cgroup_mode_effective(settings.cgroup_mode, NULL);
 	return start_session(pamh, &args, pw, &settings);
 }
 

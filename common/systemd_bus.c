@@ -1,0 +1,141 @@
+#include "systemd_bus.h"
+#include "systemd.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <systemd/sd-bus.h>
+
+#define SYSTEMD_DEST "org.freedesktop.systemd1"
+#define SYSTEMD_PATH "/org/freedesktop/systemd1"
+#define SYSTEMD_MANAGER "org.freedesktop.systemd1.Manager"
+
+/* No bus at all (no dbus on this host, or systemd not running): the host's
+ * set-up.  Anything else (a time-out, a refusal, a full bus) could be a
+ * user's load: deny. */
+static enum nsiso_failure failure_of(int r)
+{
+	return r == -ENOENT || r == -ECONNREFUSED || r == -ENOTCONN ? NSISO_FAIL_HOST
+								    : NSISO_FAIL_DENY;
+}
+
+static int open_bus(sd_bus **bus, enum nsiso_failure *failure, char *err, size_t len)
+{
+	int r = sd_bus_open_system(bus);
+
+	if (r < 0) {
+		*failure = failure_of(r);
+		snprintf(err, len, "cannot connect to the system bus: %s", strerror(-r));
+		return -1;
+	}
+	return 0;
+}
+
+static int call(sd_bus *bus, sd_bus_message *m, const char *what, enum nsiso_failure *failure,
+		char *err, size_t len)
+{
+	sd_bus_error error = SD_BUS_ERROR_NULL;
+	sd_bus_message *reply = NULL;
+	int r = sd_bus_call(bus, m, (uint64_t)NSISO_SYSTEMD_TIMEOUT_MS * 1000, &error, &reply);
+
+	if (r < 0) {
+		*failure = failure_of(r);
+		snprintf(err, len, "systemd: %s: %s", what,
+			 error.message ? error.message : strerror(-r));
+	}
+	sd_bus_error_free(&error);
+	sd_bus_message_unref(reply);
+	return r < 0 ? -1 : 0;
+}
+
+/* systemd moves the PIDs when the scope's start job runs, which may be just
+ * after the call returns: look until the kernel says so, bounded. */
+static int wait_until_in(uid_t uid)
+{
+	const struct timespec tick = { 0, 1000000L };	/* 1 ms */
+	char unit[64];
+	int waited;
+
+	for (waited = 0; waited < NSISO_SYSTEMD_TIMEOUT_MS; waited++) {
+		if (nsiso_systemd_self_in_user_slice(uid, unit, sizeof(unit)))
+			return 0;
+		nanosleep(&tick, NULL);
+	}
+	return -1;
+}
+
+static int append_scope(sd_bus_message *m, const char *unit, const char *slice,
+			const char *description)
+{
+	int r = sd_bus_message_append(m, "ss", unit, "fail");
+
+	if (r >= 0)
+		r = sd_bus_message_open_container(m, 'a', "(sv)");
+	if (r >= 0)
+		r = sd_bus_message_append(m, "(sv)(sv)(sv)(sv)", "Slice", "s", slice,
+					  "Description", "s", description,
+					  "PIDs", "au", 1, (uint32_t)getpid(),
+					  "CollectMode", "s", "inactive-or-failed");
+	if (r >= 0)
+		r = sd_bus_message_close_container(m);
+	if (r >= 0)
+		r = sd_bus_message_append(m, "a(sa(sv))", 0);
+	return r;
+}
+
+int nsiso_systemd_enter_scope(const char *unit, uid_t uid, const char *description,
+			      enum nsiso_failure *failure, char *err, size_t len)
+{
+	sd_bus_message *m = NULL;
+	sd_bus *bus = NULL;
+	char slice[64];
+	int ret = -1;
+
+	*failure = NSISO_FAIL_DENY;
+	snprintf(slice, sizeof(slice), "user-%u.slice", (unsigned)uid);
+	if (open_bus(&bus, failure, err, len) < 0)
+		return -1;
+	if (sd_bus_message_new_method_call(bus, &m, SYSTEMD_DEST, SYSTEMD_PATH, SYSTEMD_MANAGER,
+					   "StartTransientUnit") < 0 ||
+	    append_scope(m, unit, slice, description) < 0) {
+		snprintf(err, len, "systemd: cannot build the StartTransientUnit call");
+	} else if (call(bus, m, "cannot start a scope", failure, err, len) == 0) {
+		ret = wait_until_in(uid);
+		if (ret < 0)
+			snprintf(err, len, "systemd: scope %s started, but this process is not "
+				 "in %s", unit, slice);
+	}
+	sd_bus_message_unref(m);
+	sd_bus_flush_close_unref(bus);
+	return ret;
+}
+
+int nsiso_systemd_set_limits(const char *slice, const struct nsiso_cgroup_limits *l,
+			     enum nsiso_failure *failure, char *err, size_t len)
+{
+	sd_bus_message *m = NULL;
+	sd_bus *bus = NULL;
+	int r, ret = -1;
+
+	*failure = NSISO_FAIL_DENY;
+	if (open_bus(&bus, failure, err, len) < 0)
+		return -1;
+	/* NSISO_UNLIMITED is UINT64_MAX: systemd's "infinity". */
+	r = sd_bus_message_new_method_call(bus, &m, SYSTEMD_DEST, SYSTEMD_PATH, SYSTEMD_MANAGER,
+					   "SetUnitProperties");
+	if (r >= 0)
+		r = sd_bus_message_append(m, "sb", slice, 1);
+	if (r >= 0)
+		r = sd_bus_message_append(m, "a(sv)", 3, "MemoryMax", "t", l->memory,
+					  "MemorySwapMax", "t", l->swap, "TasksMax", "t", l->tasks);
+	if (r < 0)
+		snprintf(err, len, "systemd: cannot build the SetUnitProperties call");
+	else
+		ret = call(bus, m, "cannot set the limits", failure, err, len);
+	sd_bus_message_unref(m);
+	sd_bus_flush_close_unref(bus);
+	return ret;
+}

@@ -1,0 +1,30 @@
+/* Asking systemd, over the system bus (sd-bus), for what only systemd may do
+ * in its own part of the cgroup tree: a transient scope in a user's slice,
+ * and the limits on that slice.  We never write into systemd's tree. */
+#ifndef NSISO_SYSTEMD_BUS_H
+#define NSISO_SYSTEMD_BUS_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "cgroup.h"
+#include "proto.h"
+
+/* How long one call to systemd may take before the open gives up. */
+#define NSISO_SYSTEMD_TIMEOUT_MS 5000
+
+/* Put the calling process (and only it: its own PID, which cannot be
+ * reused while it runs) into a new transient scope `unit` in the slice
+ * user-<uid>.slice, and
+ * wait until the kernel shows it there.  For a session that pam_systemd did
+ * not place (cron, at, su from another user's session).  0, or -1 with a
+ * reason in err and *failure set. */
+int nsiso_systemd_enter_scope(const char *unit, uid_t uid, const char *description,
+			      enum nsiso_failure *failure, char *err, size_t len);
+
+/* SetUnitProperties(runtime) on the slice: MemoryMax, MemorySwapMax,
+ * TasksMax.  0, or -1 with a reason in err and *failure set. */
+int nsiso_systemd_set_limits(const char *slice, const struct nsiso_cgroup_limits *limits,
+			     enum nsiso_failure *failure, char *err, size_t len);
+
+#endif
