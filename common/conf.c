@@ -206,18 +206,15 @@ static const char *parse_value(enum nsiso_item item, const char *text,
 
 /* ---- domains --------------------------------------------------------- */
 
+/* One side of a uid range; empty is 0 here (parse_range gives it meaning). */
 static const char *parse_uid(const char *text, size_t len, uid_t *out)
 {
-	unsigned long long n = 0;
-	size_t i;
+	uint64_t n = 0;
 
-	for (i = 0; i < len; i++) {
-		if (text[i] < '0' || text[i] > '9')
-			return "uid range must be digits (e.g. 1000:1999 or 1000:)";
-		n = n * 10 + (unsigned)(text[i] - '0');
-		if (n > 4294967294ULL)
-			return "uid out of range";
-	}
+	if (len > 0 && strspn(text, "0123456789") < len)
+		return "uid range must be digits (e.g. 1000:1999 or 1000:)";
+	if (len > 0 && nsiso_parse_decimal(text, len, 4294967294U, &n) != NULL)
+		return "uid out of range";
 	*out = (uid_t)n;
 	return NULL;
 }
