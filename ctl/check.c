@@ -1,4 +1,5 @@
 /* nsisoctl check / explain: exactly the module's parser and resolver. */
+#include <errno.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -117,11 +118,29 @@ static void check_root(const struct nsiso_conf *conf, const struct passwd *pw,
 static size_t check_accounts(const struct nsiso_conf *conf)
 {
 	struct refusals r = { 0 };
-	struct passwd *pw;
-	size_t i, problems = 0;
+	struct passwd entry = { 0 }, *pw;
+	size_t i, problems = 0, buf_len = 16384;
+	char *buf = malloc(buf_len);
+	int err;
 
+	if (!buf) {
+		printf("nsisoctl: out of memory\n");
+		return 1;
+	}
 	setpwent();
-	while ((pw = getpwent()) != NULL) {
+	for (;;) {
+		err = getpwent_r(&entry, buf, buf_len, &pw);
+		if (err == ERANGE && buf_len < (1U << 24)) {
+			char *grown = realloc(buf, buf_len * 2);
+
+			if (grown) {
+				buf = grown;
+				buf_len *= 2;
+				continue;
+			}
+		}
+		if (err != 0 || !pw)
+			break;
 		struct nsiso_settings s;
 		struct nsiso_origin where = { 0 };
 		gid_t *groups = NULL;
@@ -149,6 +168,11 @@ static size_t check_accounts(const struct nsiso_conf *conf)
 		}
 	}
 	endpwent();
+	free(buf);
+	if (err != 0 && err != ENOENT) {
+		printf("nsisoctl: cannot list the accounts: %s\n", strerror(err));
+		problems++;
+	}
 	for (i = 0; i < r.n; i++) {
 		const struct refusal *f = &r.list[i];
 		const struct nsiso_rule *rule = rule_at(conf, f->file, f->line);
