@@ -42,7 +42,7 @@ struct refusal {
 
 struct refusals {
 	struct refusal *list;
-	size_t n, n_accounts, n_failing;
+	size_t n;
 };
 
 static const struct nsiso_rule *rule_at(const struct nsiso_conf *conf, const char *file,
@@ -112,16 +112,42 @@ static void check_root(const struct nsiso_conf *conf, const struct passwd *pw,
 	(*problems)++;
 }
 
+/* One account, as the module would decide at its login.  -1 only when out
+ * of memory. */
+static int check_account(const struct nsiso_conf *conf, const struct passwd *pw,
+			 struct refusals *r, size_t *problems)
+{
+	struct nsiso_settings s;
+	struct nsiso_origin where = { 0 };
+	gid_t *groups = NULL;
+	int n_groups = nsiso_user_groups(pw->pw_name, pw->pw_gid, &groups);
+	const char *why;
+
+	if (n_groups < 0) {
+		printf("nsisoctl: cannot list the groups of %s: not checked\n", pw->pw_name);
+		(*problems)++;
+		return 0;
+	}
+	why = nsiso_conf_resolve(conf, &(struct nsiso_user){ pw->pw_name, pw->pw_uid, groups,
+							     (size_t)n_groups }, &s, &where);
+	free(groups);
+	if (!why) {
+		check_root(conf, pw, &s, problems);
+		return 0;
+	}
+	return add_refusal(r, &where, why, refusal_outcome(pw, &s), pw);
+}
+
 /* Resolve the conf for every account that getpwent lists, as the module
  * would at each one's login, and print each rule that fails for some of
  * them.  The number of problems. */
 static size_t check_accounts(const struct nsiso_conf *conf)
 {
 	struct refusals r = { 0 };
-	struct passwd entry = { 0 }, *pw;
+	struct passwd entry = { 0 }, *pw = NULL;
 	size_t i, problems = 0, buf_len = 16384;
-	char *buf = malloc(buf_len);
-	int err;
+	char *buf = malloc(buf_len), *grown;
+	int err = 0;
 
 	if (!buf) {
 		printf("nsisoctl: out of memory\n");
@@ -130,38 +156,14 @@ static size_t check_accounts(const struct nsiso_conf *conf)
 	setpwent();
 	for (;;) {
 		err = getpwent_r(&entry, buf, buf_len, &pw);
-		if (err == ERANGE && buf_len < (1U << 24)) {
-			char *grown = realloc(buf, buf_len * 2);
-
-			if (grown) {
-				buf = grown;
-				buf_len *= 2;
-				continue;
-			}
+		if (err == ERANGE && buf_len < (1U << 24) && (grown = realloc(buf, buf_len * 2))) {
+			buf = grown;
+			buf_len *= 2;
+			continue;
 		}
 		if (err != 0 || !pw)
 			break;
-		struct nsiso_settings s;
-		struct nsiso_origin where = { 0 };
-		gid_t *groups = NULL;
-		int n_groups = nsiso_user_groups(pw->pw_name, pw->pw_gid, &groups);
-		const char *why;
-
-		r.n_accounts++;
-		if (n_groups < 0) {
-			printf("nsisoctl: cannot list the groups of %s: not checked\n", pw->pw_name);
-			problems++;
-			continue;
-		}
-		why = nsiso_conf_resolve(conf, &(struct nsiso_user){ pw->pw_name, pw->pw_uid, groups,
-								     (size_t)n_groups }, &s, &where);
-		free(groups);
-		if (!why) {
-			check_root(conf, pw, &s, &problems);
-			continue;
-		}
-		r.n_failing++;
-		if (add_refusal(&r, &where, why, refusal_outcome(pw, &s), pw) < 0) {
+		if (check_account(conf, pw, &r, &problems) < 0) {
 			printf("nsisoctl: out of memory\n");
 			problems++;
 			break;
