@@ -69,7 +69,8 @@ uninstall:
 SAN        = -fsanitize=address,undefined -fno-omit-frame-pointer
 UNIT_FLAGS = $(CPPFLAGS) -std=gnu11 $(WARN) -g -O1 $(SAN)
 UNIT_TESTS = tests/build/test_size tests/build/test_hostname tests/build/test_conf \
-             tests/build/test_retval tests/build/test_systemd
+             tests/build/test_retval tests/build/test_systemd tests/build/test_textfile \
+             tests/build/test_cgroup_stats
 TOOLS      = tests/build/memhog tests/build/nsiso-helper-faults
 
 tests/build/test_size: tests/unit/test_size.c common/size.c
@@ -77,6 +78,8 @@ tests/build/test_hostname: tests/unit/test_hostname.c common/hostname.c
 tests/build/test_conf: tests/unit/test_conf.c $(COMMON_PARSE)
 tests/build/test_retval: tests/unit/test_retval.c $(MODULE) $(HELPER)
 tests/build/test_systemd: tests/unit/test_systemd.c common/systemd.c common/textfile.c
+tests/build/test_textfile: tests/unit/test_textfile.c common/textfile.c
+tests/build/test_cgroup_stats: tests/unit/test_cgroup_stats.c common/cgroup_stats.c common/textfile.c
 tests/build/test_%: $(HEADERS)
 	@mkdir -p tests/build
 	$(CC) $(UNIT_FLAGS) -DMODULE_PATH='"$(CURDIR)/$(MODULE)"' \

@@ -11,7 +11,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "hostname.h"
+
+/* A limit at or below the helper's headroom refuses every session while the
+ * user's group exists (it is "used up" even when empty); the minimum leaves
+ * room for a few logins. */
+_Static_assert(NSISO_MEMORY_MIN >= 4 * NSISO_MEMORY_HEADROOM,
+	       "NSISO_MEMORY_MIN must leave room for sessions above the headroom");
+#define MEMORY_MIN_REASON "memory limit must be at least 16M (a session needs 4M of it free to start)"
 
 static const char *const item_names[NSISO_ITEM_COUNT] = {
 	[NSISO_ITEM_ISOLATE] = "isolate",
@@ -166,8 +174,8 @@ static const char *parse_value(enum nsiso_item item, const char *text,
 	case NSISO_ITEM_MEMORY: {
 		const char *why = nsiso_parse_size(text, true, &v->limit);
 
-		if (!why && v->limit.kind == NSISO_LIMIT_VALUE && v->limit.value == 0)
-			why = "memory limit must be larger than 0";
+		if (!why && v->limit.kind == NSISO_LIMIT_VALUE && v->limit.value < NSISO_MEMORY_MIN)
+			why = MEMORY_MIN_REASON;
 		return why;
 	}
 	case NSISO_ITEM_SWAP:
@@ -206,18 +214,15 @@ static const char *parse_value(enum nsiso_item item, const char *text,
 
 /* ---- domains --------------------------------------------------------- */
 
+/* One side of a uid range; empty is 0 here (parse_range gives it meaning). */
 static const char *parse_uid(const char *text, size_t len, uid_t *out)
 {
-	unsigned long long n = 0;
-	size_t i;
+	uint64_t n = 0;
 
-	for (i = 0; i < len; i++) {
-		if (text[i] < '0' || text[i] > '9')
-			return "uid range must be digits (e.g. 1000:1999 or 1000:)";
-		n = n * 10 + (unsigned)(text[i] - '0');
-		if (n > 4294967294ULL)
-			return "uid out of range";
-	}
+	if (len > 0 && strspn(text, "0123456789") < len)
+		return "uid range must be digits (e.g. 1000:1999 or 1000:)";
+	if (len > 0 && nsiso_parse_decimal(text, len, 4294967294U, &n) != NULL)
+		return "uid out of range";
 	*out = (uid_t)n;
 	return NULL;
 }
@@ -738,6 +743,28 @@ static void apply_rule(struct nsiso_settings *s, const struct nsiso_rule *rule)
 	s->written[rule->item] = rule->written;
 }
 
+/* Limits the module could not apply, or that would refuse every session:
+ * what the parser cannot see because it depends on this machine (a
+ * percentage of its RAM).  NULL or a reason; *item the item at fault. */
+static const char *limits_unusable(const struct nsiso_settings *s, enum nsiso_item *item)
+{
+	uint64_t memory = nsiso_limit_bytes(&s->memory);
+
+	*item = NSISO_ITEM_MEMORY;
+	if (nsiso_limit_is_set(&s->memory) && memory < NSISO_MEMORY_MIN)
+		return s->memory.kind == NSISO_LIMIT_PERCENT
+			       ? "memory limit (a percentage of this machine's RAM) is below 16M: "
+				 "a session needs 4M of it free to start"
+			       : MEMORY_MIN_REASON;
+	*item = NSISO_ITEM_SWAP;
+	/* Sizes stop below 8E (NSISO_SIZE_MAX), so this holds by
+	 * construction; checked here because the helper refuses the sum. */
+	if (memory != UINT64_MAX && s->swap.kind == NSISO_LIMIT_VALUE &&
+	    s->swap.value >= UINT64_MAX - memory)
+		return "memory plus swap does not fit in 64 bits";
+	return NULL;
+}
+
 const char *nsiso_conf_resolve(const struct nsiso_conf *conf,
 			       const struct nsiso_user *user,
 			       struct nsiso_settings *out,
@@ -745,6 +772,7 @@ const char *nsiso_conf_resolve(const struct nsiso_conf *conf,
 {
 	const struct nsiso_rule *best[NSISO_ITEM_COUNT] = { 0 };
 	char host_short[NSISO_HOSTNAME_MAX + 1];
+	enum nsiso_item item;
 	const char *why;
 	size_t i;
 
@@ -768,6 +796,17 @@ const char *nsiso_conf_resolve(const struct nsiso_conf *conf,
 	for (i = 0; i < NSISO_ITEM_COUNT; i++)
 		if (best[i])
 			apply_rule(out, best[i]);
+	/* Exempt means exempt: a user who is left alone (exempt, no rule, or
+	 * nothing asked for) is let through before any value is worked out
+	 * for them, so no template or limit can deny them. */
+	if (!nsiso_settings_active(out))
+		return NULL;
+	why = limits_unusable(out, &item);
+	if (why) {
+		if (bad_origin)
+			*bad_origin = out->origin[item];
+		return why;
+	}
 	if (out->hostname_template[0] && (out->isolate & NSISO_NS_UTS)) {
 		nsiso_host_short_name(host_short);
 		why = nsiso_hostname_expand(out->hostname_template, user->name,

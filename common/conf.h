@@ -15,6 +15,13 @@
 #define NSISO_CONF_MAX_BYTES ((size_t)1 << 20)
 #define NSISO_VALUE_MAX 256
 
+/* The smallest memory limit: the helper refuses a session when less than
+ * NSISO_MEMORY_HEADROOM (4M, common/cgroup.h) of the user's limit is free,
+ * so a smaller limit would refuse every login while the user's group
+ * exists.  Checked when parsing (a size) and resolving (a percentage of
+ * this machine's RAM). */
+#define NSISO_MEMORY_MIN (16ULL << 20)
+
 /* Namespaces, as bits of the "isolate" item. */
 enum {
 	NSISO_NS_UTS = 1 << 0,
@@ -128,9 +135,13 @@ size_t nsiso_conf_load(struct nsiso_conf *conf, const char *path,
 void nsiso_conf_parse_buffer(struct nsiso_conf *conf, const char *name,
 			     const char *data, size_t len);
 
-/* Resolve the settings for a user.  NULL, or a reason the rules cannot be
- * applied to this user (e.g. the host name template gives an invalid name);
- * origin of that reason is written to *bad_origin when non-NULL. */
+/* Resolve the settings for a user.  A user who is left alone (no rule, exempt,
+ * or isolate none without a limit) gets NULL before any value is worked out
+ * for them.  Otherwise NULL, or a reason the rules cannot be applied to this
+ * user (the host name template gives an invalid name, a percentage memory
+ * limit comes out below NSISO_MEMORY_MIN on this machine); the origin of that
+ * reason is written to *bad_origin when non-NULL.  Callers let root through
+ * unisolated on such a reason, as on a broken conf. */
 const char *nsiso_conf_resolve(const struct nsiso_conf *conf,
 			       const struct nsiso_user *user,
 			       struct nsiso_settings *out,

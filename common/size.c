@@ -1,26 +1,26 @@
 #include "size.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
-/* Digits only: strtoull would accept "-1", " 5" and "0x10", none of which an
- * admin means as a size. */
-static const char *parse_digits(const char *text, uint64_t *out, const char **end)
+const char *nsiso_parse_decimal(const char *text, size_t len, uint64_t max, uint64_t *out)
 {
 	uint64_t n = 0;
-	const char *p = text;
+	size_t i;
 
-	if (*p < '0' || *p > '9')
-		return "expected a number";
-	for (; *p >= '0' && *p <= '9'; p++) {
-		if (n > (UINT64_MAX - (uint64_t)(*p - '0')) / 10)
+	/* Not strtoull: it takes "-1" (as a huge number), " 5", "+5" and, with
+	 * base 0, "0x10", none of which an admin means as a number. */
+	if (len == 0)
+		return "empty number";
+	for (i = 0; i < len; i++)
+		if (text[i] < '0' || text[i] > '9')
+			return "not a plain decimal number (digits only: no sign, space or prefix)";
+	for (i = 0; i < len; i++)
+		if (__builtin_mul_overflow(n, 10, &n) ||
+		    __builtin_add_overflow(n, (uint64_t)(text[i] - '0'), &n) || n > max)
 			return "number too large";
-		n = n * 10 + (uint64_t)(*p - '0');
-	}
 	*out = n;
-	*end = p;
 	return NULL;
 }
 
@@ -38,7 +38,8 @@ static int suffix_shift(char c)
 const char *nsiso_parse_size(const char *text, bool percent_ok,
 			     struct nsiso_limit *out)
 {
-	const char *end, *why;
+	size_t len = strspn(text, "0123456789");
+	const char *end = text + len;
 	uint64_t n;
 	int shift;
 
@@ -46,48 +47,42 @@ const char *nsiso_parse_size(const char *text, bool percent_ok,
 		*out = (struct nsiso_limit){ NSISO_LIMIT_UNLIMITED, 0 };
 		return NULL;
 	}
-	why = parse_digits(text, &n, &end);
-	if (why)
-		return why;
+	if (len == 0)
+		return "expected a number";
 	if (end[0] == '%' && end[1] == '\0') {
 		if (!percent_ok)
 			return "a percentage is not allowed here";
-		if (n < 1 || n > 100)
+		if (nsiso_parse_decimal(text, len, 100, &n) != NULL || n < 1)
 			return "percentage must be 1..100";
 		*out = (struct nsiso_limit){ NSISO_LIMIT_PERCENT, n };
 		return NULL;
 	}
-	if (end[0] == '\0') {
-		*out = (struct nsiso_limit){ NSISO_LIMIT_VALUE, n };
-		return NULL;
-	}
-	shift = suffix_shift(end[0]);
-	if (shift < 0 || end[1] != '\0')
+	shift = end[0] == '\0' ? 0 : suffix_shift(end[0]);
+	if (shift < 0 || (shift > 0 && end[1] != '\0'))
 		return "unknown size suffix (use K, M, G, T, % or unlimited)";
-	if (n > (UINT64_MAX >> shift))
-		return "size too large";
+	if (nsiso_parse_decimal(text, len, NSISO_SIZE_MAX >> shift, &n) != NULL)
+		return "size too large (the kernel's largest limit is 8388607T; use unlimited)";
 	*out = (struct nsiso_limit){ NSISO_LIMIT_VALUE, n << shift };
 	return NULL;
 }
 
 const char *nsiso_parse_count(const char *text, struct nsiso_limit *out)
 {
-	const char *end, *why;
+	size_t len = strspn(text, "0123456789");
 	uint64_t n;
 
 	if (strcmp(text, "unlimited") == 0) {
 		*out = (struct nsiso_limit){ NSISO_LIMIT_UNLIMITED, 0 };
 		return NULL;
 	}
-	why = parse_digits(text, &n, &end);
-	if (why)
-		return why;
-	if (*end != '\0')
+	if (len == 0)
+		return "expected a number";
+	if (text[len] != '\0')
 		return "expected a whole number or unlimited";
+	if (nsiso_parse_decimal(text, len, NSISO_TASKS_LIMIT_MAX, &n) != NULL)
+		return "larger than the kernel's maximum number of tasks (4194304)";
 	if (n < 1)
 		return "must be at least 1";
-	if (n > 4194304)	/* the kernel's PID_MAX_LIMIT */
-		return "larger than the kernel's maximum number of tasks";
 	*out = (struct nsiso_limit){ NSISO_LIMIT_VALUE, n };
 	return NULL;
 }

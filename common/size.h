@@ -3,6 +3,7 @@
 #define NSISO_SIZE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 enum nsiso_limit_kind {
@@ -17,12 +18,28 @@ struct nsiso_limit {
 	uint64_t value;
 };
 
+/* The largest size a limit may have: the kernel's page counters hold at most
+ * LONG_MAX bytes (a larger write is silently cut down to that), so anything
+ * from 8E on is not a limit.  It also keeps memory + swap (v1's memsw) from
+ * overflowing 64 bits. */
+#define NSISO_SIZE_MAX ((UINT64_C(1) << 63) - 1)
+
+/* The kernel's PID_MAX_LIMIT: pids.max takes no larger number. */
+#define NSISO_TASKS_LIMIT_MAX 4194304
+
+/* The one strict parser of unsigned decimal numbers, in the habit of
+ * util-linux's strtou64_or_err: exactly the len bytes at text must all be
+ * digits (no sign, space, base prefix or other character, not empty), and
+ * the number at most max.  NULL with *out set, or a static reason. */
+const char *nsiso_parse_decimal(const char *text, size_t len, uint64_t max, uint64_t *out);
+
 /* Parse a memory size: N, NK, NM, NG, NT (powers of 1024), N% (percent_ok),
- * or "unlimited".  Returns NULL on success, else a static reason. */
+ * or "unlimited"; at most NSISO_SIZE_MAX bytes.  Returns NULL on success,
+ * else a static reason. */
 const char *nsiso_parse_size(const char *text, bool percent_ok,
 			     struct nsiso_limit *out);
 
-/* Parse a task count: a positive integer or "unlimited". */
+/* Parse a task count: 1..NSISO_TASKS_LIMIT_MAX or "unlimited". */
 const char *nsiso_parse_count(const char *text, struct nsiso_limit *out);
 
 /* Bytes a limit stands for on this machine; UINT64_MAX when unlimited or

@@ -1,4 +1,5 @@
 /* nsisoctl check / explain: exactly the module's parser and resolver. */
+#include <errno.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -26,17 +27,186 @@ static void warn_unknown_names(const struct nsiso_conf *conf)
 	}
 }
 
+/* ---- the rules against the accounts that exist ----------------------- */
+
+/* One rule that fails for some accounts, with one outcome. */
+struct refusal {
+	const char *file;		/* into the conf */
+	unsigned line;
+	const char *why;		/* static, from the resolver */
+	const char *outcome;		/* static */
+	size_t n_users;
+	char names[512];		/* the first few, "name (uid), ..." */
+};
+
+#define NAMES_SHOWN 8
+
+struct refusals {
+	struct refusal *list;
+	size_t n;
+};
+
+static const struct nsiso_rule *rule_at(const struct nsiso_conf *conf, const char *file,
+					unsigned line)
+{
+	size_t i;
+
+	for (i = 0; file && i < conf->n_rules; i++)
+		if (conf->rules[i].file == file && conf->rules[i].line == line)
+			return &conf->rules[i];
+	return NULL;
+}
+
+static int add_refusal(struct refusals *r, const struct nsiso_origin *where, const char *why,
+		       const char *outcome, const struct passwd *pw)
+{
+	struct refusal *f = NULL;
+	size_t i, used;
+
+	for (i = 0; i < r->n; i++)
+		if (r->list[i].file == where->file && r->list[i].line == where->line &&
+		    r->list[i].why == why && r->list[i].outcome == outcome)
+			f = &r->list[i];
+	if (!f) {
+		struct refusal *grown = realloc(r->list, (r->n + 1) * sizeof(*grown));
+
+		if (!grown)
+			return -1;
+		r->list = grown;
+		f = &r->list[r->n++];
+		*f = (struct refusal){ where->file, where->line, why, outcome, 0, "" };
+	}
+	if (f->n_users++ < NAMES_SHOWN) {
+		used = strlen(f->names);
+		snprintf(f->names + used, sizeof(f->names) - used, "%s%s (uid %u)",
+			 used ? ", " : "", pw->pw_name, (unsigned)pw->pw_uid);
+	}
+	return 0;
+}
+
+/* What the module does with a user whose rules cannot be applied. */
+static const char *refusal_outcome(const struct passwd *pw, const struct nsiso_settings *s)
+{
+	if (pw->pw_uid == 0)
+		return "root is let through unisolated";
+	return s->on_error == NSISO_ON_ERROR_ALLOW
+		       ? "logins allowed without isolation (on_error allow)"
+		       : "logins denied (on_error deny)";
+}
+
+/* Root isolated with on_error deny: any failure to isolate (helper missing,
+ * cgroup fs read-only) would refuse root's login. */
+static void check_root(const struct nsiso_conf *conf, const struct passwd *pw,
+		       const struct nsiso_settings *s, size_t *problems)
+{
+	enum nsiso_item item = s->isolate ? NSISO_ITEM_ISOLATE
+			     : nsiso_limit_is_set(&s->memory) ? NSISO_ITEM_MEMORY
+			     : nsiso_limit_is_set(&s->swap) ? NSISO_ITEM_SWAP : NSISO_ITEM_TASKS;
+	const struct nsiso_rule *rule = rule_at(conf, s->origin[item].file, s->origin[item].line);
+
+	if (pw->pw_uid != 0 || !nsiso_settings_active(s) || s->on_error == NSISO_ON_ERROR_ALLOW)
+		return;
+	printf("%s:%u: %s '%s' applies to root with on_error deny: a failure to isolate "
+	       "would lock root out (add 'root exempt yes')\n",
+	       rule ? rule->file : "?", rule ? rule->line : 0, nsiso_item_name(item),
+	       rule ? rule->written : "?");
+	(*problems)++;
+}
+
+/* One account, as the module would decide at its login.  -1 only when out
+ * of memory. */
+static int check_account(const struct nsiso_conf *conf, const struct passwd *pw,
+			 struct refusals *r, size_t *problems)
+{
+	struct nsiso_settings s;
+	struct nsiso_origin where = { 0 };
+	gid_t *groups = NULL;
+	int n_groups = nsiso_user_groups(pw->pw_name, pw->pw_gid, &groups);
+	const char *why;
+
+	if (n_groups < 0) {
+		printf("nsisoctl: cannot list the groups of %s: not checked\n", pw->pw_name);
+		(*problems)++;
+		return 0;
+	}
+	why = nsiso_conf_resolve(conf, &(struct nsiso_user){ pw->pw_name, pw->pw_uid, groups,
+							     (size_t)n_groups }, &s, &where);
+	free(groups);
+	if (!why) {
+		check_root(conf, pw, &s, problems);
+		return 0;
+	}
+	return add_refusal(r, &where, why, refusal_outcome(pw, &s), pw);
+}
+
+/* Resolve the conf for every account that getpwent lists, as the module
+ * would at each one's login, and print each rule that fails for some of
+ * them.  The number of problems. */
+static size_t check_accounts(const struct nsiso_conf *conf)
+{
+	struct refusals r = { 0 };
+	struct passwd entry = { 0 }, *pw = NULL;
+	size_t i, problems = 0, buf_len = 16384;
+	char *buf = malloc(buf_len), *grown;
+	int err = 0;
+
+	if (!buf) {
+		printf("nsisoctl: out of memory\n");
+		return 1;
+	}
+	setpwent();
+	for (;;) {
+		err = getpwent_r(&entry, buf, buf_len, &pw);
+		if (err == ERANGE && buf_len < (1U << 24) && (grown = realloc(buf, buf_len * 2))) {
+			buf = grown;
+			buf_len *= 2;
+			continue;
+		}
+		if (err != 0 || !pw)
+			break;
+		if (check_account(conf, pw, &r, &problems) < 0) {
+			printf("nsisoctl: out of memory\n");
+			problems++;
+			break;
+		}
+	}
+	endpwent();
+	free(buf);
+	if (err != 0 && err != ENOENT) {
+		printf("nsisoctl: cannot list the accounts: %s\n", strerror(err));
+		problems++;
+	}
+	for (i = 0; i < r.n; i++) {
+		const struct refusal *f = &r.list[i];
+		const struct nsiso_rule *rule = rule_at(conf, f->file, f->line);
+		char more[48] = "";
+
+		if (f->n_users > NAMES_SHOWN)
+			snprintf(more, sizeof(more), " and %zu more", f->n_users - NAMES_SHOWN);
+		printf("%s:%u: %s '%s' cannot be applied to %zu account%s (%s): %s%s; %s\n",
+		       f->file ? f->file : "?", f->line, rule ? nsiso_item_name(rule->item) : "?",
+		       rule ? rule->written : "?", f->n_users, f->n_users == 1 ? "" : "s", f->why,
+		       f->names, more, f->outcome);
+		problems++;
+	}
+	free(r.list);
+	return problems;
+}
+
 static int report(struct nsiso_conf *conf, const char *what)
 {
-	size_t i, n = nsiso_conf_error_count(conf);
+	size_t i, n = nsiso_conf_error_count(conf), problems = 0;
 
 	for (i = 0; i < n; i++)
 		printf("%s\n", nsiso_conf_error(conf, i));
+	if (n == 0)
+		problems = check_accounts(conf);
 	warn_unknown_names(conf);
 	if (n == 0)
-		printf("%s: parsed OK (%zu rule%s in %zu file%s)\n", what, conf->n_rules,
-		       conf->n_rules == 1 ? "" : "s", conf->n_files, conf->n_files == 1 ? "" : "s");
-	return n ? CTL_PROBLEM : CTL_OK;
+		printf("%s: parsed OK (%zu rule%s in %zu file%s)%s\n", what, conf->n_rules,
+		       conf->n_rules == 1 ? "" : "s", conf->n_files, conf->n_files == 1 ? "" : "s",
+		       problems ? ", but not every account can log in as it says" : "");
+	return n || problems ? CTL_PROBLEM : CTL_OK;
 }
 
 int ctl_check(int n_files, char **files)
@@ -133,6 +303,8 @@ static void print_settings(const struct nsiso_settings *s, uid_t uid)
 	print_item(s, NSISO_ITEM_TASKS, value);
 	if (!(s->isolate & NSISO_NS_UTS))
 		snprintf(value, sizeof(value), "the host's (no uts namespace)");
+	else if (s->hostname_template[0] && !nsiso_settings_active(s))
+		snprintf(value, sizeof(value), "not used (left alone)");
 	else if (s->hostname_template[0] && !s->hostname[0])
 		snprintf(value, sizeof(value), "invalid for this user");
 	else
@@ -192,7 +364,12 @@ int ctl_explain(const char *name, const struct ctl_options *options)
 	why = nsiso_conf_resolve(&conf, &(struct nsiso_user){ pw->pw_name, pw->pw_uid, groups,
 							       (size_t)n_groups }, &s, &where);
 	printf("user %s (uid %u)\n", pw->pw_name, (unsigned)pw->pw_uid);
-	if (why) {
+	if (why && pw->pw_uid == 0) {
+		printf("error: %s:%u: %s\n", where.file ? where.file : "?", where.line, why);
+		printf("decision: left alone: the rules cannot be applied to root, whose session "
+		       "is let through unisolated (PAM_IGNORE)\n");
+		ret = CTL_PROBLEM;
+	} else if (why) {
 		printf("error: %s:%u: %s\n", where.file ? where.file : "?", where.line, why);
 		printf("decision: session %s (on_error %s)\n",
 		       s.on_error == NSISO_ON_ERROR_ALLOW ? "allowed without isolation" : "denied",

@@ -33,21 +33,30 @@ struct user_row {
 	struct nsiso_cgroup_stats stats;
 };
 
-static int open_run_dir(const struct ctl_options *o)
+/* The run directory, read-only.  CTL_OK with *fd open, or with *fd -1 when
+ * the directory does not exist (no session was ever opened: nothing to
+ * show); otherwise the exit code, after the error is printed.  A directory
+ * that exists but fails the checks (relative, not root's, not 0700) is an
+ * error, never "no sessions": a monitoring script must not read it as such. */
+static int open_run_dir(const struct ctl_options *o, int *fd)
 {
 	char err[300];
-	int fd;
+	struct stat st;
 
+	*fd = -1;
 	if (geteuid() != 0) {
 		fprintf(stderr, "nsisoctl: reading %s needs root\n", o->run_dir);
-		return -CTL_NOT_ROOT;
+		return CTL_NOT_ROOT;
 	}
-	fd = nsiso_run_dir_open(o->run_dir, false, err, sizeof(err));
-	if (fd < 0 && errno != ENOENT) {
-		fprintf(stderr, "nsisoctl: %s\n", err);
-		return -CTL_PROBLEM;
-	}
-	return fd;	/* -1 with ENOENT: no session was ever opened */
+	*fd = nsiso_run_dir_open(o->run_dir, false, err, sizeof(err));
+	if (*fd >= 0)
+		return CTL_OK;
+	/* Decided on the path itself, not on errno, which a failed check
+	 * need not set. */
+	if (o->run_dir[0] == '/' && lstat(o->run_dir, &st) != 0 && errno == ENOENT)
+		return CTL_OK;
+	fprintf(stderr, "nsisoctl: %s\n", err);
+	return CTL_PROBLEM;
 }
 
 /* Processes in the holder's PID namespace, counted from the host's /proc. */
@@ -291,10 +300,10 @@ int ctl_status(const struct ctl_options *o)
 {
 	struct live_session *sessions = NULL;
 	struct user_row *users;
-	int dirfd = open_run_dir(o), n, n_users;
+	int dirfd, n, n_users, ret = open_run_dir(o, &dirfd);
 
-	if (dirfd < -1)
-		return -dirfd;
+	if (ret != CTL_OK)
+		return ret;
 	n = collect(dirfd, o, &sessions);
 	if (dirfd >= 0)
 		close(dirfd);
@@ -322,10 +331,10 @@ int ctl_status(const struct ctl_options *o)
 int ctl_kill(const char *session, const struct ctl_options *o)
 {
 	struct live_session *sessions = NULL;
-	int dirfd = open_run_dir(o), n, i, ended = 0;
+	int dirfd, n, i, ended = 0, ret = open_run_dir(o, &dirfd);
 
-	if (dirfd < -1)
-		return -dirfd;
+	if (ret != CTL_OK)
+		return ret;
 	n = collect(dirfd, o, &sessions);
 	if (dirfd >= 0)
 		close(dirfd);

@@ -83,7 +83,13 @@ static void check_settings(const struct nsiso_settings *s)
 	check_limit(&s->swap, 0);
 	check_limit(&s->tasks, 1);
 	if (s->memory.kind == NSISO_LIMIT_VALUE)
-		CHECK(s->memory.value > 0);
+		CHECK(s->memory.value >= NSISO_MEMORY_MIN && s->memory.value <= NSISO_SIZE_MAX);
+	if (s->swap.kind == NSISO_LIMIT_VALUE)
+		CHECK(s->swap.value <= NSISO_SIZE_MAX);
+	/* What the helper writes to v1's memsw: no overflow, never "max". */
+	if (nsiso_limit_is_set(&s->memory) && s->swap.kind == NSISO_LIMIT_VALUE)
+		CHECK(nsiso_limit_bytes(&s->memory) + s->swap.value > s->swap.value &&
+		      nsiso_limit_bytes(&s->memory) + s->swap.value != UINT64_MAX);
 	CHECK(memchr(s->hostname, '\0', sizeof(s->hostname)) != NULL);
 	CHECK(memchr(s->hostname_template, '\0', sizeof(s->hostname_template)) != NULL);
 	if (s->hostname[0]) {
@@ -128,6 +134,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(conf.rules[i].line >= 1);
 	}
 	why = nsiso_conf_resolve(&conf, &user, &settings, &where);
+	/* Exempt means exempt: only a user the rules act on can be refused. */
+	if (why)
+		CHECK(nsiso_settings_active(&settings) && !settings.exempt);
 	if (why)
 		CHECK(settings.hostname[0] == '\0');
 	else

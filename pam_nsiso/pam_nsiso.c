@@ -176,7 +176,13 @@ static int decide(pam_handle_t *pamh, const struct module_args *args,
 	}
 	user = (struct nsiso_user){ pw->pw_name, pw->pw_uid, groups, (size_t)n_groups };
 	why = nsiso_conf_resolve(&conf, &user, settings, &where);
-	if (why) {
+	if (why && pw->pw_uid == 0) {
+		/* As with a broken conf: rules that cannot be applied to root
+		 * never lock root out. */
+		pam_syslog(pamh, LOG_ALERT, "%s:%u: %s (for root); root's session is let "
+			   "through, not isolated", where.file ? where.file : "?", where.line, why);
+		ret = PAM_IGNORE;
+	} else if (why) {
 		char what[600];
 
 		snprintf(what, sizeof(what), "%s:%u: %s", where.file ? where.file : "?",

@@ -59,3 +59,37 @@ nsiso_assert_match "--help lists every verb" 'check.*explain.*status.*kill' \
 nsiso_assert_match "--version" '^nsisoctl [0-9]+\.[0-9]+\.[0-9]+$' "$("$CTL" --version)"
 nsiso_assert_eq "explain: unknown user: status 1" 1 \
 	"$("$CTL" explain no-such-user-nsiso --conf "$T/open.conf" >/dev/null 2>&1; echo $?)"
+
+# Exempt means exempt, for root and for a system account whose name cannot
+# be in a host name: the template is not even worked out for them.
+printf 'root exempt yes\n* isolate uts,ipc,mnt,pid\n* hostname lab_%%U\n' >"$T/root_exempt.conf"
+printf ':999 exempt yes\n* isolate uts\n* hostname lab-%%u\n' >"$T/system_exempt.conf"
+printf '* isolate uts\n* hostname lab_%%U\n' >"$T/root_odd.conf"
+chmod 0644 "$T"/root_exempt.conf "$T"/system_exempt.conf "$T"/root_odd.conf
+out=$("$CTL" explain root --conf "$T/root_exempt.conf")
+nsiso_assert_eq "explain root, exempt, bad template: status 0" 0 "$?"
+nsiso_assert_match "explain root: exempt" "decision: left alone: exempt" "$out"
+if getent passwd _apt >/dev/null; then
+	out=$("$CTL" explain _apt --conf "$T/system_exempt.conf")
+	nsiso_assert_eq "explain _apt, :999 exempt, lab-%u: status 0" 0 "$?"
+	nsiso_assert_match "explain _apt: exempt" "decision: left alone: exempt" "$out"
+	out=$("$CTL" check "$T/system_exempt.conf")
+	nsiso_assert_false "check: _apt not reported under :999 exempt" grep -q _apt <<<"$out"
+fi
+out=$("$CTL" explain root --conf "$T/root_odd.conf")
+nsiso_assert_eq "explain root, rules that fail for root: status 1" 1 "$?"
+nsiso_assert_match "explain root: let through" "decision: left alone: the rules cannot be applied to root" "$out"
+
+# check tries the rules on every account getpwent lists: a template that
+# is invalid for some names reports them (root's outcome apart).
+out=$("$CTL" check "$T/root_odd.conf")
+nsiso_assert_eq "check: template invalid for the accounts: status 1" 1 "$?"
+nsiso_assert_match "check: root let through, named" \
+	"root_odd.conf:2: hostname 'lab_%U' cannot be applied to 1 account .*: root \(uid 0\); root is let through unisolated" "$out"
+nsiso_assert_match "check: the others denied, counted" \
+	"root_odd.conf:2: hostname 'lab_%U' cannot be applied to [0-9]+ accounts .*; logins denied \(on_error deny\)" "$out"
+
+# The shipped conf passes on this machine.
+install -m 0644 "$NSISO_TOP/conf/nsiso.conf" "$T/shipped.conf"
+out=$("$CTL" check "$T/shipped.conf")
+nsiso_assert_eq "check: the shipped conf passes" 0 "$?"

@@ -188,7 +188,8 @@ static void errors_name_file_and_line(void **state)
 	first_error("* memory\n", "test.conf:1: expected '<domain> <item> <value>', got 2 fields");
 	first_error("* memory 1G extra\n",
 		    "test.conf:1: expected '<domain> <item> <value>', got more than 3 fields");
-	first_error("* memory 0K\n", "test.conf:1: memory limit must be larger than 0: memory '0K'");
+	first_error("* memory 0K\n", "test.conf:1: memory limit must be at least 16M (a session "
+		    "needs 4M of it free to start): memory '0K'");
 	first_error("* memory lots\n", "test.conf:1: expected a number: memory 'lots'");
 	first_error("* isolate pid\n",
 		    "test.conf:1: pid needs mnt (a fresh /proc needs a private mount namespace): isolate 'pid'");
@@ -207,7 +208,8 @@ static void errors_name_file_and_line(void **state)
 	first_error("* exempt 1\n", "test.conf:1: expected yes or no: exempt '1'");
 	first_error("* cgroup_mode cgmanager\n",
 		    "test.conf:1: expected own or systemd: cgroup_mode 'cgmanager'");
-	first_error("* memory 0\n", "test.conf:1: memory limit must be larger than 0: memory '0'");
+	first_error("* memory 0\n", "test.conf:1: memory limit must be at least 16M (a session "
+		    "needs 4M of it free to start): memory '0'");
 	first_error("al/ice memory 1G\n",
 		    "test.conf:1: invalid user name (or use @group, min:max or *): 'al/ice'");
 }
@@ -254,6 +256,130 @@ static void invalid_expanded_hostname_is_reported_with_origin(void **state)
 	assert_non_null(nsiso_conf_resolve(&conf, &user, &s, &where));
 	assert_string_equal(where.file, "test.conf");
 	assert_int_equal(where.line, 2);
+	nsiso_conf_free(&conf);
+}
+
+/* Resolve for a user and return the reason, with its line in *line. */
+static const char *resolve_why(const struct nsiso_conf *conf, const char *name, uid_t uid,
+			       unsigned *line)
+{
+	static const gid_t groups[] = { 4242424 };
+	struct nsiso_user user = { name, uid, groups, 1 };
+	struct nsiso_origin where = { 0 };
+	struct nsiso_settings s;
+	const char *why = nsiso_conf_resolve(conf, &user, &s, &where);
+
+	*line = where.line;
+	return why;
+}
+
+/* An exempt user is let through before any item is worked out for them: a
+ * host name template that is invalid for them cannot deny them. */
+static void exempt_means_exempt(void **state)
+{
+	struct nsiso_conf conf;
+	struct nsiso_settings s;
+	unsigned line = 0;
+
+	(void)state;
+	parse(&conf, "root exempt yes\n* isolate uts,ipc,mnt,pid\n* hostname lab_%U\n");
+	assert_int_equal(nsiso_conf_error_count(&conf), 0);
+	resolve(&conf, "root", 0, &s);
+	assert_true(s.exempt);
+	assert_false(nsiso_settings_active(&s));
+	assert_string_equal(s.hostname, "");
+	/* The rule still denies everyone else, with its line. */
+	assert_string_equal(resolve_why(&conf, "alice", 1000, &line),
+			    "host name may only contain letters, digits, '-' and '.'");
+	assert_int_equal(line, 3);
+	nsiso_conf_free(&conf);
+
+	/* The shipped conf's habit: system accounts exempt by uid range; _apt
+	 * cannot be in a host name, and must not need to be. */
+	parse(&conf, ":999 exempt yes\n* isolate uts\n* hostname lab-%u\n");
+	resolve(&conf, "_apt", 42, &s);
+	assert_true(s.exempt);
+	assert_non_null(resolve_why(&conf, "bob_x", 1000, &line));
+	assert_int_equal(line, 3);
+	nsiso_conf_free(&conf);
+
+	/* Exempt also shields from a limit this machine cannot give. */
+	parse(&conf, "* isolate uts\n* memory 1%\nroot exempt yes\n");
+	resolve(&conf, "root", 0, &s);
+	assert_true(s.exempt);
+	nsiso_conf_free(&conf);
+}
+
+/* Left alone for another reason (isolate none without a limit, no rule):
+ * nothing is worked out either. */
+static void left_alone_evaluates_nothing(void **state)
+{
+	struct nsiso_conf conf;
+	struct nsiso_settings s;
+
+	(void)state;
+	parse(&conf, "* hostname x_%u\n* isolate none\nbob isolate uts\n");
+	resolve(&conf, "alice", 1000, &s);
+	assert_true(s.matched);
+	assert_false(nsiso_settings_active(&s));
+	nsiso_conf_free(&conf);
+}
+
+/* Limits a login would refuse are refused by the parser, with file:line. */
+static void limits_a_login_would_refuse(void **state)
+{
+	struct nsiso_conf conf;
+	struct nsiso_settings s;
+
+	(void)state;
+	/* memory + swap used to overflow 64 bits in the helper: every login
+	 * denied after a conf that parsed. */
+	first_error("* memory 8388607T\n* swap 16777215T\n",
+		    "test.conf:2: size too large (the kernel's largest limit is 8388607T; "
+		    "use unlimited): swap '16777215T'");
+	first_error("* memory 16777215T\n",
+		    "test.conf:1: size too large (the kernel's largest limit is 8388607T; "
+		    "use unlimited): memory '16777215T'");
+	/* The helper refuses a session when less than 4M of the limit is free:
+	 * "memory 1" refused every login while the user's group existed. */
+	first_error("* memory 1\n", "test.conf:1: memory limit must be at least 16M (a session "
+		    "needs 4M of it free to start): memory '1'");
+	first_error("* memory 16777215\n", "test.conf:1: memory limit must be at least 16M (a "
+		    "session needs 4M of it free to start): memory '16777215'");
+	first_error("* memory 4M\n", "test.conf:1: memory limit must be at least 16M (a session "
+		    "needs 4M of it free to start): memory '4M'");
+	first_error("* tasks 4194305\n", "test.conf:1: larger than the kernel's maximum number "
+		    "of tasks (4194304): tasks '4194305'");
+	first_error("1:99999999999 memory 1G\n", "test.conf:1: uid out of range: '1:99999999999'");
+	first_error("-1: memory 1G\n", "test.conf:1: uid range must be digits (e.g. 1000:1999 or "
+		    "1000:): '-1:'");
+	first_error("+1: memory 1G\n", "test.conf:1: uid range must be digits (e.g. 1000:1999 or "
+		    "1000:): '+1:'");
+	parse(&conf, "* memory 16M\n* swap 8388607T\n* tasks 4194304\n");
+	assert_int_equal(nsiso_conf_error_count(&conf), 0);
+	resolve(&conf, "alice", 1000, &s);
+	assert_true(s.memory.value == 16ULL << 20);
+	nsiso_conf_free(&conf);
+}
+
+/* A percentage is known only on the machine: resolve checks it there, as
+ * the module does at each login. */
+static void percentage_below_the_minimum_is_refused_at_resolve(void **state)
+{
+	struct nsiso_conf conf;
+	struct nsiso_limit one = { NSISO_LIMIT_PERCENT, 1 };
+	unsigned line = 0;
+	const char *why;
+
+	(void)state;
+	parse(&conf, "* isolate uts\n* memory 1%\n");
+	why = resolve_why(&conf, "alice", 1000, &line);
+	if (nsiso_limit_bytes(&one) < NSISO_MEMORY_MIN) {
+		assert_non_null(why);
+		assert_int_equal(line, 2);
+	} else {
+		assert_null(why);
+	}
 	nsiso_conf_free(&conf);
 }
 
@@ -396,6 +522,10 @@ int main(void)
 		cmocka_unit_test(every_bad_line_is_reported),
 		cmocka_unit_test(nul_bytes_and_long_lines),
 		cmocka_unit_test(invalid_expanded_hostname_is_reported_with_origin),
+		cmocka_unit_test(exempt_means_exempt),
+		cmocka_unit_test(left_alone_evaluates_nothing),
+		cmocka_unit_test(limits_a_login_would_refuse),
+		cmocka_unit_test(percentage_below_the_minimum_is_refused_at_resolve),
 		cmocka_unit_test_setup_teardown(file_checks, make_dir, remove_dir),
 		cmocka_unit_test_setup_teardown(directory_a_user_can_write_is_rejected, make_dir, remove_dir),
 		cmocka_unit_test_setup_teardown(dropins_in_c_locale_order, make_dir, remove_dir),

@@ -194,8 +194,35 @@ static void hostname_template_invalid_for_user_denies(void **state)
 	int close_ret;
 
 	(void)state;
-	write_service("root isolate uts\nroot hostname bad_%u\n", helper_arg);
-	assert_int_equal(open_close("root", &close_ret), PAM_SESSION_ERR);
+	write_service("* isolate uts\n* hostname bad_%u\n", helper_arg);
+	assert_int_equal(open_close("nobody", &close_ret), PAM_SESSION_ERR);
+	write_service("* isolate uts\n* hostname bad_%u\n* on_error allow\n", helper_arg);
+	assert_int_equal(open_close("nobody", &close_ret), PAM_SUCCESS);
+}
+
+/* Rules that cannot be applied to root let root through, unisolated, as a
+ * broken conf does: no template or limit locks root out. */
+static void root_is_let_through_when_rules_fail_for_root(void **state)
+{
+	int close_ret;
+
+	(void)state;
+	write_service("* isolate uts\n* hostname bad_%u\n", helper_arg);
+	assert_int_equal(open_close("root", &close_ret), IGNORED);
+}
+
+/* Exempt means exempt: nothing else is worked out for an exempt user, so a
+ * template that is invalid for them does not deny them. */
+static void exempt_user_is_ignored_whatever_the_template(void **state)
+{
+	int close_ret;
+
+	(void)state;
+	write_service("root exempt yes\n* isolate uts,ipc,mnt,pid\n* hostname lab_%U\n", helper_arg);
+	assert_int_equal(open_close("root", &close_ret), IGNORED);
+	/* _apt (uid 42 on Debian) cannot be in a host name. */
+	write_service(":999 exempt yes\n* isolate uts\n* hostname lab-%u\n", helper_arg);
+	assert_int_equal(open_close("_apt", &close_ret), IGNORED);
 }
 
 /* cgroup_mode systemd outside a systemd user slice (this test's case):
@@ -244,6 +271,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(missing_helper_follows_on_error, setup, teardown),
 		cmocka_unit_test_setup_teardown(helper_writable_by_others_is_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(hostname_template_invalid_for_user_denies, setup, teardown),
+		cmocka_unit_test_setup_teardown(root_is_let_through_when_rules_fail_for_root,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(exempt_user_is_ignored_whatever_the_template,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(systemd_mode_without_pam_systemd_follows_on_error,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(isolated_session_opens_and_closes, setup, teardown),

@@ -72,6 +72,68 @@ static void counts(void **state)
 	assert_non_null(nsiso_parse_count("4194305", &l));
 }
 
+/* The one strict number parser: digits only, bounded, never empty. */
+static void decimal_parser_is_strict(void **state)
+{
+	static const char *const not_plain[] = {
+		"-1", "+1", " 1", "1 ", "0x10", "1e3", "1.0", "1_000", "\t1", "1\n", "\xd9\xa1",
+	};
+	uint64_t n = 7;
+	size_t i;
+
+	(void)state;
+	assert_null(nsiso_parse_decimal("0", 1, UINT64_MAX, &n));
+	assert_true(n == 0);
+	assert_null(nsiso_parse_decimal("007", 3, 10, &n));
+	assert_true(n == 7);
+	assert_null(nsiso_parse_decimal("18446744073709551615", 20, UINT64_MAX, &n));
+	assert_true(n == UINT64_MAX);
+	assert_string_equal(nsiso_parse_decimal("18446744073709551616", 20, UINT64_MAX, &n),
+			    "number too large");
+	assert_string_equal(nsiso_parse_decimal("99999999999999999999999", 23, UINT64_MAX, &n),
+			    "number too large");
+	assert_string_equal(nsiso_parse_decimal("101", 3, 100, &n), "number too large");
+	assert_null(nsiso_parse_decimal("100", 3, 100, &n));
+	assert_string_equal(nsiso_parse_decimal("", 0, 100, &n), "empty number");
+	n = 5;
+	for (i = 0; i < sizeof(not_plain) / sizeof(not_plain[0]); i++)
+		assert_string_equal(nsiso_parse_decimal(not_plain[i], strlen(not_plain[i]), UINT64_MAX, &n),
+				    "not a plain decimal number (digits only: no sign, space or prefix)");
+	assert_true(n == 5);	/* untouched on error */
+	/* Only len bytes count: the caller splits "1000:1999" or "512M". */
+	assert_null(nsiso_parse_decimal("512M", 3, UINT64_MAX, &n));
+	assert_true(n == 512);
+}
+
+/* The kernel keeps a limit in a page counter of at most LONG_MAX bytes:
+ * nothing from 8E on is a limit, and memory + swap never overflows. */
+static void sizes_stop_below_8E(void **state)
+{
+	struct nsiso_limit l;
+
+	(void)state;
+	assert_null(nsiso_parse_size("8388607T", false, &l));
+	assert_true(l.value == 8388607ULL << 40);
+	assert_null(nsiso_parse_size("9223372036854775807", false, &l));
+	assert_true(l.value == NSISO_SIZE_MAX);
+	assert_string_equal(nsiso_parse_size("8388608T", false, &l),
+			    "size too large (the kernel's largest limit is 8388607T; use unlimited)");
+	assert_non_null(nsiso_parse_size("16777215T", false, &l));
+	assert_non_null(nsiso_parse_size("9223372036854775808", false, &l));
+	assert_non_null(nsiso_parse_size("8589934592G", false, &l));
+	assert_null(nsiso_parse_size("8589934591G", false, &l));
+	assert_true(NSISO_SIZE_MAX + NSISO_SIZE_MAX > NSISO_SIZE_MAX);	/* no wrap */
+	assert_string_equal(nsiso_parse_size("1000%", true, &l), "percentage must be 1..100");
+	assert_string_equal(nsiso_parse_size("99999999999999999999999%", true, &l),
+			    "percentage must be 1..100");
+	assert_string_equal(nsiso_parse_count("4194305", &l),
+			    "larger than the kernel's maximum number of tasks (4194304)");
+	assert_null(nsiso_parse_count("4194304", &l));
+	assert_true(l.value == 4194304);
+	assert_string_equal(nsiso_parse_count("-5", &l), "expected a number");
+	assert_string_equal(nsiso_parse_count("5 ", &l), "expected a whole number or unlimited");
+}
+
 static void format_round_trips(void **state)
 {
 	char buf[32];
@@ -95,6 +157,8 @@ int main(void)
 		cmocka_unit_test(bad_sizes_are_rejected),
 		cmocka_unit_test(counts),
 		cmocka_unit_test(format_round_trips),
+		cmocka_unit_test(decimal_parser_is_strict),
+		cmocka_unit_test(sizes_stop_below_8E),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

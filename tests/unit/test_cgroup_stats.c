@@ -1,0 +1,186 @@
+/* A user's cgroup numbers from plain files (cgroup_stats.c): v1 and v2
+ * file names and shapes, in a temporary directory standing in for the
+ * cgroup's; what is missing or not a number is unknown (NSISO_UNLIMITED). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../../common/cgroup.h"
+
+static char dir[64], mem[128], pids[128];
+
+static int make_dirs(void **state)
+{
+	(void)state;
+	strcpy(dir, "/tmp/nsiso-unit.XXXXXX");
+	if (!mkdtemp(dir))
+		return -1;
+	snprintf(mem, sizeof(mem), "%s/memory", dir);
+	snprintf(pids, sizeof(pids), "%s/pids", dir);
+	return mkdir(mem, 0755) == 0 && mkdir(pids, 0755) == 0 ? 0 : -1;
+}
+
+static int remove_dirs(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static void put(const char *in, const char *name, const char *text)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", in, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	assert_int_equal(fclose(f), 0);
+}
+
+static void read_stats(const char *m, const char *p, enum nsiso_cgroup_version v,
+		       struct nsiso_cgroup_stats *s)
+{
+	memset(s, 0xa5, sizeof(*s));
+	assert_int_equal(nsiso_cgroup_stats_at(m, p, v, s), 0);
+}
+
+/* v1: memory and pids are separate hierarchies, as on this machine. */
+static void v1_files(void **state)
+{
+	struct nsiso_cgroup_stats s;
+
+	(void)state;
+	put(mem, "memory.usage_in_bytes", "1236992\n");
+	put(mem, "memory.max_usage_in_bytes", "2473984\n");
+	put(mem, "memory.limit_in_bytes", "268435456\n");
+	/* oom_kill_disable comes first and must not be taken for oom_kill */
+	put(mem, "memory.oom_control", "oom_kill_disable 1\nunder_oom 0\noom_kill 3\n");
+	put(pids, "pids.current", "6\n");
+	put(pids, "pids.max", "100\n");
+	read_stats(mem, pids, NSISO_CGROUP_V1, &s);
+	assert_true(s.memory_current == 1236992);
+	assert_true(s.memory_peak == 2473984);
+	assert_true(s.memory_limit == 268435456);
+	assert_true(s.oom_kills == 3);
+	assert_true(s.tasks_current == 6);
+	assert_true(s.tasks_limit == 100);
+}
+
+/* v1 writes "no limit" as the largest page-aligned long; pids says max. */
+static void v1_no_limits(void **state)
+{
+	struct nsiso_cgroup_stats s;
+
+	(void)state;
+	put(mem, "memory.usage_in_bytes", "0\n");
+	put(mem, "memory.limit_in_bytes", "9223372036854771712\n");
+	put(pids, "pids.max", "max\n");
+	read_stats(mem, pids, NSISO_CGROUP_V1, &s);
+	assert_true(s.memory_current == 0);
+	assert_true(s.memory_limit == NSISO_UNLIMITED);
+	assert_true(s.tasks_limit == NSISO_UNLIMITED);
+	/* not there: unknown, not zero */
+	assert_true(s.memory_peak == NSISO_UNLIMITED);
+	assert_true(s.oom_kills == NSISO_UNLIMITED);
+	assert_true(s.tasks_current == NSISO_UNLIMITED);
+}
+
+/* v2: one directory, other names; oom_kill among oom and oom_group_kill. */
+static void v2_files(void **state)
+{
+	struct nsiso_cgroup_stats s;
+
+	(void)state;
+	put(mem, "memory.current", "4096\n");
+	put(mem, "memory.peak", "8192\n");
+	put(mem, "memory.max", "134217728\n");
+	put(mem, "memory.events", "low 0\nhigh 0\nmax 17\noom 2\noom_kill 1\noom_group_kill 9\n");
+	put(mem, "pids.current", "2\n");
+	put(mem, "pids.max", "max\n");
+	/* v1 names next to them are not read on v2 */
+	put(mem, "memory.limit_in_bytes", "1\n");
+	read_stats(mem, mem, NSISO_CGROUP_V2, &s);
+	assert_true(s.memory_current == 4096);
+	assert_true(s.memory_peak == 8192);
+	assert_true(s.memory_limit == 134217728);
+	assert_true(s.oom_kills == 1);
+	assert_true(s.tasks_current == 2);
+	assert_true(s.tasks_limit == NSISO_UNLIMITED);
+	put(mem, "memory.max", "max\n");
+	read_stats(mem, mem, NSISO_CGROUP_V2, &s);
+	assert_true(s.memory_limit == NSISO_UNLIMITED);
+}
+
+/* Anything but a plain number is unknown, never a wrong number. */
+static void garbage_is_unknown(void **state)
+{
+	static const char *const bad[] = {
+		"", "\n", "-5\n", " 7\n", "+7\n", "12abc\n", "0x10\n", "99999999999999999999\n",
+		"18446744073709551615\n",
+	};
+	struct nsiso_cgroup_stats s;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		put(pids, "pids.current", bad[i]);
+		read_stats(mem, pids, NSISO_CGROUP_V1, &s);
+		assert_true(s.tasks_current == NSISO_UNLIMITED);
+	}
+	put(pids, "pids.current", "42");	/* no newline is fine */
+	read_stats(mem, pids, NSISO_CGROUP_V1, &s);
+	assert_true(s.tasks_current == 42);
+	put(mem, "memory.oom_control", "oom_kill_disable 0\noom_kill x\n");
+	read_stats(mem, pids, NSISO_CGROUP_V1, &s);
+	assert_true(s.oom_kills == NSISO_UNLIMITED);
+}
+
+/* No cgroup directory: no numbers at all. */
+static void missing_group_is_an_error(void **state)
+{
+	struct nsiso_cgroup_stats s;
+	char absent[160];
+
+	(void)state;
+	snprintf(absent, sizeof(absent), "%s/user-4242", dir);
+	assert_int_equal(nsiso_cgroup_stats_at(absent, pids, NSISO_CGROUP_V1, &s), -1);
+	assert_int_equal(nsiso_cgroup_stats_standard("nsiso-unit-absent-parent", 4242, &s), -1);
+}
+
+static void user_path(void **state)
+{
+	char buf[64], small[12];
+
+	(void)state;
+	nsiso_cgroup_user_path("lab/nsiso", 1000, buf, sizeof(buf));
+	assert_string_equal(buf, "lab/nsiso/user-1000");
+	nsiso_cgroup_user_path("nsiso", 4294967294U, buf, sizeof(buf));
+	assert_string_equal(buf, "nsiso/user-4294967294");
+	nsiso_cgroup_user_path("nsiso", 1000, small, sizeof(small));
+	assert_string_equal(small, "nsiso/user-");	/* cut, terminated */
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(v1_files, make_dirs, remove_dirs),
+		cmocka_unit_test_setup_teardown(v1_no_limits, make_dirs, remove_dirs),
+		cmocka_unit_test_setup_teardown(v2_files, make_dirs, remove_dirs),
+		cmocka_unit_test_setup_teardown(garbage_is_unknown, make_dirs, remove_dirs),
+		cmocka_unit_test_setup_teardown(missing_group_is_an_error, make_dirs, remove_dirs),
+		cmocka_unit_test(user_path),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

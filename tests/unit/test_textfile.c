@@ -1,0 +1,150 @@
+/* nsiso_read_text: the one reader of small kernel text files. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../../common/textfile.h"
+
+static char dir[64];
+
+static int make_dir(void **state)
+{
+	(void)state;
+	strcpy(dir, "/tmp/nsiso-unit.XXXXXX");
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+static int remove_dir(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static const char *write_file(const char *name, const char *text)
+{
+	static char path[160];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	assert_int_equal(fclose(f), 0);
+	return path;
+}
+
+static int open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	assert_non_null(d);
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
+
+static void whole_file_nul_terminated(void **state)
+{
+	char buf[64];
+
+	(void)state;
+	memset(buf, 'x', sizeof(buf));
+	assert_int_equal(nsiso_read_text(write_file("a", "1208320\n"), buf, sizeof(buf)), 8);
+	assert_string_equal(buf, "1208320\n");
+}
+
+static void empty_file_is_zero_and_empty(void **state)
+{
+	char buf[16] = "junk";
+
+	(void)state;
+	assert_int_equal(nsiso_read_text(write_file("empty", ""), buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "");
+}
+
+/* At most size - 1 bytes, so the terminator always fits. */
+static void long_file_is_cut_to_the_buffer(void **state)
+{
+	char buf[4];
+
+	(void)state;
+	assert_int_equal(nsiso_read_text(write_file("long", "abcdef"), buf, sizeof(buf)), 3);
+	assert_string_equal(buf, "abc");
+	assert_int_equal(nsiso_read_text(write_file("long", "abcdef"), buf, 1), 0);
+	assert_string_equal(buf, "");
+}
+
+static void errors_keep_errno(void **state)
+{
+	char buf[16] = "junk", path[160];
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/absent", dir);
+	errno = 0;
+	assert_int_equal(nsiso_read_text(path, buf, sizeof(buf)), -1);
+	assert_int_equal(errno, ENOENT);
+	assert_string_equal(buf, "");	/* never stale text */
+	strcpy(buf, "junk");
+	errno = 0;
+	assert_int_equal(nsiso_read_text(dir, buf, sizeof(buf)), -1);	/* read() fails */
+	assert_int_equal(errno, EISDIR);
+	assert_string_equal(buf, "");
+}
+
+static void proc_files_read_whole(void **state)
+{
+	char buf[1024], want[32];
+
+	(void)state;
+	snprintf(want, sizeof(want), "%d (", (int)getpid());
+	assert_true(nsiso_read_text("/proc/self/stat", buf, sizeof(buf)) > 0);
+	assert_true(strncmp(buf, want, strlen(want)) == 0);
+	assert_true(nsiso_read_text("/proc/self/status", buf, sizeof(buf)) > 0);
+	assert_true(strncmp(buf, "Name:\t", 6) == 0);
+}
+
+/* Success or failure, nothing stays open. */
+static void no_descriptor_leaks(void **state)
+{
+	char buf[16], path[160];
+	int before = open_fds(), i;
+
+	(void)state;
+	write_file("a", "1\n");
+	for (i = 0; i < 100; i++) {
+		snprintf(path, sizeof(path), "%s/a", dir);
+		assert_int_equal(nsiso_read_text(path, buf, sizeof(buf)), 2);
+		assert_int_equal(nsiso_read_text(dir, buf, sizeof(buf)), -1);
+		snprintf(path, sizeof(path), "%s/absent", dir);
+		assert_int_equal(nsiso_read_text(path, buf, sizeof(buf)), -1);
+	}
+	assert_int_equal(open_fds(), before);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(whole_file_nul_terminated, make_dir, remove_dir),
+		cmocka_unit_test_setup_teardown(empty_file_is_zero_and_empty, make_dir, remove_dir),
+		cmocka_unit_test_setup_teardown(long_file_is_cut_to_the_buffer, make_dir, remove_dir),
+		cmocka_unit_test_setup_teardown(errors_keep_errno, make_dir, remove_dir),
+		cmocka_unit_test(proc_files_read_whole),
+		cmocka_unit_test_setup_teardown(no_descriptor_leaks, make_dir, remove_dir),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
