@@ -257,26 +257,33 @@ static const char *tasks_mount(void)
 
 /* ---- the parent ------------------------------------------------------- */
 
-/* v1: the parent in each hierarchy, made by us with its mode.  libcgroup
- * is not needed for an empty directory, and its cgroup_create_cgroup()
- * would walk the whole existing subtree to chown it, every other user's
- * group included (O(users) per open). */
-static int create_parent(const char *parent, char *err, size_t len)
+/* `rel` in each hierarchy we use (v1: memory and pids; v2: the one), made
+ * by us with `mode`, or brought to it. */
+static int make_everywhere(const char *rel, mode_t mode, char *err, size_t len)
 {
-	const char *mounts[2] = { memory_mount, pids_mount };
+	const char *mounts[2] = { memory_mount, version == NSISO_CGROUP_V1 ? pids_mount : "" };
 	char path[PATH_MAX];
 	size_t i;
 
 	for (i = 0; i < 2; i++) {
 		if (!mounts[i][0])
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", mounts[i], parent);
-		if (make_dir(path, PARENT_MODE) < 0) {
-			snprintf(err, len, "cannot create cgroup parent %s: %s", path, strerror(errno));
+		snprintf(path, sizeof(path), "%s/%s", mounts[i], rel);
+		if (make_dir(path, mode) < 0) {
+			snprintf(err, len, "cannot create cgroup %s: %s", path, strerror(errno));
 			return -1;
 		}
 	}
 	return 0;
+}
+
+/* v1: the parent, made by us.  libcgroup is not needed for an empty
+ * directory, and its cgroup_create_cgroup() would walk the whole existing
+ * subtree to chown it, every other user's group included (O(users) per
+ * open).  (v2 parents are made by enable_v2_controllers.) */
+static int create_parent(const char *parent, char *err, size_t len)
+{
+	return make_everywhere(parent, PARENT_MODE, err, len);
 }
 
 /* ---- the lock --------------------------------------------------------- */
@@ -323,20 +330,7 @@ static int write_pid(const char *procs, pid_t pid)
  * (it takes an existing directory as it is). */
 static int make_leaves(const char *rel, char *err, size_t len)
 {
-	const char *mounts[2] = { memory_mount, version == NSISO_CGROUP_V1 ? pids_mount : "" };
-	char path[PATH_MAX];
-	size_t i;
-
-	for (i = 0; i < 2; i++) {
-		if (!mounts[i][0])
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", mounts[i], rel);
-		if (make_dir(path, LEAF_MODE) < 0) {
-			snprintf(err, len, "cannot create cgroup %s: %s", path, strerror(errno));
-			return -1;
-		}
-	}
-	return 0;
+	return make_everywhere(rel, LEAF_MODE, err, len);
 }
 
 /* What libcgroup 2.0.2 does on a pure v2 hierarchy (checked by make
