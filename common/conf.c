@@ -201,7 +201,7 @@ static const char *parse_value(enum nsiso_item item, const char *text,
 		return v->choice < 0 ? "expected yes or no" : NULL;
 	case NSISO_ITEM_CGROUP_MODE:
 		v->choice = parse_choice(text, cgroup_modes, 3);
-		return v->choice < 0 ? "expected own or systemd" : NULL;
+		return v->choice < 0 ? "expected auto, own or systemd" : NULL;
 	case NSISO_ITEM_CGROUP_PARENT:
 		if (strlen(text) >= sizeof(v->text))
 			return "value too long";

@@ -96,7 +96,7 @@ static void defaults_when_unset(void **state)
 	assert_int_equal(s.propagation, NSISO_PROPAGATION_SLAVE);
 	assert_int_equal(s.on_error, NSISO_ON_ERROR_DENY);
 	assert_string_equal(s.cgroup_parent, "nsiso");
-	assert_int_equal(s.cgroup_mode, NSISO_CGROUP_MODE_OWN);
+	assert_int_equal(s.cgroup_mode, NSISO_CGROUP_MODE_AUTO);
 	assert_null(s.origin[NSISO_ITEM_ISOLATE].file);
 	assert_true(nsiso_settings_active(&s));	/* a limit alone is enough */
 	nsiso_conf_free(&conf);
@@ -207,7 +207,7 @@ static void errors_name_file_and_line(void **state)
 	first_error("* on_logout maybe\n", "test.conf:1: expected kill or keep: on_logout 'maybe'");
 	first_error("* exempt 1\n", "test.conf:1: expected yes or no: exempt '1'");
 	first_error("* cgroup_mode cgmanager\n",
-		    "test.conf:1: expected own or systemd: cgroup_mode 'cgmanager'");
+		    "test.conf:1: expected auto, own or systemd: cgroup_mode 'cgmanager'");
 	first_error("* memory 0\n", "test.conf:1: memory limit must be at least 16M (a session "
 		    "needs 4M of it free to start): memory '0'");
 	first_error("al/ice memory 1G\n",

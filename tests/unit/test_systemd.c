@@ -58,11 +58,29 @@ static void hybrid_and_v1_use_the_systemd_line(void **state)
 	assert_false(nsiso_systemd_user_slice(this_sandbox, 1000, unit, sizeof(unit)));
 }
 
+/* auto is systemd exactly where PID 1 is systemd; the others are what they
+ * say, and explain's reason names the mode. */
+static void auto_follows_pid1(void **state)
+{
+	const char *why = NULL;
+
+	(void)state;
+	assert_int_equal(nsiso_cgroup_mode_effective(NSISO_CGROUP_MODE_OWN, &why),
+			 NSISO_CGROUP_MODE_OWN);
+	assert_string_equal(why, "cgroup_mode own");
+	assert_int_equal(nsiso_cgroup_mode_effective(NSISO_CGROUP_MODE_SYSTEMD, NULL),
+			 NSISO_CGROUP_MODE_SYSTEMD);
+	assert_int_equal(nsiso_cgroup_mode_effective(NSISO_CGROUP_MODE_AUTO, &why),
+			 nsiso_systemd_booted() ? NSISO_CGROUP_MODE_SYSTEMD : NSISO_CGROUP_MODE_OWN);
+	assert_non_null(strstr(why, "cgroup_mode auto: PID 1 is"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(pure_v2_session_scope),
 		cmocka_unit_test(system_services_are_not_sessions),
+		cmocka_unit_test(auto_follows_pid1),
 		cmocka_unit_test(hybrid_and_v1_use_the_systemd_line),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
