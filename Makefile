@@ -21,11 +21,12 @@ RELRO     = -Wl,-z,relro,-z,now
 
 COMMON_PARSE  = common/conf.c common/size.c common/hostname.c common/textfile.c
 COMMON_STATE  = common/record.c common/cgroup_stats.c
+COMMON_REQUEST = common/request.c
 COMMON_CGROUP = common/cgroup.c
 COMMON_SYSTEMD = common/systemd.c common/systemd_bus.c
 MODULE_SRC = pam_nsiso/pam_nsiso.c pam_nsiso/spawn.c $(COMMON_PARSE) common/cgroup_stats.c \
-             $(COMMON_SYSTEMD)
-HELPER_SRC = helper/main.c helper/holder.c helper/reaper.c $(COMMON_SYSTEMD) $(COMMON_PARSE) $(COMMON_STATE) \
+             $(COMMON_SYSTEMD) $(COMMON_REQUEST)
+HELPER_SRC = helper/main.c helper/holder.c helper/reaper.c $(COMMON_SYSTEMD) $(COMMON_REQUEST) $(COMMON_PARSE) $(COMMON_STATE) \
              $(COMMON_CGROUP)
 HEADERS    = $(wildcard common/*.h pam_nsiso/*.h helper/*.h ctl/*.h)
 
@@ -69,7 +70,7 @@ uninstall:
 SAN        = -fsanitize=address,undefined -fno-omit-frame-pointer
 UNIT_FLAGS = $(CPPFLAGS) -std=gnu11 $(WARN) -g -O1 $(SAN)
 UNIT_TESTS = tests/build/test_size tests/build/test_hostname tests/build/test_conf \
-             tests/build/test_retval tests/build/test_systemd tests/build/test_textfile \
+             tests/build/test_retval tests/build/test_systemd tests/build/test_request tests/build/test_textfile \
              tests/build/test_cgroup_stats
 TOOLS      = tests/build/memhog tests/build/nsiso-helper-faults
 
@@ -78,6 +79,7 @@ tests/build/test_hostname: tests/unit/test_hostname.c common/hostname.c
 tests/build/test_conf: tests/unit/test_conf.c $(COMMON_PARSE)
 tests/build/test_retval: tests/unit/test_retval.c $(MODULE) $(HELPER)
 tests/build/test_systemd: tests/unit/test_systemd.c common/systemd.c common/textfile.c
+tests/build/test_request: tests/unit/test_request.c $(COMMON_REQUEST) $(COMMON_PARSE)
 tests/build/test_textfile: tests/unit/test_textfile.c common/textfile.c
 tests/build/test_cgroup_stats: tests/unit/test_cgroup_stats.c common/cgroup_stats.c common/textfile.c
 tests/build/test_%: $(HEADERS)
@@ -179,7 +181,7 @@ FUZZ_CFLAGS   = -g -O1 -std=gnu11 -D_GNU_SOURCE $(WARN) -fno-omit-frame-pointer 
                 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_RUN      = -dict=fuzz/conf.dict -max_len=4200 -print_final_stats=1 \
                 -artifact_prefix=$(FUZZ_DIR)/
-.PHONY: fuzz fuzz-deps fuzz-replay lint hardening
+.PHONY: fuzz fuzz-request fuzz-deps fuzz-replay lint hardening
 
 # clang and its libFuzzer runtime, installed only when missing.
 fuzz-deps:
@@ -208,8 +210,27 @@ $(FUZZ_DIR)/conf_replay: fuzz/conf_fuzz.c fuzz/replay.c $(COMMON_PARSE) $(HEADER
 	@mkdir -p $(FUZZ_DIR)
 	$(CC) $(UNIT_FLAGS) -fno-sanitize-recover=all -o $@ fuzz/conf_fuzz.c fuzz/replay.c $(COMMON_PARSE)
 
-fuzz-replay: $(FUZZ_DIR)/conf_replay
+$(FUZZ_DIR)/request_replay: fuzz/request_fuzz.c fuzz/replay.c $(COMMON_REQUEST) $(COMMON_PARSE) $(HEADERS)
+	@mkdir -p $(FUZZ_DIR)
+	$(CC) $(UNIT_FLAGS) -fno-sanitize-recover=all -o $@ fuzz/request_fuzz.c fuzz/replay.c \
+		$(COMMON_REQUEST) $(COMMON_PARSE)
+
+$(FUZZ_DIR)/request_fuzz: fuzz/request_fuzz.c $(COMMON_REQUEST) $(COMMON_PARSE) $(HEADERS) | fuzz-deps
+	@mkdir -p $(FUZZ_DIR)
+	clang $(FUZZ_CFLAGS) -o $@ fuzz/request_fuzz.c $(COMMON_REQUEST) $(COMMON_PARSE)
+
+# The helper's request decoder under libFuzzer, as make fuzz does the conf.
+fuzz-request: $(FUZZ_DIR)/request_fuzz
+	@mkdir -p $(FUZZ_DIR)/request-corpus && cp fuzz/request-corpus/* $(FUZZ_DIR)/request-corpus/
+	@$(FUZZ_DIR)/request_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=2048 -print_final_stats=1 \
+		-artifact_prefix=$(FUZZ_DIR)/request- $(FUZZ_DIR)/request-corpus >$(FUZZ_DIR)/request.log 2>&1; \
+	rc=$$?; [ $$rc -eq 0 ] || tail -n 40 $(FUZZ_DIR)/request.log; \
+	echo "fuzz-request: $$(sed -n 's/^stat::number_of_executed_units: *//p' $(FUZZ_DIR)/request.log) executions, exit $$rc"; \
+	exit $$rc
+
+fuzz-replay: $(FUZZ_DIR)/conf_replay $(FUZZ_DIR)/request_replay
 	$(FUZZ_DIR)/conf_replay fuzz/corpus/*
+	$(FUZZ_DIR)/request_replay fuzz/request-corpus/*
 
 LINT_SRC = $(sort $(wildcard pam_nsiso/*.c helper/*.c common/*.c ctl/*.c))
 # cppcheck suppressions:

@@ -40,6 +40,7 @@
 #include "../common/hostname.h"
 #include "../common/proto.h"
 #include "../common/record.h"
+#include "../common/request.h"
 #include "../common/size.h"
 #include "../common/systemd_bus.h"
 #include "faults.h"
@@ -54,9 +55,6 @@ enum privilege {
 
 static enum privilege privilege = PRIV_NONE;
 
-#define NSISO_NAME_ARG_MAX 256		/* --user, --service, --tty */
-#define NSISO_RHOST_ARG_MAX 1024	/* NI_MAXHOST, with room */
-#define NSISO_TASKS_MAX 4194304		/* the kernel's PID_MAX_LIMIT */
 static bool have_channel;	/* fd 3 is the module's socket */
 
 /* Once the holder has taken the session over, a failure must tell it to end
@@ -67,27 +65,6 @@ static struct {
 	int run_dir_fd;
 	const char *session;
 } handed_over = { -1, -1, NULL };
-
-/* Every text of a request is a copy (see wipe_argv): the arguments are
- * zeroed once parsed, so that neither the helper nor the holder it clones
- * shows another user's name, remote host or limits in /proc/PID/cmdline. */
-struct request {
-	const char *user;
-	uid_t uid;
-	pid_t caller;
-	const char *session;
-	unsigned isolate;
-	bool propagation_private;
-	const char *hostname;
-	bool keep_on_logout;
-	struct nsiso_cgroup_limits limits;
-	bool use_cgroup;
-	const char *cgroup_parent;
-	const char *service, *tty, *rhost;
-	const char *run_dir;
-	const char *systemd_unit;	/* cgroup_mode systemd: user-<uid>.slice */
-	bool debug;
-};
 
 /* ---- replies and fatal errors ---------------------------------------- */
 
@@ -360,162 +337,14 @@ static void usage(FILE *out)
 		"Limits are plain numbers (bytes, tasks) or 'max'.  See nsiso-helper(8).\n");
 }
 
-static uint64_t parse_limit_arg(const char *text, const char *what)
+/* Only the form of the request is checked here (common/request.c); what
+ * it says is checked against the system in validate_request(). */
+static void parse_args(int argc, char **argv, struct nsiso_request *r)
 {
-	struct nsiso_limit limit;
+	char why[NSISO_REPLY_MAX - 16];
 
-	if (strcmp(text, "max") == 0)
-		return NSISO_UNLIMITED;
-	if (nsiso_parse_size(text, false, &limit) != NULL || limit.kind != NSISO_LIMIT_VALUE ||
-	    strspn(text, "0123456789") != strlen(text))
-		die("invalid %s '%.64s': expected a number of bytes or max", what, text);
-	return limit.value;
-}
-
-static unsigned long parse_number_arg(const char *text, const char *what, unsigned long max)
-{
-	unsigned long value = 0;
-	const char *p;
-
-	if (*text == '\0' || strlen(text) > 10)
-		die("invalid %s '%.64s'", what, text);
-	for (p = text; *p; p++) {
-		if (*p < '0' || *p > '9')
-			die("invalid %s '%.64s'", what, text);
-		value = value * 10 + (unsigned long)(*p - '0');
-	}
-	if (value > max)
-		die("invalid %s '%.64s'", what, text);
-	return value;
-}
-
-static bool parse_choice_arg(const char *text, const char *no, const char *yes, const char *what)
-{
-	if (strcmp(text, yes) == 0)
-		return true;
-	if (strcmp(text, no) != 0)
-		die("invalid %s '%.64s': expected %s or %s", what, text, no, yes);
-	return false;
-}
-
-/* Free text for the session record (user, service, tty, remote host): the
- * record replaces what is not printable, but nothing may be unbounded. */
-static const char *checked_text(const char *text, const char *what, size_t max)
-{
-	if (strnlen(text, max + 1) > max)
-		die("invalid %s: longer than %zu bytes", what, max);
-	return text;
-}
-
-static void parse_option(struct request *r, int opt, const char *arg)
-{
-	const char *why;
-
-	switch (opt) {
-	case 'u': r->user = checked_text(arg, "--user", NSISO_NAME_ARG_MAX); break;
-	case 'U': r->uid = (uid_t)parse_number_arg(arg, "--uid", 4294967294UL); break;
-	case 'c': r->caller = (pid_t)parse_number_arg(arg, "--caller", 4194304); break;
-	case 's': r->session = arg; break;
-	case 'i':
-		why = nsiso_isolate_parse(arg, &r->isolate);
-		if (why)
-			die("invalid --isolate '%.64s': %s", arg, why);
-		break;
-	case 'h': r->hostname = arg; break;
-	case 'p': r->propagation_private = parse_choice_arg(arg, "slave", "private", "--propagation"); break;
-	case 'o': r->keep_on_logout = parse_choice_arg(arg, "kill", "keep", "--on-logout"); break;
-	case 'm':
-		r->limits.memory = parse_limit_arg(arg, "--memory");
-		if (r->limits.memory == 0)
-			die("invalid --memory '0': the limit must be at least 1 byte");
-		r->use_cgroup = true;
-		break;
-	case 'w': r->limits.swap = parse_limit_arg(arg, "--swap"); r->use_cgroup = true; break;
-	case 't':
-		r->limits.tasks = parse_limit_arg(arg, "--tasks");
-		if (r->limits.tasks != NSISO_UNLIMITED &&
-		    (r->limits.tasks == 0 || r->limits.tasks > NSISO_TASKS_MAX))
-			die("invalid --tasks '%.64s': expected 1..%d or max", arg, NSISO_TASKS_MAX);
-		r->use_cgroup = true;
-		break;
-	case 'g':
-		why = nsiso_cgroup_parent_check(arg);
-		if (why)
-			die("invalid --cgroup-parent '%.64s': %s", arg, why);
-		r->cgroup_parent = arg;
-		break;
-	case 'S': r->service = checked_text(arg, "--service", NSISO_NAME_ARG_MAX); break;
-	case 'T': r->tty = checked_text(arg, "--tty", NSISO_NAME_ARG_MAX); break;
-	case 'R': r->rhost = checked_text(arg, "--rhost", NSISO_RHOST_ARG_MAX); break;
-	case 'r':
-		if (arg[0] != '/' || strlen(arg) > 200)
-			die("invalid --run-dir '%.64s': expected an absolute path", arg);
-		r->run_dir = arg;
-		break;
-	case 'Y': r->systemd_unit = arg; r->use_cgroup = true; break;
-	case 'd': r->debug = true; break;
-	default: die("invalid arguments (see nsiso-helper --help)");
-	}
-}
-
-static void parse_args(int argc, char **argv, struct request *r)
-{
-	static const struct option options[] = {
-		{ "user", required_argument, NULL, 'u' },
-		{ "uid", required_argument, NULL, 'U' },
-		{ "caller", required_argument, NULL, 'c' },
-		{ "session", required_argument, NULL, 's' },
-		{ "isolate", required_argument, NULL, 'i' },
-		{ "hostname", required_argument, NULL, 'h' },
-		{ "propagation", required_argument, NULL, 'p' },
-		{ "on-logout", required_argument, NULL, 'o' },
-		{ "memory", required_argument, NULL, 'm' },
-		{ "swap", required_argument, NULL, 'w' },
-		{ "tasks", required_argument, NULL, 't' },
-		{ "cgroup-parent", required_argument, NULL, 'g' },
-		{ "service", required_argument, NULL, 'S' },
-		{ "tty", required_argument, NULL, 'T' },
-		{ "rhost", required_argument, NULL, 'R' },
-		{ "run-dir", required_argument, NULL, 'r' },
-		{ "systemd-unit", required_argument, NULL, 'Y' },
-		{ "debug", no_argument, NULL, 'd' },
-		{ NULL, 0, NULL, 0 },
-	};
-	unsigned long seen = 0;
-	int opt, opt_index, next;
-
-	*r = (struct request){
-		.uid = (uid_t)-1,
-		.hostname = "",
-		.cgroup_parent = NSISO_CGROUP_PARENT_DEFAULT,
-		.service = "", .tty = "", .rhost = "",
-		.run_dir = NSISO_RUN_DIR_DEFAULT,
-		.limits = { NSISO_UNLIMITED, NSISO_UNLIMITED, NSISO_UNLIMITED },
-	};
-	opterr = 0;
-	optind = 2;	/* argv[1] is the verb */
-	/* "+": no reordering, the first word that is not an option ends the
-	 * options (and is an error below). */
-	for (next = optind; (opt = getopt_long(argc, argv, "+", options, &opt_index)) != -1;
-	     next = optind) {
-		const char *word = argv[next];
-		size_t len;
-
-		if (opt == '?' || opt == ':')
-			die("invalid arguments (see nsiso-helper --help)");
-		/* getopt_long takes any unambiguous prefix ("--us"): we take
-		 * the exact names only, each at most once. */
-		len = strlen(options[opt_index].name);
-		if (strncmp(word, "--", 2) != 0 || strncmp(word + 2, options[opt_index].name, len) != 0 ||
-		    (word[2 + len] != '\0' && word[2 + len] != '='))
-			die("invalid option '%.64s': use the full name --%s", word, options[opt_index].name);
-		if (seen & (1UL << opt_index))
-			die("option --%s given twice", options[opt_index].name);
-		seen |= 1UL << opt_index;
-		parse_option(r, opt, optarg);
-	}
-	if (optind != argc)
-		die("unexpected argument '%.64s'", argv[optind]);
+	if (nsiso_request_decode(argc, argv, r, why, sizeof(why)) != NULL)
+		die("%s", why);
 }
 
 static const char *own_copy(const char *text)
@@ -534,7 +363,7 @@ static const char *own_copy(const char *text)
  * request lives in our own copies and the arguments (user, uid, remote
  * host, limits) are zeroed, here and so in the holder and reaper we clone.
  * What stays is "<helper> open". */
-static void own_and_wipe(struct request *r, int argc, char **argv)
+static void own_and_wipe(struct nsiso_request *r, int argc, char **argv)
 {
 	int i;
 
@@ -558,7 +387,7 @@ static bool valid_session_id(const char *id)
 }
 
 /* Every argument is checked against the system, not taken on trust. */
-static void validate_request(const struct request *r)
+static void validate_request(const struct nsiso_request *r)
 {
 	struct passwd *pw;
 	const char *why;
@@ -642,7 +471,7 @@ struct handover {
 /* clone() straight into the new namespaces, so that the helper itself stays
  * in the host's mount namespace and the holder is PID 1 from its first
  * instruction. */
-static void start_holder(const struct request *r, int caller_pidfd, struct handover *h)
+static void start_holder(const struct nsiso_request *r, int caller_pidfd, struct handover *h)
 {
 	int ready[2], commit[2], pidfd = -1;
 	struct holder_config config;
@@ -680,7 +509,7 @@ static void start_holder(const struct request *r, int caller_pidfd, struct hando
  * however the holder ended: a holder killed outright leaves nothing behind
  * either.  Forked before anything is built, so that everything built has an
  * owner; it keeps only the fds it needs. */
-static pid_t start_reaper(const struct request *r, const struct handover *h, int caller_pidfd,
+static pid_t start_reaper(const struct nsiso_request *r, const struct handover *h, int caller_pidfd,
 			  int run_dir_fd)
 {
 	struct reaper_config config = {
@@ -732,7 +561,7 @@ static void wait_for_holder(int ready_fd)
  * holder that has taken the session over may be reported to the module.
  * One that does not answer is killed (its namespaces die with it) and the
  * open fails. */
-static void hand_over(const struct handover *h, int run_dir_fd, const struct request *r)
+static void hand_over(const struct handover *h, int run_dir_fd, const struct nsiso_request *r)
 {
 	struct pollfd pfd = { .fd = h->ready_fd, .events = POLLIN };
 	const char commit = NSISO_SYNC_COMMIT;
@@ -753,7 +582,7 @@ static void hand_over(const struct handover *h, int run_dir_fd, const struct req
 
 /* The user's group, with the holder and the reaper in it; procs_fds are the
  * application's way in (-1 where none). */
-static void join_cgroup(const struct request *r, int run_dir_fd, const pid_t members[2],
+static void join_cgroup(const struct nsiso_request *r, int run_dir_fd, const pid_t members[2],
 			int procs_fds[NSISO_CGROUP_PROCS_MAX])
 {
 	struct nsiso_cgroup_join join = {
@@ -784,7 +613,7 @@ static void join_cgroup(const struct request *r, int run_dir_fd, const pid_t mem
 }
 
 /* The record nsisoctl shows; the reaper removes it when the holder ends. */
-static void write_record(const struct request *r, int run_dir_fd, pid_t holder_pid)
+static void write_record(const struct nsiso_request *r, int run_dir_fd, pid_t holder_pid)
 {
 	struct nsiso_record rec;
 	char err[256];
@@ -895,7 +724,7 @@ static void reply_ok(pid_t holder_pid, int holder_pidfd, const int procs_fds[NSI
 		die("cannot reply to the module: %m");
 }
 
-static void open_session(const struct request *r)
+static void open_session(const struct nsiso_request *r)
 {
 	int caller_pidfd, run_dir_fd, procs_fds[NSISO_CGROUP_PROCS_MAX];
 	const char done = NSISO_SYNC_DONE;
@@ -934,7 +763,7 @@ static void open_session(const struct request *r)
 
 int main(int argc, char **argv)
 {
-	struct request request;
+	struct nsiso_request request;
 
 	sanitize_process();
 	if (argc == 2 && strcmp(argv[1], "--help") == 0) {

@@ -30,6 +30,7 @@
 #include "../common/conf.h"
 #include "../common/proto.h"
 #include "../common/record.h"
+#include "../common/request.h"
 #include "../common/size.h"
 #include "../common/systemd.h"
 #include "../common/systemd_bus.h"
@@ -218,81 +219,45 @@ static void new_session_id(char *id)
 		snprintf(id + 2 * i, 3, "%02x", bytes[i]);
 }
 
-/* Text of a limit for the helper: bytes, or "max". */
-static void limit_arg(const struct nsiso_limit *limit, char *buf, size_t len)
-{
-	uint64_t bytes = nsiso_limit_bytes(limit);
-
-	if (bytes == UINT64_MAX)
-		snprintf(buf, len, "max");
-	else
-		snprintf(buf, len, "%llu", (unsigned long long)bytes);
-}
-
-struct helper_args {
-	char *argv[40];
-	int argc;
-	char uid[16], caller[16], isolate[64], memory[32], swap[32], tasks[32];
-};
-
-static void push(struct helper_args *h, const char *a, const char *b)
-{
-	h->argv[h->argc++] = (char *)a;
-	if (b)
-		h->argv[h->argc++] = (char *)b;
-}
-
-/* PAM_SERVICE, PAM_TTY and PAM_RHOST for the session record (the helper
- * sanitises them; a remote host name is whatever the client made it). */
-static void push_item(struct helper_args *h, pam_handle_t *pamh, int item, const char *option)
+/* The item's text, "" when unset (the helper records it). */
+static const char *item_text(pam_handle_t *pamh, int item)
 {
 	const void *value = NULL;
 
-	if (pam_get_item(pamh, item, &value) == PAM_SUCCESS && value && *(const char *)value)
-		push(h, option, value);
+	if (pam_get_item(pamh, item, &value) != PAM_SUCCESS || !value)
+		return "";
+	return value;
 }
 
-/* systemd_unit: "" for nsiso's own cgroup, else the user's slice. */
-static void build_helper_args(struct helper_args *h, pam_handle_t *pamh,
-			      const struct module_args *args, const struct passwd *pw,
-			      const struct nsiso_settings *s, const char *session_id,
-			      const char *systemd_unit)
+/* The decision as the helper's request (common/request.h).  systemd_unit:
+ * "" for nsiso's own cgroup, else the user's slice.  PAM_SERVICE, PAM_TTY
+ * and PAM_RHOST go into the session record (the helper sanitises them; a
+ * remote host name is whatever the client made it). */
+static void build_request(struct nsiso_request *r, pam_handle_t *pamh,
+			  const struct module_args *args, const struct passwd *pw,
+			  const struct nsiso_settings *s, const char *session_id,
+			  const char *systemd_unit)
 {
-	h->argc = 0;
-	snprintf(h->uid, sizeof(h->uid), "%u", (unsigned)pw->pw_uid);
-	snprintf(h->caller, sizeof(h->caller), "%d", (int)getpid());
-	push(h, args->helper, "open");
-	push(h, "--user", pw->pw_name);
-	push(h, "--uid", h->uid);
-	push(h, "--caller", h->caller);
-	push(h, "--session", session_id);
-	push(h, "--run-dir", args->run_dir);
-	push_item(h, pamh, PAM_SERVICE, "--service");
-	push_item(h, pamh, PAM_TTY, "--tty");
-	push_item(h, pamh, PAM_RHOST, "--rhost");
-	if (s->isolate) {
-		nsiso_isolate_format(s->isolate, h->isolate, sizeof(h->isolate));
-		push(h, "--isolate", h->isolate);
-		push(h, "--propagation", s->propagation == NSISO_PROPAGATION_PRIVATE ? "private" : "slave");
-		push(h, "--on-logout", s->on_logout == NSISO_LOGOUT_KEEP ? "keep" : "kill");
-	}
-	if (s->hostname[0])
-		push(h, "--hostname", s->hostname);
-	if (nsiso_settings_has_limits(s)) {
-		limit_arg(&s->memory, h->memory, sizeof(h->memory));
-		limit_arg(&s->swap, h->swap, sizeof(h->swap));
-		limit_arg(&s->tasks, h->tasks, sizeof(h->tasks));
-		push(h, "--memory", h->memory);
-		push(h, "--swap", h->swap);
-		push(h, "--tasks", h->tasks);
-		if (systemd_unit[0])
-			push(h, "--systemd-unit", systemd_unit);
-		else
-			push(h, "--cgroup-parent", s->cgroup_parent);
-	}
-	if (args->debug)
-		push(h, "--debug", NULL);
-	h->argv[h->argc] = NULL;
+	nsiso_request_init(r);
+	r->user = pw->pw_name;
+	r->uid = pw->pw_uid;
+	r->caller = getpid();
+	r->session = session_id;
+	r->run_dir = args->run_dir;
+	r->service = item_text(pamh, PAM_SERVICE);
+	r->tty = item_text(pamh, PAM_TTY);
+	r->rhost = item_text(pamh, PAM_RHOST);
+	r->isolate = s->isolate;
+	r->propagation_private = s->propagation == NSISO_PROPAGATION_PRIVATE;
+	r->keep_on_logout = s->on_logout == NSISO_LOGOUT_KEEP;
+	r->hostname = s->hostname;
+	r->use_cgroup = nsiso_settings_has_limits(s);
+	r->limits = (struct nsiso_cgroup_limits){ nsiso_limit_bytes(&s->memory),
+						  nsiso_limit_bytes(&s->swap),
+						  nsiso_limit_bytes(&s->tasks) };
+	r->cgroup_parent = s->cgroup_parent;
+	r->systemd_unit = systemd_unit[0] ? systemd_unit : NULL;
+	r->debug = args->debug;
 }
 
 /* ---- namespaces ------------------------------------------------------- */
@@ -489,7 +454,8 @@ static int start_session(pam_handle_t *pamh, const struct module_args *args,
 			 const struct passwd *pw, const struct nsiso_settings *settings)
 {
 	struct helper_result result;
-	struct helper_args h;
+	struct nsiso_request request;
+	struct nsiso_request_args h;
 	struct session *s;
 	char unit[64] = "", why[160];
 	int ret;
@@ -502,7 +468,8 @@ static int start_session(pam_handle_t *pamh, const struct module_args *args,
 		session_free(s);
 		return ret;
 	}
-	build_helper_args(&h, pamh, args, pw, settings, s->id, unit);
+	build_request(&request, pamh, args, pw, settings, s->id, unit);
+	nsiso_request_encode(&request, args->helper, &h);
 	if (nsiso_run_helper(args->helper, h.argv, &result) < 0) {
 		session_free(s);
 		return failed(pamh, settings, result.failure, pw->pw_name, result.reason);

@@ -1,0 +1,156 @@
+/* The module's request to the helper (common/request.c): every field
+ * survives encode + decode, and each malformed argument vector is refused
+ * with the message the helper reports (nsiso-helper(8), and
+ * tests/adversarial/helper_abuse.sh which feeds it the real helper). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "../../common/conf.h"
+#include "../../common/request.h"
+
+static void full_request(struct nsiso_request *r)
+{
+	nsiso_request_init(r);
+	r->user = "alice";
+	r->uid = 1000;
+	r->caller = 4242;
+	r->session = "0123456789abcdef";
+	r->isolate = NSISO_NS_UTS | NSISO_NS_IPC | NSISO_NS_MNT | NSISO_NS_PID;
+	r->propagation_private = true;
+	r->keep_on_logout = true;
+	r->hostname = "lab-alice";
+	r->use_cgroup = true;
+	r->limits = (struct nsiso_cgroup_limits){ 128ULL << 20, NSISO_UNLIMITED, 2048 };
+	r->cgroup_parent = "lab/nsiso";
+	r->service = "sshd";
+	r->tty = "ssh";
+	r->rhost = "client.example";
+	r->run_dir = "/run/nsiso-test";
+	r->debug = true;
+}
+
+static void round_trip_keeps_every_field(void **state)
+{
+	struct nsiso_request in, out;
+	struct nsiso_request_args args;
+	char why[256];
+
+	(void)state;
+	full_request(&in);
+	nsiso_request_encode(&in, "/usr/libexec/nsiso-helper", &args);
+	assert_string_equal(args.argv[0], "/usr/libexec/nsiso-helper");
+	assert_string_equal(args.argv[1], "open");
+	assert_null(args.argv[args.argc]);
+	assert_null(nsiso_request_decode(args.argc, args.argv, &out, why, sizeof(why)));
+	assert_string_equal(out.user, "alice");
+	assert_int_equal(out.uid, 1000);
+	assert_int_equal(out.caller, 4242);
+	assert_string_equal(out.session, in.session);
+	assert_int_equal(out.isolate, in.isolate);
+	assert_true(out.propagation_private);
+	assert_true(out.keep_on_logout);
+	assert_string_equal(out.hostname, "lab-alice");
+	assert_true(out.use_cgroup);
+	assert_int_equal(out.limits.memory, 128ULL << 20);
+	assert_true(out.limits.swap == NSISO_UNLIMITED);
+	assert_int_equal(out.limits.tasks, 2048);
+	assert_string_equal(out.cgroup_parent, "lab/nsiso");
+	assert_null(out.systemd_unit);
+	assert_string_equal(out.service, "sshd");
+	assert_string_equal(out.tty, "ssh");
+	assert_string_equal(out.rhost, "client.example");
+	assert_string_equal(out.run_dir, "/run/nsiso-test");
+	assert_true(out.debug);
+}
+
+static void round_trip_of_a_systemd_request_without_namespaces(void **state)
+{
+	struct nsiso_request in, out;
+	struct nsiso_request_args args;
+	char why[256];
+	int i;
+
+	(void)state;
+	full_request(&in);
+	in.isolate = 0;
+	in.hostname = "";
+	in.service = in.tty = in.rhost = "";
+	in.systemd_unit = "user-1000.slice";
+	in.debug = false;
+	nsiso_request_encode(&in, "helper", &args);
+	for (i = 0; i < args.argc; i++) {	/* what is empty is not sent */
+		assert_string_not_equal(args.argv[i], "--isolate");
+		assert_string_not_equal(args.argv[i], "--rhost");
+		assert_string_not_equal(args.argv[i], "--cgroup-parent");
+	}
+	assert_null(nsiso_request_decode(args.argc, args.argv, &out, why, sizeof(why)));
+	assert_int_equal(out.isolate, 0);
+	assert_string_equal(out.systemd_unit, "user-1000.slice");
+	assert_string_equal(out.rhost, "");
+	assert_false(out.debug);
+}
+
+/* decode "helper open ARGS..." and return the reason (or NULL). */
+static const char *decode(char *why, size_t len, ...)
+{
+	char *argv[32] = { "helper", "open" };
+	struct nsiso_request r;
+	va_list ap;
+	int argc = 2;
+
+	va_start(ap, len);
+	while ((argv[argc] = va_arg(ap, char *)) != NULL)
+		argc++;
+	va_end(ap);
+	return nsiso_request_decode(argc, argv, &r, why, len);
+}
+
+static void malformed_vectors_are_refused_with_a_reason(void **state)
+{
+	char why[256];
+
+	(void)state;
+	assert_string_equal(decode(why, sizeof(why), "--us", "x", NULL),
+			    "invalid option '--us': use the full name --user");
+	assert_string_equal(decode(why, sizeof(why), "--s", "x", NULL),
+			    "invalid arguments (see nsiso-helper --help)");
+	assert_string_equal(decode(why, sizeof(why), "--user", "a", "--user", "b", NULL),
+			    "option --user given twice");
+	assert_string_equal(decode(why, sizeof(why), "--user", NULL),
+			    "invalid arguments (see nsiso-helper --help)");
+	assert_string_equal(decode(why, sizeof(why), "--debug=1", NULL),
+			    "invalid arguments (see nsiso-helper --help)");
+	assert_string_equal(decode(why, sizeof(why), "stray", NULL), "unexpected argument 'stray'");
+	assert_string_equal(decode(why, sizeof(why), "--", "x", NULL), "unexpected argument 'x'");
+	assert_string_equal(decode(why, sizeof(why), "-u", NULL),
+			    "invalid arguments (see nsiso-helper --help)");
+	assert_string_equal(decode(why, sizeof(why), "--uid", "-1", NULL), "invalid --uid '-1'");
+	assert_string_equal(decode(why, sizeof(why), "--uid", "4294967295", NULL),
+			    "invalid --uid '4294967295'");
+	assert_string_equal(decode(why, sizeof(why), "--memory", "0x10", NULL),
+			    "invalid --memory '0x10': expected a number of bytes or max");
+	assert_string_equal(decode(why, sizeof(why), "--memory", "0", NULL),
+			    "invalid --memory '0': the limit must be at least 1 byte");
+	assert_string_equal(decode(why, sizeof(why), "--tasks", "4194305", NULL),
+			    "invalid --tasks '4194305': expected 1..4194304 or max");
+	assert_string_equal(decode(why, sizeof(why), "--on-logout", "later", NULL),
+			    "invalid --on-logout 'later': expected kill or keep");
+	assert_string_equal(decode(why, sizeof(why), "--run-dir", "run", NULL),
+			    "invalid --run-dir 'run': expected an absolute path");
+	assert_null(decode(why, sizeof(why), "--user=alice", "--uid=0", "--", NULL));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(round_trip_keeps_every_field),
+		cmocka_unit_test(round_trip_of_a_systemd_request_without_namespaces),
+		cmocka_unit_test(malformed_vectors_are_refused_with_a_reason),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
