@@ -333,7 +333,7 @@ adv_poll 10 session_gone
 # spawn names the holder it saw made; the check runs without a fork.
 killed_gone() {
 	{ [ -z "$1" ] || ! _nsiso_alive "$1"; } &&
-		! compgen -G "$OKRUN/*" >/dev/null && ! compgen -G "$OKRUN/.[!.]*" >/dev/null &&
+		[ -z "$(nsiso_records "$OKRUN")" ] &&
 		[ ! -e "$CG/memory/$OKPARENT/user-$RUID" ] && [ ! -e "$CG/pids/$OKPARENT/user-$RUID" ]
 }
 CG=$NSISO_CG_V1
