@@ -13,6 +13,8 @@
 #                             the user's groups), environment kept
 #   adv_log_none NAME REGEX   assert no syslog line since nsiso_log_mark matches
 #   adv_has_leaf UID          true if a cgroup user-UID exists in memory or pids
+#   adv_holders_of USER       live holders of USER, from the session records
+#   adv_holders_in RUN_DIR    live holders that keep RUN_DIR open (no record needed)
 
 ADV_SRC=$NSISO_TOP/tests/adversarial/tools
 
@@ -79,15 +81,23 @@ adv_has_leaf() {
 		compgen -G "$NSISO_CG_V1/pids/*/*/user-$1" >/dev/null
 }
 
-# adv_holders_of USER: live holders whose command line (the helper's) says
-# --user USER; like nsiso_holders_of, but forks only per holder.
+# adv_holders_of USER: live holders of USER's sessions, from the session
+# records (nsiso_holders_of; a script whose run_dir= is elsewhere than $T/run
+# or /run/nsiso adds it to NSISO_RUN_DIRS).
 adv_holders_of() {
-	local pid cmd state
-	for pid in $(pgrep -x nsiso-holder); do
-		state=$(_nsiso_stat_field "$pid" 3) || continue
-		[ "$state" = Z ] && continue
-		cmd=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || continue
-		[[ $cmd == *" --user $1 "* ]] && printf '%s\n' "$pid"
+	nsiso_holders_of "$1"
+}
+
+# adv_holders_in RUN_DIR: live holders that have RUN_DIR open (today's
+# holder keeps its run directory open to remove its record at the end): a
+# second way to see a holder that has no record (yet), for "nothing left"
+# checks only; it finds nothing if holders stop keeping the directory open.
+adv_holders_in() {
+	local f pid
+	for f in /proc/[0-9]*/comm; do
+		pid=${f#/proc/} pid=${pid%/comm}
+		_nsiso_is_live_holder "$pid" || continue
+		find "/proc/$pid/fd" -mindepth 1 -lname "$1" 2>/dev/null | grep -q . && printf '%s\n' "$pid"
 	done
 	return 0
 }
