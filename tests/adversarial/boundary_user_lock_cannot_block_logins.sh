@@ -7,7 +7,7 @@
 # then with on_error allow: each login must finish within 8 s (the helper's
 # old wait was 10 s), isolated (own PID namespace) and limited (B's own
 # memory and pids groups) - with allow, never let through unisolated - and
-# no nsiso-helper may be left waiting behind A's lock.
+# nothing of B's login (a helper waiting behind A's lock) may be left.
 set -u
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib/adv.sh"
@@ -63,37 +63,43 @@ stop_locker() {
 	_nsiso_terminate "$1" ${procs[@]+"${procs[@]}"}
 }
 lock() {
-	local hier=$1 pid
+	local hier=$1 dir=$2 pid
 	setpriv --reuid="$AUID" --regid="$(id -g "$A")" --init-groups -- \
-		flock -x "$CG/$hier/$PARENT" sh -c 'echo held; exec sleep 120' >"$T/lock.$hier" 2>&1 &
+		flock -x "$dir" sh -c 'echo held; exec sleep 300' >"$T/lock.$hier" 2>&1 &
 	pid=$!
 	LOCKER[$hier]=$pid
 	nsiso_on_exit stop_locker "$pid:$(_nsiso_starttime "$pid")"
 	nsiso_wait_until 10 lock_settled "$hier"
 	LOCKED[$hier]=no
 	grep -qx held "$T/lock.$hier" && LOCKED[$hier]=yes
-	_nsiso_info "A's flock -x on $hier/$PARENT: held ${LOCKED[$hier]} ($(tr '\n' ' ' <"$T/lock.$hier"))"
+	_nsiso_info "A's flock -x on $dir: held ${LOCKED[$hier]} ($(tr '\n' ' ' <"$T/lock.$hier"))"
 }
-lock memory
-lock pids
+lock memory "$CG/memory/$PARENT"
+lock pids "$CG/pids/$PARENT"
+# Also the hierarchies' roots, which every user can open (a lock moved up
+# there would be as open to users).
+lock memory-root "$CG/memory"
+lock pids-root "$CG/pids"
 
-# Live processes of our helper copy that are not holders (which run the
-# same executable): a helper waiting on a lock stays.
-helpers_of_ours() {
+# Live processes of our helper copy (helpers, and the sessions' own
+# processes that run the same executable), as "PID:START comm".
+helper_procs() {
 	local exe pid comm
-	for exe in /proc/[0-9]*/exe; do
-		[ "$(readlink "$exe" 2>/dev/null)" = "$NSISO_HELPER" ] || continue
+	for exe in $(find /proc/[0-9]*/exe -maxdepth 0 -lname "$NSISO_HELPER" 2>/dev/null); do
 		pid=${exe#/proc/} pid=${pid%/exe}
 		{ read -r comm <"/proc/$pid/comm"; } 2>/dev/null || continue
-		[ "$comm" != nsiso-holder ] && _nsiso_alive "$pid" && printf '%s\n' "$pid"
+		_nsiso_alive "$pid" && printf '%s:%s %s\n' "$pid" "$(_nsiso_starttime "$pid")" "$comm"
 	done
 }
-no_helper_left() { [ -z "$(helpers_of_ours)" ]; }
+# Those that were not there before B's login (BEFORE): a helper still
+# waiting behind A's lock, or anything else B's login left running.
+new_helper_procs() { helper_procs | grep -v -x -F -f <(printf '%s\n' "$BEFORE"); }
+no_new_helper_proc() { [ -z "$(new_helper_procs)" ]; }
 nsiso_on_exit _adv_kill_helpers
 _adv_kill_helpers() {
-	local pid
-	for pid in $(helpers_of_ours); do
-		_nsiso_terminate "$pid:$(_nsiso_starttime "$pid")"
+	local p
+	for p in $(helper_procs | grep -v -e ' nsiso-holder$' -e ' nsiso-reaper$' | cut -d' ' -f1); do
+		_nsiso_terminate "$p"
 	done
 }
 
@@ -103,11 +109,12 @@ field() { sed -n "s/.*\<$1=\([^ ]*\).*/\1/p" "$T/probe.out" 2>/dev/null; }
 login_b() {
 	local oe=$1 t0 ms rc hier
 	conf "$oe"
-	for hier in memory pids; do
+	for hier in "${!LOCKER[@]}"; do
 		[ "${LOCKED[$hier]}" = no ] || _nsiso_alive "${LOCKER[$hier]}" ||
 			nsiso_die "A's lock on $hier ended early"
 	done
 	rm -f "$T/probe.out"
+	BEFORE=$(helper_procs)
 	t0=$(_nsiso_now_us)
 	timeout 60 pamtester "$SVC_B" "$B" open_session close_session >"$T/b.out" 2>&1
 	rc=$?
@@ -119,16 +126,25 @@ login_b() {
 		test -n "$(field pidns)" -a "$(field pidns)" != "$HOST_PIDNS"
 	nsiso_assert_eq "[$oe] B's session is in B's memory group" "$WANT_CG" "$(field mem)"
 	nsiso_assert_eq "[$oe] B's session is in B's pids group" "$WANT_CG" "$(field pids)"
-	nsiso_assert_true "[$oe] no nsiso-helper is left waiting (within 5 s)" nsiso_wait_until 5 no_helper_left
+	if nsiso_wait_until 10 no_new_helper_proc; then
+		nsiso_pass "[$oe] no process of B's login (helper or session) is left after 10 s"
+	else
+		nsiso_fail "[$oe] no process of B's login (helper or session) is left after 10 s" \
+			"$(new_helper_procs | while read -r p c; do
+				echo "$p $c wchan=$(cat "/proc/${p%%:*}/wchan" 2>/dev/null)"
+			done | tr '\n' ' ')"
+	fi
 }
 login_b deny
 login_b allow
-_nsiso_info "A's locks: memory ${LOCKED[memory]}, pids ${LOCKED[pids]}; ending them"
-stop_locker "${LOCKER[memory]}:$(_nsiso_starttime "${LOCKER[memory]}")"
-stop_locker "${LOCKER[pids]}:$(_nsiso_starttime "${LOCKER[pids]}")"
+for hier in "${!LOCKER[@]}"; do
+	_nsiso_info "A's lock on $hier: held ${LOCKED[$hier]}; ending it"
+	stop_locker "${LOCKER[$hier]}:$(_nsiso_starttime "${LOCKER[$hier]}")"
+done
 
 adv_hold_close a
 nsiso_assert_eq "A's session closes normally" 0 "$ADV_HOLD_RC"
 nsiso_assert_true "nothing of B's sessions is left" nsiso_wait_until 10 nsiso_session_gone "$B" "$PARENT"
 nsiso_assert_true "nothing of A's session is left" nsiso_wait_until 10 nsiso_session_gone "$A" "$PARENT"
-nsiso_assert_true "no nsiso-helper of this test is left at all" nsiso_wait_until 10 no_helper_left
+no_helper_proc() { [ -z "$(helper_procs)" ]; }
+nsiso_assert_true "no process of this test's helper is left at all" nsiso_wait_until 10 no_helper_proc
