@@ -848,7 +848,7 @@ nsiso_holders_of() {
 	[ ${#dirs[@]} -gt 0 ] || mapfile -t dirs < <(nsiso_run_dirs)
 	for dir in "${dirs[@]}"; do
 		for f in "$dir"/*.session; do
-			u= h= hs=
+			u='' h='' hs=''
 			{
 				while IFS='=' read -r key val; do
 					case $key in

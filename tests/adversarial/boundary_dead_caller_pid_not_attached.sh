@@ -72,8 +72,8 @@ holder_of_helper() {
 # machine in between takes the PID first.  Sets ROOT_PID.
 ROOT_PID=
 place_root_process() {
-	local want=$1 try pid
-	for try in $(seq 30); do
+	local want=$1 pid
+	for _ in $(seq 30); do
 		echo $((want - 1)) >/proc/sys/kernel/ns_last_pid
 		sleep 120 &
 		pid=$!

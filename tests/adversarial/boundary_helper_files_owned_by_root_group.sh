@@ -20,6 +20,7 @@ install -m 4755 -o root -g root /usr/bin/pamtester "$PUB/pamtester" || nsiso_die
 CG=$NSISO_CG_V1
 RUN=$T/fresh/run	# does not exist yet: the helper creates it in this case
 install -d -m 0755 "$T/fresh"
+# shellcheck disable=SC2034 # read by nsiso_holders_of
 NSISO_RUN_DIRS=$RUN
 
 nsiso_write_conf "* cgroup_parent $PARENT

@@ -36,7 +36,8 @@ nsiso_assert_true "while open: the user's memory group exists" test -d "$CG/memo
 # elapsed_ms CMD...: poll CMD for up to 10 s; print how long it took, in ms
 # (or "never").
 elapsed_ms() {
-	local t0=$(_nsiso_now_us)
+	local t0
+	t0=$(_nsiso_now_us)
 	if adv_poll 10 "$@"; then
 		echo $((($(_nsiso_now_us) - t0) / 1000))
 	else

@@ -53,8 +53,8 @@ session optional pam_permit.so")
 # limit.  Sets RC (pamtester's status), OPENED (1 if the open succeeded) and
 # PROBE (the probe's line, or "").
 run_case() {
-	local name=$1 opt=$2 line
-	while read -r -t 0.1 -u "$probe_fd" line; do :; done	# drain
+	local name=$1 opt=$2
+	while read -r -t 0.1 -u "$probe_fd" _; do :; done	# drain
 	timeout 60 setpriv --reuid="$UID_" --regid="$(id -g "$U")" --init-groups -- \
 		prlimit "$opt" -- "$PUB/pamtester" "$SVC" "$U" open_session close_session 2>&1 |
 		cat >"$T/app.out"

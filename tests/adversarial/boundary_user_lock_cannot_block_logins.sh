@@ -85,11 +85,12 @@ lock pids-root "$CG/pids"
 # processes that run the same executable), as "PID:START comm".
 helper_procs() {
 	local exe pid comm
-	for exe in $(find /proc/[0-9]*/exe -maxdepth 0 -lname "$NSISO_HELPER" 2>/dev/null); do
+	find /proc/[0-9]*/exe -maxdepth 0 -lname "$NSISO_HELPER" 2>/dev/null | while read -r exe; do
 		pid=${exe#/proc/} pid=${pid%/exe}
 		{ read -r comm <"/proc/$pid/comm"; } 2>/dev/null || continue
 		_nsiso_alive "$pid" && printf '%s:%s %s\n' "$pid" "$(_nsiso_starttime "$pid")" "$comm"
 	done
+	return 0
 }
 # Those that were not there before B's login (BEFORE): a helper still
 # waiting behind A's lock, or anything else B's login left running.

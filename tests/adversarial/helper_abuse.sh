@@ -33,6 +33,7 @@ install -m 4755 -o root -g root "$H" "$S" || nsiso_die "cannot install the setui
 PARENT=$(nsiso_cgroup_parent)
 RUN=$PUB/run		# only root can create it: its existence is a write
 # Holders are found from the session records (adv_holders_of): here too.
+# shellcheck disable=SC2034 # read by nsiso_holders_of
 NSISO_RUN_DIRS=$RUN
 SID=0123456789abcdef
 default_run_state() { ls -la --time-style=+%s /run/nsiso 2>/dev/null; }

@@ -175,6 +175,7 @@ _adv_hold_end() {
 
 # adv_hold_close KEY: release the session and wait up to 30 s for pamtester
 # to exit; ADV_HOLD_RC is its status (124 if it did not exit).
+# shellcheck disable=SC2034 # ADV_HOLD_RC is for the caller
 adv_hold_close() {
 	local key=$1 pid=${ADV_HOLD_PID[$1]}
 	echo go 1<>"$T/hold.go.$key"
