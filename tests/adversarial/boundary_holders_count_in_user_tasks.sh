@@ -11,8 +11,9 @@
 #     limit are logged naming it ("tasks").
 #
 # Attempts are made one at a time, each until its outcome is settled (the
-# login has its user process, or the client has gone), so the counts do
-# not depend on timing.
+# login has its user process, or the client has gone), and the holders are
+# counted once those of refused attempts have ended, so the counts do not
+# depend on timing.
 set -u
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib/adv.sh"
@@ -57,19 +58,25 @@ non_holder_tasks() {
 	echo "$n"
 }
 
-# attempt N: one ssh -N login; settled when the user has one more process
-# (the login's sshd child) or the client has exited.  Sets OPENED (1/0).
+# attempt N: one ssh -N login, settled when the user has one more process
+# (sshd forks the user's child after the PAM session open, also after a
+# refused one: OpenSSH then only restricts the connection) or the client
+# has exited.  OPENED=1 if the login is up and its session has a holder
+# (the record is written before the open returns).
 CLIENTS=()
 attempt() {
-	local before client
-	before=$(user_procs)
+	local procs holders client
+	procs=$(user_procs) holders=$(holder_count)
 	client=$(nsiso_ssh_bg "$T/ssh.$1" -N)
 	CLIENTS+=("$client")
-	settled() { ! _nsiso_alive "$client" || [ "$(user_procs)" -gt "$before" ]; }
+	settled() { ! _nsiso_alive "$client" || [ "$(user_procs)" -gt "$procs" ]; }
 	nsiso_wait_until 30 settled || _nsiso_info "attempt $1 did not settle in 30 s"
 	OPENED=0
-	_nsiso_alive "$client" && OPENED=1
+	_nsiso_alive "$client" && [ "$(holder_count)" -gt "$holders" ] && OPENED=1
 }
+
+# Holders of refused attempts end shortly after: count once they have.
+holders_settle() { nsiso_wait_until 10 test "$(holder_count)" -le "$1"; }
 
 end_all() {
 	local c
@@ -88,7 +95,7 @@ for i in $(seq 10); do
 	attempt "a$i"
 	opened=$((opened + OPENED))
 done
-nsiso_wait_until 10 test "$(holder_count)" -ge "$opened"
+holders_settle "$opened"
 holders=$(holder_count) outside=$(holders_outside)
 current=$(cat "$PIDS/pids.current" 2>/dev/null || echo 0)
 others=$(non_holder_tasks)
@@ -110,6 +117,7 @@ for i in $(seq 30); do
 	attempt "b$i"
 	if [ "$OPENED" = 1 ]; then opened=$((opened + 1)); else refused=$((refused + 1)); fi
 done
+holders_settle "$opened"
 holders=$(holder_count) outside=$(holders_outside)
 current=$(cat "$PIDS/pids.current" 2>/dev/null || echo 0)
 _nsiso_info "tasks 20: $opened of 30 logins open, $refused refused; $holders holders ($outside outside" \
