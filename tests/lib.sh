@@ -43,6 +43,8 @@
 #   nsiso_assert_eq NAME EXPECTED ACTUAL
 #   nsiso_assert_match NAME REGEX ACTUAL
 #   nsiso_assert_true NAME CMD... / nsiso_assert_false NAME CMD...
+#   nsiso_holders_of USER [RUN_DIR...]   live holders of USER, from the records
+#   nsiso_run_dirs                       the run dirs nsiso_holders_of searches
 
 # Sourcing twice would reset state the EXIT trap relies on.
 [ -n "${_NSISO_LIB_LOADED:-}" ] && return 0
@@ -820,18 +822,56 @@ nsiso_records() {
 	return 0
 }
 
-# nsiso_holders_of USER: PIDs of live (non-zombie) holders whose sessions
-# belong to USER, found through their argv (--user NAME).
-nsiso_holders_of() {
-	local pid state
-	for pid in /proc/[0-9]*; do
-		pid=${pid#/proc/}
-		[ "$(cat "/proc/$pid/comm" 2>/dev/null)" = nsiso-holder ] || continue
-		state=$(awk '/^State:/ {print $2}' "/proc/$pid/status" 2>/dev/null)
-		[ "$state" = Z ] && continue
-		tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "--user $1 " &&
-			printf '%s\n' "$pid"
+# nsiso_run_dirs: the run directories whose session records name holders,
+# one per line: $NSISO_RUN_DIRS (space-separated, for a test that uses run_dir=
+# somewhere else), the tests' own $T/run, the lifecycle tests' $LC_RUN, and
+# the default /run/nsiso.
+nsiso_run_dirs() {
+	local d
+	local -A seen=()
+	for d in ${NSISO_RUN_DIRS:-} "$T/run" ${LC_RUN:+"$LC_RUN"} /run/nsiso; do
+		[ -n "${seen[$d]:-}" ] && continue
+		seen[$d]=1
+		printf '%s\n' "$d"
 	done
+}
+
+# True if PID is a live (not zombie) process named nsiso-holder, started at
+# START if START is given (a record's holder_start: a reused PID is not it).
+_nsiso_is_live_holder() {
+	local pid=$1 start=${2:-} comm
+	[[ $pid =~ ^[1-9][0-9]*$ ]] || return 1
+	{ read -r comm <"/proc/$pid/comm"; } 2>/dev/null || return 1
+	[ "$comm" = nsiso-holder ] && _nsiso_alive "$pid" && { [ -z "$start" ] || [ "$start" = 0 ] ||
+		[ "$(_nsiso_starttime "$pid")" = "$start" ]; }
+}
+
+# nsiso_holders_of USER [RUN_DIR...]: PIDs of the live holders of USER's
+# sessions, from the session records (<RUN_DIR>/<id>.session: user=NAME,
+# holder=PID) in RUN_DIRs (default: nsiso_run_dirs).  Not from a holder's
+# command line: holders carry no user data.  A holder whose
+# helper has not written the record yet is not found.
+nsiso_holders_of() {
+	local user=$1 dir f key val u h hs
+	shift
+	local -a dirs=("$@")
+	[ ${#dirs[@]} -gt 0 ] || mapfile -t dirs < <(nsiso_run_dirs)
+	for dir in "${dirs[@]}"; do
+		for f in "$dir"/*.session; do
+			u='' h='' hs=''
+			{
+				while IFS='=' read -r key val; do
+					case $key in
+					user) u=$val ;;
+					holder) h=$val ;;
+					holder_start) hs=$val ;;
+					esac
+				done <"$f"
+			} 2>/dev/null || continue
+			[ "$u" = "$user" ] && _nsiso_is_live_holder "$h" "$hs" && printf '%s\n' "$h"
+		done
+	done
+	return 0
 }
 
 # nsiso_session_gone USER PARENT: no holder, no process, no cgroup of USER.

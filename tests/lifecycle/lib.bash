@@ -34,7 +34,10 @@ lc_require() {
 # lc_init [USER]: LC_USER, LC_UID, LC_PARENT, LC_RUN, and the probe: a
 # pam_exec script after the module that notes, while the session is open,
 # its PID namespace, its memory cgroup, and how many holders and records
-# the user has at that moment (in $T/probe.out).
+# the user has at that moment (in $T/probe.out).  A holder counts if a record
+# of the user names it, or if it holds a pidfd of the probe's parent (the PAM
+# application: a holder that outlives a failed open has no record); never by
+# its command line, which carries no user data (issue #11, L3).
 lc_init() {
 	LC_USER=${1:-$(nsiso_make_user)} || nsiso_die "cannot create the test user"
 	LC_UID=$(id -u "$LC_USER")
@@ -44,11 +47,13 @@ lc_init() {
 		#!/bin/sh
 		[ "\$PAM_TYPE" = open_session ] || exit 0
 		n=0
-		for f in \$(grep -l -a -F -e "\$PAM_USER" \$(grep -l -x nsiso-holder /proc/[0-9]*/comm 2>/dev/null |
-			sed 's|/comm\$|/cmdline|') /dev/null 2>/dev/null); do
-			d=\${f%/cmdline}
-			grep -q '^State:.*Z' \$d/status 2>/dev/null && continue
-			tr '\\0' ' ' <\$f 2>/dev/null | grep -q -- "--user \$PAM_USER " && n=\$((n + 1))
+		recs=\$(grep -l -s -x "user=\$PAM_USER" $T/run/*.session)
+		for h in \$(grep -l -s -x nsiso-holder /proc/[0-9]*/comm | sed 's|^/proc/||; s|/comm\$||'); do
+			grep -q '^State:.*Z' /proc/\$h/status 2>/dev/null && continue
+			if grep -q -s -x "holder=\$h" \$recs /dev/null ||
+				grep -q -s "^Pid:[[:space:]]*\$PPID\$" /proc/\$h/fdinfo/*; then
+				n=\$((n + 1))
+			fi
 		done
 		echo "pidns=\$(readlink /proc/self/ns/pid) cg=\$(sed -n 's/^[0-9]*:memory://p' /proc/self/cgroup) holders=\$n records=\$(ls $T/run/*.session 2>/dev/null | wc -l)" >$T/probe.out
 	PROBE
@@ -165,19 +170,12 @@ lc_one_line() {
 	fi
 }
 
-# lc_holders [USER]: like nsiso_holders_of (live holders of USER's
-# sessions), with one grep over /proc instead of a cat per process.
+# lc_holders [USER]: the live holders of USER's sessions (default LC_USER),
+# from the session records in $LC_RUN and the other run dirs of
+# nsiso_run_dirs.
 # shellcheck disable=SC2120 # USER is optional
 lc_holders() {
-	local user=${1:-$LC_USER} f pid
-	local -a comms
-	mapfile -t comms < <(grep -l -x nsiso-holder /proc/[0-9]*/comm 2>/dev/null)
-	[ ${#comms[@]} -gt 0 ] || return 0
-	for f in $(grep -l -a -F -e "$user" "${comms[@]/%comm/cmdline}" 2>/dev/null); do
-		pid=${f#/proc/} pid=${pid%/cmdline}
-		_nsiso_alive "$pid" || continue
-		tr '\0' ' ' <"$f" 2>/dev/null | grep -q -- "--user $user " && echo "$pid"
-	done
+	nsiso_holders_of "${1:-$LC_USER}"
 }
 
 _lc_clean() {

@@ -1,0 +1,76 @@
+#!/bin/bash
+# Issue #11, M2: records name host PIDs.  Inside an isolated SSH login of
+# user A, A runs a setuid-root pamtester and opens a second (nested) session
+# of A, held open.  On the host, `nsisoctl status --run-dir DIR` must list
+# both sessions as live, and again on a second call (it must not have
+# removed the nested one as stale), and `nsisoctl status --json` must parse
+# and list both.
+set -u
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/lib/adv.sh"
+nsiso_setup
+CTL=$NSISO_TOP/ctl/nsisoctl
+[ -x "$CTL" ] || nsiso_die "$CTL is missing: run make"
+
+PUB=$(adv_public_dir)
+adv_snapshot "$PUB"
+install -m 4755 -o root -g root /usr/bin/pamtester "$PUB/pamtester" || nsiso_die "no pamtester"
+nsiso_isolated_sshd "isolate uts,ipc,mnt,pid
+memory 256M
+tasks 100"
+A=$NSISO_SSH_USER
+RUN=$T/run
+
+# The nested session's service: the module, then a hold script that runs as
+# root (seteuid: the setuid pamtester's real uid is A's) and waits.
+adv_hold_line >/dev/null	# writes $T/hold
+SVC_N=$(nsiso_make_pam_service "$(nsiso_module_line)
+session required pam_exec.so seteuid $T/hold
+session optional pam_permit.so")
+mkfifo -m 0600 "$T/hold.go.n"
+nsiso_on_exit _adv_release n
+
+_adv_release() { [ -p "$T/hold.go.$1" ] && echo go 1<>"$T/hold.go.$1"; return 0; }
+
+# The outer login runs the nested pamtester and stays while it is held.
+client=$(nsiso_ssh_bg "$T/outer.out" \
+	"echo outer-pidns=\$(readlink /proc/self/ns/pid); $PUB/pamtester -E ADV_HOLD=n $SVC_N $A open_session close_session; echo nested-exit=\$?")
+nested_open() { [ -s "$T/hold.ready.n" ] || ! _nsiso_alive "$client"; }
+nsiso_wait_until 30 nested_open
+[ -s "$T/hold.ready.n" ] || nsiso_die "the nested session did not open: $(cat "$T/outer.out")"
+_nsiso_info "outer login: $(head -n 1 "$T/outer.out"); nested session's PID namespace $(cat "$T/hold.ready.n")"
+
+mapfile -t IDS < <(find "$RUN" -maxdepth 1 -name '*.session' -printf '%f\n' | sed 's/\.session$//' | sort)
+nsiso_assert_eq "two session records while both are open (outer and nested)" 2 "${#IDS[@]}"
+[ "${#IDS[@]}" = 2 ] || nsiso_die "records: ${IDS[*]}"
+
+# status_lists CALL: both sessions appear in one status call.
+status_lists() {
+	local out rc id
+	out=$("$CTL" status --run-dir "$RUN" 2>&1)
+	rc=$?
+	printf '%s\n' "$out"
+	nsiso_assert_eq "status ($1): exit status" 0 "$rc"
+	for id in "${IDS[@]}"; do
+		nsiso_assert_true "status ($1): lists session $id" grep -q "^$id " <<<"$out"
+	done
+	nsiso_assert_false "status ($1): removed no record as stale" grep -q 'removed stale record' <<<"$out"
+}
+status_lists "first call"
+status_lists "second call"
+for id in "${IDS[@]}"; do
+	nsiso_assert_true "record $id is still there" test -f "$RUN/$id.session"
+done
+
+json=$("$CTL" status --json --run-dir "$RUN" 2>"$T/json.err")
+listed=$(python3 -c 'import json, sys
+d = json.loads(sys.stdin.read())
+print(" ".join(sorted(s["session"] for s in d["sessions"])))' <<<"$json" 2>"$T/json.py.err")
+nsiso_assert_eq "status --json parses" 0 "$?"
+nsiso_assert_eq "status --json lists both sessions" "${IDS[*]}" "$listed"
+
+# Both end normally.
+_adv_release n
+nsiso_assert_true "the outer login ends after the nested session" nsiso_wait_pid "$client" 30
+nsiso_assert_match "the nested pamtester closed its session" 'nested-exit=0' "$(cat "$T/outer.out")"
+nsiso_assert_true "nothing of either session is left" nsiso_wait_until 15 nsiso_session_gone "$A" "$NSISO_PARENT"
