@@ -54,14 +54,14 @@ nsiso_assert_eq "pamtester open+close under valgrind: success, no memcheck error
 nsiso_assert_eq "the session was real: own host name, PID 1 the holder" "vg-$U nsiso-holder" \
 	"$(cat "$T/probe.out" 2>/dev/null)"
 nsiso_assert_true "the session ends: no holder, process or cgroup left" \
-	nsiso_wait_until 30 nsiso_session_gone "$U" "$PARENT"
+	nsiso_wait_for nsiso_session_gone "$U" "$PARENT"
 # A process that exits writes an ERROR SUMMARY; one forked by a process
 # under valgrind that then execs (the module's child that execs the helper,
 # pam_exec's children) stops being checked at the exec: its log has the
 # header and nothing else unless it hit an error before the exec.
 summary_logs() { grep -l 'ERROR SUMMARY' "$VG"/*.log 2>/dev/null; }
 holder_done() { grep -qs 'ERROR SUMMARY' "$VG"/helper.1.log; }
-nsiso_wait_until 30 holder_done
+nsiso_wait_for holder_done
 
 nsiso_assert_eq "logs with a summary: pamtester, the helper and its holder" 3 "$(summary_logs | wc -l)"
 for f in "$VG"/*.log; do

@@ -52,4 +52,4 @@ nsiso_assert_eq "PID 1 still the holder after the attempts" nsiso-holder \
 	"$(nsiso_ssh 'cat /proc/1/comm')"
 
 nsiso_assert_true "after logout: no processes, holder or cgroup left" \
-	nsiso_wait_until 10 nsiso_session_gone "$NSISO_SSH_USER" "$PARENT"
+	nsiso_wait_for nsiso_session_gone "$NSISO_SSH_USER" "$PARENT"

@@ -34,7 +34,7 @@ pamtester "$SVC_HOLD" "$LC_USER" open_session close_session >"$T/hold.out" 2>&1 
 app=$!
 nsiso_on_exit _nsiso_terminate "$app:$(_nsiso_starttime "$app")"
 held() { read -r -t 0 -u "$ready"; }
-nsiso_assert_true "session is open" nsiso_wait_until 10 held
+nsiso_assert_true "session is open" nsiso_wait_for held
 record=$(ls "$LC_RUN"/*.session)
 session=$(basename "$record" .session)
 holder=$(sed -n 's/^holder=//p' "$record")
@@ -45,20 +45,21 @@ nsiso_assert_match "the user's process runs in it" '^[0-9]+$' "$(sleeper)"
 kill -KILL "$holder"
 wait "$app"
 nsiso_assert_eq "the application closes its session normally" 0 "$?"
-no_sleeper() { [ -z "$(sleeper)" ]; }
-nsiso_assert_true "the session's processes died with their PID namespace" nsiso_wait_until 5 no_sleeper
+no_sleeper() { echo "sleepers: $(sleeper | tr '\n' ' ')"; [ -z "$(sleeper)" ]; }
+nsiso_assert_true "the session's processes died with their PID namespace" nsiso_wait_for no_sleeper
 nsiso_assert_true "the record is left behind (stale)" test -e "$record"
 nsiso_assert_true "the cgroup is left behind (stale)" test -d "$MEM"
 
 # nsisoctl status: the stale record is recognised, removed, never shown -
 # once the dead holder has been reaped by init (until then nsisoctl takes
-# the zombie for a live holder: see the report of issue #5).
+# the zombie for a live holder).
 status_cleans_up() {
 	"$CTL" status --run-dir "$LC_RUN" >"$T/status.out" 2>"$T/status.err" &&
-		grep -q "removed stale record of session $session" "$T/status.err"
+		grep -q "removed stale record of session $session" "$T/status.err" ||
+		{ echo "nsisoctl status said: $(tr '\n' ' ' <"$T/status.err")"; return 1; }
 }
 nsiso_assert_true "nsisoctl status reports the stale record and removes it" \
-	nsiso_wait_until 10 status_cleans_up
+	nsiso_wait_for status_cleans_up
 nsiso_assert_false "... it does not show it as a session" grep -q "$session" "$T/status.out"
 nsiso_assert_false "... the record is gone" test -e "$record"
 

@@ -9,7 +9,7 @@ set -u
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib.bash"
 nsiso_setup
-nsiso_start_syslog || nsiso_skip "/dev/log is taken by another syslog daemon"
+nsiso_start_syslog || nsiso_die "no syslog listener of our own on /dev/log"
 lc_init
 SVC=$(lc_service)
 

@@ -8,7 +8,7 @@ set -u
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib.bash"
 nsiso_setup
-nsiso_start_syslog || nsiso_skip "/dev/log is taken by another syslog daemon"
+nsiso_start_syslog || nsiso_die "no syslog listener of our own on /dev/log"
 lc_init "$(nsiso_make_user "nsiso_h_$(nsiso_unique)")"
 GOOD=$(nsiso_make_user) || nsiso_die "cannot create user"
 SVC=$(lc_service)
