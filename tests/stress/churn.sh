@@ -42,6 +42,8 @@ OPEN_BOUND_US=$((NSISO_WAIT_S * 1000000))
 TEARDOWN_BOUND_US=$((NSISO_WAIT_S * 1000000))
 nsiso_setup
 command -v pamtester >/dev/null || nsiso_die "pamtester is not installed (tests/deps.sh installs it)"
+# The module's and the helper's log: why a cycle failed, when one does.
+nsiso_start_syslog || nsiso_die "no syslog listener of our own on /dev/log"
 
 MAIN_USER=$(nsiso_make_user) || nsiso_die "cannot create the main user"
 OTHER_USERS=()
@@ -346,6 +348,8 @@ cat "$D"/w*.fail >"$D/fail" 2>/dev/null
 if [ -s "$D/fail" ]; then
 	_nsiso_info "problems (first 20):"
 	head -n 20 "$D/fail" >&2
+	_nsiso_info "what pam_nsiso and nsiso-helper logged at err or worse (first 20):"
+	grep -E '^[a-z]+\.(err|crit|alert|emerg) .*(pam_nsiso|nsiso-helper)' "$T/syslog.log" | head -n 20 >&2
 fi
 nsiso_assert_eq "no worker saw a problem" 0 "$(wc -l <"$D/fail")"
 nsiso_assert_eq "all $CYCLES cycles completed" "$CYCLES" "$(wc -l <"$D/cycles")"
