@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
 # pam_nsiso: building, installing, testing, packaging and benchmarking.
 # `make help` lists every target.  Tests, packaging and benchmarks need root
 # on Debian 12 (real cgroups, users, sshd); they install what they need.

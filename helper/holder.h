@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later */
 /* The holder: PID 1 of a session's namespaces, and the one process that ends
  * the session and removes the user's cgroup when the session is over. */
 #ifndef NSISO_HOLDER_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later */
 /* cgroup_mode systemd: the user's limits set on systemd's user slice. */
 #ifndef NSISO_HELPER_SYSTEMD_H
 #define NSISO_HELPER_SYSTEMD_H

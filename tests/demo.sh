@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
 # make demo: a throwaway sshd on 127.0.0.1 with pam_nsiso, a demo user, one
 # SSH login, and the isolated view printed beside the host's.  Everything it
 # makes (user, sshd, PAM file, cgroup, temp dir) is removed at the end.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
 # shellcheck shell=bash
 #
 # tests/lib.sh - shared harness for the pam_nsiso integration tests.

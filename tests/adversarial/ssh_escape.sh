@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
 # Escape attempts from inside a real SSH login of an isolated user (issue
 # #4): see host PIDs, see the host's or another session's IPC, change the
 # host name, write any cgroup file, signal or ptrace PID 1, unmount or

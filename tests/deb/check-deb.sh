@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
 # make check-deb (as root): build libpam-nsiso with dpkg-buildpackage in a
 # copy of the tree (as an unprivileged user: Rules-Requires-Root is no),
 # lint it, install it with apt-get, enable it with pam-auth-update, prove

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
 #
 # harness_selftest.sh - proves tests/lib.sh works against a real sshd before
 # any pam_nsiso test relies on it: user creation, private sshd + PAM file,

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
 # nsisoctl status and kill against real SSH sessions: the right sessions,
 # users, limits and counts (v1), JSON that parses, kill ending one live
 # session and then a user's, stale records recognised and removed.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
 # pamtester + pam_exec probes: a probe running after pam_nsiso in the
 # session stack is inside the new namespaces and the user's limited cgroup;
 # exempt and unmatched users are untouched; a bad conf fails the session.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
 # A PAM application running with euid 0 but the invoking user's real uid
 # (su, or any setuid-root program): the module makes the helper's real uid 0
 # before it runs it, and the session is isolated as usual.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
 # A real SSH login of a configured user sees only its own session: PID 1 is
 # the holder, ps shows the session, its own hostname and no host SysV IPC;
 # the user cannot change the hostname, leave the cgroup, kill PID 1 or

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
 # If the PAM application dies without calling close (sshd's [priv] monitor
 # SIGKILLed), the holder notices through its pidfd and ends the session:
 # nothing is left behind.

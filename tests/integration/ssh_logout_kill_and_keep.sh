@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
 # on_logout kill: a background process started in the session ends at
 # logout.  on_logout keep: it survives, the session's namespaces stay until
 # it exits, and then everything is cleaned up without another login.

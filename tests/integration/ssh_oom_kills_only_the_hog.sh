@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
 # Over SSH, a process that allocates more than the user's memory limit is
 # OOM-killed inside the user's cgroup, and the login survives it.
 set -u

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
 # Two concurrent SSH logins of one user: each has its own PID namespace and
 # hostname instance, both are in the same cgroup under one limit, and the
 # cgroup goes away only after the last of them.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
 # With a syslog listener on /dev/log, a conf error is logged through
 # pam_syslog at LOG_ALERT on authpriv as "file:line: reason", and an
 # isolated session logs one line at open and one at close.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
 # make check's short churn (make stress runs the full one): up to 100
 # open/close cycles (as many as the machine does in about 20 s after the
 # first round, at least two rounds), 10 concurrent sessions of one user plus

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
 # A crash leaves traces: a holder SIGKILLed with its session (its PID
 # namespace dies with it) never removes its record or the user's cgroup.
 # nsisoctl status recognises the stale record and removes it; the stale

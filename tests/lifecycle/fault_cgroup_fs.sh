@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
 # The cgroup filesystem in odd states, each made in a private mount namespace
 # (unshare -m --propagation private) in which pamtester, and so the helper,
 # runs - the host's mounts are never touched: /sys/fs/cgroup not mounted, the

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
 # A helper that is missing, not executable or not root's; a helper killed,
 # exiting or wedged mid-setup; a holder that cannot mount /proc or wedges
 # before it takes the session (fault points of tests/build/nsiso-helper-

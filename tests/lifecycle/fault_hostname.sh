@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
 # A host name template that is fine for most users but invalid for this one
 # (lab-%u for a user whose name has an underscore): with on_error deny and
 # allow, the configured outcome, one clear log line (the conf file and line,

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
 # The user's memory limit is already used up by another session of theirs
 # when a new one opens: the helper refuses it ("memory limit ... already used
 # up", LOG_CRIT) instead of starting it in a group where it would be OOM-

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
 # The run directory (where session records live; run_dir= here, /run/nsiso
 # by default) full or not writable, made in a private mount namespace in
 # which pamtester, and so the helper, runs: a tiny tmpfs filled up, a

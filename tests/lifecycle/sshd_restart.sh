@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
 # sshd restarted while sessions are live (as "systemctl restart ssh" does:
 # only the listener is killed, the per-login monitors go on): the open
 # sessions keep working - a command sent afterwards still runs, in the same

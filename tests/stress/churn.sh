@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
 # Churn: many concurrent sessions of one user plus sessions of other users,
 # opened and closed over and over through pamtester (a pam_exec probe holds
 # each session open) and a real sshd, with every 10th PAM application

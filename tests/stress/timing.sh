@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
 # Timing of open, close and teardown through the real libpam, measured by
 # tests/build/nsiso-pamtime (tests/stress/pamtime.c: one child process per
 # session, as sshd has one monitor per login; clock_gettime around

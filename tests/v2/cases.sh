@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
 # shellcheck shell=sh
 # The check-v2 cases, run by /init inside the VM (busybox sh, as root, on a
 # pure cgroup v2 hierarchy).  Never run on the host.

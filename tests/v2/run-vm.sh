@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
 # make check-v2: prove the cgroup v2 path on a pure v2 kernel.
 #
 # Boots Debian's cloud kernel in qemu (TCG, no KVM needed) with an initramfs
