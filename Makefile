@@ -1,8 +1,10 @@
-# pam_nsiso: one entry point for building, installing and testing.
-#   make            build the module and the helper
-#   make install    PREFIX, DESTDIR, PAMDIR, LIBEXECDIR, SYSCONFDIR
-#   make check      install missing test packages, run every test (as root)
-#   make demo       a throwaway sshd on 127.0.0.1 and an isolated login
+# SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
+# pam_nsiso: building, installing, testing, packaging and benchmarking.
+# `make help` lists every target.  Tests, packaging and benchmarks need root
+# on Debian 12 (real cgroups, users, sshd); they install what they need.
+
+# ==== Build ===================================================================
+
 PREFIX     ?= /usr
 LIBEXECDIR ?= $(PREFIX)/libexec
 SYSCONFDIR ?= /etc
@@ -21,58 +23,123 @@ RELRO     = -Wl,-z,relro,-z,now
 
 COMMON_PARSE  = common/conf.c common/size.c common/hostname.c common/textfile.c
 COMMON_STATE  = common/record.c common/cgroup_stats.c
-COMMON_REQUEST = common/request.c
 COMMON_CGROUP = common/cgroup.c
 COMMON_SYSTEMD = common/systemd.c common/systemd_bus.c
+COMMON_REQUEST = common/request.c
 MODULE_SRC = pam_nsiso/pam_nsiso.c pam_nsiso/spawn.c $(COMMON_PARSE) common/cgroup_stats.c \
              $(COMMON_SYSTEMD) $(COMMON_REQUEST)
-HELPER_SRC = helper/main.c helper/holder.c helper/reaper.c $(COMMON_SYSTEMD) $(COMMON_REQUEST) $(COMMON_PARSE) $(COMMON_STATE) \
-             $(COMMON_CGROUP)
-HEADERS    = $(wildcard common/*.h pam_nsiso/*.h helper/*.h ctl/*.h)
-
+HELPER_SRC = helper/main.c helper/holder.c helper/reaper.c $(COMMON_SYSTEMD) $(COMMON_REQUEST) \
+             $(COMMON_PARSE) $(COMMON_STATE) $(COMMON_CGROUP)
 CTL_SRC    = ctl/main.c ctl/check.c ctl/status.c $(COMMON_PARSE) $(COMMON_STATE) common/systemd.c
+HEADERS    = $(wildcard common/*.h pam_nsiso/*.h helper/*.h ctl/*.h)
+MANPAGES   = docs/pam_nsiso.8 docs/nsiso-helper.8 docs/nsisoctl.8 docs/nsiso.conf.5
 
 MODULE = pam_nsiso/pam_nsiso.so
 HELPER = helper/nsiso-helper
 CTL    = ctl/nsisoctl
 
-.PHONY: all install uninstall check demo clean unit deps lint-man
-MANPAGES = docs/pam_nsiso.8 docs/nsiso-helper.8 docs/nsisoctl.8 docs/nsiso.conf.5
-all: $(MODULE) $(HELPER) $(CTL)
+# Each source is compiled once, into an object beside it, position-
+# independent: the module is a shared object, the helper and nsisoctl are
+# PIE executables, and the objects of common/ go into all three.
+objects = $(patsubst %.c,%.o,$(1))
 
-$(MODULE): $(MODULE_SRC) $(HEADERS) pam_nsiso/pam_nsiso.map
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fPIC -shared $(RELRO) $(LDFLAGS) \
-		-Wl,--version-script=pam_nsiso/pam_nsiso.map -o $@ $(MODULE_SRC) -lpam -lsystemd
+.PHONY: all clean help
+all: $(MODULE) $(HELPER) $(CTL) ## build the module, the helper and nsisoctl (the default)
 
-$(HELPER): $(HELPER_SRC) $(HEADERS)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fPIE -pie $(RELRO) $(LDFLAGS) -o $@ $(HELPER_SRC) -lcgroup -lsystemd
+%.o: %.c $(HEADERS)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fPIC -c -o $@ $<
 
-$(CTL): $(CTL_SRC) $(HEADERS)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fPIE -pie $(RELRO) $(LDFLAGS) -o $@ $(CTL_SRC)
+$(MODULE): $(call objects,$(MODULE_SRC)) pam_nsiso/pam_nsiso.map
+	$(CC) $(ALL_CFLAGS) -shared $(RELRO) $(LDFLAGS) \
+		-Wl,--version-script=pam_nsiso/pam_nsiso.map -o $@ $(filter %.o,$^) -lpam -lsystemd
 
-install: all
+$(HELPER): $(call objects,$(HELPER_SRC))
+	$(CC) $(ALL_CFLAGS) -pie $(RELRO) $(LDFLAGS) -o $@ $^ -lcgroup -lsystemd
+
+$(CTL): $(call objects,$(CTL_SRC))
+	$(CC) $(ALL_CFLAGS) -pie $(RELRO) $(LDFLAGS) -o $@ $^
+
+clean: clean-bench ## remove everything the build and the tests made
+	rm -f $(MODULE) $(HELPER) $(CTL) pam_nsiso/*.o helper/*.o common/*.o ctl/*.o
+	rm -rf tests/build
+
+help: ## list the targets
+	@echo "make [TARGET] [VARIABLE=value ...]"
+	@awk -F ':.*## ' '/^# ==== / { s = $$0; sub(/^# ==== /, "", s); sub(/ =+$$/, "", s); print "\n" s ":" } \
+		/^[a-z][a-z0-9-]*:.*## / { printf "  %-12s %s\n", $$1, $$2 }' $(firstword $(MAKEFILE_LIST))
+
+# ==== Install =================================================================
+# PREFIX, DESTDIR, PAMDIR, LIBEXECDIR (the module finds the helper there),
+# SYSCONFDIR, MANDIR.
+
+.PHONY: install uninstall
+install: all ## install the module, helper, nsisoctl, man pages and (if absent) the conf
 	install -D -m 0644 $(MODULE) $(DESTDIR)$(PAMDIR)/pam_nsiso.so
 	install -D -m 0755 $(HELPER) $(DESTDIR)$(HELPER_PATH)
 	install -D -m 0755 $(CTL) $(DESTDIR)$(PREFIX)/sbin/nsisoctl
-	install -D -m 0644 docs/pam_nsiso.8 $(DESTDIR)$(MANDIR)/man8/pam_nsiso.8
-	install -D -m 0644 docs/nsiso-helper.8 $(DESTDIR)$(MANDIR)/man8/nsiso-helper.8
-	install -D -m 0644 docs/nsisoctl.8 $(DESTDIR)$(MANDIR)/man8/nsisoctl.8
-	install -D -m 0644 docs/nsiso.conf.5 $(DESTDIR)$(MANDIR)/man5/nsiso.conf.5
+	for m in $(MANPAGES); do \
+		install -D -m 0644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/} || exit 1; \
+	done
 	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/security/nsiso.d
 	test -e $(DESTDIR)$(SYSCONFDIR)/security/nsiso.conf || \
 		install -D -m 0644 conf/nsiso.conf $(DESTDIR)$(SYSCONFDIR)/security/nsiso.conf
 
-uninstall:
+# The conf and nsiso.d/ go only while they are as install left them; the
+# pam_nsiso line in /etc/pam.d is the admin's to remove (first).
+uninstall: ## remove what install installed (the conf only if unchanged)
 	rm -f $(DESTDIR)$(PAMDIR)/pam_nsiso.so $(DESTDIR)$(HELPER_PATH) $(DESTDIR)$(PREFIX)/sbin/nsisoctl
+	for m in $(MANPAGES); do rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/}; done
+	@conf=$(DESTDIR)$(SYSCONFDIR)/security/nsiso.conf; \
+	if cmp -s conf/nsiso.conf $$conf; then echo "rm -f $$conf"; rm -f $$conf; \
+	elif [ -e $$conf ]; then echo "uninstall: kept $$conf: it differs from conf/nsiso.conf"; fi; \
+	dir=$(DESTDIR)$(SYSCONFDIR)/security/nsiso.d; \
+	if [ -d $$dir ] && [ -z "$$(ls -A $$dir)" ]; then echo "rmdir $$dir"; rmdir $$dir; \
+	elif [ -d $$dir ]; then echo "uninstall: kept $$dir: it is not empty"; fi
+	@! grep -l -s 'pam_nsiso' $(DESTDIR)$(SYSCONFDIR)/pam.d/* || \
+		echo "uninstall: the files above still name pam_nsiso: remove those lines"
+
+# ==== Test ====================================================================
+# Tests need root, real cgroups, sshd and pamtester (see README.md, Tests).
 
 # Unit tests run under ASan+UBSan; test_retval drives the built module and
 # helper through the real libpam.
 SAN        = -fsanitize=address,undefined -fno-omit-frame-pointer
 UNIT_FLAGS = $(CPPFLAGS) -std=gnu11 $(WARN) -g -O1 $(SAN)
 UNIT_TESTS = tests/build/test_size tests/build/test_hostname tests/build/test_conf \
-             tests/build/test_retval tests/build/test_systemd tests/build/test_request tests/build/test_textfile \
-             tests/build/test_cgroup_stats
-TOOLS      = tests/build/memhog tests/build/nsiso-helper-faults
+             tests/build/test_retval tests/build/test_systemd tests/build/test_request \
+             tests/build/test_textfile tests/build/test_cgroup_stats
+TOOLS      = tests/build/memhog tests/build/nsiso-helper-faults \
+             tests/build/nsiso-pamtime tests/build/nsiso-lctool
+
+.PHONY: check unit deps lint-man demo check-v2 stress
+check: deps all unit lint-man fuzz-replay hardening ## every test (as root); ends "N passed, N failed"
+	tests/run
+
+unit: $(UNIT_TESTS) $(TOOLS) ## build the unit tests and the test tools (tests/build)
+
+deps: ## install the packages building and testing need, when missing (as root)
+	tests/deps.sh
+
+lint-man: ## the man pages, under mandoc's linter (warnings and worse)
+	mandoc -T lint -W warning $(MANPAGES)
+
+demo: deps all tests/build/memhog ## a throwaway sshd and one isolated login, checked step by step (as root)
+	tests/demo.sh
+
+# A pure cgroup v2 kernel (Debian's cloud kernel, unpacked into
+# tests/build/v2) in qemu (TCG) with an initramfs holding the built module,
+# helper, nsisoctl and pamtester; tests/v2/cases.sh runs inside.  Installs
+# qemu-system-x86, busybox-static and cpio when missing.
+check-v2: deps all ## the cgroup v2 path, in a qemu VM (as root)
+	tests/v2/run-vm.sh
+
+# Open/close churn sized to the machine (as many cycles as fit a budget,
+# from a timed first round; 50 concurrent sessions of one user plus 10
+# other users, pamtester and a real sshd, a tenth of the PAM applications
+# SIGKILLed, nothing left after), then open/close/teardown timings through
+# libpam.  Figures are printed, generous bounds asserted.
+stress: deps all unit ## the lifecycle under load: churn and timings (as root)
+	tests/stress/run
 
 tests/build/test_size: tests/unit/test_size.c common/size.c
 tests/build/test_hostname: tests/unit/test_hostname.c common/hostname.c
@@ -87,67 +154,20 @@ tests/build/test_%: $(HEADERS)
 	$(CC) $(UNIT_FLAGS) -DMODULE_PATH='"$(CURDIR)/$(MODULE)"' \
 		-DHELPER_PATH='"$(CURDIR)/$(HELPER)"' -o $@ $(filter %.c,$^) -lcmocka -lpam
 
-# The helper with fault points enabled (helper/faults.h), for tests only.
+# The helper with fault points enabled (helper/faults.h), for tests only:
+# its own objects of everything but common/, whose objects it shares.
 FAULT_FILE = $(CURDIR)/tests/build/fault
-tests/build/nsiso-helper-faults: $(HELPER_SRC) helper/faults.c $(HEADERS)
-	@mkdir -p tests/build
-	$(CC) $(CPPFLAGS) -DNSISO_FAULT_FILE='"$(FAULT_FILE)"' $(ALL_CFLAGS) -o $@ \
-		$(HELPER_SRC) helper/faults.c -lcgroup -lsystemd
+FAULTS_OBJ = $(patsubst %.c,tests/build/faults/%.o,$(filter-out common/%,$(HELPER_SRC)) helper/faults.c) \
+             $(call objects,$(filter common/%,$(HELPER_SRC)))
+tests/build/faults/%.o: %.c $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -DNSISO_FAULT_FILE='"$(FAULT_FILE)"' $(ALL_CFLAGS) -fPIC -c -o $@ $<
+tests/build/nsiso-helper-faults: $(FAULTS_OBJ)
+	$(CC) $(ALL_CFLAGS) -pie $(RELRO) $(LDFLAGS) -o $@ $^ -lcgroup -lsystemd
 
 tests/build/memhog: tests/tools/memhog.c
 	@mkdir -p tests/build
 	$(CC) -O2 $(WARN) -o $@ $<
-
-unit: $(UNIT_TESTS) $(TOOLS)
-
-# Tests need root, real cgroups, sshd and pamtester (see README.md, Tests).
-check: deps all unit lint-man fuzz-replay hardening
-	tests/run
-
-# Man pages must be clean under mandoc's linter (warnings and worse).
-lint-man:
-	mandoc -T lint -W warning $(MANPAGES)
-
-deps:
-	tests/deps.sh
-
-demo: deps all
-	tests/demo.sh
-
-clean:
-	rm -f $(MODULE) $(HELPER) $(CTL)
-	rm -rf tests/build
-
-# ---- cgroup v2 (issue #6) ----------------------------------------------------
-# make check-v2 (as root): boot Debian's cloud kernel in qemu (TCG) with a pure
-# cgroup v2 hierarchy and an initramfs holding the built module, helper and
-# pamtester, run tests/v2/cases.sh inside, end with "N passed, N failed".
-# Installs qemu-system-x86, busybox-static and cpio when missing; the kernel
-# package is only unpacked, into tests/build/v2.
-.PHONY: check-v2
-check-v2: deps all
-	tests/v2/run-vm.sh
-
-# ---- Debian package (issue #8) -----------------------------------------------
-# make check-deb (as root): build libpam-nsiso with dpkg-buildpackage in a copy
-# of the tree under /tmp (never in the checkout), run lintian, install it with
-# apt-get, enable it with pam-auth-update, prove an isolated pamtester session
-# through common-session (and root's untouched), purge it and check that the
-# system is as before.  Installs debhelper, lintian etc. when missing.
-.PHONY: check-deb
-check-deb:
-	tests/deb/check-deb.sh
-
-# ---- lifecycle under load and faults (issue #5) ------------------------------
-# make stress (as root): tests/stress/run - 1000 open/close cycles, 50
-# concurrent sessions of one user plus 10 other users, through pamtester and a
-# real sshd, a tenth of the PAM applications SIGKILLed between open and close,
-# and nothing left after; then open/close/teardown timings through libpam.
-# Figures are printed, only generous bounds asserted.  The lifecycle scenarios
-# that make check runs (tests/lifecycle) use the same two tools.
-LIFECYCLE_TOOLS = tests/build/nsiso-pamtime tests/build/nsiso-lctool
-.PHONY: stress
-unit: $(LIFECYCLE_TOOLS)
 
 tests/build/nsiso-pamtime: tests/stress/pamtime.c
 	@mkdir -p tests/build
@@ -157,10 +177,7 @@ tests/build/nsiso-lctool: tests/lifecycle/tools/lctool.c
 	@mkdir -p tests/build
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $<
 
-stress: deps all unit
-	tests/stress/run
-
-# ---- Hardening: adversarial tests, fuzzing, lint (issue #4) -----------------
+# Hardening: fuzzing, lint, binary checks.
 #   make fuzz          the conf parser and resolver under libFuzzer (clang,
 #                      ASan, UBSan) for FUZZ_SECONDS (60), from the seeds in
 #                      fuzz/corpus/; prints the number of executions.  A
@@ -183,8 +200,7 @@ FUZZ_RUN      = -dict=fuzz/conf.dict -max_len=4200 -print_final_stats=1 \
                 -artifact_prefix=$(FUZZ_DIR)/
 .PHONY: fuzz fuzz-request fuzz-deps fuzz-replay lint hardening
 
-# clang and its libFuzzer runtime, installed only when missing.
-fuzz-deps:
+fuzz-deps: ## install clang and its libFuzzer runtime, when missing (as root)
 	@command -v clang >/dev/null && \
 	dpkg-query -W -f='$${Status}' libclang-rt-14-dev 2>/dev/null | grep -q 'ok installed' || \
 	{ echo "fuzz: installing clang libclang-rt-14-dev"; apt-get update -qq && \
@@ -195,7 +211,7 @@ $(FUZZ_DIR)/conf_fuzz: $(FUZZ_SRC) $(HEADERS) | fuzz-deps
 	@mkdir -p $(FUZZ_DIR)
 	clang $(FUZZ_CFLAGS) -o $@ $(FUZZ_SRC)
 
-fuzz: $(FUZZ_DIR)/conf_fuzz
+fuzz: $(FUZZ_DIR)/conf_fuzz ## the conf parser under libFuzzer for FUZZ_SECONDS (60)
 	@mkdir -p $(FUZZ_DIR)/corpus && cp fuzz/corpus/* $(FUZZ_DIR)/corpus/
 	@echo "fuzz: $(FUZZ_SECONDS) s, log in $(FUZZ_DIR)/fuzz.log"
 	@$(FUZZ_DIR)/conf_fuzz -max_total_time=$(FUZZ_SECONDS) $(FUZZ_RUN) $(FUZZ_DIR)/corpus \
@@ -219,8 +235,7 @@ $(FUZZ_DIR)/request_fuzz: fuzz/request_fuzz.c $(COMMON_REQUEST) $(COMMON_PARSE) 
 	@mkdir -p $(FUZZ_DIR)
 	clang $(FUZZ_CFLAGS) -o $@ fuzz/request_fuzz.c $(COMMON_REQUEST) $(COMMON_PARSE)
 
-# The helper's request decoder under libFuzzer, as make fuzz does the conf.
-fuzz-request: $(FUZZ_DIR)/request_fuzz
+fuzz-request: $(FUZZ_DIR)/request_fuzz ## the helper's request decoder under libFuzzer for FUZZ_SECONDS
 	@mkdir -p $(FUZZ_DIR)/request-corpus && cp fuzz/request-corpus/* $(FUZZ_DIR)/request-corpus/
 	@$(FUZZ_DIR)/request_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=2048 -print_final_stats=1 \
 		-artifact_prefix=$(FUZZ_DIR)/request- $(FUZZ_DIR)/request-corpus >$(FUZZ_DIR)/request.log 2>&1; \
@@ -228,7 +243,7 @@ fuzz-request: $(FUZZ_DIR)/request_fuzz
 	echo "fuzz-request: $$(sed -n 's/^stat::number_of_executed_units: *//p' $(FUZZ_DIR)/request.log) executions, exit $$rc"; \
 	exit $$rc
 
-fuzz-replay: $(FUZZ_DIR)/conf_replay $(FUZZ_DIR)/request_replay
+fuzz-replay: $(FUZZ_DIR)/conf_replay $(FUZZ_DIR)/request_replay ## every input of fuzz/corpus/ and fuzz/request-corpus/ once, under ASan+UBSan
 	$(FUZZ_DIR)/conf_replay fuzz/corpus/*
 	$(FUZZ_DIR)/request_replay fuzz/request-corpus/*
 
@@ -264,7 +279,7 @@ TIDY_CHECKS = -*,clang-analyzer-*,bugprone-*,cert-*,misc-*,performance-*,portabi
 -bugprone-easily-swappable-parameters
 TIDY_FLAGS = $(CPPFLAGS) -std=gnu11 -DNSISO_FAULT_FILE='"/dev/null"'
 
-lint:
+lint: ## cppcheck and clang-tidy over the C sources
 	cppcheck $(CPPCHECK_FLAGS) $(LINT_SRC)
 	@fail=0; for f in $(LINT_SRC); do \
 		out=$$(clang-tidy --quiet -checks='$(TIDY_CHECKS)' $$f -- $(TIDY_FLAGS) 2>/dev/null); \
@@ -275,25 +290,34 @@ lint:
 
 # What the binaries must show: tests/adversarial/lib/check-hardening.sh
 # (readelf; also hardening-check from devscripts where it is installed).
-hardening: all
+hardening: all ## PIE, RELRO, BIND_NOW, canaries, FORTIFY, NX in the built binaries
 	bash tests/adversarial/lib/check-hardening.sh $(HELPER) $(CTL) $(MODULE)
 
-# ---- Benchmarks (issue #7) ------------------------------------------------
-#   make bench    B1-B4 (bench/run.sh): the cost of isolation against a
-#                 pam_permit floor and against peers; prints a table and
-#                 writes bench/results.json.  As root, about 6 minutes on
-#                 2 cores; never part of make check.  NSISO_BENCH_QUICK=1
-#                 make bench: a 1-minute smoke run with small counts.
+# ==== Packaging ===============================================================
+# Build libpam-nsiso with dpkg-buildpackage in a copy of the tree under /tmp
+# (never in the checkout), run lintian, install it with apt-get, enable it
+# with pam-auth-update, prove an isolated pamtester session through
+# common-session (and root's untouched), purge it and check that the system
+# is as before.  Installs debhelper, lintian etc. when missing.
+
+.PHONY: check-deb
+check-deb: ## build, lintian, install, use and purge the Debian package (as root)
+	tests/deb/check-deb.sh
+
+# ==== Benchmarks ==============================================================
+# B1-B4 (bench/run.sh): the cost of isolation against a pam_permit floor and
+# against peers; prints a table and writes bench/results.json.  About 6
+# minutes on 2 cores; never part of make check.  NSISO_BENCH_QUICK=1 make
+# bench: a 1-minute smoke run with small counts.
 BENCH_TOOL = bench/build/nsbench
+
+.PHONY: bench clean-bench
+bench: deps all $(BENCH_TOOL) ## B1-B4: what isolation costs, against a floor and peers (as root)
+	bench/run.sh
 
 $(BENCH_TOOL): bench/nsbench.c
 	@mkdir -p bench/build
 	$(CC) $(CPPFLAGS) -std=gnu11 $(WARN) -O2 $(LDFLAGS) -o $@ bench/nsbench.c -lpam
 
-.PHONY: bench clean-bench
-bench: deps all $(BENCH_TOOL)
-	bench/run.sh
-
-clean: clean-bench
-clean-bench:
+clean-bench: ## remove the benchmark tool
 	rm -rf bench/build

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later */
 /* nsbench: the timers behind bench/run.sh (issue #7).  Never installed.
  *
  *   nsbench exec  [-n RUNS] [-w WARM] LABEL CMD ARG... ::: LABEL CMD ARG... :::

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later */
 /* The one place that knows cgroup file names and layout.  libcgroup does the
  * creating and attaching so that cgroup-tools (lscgroup, cgget) see the same
  * groups; we pick the v1 or v2 names ourselves (libcgroup 2.0.2 has no

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later */
 /* Reading a user's cgroup numbers: plain files, no libcgroup, so that the
  * PAM module can log them at close without loading libcgroup into sshd. */
 #include "cgroup.h"

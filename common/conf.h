@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later */
 /* nsiso.conf: "<domain> <item> <value>" lines, resolved per user by
  * precedence.  Parsing never touches the system beyond reading the files. */
 #ifndef NSISO_CONF_H

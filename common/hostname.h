@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later */
 /* Per-session host names from a template: %u user, %U uid, %h host's short
  * name, %% a percent sign. */
 #ifndef NSISO_HOSTNAME_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later */
 /* What the module, nsiso-helper, the holder and the reaper say to each other.
  *
  * The module execs the helper with the decision as arguments (see

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later */
 /* Runtime records of live sessions: one small file per session under the
  * run directory (default /run/nsiso, root-only).  Written by the helper
  * atomically, removed by the holder at teardown, read by nsisoctl.  A record

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later */
 /* The request the module sends nsiso-helper: one decision about one session.
  *
  * It crosses the exec boundary as arguments ("open --user NAME ..."; see

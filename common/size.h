@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later */
 /* Sizes and counts as written in nsiso.conf: "512M", "2G", "25%", "unlimited". */
 #ifndef NSISO_SIZE_H
 #define NSISO_SIZE_H

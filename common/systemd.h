@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later */
 /* Recognising a session that pam_systemd already placed in a user slice. */
 #ifndef NSISO_SYSTEMD_H
 #define NSISO_SYSTEMD_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later */
 /* Asking systemd, over the system bus (sd-bus), for what only systemd may do
  * in its own part of the cgroup tree: a transient scope in a user's slice,
  * and the limits on that slice.  We never write into systemd's tree. */

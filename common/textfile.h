@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later */
 /* Reading the small kernel text files the project looks at: /proc/<pid>/
  * stat, status and cgroup, and cgroup control files. */
 #ifndef NSISO_TEXTFILE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later */
 /* nsisoctl check / explain: exactly the module's parser and resolver. */
 #include <errno.h>
 #include <grp.h>

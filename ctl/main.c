@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later */
 /* nsisoctl: see, check and explain pam_nsiso sessions. */
 #include <getopt.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later */
 /* nsisoctl status / kill: live sessions from the run directory's records,
  * each checked against the live holder before it is shown or signalled. */
 #include <dirent.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later */
 /* libFuzzer target: the nsiso.conf parser and resolver (issue #4).
  *
  * Every input is parsed as one conf file (nsiso_conf_parse_buffer), then

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later */
 /* Runs the fuzz target over files, once each, without libFuzzer: the corpus
  * as a regression test in `make fuzz-replay` (gcc with ASan and UBSan, so
  * clang is not needed for it).  Exit 0 when every input passed. */

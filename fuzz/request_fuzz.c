@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later */
 /* libFuzzer target: the helper's request decoder (common/request.c) on any
  * argument vector, as a caller of the setuid-standard helper could make
  * one.  The input is split at NUL bytes into arguments after

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later */
 /* Only linked into the test build; see faults.h. */
 #include "faults.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later */
 /* Fault injection for tests only.  Production builds compile every
  * FAULT_POINT to nothing; the test build (tests/build/nsiso-helper-faults,
  * made with -DNSISO_FAULT_FILE=...) reads the name of one fault from that

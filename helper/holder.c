@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later */
 /* The holder is PID 1 of the session's PID namespace (when there is one) and
  * lives in the session's UTS, IPC, mount (and network) namespaces.
  *

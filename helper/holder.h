@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later */
 /* The holder: PID 1 of a session's namespaces, and the one process that ends
  * the session's processes when it is over.  What is left after it (the
  * record, the user's cgroup) the reaper removes (reaper.h). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later */
 /* nsiso-helper: the privileged half of pam_nsiso.
  *
  * Run by the module (as root, from the PAM application's process) with the

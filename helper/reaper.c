@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later */
 /* Why a second process: the holder is PID 1 of the session and cleans up
  * after a normal end, but a holder killed outright (by root, or picked by
  * the OOM killer where it cannot be protected) can clean nothing.  The

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later */
 /* The reaper: one small process per session, outside its namespaces, that
  * removes what the session leaves behind once its holder has ended - the
  * record at once, the user's cgroup when the application is gone too -

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later */
 /* pam_nsiso: PAM glue only.  Read the conf, decide, ask nsiso-helper for a
  * session, join its namespaces; at close, leave them and tell the holder.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later */
 /* Running nsiso-helper from inside the PAM application. */
 #ifndef PAM_NSISO_SPAWN_H
 #define PAM_NSISO_SPAWN_H

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
 # Install what building and testing pam_nsiso needs on Debian 12, and nothing
 # that is already there.  Services are never started by the install: tests
 # start their own private sshd and syslog daemon.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
 # shellcheck shell=bash
 #
 # tests/lib.sh - shared harness for the pam_nsiso integration tests.
@@ -34,11 +35,13 @@
 #   nsiso_stop_sshd                      stop it early (e.g. to restart it)
 #   nsiso_ssh CMD...                     run CMD over ssh, return ssh's status
 #   nsiso_ssh_bg OUTFILE CMD...          same in background, print client PID
-#   nsiso_wait_pid PID [TIMEOUT_S]       wait until PID is gone
+#   nsiso_wait_pid PID [TIMEOUT_S]       wait until PID is gone (default NSISO_WAIT_S)
 #   nsiso_start_syslog                   private rsyslogd on /dev/log -> $T/syslog.log
 #   nsiso_log_mark                       later nsiso_wait_log only sees newer lines
 #   nsiso_wait_log PATTERN [TIMEOUT_S]   wait for an ERE in $T/syslog.log
-#   nsiso_wait_until TIMEOUT_S CMD...    poll CMD every 0.1 s
+#   nsiso_wait_for CMD...                poll CMD for up to NSISO_WAIT_S; say what it saw
+#   nsiso_wait_within TIMEOUT_S CMD...   the same with another bound
+#   nsiso_wait_until TIMEOUT_S CMD...    poll CMD every 0.1 s, silently
 #   nsiso_pass NAME / nsiso_fail NAME REASON
 #   nsiso_assert_eq NAME EXPECTED ACTUAL
 #   nsiso_assert_match NAME REGEX ACTUAL
@@ -82,6 +85,10 @@ nsiso_die() {
 }
 
 # nsiso_skip REASON: the test cannot run here; exit 77 (automake's SKIP code).
+# Only for a facility the machine lacks (and REASON names it): a tool the
+# tests install, a binary make builds or a resource another test holds for a
+# while is a failure or a wait, never a skip, so no skip can hide a
+# regression.
 nsiso_skip() {
 	printf 'SKIP: %s: %s\n' "$NSISO_TEST_NAME" "$*"
 	_NSISO_SKIPPED=1
@@ -203,8 +210,16 @@ _nsiso_now_us() {
 	printf '%s\n' "$((10#$t))"
 }
 
+# How long a test waits for something that must happen, in seconds: enough
+# for a loaded, slow 2-core machine (processes starting 5 times slower than
+# on a developer's machine, other tests running beside).  A wait ends as soon
+# as its condition holds, so the bound costs time only when something is
+# broken.  The environment may set another.
+NSISO_WAIT_S=${NSISO_WAIT_S:-60}
+
 # nsiso_wait_until TIMEOUT_S CMD...: run CMD every 0.1 s until it succeeds
 # (return 0) or TIMEOUT_S seconds (may be fractional) have passed (return 1).
+# Silent: for the harness's own waits, and for waits whose timeout is normal.
 nsiso_wait_until() {
 	local timeout=$1 whole frac deadline
 	shift
@@ -217,6 +232,64 @@ nsiso_wait_until() {
 		[ "$(_nsiso_now_us)" -lt "$deadline" ] || return 1
 		sleep 0.1
 	done
+}
+
+# nsiso_wait_for CMD...: wait up to NSISO_WAIT_S for CMD to succeed.  CMD's
+# stdout is discarded while it is polled; when the wait gives up, it says so
+# on stderr with what it saw (CMD's output on one last run, or what
+# _nsiso_seen knows about CMD), and leaves that text in NSISO_SEEN, which
+# nsiso_assert_true adds to its FAIL line.  So a condition may print what it
+# sees.
+nsiso_wait_for() {
+	nsiso_wait_within "$NSISO_WAIT_S" "$@"
+}
+
+_nsiso_quiet() { "$@" >/dev/null; }
+
+# nsiso_wait_within TIMEOUT_S CMD...: nsiso_wait_for with another bound.
+nsiso_wait_within() {
+	local timeout=$1 t0
+	shift
+	NSISO_SEEN=
+	t0=$(_nsiso_now_us)
+	nsiso_wait_until "$timeout" _nsiso_quiet "$@" && return 0
+	NSISO_SEEN="gave up after $((($(_nsiso_now_us) - t0) / 1000000)) s waiting for: $*; saw: $(_nsiso_seen "$@")"
+	_nsiso_info "$NSISO_SEEN"
+	return 1
+}
+
+# _nsiso_seen CMD...: one line on what CMD's condition looked like when a
+# wait for it gave up.
+_nsiso_seen() {
+	local out rc=0
+	case $1 in
+	nsiso_session_gone)
+		printf 'holders [%s] processes [%s] cgroup %s' "$(nsiso_holders_of "$2" | tr '\n' ' ')" \
+			"$(_nsiso_live_pids_of_user "$2" | tr '\n' ' ')" \
+			"$([ -d "$(nsiso_user_cgroup "$3" "$2")" ] && echo present || echo absent)"
+		return ;;
+	_nsiso_log_has)
+		printf 'no match among the %s log lines since the mark; the last: %s' \
+			"$(tail -n "+$((NSISO_LOG_MARK + 1))" -- "$T/syslog.log" | wc -l)" \
+			"$(tail -n "+$((NSISO_LOG_MARK + 1))" -- "$T/syslog.log" | tail -n 3 | tr '\n' '|')"
+		return ;;
+	_nsiso_not_alive)
+		printf 'pid %s: %s' "$2" "$(tr '\0' ' ' <"/proc/$2/cmdline" 2>/dev/null), state $(_nsiso_stat_field "$2" 3)"
+		return ;;
+	grep)
+		out=${*: -1}
+		if [ -f "$out" ]; then
+			printf '%s ends: %s' "$out" "$(tail -n 3 -- "$out" | tr '\n' '|')"
+		else
+			printf '%s does not exist' "$out"
+		fi
+		return ;;
+	test)
+		printf '%s' "$(ls -ld -- "${*: -1}" 2>&1)"
+		return ;;
+	esac
+	out=$("$@" 2>&1) || rc=$?
+	printf 'status %s, output: %s' "$rc" "$(tail -n 3 <<<"$out" | tr '\n' '|')"
 }
 
 # ---------------------------------------------------------------------------
@@ -326,10 +399,11 @@ nsiso_pids_of_user() {
 	_nsiso_pids_of_uid "$uid"
 }
 
-# nsiso_wait_pid PID [TIMEOUT_S=10]: wait until PID has exited (also works
-# for PIDs that are not our children, e.g. from $(nsiso_ssh_bg ...)).
+# nsiso_wait_pid PID [TIMEOUT_S=NSISO_WAIT_S]: wait until PID has exited
+# (also works for PIDs that are not our children, e.g. from
+# $(nsiso_ssh_bg ...)).
 nsiso_wait_pid() {
-	nsiso_wait_until "${2:-10}" _nsiso_not_alive "$1"
+	nsiso_wait_within "${2:-$NSISO_WAIT_S}" _nsiso_not_alive "$1"
 }
 _nsiso_not_alive() { ! _nsiso_alive "$1"; }
 
@@ -531,7 +605,7 @@ $session_lines"
 		NSISO_SSH_PID=$!
 		_NSISO_SSHD_START=$(_nsiso_starttime "$NSISO_SSH_PID")
 		nsiso_on_exit _nsiso_stop_sshd_pid "$NSISO_SSH_PID" "$_NSISO_SSHD_START"
-		nsiso_wait_until 10 _nsiso_sshd_settled "$NSISO_SSH_PID" "$port"
+		nsiso_wait_until "$NSISO_WAIT_S" _nsiso_sshd_settled "$NSISO_SSH_PID" "$port"
 		_nsiso_listening "$NSISO_SSH_PID" "$port" && break
 		_nsiso_stop_sshd_pid "$NSISO_SSH_PID" "$_NSISO_SSHD_START"
 		_nsiso_info "sshd did not come up on port $port (attempt $attempt)"
@@ -620,18 +694,54 @@ _nsiso_write_rsyslog_conf() {
 	EOF
 }
 
+# What holds /dev/log: "free"; "test PID", another test's listener (another
+# checkout's run on this machine), which lets go when that test ends; or
+# "other ...", a syslog daemon of the machine (or a socket nobody listens
+# on), which these tests do not replace.
+_nsiso_devlog_state() {
+	local pid
+	if [ ! -e /dev/log ] && [ ! -L /dev/log ]; then
+		echo free
+		return
+	fi
+	pid=$(ss -Hxap 2>/dev/null | awk '$5 == "/dev/log"' | grep -o -m1 'pid=[0-9]*')
+	pid=${pid#pid=}
+	if [ -n "$pid" ] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null |
+		grep -q -- '^rsyslogd -n -f /tmp/nsiso-test\.[^ /]*/rsyslog\.conf '; then
+		echo "test $pid"
+		return
+	fi
+	echo "other: $(ls -l /dev/log 2>&1), ${pid:+listener pid $pid: $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)}${pid:-no listener found}"
+}
+_nsiso_devlog_not_another_test() {
+	local state
+	state=$(_nsiso_devlog_state)
+	[ "${state%% *}" != test ]
+}
+
+# How long nsiso_start_syslog waits for another test's listener to let go
+# of /dev/log (a test holds it for its whole run).
+NSISO_DEVLOG_WAIT_S=${NSISO_DEVLOG_WAIT_S:-900}
+
 # nsiso_start_syslog: run a private rsyslogd on /dev/log writing all
 # facilities (incl. authpriv) as "facility.severity prog: msg" to
-# $T/syslog.log. Returns 1 if some other /dev/log exists. Exports
-# NSISO_SYSLOG_PID.
+# $T/syslog.log.  Waits (up to NSISO_DEVLOG_WAIT_S) while another test's
+# listener holds /dev/log; returns 1, saying why, if it is still held then,
+# or held by a syslog daemon of the machine.  Exports NSISO_SYSLOG_PID.
 nsiso_start_syslog() {
-	local inode probe
+	local inode probe state
 	_nsiso_require_setup
 	if [ -n "$NSISO_SYSLOG_PID" ] && _nsiso_is_ours "$NSISO_SYSLOG_PID" "$_NSISO_SYSLOG_START"; then
 		return 0
 	fi
-	if [ -e /dev/log ] || [ -L /dev/log ]; then
-		echo "ERROR: /dev/log already exists and is not ours; refusing to start a syslog listener" >&2
+	state=$(_nsiso_devlog_state)
+	if [ "${state%% *}" = test ]; then
+		_nsiso_info "/dev/log is held by another test's listener (pid ${state#test }); waiting for it"
+		nsiso_wait_until "$NSISO_DEVLOG_WAIT_S" _nsiso_devlog_not_another_test
+		state=$(_nsiso_devlog_state)
+	fi
+	if [ "$state" != free ]; then
+		echo "ERROR: cannot listen on /dev/log (${state}): these tests read the module's log lines through a listener of their own" >&2
 		return 1
 	fi
 	_nsiso_write_rsyslog_conf
@@ -641,7 +751,7 @@ nsiso_start_syslog() {
 	_NSISO_SYSLOG_START=$(_nsiso_starttime "$NSISO_SYSLOG_PID")
 	export NSISO_SYSLOG_PID
 	nsiso_on_exit _nsiso_stop_syslog "$NSISO_SYSLOG_PID" "$_NSISO_SYSLOG_START"
-	nsiso_wait_until 10 _nsiso_socket_settled "$NSISO_SYSLOG_PID" ||
+	nsiso_wait_until "$NSISO_WAIT_S" _nsiso_socket_settled "$NSISO_SYSLOG_PID" ||
 		{ echo "ERROR: rsyslogd did not create /dev/log" >&2; return 1; }
 	_nsiso_alive "$NSISO_SYSLOG_PID" || { echo "ERROR: rsyslogd died (see rsyslog.log)" >&2; return 1; }
 	inode=$(stat -c %i /dev/log)
@@ -650,7 +760,7 @@ nsiso_start_syslog() {
 	# Prove the whole path (socket -> rsyslogd -> file) works before returning.
 	probe=nsiso-syslog-ready-$(nsiso_unique)
 	logger -p user.debug -- "$probe"
-	nsiso_wait_log "$probe" 10 || { echo "ERROR: syslog probe message never arrived" >&2; return 1; }
+	nsiso_wait_log "$probe" || { echo "ERROR: syslog probe message never arrived" >&2; return 1; }
 }
 
 # For polling: true when /dev/log exists or rsyslogd has died.
@@ -678,10 +788,11 @@ _nsiso_log_has() {
 	tail -n "+$((NSISO_LOG_MARK + 1))" -- "$T/syslog.log" | grep -Eq -- "$1"
 }
 
-# nsiso_wait_log PATTERN [TIMEOUT_S=10]: wait until an ERE matches a line
-# of $T/syslog.log (after nsiso_log_mark, if used); returns 1 on timeout.
+# nsiso_wait_log PATTERN [TIMEOUT_S=NSISO_WAIT_S]: wait until an ERE matches
+# a line of $T/syslog.log (after nsiso_log_mark, if used); returns 1 on
+# timeout, with what the log had in NSISO_SEEN.
 nsiso_wait_log() {
-	nsiso_wait_until "${2:-10}" _nsiso_log_has "$1"
+	nsiso_wait_within "${2:-$NSISO_WAIT_S}" _nsiso_log_has "$1"
 }
 
 # ---------------------------------------------------------------------------
@@ -723,12 +834,19 @@ nsiso_assert_match() {
 	if [[ $3 =~ $2 ]]; then nsiso_pass "$1"; else nsiso_fail "$1" "'$3' does not match /$2/"; fi
 }
 
-# nsiso_assert_true NAME CMD...: CMD must succeed.
+# nsiso_assert_true NAME CMD...: CMD must succeed.  When CMD is a wait that
+# gave up (nsiso_wait_for, nsiso_wait_log, nsiso_wait_pid), the FAIL line
+# says what it saw.
 nsiso_assert_true() {
 	local name=$1 rc=0
 	shift
+	NSISO_SEEN=
 	"$@" || rc=$?
-	if [ "$rc" -eq 0 ]; then nsiso_pass "$name"; else nsiso_fail "$name" "command failed (status $rc): $*"; fi
+	if [ "$rc" -eq 0 ]; then
+		nsiso_pass "$name"
+	else
+		nsiso_fail "$name" "command failed (status $rc): $*${NSISO_SEEN:+; $NSISO_SEEN}"
+	fi
 }
 
 # nsiso_assert_false NAME CMD...: CMD must fail (e.g. a login that PAM denies).

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
 # Issue #11, G1: the helper starts from a clean slate, whoever started the
 # PAM application.  A user (with a primary group of their own) runs a
 # setuid-root pamtester; everything the root helper creates for the session

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
 # Issue #11, M1: rlimits the user sets on a setuid-root PAM application
 # (prlimit ... pamtester) are inherited by the root helper and its holder.
 # With on_error allow, none may turn the login into "session opened but not

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
 # Issue #11, H1: the limit survives the last logout.  A cgroup-only user
 # (no namespaces, memory 128M: /dev/shm is the host's tmpfs) writes 100M to
 # /dev/shm in each of four logins.  The user's group user-<uid> must be kept

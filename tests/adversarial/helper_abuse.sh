@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
 # Hostile use of nsiso-helper (issue #4).  An unprivileged user runs the
 # built helper (a snapshot copy, see adv_snapshot) and a setuid-root copy
 # of it with every verb, with other users' names, uids and PIDs, with a hostile environment (LD_PRELOAD,
@@ -18,7 +19,7 @@ set -u
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib/adv.sh"
 nsiso_setup
-adv_start_syslog || nsiso_skip "/dev/log is taken by another syslog daemon"
+adv_start_syslog || nsiso_die "no syslog listener of our own on /dev/log"
 
 AU=$(nsiso_make_user) || nsiso_die "cannot create the attacker"
 VICTIM=$(nsiso_make_user) || nsiso_die "cannot create the victim"
@@ -83,7 +84,7 @@ user_case() {
 		[ -z "$want_re" ] || nsiso_assert_match "$name [$kind]: output" "$want_re" "$out"
 		nothing_made "$name [$kind]"
 		if [ "$want_log" = refused ]; then
-			nsiso_assert_true "$name [$kind]: refusal logged (authpriv)" nsiso_wait_log "$REFUSED_LOG" 5
+			nsiso_assert_true "$name [$kind]: refusal logged (authpriv)" nsiso_wait_log "$REFUSED_LOG"
 		else
 			# (other sessions on the machine may log meanwhile: only
 			# what this case could have logged counts)
@@ -161,7 +162,7 @@ env_case() {
 				"nsiso-helper: refused: only pam_nsiso, running as root, may use 'open'" \
 				"$(grep -v -E '^(pid|exit) ' <<<"$out")"
 			nsiso_assert_eq "$name [setuid]: no injected code ran" "" "$marker"
-			nsiso_assert_true "$name [setuid]: refusal logged" nsiso_wait_log "$REFUSED_LOG" 5
+			nsiso_assert_true "$name [setuid]: refusal logged" nsiso_wait_log "$REFUSED_LOG"
 		else
 			nsiso_assert_match "$name [built]: exit status (1, or 127 if the loader failed)" '^(1|127)$' "$rc"
 			nsiso_assert_match "$name [built]: injected code, if any, ran as the user" \
@@ -188,10 +189,10 @@ rm -f "$PUB/go"
 adv_as "$AU" "$PUB/spawn" -F -W "$PUB/go" -n 1000 -m /etc/hostname -f /etc/hostname \
 	-- "$S" --help >"$T/held.out" 2>&1 &
 held=$!
-nsiso_wait_until 5 grep -q '^pid ' "$T/held.out"
+nsiso_wait_for grep -q '^pid ' "$T/held.out"
 hpid=$(sed -n 's/^pid //p' "$T/held.out")
 held_in_write() { [ "$(_nsiso_stat_field "$hpid" 3)" = S ] && grep -q 'pipe_write\|^0$' /proc/"$hpid"/wchan 2>/dev/null; }
-nsiso_wait_until 5 held_in_write
+nsiso_wait_for held_in_write
 nsiso_assert_eq "U26 held setuid helper: only fds 0 1 2 survive (of 1000 + fd 3)" "0 1 2" \
 	"$(find /proc/"$hpid"/fd -mindepth 1 -printf '%f\n' | sort -n | tr '\n' ' ' | sed 's/ $//')"
 nsiso_assert_eq "U26 held setuid helper: real, effective, saved and fs uid are the user's" \
@@ -292,14 +293,14 @@ nsiso_assert_match "R27 root without the reply channel on fd 3: refused" \
 nsiso_assert_eq "R27 exit status" "exit 1" "$(grep '^exit ' <<<"$out")"
 nothing_made "R27 root without the reply channel"
 nsiso_assert_true "R27 refusal logged (authpriv.err)" \
-	nsiso_wait_log "^authpriv\.err nsiso-helper: refused: fd 3 is not pam_nsiso's reply channel" 5
+	nsiso_wait_log "^authpriv\.err nsiso-helper: refused: fd 3 is not pam_nsiso's reply channel"
 nsiso_log_mark
 out=$("$PUB/spawn" -f /etc/hostname -- "$H" "${RREQ[@]}" 2>&1)
 nsiso_assert_match "R28 root with a regular file on fd 3: refused" "refused: fd 3 is not" "$out"
 nsiso_assert_eq "R28 exit status" "exit 1" "$(grep '^exit ' <<<"$out")"
 nothing_made "R28 root with a regular file on fd 3"
 nsiso_assert_true "R28 refusal logged (authpriv.err)" \
-	nsiso_wait_log "^authpriv\.err nsiso-helper: refused: fd 3 is not pam_nsiso's reply channel" 5
+	nsiso_wait_log "^authpriv\.err nsiso-helper: refused: fd 3 is not pam_nsiso's reply channel"
 
 # ---------------------------------------------------------------------------
 # 3. Real sessions made by root through the helper: hostile environment and
@@ -325,13 +326,13 @@ nsiso_assert_eq "S1 libcgroup printed nothing (only spawn's own lines)" "" \
 	"$(grep -v -E '^(pid|reply|fd|exit) ' <<<"$out")"
 adv_log_none "S1 libcgroup logged no debug lines" 'libcgroup.*(DEBUG|debug|INFO)'
 nsiso_assert_eq "S1 the run directory is 0700 despite umask 000" 700 "$(stat -c %a "$OKRUN")"
-nsiso_assert_true "S1 caller gone: holder, cgroup and record are gone" adv_poll 10 session_gone
+nsiso_assert_true "S1 caller gone: holder, cgroup and record are gone" adv_poll "$NSISO_WAIT_S" session_gone
 
 # The number of system calls of a whole setup, under the same tracing.
 out=$("$PUB/spawn" -c -k 1000000 -- "$H" "${OKREQ[@]}" 2>&1)
 total=$(sed -n 's/^syscalls //p' <<<"$out")
 nsiso_assert_match "S2 a traced setup succeeds and counts its system calls" '^[0-9]{2,}$' "$total"
-adv_poll 10 session_gone
+adv_poll "$NSISO_WAIT_S" session_gone
 # SIGKILL before each one of them: nothing may be left, whatever the point.
 # spawn names the holder it saw made; the check runs without a fork.
 killed_gone() {
@@ -345,7 +346,7 @@ for ((k = 1; k <= ${total:-0}; k++)); do
 	out=$("$PUB/spawn" -c -k "$k" -- "$H" "${OKREQ[@]}" 2>&1)
 	holder=$(sed -n 's/^holder //p' <<<"$out")
 	[ -n "$holder" ] && holders=$((holders + 1))
-	adv_poll 5 killed_gone "$holder" || left+=("$k")
+	adv_poll "$NSISO_WAIT_S" killed_gone "$holder" || left+=("$k")
 done
 nsiso_assert_eq "S2 helper SIGKILLed at each of its $total system calls ($holders after its holder existed): no holder, cgroup or record left" \
 	"" "${left[*]}"
@@ -356,10 +357,10 @@ nsiso_assert_true "S2 and no holder of the user at all" session_gone
 # nor signal the root helper or holder; SIGKILL then leaves nothing.
 "$PUB/spawn" -c -s 7 -n 1000 -m /etc/hostname -- "$H" "${OKREQ[@]}" >"$T/stop.out" 2>&1 &
 stopper=$!
-nsiso_wait_until 10 grep -q '^stopped ' "$T/stop.out"
+nsiso_wait_for grep -q '^stopped ' "$T/stop.out"
 spid=$(sed -n 's/^stopped //p' "$T/stop.out")
 is_stopped() { [ "$(_nsiso_stat_field "$spid" 3)" = T ]; }
-nsiso_assert_true "S3 helper stopped while it waits for its holder" nsiso_wait_until 5 is_stopped
+nsiso_assert_true "S3 helper stopped while it waits for its holder" nsiso_wait_for is_stopped
 # (no record yet: the holder is the one spawn saw the helper make)
 holder=$(sed -n 's/^holder //p' "$T/stop.out")
 nsiso_assert_true "S3 its holder exists meanwhile" _nsiso_is_live_holder "$holder"
@@ -375,7 +376,7 @@ for who in "helper $spid" "holder $holder"; do
 done
 kill -KILL "$spid"
 wait "$stopper"
-nsiso_assert_true "S3 SIGKILLed while stopped: no holder, cgroup or record left" adv_poll 10 session_gone
+nsiso_assert_true "S3 SIGKILLed while stopped: no holder, cgroup or record left" adv_poll "$NSISO_WAIT_S" session_gone
 
 # ---------------------------------------------------------------------------
 # 4. Through the real module (pamtester): the helper stopped or killed while
@@ -401,16 +402,16 @@ rc=$? took=$((SECONDS - start))
 nsiso_assert_true "P1 helper SIGSTOPped mid-setup: session denied (not hung)" test "$rc" -ne 0 -a "$rc" -ne 124
 nsiso_assert_true "P1 the module gave up after its 10 s deadline (took ${took}s)" test "$took" -ge 9 -a "$took" -le 15
 nsiso_assert_true "P1 logged: the helper did not answer" \
-	nsiso_wait_log "^authpriv\.err .*cannot isolate session of $RU: the helper did not answer within 10000 ms; login denied" 5
-nsiso_assert_true "P1 nothing left: no holder, cgroup or record" adv_poll 10 session_gone
+	nsiso_wait_log "^authpriv\.err .*cannot isolate session of $RU: the helper did not answer within 10000 ms; login denied"
+nsiso_assert_true "P1 nothing left: no holder, cgroup or record" adv_poll "$NSISO_WAIT_S" session_gone
 
 nsiso_log_mark
 timeout 30 pamtester "$SVC_KILL" "$RU" open_session >/dev/null 2>&1
 rc=$?
 nsiso_assert_true "P2 helper SIGKILLed mid-setup: session denied" test "$rc" -ne 0 -a "$rc" -ne 124
 nsiso_assert_true "P2 logged: the helper exited without an answer" \
-	nsiso_wait_log "^authpriv\.err .*cannot isolate session of $RU: the helper exited without an answer" 5
-nsiso_assert_true "P2 nothing left: no holder, cgroup or record" adv_poll 10 session_gone
+	nsiso_wait_log "^authpriv\.err .*cannot isolate session of $RU: the helper exited without an answer"
+nsiso_assert_true "P2 nothing left: no holder, cgroup or record" adv_poll "$NSISO_WAIT_S" session_gone
 
 # ---------------------------------------------------------------------------
 # 5. The module's conf checks, through pamtester with conf=: each unsafe
@@ -440,7 +441,7 @@ conf_case() {
 	rc=$?
 	nsiso_assert_true "$name: session denied, promptly (status $rc)" test "$rc" -ne 0 -a "$rc" -ne 124
 	nsiso_assert_true "$name: logged at authpriv.alert" \
-		nsiso_wait_log "^authpriv\.alert .*pam_nsiso.*: $path: $why" 5
+		nsiso_wait_log "^authpriv\.alert .*pam_nsiso.*: $path: $why"
 	nsiso_assert_true "$name: no session was made" session_gone
 }
 conf_case "C1 conf is a symlink" "$CONFS/symlink.conf" "cannot open: is a symbolic link"
@@ -453,4 +454,4 @@ conf_case "C6 conf in a directory a user owns" "$PUB/userconf/nsiso.conf" \
 conf_case "C7 conf is a directory" "$CONFS/dir.conf" "not a regular file"
 svc=$(nsiso_make_pam_service "session required $NSISO_MODULE conf=$CONFS/real.conf helper=$H run_dir=$OKRUN")
 nsiso_assert_true "C8 the same conf, safely placed, works" pamtester "$svc" "$RU" open_session close_session
-nsiso_assert_true "C8 and leaves nothing behind" adv_poll 10 session_gone
+nsiso_assert_true "C8 and leaves nothing behind" adv_poll "$NSISO_WAIT_S" session_gone

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
 # Escape attempts from inside a real SSH login of an isolated user (issue
 # #4): see host PIDs, see the host's or another session's IPC, change the
 # host name, write any cgroup file, signal or ptrace PID 1, unmount or
@@ -50,12 +51,12 @@ touch "/dev/shm/nsiso-shm-$TAG" && nsiso_on_exit rm -f "/dev/shm/nsiso-shm-$TAG"
 "$P" abstract-listen "nsiso-abs-$TAG" 170 >"$T/abstract.out" 2>&1 &
 listener=$!
 nsiso_on_exit _nsiso_terminate "$listener:$(_nsiso_starttime "$listener")"
-nsiso_wait_until 5 grep -q listening "$T/abstract.out" || nsiso_die "abstract listener did not start"
+nsiso_wait_for grep -q listening "$T/abstract.out" || nsiso_die "abstract listener did not start"
 
 # Session A stays logged in with its own IPC objects and a sleep.
 A=$(nsiso_ssh_bg "$T/a.out" "ipcmk -M 4096 >/dev/null && ipcmk -Q >/dev/null && ipcmk -S 1 >/dev/null &&
 	$P mq-create /nsiso-mqa-$TAG >/dev/null && echo ready && exec sleep 150")
-nsiso_wait_until 10 grep -q ready "$T/a.out" || nsiso_die "session A did not start: $(cat "$T/a.out")"
+nsiso_wait_for grep -q ready "$T/a.out" || nsiso_die "session A did not start: $(cat "$T/a.out")"
 a_sleep=$(pgrep -u "$U" -x sleep)
 
 # Session B: every probe in one login, as key=value lines.
@@ -184,7 +185,7 @@ conf uts,ipc,mnt,pid
 
 # tasks 50: a bounded fork bomb hits EAGAIN, the admin and root stay usable.
 B=$(nsiso_ssh_bg "$T/bomb.out" "$P forkbomb 200 6; echo bomb_rc=\$?")
-nsiso_wait_until 15 grep -q '^forked=' "$T/bomb.out"
+nsiso_wait_for grep -q '^forked=' "$T/bomb.out"
 nsiso_assert_match "E19 fork bomb: fork fails with EAGAIN below 50 tasks" '^forked=[1-4][0-9] errno=EAGAIN$' \
 	"$(grep '^forked=' "$T/bomb.out")"
 nsiso_assert_match "E19 the user's pids cgroup counted the refused forks" '^max [1-9][0-9]*$' \
@@ -193,7 +194,7 @@ nsiso_assert_true "E19 root can still fork" /bin/true
 admin_out=$(NSISO_SSH_USER=$ADMIN nsiso_ssh 'id -un; sed -n "s/^[0-9]*:pids://p" /proc/self/cgroup')
 nsiso_assert_eq "E19 the admin can log in meanwhile (own cgroup)" "$ADMIN" "$(head -1 <<<"$admin_out")"
 nsiso_assert_false "E19 the admin is not in the user's cgroup" grep -q "$PARENT" <<<"$admin_out"
-nsiso_assert_true "E19 the bomb's session ends by itself" nsiso_wait_pid "$B" 20
+nsiso_assert_true "E19 the bomb's session ends by itself" nsiso_wait_pid "$B"
 nsiso_assert_eq "E19 ... cleanly (all children reaped, EAGAIN seen)" bomb_rc=0 "$(grep bomb_rc "$T/bomb.out")"
 
 # Memory: only the hog dies; the shell and session A live on.
@@ -205,4 +206,4 @@ nsiso_assert_true "E20 the host process we probed survives" kill -0 "$HOST_PID"
 
 kill "$A"
 nsiso_assert_true "after logout: no process, holder or cgroup left" \
-	nsiso_wait_until 15 nsiso_session_gone "$U" "$PARENT"
+	nsiso_wait_for nsiso_session_gone "$U" "$PARENT"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
 # One real session under valgrind memcheck (issue #4): pamtester (so the
 # module) runs under valgrind, and the module runs the helper under
 # valgrind too (helper= points at a root-owned wrapper that execs valgrind
@@ -54,7 +55,7 @@ nsiso_assert_eq "pamtester open+close under valgrind: success, no memcheck error
 nsiso_assert_eq "the session was real: own host name, PID 1 the holder" "vg-$U nsiso-holder" \
 	"$(cat "$T/probe.out" 2>/dev/null)"
 nsiso_assert_true "the session ends: no holder, process or cgroup left" \
-	nsiso_wait_until 30 nsiso_session_gone "$U" "$PARENT"
+	nsiso_wait_for nsiso_session_gone "$U" "$PARENT"
 # A process that exits writes an ERROR SUMMARY; one forked by a process
 # under valgrind that then execs (the module's child that execs the helper,
 # pam_exec's children) stops being checked at the exec: its log has the
@@ -63,7 +64,7 @@ summary_logs() { grep -l 'ERROR SUMMARY' "$VG"/*.log 2>/dev/null; }
 # The holder (PID 1 of its namespace: helper.1.log) and the reaper, which
 # ends after it, have both written their summaries.
 all_done() { grep -qs 'ERROR SUMMARY' "$VG"/helper.1.log && [ "$(summary_logs | wc -l)" -ge 4 ]; }
-nsiso_wait_until 30 all_done
+nsiso_wait_for all_done
 
 nsiso_assert_eq "logs with a summary: pamtester, the helper, its holder and its reaper" 4 \
 	"$(summary_logs | wc -l)"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
 # make check-deb (as root): build libpam-nsiso with dpkg-buildpackage in a
 # copy of the tree (as an unprivileged user: Rules-Requires-Root is no),
 # lint it, install it with apt-get, enable it with pam-auth-update, prove
@@ -48,10 +49,11 @@ fail() {
 check_eq() { # NAME EXPECTED ACTUAL
 	if [ "$2" = "$3" ]; then pass "$1"; else fail "$1" "expected '$2', got '$3'"; fi
 }
-check() { # NAME CMD...: CMD must succeed
+check() { # NAME CMD...: CMD must succeed (a wait that gave up says what it saw)
 	local name=$1
 	shift
-	if "$@"; then pass "$name"; else fail "$name" "failed: $*"; fi
+	NSISO_SEEN=
+	if "$@"; then pass "$name"; else fail "$name" "failed: $*${NSISO_SEEN:+; $NSISO_SEEN}"; fi
 }
 check_not() { # NAME CMD...: CMD must fail
 	local name=$1
@@ -215,7 +217,7 @@ remove_our_cgroups() {
 	local d
 	for d in ${made_cgroups[@]+"${made_cgroups[@]}"}; do
 		[ -d "$d" ] || continue
-		nsiso_wait_until 10 _nsiso_no_leaves "$d" || true
+		nsiso_wait_until "$NSISO_WAIT_S" _nsiso_no_leaves "$d" || true
 		rmdir "$d" 2>/dev/null || info "could not remove $d (not empty?)"
 	done
 	[ -n "$run_existed" ] || [ ! -d /run/nsiso ] || rmdir /run/nsiso 2>/dev/null || true
@@ -359,7 +361,7 @@ check_eq "$USER1: limits memory=25% of RAM, memsw=memory (swap 0), tasks 2048" \
 	"$limit $limit 2048 " "$(probe "$USER1" limits)"
 check "$USER1: a session record in /run/nsiso while open" test "$(probe "$USER1" run_dir)" -ge 1
 check "$USER1: user cgroup removed after close" \
-	nsiso_wait_until 10 test ! -d "$CG/memory/nsiso/user-$uid1" -a ! -d "$CG/pids/nsiso/user-$uid1"
+	nsiso_wait_for test ! -d "$CG/memory/nsiso/user-$uid1" -a ! -d "$CG/pids/nsiso/user-$uid1"
 for u in root daemon broken-root; do
 	for ns in uts ipc mnt pid; do
 		check_eq "$u: host $ns namespace" "$(readlink /proc/self/ns/$ns)" "$(probe $u ns_$ns)"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
 #
 # harness_selftest.sh - proves tests/lib.sh works against a real sshd before
 # any pam_nsiso test relies on it: user creation, private sshd + PAM file,
@@ -27,7 +28,7 @@ nsiso_assert_eq "ssh id -un prints the test user" "$NSISO_SSH_USER" "$out"
 nsiso_assert_true "sshd logged the publickey login" \
 	grep -q "Accepted publickey for $NSISO_SSH_USER" "$T/sshd.log"
 nsiso_assert_true "private PAM session stack ran (pam_exec logged)" \
-	nsiso_wait_log "^authpriv\.info .*nsiso-pam-exec-$SFX" 10
+	nsiso_wait_log "^authpriv\.info .*nsiso-pam-exec-$SFX"
 
 # The remote exit status comes back through nsiso_ssh.
 nsiso_ssh 'exit 7'
@@ -45,15 +46,15 @@ user_sleeps() {
 	return 1
 }
 nsiso_assert_true "background session is open (user runs sleep)" \
-	nsiso_wait_until 10 user_sleeps
-nsiso_assert_true "background ssh client exits" nsiso_wait_pid "$bg_pid" 15
+	nsiso_wait_for user_sleeps
+nsiso_assert_true "background ssh client exits" nsiso_wait_pid "$bg_pid"
 nsiso_assert_eq "background session output" "done" "$(cat "$bg_out")"
 
 # syslog capture: authpriv must be recorded with facility and severity.
 nsiso_ssh true # make sure this still works with syslog running
 logger -p authpriv.notice "nsiso-selftest-$SFX"
 nsiso_assert_true "logger authpriv.notice reaches syslog.log" \
-	nsiso_wait_log "^authpriv\.notice .*nsiso-selftest-$SFX\$" 10
+	nsiso_wait_log "^authpriv\.notice .*nsiso-selftest-$SFX\$"
 
 # nsiso_stop_sshd really stops the listener.
 port_listening() { [ -n "$(ss -Hltn "sport = :$1")" ]; }

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
 # The module exports the two session entry points and nothing else, so no
 # symbol of common/ can clash with sshd's or another module's.
 set -u

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
 # nsisoctl check and explain against a corpus of confs with expected output
 # (tests/ctl/check, tests/ctl/explain).  @USER@ and @UID@ in a conf stand for
 # a test user in group "users"; <dir> in an expected file is the temp dir.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
 # nsisoctl status and kill on a run directory that is missing (no session
 # was ever opened: empty output, status 0) or bad (relative, 0755, not
 # root's, a symbolic link: the error and status 1, never empty tables that a

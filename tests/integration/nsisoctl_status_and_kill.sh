@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
 # nsisoctl status and kill against real SSH sessions: the right sessions,
 # users, limits and counts (v1), JSON that parses, kill ending one live
 # session and then a user's, stale records recognised and removed.
@@ -28,14 +29,15 @@ a2=$(nsiso_ssh_bg "$T/a2" 'echo up; exec sleep 300')
 NSISO_SSH_USER=$USER_B
 b1=$(nsiso_ssh_bg "$T/b1" 'echo up; exec sleep 300')
 NSISO_SSH_USER=$USER_A
-for f in a1 a2 b1; do nsiso_wait_until 15 grep -q up "$T/$f" || nsiso_die "session $f did not start"; done
+for f in a1 a2 b1; do nsiso_wait_for grep -q up "$T/$f" || nsiso_die "session $f did not start"; done
 sessions_of() { status --json | python3 -c "
 import json,sys; d=json.load(sys.stdin); print(len([s for s in d['sessions'] if s['user']=='$1']))"; }
 # Polled: the command substitution must run on every try.
-sessions_are() { test "$(sessions_of "$1")" = "$2"; }
-no_records() { test -z "$(nsiso_records "$RUN")"; }
+# (What they print is shown only when a wait for them gives up.)
+sessions_are() { local n; n=$(sessions_of "$1"); echo "sessions of $1: $n"; test "$n" = "$2"; }
+no_records() { echo "records: $(nsiso_records "$RUN" | tr '\n' ' ')"; test -z "$(nsiso_records "$RUN")"; }
 parses() { python3 -m json.tool >/dev/null <<<"$1"; }
-nsiso_assert_true "status lists both sessions of A" nsiso_wait_until 5 sessions_are "$USER_A" 2
+nsiso_assert_true "status lists both sessions of A" nsiso_wait_for sessions_are "$USER_A" 2
 nsiso_assert_eq "status lists the session of B" 1 "$(sessions_of "$USER_B")"
 
 json=$(status --json)
@@ -69,15 +71,15 @@ import json,sys; d=json.load(sys.stdin)
 print([s['session'] for s in d['sessions'] if s['user']=='$USER_A'][0])" <<<"$json")
 nsiso_assert_match "kill SESSION" "^ended session $victim of $USER_A" "$("$CTL" kill "$victim" --run-dir "$RUN")"
 ended_one() { ! kill -0 "$a1" 2>/dev/null || ! kill -0 "$a2" 2>/dev/null; }
-nsiso_assert_true "one of A's ssh clients ended" nsiso_wait_until 10 ended_one
-nsiso_assert_true "status then shows one session of A" nsiso_wait_until 10 sessions_are "$USER_A" 1
+nsiso_assert_true "one of A's ssh clients ended" nsiso_wait_for ended_one
+nsiso_assert_true "status then shows one session of A" nsiso_wait_for sessions_are "$USER_A" 1
 nsiso_assert_eq "kill of a gone session: status 1" 1 \
 	"$("$CTL" kill "$victim" --run-dir "$RUN" >/dev/null 2>&1; echo $?)"
 
 # kill --user ends all the rest of A; nothing of A is left.
 "$CTL" kill --user "$USER_A" --run-dir "$RUN" >/dev/null
 nsiso_assert_true "kill --user: A's holders, processes and cgroup gone" \
-	nsiso_wait_until 10 nsiso_session_gone "$USER_A" "$PARENT"
+	nsiso_wait_for nsiso_session_gone "$USER_A" "$PARENT"
 nsiso_assert_eq "B untouched" 1 "$(sessions_of "$USER_B")"
 
 # A stale record (holder long gone) is recognised, removed, never shown.
@@ -95,5 +97,5 @@ nsiso_assert_match "status as a user: says root is needed" "needs root" "$out"
 
 kill "$b1"
 nsiso_assert_true "after the last logout: no records left" \
-	nsiso_wait_until 10 no_records
-nsiso_assert_true "and nothing of B" nsiso_wait_until 10 nsiso_session_gone "$USER_B" "$PARENT"
+	nsiso_wait_for no_records
+nsiso_assert_true "and nothing of B" nsiso_wait_for nsiso_session_gone "$USER_B" "$PARENT"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
 # pamtester + pam_exec probes: a probe running after pam_nsiso in the
 # session stack is inside the new namespaces and the user's limited cgroup;
 # exempt and unmatched users are untouched; a bad conf fails the session.
@@ -80,7 +81,7 @@ nsiso_assert_eq "isolate none: host pid namespace" \
 nsiso_assert_false "isolate none: no cgroup" test -d "$(nsiso_user_cgroup "$PARENT" "$OTHER")"
 
 nsiso_assert_true "after close: holder and cgroup gone" \
-	nsiso_wait_until 5 nsiso_session_gone "$USER1" "$PARENT"
+	nsiso_wait_for nsiso_session_gone "$USER1" "$PARENT"
 
 # A conf error fails the session (and the probe never runs isolated).
 nsiso_write_conf "* isolate uts

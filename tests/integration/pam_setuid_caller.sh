@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
 # A PAM application running with euid 0 but the invoking user's real uid
 # (su, or any setuid-root program): the module makes the helper's real uid 0
 # before it runs it, and the session is isolated as usual.
@@ -34,5 +35,5 @@ printf "%s\n" "$out"
 read -r host ruid pidns <"$T/probe.out"
 nsiso_assert_eq "the session got its host name" "suid-$(id -u "$USER1")" "$host"
 nsiso_assert_false "the session has its own PID namespace" test "$pidns" = "$(readlink /proc/self/ns/pid)"
-nsiso_assert_true "nothing left afterwards" nsiso_wait_until 10 nsiso_session_gone "$USER1" "$PARENT"
+nsiso_assert_true "nothing left afterwards" nsiso_wait_for nsiso_session_gone "$USER1" "$PARENT"
 printf '%s\n' "$out"

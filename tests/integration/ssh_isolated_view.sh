@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
 # A real SSH login of a configured user sees only its own session: PID 1 is
 # the holder, ps shows the session, its own hostname and no host SysV IPC;
 # the user cannot change the hostname, leave the cgroup, kill PID 1 or
@@ -52,4 +53,4 @@ nsiso_assert_eq "PID 1 still the holder after the attempts" nsiso-holder \
 	"$(nsiso_ssh 'cat /proc/1/comm')"
 
 nsiso_assert_true "after logout: no processes, holder or cgroup left" \
-	nsiso_wait_until 10 nsiso_session_gone "$NSISO_SSH_USER" "$PARENT"
+	nsiso_wait_for nsiso_session_gone "$NSISO_SSH_USER" "$PARENT"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
 # Over SSH, a process that allocates more than the user's memory limit is
 # OOM-killed inside the user's cgroup, and the login survives it.
 set -u
@@ -31,9 +32,9 @@ nsiso_assert_match "the login shell survives the OOM kill" '^[0-9]+$' "$(get ali
 # The kill happened in the user's cgroup: a second login holds the cgroup
 # open and reads its OOM counter.
 bg=$(nsiso_ssh_bg "$T/hold.out" 'sleep 30')
-nsiso_assert_true "second session holds the cgroup" nsiso_wait_until 10 test -d "$CG"
+nsiso_assert_true "second session holds the cgroup" nsiso_wait_for test -d "$CG"
 has_holder() { test -n "$(nsiso_holders_of "$NSISO_SSH_USER")"; }
-nsiso_wait_until 10 has_holder
+nsiso_wait_for has_holder
 nsiso_assert_eq "the limit is on that cgroup" $((64 << 20)) "$(cat "$CG/memory.limit_in_bytes")"
 nsiso_ssh './memhog 300 >/dev/null 2>&1; echo $?' >"$T/hog2"
 nsiso_assert_eq "another hog in a parallel session is killed too" 137 "$(cat "$T/hog2")"
@@ -42,4 +43,4 @@ nsiso_assert_match "the cgroup counted the OOM kills" '^[1-9][0-9]*$' \
 nsiso_assert_true "the held session is still alive" kill -0 "$bg"
 kill "$bg"
 nsiso_assert_true "after logout: nothing left" \
-	nsiso_wait_until 10 nsiso_session_gone "$NSISO_SSH_USER" "$PARENT"
+	nsiso_wait_for nsiso_session_gone "$NSISO_SSH_USER" "$PARENT"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
 # The log lines pam_nsiso(8) documents, as the module writes them: the open
 # line of a session without a limit (cgroup none) and of one with limits
 # only (isolate none), the debug line of each way to be left alone, a rule

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
 # A crash: a holder SIGKILLed with its session (its PID namespace dies with
 # it) cannot clean up, but the session's reaper, waiting on its pidfd, does:
 # the record goes at once, the user's cgroup as soon as the application has
@@ -36,7 +37,7 @@ pamtester "$SVC_HOLD" "$LC_USER" open_session close_session >"$T/hold.out" 2>&1 
 app=$!
 nsiso_on_exit _nsiso_terminate "$app:$(_nsiso_starttime "$app")"
 held() { read -r -t 0 -u "$ready"; }
-nsiso_assert_true "session is open" nsiso_wait_until 10 held
+nsiso_assert_true "session is open" nsiso_wait_for held
 record=$(ls "$LC_RUN"/*.session)
 session=$(basename "$record" .session)
 holder=$(sed -n 's/^holder=//p' "$record")
@@ -52,8 +53,8 @@ _nsiso_info "record gone $((($(_nsiso_now_us) - t0) / 1000)) ms after the holder
 wait "$app"
 nsiso_assert_eq "the application closes its session normally" 0 "$?"
 t0=$(_nsiso_now_us)
-no_sleeper() { [ -z "$(sleeper)" ]; }
-nsiso_assert_true "the session's processes died with their PID namespace" nsiso_wait_until 5 no_sleeper
+no_sleeper() { echo "sleepers: $(sleeper | tr '\n' ' ')"; [ -z "$(sleeper)" ]; }
+nsiso_assert_true "the session's processes died with their PID namespace" nsiso_wait_for no_sleeper
 group_gone() { [ ! -d "$MEM" ] && [ ! -d "$PIDS" ]; }
 nsiso_assert_true "the reaper removes the cgroup once the application is gone (within 3 s)" \
 	nsiso_wait_until 3 group_gone
@@ -71,10 +72,11 @@ printf 'session=%s\nuser=%s\nuid=%s\nholder=%d\nholder_start=%s\nisolate=uts,ipc
 	"$session" "$LC_USER" "$LC_UID" "$gone_pid" "$gone_start" >"$record"
 status_cleans_up() {
 	"$CTL" status --run-dir "$LC_RUN" >"$T/status.out" 2>"$T/status.err" &&
-		grep -q "removed stale record of session $session" "$T/status.err"
+		grep -q "removed stale record of session $session" "$T/status.err" ||
+		{ echo "nsisoctl status said: $(tr '\n' ' ' <"$T/status.err")"; return 1; }
 }
 nsiso_assert_true "nsisoctl status reports the stale record and removes it" \
-	nsiso_wait_until 10 status_cleans_up
+	nsiso_wait_for status_cleans_up
 nsiso_assert_false "... it does not show it as a session" grep -q "$session" "$T/status.out"
 nsiso_assert_false "... the record is gone" test -e "$record"
 

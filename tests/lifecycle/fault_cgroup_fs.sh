@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
 # The cgroup filesystem in odd states, each made in a private mount namespace
 # (unshare -m --propagation private) in which pamtester, and so the helper,
 # runs - the host's mounts are never touched: /sys/fs/cgroup not mounted, the
@@ -9,7 +10,7 @@ set -u
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib.bash"
 nsiso_setup
-nsiso_start_syslog || nsiso_skip "/dev/log is taken by another syslog daemon"
+nsiso_start_syslog || nsiso_die "no syslog listener of our own on /dev/log"
 lc_init
 SVC=$(lc_service)
 

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
 # A host name template that is fine for most users but invalid for this one
 # (lab-%u for a user whose name has an underscore): with on_error deny and
 # allow, the configured outcome, one clear log line (the conf file and line,
@@ -8,7 +9,7 @@ set -u
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib.bash"
 nsiso_setup
-nsiso_start_syslog || nsiso_skip "/dev/log is taken by another syslog daemon"
+nsiso_start_syslog || nsiso_die "no syslog listener of our own on /dev/log"
 lc_init "$(nsiso_make_user "nsiso_h_$(nsiso_unique)")"
 GOOD=$(nsiso_make_user) || nsiso_die "cannot create user"
 SVC=$(lc_service)

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
 # The run directory (where session records live; run_dir= here, /run/nsiso
 # by default) full or not writable, made in a private mount namespace in
 # which pamtester, and so the helper, runs: a tiny tmpfs filled up, a
@@ -9,7 +10,7 @@ set -u
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib.bash"
 nsiso_setup
-nsiso_start_syslog || nsiso_skip "/dev/log is taken by another syslog daemon"
+nsiso_start_syslog || nsiso_die "no syslog listener of our own on /dev/log"
 lc_init
 install -d -m 0700 "$T/full" "$T/ro" "$T/ro/run" "$T/roparent"
 SVC_FULL=$(lc_service "run_dir=$T/full/run")

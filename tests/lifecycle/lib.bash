@@ -1,7 +1,8 @@
+# SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
 # shellcheck shell=bash
 #
 # tests/lifecycle/lib.bash - shared by the lifecycle scenarios in
-# tests/lifecycle (issue #5: faults, restarts, teardown).  Sourced after
+# tests/lifecycle (faults, restarts, teardown).  Sourced after
 # tests/lib.sh and nsiso_setup; not a test itself (tests/run runs *.sh).
 #
 #   lc_init [USER]            a test user, a unique cgroup parent, a probe
@@ -10,7 +11,7 @@
 #   lc_fault NAME             arm a fault point of nsiso-helper-faults
 #   lc_try CMD...             run CMD; $LC_RC, $LC_MS, $T/try.out
 #   lc_outcome CASE ON_ERROR [H R C]  the login's outcome, per on_error
-#   lc_one_line CASE LEVEL REASON_ERE ON_ERROR  exactly one log line for it
+#   lc_one_line CASE LEVEL REASON_ERE ON_ERROR [OUTCOME_ERE]  exactly one log line for it
 #   lc_nothing_left CASE      no holder, record, cgroup or process of LC_USER
 #
 # Fault points need tests/build/nsiso-helper-faults (make unit); the fault
@@ -23,11 +24,12 @@ LC_LCTOOL=$NSISO_TOP/tests/build/nsiso-lctool
 LC_PAMTIME=$NSISO_TOP/tests/build/nsiso-pamtime
 LC_HOST_PIDNS=$(readlink /proc/self/ns/pid)
 
-# lc_require FILE...: skip (not fail) when a test tool was not built.
+# lc_require FILE...: a test tool that was not built is a failure (make
+# check builds them all), never a reason to skip.
 lc_require() {
 	local f
 	for f in "$@"; do
-		[ -x "$f" ] || nsiso_skip "$f is missing: run make unit (make check does)"
+		[ -x "$f" ] || nsiso_die "$f is missing: run make unit (make check does)"
 	done
 }
 
@@ -138,18 +140,21 @@ lc_outcome() {
 		"$([ "$in_cgroup" = 1 ] && echo yes || echo no)" "$cg"
 }
 
-# lc_one_line CASE LEVEL REASON_ERE ON_ERROR: exactly one line of the module
-# for this user and service, at LEVEL, naming the reason and the outcome;
+# lc_one_line CASE LEVEL REASON_ERE ON_ERROR [OUTCOME_ERE]: exactly one line
+# of the module for this user and service, at LEVEL, naming the reason and
+# the outcome (the one ON_ERROR gives, or OUTCOME_ERE: a failure the user can
+# cause denies the login under either on_error);
 # and no other line at err or worse that names this test's user, cgroup
 # parent or directory (the helper repeating the module's reason word for
-# word is tolerated and noted: see the report of issue #5).
+# word is tolerated and noted).
 lc_one_line() {
 	local name=$1 level=$2 reason=$3 on_error=$4 outcome lines reason_text other
 	outcome="login denied \\(on_error deny\\)"
 	[ "$on_error" = allow ] && outcome="login allowed without isolation \\(on_error allow\\)"
 	[ "$on_error" = allow-denied ] &&
 		outcome="login denied \\(on_error allow covers only faults of the host\\)"
-	nsiso_wait_log "pam_nsiso\\(.*\\): cannot isolate session of $LC_USER: " 5
+	[ -n "${5-}" ] && outcome=$5
+	nsiso_wait_log "pam_nsiso\\(.*\\): cannot isolate session of $LC_USER: "
 	lines=$(tail -n "+$((NSISO_LOG_MARK + 1))" -- "$T/syslog.log" |
 		grep -E "pam_nsiso\\([^:]*:session\\): cannot isolate session of $LC_USER: ")
 	nsiso_assert_eq "$name: one log line" 1 "$(grep -c . <<<"$lines")"
@@ -186,9 +191,9 @@ _lc_clean() {
 		[ -z "$(_nsiso_live_pids_of_user "$LC_USER")" ]
 }
 
-# lc_nothing_left CASE: within 10 s, nothing of LC_USER's sessions is left.
+# lc_nothing_left CASE: within NSISO_WAIT_S, nothing of LC_USER's sessions is left.
 lc_nothing_left() {
-	if nsiso_wait_until 10 _lc_clean; then
+	if nsiso_wait_for _lc_clean; then
 		nsiso_pass "$1: nothing left (holder, record, cgroup, process)"
 	else
 		nsiso_fail "$1: nothing left (holder, record, cgroup, process)" \

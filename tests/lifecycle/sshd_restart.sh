@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
 # sshd restarted while sessions are live (as "systemctl restart ssh" does:
 # only the listener is killed, the per-login monitors go on): the open
 # sessions keep working - a command sent afterwards still runs, in the same
@@ -35,13 +36,13 @@ ping_() { # NAME N: ask, wait for the answer, print it
 	local fd
 	eval "fd=\$IN_$1"
 	echo "ping $2" >&"$fd"
-	nsiso_wait_until 10 grep -q "^pong $2 " "$T/$1.out" && grep "^pong $2 " "$T/$1.out"
+	nsiso_wait_for grep -q "^pong $2 " "$T/$1.out" && grep "^pong $2 " "$T/$1.out"
 }
 end_session() { # NAME: EOF on its stdin ends the remote loop, so the login
 	local fd pid
 	eval "fd=\$IN_$1 pid=\$CLIENT_$1"
 	exec {fd}>&-
-	nsiso_wait_pid "$pid" 10
+	nsiso_wait_pid "$pid"
 }
 records() { nsiso_records "$LC_RUN" | wc -l; }
 
@@ -60,7 +61,7 @@ mapfile -t monitors < <(_nsiso_descendants "$NSISO_SSH_PID" | while IFS=: read -
 nsiso_assert_eq "two monitors before the restart" 2 "${#monitors[@]}"
 nsiso_on_exit _nsiso_terminate "${monitors[@]}"
 kill -TERM "$NSISO_SSH_PID"
-nsiso_wait_pid "$NSISO_SSH_PID" 10
+nsiso_wait_pid "$NSISO_SSH_PID"
 nsiso_assert_false "the old listener is gone" _nsiso_alive "$NSISO_SSH_PID"
 nsiso_start_sshd "$(nsiso_module_line)"
 nsiso_assert_true "the monitors survived the restart" eval '! _nsiso_all_gone "${monitors[@]}"'
@@ -83,11 +84,11 @@ nsiso_assert_eq "three holders, three records" "3 3" "$(lc_holders | wc -l) $(re
 
 # Teardown still happens for each session as it ends.
 end_session a
-gone_to() { [ "$(lc_holders | wc -l) $(records)" = "$1" ]; }
-nsiso_assert_true "session a ended: its holder and record are gone" nsiso_wait_until 10 gone_to "2 2"
+gone_to() { local seen; seen="$(lc_holders | wc -l) $(records)"; echo "holders records: $seen"; [ "$seen" = "$1" ]; }
+nsiso_assert_true "session a ended: its holder and record are gone" nsiso_wait_for gone_to "2 2"
 nsiso_assert_true "... the group stays for the others" test -d "$CG"
 end_session b
-nsiso_assert_true "session b ended: its holder and record are gone" nsiso_wait_until 10 gone_to "1 1"
-nsiso_assert_true "the old monitors are gone" nsiso_wait_until 10 _nsiso_all_gone "${monitors[@]}"
+nsiso_assert_true "session b ended: its holder and record are gone" nsiso_wait_for gone_to "1 1"
+nsiso_assert_true "the old monitors are gone" nsiso_wait_for _nsiso_all_gone "${monitors[@]}"
 end_session c
 lc_nothing_left "after the last session"

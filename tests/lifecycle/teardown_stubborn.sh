@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
 # make check's short timing run (make stress runs the full one): close with
 # 10 sessions open, and teardown (processes gone, record and cgroup removed)
 # of a session whose process ignores SIGHUP and SIGTERM, is stopped, or is in

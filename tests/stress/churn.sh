@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
 # Churn: many concurrent sessions of one user plus sessions of other users,
 # opened and closed over and over through pamtester (a pam_exec probe holds
 # each session open) and a real sshd, with every 10th PAM application
@@ -8,30 +9,42 @@
 # left: no holder, no cgroup under the test's parent, no record, no process
 # of the test users.
 #
+# The number of cycles is sized to the machine: the first round (one cycle
+# per worker, all at once: the main user's workers wait at a barrier until
+# all of them are open, so the main user really has NSISO_CHURN_MAIN
+# sessions at once) is timed, and from its rate the test picks as many
+# cycles as fit NSISO_CHURN_BUDGET_S, at least two rounds and at most
+# NSISO_CHURN_MAX, rounded down to a multiple of 10.  A slow machine runs
+# fewer cycles, never into a time bound.
+#
 # Sizes come from the environment (the defaults are make stress's):
-#   NSISO_CHURN_CYCLES    open/close cycles in all            1000
-#   NSISO_CHURN_MAIN      concurrent workers of the main user   50
-#   NSISO_CHURN_OTHERS    other users, one worker each          10
-#   NSISO_CHURN_SSH_MAIN  main-user workers that use ssh        10
+#   NSISO_CHURN_BUDGET_S  seconds for the cycles after the first round  120
+#   NSISO_CHURN_MAX       open/close cycles at most, in all              1000
+#   NSISO_CHURN_MAIN      concurrent workers of the main user              50
+#   NSISO_CHURN_OTHERS    other users, one worker each                     10
+#   NSISO_CHURN_SSH_MAIN  main-user workers that use ssh                   10
 # Main-user workers use either pamtester or ssh for all their cycles; the
 # other users alternate (even cycles ssh).  Cycle g (0-based, over all
-# workers) is killed when g % 10 == 7: exactly a tenth of them.  The first
-# cycle of every main-user worker waits at a barrier until all of them are
-# open, so the main user really has NSISO_CHURN_MAIN sessions at once.
-# Figures (open and teardown latencies, as seen from bash, so coarse) are
-# printed; only generous bounds are asserted.
+# workers) is killed when g % 10 == 7: exactly a tenth of them.  Every
+# cycle's outcome is checked.  Figures (the rate, open and teardown
+# latencies, as seen from bash, so coarse) are printed.
 set -u
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../lifecycle/lib.bash"
-CYCLES=${NSISO_CHURN_CYCLES:-1000}
+BUDGET_S=${NSISO_CHURN_BUDGET_S:-120}
+MAX_CYCLES=${NSISO_CHURN_MAX:-1000}
 MAIN=${NSISO_CHURN_MAIN:-50}
 OTHERS=${NSISO_CHURN_OTHERS:-10}
 SSH_MAIN=${NSISO_CHURN_SSH_MAIN:-10}
 KILL_EVERY=10
 WORKERS=$((MAIN + OTHERS))
-TEARDOWN_BOUND_US=10000000	# generous: teardown is reported, not timed
+# Bounds on one open and one teardown: generous, the figures show the times.
+OPEN_BOUND_US=$((NSISO_WAIT_S * 1000000))
+TEARDOWN_BOUND_US=$((NSISO_WAIT_S * 1000000))
 nsiso_setup
-command -v pamtester >/dev/null || nsiso_skip "pamtester is not installed"
+command -v pamtester >/dev/null || nsiso_die "pamtester is not installed (tests/deps.sh installs it)"
+# The module's and the helper's log: why a cycle failed, when one does.
+nsiso_start_syslog || nsiso_die "no syslog listener of our own on /dev/log"
 
 MAIN_USER=$(nsiso_make_user) || nsiso_die "cannot create the main user"
 OTHER_USERS=()
@@ -109,111 +122,152 @@ monitor_of() {
 	return 1
 }
 
+# worker W USER MODE: cycle 0, report it on $D/round0, then read from
+# $D/wW.more how many cycles follow, and run them.
 worker() {
-	local w=$1 u=$2 mode=$3 n=$4
-	local rfd sfd bfd zfd i g tag via kill app line t_open t0 t1 rc rec mon
+	local w=$1 u=$2 mode=$3
+	local rfd sfd bfd zfd mfd i n more g tag via kill app line t_open t0 t1 rc rec mon
 	local -a f
-	mkfifo "$D/w$w.ready" "$D/w$w.go" "$D/w$w.sin" "$D/w$w.bar" "$D/w$w.zzz"
-	exec {rfd}<>"$D/w$w.ready" {sfd}<>"$D/w$w.sin" {bfd}<>"$D/w$w.bar" {zfd}<>"$D/w$w.zzz"
+	mkfifo "$D/w$w.ready" "$D/w$w.go" "$D/w$w.sin" "$D/w$w.bar" "$D/w$w.zzz" "$D/w$w.more"
+	exec {rfd}<>"$D/w$w.ready" {sfd}<>"$D/w$w.sin" {bfd}<>"$D/w$w.bar" {zfd}<>"$D/w$w.zzz" \
+		{mfd}<>"$D/w$w.more"
 	nap() { read -r -t "$1" -u "$zfd" _ || :; }	# sleep without a fork
 	problem() { printf '%s %s\n' "$tag" "$*" >>"$D/w$w.fail"; }
+	n=1
 	for ((i = 0; i < n; i++)); do
 		g=$((i * WORKERS + w)) tag=w${w}c$i
-		via=pam
-		if [ "$mode" = ssh ] || { [ "$mode" = mixed ] && [ $((i % 2)) -eq 0 ]; }; then
-			via=ssh
+		cycle
+		if [ "$i" -eq 0 ]; then
+			echo "$w" >>"$D/round0"
+			read -r more <&"$mfd"
+			n=$((1 + more))
 		fi
-		kill=0
-		[ $((g % KILL_EVERY)) -eq 7 ] && kill=1
-		t_open=$(_nsiso_now_us)
-		if [ "$via" = pam ]; then
-			pamtester -I "tty=$tag" "$SVC" "$u" open_session close_session \
-				>>"$D/w$w.app.log" 2>&1 &
-		else
-			NSISO_SSH_USER=$u _nsiso_ssh_cmd
-			"${_NSISO_SSH[@]}" "${REMOTE/TAG/$tag}" <&"$sfd" >"$D/w$w.ready" \
-				2>>"$D/w$w.app.log" &
-		fi
-		app=$!
-		# Wait for the report, or for the application to give up.  Lines
-		# arrive whole (one write each): only read once one is there,
-		# since a read timing out mid-line would lose what it had read.
-		line=
-		until read -t 0 -u "$rfd"; do
-			_nsiso_alive "$app" && [ $(($(_nsiso_now_us) - t_open)) -lt 60000000 ] || break
-			nap 0.01
-		done
-		read -t 0 -u "$rfd" && read -r -u "$rfd" line
-		t1=$(_nsiso_now_us)
-		read -r -a f <<<"$line"
-		if [ "${f[0]:-}" != ready ] || [ "${f[1]}" != "$tag" ]; then
-			problem "$via open did not complete: '$line' ($(tail -n 3 "$D/w$w.app.log" | tr '\n' ' '))"
-			kill -KILL "$app" 2>/dev/null
-			wait "$app"
-			continue
-		fi
-		# ready TAG USER MEMCG LIMIT PIDSCG PIDSMAX PIDNS (RECORD | SSH_CLIENT)
-		if [ "$via" = ssh ]; then
-			f[4]=$(cat "/sys/fs/cgroup/memory${f[3]}/memory.limit_in_bytes" 2>/dev/null || echo unreadable)
-			f[6]=$(cat "/sys/fs/cgroup/pids${f[5]}/pids.max" 2>/dev/null || echo unreadable)
-			line="${f[*]}"
-		fi
-		printf '%s %s %s\n' "$via" "$u" "${line#ready }" >>"$D/w$w.samples"
-		mon=
-		if [ "$via" = ssh ]; then
-			mon=$(monitor_of "${f[9]}") || problem "no monitor for client port ${f[9]}"
-			rec=$(grep -l -x "caller=$mon" "$RUN"/*.session)
-		else
-			rec=${f[8]}
-		fi
-		[ -e "$rec" ] || problem "no record found ('$rec')"
-		if [ "$i" -eq 0 ] && [ "$w" -lt "$MAIN" ]; then
-			echo "$w" >>"$D/barrier"
-			read -r -u "$bfd" _
-		fi
-		[ "$via" = ssh ] && [ -z "$mon" ] && kill=0
-		if [ "$kill" = 1 ]; then
-			t0=$(_nsiso_now_us)
-			if [ "$via" = ssh ]; then kill -KILL "$mon"; else kill -KILL "$app"; fi
-		else
-			nap "0.$(printf '%03d' $((RANDOM % 150)))"
-			t0=$(_nsiso_now_us)
-			if [ "$via" = ssh ]; then echo go >&"$sfd"; else echo go 1<>"$D/w$w.go"; fi
-		fi
-		wait "$app"
-		rc=$?
-		case $kill$via$rc in
-		0pam0 | 0ssh0 | 1pam137 | 1ssh255) ;;
-		*) problem "$via exited with $rc (killed: $kill)" ;;
-		esac
-		# Teardown: until the record is gone (its holder removes it when
-		# every process of the session is gone, then the cgroup if empty).
-		while [ -e "$rec" ]; do
-			[ $(($(_nsiso_now_us) - t0)) -lt "$TEARDOWN_BOUND_US" ] || break
-			nap 0.005
-		done
-		[ -e "$rec" ] && problem "record $rec still there $((TEARDOWN_BOUND_US / 1000000)) s after close"
-		# g via killed open_us teardown_us
-		printf '%s %s %s %s %s\n' "$g" "$via" "$kill" "$((t1 - t_open))" \
-			"$(($(_nsiso_now_us) - t0))" >>"$D/w$w.cycles"
 	done
+}
+
+# The clock and a liveness check that fork nothing: sixty workers poll, and
+# forks there would measure the test instead of the machine.
+now() { local t=${EPOCHREALTIME//[.,]/}; NOW=$((10#$t)); }
+running() { # PID: alive and not a zombie
+	local line
+	{ read -r line <"/proc/$1/stat"; } 2>/dev/null || return 1
+	line=${line##*) }
+	[[ $line != [ZXx]* ]]
+}
+
+# One cycle of a worker (its locals are the worker's): open, report, close
+# or kill, wait for the teardown; every outcome is checked.
+cycle() {
+	via=pam
+	if [ "$mode" = ssh ] || { [ "$mode" = mixed ] && [ $((i % 2)) -eq 0 ]; }; then
+		via=ssh
+	fi
+	kill=0
+	[ $((g % KILL_EVERY)) -eq 7 ] && kill=1
+	now; t_open=$NOW
+	if [ "$via" = pam ]; then
+		pamtester -I "tty=$tag" "$SVC" "$u" open_session close_session \
+			>>"$D/w$w.app.log" 2>&1 &
+	else
+		NSISO_SSH_USER=$u _nsiso_ssh_cmd
+		"${_NSISO_SSH[@]}" "${REMOTE/TAG/$tag}" <&"$sfd" >"$D/w$w.ready" \
+			2>>"$D/w$w.app.log" &
+	fi
+	app=$!
+	echo "$app:$(_nsiso_starttime "$app")" >>"$D/apps"
+	# Wait for the report, or for the application to give up.  Lines
+	# arrive whole (one write each): only read once one is there,
+	# since a read timing out mid-line would lose what it had read.
+	line=
+	until read -t 0 -u "$rfd"; do
+		now
+		running "$app" && [ $((NOW - t_open)) -lt "$OPEN_BOUND_US" ] || break
+		nap 0.02
+	done
+	read -t 0 -u "$rfd" && read -r -u "$rfd" line
+	now; t1=$NOW
+	read -r -a f <<<"$line"
+	if [ "${f[0]:-}" != ready ] || [ "${f[1]:-}" != "$tag" ]; then
+		problem "$via open did not complete within $(((t1 - t_open) / 1000)) ms: '$line' ($(tail -n 3 "$D/w$w.app.log" | tr '\n' ' '))"
+		kill_app
+		return
+	fi
+	# The probe runs even when the module failed (required goes on with
+	# the stack): a session that was not isolated shows in its sample,
+	# and a pamtester that failed in its exit status.
+	# ready TAG USER MEMCG LIMIT PIDSCG PIDSMAX PIDNS (RECORD | SSH_CLIENT)
+	if [ "$via" = ssh ]; then
+		f[4]=$(cat "/sys/fs/cgroup/memory${f[3]}/memory.limit_in_bytes" 2>/dev/null || echo unreadable)
+		f[6]=$(cat "/sys/fs/cgroup/pids${f[5]}/pids.max" 2>/dev/null || echo unreadable)
+		line="${f[*]}"
+	fi
+	printf '%s %s %s\n' "$via" "$u" "${line#ready }" >>"$D/w$w.samples"
+	mon=
+	if [ "$via" = ssh ]; then
+		mon=$(monitor_of "${f[9]:-}") || problem "no monitor for client port ${f[9]:-} (report '$line')"
+		rec=$(grep -l -x "caller=$mon" "$RUN"/*.session 2>/dev/null)
+	else
+		rec=${f[8]:-}
+	fi
+	[ -e "$rec" ] || problem "no record found ('$rec'; report '$line')"
+	if [ "$i" -eq 0 ] && [ "$w" -lt "$MAIN" ]; then
+		echo "$w" >>"$D/barrier"
+		read -r -u "$bfd" _
+	fi
+	[ "$via" = ssh ] && [ -z "$mon" ] && kill=0
+	if [ "$kill" = 1 ]; then
+		now; t0=$NOW
+		if [ "$via" = ssh ]; then kill -KILL "$mon"; else kill -KILL "$app"; fi
+	else
+		nap "0.$(printf '%03d' $((RANDOM % 150)))"
+		now; t0=$NOW
+		if [ "$via" = ssh ]; then echo go >&"$sfd"; else echo go 1<>"$D/w$w.go"; fi
+	fi
+	wait "$app"
+	rc=$?
+	case $kill$via$rc in
+	0pam0 | 0ssh0 | 1pam137 | 1ssh255) ;;
+	*) problem "$via exited with $rc (killed: $kill)" ;;
+	esac
+	# Teardown: until the record is gone (its holder removes it when
+	# every process of the session is gone, then the cgroup if empty).
+	while [ -e "$rec" ]; do
+		now
+		[ $((NOW - t0)) -lt "$TEARDOWN_BOUND_US" ] || break
+		nap 0.01
+	done
+	[ -e "$rec" ] && problem "record $rec still there $((TEARDOWN_BOUND_US / 1000000)) s after close"
+	now
+	# g via killed open_us teardown_us
+	printf '%s %s %s %s %s\n' "$g" "$via" "$kill" "$((t1 - t_open))" "$((NOW - t0))" \
+		>>"$D/w$w.cycles"
+}
+
+# kill_app: end a cycle's application and what it started (the probe waits
+# on its FIFO), when its open did not complete.
+kill_app() {
+	local -a procs
+	mapfile -t procs < <(_nsiso_descendants "$app")
+	kill -KILL "$app" 2>/dev/null
+	wait "$app"
+	[ ${#procs[@]} -eq 0 ] || _nsiso_terminate "${procs[@]}"
 }
 
 # ---- run ------------------------------------------------------------------
 
-per=$((CYCLES / WORKERS)) extra=$((CYCLES % WORKERS))
 pids=()
 : >"$D/barrier"
+: >"$D/round0"
+: >"$D/apps"
 started=$(_nsiso_now_us)
 for ((w = 0; w < WORKERS; w++)); do
-	n=$((per + (w < extra ? 1 : 0)))
 	if [ "$w" -lt "$MAIN" ]; then
 		u=$MAIN_USER mode=pam
 		[ "$w" -lt "$SSH_MAIN" ] && mode=ssh
 	else
 		u=${OTHER_USERS[w - MAIN]} mode=mixed
 	fi
-	worker "$w" "$u" "$mode" "$n" &
+	worker "$w" "$u" "$mode" &
 	pids+=($!)
 done
 # If the test is cut short: the workers and what they started go first.
@@ -224,13 +278,18 @@ stop_workers() {
 	for p in "${pids[@]}"; do
 		_nsiso_alive "$p" && workers+=("$p:$(_nsiso_starttime "$p")")
 	done
-	[ ${#workers[@]} -gt 0 ] || return 0
 	for p in "${workers[@]}"; do
 		_nsiso_is_ours "${p%%:*}" "${p#*:}" && kill -STOP "${p%%:*}"
 	done
 	for p in "${workers[@]}"; do
 		mapfile -t -O "${#all[@]}" all < <(_nsiso_descendants "${p%%:*}")
 	done
+	# Applications whose worker is gone (and what they started: the probe).
+	while read -r p; do
+		_nsiso_is_ours "${p%%:*}" "${p#*:}" || continue
+		all+=("$p")
+		mapfile -t -O "${#all[@]}" all < <(_nsiso_descendants "${p%%:*}")
+	done < <(cat "$D/apps" 2>/dev/null)
 	for p in "${workers[@]}"; do
 		_nsiso_is_ours "${p%%:*}" "${p#*:}" && kill -KILL "${p%%:*}"
 	done
@@ -241,25 +300,53 @@ stop_workers() {
 	return 0
 }
 nsiso_on_exit stop_workers
-_nsiso_info "churn: $WORKERS workers, $CYCLES cycles"
+_nsiso_info "churn: $WORKERS workers, first round"
 
-# The barrier: every main-user worker has its first session open.
-barrier_full() { [ "$(wc -l <"$D/barrier")" -ge "$MAIN" ]; }
+# The barrier: every main-user worker has its first session open (each open
+# is bounded, so it is full within that bound or a worker gave up).
+barrier_full() { echo "$(wc -l <"$D/barrier") of $MAIN at the barrier"; [ "$(wc -l <"$D/barrier")" -ge "$MAIN" ]; }
 main_records() { grep -l -x "user=$MAIN_USER" "$RUN"/*.session 2>/dev/null | wc -l; }
-if nsiso_wait_until 120 barrier_full; then
+if nsiso_wait_within $((OPEN_BOUND_US / 1000000 + 30)) barrier_full; then
 	nsiso_assert_eq "$MAIN sessions of one user open at once" "$MAIN" "$(main_records)"
 	nsiso_assert_eq "... with $MAIN holders" "$MAIN" "$(lc_holders "$MAIN_USER" | wc -l)"
 else
-	nsiso_fail "$MAIN sessions of one user open at once" \
-		"only $(wc -l <"$D/barrier") reached the barrier"
+	nsiso_fail "$MAIN sessions of one user open at once" "$NSISO_SEEN"
 fi
 for ((w = 0; w < MAIN; w++)); do
 	echo go 1<>"$D/w$w.bar"
 done
-for p in "${pids[@]}"; do
-	wait "$p"
+
+# The first round, timed; then the number of cycles that fits the budget.
+round0_done() { echo "$(wc -l <"$D/round0") of $WORKERS workers done"; [ "$(wc -l <"$D/round0")" -ge "$WORKERS" ]; }
+round0_ok=1
+nsiso_wait_within $(((OPEN_BOUND_US + TEARDOWN_BOUND_US) / 1000000 + 60)) round0_done || round0_ok=0
+round0_us=$(($(_nsiso_now_us) - started))
+rest=$((WORKERS * BUDGET_S * 1000000 / round0_us))
+cycles=$((WORKERS + rest))
+[ "$cycles" -le "$MAX_CYCLES" ] || cycles=$MAX_CYCLES
+[ "$cycles" -ge $((2 * WORKERS)) ] || cycles=$((2 * WORKERS))
+cycles=$((cycles - cycles % KILL_EVERY))
+[ "$cycles" -ge "$WORKERS" ] || cycles=$((WORKERS + KILL_EVERY - WORKERS % KILL_EVERY))
+[ "$round0_ok" = 1 ] || cycles=$WORKERS
+nsiso_assert_eq "every worker finished its first cycle" 1 "$round0_ok"
+printf 'churn: first round %d cycles in %d.%03d s (%d.%02d cycles/s); %d cycles for a budget of %d s (at most %d)\n' \
+	"$WORKERS" $((round0_us / 1000000)) $((round0_us / 1000 % 1000)) \
+	$((WORKERS * 1000000 / round0_us)) $((WORKERS * 100000000 / round0_us % 100)) \
+	"$cycles" "$BUDGET_S" "$MAX_CYCLES" >"$T/sizing"
+_nsiso_info "$(cat "$T/sizing")"
+more=$((cycles - WORKERS))
+for ((w = 0; w < WORKERS; w++)); do
+	echo $((more / WORKERS + (w < more % WORKERS ? 1 : 0))) 1<>"$D/w$w.more"
 done
+died=()
+for ((w = 0; w < WORKERS; w++)); do
+	wait "${pids[w]}" || died+=("w$w (status $?)")
+done
+nsiso_assert_eq "every worker ran to its end" "" "${died[*]}"
 elapsed=$(($(_nsiso_now_us) - started))
+rest_us=$((elapsed - round0_us))
+[ "$rest_us" -gt 0 ] || rest_us=1
+CYCLES=$cycles
 
 # ---- results --------------------------------------------------------------
 
@@ -269,11 +356,13 @@ cat "$D"/w*.fail >"$D/fail" 2>/dev/null
 if [ -s "$D/fail" ]; then
 	_nsiso_info "problems (first 20):"
 	head -n 20 "$D/fail" >&2
+	_nsiso_info "what pam_nsiso and nsiso-helper logged at err or worse (first 20):"
+	grep -E '^[a-z]+\.(err|crit|alert|emerg) .*(pam_nsiso|nsiso-helper)' "$T/syslog.log" | head -n 20 >&2
 fi
 nsiso_assert_eq "no worker saw a problem" 0 "$(wc -l <"$D/fail")"
 nsiso_assert_eq "all $CYCLES cycles completed" "$CYCLES" "$(wc -l <"$D/cycles")"
 nsiso_assert_eq "a tenth of the PAM applications SIGKILLed between open and close" \
-	$((CYCLES / KILL_EVERY)) "$(awk '$3 == 1' "$D/cycles" | wc -l)"
+	$(((CYCLES + KILL_EVERY - 8) / KILL_EVERY)) "$(awk '$3 == 1' "$D/cycles" | wc -l)"
 
 # Every session, from inside: its user's cgroups, its user's limits, its own
 # PID namespace.  (via user tag user memcg limit pidscg pidsmax pidns ...)
@@ -325,7 +414,7 @@ all_clean() {
 	[ -z "$(our_holders)" ] && [ -z "$(our_leaves)" ] && [ -z "$(nsiso_records "$RUN")" ] &&
 		[ -z "$(our_processes)" ]
 }
-nsiso_wait_until 20 all_clean
+nsiso_wait_for all_clean
 nsiso_assert_eq "end: no holder left" "" "$(our_holders)"
 nsiso_assert_eq "end: no cgroup left under $PARENT" "" "$(our_leaves)"
 nsiso_assert_eq "end: no session record left" "" "$(nsiso_records "$RUN")"
@@ -342,10 +431,12 @@ stats() { # label, then values on stdin (microseconds)
 		}'
 }
 {
-	printf 'churn: %d cycles (%d pamtester, %d ssh), %d SIGKILLed, %d workers (%d of one user), %.1f s\n' \
+	cat "$T/sizing"
+	printf 'churn: %d cycles (%d pamtester, %d ssh), %d SIGKILLed, %d workers (%d of one user), %.1f s; after the first round %d cycles in %.1f s (%d.%02d cycles/s)\n' \
 		"$(wc -l <"$D/cycles")" "$(awk '$2 == "pam"' "$D/cycles" | wc -l)" \
 		"$(awk '$2 == "ssh"' "$D/cycles" | wc -l)" "$(awk '$3 == 1' "$D/cycles" | wc -l)" \
-		"$WORKERS" "$MAIN" "$((elapsed / 1000))e-3"
+		"$WORKERS" "$MAIN" "$((elapsed / 1000))e-3" "$((CYCLES - WORKERS))" "$((rest_us / 1000))e-3" \
+		$(((CYCLES - WORKERS) * 1000000 / rest_us)) $(((CYCLES - WORKERS) * 100000000 / rest_us % 100))
 	awk '$2 == "pam" { print $4 }' "$D/cycles" | stats "open (pamtester, to probe)"
 	awk '$2 == "ssh" { print $4 }' "$D/cycles" | stats "open (ssh, to shell)"
 	awk '$3 == 0 && $2 == "pam" { print $5 }' "$D/cycles" | stats "teardown after close (pam)"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later */
 /* nsiso-pamtime: time pam_open_session and pam_close_session of pam_nsiso
  * through the real libpam, and the teardown that follows each close.
  *

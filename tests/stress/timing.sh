@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
 # Timing of open, close and teardown through the real libpam, measured by
 # tests/build/nsiso-pamtime (tests/stress/pamtime.c: one child process per
 # session, as sshd has one monitor per login; clock_gettime around
@@ -32,12 +33,13 @@ $LC_USER tasks 4000" >/dev/null
 CG=$NSISO_CG_V1/memory/$LC_PARENT/user-$LC_UID
 
 # pam_exec (as root, inside the new session, at open only): start one
-# process of the user that will not go quietly, and wait until it is in the
-# wanted state; note what was seen in $T/states.
+# process of the user that will not go quietly, and wait (up to
+# NSISO_WAIT_S) until it is in the wanted state; note what was seen in
+# $T/states.
 HOME_DIR=$(getent passwd "$LC_USER" | cut -d: -f6)
 install -m 0755 "$LC_LCTOOL" "$HOME_DIR/nsiso-lctool"
 cat >"$T/spawn" <<SPAWN
-#!/bin/sh
+#!/bin/bash
 as_user() { exec setpriv --reuid="\$PAM_USER" --regid="\$(id -g "\$PAM_USER")" --init-groups "\$@"; }
 case \$1 in
 hupterm) as_user sh -c "trap '' HUP TERM; while :; do sleep 1; done" </dev/null >/dev/null 2>&1 &
@@ -47,8 +49,7 @@ stopped) as_user sleep 3000 </dev/null >/dev/null 2>&1 &
 dstate) as_user $HOME_DIR/nsiso-lctool vfork-stop </dev/null >/dev/null 2>&1 &
 	pid=\$! ;;
 esac
-i=0
-while [ \$i -lt 500 ]; do
+while [ \$SECONDS -lt $NSISO_WAIT_S ]; do
 	state=\$(sed 's/.*) \\(.\\).*/\\1/' /proc/\$pid/stat 2>/dev/null)
 	ign=\$(sed -n 's/^SigIgn:[[:space:]]*//p' /proc/\$pid/status 2>/dev/null)
 	case \$1:\$state in
@@ -56,7 +57,6 @@ while [ \$i -lt 500 ]; do
 	stopped:T | dstate:D) break ;;
 	esac
 	sleep 0.01
-	i=\$((i + 1))
 done
 echo "\$1 \$state \$ign" >>$T/states
 SPAWN

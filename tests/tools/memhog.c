@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later */
 /*
  * memhog - allocate and touch memory, to provoke a real OOM kill inside a
  * memory-limited cgroup in the pam_nsiso integration tests.

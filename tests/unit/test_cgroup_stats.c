@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later */
 /* A user's cgroup numbers from plain files (cgroup_stats.c): v1 and v2
  * file names and shapes, in a temporary directory standing in for the
  * cgroup's; what is missing or not a number is unknown (NSISO_UNLIMITED). */

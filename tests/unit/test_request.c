@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later */
 /* The module's request to the helper (common/request.c): every field
  * survives encode + decode, and each malformed argument vector is refused
  * with the message the helper reports (nsiso-helper(8), and

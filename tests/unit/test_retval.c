@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later */
 /* The module's return codes through the real libpam (Linux-PAM's
  * tst-*-retval habit): a service file in a temp dir and pam_start_confdir.
  * libpam turns a lone PAM_IGNORE into PAM_PERM_DENIED, so the stack makes

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later */
 /* Sizes and counts as nsiso.conf writes them. */
 #include <stdarg.h>
 #include <stddef.h>

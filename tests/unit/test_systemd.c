@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later */
 /* cgroup_mode systemd: telling from /proc/<pid>/cgroup whether pam_systemd
  * already put the session into the user's slice.  The texts are real
  * shapes: pure v2 (Debian 12, Ubuntu 22.04), hybrid, and v1. */

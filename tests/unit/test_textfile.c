@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later */
 /* nsiso_read_text: the one reader of small kernel text files. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later */
 /* cgprobe - show what libcgroup does on this system's cgroup hierarchy.
  *
  * Run inside the check-v2 VM (tests/v2/cases.sh) to check, on a pure cgroup

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
 # /init of the check-v2 VM (busybox sh, PID 1).  Built into the initramfs by
 # tests/v2/run-vm.sh; never run on the host.
 #

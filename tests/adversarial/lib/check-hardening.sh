@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
 # check-hardening.sh BINARY...: the hardening the Makefile asks for, as the
 # ELF files show it (make hardening).  Executables: PIE; all: RELRO and
 # BIND_NOW, the stack protector, _FORTIFY_SOURCE (*_chk calls) and a

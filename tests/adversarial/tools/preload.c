@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later */
 /* An LD_PRELOAD library that proves whether it ran: at load it writes
  * "<euid>" to NSISO_MARKER (compiled in).  Test tool for tests/adversarial. */
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later */
 /* probe: one system call an escaping user would try, and its exact outcome.
  * Test tool for tests/adversarial.  Prints "ok" or the errno name and exits
  * 0 on success, 1 on failure.

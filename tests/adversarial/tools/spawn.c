@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later */
 /* spawn: run a program (the helper) the way an attacker, or the module,
  * would, and report what happened.  Test tool for tests/adversarial.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later */
 /* stopwrap: a stand-in for pam_nsiso's helper= that runs the real helper
  * (NSISO_REAL_HELPER, compiled in) in its own process, so the helper is
  * still the PAM application's child, and has a tracer act on it at its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later */
 /* vghelper: a stand-in for pam_nsiso's helper= that runs the real helper
  * (NSISO_REAL_HELPER) under valgrind memcheck, in the same process (so the
  * helper is still the PAM application's child and keeps fd 3), with the

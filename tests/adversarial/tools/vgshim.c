@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later */
 /* vgshim: an LD_PRELOAD library for programs run under valgrind 3.19
  * (Debian 12), which has no wrappers for pidfd_open(2) and
  * pidfd_send_signal(2) and fails them with ENOSYS.  This library's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later */
 /* nsiso-lctool: small actors for the lifecycle tests (tests/lifecycle).
  *
  *   nsiso-lctool holdmem MARGIN_MIB
