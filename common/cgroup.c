@@ -544,7 +544,9 @@ static int rmdir_leaf(const char *mount, const char *rel)
 	snprintf(path, sizeof(path), "%s/%s", mount, rel);
 	if (rmdir(path) == 0)
 		return 1;
-	return errno == ENOENT ? 0 : (errno == EBUSY ? 0 : -1);
+	/* A read-only hierarchy: no session could make a group in it either
+	 * (the open failed and said so), and nothing can be removed. */
+	return errno == ENOENT || errno == EBUSY || errno == EROFS ? 0 : -1;
 }
 
 /* Memory the user left behind when every process is gone: pages of tmpfs

@@ -344,7 +344,7 @@ CG=$NSISO_CG_V1
 left=() holders=0
 for ((k = 1; k <= ${total:-0}; k++)); do
 	out=$("$PUB/spawn" -c -k "$k" -- "$H" "${OKREQ[@]}" 2>&1)
-	holder=$(sed -n 's/^holder //p' <<<"$out")
+	holder=$(sed -n '1s/^holder //p' <(grep '^holder ' <<<"$out"))	# the first: the reaper follows
 	[ -n "$holder" ] && holders=$((holders + 1))
 	adv_poll "$NSISO_WAIT_S" killed_gone "$holder" || left+=("$k")
 done
@@ -362,7 +362,7 @@ spid=$(sed -n 's/^stopped //p' "$T/stop.out")
 is_stopped() { [ "$(_nsiso_stat_field "$spid" 3)" = T ]; }
 nsiso_assert_true "S3 helper stopped while it waits for its holder" nsiso_wait_for is_stopped
 # (no record yet: the holder is the one spawn saw the helper make)
-holder=$(sed -n 's/^holder //p' "$T/stop.out")
+holder=$(grep -m1 '^holder ' "$T/stop.out" | sed 's/^holder //')	# the first: the reaper follows
 nsiso_assert_true "S3 its holder exists meanwhile" _nsiso_is_live_holder "$holder"
 nsiso_assert_eq "S3 none of the caller's 1000 fds reached the helper" 0 \
 	"$(find /proc/"$spid"/fd -mindepth 1 -lname /etc/hostname | wc -l)"

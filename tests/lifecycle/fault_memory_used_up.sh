@@ -30,8 +30,9 @@ cat >"$T/hold" <<HOLD
 [ "\$PAM_TYPE" = open_session ] || exit 0
 exec 3<>$T/a.go
 hog=$T/a-\$(cat $T/round).hog
-setpriv --reuid="\$PAM_USER" --regid="\$(id -g "\$PAM_USER")" --init-groups \\
-	$HOME_DIR/nsiso-lctool holdmem 2 >\$hog 2>&1 &
+# The hog opens the group's files as root (the group is 0700), then
+# becomes the user and fills the group.
+$HOME_DIR/nsiso-lctool holdmem 2 "\$(id -u "\$PAM_USER")" "\$(id -g "\$PAM_USER")" >\$hog 2>&1 &
 state=ready
 until grep -q '^held' \$hog 2>/dev/null; do
 	[ \$SECONDS -lt $NSISO_WAIT_S ] || { state="gave up after \$SECONDS s:"; break; }

@@ -19,8 +19,9 @@
  *                 print "syscalls <count>")
  *     -s NR       ptrace: at the first entry to syscall number NR, detach
  *                 and leave the program stopped (SIGSTOP)
- *                 (with -k or -s, "holder <pid>" is printed for the child the
- *                 program makes, which is then left to run untraced)
+ *                 (with -k or -s, "holder <pid>" is printed for each child
+ *                 the program makes - the holder first, then the reaper -
+ *                 which is then left to run untraced)
  *     -0          run the program with an empty argv (argc 0)
  *     -u MASK     umask for the program (octal)
  *
