@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later */
-/* nsbench: the timers behind bench/run.sh (issue #7).  Never installed.
+/* nsbench: the timers behind bench/run.sh.  Never installed.
  *
  *   nsbench exec  [-n RUNS] [-w WARM] LABEL CMD ARG... ::: LABEL CMD ARG... :::
  *       fork+exec+wait each command RUNS times after WARM warm-up runs, all

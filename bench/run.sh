@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
-# bench/run.sh - pam_nsiso benchmarks (issue #7), run by `make bench` as root.
+# bench/run.sh - pam_nsiso benchmarks, run by `make bench` as root.
 #
 #   B1  pamtester open_session+close_session: floor (pam_permit), pam_nsiso
 #       full isolation, pam_nsiso cgroup only, and peers (pam_cgroup,

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later */
-/* libFuzzer target: the nsiso.conf parser and resolver (issue #4).
+/* libFuzzer target: the nsiso.conf parser and resolver.
  *
  * Every input is parsed as one conf file (nsiso_conf_parse_buffer), then
  * resolved for a fixed user (nsiso_conf_resolve), and the result is checked

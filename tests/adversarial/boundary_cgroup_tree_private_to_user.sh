@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
-# Issue #11, L2: users cannot see other users' sessions through the cgroup
+# Threat model row L2 (docs/threat-model.md): users cannot see other users' sessions through the cgroup
 # tree.  Users A and B are both logged in with limits (both groups exist);
 # user A cannot list the cgroup parent (which names every logged-in uid)
 # nor read B's memory.usage_in_bytes or pids.current, in either hierarchy.

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
-# Issue #11, L1: nsisoctl check must reject every conf that a login would
+# Threat model row L1 (docs/threat-model.md): nsisoctl check must reject every conf that a login would
 # reject.  "memory 8388607T" with "swap 16777215T" parses, but memory+swap
 # overflows 64 bits, so every login of that user is denied: check must say
 # so, naming file:line, and exit non-zero, before an admin installs it.

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
-# Issue #11, G1: the helper starts from a clean slate, whoever started the
+# Threat model row G1 (docs/threat-model.md): the helper starts from a clean slate, whoever started the
 # PAM application.  A user (with a primary group of their own) runs a
 # setuid-root pamtester; everything the root helper creates for the session
 # - a fresh run directory, the session record, the cgroup parent and the

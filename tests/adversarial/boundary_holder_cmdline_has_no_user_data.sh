@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
-# Issue #11, L3: users cannot see other users' sessions through a holder's
+# Threat model row L3 (docs/threat-model.md): users cannot see other users' sessions through a holder's
 # command line on the host.  While a session of user A is open (with a
 # remote host set), another unprivileged user B reads every nsiso-holder's
 # /proc/PID/cmdline, comm and environ: none may show A's name, A's uid as

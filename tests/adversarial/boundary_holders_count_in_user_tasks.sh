@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
-# Issue #11, M3: holders are the user's cost, not the host's.  Real ssh -N
+# Threat model row M3 (docs/threat-model.md): holders are the user's cost, not the host's.  Real ssh -N
 # logins of one isolated user (each login: sshd's root monitor and the
 # user's sshd child, moved into the user's group, plus one root holder):
 #

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
-# Issue #11, L4: a holder that dies on its own - SIGKILLed by root here, as
+# Threat model row L4 (docs/threat-model.md): a holder that dies on its own - SIGKILLed by root here, as
 # a global OOM pick would - leaves nothing behind: its session record is
 # gone within 1 s (asserted: 3 s, the measured time is printed), and once
 # the PAM application (which keeps the user's group busy) has exited, no

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
-# Issue #11, M2: records name host PIDs.  Inside an isolated SSH login of
+# Threat model row M2 (docs/threat-model.md): records name host PIDs.  Inside an isolated SSH login of
 # user A, A runs a setuid-root pamtester and opens a second (nested) session
 # of A, held open.  On the host, `nsisoctl status --run-dir DIR` must list
 # both sessions as live, and again on a second call (it must not have

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
-# Issue #11, M1: rlimits the user sets on a setuid-root PAM application
+# Threat model row M1 (docs/threat-model.md): rlimits the user sets on a setuid-root PAM application
 # (prlimit ... pamtester) are inherited by the root helper and its holder.
 # With on_error allow, none may turn the login into "session opened but not
 # isolated or not limited" (the invariant, asserted in every case).

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
-# Issue #11, H1: the limit survives the last logout.  A cgroup-only user
+# Threat model row H1 (docs/threat-model.md): the limit survives the last logout.  A cgroup-only user
 # (no namespaces, memory 128M: /dev/shm is the host's tmpfs) writes 100M to
 # /dev/shm in each of four logins.  The user's group user-<uid> must be kept
 # while it holds that charge after the last logout, the next login must join

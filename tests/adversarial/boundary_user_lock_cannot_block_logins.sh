@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
-# Issue #11, C1: nothing a user can open takes part in the product's
+# Threat model row C1 (docs/threat-model.md): nothing a user can open takes part in the product's
 # locking.  User A, logged in with a limit (so the cgroup parent exists),
 # runs `flock -x` on the cgroup parent directory in the memory and in the
 # pids hierarchy from processes of their own, and holds the locks for the

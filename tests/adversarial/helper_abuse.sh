@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
-# Hostile use of nsiso-helper (issue #4).  An unprivileged user runs the
+# Hostile use of nsiso-helper.  An unprivileged user runs the
 # built helper (a snapshot copy, see adv_snapshot) and a setuid-root copy
 # of it with every verb, with other users' names, uids and PIDs, with a hostile environment (LD_PRELOAD,
 # LD_LIBRARY_PATH, GCONV_PATH, CGROUP_LOGLEVEL), closed or 1000 extra fds,

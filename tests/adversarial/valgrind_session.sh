@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
-# One real session under valgrind memcheck (issue #4): pamtester (so the
+# One real session under valgrind memcheck: pamtester (so the
 # module) runs under valgrind, and the module runs the helper under
 # valgrind too (helper= points at a root-owned wrapper that execs valgrind
 # on the real helper; the holder, a clone of the helper, is checked as

@@ -39,7 +39,7 @@ lc_require() {
 # the user has at that moment (in $T/probe.out).  A holder counts if a record
 # of the user names it, or if it holds a pidfd of the probe's parent (the PAM
 # application: a holder that outlives a failed open has no record); never by
-# its command line, which carries no user data (issue #11, L3).
+# its command line, which carries no user data.
 lc_init() {
 	LC_USER=${1:-$(nsiso_make_user)} || nsiso_die "cannot create the test user"
 	LC_UID=$(id -u "$LC_USER")
