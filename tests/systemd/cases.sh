@@ -235,15 +235,19 @@ for ns in uts ipc mnt pid; do
 done
 check_ne "ssh: own /dev/shm (another tmpfs)" "$(val $host_probe shm_dev)" "$(val $A shm_dev)"
 
+# systemd's cgroup of a probe: v2's 0:: line, or on hybrid the name=systemd
+# hierarchy (there 0:: is systemd's mirror in /sys/fs/cgroup/unified).
+sd_cg() { if [ "$MODE" = unified ]; then val "$1" cg_unified; else val "$1" cg_systemd; fi; }
+
 # Where the login is in the cgroup tree: systemd's, under the user's slice.
 # v2: the 0:: line; hybrid: systemd's own hierarchy (name=systemd) and the
 # memory and pids controllers on v1.
 in_slice_tree() { # PROBE_OUTPUT LABEL
 	local p=$1 label=$2 c
 	if [ "$MODE" = unified ]; then
-		check_match "$label: cgroup under user.slice/$SLICE" "^/user.slice/$SLICE/" "$(val "$p" cg_unified)"
+		check_match "$label: cgroup under user.slice/$SLICE" "^/user.slice/$SLICE/" "$(sd_cg "$p")"
 	else
-		check_match "$label: name=systemd cgroup under user.slice/$SLICE" "^/user.slice/$SLICE/" "$(val "$p" cg_systemd)"
+		check_match "$label: name=systemd cgroup under user.slice/$SLICE" "^/user.slice/$SLICE/" "$(sd_cg "$p")"
 		for c in memory pids; do
 			check_match "$label: $c cgroup under user.slice/$SLICE" "^/user.slice/$SLICE(/|\$)" "$(val "$p" cg_$c)"
 		done
@@ -251,7 +255,7 @@ in_slice_tree() { # PROBE_OUTPUT LABEL
 }
 in_slice_tree $A "ssh"
 check_match "ssh: in a session scope (the default cgroup_mode keeps systemd's placement)" \
-	"/session-[0-9]+\.scope$" "$(val $A cg_systemd)$(val $A cg_unified)"
+	"/session-[0-9]+\.scope$" "$(sd_cg $A)"
 check_eq "ssh: nothing under $CG/nsiso or $CG/*/nsiso while logged in" "" "$(own_cgroups)"
 
 # logind.
@@ -375,12 +379,12 @@ wait_until $((cron_start + 150 - $(date +%s))) test -s /home/$U/cron.out
 log "cron journal: $(journalctl -q -b -o short-monotonic _COMM=cron | tail -n 8 | tr -s ' ' | tr '\n' '|')"
 if [ -s /home/$U/cron.out ]; then
 	log "cron job sees: $(oneline /home/$U/cron.out)"
-	pass "cron: $U's job ran (within $(($(stat -c %Y /home/$U/cron.out) - cron_start)) s)"
+	pass "cron: $U's job ran"
 	check_eq "cron: host name from the template" "$BOX" "$(val /home/$U/cron.out host)"
 	check_le "cron: only a few processes in /proc" 10 "$(val /home/$U/cron.out procs)"
 	in_slice_tree /home/$U/cron.out "cron"
 	check_match "cron: in a transient scope of $SLICE" "^/user.slice/$SLICE/[^/]+\.scope$" \
-		"$(val /home/$U/cron.out cg_unified)$(val /home/$U/cron.out cg_systemd)"
+		"$(sd_cg /home/$U/cron.out)"
 else
 	fail "cron: $U's job ran" "no /home/$U/cron.out after $(($(date +%s) - cron_start)) s"
 fi
@@ -462,7 +466,7 @@ for ns in uts pid mnt; do
 	check_eq "root: host $ns namespace" "$(val $host_probe ns_$ns)" "$(val $W/root.out ns_$ns)"
 done
 check_eq "root: PID 1 is systemd" systemd "$(val $W/root.out pid1)"
-check_match "root: in user-0.slice" "/user.slice/user-0.slice/" "$(val $W/root.out cg_unified)$(val $W/root.out cg_systemd)"
+check_match "root: in user-0.slice" "^/user.slice/user-0.slice/" "$(sd_cg $W/root.out)"
 
 # ---- for the record --------------------------------------------------------------
 

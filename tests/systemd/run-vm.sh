@@ -264,13 +264,14 @@ for boot in $boots; do
 	esac
 	say "booting $boot: $(basename "$VM_VMLINUZ") (tcg, 2 cpus, 2G, timeout ${timeout_s}s)"
 	fail_before=$VM_FAIL
+	pass_before=$VM_PASS
 	vm_boot "$timeout_s" "$work/initrd.cpio" "$append ${NSISO_SD_APPEND:-}" "$work/$boot" \
 		-m 2G -smp 2
 	vm_results "$work/$boot" "[$boot]" || true
 	if [ "$VM_FAIL" -gt "$fail_before" ] || [ -n "${NSISO_SD_VERBOSE:-}" ]; then
 		vm_show_logs "$work/$boot" 40 | sed "s/^/[$boot] /"
 	fi
-	say "$boot: boot + cases took ${VM_ELAPSED}s"
+	say "$boot: $((VM_PASS - pass_before)) passed, $((VM_FAIL - fail_before)) failed; boot + cases took ${VM_ELAPSED}s"
 done
 
 say "total $((SECONDS - t_start)) s"

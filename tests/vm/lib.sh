@@ -163,6 +163,7 @@ vm_boot() {
 	_vm_kill_qemu # timeout(1) itself killed: its child must not stay
 	_vm_qemu_pid_file=""
 	end=$(date +%s.%N)
+	# shellcheck disable=SC2034 # read by the callers
 	VM_ELAPSED=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')
 }
 
