@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
 # tests/deb/build-deb.sh DIR: build libpam-nsiso the way an admin would
 # (dpkg-source -b, then dpkg-buildpackage -us -uc -b), in a copy of the tree
 # under DIR, as an unprivileged user (Rules-Requires-Root: no): no build

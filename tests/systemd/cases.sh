@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
 # The check-systemd cases, run inside the VM by nsiso-vm-cases.service (as
 # root, in system.slice, after multi-user.target) on Debian 12 with systemd
 # as PID 1, the libpam-nsiso package enabled by pam-auth-update and the

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
 # What a process sees, as key=value lines: run inside the check-systemd VM
 # (as /usr/local/lib/nsiso-vm/probe) from an SSH login, su, cron, at, a
 # user timer, or as root for the host's view.  Never run on the host.

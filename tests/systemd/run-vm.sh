@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
 # make check-systemd: pam_nsiso on a real systemd host, proven through real
 # SSH logins.
 #
@@ -73,8 +74,11 @@ t_start=$SECONDS
 
 # ---- packages on this machine -------------------------------------------------
 
-vm_install_missing mmdebstrap qemu-system-x86 cpio build-essential debhelper dpkg-dev \
-	fakeroot libpam0g-dev libcgroup-dev libcmocka-dev
+# The package's build dependencies, from debian/control (nocheck: no cmocka).
+mapfile -t build_deps < <(sed -n '/^Build-Depends:/,/^[^ ]/{s/^Build-Depends://; /^[^ ]/!p}' \
+	"$top/debian/control" | tr ',' '\n' | grep -v '<!nocheck>' |
+	sed 's/([^)]*)//g; s/<[^>]*>//g; s/[[:space:]]//g; s/^debhelper-compat$/debhelper/' | sed '/^$/d')
+vm_install_missing mmdebstrap qemu-system-x86 cpio build-essential dpkg-dev fakeroot "${build_deps[@]}"
 
 vm_kernel
 # What systemd and the cases need, built in (the initramfs has no modules).
