@@ -66,7 +66,7 @@ clean: clean-bench ## remove everything the build and the tests made
 help: ## list the targets
 	@echo "make [TARGET] [VARIABLE=value ...]"
 	@awk -F ':.*## ' '/^# ==== / { s = $$0; sub(/^# ==== /, "", s); sub(/ =+$$/, "", s); print "\n" s ":" } \
-		/^[a-z][a-z0-9-]*:.*## / { printf "  %-12s %s\n", $$1, $$2 }' $(firstword $(MAKEFILE_LIST))
+		/^[a-z][a-z0-9-]*:.*## / { printf "  %-13s %s\n", $$1, $$2 }' $(firstword $(MAKEFILE_LIST))
 
 # ==== Install =================================================================
 # PREFIX, DESTDIR, PAMDIR, LIBEXECDIR (the module finds the helper there),
@@ -330,3 +330,16 @@ $(BENCH_SYSTEMD): bench/systemd_limits.c $(COMMON_SYSTEMD) common/textfile.c $(H
 
 clean-bench: ## remove the benchmark tool
 	rm -rf bench/build
+
+# ==== A real systemd host, in a VM ============================================
+# A Debian 12 root file system from mmdebstrap (cached in tests/build/systemd,
+# rebuilt when its package list or the apt sources change) with the project's
+# .deb installed and enabled as README.md says, booted under qemu (TCG) with
+# systemd as PID 1, twice (cgroup v2 and hybrid); real SSH logins, cron, at,
+# su, systemd-run --user, a lingering user's timer and loginctl inside
+# (tests/systemd/cases.sh).  Ends with "N passed, N failed".  Installs
+# mmdebstrap, qemu and the build dependencies when missing.
+
+.PHONY: check-systemd
+check-systemd: ## the package on a systemd host: SSH logins and every door, in a qemu VM (as root)
+	tests/systemd/run-vm.sh

@@ -128,22 +128,15 @@ check "build and test tools installed" install_missing \
 B=$(mktemp -d /tmp/nsiso-deb.XXXXXX) || nsiso_die "mktemp failed"
 remove_build_dir() { case $1 in /tmp/nsiso-deb.?*) rm -rf -- "$1" ;; esac; }
 nsiso_on_exit remove_build_dir "$B"
-chmod 0755 "$B" # apt's _apt user and the builder read the .deb here
-mkdir "$B/src" "$B/tmp"
-(cd "$NSISO_TOP" && { git ls-files -z; git ls-files -z -o --exclude-standard debian tests/deb; } |
-	tar --null -T - -cf -) | tar -C "$B/src" -xf - || nsiso_die "cannot copy the tree"
-chown -R "$BUILDER:" "$B/src" "$B/tmp" && chown "$BUILDER:" "$B"
 as_builder() {
 	setpriv --reuid="$BUILDER" --regid="$(id -g "$BUILDER")" --clear-groups \
 		env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$B/tmp" TMPDIR="$B/tmp" LC_ALL=C.UTF-8 "$@"
 }
 t0=$SECONDS
-# The source package too, from the pristine copy, so lintian sees debian/.
-if (cd "$B/src" && as_builder dpkg-source -b . >"$B/source.log" 2>&1 &&
-	as_builder dpkg-buildpackage -us -uc -b >"$B/build.log" 2>&1); then
+# tests/deb/build-deb.sh: the copy, dpkg-source -b and dpkg-buildpackage.
+if NSISO_DEB_BUILDER=$BUILDER "$NSISO_TOP/tests/deb/build-deb.sh" "$B"; then
 	pass "dpkg-buildpackage -us -uc -b as $BUILDER ($((SECONDS - t0)) s)"
 else
-	tail -n 40 "$B/source.log" "$B/build.log"
 	fail "dpkg-buildpackage -us -uc -b as $BUILDER" "see the build log above"
 	exit 1
 fi

@@ -13,8 +13,9 @@
 #
 # Needs root (apt-get, mknod).  Installs qemu-system-x86, busybox-static and
 # cpio when missing (apt-get update only then).  The kernel is not installed:
-# its package is downloaded and unpacked into tests/build/v2/kernel and kept
-# there for later runs (make clean removes it).  Everything else lives in a
+# its package is downloaded and unpacked into tests/build/kernel (shared
+# with make check-systemd, tests/vm/lib.sh) and kept there for later runs
+# (make clean removes it).  Everything else lives in a
 # temporary directory that is removed at exit, and qemu never outlives this
 # script.
 #
@@ -32,8 +33,12 @@ secdir=/lib/$multiarch/security
 module=$top/pam_nsiso/pam_nsiso.so
 helper=$top/helper/nsiso-helper
 
-say() { printf 'check-v2: %s\n' "$*" >&2; }
-die() { say "$*"; echo "0 passed, 1 failed"; exit 1; }
+VM_NAME=check-v2
+VM_WORK=""
+# shellcheck source=tests/vm/lib.sh
+. "$top/tests/vm/lib.sh"
+say() { vm_say "$@"; }
+die() { vm_die "$@"; }
 
 [ "$(id -u)" -eq 0 ] || die "needs root (apt-get, mknod)"
 if [ ! -f "$module" ] || [ ! -x "$helper" ] || [ ! -x "$top/ctl/nsisoctl" ]; then
@@ -43,22 +48,8 @@ fi
 # ---- cleanup: temp dir and qemu, also on failure and on signals ----------
 
 work=""
-qemu_pid_file=""
-runner_pid=""
 cleanup() {
-	local pid
-	if [ -n "$runner_pid" ]; then
-		kill -TERM "$runner_pid" 2>/dev/null || true
-		wait "$runner_pid" 2>/dev/null || true
-	fi
-	# qemu writes its own pid: make sure it is gone even if timeout(1) was
-	# killed first.  Only that pid, and only while it is still our qemu.
-	if [ -n "$qemu_pid_file" ] && [ -s "$qemu_pid_file" ]; then
-		pid=$(<"$qemu_pid_file")
-		if [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = qemu-system-x86 ]; then
-			kill -KILL "$pid" 2>/dev/null || true
-		fi
-	fi
+	vm_cleanup
 	case $work in
 	/tmp/nsiso-v2.?*) rm -rf -- "$work" ;;
 	esac
@@ -68,92 +59,37 @@ trap 'say interrupted; exit 130' INT
 trap 'say terminated; exit 143' TERM
 
 work=$(mktemp -d /tmp/nsiso-v2.XXXXXX)
+VM_WORK=$work
 mkdir -p "$build"
 
 # ---- packages -------------------------------------------------------------
 
-installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q '^install ok installed$'; }
-
-apt_updated=
-apt_update_once() {
-	[ -n "$apt_updated" ] && return 0
-	say "apt-get update"
-	apt-get update -qq
-	apt_updated=1
-}
-
 # busybox-static conflicts with the dynamic busybox package: where that one
 # is installed, unpack busybox-static into the build dir instead.
 busybox=/bin/busybox
-missing=()
-for p in qemu-system-x86 cpio pamtester libpam-modules; do
-	installed "$p" || missing+=("$p")
-done
-if ! installed busybox-static; then
-	if installed busybox; then
+pkgs=(qemu-system-x86 cpio pamtester libpam-modules)
+if ! vm_installed busybox-static; then
+	if vm_installed busybox; then
 		busybox=$build/busybox-static/bin/busybox
 	else
-		missing+=(busybox-static)
+		pkgs+=(busybox-static)
 	fi
 fi
-if [ ${#missing[@]} -gt 0 ]; then
-	apt_update_once
-	say "installing ${missing[*]}"
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-		"${missing[@]}" >"$work/apt.log" 2>&1 || { cat "$work/apt.log" >&2; die "apt-get install failed"; }
-fi
-
-# apt-get download PACKAGE and unpack it into DEST; 1 if the download fails.
-fetch_deb() {
-	local pkg=$1 dest=$2 dl=$work/dl-$1
-	rm -rf "$dl"
-	mkdir -p "$dl"
-	(cd "$dl" && apt-get -q -o APT::Sandbox::User=root download "$pkg" >/dev/null 2>&1) || return 1
-	rm -rf "$dest.new"
-	dpkg-deb -x "$dl"/*.deb "$dest.new"
-	rm -rf "$dest" "$dl"
-	mv "$dest.new" "$dest"
-}
-
+vm_install_missing "${pkgs[@]}"
 if [ "$busybox" != /bin/busybox ] && [ ! -x "$busybox" ]; then
-	fetch_deb busybox-static "$build/busybox-static" ||
-		{ apt_update_once; fetch_deb busybox-static "$build/busybox-static"; } ||
+	vm_fetch_deb busybox-static "$build/busybox-static" ||
+		{ vm_apt_update_once; vm_fetch_deb busybox-static "$build/busybox-static"; } ||
 		die "cannot download busybox-static"
 fi
 
 # ---- the kernel: Debian's cloud kernel, unpacked, never installed -------
 
-# The package that linux-image-cloud-amd64 currently stands for.
-kernel_package() {
-	apt-cache depends linux-image-cloud-amd64 2>/dev/null |
-		sed -n 's/^ *Depends: \(linux-image-[^ <>]*\)$/\1/p' | head -n 1
-}
-
-exec 8>"$build/.lock"
-flock 8
-vmlinuz=$(find "$build/kernel/boot" -name 'vmlinuz-*' 2>/dev/null | head -n 1 || true)
-if [ -z "$vmlinuz" ]; then
-	kpkg=$(kernel_package)
-	if [ -z "$kpkg" ] || ! { say "downloading $kpkg"; fetch_deb "$kpkg" "$build/kernel"; }; then
-		# No or stale package lists: the version named may be gone.
-		apt_update_once
-		kpkg=$(kernel_package)
-		[ -n "$kpkg" ] || die "cannot resolve linux-image-cloud-amd64"
-		say "downloading $kpkg"
-		fetch_deb "$kpkg" "$build/kernel" || die "cannot download $kpkg"
-	fi
-	vmlinuz=$(find "$build/kernel/boot" -name 'vmlinuz-*' | head -n 1)
-	[ -n "$vmlinuz" ] || die "$kpkg has no vmlinuz"
-fi
-flock -u 8
-config=${vmlinuz/vmlinuz-/config-}
+vm_kernel
+vmlinuz=$VM_VMLINUZ
 # Everything the VM needs must be built in: the initramfs carries no
 # modules (no disk, no 9p/virtio: the results leave by the serial port).
-for opt in CGROUPS MEMCG CGROUP_PIDS UTS_NS IPC_NS PID_NS SWAP DEVTMPFS TMPFS \
-	BLK_DEV_INITRD BINFMT_SCRIPT SERIAL_8250 SERIAL_8250_CONSOLE; do
-	grep -qx "CONFIG_$opt=y" "$config" ||
-		die "kernel $(basename "$vmlinuz"): CONFIG_$opt is not built in"
-done
+vm_require_kernel_config CGROUPS MEMCG CGROUP_PIDS UTS_NS IPC_NS PID_NS SWAP DEVTMPFS TMPFS \
+	BLK_DEV_INITRD BINFMT_SCRIPT SERIAL_8250 SERIAL_8250_CONSOLE
 
 # ---- the initramfs ----------------------------------------------------------
 
@@ -213,50 +149,17 @@ chown 1000:1000 "$root/home/alice"
 
 # ---- boot -----------------------------------------------------------------
 
-qemu_pid_file=$work/qemu.pid
-: >"$work/console.log"
-: >"$work/results.log"
 say "booting $(basename "$vmlinuz") (tcg, 512M, timeout ${timeout_s}s)"
-start=$(date +%s.%N)
-timeout -k 5 "$timeout_s" qemu-system-x86_64 -accel tcg -m 512M -nographic -no-reboot \
-	-nic none -monitor none -parallel none -pidfile "$qemu_pid_file" \
-	-kernel "$vmlinuz" -initrd "$work/initrd.cpio" \
-	-append "console=ttyS0 quiet loglevel=3 panic=-1 cgroup_no_v1=all rdinit=/init ${NSISO_V2_APPEND:-}" \
-	-serial "file:$work/console.log" -serial "file:$work/results.log" \
-	</dev/null >"$work/qemu.log" 2>&1 &
-runner_pid=$!
-rc=0
-wait "$runner_pid" || rc=$?
-runner_pid=""
-end=$(date +%s.%N)
-elapsed=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')
+vm_boot "$timeout_s" "$work/initrd.cpio" \
+	"console=ttyS0 quiet loglevel=3 panic=-1 cgroup_no_v1=all rdinit=/init ${NSISO_V2_APPEND:-}" \
+	"$work/vm" -m 512M
 
 # ---- results ----------------------------------------------------------------
 
-pass=0 fail=0 reported=
-tr -d '\r' <"$work/results.log" >"$work/results.txt"
-while IFS= read -r line; do
-	case $line in
-	"PASS "*) pass=$((pass + 1)); printf '%s\n' "$line" ;;
-	"FAIL "*) fail=$((fail + 1)); printf '%s\n' "$line" ;;
-	"SKIP "*) fail=$((fail + 1)); printf '%s (a skip counts as a failure)\n' "$line" ;;
-	END) reported=1 ;;
-	esac
-done <"$work/results.txt"
-if [ -z "$reported" ]; then
-	fail=$((fail + 1))
-	if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
-		echo "FAIL vm: no report within ${timeout_s}s (killed)"
-	else
-		echo "FAIL vm: did not report (qemu exit status $rc)"
-	fi
+vm_results "$work/vm" || true
+if [ "$VM_FAIL" -gt 0 ] || [ -n "${NSISO_V2_VERBOSE:-}" ]; then
+	vm_show_logs "$work/vm"
 fi
-if [ "$fail" -gt 0 ] || [ -n "${NSISO_V2_VERBOSE:-}" ]; then
-	sed -n 's/^LOG /  log: /p' "$work/results.txt"
-	echo "----- VM console (last 60 lines) -----"
-	tr -d '\r' <"$work/console.log" | tail -n 60
-	[ -s "$work/qemu.log" ] && { echo "----- qemu -----"; tail -n 20 "$work/qemu.log"; }
-fi
-say "VM boot + tests took ${elapsed}s (kernel $(basename "$vmlinuz"))"
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+say "VM boot + tests took ${VM_ELAPSED}s (kernel $(basename "$vmlinuz"))"
+echo "$VM_PASS passed, $VM_FAIL failed"
+[ "$VM_FAIL" -eq 0 ]

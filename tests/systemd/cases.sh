@@ -1,0 +1,483 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
+# The check-systemd cases, run inside the VM by nsiso-vm-cases.service (as
+# root, in system.slice, after multi-user.target) on Debian 12 with systemd
+# as PID 1, the libpam-nsiso package enabled by pam-auth-update and the
+# shipped conf edited for uids >= 1000 (memory 160M, tasks 512, hostname
+# box-%u).  Never run on the host.
+#
+# One line per assertion on the second serial port (fd 9):
+#   PASS <name> | FAIL <name>: <what was seen> | LOG <text> | END
+# Every login goes through the VM's own sshd on 127.0.0.1 with a key; the
+# doors (cron, at, su, systemd-run --user, a lingering user's timer) are
+# asserted as pam_nsiso should behave: isolated and in the user's slice, or
+# the user's systemd manager refused with a log line.
+set -u
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C.UTF-8
+
+U=alice
+UID1=1000
+U2=bob
+UID2=1001
+SLICE=user-$UID1.slice
+MEMORY=$((160 << 20))
+TASKS=512
+BOX=box-$U
+PROBE=/usr/local/lib/nsiso-vm/probe
+W=/run/nsiso-vm
+CG=/sys/fs/cgroup
+HOST=$(hostname)
+failed=0
+
+exec 9>/dev/ttyS1 || exit 1
+say() { printf '%s\n' "$*" >&9; }
+log() { say "LOG $*"; }
+pass() { say "PASS $1"; }
+fail() {
+	say "FAIL $1: $2"
+	failed=1
+}
+check_eq() { # NAME EXPECTED ACTUAL
+	if [ "$2" = "$3" ]; then pass "$1"; else fail "$1" "expected '$2', got '$3'"; fi
+}
+check_ne() {
+	if [ "$2" != "$3" ]; then pass "$1"; else fail "$1" "both are '$2'"; fi
+}
+check_match() { # NAME ERE ACTUAL
+	if printf '%s\n' "$3" | grep -Eq -- "$2"; then pass "$1"; else fail "$1" "'$3' does not match /$2/"; fi
+}
+check_nomatch() { # NAME ERE ACTUAL
+	if printf '%s\n' "$3" | grep -Eq -- "$2"; then fail "$1" "'$3' matches /$2/"; else pass "$1"; fi
+}
+check_le() { # NAME MAX ACTUAL
+	case $3 in
+	'' | *[!0-9]*) fail "$1" "expected a number <= $2, got '$3'" ;;
+	*) if [ "$3" -le "$2" ]; then pass "$1"; else fail "$1" "expected <= $2, got $3"; fi ;;
+	esac
+}
+check_ge() { # NAME MIN ACTUAL
+	case $3 in
+	'' | *[!0-9]*) fail "$1" "expected a number >= $2, got '$3'" ;;
+	*) if [ "$3" -ge "$2" ]; then pass "$1"; else fail "$1" "expected >= $2, got $3"; fi ;;
+	esac
+}
+check_true() { # NAME CMD...
+	local name=$1
+	shift
+	if "$@"; then pass "$name"; else fail "$name" "not true: $*"; fi
+}
+# wait_until SECONDS CMD...: poll every 0.5 s until CMD succeeds or SECONDS
+# (of real time: under TCG a poll can take long) have passed.
+wait_until() {
+	local end=$((SECONDS + $1))
+	shift
+	while [ "$SECONDS" -lt "$end" ]; do
+		"$@" && return 0
+		sleep 0.5
+	done
+	"$@"
+}
+now_ms() { date +%s%3N; }
+# val FILE KEY: a key=value line of a probe's output.
+val() { sed -n "s/^$2=//p" "$1" 2>/dev/null | head -n 1; }
+oneline() { tr '\n' ' ' <"$1" 2>/dev/null | sed 's/ *$//'; }
+
+SSH=(ssh -i /root/.ssh/id_ed25519 -o BatchMode=yes -o StrictHostKeyChecking=no
+	-o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o ConnectTimeout=30)
+# ssh_as USER CMD...: a login through the VM's sshd; at most 120 s.
+ssh_as() {
+	local user=$1
+	shift
+	timeout 120 "${SSH[@]}" "$user@127.0.0.1" "$@" </dev/null
+}
+# hold NAME USER CMD: a login in the background running CMD, then "HELD"
+# and a long sleep; its output in $W/NAME.out, its ssh client's PID in
+# $W/NAME.pid.  wait_held NAME: until it printed HELD (60 s).
+hold() {
+	local name=$1 user=$2 cmd=$3
+	timeout 600 "${SSH[@]}" "$user@127.0.0.1" "$cmd; echo HELD; exec sleep 500" \
+		</dev/null >"$W/$name.out" 2>&1 &
+	echo $! >"$W/$name.pid"
+}
+held() { grep -q '^HELD$' "$W/$1.out" 2>/dev/null; }
+wait_held() { wait_until 60 held "$1"; }
+held_pid() { cat "$W/$1.pid"; }
+alive() { kill -0 "$1" 2>/dev/null; }
+gone() { ! kill -0 "$1" 2>/dev/null; }
+
+# Processes by name (comm), as "PID ..." on one line.
+pids_named() { pgrep -x -d ' ' "$1"; }
+no_nsiso_processes() { [ -z "$(pids_named nsiso-holder)$(pids_named nsiso-reaper)" ]; }
+records() { ls /run/nsiso/*.session 2>/dev/null | tr '\n' ' '; }
+no_records() { [ -z "$(records)" ]; }
+# pam_nsiso's own cgroups: <cgroup_parent> (default nsiso) at the top of any
+# hierarchy.
+own_cgroups() { ls -d "$CG"/nsiso "$CG"/*/nsiso 2>/dev/null | tr '\n' ' '; }
+no_own_cgroups() { [ -z "$(own_cgroups)" ]; }
+user_procs() { pgrep -u "$1" -d ' ' 2>/dev/null; }
+no_user_procs() { [ -z "$(user_procs "$1")" ]; }
+sessions_of() { loginctl list-sessions --no-legend 2>/dev/null | awk -v u="$1" '$3 == u {print $1}' | tr '\n' ' '; }
+no_sessions_of() { [ -z "$(sessions_of "$1")" ]; }
+journal_since() { journalctl -q -b -o short-monotonic --since "@$1" 2>/dev/null; }
+
+mkdir -p "$W"
+chmod 0755 "$W"
+log "uptime at start of cases: $(cut -d' ' -f1 /proc/uptime)s; cmdline: $(cat /proc/cmdline)"
+
+# ---- the system ----------------------------------------------------------------
+
+# (still "starting": this unit is part of the boot)
+state=$(systemctl is-system-running 2>&1)
+log "systemctl is-system-running: $state; failed units: $(systemctl --failed --no-legend --plain | awk '{print $1}' | tr '\n' ' ')"
+check_eq "boot: PID 1 is systemd" systemd "$(cat /proc/1/comm)"
+if grep -q 'systemd.unified_cgroup_hierarchy=0' /proc/cmdline; then
+	MODE=hybrid
+	check_eq "boot: hybrid: /sys/fs/cgroup/unified is cgroup2" cgroup2fs "$(stat -f -c %T $CG/unified)"
+	check_eq "boot: hybrid: memory controller on v1" cgroup "$(findmnt -n -o FSTYPE $CG/memory)"
+else
+	MODE=unified
+	check_eq "boot: unified: /sys/fs/cgroup is cgroup2" cgroup2fs "$(stat -f -c %T $CG)"
+fi
+log "cgroup mode: $MODE"
+check_eq "boot: host name" nsiso-vm "$HOST"
+
+stack=$(grep -E '^[^#]*session' /etc/pam.d/common-session)
+log "common-session: $(printf '%s\n' "$stack" | tr -s '\t ' ' ' | tr '\n' '|')"
+log "common-session-noninteractive: $(grep -E '^[^#]*session' /etc/pam.d/common-session-noninteractive | tr -s '\t ' ' ' | tr '\n' '|')"
+line_of() { printf '%s\n' "$stack" | grep -n -- "$1" | head -n 1 | cut -d: -f1; }
+check_match "pam-auth-update: pam_nsiso in common-session" '^[0-9]+$' "$(line_of pam_nsiso.so)"
+sd_line=$(line_of pam_systemd.so)
+nsiso_line=$(line_of pam_nsiso.so)
+if [ -n "$sd_line" ] && [ -n "$nsiso_line" ] && [ "$sd_line" -lt "$nsiso_line" ]; then
+	pass "pam-auth-update: pam_systemd before pam_nsiso in common-session"
+else
+	fail "pam-auth-update: pam_systemd before pam_nsiso in common-session" "pam_systemd line '$sd_line', pam_nsiso line '$nsiso_line'"
+fi
+check_eq "conf: the admin wrote no cgroup_mode line" "" \
+	"$(grep -h '^[^#]*cgroup_mode' /etc/security/nsiso.conf /etc/security/nsiso.d/*.conf 2>/dev/null)"
+check_true "conf: nsisoctl check passes" nsisoctl check
+log "nsisoctl explain $U: $(nsisoctl explain $U 2>&1 | tr -s ' ' | tr '\n' '|')"
+host_probe=$W/host.probe
+$PROBE >"$host_probe"
+
+# ---- doors that take a while, started first --------------------------------------
+
+# (a) cron: alice's crontab, every minute.  cron reads changed crontabs at
+# the next minute and runs the job through its PAM service (/etc/pam.d/cron).
+printf '* * * * * %s >/home/%s/cron.out.tmp 2>&1 && mv /home/%s/cron.out.tmp /home/%s/cron.out\n' \
+	"$PROBE" $U $U $U >$W/crontab
+crontab -u $U $W/crontab
+cron_start=$(date +%s)
+log "cron: crontab of $U written at $(date +%T)"
+
+# (e) at: a job of alice's, queued by root with runuser (its PAM stack has
+# no common-session, and it leaves atd's PID reachable so atd is woken at
+# once); atd runs it through its PAM service (/etc/pam.d/atd).
+if command -v at >/dev/null; then
+	runuser -u $U -- sh -c "echo '$PROBE >/home/$U/at.out.tmp 2>&1 && mv /home/$U/at.out.tmp /home/$U/at.out' | at now" \
+		>$W/at.log 2>&1
+	log "at: $(oneline $W/at.log)"
+	# The same from inside an isolated login, the way a user queues a job.
+	ssh_as $U "echo '$PROBE >/home/$U/at2.out.tmp 2>&1 && mv /home/$U/at2.out.tmp /home/$U/at2.out' | at now" \
+		>$W/at2.log 2>&1
+	at2_start=$(date +%s)
+	log "at from an SSH login: $(oneline $W/at2.log)"
+fi
+
+# (d) a lingering user's timer: bob has a user timer (2 s after his manager
+# starts) that writes what it sees.  With the manager refused it never runs.
+t0=$(date +%s)
+loginctl enable-linger $U2
+sleep 2
+settled() { case $(systemctl show -P ActiveState user@$UID2.service) in activating | deactivating) return 1 ;; esac; }
+wait_until 60 settled
+sleep 10 # the timer's 2 s, and its service
+linger_state=$(systemctl show -P ActiveState user@$UID2.service)/$(systemctl show -P Result user@$UID2.service)
+log "linger: user@$UID2.service $linger_state"
+if [ -s /home/$U2/timer.out ]; then
+	log "linger: timer saw: $(oneline /home/$U2/timer.out)"
+	t_host=$(val /home/$U2/timer.out host)
+	t_procs=$(val /home/$U2/timer.out procs)
+	if [ "$t_host" = "$HOST" ] || [ "${t_procs:-0}" -gt 12 ]; then
+		fail "linger: $U2's timer did not run outside isolation" "it ran with host name '$t_host', $t_procs processes in /proc"
+	else
+		pass "linger: $U2's timer did not run outside isolation"
+	fi
+else
+	pass "linger: $U2's timer did not run outside isolation"
+fi
+check_eq "linger: $U2's timer did not run at all (user manager refused)" "no output" \
+	"$([ -e /home/$U2/timer.out ] && echo "output: $(oneline /home/$U2/timer.out)" || echo "no output")"
+check_nomatch "linger: user@$UID2.service is not running" '^active/' "$linger_state"
+refusal=$(journal_since "$t0" | grep -E 'pam_nsiso\(systemd-user:session\)' | grep -Ei "refus|deni|not allowed" | grep -m1 -E "$U2|$UID2")
+log "linger: pam_nsiso lines of systemd-user: $(journal_since "$t0" | grep -E 'pam_nsiso\(systemd-user' | head -n 5 | tr '\n' '|')"
+check_match "linger: pam_nsiso logs the refusal of $U2's user manager" . "$refusal"
+loginctl disable-linger $U2
+systemctl stop user@$UID2.service 2>/dev/null
+
+# ---- an SSH login: isolation as seen from the shell -------------------------------
+
+t0=$(now_ms)
+hold a $U "$PROBE"
+if wait_held a; then
+	pass "ssh: $U logs in (key, VM's own sshd)"
+else
+	fail "ssh: $U logs in (key, VM's own sshd)" "output: $(oneline $W/a.out)"
+fi
+log "ssh login to the probe's output took $(($(now_ms) - t0)) ms"
+log "ssh: $U's shell sees: $(oneline $W/a.out)"
+A=$W/a.out
+check_eq "ssh: host name from the template" "$BOX" "$(val $A host)"
+check_eq "ssh: PID 1 is nsiso-holder" nsiso-holder "$(val $A pid1)"
+check_le "ssh: only a few processes in /proc" 10 "$(val $A procs)"
+log "host's /proc has $(val $host_probe procs) processes"
+for ns in uts ipc mnt pid; do
+	check_ne "ssh: own $ns namespace" "$(val $host_probe ns_$ns)" "$(val $A ns_$ns)"
+done
+check_ne "ssh: own /dev/shm (another tmpfs)" "$(val $host_probe shm_dev)" "$(val $A shm_dev)"
+
+# systemd's cgroup of a probe: v2's 0:: line, or on hybrid the name=systemd
+# hierarchy (there 0:: is systemd's mirror in /sys/fs/cgroup/unified).
+sd_cg() { if [ "$MODE" = unified ]; then val "$1" cg_unified; else val "$1" cg_systemd; fi; }
+
+# Where the login is in the cgroup tree: systemd's, under the user's slice.
+# v2: the 0:: line; hybrid: systemd's own hierarchy (name=systemd) and the
+# memory and pids controllers on v1.
+in_slice_tree() { # PROBE_OUTPUT LABEL
+	local p=$1 label=$2 c
+	if [ "$MODE" = unified ]; then
+		check_match "$label: cgroup under user.slice/$SLICE" "^/user.slice/$SLICE/" "$(sd_cg "$p")"
+	else
+		check_match "$label: name=systemd cgroup under user.slice/$SLICE" "^/user.slice/$SLICE/" "$(sd_cg "$p")"
+		for c in memory pids; do
+			check_match "$label: $c cgroup under user.slice/$SLICE" "^/user.slice/$SLICE(/|\$)" "$(val "$p" cg_$c)"
+		done
+	fi
+}
+in_slice_tree $A "ssh"
+check_match "ssh: in a session scope (the default cgroup_mode keeps systemd's placement)" \
+	"/session-[0-9]+\.scope$" "$(sd_cg $A)"
+check_eq "ssh: nothing under $CG/nsiso or $CG/*/nsiso while logged in" "" "$(own_cgroups)"
+
+# logind.
+sid=$(val $A session)
+check_match "ssh: XDG_SESSION_ID set by pam_systemd" '^[0-9]+$' "$sid"
+check_match "loginctl list-sessions shows the session" "(^| )$sid( |$)" "$(sessions_of $U)"
+show=$(loginctl show-session "$sid" -p Name -p User -p Service -p Remote -p RemoteHost -p Class -p State -p Scope 2>&1 | tr '\n' ' ')
+log "loginctl show-session $sid: $show"
+check_match "loginctl show-session: Name=$U User=$UID1" "Name=$U .*User=$UID1|User=$UID1 .*Name=$U" "$show"
+check_match "loginctl show-session: Service=sshd, Remote=yes from 127.0.0.1" "Service=sshd" "$show"
+check_match "loginctl show-session: Remote=yes, RemoteHost=127.0.0.1" "Remote=yes.*RemoteHost=127.0.0.1|RemoteHost=127.0.0.1.*Remote=yes" "$show"
+check_match "loginctl show-session: Class=user, State=active" "Class=user.*State=active|State=active.*Class=user" "$show"
+scope=$(loginctl show-session "$sid" -P Scope 2>/dev/null)
+check_eq "the session's scope is in $SLICE" "$SLICE" "$(systemctl show -P Slice "$scope" 2>&1)"
+log "loginctl user-status $U: $(loginctl user-status $U --no-pager 2>&1 | head -n 20 | tr -s ' ' | tr '\n' '|')"
+
+# Where pam_nsiso's own processes are.
+for p in $(pids_named nsiso-holder) $(pids_named nsiso-reaper); do
+	log "$(cat /proc/$p/comm) $p: $(tr '\n' ' ' </proc/$p/cgroup)"
+done
+log "records: $(records)"
+log "nsisoctl status: $(nsisoctl status 2>&1 | tr -s ' ' | tr '\n' '|')"
+
+# ---- the limit: as systemd reports it and as the kernel enforces it -------------
+
+check_eq "systemctl show $SLICE: MemoryMax (160M)" "$MEMORY" "$(systemctl show -P MemoryMax $SLICE)"
+check_eq "systemctl show $SLICE: TasksMax" "$TASKS" "$(systemctl show -P TasksMax $SLICE)"
+if [ "$MODE" = unified ]; then
+	sd=$CG/user.slice/$SLICE
+	check_eq "kernel: $sd/memory.max" "$MEMORY" "$(cat $sd/memory.max 2>&1)"
+	check_eq "kernel: $sd/pids.max" "$TASKS" "$(cat $sd/pids.max 2>&1)"
+else
+	sd=$CG/memory/user.slice/$SLICE
+	check_eq "kernel: $sd/memory.limit_in_bytes" "$MEMORY" "$(cat $sd/memory.limit_in_bytes 2>&1)"
+	check_eq "kernel: pids/user.slice/$SLICE/pids.max" "$TASKS" "$(cat $CG/pids/user.slice/$SLICE/pids.max 2>&1)"
+fi
+
+# A memory hog in a second login: OOM-killed, the login goes on.
+oom_kills() { # the slice's count (v2: memory.events is hierarchical; v1: the sum of its groups)
+	if [ "$MODE" = unified ]; then
+		sed -n 's/^oom_kill //p' $CG/user.slice/$SLICE/memory.events 2>/dev/null
+	else
+		find $CG/memory/user.slice/$SLICE -name memory.oom_control -exec sed -n 's/^oom_kill //p' {} + 2>/dev/null |
+			awk '{ n += $1 } END { print n + 0 }'
+	fi
+}
+oom_before=$(oom_kills)
+hold hog $U 'memhog 300 >/dev/null 2>&1; echo hog_rc=$?; echo alive=yes'
+wait_held hog
+log "hog login: $(oneline $W/hog.out)"
+check_eq "OOM: memhog 300 (MiB) over the 160M limit is killed (137)" 137 "$(val $W/hog.out hog_rc)"
+check_eq "OOM: the login survives the kill" yes "$(val $W/hog.out alive)"
+oom_after=$(oom_kills)
+if [ "$MODE" = unified ]; then
+	log "memory.events of $SLICE: $(tr '\n' ' ' <$CG/user.slice/$SLICE/memory.events 2>&1)"
+else
+	log "memory.oom_control oom_kill under $SLICE: $(find $CG/memory/user.slice/$SLICE -name memory.oom_control -exec grep -H '^oom_kill ' {} + 2>&1 | sed "s|$CG/memory||g" | tr '\n' ' ')"
+fi
+check_ge "OOM: counted in $SLICE (oom_kill went up by >= 1)" 1 "$(( ${oom_after:-0} - ${oom_before:-0} ))"
+check_true "OOM: the first login is still there" alive "$(held_pid a)"
+kill "$(held_pid hog)" 2>/dev/null
+
+# ---- (c) the user's systemd manager: systemd-run --user from the login ---------
+
+log "user@$UID1.service: $(systemctl show -P ActiveState user@$UID1.service)/$(systemctl show -P Result user@$UID1.service)"
+ssh_as $U 'timeout 60 systemd-run --user --wait -P hostname; echo rc=$?; timeout 60 systemd-run --user --wait -P sh -c "ls -d /proc/[0-9]* | wc -l"; echo rc2=$?' \
+	>$W/run-user.out 2>&1
+log "systemd-run --user from the login: $(oneline $W/run-user.out)"
+check_nomatch "systemd-run --user: does not print the host's name" "^$HOST\$" "$(cat $W/run-user.out)"
+check_match "systemd-run --user: fails (the user manager is refused)" '^rc=[1-9]' "$(grep '^rc=' $W/run-user.out)"
+big=$(grep -E '^[0-9]+$' $W/run-user.out | awk '$1 > 12' | head -n 1)
+check_eq "systemd-run --user: sees no host processes" "" "$big"
+check_nomatch "user@$UID1.service is not running" '^active$' "$(systemctl show -P ActiveState user@$UID1.service)"
+refusal=$(journalctl -q -b -o cat | grep -E 'pam_nsiso\(systemd-user:session\)' | grep -Ei "refus|deni|not allowed" | grep -m1 -E "$U|$UID1")
+check_match "pam_nsiso logs the refusal of $U's user manager" . "$refusal"
+log "refusal line: $refusal"
+
+# Logins stay quick and possible however the manager fares: a login of
+# the user against one of root (whose manager runs: warmed up first).
+ssh_as root true >/dev/null 2>&1
+t0=$(now_ms)
+out=$(ssh_as $U hostname 2>&1)
+t_user=$(($(now_ms) - t0))
+t0=$(now_ms)
+ssh_as root true >/dev/null 2>&1
+t_root=$(($(now_ms) - t0))
+log "ssh login + hostname: $U $t_user ms, root $t_root ms"
+check_eq "ssh: a new login of $U still works" "$BOX" "$out"
+check_le "ssh: $U's login is at most 20 s slower than root's ($t_user ms; root's $t_root ms)" \
+	$((t_root + 20000)) "$t_user"
+
+# ---- (b) su - from root ----------------------------------------------------------
+
+timeout 60 su - $U -c "$PROBE" >$W/su.out 2>&1
+log "su - $U sees: $(oneline $W/su.out)"
+check_eq "su -: host name from the template" "$BOX" "$(val $W/su.out host)"
+check_eq "su -: PID 1 is nsiso-holder" nsiso-holder "$(val $W/su.out pid1)"
+check_le "su -: only a few processes in /proc" 10 "$(val $W/su.out procs)"
+in_slice_tree $W/su.out "su -"
+
+# ---- journal lines of the module ----------------------------------------------
+
+t0=$(date +%s)
+timeout 60 pamtester sshd $U open_session close_session >$W/pamtester.out 2>&1
+log "pamtester sshd $U: $(oneline $W/pamtester.out)"
+log "journal -t pamtester: $(journalctl -q -b -t pamtester -o cat --since "@$t0" 2>&1 | tr '\n' '|')"
+sleep 1
+check_match "journal -t pamtester: pam_nsiso session opened for $U" \
+	"pam_nsiso\(sshd:session\): session [^ ]+ opened for $U " \
+	"$(journalctl -q -b -t pamtester -o cat --since "@$t0" 2>&1)"
+sshd_lines=$(journalctl -q -b _COMM=sshd -o cat 2>&1 | grep 'pam_nsiso(sshd:session)')
+check_match "journal _COMM=sshd: pam_nsiso session opened for $U" "session [^ ]+ opened for $U \(uid $UID1\) service sshd" "$sshd_lines"
+check_match "journal _COMM=sshd: pam_nsiso session closed" "session [^ ]+ closed" "$sshd_lines"
+log "pam_nsiso lines of sshd: $(printf '%s\n' "$sshd_lines" | tail -n 3 | tr '\n' '|')"
+
+# ---- (a) cron, (e) at: collected -----------------------------------------------
+
+# cron picks up a changed crontab at a minute's start and runs it from the
+# next one on: at most about two minutes after it was written.
+wait_until $((cron_start + 150 - $(date +%s))) test -s /home/$U/cron.out
+log "cron journal: $(journalctl -q -b -o short-monotonic _COMM=cron | tail -n 8 | tr -s ' ' | tr '\n' '|')"
+if [ -s /home/$U/cron.out ]; then
+	log "cron job sees: $(oneline /home/$U/cron.out)"
+	pass "cron: $U's job ran"
+	check_eq "cron: host name from the template" "$BOX" "$(val /home/$U/cron.out host)"
+	check_le "cron: only a few processes in /proc" 10 "$(val /home/$U/cron.out procs)"
+	in_slice_tree /home/$U/cron.out "cron"
+	check_match "cron: in a transient scope of $SLICE" "^/user.slice/$SLICE/[^/]+\.scope$" \
+		"$(sd_cg /home/$U/cron.out)"
+else
+	fail "cron: $U's job ran" "no /home/$U/cron.out after $(($(date +%s) - cron_start)) s"
+fi
+crontab -r -u $U
+
+if command -v at >/dev/null; then
+	wait_until 30 test -s /home/$U/at.out
+	if [ -s /home/$U/at.out ]; then
+		log "at job sees: $(oneline /home/$U/at.out)"
+		pass "at: $U's job ran"
+		check_eq "at: host name from the template" "$BOX" "$(val /home/$U/at.out host)"
+		check_le "at: only a few processes in /proc" 10 "$(val /home/$U/at.out procs)"
+		in_slice_tree /home/$U/at.out "at"
+	else
+		fail "at: $U's job ran" "no /home/$U/at.out after 30 s; atq: $(atq 2>&1 | tr '\n' ' ')"
+		log "atd journal: $(journalctl -q -b -u atd -o cat | tail -n 5 | tr '\n' '|')"
+	fi
+	if [ -s /home/$U/at2.out ]; then
+		log "at job queued from an SSH login ran within $(($(stat -c %Y /home/$U/at2.out) - at2_start)) s; it saw: $(oneline /home/$U/at2.out)"
+	else
+		log "at job queued from an SSH login has not run after $(($(date +%s) - at2_start)) s; atq: $(atq 2>&1 | tr '\n' ' ')"
+	fi
+else
+	say "SKIP at: not installed"
+fi
+
+# ---- loginctl terminate-session, terminate-user ---------------------------------
+
+hold ts $U "$PROBE"
+wait_held ts
+ts_sid=$(val $W/ts.out session)
+loginctl terminate-session "$ts_sid"
+check_true "terminate-session $ts_sid: the login ends" wait_until 20 gone "$(held_pid ts)"
+no_session() { ! loginctl show-session "$1" -P Id >/dev/null 2>&1; }
+check_true "terminate-session: the session is gone from logind" wait_until 20 no_session "$ts_sid"
+check_true "terminate-session: the first login is untouched" alive "$(held_pid a)"
+
+hold t1 $U "$PROBE"
+hold t2 $U "$PROBE"
+wait_held t1
+wait_held t2
+log "before terminate-user: sessions of $U: $(sessions_of $U); holders: $(pids_named nsiso-holder)"
+loginctl terminate-user $U
+all_gone() {
+	local n
+	for n in "$@"; do
+		alive "$(held_pid "$n")" && return 1
+	done
+	return 0
+}
+wait_until 20 all_gone a t1 t2
+for n in a t1 t2; do
+	check_true "terminate-user: login $n ends" gone "$(held_pid $n)"
+done
+check_true "terminate-user: no session of $U left" wait_until 20 no_sessions_of $U
+check_true "terminate-user: no process of $U left" wait_until 20 no_user_procs $U
+[ -z "$(user_procs $U)" ] || log "processes of $U: $(ps -o pid,comm,cgroup -u $U 2>&1 | tr '\n' '|')"
+check_true "terminate-user: no nsiso-holder or nsiso-reaper left" wait_until 20 no_nsiso_processes
+check_true "terminate-user: no session record left in /run/nsiso" wait_until 20 no_records
+
+# ---- logout with nothing left, root untouched --------------------------------------
+
+out=$(ssh_as $U 'hostname; echo $XDG_SESSION_ID' 2>&1)
+lo_sid=$(printf '%s\n' "$out" | sed -n 2p)
+check_eq "logout: a last login works" "$BOX" "$(printf '%s\n' "$out" | head -n 1)"
+check_true "logout: no nsiso-holder or nsiso-reaper left" wait_until 20 no_nsiso_processes
+[ -z "$(pids_named nsiso-holder)$(pids_named nsiso-reaper)" ] ||
+	log "left: holders $(pids_named nsiso-holder) reapers $(pids_named nsiso-reaper)"
+check_true "logout: no session record in /run/nsiso" wait_until 20 no_records
+log "records left: $(records)"
+check_true "logout: no cgroup of pam_nsiso's own (nothing under $CG/nsiso, $CG/*/nsiso)" no_own_cgroups
+log "own cgroups: $(own_cgroups)"
+check_true "logout: the session is gone from logind" wait_until 20 no_session "$lo_sid"
+
+ssh_as root "$PROBE" >$W/root.out 2>&1
+log "root's ssh login sees: $(oneline $W/root.out)"
+check_eq "root: host name untouched" "$HOST" "$(val $W/root.out host)"
+for ns in uts pid mnt; do
+	check_eq "root: host $ns namespace" "$(val $host_probe ns_$ns)" "$(val $W/root.out ns_$ns)"
+done
+check_eq "root: PID 1 is systemd" systemd "$(val $W/root.out pid1)"
+check_match "root: in user-0.slice" "^/user.slice/user-0.slice/" "$(sd_cg $W/root.out)"
+
+# ---- for the record --------------------------------------------------------------
+
+if [ "$failed" != 0 ]; then
+	journalctl -q -b -o short-monotonic 2>/dev/null |
+		grep -E 'pam_nsiso|nsiso-|pam_systemd|user@10|Failed to start|refus' |
+		tail -n 80 | sed 's/^/LOG journal: /' >&9
+fi
+log "uptime at end of cases: $(cut -d' ' -f1 /proc/uptime)s"
+say END
+exec 9>&- # closing the port waits until its output is sent
+sync
+systemctl poweroff --force --force
