@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -80,9 +81,25 @@ static void remove_cgroup(const struct reaper_config *c)
 		       c->session, c->cgroup_parent, (unsigned)c->uid);
 }
 
+/* The reaper shares the session's cgroup with the holder: whoever ends the
+ * session by signalling every process in it (systemd stopping a session
+ * scope, loginctl terminate-user: SIGTERM first) must not end the reaper
+ * before the holder, or the record would stay.  It goes on its own once the
+ * holder has ended; only SIGKILL ends it earlier. */
+static void ignore_polite_signals(void)
+{
+	static const int polite[] = { SIGTERM, SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGPIPE };
+	struct sigaction ignore = { .sa_handler = SIG_IGN };
+	size_t i;
+
+	for (i = 0; i < sizeof(polite) / sizeof(polite[0]); i++)
+		sigaction(polite[i], &ignore, NULL);
+}
+
 void reaper_main(const struct reaper_config *c)
 {
 	prctl(PR_SET_NAME, "nsiso-reaper");
+	ignore_polite_signals();
 	setsid();
 	keep_only(c);
 	nsiso_detach_stdio();
