@@ -52,46 +52,61 @@ echo "processes:     $(ps -e --no-headers | wc -l)"
 echo "ipcs -m:       $host_shm shared memory segment(s), one of them the demo's (id $shm)"
 
 section "ssh $NSISO_SSH_USER@127.0.0.1: the isolated session"
-# The session reports KEY=VALUE lines; ./memhog 200 allocates 200 MiB in a
-# group limited to 64 MiB, between two readings of the group's oom_kill.
-nsiso_ssh '
-cg=$(sed -n "s/^[0-9]*:memory://p" /proc/self/cgroup)
-oom() { awk "\$1 == \"oom_kill\" {print \$2}" /sys/fs/cgroup/memory$cg/memory.oom_control; }
+# The session reports KEY=VALUE lines and says "ready"; the user's cgroup is
+# root's (0700), so its limit and oom_kill count are read here, as root,
+# while the session waits: before and after ./memhog 200 allocates 200 MiB
+# in a group limited to 64 MiB.  Each "go" on the session's stdin lets it
+# go on.
+mkfifo "$T/session.in"
+exec {to_session}<>"$T/session.in"
+_nsiso_ssh_cmd
+"${_NSISO_SSH[@]}" '
 echo "hostname=$(hostname)"
 echo "shell_pid=$$"
 echo "pid1=$(cat /proc/1/comm)"
 echo "processes=$(ps -e --no-headers | wc -l)"
 echo "shm=$(ipcs -m | grep -c "^0x")"
-echo "cgroup=$cg"
-echo "limit=$(cat /sys/fs/cgroup/memory$cg/memory.limit_in_bytes)"
+echo "cgroup=$(sed -n "s/^[0-9]*:memory://p" /proc/self/cgroup)"
 ps -e -o pid,user,comm | sed "s/^/ps=/"
-echo "oom_before=$(oom)"
+echo ready
+read -r go
 ./memhog 200 >/dev/null 2>&1
 echo "hog=$?"
-echo "oom_after=$(oom)"
 echo "alive=$$"
-' >"$T/session.out" 2>"$T/session.err"
-rc=$?
+echo done
+read -r go
+' <"$T/session.in" >"$T/session.out" 2>"$T/session.err" &
+client=$!
+nsiso_on_exit _nsiso_terminate "$client:$(_nsiso_starttime "$client")"
 get() { sed -n "s/^$1=//p" "$T/session.out"; }
-[ "$rc" -eq 0 ] || failed "the ssh login ended with status $rc: $(tail -n 3 "$T/session.err" | tr '\n' ' ')"
+said() { grep -q -x "$1" "$T/session.out"; }
+cg_file() { cat "$NSISO_CG_V1/memory$USER_CG/$1" 2>/dev/null; }
+oom_kills() { awk '$1 == "oom_kill" { print $2 }' "$NSISO_CG_V1/memory$USER_CG/memory.oom_control" 2>/dev/null; }
+nsiso_wait_for said ready ||
+	failed "the session did not report within $NSISO_WAIT_S s: $(tr '\n' ' ' <"$T/session.err")"
+limit=$(cg_file memory.limit_in_bytes)
+before=$(oom_kills)
 echo "hostname:      $(get hostname)"
 echo "echo \$\$:       $(get shell_pid)"
 echo "ipcs -m:       $(get shm) shared memory segment(s)"
 echo "cgroup:        $(get cgroup)"
-echo "memory limit:  $(($(get limit) >> 20)) MiB for all of this user's sessions"
+echo "memory limit:  ${limit:-unreadable} bytes ($((${limit:-0} >> 20)) MiB) for all of this user's sessions"
 echo "ps -e:         $(get processes) processes"
 get ps | sed 's/^/    /'
-check "ssh login" 0 "$rc"
 check "host name from the template lab-%u" "lab-$NSISO_SSH_USER" "$(get hostname)"
 check "PID 1 of the session" nsiso-holder "$(get pid1)"
 check "host shared memory seen in the session" 0 "$(get shm)"
 check "the session's memory cgroup" "$USER_CG" "$(get cgroup)"
-check "the cgroup's memory limit" $((64 << 20)) "$(get limit)"
+check "the cgroup's memory limit" $((64 << 20)) "$limit"
 
-hog=$(get hog) before=$(get oom_before) after=$(get oom_after)
+echo go >&"$to_session"
+nsiso_wait_for said done ||
+	failed "memhog did not finish within $NSISO_WAIT_S s: $(tail -n 3 "$T/session.out" | tr '\n' ' ')"
+after=$(oom_kills)
+hog=$(get hog)
 echo "./memhog 200 (allocate 200 MiB, over the limit):"
 echo "    exit status $hog$([ "$hog" = 137 ] && echo ' = 128 + 9 (SIGKILL)')"
-echo "    the cgroup's oom_kill count: $before before, $after after"
+echo "    the cgroup's oom_kill count: ${before:-unreadable} before, ${after:-unreadable} after"
 check "memhog's exit status (128 + SIGKILL)" 137 "$hog"
 [[ $before =~ ^[0-9]+$ && $after =~ ^[0-9]+$ ]] || failed "cannot read the cgroup's oom_kill count ('$before', '$after')"
 [ "$after" -gt "$before" ] || failed "the cgroup's oom_kill count did not go up ($before before, $after after)"
@@ -99,6 +114,11 @@ steps=$((steps + 1))
 echo "    so the OOM killer killed it, inside the user's cgroup"
 check "the login shell after the OOM kill (same PID)" "$(get shell_pid)" "$(get alive)"
 echo "    and the login shell lived on (PID $(get alive))"
+echo go >&"$to_session"
+nsiso_wait_pid "$client" || failed "the ssh login did not end within $NSISO_WAIT_S s"
+wait "$client"
+rc=$?
+check "the ssh login's exit status" 0 "$rc"
 
 section "After logout"
 nsiso_wait_for nsiso_session_gone "$NSISO_SSH_USER" "$PARENT" ||
