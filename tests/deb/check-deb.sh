@@ -310,8 +310,10 @@ if [ -n "$(line_of pam_systemd)" ]; then
 else
 	info "pam_systemd is not enabled here; order against it not checked"
 fi
-check_not "common-session-noninteractive: no pam_nsiso (Session-Interactive-Only)" \
-	grep -q pam_nsiso /etc/pam.d/common-session-noninteractive
+# cron, at, sudo and the user's systemd manager include only this one: a
+# door that skipped the module would go around isolation and the limit.
+check "common-session-noninteractive: required pam_nsiso.so, with the root guard" \
+	grep -qE '^session[[:space:]]+required[[:space:]]+pam_nsiso\.so' /etc/pam.d/common-session-noninteractive
 
 check "pamtester $USER1 through common-session" session "$SVC" "$USER1"
 check "pamtester root through common-session" session "$SVC" root
