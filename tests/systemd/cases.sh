@@ -110,6 +110,17 @@ pids_named() { pgrep -x -d ' ' "$1"; }
 no_nsiso_processes() { [ -z "$(pids_named nsiso-holder)$(pids_named nsiso-reaper)" ]; }
 records() { ls /run/nsiso/*.session 2>/dev/null | tr '\n' ' '; }
 no_records() { [ -z "$(records)" ]; }
+# none_but WORDS CMD...: CMD prints no word that is not in WORDS (what
+# was there before a login must be all that is left after it).
+none_but() {
+	local before=" $1 " w
+	shift
+	for w in $("$@"); do
+		case $before in *" $w "*) ;; *) return 1 ;; esac
+	done
+	return 0
+}
+nsiso_pids() { echo "$(pids_named nsiso-holder) $(pids_named nsiso-reaper)"; }
 # pam_nsiso's own cgroups: <cgroup_parent> (default nsiso) at the top of any
 # hierarchy.
 own_cgroups() { ls -d "$CG"/nsiso "$CG"/*/nsiso 2>/dev/null | tr '\n' ' '; }
@@ -414,11 +425,16 @@ fi
 
 # ---- loginctl terminate-session, terminate-user ---------------------------------
 
+recs_before=$(records)
+nsiso_before=$(nsiso_pids)
 hold ts $U "$PROBE"
 wait_held ts
 ts_sid=$(val $W/ts.out session)
 loginctl terminate-session "$ts_sid"
 check_true "terminate-session $ts_sid: the login ends" wait_until 20 gone "$(held_pid ts)"
+check_true "terminate-session: its holder and reaper are gone" wait_until 20 none_but "$nsiso_before" nsiso_pids
+check_true "terminate-session: its session record is removed" wait_until 20 none_but "$recs_before" records
+log "terminate-session: records before '$recs_before', after '$(records)'"
 no_session() { ! loginctl show-session "$1" -P Id >/dev/null 2>&1; }
 check_true "terminate-session: the session is gone from logind" wait_until 20 no_session "$ts_sid"
 check_true "terminate-session: the first login is untouched" alive "$(held_pid a)"
@@ -448,13 +464,15 @@ check_true "terminate-user: no session record left in /run/nsiso" wait_until 20 
 
 # ---- logout with nothing left, root untouched --------------------------------------
 
+recs_before=$(records)
 out=$(ssh_as $U 'hostname; echo $XDG_SESSION_ID' 2>&1)
 lo_sid=$(printf '%s\n' "$out" | sed -n 2p)
 check_eq "logout: a last login works" "$BOX" "$(printf '%s\n' "$out" | head -n 1)"
 check_true "logout: no nsiso-holder or nsiso-reaper left" wait_until 20 no_nsiso_processes
 [ -z "$(pids_named nsiso-holder)$(pids_named nsiso-reaper)" ] ||
 	log "left: holders $(pids_named nsiso-holder) reapers $(pids_named nsiso-reaper)"
-check_true "logout: no session record in /run/nsiso" wait_until 20 no_records
+check_true "logout: the login's session record is removed" wait_until 20 none_but "$recs_before" records
+check_true "logout: no session record at all in /run/nsiso (none left by the cases before)" no_records
 log "records left: $(records)"
 check_true "logout: no cgroup of pam_nsiso's own (nothing under $CG/nsiso, $CG/*/nsiso)" no_own_cgroups
 log "own cgroups: $(own_cgroups)"
