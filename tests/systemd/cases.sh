@@ -412,7 +412,8 @@ if command -v at >/dev/null; then
 		in_slice_tree /home/$U/at.out "at"
 	else
 		fail "at: $U's job ran" "no /home/$U/at.out after 30 s; atq: $(atq 2>&1 | tr '\n' ' ')"
-		log "atd journal: $(journalctl -q -b -u atd -o cat | tail -n 5 | tr '\n' '|')"
+		log "atd journal: $(journalctl -q -b -o short-monotonic _COMM=atd | tail -n 12 | tr -s ' ' | tr '\n' '|')"
+		log "atd: $(systemctl show -P ActiveState atd)/$(systemctl show -P Result atd); spool: $(ls -l /var/spool/cron/atjobs 2>&1 | tr -s ' ' | tr '\n' '|')"
 	fi
 	if [ -s /home/$U/at2.out ]; then
 		log "at job queued from an SSH login ran within $(($(stat -c %Y /home/$U/at2.out) - at2_start)) s; it saw: $(oneline /home/$U/at2.out)"
