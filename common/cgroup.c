@@ -76,17 +76,6 @@ enum nsiso_cgroup_version nsiso_cgroup_version(void)
 	return version;
 }
 
-int nsiso_cgroup_memory_dir(const char *parent, uid_t uid, char *buf, size_t len)
-{
-	char rel[512];
-
-	if (!initialised)
-		return -1;
-	nsiso_cgroup_user_path(parent, uid, rel, sizeof(rel));
-	snprintf(buf, len, "%s/%s", memory_mount, rel);
-	return 0;
-}
-
 /* ---- values ---------------------------------------------------------- */
 
 static void limit_text(uint64_t value, bool v1, char *buf, size_t len)
@@ -617,16 +606,3 @@ int nsiso_cgroup_leave_tasks_group(void)
 	return write_file(path, "0");
 }
 
-/* ---- stats ----------------------------------------------------------- */
-
-int nsiso_cgroup_read_stats(const char *parent, uid_t uid, struct nsiso_cgroup_stats *s)
-{
-	char rel[512], mem[PATH_MAX], pids[PATH_MAX];
-
-	if (!initialised)
-		return -1;
-	nsiso_cgroup_user_path(parent, uid, rel, sizeof(rel));
-	snprintf(mem, sizeof(mem), "%s/%s", memory_mount, rel);
-	snprintf(pids, sizeof(pids), "%s/%s", pids_mount[0] ? pids_mount : memory_mount, rel);
-	return nsiso_cgroup_stats_at(mem, pids, version, s);
-}

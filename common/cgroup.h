@@ -89,11 +89,6 @@ int nsiso_cgroup_remove_if_empty(const char *parent, uid_t uid, int lock_dir_fd)
  * leaves the user's group before removing it).  0 or -1. */
 int nsiso_cgroup_leave_tasks_group(void);
 
-/* Numbers of the user's cgroup, found through libcgroup's mounts (after
- * nsiso_cgroup_init).  0 or -1. */
-int nsiso_cgroup_read_stats(const char *parent, uid_t uid,
-			    struct nsiso_cgroup_stats *stats);
-
 /* ---- no libcgroup needed below: usable from the PAM module ---------- */
 
 /* v2 when /sys/fs/cgroup is a cgroup2 mount, else v1. */
@@ -114,9 +109,5 @@ int nsiso_cgroup_stats_at(const char *memory_dir, const char *pids_dir,
  * (the module uses it for its close log line). */
 int nsiso_cgroup_stats_standard(const char *parent, uid_t uid,
 				struct nsiso_cgroup_stats *stats);
-
-/* Absolute directory of the user's cgroup in the memory hierarchy, for
- * tools and messages.  0 or -1. */
-int nsiso_cgroup_memory_dir(const char *parent, uid_t uid, char *buf, size_t len);
 
 #endif

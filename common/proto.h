@@ -16,6 +16,8 @@
 #ifndef NSISO_PROTO_H
 #define NSISO_PROTO_H
 
+#include <string.h>
+
 #define NSISO_CHANNEL_FD 3
 #define NSISO_REPLY_MAX 512
 
@@ -44,11 +46,26 @@ enum nsiso_failure {
 	NSISO_FAIL_HOST,	/* "host": the host cannot isolate; on_error applies */
 };
 
-/* The word for a failure kind on the channel, and back (NSISO_FAIL_DENY for
- * anything unknown: fail closed). */
+/* The word for a failure kind on the channel, and back: the kind of a
+ * reply that starts with that word and a space, or -1 for any other text
+ * (the module then treats it as NSISO_FAIL_DENY: fail closed). */
 static inline const char *nsiso_failure_word(enum nsiso_failure kind)
 {
 	return kind == NSISO_FAIL_HOST ? "host" : kind == NSISO_FAIL_CRIT ? "crit" : "err";
+}
+
+static inline int nsiso_failure_of_reply(const char *reply)
+{
+	int kind;
+
+	for (kind = NSISO_FAIL_DENY; kind <= NSISO_FAIL_HOST; kind++) {
+		const char *word = nsiso_failure_word((enum nsiso_failure)kind);
+		size_t n = strlen(word);
+
+		if (strncmp(reply, word, n) == 0 && reply[n] == ' ')
+			return kind;
+	}
+	return -1;
 }
 
 /* The hand-over between the helper and the holder: one byte each way over

@@ -34,10 +34,8 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include "../common/cgroup.h"
 #include "../common/conf.h"
 #include "../common/proto.h"
-#include "../common/record.h"
 #include "../common/textfile.h"
 #include "faults.h"
 

@@ -175,20 +175,13 @@ static pid_t reply_pid(const char *text)
 	return (pid_t)pid;
 }
 
-/* The failure kind of a reply's first word; anything unknown denies. */
-static enum nsiso_failure reply_failure(const char *reply)
-{
-	if (strncmp(reply, "host ", 5) == 0)
-		return NSISO_FAIL_HOST;
-	return strncmp(reply, "crit ", 5) == 0 ? NSISO_FAIL_CRIT : NSISO_FAIL_DENY;
-}
-
 /* "ok <pid>" with the holder's pidfd first, then 0-2 cgroup.procs fds. */
 static void parse_reply(const char *reply, int *fds, size_t n_fds, struct helper_result *r)
 {
 	const char *space = strchr(reply, ' ');
 	pid_t pid;
 	size_t i;
+	int kind;
 
 	if (strncmp(reply, "ok ", 3) == 0 && (pid = reply_pid(reply + 3)) > 1 && n_fds >= 1) {
 		r->holder_pidfd = fds[0];
@@ -198,9 +191,9 @@ static void parse_reply(const char *reply, int *fds, size_t n_fds, struct helper
 		return;
 	}
 	drop_fds(fds, n_fds);
-	r->failure = reply_failure(reply);
-	if (space && (strncmp(reply, "err ", 4) == 0 || strncmp(reply, "crit ", 5) == 0 ||
-		      strncmp(reply, "host ", 5) == 0))
+	kind = nsiso_failure_of_reply(reply);
+	r->failure = kind < 0 ? NSISO_FAIL_DENY : (enum nsiso_failure)kind;
+	if (kind >= 0)
 		snprintf(r->reason, sizeof(r->reason), "%s", space + 1);
 	else
 		snprintf(r->reason, sizeof(r->reason), "unexpected reply from the helper");
@@ -267,7 +260,8 @@ static int open_helper(const char *path, struct helper_result *r)
 	return fd;
 }
 
-void nsiso_helper_result_release(struct helper_result *r)
+/* Close every fd a result holds (the holder's pidfd too). */
+static void release_result(struct helper_result *r)
 {
 	size_t i;
 
@@ -321,7 +315,7 @@ int nsiso_run_helper(const char *path, char *const argv[], struct helper_result 
 		 * before telling the holder NSISO_SYNC_DONE leaves a holder ending
 		 * its session. */
 		if (r->holder_pidfd >= 0 && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
-			nsiso_helper_result_release(r);
+			release_result(r);
 			r->failure = NSISO_FAIL_DENY;
 			snprintf(r->reason, sizeof(r->reason), "the helper failed after its reply");
 		}

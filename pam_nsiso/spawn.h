@@ -24,7 +24,4 @@ struct helper_result {
  * success, -1 with result->reason set. */
 int nsiso_run_helper(const char *path, char *const argv[], struct helper_result *result);
 
-/* Close every fd a result holds (the holder's pidfd too). */
-void nsiso_helper_result_release(struct helper_result *result);
-
 #endif
