@@ -109,7 +109,8 @@ UNIT_TESTS = tests/build/test_size tests/build/test_hostname tests/build/test_co
              tests/build/test_retval tests/build/test_systemd tests/build/test_request \
              tests/build/test_textfile tests/build/test_cgroup_stats
 TOOLS      = tests/build/memhog tests/build/nsiso-helper-faults \
-             tests/build/nsiso-pamtime tests/build/nsiso-lctool
+             tests/build/nsiso-pamtime tests/build/nsiso-lctool \
+             tests/build/nsiso-pamdaemon
 
 .PHONY: check unit deps lint-man demo check-v2 stress
 check: deps all unit lint-man fuzz-replay hardening ## every test (as root); ends "N passed, N failed"
@@ -170,6 +171,10 @@ tests/build/memhog: tests/tools/memhog.c
 	$(CC) -O2 $(WARN) -o $@ $<
 
 tests/build/nsiso-pamtime: tests/stress/pamtime.c
+	@mkdir -p tests/build
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< -lpam
+
+tests/build/nsiso-pamdaemon: tests/tools/pamdaemon.c
 	@mkdir -p tests/build
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< -lpam
 

@@ -204,6 +204,46 @@ static int decide(pam_handle_t *pamh, const struct module_args *args,
 	return ret;
 }
 
+/* ---- root for the module's work --------------------------------------- */
+
+/* A caller that is root only in its real or saved uid: atd opens a job's
+ * session as daemon with saved uid 0.  The module's work (the helper, the
+ * cgroup writes, setns, systemd's bus) needs an effective root, so it is
+ * taken for that work and the caller's effective uid put back after it.
+ * Only a process that holds root already can do this: nothing is gained
+ * that the caller did not have. */
+struct caller_euid {
+	uid_t euid;
+	bool raised;
+};
+
+static int raise_euid(struct caller_euid *c)
+{
+	uid_t r, e, s;
+
+	c->raised = false;
+	if (getresuid(&r, &e, &s) != 0)
+		return -1;
+	c->euid = e;
+	if (e == 0)
+		return 0;
+	if ((r != 0 && s != 0) || setresuid(-1, 0, -1) != 0) {
+		errno = EPERM;
+		return -1;
+	}
+	c->raised = true;
+	return 0;
+}
+
+static int restore_euid(pam_handle_t *pamh, const struct caller_euid *c)
+{
+	if (!c->raised || setresuid(-1, c->euid, -1) == 0)
+		return 0;
+	pam_syslog(pamh, LOG_CRIT, "cannot give the caller back its effective uid %u: %m",
+		   (unsigned)c->euid);
+	return -1;
+}
+
 /* ---- the helper ------------------------------------------------------- */
 
 static void new_session_id(char *id)
@@ -525,16 +565,13 @@ static bool is_user_manager(pam_handle_t *pamh)
 	       strcmp(service, "systemd-user") == 0;
 }
 
-PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
+static int open_session(pam_handle_t *pamh, const struct module_args *args, bool root)
 {
-	struct module_args args;
 	struct nsiso_settings settings;
 	const struct passwd *pw;
 	const char *user = NULL;
 	int ret;
 
-	(void)flags;
-	parse_args(pamh, argc, argv, &args);
 	if (pam_get_user(pamh, &user, NULL) != PAM_SUCCESS || !user || !*user) {
 		pam_syslog(pamh, LOG_ERR, "cannot determine the user name");
 		return PAM_SESSION_ERR;
@@ -544,7 +581,7 @@ PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, cons
 		pam_syslog(pamh, LOG_ERR, "unknown user %s", user);
 		return PAM_USER_UNKNOWN;
 	}
-	ret = decide(pamh, &args, pw, &settings);
+	ret = decide(pamh, args, pw, &settings);
 	if (ret == DECIDED_ALLOW)
 		return PAM_SUCCESS;
 	if (ret != PAM_SUCCESS)
@@ -556,12 +593,32 @@ PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, cons
 		return PAM_SESSION_ERR;
 	}
 	settings.cgroup_mode = nsiso_cgroup_mode_effective(settings.cgroup_mode, NULL);
-	return start_session(pamh, &args, pw, &settings);
+	if (!root)
+		return failed(pamh, &settings, NSISO_FAIL_DENY, pw->pw_name,
+			      "the caller holds no root uid (real, effective or saved)");
+	return start_session(pamh, args, pw, &settings);
+}
+
+PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	struct module_args args;
+	struct caller_euid euid;
+	int ret;
+
+	(void)flags;
+	parse_args(pamh, argc, argv, &args);
+	/* Without root the conf is still read: a user it does not cover is
+	 * no business of ours; one it covers cannot have a session made. */
+	ret = open_session(pamh, &args, raise_euid(&euid) == 0);
+	if (restore_euid(pamh, &euid) < 0)
+		return PAM_SESSION_ERR;
+	return ret;
 }
 
 PAM_EXTERN int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
 	struct module_args args;
+	struct caller_euid euid;
 	const void *data = NULL;
 	struct session *s;
 	int ret;
@@ -571,10 +628,17 @@ PAM_EXTERN int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, con
 	if (pam_get_data(pamh, DATA_NAME, &data) != PAM_SUCCESS || !data)
 		return PAM_IGNORE;
 	s = (struct session *)data;
+	if (raise_euid(&euid) < 0) {
+		pam_syslog(pamh, LOG_ERR, "session %s: the caller holds no root uid to close it "
+			   "with; the holder ends when this process does", s->id);
+		return PAM_SESSION_ERR;
+	}
 	ret = restore_namespaces(pamh, s);
 	end_holder(s);
 	log_close(pamh, s);
 	/* Replacing the data runs session_cleanup on it. */
 	pam_set_data(pamh, DATA_NAME, NULL, NULL);
+	if (restore_euid(pamh, &euid) < 0)
+		ret = -1;
 	return ret == 0 ? PAM_SUCCESS : PAM_SESSION_ERR;
 }

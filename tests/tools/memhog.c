@@ -3,8 +3,7 @@
  * memhog - allocate and touch memory, to provoke a real OOM kill inside a
  * memory-limited cgroup in the pam_nsiso integration tests.
  *
- * Build (no Makefile on purpose; the project Makefile is owned elsewhere):
- *   cc -O2 -Wall -Wextra -Werror -o tests/tools/memhog tests/tools/memhog.c
+ * Built by make as tests/build/memhog.
  *
  * Usage: memhog MIB
  *   Allocates MIB mebibytes with malloc, writes every byte (so every page is
