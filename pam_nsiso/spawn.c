@@ -48,9 +48,12 @@ static void exec_helper(int helper_fd, char *const argv[], int channel)
 	 * helper_fd itself once it has been executed. */
 	if (syscall(SYS_close_range, NSISO_CHANNEL_FD + 1, ~0U, CLOSE_RANGE_CLOEXEC) != 0)
 		_exit(127);
-	/* su and friends run with euid 0 but the invoking user's real uid; the
-	 * helper acts only for a real root, so become one for it. */
-	if (getuid() != 0 && geteuid() == 0 && setuid(0) != 0)
+	/* su runs with euid 0 but the invoking user's real uid, atd with its
+	 * own real and effective gid (the module took euid 0 for it).  The
+	 * helper acts only for a real root, and an exec with real and
+	 * effective ids apart is a secure exec it takes for a set-id start:
+	 * become root in every id for it. */
+	if (geteuid() == 0 && (setresgid(0, 0, 0) != 0 || setresuid(0, 0, 0) != 0))
 		_exit(127);
 	/* A personality the user set (ADDR_NO_RANDOMIZE, say) survives an
 	 * exec that is not set-id: not into the helper. */

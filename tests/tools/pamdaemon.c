@@ -4,7 +4,9 @@
  *
  *   nsiso-pamdaemon SERVICE USER UID CMD [ARG...]     (started as root)
  *
- * Sets real and effective uid and gid to UID (saved stay 0), then through
+ * Sets the real and effective uid to UID (the saved uid stays 0) and the
+ * effective gid to the number UID (real and saved gid stay 0): root kept
+ * only in the saved uid, real and effective gid apart.  Then, through
  * the real libpam: pam_start(SERVICE, USER), pam_open_session, a child that
  * runs CMD, pam_close_session, pam_end.  Prints one line per step with the
  * PAM result and the process's uids afterwards ("open 0 uids 1/1/0").
@@ -64,7 +66,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	uid = (uid_t)strtoul(argv[3], NULL, 10);
-	if (setresgid(uid, uid, 0) != 0 || setresuid(uid, uid, 0) != 0) {
+	if (setresgid(0, uid, 0) != 0 || setresuid(uid, uid, 0) != 0) {
 		perror("nsiso-pamdaemon: setresuid");
 		return 1;
 	}
