@@ -488,6 +488,20 @@ done
 check_eq "root: PID 1 is systemd" systemd "$(val $W/root.out pid1)"
 check_match "root: in user-0.slice" "^/user.slice/user-0.slice/" "$(sd_cg $W/root.out)"
 
+# ---- sd-bus against systemctl, for the record -------------------------------------
+
+# The helper sets the slice's limits over sd-bus; what exec'ing systemctl
+# would cost instead, measured here where systemd is PID 1 (interleaved).
+if nsiso-systemd-limits "$SLICE" 30 >$W/bench.out 2>&1; then
+	pass "bench: the slice's limits set 30 times each through sd-bus and systemctl"
+	sed 's/^/LOG bench: /' $W/bench.out >&9
+else
+	fail "bench: the slice's limits set through sd-bus and systemctl" "$(oneline $W/bench.out)"
+fi
+systemctl set-property --runtime "$SLICE" MemoryMax=$MEMORY
+check_eq "bench: the slice's MemoryMax is the conf's again" "$MEMORY" \
+	"$(systemctl show -P MemoryMax "$SLICE")"
+
 # ---- for the record --------------------------------------------------------------
 
 if [ "$failed" != 0 ]; then

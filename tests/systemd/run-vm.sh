@@ -230,6 +230,11 @@ in_root chown -R bob: /home/bob/.config
 install -D -m 0755 "$top/tests/systemd/cases.sh" "$root/usr/local/lib/nsiso-vm/cases.sh"
 install -D -m 0755 "$top/tests/systemd/probe.sh" "$root/usr/local/lib/nsiso-vm/probe"
 cc -static -O2 -Wall -Wextra -Werror -o "$root/usr/local/bin/memhog" "$top/tests/tools/memhog.c"
+# sd-bus against systemctl for a slice's limits, measured where systemd is
+# PID 1 (bench/systemd_limits.c; this machine's libsystemd is the image's).
+make -s -C "$top" bench/build/systemd_limits >"$work/bench-build.log" 2>&1 ||
+	{ cat "$work/bench-build.log" >&2; die "building bench/build/systemd_limits failed"; }
+install -m 0755 "$top/bench/build/systemd_limits" "$root/usr/local/bin/nsiso-systemd-limits"
 cat >"$root/etc/systemd/system/nsiso-vm-cases.service" <<'EOF'
 [Unit]
 Description=pam_nsiso check-systemd cases
