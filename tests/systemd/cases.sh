@@ -7,7 +7,8 @@
 # box-%u).  Never run on the host.
 #
 # One line per assertion on the second serial port (fd 9):
-#   PASS <name> | FAIL <name>: <what was seen> | LOG <text> | END
+#   PASS <name> | FAIL <name>: <what was seen> | LOG <text> | NOTE <a
+#   measurement, always shown> | END
 # Every login goes through the VM's own sshd on 127.0.0.1 with a key; the
 # doors (cron, at, su, systemd-run --user, a lingering user's timer) are
 # asserted as pam_nsiso should behave: isolated and in the user's slice, or
@@ -416,9 +417,9 @@ if command -v at >/dev/null; then
 		log "atd: $(systemctl show -P ActiveState atd)/$(systemctl show -P Result atd); spool: $(ls -l /var/spool/cron/atjobs 2>&1 | tr -s ' ' | tr '\n' '|')"
 	fi
 	if [ -s /home/$U/at2.out ]; then
-		log "at job queued from an SSH login ran within $(($(stat -c %Y /home/$U/at2.out) - at2_start)) s; it saw: $(oneline /home/$U/at2.out)"
+		say "NOTE at job queued from an SSH login ran within $(($(stat -c %Y /home/$U/at2.out) - at2_start)) s; it saw: $(oneline /home/$U/at2.out)"
 	else
-		log "at job queued from an SSH login has not run after $(($(date +%s) - at2_start)) s; atq: $(atq 2>&1 | tr '\n' ' ')"
+		say "NOTE at job queued from an SSH login has not run after $(($(date +%s) - at2_start)) s; atq: $(atq 2>&1 | tr '\n' ' ')"
 	fi
 else
 	say "SKIP at: not installed"
@@ -494,7 +495,7 @@ check_match "root: in user-0.slice" "^/user.slice/user-0.slice/" "$(sd_cg $W/roo
 # would cost instead, measured here where systemd is PID 1 (interleaved).
 if nsiso-systemd-limits "$SLICE" 30 >$W/bench.out 2>&1; then
 	pass "bench: the slice's limits set 30 times each through sd-bus and systemctl"
-	sed 's/^/LOG bench: /' $W/bench.out >&9
+	sed 's/^/NOTE bench: /' $W/bench.out >&9
 else
 	fail "bench: the slice's limits set through sd-bus and systemctl" "$(oneline $W/bench.out)"
 fi

@@ -168,8 +168,9 @@ vm_boot() {
 }
 
 # One line per assertion: "PASS name", "FAIL name: reason", "SKIP name:
-# reason" (a failure: no skip may hide a regression), "LOG text"; "END" when
-# the VM finished its cases.
+# reason" (a failure: no skip may hide a regression), "LOG text" (shown
+# when something failed), "NOTE text" (a measurement: always shown); "END"
+# when the VM finished its cases.
 vm_results() {
 	local out=$1 prefix=${2:+$2 } line reported=""
 	tr -d '\r' <"$out.results" >"$out.txt"
@@ -178,6 +179,7 @@ vm_results() {
 		"PASS "*) VM_PASS=$((VM_PASS + 1)); printf '%s%s\n' "$prefix" "$line" ;;
 		"FAIL "*) VM_FAIL=$((VM_FAIL + 1)); printf '%s%s\n' "$prefix" "$line" ;;
 		"SKIP "*) VM_FAIL=$((VM_FAIL + 1)); printf '%s%s (a skip counts as a failure)\n' "$prefix" "$line" ;;
+		"NOTE "*) printf '%s%s\n' "$prefix" "$line" ;;
 		END) reported=1 ;;
 		esac
 	done <"$out.txt"
