@@ -27,6 +27,10 @@ static const char *const item_names[NSISO_ITEM_COUNT] = {
 	[NSISO_ITEM_MEMORY] = "memory",
 	[NSISO_ITEM_SWAP] = "swap",
 	[NSISO_ITEM_TASKS] = "tasks",
+	[NSISO_ITEM_MEMORY_HIGH] = "memory_high",
+	[NSISO_ITEM_CPU] = "cpu",
+	[NSISO_ITEM_CPU_WEIGHT] = "cpu_weight",
+	[NSISO_ITEM_IO_WEIGHT] = "io_weight",
 	[NSISO_ITEM_HOSTNAME] = "hostname",
 	[NSISO_ITEM_ON_LOGOUT] = "on_logout",
 	[NSISO_ITEM_PROPAGATION] = "propagation",
@@ -183,6 +187,19 @@ static const char *parse_value(enum nsiso_item item, const char *text,
 		return nsiso_parse_size(text, false, &v->limit);
 	case NSISO_ITEM_TASKS:
 		return nsiso_parse_count(text, &v->limit);
+	case NSISO_ITEM_MEMORY_HIGH: {
+		const char *why = nsiso_parse_size(text, true, &v->limit);
+
+		/* memory.high 0 would throttle every allocation of the user. */
+		if (!why && v->limit.kind == NSISO_LIMIT_VALUE && v->limit.value == 0)
+			why = "must be above 0";
+		return why;
+	}
+	case NSISO_ITEM_CPU:
+		return nsiso_parse_cpu_percent(text, &v->limit);
+	case NSISO_ITEM_CPU_WEIGHT:
+	case NSISO_ITEM_IO_WEIGHT:
+		return nsiso_parse_weight(text, &v->limit);
 	case NSISO_ITEM_HOSTNAME:
 		if (strlen(text) >= sizeof(v->text))
 			return "value too long";
@@ -731,6 +748,10 @@ static void apply_rule(struct nsiso_settings *s, const struct nsiso_rule *rule)
 	case NSISO_ITEM_MEMORY: s->memory = v->limit; break;
 	case NSISO_ITEM_SWAP: s->swap = v->limit; break;
 	case NSISO_ITEM_TASKS: s->tasks = v->limit; break;
+	case NSISO_ITEM_MEMORY_HIGH: s->memory_high = v->limit; break;
+	case NSISO_ITEM_CPU: s->cpu = v->limit; break;
+	case NSISO_ITEM_CPU_WEIGHT: s->cpu_weight = v->limit; break;
+	case NSISO_ITEM_IO_WEIGHT: s->io_weight = v->limit; break;
 	case NSISO_ITEM_HOSTNAME: strcpy(s->hostname_template, v->text); break;
 	case NSISO_ITEM_ON_LOGOUT: s->on_logout = (enum nsiso_on_logout)v->choice; break;
 	case NSISO_ITEM_PROPAGATION: s->propagation = (enum nsiso_propagation)v->choice; break;
@@ -763,6 +784,11 @@ static const char *limits_unusable(const struct nsiso_settings *s, enum nsiso_it
 	if (memory != UINT64_MAX && s->swap.kind == NSISO_LIMIT_VALUE &&
 	    s->swap.value >= UINT64_MAX - memory)
 		return "memory plus swap does not fit in 64 bits";
+	*item = NSISO_ITEM_MEMORY_HIGH;
+	/* Throttling is meant to start before the hard limit: at or above
+	 * it, memory.high never acts (and systemd reads it as a mistake). */
+	if (nsiso_limit_is_set(&s->memory_high) && nsiso_limit_bytes(&s->memory_high) >= memory)
+		return "memory_high must be below memory: throttling starts below the hard limit";
 	return NULL;
 }
 
@@ -825,7 +851,9 @@ const char *nsiso_conf_resolve(const struct nsiso_conf *conf,
 bool nsiso_settings_has_limits(const struct nsiso_settings *s)
 {
 	return nsiso_limit_is_set(&s->memory) || nsiso_limit_is_set(&s->swap) ||
-	       nsiso_limit_is_set(&s->tasks);
+	       nsiso_limit_is_set(&s->tasks) || nsiso_limit_is_set(&s->memory_high) ||
+	       nsiso_limit_is_set(&s->cpu) || nsiso_limit_is_set(&s->cpu_weight) ||
+	       nsiso_limit_is_set(&s->io_weight);
 }
 
 bool nsiso_settings_active(const struct nsiso_settings *s)

@@ -37,6 +37,10 @@ enum nsiso_item {
 	NSISO_ITEM_MEMORY,
 	NSISO_ITEM_SWAP,
 	NSISO_ITEM_TASKS,
+	NSISO_ITEM_MEMORY_HIGH,
+	NSISO_ITEM_CPU,
+	NSISO_ITEM_CPU_WEIGHT,
+	NSISO_ITEM_IO_WEIGHT,
 	NSISO_ITEM_HOSTNAME,
 	NSISO_ITEM_ON_LOGOUT,
 	NSISO_ITEM_PROPAGATION,
@@ -106,6 +110,7 @@ struct nsiso_settings {
 	bool matched;			/* some rule applied to this user */
 	unsigned isolate;
 	struct nsiso_limit memory, swap, tasks;
+	struct nsiso_limit memory_high, cpu, cpu_weight, io_weight;
 	char hostname_template[NSISO_VALUE_MAX];
 	char hostname[NSISO_VALUE_MAX];	/* expanded; "" = keep the host's */
 	enum nsiso_on_logout on_logout;
@@ -140,7 +145,8 @@ void nsiso_conf_parse_buffer(struct nsiso_conf *conf, const char *name,
  * or isolate none without a limit) gets NULL before any value is worked out
  * for them.  Otherwise NULL, or a reason the rules cannot be applied to this
  * user (the host name template gives an invalid name, a percentage memory
- * limit comes out below NSISO_MEMORY_MIN on this machine); the origin of that
+ * limit comes out below NSISO_MEMORY_MIN on this machine, memory_high is not
+ * below memory); the origin of that
  * reason is written to *bad_origin when non-NULL.  Callers let root through
  * unisolated on such a reason, as on a broken conf. */
 const char *nsiso_conf_resolve(const struct nsiso_conf *conf,
@@ -151,7 +157,8 @@ const char *nsiso_conf_resolve(const struct nsiso_conf *conf,
 /* True when the settings ask for anything at all. */
 bool nsiso_settings_active(const struct nsiso_settings *settings);
 
-/* True when they set a memory, swap or tasks limit (so a cgroup is used). */
+/* True when they set a limit: memory, swap, tasks, memory_high, cpu,
+ * cpu_weight or io_weight (so a cgroup is used). */
 bool nsiso_settings_has_limits(const struct nsiso_settings *settings);
 
 /* All groups of a user (primary included), for struct nsiso_user, in a

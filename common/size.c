@@ -88,6 +88,36 @@ const char *nsiso_parse_count(const char *text, struct nsiso_limit *out)
 	return NULL;
 }
 
+const char *nsiso_parse_cpu_percent(const char *text, struct nsiso_limit *out)
+{
+	size_t len = strspn(text, "0123456789");
+	uint64_t n;
+
+	if (strcmp(text, "unlimited") == 0) {
+		*out = (struct nsiso_limit){ NSISO_LIMIT_UNLIMITED, 0 };
+		return NULL;
+	}
+	if (len == 0 || text[len] != '%' || text[len + 1] != '\0')
+		return "expected a percentage of one CPU (50%, 400% for four CPUs) or unlimited";
+	if (nsiso_parse_decimal(text, len, NSISO_CPU_PERCENT_MAX, &n) != NULL || n < 1)
+		return "must be 1% to 1000000% (100% is one CPU)";
+	*out = (struct nsiso_limit){ NSISO_LIMIT_VALUE, n };
+	return NULL;
+}
+
+const char *nsiso_parse_weight(const char *text, struct nsiso_limit *out)
+{
+	size_t len = strspn(text, "0123456789");
+	uint64_t n;
+
+	if (len == 0 || text[len] != '\0')
+		return "expected a whole number 1 to 10000 (100 is the default)";
+	if (nsiso_parse_decimal(text, len, NSISO_WEIGHT_MAX, &n) != NULL || n < NSISO_WEIGHT_MIN)
+		return "must be 1 to 10000 (100 is the default)";
+	*out = (struct nsiso_limit){ NSISO_LIMIT_VALUE, n };
+	return NULL;
+}
+
 uint64_t nsiso_limit_bytes(const struct nsiso_limit *limit)
 {
 	long pages, page_size;

@@ -10,7 +10,8 @@
 enum nsiso_limit_kind {
 	NSISO_LIMIT_UNSET = 0,	/* no rule said anything */
 	NSISO_LIMIT_UNLIMITED,
-	NSISO_LIMIT_VALUE,	/* value is bytes (memory, swap) or a count (tasks) */
+	NSISO_LIMIT_VALUE,	/* value is bytes (memory, swap, memory_high), a count
+				 * (tasks), percent of one CPU (cpu) or a weight */
 	NSISO_LIMIT_PERCENT,	/* value is 1..100, of physical RAM */
 };
 
@@ -42,6 +43,25 @@ const char *nsiso_parse_size(const char *text, bool percent_ok,
 
 /* Parse a task count: 1..NSISO_TASKS_LIMIT_MAX or "unlimited". */
 const char *nsiso_parse_count(const char *text, struct nsiso_limit *out);
+
+/* CPU time as percent of one CPU ("400%" is four CPUs).  The ceiling is ten
+ * thousand CPUs: far above any machine, and far below what the kernel's
+ * quota (cpu.cfs_quota_us, cpu.max) and systemd's CPUQuotaPerSecUSec hold
+ * (N * 10000 microseconds a second stays below 2^44). */
+#define NSISO_CPU_PERCENT_MAX 1000000
+
+/* The weights of cgroup v2 (cpu.weight, io.weight) and systemd (CPUWeight,
+ * IOWeight): 1..10000, 100 being everyone's default. */
+#define NSISO_WEIGHT_MIN 1
+#define NSISO_WEIGHT_MAX 10000
+#define NSISO_WEIGHT_DEFAULT 100
+
+/* Parse a CPU limit: "N%" with N 1..NSISO_CPU_PERCENT_MAX, or "unlimited";
+ * value is N. */
+const char *nsiso_parse_cpu_percent(const char *text, struct nsiso_limit *out);
+
+/* Parse a weight: NSISO_WEIGHT_MIN..NSISO_WEIGHT_MAX. */
+const char *nsiso_parse_weight(const char *text, struct nsiso_limit *out);
 
 /* Bytes a limit stands for on this machine; UINT64_MAX when unlimited or
  * unset.  Percentages are of physical RAM. */

@@ -102,7 +102,12 @@ static void check_root(const struct nsiso_conf *conf, const struct passwd *pw,
 {
 	enum nsiso_item item = s->isolate ? NSISO_ITEM_ISOLATE
 			     : nsiso_limit_is_set(&s->memory) ? NSISO_ITEM_MEMORY
-			     : nsiso_limit_is_set(&s->swap) ? NSISO_ITEM_SWAP : NSISO_ITEM_TASKS;
+			     : nsiso_limit_is_set(&s->swap) ? NSISO_ITEM_SWAP
+			     : nsiso_limit_is_set(&s->tasks) ? NSISO_ITEM_TASKS
+			     : nsiso_limit_is_set(&s->memory_high) ? NSISO_ITEM_MEMORY_HIGH
+			     : nsiso_limit_is_set(&s->cpu) ? NSISO_ITEM_CPU
+			     : nsiso_limit_is_set(&s->cpu_weight) ? NSISO_ITEM_CPU_WEIGHT
+			     : NSISO_ITEM_IO_WEIGHT;
 	const struct nsiso_rule *rule = rule_at(conf, s->origin[item].file, s->origin[item].line);
 
 	if (pw->pw_uid != 0 || !nsiso_settings_active(s) || s->on_error == NSISO_ON_ERROR_ALLOW)
@@ -274,6 +279,34 @@ static void limit_text(const struct nsiso_limit *l, char *buf, size_t len)
 	snprintf(buf, len, "%llu bytes (%s)", (unsigned long long)bytes, human);
 }
 
+/* memory_high, and on cgroup v1 the note that it does nothing there: v1
+ * has no memory.high (and systemd ignores MemoryHigh on it). */
+static void print_memory_high(const struct nsiso_settings *s)
+{
+	char value[128];
+
+	limit_text(&s->memory_high, value, sizeof(value));
+	print_item(s, NSISO_ITEM_MEMORY_HIGH, value);
+	if (nsiso_limit_is_set(&s->memory_high) &&
+	    nsiso_cgroup_detect_version() == NSISO_CGROUP_V1)
+		printf("  %-13s %s\n", "", "no effect on cgroup v1, which has no memory.high");
+}
+
+static void cpu_text(const struct nsiso_limit *l, char *buf, size_t len)
+{
+	if (nsiso_limit_is_set(l))
+		snprintf(buf, len, "%llu%% of one CPU", (unsigned long long)l->value);
+	else
+		snprintf(buf, len, "unlimited");
+}
+
+/* An unset weight is everyone's default, 100. */
+static void weight_text(const struct nsiso_limit *l, char *buf, size_t len)
+{
+	snprintf(buf, len, "%llu",
+		 (unsigned long long)(nsiso_limit_is_set(l) ? l->value : NSISO_WEIGHT_DEFAULT));
+}
+
 static const char *decision(const struct nsiso_settings *s)
 {
 	if (!s->matched)
@@ -302,6 +335,13 @@ static void print_settings(const struct nsiso_settings *s, uid_t uid)
 	else
 		snprintf(value, sizeof(value), "unlimited");
 	print_item(s, NSISO_ITEM_TASKS, value);
+	print_memory_high(s);
+	cpu_text(&s->cpu, value, sizeof(value));
+	print_item(s, NSISO_ITEM_CPU, value);
+	weight_text(&s->cpu_weight, value, sizeof(value));
+	print_item(s, NSISO_ITEM_CPU_WEIGHT, value);
+	weight_text(&s->io_weight, value, sizeof(value));
+	print_item(s, NSISO_ITEM_IO_WEIGHT, value);
 	if (!(s->isolate & NSISO_NS_UTS))
 		snprintf(value, sizeof(value), "the host's (no uts namespace)");
 	else if (s->hostname_template[0] && !nsiso_settings_active(s))

@@ -56,6 +56,10 @@ static void comments_blank_lines_and_all_items(void **state)
 	      "*   memory   512M\n"
 	      "*   swap     0\n"
 	      "*   tasks    200\n"
+	      "*   memory_high 384M\n"
+	      "*   cpu      250%\n"
+	      "*   cpu_weight 400\n"
+	      "*   io_weight 50\n"
 	      "*   hostname lab-%u\n"
 	      "*   on_logout keep\n"
 	      "*   propagation private\n"
@@ -72,6 +76,11 @@ static void comments_blank_lines_and_all_items(void **state)
 	assert_int_equal(s.swap.kind, NSISO_LIMIT_VALUE);
 	assert_true(s.swap.value == 0);
 	assert_true(s.tasks.value == 200);
+	assert_true(s.memory_high.value == 384ULL << 20);
+	assert_true(s.cpu.kind == NSISO_LIMIT_VALUE && s.cpu.value == 250);
+	assert_true(s.cpu_weight.value == 400);
+	assert_true(s.io_weight.value == 50);
+	assert_int_equal(s.origin[NSISO_ITEM_IO_WEIGHT].line, 11);
 	assert_string_equal(s.hostname, "lab-alice");
 	assert_int_equal(s.on_logout, NSISO_LOGOUT_KEEP);
 	assert_int_equal(s.propagation, NSISO_PROPAGATION_PRIVATE);
@@ -363,6 +372,69 @@ static void limits_a_login_would_refuse(void **state)
 	nsiso_conf_free(&conf);
 }
 
+/* The cpu and io items: each alone is a limit (the user gets a cgroup), and
+ * they follow the precedence of the others. */
+static void cpu_and_io_items(void **state)
+{
+	struct nsiso_conf conf;
+	struct nsiso_settings s;
+
+	(void)state;
+	parse(&conf, "* cpu 400%\nalice cpu 100%\n1000: cpu_weight 50\n* cpu_weight 300\n"
+		     "@nosuchgroup io_weight 10\nbob cpu unlimited\n");
+	assert_int_equal(nsiso_conf_error_count(&conf), 0);
+	resolve(&conf, "alice", 1000, &s);
+	assert_true(s.cpu.value == 100);
+	assert_true(s.cpu_weight.value == 50);
+	assert_false(nsiso_limit_is_set(&s.io_weight));
+	assert_true(nsiso_settings_has_limits(&s));
+	resolve(&conf, "bob", 999, &s);
+	assert_false(nsiso_limit_is_set(&s.cpu));
+	assert_true(s.cpu_weight.value == 300);
+	nsiso_conf_free(&conf);
+	parse(&conf, "alice io_weight 10\n");
+	resolve(&conf, "alice", 1000, &s);
+	assert_true(nsiso_settings_active(&s));	/* a weight alone is enough */
+	nsiso_conf_free(&conf);
+	first_error("* cpu 0%\n", "test.conf:1: must be 1% to 1000000% (100% is one CPU): cpu '0%'");
+	first_error("* cpu 5\n", "test.conf:1: expected a percentage of one CPU (50%, 400% for "
+		    "four CPUs) or unlimited: cpu '5'");
+	first_error("* cpu 99999999999999999999%\n", "test.conf:1: must be 1% to 1000000% (100% "
+		    "is one CPU): cpu '99999999999999999999%'");
+	first_error("* cpu_weight 10001\n", "test.conf:1: must be 1 to 10000 (100 is the default): "
+		    "cpu_weight '10001'");
+	first_error("* io_weight 0\n", "test.conf:1: must be 1 to 10000 (100 is the default): "
+		    "io_weight '0'");
+	first_error("* memory_high 0\n", "test.conf:1: must be above 0: memory_high '0'");
+}
+
+/* memory_high must be below memory, as the user's rules resolve (the two
+ * may come from different domains, and percentages from this machine). */
+static void memory_high_below_memory(void **state)
+{
+	struct nsiso_conf conf;
+	struct nsiso_settings s;
+	unsigned line = 0;
+
+	(void)state;
+	parse(&conf, "* memory 1G\nalice memory_high 1G\n");
+	assert_int_equal(nsiso_conf_error_count(&conf), 0);
+	assert_string_equal(resolve_why(&conf, "alice", 1000, &line),
+			    "memory_high must be below memory: throttling starts below the hard limit");
+	assert_int_equal(line, 2);
+	assert_null(resolve_why(&conf, "bob", 1001, &line));
+	nsiso_conf_free(&conf);
+	parse(&conf, "* memory 1G\n* memory_high 1023M\nbob memory_high 2G\nbob memory unlimited\n");
+	resolve(&conf, "alice", 1000, &s);
+	assert_true(s.memory_high.value == 1023ULL << 20);
+	resolve(&conf, "bob", 1001, &s);	/* no hard limit: any memory_high */
+	assert_true(s.memory_high.value == 2ULL << 30);
+	nsiso_conf_free(&conf);
+	parse(&conf, "* memory 10%\n* memory_high 20%\n");
+	assert_non_null(resolve_why(&conf, "alice", 1000, &line));
+	nsiso_conf_free(&conf);
+}
+
 /* A percentage is known only on the machine: resolve checks it there, as
  * the module does at each login. */
 static void percentage_below_the_minimum_is_refused_at_resolve(void **state)
@@ -527,6 +599,8 @@ int main(void)
 		cmocka_unit_test(left_alone_evaluates_nothing),
 		cmocka_unit_test(limits_a_login_would_refuse),
 		cmocka_unit_test(percentage_below_the_minimum_is_refused_at_resolve),
+		cmocka_unit_test(cpu_and_io_items),
+		cmocka_unit_test(memory_high_below_memory),
 		cmocka_unit_test_setup_teardown(file_checks, make_dir, remove_dir),
 		cmocka_unit_test_setup_teardown(directory_a_user_can_write_is_rejected, make_dir, remove_dir),
 		cmocka_unit_test_setup_teardown(dropins_in_c_locale_order, make_dir, remove_dir),

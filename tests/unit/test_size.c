@@ -74,6 +74,56 @@ static void counts(void **state)
 }
 
 /* The one strict number parser: digits only, bounded, never empty. */
+/* cpu: N% of one CPU, any number of CPUs; 0%, a bare number and an
+ * overflow are errors. */
+static void cpu_percentages(void **state)
+{
+	static const char *const bad[] = {
+		"", "5", "0%", "%", "-5%", "+5%", " 5%", "5 %", "5%%", "1.5%", "0x10%", "5M",
+		"1000001%", "99999999999999999999%", "18446744073709551717%", "unlimitedx",
+	};
+	struct nsiso_limit l;
+	size_t i;
+
+	(void)state;
+	assert_null(nsiso_parse_cpu_percent("100%", &l));
+	assert_int_equal(l.kind, NSISO_LIMIT_VALUE);
+	assert_true(l.value == 100);
+	assert_null(nsiso_parse_cpu_percent("1%", &l));
+	assert_true(l.value == 1);
+	assert_null(nsiso_parse_cpu_percent("1000000%", &l));
+	assert_true(l.value == NSISO_CPU_PERCENT_MAX);
+	assert_null(nsiso_parse_cpu_percent("unlimited", &l));
+	assert_int_equal(l.kind, NSISO_LIMIT_UNLIMITED);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_non_null(nsiso_parse_cpu_percent(bad[i], &l));
+	assert_string_equal(nsiso_parse_cpu_percent("5", &l), "expected a percentage of one CPU "
+			    "(50%, 400% for four CPUs) or unlimited");
+	assert_string_equal(nsiso_parse_cpu_percent("0%", &l),
+			    "must be 1% to 1000000% (100% is one CPU)");
+}
+
+static void weights(void **state)
+{
+	static const char *const bad[] = {
+		"", "0", "10001", "-1", "+5", " 5", "1.5", "5%", "0x10", "unlimited",
+		"99999999999999999999",
+	};
+	struct nsiso_limit l;
+	size_t i;
+
+	(void)state;
+	assert_null(nsiso_parse_weight("1", &l));
+	assert_true(l.kind == NSISO_LIMIT_VALUE && l.value == 1);
+	assert_null(nsiso_parse_weight("10000", &l));
+	assert_true(l.value == NSISO_WEIGHT_MAX);
+	assert_null(nsiso_parse_weight("0100", &l));
+	assert_true(l.value == 100);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_non_null(nsiso_parse_weight(bad[i], &l));
+	assert_string_equal(nsiso_parse_weight("10001", &l), "must be 1 to 10000 (100 is the default)");
+}
+
 static void decimal_parser_is_strict(void **state)
 {
 	static const char *const not_plain[] = {
@@ -157,6 +207,8 @@ int main(void)
 		cmocka_unit_test(percent_and_unlimited),
 		cmocka_unit_test(bad_sizes_are_rejected),
 		cmocka_unit_test(counts),
+		cmocka_unit_test(cpu_percentages),
+		cmocka_unit_test(weights),
 		cmocka_unit_test(format_round_trips),
 		cmocka_unit_test(decimal_parser_is_strict),
 		cmocka_unit_test(sizes_stop_below_8E),
