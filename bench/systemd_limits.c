@@ -45,9 +45,12 @@ static int by_value(const void *a, const void *b)
 
 static int with_sd_bus(const char *slice, uint64_t memory)
 {
-	struct nsiso_cgroup_limits limits = { memory, NSISO_UNLIMITED, 512 };
+	struct nsiso_cgroup_limits limits = NSISO_CGROUP_LIMITS_NONE;
 	enum nsiso_failure failure;
 	char err[512];
+
+	limits.memory = memory;
+	limits.tasks = 512;
 
 	if (nsiso_systemd_set_limits(slice, &limits, &failure, err, sizeof(err)) < 0) {
 		fprintf(stderr, "sd-bus: %s\n", err);

@@ -26,7 +26,22 @@ struct nsiso_cgroup_limits {
 	uint64_t memory;	/* bytes, all sessions together */
 	uint64_t swap;		/* bytes of swap on top of memory */
 	uint64_t tasks;		/* processes + threads */
+	uint64_t memory_high;	/* bytes: throttling starts here (v2 only) */
+	uint64_t cpu;		/* percent of one CPU, all sessions together */
+	uint64_t cpu_weight;	/* 1..10000, as v2's cpu.weight */
+	uint64_t io_weight;	/* 1..10000, as v2's io.weight */
 };
+
+/* No limit at all: the start of every struct nsiso_cgroup_limits (a field
+ * left out of an initialiser would be 0, which is a limit). */
+#define NSISO_CGROUP_LIMITS_NONE ((struct nsiso_cgroup_limits){ \
+	.memory = NSISO_UNLIMITED, .swap = NSISO_UNLIMITED, .tasks = NSISO_UNLIMITED, \
+	.memory_high = NSISO_UNLIMITED, .cpu = NSISO_UNLIMITED, \
+	.cpu_weight = NSISO_UNLIMITED, .io_weight = NSISO_UNLIMITED })
+
+/* The period of the CPU limit: cpu N% is N * 1000 microseconds of CPU time
+ * in every 100000 (v1 cpu.cfs_quota_us / cpu.cfs_period_us, v2 cpu.max). */
+#define NSISO_CPU_PERIOD_US 100000
 
 /* Live numbers of one user's cgroup; NSISO_UNLIMITED where unknown. */
 struct nsiso_cgroup_stats {

@@ -13,6 +13,7 @@
 enum option_id {
 	OPT_USER, OPT_UID, OPT_CALLER, OPT_SESSION, OPT_ISOLATE, OPT_HOSTNAME,
 	OPT_PROPAGATION, OPT_ON_LOGOUT, OPT_MEMORY, OPT_SWAP, OPT_TASKS,
+	OPT_MEMORY_HIGH, OPT_CPU, OPT_CPU_WEIGHT, OPT_IO_WEIGHT,
 	OPT_CGROUP_PARENT, OPT_SERVICE, OPT_TTY, OPT_RHOST, OPT_RUN_DIR,
 	OPT_SYSTEMD_UNIT, OPT_DEBUG, N_OPTIONS
 };
@@ -26,7 +27,9 @@ static const struct {
 	[OPT_ISOLATE] = { "isolate", true }, [OPT_HOSTNAME] = { "hostname", true },
 	[OPT_PROPAGATION] = { "propagation", true }, [OPT_ON_LOGOUT] = { "on-logout", true },
 	[OPT_MEMORY] = { "memory", true }, [OPT_SWAP] = { "swap", true },
-	[OPT_TASKS] = { "tasks", true }, [OPT_CGROUP_PARENT] = { "cgroup-parent", true },
+	[OPT_TASKS] = { "tasks", true }, [OPT_MEMORY_HIGH] = { "memory-high", true },
+	[OPT_CPU] = { "cpu", true }, [OPT_CPU_WEIGHT] = { "cpu-weight", true },
+	[OPT_IO_WEIGHT] = { "io-weight", true }, [OPT_CGROUP_PARENT] = { "cgroup-parent", true },
 	[OPT_SERVICE] = { "service", true }, [OPT_TTY] = { "tty", true },
 	[OPT_RHOST] = { "rhost", true }, [OPT_RUN_DIR] = { "run-dir", true },
 	[OPT_SYSTEMD_UNIT] = { "systemd-unit", true }, [OPT_DEBUG] = { "debug", false },
@@ -42,7 +45,7 @@ void nsiso_request_init(struct nsiso_request *r)
 		.cgroup_parent = NSISO_CGROUP_PARENT_DEFAULT,
 		.service = "", .tty = "", .rhost = "",
 		.run_dir = NSISO_RUN_DIR_DEFAULT,
-		.limits = { NSISO_UNLIMITED, NSISO_UNLIMITED, NSISO_UNLIMITED },
+		.limits = NSISO_CGROUP_LIMITS_NONE,
 	};
 }
 
@@ -70,6 +73,17 @@ static void push_text(struct nsiso_request_args *a, enum option_id id, const cha
 {
 	if (text && *text)
 		push(a, id, text);
+}
+
+/* memory_high, cpu and the weights go only when set (memory, swap and tasks
+ * always do): an unset one is the kernel's default. */
+static void push_if_set(struct nsiso_request_args *a, enum option_id id, uint64_t value,
+			char *buf, size_t len)
+{
+	if (value == NSISO_UNLIMITED)
+		return;
+	limit_text(value, buf, len);
+	push(a, id, buf);
 }
 
 void nsiso_request_encode(const struct nsiso_request *r, const char *path,
@@ -102,6 +116,13 @@ void nsiso_request_encode(const struct nsiso_request *r, const char *path,
 		push(a, OPT_MEMORY, a->memory);
 		push(a, OPT_SWAP, a->swap);
 		push(a, OPT_TASKS, a->tasks);
+		push_if_set(a, OPT_MEMORY_HIGH, r->limits.memory_high, a->memory_high,
+			    sizeof(a->memory_high));
+		push_if_set(a, OPT_CPU, r->limits.cpu, a->cpu, sizeof(a->cpu));
+		push_if_set(a, OPT_CPU_WEIGHT, r->limits.cpu_weight, a->cpu_weight,
+			    sizeof(a->cpu_weight));
+		push_if_set(a, OPT_IO_WEIGHT, r->limits.io_weight, a->io_weight,
+			    sizeof(a->io_weight));
 		if (r->systemd_unit)
 			push(a, OPT_SYSTEMD_UNIT, r->systemd_unit);
 		else
@@ -188,6 +209,30 @@ static const char *decode_limits(struct nsiso_request *r, enum option_id id, con
 	return NULL;
 }
 
+/* memory_high (bytes), cpu (percent of one CPU), cpu_weight, io_weight:
+ * a number in the range nsiso.conf allows, or max for the two limits. */
+static const char *decode_ranged_limit(struct nsiso_request *r, enum option_id id, const char *arg,
+				     char *why, size_t len)
+{
+	uint64_t max = id == OPT_MEMORY_HIGH ? NSISO_SIZE_MAX
+		     : id == OPT_CPU ? NSISO_CPU_PERCENT_MAX : NSISO_WEIGHT_MAX;
+	uint64_t *target = id == OPT_MEMORY_HIGH ? &r->limits.memory_high
+			 : id == OPT_CPU ? &r->limits.cpu
+			 : id == OPT_CPU_WEIGHT ? &r->limits.cpu_weight : &r->limits.io_weight;
+	bool max_ok = id == OPT_MEMORY_HIGH || id == OPT_CPU;
+
+	r->use_cgroup = true;
+	if (max_ok && strcmp(arg, "max") == 0) {
+		*target = NSISO_UNLIMITED;
+		return NULL;
+	}
+	if (strlen(arg) > 20 || nsiso_parse_decimal(arg, strlen(arg), max, target) != NULL ||
+	    *target == 0)
+		return reason(why, len, "invalid --%s '%.64s': expected 1..%llu%s",
+			      options[id].name, arg, (unsigned long long)max, max_ok ? " or max" : "");
+	return NULL;
+}
+
 static const char *decode_option(struct nsiso_request *r, enum option_id id, const char *arg,
 				 char *why, size_t len)
 {
@@ -216,6 +261,8 @@ static const char *decode_option(struct nsiso_request *r, enum option_id id, con
 		return decode_choice(arg, "kill", "keep", "--on-logout", &r->keep_on_logout, why, len);
 	case OPT_MEMORY: case OPT_SWAP: case OPT_TASKS:
 		return decode_limits(r, id, arg, why, len);
+	case OPT_MEMORY_HIGH: case OPT_CPU: case OPT_CPU_WEIGHT: case OPT_IO_WEIGHT:
+		return decode_ranged_limit(r, id, arg, why, len);
 	case OPT_CGROUP_PARENT:
 		bad = nsiso_cgroup_parent_check(arg);
 		if (bad)

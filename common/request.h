@@ -45,9 +45,10 @@ void nsiso_request_init(struct nsiso_request *r);
 /* The arguments, with room for their numbers: argv[0] is path, argv[1]
  * "open", NULL-terminated.  Texts are not copied: r must outlive args. */
 struct nsiso_request_args {
-	char *argv[48];
+	char *argv[56];
 	int argc;
 	char uid[16], caller[16], isolate[64], memory[24], swap[24], tasks[24];
+	char memory_high[24], cpu[24], cpu_weight[24], io_weight[24];
 };
 
 void nsiso_request_encode(const struct nsiso_request *r, const char *path,

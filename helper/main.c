@@ -328,6 +328,8 @@ static void usage(FILE *out)
 		"                        [--isolate LIST] [--hostname NAME]\n"
 		"                        [--propagation slave|private] [--on-logout kill|keep]\n"
 		"                        [--memory BYTES] [--swap BYTES] [--tasks N]\n"
+		"                        [--memory-high BYTES] [--cpu PERCENT]\n"
+		"                        [--cpu-weight N] [--io-weight N]\n"
 		"                        [--cgroup-parent PATH] [--service NAME] [--tty TTY]\n"
 		"                        [--rhost HOST] [--run-dir DIR] [--systemd-unit UNIT]\n"
 		"                        [--debug]\n"
@@ -335,7 +337,8 @@ static void usage(FILE *out)
 		"\n"
 		"The privileged half of pam_nsiso(8).  'open' is run only by the module, as\n"
 		"root, with fd 3 as its reply channel; it refuses to work otherwise.\n"
-		"Limits are plain numbers (bytes, tasks) or 'max'.  See nsiso-helper(8).\n");
+		"Limits are plain numbers (bytes, tasks, percent of one CPU) or 'max';\n"
+		"weights are 1-10000.  See nsiso-helper(8).\n");
 }
 
 /* Only the form of the request is checked here (common/request.c); what

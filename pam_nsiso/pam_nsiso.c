@@ -293,9 +293,14 @@ static void build_request(struct nsiso_request *r, pam_handle_t *pamh,
 	r->keep_on_logout = s->on_logout == NSISO_LOGOUT_KEEP;
 	r->hostname = s->hostname;
 	r->use_cgroup = nsiso_settings_has_limits(s);
-	r->limits = (struct nsiso_cgroup_limits){ nsiso_limit_bytes(&s->memory),
-						  nsiso_limit_bytes(&s->swap),
-						  nsiso_limit_bytes(&s->tasks) };
+	r->limits = NSISO_CGROUP_LIMITS_NONE;
+	r->limits.memory = nsiso_limit_bytes(&s->memory);
+	r->limits.swap = nsiso_limit_bytes(&s->swap);
+	r->limits.tasks = nsiso_limit_bytes(&s->tasks);
+	r->limits.memory_high = nsiso_limit_bytes(&s->memory_high);
+	r->limits.cpu = nsiso_limit_bytes(&s->cpu);
+	r->limits.cpu_weight = nsiso_limit_bytes(&s->cpu_weight);
+	r->limits.io_weight = nsiso_limit_bytes(&s->io_weight);
 	r->cgroup_parent = s->cgroup_parent;
 	r->systemd_unit = systemd_unit[0] ? systemd_unit : NULL;
 	r->debug = args->debug;

@@ -25,7 +25,13 @@ static void full_request(struct nsiso_request *r)
 	r->keep_on_logout = true;
 	r->hostname = "lab-alice";
 	r->use_cgroup = true;
-	r->limits = (struct nsiso_cgroup_limits){ 128ULL << 20, NSISO_UNLIMITED, 2048 };
+	r->limits = NSISO_CGROUP_LIMITS_NONE;
+	r->limits.memory = 128ULL << 20;
+	r->limits.tasks = 2048;
+	r->limits.memory_high = 96ULL << 20;
+	r->limits.cpu = 250;
+	r->limits.cpu_weight = 400;
+	r->limits.io_weight = 10000;
 	r->cgroup_parent = "lab/nsiso";
 	r->service = "sshd";
 	r->tty = "ssh";
@@ -59,6 +65,11 @@ static void round_trip_keeps_every_field(void **state)
 	assert_int_equal(out.limits.memory, 128ULL << 20);
 	assert_true(out.limits.swap == NSISO_UNLIMITED);
 	assert_int_equal(out.limits.tasks, 2048);
+	assert_int_equal(out.limits.memory_high, 96ULL << 20);
+	assert_int_equal(out.limits.cpu, 250);
+	assert_int_equal(out.limits.cpu_weight, 400);
+	assert_int_equal(out.limits.io_weight, 10000);
+	assert_memory_equal(&out.limits, &in.limits, sizeof(in.limits));
 	assert_string_equal(out.cgroup_parent, "lab/nsiso");
 	assert_null(out.systemd_unit);
 	assert_string_equal(out.service, "sshd");
@@ -95,19 +106,64 @@ static void round_trip_of_a_systemd_request_without_namespaces(void **state)
 	assert_false(out.debug);
 }
 
-/* decode "helper open ARGS..." and return the reason (or NULL). */
-static const char *decode(char *why, size_t len, ...)
+/* decode "helper open ARGS..." into r and return the reason (or NULL). */
+static const char *vdecode(struct nsiso_request *r, char *why, size_t len, va_list ap)
 {
 	char *argv[32] = { "helper", "open" };
-	struct nsiso_request r;
-	va_list ap;
 	int argc = 2;
 
-	va_start(ap, len);
 	while ((argv[argc] = va_arg(ap, char *)) != NULL)
 		argc++;
+	return nsiso_request_decode(argc, argv, r, why, len);
+}
+
+static const char *decode_into(struct nsiso_request *r, char *why, size_t len, ...)
+{
+	const char *bad;
+	va_list ap;
+
+	va_start(ap, len);
+	bad = vdecode(r, why, len, ap);
 	va_end(ap);
-	return nsiso_request_decode(argc, argv, &r, why, len);
+	return bad;
+}
+
+static const char *decode(char *why, size_t len, ...)
+{
+	struct nsiso_request r;
+	const char *bad;
+	va_list ap;
+
+	va_start(ap, len);
+	bad = vdecode(&r, why, len, ap);
+	va_end(ap);
+	return bad;
+}
+
+/* memory_high, cpu and the weights are sent only when set; each one alone
+ * is a request for a cgroup. */
+static void unset_cpu_io_limits_are_not_sent(void **state)
+{
+	static const char *const names[] = { "--memory-high", "--cpu", "--cpu-weight", "--io-weight" };
+	struct nsiso_request in, out;
+	struct nsiso_request_args args;
+	char why[256];
+	size_t n;
+	int i;
+
+	(void)state;
+	full_request(&in);
+	in.limits = NSISO_CGROUP_LIMITS_NONE;
+	nsiso_request_encode(&in, "helper", &args);
+	for (i = 0; i < args.argc; i++)
+		for (n = 0; n < sizeof(names) / sizeof(names[0]); n++)
+			assert_string_not_equal(args.argv[i], names[n]);
+	assert_null(nsiso_request_decode(args.argc, args.argv, &out, why, sizeof(why)));
+	assert_memory_equal(&out.limits, &in.limits, sizeof(in.limits));
+	assert_null(decode_into(&out, why, sizeof(why), "--cpu-weight", "1", NULL));
+	assert_true(out.use_cgroup);
+	assert_int_equal(out.limits.cpu_weight, 1);
+	assert_true(out.limits.cpu == NSISO_UNLIMITED);
 }
 
 static void malformed_vectors_are_refused_with_a_reason(void **state)
@@ -138,6 +194,28 @@ static void malformed_vectors_are_refused_with_a_reason(void **state)
 			    "invalid --memory '0': the limit must be at least 1 byte");
 	assert_string_equal(decode(why, sizeof(why), "--tasks", "4194305", NULL),
 			    "invalid --tasks '4194305': expected 1..4194304 or max");
+	assert_string_equal(decode(why, sizeof(why), "--cpu", "0", NULL),
+			    "invalid --cpu '0': expected 1..1000000 or max");
+	assert_string_equal(decode(why, sizeof(why), "--cpu", "1000001", NULL),
+			    "invalid --cpu '1000001': expected 1..1000000 or max");
+	assert_string_equal(decode(why, sizeof(why), "--cpu", "50%", NULL),
+			    "invalid --cpu '50%': expected 1..1000000 or max");
+	assert_string_equal(decode(why, sizeof(why), "--cpu-weight", "10001", NULL),
+			    "invalid --cpu-weight '10001': expected 1..10000");
+	assert_string_equal(decode(why, sizeof(why), "--io-weight", "max", NULL),
+			    "invalid --io-weight 'max': expected 1..10000");
+	assert_string_equal(decode(why, sizeof(why), "--io-weight", "-1", NULL),
+			    "invalid --io-weight '-1': expected 1..10000");
+	assert_string_equal(decode(why, sizeof(why), "--memory-high", "0", NULL),
+			    "invalid --memory-high '0': expected 1..9223372036854775807 or max");
+	assert_string_equal(decode(why, sizeof(why), "--memory-high", "99999999999999999999", NULL),
+			    "invalid --memory-high '99999999999999999999': expected "
+			    "1..9223372036854775807 or max");
+	assert_string_equal(decode(why, sizeof(why), "--cpu-w", "5", NULL),
+			    "invalid option '--cpu-w': use the full name --cpu-weight");
+	assert_string_equal(decode(why, sizeof(why), "--cpu", "5", "--cpu", "6", NULL),
+			    "option --cpu given twice");
+	assert_null(decode(why, sizeof(why), "--cpu=max", "--memory-high=max", NULL));
 	assert_string_equal(decode(why, sizeof(why), "--on-logout", "later", NULL),
 			    "invalid --on-logout 'later': expected kill or keep");
 	assert_string_equal(decode(why, sizeof(why), "--run-dir", "run", NULL),
@@ -149,6 +227,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(round_trip_keeps_every_field),
+		cmocka_unit_test(unset_cpu_io_limits_are_not_sent),
 		cmocka_unit_test(round_trip_of_a_systemd_request_without_namespaces),
 		cmocka_unit_test(malformed_vectors_are_refused_with_a_reason),
 	};
