@@ -21,6 +21,9 @@ static bool initialised;
 static enum nsiso_cgroup_version version;
 static char memory_mount[256];	/* v2: the unified mount */
 static char pids_mount[256];	/* "" when pids is not available */
+static char cpu_mount[256];	/* "" when cpu is not available */
+static char cpuacct_mount[256];	/* v1, "" unless a hierarchy apart from cpu's */
+static char io_mount[256];	/* v1 blkio, v2 io; "" when not available */
 
 /* libcgroup's default logger writes to stdout, which in the helper is the
  * login's terminal or nothing at all: send it to syslog instead. */
@@ -46,6 +49,22 @@ static int mount_point(const char *controller, char *out, size_t len)
 	return 0;
 }
 
+/* Where the cpu and io controllers are: libcgroup reads the mount table
+ * (v1: cpu mounted with cpuacct on most distributions, apart on others;
+ * v2: the unified mount, when the root offers the controller).  "" where
+ * there is none: only a user with such a limit needs them. */
+static void find_cpu_io_mounts(void)
+{
+	if (mount_point("cpu", cpu_mount, sizeof(cpu_mount)) < 0)
+		cpu_mount[0] = '\0';
+	if (version != NSISO_CGROUP_V1 ||
+	    mount_point("cpuacct", cpuacct_mount, sizeof(cpuacct_mount)) < 0 ||
+	    strcmp(cpuacct_mount, cpu_mount) == 0)
+		cpuacct_mount[0] = '\0';
+	if (mount_point(version == NSISO_CGROUP_V1 ? "blkio" : "io", io_mount, sizeof(io_mount)) < 0)
+		io_mount[0] = '\0';
+}
+
 int nsiso_cgroup_init(char *err, size_t len)
 {
 	int ret;
@@ -67,6 +86,7 @@ int nsiso_cgroup_init(char *err, size_t len)
 	}
 	if (mount_point("pids", pids_mount, sizeof(pids_mount)) < 0)
 		pids_mount[0] = '\0';
+	find_cpu_io_mounts();
 	initialised = true;
 	return 0;
 }
@@ -104,8 +124,15 @@ static int add_memory_values(struct cgroup *cg, const struct nsiso_cgroup_limits
 		limit_text(l->memory, false, text, sizeof(text));
 		ret = add_value(mem, "memory.max", text);
 		limit_text(l->swap, false, text, sizeof(text));
-		return ret ? ret : add_value(mem, "memory.swap.max", text);
+		if (!ret)
+			ret = add_value(mem, "memory.swap.max", text);
+		limit_text(l->memory_high, false, text, sizeof(text));
+		return ret ? ret : add_value(mem, "memory.high", text);
 	}
+	/* v1 has no memory.high (its soft limit acts only under the
+	 * machine's memory pressure, which is something else): memory_high
+	 * is not applied here, and nsisoctl explain and nsiso.conf(5) say
+	 * so. */
 	if (l->swap != NSISO_UNLIMITED && l->memory != NSISO_UNLIMITED)
 		ret = add_value(mem, "memory.memsw.limit_in_bytes", "-1");
 	limit_text(l->memory, true, text, sizeof(text));
@@ -122,6 +149,77 @@ static int add_pids_values(struct cgroup *cg, const struct nsiso_cgroup_limits *
 	pids = cgroup_add_controller(cg, "pids");
 	limit_text(l->tasks, false, text, sizeof(text));
 	return add_value(pids, "pids.max", text);
+}
+
+/* The cpu and io limits need a controller a user without them does not:
+ * their groups are made only for a user who has one. */
+static bool needs_cpu(const struct nsiso_cgroup_limits *l)
+{
+	return l->cpu != NSISO_UNLIMITED || l->cpu_weight != NSISO_UNLIMITED;
+}
+
+static bool needs_io(const struct nsiso_cgroup_limits *l)
+{
+	return l->io_weight != NSISO_UNLIMITED;
+}
+
+/* cpu N%: N * 1000 microseconds of CPU time in every NSISO_CPU_PERIOD_US,
+ * for all of the user's processes together.  cpu_weight: v2 as it is; v1
+ * as cpu.shares, weight * 1024 / 100 (1024 being the default as 100 is, the
+ * mapping systemd uses).  Both are written whenever the group is used, the
+ * unset one at the kernel's default, so that a login under a changed conf
+ * does not keep what an older one set. */
+static int add_cpu_values(struct cgroup *cg, const struct nsiso_cgroup_limits *l)
+{
+	uint64_t weight = l->cpu_weight == NSISO_UNLIMITED ? NSISO_WEIGHT_DEFAULT : l->cpu_weight;
+	struct cgroup_controller *cpu;
+	char text[48];
+	int ret;
+
+	if (!needs_cpu(l))
+		return 0;
+	cpu = cgroup_add_controller(cg, "cpu");
+	if (version == NSISO_CGROUP_V2) {
+		if (l->cpu == NSISO_UNLIMITED)
+			snprintf(text, sizeof(text), "max %d", NSISO_CPU_PERIOD_US);
+		else
+			snprintf(text, sizeof(text), "%" PRIu64 " %d", l->cpu * 1000, NSISO_CPU_PERIOD_US);
+		ret = add_value(cpu, "cpu.max", text);
+		snprintf(text, sizeof(text), "%" PRIu64, weight);
+		return ret ? ret : add_value(cpu, "cpu.weight", text);
+	}
+	snprintf(text, sizeof(text), "%d", NSISO_CPU_PERIOD_US);
+	ret = add_value(cpu, "cpu.cfs_period_us", text);
+	if (l->cpu == NSISO_UNLIMITED)
+		snprintf(text, sizeof(text), "-1");
+	else
+		snprintf(text, sizeof(text), "%" PRIu64, l->cpu * 1000);
+	if (!ret)
+		ret = add_value(cpu, "cpu.cfs_quota_us", text);
+	snprintf(text, sizeof(text), "%" PRIu64, weight * 1024 / NSISO_WEIGHT_DEFAULT);
+	return ret ? ret : add_value(cpu, "cpu.shares", text);
+}
+
+/* io_weight as `file` (io_weight_file) takes it, the default staying the
+ * default: io.weight "default N"; blkio.weight (10..1000, default 500) N * 5
+ * kept in its range, as systemd maps it; blkio.bfq.weight (1..1000, default
+ * 100, as io.weight's) N, at most 1000. */
+static int add_io_values(struct cgroup *cg, const struct nsiso_cgroup_limits *l, const char *file)
+{
+	struct cgroup_controller *io;
+	uint64_t n = l->io_weight;
+	char text[48];
+
+	if (!needs_io(l))
+		return 0;
+	io = cgroup_add_controller(cg, version == NSISO_CGROUP_V2 ? "io" : "blkio");
+	if (strcmp(file, "io.weight") == 0)
+		snprintf(text, sizeof(text), "default %" PRIu64, n);
+	else if (strcmp(file, "blkio.weight") == 0)
+		snprintf(text, sizeof(text), "%" PRIu64, n * 5 < 10 ? 10 : n * 5 > 1000 ? 1000 : n * 5);
+	else
+		snprintf(text, sizeof(text), "%" PRIu64, n > 1000 ? 1000 : n);
+	return add_value(io, file, text);
 }
 
 static int write_memsw(const char *path, const struct nsiso_cgroup_limits *l)
@@ -191,7 +289,8 @@ static int make_dir(const char *path, mode_t mode)
 }
 
 /* v2's no-internal-process rule: controllers must be enabled in every
- * ancestor's subtree_control for the leaf to have memory.max and pids.max.
+ * ancestor's subtree_control for the leaf to have memory.max and pids.max
+ * (and cpu.max, cpu.weight, io.weight for a user with such limits).
  * Our processes only ever live in the user-<uid> leaves.
  *
  * Written directly, not through libcgroup: 2.0.2's cgroup_create_cgroup()
@@ -203,11 +302,16 @@ static int make_dir(const char *path, mode_t mode)
  * into err here.  The kernel refuses (EBUSY) to enable a controller in a
  * cgroup that has processes of its own, which the message names, since an
  * admin can hit it by pointing cgroup_parent at a cgroup in use. */
-static int enable_v2_controllers(const char *parent, char *err, size_t len)
+static int enable_v2_controllers(const char *parent, const struct nsiso_cgroup_limits *l,
+				 char *err, size_t len)
 {
-	char path[PATH_MAX], dir[1024];
+	char path[PATH_MAX], dir[1024], ctl[64];
 	const char *p = parent;
-	const char *ctl = pids_mount[0] ? "+memory +pids" : "+memory";
+
+	/* cpu and io only for a user who has such a limit (and the host has
+	 * them: check_controllers). */
+	snprintf(ctl, sizeof(ctl), "+memory%s%s%s", pids_mount[0] ? " +pids" : "",
+		 needs_cpu(l) ? " +cpu" : "", needs_io(l) ? " +io" : "");
 
 	snprintf(dir, sizeof(dir), "%s", memory_mount);
 	for (;;) {
@@ -247,18 +351,55 @@ static const char *tasks_mount(void)
 
 /* ---- the parent ------------------------------------------------------- */
 
-/* `rel` in each hierarchy we use (v1: memory and pids; v2: the one), made
- * by us with `mode`, or brought to it. */
-static int make_everywhere(const char *rel, mode_t mode, char *err, size_t len)
+/* The hierarchies a user's group lives in. */
+struct hierarchies {
+	const char *mount[NSISO_CGROUP_PROCS_MAX];
+	size_t n;
+};
+
+static void add_hierarchy(struct hierarchies *h, const char *mount)
 {
-	const char *mounts[2] = { memory_mount, version == NSISO_CGROUP_V1 ? pids_mount : "" };
+	size_t i;
+
+	if (!mount[0])
+		return;
+	for (i = 0; i < h->n; i++)
+		if (strcmp(h->mount[i], mount) == 0)
+			return;
+	h->mount[h->n++] = mount;
+}
+
+/* v1: memory, pids where mounted, and for the limits that need them cpu,
+ * cpuacct (where it is not cpu's; it counts the CPU time the limit is
+ * about) and blkio; limits NULL: every one of them, for removal.  Memory
+ * first.  v2: the one hierarchy. */
+static void hierarchies_for(const struct nsiso_cgroup_limits *l, struct hierarchies *h)
+{
+	h->n = 0;
+	add_hierarchy(h, memory_mount);
+	if (version != NSISO_CGROUP_V1)
+		return;
+	add_hierarchy(h, pids_mount);
+	if (!l || needs_cpu(l)) {
+		add_hierarchy(h, cpu_mount);
+		add_hierarchy(h, cpuacct_mount);
+	}
+	if (!l || needs_io(l))
+		add_hierarchy(h, io_mount);
+}
+
+/* `rel` in each hierarchy these limits use, made by us with `mode`, or
+ * brought to it. */
+static int make_everywhere(const char *rel, const struct nsiso_cgroup_limits *l, mode_t mode,
+			   char *err, size_t len)
+{
+	struct hierarchies h;
 	char path[PATH_MAX];
 	size_t i;
 
-	for (i = 0; i < 2; i++) {
-		if (!mounts[i][0])
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", mounts[i], rel);
+	hierarchies_for(l, &h);
+	for (i = 0; i < h.n; i++) {
+		snprintf(path, sizeof(path), "%s/%s", h.mount[i], rel);
 		if (make_dir(path, mode) < 0) {
 			snprintf(err, len, "cannot create cgroup %s: %s", path, strerror(errno));
 			return -1;
@@ -271,9 +412,10 @@ static int make_everywhere(const char *rel, mode_t mode, char *err, size_t len)
  * directory, and its cgroup_create_cgroup() would walk the whole existing
  * subtree to chown it, every other user's group included (O(users) per
  * open).  (v2 parents are made by enable_v2_controllers.) */
-static int create_parent(const char *parent, char *err, size_t len)
+static int create_parent(const char *parent, const struct nsiso_cgroup_limits *l, char *err,
+			 size_t len)
 {
-	return make_everywhere(parent, PARENT_MODE, err, len);
+	return make_everywhere(parent, l, PARENT_MODE, err, len);
 }
 
 /* ---- the lock --------------------------------------------------------- */
@@ -318,9 +460,10 @@ static int write_pid(const char *procs, pid_t pid)
 
 /* The leaves, made by us with their mode before libcgroup fills them in
  * (it takes an existing directory as it is). */
-static int make_leaves(const char *rel, char *err, size_t len)
+static int make_leaves(const char *rel, const struct nsiso_cgroup_limits *l, char *err,
+		       size_t len)
 {
-	return make_everywhere(rel, LEAF_MODE, err, len);
+	return make_everywhere(rel, l, LEAF_MODE, err, len);
 }
 
 /* What libcgroup 2.0.2 does on a pure v2 hierarchy (checked by make
@@ -329,11 +472,12 @@ static int make_leaves(const char *rel, char *err, size_t len)
  *    controller listed in the root's cgroup.controllers;
  *  - cgroup_create_cgroup() takes the existing leaf, enables each
  *    controller in the ancestors' subtree_control, but not in the root's
- *    (hence enable_v2_controllers), and writes memory.max, memory.swap.max
- *    and pids.max.
+ *    (hence enable_v2_controllers), and writes memory.max, memory.swap.max,
+ *    memory.high, pids.max, and cpu.max, cpu.weight, io.weight when asked.
  *  Its recursive chown logs "fts_read failed" at the end of every walk, on
- *  v1 as on v2: harmless. */
-static int write_limits(const char *rel, const struct nsiso_cgroup_limits *l)
+ *  v1 as on v2: harmless.  io_file: where io_weight goes (io_weight_file),
+ *  NULL when it is not set. */
+static int write_limits(const char *rel, const struct nsiso_cgroup_limits *l, const char *io_file)
 {
 	struct cgroup *cg = cgroup_new_cgroup(rel);
 	int ret;
@@ -343,6 +487,10 @@ static int write_limits(const char *rel, const struct nsiso_cgroup_limits *l)
 	ret = add_memory_values(cg, l);
 	if (!ret)
 		ret = add_pids_values(cg, l);
+	if (!ret)
+		ret = add_cpu_values(cg, l);
+	if (!ret)
+		ret = add_io_values(cg, l, io_file);
 	if (!ret)
 		ret = cgroup_create_cgroup(cg, 0);
 	if (!ret)
@@ -427,21 +575,19 @@ static void close_procs_fds(int procs_fds[NSISO_CGROUP_PROCS_MAX])
 	}
 }
 
-/* The application's way in: cgroup.procs of its memory leaf (v1: and pids
- * leaf), opened by us, written by the application itself. */
-static int open_procs_fds(const char *rel, int procs_fds[NSISO_CGROUP_PROCS_MAX],
-			  char *err, size_t len)
+/* The application's way in: cgroup.procs of each of its leaves (v2: the
+ * one; v1: memory, pids, and cpu, cpuacct, blkio for the limits that need
+ * them), opened by us, written by the application itself. */
+static int open_procs_fds(const char *rel, const struct nsiso_cgroup_limits *l,
+			  int procs_fds[NSISO_CGROUP_PROCS_MAX], char *err, size_t len)
 {
-	const char *mounts[NSISO_CGROUP_PROCS_MAX] = {
-		memory_mount, version == NSISO_CGROUP_V1 ? pids_mount : ""
-	};
+	struct hierarchies h;
 	char path[PATH_MAX];
 	size_t i;
 
-	for (i = 0; i < NSISO_CGROUP_PROCS_MAX; i++) {
-		if (!mounts[i][0])
-			continue;
-		snprintf(path, sizeof(path), "%s/%s/cgroup.procs", mounts[i], rel);
+	hierarchies_for(l, &h);
+	for (i = 0; i < h.n; i++) {
+		snprintf(path, sizeof(path), "%s/%s/cgroup.procs", h.mount[i], rel);
 		procs_fds[i] = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
 		if (procs_fds[i] < 0) {
 			snprintf(err, len, "cannot open %s: %s", path, strerror(errno));
@@ -469,7 +615,7 @@ static int add_members(const char *rel, const struct nsiso_cgroup_join *j, char 
 }
 
 /* Under the lock: check, make, fill, populate. */
-static int join_locked(const char *rel, const struct nsiso_cgroup_join *j,
+static int join_locked(const char *rel, const struct nsiso_cgroup_join *j, const char *io_file,
 		       int procs_fds[NSISO_CGROUP_PROCS_MAX], enum nsiso_failure *failure,
 		       char *err, size_t len)
 {
@@ -479,11 +625,11 @@ static int join_locked(const char *rel, const struct nsiso_cgroup_join *j,
 	if (memory_used_up(rel, j->limits, err, len) ||
 	    tasks_used_up(rel, j->limits, j->n_members, err, len))
 		return -1;
-	if (make_leaves(rel, err, len) < 0) {
+	if (make_leaves(rel, j->limits, err, len) < 0) {
 		*failure = failure_of(errno);
 		return -1;
 	}
-	ret = write_limits(rel, j->limits);
+	ret = write_limits(rel, j->limits, io_file);
 	if (ret) {
 		int e = ret == ECGOTHER ? cgroup_get_last_errno() : EINVAL;
 
@@ -491,25 +637,83 @@ static int join_locked(const char *rel, const struct nsiso_cgroup_join *j,
 		snprintf(err, len, "cannot set up cgroup %s: %s", rel, libcgroup_reason(ret));
 		return -1;
 	}
-	if (add_members(rel, j, err, len) < 0 || open_procs_fds(rel, procs_fds, err, len) < 0) {
+	if (add_members(rel, j, err, len) < 0 ||
+	    open_procs_fds(rel, j->limits, procs_fds, err, len) < 0) {
 		*failure = failure_of(errno);
 		return -1;
 	}
 	return 0;
 }
 
+/* A limit whose controller this host does not have: the host's set-up
+ * (on_error decides), said in one line that names the item. */
+static int check_controllers(const struct nsiso_cgroup_limits *l, char *err, size_t len)
+{
+	const char *where = version == NSISO_CGROUP_V1 ? "no such hierarchy is mounted"
+						       : "the root cgroup does not offer it";
+
+	if (needs_cpu(l) && !cpu_mount[0]) {
+		snprintf(err, len, "cpu and cpu_weight need the cpu cgroup controller, and this "
+			 "host has none (%s)", where);
+		return -1;
+	}
+	if (needs_io(l) && !io_mount[0]) {
+		snprintf(err, len, "io_weight needs the %s cgroup controller, and this host has "
+			 "none (%s)", version == NSISO_CGROUP_V1 ? "blkio" : "io", where);
+		return -1;
+	}
+	return 0;
+}
+
+/* The file io_weight goes to, looked up in the parent (a cgroup below the
+ * root has the same files as the user's group will): v2 io.weight, which
+ * blk-iocost provides; v1 blkio.weight, or where the kernel has only BFQ's
+ * (CFQ, which made blkio.weight, left Linux in 5.0) blkio.bfq.weight.  BFQ
+ * weighs only devices it schedules, iocost only devices it is enabled on.
+ * NULL, with a reason in err, when the kernel has neither. */
+static const char *io_weight_file(const char *parent, char *err, size_t len)
+{
+	static const char *const v1_files[] = { "blkio.weight", "blkio.bfq.weight" };
+	char path[PATH_MAX];
+	size_t i;
+
+	if (version == NSISO_CGROUP_V2) {
+		snprintf(path, sizeof(path), "%s/%s/io.weight", io_mount, parent);
+		if (access(path, F_OK) == 0)
+			return "io.weight";
+		snprintf(err, len, "io_weight needs io.weight, and %s/%s has none (a kernel "
+			 "without blk-iocost)", io_mount, parent);
+		return NULL;
+	}
+	for (i = 0; i < sizeof(v1_files) / sizeof(v1_files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s/%s", io_mount, parent, v1_files[i]);
+		if (access(path, F_OK) == 0)
+			return v1_files[i];
+	}
+	snprintf(err, len, "io_weight needs blkio.weight or blkio.bfq.weight, and %s/%s has "
+		 "neither (a kernel without CFQ or BFQ group scheduling)", io_mount, parent);
+	return NULL;
+}
+
 int nsiso_cgroup_join(const struct nsiso_cgroup_join *j,
 		      int procs_fds[NSISO_CGROUP_PROCS_MAX], enum nsiso_failure *failure,
 		      char *err, size_t len)
 {
+	const char *io_file = NULL;
 	char rel[512];
 	int lock, ret;
+	size_t i;
 
-	procs_fds[0] = procs_fds[1] = -1;
+	for (i = 0; i < NSISO_CGROUP_PROCS_MAX; i++)
+		procs_fds[i] = -1;
 	*failure = NSISO_FAIL_HOST;
 	nsiso_cgroup_user_path(j->parent, j->uid, rel, sizeof(rel));
-	if (version == NSISO_CGROUP_V2 ? enable_v2_controllers(j->parent, err, len) < 0
-				       : create_parent(j->parent, err, len) < 0)
+	if (check_controllers(j->limits, err, len) < 0)
+		return -1;
+	if (version == NSISO_CGROUP_V2 ? enable_v2_controllers(j->parent, j->limits, err, len) < 0
+				       : create_parent(j->parent, j->limits, err, len) < 0)
+		return -1;
+	if (needs_io(j->limits) && !(io_file = io_weight_file(j->parent, err, len)))
 		return -1;
 	lock = take_lock(j->lock_dir_fd);
 	if (lock < 0) {
@@ -518,7 +722,7 @@ int nsiso_cgroup_join(const struct nsiso_cgroup_join *j,
 			 strerror(errno));
 		return -1;
 	}
-	ret = join_locked(rel, j, procs_fds, failure, err, len);
+	ret = join_locked(rel, j, io_file, procs_fds, failure, err, len);
 	close(lock);
 	return ret;
 }
@@ -558,19 +762,24 @@ static bool holds_user_memory(const char *rel)
 
 static int remove_locked(const char *rel)
 {
+	struct hierarchies h;
+	size_t i;
 	int ret;
 
-	/* v1: the tasks leaf first; the holder and reaper of a session that is
-	 * being set up are in it, and keep the whole group. */
-	if (version == NSISO_CGROUP_V1 && pids_mount[0]) {
-		ret = rmdir_leaf(pids_mount, rel);
-		if (ret <= 0) {
-			char path[PATH_MAX];
+	/* v1: every leaf but memory's first, the tasks leaf before the others:
+	 * the holder and reaper of a session that is being set up are in it,
+	 * and keep the whole group.  The cpu, cpuacct and blkio leaves of a
+	 * user who had such limits go with it, whatever the conf says now. */
+	hierarchies_for(NULL, &h);
+	for (i = 0; i < h.n; i++) {
+		char path[PATH_MAX];
 
-			snprintf(path, sizeof(path), "%s/%s", pids_mount, rel);
-			if (ret < 0 || access(path, F_OK) == 0)
-				return ret;
-		}
+		if (h.mount[i] == memory_mount)
+			continue;
+		ret = rmdir_leaf(h.mount[i], rel);
+		snprintf(path, sizeof(path), "%s/%s", h.mount[i], rel);
+		if (ret < 0 || (ret == 0 && access(path, F_OK) == 0))
+			return ret;
 	}
 	if (holds_user_memory(rel))
 		return 0;

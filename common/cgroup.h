@@ -68,8 +68,10 @@ void nsiso_cgroup_user_path(const char *parent, uid_t uid, char *buf, size_t len
  * processes: the holder and the reaper (both in the user's tasks group). */
 #define NSISO_SESSION_TASKS 2
 
-/* How many leaves the PAM application enters (v1: memory and pids). */
-#define NSISO_CGROUP_PROCS_MAX 2
+/* How many leaves the PAM application enters: v1 memory, pids, and for
+ * the limits that need them cpu, cpuacct (where it is a hierarchy of its
+ * own) and blkio; v2 one. */
+#define NSISO_CGROUP_PROCS_MAX 5
 
 /* What a session needs from the user's group. */
 struct nsiso_cgroup_join {

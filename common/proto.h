@@ -7,7 +7,8 @@
  * exactly one message on it and exits:
  *   "ok <holder-pid>"   with fds attached (SCM_RIGHTS): the holder's pidfd,
  *                       then the cgroup.procs file of each leaf of the
- *                       user's group the application must enter (0-2 fds);
+ *                       user's group the application must enter (0 to
+ *                       NSISO_CGROUP_PROCS_MAX fds);
  *                       the application moves itself in by writing "0"
  *   "<kind> <reason>"   the session could not be set up; kind is a word of
  *                       enum nsiso_failure (nsiso_failure_word)

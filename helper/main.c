@@ -599,8 +599,10 @@ static void join_cgroup(const struct nsiso_request *r, int run_dir_fd, const pid
 	};
 	enum nsiso_failure failure;
 	char err[512];
+	size_t i;
 
-	procs_fds[0] = procs_fds[1] = -1;
+	for (i = 0; i < NSISO_CGROUP_PROCS_MAX; i++)
+		procs_fds[i] = -1;
 	if (!r->use_cgroup)
 		return;
 	if (r->systemd_unit) {

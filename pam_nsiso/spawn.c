@@ -178,7 +178,8 @@ static pid_t reply_pid(const char *text)
 	return (pid_t)pid;
 }
 
-/* "ok <pid>" with the holder's pidfd first, then 0-2 cgroup.procs fds. */
+/* "ok <pid>" with the holder's pidfd first, then 0 to NSISO_CGROUP_PROCS_MAX
+ * cgroup.procs fds. */
 static void parse_reply(const char *reply, int *fds, size_t n_fds, struct helper_result *r)
 {
 	const char *space = strchr(reply, ' ');
@@ -283,11 +284,13 @@ int nsiso_run_helper(const char *path, char *const argv[], struct helper_result 
 	struct sigaction dfl = { .sa_handler = SIG_DFL }, saved;
 	struct timespec start;
 	int sv[2], status, helper_fd;
+	size_t i;
 	pid_t pid;
 
 	/* Every failure denies unless it is shown to be the host's. */
-	*r = (struct helper_result){ .holder_pidfd = -1, .procs_fds = { -1, -1 },
-				     .failure = NSISO_FAIL_DENY };
+	*r = (struct helper_result){ .holder_pidfd = -1, .failure = NSISO_FAIL_DENY };
+	for (i = 0; i < NSISO_CGROUP_PROCS_MAX; i++)
+		r->procs_fds[i] = -1;
 	helper_fd = open_helper(path, r);
 	if (helper_fd < 0)
 		return -1;

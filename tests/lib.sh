@@ -869,7 +869,7 @@ NSISO_MEMHOG=$NSISO_TOP/tests/build/memhog
 NSISO_CG_V1=/sys/fs/cgroup
 
 # nsiso_cgroup_parent: print a unique cgroup parent name and register its
-# removal (leaves first) in the memory and pids hierarchies.
+# removal (leaves first) in every v1 hierarchy the module may use.
 nsiso_cgroup_parent() {
 	local name
 	name=nsiso-test-$(nsiso_unique)
@@ -877,10 +877,27 @@ nsiso_cgroup_parent() {
 	printf '%s\n' "$name"
 }
 
+# nsiso_cgroup_mount CONTROLLER: the mount point of the cgroup v1 hierarchy
+# that has CONTROLLER (memory, cpu, cpuacct, blkio, ...: cpu and cpuacct are
+# one hierarchy on most distributions, two on others), from
+# /proc/self/mountinfo; fails when no hierarchy has it.
+nsiso_cgroup_mount() {
+	awk -v c="$1" '{
+		for (i = 7; i < NF && $i != "-"; i++) {}
+		if ($(i + 1) != "cgroup") next
+		n = split($(i + 3), opt, ",")
+		for (j = 1; j <= n; j++) if (opt[j] == c) { print $5; found = 1; exit }
+	} END { exit !found }' /proc/self/mountinfo
+}
+
 _nsiso_remove_cgroup_parent() {
-	local name=$1 hier dir
-	for hier in memory pids; do
-		dir=$NSISO_CG_V1/$hier/$name
+	local name=$1 hier dir mount
+	local -A seen=()
+	for hier in memory pids cpu cpuacct blkio; do
+		mount=$(nsiso_cgroup_mount "$hier") || continue
+		[ -z "${seen[$mount]:-}" ] || continue
+		seen[$mount]=1
+		dir=$mount/$name
 		[ -d "$dir" ] || continue
 		# Leaves are normally gone already; wait briefly for teardown.
 		nsiso_wait_until 5 _nsiso_no_leaves "$dir" || true
