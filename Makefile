@@ -328,10 +328,11 @@ $(BENCH_TOOL): bench/nsbench.c
 # (the helper's way in cgroup_mode systemd); make check-systemd runs it in
 # its VM, where systemd is PID 1.
 BENCH_SYSTEMD = bench/build/systemd_limits
-$(BENCH_SYSTEMD): bench/systemd_limits.c $(COMMON_SYSTEMD) common/textfile.c $(HEADERS)
+$(BENCH_SYSTEMD): bench/systemd_limits.c $(COMMON_SYSTEMD) common/cgroup_stats.c common/textfile.c \
+		$(HEADERS)
 	@mkdir -p bench/build
 	$(CC) $(CPPFLAGS) -std=gnu11 $(WARN) -O2 $(LDFLAGS) -o $@ bench/systemd_limits.c \
-		$(COMMON_SYSTEMD) common/textfile.c -lsystemd
+		$(COMMON_SYSTEMD) common/cgroup_stats.c common/textfile.c -lsystemd
 
 clean-bench: ## remove the benchmark tool
 	rm -rf bench/build

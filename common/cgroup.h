@@ -111,6 +111,10 @@ int nsiso_cgroup_leave_tasks_group(void);
 /* v2 when /sys/fs/cgroup is a cgroup2 mount, else v1. */
 enum nsiso_cgroup_version nsiso_cgroup_detect_version(void);
 
+/* True when the kernel has the controller `name` (as /proc/cgroups names
+ * it: blkio for v2's io) and it is not disabled. */
+bool nsiso_cgroup_kernel_has(const char *name);
+
 /* One number from a cgroup file (NSISO_UNLIMITED for "max", -1 in v1, a
  * missing file or garbage), and the value of "key N" in a keyed file
  * (memory.stat, memory.events; NSISO_UNLIMITED if absent). */

@@ -31,6 +31,27 @@ enum nsiso_cgroup_version nsiso_cgroup_detect_version(void)
 		       ? NSISO_CGROUP_V2 : NSISO_CGROUP_V1;
 }
 
+/* "subsys_name hierarchy num_cgroups enabled" lines, after a header. */
+bool nsiso_cgroup_kernel_has(const char *name)
+{
+	char line[256], *save = NULL, *field[4];
+	bool found = false;
+	FILE *f = fopen("/proc/cgroups", "re");
+	int n;
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		field[0] = strtok_r(line, " \t\n", &save);
+		for (n = 1; n < 4; n++)
+			field[n] = field[n - 1] ? strtok_r(NULL, " \t\n", &save) : NULL;
+		found = field[0] && field[3] && strcmp(field[0], name) == 0 &&
+			strcmp(field[3], "1") == 0;
+	}
+	fclose(f);
+	return found;
+}
+
 uint64_t nsiso_cgroup_read_number(const char *dir, const char *file)
 {
 	char path[PATH_MAX], text[64], *end;

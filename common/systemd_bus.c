@@ -114,6 +114,31 @@ int nsiso_systemd_enter_scope(const char *unit, uid_t uid, const char *descripti
 	return ret;
 }
 
+/* cpu N% as systemd's CPUQuota=N% sets it: N% of each second, in
+ * microseconds (NSISO_CPU_PERCENT_MAX keeps it far from overflow). */
+static uint64_t cpu_quota_per_sec_usec(uint64_t cpu)
+{
+	return cpu == NSISO_UNLIMITED ? UINT64_MAX : cpu * 10000;
+}
+
+/* systemd takes a weight it has no controller for and does nothing with it:
+ * the kernel's list of controllers says whether it can (/proc/cgroups). */
+static int check_controllers(const struct nsiso_cgroup_limits *l, char *err, size_t len)
+{
+	if ((l->cpu != NSISO_UNLIMITED || l->cpu_weight != NSISO_UNLIMITED) &&
+	    !nsiso_cgroup_kernel_has("cpu")) {
+		snprintf(err, len, "cpu and cpu_weight need the cpu cgroup controller, and this "
+			 "kernel has none (/proc/cgroups)");
+		return -1;
+	}
+	if (l->io_weight != NSISO_UNLIMITED && !nsiso_cgroup_kernel_has("blkio")) {
+		snprintf(err, len, "io_weight needs the io (blkio) cgroup controller, and this "
+			 "kernel has none (/proc/cgroups)");
+		return -1;
+	}
+	return 0;
+}
+
 int nsiso_systemd_set_limits(const char *slice, const struct nsiso_cgroup_limits *l,
 			     enum nsiso_failure *failure, char *err, size_t len)
 {
@@ -121,17 +146,25 @@ int nsiso_systemd_set_limits(const char *slice, const struct nsiso_cgroup_limits
 	sd_bus *bus = NULL;
 	int r, ret = -1;
 
+	*failure = NSISO_FAIL_HOST;
+	if (check_controllers(l, err, len) < 0)
+		return -1;
 	*failure = NSISO_FAIL_DENY;
 	if (open_bus(&bus, failure, err, len) < 0)
 		return -1;
-	/* NSISO_UNLIMITED is UINT64_MAX: systemd's "infinity". */
+	/* NSISO_UNLIMITED is UINT64_MAX: systemd's "infinity" for the limits,
+	 * and for the weights its "not set" (the default, 100). */
 	r = sd_bus_message_new_method_call(bus, &m, SYSTEMD_DEST, SYSTEMD_PATH, SYSTEMD_MANAGER,
 					   "SetUnitProperties");
 	if (r >= 0)
 		r = sd_bus_message_append(m, "sb", slice, 1);
 	if (r >= 0)
-		r = sd_bus_message_append(m, "a(sv)", 3, "MemoryMax", "t", l->memory,
-					  "MemorySwapMax", "t", l->swap, "TasksMax", "t", l->tasks);
+		r = sd_bus_message_append(m, "a(sv)", 7, "MemoryMax", "t", l->memory,
+					  "MemorySwapMax", "t", l->swap, "TasksMax", "t", l->tasks,
+					  "MemoryHigh", "t", l->memory_high,
+					  "CPUQuotaPerSecUSec", "t", cpu_quota_per_sec_usec(l->cpu),
+					  "CPUWeight", "t", l->cpu_weight,
+					  "IOWeight", "t", l->io_weight);
 	if (r < 0)
 		snprintf(err, len, "systemd: cannot build the SetUnitProperties call");
 	else

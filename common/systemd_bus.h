@@ -24,7 +24,10 @@ int nsiso_systemd_enter_scope(const char *unit, uid_t uid, const char *descripti
 			      enum nsiso_failure *failure, char *err, size_t len);
 
 /* SetUnitProperties(runtime) on the slice: MemoryMax, MemorySwapMax,
- * TasksMax.  0, or -1 with a reason in err and *failure set. */
+ * TasksMax, MemoryHigh, CPUQuotaPerSecUSec, CPUWeight, IOWeight (unset ones
+ * back to systemd's defaults).  A cpu or io limit on a kernel without that
+ * controller is the host's fault.  0, or -1 with a reason in err and
+ * *failure set. */
 int nsiso_systemd_set_limits(const char *slice, const struct nsiso_cgroup_limits *limits,
 			     enum nsiso_failure *failure, char *err, size_t len);
 

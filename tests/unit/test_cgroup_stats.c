@@ -173,6 +173,29 @@ static void user_path(void **state)
 	assert_string_equal(small, "nsiso/user-");	/* cut, terminated */
 }
 
+/* The kernel's list of controllers (/proc/cgroups), read as it is: every
+ * line a name that the kernel has enabled is found; other names are not. */
+static void kernel_controllers(void **state)
+{
+	char line[256], name[64];
+	unsigned hierarchy, n, enabled, seen = 0;
+	FILE *f = fopen("/proc/cgroups", "re");
+
+	(void)state;
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%63s %u %u %u", name, &hierarchy, &n, &enabled) != 4)
+			continue;	/* the header */
+		assert_int_equal(nsiso_cgroup_kernel_has(name), enabled == 1);
+		seen++;
+	}
+	fclose(f);
+	assert_true(seen > 0);
+	assert_false(nsiso_cgroup_kernel_has("nsiso-no-such-controller"));
+	assert_false(nsiso_cgroup_kernel_has("#subsys_name"));
+	assert_false(nsiso_cgroup_kernel_has(""));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -182,6 +205,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(garbage_is_unknown, make_dirs, remove_dirs),
 		cmocka_unit_test_setup_teardown(missing_group_is_an_error, make_dirs, remove_dirs),
 		cmocka_unit_test(user_path),
+		cmocka_unit_test(kernel_controllers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
