@@ -127,7 +127,7 @@ cat >/etc/security/nsiso.conf <<EOF
 EOF
 chmod 0644 /etc/security/nsiso.conf
 
-for svc in v2-probe v2-oom v2-pids v2-hold-a v2-hold-b v2-leave; do
+for svc in v2-probe v2-oom v2-pids v2-hold-a v2-hold-b v2-leave v2-cpu v2-io; do
 	cat >/etc/pam.d/$svc <<EOF
 auth required pam_permit.so
 account required pam_permit.so
@@ -155,6 +155,10 @@ d=/sys/fs/cgroup$cg
 	echo "memory_max=$(cat "$d/memory.max")"
 	echo "swap_max=$(cat "$d/memory.swap.max")"
 	echo "pids_max=$(cat "$d/pids.max")"
+	echo "memory_high=$(cat "$d/memory.high")"
+	echo "cpu_max=$(cat "$d/cpu.max" 2>/dev/null)"
+	echo "cpu_weight=$(cat "$d/cpu.weight" 2>/dev/null)"
+	echo "io_weight=$(cat "$d/io.weight" 2>/dev/null | head -n 1)"
 	echo "leaf_type=$(cat "$d/cgroup.type")"
 	echo "leaf_subtree=$(cat "$d/cgroup.subtree_control")"
 	echo "leaf_controllers=$(cat "$d/cgroup.controllers")"
@@ -215,6 +219,8 @@ check_eq "only the unified hierarchy in /proc/self/cgroup" 1 "$(probe v2-probe c
 check_eq "memory.max equals the conf (64M)" $MEMORY "$(probe v2-probe memory_max)"
 check_eq "memory.swap.max equals the conf (16M)" $SWAP "$(probe v2-probe swap_max)"
 check_eq "pids.max equals the conf" $TASKS "$(probe v2-probe pids_max)"
+check_eq "memory.high is max without memory_high" max "$(probe v2-probe memory_high)"
+check_eq "no cpu.max without a cpu rule (cpu not enabled)" "" "$(probe v2-probe cpu_max)"
 check_eq "user's cgroup is a domain leaf" domain "$(probe v2-probe leaf_type)"
 check_eq "nothing enabled below the leaf (subtree_control empty)" "" \
 	"$(probe v2-probe leaf_subtree)"
@@ -354,6 +360,65 @@ rc=0
 pamtester v2-probe $USER_NAME open_session close_session >$W/pamtester.after-leave 2>&1 9>&- || rc=$?
 check_eq "tmpfs: the next session joins and closes" 0 "$rc"
 check_true "tmpfs: with the file gone, that session's end removes the group" wait_until 5 leaf_gone
+
+# ---- cpu, cpu_weight, io_weight, memory_high -----------------------------
+# cpu 150% is cpu.max "150000 100000"; cpu_weight and io_weight go to
+# cpu.weight and io.weight ("default N") as they are; memory_high to
+# memory.high.  The cpu and io controllers are enabled on the way down only
+# for a user with such a rule.
+
+cp /etc/security/nsiso.conf $W/nsiso.conf.saved
+printf '%s\n' '* cpu 150%' '* cpu_weight 300' '* memory_high 48M' >>/etc/security/nsiso.conf
+say "LOG root cgroup.controllers: $(cat $CG/cgroup.controllers)"
+check_true "boot: cpu controller available" has_word "$(cat $CG/cgroup.controllers)" cpu
+rc=0
+pamtester v2-cpu $USER_NAME open_session close_session >$W/pamtester.cpu 2>&1 9>&- || rc=$?
+check_eq "cpu session: open+close succeeds" 0 "$rc"
+check_eq "cpu.max: 150% of one CPU" "150000 100000" "$(probe v2-cpu cpu_max)"
+check_eq "cpu.weight equals cpu_weight" 300 "$(probe v2-cpu cpu_weight)"
+check_eq "memory.high equals memory_high (48M)" $((48 << 20)) "$(probe v2-cpu memory_high)"
+check_eq "memory.max unchanged beside it" $MEMORY "$(probe v2-cpu memory_max)"
+check_true "leaf has the cpu controller" has_word "$(probe v2-cpu leaf_controllers)" cpu
+dir=$CG
+rel=
+for part in '' nsiso ci; do
+	[ -n "$part" ] && dir=$dir/$part && rel=$rel/$part
+	check_true "+cpu in subtree_control of ${rel:-the root}" \
+		has_word "$(cat "$dir/cgroup.subtree_control")" cpu
+done
+check_true "cpu: cgroup removed after close" wait_until $WAIT_S leaf_gone
+explain=$(nsisoctl explain $USER_NAME 2>&1)
+say "LOG nsisoctl explain: $(printf '%s' "$explain" | tr '\n' '|')"
+explain_has() { printf '%s\n' "$explain" | grep -q "$1"; }
+explain_lacks() { ! explain_has "$1"; }
+check_true "explain: memory_high shown" explain_has 'memory_high *50331648 bytes (48M)'
+check_true "explain: no note about cgroup v1 on v2" explain_lacks 'no effect on cgroup v1'
+check_true "explain: cpu shown" explain_has 'cpu *150% of one CPU'
+
+# io_weight: io.weight where the io controller is there (blk-iocost gives
+# the file); without it, the login is denied (on_error deny) with one line.
+echo '* io_weight 50' >>/etc/security/nsiso.conf
+marks=$(wc -l </var/log/messages)
+rc=0
+pamtester v2-io $USER_NAME open_session close_session >$W/pamtester.io 2>&1 9>&- || rc=$?
+if has_word "$(cat $CG/cgroup.controllers)" io; then
+	check_eq "io session: open+close succeeds" 0 "$rc"
+	check_eq "io.weight: default 50" "default 50" "$(probe v2-io io_weight)"
+	for part in '' /nsiso /nsiso/ci; do
+		check_true "+io in subtree_control of ${part:-the root}" \
+			has_word "$(cat "$CG$part/cgroup.subtree_control")" io
+	done
+else
+	check_ne "no io controller: login denied" 0 "$rc"
+	io_reason() {
+		reason=$(tail -n +$((marks + 1)) /var/log/messages | grep pam_nsiso | grep -m1 'io_weight needs')
+		[ -n "$reason" ]
+	}
+	check_true "no io controller: one clear log line" wait_until $WAIT_S io_reason
+	say "LOG io: $reason"
+fi
+check_true "io: cgroup removed after close" wait_until $WAIT_S leaf_gone
+cp $W/nsiso.conf.saved /etc/security/nsiso.conf
 
 # ---- a parent that holds processes cannot get controllers ----------------
 # v2's no-internal-process rule: memory and pids cannot be enabled in the
