@@ -4,7 +4,8 @@
 # root, in system.slice, after multi-user.target) on Debian 12 with systemd
 # as PID 1, the libpam-nsiso package enabled by pam-auth-update and the
 # shipped conf edited for uids >= 1000 (memory 160M, tasks 512, hostname
-# box-%u).  Never run on the host.
+# box-%u, memory_high 156M, cpu 400%, cpu_weight 200, io_weight 300).
+# Never run on the host.
 #
 # One line per assertion on the second serial port (fd 9):
 #   PASS <name> | FAIL <name>: <what was seen> | LOG <text> | NOTE <a
@@ -296,14 +297,27 @@ log "nsisoctl status: $(nsisoctl status 2>&1 | tr -s ' ' | tr '\n' '|')"
 
 check_eq "systemctl show $SLICE: MemoryMax (160M)" "$MEMORY" "$(systemctl show -P MemoryMax $SLICE)"
 check_eq "systemctl show $SLICE: TasksMax" "$TASKS" "$(systemctl show -P TasksMax $SLICE)"
+# The conf's memory_high 156M, cpu 400%, cpu_weight 200, io_weight 300.
+check_eq "systemctl show $SLICE: MemoryHigh (156M)" $((156 << 20)) "$(systemctl show -P MemoryHigh $SLICE)"
+check_eq "systemctl show $SLICE: CPUQuotaPerSecUSec (cpu 400%)" 4s \
+	"$(systemctl show -P CPUQuotaPerSecUSec $SLICE)"
+check_eq "systemctl show $SLICE: CPUWeight" 200 "$(systemctl show -P CPUWeight $SLICE)"
+check_eq "systemctl show $SLICE: IOWeight" 300 "$(systemctl show -P IOWeight $SLICE)"
 if [ "$MODE" = unified ]; then
 	sd=$CG/user.slice/$SLICE
 	check_eq "kernel: $sd/memory.max" "$MEMORY" "$(cat $sd/memory.max 2>&1)"
 	check_eq "kernel: $sd/pids.max" "$TASKS" "$(cat $sd/pids.max 2>&1)"
+	check_eq "kernel: $sd/memory.high" $((156 << 20)) "$(cat $sd/memory.high 2>&1)"
+	check_eq "kernel: $sd/cpu.max" "400000 100000" "$(cat $sd/cpu.max 2>&1)"
+	check_eq "kernel: $sd/cpu.weight" 200 "$(cat $sd/cpu.weight 2>&1)"
 else
 	sd=$CG/memory/user.slice/$SLICE
 	check_eq "kernel: $sd/memory.limit_in_bytes" "$MEMORY" "$(cat $sd/memory.limit_in_bytes 2>&1)"
 	check_eq "kernel: pids/user.slice/$SLICE/pids.max" "$TASKS" "$(cat $CG/pids/user.slice/$SLICE/pids.max 2>&1)"
+	check_eq "kernel: cpu/user.slice/$SLICE/cpu.cfs_quota_us" 400000 \
+		"$(cat $CG/cpu/user.slice/$SLICE/cpu.cfs_quota_us 2>&1)"
+	check_eq "kernel: cpu/user.slice/$SLICE/cpu.shares (weight 200)" 2048 \
+		"$(cat $CG/cpu/user.slice/$SLICE/cpu.shares 2>&1)"
 fi
 
 # A memory hog in a second login: OOM-killed, the login goes on.

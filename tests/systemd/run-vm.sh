@@ -12,8 +12,9 @@
 #    (tests/deb/build-deb.sh, in a copy under /tmp), installed into a copy of
 #    that root with apt-get in a chroot and enabled exactly as README.md tells
 #    an admin: pam-auth-update --enable nsiso, with the shipped nsiso.conf
-#    edited as an admin would (memory 160M, tasks 512, hostname box-%u for
-#    uids >= 1000; no cgroup_mode line).  Users alice (1000) and bob (1001)
+#    edited as an admin would (memory 160M, tasks 512, hostname box-%u,
+#    memory_high 156M, cpu 400%, cpu_weight 200, io_weight 300 for uids >=
+#    1000; no cgroup_mode line).  Users alice (1000) and bob (1001)
 #    log in with a key made for this run.
 # 3. That root as an uncompressed initramfs, booted with
 #    rdinit=/lib/systemd/systemd on Debian's cloud kernel (tests/vm/lib.sh)
@@ -179,6 +180,9 @@ conf=$root/etc/security/nsiso.conf
 grep -q '^1000: *memory' "$conf" && grep -q '^1000: *tasks' "$conf" && grep -q '^1000: *hostname' "$conf" ||
 	die "the shipped nsiso.conf has no 1000: memory/tasks/hostname lines to edit"
 sed -i -E 's/^(1000: +memory +).*/\1160M/; s/^(1000: +tasks +).*/\1512/; s/^(1000: +hostname +).*/\1box-%u/' "$conf"
+# And the cpu and io items as an admin would add them: a quota and weights
+# that leave a 2-CPU VM's timing alone, memory_high just below memory.
+printf '1000:       %s\n' 'memory_high 156M' 'cpu 400%' 'cpu_weight 200' 'io_weight 300' >>"$conf"
 grep -q '^1000: *isolate *uts,ipc,mnt,pid$' "$conf" || die "the shipped nsiso.conf does not isolate uids >= 1000"
 in_root nsisoctl check >"$work/nsisoctl-check.log" 2>&1 ||
 	{ cat "$work/nsisoctl-check.log" >&2; die "nsisoctl check fails on the edited conf"; }
