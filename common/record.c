@@ -181,6 +181,9 @@ int nsiso_record_list(int dirfd, struct nsiso_record **out)
 
 	if (!dir)
 		return -1;
+	/* The dup shares dirfd's position: a second listing through the same
+	 * dirfd (the reaper lists at every quota request) starts at the top. */
+	rewinddir(dir);
 	while ((entry = readdir(dir)) != NULL) {
 		struct nsiso_record *grown;
 
