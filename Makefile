@@ -22,15 +22,17 @@ ALL_CFLAGS = -std=gnu11 $(WARN) $(HARDEN) $(CFLAGS)
 RELRO     = -Wl,-z,relro,-z,now
 
 COMMON_PARSE  = common/conf.c common/size.c common/hostname.c common/textfile.c
-COMMON_STATE  = common/record.c common/cgroup_stats.c
+COMMON_STATE  = common/record.c common/cgroup_stats.c common/quota.c
 COMMON_CGROUP = common/cgroup.c
 COMMON_SYSTEMD = common/systemd.c common/systemd_bus.c
 COMMON_REQUEST = common/request.c
 MODULE_SRC = pam_nsiso/pam_nsiso.c pam_nsiso/spawn.c $(COMMON_PARSE) common/cgroup_stats.c \
              $(COMMON_SYSTEMD) $(COMMON_REQUEST)
-HELPER_SRC = helper/main.c helper/holder.c helper/reaper.c $(COMMON_SYSTEMD) $(COMMON_REQUEST) \
-             $(COMMON_PARSE) $(COMMON_STATE) $(COMMON_CGROUP)
-CTL_SRC    = ctl/main.c ctl/check.c ctl/status.c $(COMMON_PARSE) $(COMMON_STATE) common/systemd.c
+HELPER_SRC = helper/main.c helper/holder.c helper/reaper.c helper/watch.c helper/oomwatch.c \
+             common/kmsg.c $(COMMON_SYSTEMD) $(COMMON_REQUEST) $(COMMON_PARSE) $(COMMON_STATE) \
+             $(COMMON_CGROUP)
+CTL_SRC    = ctl/main.c ctl/check.c ctl/status.c ctl/quota.c ctl/output.c $(COMMON_PARSE) $(COMMON_STATE) \
+             common/systemd.c
 HEADERS    = $(wildcard common/*.h pam_nsiso/*.h helper/*.h ctl/*.h)
 MANPAGES   = docs/pam_nsiso.8 docs/nsiso-helper.8 docs/nsisoctl.8 docs/nsiso.conf.5
 
@@ -107,7 +109,8 @@ SAN        = -fsanitize=address,undefined -fno-omit-frame-pointer
 UNIT_FLAGS = $(CPPFLAGS) -std=gnu11 $(WARN) -g -O1 $(SAN)
 UNIT_TESTS = tests/build/test_size tests/build/test_hostname tests/build/test_conf \
              tests/build/test_retval tests/build/test_systemd tests/build/test_request \
-             tests/build/test_textfile tests/build/test_cgroup_stats
+             tests/build/test_textfile tests/build/test_cgroup_stats tests/build/test_kmsg \
+             tests/build/test_quota
 TOOLS      = tests/build/memhog tests/build/nsiso-helper-faults \
              tests/build/nsiso-pamtime tests/build/nsiso-lctool \
              tests/build/nsiso-pamdaemon
@@ -150,6 +153,9 @@ tests/build/test_systemd: tests/unit/test_systemd.c common/systemd.c common/text
 tests/build/test_request: tests/unit/test_request.c $(COMMON_REQUEST) $(COMMON_PARSE)
 tests/build/test_textfile: tests/unit/test_textfile.c common/textfile.c
 tests/build/test_cgroup_stats: tests/unit/test_cgroup_stats.c common/cgroup_stats.c common/textfile.c
+tests/build/test_kmsg: tests/unit/test_kmsg.c common/kmsg.c common/record.c common/textfile.c
+tests/build/test_quota: tests/unit/test_quota.c common/quota.c common/record.c common/cgroup_stats.c \
+                        common/textfile.c common/size.c
 tests/build/test_%: $(HEADERS)
 	@mkdir -p tests/build
 	$(CC) $(UNIT_FLAGS) -DMODULE_PATH='"$(CURDIR)/$(MODULE)"' \
@@ -257,15 +263,17 @@ LINT_SRC = $(sort $(wildcard pam_nsiso/*.c helper/*.c common/*.c ctl/*.c))
 #   variableScope     the project declares locals at the top of a block
 #   readdirCalled     readdir_r is deprecated; readdir on a stream that one
 #                     thread owns is thread-safe in glibc
-#   getpwnamCalled, getgrnamCalled   only in single-threaded programs (the
-#                     helper, nsisoctl); the module uses pam_modutil_getpwnam
+#   getpwnamCalled, getgrnamCalled, getpwuidCalled   only in single-threaded
+#                     programs (the helper, nsisoctl); the module uses
+#                     pam_modutil_getpwnam
 #   missingIncludeSystem   system headers are the compiler's business
 CPPCHECK_FLAGS = --quiet --error-exitcode=1 --std=c11 --library=posix --inline-suppr \
 	--enable=warning,style,performance,portability -D_GNU_SOURCE -D__linux__ \
 	--template='{file}:{line}: {severity} {id}: {message}' \
 	--suppress=variableScope --suppress=readdirCalled --suppress=missingIncludeSystem \
 	--suppress=getpwnamCalled:helper/main.c --suppress=getpwnamCalled:ctl/check.c \
-	--suppress=getgrnamCalled:ctl/check.c
+	--suppress=getgrnamCalled:ctl/check.c --suppress=getpwnamCalled:ctl/quota.c \
+	--suppress=getpwuidCalled:ctl/quota.c
 # clang-tidy: the analyzer, bugprone, cert, misc, performance, portability,
 # less:
 #   ...insecureAPI.DeprecatedOrUnsafeBufferHandling   wants the C11 Annex K

@@ -43,10 +43,15 @@ struct nsiso_cgroup_limits {
  * in every 100000 (v1 cpu.cfs_quota_us / cpu.cfs_period_us, v2 cpu.max). */
 #define NSISO_CPU_PERIOD_US 100000
 
-/* Live numbers of one user's cgroup; NSISO_UNLIMITED where unknown. */
+/* Live numbers of one user's cgroup; NSISO_UNLIMITED where unknown (or,
+ * for a limit, where there is none).  Swap is swap alone (v1: memsw minus
+ * memory).  CPU times are in microseconds: usage since the group was made,
+ * the quota per period and the time the group was throttled. */
 struct nsiso_cgroup_stats {
 	uint64_t memory_current, memory_peak, memory_limit;
 	uint64_t oom_kills, tasks_current, tasks_limit;
+	uint64_t memory_high, swap_current, swap_limit;
+	uint64_t cpu_usage_usec, cpu_quota_usec, cpu_period_usec, cpu_throttled_usec;
 };
 
 /* Initialise libcgroup (once per process) with a syslog logger and detect
@@ -121,14 +126,27 @@ bool nsiso_cgroup_kernel_has(const char *name);
 uint64_t nsiso_cgroup_read_number(const char *dir, const char *file);
 uint64_t nsiso_cgroup_read_keyed(const char *dir, const char *file, const char *key);
 
-/* Read the numbers from a memory and a pids cgroup directory.  0 or -1. */
+/* Read the numbers from a memory and a pids cgroup directory (the CPU
+ * numbers are left unknown).  0 or -1. */
 int nsiso_cgroup_stats_at(const char *memory_dir, const char *pids_dir,
 			  enum nsiso_cgroup_version version,
 			  struct nsiso_cgroup_stats *stats);
 
-/* Same, for the user's cgroup in the standard layout under /sys/fs/cgroup
- * (the module uses it for its close log line). */
+/* The CPU numbers, from the cpu and cpuacct directories (v1: two
+ * hierarchies, either may be missing; v2: the group's one directory for
+ * both).  What is not there stays unknown. */
+void nsiso_cgroup_cpu_stats_at(const char *cpu_dir, const char *cpuacct_dir,
+			       enum nsiso_cgroup_version version,
+			       struct nsiso_cgroup_stats *stats);
+
+/* All of them, for the user's cgroup in the standard layout under
+ * /sys/fs/cgroup (the module uses it for its close log line, the reaper
+ * and nsisoctl for quota). */
 int nsiso_cgroup_stats_standard(const char *parent, uid_t uid,
 				struct nsiso_cgroup_stats *stats);
+
+/* The user's memory cgroup directory in that layout (v1: the memory
+ * hierarchy; v2: the one tree). */
+void nsiso_cgroup_memory_dir(const char *parent, uid_t uid, char *buf, size_t len);
 
 #endif

@@ -97,6 +97,26 @@ uint64_t nsiso_cgroup_read_keyed(const char *dir, const char *file, const char *
 	return found;
 }
 
+/* Swap alone: v2 counts it apart; v1 counts memory + swap (memsw), which
+ * is missing where swap accounting is off. */
+static void read_swap(const char *mem, bool v1, struct nsiso_cgroup_stats *s)
+{
+	uint64_t memsw, memsw_limit;
+
+	if (!v1) {
+		s->swap_current = nsiso_cgroup_read_number(mem, "memory.swap.current");
+		s->swap_limit = nsiso_cgroup_read_number(mem, "memory.swap.max");
+		return;
+	}
+	memsw = nsiso_cgroup_read_number(mem, "memory.memsw.usage_in_bytes");
+	memsw_limit = nsiso_cgroup_read_number(mem, "memory.memsw.limit_in_bytes");
+	s->swap_current = memsw != NSISO_UNLIMITED && s->memory_current != NSISO_UNLIMITED &&
+			  memsw >= s->memory_current ? memsw - s->memory_current : NSISO_UNLIMITED;
+	s->swap_limit = memsw_limit != NSISO_UNLIMITED && s->memory_limit != NSISO_UNLIMITED &&
+			memsw_limit >= s->memory_limit ? memsw_limit - s->memory_limit
+						       : NSISO_UNLIMITED;
+}
+
 int nsiso_cgroup_stats_at(const char *mem, const char *pids,
 			  enum nsiso_cgroup_version version, struct nsiso_cgroup_stats *s)
 {
@@ -108,25 +128,98 @@ int nsiso_cgroup_stats_at(const char *mem, const char *pids,
 	s->memory_current = nsiso_cgroup_read_number(mem, v1 ? "memory.usage_in_bytes" : "memory.current");
 	s->memory_peak = nsiso_cgroup_read_number(mem, v1 ? "memory.max_usage_in_bytes" : "memory.peak");
 	s->memory_limit = nsiso_cgroup_read_number(mem, v1 ? "memory.limit_in_bytes" : "memory.max");
+	/* v1 has no such soft ceiling. */
+	s->memory_high = v1 ? NSISO_UNLIMITED : nsiso_cgroup_read_number(mem, "memory.high");
 	s->oom_kills = v1 ? nsiso_cgroup_read_keyed(mem, "memory.oom_control", "oom_kill")
 			  : nsiso_cgroup_read_keyed(mem, "memory.events", "oom_kill");
+	read_swap(mem, v1, s);
 	s->tasks_current = nsiso_cgroup_read_number(pids, "pids.current");
 	s->tasks_limit = nsiso_cgroup_read_number(pids, "pids.max");
+	s->cpu_usage_usec = s->cpu_quota_usec = s->cpu_period_usec = NSISO_UNLIMITED;
+	s->cpu_throttled_usec = NSISO_UNLIMITED;
 	return 0;
+}
+
+static uint64_t ns_to_usec(uint64_t ns)
+{
+	return ns == NSISO_UNLIMITED ? ns : ns / 1000;
+}
+
+/* v2's cpu.max: "<quota> <period>" or "max <period>". */
+static void read_cpu_max(const char *dir, struct nsiso_cgroup_stats *s)
+{
+	char path[PATH_MAX], text[64], *end;
+	unsigned long long quota, period;
+
+	snprintf(path, sizeof(path), "%s/cpu.max", dir);
+	if (nsiso_read_text(path, text, sizeof(text)) <= 0)
+		return;
+	if (strncmp(text, "max ", 4) == 0) {
+		end = text + 3;
+	} else {
+		if (text[0] < '0' || text[0] > '9')
+			return;
+		quota = strtoull(text, &end, 10);
+		if (*end != ' ')
+			return;
+		s->cpu_quota_usec = quota;
+	}
+	if (end[1] < '0' || end[1] > '9')
+		return;
+	period = strtoull(end + 1, NULL, 10);
+	s->cpu_period_usec = period;
+}
+
+void nsiso_cgroup_cpu_stats_at(const char *cpu, const char *cpuacct,
+			       enum nsiso_cgroup_version version, struct nsiso_cgroup_stats *s)
+{
+	s->cpu_quota_usec = s->cpu_period_usec = NSISO_UNLIMITED;
+	if (version == NSISO_CGROUP_V2) {
+		/* usage_usec is always there; throttled_usec only where the cpu
+		 * controller is enabled for the group. */
+		s->cpu_usage_usec = nsiso_cgroup_read_keyed(cpu, "cpu.stat", "usage_usec");
+		s->cpu_throttled_usec = nsiso_cgroup_read_keyed(cpu, "cpu.stat", "throttled_usec");
+		read_cpu_max(cpu, s);
+		return;
+	}
+	s->cpu_usage_usec = ns_to_usec(nsiso_cgroup_read_number(cpuacct, "cpuacct.usage"));
+	s->cpu_throttled_usec = ns_to_usec(nsiso_cgroup_read_keyed(cpu, "cpu.stat", "throttled_time"));
+	/* "-1" (no quota) reads as unknown: the same thing here. */
+	s->cpu_quota_usec = nsiso_cgroup_read_number(cpu, "cpu.cfs_quota_us");
+	s->cpu_period_usec = nsiso_cgroup_read_number(cpu, "cpu.cfs_period_us");
+}
+
+/* The standard mount points: v2 the one tree; v1 one per controller
+ * (Debian links cpu and cpuacct to a joint cpu,cpuacct mount). */
+static void standard_dir(enum nsiso_cgroup_version version, const char *controller,
+			 const char *rel, char *buf, size_t len)
+{
+	if (version == NSISO_CGROUP_V2)
+		snprintf(buf, len, "/sys/fs/cgroup/%s", rel);
+	else
+		snprintf(buf, len, "/sys/fs/cgroup/%s/%s", controller, rel);
+}
+
+void nsiso_cgroup_memory_dir(const char *parent, uid_t uid, char *buf, size_t len)
+{
+	char rel[512];
+
+	nsiso_cgroup_user_path(parent, uid, rel, sizeof(rel));
+	standard_dir(nsiso_cgroup_detect_version(), "memory", rel, buf, len);
 }
 
 int nsiso_cgroup_stats_standard(const char *parent, uid_t uid, struct nsiso_cgroup_stats *s)
 {
 	enum nsiso_cgroup_version version = nsiso_cgroup_detect_version();
-	char rel[512], mem[PATH_MAX], pids[PATH_MAX];
+	char rel[512], mem[PATH_MAX], pids[PATH_MAX], cpu[PATH_MAX], cpuacct[PATH_MAX];
 
 	nsiso_cgroup_user_path(parent, uid, rel, sizeof(rel));
-	if (version == NSISO_CGROUP_V2) {
-		snprintf(mem, sizeof(mem), "/sys/fs/cgroup/%s", rel);
-		snprintf(pids, sizeof(pids), "/sys/fs/cgroup/%s", rel);
-	} else {
-		snprintf(mem, sizeof(mem), "/sys/fs/cgroup/memory/%s", rel);
-		snprintf(pids, sizeof(pids), "/sys/fs/cgroup/pids/%s", rel);
-	}
-	return nsiso_cgroup_stats_at(mem, pids, version, s);
+	standard_dir(version, "memory", rel, mem, sizeof(mem));
+	standard_dir(version, "pids", rel, pids, sizeof(pids));
+	standard_dir(version, "cpu", rel, cpu, sizeof(cpu));
+	standard_dir(version, "cpuacct", rel, cpuacct, sizeof(cpuacct));
+	if (nsiso_cgroup_stats_at(mem, pids, version, s) < 0)
+		return -1;
+	nsiso_cgroup_cpu_stats_at(cpu, cpuacct, version, s);
+	return 0;
 }

@@ -26,6 +26,11 @@ void nsiso_record_set(char *field, size_t size, const char *text)
 	field[i] = '\0';
 }
 
+bool nsiso_run_dir_mode_ok(const struct stat *st)
+{
+	return S_ISDIR(st->st_mode) && st->st_uid == 0 && (st->st_mode & 066) == 0;
+}
+
 int nsiso_run_dir_open(const char *path, bool create, char *err, size_t len)
 {
 	struct stat st;
@@ -35,7 +40,7 @@ int nsiso_run_dir_open(const char *path, bool create, char *err, size_t len)
 		snprintf(err, len, "run directory %s is not an absolute path", path);
 		return -1;
 	}
-	if (create && mkdir(path, 0700) != 0 && errno != EEXIST) {
+	if (create && mkdir(path, NSISO_RUN_DIR_MODE) != 0 && errno != EEXIST) {
 		snprintf(err, len, "cannot create %s: %s", path, strerror(errno));
 		return -1;
 	}
@@ -44,8 +49,8 @@ int nsiso_run_dir_open(const char *path, bool create, char *err, size_t len)
 		snprintf(err, len, "cannot open %s: %s", path, strerror(errno));
 		return -1;
 	}
-	if (fstat(fd, &st) != 0 || st.st_uid != 0 || (st.st_mode & 077) != 0) {
-		snprintf(err, len, "%s must be a directory owned by root with mode 0700", path);
+	if (fstat(fd, &st) != 0 || !nsiso_run_dir_mode_ok(&st)) {
+		snprintf(err, len, "%s must be a directory owned by root with mode 0711 or 0700", path);
 		close(fd);
 		return -1;
 	}
@@ -181,6 +186,9 @@ int nsiso_record_list(int dirfd, struct nsiso_record **out)
 
 	if (!dir)
 		return -1;
+	/* The dup shares dirfd's position: a second listing through the same
+	 * dirfd (the reaper lists at every quota request) starts at the top. */
+	rewinddir(dir);
 	while ((entry = readdir(dir)) != NULL) {
 		struct nsiso_record *grown;
 

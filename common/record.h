@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later */
 /* Runtime records of live sessions: one small file per session under the
- * run directory (default /run/nsiso, root-only).  Written by the helper
+ * run directory (default /run/nsiso, root's, 0711).  Written by the helper
  * atomically, removed by the holder at teardown, read by nsisoctl.  A record
  * is a hint for display; nothing in it is used for a privileged decision
  * without checking the live process (nsiso_record_open_holder). */
@@ -35,8 +35,21 @@ struct nsiso_record {
 	char on_logout[8];
 };
 
-/* Open (creating it 0700 if missing) the run directory and check that it is
- * a root-owned directory nobody else can write.  fd or -1 with err set. */
+/* The run directory is root's and 0711: nobody else may list or write it,
+ * but users may pass through it to the one thing in it they may use, their
+ * own quota socket (quota.h).  Everything else in it is root's and 0600.
+ * (0700, as older versions made it, is accepted too; the helper brings it
+ * to 0711.) */
+#define NSISO_RUN_DIR_MODE 0711
+
+struct stat;
+
+/* A directory owned by root that nobody else may read or write. */
+bool nsiso_run_dir_mode_ok(const struct stat *st);
+
+/* Open (creating it 0711 if missing) the run directory and check that it is
+ * a root-owned directory nobody else can list or write.  fd or -1 with err
+ * set. */
 int nsiso_run_dir_open(const char *path, bool create, char *err, size_t len);
 
 /* Write <session>.session atomically (temp file + rename).  0 or -1. */

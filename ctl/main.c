@@ -16,6 +16,7 @@ static void usage(FILE *out)
 		"       nsisoctl explain USER [--conf FILE]\n"
 		"       nsisoctl status [USER] [--json]\n"
 		"       nsisoctl kill SESSION | --user USER\n"
+		"       nsisoctl quota [USER] [--json]\n"
 		"       nsisoctl --help | --version\n"
 		"\n"
 		"  check     parse the conf (default /etc/security/nsiso.conf and nsiso.d/*.conf)\n"
@@ -24,10 +25,13 @@ static void usage(FILE *out)
 		"  status    live isolated sessions and each user's cgroup numbers (root)\n"
 		"  kill      end a session, or all sessions of a user, as at logout but\n"
 		"            ending every process of the session (root)\n"
+		"  quota     your own memory, swap, tasks, CPU, OOM kills and sessions, from\n"
+		"            a session's reaper (any user; root names a USER)\n"
 		"\n"
-		"Options: --conf FILE (explain), --json (status), --user USER (kill),\n"
-		"         --run-dir DIR (status, kill; default " NSISO_RUN_DIR_DEFAULT ").\n"
-		"Exit status: 0 ok, 1 problems found or nothing matched, 2 usage, 4 not root.\n");
+		"Options: --conf FILE (explain), --json (status, quota), --user USER (kill),\n"
+		"         --run-dir DIR (status, kill, quota; default " NSISO_RUN_DIR_DEFAULT ").\n"
+		"Exit status: 0 ok, 1 problems found or nothing matched, 2 usage, 3 no open\n"
+		"session (quota), 4 not root (or another user's numbers asked for).\n");
 }
 
 static int parse_options(int argc, char **argv, struct ctl_options *o)
@@ -77,6 +81,10 @@ int main(int argc, char **argv)
 		if (n == 2)
 			o.user = ops[1];
 		ret = ctl_status(&o);
+	} else if (strcmp(ops[0], "quota") == 0 && n <= 2) {
+		if (n == 2)
+			o.user = ops[1];
+		ret = ctl_quota(&o);
 	} else if (strcmp(ops[0], "kill") == 0 && ((n == 2 && !o.user) || (n == 1 && o.user)))
 		ret = ctl_kill(n == 2 ? ops[1] : NULL, &o);
 	else

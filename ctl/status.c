@@ -37,9 +37,10 @@ struct user_row {
 /* The run directory, read-only.  CTL_OK with *fd open, or with *fd -1 when
  * the directory does not exist (no session was ever opened: nothing to
  * show); otherwise the exit code, after the error is printed.  A directory
- * that exists but fails the checks (relative, not root's, not 0700) is an
- * error, never "no sessions": a monitoring script must not read it as such. */
-static int open_run_dir(const struct ctl_options *o, int *fd)
+ * that exists but fails the checks (relative, not root's, readable or
+ * writable by others) is an error, never "no sessions": a monitoring script
+ * must not read it as such. */
+int ctl_open_run_dir(const struct ctl_options *o, int *fd)
 {
 	char err[300];
 	struct stat st;
@@ -156,31 +157,6 @@ static int build_users(const struct live_session *s, int n, struct user_row *use
 
 /* ---- text ---------------------------------------------------------------- */
 
-static void time_text(long long t, char *buf, size_t len)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (!localtime_r(&tt, &tm) || !strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm))
-		snprintf(buf, len, "%lld", t);
-}
-
-static void size_or_dash(uint64_t v, char *buf, size_t len)
-{
-	if (v == NSISO_UNLIMITED)
-		snprintf(buf, len, "-");
-	else
-		nsiso_format_size(v, buf, len);
-}
-
-static void count_or_dash(uint64_t v, char *buf, size_t len, const char *none)
-{
-	if (v == NSISO_UNLIMITED)
-		snprintf(buf, len, "%s", none);
-	else
-		snprintf(buf, len, "%llu", (unsigned long long)v);
-}
-
 static void print_text(const struct live_session *s, int n, const struct user_row *u, int n_users)
 {
 	char started[32], procs[24], now[24], peak[24], limit[24], oom[24], tasks[24], tlimit[24];
@@ -223,27 +199,6 @@ static void print_text(const struct live_session *s, int n, const struct user_ro
 }
 
 /* ---- JSON ---------------------------------------------------------------- */
-
-static void json_string(const char *key, const char *value, const char *after)
-{
-	const char *p;
-
-	printf("\"%s\": \"", key);
-	for (p = value; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			putchar('\\');
-		putchar(*p);
-	}
-	printf("\"%s", after);
-}
-
-static void json_number(const char *key, uint64_t v, const char *after)
-{
-	if (v == NSISO_UNLIMITED)
-		printf("\"%s\": null%s", key, after);
-	else
-		printf("\"%s\": %llu%s", key, (unsigned long long)v, after);
-}
 
 static void print_json(const struct live_session *s, int n, const struct user_row *u, int n_users)
 {
@@ -301,7 +256,7 @@ int ctl_status(const struct ctl_options *o)
 {
 	struct live_session *sessions = NULL;
 	struct user_row *users;
-	int dirfd, n, n_users, ret = open_run_dir(o, &dirfd);
+	int dirfd, n, n_users, ret = ctl_open_run_dir(o, &dirfd);
 
 	if (ret != CTL_OK)
 		return ret;
@@ -332,7 +287,7 @@ int ctl_status(const struct ctl_options *o)
 int ctl_kill(const char *session, const struct ctl_options *o)
 {
 	struct live_session *sessions = NULL;
-	int dirfd, n, i, ended = 0, ret = open_run_dir(o, &dirfd);
+	int dirfd, n, i, ended = 0, ret = ctl_open_run_dir(o, &dirfd);
 
 	if (ret != CTL_OK)
 		return ret;

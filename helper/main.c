@@ -521,6 +521,7 @@ static pid_t start_reaper(const struct nsiso_request *r, const struct handover *
 		.caller_pidfd = caller_pidfd,
 		.run_dir_fd = run_dir_fd,
 		.session = r->session,
+		.user = r->user,
 		.cgroup_parent = r->use_cgroup && !r->systemd_unit ? r->cgroup_parent : NULL,
 		.uid = r->uid,
 		.debug = r->debug,
@@ -664,7 +665,7 @@ static void check_run_dir_ancestor(int fd, const char *path)
 		die("run directory %s: a directory on its path is writable by others", path);
 }
 
-/* Open (creating it 0700 if missing) the run directory one component at a
+/* Open (creating it 0711 if missing) the run directory one component at a
  * time from /, never following a symbolic link and checking each directory
  * we pass (the path races of pam_namespace, CVE-2025-6020).  Everything
  * after this is relative to the fd. */
@@ -699,7 +700,7 @@ static int open_run_dir(const char *path)
 		fd = child;
 		name = next;
 	}
-	if (mkdirat(fd, name, 0700) != 0 && errno != EEXIST)
+	if (mkdirat(fd, name, NSISO_RUN_DIR_MODE) != 0 && errno != EEXIST)
 		die_with(errno == EROFS || errno == EACCES ? NSISO_FAIL_HOST : NSISO_FAIL_CRIT,
 			 "cannot create %s: %m", path);
 	child = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -708,8 +709,13 @@ static int open_run_dir(const char *path)
 		    errno == ELOOP || errno == ENOTDIR ? "not a directory (a symbolic link?)"
 						       : strerror(errno));
 	close(fd);
-	if (fstat(child, &st) != 0 || st.st_uid != 0 || (st.st_mode & 077) != 0)
-		die("%s must be a directory owned by root with mode 0700", path);
+	if (fstat(child, &st) != 0 || !nsiso_run_dir_mode_ok(&st))
+		die("%s must be a directory owned by root with mode 0711 or 0700", path);
+	/* Made 0700 by an older version: users must reach their quota socket.
+	 * Best effort: a run directory that cannot be changed (read-only)
+	 * fails the open with its real reason when the record is written. */
+	if ((st.st_mode & 07777) != NSISO_RUN_DIR_MODE)
+		(void)fchmod(child, NSISO_RUN_DIR_MODE);
 	return child;
 }
 

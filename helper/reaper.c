@@ -2,7 +2,8 @@
 /* Why a second process: the holder is PID 1 of the session and cleans up
  * after a normal end, but a holder killed outright (by root, or picked by
  * the OOM killer where it cannot be protected) can clean nothing.  The
- * reaper waits on the holder's pidfd, so it learns of any end at once, and
+ * reaper waits on the holder's pidfd (serving and watching the user
+ * meanwhile, when its turn: watch.h), so it learns of any end at once, and
  * on the application's pidfd, because the application sits in the user's
  * cgroup until it exits.  It is the helper's child, never the holder's
  * parent: nobody waits for the holder synchronously.  Users cannot signal
@@ -24,6 +25,7 @@
 #include "../common/proto.h"
 #include "../common/record.h"
 #include "holder.h"
+#include "watch.h"
 
 /* Keep 0-2 (on /dev/null) and the three fds of the config: above all, the
  * helper's ends of the hand-over pipes must go, or the holder would never
@@ -65,12 +67,13 @@ static bool has_exited(int pidfd)
  * nothing is left in it.  While the application is still in the group -
  * a killed holder, or a logout the application has not finished - wait
  * for it and try once more. */
-static void remove_cgroup(const struct reaper_config *c)
+static int remove_cgroup(const struct reaper_config *c, const struct watch_config *wc)
 {
 	int ret;
 
 	if (nsiso_cgroup_leave_tasks_group() < 0)
 		syslog(LOG_ERR, "session %s: reaper cannot leave the user's cgroup: %m", c->session);
+	watch_move_history(wc);
 	ret = nsiso_cgroup_remove_if_empty(c->cgroup_parent, c->uid, c->run_dir_fd);
 	if (ret == 0 && !has_exited(c->caller_pidfd)) {
 		wait_for_exit(c->caller_pidfd);
@@ -79,6 +82,7 @@ static void remove_cgroup(const struct reaper_config *c)
 	if (ret < 0)
 		syslog(LOG_ERR, "session %s: cannot remove cgroup %s/user-%u: %m",
 		       c->session, c->cgroup_parent, (unsigned)c->uid);
+	return ret;
 }
 
 /* The reaper shares the session's cgroup with the holder: whoever ends the
@@ -98,18 +102,26 @@ static void ignore_polite_signals(void)
 
 void reaper_main(const struct reaper_config *c)
 {
+	const struct watch_config wc = {
+		.run_dir_fd = c->run_dir_fd, .uid = c->uid, .user = c->user,
+		.cgroup_parent = c->cgroup_parent, .session = c->session, .debug = c->debug,
+	};
+	struct watch w;
+
 	prctl(PR_SET_NAME, "nsiso-reaper");
 	ignore_polite_signals();
 	setsid();
 	keep_only(c);
 	nsiso_detach_stdio();
 	nsiso_protect_from_oom();
-	wait_for_exit(c->holder_pidfd);
+	watch_init(&w, &wc);
+	watch_until_exit(&w, c->holder_pidfd);
 	/* First the record: nsisoctl must never show a session that is over. */
 	if (nsiso_record_remove(c->run_dir_fd, c->session) < 0)
 		syslog(LOG_ERR, "session %s: cannot remove its record: %m", c->session);
-	if (c->cgroup_parent)
-		remove_cgroup(c);
+	watch_release(&w);
+	if (c->cgroup_parent && remove_cgroup(c, &wc) == 1)
+		watch_forget_group(&wc);
 	if (c->debug)
 		syslog(LOG_DEBUG, "session %s: reaper done", c->session);
 	_exit(0);

@@ -2,7 +2,9 @@
 /* The reaper: one small process per session, outside its namespaces, that
  * removes what the session leaves behind once its holder has ended - the
  * record at once, the user's cgroup when the application is gone too -
- * however the holder ended, even killed outright. */
+ * however the holder ended, even killed outright.  While the session lives
+ * it takes its turn at serving the user's quota socket and logging the OOM
+ * kills in the user's group (watch.h). */
 #ifndef NSISO_REAPER_H
 #define NSISO_REAPER_H
 
@@ -14,6 +16,7 @@ struct reaper_config {
 	int caller_pidfd;		/* the PAM application */
 	int run_dir_fd;			/* the record, and the cgroup lock */
 	const char *session;
+	const char *user;
 	const char *cgroup_parent;	/* NULL = no cgroup of ours */
 	uid_t uid;
 	bool debug;

@@ -272,7 +272,7 @@ root_case "R19 abbreviated option (--us)" "invalid option '--us': use the full n
 	open --us "$RU" --uid "$RUID" --caller @SELF@ --session "$SID" --isolate uts --run-dir "$RUN"
 root_case "R20 an option given twice" "option --uid given twice" -- "${RREQ[@]}" --uid 0
 req --run-dir "$PUB/userdir"; root_case "R21 --run-dir a directory the user owns" \
-	"$PUB/userdir must be a directory owned by root with mode 0700" -- "${R[@]}"
+	"$PUB/userdir must be a directory owned by root with mode 0711 or 0700" -- "${R[@]}"
 req --run-dir "$PUB/userdir/run"; root_case "R22 --run-dir below a directory the user owns" \
 	"run directory $PUB/userdir/run: a directory on its path is not owned by root" -- "${R[@]}"
 req --run-dir "$PUB/link"; root_case "R23 --run-dir a symlink" \
@@ -325,7 +325,7 @@ nsiso_assert_match "S1 a real session (CGROUP_LOGLEVEL=DEBUG, umask 000): ok + h
 nsiso_assert_eq "S1 libcgroup printed nothing (only spawn's own lines)" "" \
 	"$(grep -v -E '^(pid|reply|fd|exit) ' <<<"$out")"
 adv_log_none "S1 libcgroup logged no debug lines" 'libcgroup.*(DEBUG|debug|INFO)'
-nsiso_assert_eq "S1 the run directory is 0700 despite umask 000" 700 "$(stat -c %a "$OKRUN")"
+nsiso_assert_eq "S1 the run directory is 0711 despite umask 000" 711 "$(stat -c %a "$OKRUN")"
 nsiso_assert_true "S1 caller gone: holder, cgroup and record are gone" adv_poll "$NSISO_WAIT_S" session_gone
 
 # The number of system calls of a whole setup, under the same tracing.

@@ -4,7 +4,8 @@
 # line of a session without a limit (cgroup none) and of one with limits
 # only (isolate none), the debug line of each way to be left alone, a rule
 # that cannot be applied to a user (denied or allowed per on_error) and to
-# root (let through), and root under a broken conf.
+# root (let through), root under a broken conf, and the reaper's line for
+# an OOM kill in the user's group (nsiso-helper(8)).
 set -u
 . "$(dirname "$0")/../lib.sh"
 nsiso_setup
@@ -73,3 +74,21 @@ nsiso_assert_true "broken conf: the error, then root's line" \
 	nsiso_wait_log "^authpriv\.alert .*${PAM}configuration broken: root's session is let through, not isolated$" 5
 nsiso_assert_true "broken conf: the 16M minimum named with file:line" \
 	nsiso_wait_log "^authpriv\.alert .*${PAM}$CONF:3: memory limit must be at least 16M \(a session needs 4M of it free to start\): memory '1'$" 5
+
+# A memory hog run in the session (by pam_exec, after the module): the
+# reaper's line, once, and the close line counts the kill.
+OOMSVC=$(nsiso_make_pam_service "$(nsiso_module_line)
+session optional pam_exec.so type=open_session $NSISO_MEMHOG 200
+session required pam_permit.so")
+conf "$USER1 memory 64M
+$USER1 swap 0"
+nsiso_log_mark
+nsiso_assert_true "a hog in the session: opens and closes" pamtester "$OOMSVC" "$USER1" open_session close_session
+OOM_LINE="^authpriv\.warning nsiso-helper: user $USER1 \(uid $UID1\): memhog \(pid [0-9]+\) killed by the OOM killer at the memory limit 64M of cgroup $PARENT/user-$UID1$"
+nsiso_assert_true "the OOM kill: the documented line" nsiso_wait_log "$OOM_LINE" 20
+nsiso_assert_true "the OOM kill: counted in the close line" \
+	nsiso_wait_log "^authpriv\.info .*pam_nsiso\($OOMSVC:session\): session $ID closed \(holder [0-9]+\): cgroup $PARENT/user-$UID1 memory peak [0-9]+[KMGT]? of 64M, oom kills 1$" 5
+gone() { [ -z "$(nsiso_holders_of "$USER1")" ] && [ ! -d "$(nsiso_user_cgroup "$PARENT" "$USER1")" ]; }
+nsiso_assert_true "the session is over" nsiso_wait_for gone
+nsiso_assert_eq "the OOM kill: one line" 1 \
+	"$(tail -n "+$((NSISO_LOG_MARK + 1))" -- "$T/syslog.log" | grep -cE "$OOM_LINE")"

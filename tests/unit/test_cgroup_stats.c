@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later */
 /* A user's cgroup numbers from plain files (cgroup_stats.c): v1 and v2
- * file names and shapes, in a temporary directory standing in for the
- * cgroup's; what is missing or not a number is unknown (NSISO_UNLIMITED). */
+ * file names and shapes (memory, swap, tasks, CPU), in a temporary
+ * directory standing in for the cgroup's; what is missing or not a number
+ * is unknown (NSISO_UNLIMITED). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -70,6 +71,8 @@ static void v1_files(void **state)
 	put(mem, "memory.oom_control", "oom_kill_disable 1\nunder_oom 0\noom_kill 3\n");
 	put(pids, "pids.current", "6\n");
 	put(pids, "pids.max", "100\n");
+	put(mem, "memory.memsw.usage_in_bytes", "1240064\n");
+	put(mem, "memory.memsw.limit_in_bytes", "285212672\n");
 	read_stats(mem, pids, NSISO_CGROUP_V1, &s);
 	assert_true(s.memory_current == 1236992);
 	assert_true(s.memory_peak == 2473984);
@@ -77,6 +80,68 @@ static void v1_files(void **state)
 	assert_true(s.oom_kills == 3);
 	assert_true(s.tasks_current == 6);
 	assert_true(s.tasks_limit == 100);
+	/* swap alone: memsw minus memory */
+	assert_true(s.swap_current == 3072);
+	assert_true(s.swap_limit == 16 << 20);
+	/* v1 has no memory.high; the CPU numbers are another call's */
+	assert_true(s.memory_high == NSISO_UNLIMITED);
+	assert_true(s.cpu_usage_usec == NSISO_UNLIMITED);
+}
+
+/* v1 CPU: cpuacct.usage in ns, the cpu hierarchy's quota and throttling. */
+static void v1_cpu(void **state)
+{
+	struct nsiso_cgroup_stats s;
+
+	(void)state;
+	put(mem, "cpuacct.usage", "2500123456\n");
+	put(pids, "cpu.stat", "nr_periods 10\nnr_throttled 2\nthrottled_time 7000000\n");
+	put(pids, "cpu.cfs_quota_us", "50000\n");
+	put(pids, "cpu.cfs_period_us", "100000\n");
+	memset(&s, 0xa5, sizeof(s));
+	nsiso_cgroup_cpu_stats_at(pids, mem, NSISO_CGROUP_V1, &s);
+	assert_true(s.cpu_usage_usec == 2500123);
+	assert_true(s.cpu_throttled_usec == 7000);
+	assert_true(s.cpu_quota_usec == 50000);
+	assert_true(s.cpu_period_usec == 100000);
+	/* no quota: -1 */
+	put(pids, "cpu.cfs_quota_us", "-1\n");
+	nsiso_cgroup_cpu_stats_at(pids, mem, NSISO_CGROUP_V1, &s);
+	assert_true(s.cpu_quota_usec == NSISO_UNLIMITED);
+	/* no cpu or cpuacct group at all: unknown */
+	nsiso_cgroup_cpu_stats_at("/nonexistent-nsiso", "/nonexistent-nsiso", NSISO_CGROUP_V1, &s);
+	assert_true(s.cpu_usage_usec == NSISO_UNLIMITED);
+	assert_true(s.cpu_throttled_usec == NSISO_UNLIMITED);
+	assert_true(s.cpu_period_usec == NSISO_UNLIMITED);
+}
+
+/* v2 CPU: cpu.stat's usage_usec and throttled_usec, cpu.max. */
+static void v2_cpu(void **state)
+{
+	struct nsiso_cgroup_stats s;
+
+	(void)state;
+	put(mem, "cpu.stat", "usage_usec 4242\nuser_usec 4000\nsystem_usec 242\n"
+			     "nr_periods 3\nnr_throttled 1\nthrottled_usec 99\n");
+	put(mem, "cpu.max", "25000 100000\n");
+	memset(&s, 0xa5, sizeof(s));
+	nsiso_cgroup_cpu_stats_at(mem, mem, NSISO_CGROUP_V2, &s);
+	assert_true(s.cpu_usage_usec == 4242);
+	assert_true(s.cpu_throttled_usec == 99);
+	assert_true(s.cpu_quota_usec == 25000);
+	assert_true(s.cpu_period_usec == 100000);
+	put(mem, "cpu.max", "max 100000\n");
+	memset(&s, 0xa5, sizeof(s));
+	nsiso_cgroup_cpu_stats_at(mem, mem, NSISO_CGROUP_V2, &s);
+	assert_true(s.cpu_quota_usec == NSISO_UNLIMITED);
+	assert_true(s.cpu_period_usec == 100000);
+	/* without the cpu controller: usage only */
+	put(mem, "cpu.stat", "usage_usec 5\nuser_usec 3\nsystem_usec 2\n");
+	put(mem, "cpu.max", "garbage\n");
+	memset(&s, 0xa5, sizeof(s));
+	nsiso_cgroup_cpu_stats_at(mem, mem, NSISO_CGROUP_V2, &s);
+	assert_true(s.cpu_usage_usec == 5);
+	assert_true(s.cpu_throttled_usec == NSISO_UNLIMITED);
 }
 
 /* v1 writes "no limit" as the largest page-aligned long; pids says max. */
@@ -118,6 +183,16 @@ static void v2_files(void **state)
 	assert_true(s.memory_limit == 134217728);
 	assert_true(s.oom_kills == 1);
 	assert_true(s.tasks_current == 2);
+	/* no memory.high, swap files: unknown */
+	assert_true(s.memory_high == NSISO_UNLIMITED);
+	assert_true(s.swap_current == NSISO_UNLIMITED);
+	put(mem, "memory.high", "100663296\n");
+	put(mem, "memory.swap.current", "8192\n");
+	put(mem, "memory.swap.max", "0\n");
+	read_stats(mem, mem, NSISO_CGROUP_V2, &s);
+	assert_true(s.memory_high == 100663296);
+	assert_true(s.swap_current == 8192);
+	assert_true(s.swap_limit == 0);
 	assert_true(s.tasks_limit == NSISO_UNLIMITED);
 	put(mem, "memory.max", "max\n");
 	read_stats(mem, mem, NSISO_CGROUP_V2, &s);
@@ -202,6 +277,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(v1_files, make_dirs, remove_dirs),
 		cmocka_unit_test_setup_teardown(v1_no_limits, make_dirs, remove_dirs),
 		cmocka_unit_test_setup_teardown(v2_files, make_dirs, remove_dirs),
+		cmocka_unit_test_setup_teardown(v1_cpu, make_dirs, remove_dirs),
+		cmocka_unit_test_setup_teardown(v2_cpu, make_dirs, remove_dirs),
 		cmocka_unit_test_setup_teardown(garbage_is_unknown, make_dirs, remove_dirs),
 		cmocka_unit_test_setup_teardown(missing_group_is_an_error, make_dirs, remove_dirs),
 		cmocka_unit_test(user_path),

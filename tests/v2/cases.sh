@@ -263,6 +263,13 @@ check_eq "OOM: memhog over memory.max is killed (137)" 137 "$(probe v2-oom hog_r
 check_ge "OOM: memory.events oom_kill >= 1" 1 "$(probe v2-oom oom_kill)"
 check_eq "OOM: only the hog is killed (the probe goes on)" yes "$(probe v2-oom still_here)"
 check_true "OOM: cgroup removed after close" wait_until $WAIT_S leaf_gone
+# The reaper's line, from memory.events (POLLPRI) and the kernel's report.
+OOM_LINE="nsiso-helper\[[0-9]*\]: user $USER_NAME (uid $USER_ID): memhog (pid [0-9]*) killed by the OOM killer at the memory limit 64M of cgroup $PARENT/user-$USER_ID\$"
+oom_logged() { grep -q "$OOM_LINE" /var/log/messages; }
+check_true "OOM: the kill is logged by the reaper" wait_until $WAIT_S oom_logged
+check_true "OOM: no holder left" wait_until $WAIT_S no_holders
+check_eq "OOM: logged once" 1 "$(grep -c "$OOM_LINE" /var/log/messages)"
+check_true "OOM: the user's OOM history went with the group" test ! -e /run/nsiso/user-$USER_ID.oom
 
 # ---- pids.max is enforced -------------------------------------------------
 
@@ -316,6 +323,22 @@ else
 	check_ge "nsisoctl status: memory in use from memory.current" 1 "$(json memory_current)"
 	check_ge "nsisoctl status: tasks from pids.current" 2 "$(json tasks_current)"
 fi
+
+# nsisoctl quota, run by alice: the v2 numbers, from a reaper of hers.
+su -s /bin/sh alice -c 'nsisoctl quota --json' >$W/quota.json 2>&1 9>&-
+rc=$?
+say "LOG nsisoctl quota --json (alice): $(tr -d '\n' <$W/quota.json)"
+check_eq "nsisoctl quota as alice: status 0" 0 "$rc"
+q() { grep -o "\"$1\": [^,}]*" $W/quota.json | head -n 1 | sed 's/.*: //'; }
+check_eq "quota: alice's uid" $USER_ID "$(q uid)"
+check_eq "quota: memory limit from memory.max" $MEMORY "$(q memory_limit)"
+check_eq "quota: swap limit from memory.swap.max" $SWAP "$(q swap_limit)"
+check_eq "quota: tasks limit from pids.max" $TASKS "$(q tasks_limit)"
+check_eq "quota: memory.high is max (null)" null "$(q memory_high)"
+check_ge "quota: memory in use from memory.current" 1 "$(q memory_current)"
+check_ge "quota: CPU used, from cpu.stat usage_usec" 1 "$(q cpu_usage_usec)"
+check_eq "quota: two open sessions" 2 "$(q sessions_open)"
+check_eq "quota: the socket is root's, 0666" "0 666" "$(stat -c '%u %a' /run/nsiso/user-$USER_ID.sock)"
 
 echo go >$W/fifo.v2-hold-b
 rc=0

@@ -1,0 +1,400 @@
+/* SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later */
+#include "watch.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../common/cgroup.h"
+#include "../common/proto.h"
+#include "../common/quota.h"
+#include "../common/record.h"
+
+/* While the session is being set up the user's group appears within
+ * milliseconds of the reaper: look for it this often until it does (for at
+ * most NSISO_OPEN_TIMEOUT_MS), so that the watch starts before any process
+ * of the user can be in the group. */
+#define GROUP_APPEARS_MS 20
+#define LISTEN_BACKLOG 8
+#define ACCEPTS_PER_WAKE 16
+
+void watch_init(struct watch *w, const struct watch_config *c)
+{
+	size_t i;
+
+	memset(w, 0, sizeof(*w));
+	w->c = c;
+	w->lock_fd = w->listen_fd = -1;
+	for (i = 0; i < QUOTA_CLIENTS_MAX; i++)
+		w->clients[i].fd = -1;
+	w->started_ms = watch_now_ms();
+	if (c->cgroup_parent)
+		oom_watch_init(&w->oom, c->run_dir_fd, c->uid, c->user, c->cgroup_parent);
+	w->oom.event_fd = w->oom.kmsg_fd = -1;
+}
+
+/* ---- who watches: a byte of watch.lock per uid -------------------------- */
+
+/* An open file description lock on byte <uid>: it goes with the reaper,
+ * however the reaper ends.  0 taken, -1 held by another (or an error). */
+static int lock_uid_byte(struct watch *w)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET,
+			    .l_start = (off_t)w->c->uid, .l_len = 1 };
+
+	if (w->lock_fd < 0)
+		w->lock_fd = openat(w->c->run_dir_fd, NSISO_WATCH_LOCK_NAME,
+				    O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0600);
+	if (w->lock_fd < 0)
+		return -1;
+	return fcntl(w->lock_fd, F_OFD_SETLK, &fl);
+}
+
+/* The same, waiting at most timeout_ms (only our own root processes hold
+ * it, each briefly, but for a reaper that watches). */
+static int lock_uid_byte_within(struct watch *w, int timeout_ms)
+{
+	const struct timespec tick = { 0, 10000000L };	/* 10 ms */
+	int waited;
+
+	for (waited = 0; lock_uid_byte(w) < 0; waited += 10) {
+		if ((errno != EAGAIN && errno != EACCES && errno != EINTR) || waited >= timeout_ms)
+			return -1;
+		nanosleep(&tick, NULL);
+	}
+	return 0;
+}
+
+static void socket_name(uid_t uid, char *buf, size_t len)
+{
+	snprintf(buf, len, NSISO_QUOTA_SOCKET_FORMAT, (unsigned)uid);
+}
+
+/* The user's quota socket, made by the reaper that holds the user's byte
+ * (so nobody else binds it meanwhile; one left by a reaper that died is
+ * replaced).  Root's and 0666: anyone may connect, and is answered only
+ * for their own uid.  bind() takes a path, and the run directory's may be
+ * longer than sun_path: it is bound relative to the directory. */
+static int open_socket(const struct watch *w)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), ok;
+
+	if (fd < 0)
+		return -1;
+	socket_name(w->c->uid, addr.sun_path, sizeof(addr.sun_path));
+	unlinkat(w->c->run_dir_fd, addr.sun_path, 0);
+	ok = fchdir(w->c->run_dir_fd) == 0 &&
+	     bind(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0;
+	if (chdir("/") != 0)
+		ok = 0;
+	ok = ok && fchmodat(w->c->run_dir_fd, addr.sun_path, 0666, 0) == 0 &&
+	     listen(fd, LISTEN_BACKLOG) == 0;
+	if (!ok) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+static void try_take_over(struct watch *w)
+{
+	if (lock_uid_byte(w) < 0)
+		return;
+	w->owner = true;
+	w->listen_fd = open_socket(w);
+	if (w->listen_fd < 0)
+		syslog(LOG_ERR, "user %s (uid %u): cannot open the quota socket: %m", w->c->user,
+		       (unsigned)w->c->uid);
+	if (w->c->debug)
+		syslog(LOG_DEBUG, "session %s: its reaper watches user %s", w->c->session, w->c->user);
+}
+
+/* ---- the quota socket --------------------------------------------------- */
+
+static void answer(int fd, enum nsiso_quota_answer kind, const char *reason)
+{
+	char text[NSISO_QUOTA_REASON_MAX + 16];
+	int n = snprintf(text, sizeof(text), "%s %s", nsiso_quota_answer_word(kind), reason);
+
+	if (send(fd, text, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 && errno != EAGAIN)
+		syslog(LOG_DEBUG, "quota socket: %m");
+}
+
+/* The peer's own numbers: the peer's uid is this reaper's user's, checked
+ * at accept.  Large buffers are static: the reaper is single-threaded. */
+static void answer_numbers(const struct watch *w, int fd)
+{
+	static struct nsiso_quota q;
+	static char message[NSISO_QUOTA_MESSAGE_MAX];
+	int n;
+
+	if (nsiso_quota_collect(w->c->run_dir_fd, w->c->uid, w->c->user,
+				w->c->cgroup_parent ? w->c->cgroup_parent : "", &q) < 0) {
+		answer(fd, NSISO_QUOTA_FAILED, "cannot read the session records");
+		return;
+	}
+	n = nsiso_quota_encode(&q, message, sizeof(message));
+	if (n < 0) {
+		answer(fd, NSISO_QUOTA_FAILED, "the answer does not fit");
+		return;
+	}
+	if (send(fd, message, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 && errno != EAGAIN)
+		syslog(LOG_DEBUG, "quota socket: %m");
+}
+
+/* A unix socket closed with unread messages resets its peer, whose next
+ * read then fails before it gets our answer: read what is there first. */
+static void close_client(int fd)
+{
+	char sink[64];
+	int i;
+
+	for (i = 0; i < 4 && recv(fd, sink, sizeof(sink), MSG_DONTWAIT) > 0; i++)
+		;
+	close(fd);
+}
+
+static void drop_client(struct watch *w, size_t i)
+{
+	close_client(w->clients[i].fd);
+	w->clients[i].fd = -1;
+}
+
+/* Each new peer: another uid is told so and dropped at once (it takes no
+ * place); ours gets a place, if one is free, for one request. */
+static void accept_clients(struct watch *w, long long now)
+{
+	int i;
+
+	for (i = 0; i < ACCEPTS_PER_WAKE; i++) {
+		struct ucred cred;
+		socklen_t len = sizeof(cred);
+		size_t slot;
+		int fd = accept4(w->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (fd < 0)
+			return;
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 || cred.uid != w->c->uid) {
+			answer(fd, NSISO_QUOTA_DENIED, "this socket answers only its own user");
+			close_client(fd);
+			continue;
+		}
+		for (slot = 0; slot < QUOTA_CLIENTS_MAX && w->clients[slot].fd >= 0; slot++)
+			;
+		if (slot == QUOTA_CLIENTS_MAX) {
+			answer(fd, NSISO_QUOTA_BUSY, "too many requests at once, try again");
+			close_client(fd);
+			continue;
+		}
+		w->clients[slot].fd = fd;
+		w->clients[slot].deadline_ms = now + QUOTA_CLIENT_TIMEOUT_MS;
+	}
+}
+
+/* One request, one answer, closed. */
+static void serve_client(struct watch *w, size_t i)
+{
+	char request[64];
+	ssize_t n = recv(w->clients[i].fd, request, sizeof(request), MSG_DONTWAIT);
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n > 0 && nsiso_quota_ask_of(request, (size_t)n) == NSISO_QUOTA_ASK_NUMBERS)
+		answer_numbers(w, w->clients[i].fd);
+	else if (n > 0)
+		answer(w->clients[i].fd, NSISO_QUOTA_FAILED, "unknown request");
+	drop_client(w, i);
+}
+
+static void drop_late_clients(struct watch *w, long long now)
+{
+	size_t i;
+
+	for (i = 0; i < QUOTA_CLIENTS_MAX; i++)
+		if (w->clients[i].fd >= 0 && now >= w->clients[i].deadline_ms)
+			drop_client(w, i);
+}
+
+/* ---- the loop ------------------------------------------------------------ */
+
+/* The periodic part of watching: start once the group exists, then look
+ * for kills.  The ms until the next look. */
+static long long look(struct watch *w, long long now)
+{
+	if (!w->c->cgroup_parent)
+		return 60000;
+	if (!w->oom.watching && !oom_watch_start(&w->oom, now))
+		return now - w->started_ms < NSISO_OPEN_TIMEOUT_MS ? GROUP_APPEARS_MS : 5000;
+	return oom_watch_check(&w->oom, false, now);
+}
+
+static int poll_timeout(const struct watch *w, long long now)
+{
+	long long next = w->owner ? w->next_check_ms : w->next_takeover_ms;
+	size_t i;
+
+	for (i = 0; i < QUOTA_CLIENTS_MAX; i++)
+		if (w->clients[i].fd >= 0 && w->clients[i].deadline_ms < next)
+			next = w->clients[i].deadline_ms;
+	return next <= now ? 0 : next - now > 60000 ? 60000 : (int)(next - now);
+}
+
+/* Index 0 the holder, 1 the OOM event, 2 the socket, then the clients
+ * (fd -1 where there is none: poll skips it). */
+#define POLL_HOLDER 0
+#define POLL_EVENT 1
+#define POLL_LISTEN 2
+#define POLL_CLIENTS 3
+
+static void fill_pollfds(const struct watch *w, int holder_pidfd, struct pollfd *p)
+{
+	short events = 0;
+	size_t i;
+
+	p[POLL_HOLDER] = (struct pollfd){ .fd = holder_pidfd, .events = POLLIN };
+	p[POLL_EVENT].fd = w->owner && w->c->cgroup_parent ? oom_watch_fd(&w->oom, &events) : -1;
+	p[POLL_EVENT].events = events;
+	p[POLL_LISTEN] = (struct pollfd){ .fd = w->owner ? w->listen_fd : -1, .events = POLLIN };
+	for (i = 0; i < QUOTA_CLIENTS_MAX; i++)
+		p[POLL_CLIENTS + i] = (struct pollfd){ .fd = w->clients[i].fd, .events = POLLIN };
+}
+
+static void handle_ready(struct watch *w, const struct pollfd *p, long long now)
+{
+	size_t i;
+
+	if (p[POLL_EVENT].revents) {
+		oom_watch_event(&w->oom, now);
+		w->next_check_ms = now;
+	}
+	for (i = 0; i < QUOTA_CLIENTS_MAX; i++)
+		if (w->clients[i].fd >= 0 && p[POLL_CLIENTS + i].revents)
+			serve_client(w, i);
+	if (p[POLL_LISTEN].revents)
+		accept_clients(w, now);
+}
+
+void watch_until_exit(struct watch *w, int holder_pidfd)
+{
+	struct pollfd p[POLL_CLIENTS + QUOTA_CLIENTS_MAX];
+	size_t i;
+
+	for (;;) {
+		long long now = watch_now_ms();
+
+		if (!w->owner && now >= w->next_takeover_ms) {
+			try_take_over(w);
+			w->next_takeover_ms = now + WATCH_TAKEOVER_MS;
+		}
+		if (w->owner && now >= w->next_check_ms)
+			w->next_check_ms = now + look(w, now);
+		drop_late_clients(w, now);
+		fill_pollfds(w, holder_pidfd, p);
+		if (poll(p, POLL_CLIENTS + QUOTA_CLIENTS_MAX, poll_timeout(w, now)) < 0) {
+			if (errno == EINTR)
+				continue;
+			/* Cannot be; if it were, the reaper's job still comes first. */
+			p[POLL_HOLDER] = (struct pollfd){ .fd = holder_pidfd, .events = POLLIN };
+			while (poll(p, 1, -1) < 0 && errno == EINTR)
+				;
+			break;
+		}
+		if (p[POLL_HOLDER].revents)
+			break;
+		handle_ready(w, p, watch_now_ms());
+	}
+	for (i = 0; i < QUOTA_CLIENTS_MAX; i++)
+		if (w->clients[i].fd >= 0)
+			drop_client(w, i);
+	if (w->listen_fd >= 0)
+		close(w->listen_fd);
+	w->listen_fd = -1;
+	if (w->owner && w->oom.watching)
+		oom_watch_check(&w->oom, true, watch_now_ms());
+	oom_watch_stop(&w->oom);
+}
+
+/* Another session of the user is still open (its holder alive). */
+static bool user_has_sessions(const struct watch_config *c)
+{
+	struct nsiso_record *records = NULL;
+	int n = nsiso_record_list(c->run_dir_fd, &records), i;
+	bool found = false;
+
+	for (i = 0; i < n && !found; i++) {
+		bool gone;
+		int pidfd;
+
+		if (records[i].uid != c->uid)
+			continue;
+		pidfd = nsiso_record_open_holder(&records[i], &gone);
+		if (pidfd >= 0) {
+			close(pidfd);
+			found = true;
+		}
+	}
+	free(records);
+	return n < 0 || found;
+}
+
+/* Every reaper removes its record before it looks: of reapers ending at
+ * once, the last to look sees no session left.  The socket goes under the
+ * lock, so that it is never a new watcher's. */
+void watch_release(struct watch *w)
+{
+	char name[64];
+
+	if (!user_has_sessions(w->c) &&
+	    (w->owner || lock_uid_byte_within(w, WATCH_LOCK_TIMEOUT_MS) == 0) &&
+	    !user_has_sessions(w->c)) {
+		socket_name(w->c->uid, name, sizeof(name));
+		unlinkat(w->c->run_dir_fd, name, 0);
+	}
+	if (w->lock_fd >= 0)
+		close(w->lock_fd);
+	w->lock_fd = -1;
+	w->owner = false;
+}
+
+void watch_move_history(const struct watch_config *c)
+{
+	struct nsiso_oom_state state;
+	struct watch w;
+
+	if (nsiso_cgroup_detect_version() != NSISO_CGROUP_V2 || user_has_sessions(c))
+		return;
+	watch_init(&w, c);
+	if (lock_uid_byte_within(&w, WATCH_LOCK_TIMEOUT_MS) == 0 && !user_has_sessions(c) &&
+	    nsiso_oom_state_read(c->run_dir_fd, c->uid, &state) == 0 && state.group != 0 &&
+	    nsiso_oom_state_write(c->run_dir_fd, c->uid, &state) < 0)
+		syslog(LOG_ERR, "user %s (uid %u): cannot write the OOM history: %m", c->user,
+		       (unsigned)c->uid);
+	if (w.lock_fd >= 0)
+		close(w.lock_fd);
+}
+
+void watch_forget_group(const struct watch_config *c)
+{
+	struct watch w;
+
+	watch_init(&w, c);
+	if (lock_uid_byte_within(&w, WATCH_LOCK_TIMEOUT_MS) == 0 &&
+	    nsiso_oom_state_remove(c->run_dir_fd, c->uid) < 0)
+		syslog(LOG_ERR, "user %s (uid %u): cannot remove the OOM history: %m", c->user,
+		       (unsigned)c->uid);
+	if (w.lock_fd >= 0)
+		close(w.lock_fd);
+}

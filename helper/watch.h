@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later */
+/* What the reaper does while its session lives: of all the reapers of one
+ * user, one at a time - the one holding the user's byte of watch.lock in
+ * the run directory (root's, 0600: nothing a user can open takes part) -
+ * serves the user's quota socket and watches the user's group for OOM
+ * kills (oomwatch.h).  The others try to take over once a second, so when
+ * that reaper's session ends another goes on where it stopped.
+ *
+ * Nothing a client does can hold up the reaper's own job: the holder's
+ * pidfd is in every poll, sockets are non-blocking, a client has
+ * QUOTA_CLIENT_TIMEOUT_MS for its one request, and at most
+ * QUOTA_CLIENTS_MAX are served at once; a peer of another uid is answered
+ * "denied" and dropped at once, so it never takes a place. */
+#ifndef NSISO_WATCH_H
+#define NSISO_WATCH_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "oomwatch.h"
+
+#define QUOTA_CLIENTS_MAX 4
+#define QUOTA_CLIENT_TIMEOUT_MS 2000
+/* How often a reaper that does not watch tries to take over. */
+#define WATCH_TAKEOVER_MS 1000
+/* How long the last reaper waits for the lock to tidy up. */
+#define WATCH_LOCK_TIMEOUT_MS 1000
+
+struct watch_config {
+	int run_dir_fd;
+	uid_t uid;
+	const char *user;
+	const char *cgroup_parent;	/* NULL: no group of ours to watch */
+	const char *session;
+	bool debug;
+};
+
+struct watch {
+	const struct watch_config *c;
+	int lock_fd;			/* watch.lock; -1 */
+	bool owner;			/* we hold the user's byte of it */
+	int listen_fd;			/* the quota socket; -1 */
+	struct {
+		int fd;
+		long long deadline_ms;
+	} clients[QUOTA_CLIENTS_MAX];
+	long long started_ms;
+	long long next_takeover_ms, next_check_ms;
+	struct oom_watch oom;
+};
+
+void watch_init(struct watch *w, const struct watch_config *c);
+
+/* Serve and watch (when ours to) until the holder behind holder_pidfd has
+ * ended; then log what is left to log and stop serving.  The lock is kept
+ * until watch_release(). */
+void watch_until_exit(struct watch *w, int holder_pidfd);
+
+/* After the session's record is gone: the last reaper of the user removes
+ * the quota socket.  Lets go of the lock. */
+void watch_release(struct watch *w);
+
+/* The last reaper of a user, once it has left the user's group: the OOM
+ * history is written again, so that its page is charged to where the
+ * reaper is now.  (On cgroup v2 the reaper lives in the user's one group:
+ * a tmpfs page it wrote there is memory the user left behind, which keeps
+ * the group.) */
+void watch_move_history(const struct watch_config *c);
+
+/* After the user's group was removed: its OOM history goes too (only while
+ * no other reaper watches). */
+void watch_forget_group(const struct watch_config *c);
+
+#endif
