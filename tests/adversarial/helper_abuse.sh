@@ -131,7 +131,7 @@ user_case "U17 --help with 1 MiB of arguments: usage, exit 2" 2 'Usage:' none --
 user_case "U18 open with non-UTF-8 arguments" 1 "$REFUSAL" refused -- @HELPER@ open \
 	--user $'\xff\xfe\x80nsiso' --uid $'\xc3\x28' --caller @SELF@ --session $'\xf0\x28\x8c\xbc' --run-dir "$RUN"
 user_case "U19 --cgroup-parent escaping the hierarchy" 1 "$REFUSAL" refused -- @HELPER@ open \
-	--user "$AU" --uid "$AUID" --caller @SELF@ --session "$SID" --memory 1048576 \
+	--user "$AU" --uid "$AUID" --caller @SELF@ --session "$SID" --memory 67108864 \
 	--cgroup-parent ../../.. --run-dir "$RUN"
 
 # A run directory the user owns, and a symlink to it: the helper must
@@ -263,7 +263,8 @@ req --service "$big"; root_case "R10 a 64 KiB --service" "invalid --service: lon
 root_case "R11 1 MiB of extra arguments" "unexpected argument 'AAAA" -- "${RREQ[@]}" "${huge[@]}"
 req --cgroup-parent ../../..; root_case "R12 --cgroup-parent ../../.." "invalid --cgroup-parent" -- "${R[@]}"
 req --cgroup-parent /sys/fs/cgroup/memory; root_case "R13 --cgroup-parent absolute" "invalid --cgroup-parent" -- "${R[@]}"
-req --memory 0; root_case "R14 --memory 0" "invalid --memory '0'" -- "${R[@]}"
+req --memory 16777215; root_case "R14 --memory below the conf's minimum (16M)" \
+	"invalid --memory '16777215': memory limit must be at least 16M" -- "${R[@]}"
 req --memory -1; root_case "R15 --memory -1" "invalid --memory '-1'" -- "${R[@]}"
 req --tasks 0; root_case "R16 --tasks 0" "invalid --tasks '0'" -- "${R[@]}"
 req --isolate uts,pid; root_case "R17 --isolate pid without mnt" "invalid --isolate 'uts,pid': pid needs mnt" -- "${R[@]}"
