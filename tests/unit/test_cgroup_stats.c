@@ -15,39 +15,18 @@
 #include <unistd.h>
 
 #include "../../common/cgroup.h"
+#include "unit_files.h"
 
-static char dir[64], mem[128], pids[128];
+static char mem[128], pids[128];
 
+/* setup: the case's directory, with a memory and a pids cgroup's stand-ins. */
 static int make_dirs(void **state)
 {
-	(void)state;
-	strcpy(dir, "/tmp/nsiso-unit.XXXXXX");
-	if (!mkdtemp(dir))
+	if (unit_make_dir(state) != 0)
 		return -1;
-	snprintf(mem, sizeof(mem), "%s/memory", dir);
-	snprintf(pids, sizeof(pids), "%s/pids", dir);
+	snprintf(mem, sizeof(mem), "%s/memory", unit_dir);
+	snprintf(pids, sizeof(pids), "%s/pids", unit_dir);
 	return mkdir(mem, 0755) == 0 && mkdir(pids, 0755) == 0 ? 0 : -1;
-}
-
-static int remove_dirs(void **state)
-{
-	char cmd[128];
-
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
-static void put(const char *in, const char *name, const char *text)
-{
-	char path[256];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", in, name);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	assert_int_equal(fclose(f), 0);
 }
 
 static void read_stats(const char *m, const char *p, enum nsiso_cgroup_version v,
@@ -63,13 +42,13 @@ static void v1_files(void **state)
 	struct nsiso_cgroup_stats s;
 
 	(void)state;
-	put(mem, "memory.usage_in_bytes", "1236992\n");
-	put(mem, "memory.max_usage_in_bytes", "2473984\n");
-	put(mem, "memory.limit_in_bytes", "268435456\n");
+	unit_write_file(mem, "memory.usage_in_bytes", "1236992\n");
+	unit_write_file(mem, "memory.max_usage_in_bytes", "2473984\n");
+	unit_write_file(mem, "memory.limit_in_bytes", "268435456\n");
 	/* oom_kill_disable comes first and must not be taken for oom_kill */
-	put(mem, "memory.oom_control", "oom_kill_disable 1\nunder_oom 0\noom_kill 3\n");
-	put(pids, "pids.current", "6\n");
-	put(pids, "pids.max", "100\n");
+	unit_write_file(mem, "memory.oom_control", "oom_kill_disable 1\nunder_oom 0\noom_kill 3\n");
+	unit_write_file(pids, "pids.current", "6\n");
+	unit_write_file(pids, "pids.max", "100\n");
 	read_stats(mem, pids, NSISO_CGROUP_V1, &s);
 	assert_true(s.memory_current == 1236992);
 	assert_true(s.memory_peak == 2473984);
@@ -85,9 +64,9 @@ static void v1_no_limits(void **state)
 	struct nsiso_cgroup_stats s;
 
 	(void)state;
-	put(mem, "memory.usage_in_bytes", "0\n");
-	put(mem, "memory.limit_in_bytes", "9223372036854771712\n");
-	put(pids, "pids.max", "max\n");
+	unit_write_file(mem, "memory.usage_in_bytes", "0\n");
+	unit_write_file(mem, "memory.limit_in_bytes", "9223372036854771712\n");
+	unit_write_file(pids, "pids.max", "max\n");
 	read_stats(mem, pids, NSISO_CGROUP_V1, &s);
 	assert_true(s.memory_current == 0);
 	assert_true(s.memory_limit == NSISO_UNLIMITED);
@@ -104,14 +83,15 @@ static void v2_files(void **state)
 	struct nsiso_cgroup_stats s;
 
 	(void)state;
-	put(mem, "memory.current", "4096\n");
-	put(mem, "memory.peak", "8192\n");
-	put(mem, "memory.max", "134217728\n");
-	put(mem, "memory.events", "low 0\nhigh 0\nmax 17\noom 2\noom_kill 1\noom_group_kill 9\n");
-	put(mem, "pids.current", "2\n");
-	put(mem, "pids.max", "max\n");
+	unit_write_file(mem, "memory.current", "4096\n");
+	unit_write_file(mem, "memory.peak", "8192\n");
+	unit_write_file(mem, "memory.max", "134217728\n");
+	unit_write_file(mem, "memory.events",
+			"low 0\nhigh 0\nmax 17\noom 2\noom_kill 1\noom_group_kill 9\n");
+	unit_write_file(mem, "pids.current", "2\n");
+	unit_write_file(mem, "pids.max", "max\n");
 	/* v1 names next to them are not read on v2 */
-	put(mem, "memory.limit_in_bytes", "1\n");
+	unit_write_file(mem, "memory.limit_in_bytes", "1\n");
 	read_stats(mem, mem, NSISO_CGROUP_V2, &s);
 	assert_true(s.memory_current == 4096);
 	assert_true(s.memory_peak == 8192);
@@ -119,7 +99,7 @@ static void v2_files(void **state)
 	assert_true(s.oom_kills == 1);
 	assert_true(s.tasks_current == 2);
 	assert_true(s.tasks_limit == NSISO_UNLIMITED);
-	put(mem, "memory.max", "max\n");
+	unit_write_file(mem, "memory.max", "max\n");
 	read_stats(mem, mem, NSISO_CGROUP_V2, &s);
 	assert_true(s.memory_limit == NSISO_UNLIMITED);
 }
@@ -136,14 +116,14 @@ static void garbage_is_unknown(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		put(pids, "pids.current", bad[i]);
+		unit_write_file(pids, "pids.current", bad[i]);
 		read_stats(mem, pids, NSISO_CGROUP_V1, &s);
 		assert_true(s.tasks_current == NSISO_UNLIMITED);
 	}
-	put(pids, "pids.current", "42");	/* no newline is fine */
+	unit_write_file(pids, "pids.current", "42");	/* no newline is fine */
 	read_stats(mem, pids, NSISO_CGROUP_V1, &s);
 	assert_true(s.tasks_current == 42);
-	put(mem, "memory.oom_control", "oom_kill_disable 0\noom_kill x\n");
+	unit_write_file(mem, "memory.oom_control", "oom_kill_disable 0\noom_kill x\n");
 	read_stats(mem, pids, NSISO_CGROUP_V1, &s);
 	assert_true(s.oom_kills == NSISO_UNLIMITED);
 }
@@ -155,7 +135,7 @@ static void missing_group_is_an_error(void **state)
 	char absent[160];
 
 	(void)state;
-	snprintf(absent, sizeof(absent), "%s/user-4242", dir);
+	snprintf(absent, sizeof(absent), "%s/user-4242", unit_dir);
 	assert_int_equal(nsiso_cgroup_stats_at(absent, pids, NSISO_CGROUP_V1, &s), -1);
 	assert_int_equal(nsiso_cgroup_stats_standard("nsiso-unit-absent-parent", 4242, &s), -1);
 }
@@ -176,11 +156,11 @@ static void user_path(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(v1_files, make_dirs, remove_dirs),
-		cmocka_unit_test_setup_teardown(v1_no_limits, make_dirs, remove_dirs),
-		cmocka_unit_test_setup_teardown(v2_files, make_dirs, remove_dirs),
-		cmocka_unit_test_setup_teardown(garbage_is_unknown, make_dirs, remove_dirs),
-		cmocka_unit_test_setup_teardown(missing_group_is_an_error, make_dirs, remove_dirs),
+		cmocka_unit_test_setup_teardown(v1_files, make_dirs, unit_remove_dir),
+		cmocka_unit_test_setup_teardown(v1_no_limits, make_dirs, unit_remove_dir),
+		cmocka_unit_test_setup_teardown(v2_files, make_dirs, unit_remove_dir),
+		cmocka_unit_test_setup_teardown(garbage_is_unknown, make_dirs, unit_remove_dir),
+		cmocka_unit_test_setup_teardown(missing_group_is_an_error, make_dirs, unit_remove_dir),
 		cmocka_unit_test(user_path),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
