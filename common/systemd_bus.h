@@ -11,7 +11,9 @@
 #include "cgroup.h"
 #include "proto.h"
 
-/* How long one call to systemd may take before the open gives up. */
+/* How long the module's call to systemd for a scope (before the helper
+ * runs) may take, and then its wait to be in it, before the open gives up.
+ * The helper's call takes what is left of its budget instead. */
 #define NSISO_SYSTEMD_TIMEOUT_MS 5000
 
 /* Put the calling process (and only it: its own PID, which cannot be
@@ -24,8 +26,9 @@ int nsiso_systemd_enter_scope(const char *unit, uid_t uid, const char *descripti
 			      enum nsiso_failure *failure, char *err, size_t len);
 
 /* SetUnitProperties(runtime) on the slice: MemoryMax, MemorySwapMax,
- * TasksMax.  0, or -1 with a reason in err and *failure set. */
+ * TasksMax, answered within timeout_ms.  0, or -1 with a reason in err and
+ * *failure set. */
 int nsiso_systemd_set_limits(const char *slice, const struct nsiso_cgroup_limits *limits,
-			     enum nsiso_failure *failure, char *err, size_t len);
+			     int timeout_ms, enum nsiso_failure *failure, char *err, size_t len);
 
 #endif

@@ -71,11 +71,27 @@ fault "helper wedged before its reply (allow)" helper-before-reply:stall \
 	"the helper did not answer within 10000 ms" allow-denied
 
 # A holder wedged after "ready", before it takes the session over: the
-# helper waits NSISO_HANDOVER_TIMEOUT_MS (2 s) for its acknowledgement, then
-# kills it (its namespaces die with it) and fails the open, before the
-# application was moved into the user's cgroup.
+# helper waits for its acknowledgement as long as its budget lasts
+# (NSISO_HELPER_BUDGET_MS, 9 s from its start), then kills it (its
+# namespaces die with it) and fails the open with that reason, before the
+# module's 10 s are up and before the application was moved into the user's
+# cgroup.
 for oe in deny allow; do
 	lc_conf "$oe"
 	fault "holder wedged before it takes the session ($oe)" holder-before-commit:stall \
 		"the session's holder did not take the session over" "$(user_caused "$oe")"
 done
+
+# A holder that is only slow to take the session over (4 s, as on a loaded
+# machine): the helper's wait is what is left of the budget, not a fixed
+# bound of a few seconds, so the login goes through, isolated.
+lc_conf deny
+lc_fault holder-before-commit:slow
+lc_try pamtester "$SVC_FAULTS" "$LC_USER" open_session close_session
+lc_fault ""
+nsiso_assert_eq "holder slow to take the session: login allowed (took ${LC_MS} ms)" 0 "$LC_RC"
+nsiso_assert_true "... after waiting for the holder (4 s)" test "$LC_MS" -ge 4000
+pidns=$(_lc_probe pidns)
+nsiso_assert_true "... isolated: a PID namespace of its own ($pidns)" \
+	test -n "$pidns" -a "$pidns" != "$LC_HOST_PIDNS"
+lc_nothing_left "holder slow to take the session"
