@@ -16,13 +16,9 @@
 # counted once those of refused attempts have ended, so the counts do not
 # depend on timing.
 set -u
-. "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib/adv.sh"
-nsiso_setup
-adv_start_syslog || nsiso_skip "/dev/log is taken by another syslog daemon"
-
-PUB=$(adv_public_dir)
-adv_snapshot "$PUB"
+adv_begin
+nsiso_start_syslog || nsiso_skip "/dev/log is taken by another syslog daemon"
 conf() {
 	nsiso_write_conf "* cgroup_parent $NSISO_PARENT
 $NSISO_SSH_USER isolate uts,ipc,mnt,pid
@@ -31,8 +27,8 @@ $NSISO_SSH_USER tasks $1" >/dev/null
 }
 nsiso_isolated_sshd "isolate uts,ipc,mnt,pid"
 U=$NSISO_SSH_USER
-UID_=$(id -u "$U")
-PIDS=$NSISO_CG_V1/pids/$NSISO_PARENT/user-$UID_
+U_UID=$(id -u "$U")
+PIDS=$NSISO_CG_V1/pids/$NSISO_PARENT/user-$U_UID
 
 holder_count() { nsiso_holders_of "$U" | wc -l; }
 user_procs() { _nsiso_live_pids_of_user "$U" | wc -l; }

@@ -7,20 +7,15 @@
 # removed the nested one as stale), and `nsisoctl status --json` must parse
 # and list both.
 set -u
-. "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib/adv.sh"
-nsiso_setup
+adv_begin
 CTL=$NSISO_TOP/ctl/nsisoctl
-[ -x "$CTL" ] || nsiso_die "$CTL is missing: run make"
-
-PUB=$(adv_public_dir)
-adv_snapshot "$PUB"
-install -m 4755 -o root -g root /usr/bin/pamtester "$PUB/pamtester" || nsiso_die "no pamtester"
+nsiso_require "$CTL"
+adv_setuid_pamtester
 nsiso_isolated_sshd "isolate uts,ipc,mnt,pid
 memory 256M
 tasks 100"
 A=$NSISO_SSH_USER
-RUN=$T/run
 
 # The nested session's service: the module, then a hold script that runs as
 # root (seteuid: the setuid pamtester's real uid is A's) and waits.

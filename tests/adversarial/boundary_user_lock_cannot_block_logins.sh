@@ -10,19 +10,10 @@
 # memory and pids groups) - with allow, never let through unisolated - and
 # nothing of B's login (a helper waiting behind A's lock) may be left.
 set -u
-. "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib/adv.sh"
-nsiso_setup
-
-A=$(nsiso_make_user) || nsiso_die "cannot create user A"
-B=$(nsiso_make_user) || nsiso_die "cannot create user B"
-AUID=$(id -u "$A") BUID=$(id -u "$B")
-PARENT=$(nsiso_cgroup_parent)
-PUB=$(adv_public_dir)
-adv_snapshot "$PUB"
-CG=$NSISO_CG_V1
+adv_begin A B
 HOST_PIDNS=$(readlink /proc/self/ns/pid)
-WANT_CG=/$PARENT/user-$BUID
+WANT_CG=/$PARENT/user-$B_UID
 
 conf() {
 	nsiso_write_conf "* cgroup_parent $PARENT
@@ -35,15 +26,8 @@ $B on_error $1" >/dev/null
 }
 conf deny
 
-cat >"$T/probe" <<PROBE
-#!/bin/sh
-[ "\$PAM_TYPE" = open_session ] || exit 0
-echo "pidns=\$(readlink /proc/self/ns/pid) mem=\$(sed -n 's/^[0-9]*:memory://p' /proc/self/cgroup) pids=\$(sed -n 's/^[0-9]*:pids://p' /proc/self/cgroup)" >$T/probe.out
-PROBE
-chmod 0755 "$T/probe"
-SVC_A=$(nsiso_make_pam_service "$(nsiso_module_line)
-$(adv_hold_line)
-session optional pam_permit.so")
+adv_probe "$T/probe.out"
+SVC_A=$(adv_hold_service)
 SVC_B=$(nsiso_make_pam_service "$(nsiso_module_line)
 session required pam_exec.so $T/probe
 session optional pam_permit.so")
@@ -65,7 +49,7 @@ stop_locker() {
 }
 lock() {
 	local hier=$1 dir=$2 pid
-	setpriv --reuid="$AUID" --regid="$(id -g "$A")" --init-groups -- \
+	setpriv --reuid="$A_UID" --regid="$(id -g "$A")" --init-groups -- \
 		flock -x "$dir" sh -c 'echo held; exec sleep 300' >"$T/lock.$hier" 2>&1 &
 	pid=$!
 	LOCKER[$hier]=$pid

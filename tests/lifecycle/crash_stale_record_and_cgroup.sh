@@ -8,10 +8,8 @@
 # wrong limits, is taken over by the user's next session, which rewrites the
 # limits, and removed when that session ends.
 set -u
-. "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib.bash"
-nsiso_setup
-lc_init
+lc_begin
 CTL=$NSISO_TOP/ctl/nsisoctl
 MEM=$NSISO_CG_V1/memory/$LC_PARENT/user-$LC_UID
 PIDS=$NSISO_CG_V1/pids/$LC_PARENT/user-$LC_UID

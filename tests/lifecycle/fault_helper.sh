@@ -7,12 +7,8 @@
 # clear log line, an open that returns within the bound (10 s + slack), and
 # nothing half-built: no holder, record, cgroup or process left over.
 set -u
-. "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib.bash"
-nsiso_setup
-lc_require "$LC_FAULTS_HELPER"
-nsiso_start_syslog || nsiso_die "no syslog listener of our own on /dev/log"
-lc_init
+lc_begin --syslog --tool "$LC_FAULTS_HELPER"
 
 # Bad helpers, each judged by the module before anything runs.
 cp "$NSISO_HELPER" "$T/helper-noexec" && chmod 0644 "$T/helper-noexec"
