@@ -43,5 +43,5 @@ adv_hold_close a
 nsiso_assert_eq "A's session closes normally" 0 "$ADV_HOLD_RC"
 adv_hold_close b
 nsiso_assert_eq "B's session closes normally" 0 "$ADV_HOLD_RC"
-nsiso_assert_true "nothing of A's session is left" nsiso_wait_until 10 nsiso_session_gone "$A" "$PARENT"
-nsiso_assert_true "nothing of B's session is left" nsiso_wait_until 10 nsiso_session_gone "$B" "$PARENT"
+nsiso_assert_true "nothing of A's session is left" nsiso_wait_for nsiso_session_gone "$A" "$PARENT"
+nsiso_assert_true "nothing of B's session is left" nsiso_wait_for nsiso_session_gone "$B" "$PARENT"

@@ -82,7 +82,7 @@ setpriv --reuid="$U_UID" --regid="$(id -g "$U")" --init-groups \
 	"$PUB/pamtester" "$SVC" "$U" open_session close_session >"$T/app.out" 2>&1 &
 APP=$!
 nsiso_on_exit _nsiso_terminate "$APP:$(_nsiso_starttime "$APP")"
-if ! nsiso_wait_until 20 find_stopped_helper; then
+if ! nsiso_wait_until "$NSISO_WAIT_S" find_stopped_helper; then
 	nsiso_die "the helper never stopped after making its holder: children of $APP:" \
 		"$(cat "/proc/$APP/task/$APP/children" 2>/dev/null), application said: $(cat "$T/app.out")"
 fi
@@ -125,7 +125,7 @@ what_is_left() {
 		"$(cat "$CG/memory/$PARENT/user-$U_UID/cgroup.procs" 2>&1 | tr '\n' ' ')" \
 		"$(cat "$CG/pids/$PARENT/user-$U_UID/cgroup.procs" 2>&1 | tr '\n' ' ')"
 }
-if nsiso_wait_until 10 aborted_session_gone; then
+if nsiso_wait_until "$NSISO_WAIT_S" aborted_session_gone; then
 	nsiso_pass "nothing of the aborted session is left (holder, record, cgroups) within 10 s"
 else
 	nsiso_fail "nothing of the aborted session is left (holder, record, cgroups) within 10 s" \

@@ -52,4 +52,4 @@ for hier in memory pids; do
 		"$(owner_of "$CG/$hier/$PARENT/user-$U_UID")"
 done
 nsiso_assert_true "nothing of the session is left afterwards" \
-	nsiso_wait_until 10 nsiso_session_gone "$U" "$PARENT"
+	nsiso_wait_for nsiso_session_gone "$U" "$PARENT"

@@ -66,4 +66,4 @@ nsiso_assert_match "A's holder's command line is only the helper's path and 'ope
 
 adv_hold_close a
 nsiso_assert_eq "A's session closes normally" 0 "$ADV_HOLD_RC"
-nsiso_assert_true "nothing of A's session is left" nsiso_wait_until 10 nsiso_session_gone "$A" "$PARENT"
+nsiso_assert_true "nothing of A's session is left" nsiso_wait_for nsiso_session_gone "$A" "$PARENT"

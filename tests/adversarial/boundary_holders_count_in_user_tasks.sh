@@ -67,13 +67,13 @@ attempt() {
 	client=$(nsiso_ssh_bg "$T/ssh.$1" -N)
 	CLIENTS+=("$client")
 	settled() { ! _nsiso_alive "$client" || [ "$(user_procs)" -gt "$procs" ]; }
-	nsiso_wait_until 30 settled || _nsiso_info "attempt $1 did not settle in 30 s"
+	nsiso_wait_until "$NSISO_WAIT_S" settled || _nsiso_info "attempt $1 did not settle in $NSISO_WAIT_S s"
 	OPENED=0
 	_nsiso_alive "$client" && [ "$(holder_count)" -gt "$holders" ] && OPENED=1
 }
 
 # Holders of refused attempts end shortly after: count once they have.
-holders_settle() { nsiso_wait_until 10 test "$(holder_count)" -le "$1"; }
+holders_settle() { nsiso_wait_until "$NSISO_WAIT_S" test "$(holder_count)" -le "$1"; }
 
 end_all() {
 	local c
@@ -82,7 +82,7 @@ end_all() {
 	done
 	for c in "${CLIENTS[@]}"; do nsiso_wait_pid "$c" 10; done
 	CLIENTS=()
-	nsiso_wait_until 30 nsiso_session_gone "$U" "$NSISO_PARENT"
+	nsiso_wait_for nsiso_session_gone "$U" "$NSISO_PARENT"
 }
 
 # --- 1. tasks 60, 10 logins ------------------------------------------------
@@ -124,6 +124,6 @@ nsiso_assert_true "tasks 20: fewer than 20 holders ($holders)" test "$holders" -
 nsiso_assert_true "tasks 20: the user's sessions use at most 20 tasks, holders included (pids.current $current + $outside holders outside)" \
 	test $((current + outside)) -le 20
 nsiso_assert_true "tasks 20: a refusal is logged naming the tasks limit" \
-	nsiso_wait_log '(pam_nsiso|nsiso-helper).*tasks' 5
+	nsiso_wait_log '(pam_nsiso|nsiso-helper).*tasks'
 end_all
 nsiso_assert_true "tasks 20: all logins ended, nothing left" nsiso_session_gone "$U" "$NSISO_PARENT"

@@ -49,4 +49,4 @@ _nsiso_info "user's groups gone after the application exited: $ms ms"
 nsiso_assert_true "no empty user-$U_UID group (memory, pids) 3 s after the application exited (measured: $ms ms)" \
 	within_3s "$ms"
 nsiso_assert_true "and nothing else of the session is left" \
-	nsiso_wait_until 10 nsiso_session_gone "$U" "$PARENT"
+	nsiso_wait_for nsiso_session_gone "$U" "$PARENT"

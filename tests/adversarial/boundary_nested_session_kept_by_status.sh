@@ -32,7 +32,7 @@ _adv_release() { [ -p "$T/hold.go.$1" ] && echo go 1<>"$T/hold.go.$1"; return 0;
 client=$(nsiso_ssh_bg "$T/outer.out" \
 	"echo outer-pidns=\$(readlink /proc/self/ns/pid); $PUB/pamtester -E ADV_HOLD=n $SVC_N $A open_session close_session; echo nested-exit=\$?")
 nested_open() { [ -s "$T/hold.ready.n" ] || ! _nsiso_alive "$client"; }
-nsiso_wait_until 30 nested_open
+nsiso_wait_until "$NSISO_WAIT_S" nested_open
 [ -s "$T/hold.ready.n" ] || nsiso_die "the nested session did not open: $(cat "$T/outer.out")"
 _nsiso_info "outer login: $(head -n 1 "$T/outer.out"); nested session's PID namespace $(cat "$T/hold.ready.n")"
 
@@ -67,6 +67,6 @@ nsiso_assert_eq "status --json lists both sessions" "${IDS[*]}" "$listed"
 
 # Both end normally.
 _adv_release n
-nsiso_assert_true "the outer login ends after the nested session" nsiso_wait_pid "$client" 30
+nsiso_assert_true "the outer login ends after the nested session" nsiso_wait_pid "$client"
 nsiso_assert_match "the nested pamtester closed its session" 'nested-exit=0' "$(cat "$T/outer.out")"
-nsiso_assert_true "nothing of either session is left" nsiso_wait_until 15 nsiso_session_gone "$A" "$NSISO_PARENT"
+nsiso_assert_true "nothing of either session is left" nsiso_wait_for nsiso_session_gone "$A" "$NSISO_PARENT"

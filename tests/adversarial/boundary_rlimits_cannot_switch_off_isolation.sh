@@ -71,7 +71,7 @@ assert_never_open_unisolated() {
 }
 
 assert_nothing_left() {
-	nsiso_assert_true "$1: nothing left afterwards" nsiso_wait_until 10 nsiso_session_gone "$U" "$PARENT"
+	nsiso_assert_true "$1: nothing left afterwards" nsiso_wait_for nsiso_session_gone "$U" "$PARENT"
 }
 
 # A limit the helper must absorb: a normal isolated, limited session.

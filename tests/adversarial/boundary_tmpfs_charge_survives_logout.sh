@@ -54,7 +54,8 @@ login() {
 	local n=$1 rc
 	timeout 60 pamtester -E "ADV_N=$n" "$SVC" "$U" open_session close_session >"$T/login.$n" 2>&1
 	rc=$?
-	nsiso_wait_until 10 no_holder || _nsiso_info "login $n: a holder is still there after 10 s"
+	nsiso_wait_until "$NSISO_WAIT_S" no_holder ||
+		_nsiso_info "login $n: a holder is still there after $NSISO_WAIT_S s"
 	_nsiso_info "login $n: exit $rc; write: $(cat "$T/write.$n" 2>/dev/null || echo none);" \
 		"user's shm now $(($(shm_bytes) / MIB))M; group: $(cat "$GROUP/memory.usage_in_bytes" 2>/dev/null || echo none)"
 	return "$rc"

@@ -5,10 +5,11 @@
 # runs `flock -x` on the cgroup parent directory in the memory and in the
 # pids hierarchy from processes of their own, and holds the locks for the
 # whole case (up to 120 s).  Meanwhile user B logs in, with on_error deny and
-# then with on_error allow: each login must finish within 8 s (the helper's
-# old wait was 10 s), isolated (own PID namespace) and limited (B's own
-# memory and pids groups) - with allow, never let through unisolated - and
-# nothing of B's login (a helper waiting behind A's lock) may be left.
+# then with on_error allow: each login must finish within 8 s (one takes a
+# few hundred ms; a helper held up by a lock would wait out the open's 10 s
+# budget), isolated (own PID namespace) and limited (B's own memory and pids
+# groups) - with allow, never let through unisolated - and nothing of B's
+# login (a helper waiting behind A's lock) may be left.
 set -u
 . "$(dirname "$0")/lib/adv.sh"
 adv_begin A B
@@ -54,7 +55,7 @@ lock() {
 	pid=$!
 	LOCKER[$hier]=$pid
 	nsiso_on_exit stop_locker "$pid:$(_nsiso_starttime "$pid")"
-	nsiso_wait_until 10 lock_settled "$hier"
+	nsiso_wait_until "$NSISO_WAIT_S" lock_settled "$hier"
 	LOCKED[$hier]=no
 	grep -qx held "$T/lock.$hier" && LOCKED[$hier]=yes
 	_nsiso_info "A's flock -x on $dir: held ${LOCKED[$hier]} ($(tr '\n' ' ' <"$T/lock.$hier"))"
@@ -130,7 +131,7 @@ done
 
 adv_hold_close a
 nsiso_assert_eq "A's session closes normally" 0 "$ADV_HOLD_RC"
-nsiso_assert_true "nothing of B's sessions is left" nsiso_wait_until 10 nsiso_session_gone "$B" "$PARENT"
-nsiso_assert_true "nothing of A's session is left" nsiso_wait_until 10 nsiso_session_gone "$A" "$PARENT"
+nsiso_assert_true "nothing of B's sessions is left" nsiso_wait_for nsiso_session_gone "$B" "$PARENT"
+nsiso_assert_true "nothing of A's session is left" nsiso_wait_for nsiso_session_gone "$A" "$PARENT"
 no_helper_proc() { [ -z "$(helper_procs)" ]; }
-nsiso_assert_true "no process of this test's helper is left at all" nsiso_wait_until 10 no_helper_proc
+nsiso_assert_true "no process of this test's helper is left at all" nsiso_wait_for no_helper_proc

@@ -389,16 +389,18 @@ SVC_KILL=$(nsiso_make_pam_service "session required $NSISO_MODULE conf=$T/nsiso.
 
 nsiso_log_mark
 start=$SECONDS
-timeout 30 pamtester "$SVC_STOP" "$RU" open_session >/dev/null 2>&1
+timeout "$NSISO_WAIT_S" pamtester "$SVC_STOP" "$RU" open_session >/dev/null 2>&1
 rc=$? took=$((SECONDS - start))
 nsiso_assert_true "P1 helper SIGSTOPped mid-setup: session denied (not hung)" test "$rc" -ne 0 -a "$rc" -ne 124
-nsiso_assert_true "P1 the module gave up after its 10 s deadline (took ${took}s)" test "$took" -ge 9 -a "$took" -le 15
+# The 10 s budget, and up to 10 s more for starting and ending pamtester on
+# a slow, loaded machine.
+nsiso_assert_true "P1 the module gave up after its 10 s deadline (took ${took}s)" test "$took" -ge 9 -a "$took" -le 20
 nsiso_assert_true "P1 logged: the helper did not answer" \
 	nsiso_wait_log "^authpriv\.err .*cannot isolate session of $RU: the helper did not answer within 10000 ms; login denied"
 nsiso_assert_true "P1 nothing left: no holder, cgroup or record" adv_poll "$NSISO_WAIT_S" session_gone
 
 nsiso_log_mark
-timeout 30 pamtester "$SVC_KILL" "$RU" open_session >/dev/null 2>&1
+timeout "$NSISO_WAIT_S" pamtester "$SVC_KILL" "$RU" open_session >/dev/null 2>&1
 rc=$?
 nsiso_assert_true "P2 helper SIGKILLed mid-setup: session denied" test "$rc" -ne 0 -a "$rc" -ne 124
 nsiso_assert_true "P2 logged: the helper exited without an answer" \
@@ -429,7 +431,7 @@ conf_case() {
 	local name=$1 path=$2 why=$3 svc rc
 	svc=$(nsiso_make_pam_service "session required $NSISO_MODULE conf=$path helper=$H run_dir=$OKRUN")
 	nsiso_log_mark
-	timeout 10 pamtester "$svc" "$RU" open_session close_session >/dev/null 2>&1
+	timeout 30 pamtester "$svc" "$RU" open_session close_session >/dev/null 2>&1
 	rc=$?
 	nsiso_assert_true "$name: session denied, promptly (status $rc)" test "$rc" -ne 0 -a "$rc" -ne 124
 	nsiso_assert_true "$name: logged at authpriv.alert" \

@@ -4,7 +4,7 @@
 # exiting or wedged mid-setup; a holder that cannot mount /proc or wedges
 # before it takes the session (fault points of tests/build/nsiso-helper-
 # faults).  Each, with on_error deny and allow: the configured outcome, one
-# clear log line, an open that returns within the bound (10 s + slack), and
+# clear log line, an open that returns within the bound (10 s + 10 s), and
 # nothing half-built: no holder, record, cgroup or process left over.
 set -u
 . "$(dirname "$0")/lib.bash"
@@ -37,7 +37,9 @@ fault() {
 	lc_fault "$2"
 	lc_try pamtester "$SVC_FAULTS" "$LC_USER" open_session close_session
 	lc_fault ""
-	nsiso_assert_true "$1: open returned within 15 s (took ${LC_MS} ms)" test "$LC_MS" -lt 15000
+	# The open's 10 s budget, and up to 10 s more for starting and ending
+	# pamtester on a slow, loaded machine.
+	nsiso_assert_true "$1: open returned within 20 s (took ${LC_MS} ms)" test "$LC_MS" -lt 20000
 	lc_outcome "$1" "$4"
 	lc_one_line "$1" err "$3" "$4"
 	lc_nothing_left "$1"

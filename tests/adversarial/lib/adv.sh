@@ -124,7 +124,7 @@ adv_log_none() {
 	local name=$1 regex=$2 probe
 	probe=nsiso-adv-barrier-$(nsiso_unique)
 	logger -p user.info -- "$probe"
-	nsiso_wait_log "$probe" 10 || { nsiso_fail "$name" "syslog barrier never arrived"; return 1; }
+	nsiso_wait_log "$probe" || { nsiso_fail "$name" "syslog barrier never arrived"; return 1; }
 	if _nsiso_log_has "$regex"; then
 		nsiso_fail "$name" "unexpected syslog line: $(nsiso_log_since_mark | grep -E -m1 -- "$regex")"
 	else
@@ -191,7 +191,7 @@ session optional pam_permit.so"
 }
 
 # adv_hold_open KEY SVC USER [PAMTESTER_OPTS...]: start the session in the
-# background (ADV_HOLD_PID[KEY]) and wait up to 30 s until it is open;
+# background (ADV_HOLD_PID[KEY]) and wait up to NSISO_WAIT_S until it is open;
 # returns 1 if it did not open (pamtester's output: $T/hold.out.KEY).
 adv_hold_open() {
 	local key=$1 svc=$2 user=$3 pid
@@ -203,7 +203,7 @@ adv_hold_open() {
 	pid=$!
 	ADV_HOLD_PID[$key]=$pid
 	nsiso_on_exit _adv_hold_end "$key" "$pid:$(_nsiso_starttime "$pid")"
-	nsiso_wait_until 30 _adv_hold_settled "$key" "$pid" && [ -s "$T/hold.ready.$key" ]
+	nsiso_wait_until "$NSISO_WAIT_S" _adv_hold_settled "$key" "$pid" && [ -s "$T/hold.ready.$key" ]
 }
 _adv_hold_settled() { [ -s "$T/hold.ready.$1" ] || ! _nsiso_alive "$2"; }
 
@@ -216,14 +216,14 @@ _adv_hold_end() {
 	return 0
 }
 
-# adv_hold_close KEY: release the session and wait up to 30 s for pamtester
+# adv_hold_close KEY: release the session and wait up to NSISO_WAIT_S for pamtester
 # to exit; ADV_HOLD_RC is its status (124 if it did not exit).
 # shellcheck disable=SC2034 # ADV_HOLD_RC is for the caller
 adv_hold_close() {
 	local key=$1 pid=${ADV_HOLD_PID[$1]}
 	echo go 1<>"$T/hold.go.$key"
 	ADV_HOLD_RC=124
-	nsiso_wait_pid "$pid" 30 || return 1
+	nsiso_wait_pid "$pid" || return 1
 	wait "$pid"
 	ADV_HOLD_RC=$?
 }
