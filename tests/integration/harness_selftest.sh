@@ -38,7 +38,9 @@ nsiso_assert_eq "remote exit status is passed through" 7 "$?"
 # when the test ends its sleep (not after a fixed time, which a loaded
 # machine could let pass before the test looks).
 bg_out=$T/bg.out
-bg_pid=$(nsiso_ssh_bg "$bg_out" 'sleep 300; echo done')
+# (The remote shell's stderr is dropped: it reports the sleep it saw
+# terminated.)
+bg_pid=$(nsiso_ssh_bg "$bg_out" 'exec 2>/dev/null; sleep 300; echo done')
 # True while the test user runs a `sleep` (i.e. the session is open); its
 # PID:START in SLEEP.
 user_sleeps() {
