@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
 # shellcheck shell=bash
+# shellcheck disable=SC2034 # the LC_ variables are for the scripts that source this
 #
 # tests/lifecycle/lib.bash - shared by the lifecycle scenarios in
 # tests/lifecycle (faults, restarts, teardown) and tests/stress; built on
@@ -25,7 +26,6 @@
 
 . "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
-# shellcheck disable=SC2034 # used by the scripts that source this
 LC_FAULTS_HELPER=$NSISO_TOP/tests/build/nsiso-helper-faults
 LC_FAULT_FILE=$NSISO_TOP/tests/build/fault
 LC_LCTOOL=$NSISO_TOP/tests/build/nsiso-lctool

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
 # shellcheck shell=bash
+# shellcheck disable=SC2034 # what adv_begin sets is for the scripts that source this
 #
 # tests/adversarial/lib/adv.sh - shared by tests/adversarial/*.sh; built on
 # tests/lib.sh, which it sources.  (Not a test itself: tests/run only picks
