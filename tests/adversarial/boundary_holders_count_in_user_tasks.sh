@@ -82,8 +82,11 @@ end_all() {
 	done
 	for c in "${CLIENTS[@]}"; do nsiso_wait_pid "$c" 10; done
 	CLIENTS=()
-	nsiso_wait_for nsiso_session_gone "$U" "$NSISO_PARENT"
+	# The server side of each login (sshd's per-connection processes, and
+	# the PAM work they still do) ends after its client.
+	nsiso_wait_for no_connections
 }
+no_connections() { [ -z "$(_nsiso_descendants "$NSISO_SSH_PID")" ]; }
 
 # --- 1. tasks 60, 10 logins ------------------------------------------------
 conf 60
@@ -104,7 +107,8 @@ nsiso_assert_eq "tasks 60: no holder outside the user's pids group" 0 "$outside"
 nsiso_assert_true "tasks 60: the holders add at least one task each to pids.current ($current - $others >= $holders)" \
 	test $((current - others)) -ge "$holders"
 end_all
-nsiso_assert_true "tasks 60: all logins ended, nothing left" nsiso_session_gone "$U" "$NSISO_PARENT"
+nsiso_assert_true "tasks 60: all logins ended, nothing left" \
+	nsiso_wait_for nsiso_session_gone "$U" "$NSISO_PARENT"
 
 # --- 2. tasks 20, 30 attempts ----------------------------------------------
 conf 20
@@ -126,4 +130,5 @@ nsiso_assert_true "tasks 20: the user's sessions use at most 20 tasks, holders i
 nsiso_assert_true "tasks 20: a refusal is logged naming the tasks limit" \
 	nsiso_wait_log '(pam_nsiso|nsiso-helper).*tasks'
 end_all
-nsiso_assert_true "tasks 20: all logins ended, nothing left" nsiso_session_gone "$U" "$NSISO_PARENT"
+nsiso_assert_true "tasks 20: all logins ended, nothing left" \
+	nsiso_wait_for nsiso_session_gone "$U" "$NSISO_PARENT"
