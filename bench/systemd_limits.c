@@ -52,7 +52,8 @@ static int with_sd_bus(const char *slice, uint64_t memory)
 	limits.memory = memory;
 	limits.tasks = 512;
 
-	if (nsiso_systemd_set_limits(slice, &limits, &failure, err, sizeof(err)) < 0) {
+	if (nsiso_systemd_set_limits(slice, &limits, NSISO_SYSTEMD_TIMEOUT_MS, &failure, err,
+				     sizeof(err)) < 0) {
 		fprintf(stderr, "sd-bus: %s\n", err);
 		return -1;
 	}

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later */
 #include "cgroup.h"
+#include "deadline.h"
 #include "size.h"
 
 #include <errno.h>
@@ -421,21 +422,24 @@ static int create_parent(const char *parent, const struct nsiso_cgroup_limits *l
 /* ---- the lock --------------------------------------------------------- */
 
 /* An exclusive flock on a root-only file in the run directory, waited for
- * at most NSISO_CGROUP_LOCK_TIMEOUT_MS: only root processes of ours ever
- * hold it, each for a few milliseconds, so a timeout means something is
- * wrong and the open fails rather than hang.  fd or -1 with errno. */
-static int take_lock(int lock_dir_fd)
+ * at most wait_ms (measured, not counted in ticks: a loaded machine sleeps
+ * longer than asked): only root processes of ours ever hold it, each for a
+ * few milliseconds, so a timeout means something is wrong and the caller
+ * fails rather than hang.  fd or -1 with errno. */
+static int take_lock(int lock_dir_fd, int wait_ms)
 {
 	const struct timespec tick = { 0, 2000000L };	/* 2 ms */
-	int fd, waited_ms = 0;
+	struct nsiso_deadline until;
+	int fd;
 
+	nsiso_deadline_in(&until, wait_ms);
 	fd = openat(lock_dir_fd, NSISO_CGROUP_LOCK_NAME,
 		    O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0600);
 	if (fd < 0)
 		return -1;
 	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		if ((errno != EWOULDBLOCK && errno != EINTR) ||
-		    waited_ms >= NSISO_CGROUP_LOCK_TIMEOUT_MS) {
+		    nsiso_deadline_left_ms(&until) == 0) {
 			int e = errno == EWOULDBLOCK ? ETIMEDOUT : errno;
 
 			close(fd);
@@ -443,7 +447,6 @@ static int take_lock(int lock_dir_fd)
 			return -1;
 		}
 		nanosleep(&tick, NULL);
-		waited_ms += 2;
 	}
 	return fd;
 }
@@ -715,7 +718,7 @@ int nsiso_cgroup_join(const struct nsiso_cgroup_join *j,
 		return -1;
 	if (needs_io(j->limits) && !(io_file = io_weight_file(j->parent, err, len)))
 		return -1;
-	lock = take_lock(j->lock_dir_fd);
+	lock = take_lock(j->lock_dir_fd, j->lock_wait_ms);
 	if (lock < 0) {
 		*failure = errno == ETIMEDOUT ? NSISO_FAIL_DENY : failure_of(errno);
 		snprintf(err, len, "cannot take the cgroup lock %s: %s", NSISO_CGROUP_LOCK_NAME,
@@ -797,7 +800,7 @@ int nsiso_cgroup_remove_if_empty(const char *parent, uid_t uid, int lock_dir_fd)
 	if (nsiso_cgroup_init(err, sizeof(err)) < 0)
 		return 0;
 	nsiso_cgroup_user_path(parent, uid, rel, sizeof(rel));
-	lock = take_lock(lock_dir_fd);
+	lock = take_lock(lock_dir_fd, NSISO_CGROUP_LOCK_TIMEOUT_MS);
 	if (lock < 0)	/* no lock file and none can be made: no group was */
 		return errno == EROFS ? 0 : -1;
 	ret = remove_locked(rel);

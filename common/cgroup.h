@@ -65,7 +65,8 @@ void nsiso_cgroup_user_path(const char *parent, uid_t uid, char *buf, size_t len
 
 /* The lock that serialises making a user's group against removing it: a
  * file in the run directory (root's, 0700), so that nothing a user can open
- * takes part in it.  Every wait for it is bounded. */
+ * takes part in it.  Every wait for it is bounded: a join by what is left of
+ * the open's budget (lock_wait_ms), a removal by this. */
 #define NSISO_CGROUP_LOCK_NAME "cgroup.lock"
 #define NSISO_CGROUP_LOCK_TIMEOUT_MS 5000
 
@@ -87,6 +88,7 @@ struct nsiso_cgroup_join {
 	const pid_t *members;		/* our own unreaped children (holder,
 					 * reaper): their PIDs cannot be reused */
 	size_t n_members;
+	int lock_wait_ms;		/* the longest wait for the lock */
 };
 
 /* Create or join the user's cgroup, write the limits, move the members into

@@ -22,6 +22,11 @@ _Static_assert(NSISO_MEMORY_MIN >= 4 * NSISO_MEMORY_HEADROOM,
 	       "NSISO_MEMORY_MIN must leave room for sessions above the headroom");
 #define MEMORY_MIN_REASON "memory limit must be at least 16M (a session needs 4M of it free to start)"
 
+const char *nsiso_memory_min_check(uint64_t bytes)
+{
+	return bytes < NSISO_MEMORY_MIN ? MEMORY_MIN_REASON : NULL;
+}
+
 static const char *const item_names[NSISO_ITEM_COUNT] = {
 	[NSISO_ITEM_ISOLATE] = "isolate",
 	[NSISO_ITEM_MEMORY] = "memory",
@@ -179,8 +184,8 @@ static const char *parse_value(enum nsiso_item item, const char *text,
 	case NSISO_ITEM_MEMORY: {
 		const char *why = nsiso_parse_size(text, true, &v->limit);
 
-		if (!why && v->limit.kind == NSISO_LIMIT_VALUE && v->limit.value < NSISO_MEMORY_MIN)
-			why = MEMORY_MIN_REASON;
+		if (!why && v->limit.kind == NSISO_LIMIT_VALUE)
+			why = nsiso_memory_min_check(v->limit.value);
 		return why;
 	}
 	case NSISO_ITEM_SWAP:
@@ -771,13 +776,14 @@ static void apply_rule(struct nsiso_settings *s, const struct nsiso_rule *rule)
 static const char *limits_unusable(const struct nsiso_settings *s, enum nsiso_item *item)
 {
 	uint64_t memory = nsiso_limit_bytes(&s->memory);
+	const char *small = nsiso_limit_is_set(&s->memory) ? nsiso_memory_min_check(memory) : NULL;
 
 	*item = NSISO_ITEM_MEMORY;
-	if (nsiso_limit_is_set(&s->memory) && memory < NSISO_MEMORY_MIN)
+	if (small)
 		return s->memory.kind == NSISO_LIMIT_PERCENT
 			       ? "memory limit (a percentage of this machine's RAM) is below 16M: "
 				 "a session needs 4M of it free to start"
-			       : MEMORY_MIN_REASON;
+			       : small;
 	*item = NSISO_ITEM_SWAP;
 	/* Sizes stop below 8E (NSISO_SIZE_MAX), so this holds by
 	 * construction; checked here because the helper refuses the sum. */

@@ -23,6 +23,10 @@
  * this machine's RAM). */
 #define NSISO_MEMORY_MIN (16ULL << 20)
 
+/* The one check of that minimum, for the conf parser and for the helper's
+ * --memory alike: NULL, or the reason a limit of `bytes` is too small. */
+const char *nsiso_memory_min_check(uint64_t bytes);
+
 /* Namespaces, as bits of the "isolate" item. */
 enum {
 	NSISO_NS_UTS = 1 << 0,

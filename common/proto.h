@@ -23,11 +23,18 @@
 #define NSISO_REPLY_MAX 512
 
 /* A session open that takes longer than this is abandoned: the helper is
- * killed and the login denied (or allowed, per on_error). */
+ * killed and the login denied (also with on_error allow).  The one budget of
+ * the open, counted by the module from the helper's start. */
 #define NSISO_OPEN_TIMEOUT_MS 10000
 
-/* How long the helper waits for the holder to acknowledge the hand-over. */
-#define NSISO_HANDOVER_TIMEOUT_MS 2000
+/* The helper's part of that budget, counted from its own start: all of it
+ * but a margin in which its exec and its reply fit, so that a helper that
+ * gives up still tells the module why.  Every wait of the helper (the holder
+ * getting ready, the hand-over, the cgroup lock, systemd) takes what is left
+ * of it (common/deadline.h): none has a fixed bound of its own that could
+ * fail an open on a slow machine while the budget still has room. */
+#define NSISO_HELPER_MARGIN_MS 1000
+#define NSISO_HELPER_BUDGET_MS (NSISO_OPEN_TIMEOUT_MS - NSISO_HELPER_MARGIN_MS)
 
 /* The holder's signals: "the session was closed" (logout: processes end per
  * on_logout) and "end the session now" (nsisoctl kill: every process ends). */

@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +17,7 @@
 #include <unistd.h>
 
 #include "proto.h"
+#include "size.h"
 #include "textfile.h"
 
 void nsiso_record_set(char *field, size_t size, const char *text)
@@ -118,46 +121,184 @@ int nsiso_record_remove(int dirfd, const char *session)
 	return unlinkat(dirfd, name, 0) == 0 || errno == ENOENT ? 0 : -1;
 }
 
-static void set_field(struct nsiso_record *r, const char *key, const char *value)
+/* The fields a record may have.  A text field is copied into its array
+ * (nsiso_record_set: printable only); a number must be plain decimal and at
+ * most max, and is stored in the width of its member (uid_t and pid_t are 32
+ * bits, the others 64: each max fits its type). */
+struct record_field {
+	const char *key;
+	size_t offset;		/* of the member in struct nsiso_record */
+	size_t size;		/* of the member */
+	uint64_t max;		/* a number's largest value; 0 for text */
+};
+
+#define MEMBER(name) offsetof(struct nsiso_record, name), sizeof(((struct nsiso_record *)NULL)->name)
+#define TEXT_FIELD(name) { #name, MEMBER(name), 0 }
+#define NUMBER_FIELD(name, max) { #name, MEMBER(name), max }
+#define PID_MAX NSISO_TASKS_LIMIT_MAX	/* the kernel's PID_MAX_LIMIT */
+
+static const struct record_field record_fields[] = {
+	TEXT_FIELD(session), TEXT_FIELD(user), NUMBER_FIELD(uid, UINT32_MAX - 1),
+	TEXT_FIELD(service), TEXT_FIELD(tty), TEXT_FIELD(rhost),
+	NUMBER_FIELD(started, INT64_MAX), NUMBER_FIELD(holder, PID_MAX),
+	NUMBER_FIELD(holder_start, UINT64_MAX), NUMBER_FIELD(caller, PID_MAX),
+	NUMBER_FIELD(pidns, UINT64_MAX), TEXT_FIELD(isolate), TEXT_FIELD(hostname),
+	TEXT_FIELD(cgroup_parent), TEXT_FIELD(on_logout),
+};
+#define N_RECORD_FIELDS (sizeof(record_fields) / sizeof(record_fields[0]))
+
+_Static_assert(sizeof(uid_t) == 4 && sizeof(pid_t) == 4 && sizeof(long long) == 8 &&
+	       sizeof(unsigned long long) == 8, "record numbers are 32 or 64 bits wide");
+_Static_assert(N_RECORD_FIELDS <= 32, "one bit per field in a 32-bit mask");
+
+/* One value into its member.  NULL, or what is wrong with the value. */
+static const char *set_field(struct nsiso_record *r, const struct record_field *f,
+			     const char *value)
 {
-#define TEXT(name) if (strcmp(key, #name) == 0) nsiso_record_set(r->name, sizeof(r->name), value)
-	TEXT(session); else TEXT(user); else TEXT(service); else TEXT(tty);
-	else TEXT(rhost); else TEXT(isolate); else TEXT(hostname);
-	else TEXT(cgroup_parent); else TEXT(on_logout);
-	else if (strcmp(key, "uid") == 0) r->uid = (uid_t)strtoul(value, NULL, 10);
-	else if (strcmp(key, "started") == 0) r->started = strtoll(value, NULL, 10);
-	else if (strcmp(key, "holder") == 0) r->holder = (pid_t)strtol(value, NULL, 10);
-	else if (strcmp(key, "holder_start") == 0) r->holder_start = strtoull(value, NULL, 10);
-	else if (strcmp(key, "caller") == 0) r->caller = (pid_t)strtol(value, NULL, 10);
-	else if (strcmp(key, "pidns") == 0) r->pidns = strtoull(value, NULL, 10);
-#undef TEXT
+	char *at = (char *)r + f->offset;
+	uint64_t n;
+	const char *bad;
+
+	if (f->max == 0) {
+		if (strlen(value) >= f->size)
+			return "too long";
+		nsiso_record_set(at, f->size, value);
+		return NULL;
+	}
+	bad = nsiso_parse_decimal(value, strlen(value), f->max, &n);
+	if (bad)
+		return bad;
+	if (f->size == sizeof(uint32_t)) {
+		uint32_t narrow = (uint32_t)n;
+
+		memcpy(at, &narrow, sizeof(narrow));
+	} else {
+		memcpy(at, &n, sizeof(n));
+	}
+	return NULL;
 }
 
-int nsiso_record_read(int dirfd, const char *name, struct nsiso_record *r)
+static const struct record_field *find_field(const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < N_RECORD_FIELDS; i++)
+		if (strcmp(record_fields[i].key, key) == 0)
+			return &record_fields[i];
+	return NULL;
+}
+
+/* One line of the file (with its newline).  NULL, or the reason in err.
+ * Keys we do not know are skipped: a newer version may add fields. */
+static const char *read_line(struct nsiso_record *r, char *line, unsigned number,
+			     uint32_t *seen, char *err, size_t len)
+{
+	char *eq = strchr(line, '=');
+	const struct record_field *f;
+	const char *bad;
+	uint32_t bit;
+
+	if (!eq) {
+		snprintf(err, len, "line %u is not key=value", number);
+		return err;
+	}
+	*eq = '\0';
+	eq[strcspn(eq + 1, "\n") + 1] = '\0';
+	f = find_field(line);
+	if (!f)
+		return NULL;
+	bit = UINT32_C(1) << (f - record_fields);
+	if (*seen & bit) {
+		snprintf(err, len, "%s given twice", f->key);
+		return err;
+	}
+	*seen |= bit;
+	bad = set_field(r, f, eq + 1);
+	if (bad) {
+		snprintf(err, len, "invalid %s '%.32s': %s", f->key, eq + 1, bad);
+		return err;
+	}
+	return NULL;
+}
+
+/* Every line, each complete: a line without its newline is one cut off (a
+ * record written by anything but nsiso_record_write, which renames only a
+ * complete file) or longer than any we write.  NULL or the reason. */
+static const char *read_lines(FILE *f, struct nsiso_record *r, char *err, size_t len)
 {
 	char line[512];
+	unsigned number = 0;
+	uint32_t seen = 0;
+
+	while (fgets(line, sizeof(line), f)) {
+		size_t n = strlen(line);
+
+		number++;
+		if (n == 0 || line[n - 1] != '\n') {
+			snprintf(err, len, n + 1 == sizeof(line) ? "line %u is too long"
+				 : "line %u is cut off (a truncated record)", number);
+			return err;
+		}
+		if (read_line(r, line, number, &seen, err, len))
+			return err;
+	}
+	if (ferror(f)) {
+		snprintf(err, len, "cannot read: %s", strerror(errno));
+		return err;
+	}
+	return NULL;
+}
+
+/* What every record must say, and say consistently with its name. */
+static const char *check_record(const struct nsiso_record *r, const char *name, char *err,
+				size_t len)
+{
+	if (!valid_session(r->session))
+		snprintf(err, len, "no valid session id (a truncated record?)");
+	else if (strncmp(name, r->session, NSISO_SESSION_ID_LEN) != 0 ||
+		 strcmp(name + NSISO_SESSION_ID_LEN, NSISO_RECORD_SUFFIX) != 0)
+		snprintf(err, len, "session id %s does not match the file name", r->session);
+	else if (r->holder == 0)
+		snprintf(err, len, "no holder (a truncated record?)");
+	else if (r->holder == 1)
+		snprintf(err, len, "invalid holder '1': PID 1 is never a session's holder");
+	else
+		return NULL;
+	return err;
+}
+
+int nsiso_record_read(int dirfd, const char *name, struct nsiso_record *r, char *err, size_t len)
+{
+	char why[160];
+	struct stat st;
+	const char *bad;
 	FILE *f;
 	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 
 	memset(r, 0, sizeof(*r));
-	if (fd < 0)
+	if (fd < 0) {
+		snprintf(err, len, "%s: cannot open: %s", name, strerror(errno));
 		return -1;
-	f = fdopen(fd, "r");
-	if (!f) {
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		snprintf(err, len, "%s: not a regular file", name);
 		close(fd);
 		return -1;
 	}
-	while (fgets(line, sizeof(line), f)) {
-		char *eq = strchr(line, '=');
-
-		if (!eq)
-			continue;
-		*eq = '\0';
-		eq[strcspn(eq + 1, "\n") + 1] = '\0';
-		set_field(r, line, eq + 1);
+	f = fdopen(fd, "r");
+	if (!f) {
+		snprintf(err, len, "%s: cannot read: %s", name, strerror(errno));
+		close(fd);
+		return -1;
 	}
+	bad = read_lines(f, r, why, sizeof(why));
 	fclose(f);
-	return valid_session(r->session) && r->holder > 1 ? 0 : -1;
+	if (!bad)
+		bad = check_record(r, name, why, sizeof(why));
+	if (!bad)
+		return 0;
+	snprintf(err, len, "%s: %s", name, bad);
+	return -1;
 }
 
 static int by_start(const void *a, const void *b)
@@ -182,6 +323,7 @@ int nsiso_record_list(int dirfd, struct nsiso_record **out)
 	DIR *dir = fdopendir(dup(dirfd));
 	struct nsiso_record *list = NULL;
 	struct dirent *entry;
+	char why[256];
 	int n = 0;
 
 	if (!dir)
@@ -198,7 +340,9 @@ int nsiso_record_list(int dirfd, struct nsiso_record **out)
 		if (!grown)
 			break;
 		list = grown;
-		if (nsiso_record_read(dirfd, entry->d_name, &list[n]) == 0)
+		/* A record that does not read is not a session we could
+		 * check: it is left out (nsisoctl shows live sessions only). */
+		if (nsiso_record_read(dirfd, entry->d_name, &list[n], why, sizeof(why)) == 0)
 			n++;
 	}
 	closedir(dir);

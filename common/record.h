@@ -58,8 +58,12 @@ int nsiso_record_write(int dirfd, const struct nsiso_record *r, char *err, size_
 /* Remove a session's record; 0 also when it was already gone. */
 int nsiso_record_remove(int dirfd, const char *session);
 
-/* Read one record file by name.  0 or -1 (malformed or unreadable). */
-int nsiso_record_read(int dirfd, const char *name, struct nsiso_record *r);
+/* Read one record file by name: every line complete and "key=value", each
+ * known key at most once with a valid value (numbers plain decimal, texts
+ * within their field), a session id that is the file's name, a holder.
+ * 0, or -1 with the reason in err ("NAME: ..."): unreadable, malformed or
+ * truncated.  A record without pidns (an older version's) reads as 0. */
+int nsiso_record_read(int dirfd, const char *name, struct nsiso_record *r, char *err, size_t len);
 
 /* All records in the directory, sorted by start time.  Count, or -1. */
 int nsiso_record_list(int dirfd, struct nsiso_record **out);

@@ -200,8 +200,12 @@ static const char *decode_limits(struct nsiso_request *r, enum option_id id, con
 	r->use_cgroup = true;
 	if (bad)
 		return bad;
-	if (id == OPT_MEMORY && *target == 0)
-		return reason(why, len, "invalid --memory '0': the limit must be at least 1 byte");
+	/* The minimum the conf parser enforces: the module never sends less,
+	 * and a request made by hand gets no limit that would refuse every
+	 * session of the user. */
+	bad = id == OPT_MEMORY && *target != NSISO_UNLIMITED ? nsiso_memory_min_check(*target) : NULL;
+	if (bad)
+		return reason(why, len, "invalid --memory '%.64s': %s", arg, bad);
 	if (id == OPT_TASKS && *target != NSISO_UNLIMITED &&
 	    (*target == 0 || *target > NSISO_TASKS_LIMIT_MAX))
 		return reason(why, len, "invalid --tasks '%.64s': expected 1..%d or max", arg,

@@ -35,12 +35,15 @@ static int open_bus(sd_bus **bus, enum nsiso_failure *failure, char *err, size_t
 	return 0;
 }
 
-static int call(sd_bus *bus, sd_bus_message *m, const char *what, enum nsiso_failure *failure,
-		char *err, size_t len)
+/* One method call, answered within timeout_ms (at least 1: sd-bus takes 0
+ * as its own default of 25 s). */
+static int call(sd_bus *bus, sd_bus_message *m, const char *what, int timeout_ms,
+		enum nsiso_failure *failure, char *err, size_t len)
 {
 	sd_bus_error error = SD_BUS_ERROR_NULL;
 	sd_bus_message *reply = NULL;
-	int r = sd_bus_call(bus, m, (uint64_t)NSISO_SYSTEMD_TIMEOUT_MS * 1000, &error, &reply);
+	uint64_t usec = (uint64_t)(timeout_ms > 0 ? timeout_ms : 1) * 1000;
+	int r = sd_bus_call(bus, m, usec, &error, &reply);
 
 	if (r < 0) {
 		*failure = failure_of(r);
@@ -103,7 +106,8 @@ int nsiso_systemd_enter_scope(const char *unit, uid_t uid, const char *descripti
 					   "StartTransientUnit") < 0 ||
 	    append_scope(m, unit, slice, description) < 0) {
 		snprintf(err, len, "systemd: cannot build the StartTransientUnit call");
-	} else if (call(bus, m, "cannot start a scope", failure, err, len) == 0) {
+	} else if (call(bus, m, "cannot start a scope", NSISO_SYSTEMD_TIMEOUT_MS, failure, err,
+			len) == 0) {
 		ret = wait_until_in(uid);
 		if (ret < 0)
 			snprintf(err, len, "systemd: scope %s started, but this process is not "
@@ -140,7 +144,7 @@ static int check_controllers(const struct nsiso_cgroup_limits *l, char *err, siz
 }
 
 int nsiso_systemd_set_limits(const char *slice, const struct nsiso_cgroup_limits *l,
-			     enum nsiso_failure *failure, char *err, size_t len)
+			     int timeout_ms, enum nsiso_failure *failure, char *err, size_t len)
 {
 	sd_bus_message *m = NULL;
 	sd_bus *bus = NULL;
@@ -168,7 +172,7 @@ int nsiso_systemd_set_limits(const char *slice, const struct nsiso_cgroup_limits
 	if (r < 0)
 		snprintf(err, len, "systemd: cannot build the SetUnitProperties call");
 	else
-		ret = call(bus, m, "cannot set the limits", failure, err, len);
+		ret = call(bus, m, "cannot set the limits", timeout_ms, failure, err, len);
 	sd_bus_message_unref(m);
 	sd_bus_flush_close_unref(bus);
 	return ret;

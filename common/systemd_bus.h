@@ -11,7 +11,9 @@
 #include "cgroup.h"
 #include "proto.h"
 
-/* How long one call to systemd may take before the open gives up. */
+/* How long the module's call to systemd for a scope (before the helper
+ * runs) may take, and then its wait to be in it, before the open gives up.
+ * The helper's call takes what is left of its budget instead. */
 #define NSISO_SYSTEMD_TIMEOUT_MS 5000
 
 /* Put the calling process (and only it: its own PID, which cannot be
@@ -26,9 +28,9 @@ int nsiso_systemd_enter_scope(const char *unit, uid_t uid, const char *descripti
 /* SetUnitProperties(runtime) on the slice: MemoryMax, MemorySwapMax,
  * TasksMax, MemoryHigh, CPUQuotaPerSecUSec, CPUWeight, IOWeight (unset ones
  * back to systemd's defaults).  A cpu or io limit on a kernel without that
- * controller is the host's fault.  0, or -1 with a reason in err and
- * *failure set. */
+ * controller is the host's fault.  Answered within timeout_ms.  0, or -1
+ * with a reason in err and *failure set. */
 int nsiso_systemd_set_limits(const char *slice, const struct nsiso_cgroup_limits *limits,
-			     enum nsiso_failure *failure, char *err, size_t len);
+			     int timeout_ms, enum nsiso_failure *failure, char *err, size_t len);
 
 #endif

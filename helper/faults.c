@@ -25,6 +25,10 @@ bool nsiso_fault_point(const char *point)
 	if (strncmp(want + n + 1, "stall", 5) == 0)
 		for (;;)
 			pause();
+	if (strncmp(want + n + 1, "slow", 4) == 0) {
+		sleep(4);
+		return false;
+	}
 	if (strncmp(want + n + 1, "exit", 4) == 0)
 		_exit(1);
 	if (strncmp(want + n + 1, "kill", 4) == 0)

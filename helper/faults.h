@@ -4,6 +4,9 @@
  * made with -DNSISO_FAULT_FILE=...) reads the name of one fault from that
  * compiled-in file and acts on the matching point:
  *   "<point>:stall"  stop there forever (a wedged helper or holder)
+ *   "<point>:slow"   sleep 4 s there, then go on (a slow machine's step:
+ *                    longer than a fixed bound of a few seconds would allow,
+ *                    well within the open's budget)
  *   "<point>:exit"   exit 1 there (a helper that dies)
  *   "<point>:kill"   SIGKILL itself there (killed mid-setup)
  *   "<point>:fail"   make that step fail (FAULT_FAILS returns true) */

@@ -38,6 +38,7 @@
 
 #include "../common/cgroup.h"
 #include "../common/conf.h"
+#include "../common/deadline.h"
 #include "../common/hostname.h"
 #include "../common/proto.h"
 #include "../common/record.h"
@@ -57,6 +58,10 @@ enum privilege {
 static enum privilege privilege = PRIV_NONE;
 
 static bool have_channel;	/* fd 3 is the module's socket */
+
+/* The end of the helper's part of the open's budget (NSISO_HELPER_BUDGET_MS
+ * from its start): every wait below takes what is left of it. */
+static struct nsiso_deadline open_deadline;
 
 /* Once the holder has taken the session over, a failure must tell it to end
  * the session (it then cleans up after the application) and must remove
@@ -548,7 +553,7 @@ static void wait_for_holder(int ready_fd)
 	struct pollfd pfd = { .fd = ready_fd, .events = POLLIN };
 	ssize_t n;
 
-	if (poll(&pfd, 1, NSISO_OPEN_TIMEOUT_MS / 2) <= 0)
+	if (poll(&pfd, 1, nsiso_deadline_left_ms(&open_deadline)) <= 0)
 		die("the session's holder did not get ready");
 	n = read(ready_fd, msg, 1);
 	if (n <= 0)
@@ -572,7 +577,8 @@ static void hand_over(const struct handover *h, int run_dir_fd, const struct nsi
 	const char commit = NSISO_SYNC_COMMIT;
 	char ack = 0;
 
-	if (write(h->commit_fd, &commit, 1) == 1 && poll(&pfd, 1, NSISO_HANDOVER_TIMEOUT_MS) == 1 &&
+	if (write(h->commit_fd, &commit, 1) == 1 &&
+	    poll(&pfd, 1, nsiso_deadline_left_ms(&open_deadline)) == 1 &&
 	    read(h->ready_fd, &ack, 1) == 1 && ack == NSISO_SYNC_ACK) {
 		close(h->ready_fd);
 		handed_over.holder_pidfd = h->holder_pidfd;
@@ -597,6 +603,7 @@ static void join_cgroup(const struct nsiso_request *r, int run_dir_fd, const pid
 		.lock_dir_fd = run_dir_fd,
 		.members = members,
 		.n_members = NSISO_SESSION_TASKS,
+		.lock_wait_ms = nsiso_deadline_left_ms(&open_deadline),
 	};
 	enum nsiso_failure failure;
 	char err[512];
@@ -609,7 +616,9 @@ static void join_cgroup(const struct nsiso_request *r, int run_dir_fd, const pid
 	if (r->systemd_unit) {
 		/* The application is in the slice already (pam_systemd), and the
 		 * holder and reaper, its descendants, with it. */
-		if (nsiso_systemd_set_limits(r->systemd_unit, &r->limits, &failure, err, sizeof(err)) < 0)
+		if (nsiso_systemd_set_limits(r->systemd_unit, &r->limits,
+					     nsiso_deadline_left_ms(&open_deadline), &failure, err,
+					     sizeof(err)) < 0)
 			die_with(failure, "%s", err);
 		return;
 	}
@@ -777,6 +786,7 @@ int main(int argc, char **argv)
 {
 	struct nsiso_request request;
 
+	nsiso_deadline_in(&open_deadline, NSISO_HELPER_BUDGET_MS);
 	sanitize_process();
 	if (argc == 2 && strcmp(argv[1], "--help") == 0) {
 		usage(stdout);

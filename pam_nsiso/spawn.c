@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../common/deadline.h"
 #include "../common/proto.h"
 
 /* In the child, between fork and exec: only async-signal-safe calls. */
@@ -61,23 +62,6 @@ static void exec_helper(int helper_fd, char *const argv[], int channel)
 		_exit(127);
 	syscall(SYS_execveat, helper_fd, "", argv, empty_env, AT_EMPTY_PATH);
 	_exit(127);
-}
-
-static long ms_since(const struct timespec *start)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (now.tv_sec - start->tv_sec) * 1000 + (now.tv_nsec - start->tv_nsec) / 1000000;
-}
-
-/* Milliseconds left until the deadline, never negative: poll() would take a
- * negative timeout as "forever". */
-static int ms_left(const struct timespec *start)
-{
-	long left = NSISO_OPEN_TIMEOUT_MS - ms_since(start);
-
-	return left > 0 ? (int)left : 0;
 }
 
 /* Close every fd that arrived with a reply we do not use. */
@@ -136,14 +120,14 @@ static ssize_t receive_reply(int fd, char *buf, size_t len, int *fds, size_t max
 }
 
 /* Wait for the helper to exit, killing it if it outlives the deadline. */
-static int reap_helper(pid_t pid, const struct timespec *start)
+static int reap_helper(pid_t pid, const struct nsiso_deadline *deadline)
 {
 	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0), status = 0;
 
 	if (pidfd >= 0) {
 		struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
 
-		if (poll(&pfd, 1, ms_left(start)) <= 0)
+		if (poll(&pfd, 1, nsiso_deadline_left_ms(deadline)) <= 0)
 			kill(pid, SIGKILL);
 		close(pidfd);
 	} else {
@@ -152,7 +136,8 @@ static int reap_helper(pid_t pid, const struct timespec *start)
 		const struct timespec tick = { 0, 10000000L };	/* 10 ms */
 		pid_t done;
 
-		while ((done = waitpid(pid, &status, WNOHANG)) == 0 && ms_left(start) > 0)
+		while ((done = waitpid(pid, &status, WNOHANG)) == 0 &&
+		       nsiso_deadline_left_ms(deadline) > 0)
 			nanosleep(&tick, NULL);
 		if (done == pid)
 			return status;
@@ -204,7 +189,8 @@ static void parse_reply(const char *reply, int *fds, size_t n_fds, struct helper
 }
 
 /* The reply, or a reason why there is none. */
-static void collect_reply(int channel, const struct timespec *start, struct helper_result *r)
+static void collect_reply(int channel, const struct nsiso_deadline *deadline,
+			  struct helper_result *r)
 {
 	struct pollfd pfd = { .fd = channel, .events = POLLIN };
 	char reply[NSISO_REPLY_MAX];
@@ -213,7 +199,7 @@ static void collect_reply(int channel, const struct timespec *start, struct help
 	int ready;
 
 	do
-		ready = poll(&pfd, 1, ms_left(start));
+		ready = poll(&pfd, 1, nsiso_deadline_left_ms(deadline));
 	while (ready < 0 && errno == EINTR);
 	if (ready == 0) {
 		snprintf(r->reason, sizeof(r->reason), "the helper did not answer within %d ms",
@@ -282,7 +268,7 @@ static void release_result(struct helper_result *r)
 int nsiso_run_helper(const char *path, char *const argv[], struct helper_result *r)
 {
 	struct sigaction dfl = { .sa_handler = SIG_DFL }, saved;
-	struct timespec start;
+	struct nsiso_deadline deadline;
 	int sv[2], status, helper_fd;
 	size_t i;
 	pid_t pid;
@@ -303,7 +289,7 @@ int nsiso_run_helper(const char *path, char *const argv[], struct helper_result 
 	/* The application may ignore SIGCHLD or reap in a handler; either would
 	 * take the helper's exit status from us. */
 	sigaction(SIGCHLD, &dfl, &saved);
-	clock_gettime(CLOCK_MONOTONIC, &start);
+	nsiso_deadline_in(&deadline, NSISO_OPEN_TIMEOUT_MS);
 	pid = fork();
 	if (pid == 0)
 		exec_helper(helper_fd, argv, sv[1]);
@@ -312,8 +298,8 @@ int nsiso_run_helper(const char *path, char *const argv[], struct helper_result 
 		r->failure = NSISO_FAIL_CRIT;
 		snprintf(r->reason, sizeof(r->reason), "fork: %s", strerror(errno));
 	} else {
-		collect_reply(sv[0], &start, r);
-		status = reap_helper(pid, &start);
+		collect_reply(sv[0], &deadline, r);
+		status = reap_helper(pid, &deadline);
 		if (r->holder_pidfd < 0 && WIFEXITED(status) && WEXITSTATUS(status) == 127 &&
 		    strstr(r->reason, "without an answer"))
 			snprintf(r->reason, sizeof(r->reason), "cannot execute helper %s", path);

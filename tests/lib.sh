@@ -23,6 +23,8 @@
 # Public API (one line each; details at each function):
 #   nsiso_setup                          private $T + EXIT/INT/TERM cleanup trap
 #   nsiso_on_exit CMD...                 register a cleanup (run in reverse order)
+#   nsiso_public_dir                     a root-owned 0755 dir under /tmp, removed at exit
+#   nsiso_require FILE...                a built test tool; missing: a failure, not a skip
 #   nsiso_unique                         print 6 random hex chars
 #   nsiso_die MSG                        record a failure and exit 2
 #   nsiso_skip REASON                    exit 77 (test not applicable here)
@@ -38,15 +40,17 @@
 #   nsiso_wait_pid PID [TIMEOUT_S]       wait until PID is gone (default NSISO_WAIT_S)
 #   nsiso_start_syslog                   private rsyslogd on /dev/log -> $T/syslog.log
 #   nsiso_log_mark                       later nsiso_wait_log only sees newer lines
+#   nsiso_log_since_mark                 the syslog lines after the mark
 #   nsiso_wait_log PATTERN [TIMEOUT_S]   wait for an ERE in $T/syslog.log
 #   nsiso_wait_for CMD...                poll CMD for up to NSISO_WAIT_S; say what it saw
 #   nsiso_wait_within TIMEOUT_S CMD...   the same with another bound
-#   nsiso_wait_until TIMEOUT_S CMD...    poll CMD every 0.1 s, silently
+#   nsiso_wait_until TIMEOUT_S CMD...    poll CMD every NSISO_POLL_S (0.1) s, silently
 #   nsiso_pass NAME / nsiso_fail NAME REASON
 #   nsiso_assert_eq NAME EXPECTED ACTUAL
 #   nsiso_assert_match NAME REGEX ACTUAL
 #   nsiso_assert_true NAME CMD... / nsiso_assert_false NAME CMD...
 #   nsiso_holders_of USER [RUN_DIR...]   live holders of USER, from the records
+#   nsiso_session_gone USER PARENT [RUN_DIR]  no holder, process, cgroup (or record) of USER
 #   nsiso_run_dirs                       the run dirs nsiso_holders_of searches
 
 # Sourcing twice would reset state the EXIT trap relies on.
@@ -104,8 +108,7 @@ nsiso_skip() {
 nsiso_setup() {
 	[ "$(id -u)" = 0 ] || { echo "ERROR: integration tests must run as root" >&2; exit 2; }
 	[ -z "$T" ] || nsiso_die "nsiso_setup called twice"
-	T=$(mktemp -d /tmp/nsiso-test.XXXXXX) || { echo "ERROR: mktemp failed" >&2; exit 2; }
-	chown root:root "$T" && chmod 0700 "$T"
+	T=$(_nsiso_make_tmpdir 0700) || { echo "ERROR: mktemp failed" >&2; exit 2; }
 	_NSISO_MAIN_PID=$BASHPID
 	_NSISO_CLEANUP_FILE=$T/.cleanups
 	_NSISO_ASSERT_FILE=$T/.assertions
@@ -134,6 +137,32 @@ _nsiso_require_setup() {
 	[ -n "$T" ] && [ -d "$T" ] && return 0
 	echo "ERROR: call nsiso_setup first" >&2
 	exit 2
+}
+
+# A new /tmp/nsiso-test.XXXXXX, root's, with MODE; prints its path.
+_nsiso_make_tmpdir() {
+	local dir
+	dir=$(mktemp -d /tmp/nsiso-test.XXXXXX) || return 1
+	chown root:root "$dir" && chmod "$1" "$dir" && printf '%s\n' "$dir"
+}
+
+# nsiso_public_dir: a root-owned 0755 directory under /tmp, for what the
+# test users must reach ($T is 0700), removed at exit; prints its path.
+nsiso_public_dir() {
+	local dir
+	_nsiso_require_setup
+	dir=$(_nsiso_make_tmpdir 0755) || nsiso_die "cannot make a public directory"
+	nsiso_on_exit _nsiso_remove_tmpdir "$dir"
+	printf '%s\n' "$dir"
+}
+
+# nsiso_require FILE...: a test tool that was not built is a failure (make
+# check builds them all), never a reason to skip.
+nsiso_require() {
+	local f
+	for f in "$@"; do
+		[ -x "$f" ] || nsiso_die "$f is missing: run make unit (make check does)"
+	done
 }
 
 # rm -rf only a path that really is one of our temp dirs (defence in depth).
@@ -217,9 +246,11 @@ _nsiso_now_us() {
 # broken.  The environment may set another.
 NSISO_WAIT_S=${NSISO_WAIT_S:-60}
 
-# nsiso_wait_until TIMEOUT_S CMD...: run CMD every 0.1 s until it succeeds
-# (return 0) or TIMEOUT_S seconds (may be fractional) have passed (return 1).
-# Silent: for the harness's own waits, and for waits whose timeout is normal.
+# nsiso_wait_until TIMEOUT_S CMD...: run CMD every NSISO_POLL_S seconds
+# (0.1 unless the caller sets it, e.g. NSISO_POLL_S=0.01 for a wait whose
+# duration is measured) until it succeeds (return 0) or TIMEOUT_S seconds
+# (may be fractional) have passed (return 1).  Silent: for the harness's
+# own waits, and for waits whose timeout is normal.
 nsiso_wait_until() {
 	local timeout=$1 whole frac deadline
 	shift
@@ -230,7 +261,7 @@ nsiso_wait_until() {
 	while :; do
 		"$@" && return 0
 		[ "$(_nsiso_now_us)" -lt "$deadline" ] || return 1
-		sleep 0.1
+		sleep "${NSISO_POLL_S:-0.1}"
 	done
 }
 
@@ -264,14 +295,14 @@ _nsiso_seen() {
 	local out rc=0
 	case $1 in
 	nsiso_session_gone)
-		printf 'holders [%s] processes [%s] cgroup %s' "$(nsiso_holders_of "$2" | tr '\n' ' ')" \
+		printf 'holders [%s] processes [%s] cgroup %s%s' "$(nsiso_holders_of "$2" | tr '\n' ' ')" \
 			"$(_nsiso_live_pids_of_user "$2" | tr '\n' ' ')" \
-			"$([ -d "$(nsiso_user_cgroup "$3" "$2")" ] && echo present || echo absent)"
+			"$(_nsiso_user_groups_left "$3" "$2" || echo absent)" \
+			"${4:+ records [$(nsiso_records "$4" | tr '\n' ' ')]}"
 		return ;;
 	_nsiso_log_has)
 		printf 'no match among the %s log lines since the mark; the last: %s' \
-			"$(tail -n "+$((NSISO_LOG_MARK + 1))" -- "$T/syslog.log" | wc -l)" \
-			"$(tail -n "+$((NSISO_LOG_MARK + 1))" -- "$T/syslog.log" | tail -n 3 | tr '\n' '|')"
+			"$(nsiso_log_since_mark | wc -l)" "$(nsiso_log_since_mark | tail -n 3 | tr '\n' '|')"
 		return ;;
 	_nsiso_not_alive)
 		printf 'pid %s: %s' "$2" "$(tr '\0' ' ' <"/proc/$2/cmdline" 2>/dev/null), state $(_nsiso_stat_field "$2" 3)"
@@ -681,7 +712,10 @@ _nsiso_write_rsyslog_conf() {
 		# Generated by tests/lib.sh; private to one test.
 		global(workDirectory="$T/rsyslog-work")
 		# No rate limiting: a test may log bursts and must see all of them.
-		module(load="imuxsock" SysSock.Name="/dev/log" SysSock.Unlink="on"
+		# Unlink off: never take /dev/log from a listener that has it (a
+		# test beside this one that started at the same time); the socket
+		# is removed at exit by _nsiso_stop_syslog.
+		module(load="imuxsock" SysSock.Name="/dev/log" SysSock.Unlink="off"
 		       SysSock.RateLimit.Interval="0")
 		# "facility.severity prog: msg"; the msg options give exactly one space
 		# after the colon and strip a trailing newline (as rsyslog's own
@@ -706,17 +740,28 @@ _nsiso_devlog_state() {
 	fi
 	pid=$(ss -Hxap 2>/dev/null | awk '$5 == "/dev/log"' | grep -o -m1 'pid=[0-9]*')
 	pid=${pid#pid=}
+	[ -z "$pid" ] || [ -d "/proc/$pid" ] || pid=""	# a listener that has just ended
 	if [ -n "$pid" ] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null |
 		grep -q -- '^rsyslogd -n -f /tmp/nsiso-test\.[^ /]*/rsyslog\.conf '; then
 		echo "test $pid"
 		return
 	fi
+	# ... and may have removed its socket meanwhile.
+	if [ ! -e /dev/log ] && [ ! -L /dev/log ]; then
+		echo free
+		return
+	fi
 	echo "other: $(ls -l /dev/log 2>&1), ${pid:+listener pid $pid: $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)}${pid:-no listener found}"
 }
+# For polling: true once no other test's listener holds /dev/log, nor the
+# socket of one that is just ending (no listener yet gone); the state it saw
+# in _NSISO_DEVLOG_SEEN (looking again could find that another waiting test
+# took it meanwhile).
 _nsiso_devlog_not_another_test() {
-	local state
-	state=$(_nsiso_devlog_state)
-	[ "${state%% *}" != test ]
+	_NSISO_DEVLOG_SEEN=$(_nsiso_devlog_state)
+	case $_NSISO_DEVLOG_SEEN in
+	"test "* | *"no listener found") return 1 ;;
+	esac
 }
 
 # How long nsiso_start_syslog waits for another test's listener to let go
@@ -726,45 +771,83 @@ NSISO_DEVLOG_WAIT_S=${NSISO_DEVLOG_WAIT_S:-900}
 # nsiso_start_syslog: run a private rsyslogd on /dev/log writing all
 # facilities (incl. authpriv) as "facility.severity prog: msg" to
 # $T/syslog.log.  Waits (up to NSISO_DEVLOG_WAIT_S) while another test's
-# listener holds /dev/log; returns 1, saying why, if it is still held then,
-# or held by a syslog daemon of the machine.  Exports NSISO_SYSLOG_PID.
+# listener holds /dev/log, also when a test waiting beside it takes it first
+# (both saw it free and started); returns 1, saying why, if it is still held
+# then, or held by a syslog daemon of the machine.  Exports NSISO_SYSLOG_PID.
 nsiso_start_syslog() {
-	local inode probe state
+	local end left rc
 	_nsiso_require_setup
 	if [ -n "$NSISO_SYSLOG_PID" ] && _nsiso_is_ours "$NSISO_SYSLOG_PID" "$_NSISO_SYSLOG_START"; then
 		return 0
 	fi
-	state=$(_nsiso_devlog_state)
-	if [ "${state%% *}" = test ]; then
-		_nsiso_info "/dev/log is held by another test's listener (pid ${state#test }); waiting for it"
-		nsiso_wait_until "$NSISO_DEVLOG_WAIT_S" _nsiso_devlog_not_another_test
-		state=$(_nsiso_devlog_state)
-	fi
-	if [ "$state" != free ]; then
-		echo "ERROR: cannot listen on /dev/log (${state}): these tests read the module's log lines through a listener of their own" >&2
-		return 1
-	fi
-	_nsiso_write_rsyslog_conf
-	: >"$T/syslog.log"
-	rsyslogd -n -f "$T/rsyslog.conf" -i "$T/rsyslog.pid" </dev/null >/dev/null 2>>"$T/rsyslog.log" &
-	NSISO_SYSLOG_PID=$!
-	_NSISO_SYSLOG_START=$(_nsiso_starttime "$NSISO_SYSLOG_PID")
-	export NSISO_SYSLOG_PID
-	nsiso_on_exit _nsiso_stop_syslog "$NSISO_SYSLOG_PID" "$_NSISO_SYSLOG_START"
-	nsiso_wait_until "$NSISO_WAIT_S" _nsiso_socket_settled "$NSISO_SYSLOG_PID" ||
-		{ echo "ERROR: rsyslogd did not create /dev/log" >&2; return 1; }
-	_nsiso_alive "$NSISO_SYSLOG_PID" || { echo "ERROR: rsyslogd died (see rsyslog.log)" >&2; return 1; }
-	inode=$(stat -c %i /dev/log)
-	# Record which socket is ours, so cleanup never deletes someone else's.
-	printf '%s\n' "$inode" >"$T/devlog.inode"
-	# Prove the whole path (socket -> rsyslogd -> file) works before returning.
-	probe=nsiso-syslog-ready-$(nsiso_unique)
-	logger -p user.debug -- "$probe"
-	nsiso_wait_log "$probe" || { echo "ERROR: syslog probe message never arrived" >&2; return 1; }
+	end=$(($(_nsiso_now_us) + NSISO_DEVLOG_WAIT_S * 1000000))
+	while :; do
+		_NSISO_DEVLOG_SEEN=$(_nsiso_devlog_state)
+		if [ "${_NSISO_DEVLOG_SEEN%% *}" = test ]; then
+			_nsiso_info "/dev/log is held by another test's listener (pid ${_NSISO_DEVLOG_SEEN#test }); waiting for it"
+			left=$(((end - $(_nsiso_now_us)) / 1000000))
+			nsiso_wait_until "$((left > 0 ? left : 0))" _nsiso_devlog_not_another_test
+		fi
+		if [ "$_NSISO_DEVLOG_SEEN" != free ]; then
+			echo "ERROR: cannot listen on /dev/log (${_NSISO_DEVLOG_SEEN}): these tests read the module's log lines through a listener of their own" >&2
+			return 1
+		fi
+		rc=0
+		_nsiso_run_syslog || rc=$?
+		[ "$rc" = 2 ] && [ "$(_nsiso_now_us)" -lt "$end" ] || return "$((rc == 0 ? 0 : 1))"
+		_nsiso_info "another test's listener took /dev/log as ours started; waiting again"
+	done
 }
 
-# For polling: true when /dev/log exists or rsyslogd has died.
-_nsiso_socket_settled() { [ -S /dev/log ] || ! _nsiso_alive "$1"; }
+# Start our rsyslogd on the free /dev/log and prove the whole path (socket
+# -> rsyslogd -> file) with a message.  0; 2 when ours does not hold
+# /dev/log after all (another test's started at the same time, or a test of
+# an older checkout took the socket over): ours is then stopped, its socket
+# never recorded as ours; 1 for any other failure, said on stderr.
+_nsiso_run_syslog() {
+	local pid start probe
+	_nsiso_write_rsyslog_conf
+	: >"$T/syslog.log"
+	rm -f "$T/devlog.inode"
+	rsyslogd -n -f "$T/rsyslog.conf" -i "$T/rsyslog.pid" </dev/null >/dev/null 2>>"$T/rsyslog.log" &
+	pid=$!
+	start=$(_nsiso_starttime "$pid")
+	nsiso_on_exit _nsiso_stop_syslog "$pid" "$start"
+	nsiso_wait_until "$NSISO_WAIT_S" _nsiso_socket_settled "$pid"
+	# Only a socket our rsyslogd listens on is recorded as ours: cleanup
+	# never deletes someone else's.
+	if [ "$(_nsiso_devlog_state)" = "test $pid" ]; then
+		stat -c %i /dev/log >"$T/devlog.inode"
+		probe=nsiso-syslog-ready-$(nsiso_unique)
+		logger -p user.debug -- "$probe"
+		nsiso_wait_until "$NSISO_WAIT_S" _nsiso_probe_settled "$probe" "$pid"
+		if _nsiso_log_has "$probe"; then
+			NSISO_SYSLOG_PID=$pid _NSISO_SYSLOG_START=$start
+			export NSISO_SYSLOG_PID
+			return 0
+		fi
+	fi
+	_nsiso_alive "$pid" || { echo "ERROR: rsyslogd died (see rsyslog.log)" >&2; return 1; }
+	if [ "$(_nsiso_devlog_state)" != "test $pid" ]; then
+		_nsiso_stop_syslog "$pid" "$start"
+		return 2
+	fi
+	echo "ERROR: syslog probe message never arrived" >&2
+	return 1
+}
+
+# For polling: the probe message PROBE arrived, or rsyslogd PID no longer
+# listens on /dev/log (another test's listener has it, or had it: a test
+# of an older checkout takes the socket over).
+_nsiso_probe_settled() { _nsiso_log_has "$1" || [ "$(_nsiso_devlog_state)" != "test $2" ]; }
+
+# For polling: true when a test's listener (rsyslogd PID, or another
+# test's) holds /dev/log, or PID has died.
+_nsiso_socket_settled() {
+	local state
+	state=$(_nsiso_devlog_state)
+	[ "${state%% *}" = test ] || ! _nsiso_alive "$1"
+}
 
 # Cleanup for nsiso_start_syslog: stop rsyslogd (it unlinks /dev/log itself);
 # remove /dev/log only if it is still the socket we created.
@@ -783,9 +866,14 @@ nsiso_log_mark() {
 	NSISO_LOG_MARK=$(wc -l <"$T/syslog.log")
 }
 
+# nsiso_log_since_mark: the lines of $T/syslog.log after line NSISO_LOG_MARK.
+nsiso_log_since_mark() {
+	tail -n "+$((NSISO_LOG_MARK + 1))" -- "$T/syslog.log"
+}
+
 # True if an ERE matches a line of $T/syslog.log after line NSISO_LOG_MARK.
 _nsiso_log_has() {
-	tail -n "+$((NSISO_LOG_MARK + 1))" -- "$T/syslog.log" | grep -Eq -- "$1"
+	nsiso_log_since_mark | grep -Eq -- "$1"
 }
 
 # nsiso_wait_log PATTERN [TIMEOUT_S=NSISO_WAIT_S]: wait until an ERE matches
@@ -1009,11 +1097,24 @@ nsiso_holders_of() {
 	return 0
 }
 
-# nsiso_session_gone USER PARENT: no holder, no process, no cgroup of USER.
+# nsiso_session_gone USER PARENT [RUN_DIR]: no holder, no process, no
+# cgroup (memory or pids) of USER under PARENT; with RUN_DIR, no session
+# record (or half-written one) there either.
 nsiso_session_gone() {
 	[ -z "$(nsiso_holders_of "$1")" ] &&
 		[ -z "$(_nsiso_live_pids_of_user "$1")" ] &&
-		[ ! -d "$(nsiso_user_cgroup "$2" "$1")" ]
+		! _nsiso_user_groups_left "$2" "$1" >/dev/null &&
+		{ [ -z "${3:-}" ] || [ -z "$(nsiso_records "$3")" ]; }
+}
+
+# _nsiso_user_groups_left PARENT USER: which of USER's groups under PARENT
+# still exist ("memory pids", "memory", ...); false if none.
+_nsiso_user_groups_left() {
+	local hier left=""
+	for hier in memory pids; do
+		[ -d "$NSISO_CG_V1/$hier/$1/user-$(id -u "$2")" ] && left+="${left:+ }$hier"
+	done
+	[ -n "$left" ] && printf '%s\n' "$left"
 }
 
 _nsiso_live_pids_of_user() {

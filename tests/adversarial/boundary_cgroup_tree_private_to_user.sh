@@ -5,33 +5,16 @@
 # user A cannot list the cgroup parent (which names every logged-in uid)
 # nor read B's memory.usage_in_bytes or pids.current, in either hierarchy.
 set -u
-. "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib/adv.sh"
-nsiso_setup
-
-A=$(nsiso_make_user) || nsiso_die "cannot create user A"
-B=$(nsiso_make_user) || nsiso_die "cannot create user B"
-BUID=$(id -u "$B")
-PARENT=$(nsiso_cgroup_parent)
-PUB=$(adv_public_dir)
-adv_snapshot "$PUB"
+adv_begin A B
 adv_build_tools "$PUB"
-CG=$NSISO_CG_V1
-nsiso_write_conf "* cgroup_parent $PARENT
-$A isolate uts,ipc,mnt,pid
-$A memory 128M
-$A tasks 50
-$B isolate uts,ipc,mnt,pid
-$B memory 128M
-$B tasks 50" >/dev/null
-SVC=$(nsiso_make_pam_service "$(nsiso_module_line)
-$(adv_hold_line)
-session optional pam_permit.so")
+adv_conf "$A" "$B"
+SVC=$(adv_hold_service)
 
 adv_hold_open a "$SVC" "$A" || nsiso_die "A's session did not open: $(cat "$T/hold.out.a")"
 adv_hold_open b "$SVC" "$B" || nsiso_die "B's session did not open: $(cat "$T/hold.out.b")"
 for hier in memory pids; do
-	[ -d "$CG/$hier/$PARENT/user-$BUID" ] || nsiso_die "B's $hier group is missing"
+	[ -d "$CG/$hier/$PARENT/user-$B_UID" ] || nsiso_die "B's $hier group is missing"
 done
 
 # denied NAME CMD...: CMD run as A must fail (print what A got otherwise).
@@ -50,15 +33,15 @@ for hier in memory pids; do
 	denied "A cannot list the cgroup parent ($hier)" ls -- "$CG/$hier/$PARENT"
 	denied "A cannot open the cgroup parent for reading ($hier)" "$PUB/probe" open "$CG/$hier/$PARENT" r
 done
-denied "A cannot read B's memory.usage_in_bytes" cat -- "$CG/memory/$PARENT/user-$BUID/memory.usage_in_bytes"
-denied "A cannot read B's memory.stat" cat -- "$CG/memory/$PARENT/user-$BUID/memory.stat"
-denied "A cannot read B's pids.current" cat -- "$CG/pids/$PARENT/user-$BUID/pids.current"
-denied "A cannot list B's memory group" ls -- "$CG/memory/$PARENT/user-$BUID"
-denied "A cannot list B's pids group" ls -- "$CG/pids/$PARENT/user-$BUID"
+denied "A cannot read B's memory.usage_in_bytes" cat -- "$CG/memory/$PARENT/user-$B_UID/memory.usage_in_bytes"
+denied "A cannot read B's memory.stat" cat -- "$CG/memory/$PARENT/user-$B_UID/memory.stat"
+denied "A cannot read B's pids.current" cat -- "$CG/pids/$PARENT/user-$B_UID/pids.current"
+denied "A cannot list B's memory group" ls -- "$CG/memory/$PARENT/user-$B_UID"
+denied "A cannot list B's pids group" ls -- "$CG/pids/$PARENT/user-$B_UID"
 
 adv_hold_close a
 nsiso_assert_eq "A's session closes normally" 0 "$ADV_HOLD_RC"
 adv_hold_close b
 nsiso_assert_eq "B's session closes normally" 0 "$ADV_HOLD_RC"
-nsiso_assert_true "nothing of A's session is left" nsiso_wait_until 10 nsiso_session_gone "$A" "$PARENT"
-nsiso_assert_true "nothing of B's session is left" nsiso_wait_until 10 nsiso_session_gone "$B" "$PARENT"
+nsiso_assert_true "nothing of A's session is left" nsiso_wait_for nsiso_session_gone "$A" "$PARENT"
+nsiso_assert_true "nothing of B's session is left" nsiso_wait_for nsiso_session_gone "$B" "$PARENT"

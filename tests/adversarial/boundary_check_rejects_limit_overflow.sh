@@ -19,11 +19,11 @@ CONF=$T/nsiso.conf
 
 # What a login does with it (the reason the check must fail).
 SVC=$(nsiso_make_pam_service "$(nsiso_module_line)")
-out=$(timeout 30 pamtester "$SVC" "$U" open_session close_session 2>&1)
+out=$(timeout "$NSISO_WAIT_S" pamtester "$SVC" "$U" open_session close_session 2>&1)
 rc=$?
 _nsiso_info "pamtester: exit $rc: $out"
 nsiso_assert_true "a login with this conf is denied (exit $rc)" test "$rc" -ne 0 -a "$rc" -ne 124
-nsiso_assert_true "... and leaves nothing" nsiso_wait_until 10 nsiso_session_gone "$U" "$PARENT"
+nsiso_assert_true "... and leaves nothing" nsiso_wait_for nsiso_session_gone "$U" "$PARENT"
 
 out=$("$CTL" check "$CONF" 2>&1)
 rc=$?

@@ -13,24 +13,15 @@
 # the first fault point after the holder exists ("helper-after-holder"):
 # a stalled fault point (pause()) could never be released, a SIGSTOP can.
 set -u
-. "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib/adv.sh"
-nsiso_setup
+adv_begin U
 
 FAULTS_HELPER=$NSISO_TOP/tests/build/nsiso-helper-faults
 FAULT_FILE=$NSISO_TOP/tests/build/fault
-[ -x "$FAULTS_HELPER" ] || nsiso_die "$FAULTS_HELPER is missing: run make unit"
+nsiso_require "$FAULTS_HELPER"
 grep -q -a -F "$FAULT_FILE" "$FAULTS_HELPER" || nsiso_die "$FAULTS_HELPER does not read $FAULT_FILE"
 # No fault armed: the fault point is only the place where the helper stops.
 rm -f -- "$FAULT_FILE"
-
-U=$(nsiso_make_user) || nsiso_die "cannot create the user"
-UID_=$(id -u "$U")
-PARENT=$(nsiso_cgroup_parent)
-PUB=$(adv_public_dir)
-adv_snapshot "$PUB"
-CG=$NSISO_CG_V1
-RUN=$T/run
 
 # Root-owned copies in a root-owned 0755 dir: the fault helper, the wrapper
 # that stops it, and a setuid-root pamtester the user can run.
@@ -40,12 +31,9 @@ gcc -O2 -Wall -Wextra -Werror -DNSISO_REAL_HELPER="\"$PUB/nsiso-helper-faults\""
 	-DNSISO_STOP_PATH="\"$FAULT_FILE\"" -DNSISO_ACTION="'s'" \
 	-o "$PUB/stopwrap" "$ADV_SRC/stopwrap.c" || nsiso_die "cannot build stopwrap"
 chmod 0755 "$PUB/stopwrap"
-install -m 4755 -o root -g root /usr/bin/pamtester "$PUB/pamtester" || nsiso_die "no pamtester"
+adv_setuid_pamtester
 
-nsiso_write_conf "* cgroup_parent $PARENT
-$U isolate uts,ipc,mnt,pid
-$U memory 128M
-$U tasks 50" >/dev/null
+adv_conf "$U"
 SVC=$(nsiso_make_pam_service "session required $NSISO_MODULE conf=$T/nsiso.conf helper=$PUB/stopwrap run_dir=$RUN")
 
 # The helper: a child of the application, running the fault build, stopped.
@@ -90,11 +78,11 @@ cgroup_line() { sed -n "s/^[0-9]*:$2://p" "/proc/$1/cgroup"; }
 
 # 1. The user runs the setuid application; the helper stops after its holder.
 # (setpriv itself, not adv_as: $! must be the application, setpriv execs it)
-setpriv --reuid="$UID_" --regid="$(id -g "$U")" --init-groups \
+setpriv --reuid="$U_UID" --regid="$(id -g "$U")" --init-groups \
 	"$PUB/pamtester" "$SVC" "$U" open_session close_session >"$T/app.out" 2>&1 &
 APP=$!
 nsiso_on_exit _nsiso_terminate "$APP:$(_nsiso_starttime "$APP")"
-if ! nsiso_wait_until 20 find_stopped_helper; then
+if ! nsiso_wait_until "$NSISO_WAIT_S" find_stopped_helper; then
 	nsiso_die "the helper never stopped after making its holder: children of $APP:" \
 		"$(cat "/proc/$APP/task/$APP/children" 2>/dev/null), application said: $(cat "$T/app.out")"
 fi
@@ -119,25 +107,25 @@ nsiso_assert_eq "the root process at the caller's old PID stays in its memory cg
 nsiso_assert_eq "the root process at the caller's old PID stays in its pids cgroup" \
 	"$ROOT_PIDS" "$(cgroup_line "$ROOT_PID" pids)"
 nsiso_assert_false "the root process is not listed in the user's memory cgroup" \
-	grep -qsx "$ROOT_PID" "$CG/memory/$PARENT/user-$UID_/cgroup.procs"
+	grep -qsx "$ROOT_PID" "$CG/memory/$PARENT/user-$U_UID/cgroup.procs"
 nsiso_assert_false "the root process is not listed in the user's pids cgroup" \
-	grep -qsx "$ROOT_PID" "$CG/pids/$PARENT/user-$UID_/cgroup.procs"
+	grep -qsx "$ROOT_PID" "$CG/pids/$PARENT/user-$U_UID/cgroup.procs"
 nsiso_assert_true "the root process is still alive" _nsiso_alive "$ROOT_PID"
 
 # Nothing of the aborted session: its holder, a record, the user's groups.
 aborted_session_gone() {
 	! _nsiso_is_live_holder "$HOLDER" &&
 		! compgen -G "$RUN/*.session" >/dev/null && ! compgen -G "$RUN/.*.tmp" >/dev/null &&
-		[ ! -d "$CG/memory/$PARENT/user-$UID_" ] && [ ! -d "$CG/pids/$PARENT/user-$UID_" ]
+		[ ! -d "$CG/memory/$PARENT/user-$U_UID" ] && [ ! -d "$CG/pids/$PARENT/user-$U_UID" ]
 }
 what_is_left() {
 	printf 'holder %s %s; records [%s]; memory group [%s]; pids group [%s]' "$HOLDER" \
 		"$(_nsiso_is_live_holder "$HOLDER" && echo alive || echo gone)" \
 		"$(ls -A "$RUN" 2>/dev/null | tr '\n' ' ')" \
-		"$(cat "$CG/memory/$PARENT/user-$UID_/cgroup.procs" 2>&1 | tr '\n' ' ')" \
-		"$(cat "$CG/pids/$PARENT/user-$UID_/cgroup.procs" 2>&1 | tr '\n' ' ')"
+		"$(cat "$CG/memory/$PARENT/user-$U_UID/cgroup.procs" 2>&1 | tr '\n' ' ')" \
+		"$(cat "$CG/pids/$PARENT/user-$U_UID/cgroup.procs" 2>&1 | tr '\n' ' ')"
 }
-if nsiso_wait_until 10 aborted_session_gone; then
+if nsiso_wait_until "$NSISO_WAIT_S" aborted_session_gone; then
 	nsiso_pass "nothing of the aborted session is left (holder, record, cgroups) within 10 s"
 else
 	nsiso_fail "nothing of the aborted session is left (holder, record, cgroups) within 10 s" \

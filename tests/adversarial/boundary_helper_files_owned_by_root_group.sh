@@ -7,27 +7,17 @@
 # user's group in the memory and pids hierarchies - must be root:root, not
 # root:<the user's group> (the helper must not keep the caller's gids).
 set -u
-. "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib/adv.sh"
-nsiso_setup
-
-U=$(nsiso_make_user) || nsiso_die "cannot create the user"
-UID_=$(id -u "$U") GID_=$(id -g "$U")
+adv_begin U
+GID_=$(id -g "$U")
 [ "$GID_" != 0 ] || nsiso_die "the user's primary group is root's"
-PARENT=$(nsiso_cgroup_parent)
-PUB=$(adv_public_dir)
-adv_snapshot "$PUB"
-install -m 4755 -o root -g root /usr/bin/pamtester "$PUB/pamtester" || nsiso_die "no pamtester"
-CG=$NSISO_CG_V1
+adv_setuid_pamtester
 RUN=$T/fresh/run	# does not exist yet: the helper creates it in this case
 install -d -m 0755 "$T/fresh"
 # shellcheck disable=SC2034 # read by nsiso_holders_of
 NSISO_RUN_DIRS=$RUN
 
-nsiso_write_conf "* cgroup_parent $PARENT
-$U isolate uts,ipc,mnt,pid
-$U memory 128M
-$U tasks 50" >/dev/null
+adv_conf "$U"
 
 # While the session is open, root (pam_exec seteuid) notes the owner of
 # each object, as "uid:gid path", and the session's PID namespace.
@@ -36,8 +26,8 @@ cat >"$T/probe" <<PROBE
 [ "\$PAM_TYPE" = open_session ] || exit 0
 {
 	echo "pidns \$(readlink /proc/self/ns/pid)"
-	stat -c '%u:%g %n' $RUN $RUN/*.session $CG/memory/$PARENT $CG/memory/$PARENT/user-$UID_ \\
-		$CG/pids/$PARENT $CG/pids/$PARENT/user-$UID_
+	stat -c '%u:%g %n' $RUN $RUN/*.session $CG/memory/$PARENT $CG/memory/$PARENT/user-$U_UID \\
+		$CG/pids/$PARENT $CG/pids/$PARENT/user-$U_UID
 } >$T/probe.out 2>&1
 PROBE
 chmod 0755 "$T/probe"
@@ -58,8 +48,8 @@ nsiso_assert_eq "the session record is root:root" 0:0 \
 	"$(sed -n "s|^\([0-9]*:[0-9]*\) $RUN/[0-9a-f]*\.session\$|\1|p" "$T/probe.out")"
 for hier in memory pids; do
 	nsiso_assert_eq "the cgroup parent ($hier) is root:root" 0:0 "$(owner_of "$CG/$hier/$PARENT")"
-	nsiso_assert_eq "the user's group user-$UID_ ($hier) is root:root" 0:0 \
-		"$(owner_of "$CG/$hier/$PARENT/user-$UID_")"
+	nsiso_assert_eq "the user's group user-$U_UID ($hier) is root:root" 0:0 \
+		"$(owner_of "$CG/$hier/$PARENT/user-$U_UID")"
 done
 nsiso_assert_true "nothing of the session is left afterwards" \
-	nsiso_wait_until 10 nsiso_session_gone "$U" "$PARENT"
+	nsiso_wait_for nsiso_session_gone "$U" "$PARENT"

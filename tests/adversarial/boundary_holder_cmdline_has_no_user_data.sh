@@ -7,16 +7,8 @@
 # an argument, the remote host or A's limits.  A's own holder shows only
 # the helper's path and "open".
 set -u
-. "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib/adv.sh"
-nsiso_setup
-
-A=$(nsiso_make_user) || nsiso_die "cannot create user A"
-B=$(nsiso_make_user) || nsiso_die "cannot create user B"
-AUID=$(id -u "$A")
-PARENT=$(nsiso_cgroup_parent)
-PUB=$(adv_public_dir)
-adv_snapshot "$PUB"
+adv_begin A B
 RHOST=nsiso-rhost-$(nsiso_unique).example.org
 # Limits with values no other session on the machine is likely to use.
 MEM_K=1234567 TASKS=4321
@@ -26,12 +18,10 @@ $A isolate uts,ipc,mnt,pid
 $A hostname nsiso-l3-%U
 $A memory ${MEM_K}K
 $A tasks $TASKS" >/dev/null
-SVC=$(nsiso_make_pam_service "$(nsiso_module_line)
-$(adv_hold_line)
-session optional pam_permit.so")
+SVC=$(adv_hold_service)
 
 adv_hold_open a "$SVC" "$A" -I "rhost=$RHOST" || nsiso_die "A's session did not open: $(cat "$T/hold.out.a")"
-A_HOLDER=$(adv_holders_of "$A")
+A_HOLDER=$(nsiso_holders_of "$A")
 [[ $A_HOLDER =~ ^[0-9]+$ ]] || nsiso_die "A's holder not found from its record: '$A_HOLDER'"
 
 # B reads what it can of every holder on the machine: "PID FILE: text"
@@ -64,11 +54,11 @@ no_holder_shows() {
 	if [ -z "$hits" ]; then nsiso_pass "$1"; else nsiso_fail "$1" "$(head -n 3 <<<"$hits")"; fi
 }
 no_holder_shows "no holder shows A's name" "$A"
-no_holder_shows "no holder shows A's uid as an argument" ": (.* )?$AUID( |\$)"
+no_holder_shows "no holder shows A's uid as an argument" ": (.* )?$A_UID( |\$)"
 no_holder_shows "no holder shows A's remote host" "$RHOST"
 no_holder_shows "no holder shows A's memory limit" "$MEM_BYTES|${MEM_K}K"
 no_holder_shows "no holder shows A's tasks limit" " $TASKS( |\$)"
-no_holder_shows "no holder shows A's host name" "nsiso-l3-$AUID"
+no_holder_shows "no holder shows A's host name" "nsiso-l3-$A_UID"
 nsiso_assert_eq "A's holder is named nsiso-holder" "$A_HOLDER comm: nsiso-holder" \
 	"$(grep "^$A_HOLDER comm: " "$T/peek.out")"
 nsiso_assert_match "A's holder's command line is only the helper's path and 'open'" \
@@ -76,4 +66,4 @@ nsiso_assert_match "A's holder's command line is only the helper's path and 'ope
 
 adv_hold_close a
 nsiso_assert_eq "A's session closes normally" 0 "$ADV_HOLD_RC"
-nsiso_assert_true "nothing of A's session is left" nsiso_wait_until 10 nsiso_session_gone "$A" "$PARENT"
+nsiso_assert_true "nothing of A's session is left" nsiso_wait_for nsiso_session_gone "$A" "$PARENT"

@@ -16,13 +16,9 @@
 # counted once those of refused attempts have ended, so the counts do not
 # depend on timing.
 set -u
-. "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib/adv.sh"
-nsiso_setup
-adv_start_syslog || nsiso_skip "/dev/log is taken by another syslog daemon"
-
-PUB=$(adv_public_dir)
-adv_snapshot "$PUB"
+adv_begin
+nsiso_start_syslog || nsiso_skip "/dev/log is taken by another syslog daemon"
 conf() {
 	nsiso_write_conf "* cgroup_parent $NSISO_PARENT
 $NSISO_SSH_USER isolate uts,ipc,mnt,pid
@@ -31,8 +27,8 @@ $NSISO_SSH_USER tasks $1" >/dev/null
 }
 nsiso_isolated_sshd "isolate uts,ipc,mnt,pid"
 U=$NSISO_SSH_USER
-UID_=$(id -u "$U")
-PIDS=$NSISO_CG_V1/pids/$NSISO_PARENT/user-$UID_
+U_UID=$(id -u "$U")
+PIDS=$NSISO_CG_V1/pids/$NSISO_PARENT/user-$U_UID
 
 holder_count() { nsiso_holders_of "$U" | wc -l; }
 user_procs() { _nsiso_live_pids_of_user "$U" | wc -l; }
@@ -71,13 +67,13 @@ attempt() {
 	client=$(nsiso_ssh_bg "$T/ssh.$1" -N)
 	CLIENTS+=("$client")
 	settled() { ! _nsiso_alive "$client" || [ "$(user_procs)" -gt "$procs" ]; }
-	nsiso_wait_until 30 settled || _nsiso_info "attempt $1 did not settle in 30 s"
+	nsiso_wait_until "$NSISO_WAIT_S" settled || _nsiso_info "attempt $1 did not settle in $NSISO_WAIT_S s"
 	OPENED=0
 	_nsiso_alive "$client" && [ "$(holder_count)" -gt "$holders" ] && OPENED=1
 }
 
 # Holders of refused attempts end shortly after: count once they have.
-holders_settle() { nsiso_wait_until 10 test "$(holder_count)" -le "$1"; }
+holders_settle() { nsiso_wait_until "$NSISO_WAIT_S" test "$(holder_count)" -le "$1"; }
 
 end_all() {
 	local c
@@ -86,8 +82,11 @@ end_all() {
 	done
 	for c in "${CLIENTS[@]}"; do nsiso_wait_pid "$c" 10; done
 	CLIENTS=()
-	nsiso_wait_until 30 nsiso_session_gone "$U" "$NSISO_PARENT"
+	# The server side of each login (sshd's per-connection processes, and
+	# the PAM work they still do) ends after its client.
+	nsiso_wait_for no_connections
 }
+no_connections() { [ -z "$(_nsiso_descendants "$NSISO_SSH_PID")" ]; }
 
 # --- 1. tasks 60, 10 logins ------------------------------------------------
 conf 60
@@ -108,7 +107,8 @@ nsiso_assert_eq "tasks 60: no holder outside the user's pids group" 0 "$outside"
 nsiso_assert_true "tasks 60: the holders add at least one task each to pids.current ($current - $others >= $holders)" \
 	test $((current - others)) -ge "$holders"
 end_all
-nsiso_assert_true "tasks 60: all logins ended, nothing left" nsiso_session_gone "$U" "$NSISO_PARENT"
+nsiso_assert_true "tasks 60: all logins ended, nothing left" \
+	nsiso_wait_for nsiso_session_gone "$U" "$NSISO_PARENT"
 
 # --- 2. tasks 20, 30 attempts ----------------------------------------------
 conf 20
@@ -128,6 +128,7 @@ nsiso_assert_true "tasks 20: fewer than 20 holders ($holders)" test "$holders" -
 nsiso_assert_true "tasks 20: the user's sessions use at most 20 tasks, holders included (pids.current $current + $outside holders outside)" \
 	test $((current + outside)) -le 20
 nsiso_assert_true "tasks 20: a refusal is logged naming the tasks limit" \
-	nsiso_wait_log '(pam_nsiso|nsiso-helper).*tasks' 5
+	nsiso_wait_log '(pam_nsiso|nsiso-helper).*tasks'
 end_all
-nsiso_assert_true "tasks 20: all logins ended, nothing left" nsiso_session_gone "$U" "$NSISO_PARENT"
+nsiso_assert_true "tasks 20: all logins ended, nothing left" \
+	nsiso_wait_for nsiso_session_gone "$U" "$NSISO_PARENT"

@@ -7,32 +7,18 @@
 # empty user-<uid> group is left within 3 s either.  Nobody runs nsisoctl
 # status or logs in again meanwhile.
 set -u
-. "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib/adv.sh"
-nsiso_setup
-
-U=$(nsiso_make_user) || nsiso_die "cannot create the user"
-UID_=$(id -u "$U")
-PARENT=$(nsiso_cgroup_parent)
-PUB=$(adv_public_dir)
-adv_snapshot "$PUB"
-CG=$NSISO_CG_V1
-RUN=$T/run
-nsiso_write_conf "* cgroup_parent $PARENT
-$U isolate uts,ipc,mnt,pid
-$U memory 128M
-$U tasks 50" >/dev/null
-SVC=$(nsiso_make_pam_service "$(nsiso_module_line)
-$(adv_hold_line)
-session optional pam_permit.so")
+adv_begin U
+adv_conf "$U"
+SVC=$(adv_hold_service)
 
 adv_hold_open a "$SVC" "$U" || nsiso_die "the session did not open: $(cat "$T/hold.out.a")"
-HOLDER=$(adv_holders_of "$U")
+HOLDER=$(nsiso_holders_of "$U")
 RECORD=$(grep -l -x "holder=$HOLDER" "$RUN"/*.session 2>/dev/null)
 [[ $HOLDER =~ ^[0-9]+$ ]] && [ -f "$RECORD" ] ||
 	nsiso_die "no single holder with a record: holders '$HOLDER', records $(ls -A "$RUN")"
 nsiso_on_exit _nsiso_terminate "$HOLDER:$(_nsiso_starttime "$HOLDER")"
-nsiso_assert_true "while open: the user's memory group exists" test -d "$CG/memory/$PARENT/user-$UID_"
+nsiso_assert_true "while open: the user's memory group exists" test -d "$CG/memory/$PARENT/user-$U_UID"
 
 # elapsed_ms CMD...: poll CMD for up to 10 s; print how long it took, in ms
 # (or "never").
@@ -46,7 +32,7 @@ elapsed_ms() {
 	fi
 }
 record_gone() { [ ! -e "$RECORD" ]; }
-groups_gone() { [ ! -d "$CG/memory/$PARENT/user-$UID_" ] && [ ! -d "$CG/pids/$PARENT/user-$UID_" ]; }
+groups_gone() { [ ! -d "$CG/memory/$PARENT/user-$U_UID" ] && [ ! -d "$CG/pids/$PARENT/user-$U_UID" ]; }
 within_3s() { [ "$1" != never ] && [ "$1" -le 3000 ]; }
 
 kill -KILL "$HOLDER"
@@ -60,7 +46,7 @@ adv_hold_close a
 _nsiso_info "pamtester (close after its holder died) exited with $ADV_HOLD_RC"
 ms=$(elapsed_ms groups_gone)
 _nsiso_info "user's groups gone after the application exited: $ms ms"
-nsiso_assert_true "no empty user-$UID_ group (memory, pids) 3 s after the application exited (measured: $ms ms)" \
+nsiso_assert_true "no empty user-$U_UID group (memory, pids) 3 s after the application exited (measured: $ms ms)" \
 	within_3s "$ms"
 nsiso_assert_true "and nothing else of the session is left" \
-	nsiso_wait_until 10 nsiso_session_gone "$U" "$PARENT"
+	nsiso_wait_for nsiso_session_gone "$U" "$PARENT"

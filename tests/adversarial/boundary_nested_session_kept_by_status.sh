@@ -7,20 +7,15 @@
 # removed the nested one as stale), and `nsisoctl status --json` must parse
 # and list both.
 set -u
-. "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib/adv.sh"
-nsiso_setup
+adv_begin
 CTL=$NSISO_TOP/ctl/nsisoctl
-[ -x "$CTL" ] || nsiso_die "$CTL is missing: run make"
-
-PUB=$(adv_public_dir)
-adv_snapshot "$PUB"
-install -m 4755 -o root -g root /usr/bin/pamtester "$PUB/pamtester" || nsiso_die "no pamtester"
+nsiso_require "$CTL"
+adv_setuid_pamtester
 nsiso_isolated_sshd "isolate uts,ipc,mnt,pid
 memory 256M
 tasks 100"
 A=$NSISO_SSH_USER
-RUN=$T/run
 
 # The nested session's service: the module, then a hold script that runs as
 # root (seteuid: the setuid pamtester's real uid is A's) and waits.
@@ -37,7 +32,7 @@ _adv_release() { [ -p "$T/hold.go.$1" ] && echo go 1<>"$T/hold.go.$1"; return 0;
 client=$(nsiso_ssh_bg "$T/outer.out" \
 	"echo outer-pidns=\$(readlink /proc/self/ns/pid); $PUB/pamtester -E ADV_HOLD=n $SVC_N $A open_session close_session; echo nested-exit=\$?")
 nested_open() { [ -s "$T/hold.ready.n" ] || ! _nsiso_alive "$client"; }
-nsiso_wait_until 30 nested_open
+nsiso_wait_until "$NSISO_WAIT_S" nested_open
 [ -s "$T/hold.ready.n" ] || nsiso_die "the nested session did not open: $(cat "$T/outer.out")"
 _nsiso_info "outer login: $(head -n 1 "$T/outer.out"); nested session's PID namespace $(cat "$T/hold.ready.n")"
 
@@ -72,6 +67,6 @@ nsiso_assert_eq "status --json lists both sessions" "${IDS[*]}" "$listed"
 
 # Both end normally.
 _adv_release n
-nsiso_assert_true "the outer login ends after the nested session" nsiso_wait_pid "$client" 30
+nsiso_assert_true "the outer login ends after the nested session" nsiso_wait_pid "$client"
 nsiso_assert_match "the nested pamtester closed its session" 'nested-exit=0' "$(cat "$T/outer.out")"
-nsiso_assert_true "nothing of either session is left" nsiso_wait_until 15 nsiso_session_gone "$A" "$NSISO_PARENT"
+nsiso_assert_true "nothing of either session is left" nsiso_wait_for nsiso_session_gone "$A" "$NSISO_PARENT"

@@ -19,33 +19,17 @@
 # must not deny the login for the module) reports the session's PID
 # namespace and cgroups through a FIFO, for the same reason.
 set -u
-. "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib/adv.sh"
-nsiso_setup
-
-U=$(nsiso_make_user) || nsiso_die "cannot create the user"
-UID_=$(id -u "$U")
-PARENT=$(nsiso_cgroup_parent)
-PUB=$(adv_public_dir)
-adv_snapshot "$PUB"
-install -m 4755 -o root -g root /usr/bin/pamtester "$PUB/pamtester" || nsiso_die "no pamtester"
+adv_begin U
+adv_setuid_pamtester
 HOST_PIDNS=$(readlink /proc/self/ns/pid)
-WANT_CG=/$PARENT/user-$UID_
+WANT_CG=/$PARENT/user-$U_UID
 
-nsiso_write_conf "* cgroup_parent $PARENT
-$U isolate uts,ipc,mnt,pid
-$U memory 128M
-$U tasks 50
-$U on_error allow" >/dev/null
+adv_conf "$U" -- "$U on_error allow"
 
 mkfifo -m 0600 "$T/probe.fifo"
 exec {probe_fd}<>"$T/probe.fifo"	# read-write: the probe never blocks on open
-cat >"$T/probe" <<PROBE
-#!/bin/sh
-[ "\$PAM_TYPE" = open_session ] || exit 0
-echo "pidns=\$(readlink /proc/self/ns/pid) mem=\$(sed -n 's/^[0-9]*:memory://p' /proc/self/cgroup) pids=\$(sed -n 's/^[0-9]*:pids://p' /proc/self/cgroup)" >$T/probe.fifo
-PROBE
-chmod 0755 "$T/probe"
+adv_probe "$T/probe.fifo"
 SVC=$(nsiso_make_pam_service "$(nsiso_module_line)
 session optional pam_exec.so seteuid $T/probe
 session optional pam_permit.so")
@@ -56,7 +40,7 @@ session optional pam_permit.so")
 run_case() {
 	local name=$1 opt=$2
 	while read -r -t 0.1 -u "$probe_fd" _; do :; done	# drain
-	timeout 60 setpriv --reuid="$UID_" --regid="$(id -g "$U")" --init-groups -- \
+	timeout 60 setpriv --reuid="$U_UID" --regid="$(id -g "$U")" --init-groups -- \
 		prlimit "$opt" -- "$PUB/pamtester" "$SVC" "$U" open_session close_session 2>&1 |
 		cat >"$T/app.out"
 	RC=${PIPESTATUS[0]}
@@ -87,7 +71,7 @@ assert_never_open_unisolated() {
 }
 
 assert_nothing_left() {
-	nsiso_assert_true "$1: nothing left afterwards" nsiso_wait_until 10 nsiso_session_gone "$U" "$PARENT"
+	nsiso_assert_true "$1: nothing left afterwards" nsiso_wait_for nsiso_session_gone "$U" "$PARENT"
 }
 
 # A limit the helper must absorb: a normal isolated, limited session.

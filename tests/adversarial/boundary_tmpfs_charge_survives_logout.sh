@@ -12,17 +12,9 @@
 # module is requisite: a denied login writes nothing, as a user without a
 # shell could not.
 set -u
-. "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib/adv.sh"
-nsiso_setup
-
-U=$(nsiso_make_user) || nsiso_die "cannot create the user"
-UID_=$(id -u "$U")
-PARENT=$(nsiso_cgroup_parent)
-PUB=$(adv_public_dir)
-adv_snapshot "$PUB"
-CG=$NSISO_CG_V1
-GROUP=$CG/memory/$PARENT/user-$UID_
+adv_begin U
+GROUP=$CG/memory/$PARENT/user-$U_UID
 SHM=/dev/shm/nsiso-h1-$(nsiso_unique)
 MIB=$((1024 * 1024))
 LIMIT_MIB=128 SLACK_MIB=8
@@ -39,7 +31,7 @@ cat >"$T/write" <<WRITE
 #!/bin/sh
 [ "\$PAM_TYPE" = open_session ] || exit 0
 cg=\$(sed -n 's/^[0-9]*:memory://p' /proc/self/cgroup)
-setpriv --reuid=$UID_ --regid=$(id -g "$U") --init-groups dd if=/dev/zero of=$SHM.\$ADV_N bs=10M count=10 2>/dev/null
+setpriv --reuid=$U_UID --regid=$(id -g "$U") --init-groups dd if=/dev/zero of=$SHM.\$ADV_N bs=10M count=10 2>/dev/null
 echo "cg=\$cg dd=\$?" >$T/write.\$ADV_N
 exit 0
 WRITE
@@ -62,7 +54,8 @@ login() {
 	local n=$1 rc
 	timeout 60 pamtester -E "ADV_N=$n" "$SVC" "$U" open_session close_session >"$T/login.$n" 2>&1
 	rc=$?
-	nsiso_wait_until 10 no_holder || _nsiso_info "login $n: a holder is still there after 10 s"
+	nsiso_wait_until "$NSISO_WAIT_S" no_holder ||
+		_nsiso_info "login $n: a holder is still there after $NSISO_WAIT_S s"
 	_nsiso_info "login $n: exit $rc; write: $(cat "$T/write.$n" 2>/dev/null || echo none);" \
 		"user's shm now $(($(shm_bytes) / MIB))M; group: $(cat "$GROUP/memory.usage_in_bytes" 2>/dev/null || echo none)"
 	return "$rc"
@@ -70,16 +63,16 @@ login() {
 
 login 1
 nsiso_assert_eq "login 1 succeeds" 0 "$?"
-nsiso_assert_match "login 1 ran in the user's group and wrote 100M" "^cg=/$PARENT/user-$UID_ dd=0\$" \
+nsiso_assert_match "login 1 ran in the user's group and wrote 100M" "^cg=/$PARENT/user-$U_UID dd=0\$" \
 	"$(cat "$T/write.1" 2>/dev/null)"
-nsiso_assert_true "after the last logout, user-$UID_ is kept (it holds the tmpfs charge)" test -d "$GROUP"
+nsiso_assert_true "after the last logout, user-$U_UID is kept (it holds the tmpfs charge)" test -d "$GROUP"
 usage=$(cat "$GROUP/memory.usage_in_bytes" 2>/dev/null || echo 0)
 nsiso_assert_true "... and still counts it: usage $((usage / MIB))M >= 90M" test "$usage" -ge $((90 * MIB))
 inode=$(stat -c %i "$GROUP" 2>/dev/null)
 
 login 2
 nsiso_assert_eq "login 2 succeeds (104M of 128M would be in use with the 4M headroom)" 0 "$?"
-nsiso_assert_match "login 2 ran in the user's group" "^cg=/$PARENT/user-$UID_ " "$(cat "$T/write.2" 2>/dev/null)"
+nsiso_assert_match "login 2 ran in the user's group" "^cg=/$PARENT/user-$U_UID " "$(cat "$T/write.2" 2>/dev/null)"
 nsiso_assert_eq "login 2 joined the kept group (same cgroup inode), not a new one" \
 	"${inode:-none}" "$(stat -c %i "$GROUP" 2>/dev/null || echo gone)"
 

@@ -5,24 +5,16 @@
 # runs `flock -x` on the cgroup parent directory in the memory and in the
 # pids hierarchy from processes of their own, and holds the locks for the
 # whole case (up to 120 s).  Meanwhile user B logs in, with on_error deny and
-# then with on_error allow: each login must finish within 8 s (the helper's
-# old wait was 10 s), isolated (own PID namespace) and limited (B's own
-# memory and pids groups) - with allow, never let through unisolated - and
-# nothing of B's login (a helper waiting behind A's lock) may be left.
+# then with on_error allow: each login must finish within 8 s (one takes a
+# few hundred ms; a helper held up by a lock would wait out the open's 10 s
+# budget), isolated (own PID namespace) and limited (B's own memory and pids
+# groups) - with allow, never let through unisolated - and nothing of B's
+# login (a helper waiting behind A's lock) may be left.
 set -u
-. "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib/adv.sh"
-nsiso_setup
-
-A=$(nsiso_make_user) || nsiso_die "cannot create user A"
-B=$(nsiso_make_user) || nsiso_die "cannot create user B"
-AUID=$(id -u "$A") BUID=$(id -u "$B")
-PARENT=$(nsiso_cgroup_parent)
-PUB=$(adv_public_dir)
-adv_snapshot "$PUB"
-CG=$NSISO_CG_V1
+adv_begin A B
 HOST_PIDNS=$(readlink /proc/self/ns/pid)
-WANT_CG=/$PARENT/user-$BUID
+WANT_CG=/$PARENT/user-$B_UID
 
 conf() {
 	nsiso_write_conf "* cgroup_parent $PARENT
@@ -35,15 +27,8 @@ $B on_error $1" >/dev/null
 }
 conf deny
 
-cat >"$T/probe" <<PROBE
-#!/bin/sh
-[ "\$PAM_TYPE" = open_session ] || exit 0
-echo "pidns=\$(readlink /proc/self/ns/pid) mem=\$(sed -n 's/^[0-9]*:memory://p' /proc/self/cgroup) pids=\$(sed -n 's/^[0-9]*:pids://p' /proc/self/cgroup)" >$T/probe.out
-PROBE
-chmod 0755 "$T/probe"
-SVC_A=$(nsiso_make_pam_service "$(nsiso_module_line)
-$(adv_hold_line)
-session optional pam_permit.so")
+adv_probe "$T/probe.out"
+SVC_A=$(adv_hold_service)
 SVC_B=$(nsiso_make_pam_service "$(nsiso_module_line)
 session required pam_exec.so $T/probe
 session optional pam_permit.so")
@@ -65,12 +50,12 @@ stop_locker() {
 }
 lock() {
 	local hier=$1 dir=$2 pid
-	setpriv --reuid="$AUID" --regid="$(id -g "$A")" --init-groups -- \
+	setpriv --reuid="$A_UID" --regid="$(id -g "$A")" --init-groups -- \
 		flock -x "$dir" sh -c 'echo held; exec sleep 300' >"$T/lock.$hier" 2>&1 &
 	pid=$!
 	LOCKER[$hier]=$pid
 	nsiso_on_exit stop_locker "$pid:$(_nsiso_starttime "$pid")"
-	nsiso_wait_until 10 lock_settled "$hier"
+	nsiso_wait_until "$NSISO_WAIT_S" lock_settled "$hier"
 	LOCKED[$hier]=no
 	grep -qx held "$T/lock.$hier" && LOCKED[$hier]=yes
 	_nsiso_info "A's flock -x on $dir: held ${LOCKED[$hier]} ($(tr '\n' ' ' <"$T/lock.$hier"))"
@@ -146,7 +131,7 @@ done
 
 adv_hold_close a
 nsiso_assert_eq "A's session closes normally" 0 "$ADV_HOLD_RC"
-nsiso_assert_true "nothing of B's sessions is left" nsiso_wait_until 10 nsiso_session_gone "$B" "$PARENT"
-nsiso_assert_true "nothing of A's session is left" nsiso_wait_until 10 nsiso_session_gone "$A" "$PARENT"
+nsiso_assert_true "nothing of B's sessions is left" nsiso_wait_for nsiso_session_gone "$B" "$PARENT"
+nsiso_assert_true "nothing of A's session is left" nsiso_wait_for nsiso_session_gone "$A" "$PARENT"
 no_helper_proc() { [ -z "$(helper_procs)" ]; }
-nsiso_assert_true "no process of this test's helper is left at all" nsiso_wait_until 10 no_helper_proc
+nsiso_assert_true "no process of this test's helper is left at all" nsiso_wait_for no_helper_proc

@@ -8,21 +8,12 @@
 # fd of the PAM application or the helper reaches the session.  Each case
 # asserts the exact outcome (the errno a probe gets, or the output).
 set -u
-. "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib/adv.sh"
-nsiso_setup
-
-U=$(nsiso_make_user) || nsiso_die "cannot create the test user"
-ADMIN=$(nsiso_make_user) || nsiso_die "cannot create the admin user"
+adv_begin U ADMIN
 NSISO_SSH_USER=$U
-UID_=$(id -u "$U")
 TAG=$(nsiso_unique)
-PARENT=$(nsiso_cgroup_parent)
-PUB=$(adv_public_dir)
-adv_snapshot "$PUB"
 adv_build_tools "$PUB"
 P=$PUB/probe
-CG=$NSISO_CG_V1
 [ -x "$NSISO_MEMHOG" ] || gcc -O2 -o "$PUB/memhog" "$NSISO_TOP/tests/tools/memhog.c" ||
 	nsiso_die "cannot build memhog"
 [ -x "$NSISO_MEMHOG" ] && install -m 0755 "$NSISO_MEMHOG" "$PUB/memhog"
@@ -123,7 +114,7 @@ nsiso_assert_eq "E5 no SysV shm, queue or semaphore of the host or of session A"
 # Session A's holder: the one whose PID namespace A's sleep is in (B's may
 # not have ended yet).
 a_holder=
-for h in $(adv_holders_of "$U"); do
+for h in $(nsiso_holders_of "$U"); do
 	[ "$(readlink "/proc/$h/ns/pid")" = "$(readlink "/proc/$a_sleep/ns/pid")" ] && a_holder=$h
 done
 nsiso_assert_eq "E5 (session A's namespace has its own: 1 of each, seen by root)" "1 1 1" \
@@ -140,17 +131,17 @@ nsiso_assert_eq "E8 the session's host name is unchanged" "lab-$U" "$(get hostna
 nsiso_assert_eq "E8 the host's host name is unchanged" "$(cat /proc/sys/kernel/hostname)" "$(hostname)"
 
 # cgroups
-nsiso_assert_eq "E9 in the user's cgroup" "/$PARENT/user-$UID_" "$(get own_cgroup)"
+nsiso_assert_eq "E9 in the user's cgroup" "/$PARENT/user-$U_UID" "$(get own_cgroup)"
 nsiso_assert_eq "E9 write own memory.limit_in_bytes: EACCES" EACCES "$(get w_own_limit)"
 nsiso_assert_eq "E9 write own pids.max: EACCES" EACCES "$(get w_own_pids_max)"
 nsiso_assert_eq "E9 write own tasks: EACCES" EACCES "$(get w_own_tasks)"
 nsiso_assert_eq "E9 write the parent's cgroup.procs: EACCES" EACCES "$(get w_parent_procs)"
 nsiso_assert_eq "E9 write the root memory cgroup.procs: EACCES" EACCES "$(get w_root_procs)"
 nsiso_assert_eq "E9 write the root pids cgroup.procs: EACCES" EACCES "$(get w_root_pids_procs)"
-nsiso_assert_eq "E9 still in the user's cgroup" "/$PARENT/user-$UID_" "$(get cgroup_after)"
+nsiso_assert_eq "E9 still in the user's cgroup" "/$PARENT/user-$U_UID" "$(get cgroup_after)"
 # Session A still holds the user's group: root reads the limit there.
 nsiso_assert_eq "E9 limit unchanged (96M)" $((96 << 20)) \
-	"$(cat "$CG/memory/$PARENT/user-$UID_/memory.limit_in_bytes")"
+	"$(cat "$CG/memory/$PARENT/user-$U_UID/memory.limit_in_bytes")"
 
 # PID 1, /proc, namespaces
 nsiso_assert_eq "E10 SIGKILL, SIGTERM, SIGUSR1, SIGSTOP to PID 1: EPERM" "EPERM EPERM EPERM EPERM" "$(get kill1)"
@@ -194,7 +185,7 @@ nsiso_wait_for grep -q '^forked=' "$T/bomb.out"
 nsiso_assert_match "E19 fork bomb: fork fails with EAGAIN below 50 tasks" '^forked=[1-4][0-9] errno=EAGAIN$' \
 	"$(grep '^forked=' "$T/bomb.out")"
 nsiso_assert_match "E19 the user's pids cgroup counted the refused forks" '^max [1-9][0-9]*$' \
-	"$(cat "$CG/pids/$PARENT/user-$UID_/pids.events")"
+	"$(cat "$CG/pids/$PARENT/user-$U_UID/pids.events")"
 nsiso_assert_true "E19 root can still fork" /bin/true
 admin_out=$(NSISO_SSH_USER=$ADMIN nsiso_ssh 'id -un; sed -n "s/^[0-9]*:pids://p" /proc/self/cgroup')
 nsiso_assert_eq "E19 the admin can log in meanwhile (own cgroup)" "$ADMIN" "$(head -1 <<<"$admin_out")"

@@ -12,15 +12,9 @@
 # memory of the caller), and the test asserts valgrind met no other
 # unhandled system call.
 set -u
-. "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib/adv.sh"
-nsiso_setup
+adv_begin U
 command -v valgrind >/dev/null || nsiso_die "valgrind is not installed (tests/deps.sh)"
-
-U=$(nsiso_make_user) || nsiso_die "cannot create the test user"
-PARENT=$(nsiso_cgroup_parent)
-PUB=$(adv_public_dir)
-adv_snapshot "$PUB"
 VG=$T/vg
 SUPP=$NSISO_TOP/tests/adversarial/valgrind.supp
 install -d -m 0700 "$VG"

@@ -34,19 +34,26 @@ nsiso_assert_true "private PAM session stack ran (pam_exec logged)" \
 nsiso_ssh 'exit 7'
 nsiso_assert_eq "remote exit status is passed through" 7 "$?"
 
-# A background session stays open while the test looks at it, then ends.
+# A background session stays open while the test looks at it, then ends
+# when the test ends its sleep (not after a fixed time, which a loaded
+# machine could let pass before the test looks).
 bg_out=$T/bg.out
-bg_pid=$(nsiso_ssh_bg "$bg_out" 'sleep 3; echo done')
-# True while the test user runs a `sleep` (i.e. the session is open).
+# (The remote shell's stderr is dropped: it reports the sleep it saw
+# terminated.)
+bg_pid=$(nsiso_ssh_bg "$bg_out" 'exec 2>/dev/null; sleep 300; echo done')
+# True while the test user runs a `sleep` (i.e. the session is open); its
+# PID:START in SLEEP.
 user_sleeps() {
 	local pid
 	for pid in $(nsiso_pids_of_user "$NSISO_SSH_USER"); do
-		[ "$(cat "/proc/$pid/comm" 2>/dev/null)" = sleep ] && return 0
+		[ "$(cat "/proc/$pid/comm" 2>/dev/null)" = sleep ] &&
+			SLEEP=$pid:$(_nsiso_starttime "$pid") && return 0
 	done
 	return 1
 }
 nsiso_assert_true "background session is open (user runs sleep)" \
 	nsiso_wait_for user_sleeps
+[ -z "${SLEEP:-}" ] || _nsiso_terminate "$SLEEP"
 nsiso_assert_true "background ssh client exits" nsiso_wait_pid "$bg_pid"
 nsiso_assert_eq "background session output" "done" "$(cat "$bg_out")"
 

@@ -8,10 +8,8 @@
 # wrong limits, is taken over by the user's next session, which rewrites the
 # limits, and removed when that session ends.
 set -u
-. "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib.bash"
-nsiso_setup
-lc_init
+lc_begin
 CTL=$NSISO_TOP/ctl/nsisoctl
 MEM=$NSISO_CG_V1/memory/$LC_PARENT/user-$LC_UID
 PIDS=$NSISO_CG_V1/pids/$LC_PARENT/user-$LC_UID
@@ -62,10 +60,14 @@ _nsiso_info "cgroup gone $((($(_nsiso_now_us) - t0) / 1000)) ms after the applic
 
 # A stale record (holder and reaper both gone, as after a crash of both):
 # nsisoctl status recognises it, removes it, never shows it.
-sleep 0.01 &
+# (Its start time read while it surely runs: a record nsisoctl reads has
+# every number it names.)
+sleep 300 &
 gone_pid=$!
 gone_start=$(_nsiso_starttime "$gone_pid")
+kill "$gone_pid"
 wait "$gone_pid"
+[ -n "$gone_start" ] || nsiso_die "no start time of PID $gone_pid"
 session=00000000c0ffee00
 record=$LC_RUN/$session.session
 printf 'session=%s\nuser=%s\nuid=%s\nholder=%d\nholder_start=%s\nisolate=uts,ipc,mnt,pid\n' \

@@ -7,19 +7,9 @@
 # the user has a tasks limit.  Each, with on_error deny and allow: the
 # configured outcome, one clear log line, nothing half-built.
 set -u
-. "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib.bash"
-nsiso_setup
-nsiso_start_syslog || nsiso_die "no syslog listener of our own on /dev/log"
-lc_init
+lc_begin --syslog
 SVC=$(lc_service)
-
-# in_private_ns SETUP: pamtester open+close in a private mount namespace in
-# which the shell command SETUP ran first.
-in_private_ns() {
-	unshare -m --propagation private sh -c "$1 && exec pamtester \"\$@\"" sh \
-		"$SVC" "$LC_USER" open_session close_session
-}
 
 # A first, good session: it works, and leaves the cgroup parent behind (so
 # that the read-only case below fails on an existing parent).
@@ -34,7 +24,7 @@ case_() {
 	local oe
 	for oe in deny allow; do
 		lc_conf "$oe"
-		lc_try in_private_ns "$2"
+		lc_try lc_in_private_ns "$2" "$SVC"
 		lc_outcome "$1 ($oe)" "$oe"
 		lc_one_line "$1 ($oe)" "$3" "$4" "$oe"
 		lc_nothing_left "$1 ($oe)"

@@ -4,15 +4,11 @@
 # exiting or wedged mid-setup; a holder that cannot mount /proc or wedges
 # before it takes the session (fault points of tests/build/nsiso-helper-
 # faults).  Each, with on_error deny and allow: the configured outcome, one
-# clear log line, an open that returns within the bound (10 s + slack), and
+# clear log line, an open that returns within the bound (10 s + 10 s), and
 # nothing half-built: no holder, record, cgroup or process left over.
 set -u
-. "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib.bash"
-nsiso_setup
-lc_require "$LC_FAULTS_HELPER"
-nsiso_start_syslog || nsiso_die "no syslog listener of our own on /dev/log"
-lc_init
+lc_begin --syslog --tool "$LC_FAULTS_HELPER"
 
 # Bad helpers, each judged by the module before anything runs.
 cp "$NSISO_HELPER" "$T/helper-noexec" && chmod 0644 "$T/helper-noexec"
@@ -41,7 +37,9 @@ fault() {
 	lc_fault "$2"
 	lc_try pamtester "$SVC_FAULTS" "$LC_USER" open_session close_session
 	lc_fault ""
-	nsiso_assert_true "$1: open returned within 15 s (took ${LC_MS} ms)" test "$LC_MS" -lt 15000
+	# The open's 10 s budget, and up to 10 s more for starting and ending
+	# pamtester on a slow, loaded machine.
+	nsiso_assert_true "$1: open returned within 20 s (took ${LC_MS} ms)" test "$LC_MS" -lt 20000
 	lc_outcome "$1" "$4"
 	lc_one_line "$1" err "$3" "$4"
 	lc_nothing_left "$1"
@@ -71,11 +69,27 @@ fault "helper wedged before its reply (allow)" helper-before-reply:stall \
 	"the helper did not answer within 10000 ms" allow-denied
 
 # A holder wedged after "ready", before it takes the session over: the
-# helper waits NSISO_HANDOVER_TIMEOUT_MS (2 s) for its acknowledgement, then
-# kills it (its namespaces die with it) and fails the open, before the
-# application was moved into the user's cgroup.
+# helper waits for its acknowledgement as long as its budget lasts
+# (NSISO_HELPER_BUDGET_MS, 9 s from its start), then kills it (its
+# namespaces die with it) and fails the open with that reason, before the
+# module's 10 s are up and before the application was moved into the user's
+# cgroup.
 for oe in deny allow; do
 	lc_conf "$oe"
 	fault "holder wedged before it takes the session ($oe)" holder-before-commit:stall \
 		"the session's holder did not take the session over" "$(user_caused "$oe")"
 done
+
+# A holder that is only slow to take the session over (4 s, as on a loaded
+# machine): the helper's wait is what is left of the budget, not a fixed
+# bound of a few seconds, so the login goes through, isolated.
+lc_conf deny
+lc_fault holder-before-commit:slow
+lc_try pamtester "$SVC_FAULTS" "$LC_USER" open_session close_session
+lc_fault ""
+nsiso_assert_eq "holder slow to take the session: login allowed (took ${LC_MS} ms)" 0 "$LC_RC"
+nsiso_assert_true "... after waiting for the holder (4 s)" test "$LC_MS" -ge 4000
+pidns=$(_lc_probe pidns)
+nsiso_assert_true "... isolated: a PID namespace of its own ($pidns)" \
+	test -n "$pidns" -a "$pidns" != "$LC_HOST_PIDNS"
+lc_nothing_left "holder slow to take the session"

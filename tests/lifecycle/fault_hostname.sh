@@ -6,11 +6,8 @@
 # LOG_ALERT), nothing half-built; a user for whom the template works still
 # gets an isolated session under the same conf.
 set -u
-. "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib.bash"
-nsiso_setup
-nsiso_start_syslog || nsiso_die "no syslog listener of our own on /dev/log"
-lc_init "$(nsiso_make_user "nsiso_h_$(nsiso_unique)")"
+lc_begin --syslog --user "nsiso_h_$(nsiso_unique)"
 GOOD=$(nsiso_make_user) || nsiso_die "cannot create user"
 SVC=$(lc_service)
 

@@ -9,12 +9,8 @@
 # unharmed, and once it has ended, everything is gone and a new session opens
 # again.
 set -u
-. "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib.bash"
-nsiso_setup
-lc_require "$LC_LCTOOL"
-nsiso_start_syslog || nsiso_die "no syslog listener of our own on /dev/log"
-lc_init
+lc_begin --syslog --tool "$LC_LCTOOL"
 HOME_DIR=$(getent passwd "$LC_USER" | cut -d: -f6)
 install -m 0755 "$LC_LCTOOL" "$HOME_DIR/nsiso-lctool"
 
@@ -70,7 +66,7 @@ for oe in deny allow; do
 	lc_one_line "$name" crit \
 		"memory limit of cgroup $LC_PARENT/user-$LC_UID already used up by the user's other sessions \\([0-9.]+[KMG]? in use, limit 64M\\)" \
 		"$oe" "login denied.*"
-	nsiso_assert_eq "$name: only A's holder is left" 1 "$(lc_holders | wc -l)"
+	nsiso_assert_eq "$name: only A's holder is left" 1 "$(nsiso_holders_of "$LC_USER" | wc -l)"
 	nsiso_assert_eq "$name: only A's record is left" 1 "$(nsiso_records "$LC_RUN" | wc -l)"
 	nsiso_assert_true "$name: A is unharmed" _nsiso_alive "$a"
 

@@ -7,22 +7,13 @@
 # in which the run directory does not exist yet.  Each, with on_error deny
 # and allow: the configured outcome, one clear log line, nothing half-built.
 set -u
-. "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib.bash"
-nsiso_setup
-nsiso_start_syslog || nsiso_die "no syslog listener of our own on /dev/log"
-lc_init
+lc_begin --syslog
 install -d -m 0700 "$T/full" "$T/ro" "$T/ro/run" "$T/roparent"
 SVC_FULL=$(lc_service "run_dir=$T/full/run")
 SVC_RO=$(lc_service "run_dir=$T/ro/run")
 SVC_ROPARENT=$(lc_service "run_dir=$T/roparent/run")
 
-# in_private_ns SETUP SERVICE: pamtester open+close in a private mount
-# namespace in which the shell command SETUP ran first.
-in_private_ns() {
-	unshare -m --propagation private sh -c "$1 && exec pamtester \"\$@\"" sh \
-		"$2" "$LC_USER" open_session close_session
-}
 FILL="mount -t tmpfs -o size=16k,mode=0700 nsiso-test-full $T/full &&
 	mkdir -m 0700 $T/full/run && { dd if=/dev/zero of=$T/full/fill bs=4k 2>/dev/null || :; }"
 RO="mount --bind $T/ro $T/ro && mount -o remount,bind,ro $T/ro"
@@ -36,17 +27,17 @@ for oe in deny allow; do
 	# /run): denied under allow too.  A read-only one is the host's doing.
 	full_oe=$oe
 	[ "$oe" = allow ] && full_oe=allow-denied
-	lc_try in_private_ns "$FILL" "$SVC_FULL"
+	lc_try lc_in_private_ns "$FILL" "$SVC_FULL"
 	lc_outcome "run dir full ($oe)" "$full_oe"
 	lc_one_line "run dir full ($oe)" crit "cannot write session record: No space left on device" "$full_oe"
 	lc_nothing_left "run dir full ($oe)"
 
-	lc_try in_private_ns "$RO" "$SVC_RO"
+	lc_try lc_in_private_ns "$RO" "$SVC_RO"
 	lc_outcome "run dir read-only ($oe)" "$oe"
 	lc_one_line "run dir read-only ($oe)" err "cannot write session record: Read-only file system" "$oe"
 	lc_nothing_left "run dir read-only ($oe)"
 
-	lc_try in_private_ns "$ROPARENT" "$SVC_ROPARENT"
+	lc_try lc_in_private_ns "$ROPARENT" "$SVC_ROPARENT"
 	lc_outcome "run dir missing, parent read-only ($oe)" "$oe"
 	lc_one_line "run dir missing, parent read-only ($oe)" err \
 		"cannot create $T/roparent/run: Read-only file system" "$oe"

@@ -1,13 +1,20 @@
 # SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
 # shellcheck shell=bash
+# shellcheck disable=SC2034 # the LC_ variables are for the scripts that source this
 #
 # tests/lifecycle/lib.bash - shared by the lifecycle scenarios in
-# tests/lifecycle (faults, restarts, teardown).  Sourced after
-# tests/lib.sh and nsiso_setup; not a test itself (tests/run runs *.sh).
+# tests/lifecycle (faults, restarts, teardown) and tests/stress; built on
+# tests/lib.sh, which it sources.  Not a test itself (tests/run runs *.sh).
+# A scenario starts:
+#   set -u
+#   . "$(dirname "$0")/lib.bash"
+#   lc_begin [--syslog] [--tool FILE]... [--user NAME]
 #
-#   lc_init [USER]            a test user, a unique cgroup parent, a probe
+#   lc_begin ...              nsiso_setup, tools, syslog listener, lc_init
+#   lc_init [NAME]            a test user, a unique cgroup parent, a probe
 #   lc_conf ON_ERROR [LINES]  the conf: LC_USER isolated, 256M, 100 tasks
 #   lc_service [MODULE_ARGS]  a pamtester service: module, probe, pam_permit
+#   lc_in_private_ns SETUP SERVICE  pamtester in a private mount namespace
 #   lc_fault NAME             arm a fault point of nsiso-helper-faults
 #   lc_try CMD...             run CMD; $LC_RC, $LC_MS, $T/try.out
 #   lc_outcome CASE ON_ERROR [H R C]  the login's outcome, per on_error
@@ -17,23 +24,39 @@
 # Fault points need tests/build/nsiso-helper-faults (make unit); the fault
 # file is removed at exit, whatever happens.
 
-# shellcheck disable=SC2034 # used by the scripts that source this
+. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+
 LC_FAULTS_HELPER=$NSISO_TOP/tests/build/nsiso-helper-faults
 LC_FAULT_FILE=$NSISO_TOP/tests/build/fault
 LC_LCTOOL=$NSISO_TOP/tests/build/nsiso-lctool
 LC_PAMTIME=$NSISO_TOP/tests/build/nsiso-pamtime
 LC_HOST_PIDNS=$(readlink /proc/self/ns/pid)
 
-# lc_require FILE...: a test tool that was not built is a failure (make
-# check builds them all), never a reason to skip.
-lc_require() {
-	local f
-	for f in "$@"; do
-		[ -x "$f" ] || nsiso_die "$f is missing: run make unit (make check does)"
+# lc_begin [--syslog] [--tool FILE]... [--user NAME]: what every scenario
+# does first: nsiso_setup, the test tools it needs (nsiso_require), a syslog
+# listener of its own (--syslog), and lc_init (a user named NAME, if given).
+lc_begin() {
+	local syslog="" name=""
+	local -a tools=()
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--syslog) syslog=1 ;;
+		--tool) tools+=("$2"); shift ;;
+		--user) name=$2; shift ;;
+		*) echo "ERROR: lc_begin: unknown argument '$1'" >&2; exit 2 ;;
+		esac
+		shift
 	done
+	nsiso_setup
+	nsiso_require ${tools[@]+"${tools[@]}"}
+	if [ -n "$syslog" ]; then
+		nsiso_start_syslog || nsiso_die "no syslog listener of our own on /dev/log"
+	fi
+	lc_init ${name:+"$name"}
 }
 
-# lc_init [USER]: LC_USER, LC_UID, LC_PARENT, LC_RUN, and the probe: a
+# lc_init [NAME]: LC_USER (a new test user, named NAME if given), LC_UID,
+# LC_PARENT, LC_RUN, and the probe: a
 # pam_exec script after the module that notes, while the session is open,
 # its PID namespace, its memory cgroup, and how many holders and records
 # the user has at that moment (in $T/probe.out).  A holder counts if a record
@@ -41,7 +64,7 @@ lc_require() {
 # application: a holder that outlives a failed open has no record); never by
 # its command line, which carries no user data.
 lc_init() {
-	LC_USER=${1:-$(nsiso_make_user)} || nsiso_die "cannot create the test user"
+	LC_USER=$(nsiso_make_user ${1+"$1"}) || nsiso_die "cannot create the test user"
 	LC_UID=$(id -u "$LC_USER")
 	LC_PARENT=$(nsiso_cgroup_parent)
 	LC_RUN=$T/run
@@ -79,6 +102,14 @@ lc_service() {
 	nsiso_make_pam_service "$(nsiso_module_line "${1-}")
 session required pam_exec.so $T/probe
 session optional pam_permit.so"
+}
+
+# lc_in_private_ns SETUP SERVICE: pamtester SERVICE LC_USER open+close in a
+# private mount namespace (unshare -m --propagation private) in which the
+# shell command SETUP ran first: the host's mounts are never touched.
+lc_in_private_ns() {
+	unshare -m --propagation private sh -c "$1 && exec pamtester \"\$@\"" sh \
+		"$2" "$LC_USER" open_session close_session
 }
 
 # lc_fault NAME: arm one fault point (see helper/faults.h), e.g.
@@ -155,48 +186,29 @@ lc_one_line() {
 		outcome="login denied \\(on_error allow covers only faults of the host\\)"
 	[ -n "${5-}" ] && outcome=$5
 	nsiso_wait_log "pam_nsiso\\(.*\\): cannot isolate session of $LC_USER: "
-	lines=$(tail -n "+$((NSISO_LOG_MARK + 1))" -- "$T/syslog.log" |
+	lines=$(nsiso_log_since_mark |
 		grep -E "pam_nsiso\\([^:]*:session\\): cannot isolate session of $LC_USER: ")
 	nsiso_assert_eq "$name: one log line" 1 "$(grep -c . <<<"$lines")"
 	nsiso_assert_match "$name: at $level, with the reason and the outcome" \
 		"^authpriv\\.$level .*: cannot isolate session of $LC_USER: ($reason).*; $outcome\$" "$lines"
 	reason_text=$(sed -n 's/.*: cannot isolate session of [^:]*: \(.*\); login .*/\1/p' <<<"$lines" | head -n 1)
-	other=$(tail -n "+$((NSISO_LOG_MARK + 1))" -- "$T/syslog.log" |
+	other=$(nsiso_log_since_mark |
 		grep -E '^[a-z]+\.(err|crit|alert|emerg) ' |
 		grep -F -e "$LC_USER" -e "$LC_PARENT" -e "$T" |
 		grep -v -F -e "cannot isolate session of $LC_USER: " |
 		grep -v -x -F "authpriv.${level} nsiso-helper: $reason_text" |
 		grep -v -x -F "authpriv.err nsiso-helper: $reason_text")
 	nsiso_assert_eq "$name: no other error logged about this login" "" "$other"
-	if tail -n "+$((NSISO_LOG_MARK + 1))" -- "$T/syslog.log" |
+	if nsiso_log_since_mark |
 		grep -q -x -F -e "authpriv.${level} nsiso-helper: $reason_text" \
 			-e "authpriv.err nsiso-helper: $reason_text"; then
 		_nsiso_info "$name: note: nsiso-helper logged the same reason a second time"
 	fi
 }
 
-# lc_holders [USER]: the live holders of USER's sessions (default LC_USER),
-# from the session records in $LC_RUN and the other run dirs of
-# nsiso_run_dirs.
-# shellcheck disable=SC2120 # USER is optional
-lc_holders() {
-	nsiso_holders_of "${1:-$LC_USER}"
-}
-
-_lc_clean() {
-	[ -z "$(lc_holders)" ] &&
-		[ -z "$(nsiso_records "$LC_RUN")" ] &&
-		[ ! -d "$NSISO_CG_V1/memory/$LC_PARENT/user-$LC_UID" ] &&
-		[ ! -d "$NSISO_CG_V1/pids/$LC_PARENT/user-$LC_UID" ] &&
-		[ -z "$(_nsiso_live_pids_of_user "$LC_USER")" ]
-}
-
-# lc_nothing_left CASE: within NSISO_WAIT_S, nothing of LC_USER's sessions is left.
+# lc_nothing_left CASE: within NSISO_WAIT_S, nothing of LC_USER's sessions
+# is left: no holder, record (in LC_RUN), cgroup or process.
 lc_nothing_left() {
-	if nsiso_wait_for _lc_clean; then
-		nsiso_pass "$1: nothing left (holder, record, cgroup, process)"
-	else
-		nsiso_fail "$1: nothing left (holder, record, cgroup, process)" \
-			"holders '$(lc_holders | tr '\n' ' ')' records '$(nsiso_records "$LC_RUN" | tr '\n' ' ')' cgroup $(test -d "$NSISO_CG_V1/memory/$LC_PARENT/user-$LC_UID" && echo present || echo absent) processes '$(_nsiso_live_pids_of_user "$LC_USER" | tr '\n' ' ')'"
-	fi
+	nsiso_assert_true "$1: nothing left (holder, record, cgroup, process)" \
+		nsiso_wait_for nsiso_session_gone "$LC_USER" "$LC_PARENT" "$LC_RUN"
 }

@@ -6,7 +6,6 @@
 # namespaces and cgroup - a new listener accepts logins into the same user's
 # group, and each session's teardown still happens when it ends.
 set -u
-. "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib.bash"
 nsiso_setup
 nsiso_isolated_sshd "isolate uts,ipc,mnt,pid
@@ -51,7 +50,7 @@ open_session b
 before_a=$(ping_ a 1) before_b=$(ping_ b 1)
 nsiso_assert_match "session a answers" "^pong 1 r-$LC_UID pid:" "$before_a"
 nsiso_assert_match "session b answers" "^pong 1 r-$LC_UID pid:" "$before_b"
-holders=$(lc_holders | sort)
+holders=$(nsiso_holders_of "$LC_USER" | sort)
 nsiso_assert_eq "two holders, two records" "2 2" "$(wc -l <<<"$holders") $(records)"
 
 # Restart: the listener goes, its monitors stay (they are reparented); they
@@ -73,18 +72,18 @@ nsiso_assert_eq "session a still runs commands, in the same PID namespace" \
 	"${before_a#pong 1 }" "${after_a#pong 2 }"
 nsiso_assert_eq "session b still runs commands, in the same PID namespace" \
 	"${before_b#pong 1 }" "${after_b#pong 2 }"
-nsiso_assert_eq "the same holders" "$holders" "$(lc_holders | sort)"
+nsiso_assert_eq "the same holders" "$holders" "$(nsiso_holders_of "$LC_USER" | sort)"
 nsiso_assert_eq "the cgroup still holds both monitors" 2 \
 	"$(grep -c -x -e "${monitors[0]%%:*}" -e "${monitors[1]%%:*}" "$CG/cgroup.procs")"
 
 # The new listener: a new login joins the same group.
 open_session c
 nsiso_assert_match "a login through the new sshd works" "^pong 1 r-$LC_UID pid:" "$(ping_ c 1)"
-nsiso_assert_eq "three holders, three records" "3 3" "$(lc_holders | wc -l) $(records)"
+nsiso_assert_eq "three holders, three records" "3 3" "$(nsiso_holders_of "$LC_USER" | wc -l) $(records)"
 
 # Teardown still happens for each session as it ends.
 end_session a
-gone_to() { local seen; seen="$(lc_holders | wc -l) $(records)"; echo "holders records: $seen"; [ "$seen" = "$1" ]; }
+gone_to() { local seen; seen="$(nsiso_holders_of "$LC_USER" | wc -l) $(records)"; echo "holders records: $seen"; [ "$seen" = "$1" ]; }
 nsiso_assert_true "session a ended: its holder and record are gone" nsiso_wait_for gone_to "2 2"
 nsiso_assert_true "... the group stays for the others" test -d "$CG"
 end_session b

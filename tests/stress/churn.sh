@@ -30,7 +30,6 @@
 # latencies, as seen from bash, so coarse) are printed.
 set -u
 . "$(dirname "$0")/../lib.sh"
-. "$(dirname "$0")/../lifecycle/lib.bash"
 BUDGET_S=${NSISO_CHURN_BUDGET_S:-120}
 MAX_CYCLES=${NSISO_CHURN_MAX:-1000}
 MAIN=${NSISO_CHURN_MAIN:-50}
@@ -308,7 +307,7 @@ barrier_full() { echo "$(wc -l <"$D/barrier") of $MAIN at the barrier"; [ "$(wc 
 main_records() { grep -l -x "user=$MAIN_USER" "$RUN"/*.session 2>/dev/null | wc -l; }
 if nsiso_wait_within $((OPEN_BOUND_US / 1000000 + 30)) barrier_full; then
 	nsiso_assert_eq "$MAIN sessions of one user open at once" "$MAIN" "$(main_records)"
-	nsiso_assert_eq "... with $MAIN holders" "$MAIN" "$(lc_holders "$MAIN_USER" | wc -l)"
+	nsiso_assert_eq "... with $MAIN holders" "$MAIN" "$(nsiso_holders_of "$MAIN_USER" | wc -l)"
 else
 	nsiso_fail "$MAIN sessions of one user open at once" "$NSISO_SEEN"
 fi

@@ -17,15 +17,11 @@
 # close succeeds, every teardown ends within 10 s, the processes really
 # were in the wanted state, nothing is left at the end).
 set -u
-. "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../lifecycle/lib.bash"
 LIVE=${NSISO_TIMING_LIVE:-50}
 ROUNDS=${NSISO_TIMING_ROUNDS:-200}
 TEARDOWNS=${NSISO_TIMING_TEARDOWNS:-30}
-nsiso_setup
-lc_require "$LC_PAMTIME" "$LC_LCTOOL"
-
-lc_init
+lc_begin --tool "$LC_PAMTIME" --tool "$LC_LCTOOL"
 nsiso_write_conf "* cgroup_parent $LC_PARENT
 $LC_USER isolate uts,ipc,mnt,pid
 $LC_USER memory 2G

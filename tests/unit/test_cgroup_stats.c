@@ -16,39 +16,18 @@
 #include <unistd.h>
 
 #include "../../common/cgroup.h"
+#include "unit_files.h"
 
-static char dir[64], mem[128], pids[128];
+static char mem[128], pids[128];
 
+/* setup: the case's directory, with a memory and a pids cgroup's stand-ins. */
 static int make_dirs(void **state)
 {
-	(void)state;
-	strcpy(dir, "/tmp/nsiso-unit.XXXXXX");
-	if (!mkdtemp(dir))
+	if (unit_make_dir(state) != 0)
 		return -1;
-	snprintf(mem, sizeof(mem), "%s/memory", dir);
-	snprintf(pids, sizeof(pids), "%s/pids", dir);
+	snprintf(mem, sizeof(mem), "%s/memory", unit_dir);
+	snprintf(pids, sizeof(pids), "%s/pids", unit_dir);
 	return mkdir(mem, 0755) == 0 && mkdir(pids, 0755) == 0 ? 0 : -1;
-}
-
-static int remove_dirs(void **state)
-{
-	char cmd[128];
-
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
-static void put(const char *in, const char *name, const char *text)
-{
-	char path[256];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", in, name);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	assert_int_equal(fclose(f), 0);
 }
 
 static void read_stats(const char *m, const char *p, enum nsiso_cgroup_version v,
@@ -64,15 +43,15 @@ static void v1_files(void **state)
 	struct nsiso_cgroup_stats s;
 
 	(void)state;
-	put(mem, "memory.usage_in_bytes", "1236992\n");
-	put(mem, "memory.max_usage_in_bytes", "2473984\n");
-	put(mem, "memory.limit_in_bytes", "268435456\n");
+	unit_write_file(mem, "memory.usage_in_bytes", "1236992\n");
+	unit_write_file(mem, "memory.max_usage_in_bytes", "2473984\n");
+	unit_write_file(mem, "memory.limit_in_bytes", "268435456\n");
 	/* oom_kill_disable comes first and must not be taken for oom_kill */
-	put(mem, "memory.oom_control", "oom_kill_disable 1\nunder_oom 0\noom_kill 3\n");
-	put(pids, "pids.current", "6\n");
-	put(pids, "pids.max", "100\n");
-	put(mem, "memory.memsw.usage_in_bytes", "1240064\n");
-	put(mem, "memory.memsw.limit_in_bytes", "285212672\n");
+	unit_write_file(mem, "memory.oom_control", "oom_kill_disable 1\nunder_oom 0\noom_kill 3\n");
+	unit_write_file(pids, "pids.current", "6\n");
+	unit_write_file(pids, "pids.max", "100\n");
+	unit_write_file(mem, "memory.memsw.usage_in_bytes", "1240064\n");
+	unit_write_file(mem, "memory.memsw.limit_in_bytes", "285212672\n");
 	read_stats(mem, pids, NSISO_CGROUP_V1, &s);
 	assert_true(s.memory_current == 1236992);
 	assert_true(s.memory_peak == 2473984);
@@ -94,10 +73,10 @@ static void v1_cpu(void **state)
 	struct nsiso_cgroup_stats s;
 
 	(void)state;
-	put(mem, "cpuacct.usage", "2500123456\n");
-	put(pids, "cpu.stat", "nr_periods 10\nnr_throttled 2\nthrottled_time 7000000\n");
-	put(pids, "cpu.cfs_quota_us", "50000\n");
-	put(pids, "cpu.cfs_period_us", "100000\n");
+	unit_write_file(mem, "cpuacct.usage", "2500123456\n");
+	unit_write_file(pids, "cpu.stat", "nr_periods 10\nnr_throttled 2\nthrottled_time 7000000\n");
+	unit_write_file(pids, "cpu.cfs_quota_us", "50000\n");
+	unit_write_file(pids, "cpu.cfs_period_us", "100000\n");
 	memset(&s, 0xa5, sizeof(s));
 	nsiso_cgroup_cpu_stats_at(pids, mem, NSISO_CGROUP_V1, &s);
 	assert_true(s.cpu_usage_usec == 2500123);
@@ -105,7 +84,7 @@ static void v1_cpu(void **state)
 	assert_true(s.cpu_quota_usec == 50000);
 	assert_true(s.cpu_period_usec == 100000);
 	/* no quota: -1 */
-	put(pids, "cpu.cfs_quota_us", "-1\n");
+	unit_write_file(pids, "cpu.cfs_quota_us", "-1\n");
 	nsiso_cgroup_cpu_stats_at(pids, mem, NSISO_CGROUP_V1, &s);
 	assert_true(s.cpu_quota_usec == NSISO_UNLIMITED);
 	/* no cpu or cpuacct group at all: unknown */
@@ -121,23 +100,23 @@ static void v2_cpu(void **state)
 	struct nsiso_cgroup_stats s;
 
 	(void)state;
-	put(mem, "cpu.stat", "usage_usec 4242\nuser_usec 4000\nsystem_usec 242\n"
+	unit_write_file(mem, "cpu.stat", "usage_usec 4242\nuser_usec 4000\nsystem_usec 242\n"
 			     "nr_periods 3\nnr_throttled 1\nthrottled_usec 99\n");
-	put(mem, "cpu.max", "25000 100000\n");
+	unit_write_file(mem, "cpu.max", "25000 100000\n");
 	memset(&s, 0xa5, sizeof(s));
 	nsiso_cgroup_cpu_stats_at(mem, mem, NSISO_CGROUP_V2, &s);
 	assert_true(s.cpu_usage_usec == 4242);
 	assert_true(s.cpu_throttled_usec == 99);
 	assert_true(s.cpu_quota_usec == 25000);
 	assert_true(s.cpu_period_usec == 100000);
-	put(mem, "cpu.max", "max 100000\n");
+	unit_write_file(mem, "cpu.max", "max 100000\n");
 	memset(&s, 0xa5, sizeof(s));
 	nsiso_cgroup_cpu_stats_at(mem, mem, NSISO_CGROUP_V2, &s);
 	assert_true(s.cpu_quota_usec == NSISO_UNLIMITED);
 	assert_true(s.cpu_period_usec == 100000);
 	/* without the cpu controller: usage only */
-	put(mem, "cpu.stat", "usage_usec 5\nuser_usec 3\nsystem_usec 2\n");
-	put(mem, "cpu.max", "garbage\n");
+	unit_write_file(mem, "cpu.stat", "usage_usec 5\nuser_usec 3\nsystem_usec 2\n");
+	unit_write_file(mem, "cpu.max", "garbage\n");
 	memset(&s, 0xa5, sizeof(s));
 	nsiso_cgroup_cpu_stats_at(mem, mem, NSISO_CGROUP_V2, &s);
 	assert_true(s.cpu_usage_usec == 5);
@@ -150,9 +129,9 @@ static void v1_no_limits(void **state)
 	struct nsiso_cgroup_stats s;
 
 	(void)state;
-	put(mem, "memory.usage_in_bytes", "0\n");
-	put(mem, "memory.limit_in_bytes", "9223372036854771712\n");
-	put(pids, "pids.max", "max\n");
+	unit_write_file(mem, "memory.usage_in_bytes", "0\n");
+	unit_write_file(mem, "memory.limit_in_bytes", "9223372036854771712\n");
+	unit_write_file(pids, "pids.max", "max\n");
 	read_stats(mem, pids, NSISO_CGROUP_V1, &s);
 	assert_true(s.memory_current == 0);
 	assert_true(s.memory_limit == NSISO_UNLIMITED);
@@ -169,14 +148,15 @@ static void v2_files(void **state)
 	struct nsiso_cgroup_stats s;
 
 	(void)state;
-	put(mem, "memory.current", "4096\n");
-	put(mem, "memory.peak", "8192\n");
-	put(mem, "memory.max", "134217728\n");
-	put(mem, "memory.events", "low 0\nhigh 0\nmax 17\noom 2\noom_kill 1\noom_group_kill 9\n");
-	put(mem, "pids.current", "2\n");
-	put(mem, "pids.max", "max\n");
+	unit_write_file(mem, "memory.current", "4096\n");
+	unit_write_file(mem, "memory.peak", "8192\n");
+	unit_write_file(mem, "memory.max", "134217728\n");
+	unit_write_file(mem, "memory.events",
+			"low 0\nhigh 0\nmax 17\noom 2\noom_kill 1\noom_group_kill 9\n");
+	unit_write_file(mem, "pids.current", "2\n");
+	unit_write_file(mem, "pids.max", "max\n");
 	/* v1 names next to them are not read on v2 */
-	put(mem, "memory.limit_in_bytes", "1\n");
+	unit_write_file(mem, "memory.limit_in_bytes", "1\n");
 	read_stats(mem, mem, NSISO_CGROUP_V2, &s);
 	assert_true(s.memory_current == 4096);
 	assert_true(s.memory_peak == 8192);
@@ -186,15 +166,15 @@ static void v2_files(void **state)
 	/* no memory.high, swap files: unknown */
 	assert_true(s.memory_high == NSISO_UNLIMITED);
 	assert_true(s.swap_current == NSISO_UNLIMITED);
-	put(mem, "memory.high", "100663296\n");
-	put(mem, "memory.swap.current", "8192\n");
-	put(mem, "memory.swap.max", "0\n");
+	unit_write_file(mem, "memory.high", "100663296\n");
+	unit_write_file(mem, "memory.swap.current", "8192\n");
+	unit_write_file(mem, "memory.swap.max", "0\n");
 	read_stats(mem, mem, NSISO_CGROUP_V2, &s);
 	assert_true(s.memory_high == 100663296);
 	assert_true(s.swap_current == 8192);
 	assert_true(s.swap_limit == 0);
 	assert_true(s.tasks_limit == NSISO_UNLIMITED);
-	put(mem, "memory.max", "max\n");
+	unit_write_file(mem, "memory.max", "max\n");
 	read_stats(mem, mem, NSISO_CGROUP_V2, &s);
 	assert_true(s.memory_limit == NSISO_UNLIMITED);
 }
@@ -211,14 +191,14 @@ static void garbage_is_unknown(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		put(pids, "pids.current", bad[i]);
+		unit_write_file(pids, "pids.current", bad[i]);
 		read_stats(mem, pids, NSISO_CGROUP_V1, &s);
 		assert_true(s.tasks_current == NSISO_UNLIMITED);
 	}
-	put(pids, "pids.current", "42");	/* no newline is fine */
+	unit_write_file(pids, "pids.current", "42");	/* no newline is fine */
 	read_stats(mem, pids, NSISO_CGROUP_V1, &s);
 	assert_true(s.tasks_current == 42);
-	put(mem, "memory.oom_control", "oom_kill_disable 0\noom_kill x\n");
+	unit_write_file(mem, "memory.oom_control", "oom_kill_disable 0\noom_kill x\n");
 	read_stats(mem, pids, NSISO_CGROUP_V1, &s);
 	assert_true(s.oom_kills == NSISO_UNLIMITED);
 }
@@ -230,7 +210,7 @@ static void missing_group_is_an_error(void **state)
 	char absent[160];
 
 	(void)state;
-	snprintf(absent, sizeof(absent), "%s/user-4242", dir);
+	snprintf(absent, sizeof(absent), "%s/user-4242", unit_dir);
 	assert_int_equal(nsiso_cgroup_stats_at(absent, pids, NSISO_CGROUP_V1, &s), -1);
 	assert_int_equal(nsiso_cgroup_stats_standard("nsiso-unit-absent-parent", 4242, &s), -1);
 }
@@ -274,13 +254,13 @@ static void kernel_controllers(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(v1_files, make_dirs, remove_dirs),
-		cmocka_unit_test_setup_teardown(v1_no_limits, make_dirs, remove_dirs),
-		cmocka_unit_test_setup_teardown(v2_files, make_dirs, remove_dirs),
-		cmocka_unit_test_setup_teardown(v1_cpu, make_dirs, remove_dirs),
-		cmocka_unit_test_setup_teardown(v2_cpu, make_dirs, remove_dirs),
-		cmocka_unit_test_setup_teardown(garbage_is_unknown, make_dirs, remove_dirs),
-		cmocka_unit_test_setup_teardown(missing_group_is_an_error, make_dirs, remove_dirs),
+		cmocka_unit_test_setup_teardown(v1_files, make_dirs, unit_remove_dir),
+		cmocka_unit_test_setup_teardown(v1_no_limits, make_dirs, unit_remove_dir),
+		cmocka_unit_test_setup_teardown(v2_files, make_dirs, unit_remove_dir),
+		cmocka_unit_test_setup_teardown(v1_cpu, make_dirs, unit_remove_dir),
+		cmocka_unit_test_setup_teardown(v2_cpu, make_dirs, unit_remove_dir),
+		cmocka_unit_test_setup_teardown(garbage_is_unknown, make_dirs, unit_remove_dir),
+		cmocka_unit_test_setup_teardown(missing_group_is_an_error, make_dirs, unit_remove_dir),
 		cmocka_unit_test(user_path),
 		cmocka_unit_test(kernel_controllers),
 	};

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "../../common/conf.h"
+#include "unit_files.h"
 
 static void parse(struct nsiso_conf *conf, const char *text)
 {
@@ -458,34 +459,10 @@ static void percentage_below_the_minimum_is_refused_at_resolve(void **state)
 
 /* ---- files (as root: ownership checks need chown) ---------------------- */
 
-static char dir[64];
-
-static int make_dir(void **state)
-{
-	(void)state;
-	strcpy(dir, "/tmp/nsiso-unit.XXXXXX");
-	return mkdtemp(dir) ? 0 : -1;
-}
-
-static int remove_dir(void **state)
-{
-	char cmd[128];
-
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
 static void write_file(const char *name, const char *text, mode_t mode, uid_t owner)
 {
-	char path[128];
-	FILE *f;
+	const char *path = unit_write_file(unit_dir, name, text);
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
 	assert_int_equal(chmod(path, mode), 0);
 	assert_int_equal(chown(path, owner, 0), 0);
 }
@@ -494,7 +471,7 @@ static const char *load_one(const char *name, struct nsiso_conf *conf)
 {
 	char path[128];
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	snprintf(path, sizeof(path), "%s/%s", unit_dir, name);
 	memset(conf, 0, sizeof(*conf));
 	nsiso_conf_load(conf, path, NULL, false);
 	return nsiso_conf_error_count(conf) ? nsiso_conf_error(conf, 0) : NULL;
@@ -514,29 +491,29 @@ static void file_checks(void **state)
 	nsiso_conf_free(&conf);
 
 	write_file("user.conf", "* memory 1G\n", 0644, 65534);
-	snprintf(expect, sizeof(expect), "%s/user.conf: not owned by root", dir);
+	snprintf(expect, sizeof(expect), "%s/user.conf: not owned by root", unit_dir);
 	assert_string_equal(load_one("user.conf", &conf), expect);
 	nsiso_conf_free(&conf);
 
 	write_file("world.conf", "* memory 1G\n", 0646, 0);
-	snprintf(expect, sizeof(expect), "%s/world.conf: writable by group or others", dir);
+	snprintf(expect, sizeof(expect), "%s/world.conf: writable by group or others", unit_dir);
 	assert_string_equal(load_one("world.conf", &conf), expect);
 	nsiso_conf_free(&conf);
 
-	snprintf(path, sizeof(path), "%s/link.conf", dir);
+	snprintf(path, sizeof(path), "%s/link.conf", unit_dir);
 	assert_int_equal(symlink("good.conf", path), 0);
-	snprintf(expect, sizeof(expect), "%s/link.conf: cannot open: is a symbolic link", dir);
+	snprintf(expect, sizeof(expect), "%s/link.conf: cannot open: is a symbolic link", unit_dir);
 	assert_string_equal(load_one("link.conf", &conf), expect);
 	nsiso_conf_free(&conf);
 
 	/* A FIFO must neither hang the login (CVE-2024-22365) nor be read. */
-	snprintf(path, sizeof(path), "%s/fifo.conf", dir);
+	snprintf(path, sizeof(path), "%s/fifo.conf", unit_dir);
 	assert_int_equal(mkfifo(path, 0600), 0);
-	snprintf(expect, sizeof(expect), "%s/fifo.conf: not a regular file", dir);
+	snprintf(expect, sizeof(expect), "%s/fifo.conf: not a regular file", unit_dir);
 	assert_string_equal(load_one("fifo.conf", &conf), expect);
 	nsiso_conf_free(&conf);
 
-	snprintf(expect, sizeof(expect), "%s/missing.conf: cannot open: No such file or directory", dir);
+	snprintf(expect, sizeof(expect), "%s/missing.conf: cannot open: No such file or directory", unit_dir);
 	assert_string_equal(load_one("missing.conf", &conf), expect);
 	nsiso_conf_free(&conf);
 }
@@ -550,12 +527,12 @@ static void directory_a_user_can_write_is_rejected(void **state)
 	if (geteuid() != 0)
 		skip();
 	write_file("good.conf", "* memory 1G\n", 0644, 0);
-	assert_int_equal(chmod(dir, 01777), 0);
+	assert_int_equal(chmod(unit_dir, 01777), 0);
 	snprintf(expect, sizeof(expect), "%s/good.conf: its directory %s is writable by group or others",
-		 dir, dir);
+		 unit_dir, unit_dir);
 	assert_string_equal(load_one("good.conf", &conf), expect);
 	nsiso_conf_free(&conf);
-	assert_int_equal(chmod(dir, 0700), 0);
+	assert_int_equal(chmod(unit_dir, 0700), 0);
 }
 
 static void dropins_in_c_locale_order(void **state)
@@ -568,12 +545,12 @@ static void dropins_in_c_locale_order(void **state)
 	if (geteuid() != 0)
 		skip();
 	write_file("main.conf", "* memory 1G\n", 0644, 0);
-	snprintf(dropins, sizeof(dropins), "%s/d", dir);
+	snprintf(dropins, sizeof(dropins), "%s/d", unit_dir);
 	assert_int_equal(mkdir(dropins, 0755), 0);
 	write_file("d/b.conf", "* memory 3G\n", 0644, 0);
 	write_file("d/B.conf", "* memory 2G\n", 0644, 0);	/* 'B' < 'b' in C */
 	write_file("d/z.conf.disabled", "* memory 9G\n", 0644, 0);
-	snprintf(main_path, sizeof(main_path), "%s/main.conf", dir);
+	snprintf(main_path, sizeof(main_path), "%s/main.conf", unit_dir);
 	memset(&conf, 0, sizeof(conf));
 	assert_int_equal(nsiso_conf_load(&conf, main_path, dropins, false), 0);
 	resolve(&conf, "alice", 1000, &s);
@@ -601,9 +578,9 @@ int main(void)
 		cmocka_unit_test(percentage_below_the_minimum_is_refused_at_resolve),
 		cmocka_unit_test(cpu_and_io_items),
 		cmocka_unit_test(memory_high_below_memory),
-		cmocka_unit_test_setup_teardown(file_checks, make_dir, remove_dir),
-		cmocka_unit_test_setup_teardown(directory_a_user_can_write_is_rejected, make_dir, remove_dir),
-		cmocka_unit_test_setup_teardown(dropins_in_c_locale_order, make_dir, remove_dir),
+		cmocka_unit_test_setup_teardown(file_checks, unit_make_dir, unit_remove_dir),
+		cmocka_unit_test_setup_teardown(directory_a_user_can_write_is_rejected, unit_make_dir, unit_remove_dir),
+		cmocka_unit_test_setup_teardown(dropins_in_c_locale_order, unit_make_dir, unit_remove_dir),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

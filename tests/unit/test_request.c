@@ -5,6 +5,7 @@
  * tests/adversarial/helper_abuse.sh which feeds it the real helper). */
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <string.h>
@@ -191,7 +192,8 @@ static void malformed_vectors_are_refused_with_a_reason(void **state)
 	assert_string_equal(decode(why, sizeof(why), "--memory", "0x10", NULL),
 			    "invalid --memory '0x10': expected a number of bytes or max");
 	assert_string_equal(decode(why, sizeof(why), "--memory", "0", NULL),
-			    "invalid --memory '0': the limit must be at least 1 byte");
+			    "invalid --memory '0': memory limit must be at least 16M (a session "
+			    "needs 4M of it free to start)");
 	assert_string_equal(decode(why, sizeof(why), "--tasks", "4194305", NULL),
 			    "invalid --tasks '4194305': expected 1..4194304 or max");
 	assert_string_equal(decode(why, sizeof(why), "--cpu", "0", NULL),
@@ -223,6 +225,35 @@ static void malformed_vectors_are_refused_with_a_reason(void **state)
 	assert_null(decode(why, sizeof(why), "--user=alice", "--uid=0", "--", NULL));
 }
 
+/* The helper run by hand gets no smaller memory limit than a conf can give:
+ * the boundary, in bytes, is the conf parser's, with the conf's reason. */
+static void memory_below_the_conf_minimum_is_refused(void **state)
+{
+#define MIN_REASON "memory limit must be at least 16M (a session needs 4M of it free to start)"
+	char why[256], below[32], at[32], conf_error[256];
+	struct nsiso_conf conf = { 0 };
+	const char *line = "* memory 16777215\n";
+	size_t errors;
+
+	(void)state;
+	snprintf(below, sizeof(below), "%llu", NSISO_MEMORY_MIN - 1);
+	snprintf(at, sizeof(at), "%llu", NSISO_MEMORY_MIN);
+	nsiso_conf_parse_buffer(&conf, "min.conf", line, strlen(line));
+	errors = nsiso_conf_error_count(&conf);
+	snprintf(conf_error, sizeof(conf_error), "%s", errors ? nsiso_conf_error(&conf, 0) : "");
+	nsiso_conf_free(&conf);
+	assert_int_equal(errors, 1);
+	assert_string_equal(conf_error, "min.conf:1: " MIN_REASON ": memory '16777215'");
+	assert_string_equal(below, "16777215");
+	assert_string_equal(decode(why, sizeof(why), "--memory", below, NULL),
+			    "invalid --memory '16777215': " MIN_REASON);
+	assert_string_equal(decode(why, sizeof(why), "--memory", "1048576", NULL),
+			    "invalid --memory '1048576': " MIN_REASON);
+	assert_null(decode(why, sizeof(why), "--memory", at, NULL));
+	assert_null(decode(why, sizeof(why), "--memory", "max", NULL));
+#undef MIN_REASON
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -230,6 +261,7 @@ int main(void)
 		cmocka_unit_test(unset_cpu_io_limits_are_not_sent),
 		cmocka_unit_test(round_trip_of_a_systemd_request_without_namespaces),
 		cmocka_unit_test(malformed_vectors_are_refused_with_a_reason),
+		cmocka_unit_test(memory_below_the_conf_minimum_is_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

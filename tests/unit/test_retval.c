@@ -23,6 +23,8 @@
 
 #include <security/pam_appl.h>
 
+#include "unit_files.h"
+
 #ifndef MODULE_PATH
 #error "MODULE_PATH must point at the built pam_nsiso.so"
 #endif
@@ -36,20 +38,11 @@
 		   "session required pam_permit.so\n"
 #define IGNORED PAM_CRED_UNAVAIL
 
-static char dir[64];
 static const struct pam_conv conv = { NULL, NULL };
 
 static void write_text(const char *name, const char *text, mode_t mode)
 {
-	char path[160];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-	assert_int_equal(chmod(path, mode), 0);
+	assert_int_equal(chmod(unit_write_file(unit_dir, name, text), mode), 0);
 }
 
 /* A service "svc" using the module with conf=<dir>/nsiso.conf and extra args. */
@@ -59,7 +52,7 @@ static void write_service(const char *conf_text, const char *extra_args)
 
 	write_text("nsiso.conf", conf_text, 0644);
 	snprintf(service, sizeof(service), "%s conf=%s/nsiso.conf run_dir=%s/run %s\n%s",
-		 STACK_HEAD, dir, dir, extra_args, STACK_TAIL);
+		 STACK_HEAD, unit_dir, unit_dir, extra_args, STACK_TAIL);
 	write_text("svc", service, 0644);
 }
 
@@ -68,27 +61,11 @@ static int open_close(const char *user, int *close_ret)
 	pam_handle_t *pamh = NULL;
 	int ret;
 
-	assert_int_equal(pam_start_confdir("svc", user, &conv, dir, &pamh), PAM_SUCCESS);
+	assert_int_equal(pam_start_confdir("svc", user, &conv, unit_dir, &pamh), PAM_SUCCESS);
 	ret = pam_open_session(pamh, 0);
 	*close_ret = pam_close_session(pamh, 0);
 	pam_end(pamh, ret);
 	return ret;
-}
-
-static int setup(void **state)
-{
-	(void)state;
-	strcpy(dir, "/tmp/nsiso-retval.XXXXXX");
-	return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	char cmd[128];
-
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
 }
 
 static const char helper_arg[] = "helper=" HELPER_PATH;
@@ -138,7 +115,7 @@ static void close_without_open_is_ignored(void **state)
 
 	(void)state;
 	write_service("root isolate uts\n", helper_arg);
-	assert_int_equal(pam_start_confdir("svc", "root", &conv, dir, &pamh), PAM_SUCCESS);
+	assert_int_equal(pam_start_confdir("svc", "root", &conv, unit_dir, &pamh), PAM_SUCCESS);
 	assert_int_equal(pam_close_session(pamh, 0), IGNORED);
 	pam_end(pamh, PAM_SUCCESS);
 }
@@ -150,7 +127,7 @@ static void missing_conf_denies(void **state)
 
 	(void)state;
 	snprintf(service, sizeof(service), "%s conf=%s/absent.conf run_dir=%s/run %s\n%s",
-		 STACK_HEAD, dir, dir, helper_arg, STACK_TAIL);
+		 STACK_HEAD, unit_dir, unit_dir, helper_arg, STACK_TAIL);
 	write_text("svc", service, 0644);
 	assert_int_equal(open_close("nobody", &close_ret), PAM_SESSION_ERR);
 }
@@ -170,7 +147,7 @@ static void missing_helper_follows_on_error(void **state)
 	int close_ret;
 
 	(void)state;
-	snprintf(args, sizeof(args), "helper=%s/absent-helper", dir);
+	snprintf(args, sizeof(args), "helper=%s/absent-helper", unit_dir);
 	write_service("root isolate uts\n", args);
 	assert_int_equal(open_close("root", &close_ret), PAM_SESSION_ERR);
 	write_service("root isolate uts\nroot on_error allow\n", args);
@@ -183,9 +160,9 @@ static void helper_writable_by_others_is_refused(void **state)
 	int close_ret;
 
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "cp %s %s/helper && chmod 0757 %s/helper", HELPER_PATH, dir, dir);
+	snprintf(cmd, sizeof(cmd), "cp %s %s/helper && chmod 0757 %s/helper", HELPER_PATH, unit_dir, unit_dir);
 	assert_int_equal(system(cmd), 0);
-	snprintf(args, sizeof(args), "helper=%s/helper", dir);
+	snprintf(args, sizeof(args), "helper=%s/helper", unit_dir);
 	write_service("root isolate uts\n", args);
 	assert_int_equal(open_close("root", &close_ret), PAM_SESSION_ERR);
 }
@@ -249,7 +226,7 @@ static void isolated_session_opens_and_closes(void **state)
 	(void)state;
 	write_service("root isolate uts,ipc\nroot hostname retval-%U\n", helper_arg);
 	assert_int_equal(gethostname(before, sizeof(before)), 0);
-	assert_int_equal(pam_start_confdir("svc", "root", &conv, dir, &pamh), PAM_SUCCESS);
+	assert_int_equal(pam_start_confdir("svc", "root", &conv, unit_dir, &pamh), PAM_SUCCESS);
 	assert_int_equal(pam_open_session(pamh, 0), PAM_SUCCESS);
 	assert_int_equal(gethostname(inside, sizeof(inside)), 0);
 	assert_string_equal(inside, "retval-0");
@@ -262,23 +239,23 @@ static void isolated_session_opens_and_closes(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(user_without_rule_is_ignored, setup, teardown),
-		cmocka_unit_test_setup_teardown(exempt_user_is_ignored, setup, teardown),
-		cmocka_unit_test_setup_teardown(isolate_none_without_limit_is_ignored, setup, teardown),
-		cmocka_unit_test_setup_teardown(bad_conf_denies, setup, teardown),
-		cmocka_unit_test_setup_teardown(missing_conf_denies, setup, teardown),
-		cmocka_unit_test_setup_teardown(close_without_open_is_ignored, setup, teardown),
-		cmocka_unit_test_setup_teardown(unknown_user_is_user_unknown, setup, teardown),
-		cmocka_unit_test_setup_teardown(missing_helper_follows_on_error, setup, teardown),
-		cmocka_unit_test_setup_teardown(helper_writable_by_others_is_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(hostname_template_invalid_for_user_denies, setup, teardown),
+		cmocka_unit_test_setup_teardown(user_without_rule_is_ignored, unit_make_dir, unit_remove_dir),
+		cmocka_unit_test_setup_teardown(exempt_user_is_ignored, unit_make_dir, unit_remove_dir),
+		cmocka_unit_test_setup_teardown(isolate_none_without_limit_is_ignored, unit_make_dir, unit_remove_dir),
+		cmocka_unit_test_setup_teardown(bad_conf_denies, unit_make_dir, unit_remove_dir),
+		cmocka_unit_test_setup_teardown(missing_conf_denies, unit_make_dir, unit_remove_dir),
+		cmocka_unit_test_setup_teardown(close_without_open_is_ignored, unit_make_dir, unit_remove_dir),
+		cmocka_unit_test_setup_teardown(unknown_user_is_user_unknown, unit_make_dir, unit_remove_dir),
+		cmocka_unit_test_setup_teardown(missing_helper_follows_on_error, unit_make_dir, unit_remove_dir),
+		cmocka_unit_test_setup_teardown(helper_writable_by_others_is_refused, unit_make_dir, unit_remove_dir),
+		cmocka_unit_test_setup_teardown(hostname_template_invalid_for_user_denies, unit_make_dir, unit_remove_dir),
 		cmocka_unit_test_setup_teardown(root_is_let_through_when_rules_fail_for_root,
-						setup, teardown),
+						unit_make_dir, unit_remove_dir),
 		cmocka_unit_test_setup_teardown(exempt_user_is_ignored_whatever_the_template,
-						setup, teardown),
+						unit_make_dir, unit_remove_dir),
 		cmocka_unit_test_setup_teardown(systemd_mode_without_pam_systemd_follows_on_error,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(isolated_session_opens_and_closes, setup, teardown),
+						unit_make_dir, unit_remove_dir),
+		cmocka_unit_test_setup_teardown(isolated_session_opens_and_closes, unit_make_dir, unit_remove_dir),
 	};
 
 	if (geteuid() != 0) {

@@ -15,36 +15,12 @@
 #include <unistd.h>
 
 #include "../../common/textfile.h"
+#include "unit_files.h"
 
-static char dir[64];
-
-static int make_dir(void **state)
-{
-	(void)state;
-	strcpy(dir, "/tmp/nsiso-unit.XXXXXX");
-	return mkdtemp(dir) ? 0 : -1;
-}
-
-static int remove_dir(void **state)
-{
-	char cmd[128];
-
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
+/* A file in this case's directory; its path. */
 static const char *write_file(const char *name, const char *text)
 {
-	static char path[160];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	assert_int_equal(fclose(f), 0);
-	return path;
+	return unit_write_file(unit_dir, name, text);
 }
 
 static int open_fds(void)
@@ -95,14 +71,14 @@ static void errors_keep_errno(void **state)
 	char buf[16] = "junk", path[160];
 
 	(void)state;
-	snprintf(path, sizeof(path), "%s/absent", dir);
+	snprintf(path, sizeof(path), "%s/absent", unit_dir);
 	errno = 0;
 	assert_int_equal(nsiso_read_text(path, buf, sizeof(buf)), -1);
 	assert_int_equal(errno, ENOENT);
 	assert_string_equal(buf, "");	/* never stale text */
 	strcpy(buf, "junk");
 	errno = 0;
-	assert_int_equal(nsiso_read_text(dir, buf, sizeof(buf)), -1);	/* read() fails */
+	assert_int_equal(nsiso_read_text(unit_dir, buf, sizeof(buf)), -1);	/* read() fails */
 	assert_int_equal(errno, EISDIR);
 	assert_string_equal(buf, "");
 }
@@ -128,10 +104,10 @@ static void no_descriptor_leaks(void **state)
 	(void)state;
 	write_file("a", "1\n");
 	for (i = 0; i < 100; i++) {
-		snprintf(path, sizeof(path), "%s/a", dir);
+		snprintf(path, sizeof(path), "%s/a", unit_dir);
 		assert_int_equal(nsiso_read_text(path, buf, sizeof(buf)), 2);
-		assert_int_equal(nsiso_read_text(dir, buf, sizeof(buf)), -1);
-		snprintf(path, sizeof(path), "%s/absent", dir);
+		assert_int_equal(nsiso_read_text(unit_dir, buf, sizeof(buf)), -1);
+		snprintf(path, sizeof(path), "%s/absent", unit_dir);
 		assert_int_equal(nsiso_read_text(path, buf, sizeof(buf)), -1);
 	}
 	assert_int_equal(open_fds(), before);
@@ -140,12 +116,12 @@ static void no_descriptor_leaks(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(whole_file_nul_terminated, make_dir, remove_dir),
-		cmocka_unit_test_setup_teardown(empty_file_is_zero_and_empty, make_dir, remove_dir),
-		cmocka_unit_test_setup_teardown(long_file_is_cut_to_the_buffer, make_dir, remove_dir),
-		cmocka_unit_test_setup_teardown(errors_keep_errno, make_dir, remove_dir),
+		cmocka_unit_test_setup_teardown(whole_file_nul_terminated, unit_make_dir, unit_remove_dir),
+		cmocka_unit_test_setup_teardown(empty_file_is_zero_and_empty, unit_make_dir, unit_remove_dir),
+		cmocka_unit_test_setup_teardown(long_file_is_cut_to_the_buffer, unit_make_dir, unit_remove_dir),
+		cmocka_unit_test_setup_teardown(errors_keep_errno, unit_make_dir, unit_remove_dir),
 		cmocka_unit_test(proc_files_read_whole),
-		cmocka_unit_test_setup_teardown(no_descriptor_leaks, make_dir, remove_dir),
+		cmocka_unit_test_setup_teardown(no_descriptor_leaks, unit_make_dir, unit_remove_dir),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

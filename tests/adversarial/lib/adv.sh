@@ -1,40 +1,61 @@
 # SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
 # shellcheck shell=bash
+# shellcheck disable=SC2034 # what adv_begin sets is for the scripts that source this
 #
-# tests/adversarial/lib/adv.sh - shared by tests/adversarial/*.sh; sourced
-# after tests/lib.sh and nsiso_setup.  (Not a test itself: tests/run only
-# picks up tests/adversarial/*.sh.)
+# tests/adversarial/lib/adv.sh - shared by tests/adversarial/*.sh; built on
+# tests/lib.sh, which it sources.  (Not a test itself: tests/run only picks
+# up tests/adversarial/*.sh.)  A scenario starts:
+#   set -u
+#   . "$(dirname "$0")/lib/adv.sh"
+#   adv_begin [--syslog] [USER_VAR...]
 #
-#   adv_public_dir            a root-owned 0755 /tmp/nsiso-adv-XXXXXX, removed at exit
+#   adv_begin ...             nsiso_setup, syslog, test users, PARENT, PUB, CG, RUN
 #   adv_build_tools DIR       compile the test tools into DIR (spawn, probe,
 #                             preload.so writing DIR/markers/preload)
 #   adv_snapshot DIR          copy the built module and helper into DIR and
 #                             point NSISO_MODULE and NSISO_HELPER at the copies
+#   adv_setuid_pamtester      a setuid-root copy of pamtester: $PUB/pamtester
+#   adv_conf USER... [-- LINE...]  the conf: each USER isolated, 128M, 50 tasks
+#   adv_probe OUT             $T/probe: notes the session's PID namespace and cgroups
 #   adv_as USER CMD...        run CMD as USER (setpriv: real and effective ids,
 #                             the user's groups), environment kept
 #   adv_log_none NAME REGEX   assert no syslog line since nsiso_log_mark matches
 #   adv_has_leaf UID          true if a cgroup user-UID exists in memory or pids
-#   adv_holders_of USER       live holders of USER, from the session records
+#   adv_poll TIMEOUT_S CMD... nsiso_wait_until, polling every 10 ms
 #   adv_holders_in RUN_DIR    live holders that keep RUN_DIR open (no record needed)
 #   adv_hold_line             a PAM line (pam_exec) that holds a session open
+#   adv_hold_service          a pamtester service: the module, adv_hold_line, pam_permit
 #   adv_hold_open KEY SVC USER [PAMTESTER_OPTS...]  pamtester session held open
 #   adv_hold_close KEY        let it close; its status in ADV_HOLD_RC
 
+. "$(dirname "${BASH_SOURCE[0]}")/../../lib.sh"
+
 ADV_SRC=$NSISO_TOP/tests/adversarial/tools
 
-adv_public_dir() {
-	local dir
-	dir=$(mktemp -d /tmp/nsiso-adv-XXXXXX) || nsiso_die "mktemp failed"
-	nsiso_on_exit _adv_remove_dir "$dir"
-	chown root:root "$dir" && chmod 0755 "$dir" || nsiso_die "cannot set up $dir"
-	printf '%s\n' "$dir"
-}
-
-_adv_remove_dir() {
-	case $1 in
-	/tmp/nsiso-adv-?*) rm -rf -- "$1" ;;
-	*) _nsiso_warn "refusing to remove unexpected path '$1'" ;;
-	esac
+# adv_begin [--syslog] [USER_VAR...]: what every scenario does first:
+# nsiso_setup; a syslog listener of its own (--syslog); for each USER_VAR a
+# test user, in that variable, with its uid in USER_VAR_UID ("adv_begin A B"
+# sets A, A_UID, B and B_UID) and, when there are users, a unique cgroup
+# parent PARENT; a public directory PUB (root's, 0755) with a snapshot of
+# the built module and helper (adv_snapshot); CG, the v1 cgroup root, and
+# RUN, the run directory nsiso_module_line names.
+adv_begin() {
+	local var name
+	nsiso_setup
+	if [ "${1-}" = --syslog ]; then
+		shift
+		nsiso_start_syslog || nsiso_die "no syslog listener of our own on /dev/log"
+	fi
+	for var in "$@"; do
+		name=$(nsiso_make_user) || nsiso_die "cannot create user $var"
+		printf -v "$var" '%s' "$name"
+		printf -v "${var}_UID" '%s' "$(id -u "$name")"
+	done
+	[ $# -eq 0 ] || PARENT=$(nsiso_cgroup_parent)
+	PUB=$(nsiso_public_dir)
+	adv_snapshot "$PUB"
+	CG=$NSISO_CG_V1
+	RUN=$T/run
 }
 
 adv_build_tools() {
@@ -58,6 +79,40 @@ adv_snapshot() {
 	NSISO_MODULE=$1/pam_nsiso.so
 }
 
+# adv_setuid_pamtester: $PUB/pamtester, a setuid-root copy of pamtester
+# that a test user can run (as with a setuid PAM application: su, sudo).
+adv_setuid_pamtester() {
+	install -m 4755 -o root -g root /usr/bin/pamtester "$PUB/pamtester" || nsiso_die "no pamtester"
+}
+
+# adv_conf USER... [-- LINE...]: write the conf: under $PARENT, each USER
+# isolated (uts,ipc,mnt,pid) with memory 128M and tasks 50; each LINE is
+# added as it is.
+adv_conf() {
+	local conf="* cgroup_parent $PARENT" user
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		conf+=$'\n'"$1 isolate uts,ipc,mnt,pid"$'\n'"$1 memory 128M"$'\n'"$1 tasks 50"
+		shift
+	done
+	[ $# -eq 0 ] || shift
+	for user in "$@"; do
+		conf+=$'\n'"$user"
+	done
+	nsiso_write_conf "$conf" >/dev/null
+}
+
+# adv_probe OUT: write $T/probe, a pam_exec script that notes, at open,
+# "pidns=<its PID namespace> mem=<its memory cgroup> pids=<its pids cgroup>"
+# in OUT (a file, or a FIFO when a write to a file could fail).
+adv_probe() {
+	cat >"$T/probe" <<-PROBE
+		#!/bin/sh
+		[ "\$PAM_TYPE" = open_session ] || exit 0
+		echo "pidns=\$(readlink /proc/self/ns/pid) mem=\$(sed -n 's/^[0-9]*:memory://p' /proc/self/cgroup) pids=\$(sed -n 's/^[0-9]*:pids://p' /proc/self/cgroup)" >$1
+	PROBE
+	chmod 0755 "$T/probe"
+}
+
 adv_as() {
 	local user=$1
 	shift
@@ -70,9 +125,9 @@ adv_log_none() {
 	local name=$1 regex=$2 probe
 	probe=nsiso-adv-barrier-$(nsiso_unique)
 	logger -p user.info -- "$probe"
-	nsiso_wait_log "$probe" 10 || { nsiso_fail "$name" "syslog barrier never arrived"; return 1; }
+	nsiso_wait_log "$probe" || { nsiso_fail "$name" "syslog barrier never arrived"; return 1; }
 	if _nsiso_log_has "$regex"; then
-		nsiso_fail "$name" "unexpected syslog line: $(tail -n "+$((NSISO_LOG_MARK + 1))" "$T/syslog.log" | grep -E -m1 -- "$regex")"
+		nsiso_fail "$name" "unexpected syslog line: $(nsiso_log_since_mark | grep -E -m1 -- "$regex")"
 	else
 		nsiso_pass "$name"
 	fi
@@ -85,11 +140,10 @@ adv_has_leaf() {
 		compgen -G "$NSISO_CG_V1/pids/*/*/user-$1" >/dev/null
 }
 
-# adv_holders_of USER: live holders of USER's sessions, from the session
-# records (nsiso_holders_of; a script whose run_dir= is elsewhere than $T/run
-# or /run/nsiso adds it to NSISO_RUN_DIRS).
-adv_holders_of() {
-	nsiso_holders_of "$1"
+# adv_poll TIMEOUT_S CMD...: nsiso_wait_until polling every 10 ms, for a
+# wait whose duration is measured or that runs hundreds of times.
+adv_poll() {
+	NSISO_POLL_S=0.01 nsiso_wait_until "$@"
 }
 
 # adv_holders_in RUN_DIR: live holders that have RUN_DIR open (today's
@@ -104,25 +158,6 @@ adv_holders_in() {
 		find "/proc/$pid/fd" -mindepth 1 -lname "$1" 2>/dev/null | grep -q . && printf '%s\n' "$pid"
 	done
 	return 0
-}
-
-# adv_poll TIMEOUT_S CMD...: like nsiso_wait_until, polling every 10 ms.
-adv_poll() {
-	local end=$(($(_nsiso_now_us) + $1 * 1000000))
-	shift
-	while ! "$@"; do
-		[ "$(_nsiso_now_us)" -lt "$end" ] || return 1
-		sleep 0.01
-	done
-}
-
-# adv_start_syslog: nsiso_start_syslog, after waiting up to 60 s for another
-# test's listener (another checkout's run on this machine) to let go of
-# /dev/log.
-_adv_devlog_free() { [ ! -e /dev/log ] && [ ! -L /dev/log ]; }
-adv_start_syslog() {
-	nsiso_wait_until 60 _adv_devlog_free
-	nsiso_start_syslog
 }
 
 # ---------------------------------------------------------------------------
@@ -148,8 +183,16 @@ adv_hold_line() {
 	printf 'session required pam_exec.so %s\n' "$T/hold"
 }
 
+# adv_hold_service: print the name of a new pamtester service: the module,
+# adv_hold_line, and pam_permit (optional).
+adv_hold_service() {
+	nsiso_make_pam_service "$(nsiso_module_line)
+$(adv_hold_line)
+session optional pam_permit.so"
+}
+
 # adv_hold_open KEY SVC USER [PAMTESTER_OPTS...]: start the session in the
-# background (ADV_HOLD_PID[KEY]) and wait up to 30 s until it is open;
+# background (ADV_HOLD_PID[KEY]) and wait up to NSISO_WAIT_S until it is open;
 # returns 1 if it did not open (pamtester's output: $T/hold.out.KEY).
 adv_hold_open() {
 	local key=$1 svc=$2 user=$3 pid
@@ -161,7 +204,7 @@ adv_hold_open() {
 	pid=$!
 	ADV_HOLD_PID[$key]=$pid
 	nsiso_on_exit _adv_hold_end "$key" "$pid:$(_nsiso_starttime "$pid")"
-	nsiso_wait_until 30 _adv_hold_settled "$key" "$pid" && [ -s "$T/hold.ready.$key" ]
+	nsiso_wait_until "$NSISO_WAIT_S" _adv_hold_settled "$key" "$pid" && [ -s "$T/hold.ready.$key" ]
 }
 _adv_hold_settled() { [ -s "$T/hold.ready.$1" ] || ! _nsiso_alive "$2"; }
 
@@ -174,14 +217,14 @@ _adv_hold_end() {
 	return 0
 }
 
-# adv_hold_close KEY: release the session and wait up to 30 s for pamtester
+# adv_hold_close KEY: release the session and wait up to NSISO_WAIT_S for pamtester
 # to exit; ADV_HOLD_RC is its status (124 if it did not exit).
 # shellcheck disable=SC2034 # ADV_HOLD_RC is for the caller
 adv_hold_close() {
 	local key=$1 pid=${ADV_HOLD_PID[$1]}
 	echo go 1<>"$T/hold.go.$key"
 	ADV_HOLD_RC=124
-	nsiso_wait_pid "$pid" 30 || return 1
+	nsiso_wait_pid "$pid" || return 1
 	wait "$pid"
 	ADV_HOLD_RC=$?
 }

@@ -1,0 +1,411 @@
+/* SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later */
+/* Session records (common/record.c) in a private run directory: written
+ * atomically and read back field for field, removed, listed; session ids
+ * and every field validated on the way in and out; a malformed or
+ * truncated record refused with its reason; and the run directory itself
+ * refused unless it is root's and nobody else's (as root: chown). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../../common/record.h"
+#include "unit_files.h"
+
+#define ID "0123456789abcdef"
+#define FILE_NAME ID ".session"
+
+/* A record with every field set to a value of its own. */
+static void full_record(struct nsiso_record *r, const char *session, long long started)
+{
+	memset(r, 0, sizeof(*r));
+	nsiso_record_set(r->session, sizeof(r->session), session);
+	nsiso_record_set(r->user, sizeof(r->user), "alice");
+	r->uid = 4294967294U;
+	nsiso_record_set(r->service, sizeof(r->service), "sshd");
+	nsiso_record_set(r->tty, sizeof(r->tty), "ssh");
+	nsiso_record_set(r->rhost, sizeof(r->rhost), "client.example");
+	r->started = started;
+	r->holder = 4194304;
+	r->holder_start = 18446744073709551615ULL;
+	r->caller = 4242;
+	r->pidns = 4026531836ULL;
+	nsiso_record_set(r->isolate, sizeof(r->isolate), "uts,ipc,mnt,pid");
+	nsiso_record_set(r->hostname, sizeof(r->hostname), "lab-alice");
+	nsiso_record_set(r->cgroup_parent, sizeof(r->cgroup_parent), "lab/nsiso");
+	nsiso_record_set(r->on_logout, sizeof(r->on_logout), "keep");
+}
+
+static int open_unit_dir(void)
+{
+	char err[256] = "";
+	int fd = nsiso_run_dir_open(unit_dir, false, err, sizeof(err));
+
+	assert_string_equal(err, "");
+	assert_true(fd >= 0);
+	return fd;
+}
+
+static bool exists(const char *name)
+{
+	char path[160];
+
+	snprintf(path, sizeof(path), "%s/%s", unit_dir, name);
+	return access(path, F_OK) == 0;
+}
+
+static void write_then_read_keeps_every_field(void **state)
+{
+	struct nsiso_record in, out;
+	char err[256] = "", path[160];
+	struct stat st;
+	int fd = open_unit_dir();
+
+	(void)state;
+	full_record(&in, ID, 1700000000LL);
+	assert_int_equal(nsiso_record_write(fd, &in, err, sizeof(err)), 0);
+	snprintf(path, sizeof(path), "%s/%s", unit_dir, FILE_NAME);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	assert_false(exists("." ID ".tmp"));
+	assert_int_equal(nsiso_record_read(fd, FILE_NAME, &out, err, sizeof(err)), 0);
+	assert_string_equal(out.session, ID);
+	assert_string_equal(out.user, "alice");
+	assert_int_equal(out.uid, 4294967294U);
+	assert_string_equal(out.service, "sshd");
+	assert_string_equal(out.tty, "ssh");
+	assert_string_equal(out.rhost, "client.example");
+	assert_int_equal(out.started, 1700000000LL);
+	assert_int_equal(out.holder, 4194304);
+	assert_true(out.holder_start == 18446744073709551615ULL);
+	assert_int_equal(out.caller, 4242);
+	assert_true(out.pidns == 4026531836ULL);
+	assert_string_equal(out.isolate, "uts,ipc,mnt,pid");
+	assert_string_equal(out.hostname, "lab-alice");
+	assert_string_equal(out.cgroup_parent, "lab/nsiso");
+	assert_string_equal(out.on_logout, "keep");
+	close(fd);
+}
+
+/* What a user sends as PAM_RHOST or PAM_TTY stays one field: no newline
+ * reaches the file, so no line of it can pose as another field. */
+static void text_from_users_cannot_add_a_line(void **state)
+{
+	struct nsiso_record in, out;
+	char err[256] = "", tty[8];
+	int fd = open_unit_dir();
+
+	(void)state;
+	full_record(&in, ID, 1);
+	nsiso_record_set(in.rhost, sizeof(in.rhost), "evil\nholder=2\nuid=0 \x7f\x01");
+	assert_string_equal(in.rhost, "evil?holder=2?uid=0???");
+	nsiso_record_set(tty, sizeof(tty), "pts/12345678");
+	assert_string_equal(tty, "pts/123");
+	assert_int_equal(nsiso_record_write(fd, &in, err, sizeof(err)), 0);
+	assert_int_equal(nsiso_record_read(fd, FILE_NAME, &out, err, sizeof(err)), 0);
+	assert_string_equal(out.rhost, "evil?holder=2?uid=0???");
+	assert_int_equal(out.holder, 4194304);
+	assert_int_equal(out.uid, 4294967294U);
+	close(fd);
+}
+
+static void write_refuses_invalid_session_ids(void **state)
+{
+	static const char *const bad[] = {
+		"", "0123", "0123456789ABCDEF", "0123456789abcdeg", "0123456789abcde",
+		"0123456789abcdef0", "../../etc/passwd", "012345678/abcdef",
+	};
+	struct nsiso_record r;
+	char err[256];
+	DIR *d;
+	size_t i;
+	int fd = open_unit_dir(), entries = 0;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		full_record(&r, ID, 1);
+		snprintf(r.session, sizeof(r.session), "%s", bad[i]);
+		strcpy(err, "");
+		assert_int_equal(nsiso_record_write(fd, &r, err, sizeof(err)), -1);
+		assert_string_equal(err, "invalid session id");
+	}
+	d = opendir(unit_dir);
+	assert_non_null(d);
+	while (readdir(d))
+		entries++;
+	closedir(d);
+	assert_int_equal(entries, 2);	/* . and .. */
+	close(fd);
+}
+
+static void remove_takes_the_record_and_a_leftover_temporary(void **state)
+{
+	struct nsiso_record r;
+	char err[256];
+	int fd = open_unit_dir();
+
+	(void)state;
+	full_record(&r, ID, 1);
+	assert_int_equal(nsiso_record_write(fd, &r, err, sizeof(err)), 0);
+	unit_write_file(unit_dir, "." ID ".tmp", "session=" ID "\n");	/* a killed writer's */
+	unit_write_file(unit_dir, "fedcba9876543210.session", "kept\n");
+	assert_int_equal(nsiso_record_remove(fd, ID), 0);
+	assert_false(exists(FILE_NAME));
+	assert_false(exists("." ID ".tmp"));
+	assert_true(exists("fedcba9876543210.session"));
+	assert_int_equal(nsiso_record_remove(fd, ID), 0);	/* gone already */
+	assert_int_equal(nsiso_record_remove(fd, "../fedcba98765432"), -1);
+	assert_int_equal(nsiso_record_remove(fd, "FEDCBA9876543210"), -1);
+	assert_true(exists("fedcba9876543210.session"));
+	close(fd);
+}
+
+/* read TEXT as the record FILE_NAME into r, which must be accepted. */
+static void accepted(int fd, const char *text, struct nsiso_record *r)
+{
+	char err[256] = "";
+
+	unit_write_file(unit_dir, FILE_NAME, text);
+	assert_int_equal(nsiso_record_read(fd, FILE_NAME, r, err, sizeof(err)), 0);
+	assert_string_equal(err, "");
+}
+
+/* read TEXT as the record FILE_NAME: the reason it is refused for. */
+static const char *refused(int fd, const char *text)
+{
+	static char err[256];
+	struct nsiso_record r;
+
+	unit_write_file(unit_dir, FILE_NAME, text);
+	if (nsiso_record_read(fd, FILE_NAME, &r, err, sizeof(err)) == 0)
+		snprintf(err, sizeof(err), "(read without an error)");
+	return err;
+}
+
+/* pidns: read back; not a plain number of 64 bits, the record is refused. */
+static void pidns_field(void **state)
+{
+	struct nsiso_record r;
+	int fd = open_unit_dir();
+
+	(void)state;
+	accepted(fd, "session=" ID "\nholder=42\npidns=4026532448\n", &r);
+	assert_true(r.pidns == 4026532448ULL);
+	assert_string_equal(refused(fd, "session=" ID "\nholder=42\npidns=-1\n"),
+			    FILE_NAME ": invalid pidns '-1': not a plain decimal number (digits "
+				      "only: no sign, space or prefix)");
+	assert_string_equal(refused(fd, "session=" ID "\nholder=42\npidns=18446744073709551616\n"),
+			    FILE_NAME ": invalid pidns '18446744073709551616': number too large");
+	close(fd);
+}
+
+/* Another version's record: an older one has no pidns (it reads as 0), a
+ * newer one may have fields this version does not know (skipped). */
+static void records_of_other_versions_are_read(void **state)
+{
+	struct nsiso_record r;
+	int fd = open_unit_dir();
+
+	(void)state;
+	accepted(fd, "session=" ID "\nholder=42\n", &r);
+	assert_true(r.pidns == 0);
+	assert_int_equal(r.holder, 42);
+	accepted(fd, "session=" ID "\nfuture=x y z\nholder=43\n", &r);
+	assert_int_equal(r.holder, 43);
+	close(fd);
+}
+
+#define S "session=" ID "\n"
+#define NOT_DECIMAL "not a plain decimal number (digits only: no sign, space or prefix)"
+#define TRUNCATED "line 2 is cut off (a truncated record)"
+
+/* Records cut short or malformed, each with the reason it is refused for
+ * (after "<file name>: "). */
+static const struct {
+	const char *text, *reason;
+} bad_records[] = {
+	{ S "holder=42", TRUNCATED },
+	{ S "user=al", TRUNCATED },
+	{ S, "no holder (a truncated record?)" },
+	{ "", "no valid session id (a truncated record?)" },
+	{ "user=alice\nholder=42\n", "no valid session id (a truncated record?)" },
+	{ "session=0123456789ABCDEF\nholder=42\n", "no valid session id (a truncated record?)" },
+	{ "session=fedcba9876543210\nholder=42\n",
+	  "session id fedcba9876543210 does not match the file name" },
+	{ S "holder 42\n", "line 2 is not key=value" },
+	{ S "holder=42abc\n", "invalid holder '42abc': " NOT_DECIMAL },
+	{ S "holder=\n", "invalid holder '': empty number" },
+	{ S "holder=4194305\n", "invalid holder '4194305': number too large" },
+	{ S "holder=1\n", "invalid holder '1': PID 1 is never a session's holder" },
+	{ S "holder=0\n", "no holder (a truncated record?)" },
+	{ S "holder=42\nuid=-1\n", "invalid uid '-1': " NOT_DECIMAL },
+	{ S "holder=42\nuid=4294967295\n", "invalid uid '4294967295': number too large" },
+	{ S "holder=42\nstarted=-5\n", "invalid started '-5': " NOT_DECIMAL },
+	{ S "holder=42\nholder=43\n", "holder given twice" },
+	{ S S "holder=42\n", "session given twice" },
+	{ S "holder=42\non_logout=keep-them\n", "invalid on_logout 'keep-them': too long" },
+};
+
+static void malformed_or_truncated_records_are_refused_with_a_reason(void **state)
+{
+	char long_line[700], want[256];
+	size_t i;
+	int fd = open_unit_dir();
+
+	(void)state;
+	for (i = 0; i < sizeof(bad_records) / sizeof(bad_records[0]); i++) {
+		snprintf(want, sizeof(want), "%s: %s", FILE_NAME, bad_records[i].reason);
+		assert_string_equal(refused(fd, bad_records[i].text), want);
+	}
+	snprintf(long_line, sizeof(long_line), S "rhost=%0600d\nholder=42\n", 0);
+	assert_string_equal(refused(fd, long_line), FILE_NAME ": line 2 is too long");
+	close(fd);
+}
+#undef S
+#undef NOT_DECIMAL
+#undef TRUNCATED
+
+static void records_not_files_are_refused(void **state)
+{
+	struct nsiso_record r;
+	char err[256], target[160];
+	int fd = open_unit_dir();
+
+	(void)state;
+	unit_write_file(unit_dir, "target", "session=" ID "\nholder=42\n");
+	snprintf(target, sizeof(target), "%s/target", unit_dir);
+	assert_int_equal(symlinkat(target, fd, FILE_NAME), 0);
+	assert_int_equal(nsiso_record_read(fd, FILE_NAME, &r, err, sizeof(err)), -1);
+	assert_string_equal(err, FILE_NAME ": cannot open: Too many levels of symbolic links");
+	assert_int_equal(unlinkat(fd, FILE_NAME, 0), 0);
+	assert_int_equal(mkdirat(fd, FILE_NAME, 0700), 0);
+	assert_int_equal(nsiso_record_read(fd, FILE_NAME, &r, err, sizeof(err)), -1);
+	assert_string_equal(err, FILE_NAME ": not a regular file");
+	assert_int_equal(nsiso_record_read(fd, "fedcba9876543210.session", &r, err, sizeof(err)), -1);
+	assert_string_equal(err, "fedcba9876543210.session: cannot open: No such file or directory");
+	close(fd);
+}
+
+/* The list: records only (no temporary, lock or malformed file), sorted by
+ * start time. */
+static void list_has_the_valid_records_by_start_time(void **state)
+{
+	struct nsiso_record r, *list = NULL;
+	char err[256];
+	int fd = open_unit_dir(), n;
+
+	(void)state;
+	full_record(&r, "00000000000000c3", 300);
+	assert_int_equal(nsiso_record_write(fd, &r, err, sizeof(err)), 0);
+	full_record(&r, "00000000000000a1", 100);
+	assert_int_equal(nsiso_record_write(fd, &r, err, sizeof(err)), 0);
+	full_record(&r, "00000000000000b2", 200);
+	assert_int_equal(nsiso_record_write(fd, &r, err, sizeof(err)), 0);
+	unit_write_file(unit_dir, "00000000000000d4.session", "session=00000000000000d4\nholder=4");
+	unit_write_file(unit_dir, ".00000000000000e5.tmp", "session=00000000000000e5\nholder=42\n");
+	unit_write_file(unit_dir, "cgroup.lock", "");
+	n = nsiso_record_list(fd, &list);
+	assert_int_equal(n, 3);
+	assert_string_equal(list[0].session, "00000000000000a1");
+	assert_string_equal(list[1].session, "00000000000000b2");
+	assert_string_equal(list[2].session, "00000000000000c3");
+	assert_int_equal(list[2].started, 300);
+	free(list);
+	close(fd);
+}
+
+/* nsiso_run_dir_open on PATH: the error, or "" with the fd closed. */
+static const char *run_dir_error(const char *path, bool create)
+{
+	static char err[256];
+	int fd;
+
+	strcpy(err, "");
+	fd = nsiso_run_dir_open(path, create, err, sizeof(err));
+	if (fd >= 0) {
+		close(fd);
+		assert_string_equal(err, "");
+	}
+	return err;
+}
+
+static void run_dir_must_be_roots_and_nobody_elses(void **state)
+{
+	static const mode_t refused_modes[] = { 0720, 0702, 0770, 0707, 0750, 0755 };
+	char want[200];
+	size_t i;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();	/* chown; tests/run counts a skip as a failure */
+	snprintf(want, sizeof(want), "%s must be a directory owned by root with mode 0700", unit_dir);
+	assert_int_equal(chmod(unit_dir, 0700), 0);
+	assert_string_equal(run_dir_error(unit_dir, false), "");
+	for (i = 0; i < sizeof(refused_modes) / sizeof(refused_modes[0]); i++) {
+		assert_int_equal(chmod(unit_dir, refused_modes[i]), 0);
+		assert_string_equal(run_dir_error(unit_dir, false), want);
+	}
+	assert_int_equal(chmod(unit_dir, 0700), 0);
+	assert_int_equal(chown(unit_dir, 65534, 0), 0);
+	assert_string_equal(run_dir_error(unit_dir, false), want);
+	assert_int_equal(chown(unit_dir, 0, 65534), 0);
+	assert_string_equal(run_dir_error(unit_dir, false), "");	/* the group may be any */
+	assert_int_equal(chown(unit_dir, 0, 0), 0);
+	assert_string_equal(run_dir_error("tmp/run", true),
+			    "run directory tmp/run is not an absolute path");
+}
+
+static void run_dir_is_made_0700_and_never_followed(void **state)
+{
+	char path[160], link[160], file[160], want[300];
+	struct stat st;
+	mode_t old_mask;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/run", unit_dir);
+	snprintf(want, sizeof(want), "cannot open %s: No such file or directory", path);
+	assert_string_equal(run_dir_error(path, false), want);
+	old_mask = umask(0);	/* the mode is 0700 because it is asked for */
+	assert_string_equal(run_dir_error(path, true), "");
+	umask(old_mask);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0700);
+	assert_int_equal(st.st_uid, geteuid());
+	snprintf(link, sizeof(link), "%s/link", unit_dir);
+	assert_int_equal(symlink(path, link), 0);
+	/* O_DIRECTORY with O_NOFOLLOW: a link is not a directory. */
+	snprintf(want, sizeof(want), "cannot open %s: Not a directory", link);
+	assert_string_equal(run_dir_error(link, true), want);
+	snprintf(file, sizeof(file), "%s", unit_write_file(unit_dir, "file", "x\n"));
+	snprintf(want, sizeof(want), "cannot open %s: Not a directory", file);
+	assert_string_equal(run_dir_error(file, true), want);
+}
+
+int main(void)
+{
+#define CASE(f) cmocka_unit_test_setup_teardown(f, unit_make_dir, unit_remove_dir)
+	const struct CMUnitTest tests[] = {
+		CASE(write_then_read_keeps_every_field),
+		CASE(text_from_users_cannot_add_a_line),
+		CASE(write_refuses_invalid_session_ids),
+		CASE(remove_takes_the_record_and_a_leftover_temporary),
+		CASE(pidns_field),
+		CASE(records_of_other_versions_are_read),
+		CASE(malformed_or_truncated_records_are_refused_with_a_reason),
+		CASE(records_not_files_are_refused),
+		CASE(list_has_the_valid_records_by_start_time),
+		CASE(run_dir_must_be_roots_and_nobody_elses),
+		CASE(run_dir_is_made_0700_and_never_followed),
+	};
+#undef CASE
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
