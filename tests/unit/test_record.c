@@ -346,7 +346,9 @@ static void run_dir_must_be_roots_and_nobody_elses(void **state)
 	(void)state;
 	if (geteuid() != 0)
 		skip();	/* chown; tests/run counts a skip as a failure */
-	snprintf(want, sizeof(want), "%s must be a directory owned by root with mode 0700", unit_dir);
+	snprintf(want, sizeof(want), "%s must be a directory owned by root with mode 0711 or 0700", unit_dir);
+	assert_int_equal(chmod(unit_dir, 0711), 0);
+	assert_string_equal(run_dir_error(unit_dir, false), "");
 	assert_int_equal(chmod(unit_dir, 0700), 0);
 	assert_string_equal(run_dir_error(unit_dir, false), "");
 	for (i = 0; i < sizeof(refused_modes) / sizeof(refused_modes[0]); i++) {
@@ -363,7 +365,7 @@ static void run_dir_must_be_roots_and_nobody_elses(void **state)
 			    "run directory tmp/run is not an absolute path");
 }
 
-static void run_dir_is_made_0700_and_never_followed(void **state)
+static void run_dir_is_made_0711_and_never_followed(void **state)
 {
 	char path[160], link[160], file[160], want[300];
 	struct stat st;
@@ -373,11 +375,11 @@ static void run_dir_is_made_0700_and_never_followed(void **state)
 	snprintf(path, sizeof(path), "%s/run", unit_dir);
 	snprintf(want, sizeof(want), "cannot open %s: No such file or directory", path);
 	assert_string_equal(run_dir_error(path, false), want);
-	old_mask = umask(0);	/* the mode is 0700 because it is asked for */
+	old_mask = umask(0);	/* the mode is 0711 because it is asked for */
 	assert_string_equal(run_dir_error(path, true), "");
 	umask(old_mask);
 	assert_int_equal(stat(path, &st), 0);
-	assert_int_equal(st.st_mode & 07777, 0700);
+	assert_int_equal(st.st_mode & 07777, 0711);
 	assert_int_equal(st.st_uid, geteuid());
 	snprintf(link, sizeof(link), "%s/link", unit_dir);
 	assert_int_equal(symlink(path, link), 0);
@@ -403,7 +405,7 @@ int main(void)
 		CASE(records_not_files_are_refused),
 		CASE(list_has_the_valid_records_by_start_time),
 		CASE(run_dir_must_be_roots_and_nobody_elses),
-		CASE(run_dir_is_made_0700_and_never_followed),
+		CASE(run_dir_is_made_0711_and_never_followed),
 	};
 #undef CASE
 
