@@ -153,7 +153,7 @@ tests/build/test_systemd: tests/unit/test_systemd.c common/systemd.c common/text
 tests/build/test_request: tests/unit/test_request.c $(COMMON_REQUEST) $(COMMON_PARSE)
 tests/build/test_textfile: tests/unit/test_textfile.c common/textfile.c
 tests/build/test_cgroup_stats: tests/unit/test_cgroup_stats.c common/cgroup_stats.c common/textfile.c
-tests/build/test_kmsg: tests/unit/test_kmsg.c common/kmsg.c common/record.c common/textfile.c
+tests/build/test_kmsg: tests/unit/test_kmsg.c common/kmsg.c common/record.c common/size.c common/textfile.c
 tests/build/test_quota: tests/unit/test_quota.c common/quota.c common/record.c common/cgroup_stats.c \
                         common/textfile.c common/size.c
 tests/build/test_record: tests/unit/test_record.c common/record.c common/size.c common/textfile.c

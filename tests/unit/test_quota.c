@@ -9,6 +9,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "unit_files.h"
+
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -174,24 +176,6 @@ static void socket_path(void **state)
 	assert_int_equal(nsiso_quota_socket_path("/run/nsiso", 1000, buf, 10), -1);
 }
 
-static char dir[64];
-
-static int make_dir(void **state)
-{
-	(void)state;
-	strcpy(dir, "/tmp/nsiso-unit.XXXXXX");
-	return mkdtemp(dir) ? 0 : -1;
-}
-
-static int remove_dir(void **state)
-{
-	char cmd[128];
-
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
 /* Written whole (0600), read back; the oldest kills go beyond the last
  * NSISO_QUOTA_KILLS_MAX; missing is empty; removed is gone. */
 static void oom_state(void **state)
@@ -200,7 +184,7 @@ static void oom_state(void **state)
 	struct nsiso_oom_kill k = { 1796000000, 100, "hog" };
 	char path[128];
 	struct stat st;
-	int fd = open(dir, O_RDONLY | O_DIRECTORY), i;
+	int fd = open(unit_dir, O_RDONLY | O_DIRECTORY), i;
 
 	(void)state;
 	assert_true(fd >= 0);
@@ -220,7 +204,7 @@ static void oom_state(void **state)
 	assert_int_equal(s.n_kills, NSISO_QUOTA_KILLS_MAX);
 	assert_int_equal(s.kills[0].pid, 103);
 	assert_int_equal(nsiso_oom_state_write(fd, 1000, &s), 0);
-	snprintf(path, sizeof(path), "%s/user-1000.oom", dir);
+	snprintf(path, sizeof(path), "%s/user-1000.oom", unit_dir);
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0600);
 	assert_int_equal(nsiso_oom_state_read(fd, 1000, &back), 0);
@@ -239,7 +223,7 @@ static void oom_state(void **state)
 /* An empty run directory and no group: no sessions, no numbers. */
 static void collect_nothing(void **state)
 {
-	int fd = open(dir, O_RDONLY | O_DIRECTORY);
+	int fd = open(unit_dir, O_RDONLY | O_DIRECTORY);
 
 	(void)state;
 	assert_int_equal(nsiso_quota_collect(fd, 4242, "nobody", NULL, &out), 0);
@@ -263,8 +247,8 @@ int main(void)
 		cmocka_unit_test(malformed_ok),
 		cmocka_unit_test(ask_words),
 		cmocka_unit_test(socket_path),
-		cmocka_unit_test_setup_teardown(oom_state, make_dir, remove_dir),
-		cmocka_unit_test_setup_teardown(collect_nothing, make_dir, remove_dir),
+		cmocka_unit_test_setup_teardown(oom_state, unit_make_dir, unit_remove_dir),
+		cmocka_unit_test_setup_teardown(collect_nothing, unit_make_dir, unit_remove_dir),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
