@@ -746,11 +746,13 @@ _nsiso_devlog_state() {
 		echo "test $pid"
 		return
 	fi
-	# ... and may have removed its socket meanwhile.
+	# ... and may have removed its socket meanwhile, or ended since it
+	# was looked up (then it is one that is just ending, as above).
 	if [ ! -e /dev/log ] && [ ! -L /dev/log ]; then
 		echo free
 		return
 	fi
+	[ -z "$pid" ] || [ -d "/proc/$pid" ] || pid=""
 	echo "other: $(ls -l /dev/log 2>&1), ${pid:+listener pid $pid: $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)}${pid:-no listener found}"
 }
 # For polling: true once no other test's listener holds /dev/log, nor the
