@@ -20,6 +20,7 @@
 #include <fcntl.h>
 #include <net/if.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -30,14 +31,17 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <syslog.h>
 #include <unistd.h>
 
+#include "../common/cgroup.h"
 #include "../common/conf.h"
 #include "../common/proto.h"
 #include "../common/textfile.h"
 #include "faults.h"
+#include "privtmp.h"
 
 struct holder_state {
 	const struct holder_config *config;
@@ -53,6 +57,15 @@ static char failure_byte(int e)
 	return e == ENOMEM || e == ENOSPC || e == EAGAIN ? NSISO_SYNC_ERROR : NSISO_SYNC_HOST_ERROR;
 }
 
+/* msg: the kind byte, then the reason. */
+__attribute__((noreturn))
+static void report_failure(const struct holder_config *c, const char *msg)
+{
+	if (write(c->ready_fd, msg, strlen(msg)) < 0)
+		_exit(1);
+	_exit(1);
+}
+
 __attribute__((noreturn, format(printf, 2, 3)))
 static void setup_failed(const struct holder_config *c, const char *fmt, ...)
 {
@@ -63,9 +76,22 @@ static void setup_failed(const struct holder_config *c, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg + 1, sizeof(msg) - 1, fmt, ap);
 	va_end(ap);
-	if (write(c->ready_fd, msg, strlen(msg)) < 0)
-		_exit(1);
-	_exit(1);
+	report_failure(c, msg);
+}
+
+/* The same with the kind decided by the caller (NSISO_SYNC_ERROR or
+ * NSISO_SYNC_HOST_ERROR), not guessed from errno. */
+__attribute__((noreturn, format(printf, 3, 4)))
+static void setup_failed_as(const struct holder_config *c, char kind, const char *fmt, ...)
+{
+	char msg[NSISO_REPLY_MAX];
+	va_list ap;
+
+	msg[0] = kind;
+	va_start(ap, fmt);
+	vsnprintf(msg + 1, sizeof(msg) - 1, fmt, ap);
+	va_end(ap);
+	report_failure(c, msg);
 }
 
 static int bring_up_loopback(void)
@@ -84,6 +110,22 @@ static int bring_up_loopback(void)
 	}
 	close(fd);
 	return ret;
+}
+
+/* The user's own /tmp and /var/tmp (privtmp.h), before any process of the
+ * user is in the namespace.  A failure denies the login unless the host's
+ * set-up explains it: anything a user can plant in /tmp must not be a way to
+ * a login without isolation under on_error allow. */
+static void mount_private_tmp(const struct holder_config *c)
+{
+	char why[NSISO_REPLY_MAX - 32];
+	bool host = false;
+
+	if (FAULT_FAILS("holder-private-tmp"))
+		setup_failed_as(c, NSISO_SYNC_ERROR, "private /tmp: fault injected");
+	if (nsiso_privtmp_mount(c->uid, c->gid, &host, why, sizeof(why)) != 0)
+		setup_failed_as(c, host ? NSISO_SYNC_HOST_ERROR : NSISO_SYNC_ERROR,
+				"private /tmp: %s", why);
 }
 
 /* Make the session's view: called as PID 1, inside the new namespaces. */
@@ -108,6 +150,8 @@ static void build_namespaces(const struct holder_config *c)
 	    access("/dev/shm", F_OK) == 0 &&
 	    mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") != 0)
 		setup_failed(c, "cannot mount a private /dev/shm: %m");
+	if (c->private_tmp != NSISO_PRIVATE_TMP_NO)
+		mount_private_tmp(c);
 	if ((c->isolate & NSISO_NS_UTS) && c->hostname[0] &&
 	    sethostname(c->hostname, strlen(c->hostname)) != 0)
 		setup_failed(c, "cannot set host name %s: %m", c->hostname);
@@ -146,16 +190,179 @@ static bool read_byte(int fd, char want)
 	return n == 1 && byte == want;
 }
 
+/* ---- the cgroup namespace -------------------------------------------- */
+
+/* The child that makes the namespace: into the user's groups by its own
+ * hand (writing "0" moves the writer), then a new cgroup namespace rooted
+ * there.  It reports {step, errno} and waits for the holder to close the
+ * socket (or die), so its namespace lives until the holder has joined it. */
+__attribute__((noreturn))
+static void cgroup_ns_child(const int *fds, size_t n, int report)
+{
+	int result[2] = { 0, 0 };
+	size_t i;
+	char byte;
+
+	for (i = 0; i < n && result[0] == 0; i++)
+		if (write(fds[i], "0", 1) != 1)
+			result[0] = 1, result[1] = errno;
+	if (result[0] == 0 && unshare(CLONE_NEWCGROUP) != 0)
+		result[0] = 2, result[1] = errno;
+	if (write(report, result, sizeof(result)) != (ssize_t)sizeof(result))
+		_exit(1);
+	while (read(report, &byte, 1) < 0 && errno == EINTR)
+		;
+	_exit(0);
+}
+
+/* The child's report, waited for at most NSISO_OPEN_TIMEOUT_MS.  0, or
+ * -1 with the kind of failure and a reason. */
+static int child_result(int sock, char *kind, char *why, size_t len)
+{
+	struct pollfd pfd = { .fd = sock, .events = POLLIN };
+	int result[2];
+
+	*kind = NSISO_SYNC_ERROR;
+	if (poll(&pfd, 1, NSISO_OPEN_TIMEOUT_MS) != 1 ||
+	    read(sock, result, sizeof(result)) != (ssize_t)sizeof(result)) {
+		snprintf(why, len, "its maker did not report in time");
+		return -1;
+	}
+	if (result[0] == 0)
+		return 0;
+	/* A kernel without cgroup namespaces, or one that refuses them, is
+	 * the host's; failing to enter the user's group is not. */
+	if (result[0] == 2 && (result[1] == EINVAL || result[1] == EPERM))
+		*kind = NSISO_SYNC_HOST_ERROR;
+	snprintf(why, len, "%s: %s", result[0] == 1 ? "cannot enter the user's cgroup" : "unshare",
+		 strerror(result[1]));
+	return -1;
+}
+
+/* Join a new cgroup namespace made by a child of ours (cgroup_ns_child),
+ * through its pidfd: the child is unreaped until we are done, so the pidfd
+ * names no other process.  0, or -1 with kind and reason. */
+static int join_new_cgroup_ns(const int *fds, size_t n, char *kind, char *why, size_t len)
+{
+	int sock[2], pidfd = -1, ret = -1;
+	long pid;
+
+	*kind = NSISO_SYNC_ERROR;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sock) != 0) {
+		snprintf(why, len, "socketpair: %s", strerror(errno));
+		return -1;
+	}
+	pid = syscall(SYS_clone, CLONE_PIDFD | SIGCHLD, NULL, &pidfd, NULL, 0);
+	if (pid == 0) {
+		close(sock[0]);
+		cgroup_ns_child(fds, n, sock[1]);
+	}
+	close(sock[1]);
+	if (pid < 0) {
+		snprintf(why, len, "cannot start its maker: %s", strerror(errno));
+	} else if (child_result(sock[0], kind, why, len) == 0) {
+		ret = setns(pidfd, CLONE_NEWCGROUP);
+		if (ret != 0) {
+			*kind = failure_byte(errno);
+			snprintf(why, len, "setns: %s", strerror(errno));
+		}
+	}
+	close(sock[0]);
+	if (pid > 0) {
+		syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+		while (waitpid((pid_t)pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		close(pidfd);
+	}
+	return ret;
+}
+
+/* On cgroup v2, a cgroup2 mount made from inside the namespace shows only
+ * its root: the session's /sys/fs/cgroup is the user's own group, and no
+ * other user's group can even be named from the session.  Mounted from
+ * inside on purpose: a mount from the host's cgroup namespace without
+ * options would reset the hierarchy's global options (nsdelegate,
+ * memory_recursiveprot).  The host's mount goes first (in our mount
+ * namespace only): the kernel refuses the same file system twice on one
+ * mount point (EBUSY).  v1 hierarchies stay the host's (see
+ * nsiso.conf(5)). */
+static int mount_own_cgroup2(const struct holder_config *c, char *kind, char *why, size_t len)
+{
+	if (!(c->isolate & NSISO_NS_MNT) || nsiso_cgroup_detect_version() != NSISO_CGROUP_V2)
+		return 0;
+	if (umount2("/sys/fs/cgroup", MNT_DETACH) == 0 &&
+	    mount("cgroup2", "/sys/fs/cgroup", "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		  NULL) == 0)
+		return 0;
+	*kind = failure_byte(errno);
+	snprintf(why, len, "cannot mount the session's /sys/fs/cgroup: %s", strerror(errno));
+	return -1;
+}
+
+/* NSISO_SYNC_CGROUP_NS and its fds, from the helper.  The number of fds, or
+ * -1 when the helper is gone or sent anything else. */
+static int receive_cgroup_request(int sock, int fds[NSISO_CGROUP_PROCS_MAX])
+{
+	char control[CMSG_SPACE(sizeof(int) * NSISO_CGROUP_PROCS_MAX)], byte = 0;
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control,
+			      .msg_controllen = sizeof(control) };
+	struct cmsghdr *cmsg;
+	int n = 0;
+
+	memset(control, 0, sizeof(control));
+	if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) != 1)
+		return -1;
+	for (cmsg = CMSG_FIRSTHDR(&msg); cmsg; cmsg = CMSG_NXTHDR(&msg, cmsg)) {
+		if (cmsg->cmsg_level != SOL_SOCKET || cmsg->cmsg_type != SCM_RIGHTS)
+			continue;
+		n = (int)((cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+		memcpy(fds, CMSG_DATA(cmsg), sizeof(int) * (size_t)n);
+	}
+	if (byte == NSISO_SYNC_CGROUP_NS && !(msg.msg_flags & MSG_CTRUNC))
+		return n;
+	while (n > 0)
+		close(fds[--n]);
+	return -1;
+}
+
+/* Make and join the session's cgroup namespace when the helper asks, and
+ * answer it (NSISO_SYNC_ACK, or a failure byte and the reason).  False when
+ * there is no session to go on with. */
+static bool make_cgroup_namespace(const struct holder_config *c)
+{
+	int fds[NSISO_CGROUP_PROCS_MAX], n = receive_cgroup_request(c->commit_fd, fds);
+	char answer[NSISO_REPLY_MAX] = "", kind = NSISO_SYNC_ERROR;
+	bool ok;
+
+	if (n < 0)
+		return false;
+	ok = !FAULT_FAILS("holder-cgroup-ns") &&
+	     join_new_cgroup_ns(fds, (size_t)n, &kind, answer + 1, sizeof(answer) - 1) == 0 &&
+	     mount_own_cgroup2(c, &kind, answer + 1, sizeof(answer) - 1) == 0;
+	while (n > 0)
+		close(fds[--n]);
+	if (!ok && !answer[1])
+		snprintf(answer + 1, sizeof(answer) - 1, "fault injected");
+	answer[0] = kind;
+	if (ok)
+		answer[0] = NSISO_SYNC_ACK;
+	return send(c->commit_fd, answer, ok ? 1 : strlen(answer), MSG_NOSIGNAL) > 0 && ok;
+}
+
 /* The hand-over: NSISO_SYNC_COMMIT (take the session; we answer
- * NSISO_SYNC_ACK and the helper builds the cgroup and the record), then
- * NSISO_SYNC_DONE once the module has the session.  EOF before that - the
- * helper failed, died or was killed - means the module never got it. */
+ * NSISO_SYNC_ACK and the helper builds the cgroup and the record), with
+ * isolate cgroup NSISO_SYNC_CGROUP_NS, then NSISO_SYNC_DONE once the module
+ * has the session.  EOF before that - the helper failed, died or was
+ * killed - means the module never got it. */
 static bool wait_for_commit(const struct holder_config *c)
 {
 	const char ack = NSISO_SYNC_ACK;
 	bool ok = read_byte(c->commit_fd, NSISO_SYNC_COMMIT) && write(c->ready_fd, &ack, 1) == 1;
 
 	close(c->ready_fd);
+	if (ok && (c->isolate & NSISO_NS_CGROUP))
+		ok = make_cgroup_namespace(c);
 	ok = ok && read_byte(c->commit_fd, NSISO_SYNC_DONE);
 	close(c->commit_fd);
 	return ok;

@@ -47,6 +47,7 @@
 #include "../common/systemd_bus.h"
 #include "faults.h"
 #include "holder.h"
+#include "privtmp.h"
 #include "reaper.h"
 
 /* How the helper may act, decided once at start and never re-derived. */
@@ -74,8 +75,9 @@ static struct {
 
 /* ---- replies and fatal errors ---------------------------------------- */
 
-/* One message, with n fds attached (SCM_RIGHTS) in the order given. */
-static int send_reply(const char *text, const int *fds, size_t n)
+/* One message on a socket, with n fds attached (SCM_RIGHTS) in the order
+ * given. */
+static int send_with_fds(int sock, const char *text, const int *fds, size_t n)
 {
 	char control[CMSG_SPACE(sizeof(int) * (1 + NSISO_CGROUP_PROCS_MAX))];
 	struct iovec iov = { .iov_base = (void *)text, .iov_len = strlen(text) };
@@ -93,7 +95,12 @@ static int send_reply(const char *text, const int *fds, size_t n)
 		cmsg->cmsg_len = CMSG_LEN(sizeof(int) * n);
 		memcpy(CMSG_DATA(cmsg), fds, sizeof(int) * n);
 	}
-	return sendmsg(NSISO_CHANNEL_FD, &msg, MSG_NOSIGNAL) < 0 ? -1 : 0;
+	return sendmsg(sock, &msg, MSG_NOSIGNAL) < 0 ? -1 : 0;
+}
+
+static int send_reply(const char *text, const int *fds, size_t n)
+{
+	return send_with_fds(NSISO_CHANNEL_FD, text, fds, n);
 }
 
 /* Report a failure to whoever asked (the module, or a person at a terminal)
@@ -332,6 +339,7 @@ static void usage(FILE *out)
 		"Usage: nsiso-helper open --user NAME --uid UID --caller PID --session ID\n"
 		"                        [--isolate LIST] [--hostname NAME]\n"
 		"                        [--propagation slave|private] [--on-logout kill|keep]\n"
+		"                        [--private-tmp no|yes|keep]\n"
 		"                        [--memory BYTES] [--swap BYTES] [--tasks N]\n"
 		"                        [--memory-high BYTES] [--cpu PERCENT]\n"
 		"                        [--cpu-weight N] [--io-weight N]\n"
@@ -395,8 +403,9 @@ static bool valid_session_id(const char *id)
 	       strspn(id, "0123456789abcdef") == NSISO_SESSION_ID_LEN;
 }
 
-/* Every argument is checked against the system, not taken on trust. */
-static void validate_request(const struct nsiso_request *r)
+/* Every argument is checked against the system, not taken on trust.  The
+ * user's primary group (their private /tmp is given to it). */
+static gid_t validate_request(const struct nsiso_request *r)
 {
 	struct passwd *pw;
 	const char *why;
@@ -421,6 +430,8 @@ static void validate_request(const struct nsiso_request *r)
 		die("--hostname needs uts in --isolate");
 	if (r->isolate == 0 && !r->use_cgroup)
 		die("nothing to do: no namespace and no limit requested");
+	if (r->private_tmp != NSISO_PRIVATE_TMP_NO && !(r->isolate & NSISO_NS_MNT))
+		die("--private-tmp needs mnt in --isolate");
 	if (r->systemd_unit) {
 		char want[64];
 
@@ -429,6 +440,7 @@ static void validate_request(const struct nsiso_request *r)
 		if (strcmp(r->systemd_unit, want) != 0)
 			die("invalid --systemd-unit '%.64s': expected %s", r->systemd_unit, want);
 	}
+	return pw->pw_gid;
 }
 
 /* ---- the session ------------------------------------------------------ */
@@ -456,6 +468,7 @@ static unsigned long clone_flags(unsigned isolate)
 	if (isolate & NSISO_NS_MNT) flags |= CLONE_NEWNS;
 	if (isolate & NSISO_NS_PID) flags |= CLONE_NEWPID;
 	if (isolate & NSISO_NS_NET) flags |= CLONE_NEWNET;
+	/* Not NSISO_NS_CGROUP: see make_cgroup_namespace. */
 	return flags;
 }
 
@@ -479,20 +492,28 @@ struct handover {
 
 /* clone() straight into the new namespaces, so that the helper itself stays
  * in the host's mount namespace and the holder is PID 1 from its first
- * instruction. */
-static void start_holder(const struct nsiso_request *r, int caller_pidfd, struct handover *h)
+ * instruction.  (Not into a new cgroup namespace: it is rooted where its
+ * maker is, and the user's group does not exist yet; see
+ * make_cgroup_namespace.)  The commit channel is a socket pair, so that fds
+ * can go to the holder on it. */
+static void start_holder(const struct nsiso_request *r, gid_t gid, int caller_pidfd,
+			 struct handover *h)
 {
 	int ready[2], commit[2], pidfd = -1;
 	struct holder_config config;
 	long pid;
 
-	if (pipe2(ready, O_CLOEXEC) != 0 || pipe2(commit, O_CLOEXEC) != 0)
+	if (pipe2(ready, O_CLOEXEC) != 0 ||
+	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, commit) != 0)
 		die_with(NSISO_FAIL_CRIT, "cannot create pipes: %m");
 	config = (struct holder_config){
 		.isolate = r->isolate,
 		.propagation_private = r->propagation_private,
 		.hostname = r->hostname,
 		.keep_on_logout = r->keep_on_logout,
+		.private_tmp = r->private_tmp,
+		.uid = r->uid,
+		.gid = gid,
 		.session = r->session,
 		.caller_pidfd = caller_pidfd,
 		.ready_fd = ready[1],
@@ -529,6 +550,7 @@ static pid_t start_reaper(const struct nsiso_request *r, const struct handover *
 		.user = r->user,
 		.cgroup_parent = r->use_cgroup && !r->systemd_unit ? r->cgroup_parent : NULL,
 		.uid = r->uid,
+		.private_tmp = r->private_tmp,
 		.debug = r->debug,
 	};
 	pid_t pid = fork();
@@ -659,19 +681,21 @@ static void write_record(const struct nsiso_request *r, int run_dir_fd, pid_t ho
 
 /* One directory on the way to the run directory: root's, and nobody else
  * may write it unless it is sticky (/tmp), where others can neither rename
- * nor remove what is root's.  So nothing below can be swapped under us.
- * A failure here denies whatever on_error says: a run directory in a place
- * a user controls is one the user could make fail at will. */
+ * nor remove what is root's (nsiso_trusted_dir).  So nothing below can be
+ * swapped under us.  A failure here denies whatever on_error says: a run
+ * directory in a place a user controls is one the user could make fail at
+ * will. */
 static void check_run_dir_ancestor(int fd, const char *path)
 {
 	struct stat st;
 
 	if (fstat(fd, &st) != 0)
 		die("run directory %s: fstat: %m", path);
+	if (nsiso_trusted_dir(&st))
+		return;
 	if (!S_ISDIR(st.st_mode) || st.st_uid != 0)
 		die("run directory %s: a directory on its path is not owned by root", path);
-	if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX))
-		die("run directory %s: a directory on its path is writable by others", path);
+	die("run directory %s: a directory on its path is writable by others", path);
 }
 
 /* Open (creating it 0711 if missing) the run directory one component at a
@@ -745,7 +769,57 @@ static void reply_ok(pid_t holder_pid, int holder_pidfd, const int procs_fds[NSI
 		die("cannot reply to the module: %m");
 }
 
-static void open_session(const struct nsiso_request *r)
+/* The user's share of the private /tmp lock, taken before the holder is
+ * made: the holder inherits it and keeps it for its life, so the reaper of
+ * another session of the user never removes the directories this one
+ * uses (privtmp.h).  The fd is left open on purpose. */
+static void hold_private_tmp(const struct nsiso_request *r, int run_dir_fd)
+{
+	char err[256];
+
+	if (r->private_tmp == NSISO_PRIVATE_TMP_NO)
+		return;
+	if (nsiso_privtmp_hold(run_dir_fd, r->uid, nsiso_deadline_left_ms(&open_deadline), err,
+			       sizeof(err)) < 0)
+		die_with(errno == EROFS || errno == EACCES ? NSISO_FAIL_HOST :
+			 errno == ENOSPC || errno == ENOMEM ? NSISO_FAIL_CRIT : NSISO_FAIL_DENY,
+			 "%s", err);
+}
+
+/* A cgroup namespace is rooted, in each hierarchy, at its maker's cgroup:
+ * it is made only now that the user's group exists, by a child of the
+ * holder that first enters the groups the application will enter (the
+ * procs fds, sent along; none when the session has no group of ours), so
+ * that the user sees "/" in every hierarchy, also on v1, where the holder
+ * itself is only in the tasks group.  The holder joins it, and the module
+ * joins the holder's namespaces. */
+static void make_cgroup_namespace(const struct handover *h,
+				  const int procs_fds[NSISO_CGROUP_PROCS_MAX])
+{
+	struct pollfd pfd = { .fd = h->commit_fd, .events = POLLIN };
+	const char ask[2] = { NSISO_SYNC_CGROUP_NS, '\0' };
+	char answer[NSISO_REPLY_MAX];
+	int fds[NSISO_CGROUP_PROCS_MAX];
+	size_t i, n = 0;
+	ssize_t got;
+
+	for (i = 0; i < NSISO_CGROUP_PROCS_MAX; i++)
+		if (procs_fds[i] >= 0)
+			fds[n++] = procs_fds[i];
+	if (send_with_fds(h->commit_fd, ask, fds, n) < 0)
+		die("the session's holder went away before its cgroup namespace was made");
+	if (poll(&pfd, 1, nsiso_deadline_left_ms(&open_deadline)) != 1)
+		die("the session's holder did not make its cgroup namespace in time");
+	got = recv(h->commit_fd, answer, sizeof(answer) - 1, 0);
+	if (got <= 0)
+		die("the session's holder died while making its cgroup namespace");
+	answer[got] = '\0';
+	if (answer[0] != NSISO_SYNC_ACK)
+		die_with(answer[0] == NSISO_SYNC_HOST_ERROR ? NSISO_FAIL_HOST : NSISO_FAIL_DENY,
+			 "cannot make the session's cgroup namespace: %s", answer + 1);
+}
+
+static void open_session(const struct nsiso_request *r, gid_t gid)
 {
 	int caller_pidfd, run_dir_fd, procs_fds[NSISO_CGROUP_PROCS_MAX];
 	const char done = NSISO_SYNC_DONE;
@@ -753,8 +827,9 @@ static void open_session(const struct nsiso_request *r)
 	pid_t members[NSISO_SESSION_TASKS];
 
 	run_dir_fd = open_run_dir(r->run_dir);
+	hold_private_tmp(r, run_dir_fd);
 	caller_pidfd = open_caller_pidfd(r->caller);
-	start_holder(r, caller_pidfd, &h);
+	start_holder(r, gid, caller_pidfd, &h);
 	members[0] = h.holder_pid;
 	members[1] = start_reaper(r, &h, caller_pidfd, run_dir_fd);
 	wait_for_holder(h.ready_fd);
@@ -771,6 +846,8 @@ static void open_session(const struct nsiso_request *r)
 	 * been reused. */
 	write_record(r, run_dir_fd, h.holder_pid);
 	join_cgroup(r, run_dir_fd, members, procs_fds);
+	if (r->isolate & NSISO_NS_CGROUP)
+		make_cgroup_namespace(&h, procs_fds);
 	FAULT_POINT("helper-before-reply");
 	reply_ok(h.holder_pid, h.holder_pidfd, procs_fds);
 	/* The module has the session.  Should this write fail, the holder is
@@ -809,7 +886,6 @@ int main(int argc, char **argv)
 		die("refused: fd %d is not pam_nsiso's reply channel", NSISO_CHANNEL_FD);
 	parse_args(argc, argv, &request);
 	own_and_wipe(&request, argc, argv);
-	validate_request(&request);
-	open_session(&request);
+	open_session(&request, validate_request(&request));
 	return 0;
 }

@@ -25,6 +25,7 @@
 #include "../common/proto.h"
 #include "../common/record.h"
 #include "holder.h"
+#include "privtmp.h"
 #include "watch.h"
 
 /* Keep 0-2 (on /dev/null) and the three fds of the config: above all, the
@@ -120,6 +121,10 @@ void reaper_main(const struct reaper_config *c)
 	if (nsiso_record_remove(c->run_dir_fd, c->session) < 0)
 		syslog(LOG_ERR, "session %s: cannot remove its record: %m", c->session);
 	watch_release(&w);
+	/* Before the cgroup: on a tmpfs /tmp the files are the user's memory,
+	 * which would keep the group. */
+	if (c->private_tmp == NSISO_PRIVATE_TMP_YES)
+		nsiso_privtmp_release(c->run_dir_fd, c->uid, c->session);
 	if (c->cgroup_parent && remove_cgroup(c, &wc) == 1)
 		watch_forget_group(&wc);
 	if (c->debug)
