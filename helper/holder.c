@@ -192,89 +192,15 @@ static bool read_byte(int fd, char want)
 
 /* ---- the cgroup namespace -------------------------------------------- */
 
-/* The child that makes the namespace: into the user's groups by its own
- * hand (writing "0" moves the writer), then a new cgroup namespace rooted
- * there.  It reports {step, errno} and waits for the holder to close the
- * socket (or die), so its namespace lives until the holder has joined it. */
-__attribute__((noreturn))
-static void cgroup_ns_child(const int *fds, size_t n, int report)
+/* The session's cgroup namespace, made by the helper (helper/cgroupns.h),
+ * joined through the fd it sends.  0, or -1 with kind and reason. */
+static int join_cgroup_namespace(int fd, char *kind, char *why, size_t len)
 {
-	int result[2] = { 0, 0 };
-	size_t i;
-	char byte;
-
-	for (i = 0; i < n && result[0] == 0; i++)
-		if (write(fds[i], "0", 1) != 1)
-			result[0] = 1, result[1] = errno;
-	if (result[0] == 0 && unshare(CLONE_NEWCGROUP) != 0)
-		result[0] = 2, result[1] = errno;
-	if (write(report, result, sizeof(result)) != (ssize_t)sizeof(result))
-		_exit(1);
-	while (read(report, &byte, 1) < 0 && errno == EINTR)
-		;
-	_exit(0);
-}
-
-/* The child's report, waited for at most NSISO_OPEN_TIMEOUT_MS.  0, or
- * -1 with the kind of failure and a reason. */
-static int child_result(int sock, char *kind, char *why, size_t len)
-{
-	struct pollfd pfd = { .fd = sock, .events = POLLIN };
-	int result[2];
-
-	*kind = NSISO_SYNC_ERROR;
-	if (poll(&pfd, 1, NSISO_OPEN_TIMEOUT_MS) != 1 ||
-	    read(sock, result, sizeof(result)) != (ssize_t)sizeof(result)) {
-		snprintf(why, len, "its maker did not report in time");
-		return -1;
-	}
-	if (result[0] == 0)
+	if (setns(fd, CLONE_NEWCGROUP) == 0)
 		return 0;
-	/* A kernel without cgroup namespaces, or one that refuses them, is
-	 * the host's; failing to enter the user's group is not. */
-	if (result[0] == 2 && (result[1] == EINVAL || result[1] == EPERM))
-		*kind = NSISO_SYNC_HOST_ERROR;
-	snprintf(why, len, "%s: %s", result[0] == 1 ? "cannot enter the user's cgroup" : "unshare",
-		 strerror(result[1]));
+	*kind = failure_byte(errno);
+	snprintf(why, len, "setns: %s", strerror(errno));
 	return -1;
-}
-
-/* Join a new cgroup namespace made by a child of ours (cgroup_ns_child),
- * through its pidfd: the child is unreaped until we are done, so the pidfd
- * names no other process.  0, or -1 with kind and reason. */
-static int join_new_cgroup_ns(const int *fds, size_t n, char *kind, char *why, size_t len)
-{
-	int sock[2], pidfd = -1, ret = -1;
-	long pid;
-
-	*kind = NSISO_SYNC_ERROR;
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sock) != 0) {
-		snprintf(why, len, "socketpair: %s", strerror(errno));
-		return -1;
-	}
-	pid = syscall(SYS_clone, CLONE_PIDFD | SIGCHLD, NULL, &pidfd, NULL, 0);
-	if (pid == 0) {
-		close(sock[0]);
-		cgroup_ns_child(fds, n, sock[1]);
-	}
-	close(sock[1]);
-	if (pid < 0) {
-		snprintf(why, len, "cannot start its maker: %s", strerror(errno));
-	} else if (child_result(sock[0], kind, why, len) == 0) {
-		ret = setns(pidfd, CLONE_NEWCGROUP);
-		if (ret != 0) {
-			*kind = failure_byte(errno);
-			snprintf(why, len, "setns: %s", strerror(errno));
-		}
-	}
-	close(sock[0]);
-	if (pid > 0) {
-		syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
-		while (waitpid((pid_t)pid, NULL, 0) < 0 && errno == EINTR)
-			;
-		close(pidfd);
-	}
-	return ret;
 }
 
 /* On cgroup v2, a cgroup2 mount made from inside the namespace shows only
@@ -299,49 +225,46 @@ static int mount_own_cgroup2(const struct holder_config *c, char *kind, char *wh
 	return -1;
 }
 
-/* NSISO_SYNC_CGROUP_NS and its fds, from the helper.  The number of fds, or
+/* NSISO_SYNC_CGROUP_NS and the namespace's fd, from the helper.  The fd, or
  * -1 when the helper is gone or sent anything else. */
-static int receive_cgroup_request(int sock, int fds[NSISO_CGROUP_PROCS_MAX])
+static int receive_cgroup_request(int sock)
 {
-	char control[CMSG_SPACE(sizeof(int) * NSISO_CGROUP_PROCS_MAX)], byte = 0;
+	char control[CMSG_SPACE(sizeof(int))], byte = 0;
 	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control,
 			      .msg_controllen = sizeof(control) };
 	struct cmsghdr *cmsg;
-	int n = 0;
+	int fd = -1;
 
 	memset(control, 0, sizeof(control));
 	if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) != 1)
 		return -1;
-	for (cmsg = CMSG_FIRSTHDR(&msg); cmsg; cmsg = CMSG_NXTHDR(&msg, cmsg)) {
-		if (cmsg->cmsg_level != SOL_SOCKET || cmsg->cmsg_type != SCM_RIGHTS)
-			continue;
-		n = (int)((cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int));
-		memcpy(fds, CMSG_DATA(cmsg), sizeof(int) * (size_t)n);
-	}
+	cmsg = CMSG_FIRSTHDR(&msg);
+	if (cmsg && cmsg->cmsg_level == SOL_SOCKET && cmsg->cmsg_type == SCM_RIGHTS &&
+	    cmsg->cmsg_len == CMSG_LEN(sizeof(int)))
+		memcpy(&fd, CMSG_DATA(cmsg), sizeof(int));
 	if (byte == NSISO_SYNC_CGROUP_NS && !(msg.msg_flags & MSG_CTRUNC))
-		return n;
-	while (n > 0)
-		close(fds[--n]);
+		return fd;
+	if (fd >= 0)
+		close(fd);
 	return -1;
 }
 
-/* Make and join the session's cgroup namespace when the helper asks, and
- * answer it (NSISO_SYNC_ACK, or a failure byte and the reason).  False when
- * there is no session to go on with. */
+/* Join the session's cgroup namespace when the helper sends it, and answer
+ * (NSISO_SYNC_ACK, or a failure byte and the reason).  False when there is
+ * no session to go on with. */
 static bool make_cgroup_namespace(const struct holder_config *c)
 {
-	int fds[NSISO_CGROUP_PROCS_MAX], n = receive_cgroup_request(c->commit_fd, fds);
+	int fd = receive_cgroup_request(c->commit_fd);
 	char answer[NSISO_REPLY_MAX] = "", kind = NSISO_SYNC_ERROR;
 	bool ok;
 
-	if (n < 0)
+	if (fd < 0)
 		return false;
 	ok = !FAULT_FAILS("holder-cgroup-ns") &&
-	     join_new_cgroup_ns(fds, (size_t)n, &kind, answer + 1, sizeof(answer) - 1) == 0 &&
+	     join_cgroup_namespace(fd, &kind, answer + 1, sizeof(answer) - 1) == 0 &&
 	     mount_own_cgroup2(c, &kind, answer + 1, sizeof(answer) - 1) == 0;
-	while (n > 0)
-		close(fds[--n]);
+	close(fd);
 	if (!ok && !answer[1])
 		snprintf(answer + 1, sizeof(answer) - 1, "fault injected");
 	answer[0] = kind;

@@ -45,6 +45,7 @@
 #include "../common/request.h"
 #include "../common/size.h"
 #include "../common/systemd_bus.h"
+#include "cgroupns.h"
 #include "faults.h"
 #include "holder.h"
 #include "privtmp.h"
@@ -468,7 +469,7 @@ static unsigned long clone_flags(unsigned isolate)
 	if (isolate & NSISO_NS_MNT) flags |= CLONE_NEWNS;
 	if (isolate & NSISO_NS_PID) flags |= CLONE_NEWPID;
 	if (isolate & NSISO_NS_NET) flags |= CLONE_NEWNET;
-	/* Not NSISO_NS_CGROUP: see make_cgroup_namespace. */
+	/* Not NSISO_NS_CGROUP: see cgroupns.h. */
 	return flags;
 }
 
@@ -493,9 +494,9 @@ struct handover {
 /* clone() straight into the new namespaces, so that the helper itself stays
  * in the host's mount namespace and the holder is PID 1 from its first
  * instruction.  (Not into a new cgroup namespace: it is rooted where its
- * maker is, and the user's group does not exist yet; see
- * make_cgroup_namespace.)  The commit channel is a socket pair, so that fds
- * can go to the holder on it. */
+ * maker is, and the user's group does not exist yet; see cgroupns.h.)  The
+ * commit channel is a socket pair, so that an fd can go to the holder on
+ * it. */
 static void start_holder(const struct nsiso_request *r, gid_t gid, int caller_pidfd,
 			 struct handover *h)
 {
@@ -786,33 +787,31 @@ static void hold_private_tmp(const struct nsiso_request *r, int run_dir_fd)
 			 "%s", err);
 }
 
-/* A cgroup namespace is rooted, in each hierarchy, at its maker's cgroup:
- * it is made only now that the user's group exists, by a child of the
- * holder that first enters the groups the application will enter (the
- * procs fds, sent along; none when the session has no group of ours), so
- * that the user sees "/" in every hierarchy, also on v1, where the holder
- * itself is only in the tasks group.  The holder joins it, and the module
+/* The session's cgroup namespace, made now that the user's group exists
+ * (cgroupns.h), and handed to the holder, which joins it: the module then
  * joins the holder's namespaces. */
-static void make_cgroup_namespace(const struct handover *h,
-				  const int procs_fds[NSISO_CGROUP_PROCS_MAX])
+static void make_cgroup_namespace(const struct handover *h, const struct nsiso_request *r,
+				  int caller_pidfd, const int procs_fds[NSISO_CGROUP_PROCS_MAX])
 {
 	struct pollfd pfd = { .fd = h->commit_fd, .events = POLLIN };
 	const char ask[2] = { NSISO_SYNC_CGROUP_NS, '\0' };
-	char answer[NSISO_REPLY_MAX];
-	int fds[NSISO_CGROUP_PROCS_MAX];
-	size_t i, n = 0;
+	enum nsiso_failure failure;
+	char answer[NSISO_REPLY_MAX], err[NSISO_REPLY_MAX - 64];
 	ssize_t got;
+	int ns;
 
-	for (i = 0; i < NSISO_CGROUP_PROCS_MAX; i++)
-		if (procs_fds[i] >= 0)
-			fds[n++] = procs_fds[i];
-	if (send_with_fds(h->commit_fd, ask, fds, n) < 0)
-		die("the session's holder went away before its cgroup namespace was made");
+	ns = nsiso_cgroupns_make(r->caller, caller_pidfd, procs_fds,
+				 nsiso_deadline_left_ms(&open_deadline), &failure, err, sizeof(err));
+	if (ns < 0)
+		die_with(failure, "cannot make the session's cgroup namespace: %s", err);
+	if (send_with_fds(h->commit_fd, ask, &ns, 1) < 0)
+		die("the session's holder went away before it joined its cgroup namespace");
+	close(ns);
 	if (poll(&pfd, 1, nsiso_deadline_left_ms(&open_deadline)) != 1)
-		die("the session's holder did not make its cgroup namespace in time");
+		die("the session's holder did not join its cgroup namespace in time");
 	got = recv(h->commit_fd, answer, sizeof(answer) - 1, 0);
 	if (got <= 0)
-		die("the session's holder died while making its cgroup namespace");
+		die("the session's holder died while joining its cgroup namespace");
 	answer[got] = '\0';
 	if (answer[0] != NSISO_SYNC_ACK)
 		die_with(answer[0] == NSISO_SYNC_HOST_ERROR ? NSISO_FAIL_HOST : NSISO_FAIL_DENY,
@@ -847,7 +846,7 @@ static void open_session(const struct nsiso_request *r, gid_t gid)
 	write_record(r, run_dir_fd, h.holder_pid);
 	join_cgroup(r, run_dir_fd, members, procs_fds);
 	if (r->isolate & NSISO_NS_CGROUP)
-		make_cgroup_namespace(&h, procs_fds);
+		make_cgroup_namespace(&h, r, caller_pidfd, procs_fds);
 	FAULT_POINT("helper-before-reply");
 	reply_ok(h.holder_pid, h.holder_pidfd, procs_fds);
 	/* The module has the session.  Should this write fail, the holder is

@@ -269,14 +269,16 @@ sd_cg() {
 
 # Where the login is in the cgroup tree: systemd's, under the user's slice.
 # v2: the 0:: line; hybrid: systemd's own hierarchy (name=systemd) and the
-# memory and pids controllers on v1.  In its own cgroup namespace every line
-# reads "/", and its unit is in the slice (the limit on the slice is proven
-# by the OOM case).
+# memory and pids controllers on v1.  In its own cgroup namespace no line
+# leads above the namespace's root (which is where the login was when it
+# was made: "/", or on hybrid a scope systemd realized in a v1 controller
+# since, below it), and its unit is in the slice (the limit on the slice is
+# proven by the OOM case).
 in_slice_tree() { # PROBE_OUTPUT LABEL
 	local p=$1 label=$2 c
 	if own_cgns "$p"; then
-		check_eq "$label: own cgroup namespace: every line of /proc/self/cgroup reads /" 0 \
-			"$(val "$p" cg_not_root)"
+		check_eq "$label: own cgroup namespace: no line of /proc/self/cgroup leads above its root" \
+			0 "$(val "$p" cg_above_root)"
 		check_match "$label: its unit's cgroup is under user.slice/$SLICE" "^/user.slice/$SLICE/" \
 			"$(sd_cg "$p")"
 	elif [ "$MODE" = unified ]; then

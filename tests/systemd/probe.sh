@@ -20,6 +20,7 @@ echo "session=${XDG_SESSION_ID:-}"
 echo "cgroup_lines=$(tr '\n' ' ' </proc/self/cgroup)"
 echo "cgns=$(readlink /proc/self/ns/cgroup)"
 echo "cg_not_root=$(grep -vc ':/$' /proc/self/cgroup)"
+echo "cg_above_root=$(grep -c ':/\.\.' /proc/self/cgroup)"
 # In a cgroup namespace of its own (isolate ...,cgroup) a process reads only
 # "/" above: where it is on the host is where systemd has its unit, asked
 # for the caller (GetUnitByPID 0) over the system bus.
