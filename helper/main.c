@@ -541,7 +541,7 @@ static void start_holder(const struct nsiso_request *r, gid_t gid, int caller_pi
  * either.  Forked before anything is built, so that everything built has an
  * owner; it keeps only the fds it needs. */
 static pid_t start_reaper(const struct nsiso_request *r, const struct handover *h, int caller_pidfd,
-			  int run_dir_fd)
+			  int run_dir_fd, int private_tmp_dir_fd)
 {
 	struct reaper_config config = {
 		.holder_pidfd = h->holder_pidfd,
@@ -552,6 +552,7 @@ static pid_t start_reaper(const struct nsiso_request *r, const struct handover *
 		.cgroup_parent = r->use_cgroup && !r->systemd_unit ? r->cgroup_parent : NULL,
 		.uid = r->uid,
 		.private_tmp = r->private_tmp,
+		.private_tmp_dir_fd = private_tmp_dir_fd,
 		.debug = r->debug,
 	};
 	pid_t pid = fork();
@@ -772,19 +773,25 @@ static void reply_ok(pid_t holder_pid, int holder_pidfd, const int procs_fds[NSI
 
 /* The user's share of the private /tmp lock, taken before the holder is
  * made: the holder inherits it and keeps it for its life, so the reaper of
- * another session of the user never removes the directories this one
- * uses (privtmp.h).  The fd is left open on purpose. */
-static void hold_private_tmp(const struct nsiso_request *r, int run_dir_fd)
+ * another session of the user never removes the directories this one uses
+ * (privtmp.h).  The lock is in the default run directory whatever --run-dir
+ * says: the private directories are the machine's, shared by every PAM
+ * service.  That directory's fd (for the reaper), or -1 without a private
+ * /tmp; the lock's fd is left open on purpose. */
+static int hold_private_tmp(const struct nsiso_request *r)
 {
 	char err[256];
+	int dir_fd;
 
 	if (r->private_tmp == NSISO_PRIVATE_TMP_NO)
-		return;
-	if (nsiso_privtmp_hold(run_dir_fd, r->uid, nsiso_deadline_left_ms(&open_deadline), err,
+		return -1;
+	dir_fd = open_run_dir(NSISO_RUN_DIR_DEFAULT);
+	if (nsiso_privtmp_hold(dir_fd, r->uid, nsiso_deadline_left_ms(&open_deadline), err,
 			       sizeof(err)) < 0)
 		die_with(errno == EROFS || errno == EACCES ? NSISO_FAIL_HOST :
 			 errno == ENOSPC || errno == ENOMEM ? NSISO_FAIL_CRIT : NSISO_FAIL_DENY,
 			 "%s", err);
+	return dir_fd;
 }
 
 /* The session's cgroup namespace, made now that the user's group exists
@@ -820,17 +827,17 @@ static void make_cgroup_namespace(const struct handover *h, const struct nsiso_r
 
 static void open_session(const struct nsiso_request *r, gid_t gid)
 {
-	int caller_pidfd, run_dir_fd, procs_fds[NSISO_CGROUP_PROCS_MAX];
+	int caller_pidfd, run_dir_fd, tmp_dir_fd, procs_fds[NSISO_CGROUP_PROCS_MAX];
 	const char done = NSISO_SYNC_DONE;
 	struct handover h;
 	pid_t members[NSISO_SESSION_TASKS];
 
 	run_dir_fd = open_run_dir(r->run_dir);
-	hold_private_tmp(r, run_dir_fd);
+	tmp_dir_fd = hold_private_tmp(r);
 	caller_pidfd = open_caller_pidfd(r->caller);
 	start_holder(r, gid, caller_pidfd, &h);
 	members[0] = h.holder_pid;
-	members[1] = start_reaper(r, &h, caller_pidfd, run_dir_fd);
+	members[1] = start_reaper(r, &h, caller_pidfd, run_dir_fd, tmp_dir_fd);
 	wait_for_holder(h.ready_fd);
 	FAULT_POINT("helper-after-holder");
 	/* From the hand-over on the holder owns the session and ends it if

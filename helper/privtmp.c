@@ -279,12 +279,12 @@ static int lock_user(int fd, uid_t uid, short type)
 	return fcntl(fd, F_OFD_SETLK, &lock);
 }
 
-int nsiso_privtmp_hold(int run_dir_fd, uid_t uid, int wait_ms, char *err, size_t len)
+int nsiso_privtmp_hold(int lock_dir_fd, uid_t uid, int wait_ms, char *err, size_t len)
 {
 	const struct timespec tick = { 0, 2000000L };	/* 2 ms */
 	int fd, waited_ms = 0;
 
-	fd = openat(run_dir_fd, NSISO_PRIVATE_TMP_LOCK_NAME,
+	fd = openat(lock_dir_fd, NSISO_PRIVATE_TMP_LOCK_NAME,
 		    O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0600);
 	if (fd < 0)
 		return fail(err, len, "cannot open %s: %m", NSISO_PRIVATE_TMP_LOCK_NAME);
@@ -479,13 +479,13 @@ static int open_our_base(const char *where)
 	return base;
 }
 
-void nsiso_privtmp_release(int run_dir_fd, uid_t uid, const char *session)
+void nsiso_privtmp_release(int lock_dir_fd, uid_t uid, const char *session)
 {
 	int lock, bases[N_PLACES];
 	char name[16], gone[64], hex[17];
 	size_t i;
 
-	lock = openat(run_dir_fd, NSISO_PRIVATE_TMP_LOCK_NAME,
+	lock = openat(lock_dir_fd, NSISO_PRIVATE_TMP_LOCK_NAME,
 		      O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	if (lock < 0) {
 		syslog(LOG_ERR, "session %s: cannot open %s: %m", session,

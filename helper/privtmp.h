@@ -17,9 +17,10 @@
  * Who removes the directories: the reaper of the user's last session.
  * "Last" is decided by a lock, not by counting: every session with
  * private_tmp holds a shared OFD lock on byte <uid> of
- * <run dir>/private-tmp.lock from before its holder is made until the holder
- * ends; a reaper that gets the exclusive lock knows no session of the user
- * is using or making the directories. */
+ * /run/nsiso/private-tmp.lock (the default run directory whatever run_dir=
+ * says: the directories are the machine's) from before its holder is made
+ * until the holder ends; a reaper that gets the exclusive lock knows no
+ * session of the user is using or making the directories. */
 #ifndef NSISO_PRIVTMP_H
 #define NSISO_PRIVTMP_H
 
@@ -36,12 +37,12 @@
  * root's. */
 bool nsiso_trusted_dir(const struct stat *st);
 
-/* The helper, before it makes the holder: the user's shared lock, which the
- * holder inherits and keeps.  Waits at most wait_ms (what is left of the
- * open's time budget) for a reaper that is moving the user's directories
- * away.  fd, or -1 with errno (ETIMEDOUT for the wait) and a reason in
- * err. */
-int nsiso_privtmp_hold(int run_dir_fd, uid_t uid, int wait_ms, char *err, size_t len);
+/* The helper, before it makes the holder: the user's shared lock in
+ * lock_dir_fd (the default run directory), which the holder inherits and
+ * keeps.  Waits at most wait_ms (what is left of the open's time budget)
+ * for a reaper that is moving the user's directories away.  fd, or -1 with
+ * errno (ETIMEDOUT for the wait) and a reason in err. */
+int nsiso_privtmp_hold(int lock_dir_fd, uid_t uid, int wait_ms, char *err, size_t len);
 
 /* The holder, in the session's new mount namespace, before any process of
  * the user is in it: find or make the user's directories and mount them on
@@ -55,6 +56,6 @@ int nsiso_privtmp_mount(uid_t uid, gid_t gid, bool *host_fault, char *err, size_
  * user holds the lock, move the user's directories aside (so that a new
  * session makes fresh ones at once) and remove them, as root, without
  * following a symbolic link or entering a mount point. */
-void nsiso_privtmp_release(int run_dir_fd, uid_t uid, const char *session);
+void nsiso_privtmp_release(int lock_dir_fd, uid_t uid, const char *session);
 
 #endif

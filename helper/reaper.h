@@ -22,6 +22,7 @@ struct reaper_config {
 	const char *cgroup_parent;	/* NULL = no cgroup of ours */
 	uid_t uid;
 	enum nsiso_private_tmp private_tmp;	/* yes: remove after the last */
+	int private_tmp_dir_fd;		/* its lock's directory, or -1 */
 	bool debug;
 };
 

@@ -137,6 +137,26 @@ nsiso_assert_false "the user cannot reach it from the host" \
 	setpriv --reuid="$U1" --regid="$(id -g "$U1")" --init-groups -- ls "$P1"
 nsiso_assert_true "the session's /tmp stays after the second session closed" test -e "$P1/f-$TAG"
 
+# A session through a service with another run_dir= is a session of the same
+# user all the same: its end must not remove what the held one uses.
+SVC_OTHER=$(nsiso_make_pam_service "$(nsiso_module_line | sed "s|run_dir=$T/run |run_dir=$T/run-other |")
+session required pam_exec.so $D/probe")
+# True while a reaper has DIR open (it keeps its run directory to the end).
+no_reaper_in() {
+	local f pid
+	for f in /proc/[0-9]*/comm; do
+		pid=${f#/proc/} pid=${pid%/comm}
+		[ "$(cat "$f" 2>/dev/null)" = nsiso-reaper ] || continue
+		find "/proc/$pid/fd" -mindepth 1 -lname "$1" 2>/dev/null | grep -q . && return 1
+	done
+	return 0
+}
+once_other() { SVC=$SVC_OTHER once "$@"; }
+nsiso_assert_true "a session through another run_dir= opens and closes" once_other b2 "$U1"
+nsiso_assert_eq "it sees the same /tmp" "f-$TAG " "$(probe b2 tmp_list)"
+nsiso_assert_true "(its reaper is done)" nsiso_wait_for no_reaper_in "$T/run-other"
+nsiso_assert_true "the held session's /tmp stays after it" test -e "$P1/f-$TAG"
+
 # ---- the cgroup namespace -------------------------------------------------
 
 nsiso_assert_eq "every line of /proc/self/cgroup reads / in the session" 0 \
