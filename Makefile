@@ -29,8 +29,9 @@ COMMON_REQUEST = common/request.c
 MODULE_SRC = pam_nsiso/pam_nsiso.c pam_nsiso/spawn.c $(COMMON_PARSE) common/cgroup_stats.c \
              $(COMMON_SYSTEMD) $(COMMON_REQUEST)
 HELPER_SRC = helper/main.c helper/holder.c helper/reaper.c helper/watch.c helper/oomwatch.c \
-             common/kmsg.c $(COMMON_SYSTEMD) $(COMMON_REQUEST) $(COMMON_PARSE) $(COMMON_STATE) \
-             $(COMMON_CGROUP)
+             helper/privtmp.c helper/cgroupns.c \
+             common/kmsg.c $(COMMON_SYSTEMD) $(COMMON_REQUEST) $(COMMON_PARSE) \
+             $(COMMON_STATE) $(COMMON_CGROUP)
 CTL_SRC    = ctl/main.c ctl/check.c ctl/status.c ctl/quota.c ctl/output.c $(COMMON_PARSE) $(COMMON_STATE) \
              common/systemd.c
 HEADERS    = $(wildcard common/*.h pam_nsiso/*.h helper/*.h ctl/*.h)

@@ -38,6 +38,7 @@ static const char *const item_names[NSISO_ITEM_COUNT] = {
 	[NSISO_ITEM_IO_WEIGHT] = "io_weight",
 	[NSISO_ITEM_HOSTNAME] = "hostname",
 	[NSISO_ITEM_ON_LOGOUT] = "on_logout",
+	[NSISO_ITEM_PRIVATE_TMP] = "private_tmp",
 	[NSISO_ITEM_PROPAGATION] = "propagation",
 	[NSISO_ITEM_ON_ERROR] = "on_error",
 	[NSISO_ITEM_EXEMPT] = "exempt",
@@ -85,7 +86,7 @@ static const struct {
 	unsigned bit;
 } ns_names[] = {
 	{ "uts", NSISO_NS_UTS }, { "ipc", NSISO_NS_IPC }, { "mnt", NSISO_NS_MNT },
-	{ "pid", NSISO_NS_PID }, { "net", NSISO_NS_NET },
+	{ "pid", NSISO_NS_PID }, { "net", NSISO_NS_NET }, { "cgroup", NSISO_NS_CGROUP },
 };
 
 const char *nsiso_isolate_parse(const char *text, unsigned *out)
@@ -106,7 +107,7 @@ const char *nsiso_isolate_parse(const char *text, unsigned *out)
 			if (strcmp(tok, ns_names[i].name) == 0)
 				break;
 		if (i == sizeof(ns_names) / sizeof(ns_names[0]))
-			return "unknown namespace (use uts, ipc, mnt, pid, net or none)";
+			return "unknown namespace (use uts, ipc, mnt, pid, net, cgroup or none)";
 		bits |= ns_names[i].bit;
 	}
 	if (bits == 0 || text[0] == ',' || text[strlen(text) - 1] == ',' || strstr(text, ",,"))
@@ -117,6 +118,11 @@ const char *nsiso_isolate_parse(const char *text, unsigned *out)
 		return "pid needs mnt (a fresh /proc needs a private mount namespace)";
 	*out = bits;
 	return NULL;
+}
+
+const char *nsiso_private_tmp_name(enum nsiso_private_tmp value)
+{
+	return value == NSISO_PRIVATE_TMP_KEEP ? "keep" : value == NSISO_PRIVATE_TMP_YES ? "yes" : "no";
 }
 
 void nsiso_isolate_format(unsigned isolate, char *buf, size_t len)
@@ -173,6 +179,7 @@ static const char *parse_value(enum nsiso_item item, const char *text,
 			       union nsiso_value *v)
 {
 	static const char *const logout[] = { "kill", "keep" };
+	static const char *const private_tmp[] = { "no", "yes", "keep" };
 	static const char *const propagation[] = { "slave", "private" };
 	static const char *const on_error[] = { "deny", "allow" };
 	static const char *const yes_no[] = { "no", "yes" };
@@ -213,6 +220,9 @@ static const char *parse_value(enum nsiso_item item, const char *text,
 	case NSISO_ITEM_ON_LOGOUT:
 		v->choice = parse_choice(text, logout, 2);
 		return v->choice < 0 ? "expected kill or keep" : NULL;
+	case NSISO_ITEM_PRIVATE_TMP:
+		v->choice = parse_choice(text, private_tmp, 3);
+		return v->choice < 0 ? "expected yes, no or keep" : NULL;
 	case NSISO_ITEM_PROPAGATION:
 		v->choice = parse_choice(text, propagation, 2);
 		return v->choice < 0 ? "expected slave or private" : NULL;
@@ -759,6 +769,7 @@ static void apply_rule(struct nsiso_settings *s, const struct nsiso_rule *rule)
 	case NSISO_ITEM_IO_WEIGHT: s->io_weight = v->limit; break;
 	case NSISO_ITEM_HOSTNAME: strcpy(s->hostname_template, v->text); break;
 	case NSISO_ITEM_ON_LOGOUT: s->on_logout = (enum nsiso_on_logout)v->choice; break;
+	case NSISO_ITEM_PRIVATE_TMP: s->private_tmp = (enum nsiso_private_tmp)v->choice; break;
 	case NSISO_ITEM_PROPAGATION: s->propagation = (enum nsiso_propagation)v->choice; break;
 	case NSISO_ITEM_ON_ERROR: s->on_error = (enum nsiso_on_error)v->choice; break;
 	case NSISO_ITEM_EXEMPT: s->exempt = v->choice == 1; break;
@@ -839,6 +850,15 @@ const char *nsiso_conf_resolve(const struct nsiso_conf *conf,
 		if (bad_origin)
 			*bad_origin = out->origin[item];
 		return why;
+	}
+	/* private_tmp and isolate may come from lines of different domains:
+	 * only the pair, worked out for the user, says whether the session has
+	 * a mount namespace to replace /tmp in. */
+	if (out->private_tmp != NSISO_PRIVATE_TMP_NO && !(out->isolate & NSISO_NS_MNT)) {
+		if (bad_origin)
+			*bad_origin = out->origin[NSISO_ITEM_PRIVATE_TMP];
+		return "private_tmp needs mnt in isolate (/tmp is replaced in the session's "
+		       "mount namespace)";
 	}
 	if (out->hostname_template[0] && (out->isolate & NSISO_NS_UTS)) {
 		nsiso_host_short_name(host_short);

@@ -34,6 +34,7 @@ enum {
 	NSISO_NS_MNT = 1 << 2,
 	NSISO_NS_PID = 1 << 3,
 	NSISO_NS_NET = 1 << 4,
+	NSISO_NS_CGROUP = 1 << 5,
 };
 
 enum nsiso_item {
@@ -47,6 +48,7 @@ enum nsiso_item {
 	NSISO_ITEM_IO_WEIGHT,
 	NSISO_ITEM_HOSTNAME,
 	NSISO_ITEM_ON_LOGOUT,
+	NSISO_ITEM_PRIVATE_TMP,
 	NSISO_ITEM_PROPAGATION,
 	NSISO_ITEM_ON_ERROR,
 	NSISO_ITEM_EXEMPT,
@@ -56,6 +58,9 @@ enum nsiso_item {
 };
 
 enum nsiso_on_logout { NSISO_LOGOUT_KILL, NSISO_LOGOUT_KEEP };
+/* yes: the user's own /tmp and /var/tmp, removed after the last session;
+ * keep: the same, never removed. */
+enum nsiso_private_tmp { NSISO_PRIVATE_TMP_NO, NSISO_PRIVATE_TMP_YES, NSISO_PRIVATE_TMP_KEEP };
 enum nsiso_propagation { NSISO_PROPAGATION_SLAVE, NSISO_PROPAGATION_PRIVATE };
 enum nsiso_on_error { NSISO_ON_ERROR_DENY, NSISO_ON_ERROR_ALLOW };
 /* own: limits on nsiso's own <cgroup_parent>/user-<uid>; systemd: limits on
@@ -75,8 +80,8 @@ enum nsiso_domain_kind {
 union nsiso_value {
 	unsigned isolate;
 	struct nsiso_limit limit;
-	int choice;		/* on_logout, propagation, on_error, exempt,
-				 * cgroup_mode */
+	int choice;		/* on_logout, private_tmp, propagation,
+				 * on_error, exempt, cgroup_mode */
 	char text[NSISO_VALUE_MAX]; /* hostname template, cgroup_parent */
 };
 
@@ -118,6 +123,7 @@ struct nsiso_settings {
 	char hostname_template[NSISO_VALUE_MAX];
 	char hostname[NSISO_VALUE_MAX];	/* expanded; "" = keep the host's */
 	enum nsiso_on_logout on_logout;
+	enum nsiso_private_tmp private_tmp;
 	enum nsiso_propagation propagation;
 	enum nsiso_on_error on_error;
 	bool exempt;
@@ -178,6 +184,9 @@ size_t nsiso_conf_error_count(const struct nsiso_conf *conf);
 const char *nsiso_conf_error(const struct nsiso_conf *conf, size_t i);
 
 const char *nsiso_item_name(enum nsiso_item item);
+
+/* "no", "yes" or "keep". */
+const char *nsiso_private_tmp_name(enum nsiso_private_tmp value);
 
 /* "uts,ipc,mnt,pid" for a bit set; "none" for 0. */
 void nsiso_isolate_format(unsigned isolate, char *buf, size_t len);

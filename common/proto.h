@@ -77,7 +77,9 @@ static inline int nsiso_failure_of_reply(const char *reply)
 }
 
 /* The hand-over between the helper and the holder: one byte each way over
- * two pipes (ready: holder to helper; commit: helper to holder), in order. */
+ * a pipe (ready: holder to helper) and a SOCK_SEQPACKET socket pair (commit:
+ * helper to holder, which can carry an fd and the holder's answer to
+ * NSISO_SYNC_CGROUP_NS), in order. */
 enum nsiso_sync {
 	/* holder: the namespaces are built, waiting for the session */
 	NSISO_SYNC_READY = 'R',
@@ -89,6 +91,11 @@ enum nsiso_sync {
 	NSISO_SYNC_COMMIT = 'C',
 	/* holder: taken; the helper may build the cgroup and the record */
 	NSISO_SYNC_ACK = 'A',
+	/* helper, with isolate cgroup, once the user's group exists: join the
+	 * session's cgroup namespace, whose fd comes with it (helper/
+	 * cgroupns.h); the holder answers on the same socket NSISO_SYNC_ACK,
+	 * or an error byte and a reason */
+	NSISO_SYNC_CGROUP_NS = 'G',
 	/* helper: the module has the session (EOF instead: it never will) */
 	NSISO_SYNC_DONE = 'D',
 };

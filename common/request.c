@@ -12,7 +12,7 @@
 /* The options, by index: each may be given once, by its full name. */
 enum option_id {
 	OPT_USER, OPT_UID, OPT_CALLER, OPT_SESSION, OPT_ISOLATE, OPT_HOSTNAME,
-	OPT_PROPAGATION, OPT_ON_LOGOUT, OPT_MEMORY, OPT_SWAP, OPT_TASKS,
+	OPT_PROPAGATION, OPT_ON_LOGOUT, OPT_PRIVATE_TMP, OPT_MEMORY, OPT_SWAP, OPT_TASKS,
 	OPT_MEMORY_HIGH, OPT_CPU, OPT_CPU_WEIGHT, OPT_IO_WEIGHT,
 	OPT_CGROUP_PARENT, OPT_SERVICE, OPT_TTY, OPT_RHOST, OPT_RUN_DIR,
 	OPT_SYSTEMD_UNIT, OPT_DEBUG, N_OPTIONS
@@ -26,6 +26,7 @@ static const struct {
 	[OPT_CALLER] = { "caller", true }, [OPT_SESSION] = { "session", true },
 	[OPT_ISOLATE] = { "isolate", true }, [OPT_HOSTNAME] = { "hostname", true },
 	[OPT_PROPAGATION] = { "propagation", true }, [OPT_ON_LOGOUT] = { "on-logout", true },
+	[OPT_PRIVATE_TMP] = { "private-tmp", true },
 	[OPT_MEMORY] = { "memory", true }, [OPT_SWAP] = { "swap", true },
 	[OPT_TASKS] = { "tasks", true }, [OPT_MEMORY_HIGH] = { "memory-high", true },
 	[OPT_CPU] = { "cpu", true }, [OPT_CPU_WEIGHT] = { "cpu-weight", true },
@@ -107,6 +108,8 @@ void nsiso_request_encode(const struct nsiso_request *r, const char *path,
 		push(a, OPT_ISOLATE, a->isolate);
 		push(a, OPT_PROPAGATION, r->propagation_private ? "private" : "slave");
 		push(a, OPT_ON_LOGOUT, r->keep_on_logout ? "keep" : "kill");
+		if (r->private_tmp != NSISO_PRIVATE_TMP_NO)
+			push(a, OPT_PRIVATE_TMP, nsiso_private_tmp_name(r->private_tmp));
 	}
 	push_text(a, OPT_HOSTNAME, r->hostname);
 	if (r->use_cgroup) {
@@ -237,6 +240,20 @@ static const char *decode_ranged_limit(struct nsiso_request *r, enum option_id i
 	return NULL;
 }
 
+static const char *decode_private_tmp(struct nsiso_request *r, const char *arg, char *why,
+				      size_t len)
+{
+	int value;
+
+	for (value = NSISO_PRIVATE_TMP_NO; value <= NSISO_PRIVATE_TMP_KEEP; value++) {
+		if (strcmp(arg, nsiso_private_tmp_name((enum nsiso_private_tmp)value)) == 0) {
+			r->private_tmp = (enum nsiso_private_tmp)value;
+			return NULL;
+		}
+	}
+	return reason(why, len, "invalid --private-tmp '%.64s': expected no, yes or keep", arg);
+}
+
 static const char *decode_option(struct nsiso_request *r, enum option_id id, const char *arg,
 				 char *why, size_t len)
 {
@@ -263,6 +280,7 @@ static const char *decode_option(struct nsiso_request *r, enum option_id id, con
 				     &r->propagation_private, why, len);
 	case OPT_ON_LOGOUT:
 		return decode_choice(arg, "kill", "keep", "--on-logout", &r->keep_on_logout, why, len);
+	case OPT_PRIVATE_TMP: return decode_private_tmp(r, arg, why, len);
 	case OPT_MEMORY: case OPT_SWAP: case OPT_TASKS:
 		return decode_limits(r, id, arg, why, len);
 	case OPT_MEMORY_HIGH: case OPT_CPU: case OPT_CPU_WEIGHT: case OPT_IO_WEIGHT:

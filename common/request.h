@@ -16,6 +16,7 @@
 #include <sys/types.h>
 
 #include "cgroup.h"
+#include "conf.h"
 
 #define NSISO_NAME_ARG_MAX 256		/* --user, --service, --tty */
 #define NSISO_RHOST_ARG_MAX 1024	/* NI_MAXHOST, with room */
@@ -30,6 +31,7 @@ struct nsiso_request {
 	bool propagation_private;
 	const char *hostname;		/* "" = the host's */
 	bool keep_on_logout;
+	enum nsiso_private_tmp private_tmp;	/* needs NSISO_NS_MNT */
 	struct nsiso_cgroup_limits limits;
 	bool use_cgroup;		/* any limit given */
 	const char *cgroup_parent;

@@ -354,6 +354,7 @@ static void print_settings(const struct nsiso_settings *s, uid_t uid)
 	print_item(s, NSISO_ITEM_ON_LOGOUT, s->on_logout == NSISO_LOGOUT_KEEP ? "keep" : "kill");
 	print_item(s, NSISO_ITEM_PROPAGATION,
 		   s->propagation == NSISO_PROPAGATION_PRIVATE ? "private" : "slave");
+	print_item(s, NSISO_ITEM_PRIVATE_TMP, nsiso_private_tmp_name(s->private_tmp));
 	print_item(s, NSISO_ITEM_ON_ERROR, s->on_error == NSISO_ON_ERROR_ALLOW ? "allow" : "deny");
 	print_item(s, NSISO_ITEM_EXEMPT, s->exempt ? "yes" : "no");
 	mode = nsiso_cgroup_mode_effective(s->cgroup_mode, &why);

@@ -69,7 +69,8 @@ static void check_limit(const struct nsiso_limit *l, int is_tasks)
 
 static void check_settings(const struct nsiso_settings *s)
 {
-	const unsigned all = NSISO_NS_UTS | NSISO_NS_IPC | NSISO_NS_MNT | NSISO_NS_PID | NSISO_NS_NET;
+	const unsigned all = NSISO_NS_UTS | NSISO_NS_IPC | NSISO_NS_MNT | NSISO_NS_PID | NSISO_NS_NET |
+			     NSISO_NS_CGROUP;
 	char text[64];
 	unsigned again;
 	size_t i;
@@ -101,6 +102,8 @@ static void check_settings(const struct nsiso_settings *s)
 	CHECK(memchr(s->cgroup_parent, '\0', sizeof(s->cgroup_parent)) != NULL);
 	CHECK(nsiso_cgroup_parent_check(s->cgroup_parent) == NULL);
 	CHECK(s->on_logout == NSISO_LOGOUT_KILL || s->on_logout == NSISO_LOGOUT_KEEP);
+	CHECK(s->private_tmp == NSISO_PRIVATE_TMP_NO || s->private_tmp == NSISO_PRIVATE_TMP_YES ||
+	      s->private_tmp == NSISO_PRIVATE_TMP_KEEP);
 	CHECK(s->propagation == NSISO_PROPAGATION_SLAVE ||
 	      s->propagation == NSISO_PROPAGATION_PRIVATE);
 	CHECK(s->on_error == NSISO_ON_ERROR_DENY || s->on_error == NSISO_ON_ERROR_ALLOW);
@@ -138,6 +141,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Exempt means exempt: only a user the rules act on can be refused. */
 	if (why)
 		CHECK(nsiso_settings_active(&settings) && !settings.exempt);
+	/* The helper refuses a private /tmp without a mount namespace. */
+	if (!why && nsiso_settings_active(&settings) && settings.private_tmp != NSISO_PRIVATE_TMP_NO)
+		CHECK(settings.isolate & NSISO_NS_MNT);
 	if (why)
 		CHECK(settings.hostname[0] == '\0');
 	else

@@ -24,7 +24,8 @@ static int same(const struct nsiso_request *a, const struct nsiso_request *b)
 	return same_text(a->user, b->user) && a->uid == b->uid && a->caller == b->caller &&
 	       same_text(a->session, b->session) && a->isolate == b->isolate &&
 	       (!a->isolate || (a->propagation_private == b->propagation_private &&
-				a->keep_on_logout == b->keep_on_logout)) &&
+				a->keep_on_logout == b->keep_on_logout &&
+				a->private_tmp == b->private_tmp)) &&
 	       same_text(a->hostname, b->hostname) && a->use_cgroup == b->use_cgroup &&
 	       (!a->use_cgroup || memcmp(&a->limits, &b->limits, sizeof(a->limits)) == 0) &&
 	       same_text(a->service, b->service) && same_text(a->tty, b->tty) &&

@@ -20,6 +20,7 @@
 #include <fcntl.h>
 #include <net/if.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -30,14 +31,17 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <syslog.h>
 #include <unistd.h>
 
+#include "../common/cgroup.h"
 #include "../common/conf.h"
 #include "../common/proto.h"
 #include "../common/textfile.h"
 #include "faults.h"
+#include "privtmp.h"
 
 struct holder_state {
 	const struct holder_config *config;
@@ -53,6 +57,15 @@ static char failure_byte(int e)
 	return e == ENOMEM || e == ENOSPC || e == EAGAIN ? NSISO_SYNC_ERROR : NSISO_SYNC_HOST_ERROR;
 }
 
+/* msg: the kind byte, then the reason. */
+__attribute__((noreturn))
+static void report_failure(const struct holder_config *c, const char *msg)
+{
+	if (write(c->ready_fd, msg, strlen(msg)) < 0)
+		_exit(1);
+	_exit(1);
+}
+
 __attribute__((noreturn, format(printf, 2, 3)))
 static void setup_failed(const struct holder_config *c, const char *fmt, ...)
 {
@@ -63,9 +76,22 @@ static void setup_failed(const struct holder_config *c, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg + 1, sizeof(msg) - 1, fmt, ap);
 	va_end(ap);
-	if (write(c->ready_fd, msg, strlen(msg)) < 0)
-		_exit(1);
-	_exit(1);
+	report_failure(c, msg);
+}
+
+/* The same with the kind decided by the caller (NSISO_SYNC_ERROR or
+ * NSISO_SYNC_HOST_ERROR), not guessed from errno. */
+__attribute__((noreturn, format(printf, 3, 4)))
+static void setup_failed_as(const struct holder_config *c, char kind, const char *fmt, ...)
+{
+	char msg[NSISO_REPLY_MAX];
+	va_list ap;
+
+	msg[0] = kind;
+	va_start(ap, fmt);
+	vsnprintf(msg + 1, sizeof(msg) - 1, fmt, ap);
+	va_end(ap);
+	report_failure(c, msg);
 }
 
 static int bring_up_loopback(void)
@@ -84,6 +110,22 @@ static int bring_up_loopback(void)
 	}
 	close(fd);
 	return ret;
+}
+
+/* The user's own /tmp and /var/tmp (privtmp.h), before any process of the
+ * user is in the namespace.  A failure denies the login unless the host's
+ * set-up explains it: anything a user can plant in /tmp must not be a way to
+ * a login without isolation under on_error allow. */
+static void mount_private_tmp(const struct holder_config *c)
+{
+	char why[NSISO_REPLY_MAX - 32];
+	bool host = false;
+
+	if (FAULT_FAILS("holder-private-tmp"))
+		setup_failed_as(c, NSISO_SYNC_ERROR, "private /tmp: fault injected");
+	if (nsiso_privtmp_mount(c->uid, c->gid, &host, why, sizeof(why)) != 0)
+		setup_failed_as(c, host ? NSISO_SYNC_HOST_ERROR : NSISO_SYNC_ERROR,
+				"private /tmp: %s", why);
 }
 
 /* Make the session's view: called as PID 1, inside the new namespaces. */
@@ -108,6 +150,8 @@ static void build_namespaces(const struct holder_config *c)
 	    access("/dev/shm", F_OK) == 0 &&
 	    mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") != 0)
 		setup_failed(c, "cannot mount a private /dev/shm: %m");
+	if (c->private_tmp != NSISO_PRIVATE_TMP_NO)
+		mount_private_tmp(c);
 	if ((c->isolate & NSISO_NS_UTS) && c->hostname[0] &&
 	    sethostname(c->hostname, strlen(c->hostname)) != 0)
 		setup_failed(c, "cannot set host name %s: %m", c->hostname);
@@ -146,16 +190,102 @@ static bool read_byte(int fd, char want)
 	return n == 1 && byte == want;
 }
 
+/* ---- the cgroup namespace -------------------------------------------- */
+
+/* The session's cgroup namespace, made by the helper (helper/cgroupns.h),
+ * joined through the fd it sends.  0, or -1 with kind and reason. */
+static int join_cgroup_namespace(int fd, char *kind, char *why, size_t len)
+{
+	if (setns(fd, CLONE_NEWCGROUP) == 0)
+		return 0;
+	*kind = failure_byte(errno);
+	snprintf(why, len, "setns: %s", strerror(errno));
+	return -1;
+}
+
+/* On cgroup v2, a cgroup2 mount made from inside the namespace shows only
+ * its root: the session's /sys/fs/cgroup is the user's own group, and no
+ * other user's group can even be named from the session.  Mounted from
+ * inside on purpose: a mount from the host's cgroup namespace without
+ * options would reset the hierarchy's global options (nsdelegate,
+ * memory_recursiveprot).  The host's mount goes first (in our mount
+ * namespace only): the kernel refuses the same file system twice on one
+ * mount point (EBUSY).  v1 hierarchies stay the host's (see
+ * nsiso.conf(5)). */
+static int mount_own_cgroup2(const struct holder_config *c, char *kind, char *why, size_t len)
+{
+	if (!(c->isolate & NSISO_NS_MNT) || nsiso_cgroup_detect_version() != NSISO_CGROUP_V2)
+		return 0;
+	if (umount2("/sys/fs/cgroup", MNT_DETACH) == 0 &&
+	    mount("cgroup2", "/sys/fs/cgroup", "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		  NULL) == 0)
+		return 0;
+	*kind = failure_byte(errno);
+	snprintf(why, len, "cannot mount the session's /sys/fs/cgroup: %s", strerror(errno));
+	return -1;
+}
+
+/* NSISO_SYNC_CGROUP_NS and the namespace's fd, from the helper.  The fd, or
+ * -1 when the helper is gone or sent anything else. */
+static int receive_cgroup_request(int sock)
+{
+	char control[CMSG_SPACE(sizeof(int))], byte = 0;
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control,
+			      .msg_controllen = sizeof(control) };
+	struct cmsghdr *cmsg;
+	int fd = -1;
+
+	memset(control, 0, sizeof(control));
+	if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) != 1)
+		return -1;
+	cmsg = CMSG_FIRSTHDR(&msg);
+	if (cmsg && cmsg->cmsg_level == SOL_SOCKET && cmsg->cmsg_type == SCM_RIGHTS &&
+	    cmsg->cmsg_len == CMSG_LEN(sizeof(int)))
+		memcpy(&fd, CMSG_DATA(cmsg), sizeof(int));
+	if (byte == NSISO_SYNC_CGROUP_NS && !(msg.msg_flags & MSG_CTRUNC))
+		return fd;
+	if (fd >= 0)
+		close(fd);
+	return -1;
+}
+
+/* Join the session's cgroup namespace when the helper sends it, and answer
+ * (NSISO_SYNC_ACK, or a failure byte and the reason).  False when there is
+ * no session to go on with. */
+static bool make_cgroup_namespace(const struct holder_config *c)
+{
+	int fd = receive_cgroup_request(c->commit_fd);
+	char answer[NSISO_REPLY_MAX] = "", kind = NSISO_SYNC_ERROR;
+	bool ok;
+
+	if (fd < 0)
+		return false;
+	ok = !FAULT_FAILS("holder-cgroup-ns") &&
+	     join_cgroup_namespace(fd, &kind, answer + 1, sizeof(answer) - 1) == 0 &&
+	     mount_own_cgroup2(c, &kind, answer + 1, sizeof(answer) - 1) == 0;
+	close(fd);
+	if (!ok && !answer[1])
+		snprintf(answer + 1, sizeof(answer) - 1, "fault injected");
+	answer[0] = kind;
+	if (ok)
+		answer[0] = NSISO_SYNC_ACK;
+	return send(c->commit_fd, answer, ok ? 1 : strlen(answer), MSG_NOSIGNAL) > 0 && ok;
+}
+
 /* The hand-over: NSISO_SYNC_COMMIT (take the session; we answer
- * NSISO_SYNC_ACK and the helper builds the cgroup and the record), then
- * NSISO_SYNC_DONE once the module has the session.  EOF before that - the
- * helper failed, died or was killed - means the module never got it. */
+ * NSISO_SYNC_ACK and the helper builds the cgroup and the record), with
+ * isolate cgroup NSISO_SYNC_CGROUP_NS, then NSISO_SYNC_DONE once the module
+ * has the session.  EOF before that - the helper failed, died or was
+ * killed - means the module never got it. */
 static bool wait_for_commit(const struct holder_config *c)
 {
 	const char ack = NSISO_SYNC_ACK;
 	bool ok = read_byte(c->commit_fd, NSISO_SYNC_COMMIT) && write(c->ready_fd, &ack, 1) == 1;
 
 	close(c->ready_fd);
+	if (ok && (c->isolate & NSISO_NS_CGROUP))
+		ok = make_cgroup_namespace(c);
 	ok = ok && read_byte(c->commit_fd, NSISO_SYNC_DONE);
 	close(c->commit_fd);
 	return ok;

@@ -8,15 +8,20 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "../common/conf.h"
+
 struct holder_config {
 	unsigned isolate;		/* NSISO_NS_* bits; 0 = cgroup only */
 	bool propagation_private;
 	const char *hostname;		/* "" = keep the host's */
 	bool keep_on_logout;
+	enum nsiso_private_tmp private_tmp;
+	uid_t uid;			/* the user: private /tmp, cgroup ns */
+	gid_t gid;
 	const char *session;
 	int caller_pidfd;		/* the PAM application */
 	int ready_fd;			/* write: enum nsiso_sync */
-	int commit_fd;			/* read: enum nsiso_sync, EOF = give up */
+	int commit_fd;			/* socket: enum nsiso_sync, EOF = give up */
 	bool debug;
 };
 

@@ -45,8 +45,10 @@
 #include "../common/request.h"
 #include "../common/size.h"
 #include "../common/systemd_bus.h"
+#include "cgroupns.h"
 #include "faults.h"
 #include "holder.h"
+#include "privtmp.h"
 #include "reaper.h"
 
 /* How the helper may act, decided once at start and never re-derived. */
@@ -74,8 +76,9 @@ static struct {
 
 /* ---- replies and fatal errors ---------------------------------------- */
 
-/* One message, with n fds attached (SCM_RIGHTS) in the order given. */
-static int send_reply(const char *text, const int *fds, size_t n)
+/* One message on a socket, with n fds attached (SCM_RIGHTS) in the order
+ * given. */
+static int send_with_fds(int sock, const char *text, const int *fds, size_t n)
 {
 	char control[CMSG_SPACE(sizeof(int) * (1 + NSISO_CGROUP_PROCS_MAX))];
 	struct iovec iov = { .iov_base = (void *)text, .iov_len = strlen(text) };
@@ -93,7 +96,12 @@ static int send_reply(const char *text, const int *fds, size_t n)
 		cmsg->cmsg_len = CMSG_LEN(sizeof(int) * n);
 		memcpy(CMSG_DATA(cmsg), fds, sizeof(int) * n);
 	}
-	return sendmsg(NSISO_CHANNEL_FD, &msg, MSG_NOSIGNAL) < 0 ? -1 : 0;
+	return sendmsg(sock, &msg, MSG_NOSIGNAL) < 0 ? -1 : 0;
+}
+
+static int send_reply(const char *text, const int *fds, size_t n)
+{
+	return send_with_fds(NSISO_CHANNEL_FD, text, fds, n);
 }
 
 /* Report a failure to whoever asked (the module, or a person at a terminal)
@@ -332,6 +340,7 @@ static void usage(FILE *out)
 		"Usage: nsiso-helper open --user NAME --uid UID --caller PID --session ID\n"
 		"                        [--isolate LIST] [--hostname NAME]\n"
 		"                        [--propagation slave|private] [--on-logout kill|keep]\n"
+		"                        [--private-tmp no|yes|keep]\n"
 		"                        [--memory BYTES] [--swap BYTES] [--tasks N]\n"
 		"                        [--memory-high BYTES] [--cpu PERCENT]\n"
 		"                        [--cpu-weight N] [--io-weight N]\n"
@@ -395,8 +404,9 @@ static bool valid_session_id(const char *id)
 	       strspn(id, "0123456789abcdef") == NSISO_SESSION_ID_LEN;
 }
 
-/* Every argument is checked against the system, not taken on trust. */
-static void validate_request(const struct nsiso_request *r)
+/* Every argument is checked against the system, not taken on trust.  The
+ * user's primary group (their private /tmp is given to it). */
+static gid_t validate_request(const struct nsiso_request *r)
 {
 	struct passwd *pw;
 	const char *why;
@@ -421,6 +431,8 @@ static void validate_request(const struct nsiso_request *r)
 		die("--hostname needs uts in --isolate");
 	if (r->isolate == 0 && !r->use_cgroup)
 		die("nothing to do: no namespace and no limit requested");
+	if (r->private_tmp != NSISO_PRIVATE_TMP_NO && !(r->isolate & NSISO_NS_MNT))
+		die("--private-tmp needs mnt in --isolate");
 	if (r->systemd_unit) {
 		char want[64];
 
@@ -429,6 +441,7 @@ static void validate_request(const struct nsiso_request *r)
 		if (strcmp(r->systemd_unit, want) != 0)
 			die("invalid --systemd-unit '%.64s': expected %s", r->systemd_unit, want);
 	}
+	return pw->pw_gid;
 }
 
 /* ---- the session ------------------------------------------------------ */
@@ -456,6 +469,7 @@ static unsigned long clone_flags(unsigned isolate)
 	if (isolate & NSISO_NS_MNT) flags |= CLONE_NEWNS;
 	if (isolate & NSISO_NS_PID) flags |= CLONE_NEWPID;
 	if (isolate & NSISO_NS_NET) flags |= CLONE_NEWNET;
+	/* Not NSISO_NS_CGROUP: see cgroupns.h. */
 	return flags;
 }
 
@@ -479,20 +493,28 @@ struct handover {
 
 /* clone() straight into the new namespaces, so that the helper itself stays
  * in the host's mount namespace and the holder is PID 1 from its first
- * instruction. */
-static void start_holder(const struct nsiso_request *r, int caller_pidfd, struct handover *h)
+ * instruction.  (Not into a new cgroup namespace: it is rooted where its
+ * maker is, and the user's group does not exist yet; see cgroupns.h.)  The
+ * commit channel is a socket pair, so that an fd can go to the holder on
+ * it. */
+static void start_holder(const struct nsiso_request *r, gid_t gid, int caller_pidfd,
+			 struct handover *h)
 {
 	int ready[2], commit[2], pidfd = -1;
 	struct holder_config config;
 	long pid;
 
-	if (pipe2(ready, O_CLOEXEC) != 0 || pipe2(commit, O_CLOEXEC) != 0)
+	if (pipe2(ready, O_CLOEXEC) != 0 ||
+	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, commit) != 0)
 		die_with(NSISO_FAIL_CRIT, "cannot create pipes: %m");
 	config = (struct holder_config){
 		.isolate = r->isolate,
 		.propagation_private = r->propagation_private,
 		.hostname = r->hostname,
 		.keep_on_logout = r->keep_on_logout,
+		.private_tmp = r->private_tmp,
+		.uid = r->uid,
+		.gid = gid,
 		.session = r->session,
 		.caller_pidfd = caller_pidfd,
 		.ready_fd = ready[1],
@@ -519,7 +541,7 @@ static void start_holder(const struct nsiso_request *r, int caller_pidfd, struct
  * either.  Forked before anything is built, so that everything built has an
  * owner; it keeps only the fds it needs. */
 static pid_t start_reaper(const struct nsiso_request *r, const struct handover *h, int caller_pidfd,
-			  int run_dir_fd)
+			  int run_dir_fd, int private_tmp_dir_fd)
 {
 	struct reaper_config config = {
 		.holder_pidfd = h->holder_pidfd,
@@ -529,6 +551,8 @@ static pid_t start_reaper(const struct nsiso_request *r, const struct handover *
 		.user = r->user,
 		.cgroup_parent = r->use_cgroup && !r->systemd_unit ? r->cgroup_parent : NULL,
 		.uid = r->uid,
+		.private_tmp = r->private_tmp,
+		.private_tmp_dir_fd = private_tmp_dir_fd,
 		.debug = r->debug,
 	};
 	pid_t pid = fork();
@@ -659,19 +683,21 @@ static void write_record(const struct nsiso_request *r, int run_dir_fd, pid_t ho
 
 /* One directory on the way to the run directory: root's, and nobody else
  * may write it unless it is sticky (/tmp), where others can neither rename
- * nor remove what is root's.  So nothing below can be swapped under us.
- * A failure here denies whatever on_error says: a run directory in a place
- * a user controls is one the user could make fail at will. */
+ * nor remove what is root's (nsiso_trusted_dir).  So nothing below can be
+ * swapped under us.  A failure here denies whatever on_error says: a run
+ * directory in a place a user controls is one the user could make fail at
+ * will. */
 static void check_run_dir_ancestor(int fd, const char *path)
 {
 	struct stat st;
 
 	if (fstat(fd, &st) != 0)
 		die("run directory %s: fstat: %m", path);
+	if (nsiso_trusted_dir(&st))
+		return;
 	if (!S_ISDIR(st.st_mode) || st.st_uid != 0)
 		die("run directory %s: a directory on its path is not owned by root", path);
-	if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX))
-		die("run directory %s: a directory on its path is writable by others", path);
+	die("run directory %s: a directory on its path is writable by others", path);
 }
 
 /* Open (creating it 0711 if missing) the run directory one component at a
@@ -745,18 +771,73 @@ static void reply_ok(pid_t holder_pid, int holder_pidfd, const int procs_fds[NSI
 		die("cannot reply to the module: %m");
 }
 
-static void open_session(const struct nsiso_request *r)
+/* The user's share of the private /tmp lock, taken before the holder is
+ * made: the holder inherits it and keeps it for its life, so the reaper of
+ * another session of the user never removes the directories this one uses
+ * (privtmp.h).  The lock is in the default run directory whatever --run-dir
+ * says: the private directories are the machine's, shared by every PAM
+ * service.  That directory's fd (for the reaper), or -1 without a private
+ * /tmp; the lock's fd is left open on purpose. */
+static int hold_private_tmp(const struct nsiso_request *r)
 {
-	int caller_pidfd, run_dir_fd, procs_fds[NSISO_CGROUP_PROCS_MAX];
+	char err[256];
+	int dir_fd;
+
+	if (r->private_tmp == NSISO_PRIVATE_TMP_NO)
+		return -1;
+	dir_fd = open_run_dir(NSISO_RUN_DIR_DEFAULT);
+	if (nsiso_privtmp_hold(dir_fd, r->uid, nsiso_deadline_left_ms(&open_deadline), err,
+			       sizeof(err)) < 0)
+		die_with(errno == EROFS || errno == EACCES ? NSISO_FAIL_HOST :
+			 errno == ENOSPC || errno == ENOMEM ? NSISO_FAIL_CRIT : NSISO_FAIL_DENY,
+			 "%s", err);
+	return dir_fd;
+}
+
+/* The session's cgroup namespace, made now that the user's group exists
+ * (cgroupns.h), and handed to the holder, which joins it: the module then
+ * joins the holder's namespaces. */
+static void make_cgroup_namespace(const struct handover *h, const struct nsiso_request *r,
+				  int caller_pidfd, const int procs_fds[NSISO_CGROUP_PROCS_MAX])
+{
+	struct pollfd pfd = { .fd = h->commit_fd, .events = POLLIN };
+	const char ask[2] = { NSISO_SYNC_CGROUP_NS, '\0' };
+	enum nsiso_failure failure;
+	char answer[NSISO_REPLY_MAX], err[NSISO_REPLY_MAX - 64];
+	ssize_t got;
+	int ns;
+
+	ns = nsiso_cgroupns_make(r->caller, caller_pidfd, procs_fds,
+				 nsiso_deadline_left_ms(&open_deadline), &failure, err, sizeof(err));
+	if (ns < 0)
+		die_with(failure, "cannot make the session's cgroup namespace: %s", err);
+	if (send_with_fds(h->commit_fd, ask, &ns, 1) < 0)
+		die("the session's holder went away before it joined its cgroup namespace");
+	close(ns);
+	if (poll(&pfd, 1, nsiso_deadline_left_ms(&open_deadline)) != 1)
+		die("the session's holder did not join its cgroup namespace in time");
+	got = recv(h->commit_fd, answer, sizeof(answer) - 1, 0);
+	if (got <= 0)
+		die("the session's holder died while joining its cgroup namespace");
+	answer[got] = '\0';
+	if (answer[0] != NSISO_SYNC_ACK)
+		die_with(answer[0] == NSISO_SYNC_HOST_ERROR ? NSISO_FAIL_HOST : NSISO_FAIL_DENY,
+			 "cannot make the session's cgroup namespace: %s", answer + 1);
+}
+
+static void open_session(const struct nsiso_request *r, gid_t gid)
+{
+	int caller_pidfd, run_dir_fd, tmp_dir_fd, procs_fds[NSISO_CGROUP_PROCS_MAX];
 	const char done = NSISO_SYNC_DONE;
 	struct handover h;
 	pid_t members[NSISO_SESSION_TASKS];
 
 	run_dir_fd = open_run_dir(r->run_dir);
+	tmp_dir_fd = hold_private_tmp(r);
 	caller_pidfd = open_caller_pidfd(r->caller);
-	start_holder(r, caller_pidfd, &h);
+	start_holder(r, gid, caller_pidfd, &h);
 	members[0] = h.holder_pid;
-	members[1] = start_reaper(r, &h, caller_pidfd, run_dir_fd);
+	members[1] = start_reaper(r, &h, caller_pidfd, run_dir_fd, tmp_dir_fd);
 	wait_for_holder(h.ready_fd);
 	FAULT_POINT("helper-after-holder");
 	/* From the hand-over on the holder owns the session and ends it if
@@ -771,6 +852,8 @@ static void open_session(const struct nsiso_request *r)
 	 * been reused. */
 	write_record(r, run_dir_fd, h.holder_pid);
 	join_cgroup(r, run_dir_fd, members, procs_fds);
+	if (r->isolate & NSISO_NS_CGROUP)
+		make_cgroup_namespace(&h, r, caller_pidfd, procs_fds);
 	FAULT_POINT("helper-before-reply");
 	reply_ok(h.holder_pid, h.holder_pidfd, procs_fds);
 	/* The module has the session.  Should this write fail, the holder is
@@ -809,7 +892,6 @@ int main(int argc, char **argv)
 		die("refused: fd %d is not pam_nsiso's reply channel", NSISO_CHANNEL_FD);
 	parse_args(argc, argv, &request);
 	own_and_wipe(&request, argc, argv);
-	validate_request(&request);
-	open_session(&request);
+	open_session(&request, validate_request(&request));
 	return 0;
 }

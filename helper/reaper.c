@@ -25,21 +25,24 @@
 #include "../common/proto.h"
 #include "../common/record.h"
 #include "holder.h"
+#include "privtmp.h"
 #include "watch.h"
 
-/* Keep 0-2 (on /dev/null) and the three fds of the config: above all, the
+/* Keep 0-2 (on /dev/null) and the fds of the config: above all, the
  * helper's ends of the hand-over pipes must go, or the holder would never
- * see the helper's EOF. */
+ * see the helper's EOF (and its copy of the private /tmp lock, or this
+ * session would count as using the user's directories). */
 static void keep_only(const struct reaper_config *c)
 {
-	const int keep[3] = { c->holder_pidfd, c->caller_pidfd, c->run_dir_fd };
+	const int keep[4] = { c->holder_pidfd, c->caller_pidfd, c->run_dir_fd,
+			      c->private_tmp_dir_fd };
 	int fd, i, high = 0;
 
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < 4; i++)
 		if (keep[i] > high)
 			high = keep[i];
 	for (fd = 3; fd <= high; fd++) {
-		if (fd != keep[0] && fd != keep[1] && fd != keep[2])
+		if (fd != keep[0] && fd != keep[1] && fd != keep[2] && fd != keep[3])
 			close(fd);
 	}
 	if (syscall(SYS_close_range, high + 1, ~0U, 0) != 0)
@@ -120,6 +123,10 @@ void reaper_main(const struct reaper_config *c)
 	if (nsiso_record_remove(c->run_dir_fd, c->session) < 0)
 		syslog(LOG_ERR, "session %s: cannot remove its record: %m", c->session);
 	watch_release(&w);
+	/* Before the cgroup: on a tmpfs /tmp the files are the user's memory,
+	 * which would keep the group. */
+	if (c->private_tmp == NSISO_PRIVATE_TMP_YES)
+		nsiso_privtmp_release(c->private_tmp_dir_fd, c->uid, c->session);
 	if (c->cgroup_parent && remove_cgroup(c, &wc) == 1)
 		watch_forget_group(&wc);
 	if (c->debug)

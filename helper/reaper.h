@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "../common/conf.h"
+
 struct reaper_config {
 	int holder_pidfd;
 	int caller_pidfd;		/* the PAM application */
@@ -19,6 +21,8 @@ struct reaper_config {
 	const char *user;
 	const char *cgroup_parent;	/* NULL = no cgroup of ours */
 	uid_t uid;
+	enum nsiso_private_tmp private_tmp;	/* yes: remove after the last */
+	int private_tmp_dir_fd;		/* its lock's directory, or -1 */
 	bool debug;
 };
 

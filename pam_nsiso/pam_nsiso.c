@@ -56,6 +56,7 @@ static const struct {
 	{ "uts", NSISO_NS_UTS, CLONE_NEWUTS },
 	{ "ipc", NSISO_NS_IPC, CLONE_NEWIPC },
 	{ "net", NSISO_NS_NET, CLONE_NEWNET },
+	{ "cgroup", NSISO_NS_CGROUP, CLONE_NEWCGROUP },
 	{ "pid", NSISO_NS_PID, CLONE_NEWPID },
 };
 #define N_NS_KINDS (sizeof(ns_kinds) / sizeof(ns_kinds[0]))
@@ -291,6 +292,7 @@ static void build_request(struct nsiso_request *r, pam_handle_t *pamh,
 	r->isolate = s->isolate;
 	r->propagation_private = s->propagation == NSISO_PROPAGATION_PRIVATE;
 	r->keep_on_logout = s->on_logout == NSISO_LOGOUT_KEEP;
+	r->private_tmp = s->private_tmp;
 	r->hostname = s->hostname;
 	r->use_cgroup = nsiso_settings_has_limits(s);
 	r->limits = NSISO_CGROUP_LIMITS_NONE;

@@ -52,6 +52,9 @@
 #   nsiso_holders_of USER [RUN_DIR...]   live holders of USER, from the records
 #   nsiso_session_gone USER PARENT [RUN_DIR]  no holder, process, cgroup (or record) of USER
 #   nsiso_run_dirs                       the run dirs nsiso_holders_of searches
+#   nsiso_dir_outside_tmp                root 0755 dir under /var/lib, removed at exit
+#   nsiso_private_tmp UID [/var/tmp]     host path of UID's private /tmp (or /var/tmp)
+#   nsiso_forget_private_tmp UID         remove UID's private /tmp, /var/tmp at exit
 
 # Sourcing twice would reset state the EXIT trap relies on.
 [ -n "${_NSISO_LIB_LOADED:-}" ] && return 0
@@ -1132,4 +1135,52 @@ nsiso_install_memhog() {
 	local home
 	home=$(getent passwd "$1" | cut -d: -f6)
 	install -m 0755 -o "$1" "$NSISO_MEMHOG" "$home/memhog"
+}
+
+# ---------------------------------------------------------------------------
+# private_tmp: a session's /tmp and /var/tmp are the user's own, so what a
+# probe in the session runs or writes must live elsewhere.
+# ---------------------------------------------------------------------------
+
+# nsiso_dir_outside_tmp: a new root-owned 0755 directory under /var/lib (on
+# disk: the tmpfs pages of a /run file written from the user's cgroup would
+# keep the user's group), removed at exit; prints its path.
+nsiso_dir_outside_tmp() {
+	local dir
+	_nsiso_require_setup
+	dir=$(mktemp -d /var/lib/nsiso-test.XXXXXX) || nsiso_die "mktemp under /var/lib failed"
+	nsiso_on_exit _nsiso_remove_outside_dir "$dir"
+	chown root:root "$dir" && chmod 0755 "$dir" || nsiso_die "cannot set up $dir"
+	printf '%s\n' "$dir"
+}
+
+_nsiso_remove_outside_dir() {
+	case $1 in
+	/var/lib/nsiso-test.?*) rm -rf --one-file-system -- "$1" ;;
+	*) _nsiso_warn "refusing to remove unexpected path '$1'" ;;
+	esac
+}
+
+# nsiso_private_tmp UID [/var/tmp]: where UID's private /tmp (or /var/tmp)
+# is on the host (helper/privtmp.h).
+nsiso_private_tmp() {
+	printf '%s/.nsiso-tmp/%s\n' "${2:-/tmp}" "$1"
+}
+
+# nsiso_forget_private_tmp UID: remove what is left of UID's private /tmp
+# and /var/tmp at exit (a keep test, or one that failed before the last
+# logout).  UID is a test user's, so the names are ours.
+nsiso_forget_private_tmp() {
+	nsiso_on_exit _nsiso_remove_private_tmp "$1"
+}
+
+_nsiso_remove_private_tmp() {
+	local where f
+	[[ $1 =~ ^[1-9][0-9]*$ ]] || return 0
+	for where in /tmp /var/tmp; do
+		for f in "$where/.nsiso-tmp/$1" "$where/.nsiso-tmp/$1".gone.*; do
+			[ -e "$f" ] && rm -rf --one-file-system -- "$f"
+		done
+	done
+	return 0
 }

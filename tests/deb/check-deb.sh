@@ -221,37 +221,47 @@ USER1=$(nsiso_make_user) || nsiso_die "cannot create the test user"
 uid1=$(id -u "$USER1")
 [ "$uid1" -ge 1000 ] || nsiso_die "test user $USER1 has uid $uid1 < 1000"
 
-cat >"$T/probe" <<'PROBE'
+# The probe and its reports live outside /tmp: the shipped conf gives
+# isolated users a /tmp of their own (private_tmp yes).
+D=$(nsiso_dir_outside_tmp)
+nsiso_forget_private_tmp "$uid1"
+cat >"$D/probe" <<'PROBE'
 #!/bin/sh
-# Runs as root from pam_exec at open_session, after common-session.
+# Runs as root from pam_exec at open_session, after common-session.  In
+# the shipped conf's cgroup namespace /proc/self/cgroup reads "/": the
+# user's group is checked by its path, with the probe's PID in its
+# cgroup.procs (which lists PIDs as the reader's PID namespace sees them).
 out=$(dirname "$0")/probe.$PAM_USER
 mem=$(sed -n 's/^[0-9]*:memory://p' /proc/self/cgroup)
 pids=$(sed -n 's/^[0-9]*:pids://p' /proc/self/cgroup)
+own=/nsiso/user-$(id -u "$PAM_USER")
 {
-	for ns in uts ipc mnt pid; do echo "ns_$ns=$(readlink /proc/self/ns/$ns)"; done
+	for ns in uts ipc mnt pid cgroup; do echo "ns_$ns=$(readlink /proc/self/ns/$ns)"; done
 	echo "host=$(hostname)"
 	echo "procs=$(ls -d /proc/[0-9]* | wc -l)"
 	echo "cgroup=$mem"
 	echo "pids_cgroup=$pids"
-	echo "limits=$(cat /sys/fs/cgroup/memory$mem/memory.limit_in_bytes \
-		/sys/fs/cgroup/memory$mem/memory.memsw.limit_in_bytes \
-		/sys/fs/cgroup/pids$pids/pids.max 2>/dev/null | tr '\n' ' ')"
+	echo "in_own=$(grep -cx $$ /sys/fs/cgroup/memory$own/cgroup.procs 2>/dev/null) $(grep -cx $$ /sys/fs/cgroup/pids$own/cgroup.procs 2>/dev/null)"
+	echo "limits=$(cat /sys/fs/cgroup/memory$own/memory.limit_in_bytes \
+		/sys/fs/cgroup/memory$own/memory.memsw.limit_in_bytes \
+		/sys/fs/cgroup/pids$own/pids.max 2>/dev/null | tr '\n' ' ')"
+	echo "tmp=$(stat -c '%U %a' /tmp)"
 	echo "run_dir=$(ls /run/nsiso 2>/dev/null | grep -c '')"
 } >"$out.tmp" && mv "$out.tmp" "$out"
 PROBE
-chmod 0755 "$T/probe"
+chmod 0755 "$D/probe"
 SVC=$(nsiso_make_pam_service "@include common-session
-session required pam_exec.so type=open_session $T/probe")
+session required pam_exec.so type=open_session $D/probe")
 # probe LABEL KEY: what the probe saw in the session that session() ran as
 # LABEL.  (pam_exec runs even after pam_nsiso has failed: required does not
 # stop the stack, so every session keeps its own copy.)
 probe() { sed -n "s/^$2=//p" "$T/seen.$1" 2>/dev/null; }
 session() { # SERVICE USER [LABEL]
 	local rc=0
-	rm -f "$T/probe.$2"
+	rm -f "$D/probe.$2"
 	printf '## pamtester %s %s\n' "$1" "$2" >>"$T/pamtester.log"
 	timeout 60 pamtester "$1" "$2" open_session close_session >>"$T/pamtester.log" 2>&1 || rc=$?
-	[ -f "$T/probe.$2" ] && mv "$T/probe.$2" "$T/seen.${3:-$2}"
+	[ -f "$D/probe.$2" ] && mv "$D/probe.$2" "$T/seen.${3:-$2}"
 	return "$rc"
 }
 
@@ -344,19 +354,22 @@ pages=$(($(awk '/^MemTotal:/ {print $2}' /proc/meminfo) * 1024 / $(getconf PAGES
 # shellcheck disable=SC2017 # the module's own arithmetic, on purpose
 limit=$((pages / 100 * 25 * $(getconf PAGESIZE)))
 info "25% of RAM as nsiso_limit_bytes computes it: $pages pages / 100 * 25 * $(getconf PAGESIZE) = $limit"
-for ns in uts ipc mnt pid; do
+for ns in uts ipc mnt pid cgroup; do
 	check_not "$USER1: new $ns namespace" test "$(probe "$USER1" ns_$ns)" = "$(readlink /proc/self/ns/$ns)"
 done
 check "$USER1: fresh /proc: $(probe "$USER1" procs) PIDs (holder, probe and its commands)" \
 	test "$(probe "$USER1" procs)" -ge 1 -a "$(probe "$USER1" procs)" -le 6
 check_eq "$USER1: host name from the shipped template %h-%U" "$host_short-$uid1" "$(probe "$USER1" host)"
-check_eq "$USER1: memory cgroup nsiso/user-$uid1" "/nsiso/user-$uid1" "$(probe "$USER1" cgroup)"
-check_eq "$USER1: pids cgroup nsiso/user-$uid1" "/nsiso/user-$uid1" "$(probe "$USER1" pids_cgroup)"
+check_eq "$USER1: in the memory and pids groups nsiso/user-$uid1" "1 1" "$(probe "$USER1" in_own)"
+check_eq "$USER1: which its cgroup namespace shows as / (memory, pids)" "/ /" \
+	"$(probe "$USER1" cgroup) $(probe "$USER1" pids_cgroup)"
+check_eq "$USER1: /tmp is the user's own (private_tmp yes)" "$USER1 700" "$(probe "$USER1" tmp)"
 check_eq "$USER1: limits memory=25% of RAM, memsw=memory (swap 0), tasks 2048" \
 	"$limit $limit 2048 " "$(probe "$USER1" limits)"
 check "$USER1: a session record in /run/nsiso while open" test "$(probe "$USER1" run_dir)" -ge 1
 check "$USER1: user cgroup removed after close" \
 	nsiso_wait_for test ! -d "$CG/memory/nsiso/user-$uid1" -a ! -d "$CG/pids/nsiso/user-$uid1"
+check "$USER1: private /tmp removed after close" nsiso_wait_for test ! -e "$(nsiso_private_tmp "$uid1")"
 for u in root daemon broken-root; do
 	for ns in uts ipc mnt pid; do
 		check_eq "$u: host $ns namespace" "$(readlink /proc/self/ns/$ns)" "$(probe $u ns_$ns)"

@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
 # A helper that is missing, not executable or not root's; a helper killed,
-# exiting or wedged mid-setup; a holder that cannot mount /proc or wedges
-# before it takes the session (fault points of tests/build/nsiso-helper-
+# exiting or wedged mid-setup; a holder that cannot mount /proc, make the
+# private /tmp or the cgroup namespace, or wedges before it takes the
+# session (fault points of tests/build/nsiso-helper-
 # faults).  Each, with on_error deny and allow: the configured outcome, one
 # clear log line, an open that returns within the bound (10 s + 10 s), and
 # nothing half-built: no holder, record, cgroup or process left over.
@@ -59,6 +60,19 @@ for oe in deny allow; do
 	fault "holder cannot mount /proc ($oe)" holder-proc:fail \
 		"session setup failed: cannot mount a fresh /proc" "$oe"
 done
+# The private /tmp or the cgroup namespace cannot be made: a failure a user
+# could bring about (a planted /tmp/.nsiso-tmp, their pids limit), so allow
+# does not let the login through unisolated either.
+nsiso_forget_private_tmp "$LC_UID"
+for oe in deny allow; do
+	lc_conf "$oe" "$LC_USER private_tmp yes"
+	fault "holder cannot make the private /tmp ($oe)" holder-private-tmp:fail \
+		"session setup failed: private /tmp: fault injected" "$(user_caused "$oe")"
+	lc_conf "$oe" "$LC_USER isolate uts,ipc,mnt,pid,cgroup"
+	fault "holder cannot make the cgroup namespace ($oe)" holder-cgroup-ns:fail \
+		"cannot make the session's cgroup namespace: fault injected" "$(user_caused "$oe")"
+done
+
 # Wedged: the module gives up after NSISO_OPEN_TIMEOUT_MS (10 s).  Once per
 # outcome is the test's most expensive part (20 s).
 lc_conf deny

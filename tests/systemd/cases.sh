@@ -248,17 +248,40 @@ for ns in uts ipc mnt pid; do
 	check_ne "ssh: own $ns namespace" "$(val $host_probe ns_$ns)" "$(val $A ns_$ns)"
 done
 check_ne "ssh: own /dev/shm (another tmpfs)" "$(val $host_probe shm_dev)" "$(val $A shm_dev)"
+check_ne "ssh: own cgroup namespace (the shipped isolate has cgroup)" "$(val $host_probe cgns)" \
+	"$(val $A cgns)"
+check_eq "ssh: /tmp is the user's own (the shipped private_tmp yes)" "$U 700" "$(val $A tmp)"
 
 # systemd's cgroup of a probe: v2's 0:: line, or on hybrid the name=systemd
-# hierarchy (there 0:: is systemd's mirror in /sys/fs/cgroup/unified).
-sd_cg() { if [ "$MODE" = unified ]; then val "$1" cg_unified; else val "$1" cg_systemd; fi; }
+# hierarchy (there 0:: is systemd's mirror in /sys/fs/cgroup/unified).  A
+# probe in a cgroup namespace of its own (the shipped conf's isolate has
+# cgroup) reads "/" there: its unit's ControlGroup, as systemd told it.
+own_cgns() { [ "$(val "$1" cgns)" != "$(readlink /proc/self/ns/cgroup)" ]; }
+sd_cg() {
+	if own_cgns "$1"; then
+		val "$1" unit_cg
+	elif [ "$MODE" = unified ]; then
+		val "$1" cg_unified
+	else
+		val "$1" cg_systemd
+	fi
+}
 
 # Where the login is in the cgroup tree: systemd's, under the user's slice.
 # v2: the 0:: line; hybrid: systemd's own hierarchy (name=systemd) and the
-# memory and pids controllers on v1.
+# memory and pids controllers on v1.  In its own cgroup namespace no line
+# leads above the namespace's root (which is where the login was when it
+# was made: "/", or on hybrid a scope systemd realized in a v1 controller
+# since, below it), and its unit is in the slice (the limit on the slice is
+# proven by the OOM case).
 in_slice_tree() { # PROBE_OUTPUT LABEL
 	local p=$1 label=$2 c
-	if [ "$MODE" = unified ]; then
+	if own_cgns "$p"; then
+		check_eq "$label: own cgroup namespace: no line of /proc/self/cgroup leads above its root" \
+			0 "$(val "$p" cg_above_root)"
+		check_match "$label: its unit's cgroup is under user.slice/$SLICE" "^/user.slice/$SLICE/" \
+			"$(sd_cg "$p")"
+	elif [ "$MODE" = unified ]; then
 		check_match "$label: cgroup under user.slice/$SLICE" "^/user.slice/$SLICE/" "$(sd_cg "$p")"
 	else
 		check_match "$label: name=systemd cgroup under user.slice/$SLICE" "^/user.slice/$SLICE/" "$(sd_cg "$p")"

@@ -18,3 +18,17 @@ echo "cg_memory=$(sed -n 's/^[0-9]*:memory://p' /proc/self/cgroup)"
 echo "cg_pids=$(sed -n 's/^[0-9]*:pids://p' /proc/self/cgroup)"
 echo "session=${XDG_SESSION_ID:-}"
 echo "cgroup_lines=$(tr '\n' ' ' </proc/self/cgroup)"
+echo "cgns=$(readlink /proc/self/ns/cgroup)"
+echo "cg_not_root=$(grep -vc ':/$' /proc/self/cgroup)"
+echo "cg_above_root=$(grep -c ':/\.\.' /proc/self/cgroup)"
+# In a cgroup namespace of its own (isolate ...,cgroup) a process reads only
+# "/" above: where it is on the host is where systemd has its unit, asked
+# for the caller (GetUnitByPID 0) over the system bus.
+unit=$(busctl call org.freedesktop.systemd1 /org/freedesktop/systemd1 \
+	org.freedesktop.systemd1.Manager GetUnitByPID u 0 2>/dev/null | sed -n 's/^o "\(.*\)"$/\1/p')
+id=
+[ -n "$unit" ] && id=$(busctl get-property org.freedesktop.systemd1 "$unit" \
+	org.freedesktop.systemd1.Unit Id 2>/dev/null | sed -n 's/^s "\(.*\)"$/\1/p')
+echo "unit=$id"
+echo "unit_cg=$([ -n "$id" ] && systemctl show -P ControlGroup "$id" 2>/dev/null)"
+echo "tmp=$(stat -c '%U %a' /tmp)"

@@ -183,7 +183,7 @@ sed -i -E 's/^(1000: +memory +).*/\1160M/; s/^(1000: +tasks +).*/\1512/; s/^(100
 # And the cpu and io items as an admin would add them: a quota and weights
 # that leave a 2-CPU VM's timing alone, memory_high just below memory.
 printf '1000:       %s\n' 'memory_high 156M' 'cpu 400%' 'cpu_weight 200' 'io_weight 300' >>"$conf"
-grep -q '^1000: *isolate *uts,ipc,mnt,pid$' "$conf" || die "the shipped nsiso.conf does not isolate uids >= 1000"
+grep -q '^1000: *isolate *uts,ipc,mnt,pid,cgroup$' "$conf" || die "the shipped nsiso.conf does not isolate uids >= 1000"
 in_root nsisoctl check >"$work/nsisoctl-check.log" 2>&1 ||
 	{ cat "$work/nsisoctl-check.log" >&2; die "nsisoctl check fails on the edited conf"; }
 in_root pam-auth-update --enable nsiso

@@ -53,7 +53,7 @@ static void comments_blank_lines_and_all_items(void **state)
 	      "# a comment\n"
 	      "\n"
 	      "   \t\n"
-	      "*   isolate  uts,ipc,mnt,pid   # trailing comment\n"
+	      "*   isolate  uts,ipc,mnt,pid,cgroup   # trailing comment\n"
 	      "*   memory   512M\n"
 	      "*   swap     0\n"
 	      "*   tasks    200\n"
@@ -63,6 +63,7 @@ static void comments_blank_lines_and_all_items(void **state)
 	      "*   io_weight 50\n"
 	      "*   hostname lab-%u\n"
 	      "*   on_logout keep\n"
+	      "*   private_tmp keep\n"
 	      "*   propagation private\n"
 	      "*   on_error allow\n"
 	      "*   exempt no\n"
@@ -72,7 +73,8 @@ static void comments_blank_lines_and_all_items(void **state)
 	resolve(&conf, "alice", 1000, &s);
 	assert_true(s.matched);
 	assert_true(nsiso_settings_active(&s));
-	assert_int_equal(s.isolate, NSISO_NS_UTS | NSISO_NS_IPC | NSISO_NS_MNT | NSISO_NS_PID);
+	assert_int_equal(s.isolate, NSISO_NS_UTS | NSISO_NS_IPC | NSISO_NS_MNT | NSISO_NS_PID |
+				   NSISO_NS_CGROUP);
 	assert_true(s.memory.value == 512ULL << 20);
 	assert_int_equal(s.swap.kind, NSISO_LIMIT_VALUE);
 	assert_true(s.swap.value == 0);
@@ -84,6 +86,7 @@ static void comments_blank_lines_and_all_items(void **state)
 	assert_int_equal(s.origin[NSISO_ITEM_IO_WEIGHT].line, 11);
 	assert_string_equal(s.hostname, "lab-alice");
 	assert_int_equal(s.on_logout, NSISO_LOGOUT_KEEP);
+	assert_int_equal(s.private_tmp, NSISO_PRIVATE_TMP_KEEP);
 	assert_int_equal(s.propagation, NSISO_PROPAGATION_PRIVATE);
 	assert_int_equal(s.on_error, NSISO_ON_ERROR_ALLOW);
 	assert_false(s.exempt);
@@ -104,6 +107,7 @@ static void defaults_when_unset(void **state)
 	resolve(&conf, "alice", 1000, &s);
 	assert_int_equal(s.isolate, 0);
 	assert_int_equal(s.on_logout, NSISO_LOGOUT_KILL);
+	assert_int_equal(s.private_tmp, NSISO_PRIVATE_TMP_NO);
 	assert_int_equal(s.propagation, NSISO_PROPAGATION_SLAVE);
 	assert_int_equal(s.on_error, NSISO_ON_ERROR_DENY);
 	assert_string_equal(s.cgroup_parent, "nsiso");
@@ -206,7 +210,8 @@ static void errors_name_file_and_line(void **state)
 		    "test.conf:1: pid needs mnt (a fresh /proc needs a private mount namespace): isolate 'pid'");
 	first_error("* isolate uts,,ipc\n", "test.conf:1: malformed namespace list: isolate 'uts,,ipc'");
 	first_error("* isolate user\n",
-		    "test.conf:1: unknown namespace (use uts, ipc, mnt, pid, net or none): isolate 'user'");
+		    "test.conf:1: unknown namespace (use uts, ipc, mnt, pid, net, cgroup or none): "
+		    "isolate 'user'");
 	first_error("alice cgroup_parent x\n",
 		    "test.conf:1: cgroup_parent is global: use it only with domain '*'");
 	first_error("* cgroup_parent ../etc\n",
@@ -216,6 +221,7 @@ static void errors_name_file_and_line(void **state)
 	first_error("5:1 memory 1G\n", "test.conf:1: uid range is empty (min > max): '5:1'");
 	first_error("a:b memory 1G\n", "test.conf:1: uid range must be digits (e.g. 1000:1999 or 1000:): 'a:b'");
 	first_error("* on_logout maybe\n", "test.conf:1: expected kill or keep: on_logout 'maybe'");
+	first_error("* private_tmp on\n", "test.conf:1: expected yes, no or keep: private_tmp 'on'");
 	first_error("* exempt 1\n", "test.conf:1: expected yes or no: exempt '1'");
 	first_error("* cgroup_mode cgmanager\n",
 		    "test.conf:1: expected auto, own or systemd: cgroup_mode 'cgmanager'");
@@ -436,6 +442,40 @@ static void memory_high_below_memory(void **state)
 	nsiso_conf_free(&conf);
 }
 
+/* private_tmp needs a mount namespace; the two items may come from lines
+ * of different domains, so resolve checks the pair per user and names the
+ * private_tmp line. */
+static void private_tmp_needs_mnt(void **state)
+{
+	static const gid_t groups[] = { 4242424 };
+	struct nsiso_user alice = { "alice", 1000, groups, 1 };
+	struct nsiso_origin where = { 0 };
+	struct nsiso_conf conf;
+	struct nsiso_settings s;
+	const char *why;
+
+	(void)state;
+	parse(&conf, "*  isolate uts,ipc,mnt,pid\n"
+		     "*  private_tmp yes\n"
+		     "alice isolate uts,cgroup\n");
+	assert_int_equal(nsiso_conf_error_count(&conf), 0);
+	why = nsiso_conf_resolve(&conf, &alice, &s, &where);
+	assert_non_null(why);
+	assert_string_equal(why, "private_tmp needs mnt in isolate (/tmp is replaced in the "
+			    "session's mount namespace)");
+	assert_string_equal(where.file, "test.conf");
+	assert_int_equal(where.line, 2);
+	resolve(&conf, "bob", 1001, &s);	/* * gives bob mnt */
+	assert_int_equal(s.private_tmp, NSISO_PRIVATE_TMP_YES);
+	nsiso_conf_free(&conf);
+	/* no is always fine, and a user left alone is not worked out. */
+	parse(&conf, "* isolate uts\n* private_tmp no\nbob exempt yes\nbob private_tmp keep\n");
+	resolve(&conf, "alice", 1000, &s);
+	resolve(&conf, "bob", 1001, &s);
+	assert_false(nsiso_settings_active(&s));
+	nsiso_conf_free(&conf);
+}
+
 /* A percentage is known only on the machine: resolve checks it there, as
  * the module does at each login. */
 static void percentage_below_the_minimum_is_refused_at_resolve(void **state)
@@ -578,6 +618,7 @@ int main(void)
 		cmocka_unit_test(percentage_below_the_minimum_is_refused_at_resolve),
 		cmocka_unit_test(cpu_and_io_items),
 		cmocka_unit_test(memory_high_below_memory),
+		cmocka_unit_test(private_tmp_needs_mnt),
 		cmocka_unit_test_setup_teardown(file_checks, unit_make_dir, unit_remove_dir),
 		cmocka_unit_test_setup_teardown(directory_a_user_can_write_is_rejected, unit_make_dir, unit_remove_dir),
 		cmocka_unit_test_setup_teardown(dropins_in_c_locale_order, unit_make_dir, unit_remove_dir),

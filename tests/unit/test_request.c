@@ -21,9 +21,10 @@ static void full_request(struct nsiso_request *r)
 	r->uid = 1000;
 	r->caller = 4242;
 	r->session = "0123456789abcdef";
-	r->isolate = NSISO_NS_UTS | NSISO_NS_IPC | NSISO_NS_MNT | NSISO_NS_PID;
+	r->isolate = NSISO_NS_UTS | NSISO_NS_IPC | NSISO_NS_MNT | NSISO_NS_PID | NSISO_NS_CGROUP;
 	r->propagation_private = true;
 	r->keep_on_logout = true;
+	r->private_tmp = NSISO_PRIVATE_TMP_KEEP;
 	r->hostname = "lab-alice";
 	r->use_cgroup = true;
 	r->limits = NSISO_CGROUP_LIMITS_NONE;
@@ -61,6 +62,7 @@ static void round_trip_keeps_every_field(void **state)
 	assert_int_equal(out.isolate, in.isolate);
 	assert_true(out.propagation_private);
 	assert_true(out.keep_on_logout);
+	assert_int_equal(out.private_tmp, NSISO_PRIVATE_TMP_KEEP);
 	assert_string_equal(out.hostname, "lab-alice");
 	assert_true(out.use_cgroup);
 	assert_int_equal(out.limits.memory, 128ULL << 20);
@@ -93,15 +95,18 @@ static void round_trip_of_a_systemd_request_without_namespaces(void **state)
 	in.hostname = "";
 	in.service = in.tty = in.rhost = "";
 	in.systemd_unit = "user-1000.slice";
+	in.private_tmp = NSISO_PRIVATE_TMP_YES;	/* goes only with namespaces */
 	in.debug = false;
 	nsiso_request_encode(&in, "helper", &args);
 	for (i = 0; i < args.argc; i++) {	/* what is empty is not sent */
 		assert_string_not_equal(args.argv[i], "--isolate");
 		assert_string_not_equal(args.argv[i], "--rhost");
 		assert_string_not_equal(args.argv[i], "--cgroup-parent");
+		assert_string_not_equal(args.argv[i], "--private-tmp");
 	}
 	assert_null(nsiso_request_decode(args.argc, args.argv, &out, why, sizeof(why)));
 	assert_int_equal(out.isolate, 0);
+	assert_int_equal(out.private_tmp, NSISO_PRIVATE_TMP_NO);
 	assert_string_equal(out.systemd_unit, "user-1000.slice");
 	assert_string_equal(out.rhost, "");
 	assert_false(out.debug);
@@ -220,6 +225,8 @@ static void malformed_vectors_are_refused_with_a_reason(void **state)
 	assert_null(decode(why, sizeof(why), "--cpu=max", "--memory-high=max", NULL));
 	assert_string_equal(decode(why, sizeof(why), "--on-logout", "later", NULL),
 			    "invalid --on-logout 'later': expected kill or keep");
+	assert_string_equal(decode(why, sizeof(why), "--private-tmp", "on", NULL),
+			    "invalid --private-tmp 'on': expected no, yes or keep");
 	assert_string_equal(decode(why, sizeof(why), "--run-dir", "run", NULL),
 			    "invalid --run-dir 'run': expected an absolute path");
 	assert_null(decode(why, sizeof(why), "--user=alice", "--uid=0", "--", NULL));

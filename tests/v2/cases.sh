@@ -473,6 +473,138 @@ wait $squatter 2>/dev/null
 rmdir $CG/nsiso/busy 2>/dev/null
 sed -i "s|^\* cgroup_parent .*|* cgroup_parent $PARENT|" /etc/security/nsiso.conf
 
+# ---- a cgroup namespace and a private /tmp ---------------------------------
+# isolate ...,cgroup: the session's cgroup namespace is rooted at the user's
+# group, so /proc/self/cgroup reads "0::/" and the session's own
+# /sys/fs/cgroup (a cgroup2 mount made inside it) is the user's group alone.
+# private_tmp yes: /tmp and /var/tmp are the user's, shared by the user's
+# sessions, made in a root-only base that a user planted as a symbolic link
+# before it existed, and removed after the user's last logout, before the
+# user's group: the tmpfs pages written into /tmp do not keep the group.
+# The probe and its reports live outside /tmp (the session's /tmp is its own).
+V=/v2p
+mkdir -p $V /v2victim /var/tmp
+chmod 0755 /v2victim
+chmod 1777 /var/tmp
+mount -t ramfs -o mode=0755 ramfs $V
+cat >/etc/security/nsiso.conf <<EOF
+* cgroup_parent $PARENT
+* isolate uts,ipc,mnt,pid,cgroup
+* memory 64M
+* swap 16M
+* tasks $TASKS
+* private_tmp yes
+EOF
+for svc in v2-pt-a v2-pt-b v2-pt-c; do
+	cat >/etc/pam.d/$svc <<EOF
+auth required pam_permit.so
+account required pam_permit.so
+session required pam_nsiso.so helper=/usr/libexec/nsiso-helper
+session required pam_exec.so $V/probe
+EOF
+done
+cat >$V/probe <<'PROBE'
+#!/bin/sh
+[ "$PAM_TYPE" = open_session ] || exit 0
+V=/v2p
+out=$V/probe.$PAM_SERVICE
+{
+	echo "cgroup=$(cat /proc/self/cgroup)"
+	echo "pid1_cgroup=$(cat /proc/1/cgroup)"
+	echo "cg_mounts=$(grep -c ' /sys/fs/cgroup cgroup2 ' /proc/self/mounts)"
+	echo "cg_memory_max=$(cat /sys/fs/cgroup/memory.max)"
+	echo "cg_has_self=$(grep -cx $$ /sys/fs/cgroup/cgroup.procs)"
+	echo "cg_dirs=$(find /sys/fs/cgroup -mindepth 1 -type d | wc -l)"
+	echo "cg_parent_seen=$(ls -d /sys/fs/cgroup/nsiso /sys/fs/cgroup/../cgroup/nsiso 2>/dev/null | wc -l)"
+	echo "tmp=$(stat -c '%U %a' /tmp)"
+	echo "vartmp=$(stat -c '%U %a' /var/tmp)"
+	echo "tmp_list=$(ls -A /tmp | tr '\n' ' ')"
+	echo "vartmp_list=$(ls -A /var/tmp | tr '\n' ' ')"
+	echo "$PAM_SERVICE" >/tmp/pt-$PAM_SERVICE
+	echo "$PAM_SERVICE" >/var/tmp/pt-$PAM_SERVICE
+	dd if=/dev/zero of=/tmp/big-$PAM_SERVICE bs=64k count=16 2>/dev/null
+} >"$out.tmp" 2>&1
+mv "$out.tmp" "$out"
+case $PAM_SERVICE in
+v2-pt-a | v2-pt-c)
+	touch "$V/ready.$PAM_SERVICE"
+	read -r _ <"$V/fifo.$PAM_SERVICE"
+	;;
+esac
+exit 0
+PROBE
+chmod 0755 $V/probe
+ptprobe() { sed -n "s/^$2=//p" "$V/probe.$1" 2>/dev/null; }
+BOB_LEAF=$CG/$PARENT/user-1001
+PRIV=/tmp/.nsiso-tmp/$USER_ID
+pt_gone() { [ ! -e $PRIV ] && [ ! -e /var/tmp/.nsiso-tmp/$USER_ID ] && ! ls -d $PRIV.gone.* >/dev/null 2>&1; }
+
+# alice plants the base as a symbolic link to a root directory before any
+# private_tmp session made it.
+ln -s /v2victim /tmp/.nsiso-tmp
+chown -h 1000:1000 /tmp/.nsiso-tmp
+mkfifo $V/fifo.v2-pt-a $V/fifo.v2-pt-c
+pamtester v2-pt-a $USER_NAME open_session close_session >$W/pamtester.pt-a 2>&1 9>&- &
+pta=$!
+if wait_until $WAIT_S test -e $V/ready.v2-pt-a; then
+	pass "cgroupns/private tmp: a session opens (the planted base moved aside)"
+else
+	fail "cgroupns/private tmp: a session opens (the planted base moved aside)" \
+		"$(tr '\n' ' ' <$W/pamtester.pt-a)"
+fi
+check_eq "cgroupns: /proc/self/cgroup reads 0::/" "0::/" "$(ptprobe v2-pt-a cgroup)"
+check_eq "cgroupns: the holder (PID 1) is in the user's group too" "0::/" \
+	"$(ptprobe v2-pt-a pid1_cgroup)"
+check_eq "cgroupns: the session has its own cgroup2 mount" 1 "$(ptprobe v2-pt-a cg_mounts)"
+check_eq "cgroupns: its /sys/fs/cgroup is the user's group (memory.max 64M)" $MEMORY \
+	"$(ptprobe v2-pt-a cg_memory_max)"
+check_eq "cgroupns: the probe is in its cgroup.procs" 1 "$(ptprobe v2-pt-a cg_has_self)"
+check_eq "cgroupns: no other group below it" 0 "$(ptprobe v2-pt-a cg_dirs)"
+check_eq "cgroupns: the parent is not reachable" 0 "$(ptprobe v2-pt-a cg_parent_seen)"
+check_true "cgroupns: the host's /sys/fs/cgroup still has the user's group" test -d "$LEAF"
+check_eq "private tmp: nothing was made in the planted link's target" "" "$(ls -A /v2victim)"
+check_eq "private tmp: the base is root's 0700 directory" "root 700 directory" \
+	"$(stat -c '%U %a %F' /tmp/.nsiso-tmp)"
+check_eq "private tmp: the planted link was moved aside" "/v2victim" \
+	"$(readlink /tmp/.nsiso-tmp.planted.* 2>&1)"
+check_eq "private tmp: the session's /tmp is alice's, 0700" "alice 700" "$(ptprobe v2-pt-a tmp)"
+check_eq "private tmp: and /var/tmp" "alice 700" "$(ptprobe v2-pt-a vartmp)"
+check_true "private tmp: the file is not in the host's /tmp" test ! -e /tmp/pt-v2-pt-a
+check_eq "private tmp: it is in alice's private /tmp" v2-pt-a "$(cat $PRIV/pt-v2-pt-a 2>&1)"
+rc=0
+pamtester v2-pt-b $USER_NAME open_session close_session >$W/pamtester.pt-b 2>&1 9>&- || rc=$?
+check_eq "private tmp: a second session of alice opens and closes" 0 "$rc"
+check_true "private tmp: it sees the first one's /tmp file" \
+	has_word "$(ptprobe v2-pt-b tmp_list)" pt-v2-pt-a
+check_true "private tmp: and its /var/tmp file" \
+	has_word "$(ptprobe v2-pt-b vartmp_list)" pt-v2-pt-a
+pamtester v2-pt-c bob open_session close_session >$W/pamtester.pt-c 2>&1 9>&- &
+ptc=$!
+wait_until $WAIT_S test -e $V/ready.v2-pt-c
+check_eq "private tmp: bob's session sees none of alice's files" "" "$(ptprobe v2-pt-c tmp_list)"
+check_eq "cgroupns: bob's session reads 0::/ too" "0::/" "$(ptprobe v2-pt-c cgroup)"
+check_eq "cgroupns: bob's /sys/fs/cgroup shows no other group" 0 "$(ptprobe v2-pt-c cg_dirs)"
+check_true "cgroupns: (bob's group exists on the host)" test -d $BOB_LEAF
+echo go >$V/fifo.v2-pt-a
+rc=0
+wait $pta || rc=$?
+check_eq "private tmp: alice's first session closes" 0 "$rc"
+check_true "private tmp: after alice's last logout her private dirs are removed" \
+	wait_until $WAIT_S pt_gone
+check_true "private tmp: and then her group, though her /tmp held 1 MiB of tmpfs" \
+	wait_until $WAIT_S leaf_gone
+say "LOG private tmp: alice's leaf after close: $(leaf_state)"
+check_true "private tmp: bob's private /tmp stays while he is logged in" \
+	test -e /tmp/.nsiso-tmp/1001/pt-v2-pt-c
+echo go >$V/fifo.v2-pt-c
+rc=0
+wait $ptc || rc=$?
+check_eq "private tmp: bob's session closes" 0 "$rc"
+check_true "private tmp: then bob's is removed" \
+	wait_until $WAIT_S test ! -e /tmp/.nsiso-tmp/1001
+check_true "cgroupns/private tmp: no holder left" wait_until $WAIT_S no_holders
+check_eq "private tmp: the target of the planted link is still empty" "" "$(ls -A /v2victim)"
+
 say "LOG uptime at end of cases: $(cut -d' ' -f1 /proc/uptime)s"
 say "LOG cmdline: $(cat /proc/cmdline)"
 sed 's/^/LOG syslog: /' /var/log/messages >&9 2>/dev/null

@@ -133,17 +133,20 @@ install -m 0644 "$top/tests/v2/cases.sh" "$root/cases.sh"
 cat >"$root/etc/passwd" <<'EOF'
 root:x:0:0:root:/root:/bin/sh
 alice:x:1000:1000:v2 test user:/home/alice:/bin/sh
+bob:x:1001:1001:v2 second user:/home/bob:/bin/sh
 EOF
 cat >"$root/etc/group" <<'EOF'
 root:x:0:
 alice:x:1000:
+bob:x:1001:
 EOF
-printf 'root:*:19000:0:99999:7:::\nalice:*:19000:0:99999:7:::\n' >"$root/etc/shadow"
+printf 'root:*:19000:0:99999:7:::\nalice:*:19000:0:99999:7:::\nbob:*:19000:0:99999:7:::\n' >"$root/etc/shadow"
 chmod 0640 "$root/etc/shadow"
 printf 'passwd: files\ngroup: files\nshadow: files\nhosts: files\n' >"$root/etc/nsswitch.conf"
-mkdir -p "$root/etc/pam.d" "$root/etc/security" "$root/home/alice"
+mkdir -p "$root/etc/pam.d" "$root/etc/security" "$root/home/alice" "$root/home/bob"
 printf 'auth required pam_deny.so\naccount required pam_deny.so\npassword required pam_deny.so\nsession required pam_deny.so\n' >"$root/etc/pam.d/other"
 chown 1000:1000 "$root/home/alice"
+chown 1001:1001 "$root/home/bob"
 
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) >"$work/initrd.cpio"
 

@@ -1,0 +1,298 @@
+/* SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later */
+/* See cgroupns.h. */
+#include "cgroupns.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../common/textfile.h"
+
+/* Room for a cgroup.procs fd per hierarchy: v1 has about a dozen. */
+#define ENTER_MAX 32
+
+struct entries {
+	int fds[ENTER_MAX];
+	size_t n;
+};
+
+__attribute__((format(printf, 5, 6)))
+static int fail(enum nsiso_failure *failure, enum nsiso_failure kind, char *err, size_t len,
+		const char *fmt, ...)
+{
+	va_list ap;
+
+	*failure = kind;
+	va_start(ap, fmt);
+	vsnprintf(err, len, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static void close_entries(struct entries *e)
+{
+	while (e->n > 0)
+		close(e->fds[--e->n]);
+}
+
+/* True when every comma separated item of want is one of the items of opts
+ * (a v1 line's controllers, "memory" or "cpu,cpuacct" or "name=systemd",
+ * against a cgroup mount's super options, "rw,cpu,cpuacct"). */
+static bool items_in(const char *want, const char *opts)
+{
+	char copy[256], *save = NULL, *item;
+
+	snprintf(copy, sizeof(copy), "%s", want);
+	for (item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+		size_t n = strlen(item);
+		const char *p = opts;
+		bool found = false;
+
+		while (!found && (p = strstr(p, item)) != NULL) {
+			found = (p == opts || p[-1] == ',') && (p[n] == ',' || p[n] == '\0');
+			p += n;
+		}
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
+/* The mount of the hierarchy a /proc/PID/cgroup line names (controllers
+ * "" for the unified one): its mount point and the hierarchy path mounted
+ * there.  0, or -1 when it is not mounted here. */
+static int find_mount(const char *mountinfo, const char *controllers, char *point, size_t plen,
+		      char *root, size_t rlen)
+{
+	const char *line = mountinfo;
+
+	while (line && *line) {
+		const char *end = strchr(line, '\n'), *dash;
+		char l[1024], fields[5][256], fstype[32], opts[512];
+
+		snprintf(l, sizeof(l), "%.*s", end ? (int)(end - line) : (int)strlen(line), line);
+		line = end ? end + 1 : NULL;
+		dash = strstr(l, " - ");
+		if (!dash || sscanf(l, "%255s %255s %255s %255s %255s", fields[0], fields[1],
+				    fields[2], fields[3], fields[4]) != 5 ||
+		    sscanf(dash + 3, "%31s %*s %511s", fstype, opts) != 2 || strchr(fields[4], '\\'))
+			continue;
+		if (controllers[0] ? strcmp(fstype, "cgroup") == 0 && items_in(controllers, opts)
+				   : strcmp(fstype, "cgroup2") == 0) {
+			snprintf(point, plen, "%s", fields[4]);
+			snprintf(root, rlen, "%s", fields[3]);
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static bool same_hierarchy(int fd, const int procs_fds[NSISO_CGROUP_PROCS_MAX])
+{
+	struct stat a, b;
+	size_t i;
+
+	if (fstat(fd, &a) != 0)
+		return false;
+	for (i = 0; i < NSISO_CGROUP_PROCS_MAX; i++)
+		if (procs_fds[i] >= 0 && fstat(procs_fds[i], &b) == 0 && a.st_dev == b.st_dev)
+			return true;
+	return false;
+}
+
+/* True when text has line as one of its lines. */
+static bool has_line(const char *text, const char *line)
+{
+	size_t n = strlen(line);
+	const char *p = text;
+
+	while ((p = strstr(p, line)) != NULL) {
+		if ((p == text || p[-1] == '\n') && (p[n] == '\n' || p[n] == '\0'))
+			return true;
+		p += n;
+	}
+	return false;
+}
+
+/* One line of /proc/<caller>/cgroup, "N:controllers:path": the
+ * cgroup.procs file of that cgroup, unless the helper is in that very
+ * cgroup already (so is its child: nothing to write, and nothing touched
+ * that is not ours), or a procs fd is for the same hierarchy (the
+ * application moves there).  A hierarchy not mounted here, or a cgroup gone
+ * meanwhile, is left as it is. */
+static void add_line(const char *line, const char *own, const char *mountinfo,
+		     const int procs_fds[NSISO_CGROUP_PROCS_MAX], struct entries *e)
+{
+	char controllers[256], path[4096], point[256], root[256], file[4608];
+	const char *colon = strchr(line, ':'), *second, *rel;
+	int fd;
+
+	if (!colon || !(second = strchr(colon + 1, ':')) || e->n >= ENTER_MAX ||
+	    has_line(own, line))
+		return;
+	snprintf(controllers, sizeof(controllers), "%.*s", (int)(second - colon - 1), colon + 1);
+	snprintf(path, sizeof(path), "%s", second + 1);
+	if (find_mount(mountinfo, controllers, point, sizeof(point), root, sizeof(root)) < 0)
+		return;
+	rel = path;
+	if (strcmp(root, "/") != 0) {
+		size_t n = strlen(root);
+
+		if (strncmp(path, root, n) != 0 || (path[n] != '/' && path[n] != '\0'))
+			return;
+		rel = path + n;
+	}
+	snprintf(file, sizeof(file), "%s%s/cgroup.procs", point, rel);
+	fd = open(file, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return;
+	if (same_hierarchy(fd, procs_fds))
+		close(fd);
+	else
+		e->fds[e->n++] = fd;
+}
+
+/* All of /proc/self/mountinfo (longer than one page on many hosts). */
+static ssize_t read_mountinfo(char *buf, size_t size)
+{
+	int fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+	size_t used = 0;
+	ssize_t n = 0;
+
+	if (fd < 0)
+		return -1;
+	while (used + 1 < size && (n = read(fd, buf + used, size - 1 - used)) > 0)
+		used += (size_t)n;
+	close(fd);
+	buf[used] = '\0';
+	return n < 0 ? -1 : (ssize_t)used;
+}
+
+/* The application's cgroup in every hierarchy, read while it is alive: its
+ * pidfd, polled after the read, says its PID was still its own then. */
+static int add_callers_cgroups(pid_t caller, int caller_pidfd,
+			       const int procs_fds[NSISO_CGROUP_PROCS_MAX], struct entries *e,
+			       enum nsiso_failure *failure, char *err, size_t len)
+{
+	static char cgroups[16384], own[16384], mountinfo[65536];
+	struct pollfd pfd = { .fd = caller_pidfd, .events = POLLIN };
+	char path[64], *line, *save = NULL;
+
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)caller);
+	if (nsiso_read_text(path, cgroups, sizeof(cgroups)) <= 0 ||
+	    nsiso_read_text("/proc/self/cgroup", own, sizeof(own)) <= 0 ||
+	    read_mountinfo(mountinfo, sizeof(mountinfo)) <= 0)
+		return fail(failure, NSISO_FAIL_HOST, err, len,
+			    "cannot read the PAM application's cgroups: %s", strerror(errno));
+	if (poll(&pfd, 1, 0) != 0)
+		return fail(failure, NSISO_FAIL_DENY, err, len,
+			    "the PAM application went away");
+	for (line = strtok_r(cgroups, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		add_line(line, own, mountinfo, procs_fds, e);
+	return 0;
+}
+
+/* The maker: into every cgroup by its own hand (writing "0" moves the
+ * writer), then a new cgroup namespace there.  It reports {step, errno} and
+ * waits until the helper has opened its namespace (EOF on the socket). */
+__attribute__((noreturn))
+static void maker(const struct entries *e, int report)
+{
+	int result[2] = { 0, 0 };
+	size_t i;
+	char byte;
+
+	for (i = 0; i < e->n && result[0] == 0; i++)
+		if (write(e->fds[i], "0", 1) != 1)
+			result[0] = 1, result[1] = errno;
+	if (result[0] == 0 && unshare(CLONE_NEWCGROUP) != 0)
+		result[0] = 2, result[1] = errno;
+	if (write(report, result, sizeof(result)) != (ssize_t)sizeof(result))
+		_exit(1);
+	while (read(report, &byte, 1) < 0 && errno == EINTR)
+		;
+	_exit(0);
+}
+
+/* The maker's report, waited for at most wait_ms; then its namespace,
+ * opened while it is our unreaped child (its PID cannot be anyone else's).
+ * The fd, or -1. */
+static int maker_namespace(pid_t pid, int sock, int wait_ms, enum nsiso_failure *failure,
+			   char *err, size_t len)
+{
+	struct pollfd pfd = { .fd = sock, .events = POLLIN };
+	char path[64];
+	int result[2], fd;
+
+	if (poll(&pfd, 1, wait_ms) != 1 ||
+	    read(sock, result, sizeof(result)) != (ssize_t)sizeof(result))
+		return fail(failure, NSISO_FAIL_DENY, err, len,
+			    "its maker did not report in time");
+	/* A kernel without cgroup namespaces, or one that refuses them, is
+	 * the host's; failing to enter a cgroup, or no namespace left, is
+	 * not. */
+	if (result[0] == 2)
+		return fail(failure, result[1] == EINVAL || result[1] == EPERM ? NSISO_FAIL_HOST
+						: NSISO_FAIL_CRIT, err, len,
+			    "unshare: %s", strerror(result[1]));
+	if (result[0] == 1)
+		return fail(failure, NSISO_FAIL_DENY, err, len,
+			    "cannot enter the session's cgroups: %s", strerror(result[1]));
+	snprintf(path, sizeof(path), "/proc/%d/ns/cgroup", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return fail(failure, NSISO_FAIL_DENY, err, len, "cannot open %s: %s", path,
+			    strerror(errno));
+	return fd;
+}
+
+int nsiso_cgroupns_make(pid_t caller, int caller_pidfd,
+			const int procs_fds[NSISO_CGROUP_PROCS_MAX], int wait_ms,
+			enum nsiso_failure *failure, char *err, size_t len)
+{
+	struct entries e = { .n = 0 };
+	int sock[2], fd = -1;
+	size_t i;
+	pid_t pid;
+
+	for (i = 0; i < NSISO_CGROUP_PROCS_MAX; i++)
+		if (procs_fds[i] >= 0 && (e.fds[e.n] = dup(procs_fds[i])) >= 0)
+			e.n++;
+	if (add_callers_cgroups(caller, caller_pidfd, procs_fds, &e, failure, err, len) < 0) {
+		close_entries(&e);
+		return -1;
+	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sock) != 0) {
+		close_entries(&e);
+		return fail(failure, NSISO_FAIL_CRIT, err, len, "socketpair: %s", strerror(errno));
+	}
+	pid = fork();
+	if (pid == 0) {
+		close(sock[0]);
+		maker(&e, sock[1]);
+	}
+	close(sock[1]);
+	close_entries(&e);
+	if (pid < 0)
+		fail(failure, NSISO_FAIL_CRIT, err, len, "cannot start its maker: %s", strerror(errno));
+	else
+		fd = maker_namespace(pid, sock[0], wait_ms, failure, err, len);
+	close(sock[0]);
+	if (pid > 0) {
+		kill(pid, SIGKILL);	/* our unreaped child: not a reused PID */
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
+	return fd;
+}

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later */
+/* The session's cgroup namespace (isolate ...,cgroup).  A cgroup namespace is
+ * rooted, in each hierarchy, at the cgroup of the process that makes it, and
+ * the session must see "/" where it is.  So the namespace is made once the
+ * user's group exists, by a short-lived child of the helper that first
+ * enters every cgroup the application is in, or is about to enter: the
+ * cgroup.procs files the helper opened for the application (own mode), and
+ * in every other hierarchy the application's current cgroup (on a systemd
+ * host, where systemd placed it, which may have happened after the helper
+ * was forked).  The holder then joins it through a namespace fd. */
+#ifndef NSISO_CGROUPNS_H
+#define NSISO_CGROUPNS_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "../common/cgroup.h"
+#include "../common/proto.h"
+
+/* An fd of a new cgroup namespace rooted where the application (the
+ * helper's parent, caller; its pidfd tells it is still the same process) is
+ * or will be; procs_fds are the application's way into the user's group
+ * (-1 where none).  The maker is waited for at most wait_ms.  The fd, or -1
+ * with *failure and a reason in err. */
+int nsiso_cgroupns_make(pid_t caller, int caller_pidfd,
+			const int procs_fds[NSISO_CGROUP_PROCS_MAX], int wait_ms,
+			enum nsiso_failure *failure, char *err, size_t len);
+
+#endif

@@ -1,0 +1,517 @@
+/* SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later */
+/* private_tmp: see privtmp.h for the layout and who removes what.
+ *
+ * The rule everywhere here: root never resolves a path a user can change.
+ * /tmp and /var/tmp are reached one component at a time from / with
+ * O_NOFOLLOW, each directory checked on the fd (root's, and sticky where
+ * others may write); below them only the base directory, which is root's and
+ * 0700, and the user's own directories inside it.  The user can write only
+ * inside their own directories, and those are removed with *at calls on fds,
+ * never following a symbolic link and never entering a mount point. */
+#include "privtmp.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/random.h>
+#include <sys/syscall.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *const places[] = { "/tmp", "/var/tmp" };
+#define N_PLACES (sizeof(places) / sizeof(places[0]))
+
+#define DIR_FLAGS (O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
+
+/* How often a base or a user's directory that is not as we made it is moved
+ * aside and made anew before the session is refused: someone would have to
+ * win a race each time. */
+#define MAKE_ATTEMPTS 4
+
+/* The removal keeps one listing (and fd) per level: a directory deeper than
+ * this is first moved up into the base under a new name and removed in a
+ * later round, so no tree a user builds can exhaust the reaper's fds. */
+#define REMOVE_DEPTH 32
+#define REMOVE_ROUNDS 100000
+
+bool nsiso_trusted_dir(const struct stat *st)
+{
+	return S_ISDIR(st->st_mode) && st->st_uid == 0 &&
+	       (!(st->st_mode & (S_IWGRP | S_IWOTH)) || (st->st_mode & S_ISVTX));
+}
+
+__attribute__((format(printf, 3, 4)))
+static int fail(char *err, size_t len, const char *fmt, ...)
+{
+	int e = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, len, fmt, ap);
+	va_end(ap);
+	errno = e;
+	return -1;
+}
+
+/* A name nobody can guess ahead, for what is moved aside. */
+static void random_hex(char out[17])
+{
+	static unsigned long counter;
+	unsigned long long bits = 0;
+
+	if (getrandom(&bits, sizeof(bits), GRND_NONBLOCK) != (ssize_t)sizeof(bits))
+		bits = (unsigned long long)time(NULL) * 2654435761ULL + ++counter + (unsigned)getpid();
+	snprintf(out, 17, "%016llx", bits);
+}
+
+static const char *open_reason(int e)
+{
+	return e == ELOOP || e == ENOTDIR ? "not a directory (a symbolic link?)" : strerror(e);
+}
+
+/* /tmp or /var/tmp, reached from / one component at a time without following
+ * a symbolic link, every directory on the way trusted.  fd, or -1 with errno
+ * (ENOENT: a component is missing) and err. */
+static int open_place(const char *path, char *err, size_t len)
+{
+	char copy[32], *save = NULL, *name;
+	struct stat st;
+	int fd = open("/", DIR_FLAGS), child;
+
+	snprintf(copy, sizeof(copy), "%s", path);
+	for (name = strtok_r(copy, "/", &save);; name = strtok_r(NULL, "/", &save)) {
+		if (fd < 0)
+			return fail(err, len, "cannot open %s: %s", path, open_reason(errno));
+		if (fstat(fd, &st) != 0) {
+			close(fd);
+			return fail(err, len, "%s: fstat: %m", path);
+		}
+		if (!nsiso_trusted_dir(&st)) {
+			close(fd);
+			errno = EPERM;
+			return fail(err, len, "%s: a directory on its path is not root's, or is "
+				    "writable by others without the sticky bit", path);
+		}
+		if (!name)
+			return fd;
+		child = openat(fd, name, DIR_FLAGS);
+		close(fd);
+		fd = child;
+	}
+}
+
+/* Someone else's entry where ours belongs (a user's, planted in /tmp before
+ * root made the base): renamed away, in a directory where root may rename
+ * anything, and never opened or followed.  0, or -1 with errno. */
+static int move_aside(int dirfd, const char *name, const char *tag, const char *where)
+{
+	char aside[96], hex[17];
+	struct stat st = { 0 };
+	long long owner = -1;
+
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		owner = (long long)st.st_uid;
+	random_hex(hex);
+	snprintf(aside, sizeof(aside), "%s.%s.%s", name, tag, hex);
+	if (renameat2(dirfd, name, dirfd, aside, RENAME_NOREPLACE) != 0)
+		return -1;
+	syslog(LOG_WARNING, "%s/%s was not as pam_nsiso makes it (owner uid %lld, %s): moved "
+	       "aside to %s/%s", where, name, owner,
+	       S_ISLNK(st.st_mode) ? "a symbolic link" : S_ISDIR(st.st_mode) ? "a directory"
+								: "not a directory",
+	       where, aside);
+	return 0;
+}
+
+/* The base in /tmp or /var/tmp: root's, 0700, made if missing.  Anything
+ * else found there is moved aside and a fresh one made. */
+static int open_base(int place, const char *where, char *err, size_t len)
+{
+	struct stat st;
+	int attempt, fd;
+
+	for (attempt = 0; attempt < MAKE_ATTEMPTS; attempt++) {
+		fd = openat(place, NSISO_PRIVATE_TMP_BASE, DIR_FLAGS);
+		if (fd < 0 && errno == ENOENT) {
+			if (mkdirat(place, NSISO_PRIVATE_TMP_BASE, 0700) != 0 && errno != EEXIST)
+				return fail(err, len, "cannot create %s/%s: %m", where,
+					    NSISO_PRIVATE_TMP_BASE);
+			continue;
+		}
+		if (fd < 0 && errno != ELOOP && errno != ENOTDIR)
+			return fail(err, len, "cannot open %s/%s: %m", where, NSISO_PRIVATE_TMP_BASE);
+		if (fd >= 0) {
+			if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == 0 &&
+			    (st.st_mode & 077) == 0)
+				return fd;
+			close(fd);
+		}
+		if (move_aside(place, NSISO_PRIVATE_TMP_BASE, "planted", where) != 0 && errno != ENOENT)
+			return fail(err, len, "cannot move %s/%s aside: %m", where,
+				    NSISO_PRIVATE_TMP_BASE);
+	}
+	errno = EEXIST;
+	return fail(err, len, "%s/%s kept being replaced while it was made", where,
+		    NSISO_PRIVATE_TMP_BASE);
+}
+
+/* The user's directory in the base: made by root (so nobody can have
+ * prepared it), then given to the user, 0700.  Only root can write the base,
+ * so anything else found under the user's name is root's leftover: it is
+ * moved aside as gone (the reaper removes it) and made anew. */
+static int open_instance(int base, uid_t uid, gid_t gid, const char *where, char *err,
+			 size_t len)
+{
+	char name[16], in_base[64];
+	struct stat st;
+	int attempt, fd;
+
+	snprintf(name, sizeof(name), "%u", (unsigned)uid);
+	snprintf(in_base, sizeof(in_base), "%s/%s", where, NSISO_PRIVATE_TMP_BASE);
+	for (attempt = 0; attempt < MAKE_ATTEMPTS; attempt++) {
+		fd = openat(base, name, DIR_FLAGS);
+		if (fd < 0 && errno == ENOENT) {
+			if (mkdirat(base, name, 0700) != 0 && errno != EEXIST)
+				return fail(err, len, "cannot create %s/%s/%s: %m", where,
+					    NSISO_PRIVATE_TMP_BASE, name);
+			continue;
+		}
+		if (fd < 0 && errno != ELOOP && errno != ENOTDIR)
+			return fail(err, len, "cannot open %s/%s/%s: %m", where,
+				    NSISO_PRIVATE_TMP_BASE, name);
+		if (fd >= 0 && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode) &&
+		    (st.st_uid == uid || st.st_uid == 0)) {
+			if (fchown(fd, uid, gid) != 0 || fchmod(fd, 0700) != 0) {
+				close(fd);
+				return fail(err, len, "cannot give %s/%s/%s to uid %u: %m", where,
+					    NSISO_PRIVATE_TMP_BASE, name, (unsigned)uid);
+			}
+			return fd;
+		}
+		if (fd >= 0)
+			close(fd);
+		if (move_aside(base, name, "gone", in_base) != 0 && errno != ENOENT)
+			return fail(err, len, "cannot move %s/%s/%s aside: %m", where,
+				    NSISO_PRIVATE_TMP_BASE, name);
+	}
+	errno = EEXIST;
+	return fail(err, len, "%s/%s/%s kept being replaced while it was made", where,
+		    NSISO_PRIVATE_TMP_BASE, name);
+}
+
+/* Bind the directory behind `from` over the one behind `onto`, both fds:
+ * no path is resolved, so nothing swapped in between can redirect it.  The
+ * mount keeps the flags of the file system it is on (nosuid, nodev). */
+static int bind_fd(int from, int onto, const char *where, char *err, size_t len)
+{
+	int tree = open_tree(from, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH), ret;
+
+	if (tree < 0)
+		return fail(err, len, "cannot clone the private %s: %m", where);
+	ret = move_mount(tree, "", onto, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+	if (ret != 0)
+		fail(err, len, "cannot mount the private %s: %m", where);
+	close(tree);
+	return ret;
+}
+
+/* Failures that the host's set-up explains: a read-only file system, a
+ * kernel that refuses the mount, permissions only an admin sets. */
+static bool host_errno(int e)
+{
+	return e == EROFS || e == ENOSYS || e == EPERM || e == EINVAL || e == EACCES;
+}
+
+static int mount_place(const char *where, int place, uid_t uid, gid_t gid, bool *host_fault,
+		       char *err, size_t len)
+{
+	int base = open_base(place, where, err, len), instance = -1, ret = -1;
+
+	if (base >= 0)
+		instance = open_instance(base, uid, gid, where, err, len);
+	if (instance >= 0)
+		ret = bind_fd(instance, place, where, err, len);
+	if (ret != 0)
+		*host_fault = host_errno(errno);
+	if (instance >= 0)
+		close(instance);
+	if (base >= 0)
+		close(base);
+	return ret;
+}
+
+int nsiso_privtmp_mount(uid_t uid, gid_t gid, bool *host_fault, char *err, size_t len)
+{
+	size_t i;
+
+	*host_fault = false;
+	for (i = 0; i < N_PLACES; i++) {
+		int place = open_place(places[i], err, len), ret;
+
+		if (place < 0 && errno == ENOENT && i > 0)
+			continue;	/* no /var/tmp: nothing to replace */
+		if (place < 0) {
+			*host_fault = true;	/* /tmp as the admin left it */
+			return -1;
+		}
+		ret = mount_place(places[i], place, uid, gid, host_fault, err, len);
+		close(place);
+		if (ret != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* ---- the lock ---------------------------------------------------------- */
+
+static int lock_user(int fd, uid_t uid, short type)
+{
+	struct flock lock = { .l_type = type, .l_whence = SEEK_SET, .l_start = (off_t)uid,
+			      .l_len = 1 };
+
+	return fcntl(fd, F_OFD_SETLK, &lock);
+}
+
+int nsiso_privtmp_hold(int lock_dir_fd, uid_t uid, int wait_ms, char *err, size_t len)
+{
+	const struct timespec tick = { 0, 2000000L };	/* 2 ms */
+	int fd, waited_ms = 0;
+
+	fd = openat(lock_dir_fd, NSISO_PRIVATE_TMP_LOCK_NAME,
+		    O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0600);
+	if (fd < 0)
+		return fail(err, len, "cannot open %s: %m", NSISO_PRIVATE_TMP_LOCK_NAME);
+	while (lock_user(fd, uid, F_RDLCK) != 0) {
+		if ((errno != EAGAIN && errno != EACCES && errno != EINTR) ||
+		    waited_ms >= wait_ms) {
+			if (errno == EAGAIN || errno == EACCES)
+				errno = ETIMEDOUT;
+			fail(err, len, "cannot take the private /tmp lock of uid %u: %m",
+			     (unsigned)uid);
+			close(fd);
+			return -1;
+		}
+		nanosleep(&tick, NULL);
+		waited_ms += 2;
+	}
+	return fd;
+}
+
+/* ---- removal ----------------------------------------------------------- */
+
+struct removal {
+	int base;
+	uid_t uid;
+	unsigned long progress;	/* entries removed or moved up this round */
+};
+
+/* A directory below dirfd, only if reaching it follows no symbolic link and
+ * crosses no mount point (RESOLVE_NO_XDEV: a mount point fails with EXDEV). */
+static int open_below(int dirfd, const char *name)
+{
+	struct open_how how = {
+		.flags = DIR_FLAGS,
+		.resolve = RESOLVE_NO_XDEV | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS |
+			   RESOLVE_BENEATH,
+	};
+
+	return (int)syscall(SYS_openat2, dirfd, name, &how, sizeof(how));
+}
+
+/* A listing of the directory behind fd from its start: the DIR has a dup of
+ * fd, which shares its offset with every earlier listing of it. */
+static DIR *list_dir(int fd)
+{
+	int copy = dup(fd);
+	DIR *dir = copy >= 0 ? fdopendir(copy) : NULL;
+
+	if (!dir && copy >= 0)
+		close(copy);
+	if (dir)
+		rewinddir(dir);
+	return dir;
+}
+
+/* Too deep to go on from here: the directory goes up into the base, as a
+ * gone entry of its own. */
+static void move_up(struct removal *r, int dirfd, const char *name)
+{
+	char gone[64], hex[17];
+
+	random_hex(hex);
+	snprintf(gone, sizeof(gone), "%u.gone.%s", (unsigned)r->uid, hex);
+	if (renameat2(dirfd, name, r->base, gone, RENAME_NOREPLACE) == 0)
+		r->progress++;
+}
+
+/* One directory being emptied: its listing (which holds its fd) and its
+ * name in the directory above. */
+struct level {
+	DIR *dir;
+	char name[NAME_MAX + 1];
+};
+
+/* Open name below parent for emptying, into *level.  false when it is not a
+ * directory we may enter: one swapped for something else since it was
+ * listed is unlinked (never followed); a mount point (EXDEV) stays, and so
+ * does every directory above it. */
+static bool enter(struct removal *r, int parent, const char *name, struct level *level)
+{
+	int fd = open_below(parent, name);
+
+	if (fd < 0) {
+		if ((errno == ENOTDIR || errno == ELOOP) && unlinkat(parent, name, 0) == 0)
+			r->progress++;
+		return false;
+	}
+	level->dir = fdopendir(fd);
+	if (!level->dir) {
+		close(fd);
+		return false;
+	}
+	snprintf(level->name, sizeof(level->name), "%s", name);
+	return true;
+}
+
+/* The next entry of the deepest level: unlinked if it is not a directory
+ * (unlink never follows: a symbolic link goes, not its target), moved up if
+ * it is one too deep to enter, else entered.  The new depth. */
+static int step(struct removal *r, struct level *stack, int depth, const char *name)
+{
+	int fd = dirfd(stack[depth].dir);
+
+	if (unlinkat(fd, name, 0) == 0) {
+		r->progress++;
+		return depth;
+	}
+	if (errno != EISDIR)
+		return depth;	/* gone already, or a mount point (EBUSY): left */
+	if (depth + 1 >= REMOVE_DEPTH) {
+		move_up(r, fd, name);
+		return depth;
+	}
+	return enter(r, fd, name, &stack[depth + 1]) ? depth + 1 : depth;
+}
+
+/* Remove name below the base and everything in it, depth first, with one
+ * listing per level and no recursion. */
+static void remove_tree(struct removal *r, const char *name)
+{
+	struct level stack[REMOVE_DEPTH];
+	struct dirent *entry;
+	int depth = 0;
+
+	if (!enter(r, r->base, name, &stack[0]))
+		return;
+	while (depth >= 0) {
+		entry = readdir(stack[depth].dir);
+		if (!entry) {
+			int parent = depth > 0 ? dirfd(stack[depth - 1].dir) : r->base;
+
+			closedir(stack[depth].dir);
+			if (unlinkat(parent, stack[depth].name, AT_REMOVEDIR) == 0)
+				r->progress++;
+			depth--;
+		} else if (strcmp(entry->d_name, ".") != 0 && strcmp(entry->d_name, "..") != 0) {
+			depth = step(r, stack, depth, entry->d_name);
+		}
+	}
+}
+
+/* Every "<uid>.gone.*" entry of the base, in rounds until none is left (a
+ * round also takes what earlier rounds moved up) or a round gets nowhere. */
+static void remove_gone(int base, uid_t uid, const char *where, const char *session)
+{
+	char prefix[32];
+	size_t plen;
+	long round;
+
+	plen = (size_t)snprintf(prefix, sizeof(prefix), "%u.gone.", (unsigned)uid);
+	for (round = 0; round < REMOVE_ROUNDS; round++) {
+		struct removal r = { base, uid, 0 };
+		struct dirent *entry;
+		DIR *dir = list_dir(base);
+		int found = 0;
+
+		if (!dir)
+			break;
+		while ((entry = readdir(dir)) != NULL) {
+			if (strncmp(entry->d_name, prefix, plen) != 0)
+				continue;
+			found++;
+			remove_tree(&r, entry->d_name);
+		}
+		closedir(dir);
+		if (!found)
+			return;
+		if (r.progress == 0)
+			break;
+	}
+	syslog(LOG_ERR, "session %s: the private %s of uid %u is not removed completely "
+	       "(a mount point in it?): what is left stays in %s/%s", session, where,
+	       (unsigned)uid, where, NSISO_PRIVATE_TMP_BASE);
+}
+
+/* The base of one place, as we made it, or -1 (then nothing of ours is
+ * there). */
+static int open_our_base(const char *where)
+{
+	char err[256];
+	struct stat st;
+	int place = open_place(where, err, sizeof(err)), base;
+
+	if (place < 0)
+		return -1;
+	base = openat(place, NSISO_PRIVATE_TMP_BASE, DIR_FLAGS);
+	close(place);
+	if (base >= 0 && (fstat(base, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != 0 ||
+			  (st.st_mode & 077) != 0)) {
+		close(base);
+		base = -1;
+	}
+	return base;
+}
+
+void nsiso_privtmp_release(int lock_dir_fd, uid_t uid, const char *session)
+{
+	int lock, bases[N_PLACES];
+	char name[16], gone[64], hex[17];
+	size_t i;
+
+	lock = openat(lock_dir_fd, NSISO_PRIVATE_TMP_LOCK_NAME,
+		      O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (lock < 0) {
+		syslog(LOG_ERR, "session %s: cannot open %s: %m", session,
+		       NSISO_PRIVATE_TMP_LOCK_NAME);
+		return;
+	}
+	if (lock_user(lock, uid, F_WRLCK) != 0) {
+		close(lock);	/* another session of the user has them */
+		return;
+	}
+	snprintf(name, sizeof(name), "%u", (unsigned)uid);
+	for (i = 0; i < N_PLACES; i++) {
+		bases[i] = open_our_base(places[i]);
+		random_hex(hex);
+		snprintf(gone, sizeof(gone), "%s.gone.%s", name, hex);
+		if (bases[i] >= 0 && renameat2(bases[i], name, bases[i], gone, RENAME_NOREPLACE) != 0 &&
+		    errno != ENOENT)
+			syslog(LOG_ERR, "session %s: cannot move the private %s of uid %u away: %m",
+			       session, places[i], (unsigned)uid);
+	}
+	/* From here a new session of the user makes fresh directories. */
+	close(lock);
+	for (i = 0; i < N_PLACES; i++) {
+		if (bases[i] < 0)
+			continue;
+		remove_gone(bases[i], uid, places[i], session);
+		close(bases[i]);
+	}
+}
