@@ -116,7 +116,7 @@ TOOLS      = tests/build/memhog tests/build/nsiso-helper-faults \
              tests/build/nsiso-pamtime tests/build/nsiso-lctool \
              tests/build/nsiso-pamdaemon
 
-.PHONY: check unit deps lint-man demo check-v2 stress
+.PHONY: check unit deps lint-man demo check-v2 stress check-slow
 check: deps all unit lint-man fuzz-replay hardening ## every test (as root); ends "N passed, N failed"
 	tests/run
 
@@ -145,6 +145,12 @@ check-v2: deps all ## the cgroup v2 path, in a qemu VM (as root)
 # libpam.  Figures are printed, generous bounds asserted.
 stress: deps all unit ## the lifecycle under load: churn and timings (as root)
 	tests/stress/run
+
+# make check with every process of the run in a cpu cgroup whose quota makes
+# process start 5 times slower (NSISO_SLOW_FACTOR), measured and printed
+# first: the waits of every test must hold on a slow, loaded machine.
+check-slow: ## make check on a machine made 5x slower at starting processes (as root)
+	tests/slow/run
 
 tests/build/test_size: tests/unit/test_size.c common/size.c
 tests/build/test_hostname: tests/unit/test_hostname.c common/hostname.c
