@@ -164,7 +164,7 @@ tests/build/test_kmsg: tests/unit/test_kmsg.c common/kmsg.c common/record.c comm
 tests/build/test_quota: tests/unit/test_quota.c common/quota.c common/record.c common/cgroup_stats.c \
                         common/textfile.c common/size.c
 tests/build/test_record: tests/unit/test_record.c common/record.c common/size.c common/textfile.c
-tests/build/test_%: $(HEADERS) tests/unit/unit_files.h
+tests/build/test_%: tests/unit/unit.c $(HEADERS) tests/unit/unit.h tests/unit/unit_files.h
 	@mkdir -p tests/build
 	$(CC) $(UNIT_FLAGS) -DMODULE_PATH='"$(CURDIR)/$(MODULE)"' \
 		-DHELPER_PATH='"$(CURDIR)/$(HELPER)"' -o $@ $(filter %.c,$^) -lcmocka -lpam

@@ -3,11 +3,7 @@
  * file names and shapes (memory, swap, tasks, CPU), in a temporary
  * directory standing in for the cgroup's; what is missing or not a number
  * is unknown (NSISO_UNLIMITED). */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
+#include "unit.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,11 +34,10 @@ static void read_stats(const char *m, const char *p, enum nsiso_cgroup_version v
 }
 
 /* v1: memory and pids are separate hierarchies, as on this machine. */
-static void v1_files(void **state)
+UNIT_TEST_IN(v1_files, make_dirs, unit_remove_dir)
 {
 	struct nsiso_cgroup_stats s;
 
-	(void)state;
 	unit_write_file(mem, "memory.usage_in_bytes", "1236992\n");
 	unit_write_file(mem, "memory.max_usage_in_bytes", "2473984\n");
 	unit_write_file(mem, "memory.limit_in_bytes", "268435456\n");
@@ -68,11 +63,10 @@ static void v1_files(void **state)
 }
 
 /* v1 CPU: cpuacct.usage in ns, the cpu hierarchy's quota and throttling. */
-static void v1_cpu(void **state)
+UNIT_TEST_IN(v1_cpu, make_dirs, unit_remove_dir)
 {
 	struct nsiso_cgroup_stats s;
 
-	(void)state;
 	unit_write_file(mem, "cpuacct.usage", "2500123456\n");
 	unit_write_file(pids, "cpu.stat", "nr_periods 10\nnr_throttled 2\nthrottled_time 7000000\n");
 	unit_write_file(pids, "cpu.cfs_quota_us", "50000\n");
@@ -95,11 +89,10 @@ static void v1_cpu(void **state)
 }
 
 /* v2 CPU: cpu.stat's usage_usec and throttled_usec, cpu.max. */
-static void v2_cpu(void **state)
+UNIT_TEST_IN(v2_cpu, make_dirs, unit_remove_dir)
 {
 	struct nsiso_cgroup_stats s;
 
-	(void)state;
 	unit_write_file(mem, "cpu.stat", "usage_usec 4242\nuser_usec 4000\nsystem_usec 242\n"
 			     "nr_periods 3\nnr_throttled 1\nthrottled_usec 99\n");
 	unit_write_file(mem, "cpu.max", "25000 100000\n");
@@ -124,11 +117,10 @@ static void v2_cpu(void **state)
 }
 
 /* v1 writes "no limit" as the largest page-aligned long; pids says max. */
-static void v1_no_limits(void **state)
+UNIT_TEST_IN(v1_no_limits, make_dirs, unit_remove_dir)
 {
 	struct nsiso_cgroup_stats s;
 
-	(void)state;
 	unit_write_file(mem, "memory.usage_in_bytes", "0\n");
 	unit_write_file(mem, "memory.limit_in_bytes", "9223372036854771712\n");
 	unit_write_file(pids, "pids.max", "max\n");
@@ -143,11 +135,10 @@ static void v1_no_limits(void **state)
 }
 
 /* v2: one directory, other names; oom_kill among oom and oom_group_kill. */
-static void v2_files(void **state)
+UNIT_TEST_IN(v2_files, make_dirs, unit_remove_dir)
 {
 	struct nsiso_cgroup_stats s;
 
-	(void)state;
 	unit_write_file(mem, "memory.current", "4096\n");
 	unit_write_file(mem, "memory.peak", "8192\n");
 	unit_write_file(mem, "memory.max", "134217728\n");
@@ -180,7 +171,7 @@ static void v2_files(void **state)
 }
 
 /* Anything but a plain number is unknown, never a wrong number. */
-static void garbage_is_unknown(void **state)
+UNIT_TEST_IN(garbage_is_unknown, make_dirs, unit_remove_dir)
 {
 	static const char *const bad[] = {
 		"", "\n", "-5\n", " 7\n", "+7\n", "12abc\n", "0x10\n", "99999999999999999999\n",
@@ -189,7 +180,6 @@ static void garbage_is_unknown(void **state)
 	struct nsiso_cgroup_stats s;
 	size_t i;
 
-	(void)state;
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		unit_write_file(pids, "pids.current", bad[i]);
 		read_stats(mem, pids, NSISO_CGROUP_V1, &s);
@@ -204,22 +194,20 @@ static void garbage_is_unknown(void **state)
 }
 
 /* No cgroup directory: no numbers at all. */
-static void missing_group_is_an_error(void **state)
+UNIT_TEST_IN(missing_group_is_an_error, make_dirs, unit_remove_dir)
 {
 	struct nsiso_cgroup_stats s;
 	char absent[160];
 
-	(void)state;
 	snprintf(absent, sizeof(absent), "%s/user-4242", unit_dir);
 	assert_int_equal(nsiso_cgroup_stats_at(absent, pids, NSISO_CGROUP_V1, &s), -1);
 	assert_int_equal(nsiso_cgroup_stats_standard("nsiso-unit-absent-parent", 4242, &s), -1);
 }
 
-static void user_path(void **state)
+UNIT_TEST(user_path)
 {
 	char buf[64], small[12];
 
-	(void)state;
 	nsiso_cgroup_user_path("lab/nsiso", 1000, buf, sizeof(buf));
 	assert_string_equal(buf, "lab/nsiso/user-1000");
 	nsiso_cgroup_user_path("nsiso", 4294967294U, buf, sizeof(buf));
@@ -230,13 +218,12 @@ static void user_path(void **state)
 
 /* The kernel's list of controllers (/proc/cgroups), read as it is: every
  * line a name that the kernel has enabled is found; other names are not. */
-static void kernel_controllers(void **state)
+UNIT_TEST(kernel_controllers)
 {
 	char line[256], name[64];
 	unsigned hierarchy, n, enabled, seen = 0;
 	FILE *f = fopen("/proc/cgroups", "re");
 
-	(void)state;
 	assert_non_null(f);
 	while (fgets(line, sizeof(line), f)) {
 		if (sscanf(line, "%63s %u %u %u", name, &hierarchy, &n, &enabled) != 4)
@@ -249,20 +236,4 @@ static void kernel_controllers(void **state)
 	assert_false(nsiso_cgroup_kernel_has("nsiso-no-such-controller"));
 	assert_false(nsiso_cgroup_kernel_has("#subsys_name"));
 	assert_false(nsiso_cgroup_kernel_has(""));
-}
-
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(v1_files, make_dirs, unit_remove_dir),
-		cmocka_unit_test_setup_teardown(v1_no_limits, make_dirs, unit_remove_dir),
-		cmocka_unit_test_setup_teardown(v2_files, make_dirs, unit_remove_dir),
-		cmocka_unit_test_setup_teardown(v1_cpu, make_dirs, unit_remove_dir),
-		cmocka_unit_test_setup_teardown(v2_cpu, make_dirs, unit_remove_dir),
-		cmocka_unit_test_setup_teardown(garbage_is_unknown, make_dirs, unit_remove_dir),
-		cmocka_unit_test_setup_teardown(missing_group_is_an_error, make_dirs, unit_remove_dir),
-		cmocka_unit_test(user_path),
-		cmocka_unit_test(kernel_controllers),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,10 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later */
 /* nsiso.conf: parsing, precedence, error messages, file checks. */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
+#include "unit.h"
 
 #include <fcntl.h>
 #include <grp.h>
@@ -43,12 +39,11 @@ static void first_error(const char *text, const char *expected)
 	nsiso_conf_free(&conf);
 }
 
-static void comments_blank_lines_and_all_items(void **state)
+UNIT_TEST(comments_blank_lines_and_all_items)
 {
 	struct nsiso_conf conf;
 	struct nsiso_settings s;
 
-	(void)state;
 	parse(&conf,
 	      "# a comment\n"
 	      "\n"
@@ -97,12 +92,11 @@ static void comments_blank_lines_and_all_items(void **state)
 	nsiso_conf_free(&conf);
 }
 
-static void defaults_when_unset(void **state)
+UNIT_TEST(defaults_when_unset)
 {
 	struct nsiso_conf conf;
 	struct nsiso_settings s;
 
-	(void)state;
 	parse(&conf, "alice memory 1G\n");
 	resolve(&conf, "alice", 1000, &s);
 	assert_int_equal(s.isolate, 0);
@@ -118,14 +112,13 @@ static void defaults_when_unset(void **state)
 }
 
 /* user > uid range > @group > *, whatever the order of lines. */
-static void precedence_by_specificity(void **state)
+UNIT_TEST(precedence_by_specificity)
 {
 	struct nsiso_conf conf;
 	struct nsiso_settings s;
 	const gid_t root_group[] = { 0 };
 	struct nsiso_user in_root = { "carol", 1500, root_group, 1 };
 
-	(void)state;
 	parse(&conf,
 	      "alice memory 1G\n"
 	      "1000:1999 memory 2G\n"
@@ -146,12 +139,11 @@ static void precedence_by_specificity(void **state)
 	nsiso_conf_free(&conf);
 }
 
-static void later_line_wins_at_equal_specificity(void **state)
+UNIT_TEST(later_line_wins_at_equal_specificity)
 {
 	struct nsiso_conf conf;
 	struct nsiso_settings s;
 
-	(void)state;
 	parse(&conf, "* memory 1G\nalice memory 2G\n* memory 3G\nalice memory 4G\n");
 	resolve(&conf, "alice", 1, &s);
 	assert_true(s.memory.value == 4ULL << 30);
@@ -161,12 +153,11 @@ static void later_line_wins_at_equal_specificity(void **state)
 	nsiso_conf_free(&conf);
 }
 
-static void uid_ranges(void **state)
+UNIT_TEST(uid_ranges)
 {
 	struct nsiso_conf conf;
 	struct nsiso_settings s;
 
-	(void)state;
 	parse(&conf, "1000: memory 1G\n:999 exempt yes\n");
 	assert_int_equal(nsiso_conf_error_count(&conf), 0);
 	resolve(&conf, "u", 999, &s);
@@ -180,12 +171,11 @@ static void uid_ranges(void **state)
 	nsiso_conf_free(&conf);
 }
 
-static void no_rule_and_none_mean_left_alone(void **state)
+UNIT_TEST(no_rule_and_none_mean_left_alone)
 {
 	struct nsiso_conf conf;
 	struct nsiso_settings s;
 
-	(void)state;
 	parse(&conf, "alice isolate uts\nbob isolate none\nbob memory unlimited\n");
 	resolve(&conf, "carol", 1, &s);
 	assert_false(s.matched);
@@ -196,9 +186,8 @@ static void no_rule_and_none_mean_left_alone(void **state)
 	nsiso_conf_free(&conf);
 }
 
-static void errors_name_file_and_line(void **state)
+UNIT_TEST(errors_name_file_and_line)
 {
-	(void)state;
 	first_error("\n\n* frobnicate yes\n", "test.conf:3: unknown item 'frobnicate'");
 	first_error("* memory\n", "test.conf:1: expected '<domain> <item> <value>', got 2 fields");
 	first_error("* memory 1G extra\n",
@@ -231,23 +220,21 @@ static void errors_name_file_and_line(void **state)
 		    "test.conf:1: invalid user name (or use @group, min:max or *): 'al/ice'");
 }
 
-static void every_bad_line_is_reported(void **state)
+UNIT_TEST(every_bad_line_is_reported)
 {
 	struct nsiso_conf conf;
 
-	(void)state;
 	parse(&conf, "* a b\n* memory 1G\n* c d\n\x01 x y\n");
 	assert_int_equal(nsiso_conf_error_count(&conf), 3);
 	assert_int_equal(conf.n_rules, 1);
 	nsiso_conf_free(&conf);
 }
 
-static void nul_bytes_and_long_lines(void **state)
+UNIT_TEST(nul_bytes_and_long_lines)
 {
 	struct nsiso_conf conf;
 	char big[6000];
 
-	(void)state;
 	memset(&conf, 0, sizeof(conf));
 	nsiso_conf_parse_buffer(&conf, "t", "* memory 1G\n* me\0mory 1G\n", 24);
 	assert_int_equal(nsiso_conf_error_count(&conf), 1);
@@ -260,7 +247,7 @@ static void nul_bytes_and_long_lines(void **state)
 	nsiso_conf_free(&conf);
 }
 
-static void invalid_expanded_hostname_is_reported_with_origin(void **state)
+UNIT_TEST(invalid_expanded_hostname_is_reported_with_origin)
 {
 	struct nsiso_conf conf;
 	struct nsiso_settings s;
@@ -268,7 +255,6 @@ static void invalid_expanded_hostname_is_reported_with_origin(void **state)
 	const gid_t g[] = { 1 };
 	struct nsiso_user user = { "bob_smith", 1000, g, 1 };
 
-	(void)state;
 	parse(&conf, "* isolate uts\n* hostname box-%u\n");
 	assert_non_null(nsiso_conf_resolve(&conf, &user, &s, &where));
 	assert_string_equal(where.file, "test.conf");
@@ -292,13 +278,12 @@ static const char *resolve_why(const struct nsiso_conf *conf, const char *name, 
 
 /* An exempt user is let through before any item is worked out for them: a
  * host name template that is invalid for them cannot deny them. */
-static void exempt_means_exempt(void **state)
+UNIT_TEST(exempt_means_exempt)
 {
 	struct nsiso_conf conf;
 	struct nsiso_settings s;
 	unsigned line = 0;
 
-	(void)state;
 	parse(&conf, "root exempt yes\n* isolate uts,ipc,mnt,pid\n* hostname lab_%U\n");
 	assert_int_equal(nsiso_conf_error_count(&conf), 0);
 	resolve(&conf, "root", 0, &s);
@@ -329,12 +314,11 @@ static void exempt_means_exempt(void **state)
 
 /* Left alone for another reason (isolate none without a limit, no rule):
  * nothing is worked out either. */
-static void left_alone_evaluates_nothing(void **state)
+UNIT_TEST(left_alone_evaluates_nothing)
 {
 	struct nsiso_conf conf;
 	struct nsiso_settings s;
 
-	(void)state;
 	parse(&conf, "* hostname x_%u\n* isolate none\nbob isolate uts\n");
 	resolve(&conf, "alice", 1000, &s);
 	assert_true(s.matched);
@@ -343,12 +327,11 @@ static void left_alone_evaluates_nothing(void **state)
 }
 
 /* Limits a login would refuse are refused by the parser, with file:line. */
-static void limits_a_login_would_refuse(void **state)
+UNIT_TEST(limits_a_login_would_refuse)
 {
 	struct nsiso_conf conf;
 	struct nsiso_settings s;
 
-	(void)state;
 	/* memory + swap used to overflow 64 bits in the helper: every login
 	 * denied after a conf that parsed. */
 	first_error("* memory 8388607T\n* swap 16777215T\n",
@@ -381,12 +364,11 @@ static void limits_a_login_would_refuse(void **state)
 
 /* The cpu and io items: each alone is a limit (the user gets a cgroup), and
  * they follow the precedence of the others. */
-static void cpu_and_io_items(void **state)
+UNIT_TEST(cpu_and_io_items)
 {
 	struct nsiso_conf conf;
 	struct nsiso_settings s;
 
-	(void)state;
 	parse(&conf, "* cpu 400%\nalice cpu 100%\n1000: cpu_weight 50\n* cpu_weight 300\n"
 		     "@nosuchgroup io_weight 10\nbob cpu unlimited\n");
 	assert_int_equal(nsiso_conf_error_count(&conf), 0);
@@ -417,13 +399,12 @@ static void cpu_and_io_items(void **state)
 
 /* memory_high must be below memory, as the user's rules resolve (the two
  * may come from different domains, and percentages from this machine). */
-static void memory_high_below_memory(void **state)
+UNIT_TEST(memory_high_below_memory)
 {
 	struct nsiso_conf conf;
 	struct nsiso_settings s;
 	unsigned line = 0;
 
-	(void)state;
 	parse(&conf, "* memory 1G\nalice memory_high 1G\n");
 	assert_int_equal(nsiso_conf_error_count(&conf), 0);
 	assert_string_equal(resolve_why(&conf, "alice", 1000, &line),
@@ -445,7 +426,7 @@ static void memory_high_below_memory(void **state)
 /* private_tmp needs a mount namespace; the two items may come from lines
  * of different domains, so resolve checks the pair per user and names the
  * private_tmp line. */
-static void private_tmp_needs_mnt(void **state)
+UNIT_TEST(private_tmp_needs_mnt)
 {
 	static const gid_t groups[] = { 4242424 };
 	struct nsiso_user alice = { "alice", 1000, groups, 1 };
@@ -454,7 +435,6 @@ static void private_tmp_needs_mnt(void **state)
 	struct nsiso_settings s;
 	const char *why;
 
-	(void)state;
 	parse(&conf, "*  isolate uts,ipc,mnt,pid\n"
 		     "*  private_tmp yes\n"
 		     "alice isolate uts,cgroup\n");
@@ -478,14 +458,13 @@ static void private_tmp_needs_mnt(void **state)
 
 /* A percentage is known only on the machine: resolve checks it there, as
  * the module does at each login. */
-static void percentage_below_the_minimum_is_refused_at_resolve(void **state)
+UNIT_TEST(percentage_below_the_minimum_is_refused_at_resolve)
 {
 	struct nsiso_conf conf;
 	struct nsiso_limit one = { NSISO_LIMIT_PERCENT, 1 };
 	unsigned line = 0;
 	const char *why;
 
-	(void)state;
 	parse(&conf, "* isolate uts\n* memory 1%\n");
 	why = resolve_why(&conf, "alice", 1000, &line);
 	if (nsiso_limit_bytes(&one) < NSISO_MEMORY_MIN) {
@@ -517,12 +496,11 @@ static const char *load_one(const char *name, struct nsiso_conf *conf)
 	return nsiso_conf_error_count(conf) ? nsiso_conf_error(conf, 0) : NULL;
 }
 
-static void file_checks(void **state)
+UNIT_FILE_TEST(file_checks)
 {
 	struct nsiso_conf conf;
 	char path[128], expect[256];
 
-	(void)state;
 	if (geteuid() != 0)
 		skip();
 	write_file("good.conf", "* memory 1G\n", 0644, 0);
@@ -558,12 +536,11 @@ static void file_checks(void **state)
 	nsiso_conf_free(&conf);
 }
 
-static void directory_a_user_can_write_is_rejected(void **state)
+UNIT_FILE_TEST(directory_a_user_can_write_is_rejected)
 {
 	struct nsiso_conf conf;
 	char expect[256];
 
-	(void)state;
 	if (geteuid() != 0)
 		skip();
 	write_file("good.conf", "* memory 1G\n", 0644, 0);
@@ -575,13 +552,12 @@ static void directory_a_user_can_write_is_rejected(void **state)
 	assert_int_equal(chmod(unit_dir, 0700), 0);
 }
 
-static void dropins_in_c_locale_order(void **state)
+UNIT_FILE_TEST(dropins_in_c_locale_order)
 {
 	struct nsiso_conf conf;
 	struct nsiso_settings s;
 	char main_path[128], dropins[128];
 
-	(void)state;
 	if (geteuid() != 0)
 		skip();
 	write_file("main.conf", "* memory 1G\n", 0644, 0);
@@ -597,31 +573,4 @@ static void dropins_in_c_locale_order(void **state)
 	assert_true(s.memory.value == 3ULL << 30);
 	assert_non_null(strstr(s.origin[NSISO_ITEM_MEMORY].file, "/d/b.conf"));
 	nsiso_conf_free(&conf);
-}
-
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(comments_blank_lines_and_all_items),
-		cmocka_unit_test(defaults_when_unset),
-		cmocka_unit_test(precedence_by_specificity),
-		cmocka_unit_test(later_line_wins_at_equal_specificity),
-		cmocka_unit_test(uid_ranges),
-		cmocka_unit_test(no_rule_and_none_mean_left_alone),
-		cmocka_unit_test(errors_name_file_and_line),
-		cmocka_unit_test(every_bad_line_is_reported),
-		cmocka_unit_test(nul_bytes_and_long_lines),
-		cmocka_unit_test(invalid_expanded_hostname_is_reported_with_origin),
-		cmocka_unit_test(exempt_means_exempt),
-		cmocka_unit_test(left_alone_evaluates_nothing),
-		cmocka_unit_test(limits_a_login_would_refuse),
-		cmocka_unit_test(percentage_below_the_minimum_is_refused_at_resolve),
-		cmocka_unit_test(cpu_and_io_items),
-		cmocka_unit_test(memory_high_below_memory),
-		cmocka_unit_test(private_tmp_needs_mnt),
-		cmocka_unit_test_setup_teardown(file_checks, unit_make_dir, unit_remove_dir),
-		cmocka_unit_test_setup_teardown(directory_a_user_can_write_is_rejected, unit_make_dir, unit_remove_dir),
-		cmocka_unit_test_setup_teardown(dropins_in_c_locale_order, unit_make_dir, unit_remove_dir),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,19 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later */
 /* Host name templates: expansion and validity. */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
 #include <string.h>
-#include <cmocka.h>
+#include "unit.h"
 
 #include "../../common/hostname.h"
 
-static void expands_every_escape(void **state)
+UNIT_TEST(expands_every_escape)
 {
 	char out[NSISO_HOSTNAME_MAX + 1];
 
-	(void)state;
 	assert_null(nsiso_hostname_expand("%h-%u-%U", "alice", 1001, "lab1", out));
 	assert_string_equal(out, "lab1-alice-1001");
 	/* %% gives a literal '%', which no host name may contain */
@@ -24,21 +19,19 @@ static void expands_every_escape(void **state)
 	assert_string_equal(out, "plain");
 }
 
-static void unknown_escapes_are_conf_errors(void **state)
+UNIT_TEST(unknown_escapes_are_conf_errors)
 {
-	(void)state;
 	assert_non_null(nsiso_hostname_template_check("%x"));
 	assert_non_null(nsiso_hostname_template_check("abc%"));
 	assert_non_null(nsiso_hostname_template_check(""));
 	assert_null(nsiso_hostname_template_check("%u.%h"));
 }
 
-static void result_must_be_a_valid_host_name(void **state)
+UNIT_TEST(result_must_be_a_valid_host_name)
 {
 	char out[NSISO_HOSTNAME_MAX + 1];
 	char long_user[80];
 
-	(void)state;
 	/* user names may hold '_' or '$', host names may not */
 	assert_non_null(nsiso_hostname_expand("s-%u", "bob_smith", 1, "h", out));
 	assert_non_null(nsiso_hostname_expand("%u", "-x", 1, "h", out));
@@ -49,11 +42,10 @@ static void result_must_be_a_valid_host_name(void **state)
 	assert_null(nsiso_hostname_expand("a.b-c", "u", 1, "h", out));
 }
 
-static void label_rules(void **state)
+UNIT_TEST(label_rules)
 {
 	char name[80];
 
-	(void)state;
 	assert_null(nsiso_hostname_valid("a"));
 	assert_null(nsiso_hostname_valid("lab-1.example"));
 	assert_non_null(nsiso_hostname_valid("lab-"));
@@ -68,15 +60,4 @@ static void label_rules(void **state)
 	name[64] = 'a';
 	name[65] = '\0';
 	assert_non_null(nsiso_hostname_valid(name));	/* 65 is not */
-}
-
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(expands_every_escape),
-		cmocka_unit_test(unknown_escapes_are_conf_errors),
-		cmocka_unit_test(result_must_be_a_valid_host_name),
-		cmocka_unit_test(label_rules),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
 }

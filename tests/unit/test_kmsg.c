@@ -3,12 +3,8 @@
  * fields of a real record, a command its owner chose to look like other
  * fields, records that are not the kernel's or not a kill, and whether a
  * victim was in a group. */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
 #include <string.h>
-#include <cmocka.h>
+#include "unit.h"
 
 #include "../../common/kmsg.h"
 
@@ -20,12 +16,11 @@ static int parse(const char *record, uint64_t *seq, struct nsiso_kmsg_oom *oom)
 }
 
 /* As this machine's kernel wrote one (6.18, cgroup v1). */
-static void real_record(void **state)
+UNIT_TEST(real_record)
 {
 	struct nsiso_kmsg_oom oom;
 	uint64_t seq;
 
-	(void)state;
 	assert_int_equal(parse("6,24318,24954331232,-;oom-kill:constraint=CONSTRAINT_MEMCG,"
 			       "nodemask=(null),cpuset=/,mems_allowed=0,oom_memcg=/nsiso-test-3f2589/"
 			       "user-1001,task_memcg=/nsiso-test-3f2589/user-1001,task=dd,pid=1089,"
@@ -46,12 +41,11 @@ static void real_record(void **state)
 
 /* A kill for the whole host names no oom_memcg; dictionary lines that
  * follow a record are not part of its text. */
-static void host_wide_kill(void **state)
+UNIT_TEST(host_wide_kill)
 {
 	struct nsiso_kmsg_oom oom;
 	uint64_t seq;
 
-	(void)state;
 	assert_int_equal(parse("3,7,100,-;oom-kill:constraint=CONSTRAINT_NONE,nodemask=(null),"
 			       "cpuset=/,mems_allowed=0,global_oom,task_memcg=/nsiso/user-1000/x,"
 			       "task=memhog,pid=4321,uid=1000\n SUBSYSTEM=mem\n", &seq, &oom), 1);
@@ -64,12 +58,11 @@ static void host_wide_kill(void **state)
 
 /* The comm is the victim's owner's to choose (15 characters): one that
  * looks like ",pid=1,uid=0" or a cgroup moves no field. */
-static void command_cannot_move_fields(void **state)
+UNIT_TEST(command_cannot_move_fields)
 {
 	struct nsiso_kmsg_oom oom;
 	uint64_t seq;
 
-	(void)state;
 	assert_int_equal(parse("6,9,1,-;oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,"
 			       "mems_allowed=0,oom_memcg=/nsiso/user-1000,task_memcg=/nsiso/user-1000,"
 			       "task=x,pid=1,uid=0,pid=777,uid=1000", &seq, &oom), 1);
@@ -91,12 +84,11 @@ static void command_cannot_move_fields(void **state)
 
 /* Only the kernel's (facility 0) oom-kill reports; other records give
  * their sequence number; a broken header is malformed. */
-static void other_records(void **state)
+UNIT_TEST(other_records)
 {
 	struct nsiso_kmsg_oom oom;
 	uint64_t seq;
 
-	(void)state;
 	assert_int_equal(parse("6,12,1,-;Memory cgroup out of memory: Killed process 4 (x)", &seq, &oom), 0);
 	assert_true(seq == 12);
 	/* written to /dev/kmsg by a program (facility user): never a kill */
@@ -115,15 +107,4 @@ static void other_records(void **state)
 	assert_int_equal(parse("6;text", &seq, &oom), -1);
 	assert_int_equal(parse("6,5,1,-", &seq, &oom), -1);
 	assert_int_equal(nsiso_kmsg_parse("", 0, &seq, &oom), -1);
-}
-
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(real_record),
-		cmocka_unit_test(host_wide_kill),
-		cmocka_unit_test(command_cannot_move_fields),
-		cmocka_unit_test(other_records),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
 }

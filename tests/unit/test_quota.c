@@ -3,11 +3,7 @@
  * field survives encode + decode, unknown numbers stay unknown, malformed
  * answers are refused, a request is one word and nothing else, and the
  * history file keeps the last kills. */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
+#include "unit.h"
 
 #include "unit_files.h"
 
@@ -53,11 +49,10 @@ static int decode(const char *text)
 	return nsiso_quota_decode(text, strlen(text), &out, why, sizeof(why));
 }
 
-static void round_trip(void **state)
+UNIT_TEST(round_trip)
 {
 	int n;
 
-	(void)state;
 	full_quota(&in);
 	n = nsiso_quota_encode(&in, message, sizeof(message));
 	assert_true(n > 0);
@@ -82,11 +77,10 @@ static void round_trip(void **state)
 }
 
 /* No group: every number unknown, whatever the struct held. */
-static void no_group(void **state)
+UNIT_TEST(no_group)
 {
 	int n;
 
-	(void)state;
 	full_quota(&in);
 	in.have_stats = false;
 	in.cgroup[0] = '\0';
@@ -101,9 +95,8 @@ static void no_group(void **state)
 	assert_int_equal(nsiso_quota_encode(&in, message, 40), -1);
 }
 
-static void other_answers(void **state)
+UNIT_TEST(other_answers)
 {
-	(void)state;
 	assert_int_equal(decode("denied this socket answers only its own user"), NSISO_QUOTA_DENIED);
 	assert_string_equal(why, "this socket answers only its own user");
 	assert_int_equal(decode("busy too many"), NSISO_QUOTA_BUSY);
@@ -115,7 +108,7 @@ static void other_answers(void **state)
 	assert_int_equal(decode(""), -1);
 }
 
-static void malformed_ok(void **state)
+UNIT_TEST(malformed_ok)
 {
 	static const char *const bad[] = {
 		"ok\nuid 1000\nstats yes\n",			/* no sessions */
@@ -134,7 +127,6 @@ static void malformed_ok(void **state)
 	char many[2048];
 	size_t i;
 
-	(void)state;
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		assert_int_equal(decode(bad[i]), -1);
 		assert_true(why[0] != '\0');
@@ -152,9 +144,8 @@ static void malformed_ok(void **state)
 }
 
 /* A request is exactly the word: no uid, no user, nothing after it. */
-static void ask_words(void **state)
+UNIT_TEST(ask_words)
 {
-	(void)state;
 	assert_string_equal(nsiso_quota_ask_word(NSISO_QUOTA_ASK_NUMBERS), "quota");
 	assert_int_equal(nsiso_quota_ask_of("quota", 5), NSISO_QUOTA_ASK_NUMBERS);
 	assert_int_equal(nsiso_quota_ask_of("quota 1001", 10), -1);
@@ -166,11 +157,10 @@ static void ask_words(void **state)
 	assert_int_equal(nsiso_quota_answer_of("busy x", 6), NSISO_QUOTA_BUSY);
 }
 
-static void socket_path(void **state)
+UNIT_TEST(socket_path)
 {
 	char buf[64];
 
-	(void)state;
 	assert_int_equal(nsiso_quota_socket_path("/run/nsiso", 1000, buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "/run/nsiso/user-1000.sock");
 	assert_int_equal(nsiso_quota_socket_path("/run/nsiso", 1000, buf, 10), -1);
@@ -178,7 +168,7 @@ static void socket_path(void **state)
 
 /* Written whole (0600), read back; the oldest kills go beyond the last
  * NSISO_QUOTA_KILLS_MAX; missing is empty; removed is gone. */
-static void oom_state(void **state)
+UNIT_FILE_TEST(oom_state)
 {
 	struct nsiso_oom_state s, back;
 	struct nsiso_oom_kill k = { 1796000000, 100, "hog" };
@@ -186,7 +176,6 @@ static void oom_state(void **state)
 	struct stat st;
 	int fd = open(unit_dir, O_RDONLY | O_DIRECTORY), i;
 
-	(void)state;
 	assert_true(fd >= 0);
 	assert_int_equal(nsiso_oom_state_read(fd, 1000, &back), 0);
 	assert_true(back.group == 0 && back.handled == 0 && back.n_kills == 0);
@@ -221,11 +210,10 @@ static void oom_state(void **state)
 }
 
 /* An empty run directory and no group: no sessions, no numbers. */
-static void collect_nothing(void **state)
+UNIT_FILE_TEST(collect_nothing)
 {
 	int fd = open(unit_dir, O_RDONLY | O_DIRECTORY);
 
-	(void)state;
 	assert_int_equal(nsiso_quota_collect(fd, 4242, "nobody", NULL, &out), 0);
 	assert_true(out.sessions_total == 0);
 	assert_false(out.have_stats);
@@ -236,19 +224,4 @@ static void collect_nothing(void **state)
 	assert_true(out.stats.memory_current == NSISO_UNLIMITED);
 	close(fd);
 	assert_int_equal(nsiso_quota_collect(-1, 4242, "nobody", "", &out), -1);
-}
-
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(round_trip),
-		cmocka_unit_test(no_group),
-		cmocka_unit_test(other_answers),
-		cmocka_unit_test(malformed_ok),
-		cmocka_unit_test(ask_words),
-		cmocka_unit_test(socket_path),
-		cmocka_unit_test_setup_teardown(oom_state, unit_make_dir, unit_remove_dir),
-		cmocka_unit_test_setup_teardown(collect_nothing, unit_make_dir, unit_remove_dir),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
 }

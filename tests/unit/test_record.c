@@ -4,11 +4,7 @@
  * and every field validated on the way in and out; a malformed or
  * truncated record refused with its reason; and the run directory itself
  * refused unless it is root's and nobody else's (as root: chown). */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
+#include "unit.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -62,14 +58,13 @@ static bool exists(const char *name)
 	return access(path, F_OK) == 0;
 }
 
-static void write_then_read_keeps_every_field(void **state)
+UNIT_FILE_TEST(write_then_read_keeps_every_field)
 {
 	struct nsiso_record in, out;
 	char err[256] = "", path[160];
 	struct stat st;
 	int fd = open_unit_dir();
 
-	(void)state;
 	full_record(&in, ID, 1700000000LL);
 	assert_int_equal(nsiso_record_write(fd, &in, err, sizeof(err)), 0);
 	snprintf(path, sizeof(path), "%s/%s", unit_dir, FILE_NAME);
@@ -97,13 +92,12 @@ static void write_then_read_keeps_every_field(void **state)
 
 /* What a user sends as PAM_RHOST or PAM_TTY stays one field: no newline
  * reaches the file, so no line of it can pose as another field. */
-static void text_from_users_cannot_add_a_line(void **state)
+UNIT_FILE_TEST(text_from_users_cannot_add_a_line)
 {
 	struct nsiso_record in, out;
 	char err[256] = "", tty[8];
 	int fd = open_unit_dir();
 
-	(void)state;
 	full_record(&in, ID, 1);
 	nsiso_record_set(in.rhost, sizeof(in.rhost), "evil\nholder=2\nuid=0 \x7f\x01");
 	assert_string_equal(in.rhost, "evil?holder=2?uid=0???");
@@ -117,7 +111,7 @@ static void text_from_users_cannot_add_a_line(void **state)
 	close(fd);
 }
 
-static void write_refuses_invalid_session_ids(void **state)
+UNIT_FILE_TEST(write_refuses_invalid_session_ids)
 {
 	static const char *const bad[] = {
 		"", "0123", "0123456789ABCDEF", "0123456789abcdeg", "0123456789abcde",
@@ -129,7 +123,6 @@ static void write_refuses_invalid_session_ids(void **state)
 	size_t i;
 	int fd = open_unit_dir(), entries = 0;
 
-	(void)state;
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		full_record(&r, ID, 1);
 		snprintf(r.session, sizeof(r.session), "%s", bad[i]);
@@ -146,13 +139,12 @@ static void write_refuses_invalid_session_ids(void **state)
 	close(fd);
 }
 
-static void remove_takes_the_record_and_a_leftover_temporary(void **state)
+UNIT_FILE_TEST(remove_takes_the_record_and_a_leftover_temporary)
 {
 	struct nsiso_record r;
 	char err[256];
 	int fd = open_unit_dir();
 
-	(void)state;
 	full_record(&r, ID, 1);
 	assert_int_equal(nsiso_record_write(fd, &r, err, sizeof(err)), 0);
 	unit_write_file(unit_dir, "." ID ".tmp", "session=" ID "\n");	/* a killed writer's */
@@ -191,12 +183,11 @@ static const char *refused(int fd, const char *text)
 }
 
 /* pidns: read back; not a plain number of 64 bits, the record is refused. */
-static void pidns_field(void **state)
+UNIT_FILE_TEST(pidns_field)
 {
 	struct nsiso_record r;
 	int fd = open_unit_dir();
 
-	(void)state;
 	accepted(fd, "session=" ID "\nholder=42\npidns=4026532448\n", &r);
 	assert_true(r.pidns == 4026532448ULL);
 	assert_string_equal(refused(fd, "session=" ID "\nholder=42\npidns=-1\n"),
@@ -209,12 +200,11 @@ static void pidns_field(void **state)
 
 /* Another version's record: an older one has no pidns (it reads as 0), a
  * newer one may have fields this version does not know (skipped). */
-static void records_of_other_versions_are_read(void **state)
+UNIT_FILE_TEST(records_of_other_versions_are_read)
 {
 	struct nsiso_record r;
 	int fd = open_unit_dir();
 
-	(void)state;
 	accepted(fd, "session=" ID "\nholder=42\n", &r);
 	assert_true(r.pidns == 0);
 	assert_int_equal(r.holder, 42);
@@ -254,13 +244,12 @@ static const struct {
 	{ S "holder=42\non_logout=keep-them\n", "invalid on_logout 'keep-them': too long" },
 };
 
-static void malformed_or_truncated_records_are_refused_with_a_reason(void **state)
+UNIT_FILE_TEST(malformed_or_truncated_records_are_refused_with_a_reason)
 {
 	char long_line[700], want[256];
 	size_t i;
 	int fd = open_unit_dir();
 
-	(void)state;
 	for (i = 0; i < sizeof(bad_records) / sizeof(bad_records[0]); i++) {
 		snprintf(want, sizeof(want), "%s: %s", FILE_NAME, bad_records[i].reason);
 		assert_string_equal(refused(fd, bad_records[i].text), want);
@@ -273,13 +262,12 @@ static void malformed_or_truncated_records_are_refused_with_a_reason(void **stat
 #undef NOT_DECIMAL
 #undef TRUNCATED
 
-static void records_not_files_are_refused(void **state)
+UNIT_FILE_TEST(records_not_files_are_refused)
 {
 	struct nsiso_record r;
 	char err[256], target[160];
 	int fd = open_unit_dir();
 
-	(void)state;
 	unit_write_file(unit_dir, "target", "session=" ID "\nholder=42\n");
 	snprintf(target, sizeof(target), "%s/target", unit_dir);
 	assert_int_equal(symlinkat(target, fd, FILE_NAME), 0);
@@ -296,13 +284,12 @@ static void records_not_files_are_refused(void **state)
 
 /* The list: records only (no temporary, lock or malformed file), sorted by
  * start time. */
-static void list_has_the_valid_records_by_start_time(void **state)
+UNIT_FILE_TEST(list_has_the_valid_records_by_start_time)
 {
 	struct nsiso_record r, *list = NULL;
 	char err[256];
 	int fd = open_unit_dir(), n;
 
-	(void)state;
 	full_record(&r, "00000000000000c3", 300);
 	assert_int_equal(nsiso_record_write(fd, &r, err, sizeof(err)), 0);
 	full_record(&r, "00000000000000a1", 100);
@@ -339,13 +326,12 @@ static const char *run_dir_error(const char *path, bool create)
 
 /* Nobody but root may read or write it; others may pass through (0711:
  * users reach their quota socket there). */
-static void run_dir_must_be_roots_and_nobody_elses(void **state)
+UNIT_FILE_TEST(run_dir_must_be_roots_and_nobody_elses)
 {
 	static const mode_t refused_modes[] = { 0720, 0702, 0740, 0704, 0770, 0707, 0750, 0755 };
 	char want[200];
 	size_t i;
 
-	(void)state;
 	if (geteuid() != 0)
 		skip();	/* chown; tests/run counts a skip as a failure */
 	snprintf(want, sizeof(want), "%s must be a directory owned by root with mode 0711 or 0700", unit_dir);
@@ -367,13 +353,12 @@ static void run_dir_must_be_roots_and_nobody_elses(void **state)
 			    "run directory tmp/run is not an absolute path");
 }
 
-static void run_dir_is_made_0711_and_never_followed(void **state)
+UNIT_FILE_TEST(run_dir_is_made_0711_and_never_followed)
 {
 	char path[160], link[160], file[160], want[300];
 	struct stat st;
 	mode_t old_mask;
 
-	(void)state;
 	snprintf(path, sizeof(path), "%s/run", unit_dir);
 	snprintf(want, sizeof(want), "cannot open %s: No such file or directory", path);
 	assert_string_equal(run_dir_error(path, false), want);
@@ -391,25 +376,4 @@ static void run_dir_is_made_0711_and_never_followed(void **state)
 	snprintf(file, sizeof(file), "%s", unit_write_file(unit_dir, "file", "x\n"));
 	snprintf(want, sizeof(want), "cannot open %s: Not a directory", file);
 	assert_string_equal(run_dir_error(file, true), want);
-}
-
-int main(void)
-{
-#define CASE(f) cmocka_unit_test_setup_teardown(f, unit_make_dir, unit_remove_dir)
-	const struct CMUnitTest tests[] = {
-		CASE(write_then_read_keeps_every_field),
-		CASE(text_from_users_cannot_add_a_line),
-		CASE(write_refuses_invalid_session_ids),
-		CASE(remove_takes_the_record_and_a_leftover_temporary),
-		CASE(pidns_field),
-		CASE(records_of_other_versions_are_read),
-		CASE(malformed_or_truncated_records_are_refused_with_a_reason),
-		CASE(records_not_files_are_refused),
-		CASE(list_has_the_valid_records_by_start_time),
-		CASE(run_dir_must_be_roots_and_nobody_elses),
-		CASE(run_dir_is_made_0711_and_never_followed),
-	};
-#undef CASE
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,13 +3,9 @@
  * survives encode + decode, and each malformed argument vector is refused
  * with the message the helper reports (nsiso-helper(8), and
  * tests/adversarial/helper_abuse.sh which feeds it the real helper). */
-#include <stdarg.h>
-#include <stddef.h>
 #include <stdio.h>
-#include <stdint.h>
-#include <setjmp.h>
 #include <string.h>
-#include <cmocka.h>
+#include "unit.h"
 
 #include "../../common/conf.h"
 #include "../../common/request.h"
@@ -42,13 +38,12 @@ static void full_request(struct nsiso_request *r)
 	r->debug = true;
 }
 
-static void round_trip_keeps_every_field(void **state)
+UNIT_TEST(round_trip_keeps_every_field)
 {
 	struct nsiso_request in, out;
 	struct nsiso_request_args args;
 	char why[256];
 
-	(void)state;
 	full_request(&in);
 	nsiso_request_encode(&in, "/usr/libexec/nsiso-helper", &args);
 	assert_string_equal(args.argv[0], "/usr/libexec/nsiso-helper");
@@ -82,14 +77,13 @@ static void round_trip_keeps_every_field(void **state)
 	assert_true(out.debug);
 }
 
-static void round_trip_of_a_systemd_request_without_namespaces(void **state)
+UNIT_TEST(round_trip_of_a_systemd_request_without_namespaces)
 {
 	struct nsiso_request in, out;
 	struct nsiso_request_args args;
 	char why[256];
 	int i;
 
-	(void)state;
 	full_request(&in);
 	in.isolate = 0;
 	in.hostname = "";
@@ -148,7 +142,7 @@ static const char *decode(char *why, size_t len, ...)
 
 /* memory_high, cpu and the weights are sent only when set; each one alone
  * is a request for a cgroup. */
-static void unset_cpu_io_limits_are_not_sent(void **state)
+UNIT_TEST(unset_cpu_io_limits_are_not_sent)
 {
 	static const char *const names[] = { "--memory-high", "--cpu", "--cpu-weight", "--io-weight" };
 	struct nsiso_request in, out;
@@ -157,7 +151,6 @@ static void unset_cpu_io_limits_are_not_sent(void **state)
 	size_t n;
 	int i;
 
-	(void)state;
 	full_request(&in);
 	in.limits = NSISO_CGROUP_LIMITS_NONE;
 	nsiso_request_encode(&in, "helper", &args);
@@ -172,11 +165,10 @@ static void unset_cpu_io_limits_are_not_sent(void **state)
 	assert_true(out.limits.cpu == NSISO_UNLIMITED);
 }
 
-static void malformed_vectors_are_refused_with_a_reason(void **state)
+UNIT_TEST(malformed_vectors_are_refused_with_a_reason)
 {
 	char why[256];
 
-	(void)state;
 	assert_string_equal(decode(why, sizeof(why), "--us", "x", NULL),
 			    "invalid option '--us': use the full name --user");
 	assert_string_equal(decode(why, sizeof(why), "--s", "x", NULL),
@@ -234,7 +226,7 @@ static void malformed_vectors_are_refused_with_a_reason(void **state)
 
 /* The helper run by hand gets no smaller memory limit than a conf can give:
  * the boundary, in bytes, is the conf parser's, with the conf's reason. */
-static void memory_below_the_conf_minimum_is_refused(void **state)
+UNIT_TEST(memory_below_the_conf_minimum_is_refused)
 {
 #define MIN_REASON "memory limit must be at least 16M (a session needs 4M of it free to start)"
 	char why[256], below[32], at[32], conf_error[256];
@@ -242,7 +234,6 @@ static void memory_below_the_conf_minimum_is_refused(void **state)
 	const char *line = "* memory 16777215\n";
 	size_t errors;
 
-	(void)state;
 	snprintf(below, sizeof(below), "%llu", NSISO_MEMORY_MIN - 1);
 	snprintf(at, sizeof(at), "%llu", NSISO_MEMORY_MIN);
 	nsiso_conf_parse_buffer(&conf, "min.conf", line, strlen(line));
@@ -259,17 +250,4 @@ static void memory_below_the_conf_minimum_is_refused(void **state)
 	assert_null(decode(why, sizeof(why), "--memory", at, NULL));
 	assert_null(decode(why, sizeof(why), "--memory", "max", NULL));
 #undef MIN_REASON
-}
-
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(round_trip_keeps_every_field),
-		cmocka_unit_test(unset_cpu_io_limits_are_not_sent),
-		cmocka_unit_test(round_trip_of_a_systemd_request_without_namespaces),
-		cmocka_unit_test(malformed_vectors_are_refused_with_a_reason),
-		cmocka_unit_test(memory_below_the_conf_minimum_is_refused),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
 }

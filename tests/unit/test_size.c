@@ -1,19 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later */
 /* Sizes and counts as nsiso.conf writes them. */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
 #include <string.h>
-#include <cmocka.h>
+#include "unit.h"
 
 #include "../../common/size.h"
 
-static void sizes_use_powers_of_1024(void **state)
+UNIT_TEST(sizes_use_powers_of_1024)
 {
 	struct nsiso_limit l;
 
-	(void)state;
 	assert_null(nsiso_parse_size("512M", true, &l));
 	assert_int_equal(l.kind, NSISO_LIMIT_VALUE);
 	assert_true(l.value == 512ULL << 20);
@@ -27,11 +22,10 @@ static void sizes_use_powers_of_1024(void **state)
 	assert_true(l.value == 4096);
 }
 
-static void percent_and_unlimited(void **state)
+UNIT_TEST(percent_and_unlimited)
 {
 	struct nsiso_limit l;
 
-	(void)state;
 	assert_null(nsiso_parse_size("25%", true, &l));
 	assert_int_equal(l.kind, NSISO_LIMIT_PERCENT);
 	assert_true(l.value == 25);
@@ -45,7 +39,7 @@ static void percent_and_unlimited(void **state)
 	assert_false(nsiso_limit_is_set(&l));
 }
 
-static void bad_sizes_are_rejected(void **state)
+UNIT_TEST(bad_sizes_are_rejected)
 {
 	static const char *const bad[] = {
 		"", "M", "-1", " 5", "5 ", "0x10", "5MB", "5X", "1.5G",
@@ -54,16 +48,14 @@ static void bad_sizes_are_rejected(void **state)
 	struct nsiso_limit l;
 	size_t i;
 
-	(void)state;
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_non_null(nsiso_parse_size(bad[i], true, &l));
 }
 
-static void counts(void **state)
+UNIT_TEST(counts)
 {
 	struct nsiso_limit l;
 
-	(void)state;
 	assert_null(nsiso_parse_count("100", &l));
 	assert_true(l.value == 100);
 	assert_null(nsiso_parse_count("unlimited", &l));
@@ -76,7 +68,7 @@ static void counts(void **state)
 /* The one strict number parser: digits only, bounded, never empty. */
 /* cpu: N% of one CPU, any number of CPUs; 0%, a bare number and an
  * overflow are errors. */
-static void cpu_percentages(void **state)
+UNIT_TEST(cpu_percentages)
 {
 	static const char *const bad[] = {
 		"", "5", "0%", "%", "-5%", "+5%", " 5%", "5 %", "5%%", "1.5%", "0x10%", "5M",
@@ -85,7 +77,6 @@ static void cpu_percentages(void **state)
 	struct nsiso_limit l;
 	size_t i;
 
-	(void)state;
 	assert_null(nsiso_parse_cpu_percent("100%", &l));
 	assert_int_equal(l.kind, NSISO_LIMIT_VALUE);
 	assert_true(l.value == 100);
@@ -103,7 +94,7 @@ static void cpu_percentages(void **state)
 			    "must be 1% to 1000000% (100% is one CPU)");
 }
 
-static void weights(void **state)
+UNIT_TEST(weights)
 {
 	static const char *const bad[] = {
 		"", "0", "10001", "-1", "+5", " 5", "1.5", "5%", "0x10", "unlimited",
@@ -112,7 +103,6 @@ static void weights(void **state)
 	struct nsiso_limit l;
 	size_t i;
 
-	(void)state;
 	assert_null(nsiso_parse_weight("1", &l));
 	assert_true(l.kind == NSISO_LIMIT_VALUE && l.value == 1);
 	assert_null(nsiso_parse_weight("10000", &l));
@@ -124,7 +114,7 @@ static void weights(void **state)
 	assert_string_equal(nsiso_parse_weight("10001", &l), "must be 1 to 10000 (100 is the default)");
 }
 
-static void decimal_parser_is_strict(void **state)
+UNIT_TEST(decimal_parser_is_strict)
 {
 	static const char *const not_plain[] = {
 		"-1", "+1", " 1", "1 ", "0x10", "1e3", "1.0", "1_000", "\t1", "1\n", "\xd9\xa1",
@@ -132,7 +122,6 @@ static void decimal_parser_is_strict(void **state)
 	uint64_t n = 7;
 	size_t i;
 
-	(void)state;
 	assert_null(nsiso_parse_decimal("0", 1, UINT64_MAX, &n));
 	assert_true(n == 0);
 	assert_null(nsiso_parse_decimal("007", 3, 10, &n));
@@ -158,11 +147,10 @@ static void decimal_parser_is_strict(void **state)
 
 /* The kernel keeps a limit in a page counter of at most LONG_MAX bytes:
  * nothing from 8E on is a limit, and memory + swap never overflows. */
-static void sizes_stop_below_8E(void **state)
+UNIT_TEST(sizes_stop_below_8E)
 {
 	struct nsiso_limit l;
 
-	(void)state;
 	assert_null(nsiso_parse_size("8388607T", false, &l));
 	assert_true(l.value == 8388607ULL << 40);
 	assert_null(nsiso_parse_size("9223372036854775807", false, &l));
@@ -185,11 +173,10 @@ static void sizes_stop_below_8E(void **state)
 	assert_string_equal(nsiso_parse_count("5 ", &l), "expected a whole number or unlimited");
 }
 
-static void format_round_trips(void **state)
+UNIT_TEST(format_round_trips)
 {
 	char buf[32];
 
-	(void)state;
 	nsiso_format_size(512ULL << 20, buf, sizeof(buf));
 	assert_string_equal(buf, "512M");
 	nsiso_format_size(3ULL << 30, buf, sizeof(buf));
@@ -198,20 +185,4 @@ static void format_round_trips(void **state)
 	assert_string_equal(buf, "1000");
 	nsiso_format_size(UINT64_MAX, buf, sizeof(buf));
 	assert_string_equal(buf, "unlimited");
-}
-
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(sizes_use_powers_of_1024),
-		cmocka_unit_test(percent_and_unlimited),
-		cmocka_unit_test(bad_sizes_are_rejected),
-		cmocka_unit_test(counts),
-		cmocka_unit_test(cpu_percentages),
-		cmocka_unit_test(weights),
-		cmocka_unit_test(format_round_trips),
-		cmocka_unit_test(decimal_parser_is_strict),
-		cmocka_unit_test(sizes_stop_below_8E),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
 }

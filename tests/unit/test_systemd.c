@@ -2,20 +2,15 @@
 /* cgroup_mode systemd: telling from /proc/<pid>/cgroup whether pam_systemd
  * already put the session into the user's slice.  The texts are real
  * shapes: pure v2 (Debian 12, Ubuntu 22.04), hybrid, and v1. */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
 #include <string.h>
-#include <cmocka.h>
+#include "unit.h"
 
 #include "../../common/systemd.h"
 
-static void pure_v2_session_scope(void **state)
+UNIT_TEST(pure_v2_session_scope)
 {
 	char unit[64];
 
-	(void)state;
 	assert_true(nsiso_systemd_user_slice("0::/user.slice/user-1000.slice/session-4.scope\n",
 					     1000, unit, sizeof(unit)));
 	assert_string_equal(unit, "user-1000.slice");
@@ -27,11 +22,10 @@ static void pure_v2_session_scope(void **state)
 					      100, unit, sizeof(unit)));
 }
 
-static void system_services_are_not_sessions(void **state)
+UNIT_TEST(system_services_are_not_sessions)
 {
 	char unit[64];
 
-	(void)state;
 	assert_false(nsiso_systemd_user_slice("0::/system.slice/ssh.service\n", 1000, unit, sizeof(unit)));
 	assert_false(nsiso_systemd_user_slice("0::/\n", 1000, unit, sizeof(unit)));
 	assert_false(nsiso_systemd_user_slice("", 1000, unit, sizeof(unit)));
@@ -39,7 +33,7 @@ static void system_services_are_not_sessions(void **state)
 	assert_false(nsiso_systemd_user_slice("0::/nsiso/user-1000\n", 1000, unit, sizeof(unit)));
 }
 
-static void hybrid_and_v1_use_the_systemd_line(void **state)
+UNIT_TEST(hybrid_and_v1_use_the_systemd_line)
 {
 	char unit[64];
 	const char *hybrid =
@@ -53,7 +47,6 @@ static void hybrid_and_v1_use_the_systemd_line(void **state)
 	const char *this_sandbox =	/* no systemd at all */
 		"9:name=systemd:/\n4:memory:/process_api/2fc05c31\n0::/\n";
 
-	(void)state;
 	assert_true(nsiso_systemd_user_slice(hybrid, 1000, unit, sizeof(unit)));
 	assert_true(nsiso_systemd_user_slice(v1, 1000, unit, sizeof(unit)));
 	assert_false(nsiso_systemd_user_slice(this_sandbox, 1000, unit, sizeof(unit)));
@@ -61,11 +54,10 @@ static void hybrid_and_v1_use_the_systemd_line(void **state)
 
 /* auto is systemd exactly where PID 1 is systemd; the others are what they
  * say, and explain's reason names the mode. */
-static void auto_follows_pid1(void **state)
+UNIT_TEST(auto_follows_pid1)
 {
 	const char *why = NULL;
 
-	(void)state;
 	assert_int_equal(nsiso_cgroup_mode_effective(NSISO_CGROUP_MODE_OWN, &why),
 			 NSISO_CGROUP_MODE_OWN);
 	assert_string_equal(why, "cgroup_mode own");
@@ -74,15 +66,4 @@ static void auto_follows_pid1(void **state)
 	assert_int_equal(nsiso_cgroup_mode_effective(NSISO_CGROUP_MODE_AUTO, &why),
 			 nsiso_systemd_booted() ? NSISO_CGROUP_MODE_SYSTEMD : NSISO_CGROUP_MODE_OWN);
 	assert_non_null(strstr(why, "cgroup_mode auto: PID 1 is"));
-}
-
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(pure_v2_session_scope),
-		cmocka_unit_test(system_services_are_not_sessions),
-		cmocka_unit_test(auto_follows_pid1),
-		cmocka_unit_test(hybrid_and_v1_use_the_systemd_line),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
 }

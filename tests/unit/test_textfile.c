@@ -1,10 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later */
 /* nsiso_read_text: the one reader of small kernel text files. */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
+#include "unit.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -35,42 +31,38 @@ static int open_fds(void)
 	return n;
 }
 
-static void whole_file_nul_terminated(void **state)
+UNIT_FILE_TEST(whole_file_nul_terminated)
 {
 	char buf[64];
 
-	(void)state;
 	memset(buf, 'x', sizeof(buf));
 	assert_int_equal(nsiso_read_text(write_file("a", "1208320\n"), buf, sizeof(buf)), 8);
 	assert_string_equal(buf, "1208320\n");
 }
 
-static void empty_file_is_zero_and_empty(void **state)
+UNIT_FILE_TEST(empty_file_is_zero_and_empty)
 {
 	char buf[16] = "junk";
 
-	(void)state;
 	assert_int_equal(nsiso_read_text(write_file("empty", ""), buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "");
 }
 
 /* At most size - 1 bytes, so the terminator always fits. */
-static void long_file_is_cut_to_the_buffer(void **state)
+UNIT_FILE_TEST(long_file_is_cut_to_the_buffer)
 {
 	char buf[4];
 
-	(void)state;
 	assert_int_equal(nsiso_read_text(write_file("long", "abcdef"), buf, sizeof(buf)), 3);
 	assert_string_equal(buf, "abc");
 	assert_int_equal(nsiso_read_text(write_file("long", "abcdef"), buf, 1), 0);
 	assert_string_equal(buf, "");
 }
 
-static void errors_keep_errno(void **state)
+UNIT_FILE_TEST(errors_keep_errno)
 {
 	char buf[16] = "junk", path[160];
 
-	(void)state;
 	snprintf(path, sizeof(path), "%s/absent", unit_dir);
 	errno = 0;
 	assert_int_equal(nsiso_read_text(path, buf, sizeof(buf)), -1);
@@ -83,11 +75,10 @@ static void errors_keep_errno(void **state)
 	assert_string_equal(buf, "");
 }
 
-static void proc_files_read_whole(void **state)
+UNIT_TEST(proc_files_read_whole)
 {
 	char buf[1024], want[32];
 
-	(void)state;
 	snprintf(want, sizeof(want), "%d (", (int)getpid());
 	assert_true(nsiso_read_text("/proc/self/stat", buf, sizeof(buf)) > 0);
 	assert_true(strncmp(buf, want, strlen(want)) == 0);
@@ -96,12 +87,11 @@ static void proc_files_read_whole(void **state)
 }
 
 /* Success or failure, nothing stays open. */
-static void no_descriptor_leaks(void **state)
+UNIT_FILE_TEST(no_descriptor_leaks)
 {
 	char buf[16], path[160];
 	int before = open_fds(), i;
 
-	(void)state;
 	write_file("a", "1\n");
 	for (i = 0; i < 100; i++) {
 		snprintf(path, sizeof(path), "%s/a", unit_dir);
@@ -111,17 +101,4 @@ static void no_descriptor_leaks(void **state)
 		assert_int_equal(nsiso_read_text(path, buf, sizeof(buf)), -1);
 	}
 	assert_int_equal(open_fds(), before);
-}
-
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(whole_file_nul_terminated, unit_make_dir, unit_remove_dir),
-		cmocka_unit_test_setup_teardown(empty_file_is_zero_and_empty, unit_make_dir, unit_remove_dir),
-		cmocka_unit_test_setup_teardown(long_file_is_cut_to_the_buffer, unit_make_dir, unit_remove_dir),
-		cmocka_unit_test_setup_teardown(errors_keep_errno, unit_make_dir, unit_remove_dir),
-		cmocka_unit_test(proc_files_read_whole),
-		cmocka_unit_test_setup_teardown(no_descriptor_leaks, unit_make_dir, unit_remove_dir),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
 }

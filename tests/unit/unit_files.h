@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later */
 /* What the unit tests that need files share: a private directory under /tmp
  * per test case (cmocka setup and teardown), and small files written into
- * it.  Included after <cmocka.h> by one test file each: the functions are
- * static, the directory is that file's. */
+ * it.  Included by one test file each: the functions are static, the
+ * directory is that file's. */
 #ifndef NSISO_UNIT_FILES_H
 #define NSISO_UNIT_FILES_H
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "unit.h"
 
 static char unit_dir[64];
 
@@ -29,6 +31,9 @@ static int unit_remove_dir(void **state)
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", unit_dir);
 	return system(cmd) == 0 ? 0 : -1;
 }
+
+/* A case run in a fresh unit_dir. */
+#define UNIT_FILE_TEST(name) UNIT_TEST_IN(name, unit_make_dir, unit_remove_dir)
 
 /* Write text to <dir>/<name>; the path, valid until the next call. */
 __attribute__((unused))
