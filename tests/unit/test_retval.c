@@ -43,14 +43,17 @@ static void write_text(const char *name, const char *text, mode_t mode)
 	assert_int_equal(chmod(unit_write_file(unit_dir, name, text), mode), 0);
 }
 
-/* A service "svc" using the module with conf=<dir>/nsiso.conf and extra args. */
+/* A service "svc" using the module with conf=<dir>/nsiso.conf holding
+ * conf_text (NULL: conf=<dir>/absent.conf, which is not there) and extra
+ * args. */
 static void write_service(const char *conf_text, const char *extra_args)
 {
 	char service[1024];
 
-	write_text("nsiso.conf", conf_text, 0644);
-	snprintf(service, sizeof(service), "%s conf=%s/nsiso.conf run_dir=%s/run %s\n%s",
-		 STACK_HEAD, unit_dir, unit_dir, extra_args, STACK_TAIL);
+	if (conf_text)
+		write_text("nsiso.conf", conf_text, 0644);
+	snprintf(service, sizeof(service), "%s conf=%s/%s run_dir=%s/run %s\n%s", STACK_HEAD,
+		 unit_dir, conf_text ? "nsiso.conf" : "absent.conf", unit_dir, extra_args, STACK_TAIL);
 	write_text("svc", service, 0644);
 }
 
@@ -68,40 +71,100 @@ static int open_close(const char *user, int *close_ret)
 
 static const char helper_arg[] = "helper=" HELPER_PATH;
 
-UNIT_FILE_TEST(user_without_rule_is_ignored)
-{
-	int close_ret;
+/* One login: its conf (NULL: none), the user, the code open gives. */
+struct login {
+	const char *conf, *user;
+	int open;
+};
 
-	write_service("nosuchuser-nsiso isolate uts\n", helper_arg);
-	assert_int_equal(open_close("root", &close_ret), IGNORED);
-	assert_int_equal(close_ret, IGNORED);
-}
+/* A case: one or two logins through the built helper, or through
+ * <dir>/<helper>: a copy of it with helper_mode, or (mode 0) nothing.
+ * close_too: close gives what open gave (where open took the path close
+ * replays). */
+struct retval_case {
+	const char *name, *helper;
+	mode_t helper_mode;
+	bool close_too;
+	struct login logins[2];
+};
 
-UNIT_FILE_TEST(exempt_user_is_ignored)
-{
-	int close_ret;
-
-	write_service("* isolate uts\nroot exempt yes\n", helper_arg);
-	assert_int_equal(open_close("root", &close_ret), IGNORED);
-}
-
-UNIT_FILE_TEST(isolate_none_without_limit_is_ignored)
-{
-	int close_ret;
-
-	write_service("* isolate uts\nroot isolate none\n", helper_arg);
-	assert_int_equal(open_close("root", &close_ret), IGNORED);
-}
-
-UNIT_FILE_TEST(bad_conf_denies)
-{
-	int close_ret;
-
-	write_service("* isolate uts\n* nonsense 1\n", helper_arg);
-	assert_int_equal(open_close("nobody", &close_ret), PAM_SESSION_ERR);
+static const struct retval_case cases[] = {
+	{ "user_without_rule_is_ignored", .close_too = true, .logins = {
+		{ "nosuchuser-nsiso isolate uts\n", "root", IGNORED } } },
+	{ "exempt_user_is_ignored", .logins = { { "* isolate uts\nroot exempt yes\n", "root", IGNORED } } },
+	{ "isolate_none_without_limit_is_ignored", .logins = {
+		{ "* isolate uts\nroot isolate none\n", "root", IGNORED } } },
 	/* root is never locked out by a broken conf */
-	assert_int_equal(open_close("root", &close_ret), IGNORED);
+	{ "bad_conf_denies", .logins = {
+		{ "* isolate uts\n* nonsense 1\n", "nobody", PAM_SESSION_ERR },
+		{ "* isolate uts\n* nonsense 1\n", "root", IGNORED } } },
+	{ "missing_conf_denies", .logins = { { NULL, "nobody", PAM_SESSION_ERR } } },
+	{ "unknown_user_is_user_unknown", .logins = {
+		{ "* isolate uts\n", "no-such-user-nsiso", PAM_USER_UNKNOWN } } },
+	{ "missing_helper_follows_on_error", .helper = "absent-helper", .logins = {
+		{ "root isolate uts\n", "root", PAM_SESSION_ERR },
+		{ "root isolate uts\nroot on_error allow\n", "root", PAM_SUCCESS } } },
+	{ "helper_writable_by_others_is_refused", .helper = "helper", .helper_mode = 0757, .logins = {
+		{ "root isolate uts\n", "root", PAM_SESSION_ERR } } },
+	{ "hostname_template_invalid_for_user_denies", .logins = {
+		{ "* isolate uts\n* hostname bad_%u\n", "nobody", PAM_SESSION_ERR },
+		{ "* isolate uts\n* hostname bad_%u\n* on_error allow\n", "nobody", PAM_SUCCESS } } },
+	/* Rules that cannot be applied to root let root through, unisolated,
+	 * as a broken conf does: no template or limit locks root out. */
+	{ "root_is_let_through_when_rules_fail_for_root", .logins = {
+		{ "* isolate uts\n* hostname bad_%u\n", "root", IGNORED } } },
+	/* Exempt means exempt: nothing else is worked out for an exempt user,
+	 * so a template that is invalid for them does not deny them; _apt
+	 * (uid 42 on Debian) cannot be in a host name. */
+	{ "exempt_user_is_ignored_whatever_the_template", .logins = {
+		{ "root exempt yes\n* isolate uts,ipc,mnt,pid\n* hostname lab_%U\n", "root", IGNORED },
+		{ ":999 exempt yes\n* isolate uts\n* hostname lab-%u\n", "_apt", IGNORED } } },
+	/* cgroup_mode systemd outside a systemd user slice (this test's case):
+	 * a clear failure, handled per on_error, and nothing started. */
+	{ "systemd_mode_without_pam_systemd_follows_on_error", .logins = {
+		{ "root memory 1G\nroot cgroup_mode systemd\n", "root", PAM_SESSION_ERR },
+		{ "root memory 1G\nroot cgroup_mode systemd\nroot on_error allow\n", "root", PAM_SUCCESS } } },
+};
+
+/* The helper= argument of a case, and its copy of the helper if it has one. */
+static void helper_of(const struct retval_case *c, char *args, size_t len)
+{
+	char cmd[512];
+
+	if (!c->helper) {
+		snprintf(args, len, "%s", helper_arg);
+		return;
+	}
+	snprintf(args, len, "helper=%s/%s", unit_dir, c->helper);
+	if (c->helper_mode == 0)
+		return;
+	snprintf(cmd, sizeof(cmd), "cp %s %s/%s && chmod %o %s/%s", HELPER_PATH, unit_dir, c->helper,
+		 (unsigned)c->helper_mode, unit_dir, c->helper);
+	assert_int_equal(system(cmd), 0);
 }
+
+/* A row of cases, its logins in order; a failure names the login. */
+static void run_case(void **state)
+{
+	const struct retval_case *c = *state;
+	const struct login *l;
+	char args[256];
+	int ret, close_ret;
+
+	helper_of(c, args, sizeof(args));
+	for (l = c->logins; l < c->logins + UNIT_ARRAY_SIZE(c->logins) && l->user; l++) {
+		write_service(l->conf, args);
+		ret = open_close(l->user, &close_ret);
+		if (ret != l->open)
+			fail_msg("login %d as %s: open gave %d, not %d", (int)(l - c->logins) + 1,
+				 l->user, ret, l->open);
+		if (c->close_too && close_ret != l->open)
+			fail_msg("login %d as %s: close gave %d, not %d", (int)(l - c->logins) + 1,
+				 l->user, close_ret, l->open);
+	}
+}
+
+UNIT_ROWS(run_case, cases, unit_make_dir, unit_remove_dir)
 
 UNIT_FILE_TEST(close_without_open_is_ignored)
 {
@@ -111,94 +174,6 @@ UNIT_FILE_TEST(close_without_open_is_ignored)
 	assert_int_equal(pam_start_confdir("svc", "root", &conv, unit_dir, &pamh), PAM_SUCCESS);
 	assert_int_equal(pam_close_session(pamh, 0), IGNORED);
 	pam_end(pamh, PAM_SUCCESS);
-}
-
-UNIT_FILE_TEST(missing_conf_denies)
-{
-	char service[512];
-	int close_ret;
-
-	snprintf(service, sizeof(service), "%s conf=%s/absent.conf run_dir=%s/run %s\n%s",
-		 STACK_HEAD, unit_dir, unit_dir, helper_arg, STACK_TAIL);
-	write_text("svc", service, 0644);
-	assert_int_equal(open_close("nobody", &close_ret), PAM_SESSION_ERR);
-}
-
-UNIT_FILE_TEST(unknown_user_is_user_unknown)
-{
-	int close_ret;
-
-	write_service("* isolate uts\n", helper_arg);
-	assert_int_equal(open_close("no-such-user-nsiso", &close_ret), PAM_USER_UNKNOWN);
-}
-
-UNIT_FILE_TEST(missing_helper_follows_on_error)
-{
-	char args[256];
-	int close_ret;
-
-	snprintf(args, sizeof(args), "helper=%s/absent-helper", unit_dir);
-	write_service("root isolate uts\n", args);
-	assert_int_equal(open_close("root", &close_ret), PAM_SESSION_ERR);
-	write_service("root isolate uts\nroot on_error allow\n", args);
-	assert_int_equal(open_close("root", &close_ret), PAM_SUCCESS);
-}
-
-UNIT_FILE_TEST(helper_writable_by_others_is_refused)
-{
-	char args[256], cmd[512];
-	int close_ret;
-
-	snprintf(cmd, sizeof(cmd), "cp %s %s/helper && chmod 0757 %s/helper", HELPER_PATH, unit_dir, unit_dir);
-	assert_int_equal(system(cmd), 0);
-	snprintf(args, sizeof(args), "helper=%s/helper", unit_dir);
-	write_service("root isolate uts\n", args);
-	assert_int_equal(open_close("root", &close_ret), PAM_SESSION_ERR);
-}
-
-UNIT_FILE_TEST(hostname_template_invalid_for_user_denies)
-{
-	int close_ret;
-
-	write_service("* isolate uts\n* hostname bad_%u\n", helper_arg);
-	assert_int_equal(open_close("nobody", &close_ret), PAM_SESSION_ERR);
-	write_service("* isolate uts\n* hostname bad_%u\n* on_error allow\n", helper_arg);
-	assert_int_equal(open_close("nobody", &close_ret), PAM_SUCCESS);
-}
-
-/* Rules that cannot be applied to root let root through, unisolated, as a
- * broken conf does: no template or limit locks root out. */
-UNIT_FILE_TEST(root_is_let_through_when_rules_fail_for_root)
-{
-	int close_ret;
-
-	write_service("* isolate uts\n* hostname bad_%u\n", helper_arg);
-	assert_int_equal(open_close("root", &close_ret), IGNORED);
-}
-
-/* Exempt means exempt: nothing else is worked out for an exempt user, so a
- * template that is invalid for them does not deny them. */
-UNIT_FILE_TEST(exempt_user_is_ignored_whatever_the_template)
-{
-	int close_ret;
-
-	write_service("root exempt yes\n* isolate uts,ipc,mnt,pid\n* hostname lab_%U\n", helper_arg);
-	assert_int_equal(open_close("root", &close_ret), IGNORED);
-	/* _apt (uid 42 on Debian) cannot be in a host name. */
-	write_service(":999 exempt yes\n* isolate uts\n* hostname lab-%u\n", helper_arg);
-	assert_int_equal(open_close("_apt", &close_ret), IGNORED);
-}
-
-/* cgroup_mode systemd outside a systemd user slice (this test's case):
- * a clear failure, handled per on_error, and nothing started. */
-UNIT_FILE_TEST(systemd_mode_without_pam_systemd_follows_on_error)
-{
-	int close_ret;
-
-	write_service("root memory 1G\nroot cgroup_mode systemd\n", helper_arg);
-	assert_int_equal(open_close("root", &close_ret), PAM_SESSION_ERR);
-	write_service("root memory 1G\nroot cgroup_mode systemd\nroot on_error allow\n", helper_arg);
-	assert_int_equal(open_close("root", &close_ret), PAM_SUCCESS);
 }
 
 /* The real thing: the helper makes a holder, we join its UTS namespace
