@@ -38,18 +38,34 @@ static void full_request(struct nsiso_request *r)
 	r->debug = true;
 }
 
-UNIT_TEST(round_trip_keeps_every_field)
-{
-	struct nsiso_request in, out;
-	struct nsiso_request_args args;
-	char why[256];
+static struct nsiso_request in, out;
+static struct nsiso_request_args args;
+static char why[256];
 
-	full_request(&in);
-	nsiso_request_encode(&in, "/usr/libexec/nsiso-helper", &args);
-	assert_string_equal(args.argv[0], "/usr/libexec/nsiso-helper");
-	assert_string_equal(args.argv[1], "open");
+/* in, encoded (the helper at path), must decode into out. */
+static void round_trip(const char *path)
+{
+	nsiso_request_encode(&in, path, &args);
 	assert_null(args.argv[args.argc]);
 	assert_null(nsiso_request_decode(args.argc, args.argv, &out, why, sizeof(why)));
+}
+
+/* What is empty or unset is not sent: none of names in the encoded vector. */
+static void none_sent(const char *const *names)
+{
+	int i, n;
+
+	for (i = 0; i < args.argc; i++)
+		for (n = 0; names[n]; n++)
+			assert_string_not_equal(args.argv[i], names[n]);
+}
+
+UNIT_TEST(round_trip_keeps_every_field)
+{
+	full_request(&in);
+	round_trip("/usr/libexec/nsiso-helper");
+	assert_string_equal(args.argv[0], "/usr/libexec/nsiso-helper");
+	assert_string_equal(args.argv[1], "open");
 	assert_string_equal(out.user, "alice");
 	assert_int_equal(out.uid, 1000);
 	assert_int_equal(out.caller, 4242);
@@ -79,10 +95,9 @@ UNIT_TEST(round_trip_keeps_every_field)
 
 UNIT_TEST(round_trip_of_a_systemd_request_without_namespaces)
 {
-	struct nsiso_request in, out;
-	struct nsiso_request_args args;
-	char why[256];
-	int i;
+	static const char *const unsent[] = {
+		"--isolate", "--rhost", "--cgroup-parent", "--private-tmp", NULL
+	};
 
 	full_request(&in);
 	in.isolate = 0;
@@ -91,14 +106,8 @@ UNIT_TEST(round_trip_of_a_systemd_request_without_namespaces)
 	in.systemd_unit = "user-1000.slice";
 	in.private_tmp = NSISO_PRIVATE_TMP_YES;	/* goes only with namespaces */
 	in.debug = false;
-	nsiso_request_encode(&in, "helper", &args);
-	for (i = 0; i < args.argc; i++) {	/* what is empty is not sent */
-		assert_string_not_equal(args.argv[i], "--isolate");
-		assert_string_not_equal(args.argv[i], "--rhost");
-		assert_string_not_equal(args.argv[i], "--cgroup-parent");
-		assert_string_not_equal(args.argv[i], "--private-tmp");
-	}
-	assert_null(nsiso_request_decode(args.argc, args.argv, &out, why, sizeof(why)));
+	round_trip("helper");
+	none_sent(unsent);
 	assert_int_equal(out.isolate, 0);
 	assert_int_equal(out.private_tmp, NSISO_PRIVATE_TMP_NO);
 	assert_string_equal(out.systemd_unit, "user-1000.slice");
@@ -106,130 +115,103 @@ UNIT_TEST(round_trip_of_a_systemd_request_without_namespaces)
 	assert_false(out.debug);
 }
 
-/* decode "helper open ARGS..." into r and return the reason (or NULL). */
-static const char *vdecode(struct nsiso_request *r, char *why, size_t len, va_list ap)
+/* Decode "helper open WORDS..." (words NULL-terminated) into r; the reason
+ * it is refused, or NULL. */
+static const char *decode_into(struct nsiso_request *r, const char *const *words)
 {
 	char *argv[32] = { "helper", "open" };
 	int argc = 2;
 
-	while ((argv[argc] = va_arg(ap, char *)) != NULL)
+	while (words[argc - 2]) {
+		assert_true(argc < 31);
+		argv[argc] = (char *)words[argc - 2];
 		argc++;
-	return nsiso_request_decode(argc, argv, r, why, len);
+	}
+	return nsiso_request_decode(argc, argv, r, why, sizeof(why));
 }
 
-static const char *decode_into(struct nsiso_request *r, char *why, size_t len, ...)
-{
-	const char *bad;
-	va_list ap;
-
-	va_start(ap, len);
-	bad = vdecode(r, why, len, ap);
-	va_end(ap);
-	return bad;
-}
-
-static const char *decode(char *why, size_t len, ...)
+/* words must be refused for the reason want, or (want NULL) accepted. */
+static void expect_reason(const char *const *words, const char *want)
 {
 	struct nsiso_request r;
-	const char *bad;
-	va_list ap;
+	const char *got = decode_into(&r, words);
 
-	va_start(ap, len);
-	bad = vdecode(&r, why, len, ap);
-	va_end(ap);
-	return bad;
+	if (want ? !got || strcmp(got, want) != 0 : got != NULL)
+		fail_msg("helper open %s ...: \"%s\", not \"%s\"", words[0],
+			 got ? got : "(accepted)", want ? want : "(accepted)");
 }
 
 /* memory_high, cpu and the weights are sent only when set; each one alone
  * is a request for a cgroup. */
 UNIT_TEST(unset_cpu_io_limits_are_not_sent)
 {
-	static const char *const names[] = { "--memory-high", "--cpu", "--cpu-weight", "--io-weight" };
-	struct nsiso_request in, out;
-	struct nsiso_request_args args;
-	char why[256];
-	size_t n;
-	int i;
+	static const char *const unsent[] = {
+		"--memory-high", "--cpu", "--cpu-weight", "--io-weight", NULL
+	};
 
 	full_request(&in);
 	in.limits = NSISO_CGROUP_LIMITS_NONE;
-	nsiso_request_encode(&in, "helper", &args);
-	for (i = 0; i < args.argc; i++)
-		for (n = 0; n < sizeof(names) / sizeof(names[0]); n++)
-			assert_string_not_equal(args.argv[i], names[n]);
-	assert_null(nsiso_request_decode(args.argc, args.argv, &out, why, sizeof(why)));
+	round_trip("helper");
+	none_sent(unsent);
 	assert_memory_equal(&out.limits, &in.limits, sizeof(in.limits));
-	assert_null(decode_into(&out, why, sizeof(why), "--cpu-weight", "1", NULL));
+	assert_null(decode_into(&out, (const char *[]){ "--cpu-weight", "1", NULL }));
 	assert_true(out.use_cgroup);
 	assert_int_equal(out.limits.cpu_weight, 1);
 	assert_true(out.limits.cpu == NSISO_UNLIMITED);
 }
 
+#define BAD_ARGUMENTS "invalid arguments (see nsiso-helper --help)"
+#define MIN_REASON "memory limit must be at least 16M (a session needs 4M of it free to start)"
+
+/* Argument vectors after "helper open", and the reason each is refused
+ * for (NULL: accepted). */
+static const struct {
+	const char *words[6], *reason;
+} vectors[] = {
+	{ { "--us", "x" }, "invalid option '--us': use the full name --user" },
+	{ { "--s", "x" }, BAD_ARGUMENTS },
+	{ { "--user", "a", "--user", "b" }, "option --user given twice" },
+	{ { "--user" }, BAD_ARGUMENTS },
+	{ { "--debug=1" }, BAD_ARGUMENTS },
+	{ { "stray" }, "unexpected argument 'stray'" },
+	{ { "--", "x" }, "unexpected argument 'x'" },
+	{ { "-u" }, BAD_ARGUMENTS },
+	{ { "--uid", "-1" }, "invalid --uid '-1'" },
+	{ { "--uid", "4294967295" }, "invalid --uid '4294967295'" },
+	{ { "--memory", "0x10" }, "invalid --memory '0x10': expected a number of bytes or max" },
+	{ { "--memory", "0" }, "invalid --memory '0': " MIN_REASON },
+	{ { "--tasks", "4194305" }, "invalid --tasks '4194305': expected 1..4194304 or max" },
+	{ { "--cpu", "0" }, "invalid --cpu '0': expected 1..1000000 or max" },
+	{ { "--cpu", "1000001" }, "invalid --cpu '1000001': expected 1..1000000 or max" },
+	{ { "--cpu", "50%" }, "invalid --cpu '50%': expected 1..1000000 or max" },
+	{ { "--cpu-weight", "10001" }, "invalid --cpu-weight '10001': expected 1..10000" },
+	{ { "--io-weight", "max" }, "invalid --io-weight 'max': expected 1..10000" },
+	{ { "--io-weight", "-1" }, "invalid --io-weight '-1': expected 1..10000" },
+	{ { "--memory-high", "0" }, "invalid --memory-high '0': expected 1..9223372036854775807 or max" },
+	{ { "--memory-high", "99999999999999999999" },
+	  "invalid --memory-high '99999999999999999999': expected 1..9223372036854775807 or max" },
+	{ { "--cpu-w", "5" }, "invalid option '--cpu-w': use the full name --cpu-weight" },
+	{ { "--cpu", "5", "--cpu", "6" }, "option --cpu given twice" },
+	{ { "--cpu=max", "--memory-high=max" }, NULL },
+	{ { "--on-logout", "later" }, "invalid --on-logout 'later': expected kill or keep" },
+	{ { "--private-tmp", "on" }, "invalid --private-tmp 'on': expected no, yes or keep" },
+	{ { "--run-dir", "run" }, "invalid --run-dir 'run': expected an absolute path" },
+	{ { "--user=alice", "--uid=0", "--" }, NULL },
+};
+
 UNIT_TEST(malformed_vectors_are_refused_with_a_reason)
 {
-	char why[256];
+	size_t i;
 
-	assert_string_equal(decode(why, sizeof(why), "--us", "x", NULL),
-			    "invalid option '--us': use the full name --user");
-	assert_string_equal(decode(why, sizeof(why), "--s", "x", NULL),
-			    "invalid arguments (see nsiso-helper --help)");
-	assert_string_equal(decode(why, sizeof(why), "--user", "a", "--user", "b", NULL),
-			    "option --user given twice");
-	assert_string_equal(decode(why, sizeof(why), "--user", NULL),
-			    "invalid arguments (see nsiso-helper --help)");
-	assert_string_equal(decode(why, sizeof(why), "--debug=1", NULL),
-			    "invalid arguments (see nsiso-helper --help)");
-	assert_string_equal(decode(why, sizeof(why), "stray", NULL), "unexpected argument 'stray'");
-	assert_string_equal(decode(why, sizeof(why), "--", "x", NULL), "unexpected argument 'x'");
-	assert_string_equal(decode(why, sizeof(why), "-u", NULL),
-			    "invalid arguments (see nsiso-helper --help)");
-	assert_string_equal(decode(why, sizeof(why), "--uid", "-1", NULL), "invalid --uid '-1'");
-	assert_string_equal(decode(why, sizeof(why), "--uid", "4294967295", NULL),
-			    "invalid --uid '4294967295'");
-	assert_string_equal(decode(why, sizeof(why), "--memory", "0x10", NULL),
-			    "invalid --memory '0x10': expected a number of bytes or max");
-	assert_string_equal(decode(why, sizeof(why), "--memory", "0", NULL),
-			    "invalid --memory '0': memory limit must be at least 16M (a session "
-			    "needs 4M of it free to start)");
-	assert_string_equal(decode(why, sizeof(why), "--tasks", "4194305", NULL),
-			    "invalid --tasks '4194305': expected 1..4194304 or max");
-	assert_string_equal(decode(why, sizeof(why), "--cpu", "0", NULL),
-			    "invalid --cpu '0': expected 1..1000000 or max");
-	assert_string_equal(decode(why, sizeof(why), "--cpu", "1000001", NULL),
-			    "invalid --cpu '1000001': expected 1..1000000 or max");
-	assert_string_equal(decode(why, sizeof(why), "--cpu", "50%", NULL),
-			    "invalid --cpu '50%': expected 1..1000000 or max");
-	assert_string_equal(decode(why, sizeof(why), "--cpu-weight", "10001", NULL),
-			    "invalid --cpu-weight '10001': expected 1..10000");
-	assert_string_equal(decode(why, sizeof(why), "--io-weight", "max", NULL),
-			    "invalid --io-weight 'max': expected 1..10000");
-	assert_string_equal(decode(why, sizeof(why), "--io-weight", "-1", NULL),
-			    "invalid --io-weight '-1': expected 1..10000");
-	assert_string_equal(decode(why, sizeof(why), "--memory-high", "0", NULL),
-			    "invalid --memory-high '0': expected 1..9223372036854775807 or max");
-	assert_string_equal(decode(why, sizeof(why), "--memory-high", "99999999999999999999", NULL),
-			    "invalid --memory-high '99999999999999999999': expected "
-			    "1..9223372036854775807 or max");
-	assert_string_equal(decode(why, sizeof(why), "--cpu-w", "5", NULL),
-			    "invalid option '--cpu-w': use the full name --cpu-weight");
-	assert_string_equal(decode(why, sizeof(why), "--cpu", "5", "--cpu", "6", NULL),
-			    "option --cpu given twice");
-	assert_null(decode(why, sizeof(why), "--cpu=max", "--memory-high=max", NULL));
-	assert_string_equal(decode(why, sizeof(why), "--on-logout", "later", NULL),
-			    "invalid --on-logout 'later': expected kill or keep");
-	assert_string_equal(decode(why, sizeof(why), "--private-tmp", "on", NULL),
-			    "invalid --private-tmp 'on': expected no, yes or keep");
-	assert_string_equal(decode(why, sizeof(why), "--run-dir", "run", NULL),
-			    "invalid --run-dir 'run': expected an absolute path");
-	assert_null(decode(why, sizeof(why), "--user=alice", "--uid=0", "--", NULL));
+	for (i = 0; i < UNIT_ARRAY_SIZE(vectors); i++)
+		expect_reason(vectors[i].words, vectors[i].reason);
 }
 
 /* The helper run by hand gets no smaller memory limit than a conf can give:
  * the boundary, in bytes, is the conf parser's, with the conf's reason. */
 UNIT_TEST(memory_below_the_conf_minimum_is_refused)
 {
-#define MIN_REASON "memory limit must be at least 16M (a session needs 4M of it free to start)"
-	char why[256], below[32], at[32], conf_error[256];
+	char below[32], at[32], conf_error[256];
 	struct nsiso_conf conf = { 0 };
 	const char *line = "* memory 16777215\n";
 	size_t errors;
@@ -243,11 +225,10 @@ UNIT_TEST(memory_below_the_conf_minimum_is_refused)
 	assert_int_equal(errors, 1);
 	assert_string_equal(conf_error, "min.conf:1: " MIN_REASON ": memory '16777215'");
 	assert_string_equal(below, "16777215");
-	assert_string_equal(decode(why, sizeof(why), "--memory", below, NULL),
-			    "invalid --memory '16777215': " MIN_REASON);
-	assert_string_equal(decode(why, sizeof(why), "--memory", "1048576", NULL),
-			    "invalid --memory '1048576': " MIN_REASON);
-	assert_null(decode(why, sizeof(why), "--memory", at, NULL));
-	assert_null(decode(why, sizeof(why), "--memory", "max", NULL));
-#undef MIN_REASON
+	expect_reason((const char *[]){ "--memory", below, NULL },
+		      "invalid --memory '16777215': " MIN_REASON);
+	expect_reason((const char *[]){ "--memory", "1048576", NULL },
+		      "invalid --memory '1048576': " MIN_REASON);
+	expect_reason((const char *[]){ "--memory", at, NULL }, NULL);
+	expect_reason((const char *[]){ "--memory", "max", NULL }, NULL);
 }
