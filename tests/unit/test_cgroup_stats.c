@@ -33,142 +33,165 @@ static void read_stats(const char *m, const char *p, enum nsiso_cgroup_version v
 	assert_int_equal(nsiso_cgroup_stats_at(m, p, v, s), 0);
 }
 
-/* v1: memory and pids are separate hierarchies, as on this machine. */
-UNIT_TEST_IN(v1_files, make_dirs, unit_remove_dir)
-{
-	struct nsiso_cgroup_stats s;
+/* A field a step reads, and what it must hold. */
+struct want {
+	const char *field;
+	size_t offset;
+	uint64_t value;
+};
 
-	unit_write_file(mem, "memory.usage_in_bytes", "1236992\n");
-	unit_write_file(mem, "memory.max_usage_in_bytes", "2473984\n");
-	unit_write_file(mem, "memory.limit_in_bytes", "268435456\n");
-	/* oom_kill_disable comes first and must not be taken for oom_kill */
-	unit_write_file(mem, "memory.oom_control", "oom_kill_disable 1\nunder_oom 0\noom_kill 3\n");
-	unit_write_file(pids, "pids.current", "6\n");
-	unit_write_file(pids, "pids.max", "100\n");
-	unit_write_file(mem, "memory.memsw.usage_in_bytes", "1240064\n");
-	unit_write_file(mem, "memory.memsw.limit_in_bytes", "285212672\n");
-	read_stats(mem, pids, NSISO_CGROUP_V1, &s);
-	assert_true(s.memory_current == 1236992);
-	assert_true(s.memory_peak == 2473984);
-	assert_true(s.memory_limit == 268435456);
-	assert_true(s.oom_kills == 3);
-	assert_true(s.tasks_current == 6);
-	assert_true(s.tasks_limit == 100);
-	/* swap alone: memsw minus memory */
-	assert_true(s.swap_current == 3072);
-	assert_true(s.swap_limit == 16 << 20);
-	/* v1 has no memory.high; the CPU numbers are another call's */
-	assert_true(s.memory_high == NSISO_UNLIMITED);
-	assert_true(s.cpu_usage_usec == NSISO_UNLIMITED);
+#define WANT(f, v) { #f, offsetof(struct nsiso_cgroup_stats, f), v }
+#define UNKNOWN NSISO_UNLIMITED
+
+/* How a step reads: the memory and tasks numbers; the CPU ones from the
+ * cpu (here: pids) and cpuacct (memory) stand-ins, or with neither there. */
+enum reader { STATS, CPU, CPU_ABSENT };
+
+/* Files written, "memory/<name>=<text>" or "pids/<name>=<text>" (to the
+ * first NULL; on v2 memory/ is the one directory), then one read, then the
+ * fields wanted (to the first without a name). */
+struct step {
+	enum nsiso_cgroup_version version;
+	enum reader reader;
+	const char *files[9];
+	struct want want[10];
+};
+
+/* A case: its steps, in order, each writing over what the last one left. */
+struct stats_case {
+	const char *name;
+	struct step steps[3];
+};
+
+static const struct stats_case cases[] = {
+	/* v1: memory and pids are separate hierarchies, as on this machine;
+	 * oom_kill_disable comes first and must not be taken for oom_kill;
+	 * swap alone is memsw minus memory; v1 has no memory.high; the CPU
+	 * numbers are another call's. */
+	{ "v1_files", { { NSISO_CGROUP_V1, STATS, {
+		"memory/memory.usage_in_bytes=1236992\n",
+		"memory/memory.max_usage_in_bytes=2473984\n",
+		"memory/memory.limit_in_bytes=268435456\n",
+		"memory/memory.oom_control=oom_kill_disable 1\nunder_oom 0\noom_kill 3\n",
+		"pids/pids.current=6\n",
+		"pids/pids.max=100\n",
+		"memory/memory.memsw.usage_in_bytes=1240064\n",
+		"memory/memory.memsw.limit_in_bytes=285212672\n" }, {
+		WANT(memory_current, 1236992), WANT(memory_peak, 2473984),
+		WANT(memory_limit, 268435456), WANT(oom_kills, 3), WANT(tasks_current, 6),
+		WANT(tasks_limit, 100), WANT(swap_current, 3072), WANT(swap_limit, 16 << 20),
+		WANT(memory_high, UNKNOWN), WANT(cpu_usage_usec, UNKNOWN) } } } },
+	/* v1 CPU: cpuacct.usage in ns, the cpu hierarchy's quota and
+	 * throttling; no quota is -1; no cpu or cpuacct group at all is
+	 * unknown. */
+	{ "v1_cpu", { { NSISO_CGROUP_V1, CPU, {
+		"memory/cpuacct.usage=2500123456\n",
+		"pids/cpu.stat=nr_periods 10\nnr_throttled 2\nthrottled_time 7000000\n",
+		"pids/cpu.cfs_quota_us=50000\n",
+		"pids/cpu.cfs_period_us=100000\n" }, {
+		WANT(cpu_usage_usec, 2500123), WANT(cpu_throttled_usec, 7000),
+		WANT(cpu_quota_usec, 50000), WANT(cpu_period_usec, 100000) } },
+	    { NSISO_CGROUP_V1, CPU, { "pids/cpu.cfs_quota_us=-1\n" }, {
+		WANT(cpu_quota_usec, UNKNOWN) } },
+	    { NSISO_CGROUP_V1, CPU_ABSENT, { NULL }, {
+		WANT(cpu_usage_usec, UNKNOWN), WANT(cpu_throttled_usec, UNKNOWN),
+		WANT(cpu_period_usec, UNKNOWN) } } } },
+	/* v2 CPU: cpu.stat's usage_usec and throttled_usec, cpu.max; without
+	 * the cpu controller, usage only. */
+	{ "v2_cpu", { { NSISO_CGROUP_V2, CPU, {
+		"memory/cpu.stat=usage_usec 4242\nuser_usec 4000\nsystem_usec 242\n"
+				   "nr_periods 3\nnr_throttled 1\nthrottled_usec 99\n",
+		"memory/cpu.max=25000 100000\n" }, {
+		WANT(cpu_usage_usec, 4242), WANT(cpu_throttled_usec, 99),
+		WANT(cpu_quota_usec, 25000), WANT(cpu_period_usec, 100000) } },
+	    { NSISO_CGROUP_V2, CPU, { "memory/cpu.max=max 100000\n" }, {
+		WANT(cpu_quota_usec, UNKNOWN), WANT(cpu_period_usec, 100000) } },
+	    { NSISO_CGROUP_V2, CPU, {
+		"memory/cpu.stat=usage_usec 5\nuser_usec 3\nsystem_usec 2\n",
+		"memory/cpu.max=garbage\n" }, {
+		WANT(cpu_usage_usec, 5), WANT(cpu_throttled_usec, UNKNOWN) } } } },
+	/* v1 writes "no limit" as the largest page-aligned long; pids says
+	 * max; what is not there is unknown, not zero. */
+	{ "v1_no_limits", { { NSISO_CGROUP_V1, STATS, {
+		"memory/memory.usage_in_bytes=0\n",
+		"memory/memory.limit_in_bytes=9223372036854771712\n",
+		"pids/pids.max=max\n" }, {
+		WANT(memory_current, 0), WANT(memory_limit, UNKNOWN), WANT(tasks_limit, UNKNOWN),
+		WANT(memory_peak, UNKNOWN), WANT(oom_kills, UNKNOWN),
+		WANT(tasks_current, UNKNOWN) } } } },
+	/* v2: one directory, other names; oom_kill among oom and
+	 * oom_group_kill; v1 names next to them are not read; no memory.high
+	 * or swap files: unknown. */
+	{ "v2_files", { { NSISO_CGROUP_V2, STATS, {
+		"memory/memory.current=4096\n",
+		"memory/memory.peak=8192\n",
+		"memory/memory.max=134217728\n",
+		"memory/memory.events=low 0\nhigh 0\nmax 17\noom 2\noom_kill 1\noom_group_kill 9\n",
+		"memory/pids.current=2\n",
+		"memory/pids.max=max\n",
+		"memory/memory.limit_in_bytes=1\n" }, {
+		WANT(memory_current, 4096), WANT(memory_peak, 8192), WANT(memory_limit, 134217728),
+		WANT(oom_kills, 1), WANT(tasks_current, 2), WANT(memory_high, UNKNOWN),
+		WANT(swap_current, UNKNOWN) } },
+	    { NSISO_CGROUP_V2, STATS, {
+		"memory/memory.high=100663296\n",
+		"memory/memory.swap.current=8192\n",
+		"memory/memory.swap.max=0\n" }, {
+		WANT(memory_high, 100663296), WANT(swap_current, 8192), WANT(swap_limit, 0),
+		WANT(tasks_limit, UNKNOWN) } },
+	    { NSISO_CGROUP_V2, STATS, { "memory/memory.max=max\n" }, {
+		WANT(memory_limit, UNKNOWN) } } } },
+};
+
+/* "<dir>/<name>=<text>": text written to <name> in the case's <dir>. */
+static void write_spec(const char *spec)
+{
+	const char *eq = strchr(spec, '=');
+	char name[128];
+
+	assert_non_null(eq);
+	snprintf(name, sizeof(name), "%.*s", (int)(eq - spec), spec);
+	unit_write_file(unit_dir, name, eq + 1);
 }
 
-/* v1 CPU: cpuacct.usage in ns, the cpu hierarchy's quota and throttling. */
-UNIT_TEST_IN(v1_cpu, make_dirs, unit_remove_dir)
+/* One step: its files written, its read (on v2 one directory for all),
+ * every field it wants checked by name. */
+static void run_step(const char *name, int n, const struct step *step)
 {
+	const char *other = step->version == NSISO_CGROUP_V2 ? mem : pids;
+	const char *const *f;
+	const struct want *w;
 	struct nsiso_cgroup_stats s;
+	uint64_t got;
 
-	unit_write_file(mem, "cpuacct.usage", "2500123456\n");
-	unit_write_file(pids, "cpu.stat", "nr_periods 10\nnr_throttled 2\nthrottled_time 7000000\n");
-	unit_write_file(pids, "cpu.cfs_quota_us", "50000\n");
-	unit_write_file(pids, "cpu.cfs_period_us", "100000\n");
+	for (f = step->files; f < step->files + UNIT_ARRAY_SIZE(step->files) && *f; f++)
+		write_spec(*f);
 	memset(&s, 0xa5, sizeof(s));
-	nsiso_cgroup_cpu_stats_at(pids, mem, NSISO_CGROUP_V1, &s);
-	assert_true(s.cpu_usage_usec == 2500123);
-	assert_true(s.cpu_throttled_usec == 7000);
-	assert_true(s.cpu_quota_usec == 50000);
-	assert_true(s.cpu_period_usec == 100000);
-	/* no quota: -1 */
-	unit_write_file(pids, "cpu.cfs_quota_us", "-1\n");
-	nsiso_cgroup_cpu_stats_at(pids, mem, NSISO_CGROUP_V1, &s);
-	assert_true(s.cpu_quota_usec == NSISO_UNLIMITED);
-	/* no cpu or cpuacct group at all: unknown */
-	nsiso_cgroup_cpu_stats_at("/nonexistent-nsiso", "/nonexistent-nsiso", NSISO_CGROUP_V1, &s);
-	assert_true(s.cpu_usage_usec == NSISO_UNLIMITED);
-	assert_true(s.cpu_throttled_usec == NSISO_UNLIMITED);
-	assert_true(s.cpu_period_usec == NSISO_UNLIMITED);
+	if (step->reader == STATS)
+		read_stats(mem, other, step->version, &s);
+	else if (step->reader == CPU)
+		nsiso_cgroup_cpu_stats_at(other, mem, step->version, &s);
+	else
+		nsiso_cgroup_cpu_stats_at("/nonexistent-nsiso", "/nonexistent-nsiso", step->version, &s);
+	for (w = step->want; w < step->want + UNIT_ARRAY_SIZE(step->want) && w->field; w++) {
+		memcpy(&got, (const char *)&s + w->offset, sizeof(got));
+		if (got != w->value)
+			fail_msg("%s, step %d: %s is %ju, not %ju", name, n, w->field,
+				 (uintmax_t)got, (uintmax_t)w->value);
+	}
 }
 
-/* v2 CPU: cpu.stat's usage_usec and throttled_usec, cpu.max. */
-UNIT_TEST_IN(v2_cpu, make_dirs, unit_remove_dir)
+/* A row of cases: its steps, to the first that wants nothing. */
+static void run_case(void **state)
 {
-	struct nsiso_cgroup_stats s;
+	const struct stats_case *c = *state;
+	size_t i;
 
-	unit_write_file(mem, "cpu.stat", "usage_usec 4242\nuser_usec 4000\nsystem_usec 242\n"
-			     "nr_periods 3\nnr_throttled 1\nthrottled_usec 99\n");
-	unit_write_file(mem, "cpu.max", "25000 100000\n");
-	memset(&s, 0xa5, sizeof(s));
-	nsiso_cgroup_cpu_stats_at(mem, mem, NSISO_CGROUP_V2, &s);
-	assert_true(s.cpu_usage_usec == 4242);
-	assert_true(s.cpu_throttled_usec == 99);
-	assert_true(s.cpu_quota_usec == 25000);
-	assert_true(s.cpu_period_usec == 100000);
-	unit_write_file(mem, "cpu.max", "max 100000\n");
-	memset(&s, 0xa5, sizeof(s));
-	nsiso_cgroup_cpu_stats_at(mem, mem, NSISO_CGROUP_V2, &s);
-	assert_true(s.cpu_quota_usec == NSISO_UNLIMITED);
-	assert_true(s.cpu_period_usec == 100000);
-	/* without the cpu controller: usage only */
-	unit_write_file(mem, "cpu.stat", "usage_usec 5\nuser_usec 3\nsystem_usec 2\n");
-	unit_write_file(mem, "cpu.max", "garbage\n");
-	memset(&s, 0xa5, sizeof(s));
-	nsiso_cgroup_cpu_stats_at(mem, mem, NSISO_CGROUP_V2, &s);
-	assert_true(s.cpu_usage_usec == 5);
-	assert_true(s.cpu_throttled_usec == NSISO_UNLIMITED);
+	for (i = 0; i < UNIT_ARRAY_SIZE(c->steps) && c->steps[i].want[0].field; i++)
+		run_step(c->name, (int)i + 1, &c->steps[i]);
 }
 
-/* v1 writes "no limit" as the largest page-aligned long; pids says max. */
-UNIT_TEST_IN(v1_no_limits, make_dirs, unit_remove_dir)
-{
-	struct nsiso_cgroup_stats s;
-
-	unit_write_file(mem, "memory.usage_in_bytes", "0\n");
-	unit_write_file(mem, "memory.limit_in_bytes", "9223372036854771712\n");
-	unit_write_file(pids, "pids.max", "max\n");
-	read_stats(mem, pids, NSISO_CGROUP_V1, &s);
-	assert_true(s.memory_current == 0);
-	assert_true(s.memory_limit == NSISO_UNLIMITED);
-	assert_true(s.tasks_limit == NSISO_UNLIMITED);
-	/* not there: unknown, not zero */
-	assert_true(s.memory_peak == NSISO_UNLIMITED);
-	assert_true(s.oom_kills == NSISO_UNLIMITED);
-	assert_true(s.tasks_current == NSISO_UNLIMITED);
-}
-
-/* v2: one directory, other names; oom_kill among oom and oom_group_kill. */
-UNIT_TEST_IN(v2_files, make_dirs, unit_remove_dir)
-{
-	struct nsiso_cgroup_stats s;
-
-	unit_write_file(mem, "memory.current", "4096\n");
-	unit_write_file(mem, "memory.peak", "8192\n");
-	unit_write_file(mem, "memory.max", "134217728\n");
-	unit_write_file(mem, "memory.events",
-			"low 0\nhigh 0\nmax 17\noom 2\noom_kill 1\noom_group_kill 9\n");
-	unit_write_file(mem, "pids.current", "2\n");
-	unit_write_file(mem, "pids.max", "max\n");
-	/* v1 names next to them are not read on v2 */
-	unit_write_file(mem, "memory.limit_in_bytes", "1\n");
-	read_stats(mem, mem, NSISO_CGROUP_V2, &s);
-	assert_true(s.memory_current == 4096);
-	assert_true(s.memory_peak == 8192);
-	assert_true(s.memory_limit == 134217728);
-	assert_true(s.oom_kills == 1);
-	assert_true(s.tasks_current == 2);
-	/* no memory.high, swap files: unknown */
-	assert_true(s.memory_high == NSISO_UNLIMITED);
-	assert_true(s.swap_current == NSISO_UNLIMITED);
-	unit_write_file(mem, "memory.high", "100663296\n");
-	unit_write_file(mem, "memory.swap.current", "8192\n");
-	unit_write_file(mem, "memory.swap.max", "0\n");
-	read_stats(mem, mem, NSISO_CGROUP_V2, &s);
-	assert_true(s.memory_high == 100663296);
-	assert_true(s.swap_current == 8192);
-	assert_true(s.swap_limit == 0);
-	assert_true(s.tasks_limit == NSISO_UNLIMITED);
-	unit_write_file(mem, "memory.max", "max\n");
-	read_stats(mem, mem, NSISO_CGROUP_V2, &s);
-	assert_true(s.memory_limit == NSISO_UNLIMITED);
-}
+UNIT_ROWS(run_case, cases, make_dirs, unit_remove_dir)
 
 /* Anything but a plain number is unknown, never a wrong number. */
 UNIT_TEST_IN(garbage_is_unknown, make_dirs, unit_remove_dir)
