@@ -13,39 +13,102 @@
 #include "../../common/conf.h"
 #include "unit_files.h"
 
-static void parse(struct nsiso_conf *conf, const char *text)
+/* The conf a case parsed or loaded last, and what it resolved last. */
+static struct nsiso_conf conf;
+static struct nsiso_settings s;
+
+/* teardown: the conf, whatever became of the case. */
+static int free_conf(void **state)
 {
-	memset(conf, 0, sizeof(*conf));
-	nsiso_conf_parse_buffer(conf, "test.conf", text, strlen(text));
+	(void)state;
+	nsiso_conf_free(&conf);
+	return 0;
 }
 
-/* Resolve for a user with no supplementary groups that matter. */
-static void resolve(const struct nsiso_conf *conf, const char *name, uid_t uid,
-		    struct nsiso_settings *s)
+static int free_conf_and_dir(void **state)
+{
+	nsiso_conf_free(&conf);
+	return unit_remove_dir(state);
+}
+
+#define CONF_TEST(name) UNIT_TEST_IN(name, NULL, free_conf)
+#define CONF_FILE_TEST(name) UNIT_TEST_IN(name, unit_make_dir, free_conf_and_dir)
+
+/* conf, from len bytes of text, as if read from file name. */
+static void parse_named(const char *name, const char *text, size_t len)
+{
+	nsiso_conf_free(&conf);
+	nsiso_conf_parse_buffer(&conf, name, text, len);
+}
+
+static void parse(const char *text)
+{
+	parse_named("test.conf", text, strlen(text));
+}
+
+/* Resolve into s for a user with no supplementary groups that matter. */
+static void resolve(const char *name, uid_t uid)
 {
 	static const gid_t groups[] = { 4242424 };
 	struct nsiso_user user = { name, uid, groups, 1 };
 
-	assert_null(nsiso_conf_resolve(conf, &user, s, NULL));
+	assert_null(nsiso_conf_resolve(&conf, &user, &s, NULL));
+}
+
+/* What resolve made of a user: matched by a rule, exempt, given anything to
+ * do (nsiso_settings_active). */
+#define MATCHED 1u
+#define EXEMPT 2u
+#define ACTIVE 4u
+
+/* Resolve into s for a user, and check all three of them against want. */
+static void resolve_to(const char *name, uid_t uid, unsigned want)
+{
+	unsigned got;
+
+	resolve(name, uid);
+	got = (s.matched ? MATCHED : 0) | (s.exempt ? EXEMPT : 0) |
+	      (nsiso_settings_active(&s) ? ACTIVE : 0);
+	if (got != want)
+		fail_msg("%s (uid %u): matched %d, exempt %d, active %d; not %d, %d, %d", name,
+			 (unsigned)uid, !!(got & MATCHED), !!(got & EXEMPT), !!(got & ACTIVE),
+			 !!(want & MATCHED), !!(want & EXEMPT), !!(want & ACTIVE));
 }
 
 static void first_error(const char *text, const char *expected)
 {
-	struct nsiso_conf conf;
-
-	parse(&conf, text);
+	parse(text);
 	assert_true(nsiso_conf_error_count(&conf) >= 1);
 	assert_string_equal(nsiso_conf_error(&conf, 0), expected);
-	nsiso_conf_free(&conf);
 }
 
-UNIT_TEST(comments_blank_lines_and_all_items)
-{
-	struct nsiso_conf conf;
-	struct nsiso_settings s;
+/* The items that are choices rather than limits, as s must hold them. */
+struct choices {
+	unsigned isolate;
+	const char *hostname;
+	enum nsiso_on_logout on_logout;
+	enum nsiso_private_tmp private_tmp;
+	enum nsiso_propagation propagation;
+	enum nsiso_on_error on_error;
+	const char *cgroup_parent;
+	enum nsiso_cgroup_mode cgroup_mode;
+};
 
-	parse(&conf,
-	      "# a comment\n"
+static void expect_choices(const struct choices *want)
+{
+	assert_int_equal(s.isolate, want->isolate);
+	assert_string_equal(s.hostname, want->hostname);
+	assert_int_equal(s.on_logout, want->on_logout);
+	assert_int_equal(s.private_tmp, want->private_tmp);
+	assert_int_equal(s.propagation, want->propagation);
+	assert_int_equal(s.on_error, want->on_error);
+	assert_string_equal(s.cgroup_parent, want->cgroup_parent);
+	assert_int_equal(s.cgroup_mode, want->cgroup_mode);
+}
+
+CONF_TEST(comments_blank_lines_and_all_items)
+{
+	parse("# a comment\n"
 	      "\n"
 	      "   \t\n"
 	      "*   isolate  uts,ipc,mnt,pid,cgroup   # trailing comment\n"
@@ -65,11 +128,13 @@ UNIT_TEST(comments_blank_lines_and_all_items)
 	      "*   cgroup_parent lab/nsiso\n"
 	      "*   cgroup_mode systemd\n");
 	assert_int_equal(nsiso_conf_error_count(&conf), 0);
-	resolve(&conf, "alice", 1000, &s);
-	assert_true(s.matched);
-	assert_true(nsiso_settings_active(&s));
-	assert_int_equal(s.isolate, NSISO_NS_UTS | NSISO_NS_IPC | NSISO_NS_MNT | NSISO_NS_PID |
-				   NSISO_NS_CGROUP);
+	resolve_to("alice", 1000, MATCHED | ACTIVE);	/* exempt no */
+	expect_choices(&(struct choices){
+		.isolate = NSISO_NS_UTS | NSISO_NS_IPC | NSISO_NS_MNT | NSISO_NS_PID | NSISO_NS_CGROUP,
+		.hostname = "lab-alice", .on_logout = NSISO_LOGOUT_KEEP,
+		.private_tmp = NSISO_PRIVATE_TMP_KEEP, .propagation = NSISO_PROPAGATION_PRIVATE,
+		.on_error = NSISO_ON_ERROR_ALLOW, .cgroup_parent = "lab/nsiso",
+		.cgroup_mode = NSISO_CGROUP_MODE_SYSTEMD });
 	assert_true(s.memory.value == 512ULL << 20);
 	assert_int_equal(s.swap.kind, NSISO_LIMIT_VALUE);
 	assert_true(s.swap.value == 0);
@@ -79,56 +144,37 @@ UNIT_TEST(comments_blank_lines_and_all_items)
 	assert_true(s.cpu_weight.value == 400);
 	assert_true(s.io_weight.value == 50);
 	assert_int_equal(s.origin[NSISO_ITEM_IO_WEIGHT].line, 11);
-	assert_string_equal(s.hostname, "lab-alice");
-	assert_int_equal(s.on_logout, NSISO_LOGOUT_KEEP);
-	assert_int_equal(s.private_tmp, NSISO_PRIVATE_TMP_KEEP);
-	assert_int_equal(s.propagation, NSISO_PROPAGATION_PRIVATE);
-	assert_int_equal(s.on_error, NSISO_ON_ERROR_ALLOW);
-	assert_false(s.exempt);
-	assert_string_equal(s.cgroup_parent, "lab/nsiso");
-	assert_int_equal(s.cgroup_mode, NSISO_CGROUP_MODE_SYSTEMD);
 	assert_int_equal(s.origin[NSISO_ITEM_MEMORY].line, 5);
 	assert_string_equal(s.written[NSISO_ITEM_MEMORY], "512M");
-	nsiso_conf_free(&conf);
 }
 
-UNIT_TEST(defaults_when_unset)
+CONF_TEST(defaults_when_unset)
 {
-	struct nsiso_conf conf;
-	struct nsiso_settings s;
-
-	parse(&conf, "alice memory 1G\n");
-	resolve(&conf, "alice", 1000, &s);
-	assert_int_equal(s.isolate, 0);
-	assert_int_equal(s.on_logout, NSISO_LOGOUT_KILL);
-	assert_int_equal(s.private_tmp, NSISO_PRIVATE_TMP_NO);
-	assert_int_equal(s.propagation, NSISO_PROPAGATION_SLAVE);
-	assert_int_equal(s.on_error, NSISO_ON_ERROR_DENY);
-	assert_string_equal(s.cgroup_parent, "nsiso");
-	assert_int_equal(s.cgroup_mode, NSISO_CGROUP_MODE_AUTO);
+	parse("alice memory 1G\n");
+	resolve_to("alice", 1000, MATCHED | ACTIVE);	/* a limit alone is enough */
+	expect_choices(&(struct choices){
+		.isolate = 0, .hostname = "", .on_logout = NSISO_LOGOUT_KILL,
+		.private_tmp = NSISO_PRIVATE_TMP_NO, .propagation = NSISO_PROPAGATION_SLAVE,
+		.on_error = NSISO_ON_ERROR_DENY, .cgroup_parent = "nsiso",
+		.cgroup_mode = NSISO_CGROUP_MODE_AUTO });
 	assert_null(s.origin[NSISO_ITEM_ISOLATE].file);
-	assert_true(nsiso_settings_active(&s));	/* a limit alone is enough */
-	nsiso_conf_free(&conf);
 }
 
 /* user > uid range > @group > *, whatever the order of lines. */
-UNIT_TEST(precedence_by_specificity)
+CONF_TEST(precedence_by_specificity)
 {
-	struct nsiso_conf conf;
-	struct nsiso_settings s;
 	const gid_t root_group[] = { 0 };
 	struct nsiso_user in_root = { "carol", 1500, root_group, 1 };
 
-	parse(&conf,
-	      "alice memory 1G\n"
+	parse("alice memory 1G\n"
 	      "1000:1999 memory 2G\n"
 	      "@root memory 3G\n"
 	      "* memory 4G\n");
-	resolve(&conf, "alice", 1000, &s);
+	resolve("alice", 1000);
 	assert_true(s.memory.value == 1ULL << 30);
-	resolve(&conf, "bob", 1001, &s);
+	resolve("bob", 1001);
 	assert_true(s.memory.value == 2ULL << 30);
-	resolve(&conf, "dave", 5000, &s);
+	resolve("dave", 5000);
 	assert_true(s.memory.value == 4ULL << 30);
 	/* group "root" has gid 0 on every Debian system */
 	assert_null(nsiso_conf_resolve(&conf, &in_root, &s, NULL));
@@ -136,57 +182,36 @@ UNIT_TEST(precedence_by_specificity)
 	in_root.uid = 7000;
 	assert_null(nsiso_conf_resolve(&conf, &in_root, &s, NULL));
 	assert_true(s.memory.value == 3ULL << 30);	/* group beats * */
-	nsiso_conf_free(&conf);
 }
 
-UNIT_TEST(later_line_wins_at_equal_specificity)
+CONF_TEST(later_line_wins_at_equal_specificity)
 {
-	struct nsiso_conf conf;
-	struct nsiso_settings s;
-
-	parse(&conf, "* memory 1G\nalice memory 2G\n* memory 3G\nalice memory 4G\n");
-	resolve(&conf, "alice", 1, &s);
+	parse("* memory 1G\nalice memory 2G\n* memory 3G\nalice memory 4G\n");
+	resolve("alice", 1);
 	assert_true(s.memory.value == 4ULL << 30);
 	assert_int_equal(s.origin[NSISO_ITEM_MEMORY].line, 4);
-	resolve(&conf, "bob", 2, &s);
+	resolve("bob", 2);
 	assert_true(s.memory.value == 3ULL << 30);
-	nsiso_conf_free(&conf);
 }
 
-UNIT_TEST(uid_ranges)
+CONF_TEST(uid_ranges)
 {
-	struct nsiso_conf conf;
-	struct nsiso_settings s;
-
-	parse(&conf, "1000: memory 1G\n:999 exempt yes\n");
+	parse("1000: memory 1G\n:999 exempt yes\n");
 	assert_int_equal(nsiso_conf_error_count(&conf), 0);
-	resolve(&conf, "u", 999, &s);
-	assert_true(s.exempt);
-	assert_false(nsiso_settings_active(&s));
-	resolve(&conf, "u", 1000, &s);
-	assert_false(s.exempt);
-	assert_true(nsiso_settings_active(&s));
-	resolve(&conf, "u", 4000000000U, &s);
+	resolve_to("u", 999, MATCHED | EXEMPT);
+	resolve_to("u", 1000, MATCHED | ACTIVE);
+	resolve("u", 4000000000U);
 	assert_true(s.memory.value == 1ULL << 30);
-	nsiso_conf_free(&conf);
 }
 
-UNIT_TEST(no_rule_and_none_mean_left_alone)
+CONF_TEST(no_rule_and_none_mean_left_alone)
 {
-	struct nsiso_conf conf;
-	struct nsiso_settings s;
-
-	parse(&conf, "alice isolate uts\nbob isolate none\nbob memory unlimited\n");
-	resolve(&conf, "carol", 1, &s);
-	assert_false(s.matched);
-	assert_false(nsiso_settings_active(&s));
-	resolve(&conf, "bob", 2, &s);
-	assert_true(s.matched);
-	assert_false(nsiso_settings_active(&s));
-	nsiso_conf_free(&conf);
+	parse("alice isolate uts\nbob isolate none\nbob memory unlimited\n");
+	resolve_to("carol", 1, 0);
+	resolve_to("bob", 2, MATCHED);
 }
 
-UNIT_TEST(errors_name_file_and_line)
+CONF_TEST(errors_name_file_and_line)
 {
 	first_error("\n\n* frobnicate yes\n", "test.conf:3: unknown item 'frobnicate'");
 	first_error("* memory\n", "test.conf:1: expected '<domain> <item> <value>', got 2 fields");
@@ -220,57 +245,45 @@ UNIT_TEST(errors_name_file_and_line)
 		    "test.conf:1: invalid user name (or use @group, min:max or *): 'al/ice'");
 }
 
-UNIT_TEST(every_bad_line_is_reported)
+CONF_TEST(every_bad_line_is_reported)
 {
-	struct nsiso_conf conf;
-
-	parse(&conf, "* a b\n* memory 1G\n* c d\n\x01 x y\n");
+	parse("* a b\n* memory 1G\n* c d\n\x01 x y\n");
 	assert_int_equal(nsiso_conf_error_count(&conf), 3);
 	assert_int_equal(conf.n_rules, 1);
-	nsiso_conf_free(&conf);
 }
 
-UNIT_TEST(nul_bytes_and_long_lines)
+CONF_TEST(nul_bytes_and_long_lines)
 {
-	struct nsiso_conf conf;
 	char big[6000];
 
-	memset(&conf, 0, sizeof(conf));
-	nsiso_conf_parse_buffer(&conf, "t", "* memory 1G\n* me\0mory 1G\n", 24);
+	parse_named("t", "* memory 1G\n* me\0mory 1G\n", 24);
 	assert_int_equal(nsiso_conf_error_count(&conf), 1);
 	assert_string_equal(nsiso_conf_error(&conf, 0), "t:2: line contains a NUL byte");
-	nsiso_conf_free(&conf);
 	memset(big, 'x', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
-	parse(&conf, big);
+	parse(big);
 	assert_string_equal(nsiso_conf_error(&conf, 0), "test.conf:1: line longer than 4095 bytes");
-	nsiso_conf_free(&conf);
 }
 
-UNIT_TEST(invalid_expanded_hostname_is_reported_with_origin)
+CONF_TEST(invalid_expanded_hostname_is_reported_with_origin)
 {
-	struct nsiso_conf conf;
-	struct nsiso_settings s;
 	struct nsiso_origin where = { 0 };
 	const gid_t g[] = { 1 };
 	struct nsiso_user user = { "bob_smith", 1000, g, 1 };
 
-	parse(&conf, "* isolate uts\n* hostname box-%u\n");
+	parse("* isolate uts\n* hostname box-%u\n");
 	assert_non_null(nsiso_conf_resolve(&conf, &user, &s, &where));
 	assert_string_equal(where.file, "test.conf");
 	assert_int_equal(where.line, 2);
-	nsiso_conf_free(&conf);
 }
 
 /* Resolve for a user and return the reason, with its line in *line. */
-static const char *resolve_why(const struct nsiso_conf *conf, const char *name, uid_t uid,
-			       unsigned *line)
+static const char *resolve_why(const char *name, uid_t uid, unsigned *line)
 {
 	static const gid_t groups[] = { 4242424 };
 	struct nsiso_user user = { name, uid, groups, 1 };
 	struct nsiso_origin where = { 0 };
-	struct nsiso_settings s;
-	const char *why = nsiso_conf_resolve(conf, &user, &s, &where);
+	const char *why = nsiso_conf_resolve(&conf, &user, &s, &where);
 
 	*line = where.line;
 	return why;
@@ -278,60 +291,42 @@ static const char *resolve_why(const struct nsiso_conf *conf, const char *name, 
 
 /* An exempt user is let through before any item is worked out for them: a
  * host name template that is invalid for them cannot deny them. */
-UNIT_TEST(exempt_means_exempt)
+CONF_TEST(exempt_means_exempt)
 {
-	struct nsiso_conf conf;
-	struct nsiso_settings s;
 	unsigned line = 0;
 
-	parse(&conf, "root exempt yes\n* isolate uts,ipc,mnt,pid\n* hostname lab_%U\n");
+	parse("root exempt yes\n* isolate uts,ipc,mnt,pid\n* hostname lab_%U\n");
 	assert_int_equal(nsiso_conf_error_count(&conf), 0);
-	resolve(&conf, "root", 0, &s);
-	assert_true(s.exempt);
-	assert_false(nsiso_settings_active(&s));
+	resolve_to("root", 0, MATCHED | EXEMPT);
 	assert_string_equal(s.hostname, "");
 	/* The rule still denies everyone else, with its line. */
-	assert_string_equal(resolve_why(&conf, "alice", 1000, &line),
+	assert_string_equal(resolve_why("alice", 1000, &line),
 			    "host name may only contain letters, digits, '-' and '.'");
 	assert_int_equal(line, 3);
-	nsiso_conf_free(&conf);
 
 	/* The shipped conf's habit: system accounts exempt by uid range; _apt
 	 * cannot be in a host name, and must not need to be. */
-	parse(&conf, ":999 exempt yes\n* isolate uts\n* hostname lab-%u\n");
-	resolve(&conf, "_apt", 42, &s);
-	assert_true(s.exempt);
-	assert_non_null(resolve_why(&conf, "bob_x", 1000, &line));
+	parse(":999 exempt yes\n* isolate uts\n* hostname lab-%u\n");
+	resolve_to("_apt", 42, MATCHED | EXEMPT);
+	assert_non_null(resolve_why("bob_x", 1000, &line));
 	assert_int_equal(line, 3);
-	nsiso_conf_free(&conf);
 
 	/* Exempt also shields from a limit this machine cannot give. */
-	parse(&conf, "* isolate uts\n* memory 1%\nroot exempt yes\n");
-	resolve(&conf, "root", 0, &s);
-	assert_true(s.exempt);
-	nsiso_conf_free(&conf);
+	parse("* isolate uts\n* memory 1%\nroot exempt yes\n");
+	resolve_to("root", 0, MATCHED | EXEMPT);
 }
 
 /* Left alone for another reason (isolate none without a limit, no rule):
  * nothing is worked out either. */
-UNIT_TEST(left_alone_evaluates_nothing)
+CONF_TEST(left_alone_evaluates_nothing)
 {
-	struct nsiso_conf conf;
-	struct nsiso_settings s;
-
-	parse(&conf, "* hostname x_%u\n* isolate none\nbob isolate uts\n");
-	resolve(&conf, "alice", 1000, &s);
-	assert_true(s.matched);
-	assert_false(nsiso_settings_active(&s));
-	nsiso_conf_free(&conf);
+	parse("* hostname x_%u\n* isolate none\nbob isolate uts\n");
+	resolve_to("alice", 1000, MATCHED);
 }
 
 /* Limits a login would refuse are refused by the parser, with file:line. */
-UNIT_TEST(limits_a_login_would_refuse)
+CONF_TEST(limits_a_login_would_refuse)
 {
-	struct nsiso_conf conf;
-	struct nsiso_settings s;
-
 	/* memory + swap used to overflow 64 bits in the helper: every login
 	 * denied after a conf that parsed. */
 	first_error("* memory 8388607T\n* swap 16777215T\n",
@@ -355,36 +350,29 @@ UNIT_TEST(limits_a_login_would_refuse)
 		    "1000:): '-1:'");
 	first_error("+1: memory 1G\n", "test.conf:1: uid range must be digits (e.g. 1000:1999 or "
 		    "1000:): '+1:'");
-	parse(&conf, "* memory 16M\n* swap 8388607T\n* tasks 4194304\n");
+	parse("* memory 16M\n* swap 8388607T\n* tasks 4194304\n");
 	assert_int_equal(nsiso_conf_error_count(&conf), 0);
-	resolve(&conf, "alice", 1000, &s);
+	resolve("alice", 1000);
 	assert_true(s.memory.value == 16ULL << 20);
-	nsiso_conf_free(&conf);
 }
 
 /* The cpu and io items: each alone is a limit (the user gets a cgroup), and
  * they follow the precedence of the others. */
-UNIT_TEST(cpu_and_io_items)
+CONF_TEST(cpu_and_io_items)
 {
-	struct nsiso_conf conf;
-	struct nsiso_settings s;
-
-	parse(&conf, "* cpu 400%\nalice cpu 100%\n1000: cpu_weight 50\n* cpu_weight 300\n"
-		     "@nosuchgroup io_weight 10\nbob cpu unlimited\n");
+	parse("* cpu 400%\nalice cpu 100%\n1000: cpu_weight 50\n* cpu_weight 300\n"
+	      "@nosuchgroup io_weight 10\nbob cpu unlimited\n");
 	assert_int_equal(nsiso_conf_error_count(&conf), 0);
-	resolve(&conf, "alice", 1000, &s);
+	resolve("alice", 1000);
 	assert_true(s.cpu.value == 100);
 	assert_true(s.cpu_weight.value == 50);
 	assert_false(nsiso_limit_is_set(&s.io_weight));
 	assert_true(nsiso_settings_has_limits(&s));
-	resolve(&conf, "bob", 999, &s);
+	resolve("bob", 999);
 	assert_false(nsiso_limit_is_set(&s.cpu));
 	assert_true(s.cpu_weight.value == 300);
-	nsiso_conf_free(&conf);
-	parse(&conf, "alice io_weight 10\n");
-	resolve(&conf, "alice", 1000, &s);
-	assert_true(nsiso_settings_active(&s));	/* a weight alone is enough */
-	nsiso_conf_free(&conf);
+	parse("alice io_weight 10\n");
+	resolve_to("alice", 1000, MATCHED | ACTIVE);	/* a weight alone is enough */
 	first_error("* cpu 0%\n", "test.conf:1: must be 1% to 1000000% (100% is one CPU): cpu '0%'");
 	first_error("* cpu 5\n", "test.conf:1: expected a percentage of one CPU (50%, 400% for "
 		    "four CPUs) or unlimited: cpu '5'");
@@ -399,45 +387,38 @@ UNIT_TEST(cpu_and_io_items)
 
 /* memory_high must be below memory, as the user's rules resolve (the two
  * may come from different domains, and percentages from this machine). */
-UNIT_TEST(memory_high_below_memory)
+CONF_TEST(memory_high_below_memory)
 {
-	struct nsiso_conf conf;
-	struct nsiso_settings s;
 	unsigned line = 0;
 
-	parse(&conf, "* memory 1G\nalice memory_high 1G\n");
+	parse("* memory 1G\nalice memory_high 1G\n");
 	assert_int_equal(nsiso_conf_error_count(&conf), 0);
-	assert_string_equal(resolve_why(&conf, "alice", 1000, &line),
+	assert_string_equal(resolve_why("alice", 1000, &line),
 			    "memory_high must be below memory: throttling starts below the hard limit");
 	assert_int_equal(line, 2);
-	assert_null(resolve_why(&conf, "bob", 1001, &line));
-	nsiso_conf_free(&conf);
-	parse(&conf, "* memory 1G\n* memory_high 1023M\nbob memory_high 2G\nbob memory unlimited\n");
-	resolve(&conf, "alice", 1000, &s);
+	assert_null(resolve_why("bob", 1001, &line));
+	parse("* memory 1G\n* memory_high 1023M\nbob memory_high 2G\nbob memory unlimited\n");
+	resolve("alice", 1000);
 	assert_true(s.memory_high.value == 1023ULL << 20);
-	resolve(&conf, "bob", 1001, &s);	/* no hard limit: any memory_high */
+	resolve("bob", 1001);	/* no hard limit: any memory_high */
 	assert_true(s.memory_high.value == 2ULL << 30);
-	nsiso_conf_free(&conf);
-	parse(&conf, "* memory 10%\n* memory_high 20%\n");
-	assert_non_null(resolve_why(&conf, "alice", 1000, &line));
-	nsiso_conf_free(&conf);
+	parse("* memory 10%\n* memory_high 20%\n");
+	assert_non_null(resolve_why("alice", 1000, &line));
 }
 
 /* private_tmp needs a mount namespace; the two items may come from lines
  * of different domains, so resolve checks the pair per user and names the
  * private_tmp line. */
-UNIT_TEST(private_tmp_needs_mnt)
+CONF_TEST(private_tmp_needs_mnt)
 {
 	static const gid_t groups[] = { 4242424 };
 	struct nsiso_user alice = { "alice", 1000, groups, 1 };
 	struct nsiso_origin where = { 0 };
-	struct nsiso_conf conf;
-	struct nsiso_settings s;
 	const char *why;
 
-	parse(&conf, "*  isolate uts,ipc,mnt,pid\n"
-		     "*  private_tmp yes\n"
-		     "alice isolate uts,cgroup\n");
+	parse("*  isolate uts,ipc,mnt,pid\n"
+	      "*  private_tmp yes\n"
+	      "alice isolate uts,cgroup\n");
 	assert_int_equal(nsiso_conf_error_count(&conf), 0);
 	why = nsiso_conf_resolve(&conf, &alice, &s, &where);
 	assert_non_null(why);
@@ -445,35 +426,30 @@ UNIT_TEST(private_tmp_needs_mnt)
 			    "session's mount namespace)");
 	assert_string_equal(where.file, "test.conf");
 	assert_int_equal(where.line, 2);
-	resolve(&conf, "bob", 1001, &s);	/* * gives bob mnt */
+	resolve("bob", 1001);	/* * gives bob mnt */
 	assert_int_equal(s.private_tmp, NSISO_PRIVATE_TMP_YES);
-	nsiso_conf_free(&conf);
 	/* no is always fine, and a user left alone is not worked out. */
-	parse(&conf, "* isolate uts\n* private_tmp no\nbob exempt yes\nbob private_tmp keep\n");
-	resolve(&conf, "alice", 1000, &s);
-	resolve(&conf, "bob", 1001, &s);
-	assert_false(nsiso_settings_active(&s));
-	nsiso_conf_free(&conf);
+	parse("* isolate uts\n* private_tmp no\nbob exempt yes\nbob private_tmp keep\n");
+	resolve("alice", 1000);
+	resolve_to("bob", 1001, MATCHED | EXEMPT);
 }
 
 /* A percentage is known only on the machine: resolve checks it there, as
  * the module does at each login. */
-UNIT_TEST(percentage_below_the_minimum_is_refused_at_resolve)
+CONF_TEST(percentage_below_the_minimum_is_refused_at_resolve)
 {
-	struct nsiso_conf conf;
 	struct nsiso_limit one = { NSISO_LIMIT_PERCENT, 1 };
 	unsigned line = 0;
 	const char *why;
 
-	parse(&conf, "* isolate uts\n* memory 1%\n");
-	why = resolve_why(&conf, "alice", 1000, &line);
+	parse("* isolate uts\n* memory 1%\n");
+	why = resolve_why("alice", 1000, &line);
 	if (nsiso_limit_bytes(&one) < NSISO_MEMORY_MIN) {
 		assert_non_null(why);
 		assert_int_equal(line, 2);
 	} else {
 		assert_null(why);
 	}
-	nsiso_conf_free(&conf);
 }
 
 /* ---- files (as root: ownership checks need chown) ---------------------- */
@@ -486,59 +462,51 @@ static void write_file(const char *name, const char *text, mode_t mode, uid_t ow
 	assert_int_equal(chown(path, owner, 0), 0);
 }
 
-static const char *load_one(const char *name, struct nsiso_conf *conf)
+static const char *load_one(const char *name)
 {
 	char path[128];
 
 	snprintf(path, sizeof(path), "%s/%s", unit_dir, name);
-	memset(conf, 0, sizeof(*conf));
-	nsiso_conf_load(conf, path, NULL, false);
-	return nsiso_conf_error_count(conf) ? nsiso_conf_error(conf, 0) : NULL;
+	nsiso_conf_free(&conf);
+	nsiso_conf_load(&conf, path, NULL, false);
+	return nsiso_conf_error_count(&conf) ? nsiso_conf_error(&conf, 0) : NULL;
 }
 
-UNIT_FILE_TEST(file_checks)
+CONF_FILE_TEST(file_checks)
 {
-	struct nsiso_conf conf;
 	char path[128], expect[256];
 
 	if (geteuid() != 0)
 		skip();
 	write_file("good.conf", "* memory 1G\n", 0644, 0);
-	assert_null(load_one("good.conf", &conf));
+	assert_null(load_one("good.conf"));
 	assert_int_equal(conf.n_rules, 1);
-	nsiso_conf_free(&conf);
 
 	write_file("user.conf", "* memory 1G\n", 0644, 65534);
 	snprintf(expect, sizeof(expect), "%s/user.conf: not owned by root", unit_dir);
-	assert_string_equal(load_one("user.conf", &conf), expect);
-	nsiso_conf_free(&conf);
+	assert_string_equal(load_one("user.conf"), expect);
 
 	write_file("world.conf", "* memory 1G\n", 0646, 0);
 	snprintf(expect, sizeof(expect), "%s/world.conf: writable by group or others", unit_dir);
-	assert_string_equal(load_one("world.conf", &conf), expect);
-	nsiso_conf_free(&conf);
+	assert_string_equal(load_one("world.conf"), expect);
 
 	snprintf(path, sizeof(path), "%s/link.conf", unit_dir);
 	assert_int_equal(symlink("good.conf", path), 0);
 	snprintf(expect, sizeof(expect), "%s/link.conf: cannot open: is a symbolic link", unit_dir);
-	assert_string_equal(load_one("link.conf", &conf), expect);
-	nsiso_conf_free(&conf);
+	assert_string_equal(load_one("link.conf"), expect);
 
 	/* A FIFO must neither hang the login (CVE-2024-22365) nor be read. */
 	snprintf(path, sizeof(path), "%s/fifo.conf", unit_dir);
 	assert_int_equal(mkfifo(path, 0600), 0);
 	snprintf(expect, sizeof(expect), "%s/fifo.conf: not a regular file", unit_dir);
-	assert_string_equal(load_one("fifo.conf", &conf), expect);
-	nsiso_conf_free(&conf);
+	assert_string_equal(load_one("fifo.conf"), expect);
 
 	snprintf(expect, sizeof(expect), "%s/missing.conf: cannot open: No such file or directory", unit_dir);
-	assert_string_equal(load_one("missing.conf", &conf), expect);
-	nsiso_conf_free(&conf);
+	assert_string_equal(load_one("missing.conf"), expect);
 }
 
-UNIT_FILE_TEST(directory_a_user_can_write_is_rejected)
+CONF_FILE_TEST(directory_a_user_can_write_is_rejected)
 {
-	struct nsiso_conf conf;
 	char expect[256];
 
 	if (geteuid() != 0)
@@ -547,15 +515,12 @@ UNIT_FILE_TEST(directory_a_user_can_write_is_rejected)
 	assert_int_equal(chmod(unit_dir, 01777), 0);
 	snprintf(expect, sizeof(expect), "%s/good.conf: its directory %s is writable by group or others",
 		 unit_dir, unit_dir);
-	assert_string_equal(load_one("good.conf", &conf), expect);
-	nsiso_conf_free(&conf);
+	assert_string_equal(load_one("good.conf"), expect);
 	assert_int_equal(chmod(unit_dir, 0700), 0);
 }
 
-UNIT_FILE_TEST(dropins_in_c_locale_order)
+CONF_FILE_TEST(dropins_in_c_locale_order)
 {
-	struct nsiso_conf conf;
-	struct nsiso_settings s;
 	char main_path[128], dropins[128];
 
 	if (geteuid() != 0)
@@ -567,10 +532,9 @@ UNIT_FILE_TEST(dropins_in_c_locale_order)
 	write_file("d/B.conf", "* memory 2G\n", 0644, 0);	/* 'B' < 'b' in C */
 	write_file("d/z.conf.disabled", "* memory 9G\n", 0644, 0);
 	snprintf(main_path, sizeof(main_path), "%s/main.conf", unit_dir);
-	memset(&conf, 0, sizeof(conf));
+	nsiso_conf_free(&conf);
 	assert_int_equal(nsiso_conf_load(&conf, main_path, dropins, false), 0);
-	resolve(&conf, "alice", 1000, &s);
+	resolve("alice", 1000);
 	assert_true(s.memory.value == 3ULL << 30);
 	assert_non_null(strstr(s.origin[NSISO_ITEM_MEMORY].file, "/d/b.conf"));
-	nsiso_conf_free(&conf);
 }
