@@ -27,30 +27,6 @@ const char *nsiso_memory_min_check(uint64_t bytes)
 	return bytes < NSISO_MEMORY_MIN ? MEMORY_MIN_REASON : NULL;
 }
 
-static const char *const item_names[NSISO_ITEM_COUNT] = {
-	[NSISO_ITEM_ISOLATE] = "isolate",
-	[NSISO_ITEM_MEMORY] = "memory",
-	[NSISO_ITEM_SWAP] = "swap",
-	[NSISO_ITEM_TASKS] = "tasks",
-	[NSISO_ITEM_MEMORY_HIGH] = "memory_high",
-	[NSISO_ITEM_CPU] = "cpu",
-	[NSISO_ITEM_CPU_WEIGHT] = "cpu_weight",
-	[NSISO_ITEM_IO_WEIGHT] = "io_weight",
-	[NSISO_ITEM_HOSTNAME] = "hostname",
-	[NSISO_ITEM_ON_LOGOUT] = "on_logout",
-	[NSISO_ITEM_PRIVATE_TMP] = "private_tmp",
-	[NSISO_ITEM_PROPAGATION] = "propagation",
-	[NSISO_ITEM_ON_ERROR] = "on_error",
-	[NSISO_ITEM_EXEMPT] = "exempt",
-	[NSISO_ITEM_CGROUP_PARENT] = "cgroup_parent",
-	[NSISO_ITEM_CGROUP_MODE] = "cgroup_mode",
-};
-
-const char *nsiso_item_name(enum nsiso_item item)
-{
-	return item < NSISO_ITEM_COUNT ? item_names[item] : "?";
-}
-
 /* ---- errors ---------------------------------------------------------- */
 
 __attribute__((format(printf, 4, 5)))
@@ -164,12 +140,120 @@ const char *nsiso_cgroup_parent_check(const char *text)
 	}
 }
 
-static int parse_choice(const char *text, const char *const *words, int n)
+/* How an item's value is written, and what it becomes in struct
+ * nsiso_settings. */
+enum value_kind {
+	VALUE_ISOLATE,		/* namespace bits: unsigned */
+	VALUE_LIMIT,		/* struct nsiso_limit, by the item's parse */
+	VALUE_TEXT,		/* a string, judged by the item's check */
+	VALUE_CHOICE,		/* an enum: the place of the word in the item's choice */
+	VALUE_FLAG,		/* bool: the choice is no or yes */
+};
+
+/* A size, or a percentage of RAM; a size below the minimum would refuse
+ * every login (a percentage is checked when resolving, against this
+ * machine's RAM). */
+static const char *parse_memory(const char *text, struct nsiso_limit *out)
+{
+	const char *why = nsiso_parse_size(text, true, out);
+
+	if (!why && out->kind == NSISO_LIMIT_VALUE)
+		why = nsiso_memory_min_check(out->value);
+	return why;
+}
+
+static const char *parse_memory_high(const char *text, struct nsiso_limit *out)
+{
+	const char *why = nsiso_parse_size(text, true, out);
+
+	/* memory.high 0 would throttle every allocation of the user. */
+	if (!why && out->kind == NSISO_LIMIT_VALUE && out->value == 0)
+		why = "must be above 0";
+	return why;
+}
+
+/* Swap is added to memory for v1's memsw: a size, never a percentage. */
+static const char *parse_swap(const char *text, struct nsiso_limit *out)
+{
+	return nsiso_parse_size(text, false, out);
+}
+
+/* The words of a choice, in the order of its enum (NULL-ended), and the
+ * reason for any other word, which names them in the manual's order. */
+struct choice {
+	const char *words[4];
+	const char *expected;
+};
+
+static const struct choice on_logout_choice = { { "kill", "keep" }, "expected kill or keep" };
+static const struct choice private_tmp_choice = { { "no", "yes", "keep" },
+						  "expected yes, no or keep" };
+static const struct choice propagation_choice = { { "slave", "private" },
+						  "expected slave or private" };
+static const struct choice on_error_choice = { { "deny", "allow" }, "expected deny or allow" };
+static const struct choice yes_no_choice = { { "no", "yes" }, "expected yes or no" };
+static const struct choice cgroup_mode_choice = { { "own", "systemd", "auto" },
+						  "expected auto, own or systemd" };
+
+/* Where an item's value goes: the offset of its member of struct
+ * nsiso_settings, which must be of the size its kind stores (else this does
+ * not compile). */
+#define SETTING(member, type)                                            \
+	(offsetof(struct nsiso_settings, member) +                       \
+	 0 * sizeof(char[sizeof(((struct nsiso_settings *)0)->member) == \
+			 sizeof(type) ? 1 : -1]))
+#define LIMIT(member, parser) \
+	VALUE_LIMIT, SETTING(member, struct nsiso_limit), .parse = parser
+#define TEXT(member, checker) \
+	VALUE_TEXT, SETTING(member, char[NSISO_VALUE_MAX]), .check = checker
+#define CHOICE(member, words) VALUE_CHOICE, SETTING(member, int), .choice = words
+
+/* Every item: its name in the conf, how its value is parsed, and the member
+ * of struct nsiso_settings it sets. */
+static const struct item_def {
+	const char *name;
+	enum value_kind kind;
+	size_t setting;		/* offset in struct nsiso_settings */
+	const char *(*parse)(const char *text, struct nsiso_limit *out);	/* a limit */
+	const char *(*check)(const char *text);		/* a text */
+	const struct choice *choice;			/* a choice or flag */
+} items[NSISO_ITEM_COUNT] = {
+	[NSISO_ITEM_ISOLATE] = { "isolate", VALUE_ISOLATE, SETTING(isolate, unsigned) },
+	[NSISO_ITEM_MEMORY] = { "memory", LIMIT(memory, parse_memory) },
+	[NSISO_ITEM_SWAP] = { "swap", LIMIT(swap, parse_swap) },
+	[NSISO_ITEM_TASKS] = { "tasks", LIMIT(tasks, nsiso_parse_count) },
+	[NSISO_ITEM_MEMORY_HIGH] = { "memory_high", LIMIT(memory_high, parse_memory_high) },
+	[NSISO_ITEM_CPU] = { "cpu", LIMIT(cpu, nsiso_parse_cpu_percent) },
+	[NSISO_ITEM_CPU_WEIGHT] = { "cpu_weight", LIMIT(cpu_weight, nsiso_parse_weight) },
+	[NSISO_ITEM_IO_WEIGHT] = { "io_weight", LIMIT(io_weight, nsiso_parse_weight) },
+	[NSISO_ITEM_HOSTNAME] = { "hostname",
+				  TEXT(hostname_template, nsiso_hostname_template_check) },
+	[NSISO_ITEM_ON_LOGOUT] = { "on_logout", CHOICE(on_logout, &on_logout_choice) },
+	[NSISO_ITEM_PRIVATE_TMP] = { "private_tmp", CHOICE(private_tmp, &private_tmp_choice) },
+	[NSISO_ITEM_PROPAGATION] = { "propagation", CHOICE(propagation, &propagation_choice) },
+	[NSISO_ITEM_ON_ERROR] = { "on_error", CHOICE(on_error, &on_error_choice) },
+	[NSISO_ITEM_EXEMPT] = { "exempt", VALUE_FLAG, SETTING(exempt, bool),
+				.choice = &yes_no_choice },
+	[NSISO_ITEM_CGROUP_PARENT] = { "cgroup_parent",
+				       TEXT(cgroup_parent, nsiso_cgroup_parent_check) },
+	[NSISO_ITEM_CGROUP_MODE] = { "cgroup_mode", CHOICE(cgroup_mode, &cgroup_mode_choice) },
+};
+#undef CHOICE
+#undef TEXT
+#undef LIMIT
+#undef SETTING
+
+const char *nsiso_item_name(enum nsiso_item item)
+{
+	return item < NSISO_ITEM_COUNT ? items[item].name : "?";
+}
+
+static int parse_choice(const char *text, const struct choice *choice)
 {
 	int i;
 
-	for (i = 0; i < n; i++)
-		if (strcmp(text, words[i]) == 0)
+	for (i = 0; choice->words[i]; i++)
+		if (strcmp(text, choice->words[i]) == 0)
 			return i;
 	return -1;
 }
@@ -178,71 +262,24 @@ static int parse_choice(const char *text, const char *const *words, int n)
 static const char *parse_value(enum nsiso_item item, const char *text,
 			       union nsiso_value *v)
 {
-	static const char *const logout[] = { "kill", "keep" };
-	static const char *const private_tmp[] = { "no", "yes", "keep" };
-	static const char *const propagation[] = { "slave", "private" };
-	static const char *const on_error[] = { "deny", "allow" };
-	static const char *const yes_no[] = { "no", "yes" };
-	static const char *const cgroup_modes[] = { "own", "systemd", "auto" };
+	const struct item_def *def = &items[item];
 
-	switch (item) {
-	case NSISO_ITEM_ISOLATE:
+	switch (def->kind) {
+	case VALUE_ISOLATE:
 		return nsiso_isolate_parse(text, &v->isolate);
-	case NSISO_ITEM_MEMORY: {
-		const char *why = nsiso_parse_size(text, true, &v->limit);
-
-		if (!why && v->limit.kind == NSISO_LIMIT_VALUE)
-			why = nsiso_memory_min_check(v->limit.value);
-		return why;
-	}
-	case NSISO_ITEM_SWAP:
-		return nsiso_parse_size(text, false, &v->limit);
-	case NSISO_ITEM_TASKS:
-		return nsiso_parse_count(text, &v->limit);
-	case NSISO_ITEM_MEMORY_HIGH: {
-		const char *why = nsiso_parse_size(text, true, &v->limit);
-
-		/* memory.high 0 would throttle every allocation of the user. */
-		if (!why && v->limit.kind == NSISO_LIMIT_VALUE && v->limit.value == 0)
-			why = "must be above 0";
-		return why;
-	}
-	case NSISO_ITEM_CPU:
-		return nsiso_parse_cpu_percent(text, &v->limit);
-	case NSISO_ITEM_CPU_WEIGHT:
-	case NSISO_ITEM_IO_WEIGHT:
-		return nsiso_parse_weight(text, &v->limit);
-	case NSISO_ITEM_HOSTNAME:
+	case VALUE_LIMIT:
+		return def->parse(text, &v->limit);
+	case VALUE_TEXT:
 		if (strlen(text) >= sizeof(v->text))
 			return "value too long";
 		strcpy(v->text, text);
-		return nsiso_hostname_template_check(text);
-	case NSISO_ITEM_ON_LOGOUT:
-		v->choice = parse_choice(text, logout, 2);
-		return v->choice < 0 ? "expected kill or keep" : NULL;
-	case NSISO_ITEM_PRIVATE_TMP:
-		v->choice = parse_choice(text, private_tmp, 3);
-		return v->choice < 0 ? "expected yes, no or keep" : NULL;
-	case NSISO_ITEM_PROPAGATION:
-		v->choice = parse_choice(text, propagation, 2);
-		return v->choice < 0 ? "expected slave or private" : NULL;
-	case NSISO_ITEM_ON_ERROR:
-		v->choice = parse_choice(text, on_error, 2);
-		return v->choice < 0 ? "expected deny or allow" : NULL;
-	case NSISO_ITEM_EXEMPT:
-		v->choice = parse_choice(text, yes_no, 2);
-		return v->choice < 0 ? "expected yes or no" : NULL;
-	case NSISO_ITEM_CGROUP_MODE:
-		v->choice = parse_choice(text, cgroup_modes, 3);
-		return v->choice < 0 ? "expected auto, own or systemd" : NULL;
-	case NSISO_ITEM_CGROUP_PARENT:
-		if (strlen(text) >= sizeof(v->text))
-			return "value too long";
-		strcpy(v->text, text);
-		return nsiso_cgroup_parent_check(text);
-	default:
-		return "unknown item";
+		return def->check(text);
+	case VALUE_CHOICE:
+	case VALUE_FLAG:
+		v->choice = parse_choice(text, def->choice);
+		return v->choice < 0 ? def->choice->expected : NULL;
 	}
+	return "unknown item";
 }
 
 /* ---- domains --------------------------------------------------------- */
@@ -342,7 +379,7 @@ static int find_item(const char *name)
 	int i;
 
 	for (i = 0; i < NSISO_ITEM_COUNT; i++)
-		if (strcmp(name, item_names[i]) == 0)
+		if (strcmp(name, items[i].name) == 0)
 			return i;
 	return -1;
 }
@@ -756,26 +793,16 @@ static void settings_defaults(struct nsiso_settings *s)
 
 static void apply_rule(struct nsiso_settings *s, const struct nsiso_rule *rule)
 {
+	const struct item_def *def = &items[rule->item];
 	const union nsiso_value *v = &rule->value;
+	void *to = (char *)s + def->setting;
 
-	switch (rule->item) {
-	case NSISO_ITEM_ISOLATE: s->isolate = v->isolate; break;
-	case NSISO_ITEM_MEMORY: s->memory = v->limit; break;
-	case NSISO_ITEM_SWAP: s->swap = v->limit; break;
-	case NSISO_ITEM_TASKS: s->tasks = v->limit; break;
-	case NSISO_ITEM_MEMORY_HIGH: s->memory_high = v->limit; break;
-	case NSISO_ITEM_CPU: s->cpu = v->limit; break;
-	case NSISO_ITEM_CPU_WEIGHT: s->cpu_weight = v->limit; break;
-	case NSISO_ITEM_IO_WEIGHT: s->io_weight = v->limit; break;
-	case NSISO_ITEM_HOSTNAME: strcpy(s->hostname_template, v->text); break;
-	case NSISO_ITEM_ON_LOGOUT: s->on_logout = (enum nsiso_on_logout)v->choice; break;
-	case NSISO_ITEM_PRIVATE_TMP: s->private_tmp = (enum nsiso_private_tmp)v->choice; break;
-	case NSISO_ITEM_PROPAGATION: s->propagation = (enum nsiso_propagation)v->choice; break;
-	case NSISO_ITEM_ON_ERROR: s->on_error = (enum nsiso_on_error)v->choice; break;
-	case NSISO_ITEM_EXEMPT: s->exempt = v->choice == 1; break;
-	case NSISO_ITEM_CGROUP_PARENT: strcpy(s->cgroup_parent, v->text); break;
-	case NSISO_ITEM_CGROUP_MODE: s->cgroup_mode = (enum nsiso_cgroup_mode)v->choice; break;
-	default: break;
+	switch (def->kind) {
+	case VALUE_ISOLATE: *(unsigned *)to = v->isolate; break;
+	case VALUE_LIMIT: *(struct nsiso_limit *)to = v->limit; break;
+	case VALUE_TEXT: strcpy(to, v->text); break;
+	case VALUE_CHOICE: *(int *)to = v->choice; break;
+	case VALUE_FLAG: *(bool *)to = v->choice == 1; break;
 	}
 	s->origin[rule->item] = (struct nsiso_origin){ rule->file, rule->line };
 	s->written[rule->item] = rule->written;
