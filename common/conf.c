@@ -629,18 +629,29 @@ static int open_parent_dir(struct nsiso_conf *conf, const char *path,
 	return fd;
 }
 
-static void load_file(struct nsiso_conf *conf, const char *path, bool missing_ok)
+/* Open path through its checked directory, itself checked: a directory
+ * when want_dir.  The fd, or -1 (an error is recorded, but for a missing
+ * path when missing_ok). */
+static int open_path(struct nsiso_conf *conf, const char *path, bool want_dir,
+		     bool missing_ok)
 {
 	const char *leaf;
 	int dirfd = open_parent_dir(conf, path, &leaf), fd;
 
 	if (dirfd < 0)
-		return;
-	fd = open_checked(conf, dirfd, leaf, path, false, missing_ok);
+		return -1;
+	fd = open_checked(conf, dirfd, leaf, path, want_dir, missing_ok);
 	close(dirfd);
+	return fd;
+}
+
+/* Read the file open_path or open_checked gave (nothing when it gave -1),
+ * and close it. */
+static void read_and_close(struct nsiso_conf *conf, const char *name, int fd)
+{
 	if (fd < 0)
 		return;
-	read_fd(conf, path, fd);
+	read_fd(conf, name, fd);
 	close(fd);
 }
 
@@ -688,27 +699,16 @@ static size_t list_dropins(int dirfd, char ***out)
 
 static void load_dir(struct nsiso_conf *conf, const char *dir_path)
 {
-	const char *leaf;
 	char **names = NULL, path[4096];
 	size_t n, i;
-	int parent = open_parent_dir(conf, dir_path, &leaf), dirfd;
+	int dirfd = open_path(conf, dir_path, true, true);
 
-	if (parent < 0)
-		return;
-	dirfd = open_checked(conf, parent, leaf, dir_path, true, true);
-	close(parent);
 	if (dirfd < 0)
 		return;
 	n = list_dropins(dirfd, &names);
 	for (i = 0; i < n; i++) {
-		int fd;
-
 		snprintf(path, sizeof(path), "%s/%s", dir_path, names[i]);
-		fd = open_checked(conf, dirfd, names[i], path, false, true);
-		if (fd >= 0) {
-			read_fd(conf, path, fd);
-			close(fd);
-		}
+		read_and_close(conf, path, open_checked(conf, dirfd, names[i], path, false, true));
 		free(names[i]);
 	}
 	free(names);
@@ -718,7 +718,7 @@ static void load_dir(struct nsiso_conf *conf, const char *dir_path)
 size_t nsiso_conf_load(struct nsiso_conf *conf, const char *path,
 		       const char *conf_dir, bool missing_ok)
 {
-	load_file(conf, path, missing_ok);
+	read_and_close(conf, path, open_path(conf, path, false, missing_ok));
 	if (conf_dir)
 		load_dir(conf, conf_dir);
 	return nsiso_conf_error_count(conf);
