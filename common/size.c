@@ -36,86 +36,102 @@ static int suffix_shift(char c)
 	}
 }
 
-const char *nsiso_parse_size(const char *text, bool percent_ok,
-			     struct nsiso_limit *out)
+/* How a limit is written: "unlimited" where that is allowed, or digits
+ * followed by exactly `unit`, from min to max; the limit is the number
+ * shifted left by `shift`.  Each way to miss it has its reason (NULL:
+ * bad_unit is no_number's, too_small too_large's). */
+struct form {
+	bool unlimited_ok;
+	const char *unit;
+	unsigned shift;
+	uint64_t min, max;
+	enum nsiso_limit_kind kind;
+	const char *no_number, *bad_unit, *too_large, *too_small;
+};
+
+static const char *parse_form(const char *text, const struct form *f, struct nsiso_limit *out)
 {
 	size_t len = strspn(text, "0123456789");
-	const char *end = text + len;
 	uint64_t n;
-	int shift;
 
-	if (strcmp(text, "unlimited") == 0) {
+	if (f->unlimited_ok && strcmp(text, "unlimited") == 0) {
 		*out = (struct nsiso_limit){ NSISO_LIMIT_UNLIMITED, 0 };
 		return NULL;
 	}
 	if (len == 0)
-		return "expected a number";
-	if (end[0] == '%' && end[1] == '\0') {
-		if (!percent_ok)
-			return "a percentage is not allowed here";
-		if (nsiso_parse_decimal(text, len, 100, &n) != NULL || n < 1)
-			return "percentage must be 1..100";
-		*out = (struct nsiso_limit){ NSISO_LIMIT_PERCENT, n };
-		return NULL;
-	}
-	shift = end[0] == '\0' ? 0 : suffix_shift(end[0]);
-	if (shift < 0 || (shift > 0 && end[1] != '\0'))
-		return "unknown size suffix (use K, M, G, T, % or unlimited)";
-	if (nsiso_parse_decimal(text, len, NSISO_SIZE_MAX >> shift, &n) != NULL)
-		return "size too large (the kernel's largest limit is 8388607T; use unlimited)";
-	*out = (struct nsiso_limit){ NSISO_LIMIT_VALUE, n << shift };
+		return f->no_number;
+	if (strcmp(text + len, f->unit) != 0)
+		return f->bad_unit ? f->bad_unit : f->no_number;
+	if (nsiso_parse_decimal(text, len, f->max, &n) != NULL)
+		return f->too_large;
+	if (n < f->min)
+		return f->too_small ? f->too_small : f->too_large;
+	*out = (struct nsiso_limit){ f->kind, n << f->shift };
 	return NULL;
+}
+
+/* A size: bytes, with an optional K, M, G or T; or a percentage of RAM,
+ * where that is allowed. */
+const char *nsiso_parse_size(const char *text, bool percent_ok,
+			     struct nsiso_limit *out)
+{
+	static const struct form percent = {
+		.unit = "%", .min = 1, .max = 100, .kind = NSISO_LIMIT_PERCENT,
+		.too_large = "percentage must be 1..100",
+	};
+	const char *end = text + strspn(text, "0123456789");
+	int found = suffix_shift(end[0]);
+	unsigned shift = found < 0 ? 0 : (unsigned)found;
+	/* The letter, if it is one, must stand alone after the digits. */
+	char unit[2] = { shift ? end[0] : '\0', '\0' };
+	const struct form bytes = {
+		.unlimited_ok = true, .unit = unit, .shift = shift,
+		.max = NSISO_SIZE_MAX >> shift, .kind = NSISO_LIMIT_VALUE,
+		.no_number = "expected a number",
+		.bad_unit = "unknown size suffix (use K, M, G, T, % or unlimited)",
+		.too_large = "size too large (the kernel's largest limit is 8388607T; use unlimited)",
+	};
+
+	if (end == text || strcmp(end, "%") != 0)
+		return parse_form(text, &bytes, out);
+	return percent_ok ? parse_form(text, &percent, out) : "a percentage is not allowed here";
 }
 
 const char *nsiso_parse_count(const char *text, struct nsiso_limit *out)
 {
-	size_t len = strspn(text, "0123456789");
-	uint64_t n;
+	static const struct form tasks = {
+		.unlimited_ok = true, .unit = "", .min = 1, .max = NSISO_TASKS_LIMIT_MAX,
+		.kind = NSISO_LIMIT_VALUE, .no_number = "expected a number",
+		.bad_unit = "expected a whole number or unlimited",
+		.too_large = "larger than the kernel's maximum number of tasks (4194304)",
+		.too_small = "must be at least 1",
+	};
 
-	if (strcmp(text, "unlimited") == 0) {
-		*out = (struct nsiso_limit){ NSISO_LIMIT_UNLIMITED, 0 };
-		return NULL;
-	}
-	if (len == 0)
-		return "expected a number";
-	if (text[len] != '\0')
-		return "expected a whole number or unlimited";
-	if (nsiso_parse_decimal(text, len, NSISO_TASKS_LIMIT_MAX, &n) != NULL)
-		return "larger than the kernel's maximum number of tasks (4194304)";
-	if (n < 1)
-		return "must be at least 1";
-	*out = (struct nsiso_limit){ NSISO_LIMIT_VALUE, n };
-	return NULL;
+	return parse_form(text, &tasks, out);
 }
 
 const char *nsiso_parse_cpu_percent(const char *text, struct nsiso_limit *out)
 {
-	size_t len = strspn(text, "0123456789");
-	uint64_t n;
+	static const struct form cpu = {
+		.unlimited_ok = true, .unit = "%", .min = 1, .max = NSISO_CPU_PERCENT_MAX,
+		.kind = NSISO_LIMIT_VALUE,
+		.no_number = "expected a percentage of one CPU (50%, 400% for four CPUs) or unlimited",
+		.too_large = "must be 1% to 1000000% (100% is one CPU)",
+	};
 
-	if (strcmp(text, "unlimited") == 0) {
-		*out = (struct nsiso_limit){ NSISO_LIMIT_UNLIMITED, 0 };
-		return NULL;
-	}
-	if (len == 0 || text[len] != '%' || text[len + 1] != '\0')
-		return "expected a percentage of one CPU (50%, 400% for four CPUs) or unlimited";
-	if (nsiso_parse_decimal(text, len, NSISO_CPU_PERCENT_MAX, &n) != NULL || n < 1)
-		return "must be 1% to 1000000% (100% is one CPU)";
-	*out = (struct nsiso_limit){ NSISO_LIMIT_VALUE, n };
-	return NULL;
+	return parse_form(text, &cpu, out);
 }
 
 const char *nsiso_parse_weight(const char *text, struct nsiso_limit *out)
 {
-	size_t len = strspn(text, "0123456789");
-	uint64_t n;
+	static const struct form weight = {
+		.unit = "", .min = NSISO_WEIGHT_MIN, .max = NSISO_WEIGHT_MAX,
+		.kind = NSISO_LIMIT_VALUE,
+		.no_number = "expected a whole number 1 to 10000 (100 is the default)",
+		.too_large = "must be 1 to 10000 (100 is the default)",
+	};
 
-	if (len == 0 || text[len] != '\0')
-		return "expected a whole number 1 to 10000 (100 is the default)";
-	if (nsiso_parse_decimal(text, len, NSISO_WEIGHT_MAX, &n) != NULL || n < NSISO_WEIGHT_MIN)
-		return "must be 1 to 10000 (100 is the default)";
-	*out = (struct nsiso_limit){ NSISO_LIMIT_VALUE, n };
-	return NULL;
+	return parse_form(text, &weight, out);
 }
 
 uint64_t nsiso_limit_bytes(const struct nsiso_limit *limit)
