@@ -69,57 +69,47 @@ int nsiso_quota_socket_path(const char *run_dir, uid_t uid, char *buf, size_t le
 
 /* ---- the fields of an answer ----------------------------------------- */
 
-enum field_id {
-	F_UID, F_USER, F_CGROUP, F_STATS,
-	F_MEMORY_CURRENT, F_MEMORY_PEAK, F_MEMORY_HIGH, F_MEMORY_LIMIT, F_SWAP_CURRENT,
-	F_SWAP_LIMIT, F_TASKS_CURRENT, F_TASKS_LIMIT, F_CPU_USAGE, F_CPU_QUOTA, F_CPU_PERIOD,
-	F_CPU_THROTTLED, F_OOM_KILLS, F_KILL, F_SESSIONS, F_SESSION, N_FIELDS
+/* The fields other than the group's numbers.  A number's id is F_NUMBER
+ * and its place in numbers[]. */
+enum field_id { F_UID, F_USER, F_CGROUP, F_STATS, F_KILL, F_SESSIONS, F_SESSION, F_NUMBER };
+
+static const char *const field_names[F_NUMBER] = {
+	[F_UID] = "uid", [F_USER] = "user", [F_CGROUP] = "cgroup", [F_STATS] = "stats",
+	[F_KILL] = "kill", [F_SESSIONS] = "sessions", [F_SESSION] = "session",
 };
 
-/* Each field's name; the numbers of the group carry their place in struct
- * nsiso_cgroup_stats. */
+/* The group's numbers, in the order of an answer, each named as its member
+ * of struct nsiso_cgroup_stats. */
 static const struct {
 	const char *name;
-	size_t stat;		/* offset, for the group's numbers */
-	bool number;		/* one of the group's numbers */
-	bool repeats;		/* kill, session */
-} fields[N_FIELDS] = {
-#define STAT(id, name, member) [id] = { name, offsetof(struct nsiso_cgroup_stats, member), true, false }
-	[F_UID] = { "uid", 0, false, false },
-	[F_USER] = { "user", 0, false, false },
-	[F_CGROUP] = { "cgroup", 0, false, false },
-	[F_STATS] = { "stats", 0, false, false },
-	STAT(F_MEMORY_CURRENT, "memory_current", memory_current),
-	STAT(F_MEMORY_PEAK, "memory_peak", memory_peak),
-	STAT(F_MEMORY_HIGH, "memory_high", memory_high),
-	STAT(F_MEMORY_LIMIT, "memory_limit", memory_limit),
-	STAT(F_SWAP_CURRENT, "swap_current", swap_current),
-	STAT(F_SWAP_LIMIT, "swap_limit", swap_limit),
-	STAT(F_TASKS_CURRENT, "tasks_current", tasks_current),
-	STAT(F_TASKS_LIMIT, "tasks_limit", tasks_limit),
-	STAT(F_CPU_USAGE, "cpu_usage_usec", cpu_usage_usec),
-	STAT(F_CPU_QUOTA, "cpu_quota_usec", cpu_quota_usec),
-	STAT(F_CPU_PERIOD, "cpu_period_usec", cpu_period_usec),
-	STAT(F_CPU_THROTTLED, "cpu_throttled_usec", cpu_throttled_usec),
-	STAT(F_OOM_KILLS, "oom_kills", oom_kills),
-	[F_KILL] = { "kill", 0, false, true },
-	[F_SESSIONS] = { "sessions", 0, false, false },
-	[F_SESSION] = { "session", 0, false, true },
-#undef STAT
+	size_t offset;
+} numbers[] = {
+#define NUMBER(member) { #member, offsetof(struct nsiso_cgroup_stats, member) }
+	NUMBER(memory_current), NUMBER(memory_peak), NUMBER(memory_high), NUMBER(memory_limit),
+	NUMBER(swap_current), NUMBER(swap_limit), NUMBER(tasks_current), NUMBER(tasks_limit),
+	NUMBER(cpu_usage_usec), NUMBER(cpu_quota_usec), NUMBER(cpu_period_usec),
+	NUMBER(cpu_throttled_usec), NUMBER(oom_kills),
+#undef NUMBER
 };
+#define N_NUMBERS (sizeof(numbers) / sizeof(numbers[0]))
+#define N_FIELDS (F_NUMBER + N_NUMBERS)
 
-static uint64_t *stat_of(struct nsiso_cgroup_stats *s, enum field_id id)
+/* Every number of the group is in an answer; a field is a bit of seen. */
+_Static_assert(sizeof(struct nsiso_cgroup_stats) == N_NUMBERS * sizeof(uint64_t),
+	       "each member of struct nsiso_cgroup_stats is in numbers[]");
+_Static_assert(N_FIELDS <= sizeof(unsigned long) * 8, "the fields fit in a bit mask");
+
+static uint64_t *number_of(struct nsiso_cgroup_stats *s, size_t i)
 {
-	return (uint64_t *)(void *)((char *)s + fields[id].stat);
+	return (uint64_t *)(void *)((char *)s + numbers[i].offset);
 }
 
 static void all_unknown(struct nsiso_cgroup_stats *s)
 {
-	int id;
+	size_t i;
 
-	for (id = 0; id < N_FIELDS; id++)
-		if (fields[id].number)
-			*stat_of(s, (enum field_id)id) = NSISO_UNLIMITED;
+	for (i = 0; i < N_NUMBERS; i++)
+		*number_of(s, i) = NSISO_UNLIMITED;
 }
 
 /* ---- encoding ---------------------------------------------------------- */
@@ -166,16 +156,14 @@ int nsiso_quota_encode(const struct nsiso_quota *q, char *buf, size_t len)
 	struct out o = { buf, len, 0, false };
 	struct nsiso_cgroup_stats s = q->stats;
 	size_t i;
-	int id;
 
 	if (!q->have_stats)
 		all_unknown(&s);
 	put(&o, "%s\n", answer_words[NSISO_QUOTA_OK]);
 	put(&o, "uid %u\nuser %s\ncgroup %s\nstats %s\n", (unsigned)q->uid, text_or_dash(q->user),
 	    text_or_dash(q->cgroup), q->have_stats ? "yes" : "no");
-	for (id = 0; id < N_FIELDS; id++)
-		if (fields[id].number)
-			put_number(&o, fields[id].name, *stat_of(&s, (enum field_id)id));
+	for (i = 0; i < N_NUMBERS; i++)
+		put_number(&o, numbers[i].name, *number_of(&s, i));
 	for (i = 0; i < q->n_kills; i++) {
 		const struct nsiso_oom_kill *k = &q->kills[i];
 
@@ -295,12 +283,12 @@ static bool take_session(char *value, struct nsiso_quota *q)
 	return true;
 }
 
-static bool take_field(enum field_id id, char *value, struct nsiso_quota *q)
+static bool take_field(int id, char *value, struct nsiso_quota *q)
 {
 	uint64_t n;
 
-	if (fields[id].number)
-		return take_stat(value, stat_of(&q->stats, id));
+	if (id >= F_NUMBER)
+		return take_stat(value, number_of(&q->stats, (size_t)(id - F_NUMBER)));
 	switch (id) {
 	case F_UID:
 		if (!take_number(value, 4294967294ULL, &n))
@@ -321,11 +309,14 @@ static bool take_field(enum field_id id, char *value, struct nsiso_quota *q)
 
 static int field_of(const char *name)
 {
-	int id;
+	size_t i;
 
-	for (id = 0; id < N_FIELDS; id++)
-		if (strcmp(fields[id].name, name) == 0)
-			return id;
+	for (i = 0; i < F_NUMBER; i++)
+		if (strcmp(field_names[i], name) == 0)
+			return (int)i;
+	for (i = 0; i < N_NUMBERS; i++)
+		if (strcmp(numbers[i].name, name) == 0)
+			return (int)(F_NUMBER + i);
 	return -1;
 }
 
@@ -349,10 +340,10 @@ static int decode_ok(char *text, struct nsiso_quota *q, char *why, size_t why_le
 		id = field_of(line);
 		if (id < 0)
 			continue;
-		if (!fields[id].repeats && (seen & (1UL << id)))
+		if (id != F_KILL && id != F_SESSION && (seen & (1UL << id)))
 			return bad(why, why_len, "field %s given twice", line);
 		seen |= 1UL << id;
-		if (!take_field((enum field_id)id, value, q))
+		if (!take_field(id, value, q))
 			return bad(why, why_len, "malformed field %s", line);
 	}
 	if (!(seen & (1UL << F_UID)) || !(seen & (1UL << F_STATS)) || !(seen & (1UL << F_SESSIONS)))

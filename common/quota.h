@@ -7,7 +7,7 @@
  * one of their sessions (root) over a unix socket in the run directory,
  * <run_dir>/user-<uid>.sock.  The client sends one message, a word of enum
  * nsiso_quota_ask; the reaper answers with one message and closes:
- *   "ok\n" and "<field> <value>\n" lines (enum nsiso_quota_field), or
+ *   "ok\n" and "<field> <value>\n" lines (the fields of quota.c), or
  *   "<word> <reason>" for the other kinds of enum nsiso_quota_answer.
  * The reaper answers only for the uid the kernel gives for the peer
  * (SO_PEERCRED) and only if that is its own user's: nothing in a request
