@@ -143,6 +143,18 @@ static const char *text_or_dash(const char *text)
 	return text[0] ? text : "-";
 }
 
+/* "<time> <pid|-> <command|->": a kill, in an answer and in the history
+ * file (parse_kill reads it back). */
+#define KILL_TEXT_MAX 96
+static void kill_text(const struct nsiso_oom_kill *k, char *buf, size_t len)
+{
+	char pid[16] = "-";
+
+	if (k->pid > 0)
+		snprintf(pid, sizeof(pid), "%d", (int)k->pid);
+	snprintf(buf, len, "%lld %s %s", k->time, pid, text_or_dash(k->command));
+}
+
 static void put_number(struct out *o, const char *name, uint64_t v)
 {
 	if (v == NSISO_UNLIMITED)
@@ -155,6 +167,7 @@ int nsiso_quota_encode(const struct nsiso_quota *q, char *buf, size_t len)
 {
 	struct out o = { buf, len, 0, false };
 	struct nsiso_cgroup_stats s = q->stats;
+	char line[KILL_TEXT_MAX];
 	size_t i;
 
 	if (!q->have_stats)
@@ -165,12 +178,8 @@ int nsiso_quota_encode(const struct nsiso_quota *q, char *buf, size_t len)
 	for (i = 0; i < N_NUMBERS; i++)
 		put_number(&o, numbers[i].name, *number_of(&s, i));
 	for (i = 0; i < q->n_kills; i++) {
-		const struct nsiso_oom_kill *k = &q->kills[i];
-
-		if (k->pid > 0)
-			put(&o, "kill %lld %d %s\n", k->time, (int)k->pid, text_or_dash(k->command));
-		else
-			put(&o, "kill %lld - %s\n", k->time, text_or_dash(k->command));
+		kill_text(&q->kills[i], line, sizeof(line));
+		put(&o, "kill %s\n", line);
 	}
 	put(&o, "sessions %llu\n", (unsigned long long)q->sessions_total);
 	for (i = 0; i < q->n_sessions; i++) {
@@ -433,7 +442,7 @@ int nsiso_oom_state_read(int dirfd, uid_t uid, struct nsiso_oom_state *s)
 
 int nsiso_oom_state_write(int dirfd, uid_t uid, const struct nsiso_oom_state *s)
 {
-	char tmp[64], final[64];
+	char tmp[64], final[64], line[KILL_TEXT_MAX];
 	size_t i;
 	FILE *f;
 	int fd, ok;
@@ -453,12 +462,8 @@ int nsiso_oom_state_write(int dirfd, uid_t uid, const struct nsiso_oom_state *s)
 	fprintf(f, "group %llu\nhandled %llu\nseq %llu\n", s->group,
 		(unsigned long long)s->handled, (unsigned long long)s->kmsg_seq);
 	for (i = 0; i < s->n_kills; i++) {
-		const struct nsiso_oom_kill *k = &s->kills[i];
-
-		if (k->pid > 0)
-			fprintf(f, "kill %lld %d %s\n", k->time, (int)k->pid, text_or_dash(k->command));
-		else
-			fprintf(f, "kill %lld - %s\n", k->time, text_or_dash(k->command));
+		kill_text(&s->kills[i], line, sizeof(line));
+		fprintf(f, "kill %s\n", line);
 	}
 	ok = fflush(f) == 0;
 	ok = (fclose(f) == 0) && ok;
