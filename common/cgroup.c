@@ -389,10 +389,12 @@ static void hierarchies_for(const struct nsiso_cgroup_limits *l, struct hierarch
 		add_hierarchy(h, io_mount);
 }
 
-/* `rel` in each hierarchy these limits use, made by us with `mode`, or
- * brought to it. */
-static int make_everywhere(const char *rel, const struct nsiso_cgroup_limits *l, mode_t mode,
-			   char *err, size_t len)
+/* `step` on <mount>/<rel><leaf> in each hierarchy these limits use, in
+ * order, with the hierarchy's place; at the first that fails (-1, errno
+ * set), "cannot <what> <path>: <errno>" in err. */
+static int each_hierarchy(const char *rel, const char *leaf, const struct nsiso_cgroup_limits *l,
+			  int (*step)(const char *path, size_t i, void *arg), void *arg,
+			  const char *what, char *err, size_t len)
 {
 	struct hierarchies h;
 	char path[PATH_MAX];
@@ -400,13 +402,28 @@ static int make_everywhere(const char *rel, const struct nsiso_cgroup_limits *l,
 
 	hierarchies_for(l, &h);
 	for (i = 0; i < h.n; i++) {
-		snprintf(path, sizeof(path), "%s/%s", h.mount[i], rel);
-		if (make_dir(path, mode) < 0) {
-			snprintf(err, len, "cannot create cgroup %s: %s", path, strerror(errno));
+		snprintf(path, sizeof(path), "%s/%s%s", h.mount[i], rel, leaf);
+		if (step(path, i, arg) < 0) {
+			snprintf(err, len, "cannot %s %s: %s", what, path, strerror(errno));
 			return -1;
 		}
 	}
 	return 0;
+}
+
+/* each_hierarchy's step for make_everywhere: arg is the mode. */
+static int make_step(const char *path, size_t i, void *mode)
+{
+	(void)i;
+	return make_dir(path, *(const mode_t *)mode);
+}
+
+/* `rel` in each hierarchy these limits use, made by us with `mode`, or
+ * brought to it. */
+static int make_everywhere(const char *rel, const struct nsiso_cgroup_limits *l, mode_t mode,
+			   char *err, size_t len)
+{
+	return each_hierarchy(rel, "", l, make_step, &mode, "create cgroup", err, len);
 }
 
 /* v1: the parent, made by us.  libcgroup is not needed for an empty
@@ -578,25 +595,25 @@ static void close_procs_fds(int procs_fds[NSISO_CGROUP_PROCS_MAX])
 	}
 }
 
+/* each_hierarchy's step for open_procs_fds: the fd goes to the hierarchy's
+ * place in procs_fds, where close_procs_fds finds it. */
+static int open_step(const char *path, size_t i, void *procs_fds)
+{
+	int *fds = procs_fds;
+
+	fds[i] = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	return fds[i] < 0 ? -1 : 0;
+}
+
 /* The application's way in: cgroup.procs of each of its leaves (v2: the
  * one; v1: memory, pids, and cpu, cpuacct, blkio for the limits that need
  * them), opened by us, written by the application itself. */
 static int open_procs_fds(const char *rel, const struct nsiso_cgroup_limits *l,
 			  int procs_fds[NSISO_CGROUP_PROCS_MAX], char *err, size_t len)
 {
-	struct hierarchies h;
-	char path[PATH_MAX];
-	size_t i;
-
-	hierarchies_for(l, &h);
-	for (i = 0; i < h.n; i++) {
-		snprintf(path, sizeof(path), "%s/%s/cgroup.procs", h.mount[i], rel);
-		procs_fds[i] = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
-		if (procs_fds[i] < 0) {
-			snprintf(err, len, "cannot open %s: %s", path, strerror(errno));
-			close_procs_fds(procs_fds);
-			return -1;
-		}
+	if (each_hierarchy(rel, "/cgroup.procs", l, open_step, procs_fds, "open", err, len) < 0) {
+		close_procs_fds(procs_fds);
+		return -1;
 	}
 	return 0;
 }
