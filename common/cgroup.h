@@ -151,4 +151,16 @@ int nsiso_cgroup_stats_standard(const char *parent, uid_t uid,
  * hierarchy; v2: the one tree). */
 void nsiso_cgroup_memory_dir(const char *parent, uid_t uid, char *buf, size_t len);
 
+/* All of /proc/self/mountinfo into buf, NUL-terminated (it is longer than a
+ * page on many hosts).  Its length, or -1. */
+ssize_t nsiso_mountinfo_read(char *buf, size_t size);
+
+/* The mount of the hierarchy a /proc/PID/cgroup line names, in mountinfo
+ * text: controllers a v1 comma list ("memory", "cpu,cpuacct",
+ * "name=systemd"), each among a cgroup mount's options, or "" for the
+ * unified (cgroup2) one.  Its mount point and the hierarchy path mounted
+ * there.  0, or -1 when it is not mounted. */
+int nsiso_cgroup_find_mount(const char *mountinfo, const char *controllers, char *point,
+			    size_t plen, char *root, size_t rlen);
+
 #endif

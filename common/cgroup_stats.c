@@ -223,3 +223,72 @@ int nsiso_cgroup_stats_standard(const char *parent, uid_t uid, struct nsiso_cgro
 	nsiso_cgroup_cpu_stats_at(cpu, cpuacct, version, s);
 	return 0;
 }
+
+/* ---- where the hierarchies are: /proc/self/mountinfo ---------------- */
+
+ssize_t nsiso_mountinfo_read(char *buf, size_t size)
+{
+	int fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+	size_t used = 0;
+	ssize_t n = 0;
+
+	if (fd < 0 || size == 0) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	while (used + 1 < size && (n = read(fd, buf + used, size - 1 - used)) > 0)
+		used += (size_t)n;
+	close(fd);
+	buf[used] = '\0';
+	return n < 0 ? -1 : (ssize_t)used;
+}
+
+/* True when every comma separated item of want is one of the items of opts
+ * (a v1 line's controllers, "memory" or "cpu,cpuacct" or "name=systemd",
+ * against a cgroup mount's super options, "rw,cpu,cpuacct"). */
+static bool items_in(const char *want, const char *opts)
+{
+	char copy[256], *save = NULL, *item;
+
+	snprintf(copy, sizeof(copy), "%s", want);
+	for (item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+		size_t n = strlen(item);
+		const char *p = opts;
+		bool found = false;
+
+		while (!found && (p = strstr(p, item)) != NULL) {
+			found = (p == opts || p[-1] == ',') && (p[n] == ',' || p[n] == '\0');
+			p += n;
+		}
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
+int nsiso_cgroup_find_mount(const char *mountinfo, const char *controllers, char *point,
+			    size_t plen, char *root, size_t rlen)
+{
+	const char *line = mountinfo;
+
+	while (line && *line) {
+		const char *end = strchr(line, '\n'), *dash;
+		char l[1024], fields[5][256], fstype[32], opts[512];
+
+		snprintf(l, sizeof(l), "%.*s", end ? (int)(end - line) : (int)strlen(line), line);
+		line = end ? end + 1 : NULL;
+		dash = strstr(l, " - ");
+		if (!dash || sscanf(l, "%255s %255s %255s %255s %255s", fields[0], fields[1],
+				    fields[2], fields[3], fields[4]) != 5 ||
+		    sscanf(dash + 3, "%31s %*s %511s", fstype, opts) != 2 || strchr(fields[4], '\\'))
+			continue;
+		if (controllers[0] ? strcmp(fstype, "cgroup") == 0 && items_in(controllers, opts)
+				   : strcmp(fstype, "cgroup2") == 0) {
+			snprintf(point, plen, "%s", fields[4]);
+			snprintf(root, rlen, "%s", fields[3]);
+			return 0;
+		}
+	}
+	return -1;
+}
