@@ -440,6 +440,12 @@ oom_kills() { # the slice's count (v2: memory.events is hierarchical; v1: the su
 			awk '{ n += $1 } END { print n + 0 }'
 	fi
 }
+# The first login is kept out of the OOM killer's choice: under TCG the
+# kernel may kill a second process of the slice before the hog's memory is
+# freed, and the cases below need this login (and so the slice) to live on.
+for p in /proc/[0-9]*; do
+	grep -qs "/session-$sid\.scope\$" "$p/cgroup" && echo -1000 >"$p/oom_score_adj" 2>/dev/null
+done
 oom_before=$(oom_kills)
 oom_t0=$(date +%s)
 hold hog $U 'echo sid=$XDG_SESSION_ID; memhog 300 >/dev/null 2>&1; echo hog_rc=$?; echo alive=yes'
@@ -465,31 +471,37 @@ has_notice() { [ -n "$(notices)" ]; }
 t0=$(now_ms)
 check_true "OOM notice: a warning line within 10 s of the kill" wait_until 10 has_notice
 log "OOM notice after $(($(now_ms) - t0)) ms more: $(notices | tr '\n' '|')"
-k_pid=$(journalctl -q -b -k -o cat --since "@$oom_t0" 2>/dev/null | grep 'oom-kill:' |
-	grep "task_memcg=/user.slice/$SLICE/" | grep -o ',pid=[0-9]*' | tail -n 1 | cut -d= -f2)
-log "the kernel's report names pid $k_pid"
+# The kernel's own reports of kills in the slice since the hog started (one
+# per kill; normally the hog's alone).
+k_reports() { journalctl -q -b -k -o cat --since "@$oom_t0" 2>/dev/null | grep 'oom-kill:' |
+	grep "task_memcg=/user.slice/$SLICE/"; }
+k_pid=$(k_reports | grep ',task=memhog,' | grep -o ',pid=[0-9]*' | tail -n 1 | cut -d= -f2)
+log "the kernel's report names pid $k_pid; its reports: $(k_reports | sed 's/.*task_memcg=//' | tr '\n' '|')"
 check_match "OOM notice: the host PID of the kernel's report" "\(pid $k_pid\) killed" "$(notices)"
 sleep 3
-check_eq "OOM notice: exactly one line for one kill" "1 1" \
-	"$(notices | wc -l) $(( ${oom_after:-0} - ${oom_before:-0} ))"
+all_notices() { journalctl -q -b -t nsiso-helper -o cat --since "@$oom_t0" 2>/dev/null |
+	grep 'killed by the OOM killer'; }
 log "journal lines with 'killed by the OOM killer': $(journalctl -q -b -o short --since "@$oom_t0" 2>/dev/null | grep 'killed by the OOM killer' | tr '\n' '|')"
-check_eq "OOM notice: no other OOM line of nsiso-helper's" 1 \
-	"$(journalctl -q -b -t nsiso-helper -o cat --since "@$oom_t0" 2>/dev/null | grep -c 'killed by the OOM killer')"
+k_kills=$(k_reports | wc -l)
+check_eq "OOM notice: exactly one line for the hog" 1 "$(notices | wc -l)"
+check_eq "OOM notice: one line per kill, as many as the kernel's reports and the slice's count" \
+	"$k_kills $k_kills" "$(all_notices | wc -l) $(( $(oom_kills) - ${oom_before:-0} ))"
 quota_as $U quota-oom
 log "nsisoctl quota --json as $U after the kill: $(oneline $W/quota-oom.json)"
-check_eq "quota: counts the kill" 1 "$(jnum $W/quota-oom.json oom_kills)"
+check_eq "quota: counts the kill(s)" "$k_kills" "$(jnum $W/quota-oom.json oom_kills)"
 check_match "quota: lists the kill with its time, pid and command" \
-	"\"last_oom_kills\": \[\{\"time\": [0-9]{10}, \"pid\": $k_pid, \"command\": \"memhog\"\}\]" \
+	"\"last_oom_kills\": \[.*\{\"time\": [0-9]{10}, \"pid\": $k_pid, \"command\": \"memhog\"\}" \
 	"$(cat $W/quota-oom.json)"
 # The hog's login ends, and with it its scope (on v1, with the kill's count):
 # the kill is still counted, and not logged again.
 hog_sid=$(val $W/hog.out sid)
 kill "$(held_pid hog)" 2>/dev/null
 check_true "OOM: the hog's session $hog_sid ends" wait_until 30 no_session "$hog_sid"
-quota_kills() { quota_as $U quota-after; [ "$(jnum $W/quota-after.json oom_kills)" = 1 ]; }
+quota_kills() { quota_as $U quota-after; [ "$(jnum $W/quota-after.json oom_kills)" = "$k_kills" ]; }
 check_true "quota: the kill still counted once the hog's scope is gone" wait_until 20 quota_kills
 log "nsisoctl quota --json as $U after the hog's logout: $(oneline $W/quota-after.json)"
-check_eq "OOM notice: still one line after the hog's logout" 1 "$(notices | wc -l)"
+check_eq "OOM notice: still one line per kill after the hog's logout" "1 $k_kills" \
+	"$(notices | wc -l) $(all_notices | wc -l)"
 
 # ---- (c) the user's systemd manager: systemd-run --user from the login ---------
 
