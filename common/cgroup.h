@@ -52,6 +52,7 @@ struct nsiso_cgroup_stats {
 	uint64_t oom_kills, tasks_current, tasks_limit;
 	uint64_t memory_high, swap_current, swap_limit;
 	uint64_t cpu_usage_usec, cpu_quota_usec, cpu_period_usec, cpu_throttled_usec;
+	uint64_t io_weight;	/* on io_weight's scale (v2's io.weight) */
 };
 
 /* Initialise libcgroup (once per process) with a syslog logger and detect
@@ -128,8 +129,8 @@ bool nsiso_cgroup_kernel_has(const char *name);
 uint64_t nsiso_cgroup_read_number(const char *dir, const char *file);
 uint64_t nsiso_cgroup_read_keyed(const char *dir, const char *file, const char *key);
 
-/* Read the numbers from a memory and a pids cgroup directory (the CPU
- * numbers are left unknown).  0 or -1. */
+/* Read the numbers from a memory and a pids cgroup directory (the CPU and
+ * IO numbers are left unknown).  0 or -1. */
 int nsiso_cgroup_stats_at(const char *memory_dir, const char *pids_dir,
 			  enum nsiso_cgroup_version version,
 			  struct nsiso_cgroup_stats *stats);
@@ -141,14 +142,69 @@ void nsiso_cgroup_cpu_stats_at(const char *cpu_dir, const char *cpuacct_dir,
 			       enum nsiso_cgroup_version version,
 			       struct nsiso_cgroup_stats *stats);
 
-/* All of them, for the user's cgroup in the standard layout under
- * /sys/fs/cgroup (the module uses it for its close log line, the reaper
- * and nsisoctl for quota). */
-int nsiso_cgroup_stats_standard(const char *parent, uid_t uid,
-				struct nsiso_cgroup_stats *stats);
+/* Where a user's group is, relative to the roots of the hierarchies: in
+ * systemd mode the user's slice as systemd placed the session (slice, e.g.
+ * "user.slice/user-1000.slice"), else pam_nsiso's own "<parent>/user-<uid>";
+ * "" for neither (no limit).  Every reader of a user's numbers finds the
+ * group here, and its directories with nsiso_cgroup_dirs_of(). */
+void nsiso_cgroup_user_group(const char *parent, const char *slice, uid_t uid, char *buf,
+			     size_t len);
 
-/* The user's memory cgroup directory in that layout (v1: the memory
- * hierarchy; v2: the one tree). */
-void nsiso_cgroup_memory_dir(const char *parent, uid_t uid, char *buf, size_t len);
+/* All of /proc/self/mountinfo into buf, NUL-terminated (it is longer than a
+ * page on many hosts).  Its length, or -1. */
+ssize_t nsiso_mountinfo_read(char *buf, size_t size);
+
+/* The mount of the hierarchy a /proc/PID/cgroup line names, in mountinfo
+ * text: controllers a v1 comma list ("memory", "cpu,cpuacct",
+ * "name=systemd"), each among a cgroup mount's options, or "" for the
+ * unified (cgroup2) one.  Its mount point and the hierarchy path mounted
+ * there.  0, or -1 when it is not mounted. */
+int nsiso_cgroup_find_mount(const char *mountinfo, const char *controllers, char *point,
+			    size_t plen, char *root, size_t rlen);
+
+/* A group's directory in each hierarchy the numbers come from, found in
+ * the mount table ("" where that hierarchy is not mounted, or its mount
+ * does not show the group): v1 memory, pids, cpu, cpuacct and blkio, v2 the
+ * one tree for all. */
+struct nsiso_cgroup_dirs {
+	enum nsiso_cgroup_version version;
+	char memory[512], pids[512], cpu[512], cpuacct[512], io[512];
+};
+
+/* From mountinfo text, for a host of that version. */
+void nsiso_cgroup_dirs_in(const char *mountinfo, enum nsiso_cgroup_version version,
+			  const char *group, struct nsiso_cgroup_dirs *dirs);
+
+/* From this process's /proc/self/mountinfo and nsiso_cgroup_detect_version().
+ * 0, or -1 when the group is "" or no memory hierarchy shows it. */
+int nsiso_cgroup_dirs_of(const char *group, struct nsiso_cgroup_dirs *dirs);
+
+/* The IO weight, from the io (v2) or blkio (v1) directory: io.weight's
+ * "default N", blkio.bfq.weight N (the same scale), or blkio.weight N * 5
+ * (as written).  Unknown where none is there. */
+void nsiso_cgroup_io_stats_at(const char *io_dir, enum nsiso_cgroup_version version,
+			      struct nsiso_cgroup_stats *stats);
+
+/* All the numbers of a group (nsiso_cgroup_user_group): the module's close
+ * line, the reaper and nsisoctl for quota and status.  0 or -1. */
+int nsiso_cgroup_stats_of(const char *group, struct nsiso_cgroup_stats *stats);
+
+/* One group's OOM kill count, by the inode of its directory. */
+struct nsiso_cgroup_count {
+	unsigned long long group;
+	uint64_t count;
+};
+
+#define NSISO_CGROUP_WALK_MAX 1024	/* groups looked at, at most */
+#define NSISO_CGROUP_WALK_DEPTH 16
+
+/* v1 counts an OOM kill only in the victim's own group (memory.oom_control),
+ * not in its ancestors' as v2's memory.events does: the count of a group
+ * with groups below it (systemd's scopes in a user's slice) is the sum of
+ * theirs.  The groups whose count is above 0 go to out (at most max, their
+ * number to *n; out and n may be NULL).  The sum, or NSISO_UNLIMITED when
+ * dir has no count (no such group, or a kernel without it). */
+uint64_t nsiso_cgroup_v1_oom_kills(const char *dir, struct nsiso_cgroup_count *out, size_t max,
+				   size_t *n);
 
 #endif

@@ -4,6 +4,7 @@
 #include "cgroup.h"
 #include "textfile.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -21,6 +22,17 @@
 void nsiso_cgroup_user_path(const char *parent, uid_t uid, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s/user-%u", parent, (unsigned)uid);
+}
+
+void nsiso_cgroup_user_group(const char *parent, const char *slice, uid_t uid, char *buf,
+			     size_t len)
+{
+	if (slice && slice[0])
+		snprintf(buf, len, "%s", slice);
+	else if (parent && parent[0])
+		nsiso_cgroup_user_path(parent, uid, buf, len);
+	else if (len > 0)
+		buf[0] = '\0';
 }
 
 enum nsiso_cgroup_version nsiso_cgroup_detect_version(void)
@@ -97,6 +109,61 @@ uint64_t nsiso_cgroup_read_keyed(const char *dir, const char *file, const char *
 	return found;
 }
 
+/* ---- v1's OOM kill count of a group with groups below it -------------- */
+
+struct walk {
+	struct nsiso_cgroup_count *out;
+	size_t max, n, seen;
+	uint64_t sum;
+};
+
+/* dir and the groups below it, depth first, at most NSISO_CGROUP_WALK_MAX
+ * of them and NSISO_CGROUP_WALK_DEPTH deep: a user who may make groups
+ * below their own (a delegated subtree) cannot make the walk unbounded. */
+static void walk_group(const char *dir, int depth, struct walk *w)
+{
+	uint64_t count = nsiso_cgroup_read_keyed(dir, "memory.oom_control", "oom_kill");
+	struct dirent *e;
+	struct stat st;
+	DIR *d;
+
+	if (w->seen++ >= NSISO_CGROUP_WALK_MAX)
+		return;
+	if (count != NSISO_UNLIMITED && count > 0) {
+		w->sum += count;
+		if (w->out && w->n < w->max && stat(dir, &st) == 0)
+			w->out[w->n++] = (struct nsiso_cgroup_count){ st.st_ino, count };
+	}
+	if (depth >= NSISO_CGROUP_WALK_DEPTH || !(d = opendir(dir)))
+		return;
+	while ((e = readdir(d)) != NULL) {
+		char sub[PATH_MAX];
+		int n;
+
+		if (e->d_type != DT_DIR || strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		n = snprintf(sub, sizeof(sub), "%s/%s", dir, e->d_name);
+		if (n > 0 && (size_t)n < sizeof(sub))
+			walk_group(sub, depth + 1, w);
+	}
+	closedir(d);
+}
+
+uint64_t nsiso_cgroup_v1_oom_kills(const char *dir, struct nsiso_cgroup_count *out, size_t max,
+				   size_t *n)
+{
+	struct walk w = { out, max, 0, 0, 0 };
+
+	if (n)
+		*n = 0;
+	if (nsiso_cgroup_read_keyed(dir, "memory.oom_control", "oom_kill") == NSISO_UNLIMITED)
+		return NSISO_UNLIMITED;
+	walk_group(dir, 0, &w);
+	if (n)
+		*n = w.n;
+	return w.sum;
+}
+
 /* Swap alone: v2 counts it apart; v1 counts memory + swap (memsw), which
  * is missing where swap accounting is off. */
 static void read_swap(const char *mem, bool v1, struct nsiso_cgroup_stats *s)
@@ -130,13 +197,13 @@ int nsiso_cgroup_stats_at(const char *mem, const char *pids,
 	s->memory_limit = nsiso_cgroup_read_number(mem, v1 ? "memory.limit_in_bytes" : "memory.max");
 	/* v1 has no such soft ceiling. */
 	s->memory_high = v1 ? NSISO_UNLIMITED : nsiso_cgroup_read_number(mem, "memory.high");
-	s->oom_kills = v1 ? nsiso_cgroup_read_keyed(mem, "memory.oom_control", "oom_kill")
+	s->oom_kills = v1 ? nsiso_cgroup_v1_oom_kills(mem, NULL, 0, NULL)
 			  : nsiso_cgroup_read_keyed(mem, "memory.events", "oom_kill");
 	read_swap(mem, v1, s);
 	s->tasks_current = nsiso_cgroup_read_number(pids, "pids.current");
 	s->tasks_limit = nsiso_cgroup_read_number(pids, "pids.max");
 	s->cpu_usage_usec = s->cpu_quota_usec = s->cpu_period_usec = NSISO_UNLIMITED;
-	s->cpu_throttled_usec = NSISO_UNLIMITED;
+	s->cpu_throttled_usec = s->io_weight = NSISO_UNLIMITED;
 	return 0;
 }
 
@@ -189,37 +256,154 @@ void nsiso_cgroup_cpu_stats_at(const char *cpu, const char *cpuacct,
 	s->cpu_period_usec = nsiso_cgroup_read_number(cpu, "cpu.cfs_period_us");
 }
 
-/* The standard mount points: v2 the one tree; v1 one per controller
- * (Debian links cpu and cpuacct to a joint cpu,cpuacct mount). */
-static void standard_dir(enum nsiso_cgroup_version version, const char *controller,
-			 const char *rel, char *buf, size_t len)
+void nsiso_cgroup_io_stats_at(const char *io, enum nsiso_cgroup_version version,
+			      struct nsiso_cgroup_stats *s)
 {
-	if (version == NSISO_CGROUP_V2)
-		snprintf(buf, len, "/sys/fs/cgroup/%s", rel);
-	else
-		snprintf(buf, len, "/sys/fs/cgroup/%s/%s", controller, rel);
+	uint64_t blkio;
+
+	if (version == NSISO_CGROUP_V2) {
+		s->io_weight = nsiso_cgroup_read_keyed(io, "io.weight", "default");
+		return;
+	}
+	s->io_weight = nsiso_cgroup_read_number(io, "blkio.bfq.weight");
+	if (s->io_weight == NSISO_UNLIMITED)
+		s->io_weight = nsiso_cgroup_read_keyed(io, "blkio.bfq.weight", "default");
+	blkio = nsiso_cgroup_read_number(io, "blkio.weight");
+	if (s->io_weight == NSISO_UNLIMITED && blkio != NSISO_UNLIMITED)
+		s->io_weight = blkio / 5;
 }
 
-void nsiso_cgroup_memory_dir(const char *parent, uid_t uid, char *buf, size_t len)
+/* ---- where the hierarchies are: /proc/self/mountinfo ---------------- */
+
+ssize_t nsiso_mountinfo_read(char *buf, size_t size)
 {
-	char rel[512];
+	int fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+	size_t used = 0;
+	ssize_t n = 0;
 
-	nsiso_cgroup_user_path(parent, uid, rel, sizeof(rel));
-	standard_dir(nsiso_cgroup_detect_version(), "memory", rel, buf, len);
-}
-
-int nsiso_cgroup_stats_standard(const char *parent, uid_t uid, struct nsiso_cgroup_stats *s)
-{
-	enum nsiso_cgroup_version version = nsiso_cgroup_detect_version();
-	char rel[512], mem[PATH_MAX], pids[PATH_MAX], cpu[PATH_MAX], cpuacct[PATH_MAX];
-
-	nsiso_cgroup_user_path(parent, uid, rel, sizeof(rel));
-	standard_dir(version, "memory", rel, mem, sizeof(mem));
-	standard_dir(version, "pids", rel, pids, sizeof(pids));
-	standard_dir(version, "cpu", rel, cpu, sizeof(cpu));
-	standard_dir(version, "cpuacct", rel, cpuacct, sizeof(cpuacct));
-	if (nsiso_cgroup_stats_at(mem, pids, version, s) < 0)
+	if (fd < 0 || size == 0) {
+		if (fd >= 0)
+			close(fd);
 		return -1;
-	nsiso_cgroup_cpu_stats_at(cpu, cpuacct, version, s);
+	}
+	while (used + 1 < size && (n = read(fd, buf + used, size - 1 - used)) > 0)
+		used += (size_t)n;
+	close(fd);
+	buf[used] = '\0';
+	return n < 0 ? -1 : (ssize_t)used;
+}
+
+/* True when every comma separated item of want is one of the items of opts
+ * (a v1 line's controllers, "memory" or "cpu,cpuacct" or "name=systemd",
+ * against a cgroup mount's super options, "rw,cpu,cpuacct"). */
+static bool items_in(const char *want, const char *opts)
+{
+	char copy[256], *save = NULL, *item;
+
+	snprintf(copy, sizeof(copy), "%s", want);
+	for (item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+		size_t n = strlen(item);
+		const char *p = opts;
+		bool found = false;
+
+		while (!found && (p = strstr(p, item)) != NULL) {
+			found = (p == opts || p[-1] == ',') && (p[n] == ',' || p[n] == '\0');
+			p += n;
+		}
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
+int nsiso_cgroup_find_mount(const char *mountinfo, const char *controllers, char *point,
+			    size_t plen, char *root, size_t rlen)
+{
+	const char *line = mountinfo;
+
+	while (line && *line) {
+		const char *end = strchr(line, '\n'), *dash;
+		char l[1024], fields[5][256], fstype[32], opts[512];
+
+		snprintf(l, sizeof(l), "%.*s", end ? (int)(end - line) : (int)strlen(line), line);
+		line = end ? end + 1 : NULL;
+		dash = strstr(l, " - ");
+		if (!dash || sscanf(l, "%255s %255s %255s %255s %255s", fields[0], fields[1],
+				    fields[2], fields[3], fields[4]) != 5 ||
+		    sscanf(dash + 3, "%31s %*s %511s", fstype, opts) != 2 || strchr(fields[4], '\\'))
+			continue;
+		if (controllers[0] ? strcmp(fstype, "cgroup") == 0 && items_in(controllers, opts)
+				   : strcmp(fstype, "cgroup2") == 0) {
+			snprintf(point, plen, "%s", fields[4]);
+			snprintf(root, rlen, "%s", fields[3]);
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* The group's directory in the hierarchy of `controllers`: its mount point
+ * and the group's path below the hierarchy path mounted there.  "" when the
+ * hierarchy is not mounted, or its mount does not show the group. */
+static void dir_in(const char *mountinfo, const char *controllers, const char *group,
+		   char *buf, size_t len)
+{
+	char point[256], root[256], path[PATH_MAX];
+	size_t n;
+
+	buf[0] = '\0';
+	if (nsiso_cgroup_find_mount(mountinfo, controllers, point, sizeof(point), root,
+				    sizeof(root)) < 0)
+		return;
+	snprintf(path, sizeof(path), "/%s", group);
+	n = strcmp(root, "/") == 0 ? 0 : strlen(root);
+	if (strncmp(path, root, n) != 0 || (path[n] != '/' && path[n] != '\0'))
+		return;
+	snprintf(buf, len, "%s%s", point, path + n);
+}
+
+void nsiso_cgroup_dirs_in(const char *mountinfo, enum nsiso_cgroup_version version,
+			  const char *group, struct nsiso_cgroup_dirs *d)
+{
+	d->version = version;
+	if (version == NSISO_CGROUP_V2) {
+		dir_in(mountinfo, "", group, d->memory, sizeof(d->memory));
+		snprintf(d->pids, sizeof(d->pids), "%s", d->memory);
+		snprintf(d->cpu, sizeof(d->cpu), "%s", d->memory);
+		snprintf(d->cpuacct, sizeof(d->cpuacct), "%s", d->memory);
+		snprintf(d->io, sizeof(d->io), "%s", d->memory);
+		return;
+	}
+	dir_in(mountinfo, "memory", group, d->memory, sizeof(d->memory));
+	dir_in(mountinfo, "pids", group, d->pids, sizeof(d->pids));
+	dir_in(mountinfo, "cpu", group, d->cpu, sizeof(d->cpu));
+	dir_in(mountinfo, "cpuacct", group, d->cpuacct, sizeof(d->cpuacct));
+	dir_in(mountinfo, "blkio", group, d->io, sizeof(d->io));
+}
+
+int nsiso_cgroup_dirs_of(const char *group, struct nsiso_cgroup_dirs *d)
+{
+	enum { MOUNTINFO_MAX = 65536 };
+	char *mountinfo = malloc(MOUNTINFO_MAX);
+	int ret = -1;
+
+	memset(d, 0, sizeof(*d));
+	if (mountinfo && group[0] && nsiso_mountinfo_read(mountinfo, MOUNTINFO_MAX) > 0) {
+		nsiso_cgroup_dirs_in(mountinfo, nsiso_cgroup_detect_version(), group, d);
+		ret = d->memory[0] ? 0 : -1;
+	}
+	free(mountinfo);
+	return ret;
+}
+
+int nsiso_cgroup_stats_of(const char *group, struct nsiso_cgroup_stats *s)
+{
+	struct nsiso_cgroup_dirs d;
+
+	if (nsiso_cgroup_dirs_of(group, &d) < 0 ||
+	    nsiso_cgroup_stats_at(d.memory, d.pids, d.version, s) < 0)
+		return -1;
+	nsiso_cgroup_cpu_stats_at(d.cpu, d.cpuacct, d.version, s);
+	nsiso_cgroup_io_stats_at(d.io, d.version, s);
 	return 0;
 }

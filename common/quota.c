@@ -88,7 +88,7 @@ static const struct {
 	NUMBER(memory_current), NUMBER(memory_peak), NUMBER(memory_high), NUMBER(memory_limit),
 	NUMBER(swap_current), NUMBER(swap_limit), NUMBER(tasks_current), NUMBER(tasks_limit),
 	NUMBER(cpu_usage_usec), NUMBER(cpu_quota_usec), NUMBER(cpu_period_usec),
-	NUMBER(cpu_throttled_usec), NUMBER(oom_kills),
+	NUMBER(cpu_throttled_usec), NUMBER(io_weight), NUMBER(oom_kills),
 #undef NUMBER
 };
 #define N_NUMBERS (sizeof(numbers) / sizeof(numbers[0]))
@@ -396,7 +396,19 @@ static void state_name(uid_t uid, bool temporary, char *buf, size_t len)
 		 temporary ? ".tmp" : "");
 }
 
-/* "group N", "handled N", "seq N" and "kill ..." lines. */
+/* "<inode> <count>" of a group below. */
+static void take_below(char *value, struct nsiso_oom_state *s)
+{
+	uint64_t group, count;
+	char *w[2];
+
+	if (s->n_below < NSISO_OOM_GROUPS_MAX && split(value, w, 2) &&
+	    take_number(w[0], UINT64_MAX, &group) && take_number(w[1], UINT64_MAX, &count))
+		s->below[s->n_below++] = (struct nsiso_cgroup_count){ group, count };
+}
+
+/* "group N", "handled N", "seq N", "gone N", "below ..." and "kill ..."
+ * lines. */
 static void state_line(char *line, struct nsiso_oom_state *s)
 {
 	char *value = strchr(line, ' ');
@@ -412,6 +424,10 @@ static void state_line(char *line, struct nsiso_oom_state *s)
 		s->handled = n;
 	else if (strcmp(line, "seq") == 0 && take_number(value, UINT64_MAX, &n))
 		s->kmsg_seq = n;
+	else if (strcmp(line, "gone") == 0 && take_number(value, UINT64_MAX, &n))
+		s->gone = n;
+	else if (strcmp(line, "below") == 0)
+		take_below(value, s);
 	else if (strcmp(line, "kill") == 0 && parse_kill(value, &kill))
 		nsiso_oom_state_add(s, &kill);
 }
@@ -459,8 +475,12 @@ int nsiso_oom_state_write(int dirfd, uid_t uid, const struct nsiso_oom_state *s)
 		unlinkat(dirfd, tmp, 0);
 		return -1;
 	}
-	fprintf(f, "group %llu\nhandled %llu\nseq %llu\n", s->group,
-		(unsigned long long)s->handled, (unsigned long long)s->kmsg_seq);
+	fprintf(f, "group %llu\nhandled %llu\nseq %llu\ngone %llu\n", s->group,
+		(unsigned long long)s->handled, (unsigned long long)s->kmsg_seq,
+		(unsigned long long)s->gone);
+	for (i = 0; i < s->n_below; i++)
+		fprintf(f, "below %llu %llu\n", s->below[i].group,
+			(unsigned long long)s->below[i].count);
 	for (i = 0; i < s->n_kills; i++) {
 		kill_text(&s->kills[i], line, sizeof(line));
 		fprintf(f, "kill %s\n", line);
@@ -493,13 +513,13 @@ void nsiso_oom_state_add(struct nsiso_oom_state *s, const struct nsiso_oom_kill 
 
 /* ---- collecting -------------------------------------------------------- */
 
-static unsigned long long group_inode(const char *parent, uid_t uid)
+static unsigned long long group_inode(const char *group)
 {
-	char dir[512];
+	struct nsiso_cgroup_dirs dirs;
 	struct stat st;
 
-	nsiso_cgroup_memory_dir(parent, uid, dir, sizeof(dir));
-	return stat(dir, &st) == 0 ? (unsigned long long)st.st_ino : 0;
+	return nsiso_cgroup_dirs_of(group, &dirs) == 0 && stat(dirs.memory, &st) == 0
+		       ? (unsigned long long)st.st_ino : 0;
 }
 
 static void add_session(struct nsiso_quota *q, const struct nsiso_record *r)
@@ -521,9 +541,9 @@ static void add_session(struct nsiso_quota *q, const struct nsiso_record *r)
 }
 
 /* The user's sessions whose holder is alive (a record is only a hint).
- * Records are sorted by start time: the oldest are listed.  The cgroup
- * parent of the first that has one goes to parent (when not NULL). */
-static int collect_sessions(int dirfd, struct nsiso_quota *q, char *parent, size_t len)
+ * Records are sorted by start time: the oldest are listed.  The group of
+ * the first that has one goes to group (when not NULL). */
+static int collect_sessions(int dirfd, struct nsiso_quota *q, char *group, size_t len)
 {
 	struct nsiso_record *records = NULL;
 	int n = nsiso_record_list(dirfd, &records), i;
@@ -541,45 +561,50 @@ static int collect_sessions(int dirfd, struct nsiso_quota *q, char *parent, size
 			continue;
 		close(pidfd);
 		add_session(q, &records[i]);
-		if (parent && !parent[0] && records[i].cgroup_parent[0])
-			snprintf(parent, len, "%s", records[i].cgroup_parent);
+		if (group && !group[0])
+			nsiso_cgroup_user_group(records[i].cgroup_parent, records[i].cgroup_slice,
+						q->uid, group, len);
 	}
 	free(records);
 	return 0;
 }
 
 /* The group's numbers and the OOM history of this very group: one removed
- * and made again starts from nothing, as its counter does. */
-static void collect_group(int dirfd, const char *parent, struct nsiso_quota *q)
+ * and made again starts from nothing, as its counter does.  (v1: the
+ * kills of the groups below that are gone count too, as the watch counts
+ * them.) */
+static void collect_group(int dirfd, const char *group, struct nsiso_quota *q)
 {
 	struct nsiso_oom_state oom;
 
-	nsiso_cgroup_user_path(parent, q->uid, q->cgroup, sizeof(q->cgroup));
-	q->have_stats = nsiso_cgroup_stats_standard(parent, q->uid, &q->stats) == 0;
+	snprintf(q->cgroup, sizeof(q->cgroup), "%s", group);
+	q->have_stats = nsiso_cgroup_stats_of(group, &q->stats) == 0;
 	if (!q->have_stats) {
 		all_unknown(&q->stats);
 		return;
 	}
-	if (nsiso_oom_state_read(dirfd, q->uid, &oom) == 0 && oom.group == group_inode(parent, q->uid)) {
+	if (nsiso_oom_state_read(dirfd, q->uid, &oom) == 0 && oom.group == group_inode(group)) {
 		memcpy(q->kills, oom.kills, sizeof(oom.kills[0]) * oom.n_kills);
 		q->n_kills = oom.n_kills;
+		if (q->stats.oom_kills != NSISO_UNLIMITED)
+			q->stats.oom_kills += oom.gone;
 	}
 }
 
-int nsiso_quota_collect(int dirfd, uid_t uid, const char *user, const char *parent,
+int nsiso_quota_collect(int dirfd, uid_t uid, const char *user, const char *group,
 			struct nsiso_quota *q)
 {
-	char found[256] = "";
+	char found[300] = "";
 
 	memset(q, 0, sizeof(*q));
 	q->uid = uid;
 	nsiso_record_set(q->user, sizeof(q->user), user);
 	all_unknown(&q->stats);
-	if (collect_sessions(dirfd, q, parent ? NULL : found, sizeof(found)) < 0)
+	if (collect_sessions(dirfd, q, group ? NULL : found, sizeof(found)) < 0)
 		return -1;
-	if (!parent)
-		parent = found;
-	if (parent[0])
-		collect_group(dirfd, parent, q);
+	if (!group)
+		group = found;
+	if (group[0])
+		collect_group(dirfd, group, q);
 	return 0;
 }

@@ -32,6 +32,7 @@
 #define NSISO_WATCH_LOCK_NAME "watch.lock"
 
 #define NSISO_QUOTA_KILLS_MAX 5		/* the last kills kept and shown */
+#define NSISO_OOM_GROUPS_MAX 32		/* v1: groups below with kills, kept */
 #define NSISO_QUOTA_SESSIONS_MAX 32	/* sessions listed in one answer */
 #define NSISO_QUOTA_MESSAGE_MAX 16384
 #define NSISO_QUOTA_REASON_MAX 200
@@ -64,6 +65,13 @@ struct nsiso_oom_state {
 					 * the numbers are of */
 	uint64_t handled;		/* its oom_kill count, all logged */
 	uint64_t kmsg_seq;		/* the last kernel log record read */
+	/* v1, where a kill counts only in the victim's own group: the count
+	 * of each group below (or the group itself) that has one, and the
+	 * last counts of those since removed, so that the sum never goes
+	 * back when a group goes (a systemd scope in a user's slice). */
+	struct nsiso_cgroup_count below[NSISO_OOM_GROUPS_MAX];
+	size_t n_below;
+	uint64_t gone;
 	struct nsiso_oom_kill kills[NSISO_QUOTA_KILLS_MAX];	/* oldest first */
 	size_t n_kills;
 };
@@ -76,7 +84,8 @@ struct nsiso_quota_session {
 struct nsiso_quota {
 	uid_t uid;
 	char user[64];
-	char cgroup[300];		/* "<parent>/user-<uid>", "" for none */
+	char cgroup[300];		/* the user's group, "" for none
+					 * (nsiso_cgroup_user_group) */
 	bool have_stats;		/* the group exists and was read */
 	struct nsiso_cgroup_stats stats;
 	struct nsiso_oom_kill kills[NSISO_QUOTA_KILLS_MAX];
@@ -96,10 +105,11 @@ int nsiso_quota_answer_of(const char *message, size_t len);
 int nsiso_quota_socket_path(const char *run_dir, uid_t uid, char *buf, size_t len);
 
 /* Everything about uid: its live sessions from the run directory's
- * records, its cgroup under cgroup_parent ("": none; NULL: the parent of
- * its oldest live session that has a cgroup) and that group's OOM history.
- * Needs root.  0, or -1 when the run directory cannot be read. */
-int nsiso_quota_collect(int run_dir_fd, uid_t uid, const char *user, const char *cgroup_parent,
+ * records, its group (nsiso_cgroup_user_group: pam_nsiso's own or, in
+ * systemd mode, the user's slice; "": none; NULL: the group of its oldest
+ * live session that has one) and that group's OOM history.  Needs root.
+ * 0, or -1 when the run directory cannot be read. */
+int nsiso_quota_collect(int run_dir_fd, uid_t uid, const char *user, const char *group,
 			struct nsiso_quota *q);
 
 /* The "ok" answer.  Its length, or -1 when buf is too small. */

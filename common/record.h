@@ -31,7 +31,10 @@ struct nsiso_record {
 					 * (0: a record of an older version) */
 	char isolate[64];
 	char hostname[72];
-	char cgroup_parent[256];	/* "" = no cgroup */
+	char cgroup_parent[256];	/* "" = no cgroup of our own */
+	char cgroup_slice[256];		/* cgroup_mode systemd: the user's slice
+					 * ("user.slice/user-<uid>.slice"),
+					 * where the numbers are; "" = none */
 	char on_logout[8];
 };
 

@@ -39,14 +39,27 @@ static bool managed_path(const char *text, char *path, size_t len)
 	return found;
 }
 
-bool nsiso_systemd_user_slice(const char *proc_cgroup, uid_t uid, char *unit, size_t len)
+bool nsiso_systemd_user_slice_path(const char *proc_cgroup, uid_t uid, char *slice, size_t len)
 {
-	char path[4096], want[64];
+	char path[4096], want[64], *at;
 
 	if (!managed_path(proc_cgroup, path, sizeof(path)))
 		return false;
 	snprintf(want, sizeof(want), "/user-%u.slice/", (unsigned)uid);
-	if (!strstr(path, "/user.slice/") || !strstr(path, want))
+	at = strstr(path, want);
+	if (!strstr(path, "/user.slice/") || !at)
+		return false;
+	/* From below the root to the slice itself, its "/" left out. */
+	at[strlen(want) - 1] = '\0';
+	snprintf(slice, len, "%s", path + 1);
+	return true;
+}
+
+bool nsiso_systemd_user_slice(const char *proc_cgroup, uid_t uid, char *unit, size_t len)
+{
+	char slice[4096];
+
+	if (!nsiso_systemd_user_slice_path(proc_cgroup, uid, slice, sizeof(slice)))
 		return false;
 	snprintf(unit, len, "user-%u.slice", (unsigned)uid);
 	return true;
@@ -59,6 +72,15 @@ bool nsiso_systemd_self_in_user_slice(uid_t uid, char *unit, size_t len)
 	if (nsiso_read_text("/proc/self/cgroup", text, sizeof(text)) <= 0)
 		return false;
 	return nsiso_systemd_user_slice(text, uid, unit, len);
+}
+
+bool nsiso_systemd_self_user_slice_path(uid_t uid, char *slice, size_t len)
+{
+	char text[8192];
+
+	if (nsiso_read_text("/proc/self/cgroup", text, sizeof(text)) <= 0)
+		return false;
+	return nsiso_systemd_user_slice_path(text, uid, slice, len);
 }
 
 bool nsiso_systemd_booted(void)

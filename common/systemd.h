@@ -17,6 +17,13 @@ bool nsiso_systemd_user_slice(const char *proc_cgroup, uid_t uid, char *unit, si
 /* The same for the calling process.  false also when unreadable. */
 bool nsiso_systemd_self_in_user_slice(uid_t uid, char *unit, size_t len);
 
+/* Where that slice is: its cgroup path as systemd made it, relative to the
+ * root of the hierarchies ("user.slice/user-1000.slice"), for reading the
+ * user's numbers there (nsiso_cgroup_user_group).  False when the process
+ * is not below user-<uid>.slice. */
+bool nsiso_systemd_user_slice_path(const char *proc_cgroup, uid_t uid, char *slice, size_t len);
+bool nsiso_systemd_self_user_slice_path(uid_t uid, char *slice, size_t len);
+
 /* True when PID 1 is systemd (its /run/systemd/system, as sd_booted()). */
 bool nsiso_systemd_booted(void);
 

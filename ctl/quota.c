@@ -218,6 +218,8 @@ static void print_group_text(const struct nsiso_quota *q)
 		snprintf(b, sizeof(b), "-");
 	seconds_text(s->cpu_throttled_usec, c, sizeof(c));
 	printf("cpu        %s since the group was made, quota %s, throttled %s\n", a, b, c);
+	count_or_dash(s->io_weight, a, sizeof(a), "-");
+	printf("io         weight %s\n", a);
 }
 
 static void print_text(const struct nsiso_quota *q)
@@ -226,7 +228,7 @@ static void print_text(const struct nsiso_quota *q)
 	size_t i;
 
 	printf("user       %s (uid %u)\n", q->user, (unsigned)q->uid);
-	printf("cgroup     %s\n", q->cgroup[0] ? q->cgroup : "- (no limit of pam_nsiso's own)");
+	printf("cgroup     %s\n", q->cgroup[0] ? q->cgroup : "- (no limit)");
 	print_group_text(q);
 	count_or_dash(q->stats.oom_kills, oom, sizeof(oom), "-");
 	printf("oom kills  %s\n", oom);
@@ -272,6 +274,7 @@ static void print_json(const struct nsiso_quota *q)
 	json_number("cpu_quota_usec", s->cpu_quota_usec, ", ");
 	json_number("cpu_period_usec", s->cpu_period_usec, ", ");
 	json_number("cpu_throttled_usec", s->cpu_throttled_usec, ", ");
+	json_number("io_weight", s->io_weight, ", ");
 	json_number("oom_kills", s->oom_kills, ",\n  \"last_oom_kills\": [");
 	for (i = 0; i < q->n_kills; i++) {
 		printf("%s{", i ? ", " : "");

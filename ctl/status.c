@@ -28,7 +28,7 @@ struct live_session {
 struct user_row {
 	uid_t uid;
 	char user[64];
-	char cgroup_parent[256];
+	char group[300];		/* nsiso_cgroup_user_group; "" none */
 	int sessions;
 	bool have_stats;
 	struct nsiso_cgroup_stats stats;
@@ -135,19 +135,20 @@ static int build_users(const struct live_session *s, int n, struct user_row *use
 	int i, j, n_users = 0;
 
 	for (i = 0; i < n; i++) {
+		char group[300];
+
+		nsiso_cgroup_user_group(s[i].rec.cgroup_parent, s[i].rec.cgroup_slice, s[i].rec.uid,
+					group, sizeof(group));
 		for (j = 0; j < n_users; j++)
-			if (users[j].uid == s[i].rec.uid &&
-			    strcmp(users[j].cgroup_parent, s[i].rec.cgroup_parent) == 0)
+			if (users[j].uid == s[i].rec.uid && strcmp(users[j].group, group) == 0)
 				break;
 		if (j == n_users) {
 			memset(&users[j], 0, sizeof(users[j]));
 			users[j].uid = s[i].rec.uid;
 			snprintf(users[j].user, sizeof(users[j].user), "%s", s[i].rec.user);
-			snprintf(users[j].cgroup_parent, sizeof(users[j].cgroup_parent), "%s",
-				 s[i].rec.cgroup_parent);
-			users[j].have_stats = users[j].cgroup_parent[0] &&
-				nsiso_cgroup_stats_standard(users[j].cgroup_parent, users[j].uid,
-							    &users[j].stats) == 0;
+			snprintf(users[j].group, sizeof(users[j].group), "%s", group);
+			users[j].have_stats = group[0] &&
+				nsiso_cgroup_stats_of(group, &users[j].stats) == 0;
 			n_users++;
 		}
 		users[j].sessions++;
@@ -179,7 +180,7 @@ static void print_text(const struct live_session *s, int n, const struct user_ro
 		char cgroup[300];
 
 		if (u[i].have_stats) {
-			nsiso_cgroup_user_path(u[i].cgroup_parent, u[i].uid, cgroup, sizeof(cgroup));
+			snprintf(cgroup, sizeof(cgroup), "%s", u[i].group);
 			size_or_dash(st->memory_current, now, sizeof(now));
 			size_or_dash(st->memory_peak, peak, sizeof(peak));
 			size_or_dash(st->memory_limit, limit, sizeof(limit));
@@ -222,10 +223,8 @@ static void print_json(const struct live_session *s, int n, const struct user_ro
 		json_string("isolate", r->isolate, ", ");
 		json_string("hostname", r->hostname, ", ");
 		json_string("on_logout", r->on_logout, ", ");
-		if (r->cgroup_parent[0])
-			nsiso_cgroup_user_path(r->cgroup_parent, r->uid, cgroup, sizeof(cgroup));
-		else
-			cgroup[0] = '\0';
+		nsiso_cgroup_user_group(r->cgroup_parent, r->cgroup_slice, r->uid, cgroup,
+					sizeof(cgroup));
 		json_string("cgroup", cgroup, "}");
 	}
 	printf("%s],\n  \"users\": [", n ? "\n  " : "");
@@ -237,11 +236,7 @@ static void print_json(const struct live_session *s, int n, const struct user_ro
 		json_string("user", u[i].user, ", ");
 		json_number("uid", u[i].uid, ", ");
 		json_number("sessions", (uint64_t)u[i].sessions, ", ");
-		if (u[i].cgroup_parent[0])
-			nsiso_cgroup_user_path(u[i].cgroup_parent, u[i].uid, cgroup, sizeof(cgroup));
-		else
-			cgroup[0] = '\0';
-		json_string("cgroup", cgroup, ", ");
+		json_string("cgroup", u[i].group, ", ");
 		json_number("memory_current", u[i].have_stats ? st->memory_current : none, ", ");
 		json_number("memory_peak", u[i].have_stats ? st->memory_peak : none, ", ");
 		json_number("memory_limit", u[i].have_stats ? st->memory_limit : none, ", ");

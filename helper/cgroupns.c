@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../common/cgroup.h"
 #include "../common/textfile.h"
 
 /* Room for a cgroup.procs fd per hierarchy: v1 has about a dozen. */
@@ -44,58 +45,6 @@ static void close_entries(struct entries *e)
 {
 	while (e->n > 0)
 		close(e->fds[--e->n]);
-}
-
-/* True when every comma separated item of want is one of the items of opts
- * (a v1 line's controllers, "memory" or "cpu,cpuacct" or "name=systemd",
- * against a cgroup mount's super options, "rw,cpu,cpuacct"). */
-static bool items_in(const char *want, const char *opts)
-{
-	char copy[256], *save = NULL, *item;
-
-	snprintf(copy, sizeof(copy), "%s", want);
-	for (item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
-		size_t n = strlen(item);
-		const char *p = opts;
-		bool found = false;
-
-		while (!found && (p = strstr(p, item)) != NULL) {
-			found = (p == opts || p[-1] == ',') && (p[n] == ',' || p[n] == '\0');
-			p += n;
-		}
-		if (!found)
-			return false;
-	}
-	return true;
-}
-
-/* The mount of the hierarchy a /proc/PID/cgroup line names (controllers
- * "" for the unified one): its mount point and the hierarchy path mounted
- * there.  0, or -1 when it is not mounted here. */
-static int find_mount(const char *mountinfo, const char *controllers, char *point, size_t plen,
-		      char *root, size_t rlen)
-{
-	const char *line = mountinfo;
-
-	while (line && *line) {
-		const char *end = strchr(line, '\n'), *dash;
-		char l[1024], fields[5][256], fstype[32], opts[512];
-
-		snprintf(l, sizeof(l), "%.*s", end ? (int)(end - line) : (int)strlen(line), line);
-		line = end ? end + 1 : NULL;
-		dash = strstr(l, " - ");
-		if (!dash || sscanf(l, "%255s %255s %255s %255s %255s", fields[0], fields[1],
-				    fields[2], fields[3], fields[4]) != 5 ||
-		    sscanf(dash + 3, "%31s %*s %511s", fstype, opts) != 2 || strchr(fields[4], '\\'))
-			continue;
-		if (controllers[0] ? strcmp(fstype, "cgroup") == 0 && items_in(controllers, opts)
-				   : strcmp(fstype, "cgroup2") == 0) {
-			snprintf(point, plen, "%s", fields[4]);
-			snprintf(root, rlen, "%s", fields[3]);
-			return 0;
-		}
-	}
-	return -1;
 }
 
 static bool same_hierarchy(int fd, const int procs_fds[NSISO_CGROUP_PROCS_MAX])
@@ -143,7 +92,7 @@ static void add_line(const char *line, const char *own, const char *mountinfo,
 		return;
 	snprintf(controllers, sizeof(controllers), "%.*s", (int)(second - colon - 1), colon + 1);
 	snprintf(path, sizeof(path), "%s", second + 1);
-	if (find_mount(mountinfo, controllers, point, sizeof(point), root, sizeof(root)) < 0)
+	if (nsiso_cgroup_find_mount(mountinfo, controllers, point, sizeof(point), root, sizeof(root)) < 0)
 		return;
 	rel = path;
 	if (strcmp(root, "/") != 0) {
@@ -163,22 +112,6 @@ static void add_line(const char *line, const char *own, const char *mountinfo,
 		e->fds[e->n++] = fd;
 }
 
-/* All of /proc/self/mountinfo (longer than one page on many hosts). */
-static ssize_t read_mountinfo(char *buf, size_t size)
-{
-	int fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
-	size_t used = 0;
-	ssize_t n = 0;
-
-	if (fd < 0)
-		return -1;
-	while (used + 1 < size && (n = read(fd, buf + used, size - 1 - used)) > 0)
-		used += (size_t)n;
-	close(fd);
-	buf[used] = '\0';
-	return n < 0 ? -1 : (ssize_t)used;
-}
-
 /* The application's cgroup in every hierarchy, read while it is alive: its
  * pidfd, polled after the read, says its PID was still its own then. */
 static int add_callers_cgroups(pid_t caller, int caller_pidfd,
@@ -192,7 +125,7 @@ static int add_callers_cgroups(pid_t caller, int caller_pidfd,
 	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)caller);
 	if (nsiso_read_text(path, cgroups, sizeof(cgroups)) <= 0 ||
 	    nsiso_read_text("/proc/self/cgroup", own, sizeof(own)) <= 0 ||
-	    read_mountinfo(mountinfo, sizeof(mountinfo)) <= 0)
+	    nsiso_mountinfo_read(mountinfo, sizeof(mountinfo)) <= 0)
 		return fail(failure, NSISO_FAIL_HOST, err, len,
 			    "cannot read the PAM application's cgroups: %s", strerror(errno));
 	if (poll(&pfd, 1, 0) != 0)

@@ -44,6 +44,7 @@
 #include "../common/record.h"
 #include "../common/request.h"
 #include "../common/size.h"
+#include "../common/systemd.h"
 #include "../common/systemd_bus.h"
 #include "cgroupns.h"
 #include "faults.h"
@@ -541,7 +542,7 @@ static void start_holder(const struct nsiso_request *r, gid_t gid, int caller_pi
  * either.  Forked before anything is built, so that everything built has an
  * owner; it keeps only the fds it needs. */
 static pid_t start_reaper(const struct nsiso_request *r, const struct handover *h, int caller_pidfd,
-			  int run_dir_fd, int private_tmp_dir_fd)
+			  int run_dir_fd, int private_tmp_dir_fd, const char *slice)
 {
 	struct reaper_config config = {
 		.holder_pidfd = h->holder_pidfd,
@@ -550,6 +551,7 @@ static pid_t start_reaper(const struct nsiso_request *r, const struct handover *
 		.session = r->session,
 		.user = r->user,
 		.cgroup_parent = r->use_cgroup && !r->systemd_unit ? r->cgroup_parent : NULL,
+		.cgroup_slice = slice[0] ? slice : NULL,
 		.uid = r->uid,
 		.private_tmp = r->private_tmp,
 		.private_tmp_dir_fd = private_tmp_dir_fd,
@@ -652,8 +654,24 @@ static void join_cgroup(const struct nsiso_request *r, int run_dir_fd, const pid
 		die_with(failure, "%s", err);
 }
 
+/* cgroup_mode systemd: where the user's slice is, for the numbers of
+ * nsisoctl quota and the OOM watch, which read it and never write it.  We
+ * are in it already, as the application is (the module saw to that), so
+ * the path is systemd's own, as /proc/self/cgroup shows it.  "" when there
+ * is none: the session goes on without numbers. */
+static void find_user_slice(const struct nsiso_request *r, char *slice, size_t len)
+{
+	slice[0] = '\0';
+	if (!r->use_cgroup || !r->systemd_unit)
+		return;
+	if (!nsiso_systemd_self_user_slice_path(r->uid, slice, len))
+		syslog(LOG_WARNING, "session %s: not in %s: no numbers for nsisoctl quota, no OOM "
+		       "notices", r->session, r->systemd_unit);
+}
+
 /* The record nsisoctl shows; the reaper removes it when the holder ends. */
-static void write_record(const struct nsiso_request *r, int run_dir_fd, pid_t holder_pid)
+static void write_record(const struct nsiso_request *r, int run_dir_fd, pid_t holder_pid,
+			 const char *slice)
 {
 	struct nsiso_record rec;
 	char err[256];
@@ -667,6 +685,7 @@ static void write_record(const struct nsiso_request *r, int run_dir_fd, pid_t ho
 	nsiso_record_set(rec.hostname, sizeof(rec.hostname), r->hostname);
 	nsiso_record_set(rec.cgroup_parent, sizeof(rec.cgroup_parent),
 			 r->use_cgroup && !r->systemd_unit ? r->cgroup_parent : "");
+	nsiso_record_set(rec.cgroup_slice, sizeof(rec.cgroup_slice), slice);
 	nsiso_record_set(rec.on_logout, sizeof(rec.on_logout), r->keep_on_logout ? "keep" : "kill");
 	nsiso_isolate_format(r->isolate, rec.isolate, sizeof(rec.isolate));
 	rec.uid = r->uid;
@@ -831,13 +850,15 @@ static void open_session(const struct nsiso_request *r, gid_t gid)
 	const char done = NSISO_SYNC_DONE;
 	struct handover h;
 	pid_t members[NSISO_SESSION_TASKS];
+	char slice[256];
 
+	find_user_slice(r, slice, sizeof(slice));
 	run_dir_fd = open_run_dir(r->run_dir);
 	tmp_dir_fd = hold_private_tmp(r);
 	caller_pidfd = open_caller_pidfd(r->caller);
 	start_holder(r, gid, caller_pidfd, &h);
 	members[0] = h.holder_pid;
-	members[1] = start_reaper(r, &h, caller_pidfd, run_dir_fd, tmp_dir_fd);
+	members[1] = start_reaper(r, &h, caller_pidfd, run_dir_fd, tmp_dir_fd, slice);
 	wait_for_holder(h.ready_fd);
 	FAULT_POINT("helper-after-holder");
 	/* From the hand-over on the holder owns the session and ends it if
@@ -850,7 +871,7 @@ static void open_session(const struct nsiso_request *r, gid_t gid)
 	 * be dirty memory in every idle holder (make bench, B2).  The holder and
 	 * the reaper are our children, not yet reaped: their PIDs cannot have
 	 * been reused. */
-	write_record(r, run_dir_fd, h.holder_pid);
+	write_record(r, run_dir_fd, h.holder_pid, slice);
 	join_cgroup(r, run_dir_fd, members, procs_fds);
 	if (r->isolate & NSISO_NS_CGROUP)
 		make_cgroup_namespace(&h, r, caller_pidfd, procs_fds);

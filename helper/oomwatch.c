@@ -38,34 +38,77 @@ long long watch_now_ms(void)
 }
 
 void oom_watch_init(struct oom_watch *w, int run_dir_fd, uid_t uid, const char *user,
-		    const char *parent)
+		    const char *group, bool systemd)
 {
+	struct nsiso_cgroup_dirs dirs;
+
 	memset(w, 0, sizeof(*w));
 	w->run_dir_fd = run_dir_fd;
 	w->uid = uid;
 	w->user = user;
 	w->event_fd = w->kmsg_fd = -1;
-	w->v1 = nsiso_cgroup_detect_version() == NSISO_CGROUP_V1;
-	nsiso_cgroup_user_path(parent, uid, w->rel, sizeof(w->rel));
+	w->systemd = systemd;
+	snprintf(w->rel, sizeof(w->rel), "%s", group);
 	snprintf(w->group, sizeof(w->group), "/%s", w->rel);
-	nsiso_cgroup_memory_dir(parent, uid, w->memory_dir, sizeof(w->memory_dir));
+	/* No such group in the mount table: memory_dir "", never watched. */
+	nsiso_cgroup_dirs_of(w->rel, &dirs);
+	w->v1 = dirs.version == NSISO_CGROUP_V1;
+	snprintf(w->memory_dir, sizeof(w->memory_dir), "%s", dirs.memory);
 }
 
-static uint64_t oom_kill_count(const struct oom_watch *w)
+static bool has_below(const struct nsiso_cgroup_count *now, size_t n, unsigned long long group)
 {
-	return nsiso_cgroup_read_keyed(w->memory_dir, w->v1 ? "memory.oom_control" : "memory.events",
-				       "oom_kill");
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (now[i].group == group)
+			return true;
+	return false;
+}
+
+/* v1: the sum of the counts of the group and the groups below, plus those
+ * of the groups below that are gone (their last count, as the history
+ * keeps it): a scope of systemd's removed with its kills takes nothing
+ * back.  A group missing from a full table may only be past its end, so
+ * it is not taken for gone then. */
+static uint64_t v1_count(struct oom_watch *w)
+{
+	struct nsiso_cgroup_count now[NSISO_OOM_GROUPS_MAX];
+	struct nsiso_oom_state *s = &w->state;
+	size_t n, i;
+	uint64_t sum = nsiso_cgroup_v1_oom_kills(w->memory_dir, now, NSISO_OOM_GROUPS_MAX, &n);
+
+	if (sum == NSISO_UNLIMITED)
+		return sum;
+	for (i = 0; n < NSISO_OOM_GROUPS_MAX && i < s->n_below; i++)
+		if (!has_below(now, n, s->below[i].group)) {
+			s->gone += s->below[i].count;
+			w->gone_changed = true;
+		}
+	memcpy(s->below, now, sizeof(now[0]) * n);
+	s->n_below = n;
+	return s->gone + sum;
+}
+
+/* The group's oom_kill count, all kills since it was made (v2's
+ * memory.events counts those below it too). */
+static uint64_t oom_kill_count(struct oom_watch *w)
+{
+	return w->v1 ? v1_count(w) : nsiso_cgroup_read_keyed(w->memory_dir, "memory.events", "oom_kill");
 }
 
 /* v1: an eventfd the kernel signals when the group runs out of memory
  * (cgroup.event_control); v2: memory.events, which polls POLLPRI when it
- * changes.  -1 if neither can be had: then only the periodic look finds
- * kills. */
+ * changes.  -1 if neither can be had (or may: registering the eventfd is a
+ * write into systemd's tree): then the kernel's log, or else only the
+ * periodic look, finds kills. */
 static int open_event_fd(const struct oom_watch *w)
 {
 	char path[700], text[32];
 	int efd, ofd, cfd, ok;
 
+	if (w->v1 && w->systemd)
+		return -1;
 	if (!w->v1) {
 		snprintf(path, sizeof(path), "%s/memory.events", w->memory_dir);
 		return open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
@@ -102,11 +145,14 @@ static void add_candidate(struct oom_watch *w, const struct nsiso_kmsg_oom *oom,
 	w->candidates[w->n_candidates].oom = *oom;
 	w->candidates[w->n_candidates].seen_ms = now;
 	w->n_candidates++;
+	w->reports++;
 }
 
 /* Read the kernel's log from where we are to its end (never waiting) and
- * queue the reports of kills in the group that come after state.kmsg_seq. */
-static void read_kmsg(struct oom_watch *w, long long now)
+ * queue the reports of kills in the group that come after state.kmsg_seq.
+ * True when it got to the end (EAGAIN), false on an error or when it had
+ * to stop before. */
+static bool read_kmsg(struct oom_watch *w, long long now)
 {
 	char record[NSISO_KMSG_RECORD_MAX];
 	struct nsiso_kmsg_oom oom;
@@ -120,7 +166,7 @@ static void read_kmsg(struct oom_watch *w, long long now)
 		if (n < 0 && errno == EPIPE)
 			continue;	/* records overwritten before we read them */
 		if (n <= 0)
-			break;		/* EAGAIN: the end */
+			return n < 0 && errno == EAGAIN;
 		kind = nsiso_kmsg_parse(record, (size_t)n, &seq, &oom);
 		if (kind < 0 || (seq <= w->state.kmsg_seq && w->state.kmsg_seq != 0))
 			continue;
@@ -128,6 +174,7 @@ static void read_kmsg(struct oom_watch *w, long long now)
 		if (kind == 1 && nsiso_kmsg_in_group(&oom, w->group))
 			add_candidate(w, &oom, now);
 	}
+	return false;
 }
 
 /* Of the reports queued, keep the newest n: the kernel's log may still
@@ -151,31 +198,42 @@ static void save_state(struct oom_watch *w)
 		       (unsigned)w->uid);
 }
 
-bool oom_watch_start(struct oom_watch *w, long long now)
+/* The history of this very group, if there is one: go on from it (a
+ * reaper that watched before us has ended).  Without one nobody has logged
+ * a kill of this group: every kill it counted is ours to log.  The count,
+ * or NSISO_UNLIMITED when the group has none. */
+static uint64_t take_history(struct oom_watch *w, unsigned long long group, bool *resume)
 {
 	struct nsiso_oom_state saved;
+	uint64_t count;
+
+	*resume = nsiso_oom_state_read(w->run_dir_fd, w->uid, &saved) == 0 && saved.group == group;
+	if (*resume) {
+		w->state = saved;
+		count = oom_kill_count(w);
+		*resume = count != NSISO_UNLIMITED && saved.handled <= count;
+		if (*resume)
+			return count;
+	}
+	memset(&w->state, 0, sizeof(w->state));
+	w->state.group = group;
+	return oom_kill_count(w);
+}
+
+bool oom_watch_start(struct oom_watch *w, long long now)
+{
 	struct stat st;
 	uint64_t count;
 	bool resume;
 
 	if (w->watching)
 		return true;
-	if (stat(w->memory_dir, &st) != 0 || (count = oom_kill_count(w)) == NSISO_UNLIMITED)
+	if (!w->memory_dir[0] || stat(w->memory_dir, &st) != 0 ||
+	    (count = take_history(w, (unsigned long long)st.st_ino, &resume)) == NSISO_UNLIMITED)
 		return false;
-	/* The history of this very group: go on from it (a reaper that watched
-	 * before us has ended).  Without one nobody has logged a kill of this
-	 * group: every kill it counted is ours to log, named by the newest
-	 * reports of its group in the kernel's log. */
-	resume = nsiso_oom_state_read(w->run_dir_fd, w->uid, &saved) == 0 &&
-		 saved.group == (unsigned long long)st.st_ino && saved.handled <= count;
-	if (resume) {
-		w->state = saved;
-	} else {
-		memset(&w->state, 0, sizeof(w->state));
-		w->state.group = (unsigned long long)st.st_ino;
-	}
 	w->event_fd = open_event_fd(w);
 	w->kmsg_fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	w->wake_on_kmsg = w->event_fd < 0 && w->kmsg_fd >= 0;
 	read_kmsg(w, now);
 	if (!resume)
 		keep_newest(w, count);
@@ -187,14 +245,33 @@ bool oom_watch_start(struct oom_watch *w, long long now)
 
 int oom_watch_fd(const struct oom_watch *w, short *events)
 {
+	if (!w->watching)
+		return -1;
+	if (w->event_fd < 0 && w->wake_on_kmsg) {
+		*events = POLLIN;
+		return w->kmsg_fd;
+	}
 	*events = w->v1 ? POLLIN : POLLPRI;
-	return w->watching ? w->event_fd : -1;
+	return w->event_fd;
 }
 
-void oom_watch_event(struct oom_watch *w, long long now)
+bool oom_watch_event(struct oom_watch *w, long long now)
 {
+	unsigned long reports = w->reports;
 	char buf[512];
 
+	/* The kernel's log has new records: read them now (a log that cannot
+	 * be read to its end would stay ready for good: then it wakes us no
+	 * more).  Only a report of a kill in the group is worth a look: the
+	 * counter follows it. */
+	if (w->event_fd < 0) {
+		if (!read_kmsg(w, now))
+			w->wake_on_kmsg = false;
+		if (w->reports == reports)
+			return false;
+		w->busy_until_ms = now + BUSY_FOR_MS;
+		return true;
+	}
 	/* v1: the eventfd's count; v2: reading memory.events again re-arms it.
 	 * A file of a group that is gone stays ready for good: from then on
 	 * only the periodic look is left. */
@@ -204,6 +281,7 @@ void oom_watch_event(struct oom_watch *w, long long now)
 		w->event_fd = -1;
 	}
 	w->busy_until_ms = now + BUSY_FOR_MS;
+	return true;
 }
 
 /* One line per kill, at the moment we learn of it. */
@@ -302,8 +380,12 @@ long long oom_watch_check(struct oom_watch *w, bool final, long long now)
 	expire_candidates(w, now);
 	if (count < w->state.handled)
 		w->state.handled = count;	/* cannot be: a counter never goes back */
-	if (log_counted(w, count, final, now))
+	/* Saved also when a group below went with its kills: nsisoctl quota
+	 * counts them from the history. */
+	if (log_counted(w, count, final, now) || w->gone_changed) {
 		save_state(w);
+		w->gone_changed = false;
+	}
 	if (w->uncounted_since_ms || now < w->busy_until_ms)
 		return BUSY_INTERVAL_MS;
 	return IDLE_INTERVAL_MS;

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later */
 /* Logging each OOM kill in a user's group once, when it happens: the
  * reaper that watches the user (watch.h) learns of it from the group
- * (v1: an eventfd on memory.oom_control; v2: POLLPRI on memory.events),
- * counts it with the group's oom_kill counter and names it from the
- * kernel's own report in /dev/kmsg.  What was logged is kept in the user's
+ * (v1: an eventfd on memory.oom_control; v2: POLLPRI on memory.events;
+ * systemd's slice on v1, where registering an eventfd would be a write
+ * into systemd's tree: the kernel's log becoming readable), counts it with
+ * the group's oom_kill counter (v1: the sum of the groups below too) and
+ * names it from the kernel's own report in /dev/kmsg.  What was logged is kept in the user's
  * OOM history in the run directory (quota.h), so that a reaper that takes
  * over logs neither a kill twice nor one that happened between. */
 #ifndef NSISO_OOMWATCH_H
@@ -22,11 +24,14 @@ struct oom_watch {
 	int run_dir_fd;
 	uid_t uid;
 	const char *user;
-	char rel[512];			/* "<parent>/user-<uid>" */
+	char rel[512];			/* the group (nsiso_cgroup_user_group) */
 	char group[520];		/* as the kernel writes it: "/" rel */
 	char memory_dir[600];
 	bool v1;
+	bool systemd;			/* systemd's slice: read, never written */
+	bool wake_on_kmsg;		/* no event fd: /dev/kmsg wakes us */
 	bool watching;
+	bool gone_changed;		/* v1: a group below went, not saved */
 	int event_fd;			/* v1 eventfd, v2 memory.events; -1 */
 	int kmsg_fd;			/* -1 when /dev/kmsg cannot be read */
 	struct nsiso_oom_state state;
@@ -37,12 +42,13 @@ struct oom_watch {
 		long long seen_ms;
 	} candidates[OOM_CANDIDATES_MAX];
 	int n_candidates;
+	unsigned long reports;		/* reports of the group read, ever */
 	long long uncounted_since_ms;	/* the counter is ahead of the log; 0 */
 	long long busy_until_ms;	/* look often until then (after an event) */
 };
 
 void oom_watch_init(struct oom_watch *w, int run_dir_fd, uid_t uid, const char *user,
-		    const char *cgroup_parent);
+		    const char *group, bool systemd);
 
 /* Start watching once the group exists; true while watching. */
 bool oom_watch_start(struct oom_watch *w, long long now_ms);
@@ -50,8 +56,10 @@ bool oom_watch_start(struct oom_watch *w, long long now_ms);
 /* The fd to poll and for which events, or -1. */
 int oom_watch_fd(const struct oom_watch *w, short *events);
 
-/* The fd was ready: take the notification (and so re-arm it). */
-void oom_watch_event(struct oom_watch *w, long long now_ms);
+/* The fd was ready: take the notification (and so re-arm it).  True when
+ * it is worth a look now (the kernel's log: only when it reported a kill
+ * in the group). */
+bool oom_watch_event(struct oom_watch *w, long long now_ms);
 
 /* Log every kill the counter shows that is not logged yet.  final: the
  * watch ends now, so a kill the kernel's log does not name (yet) is logged

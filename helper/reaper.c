@@ -105,12 +105,15 @@ static void ignore_polite_signals(void)
 
 void reaper_main(const struct reaper_config *c)
 {
+	char group[300];
 	const struct watch_config wc = {
 		.run_dir_fd = c->run_dir_fd, .uid = c->uid, .user = c->user,
-		.cgroup_parent = c->cgroup_parent, .session = c->session, .debug = c->debug,
+		.group = c->cgroup_parent || c->cgroup_slice ? group : NULL,
+		.systemd = c->cgroup_slice != NULL, .session = c->session, .debug = c->debug,
 	};
 	struct watch w;
 
+	nsiso_cgroup_user_group(c->cgroup_parent, c->cgroup_slice, c->uid, group, sizeof(group));
 	prctl(PR_SET_NAME, "nsiso-reaper");
 	ignore_polite_signals();
 	setsid();

@@ -20,6 +20,9 @@ struct reaper_config {
 	const char *session;
 	const char *user;
 	const char *cgroup_parent;	/* NULL = no cgroup of ours */
+	const char *cgroup_slice;	/* cgroup_mode systemd: the user's
+					 * slice, watched but never written;
+					 * NULL = none */
 	uid_t uid;
 	enum nsiso_private_tmp private_tmp;	/* yes: remove after the last */
 	int private_tmp_dir_fd;		/* its lock's directory, or -1 */

@@ -37,8 +37,8 @@ void watch_init(struct watch *w, const struct watch_config *c)
 	for (i = 0; i < QUOTA_CLIENTS_MAX; i++)
 		w->clients[i].fd = -1;
 	w->started_ms = watch_now_ms();
-	if (c->cgroup_parent)
-		oom_watch_init(&w->oom, c->run_dir_fd, c->uid, c->user, c->cgroup_parent);
+	if (c->group)
+		oom_watch_init(&w->oom, c->run_dir_fd, c->uid, c->user, c->group, c->systemd);
 	w->oom.event_fd = w->oom.kmsg_fd = -1;
 }
 
@@ -142,7 +142,7 @@ static void answer_numbers(const struct watch *w, int fd)
 	int n;
 
 	if (nsiso_quota_collect(w->c->run_dir_fd, w->c->uid, w->c->user,
-				w->c->cgroup_parent ? w->c->cgroup_parent : "", &q) < 0) {
+				w->c->group ? w->c->group : "", &q) < 0) {
 		answer(fd, NSISO_QUOTA_FAILED, "cannot read the session records");
 		return;
 	}
@@ -234,7 +234,7 @@ static void drop_late_clients(struct watch *w, long long now)
  * for kills.  The ms until the next look. */
 static long long look(struct watch *w, long long now)
 {
-	if (!w->c->cgroup_parent)
+	if (!w->c->group)
 		return 60000;
 	if (!w->oom.watching && !oom_watch_start(&w->oom, now))
 		return now - w->started_ms < NSISO_OPEN_TIMEOUT_MS ? GROUP_APPEARS_MS : 5000;
@@ -265,7 +265,7 @@ static void fill_pollfds(const struct watch *w, int holder_pidfd, struct pollfd 
 	size_t i;
 
 	p[POLL_HOLDER] = (struct pollfd){ .fd = holder_pidfd, .events = POLLIN };
-	p[POLL_EVENT].fd = w->owner && w->c->cgroup_parent ? oom_watch_fd(&w->oom, &events) : -1;
+	p[POLL_EVENT].fd = w->owner && w->c->group ? oom_watch_fd(&w->oom, &events) : -1;
 	p[POLL_EVENT].events = events;
 	p[POLL_LISTEN] = (struct pollfd){ .fd = w->owner ? w->listen_fd : -1, .events = POLLIN };
 	for (i = 0; i < QUOTA_CLIENTS_MAX; i++)
@@ -276,10 +276,8 @@ static void handle_ready(struct watch *w, const struct pollfd *p, long long now)
 {
 	size_t i;
 
-	if (p[POLL_EVENT].revents) {
-		oom_watch_event(&w->oom, now);
+	if (p[POLL_EVENT].revents && oom_watch_event(&w->oom, now))
 		w->next_check_ms = now;
-	}
 	for (i = 0; i < QUOTA_CLIENTS_MAX; i++)
 		if (w->clients[i].fd >= 0 && p[POLL_CLIENTS + i].revents)
 			serve_client(w, i);

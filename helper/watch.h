@@ -30,7 +30,10 @@ struct watch_config {
 	int run_dir_fd;
 	uid_t uid;
 	const char *user;
-	const char *cgroup_parent;	/* NULL: no group of ours to watch */
+	const char *group;		/* the user's group (nsiso_cgroup_user_group);
+					 * NULL: none to watch */
+	bool systemd;			/* it is systemd's slice: read, never
+					 * written */
 	const char *session;
 	bool debug;
 };

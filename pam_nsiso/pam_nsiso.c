@@ -544,9 +544,10 @@ static int start_session(pam_handle_t *pamh, const struct module_args *args,
 static void log_close(pam_handle_t *pamh, const struct session *s)
 {
 	struct nsiso_cgroup_stats stats;
-	char peak[32], limit[32];
+	char peak[32], limit[32], group[NSISO_VALUE_MAX + 32];
 
-	if (!s->cgroup_parent[0] || nsiso_cgroup_stats_standard(s->cgroup_parent, s->uid, &stats) < 0) {
+	nsiso_cgroup_user_group(s->cgroup_parent, NULL, s->uid, group, sizeof(group));
+	if (!group[0] || nsiso_cgroup_stats_of(group, &stats) < 0) {
 		pam_syslog(pamh, LOG_INFO, "session %s closed (holder %d)", s->id, (int)s->holder_pid);
 		return;
 	}

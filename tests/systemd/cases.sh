@@ -132,6 +132,21 @@ no_user_procs() { [ -z "$(user_procs "$1")" ]; }
 sessions_of() { loginctl list-sessions --no-legend 2>/dev/null | awk -v u="$1" '$3 == u {print $1}' | tr '\n' ' '; }
 no_sessions_of() { [ -z "$(sessions_of "$1")" ]; }
 journal_since() { journalctl -q -b -o short-monotonic --since "@$1" 2>/dev/null; }
+no_session() { ! loginctl show-session "$1" -P Id >/dev/null 2>&1; }
+# jnum FILE KEY, jstr FILE KEY: the first such member of nsisoctl's JSON (a
+# number or null; a string's text).
+jnum() { grep -o "\"$2\": [0-9a-z]*" "$1" 2>/dev/null | head -n 1 | sed 's/.*: //'; }
+jstr() { grep -o "\"$2\": \"[^\"]*\"" "$1" 2>/dev/null | head -n 1 | sed 's/^[^:]*: "//; s/"$//'; }
+# quota_as USER NAME [ARGS]: nsisoctl quota --json ARGS in a login of USER;
+# its JSON in $W/NAME.json, stderr in $W/NAME.err, exit status in $W/NAME.rc.
+# (The package puts nsisoctl in /usr/sbin, which is not in a user's PATH.)
+CTL=/usr/sbin/nsisoctl
+quota_as() {
+	local user=$1 name=$2
+	shift 2
+	ssh_as "$user" "$CTL quota --json $*" >"$W/$name.json" 2>"$W/$name.err"
+	echo $? >"$W/$name.rc"
+}
 
 mkdir -p "$W"
 chmod 0755 "$W"
@@ -343,6 +358,79 @@ else
 		"$(cat $CG/cpu/user.slice/$SLICE/cpu.shares 2>&1)"
 fi
 
+# ---- nsisoctl quota: the slice's numbers, to its user alone ------------------------
+
+# What the kernel has for the slice, read as root (v2: the one group; hybrid:
+# the memory and pids hierarchies).
+if [ "$MODE" = unified ]; then
+	k_mem=$CG/user.slice/$SLICE
+	k_pids=$k_mem
+	k_limit=$(cat $k_mem/memory.max 2>&1)
+else
+	k_mem=$CG/memory/user.slice/$SLICE
+	k_pids=$CG/pids/user.slice/$SLICE
+	k_limit=$(cat $k_mem/memory.limit_in_bytes 2>&1)
+fi
+quota_as $U quota-a
+log "nsisoctl quota --json as $U (status $(cat $W/quota-a.rc)): $(oneline $W/quota-a.json) $(oneline $W/quota-a.err)"
+QA=$W/quota-a.json
+check_eq "quota: $U's nsisoctl quota --json succeeds in a login" 0 "$(cat $W/quota-a.rc)"
+check_eq "quota: the group is the user's slice" "user.slice/$SLICE" "$(jstr $QA cgroup)"
+check_eq "quota: uid" $UID1 "$(jnum $QA uid)"
+check_eq "quota: memory_limit is the conf's 160M" "$MEMORY" "$(jnum $QA memory_limit)"
+check_eq "quota: memory_limit is systemd's MemoryMax" "$(systemctl show -P MemoryMax $SLICE)" \
+	"$(jnum $QA memory_limit)"
+check_eq "quota: memory_limit is the kernel's" "$k_limit" "$(jnum $QA memory_limit)"
+check_ge "quota: memory in use is not 0" 1 "$(jnum $QA memory_current)"
+check_le "quota: memory in use is below the limit" "$MEMORY" "$(jnum $QA memory_current)"
+check_eq "quota: tasks_limit is the conf's and systemd's TasksMax" "$(systemctl show -P TasksMax $SLICE)" \
+	"$(jnum $QA tasks_limit)"
+check_eq "quota: tasks_limit is the kernel's" "$(cat $k_pids/pids.max 2>&1)" "$(jnum $QA tasks_limit)"
+check_ge "quota: tasks in use (the login, its holder, its reaper)" 3 "$(jnum $QA tasks_current)"
+check_eq "quota: CPU quota of cpu 400% (per 100 ms)" "400000 100000" \
+	"$(jnum $QA cpu_quota_usec) $(jnum $QA cpu_period_usec)"
+check_ge "quota: CPU time used is counted" 1 "$(jnum $QA cpu_usage_usec)"
+if [ "$MODE" = unified ]; then
+	check_eq "quota: memory_high is the conf's 156M" $((156 << 20)) "$(jnum $QA memory_high)"
+	check_ge "quota: memory peak (memory.peak) at least what is in use" "$(jnum $QA memory_current)" \
+		"$(jnum $QA memory_peak)"
+fi
+# io_weight 300, where the kernel has a weight file for it (v2: io.weight
+# with blk-iocost; v1: blkio.bfq.weight or blkio.weight).
+if [ "$MODE" = unified ]; then
+	k_io=$(sed -n 's/^default //p' $k_mem/io.weight 2>/dev/null)
+else
+	k_io=$(cat $CG/blkio/user.slice/$SLICE/blkio.bfq.weight 2>/dev/null ||
+		awk '{ print int($1 / 5) }' $CG/blkio/user.slice/$SLICE/blkio.weight 2>/dev/null)
+fi
+log "the kernel's IO weight of the slice: '${k_io}'"
+check_eq "quota: io_weight is the kernel's (null where it has none)" "${k_io:-null}" "$(jnum $QA io_weight)"
+check_eq "quota: no OOM kill yet" 0 "$(jnum $QA oom_kills)"
+check_ge "quota: the open login is listed" 1 "$(jnum $QA sessions_open)"
+check_match "quota: a session of $U's is listed" '"session": "[0-9a-f]{16}"' "$(cat $QA)"
+a_sessions=$(grep -o '"session": "[0-9a-f]*"' $QA | sed 's/.*: "//; s/"$//' | tr '\n' ' ')
+ssh_as $U "$CTL quota" >$W/quota-a.txt 2>&1
+log "nsisoctl quota as $U: $(oneline $W/quota-a.txt)"
+check_match "quota (text): the limit of the slice" "^memory .* limit 160M" "$(cat $W/quota-a.txt)"
+
+# Another user sees nothing of alice's: bob's own numbers, and a refusal for
+# alice's.
+quota_as $U2 quota-b
+log "nsisoctl quota --json as $U2 (status $(cat $W/quota-b.rc)): $(oneline $W/quota-b.json) $(oneline $W/quota-b.err)"
+check_eq "quota as $U2: succeeds" 0 "$(cat $W/quota-b.rc)"
+check_eq "quota as $U2: $U2's own uid" $UID2 "$(jnum $W/quota-b.json uid)"
+check_eq "quota as $U2: $U2's own slice" "user.slice/user-$UID2.slice" "$(jstr $W/quota-b.json cgroup)"
+check_nomatch "quota as $U2: nothing of $U's slice or name" "user-$UID1|$U" "$(cat $W/quota-b.json)"
+for sid in $a_sessions; do
+	check_nomatch "quota as $U2: not $U's session $sid" "$sid" "$(cat $W/quota-b.json)"
+done
+quota_as $U2 quota-b2 $U
+check_eq "quota $U as $U2: refused (exit 4)" 4 "$(cat $W/quota-b2.rc)"
+check_eq "quota $U as $U2: nothing on stdout" "" "$(cat $W/quota-b2.json)"
+ssh_as $U2 "ls -l /run/nsiso/; cat /run/nsiso/user-$UID1.oom" >$W/ls-b.out 2>&1
+check_nomatch "quota as $U2: the run directory cannot be listed, the history not read" \
+	"user-$UID1\.(sock|oom) *$|^kill " "$(cat $W/ls-b.out)"
+
 # A memory hog in a second login: OOM-killed, the login goes on.
 oom_kills() { # the slice's count (v2: memory.events is hierarchical; v1: the sum of its groups)
 	if [ "$MODE" = unified ]; then
@@ -352,8 +440,15 @@ oom_kills() { # the slice's count (v2: memory.events is hierarchical; v1: the su
 			awk '{ n += $1 } END { print n + 0 }'
 	fi
 }
+# The first login is kept out of the OOM killer's choice: under TCG the
+# kernel may kill a second process of the slice before the hog's memory is
+# freed, and the cases below need this login (and so the slice) to live on.
+for p in /proc/[0-9]*; do
+	grep -qs "/session-$sid\.scope\$" "$p/cgroup" && echo -1000 >"$p/oom_score_adj" 2>/dev/null
+done
 oom_before=$(oom_kills)
-hold hog $U 'memhog 300 >/dev/null 2>&1; echo hog_rc=$?; echo alive=yes'
+oom_t0=$(date +%s)
+hold hog $U 'echo sid=$XDG_SESSION_ID; memhog 300 >/dev/null 2>&1; echo hog_rc=$?; echo alive=yes'
 wait_held hog
 log "hog login: $(oneline $W/hog.out)"
 check_eq "OOM: memhog 300 (MiB) over the 160M limit is killed (137)" 137 "$(val $W/hog.out hog_rc)"
@@ -366,7 +461,47 @@ else
 fi
 check_ge "OOM: counted in $SLICE (oom_kill went up by >= 1)" 1 "$(( ${oom_after:-0} - ${oom_before:-0} ))"
 check_true "OOM: the first login is still there" alive "$(held_pid a)"
+
+# The notice: one warning line for the kill, within seconds, naming the
+# user, the command, its host PID (as the kernel's own report has it) and
+# the slice's limit.
+NOTICE="user $U \(uid $UID1\): memhog \(pid [0-9]+\) killed by the OOM killer at the memory limit 160M of cgroup user.slice/$SLICE\$"
+notices() { journalctl -q -b -p warning..warning -o cat --since "@$oom_t0" 2>/dev/null | grep -E "$NOTICE"; }
+has_notice() { [ -n "$(notices)" ]; }
+t0=$(now_ms)
+check_true "OOM notice: a warning line within 10 s of the kill" wait_until 10 has_notice
+log "OOM notice after $(($(now_ms) - t0)) ms more: $(notices | tr '\n' '|')"
+# The kernel's own reports of kills in the slice since the hog started (one
+# per kill; normally the hog's alone).
+k_reports() { journalctl -q -b -k -o cat --since "@$oom_t0" 2>/dev/null | grep 'oom-kill:' |
+	grep "task_memcg=/user.slice/$SLICE/"; }
+k_pid=$(k_reports | grep ',task=memhog,' | grep -o ',pid=[0-9]*' | tail -n 1 | cut -d= -f2)
+log "the kernel's report names pid $k_pid; its reports: $(k_reports | sed 's/.*task_memcg=//' | tr '\n' '|')"
+check_match "OOM notice: the host PID of the kernel's report" "\(pid $k_pid\) killed" "$(notices)"
+sleep 3
+all_notices() { journalctl -q -b -t nsiso-helper -o cat --since "@$oom_t0" 2>/dev/null |
+	grep 'killed by the OOM killer'; }
+log "journal lines with 'killed by the OOM killer': $(journalctl -q -b -o short --since "@$oom_t0" 2>/dev/null | grep 'killed by the OOM killer' | tr '\n' '|')"
+k_kills=$(k_reports | wc -l)
+check_eq "OOM notice: exactly one line for the hog" 1 "$(notices | wc -l)"
+check_eq "OOM notice: one line per kill, as many as the kernel's reports and the slice's count" \
+	"$k_kills $k_kills" "$(all_notices | wc -l) $(( $(oom_kills) - ${oom_before:-0} ))"
+quota_as $U quota-oom
+log "nsisoctl quota --json as $U after the kill: $(oneline $W/quota-oom.json)"
+check_eq "quota: counts the kill(s)" "$k_kills" "$(jnum $W/quota-oom.json oom_kills)"
+check_match "quota: lists the kill with its time, pid and command" \
+	"\"last_oom_kills\": \[.*\{\"time\": [0-9]{10}, \"pid\": $k_pid, \"command\": \"memhog\"\}" \
+	"$(cat $W/quota-oom.json)"
+# The hog's login ends, and with it its scope (on v1, with the kill's count):
+# the kill is still counted, and not logged again.
+hog_sid=$(val $W/hog.out sid)
 kill "$(held_pid hog)" 2>/dev/null
+check_true "OOM: the hog's session $hog_sid ends" wait_until 30 no_session "$hog_sid"
+quota_kills() { quota_as $U quota-after; [ "$(jnum $W/quota-after.json oom_kills)" = "$k_kills" ]; }
+check_true "quota: the kill still counted once the hog's scope is gone" wait_until 20 quota_kills
+log "nsisoctl quota --json as $U after the hog's logout: $(oneline $W/quota-after.json)"
+check_eq "OOM notice: still one line per kill after the hog's logout" "1 $k_kills" \
+	"$(notices | wc -l) $(all_notices | wc -l)"
 
 # ---- (c) the user's systemd manager: systemd-run --user from the login ---------
 
@@ -474,7 +609,6 @@ check_true "terminate-session $ts_sid: the login ends" wait_until 20 gone "$(hel
 check_true "terminate-session: its holder and reaper are gone" wait_until 20 none_but "$nsiso_before" nsiso_pids
 check_true "terminate-session: its session record is removed" wait_until 20 none_but "$recs_before" records
 log "terminate-session: records before '$recs_before', after '$(records)'"
-no_session() { ! loginctl show-session "$1" -P Id >/dev/null 2>&1; }
 check_true "terminate-session: the session is gone from logind" wait_until 20 no_session "$ts_sid"
 check_true "terminate-session: the first login is untouched" alive "$(held_pid a)"
 

@@ -224,7 +224,8 @@ UNIT_TEST_IN(missing_group_is_an_error, make_dirs, unit_remove_dir)
 
 	snprintf(absent, sizeof(absent), "%s/user-4242", unit_dir);
 	assert_int_equal(nsiso_cgroup_stats_at(absent, pids, NSISO_CGROUP_V1, &s), -1);
-	assert_int_equal(nsiso_cgroup_stats_standard("nsiso-unit-absent-parent", 4242, &s), -1);
+	assert_int_equal(nsiso_cgroup_stats_of("nsiso-unit-absent-parent/user-4242", &s), -1);
+	assert_int_equal(nsiso_cgroup_stats_of("", &s), -1);
 }
 
 UNIT_TEST(user_path)
@@ -237,6 +238,167 @@ UNIT_TEST(user_path)
 	assert_string_equal(buf, "nsiso/user-4294967294");
 	nsiso_cgroup_user_path("nsiso", 1000, small, sizeof(small));
 	assert_string_equal(small, "nsiso/user-");	/* cut, terminated */
+}
+
+/* The IO weight on io_weight's scale: v2's io.weight, v1's BFQ weight, or
+ * the old blkio.weight (written as N * 5); none: unknown. */
+UNIT_TEST_IN(io_weight, make_dirs, unit_remove_dir)
+{
+	struct nsiso_cgroup_stats s;
+
+	nsiso_cgroup_io_stats_at(mem, NSISO_CGROUP_V2, &s);
+	assert_true(s.io_weight == NSISO_UNLIMITED);
+	unit_write_file(mem, "io.weight", "default 300\n8:0 50\n");
+	nsiso_cgroup_io_stats_at(mem, NSISO_CGROUP_V2, &s);
+	assert_true(s.io_weight == 300);
+	nsiso_cgroup_io_stats_at(mem, NSISO_CGROUP_V1, &s);
+	assert_true(s.io_weight == NSISO_UNLIMITED);
+	unit_write_file(mem, "blkio.weight", "1000\n");
+	nsiso_cgroup_io_stats_at(mem, NSISO_CGROUP_V1, &s);
+	assert_true(s.io_weight == 200);
+	unit_write_file(mem, "blkio.bfq.weight", "300\n");
+	nsiso_cgroup_io_stats_at(mem, NSISO_CGROUP_V1, &s);
+	assert_true(s.io_weight == 300);
+	unit_write_file(mem, "blkio.bfq.weight", "default 250\n");
+	nsiso_cgroup_io_stats_at(mem, NSISO_CGROUP_V1, &s);
+	assert_true(s.io_weight == 250);
+}
+
+/* The user's group: systemd's slice where there is one, else our own. */
+UNIT_TEST(user_group)
+{
+	char buf[64];
+
+	nsiso_cgroup_user_group("nsiso", NULL, 1000, buf, sizeof(buf));
+	assert_string_equal(buf, "nsiso/user-1000");
+	nsiso_cgroup_user_group("", "user.slice/user-1000.slice", 1000, buf, sizeof(buf));
+	assert_string_equal(buf, "user.slice/user-1000.slice");
+	nsiso_cgroup_user_group("", "", 1000, buf, sizeof(buf));
+	assert_string_equal(buf, "");
+	nsiso_cgroup_user_group(NULL, NULL, 1000, buf, sizeof(buf));
+	assert_string_equal(buf, "");
+}
+
+/* Mount tables as the kernel writes them: Debian's hybrid (cpu and cpuacct
+ * joined), this machine's (apart), pure v2, and a container whose
+ * hierarchies are mounted from below their roots. */
+static const char hybrid_mountinfo[] =
+	"22 1 0:21 / /sys rw,nosuid - sysfs sysfs rw\n"
+	"25 22 0:23 / /sys/fs/cgroup ro,nosuid - tmpfs tmpfs ro,mode=755\n"
+	"26 25 0:24 / /sys/fs/cgroup/unified rw,nosuid - cgroup2 cgroup2 rw,nsdelegate\n"
+	"27 25 0:25 / /sys/fs/cgroup/systemd rw,nosuid - cgroup cgroup rw,xattr,name=systemd\n"
+	"31 25 0:29 / /sys/fs/cgroup/cpu,cpuacct rw,nosuid - cgroup cgroup rw,cpu,cpuacct\n"
+	"33 25 0:31 / /sys/fs/cgroup/memory rw,nosuid - cgroup cgroup rw,memory\n"
+	"35 25 0:33 / /sys/fs/cgroup/pids rw,nosuid - cgroup cgroup rw,pids\n";
+
+UNIT_TEST(dirs_from_mountinfo)
+{
+	static const char v2[] =
+		"22 1 0:21 / /sys rw - sysfs sysfs rw\n"
+		"26 22 0:24 / /sys/fs/cgroup rw,nosuid - cgroup2 cgroup2 rw,nsdelegate\n";
+	static const char apart[] =
+		"31 30 0:28 / /sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu\n"
+		"32 30 0:29 / /sys/fs/cgroup/cpuacct rw,relatime - cgroup cgroup rw,cpuacct\n"
+		"34 30 0:31 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory\n";
+	static const char below[] =
+		"40 30 0:37 /lxc/c1 /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n";
+	struct nsiso_cgroup_dirs d;
+
+	nsiso_cgroup_dirs_in(hybrid_mountinfo, NSISO_CGROUP_V1, "user.slice/user-1000.slice", &d);
+	assert_int_equal(d.version, NSISO_CGROUP_V1);
+	assert_string_equal(d.memory, "/sys/fs/cgroup/memory/user.slice/user-1000.slice");
+	assert_string_equal(d.pids, "/sys/fs/cgroup/pids/user.slice/user-1000.slice");
+	assert_string_equal(d.cpu, "/sys/fs/cgroup/cpu,cpuacct/user.slice/user-1000.slice");
+	assert_string_equal(d.cpuacct, "/sys/fs/cgroup/cpu,cpuacct/user.slice/user-1000.slice");
+	assert_string_equal(d.io, "");		/* no blkio hierarchy */
+	nsiso_cgroup_dirs_in(apart, NSISO_CGROUP_V1, "nsiso/user-1000", &d);
+	assert_string_equal(d.cpu, "/sys/fs/cgroup/cpu/nsiso/user-1000");
+	assert_string_equal(d.cpuacct, "/sys/fs/cgroup/cpuacct/nsiso/user-1000");
+	assert_string_equal(d.pids, "");	/* no pids hierarchy */
+	nsiso_cgroup_dirs_in(v2, NSISO_CGROUP_V2, "user.slice/user-1000.slice", &d);
+	assert_string_equal(d.memory, "/sys/fs/cgroup/user.slice/user-1000.slice");
+	assert_string_equal(d.pids, d.memory);
+	assert_string_equal(d.cpu, d.memory);
+	assert_string_equal(d.io, d.memory);
+	nsiso_cgroup_dirs_in(below, NSISO_CGROUP_V2, "lxc/c1/user.slice/user-1000.slice", &d);
+	assert_string_equal(d.memory, "/sys/fs/cgroup/user.slice/user-1000.slice");
+	nsiso_cgroup_dirs_in(below, NSISO_CGROUP_V2, "lxc/c10/user.slice", &d);
+	assert_string_equal(d.memory, "");	/* not below the mounted root */
+	nsiso_cgroup_dirs_in(hybrid_mountinfo, NSISO_CGROUP_V2, "x", &d);
+	assert_string_equal(d.memory, "/sys/fs/cgroup/unified/x");
+}
+
+UNIT_TEST(find_mount)
+{
+	char point[64], root[64];
+
+	assert_int_equal(nsiso_cgroup_find_mount(hybrid_mountinfo, "name=systemd", point,
+						 sizeof(point), root, sizeof(root)), 0);
+	assert_string_equal(point, "/sys/fs/cgroup/systemd");
+	assert_string_equal(root, "/");
+	assert_int_equal(nsiso_cgroup_find_mount(hybrid_mountinfo, "cpuacct,cpu", point,
+						 sizeof(point), root, sizeof(root)), 0);
+	assert_string_equal(point, "/sys/fs/cgroup/cpu,cpuacct");
+	/* "cpu" is not "cpuset", "memory" is not "memory_recursiveprot" */
+	assert_int_equal(nsiso_cgroup_find_mount("1 0 0:1 / /c rw - cgroup cgroup rw,cpuset\n",
+						 "cpu", point, sizeof(point), root, sizeof(root)), -1);
+	assert_int_equal(nsiso_cgroup_find_mount("1 0 0:1 / /c rw - cgroup2 cgroup2 rw,memory_recursiveprot\n",
+						 "memory", point, sizeof(point), root, sizeof(root)), -1);
+	assert_int_equal(nsiso_cgroup_find_mount(hybrid_mountinfo, "blkio", point, sizeof(point),
+						 root, sizeof(root)), -1);
+	assert_int_equal(nsiso_cgroup_find_mount("", "", point, sizeof(point), root, sizeof(root)), -1);
+}
+
+/* This process's own mount table: the memory hierarchy is where the kernel
+ * says it is. */
+UNIT_TEST(dirs_of_this_host)
+{
+	struct nsiso_cgroup_dirs d;
+	struct stat st;
+
+	assert_int_equal(nsiso_cgroup_dirs_of("", &d), -1);
+	if (nsiso_cgroup_dirs_of(".", &d) < 0)
+		skip();		/* no memory hierarchy mounted here */
+	assert_int_equal(stat(d.memory, &st), 0);
+	assert_int_equal(d.version, nsiso_cgroup_detect_version());
+}
+
+static void oom_control(const char *dir, unsigned kills)
+{
+	char text[64];
+
+	snprintf(text, sizeof(text), "oom_kill_disable 0\nunder_oom 0\noom_kill %u\n", kills);
+	unit_write_file(dir, "memory.oom_control", text);
+}
+
+/* v1 counts a kill in the victim's own group: a slice's count is the sum
+ * of its scopes'; each group above 0 is listed by inode. */
+UNIT_TEST_IN(v1_oom_kills_below, make_dirs, unit_remove_dir)
+{
+	struct nsiso_cgroup_count out[4];
+	char a[160], b[160], c[200];
+	struct stat st;
+	size_t n;
+
+	snprintf(a, sizeof(a), "%s/session-1.scope", mem);
+	snprintf(b, sizeof(b), "%s/user@1000.service", mem);
+	snprintf(c, sizeof(c), "%s/app.slice", b);
+	assert_int_equal(mkdir(a, 0755) | mkdir(b, 0755) | mkdir(c, 0755), 0);
+	assert_true(nsiso_cgroup_v1_oom_kills(mem, out, 4, &n) == NSISO_UNLIMITED);
+	oom_control(mem, 0);
+	oom_control(a, 2);
+	oom_control(b, 0);
+	oom_control(c, 3);
+	assert_true(nsiso_cgroup_v1_oom_kills(mem, out, 4, &n) == 5);
+	assert_int_equal(n, 2);
+	assert_int_equal(stat(a, &st), 0);
+	assert_true((out[0].group == st.st_ino && out[0].count == 2) ||
+		    (out[1].group == st.st_ino && out[1].count == 2));
+	assert_true(nsiso_cgroup_v1_oom_kills(mem, out, 1, &n) == 5);	/* table full: sum all */
+	assert_int_equal(n, 1);
+	assert_true(nsiso_cgroup_v1_oom_kills(mem, NULL, 0, NULL) == 5);
+	oom_control(mem, 1);		/* a process of the slice itself */
+	assert_true(nsiso_cgroup_v1_oom_kills(mem, NULL, 0, NULL) == 6);
 }
 
 /* The kernel's list of controllers (/proc/cgroups), read as it is: every

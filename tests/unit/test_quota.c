@@ -31,7 +31,7 @@ static void full_quota(struct nsiso_quota *q)
 		.oom_kills = 2, .tasks_current = 7, .tasks_limit = 100,
 		.memory_high = NSISO_UNLIMITED, .swap_current = 0, .swap_limit = 16 << 20,
 		.cpu_usage_usec = 123456, .cpu_quota_usec = 50000, .cpu_period_usec = 100000,
-		.cpu_throttled_usec = NSISO_UNLIMITED,
+		.cpu_throttled_usec = NSISO_UNLIMITED, .io_weight = 300,
 	};
 	q->kills[0] = (struct nsiso_oom_kill){ 1796000000, 4321, "memhog" };
 	q->kills[1] = (struct nsiso_oom_kill){ 1796000100, 0, "" };
@@ -183,6 +183,10 @@ UNIT_FILE_TEST(oom_state)
 	s.group = 4242;
 	s.handled = 9;
 	s.kmsg_seq = 123456789;
+	s.gone = 3;
+	s.below[0] = (struct nsiso_cgroup_count){ 77, 2 };
+	s.below[1] = (struct nsiso_cgroup_count){ 18446744073709551615ULL, 4 };
+	s.n_below = 2;
 	for (i = 0; i < NSISO_QUOTA_KILLS_MAX + 2; i++) {
 		k.pid = 100 + i;
 		nsiso_oom_state_add(&s, &k);
@@ -198,6 +202,10 @@ UNIT_FILE_TEST(oom_state)
 	assert_int_equal(st.st_mode & 07777, 0600);
 	assert_int_equal(nsiso_oom_state_read(fd, 1000, &back), 0);
 	assert_true(back.group == 4242 && back.handled == 9 && back.kmsg_seq == 123456789);
+	/* v1's groups below, and the kills of those gone */
+	assert_true(back.gone == 3 && back.n_below == 2);
+	assert_true(back.below[0].group == 77 && back.below[0].count == 2);
+	assert_true(back.below[1].group == 18446744073709551615ULL && back.below[1].count == 4);
 	assert_int_equal(back.n_kills, NSISO_QUOTA_KILLS_MAX);
 	assert_int_equal(back.kills[0].pid, 103);
 	assert_string_equal(back.kills[0].command, "hog");
@@ -218,7 +226,8 @@ UNIT_FILE_TEST(collect_nothing)
 	assert_true(out.sessions_total == 0);
 	assert_false(out.have_stats);
 	assert_string_equal(out.cgroup, "");
-	assert_int_equal(nsiso_quota_collect(fd, 4242, "nobody", "nsiso-unit-absent-parent", &out), 0);
+	assert_int_equal(nsiso_quota_collect(fd, 4242, "nobody", "nsiso-unit-absent-parent/user-4242",
+					     &out), 0);
 	assert_string_equal(out.cgroup, "nsiso-unit-absent-parent/user-4242");
 	assert_false(out.have_stats);
 	assert_true(out.stats.memory_current == NSISO_UNLIMITED);

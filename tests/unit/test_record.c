@@ -37,6 +37,7 @@ static void full_record(struct nsiso_record *r, const char *session, long long s
 	nsiso_record_set(r->isolate, sizeof(r->isolate), "uts,ipc,mnt,pid");
 	nsiso_record_set(r->hostname, sizeof(r->hostname), "lab-alice");
 	nsiso_record_set(r->cgroup_parent, sizeof(r->cgroup_parent), "lab/nsiso");
+	nsiso_record_set(r->cgroup_slice, sizeof(r->cgroup_slice), "user.slice/user-1000.slice");
 	nsiso_record_set(r->on_logout, sizeof(r->on_logout), "keep");
 }
 
@@ -86,6 +87,7 @@ UNIT_FILE_TEST(write_then_read_keeps_every_field)
 	assert_string_equal(out.isolate, "uts,ipc,mnt,pid");
 	assert_string_equal(out.hostname, "lab-alice");
 	assert_string_equal(out.cgroup_parent, "lab/nsiso");
+	assert_string_equal(out.cgroup_slice, "user.slice/user-1000.slice");
 	assert_string_equal(out.on_logout, "keep");
 	close(fd);
 }

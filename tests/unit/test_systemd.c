@@ -52,6 +52,37 @@ UNIT_TEST(hybrid_and_v1_use_the_systemd_line)
 	assert_false(nsiso_systemd_user_slice(this_sandbox, 1000, unit, sizeof(unit)));
 }
 
+/* Where the slice is: the managed line's path up to the user's slice, as
+ * systemd made it (the v2 line wins; a prefix above user.slice stays). */
+UNIT_TEST(slice_path)
+{
+	char slice[64], small[12];
+	const char *hybrid =
+		"4:memory:/user.slice/user-1000.slice/session-2.scope\n"
+		"1:name=systemd:/user.slice/user-1000.slice/session-2.scope\n"
+		"0::/user.slice/user-1000.slice/session-2.scope\n";
+
+	assert_true(nsiso_systemd_user_slice_path("0::/user.slice/user-1000.slice/session-4.scope\n",
+						  1000, slice, sizeof(slice)));
+	assert_string_equal(slice, "user.slice/user-1000.slice");
+	assert_true(nsiso_systemd_user_slice_path(hybrid, 1000, slice, sizeof(slice)));
+	assert_string_equal(slice, "user.slice/user-1000.slice");
+	assert_true(nsiso_systemd_user_slice_path("1:name=systemd:/user.slice/user-7.slice/nsiso-0a.scope\n",
+						  7, slice, sizeof(slice)));
+	assert_string_equal(slice, "user.slice/user-7.slice");
+	assert_true(nsiso_systemd_user_slice_path("0::/box.slice/user.slice/user-1000.slice/s.scope\n",
+						  1000, slice, sizeof(slice)));
+	assert_string_equal(slice, "box.slice/user.slice/user-1000.slice");
+	assert_false(nsiso_systemd_user_slice_path("0::/user.slice/user-1000.slice\n", 1000, slice,
+						   sizeof(slice)));	/* in the slice itself: no session */
+	assert_false(nsiso_systemd_user_slice_path("0::/user.slice/user-10000.slice/s.scope\n", 1000,
+						   slice, sizeof(slice)));
+	assert_false(nsiso_systemd_user_slice_path("0::/nsiso/user-1000\n", 1000, slice, sizeof(slice)));
+	assert_true(nsiso_systemd_user_slice_path("0::/user.slice/user-1000.slice/s.scope\n", 1000,
+						  small, sizeof(small)));
+	assert_string_equal(small, "user.slice/");	/* cut, terminated */
+}
+
 /* auto is systemd exactly where PID 1 is systemd; the others are what they
  * say, and explain's reason names the mode. */
 UNIT_TEST(auto_follows_pid1)
