@@ -758,14 +758,14 @@ _nsiso_devlog_state() {
 	[ -z "$pid" ] || [ -d "/proc/$pid" ] || pid=""
 	echo "other: $(ls -l /dev/log 2>&1), ${pid:+listener pid $pid: $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)}${pid:-no listener found}"
 }
-# For polling: true once no other test's listener holds /dev/log, nor the
-# socket of one that is just ending (no listener yet gone); the state it saw
+# For polling: true once no other test's listener holds /dev/log (a socket
+# left behind as it ends is for _nsiso_devlog_clear_stale); the state it saw
 # in _NSISO_DEVLOG_SEEN (looking again could find that another waiting test
 # took it meanwhile).
 _nsiso_devlog_not_another_test() {
 	_NSISO_DEVLOG_SEEN=$(_nsiso_devlog_state)
 	case $_NSISO_DEVLOG_SEEN in
-	"test "* | *"no listener found") return 1 ;;
+	"test "*) return 1 ;;
 	esac
 }
 
@@ -777,8 +777,9 @@ NSISO_DEVLOG_WAIT_S=${NSISO_DEVLOG_WAIT_S:-900}
 # facilities (incl. authpriv) as "facility.severity prog: msg" to
 # $T/syslog.log.  Waits (up to NSISO_DEVLOG_WAIT_S) while another test's
 # listener holds /dev/log, also when a test waiting beside it takes it first
-# (both saw it free and started); returns 1, saying why, if it is still held
-# then, or held by a syslog daemon of the machine.  Exports NSISO_SYSLOG_PID.
+# (both saw it free and started); removes a stale socket nobody listens on;
+# returns 1, saying why, if it is still held then, or held by a syslog daemon
+# of the machine.  Exports NSISO_SYSLOG_PID.
 nsiso_start_syslog() {
 	local end left rc
 	_nsiso_require_setup
@@ -793,6 +794,10 @@ nsiso_start_syslog() {
 			left=$(((end - $(_nsiso_now_us)) / 1000000))
 			nsiso_wait_until "$((left > 0 ? left : 0))" _nsiso_devlog_not_another_test
 		fi
+		case $_NSISO_DEVLOG_SEEN in
+		"other: s"*"no listener found")
+			_nsiso_devlog_clear_stale && [ "$(_nsiso_now_us)" -lt "$end" ] && continue ;;
+		esac
 		if [ "$_NSISO_DEVLOG_SEEN" != free ]; then
 			echo "ERROR: cannot listen on /dev/log (${_NSISO_DEVLOG_SEEN}): these tests read the module's log lines through a listener of their own" >&2
 			return 1
@@ -802,6 +807,32 @@ nsiso_start_syslog() {
 		[ "$rc" = 2 ] && [ "$(_nsiso_now_us)" -lt "$end" ] || return "$((rc == 0 ? 0 : 1))"
 		_nsiso_info "another test's listener took /dev/log as ours started; waiting again"
 	done
+}
+
+# How long a socket at /dev/log must go unlistened before it counts as stale.
+NSISO_DEVLOG_GRACE_S=${NSISO_DEVLOG_GRACE_S:-5}
+
+# For polling: true once /dev/log is anything but a socket nobody listens on.
+_nsiso_devlog_listened_or_gone() {
+	case $(_nsiso_devlog_state) in
+	*"no listener found") return 1 ;;
+	esac
+}
+
+# A socket at /dev/log that nobody listens on was left by a listener killed
+# before its cleanup ran (a run cut off by SIGKILL or a reboot): rsyslogd here
+# runs with Unlink off, so it is the cleanup that removes the socket.  Give a
+# listener that is just ending NSISO_DEVLOG_GRACE_S to remove its own, then
+# remove it if it is still the same unlistened socket.  0 when /dev/log
+# changed or was removed (look again); 1 when it is not a plain socket.
+_nsiso_devlog_clear_stale() {
+	local inode
+	[ -S /dev/log ] && [ ! -L /dev/log ] || return 1
+	inode=$(stat -c %i /dev/log 2>/dev/null) || return 0
+	nsiso_wait_until "$NSISO_DEVLOG_GRACE_S" _nsiso_devlog_listened_or_gone && return 0
+	[ "$(stat -c %i /dev/log 2>/dev/null)" = "$inode" ] || return 0
+	_nsiso_info "removing a stale /dev/log (nobody listened on it for ${NSISO_DEVLOG_GRACE_S} s)"
+	rm -f /dev/log
 }
 
 # Start our rsyslogd on the free /dev/log and prove the whole path (socket

@@ -13,9 +13,24 @@ set -u
 nsiso_setup
 SFX=$(nsiso_unique)
 
+# A run cut off by SIGKILL or a reboot leaves its /dev/log socket with nobody
+# listening; the listener must replace it, not give up.  Planted only when
+# /dev/log is free (another checkout's test may hold it).
+stale_inode=""
+if [ ! -e /dev/log ] && [ ! -L /dev/log ]; then
+	perl -MSocket -e 'socket(S, AF_UNIX, SOCK_DGRAM, 0) or die "socket: $!\n"; bind(S, pack_sockaddr_un("/dev/log")) or die "bind /dev/log: $!\n"' &&
+		stale_inode=$(stat -c %i /dev/log) || nsiso_die "cannot plant a stale /dev/log"
+else
+	_nsiso_info "/dev/log is not free ($(_nsiso_devlog_state)): the stale socket case is not planted"
+fi
+
 # Syslog first, so the pam_exec line below can prove sshd really uses the
 # private PAM file (and that SESSION_LINES may span several lines).
 nsiso_start_syslog || nsiso_die "cannot start the syslog listener"
+if [ -n "$stale_inode" ]; then
+	nsiso_assert_true "a stale /dev/log nobody listened on was replaced by our listener's" \
+		test "$(stat -c %i /dev/log)" != "$stale_inode"
+fi
 
 NSISO_SSH_USER=$(nsiso_make_user) || nsiso_die "cannot create the test user"
 nsiso_start_sshd "session required pam_permit.so
