@@ -542,8 +542,11 @@ static int make_leaves(const char *rel, const struct nsiso_cgroup_limits *l, cha
  *    controller in the ancestors' subtree_control, but not in the root's
  *    (hence enable_v2_controllers), and writes memory.max, memory.swap.max,
  *    memory.high, pids.max, and cpu.max, cpu.weight, io.weight when asked.
- *  Its recursive chown logs "fts_read failed" at the end of every walk, on
- *  v1 as on v2: harmless.  io_file: where io_weight goes (io_weight_file),
+ *  Ownership is ignored (the 1): asked to keep it, libcgroup walks the new
+ *  leaf and chowns every file in it to the group's control uid and gid,
+ *  which we never set, so to its own, root's: about 40 no-op chowns per
+ *  hierarchy on every open.  The leaves are made by root (make_leaves) and
+ *  stay root's either way.  io_file: where io_weight goes (io_weight_file),
  *  NULL when it is not set. */
 static int write_limits(const char *rel, const struct nsiso_cgroup_limits *l, const char *io_file)
 {
@@ -560,7 +563,7 @@ static int write_limits(const char *rel, const struct nsiso_cgroup_limits *l, co
 	if (!ret)
 		ret = add_io_values(cg, l, io_file);
 	if (!ret)
-		ret = cgroup_create_cgroup(cg, 0);
+		ret = cgroup_create_cgroup(cg, 1);
 	if (!ret)
 		ret = write_memsw(rel, l);
 	cgroup_free(&cg);
