@@ -154,11 +154,14 @@ _bench_cg_empty() {
 
 # Live holders whose session belongs to one of USERs (their argv has
 # --user NAME), read with builtins only: there may be thousands.
+# The holders of USERs' sessions: by the group they live in, the user's
+# below $PARENT (a holder's command line names no user).
 holders_of() { # USER...
-	local f pid comm state line i u
-	local -a args
+	local f pid comm state line u uid
 	local -A want=()
-	for u in "$@"; do want[$u]=1; done
+	for u in "$@"; do
+		uid=$(id -u "$u" 2>/dev/null) && want[$uid]=1
+	done
 	for f in /proc/[0-9]*/comm; do
 		{ read -r comm <"$f"; } 2>/dev/null || continue
 		[ "$comm" = nsiso-holder ] || continue
@@ -166,13 +169,10 @@ holders_of() { # USER...
 		{ read -r line <"/proc/$pid/stat"; } 2>/dev/null || continue
 		state=${line##*) } state=${state%% *}
 		[ "$state" = Z ] && continue
-		mapfile -d '' args <"/proc/$pid/cmdline" 2>/dev/null || continue
-		for ((i = 0; i < ${#args[@]} - 1; i++)); do
-			if [ "${args[i]}" = --user ] && [ -n "${want[${args[i + 1]}]:-}" ]; then
-				printf '%s\n' "$pid"
-				break
-			fi
-		done
+		while read -r line; do
+			[[ $line =~ :/$PARENT/user-([0-9]+)(/|$) ]] || continue
+			[ -n "${want[${BASH_REMATCH[1]}]:-}" ] && { printf '%s\n' "$pid"; break; }
+		done <"/proc/$pid/cgroup" 2>/dev/null
 	done
 }
 count_holders() { holders_of "$@" | wc -l; }
