@@ -54,10 +54,10 @@ all: $(MODULE) $(HELPER) $(CTL) ## build the module, the helper and nsisoctl (th
 
 $(MODULE): $(call objects,$(MODULE_SRC)) pam_nsiso/pam_nsiso.map
 	$(CC) $(ALL_CFLAGS) -shared $(RELRO) $(LDFLAGS) \
-		-Wl,--version-script=pam_nsiso/pam_nsiso.map -o $@ $(filter %.o,$^) -lpam -lsystemd
+		-Wl,--version-script=pam_nsiso/pam_nsiso.map -o $@ $(filter %.o,$^) -lpam
 
 $(HELPER): $(call objects,$(HELPER_SRC))
-	$(CC) $(ALL_CFLAGS) -pie $(RELRO) $(LDFLAGS) -o $@ $^ -lcgroup -lsystemd
+	$(CC) $(ALL_CFLAGS) -pie $(RELRO) $(LDFLAGS) -o $@ $^ -lcgroup
 
 $(CTL): $(call objects,$(CTL_SRC))
 	$(CC) $(ALL_CFLAGS) -pie $(RELRO) $(LDFLAGS) -o $@ $^
@@ -178,7 +178,7 @@ tests/build/faults/%.o: %.c $(HEADERS)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -DNSISO_FAULT_FILE='"$(FAULT_FILE)"' $(ALL_CFLAGS) -fPIC -c -o $@ $<
 tests/build/nsiso-helper-faults: $(FAULTS_OBJ)
-	$(CC) $(ALL_CFLAGS) -pie $(RELRO) $(LDFLAGS) -o $@ $^ -lcgroup -lsystemd
+	$(CC) $(ALL_CFLAGS) -pie $(RELRO) $(LDFLAGS) -o $@ $^ -lcgroup
 
 tests/build/memhog: tests/tools/memhog.c
 	@mkdir -p tests/build
@@ -329,7 +329,8 @@ check-deb: ## build, lintian, install, use and purge the Debian package (as root
 # B1-B4 (bench/run.sh): the cost of isolation against a pam_permit floor and
 # against peers; prints a table and writes bench/results.json.  About 6
 # minutes on 2 cores; never part of make check.  NSISO_BENCH_QUICK=1 make
-# bench: a 1-minute smoke run with small counts.
+# bench: a 1-minute smoke run with small counts; NSISO_BENCH_BASELINE=REV
+# also times git revision REV in B1, interleaved (before and after).
 BENCH_TOOL = bench/build/nsbench
 
 .PHONY: bench clean-bench

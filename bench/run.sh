@@ -18,7 +18,10 @@
 # cgroup (nsiso-bench-XXXXXX) - also when a step fails or on Ctrl-C.
 #
 # Environment: NSISO_BENCH_QUICK=1 (a smoke run with small counts),
-# NSISO_BENCH_RUNS (B1 runs, default 500), NSISO_BENCH_OUT (results path).
+# NSISO_BENCH_RUNS (B1 runs, default 500), NSISO_BENCH_OUT (results path),
+# NSISO_BENCH_BASELINE=REV (B1 also times the module and helper of git
+# revision REV, built in the private dir, interleaved with this tree's:
+# before and after in one run).
 set -u
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
 NSBENCH=$BENCH_DIR/build/nsbench
@@ -151,11 +154,14 @@ _bench_cg_empty() {
 
 # Live holders whose session belongs to one of USERs (their argv has
 # --user NAME), read with builtins only: there may be thousands.
+# The holders of USERs' sessions: by the group they live in, the user's
+# below $PARENT (a holder's command line names no user).
 holders_of() { # USER...
-	local f pid comm state line i u
-	local -a args
+	local f pid comm state line u uid
 	local -A want=()
-	for u in "$@"; do want[$u]=1; done
+	for u in "$@"; do
+		uid=$(id -u "$u" 2>/dev/null) && want[$uid]=1
+	done
 	for f in /proc/[0-9]*/comm; do
 		{ read -r comm <"$f"; } 2>/dev/null || continue
 		[ "$comm" = nsiso-holder ] || continue
@@ -163,13 +169,10 @@ holders_of() { # USER...
 		{ read -r line <"/proc/$pid/stat"; } 2>/dev/null || continue
 		state=${line##*) } state=${state%% *}
 		[ "$state" = Z ] && continue
-		mapfile -d '' args <"/proc/$pid/cmdline" 2>/dev/null || continue
-		for ((i = 0; i < ${#args[@]} - 1; i++)); do
-			if [ "${args[i]}" = --user ] && [ -n "${want[${args[i + 1]}]:-}" ]; then
-				printf '%s\n' "$pid"
-				break
-			fi
-		done
+		while read -r line; do
+			[[ $line =~ :/$PARENT/user-([0-9]+)(/|$) ]] || continue
+			[ -n "${want[${BASH_REMATCH[1]}]:-}" ] && { printf '%s\n' "$pid"; break; }
+		done <"/proc/$pid/cgroup" 2>/dev/null
 	done
 }
 count_holders() { holders_of "$@" | wc -l; }
@@ -287,6 +290,29 @@ $(module_line private)")
 SVC_CG=$(nsiso_make_pam_service "session required pam_permit.so
 $(module_line cgonly)")
 
+# Before and after in one run: REV's module and helper, on their own run
+# dir, with the same confs and users.
+BASE_REV=${NSISO_BENCH_BASELINE:-}
+if [ -n "$BASE_REV" ]; then
+	BASE=$T/baseline
+	mkdir -p "$BASE"
+	git -C "$NSISO_TOP" archive "$BASE_REV" | tar -x -C "$BASE" ||
+		nsiso_die "NSISO_BENCH_BASELINE=$BASE_REV: cannot export it from $NSISO_TOP"
+	say "bench: building the baseline $BASE_REV"
+	make -C "$BASE" all >"$T/baseline-build.log" 2>&1 ||
+		nsiso_die "NSISO_BENCH_BASELINE=$BASE_REV: build failed (see $T/baseline-build.log)"
+	base_line() { printf 'session required %s conf=%s/%s.conf helper=%s run_dir=%s/run-base\n' \
+		"$BASE/pam_nsiso/pam_nsiso.so" "$T" "$1" "$BASE/helper/nsiso-helper" "$T"; }
+	SVC_FULL_BASE=$(nsiso_make_pam_service "session required pam_permit.so
+$(base_line full)")
+	SVC_CG_BASE=$(nsiso_make_pam_service "session required pam_permit.so
+$(base_line cgonly)")
+	for svc in "$SVC_FULL_BASE" "$SVC_CG_BASE"; do
+		pamtester "$svc" "$BUSER" open_session close_session >/dev/null ||
+			nsiso_die "baseline $BASE_REV: a session of $svc fails"
+	done
+fi
+
 # Sanity: each configuration does what its name says, before timing it.
 pamtester "$SVC_FULL" "$BUSER" open_session close_session >/dev/null ||
 	nsiso_die "full isolation session fails"
@@ -329,6 +355,9 @@ B1_CMDS=(floor pamtester "$SVC_FLOOR" "$BUSER" open_session close_session :::
 	cgonly pamtester "$SVC_CG" "$BUSER" open_session close_session :::
 	unshare unshare --uts --ipc --mount --pid --fork --mount-proc true :::)
 [ -z "$PCG_NOTE" ] && B1_CMDS+=(pam_cgroup pamtester "$SVC_PCG" "$BUSER" open_session close_session :::)
+[ -n "$BASE_REV" ] && B1_CMDS+=(
+	full_base pamtester "$SVC_FULL_BASE" "$BUSER" open_session close_session :::
+	cgonly_base pamtester "$SVC_CG_BASE" "$BUSER" open_session close_session :::)
 HAVE_BWRAP=0
 if command -v bwrap >/dev/null && bwrap --dev-bind / / --unshare-uts --unshare-ipc --unshare-pid \
 	--proc /proc --hostname bench true 2>/dev/null; then
@@ -375,6 +404,10 @@ TABLE+=("B1  session open+close, pamtester (median of $B1_RUNS after $B1_WARM wa
 b1_row floor "floor: pam_permit only"
 b1_row full "pam_nsiso full (uts,ipc,mnt,pid+host+memory)" 1.3
 b1_row cgonly "pam_nsiso cgroup only (memory, isolate none)"
+if [ -n "$BASE_REV" ]; then
+	b1_row full_base "baseline $BASE_REV: full"
+	b1_row cgonly_base "baseline $BASE_REV: cgroup only"
+fi
 [ -z "$PCG_NOTE" ] && b1_row pam_cgroup "peer: pam_cgroup (cgrules.conf, memory)"
 b1_row unshare "peer: unshare -uimp --fork --mount-proc true"
 [ "$HAVE_BWRAP" = 1 ] && b1_row bwrap "peer: bwrap uts,ipc,pid,mnt+proc true"
@@ -643,7 +676,7 @@ RUNTIME=$((SECONDS - START_S))
 {
 	printf '\npam_nsiso benchmarks, %s\n' "$(date -u '+%Y-%m-%d %H:%M UTC')"
 	printf 'machine: %s, %s cores, %s GiB; kernel %s; cgroup %s; load at start %s; rev %s\n' \
-		"$MACHINE" "$CORES" "$MEM_GIB" "$KERNEL" "$CG_MODE" "$LOAD" "$REV"
+		"$MACHINE" "$CORES" "$MEM_GIB" "$KERNEL" "$CG_MODE" "$LOAD" "$REV${BASE_REV:+ (baseline $BASE_REV)}"
 	printf 'runs: B1 %s (+%s warm-up) per row, CPU %s; B2 %s sessions; B3 %s opens per level, %s mounts; B4 %s logins, %s+%s PAM sessions per row\n\n' \
 		"$B1_RUNS" "$B1_WARM" "$B1_CPU_RUNS" "$B2_N" "$B3_RUNS" "$MOUNT_N" "$B4_RUNS" "$PAM_RUNS" "$IDLE_RUNS"
 	printf '%s\n' "${TABLE[@]}"
@@ -656,6 +689,7 @@ join() { local IFS=,; printf '%s' "$*"; }
 jq_str() { local s=${1//\\/\\\\}; printf '"%s"' "${s//\"/\\\"}"; }
 {
 	printf '{\n  "schema": 1,\n  "date": %s,\n  "rev": %s,\n' "$(jq_str "$(date -u '+%Y-%m-%dT%H:%M:%SZ')")" "$(jq_str "$REV")"
+	[ -n "$BASE_REV" ] && printf '  "baseline_rev": %s,\n' "$(jq_str "$BASE_REV")"
 	printf '  "machine": {"cpu": %s, "cores": %s, "mem_gib": %s, "kernel": %s, "cgroup": %s, "loadavg_at_start": %s},\n' \
 		"$(jq_str "$MACHINE")" "$CORES" "$MEM_GIB" "$(jq_str "$KERNEL")" "$(jq_str "$CG_MODE")" "$(jq_str "$LOAD")"
 	printf '  "runtime_s": %s,\n' "$RUNTIME"

@@ -18,7 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
-static bool initialised;
+static bool initialised;		/* libcgroup's cgroup_init() done */
+static bool mounts_known;		/* the *_mount below are filled */
 static enum nsiso_cgroup_version version;
 static char memory_mount[256];	/* v2: the unified mount */
 static char pids_mount[256];	/* "" when pids is not available */
@@ -66,6 +67,52 @@ static void find_cpu_io_mounts(void)
 		io_mount[0] = '\0';
 }
 
+/* The mount point of the first hierarchy with these v1 controllers ("" for
+ * the v2 mount), or "" when there is none. */
+static void mount_from(const char *mountinfo, const char *controllers, char *out, size_t len)
+{
+	char root[256];
+
+	if (nsiso_cgroup_find_mount(mountinfo, controllers, out, len, root, sizeof(root)) < 0)
+		out[0] = '\0';
+}
+
+/* Where the hierarchies are, for removal only, without libcgroup: its
+ * cgroup_init() clears and refills an 800 KiB mount table, and at a
+ * session's end that was most of what the reaper did (make bench, B1's CPU
+ * column).  Read with the parser the close line and nsisoctl use; a
+ * removal needs no more than the mount points (v2: the one mount). */
+static int know_mounts_for_removal(void)
+{
+	enum { MOUNTINFO_MAX = 65536 };
+	char *mountinfo;
+
+	if (mounts_known)
+		return 0;
+	mountinfo = malloc(MOUNTINFO_MAX);
+	if (!mountinfo || nsiso_mountinfo_read(mountinfo, MOUNTINFO_MAX) <= 0) {
+		free(mountinfo);
+		return -1;
+	}
+	version = nsiso_cgroup_detect_version();
+	if (version == NSISO_CGROUP_V2) {
+		mount_from(mountinfo, "", memory_mount, sizeof(memory_mount));
+	} else {
+		mount_from(mountinfo, "memory", memory_mount, sizeof(memory_mount));
+		mount_from(mountinfo, "pids", pids_mount, sizeof(pids_mount));
+		mount_from(mountinfo, "cpu", cpu_mount, sizeof(cpu_mount));
+		mount_from(mountinfo, "cpuacct", cpuacct_mount, sizeof(cpuacct_mount));
+		if (strcmp(cpuacct_mount, cpu_mount) == 0)
+			cpuacct_mount[0] = '\0';
+		mount_from(mountinfo, "blkio", io_mount, sizeof(io_mount));
+	}
+	free(mountinfo);
+	if (!memory_mount[0])
+		return -1;
+	mounts_known = true;
+	return 0;
+}
+
 int nsiso_cgroup_init(char *err, size_t len)
 {
 	int ret;
@@ -88,6 +135,7 @@ int nsiso_cgroup_init(char *err, size_t len)
 	if (mount_point("pids", pids_mount, sizeof(pids_mount)) < 0)
 		pids_mount[0] = '\0';
 	find_cpu_io_mounts();
+	mounts_known = true;
 	initialised = true;
 	return 0;
 }
@@ -494,8 +542,11 @@ static int make_leaves(const char *rel, const struct nsiso_cgroup_limits *l, cha
  *    controller in the ancestors' subtree_control, but not in the root's
  *    (hence enable_v2_controllers), and writes memory.max, memory.swap.max,
  *    memory.high, pids.max, and cpu.max, cpu.weight, io.weight when asked.
- *  Its recursive chown logs "fts_read failed" at the end of every walk, on
- *  v1 as on v2: harmless.  io_file: where io_weight goes (io_weight_file),
+ *  Ownership is ignored (the 1): asked to keep it, libcgroup walks the new
+ *  leaf and chowns every file in it to the group's control uid and gid,
+ *  which we never set, so to its own, root's: about 40 no-op chowns per
+ *  hierarchy on every open.  The leaves are made by root (make_leaves) and
+ *  stay root's either way.  io_file: where io_weight goes (io_weight_file),
  *  NULL when it is not set. */
 static int write_limits(const char *rel, const struct nsiso_cgroup_limits *l, const char *io_file)
 {
@@ -512,7 +563,7 @@ static int write_limits(const char *rel, const struct nsiso_cgroup_limits *l, co
 	if (!ret)
 		ret = add_io_values(cg, l, io_file);
 	if (!ret)
-		ret = cgroup_create_cgroup(cg, 0);
+		ret = cgroup_create_cgroup(cg, 1);
 	if (!ret)
 		ret = write_memsw(rel, l);
 	cgroup_free(&cg);
@@ -808,13 +859,11 @@ static int remove_locked(const char *rel)
 
 int nsiso_cgroup_remove_if_empty(const char *parent, uid_t uid, int lock_dir_fd)
 {
-	char rel[512], err[256];
+	char rel[512];
 	int lock, ret;
 
-	/* No usable cgroup fs here: then nothing of ours is in it.  (The
-	 * reaper initialises libcgroup only now, at the end of its session:
-	 * its mount table is 800 KiB of .bss.) */
-	if (nsiso_cgroup_init(err, sizeof(err)) < 0)
+	/* No cgroup hierarchy here: then nothing of ours is in one. */
+	if (know_mounts_for_removal() < 0)
 		return 0;
 	nsiso_cgroup_user_path(parent, uid, rel, sizeof(rel));
 	lock = take_lock(lock_dir_fd, NSISO_CGROUP_LOCK_TIMEOUT_MS);
@@ -827,10 +876,10 @@ int nsiso_cgroup_remove_if_empty(const char *parent, uid_t uid, int lock_dir_fd)
 
 int nsiso_cgroup_leave_tasks_group(void)
 {
-	char path[PATH_MAX], err[256];
+	char path[PATH_MAX];
 
-	if (nsiso_cgroup_init(err, sizeof(err)) < 0)
-		return 0;	/* no usable cgroup fs: we are in no group of ours */
+	if (know_mounts_for_removal() < 0)
+		return 0;	/* no cgroup hierarchy: we are in no group of ours */
 	snprintf(path, sizeof(path), "%s/cgroup.procs", tasks_mount());
 	return write_file(path, "0");
 }

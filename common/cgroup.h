@@ -107,11 +107,14 @@ int nsiso_cgroup_join(const struct nsiso_cgroup_join *join,
  * memory the user left behind (tmpfs and shared memory pages, or their swap:
  * those keep counting against the user until they are gone).  rmdir, never
  * libcgroup's delete, which would move live tasks to the parent and so out
- * of their limit.  1 removed, 0 still in use, kept or absent, -1 error. */
+ * of their limit.  Needs no nsiso_cgroup_init(): it finds the hierarchies
+ * in the mount table itself.  1 removed, 0 still in use, kept or absent, -1
+ * error. */
 int nsiso_cgroup_remove_if_empty(const char *parent, uid_t uid, int lock_dir_fd);
 
 /* Move the calling process into the root of the tasks hierarchy (the reaper
- * leaves the user's group before removing it).  0 or -1. */
+ * leaves the user's group before removing it); no nsiso_cgroup_init()
+ * needed.  0 or -1. */
 int nsiso_cgroup_leave_tasks_group(void);
 
 /* ---- no libcgroup needed below: usable from the PAM module ---------- */

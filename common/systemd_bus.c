@@ -2,7 +2,9 @@
 #include "systemd_bus.h"
 #include "systemd.h"
 
+#include <dlfcn.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -13,6 +15,80 @@
 #define SYSTEMD_DEST "org.freedesktop.systemd1"
 #define SYSTEMD_PATH "/org/freedesktop/systemd1"
 #define SYSTEMD_MANAGER "org.freedesktop.systemd1.Manager"
+
+/*
+ * libsystemd is loaded when a session first needs the bus (cgroup_mode
+ * systemd), not linked: linked, the loader mapped and relocated it and the
+ * libraries it pulls in (libgcrypt, liblzma, libzstd, liblz4, libcap) at
+ * every exec of the helper and every load of the module, on every login, on
+ * hosts that never use it.  By its soname, from the loader's system paths
+ * only: the helper runs with an empty environment, and in a set-id caller
+ * the loader ignores LD_LIBRARY_PATH for dlopen as it does at start-up.
+ */
+#define LIBSYSTEMD "libsystemd.so.0"
+
+static struct {
+	int (*open_system)(sd_bus **bus);
+	sd_bus *(*flush_close_unref)(sd_bus *bus);
+	int (*new_method_call)(sd_bus *bus, sd_bus_message **m, const char *destination,
+			       const char *path, const char *interface, const char *member);
+	int (*append)(sd_bus_message *m, const char *types, ...);
+	int (*open_container)(sd_bus_message *m, char type, const char *contents);
+	int (*close_container)(sd_bus_message *m);
+	sd_bus_message *(*message_unref)(sd_bus_message *m);
+	int (*call)(sd_bus *bus, sd_bus_message *m, uint64_t usec, sd_bus_error *ret_error,
+		    sd_bus_message **reply);
+	void (*error_free)(sd_bus_error *e);
+} sd;
+
+static char sd_load_error[160];
+
+/* Each symbol by its exact name; one missing one fails the whole table. */
+static void *sd_sym(void *lib, const char *name)
+{
+	void *f = dlsym(lib, name);
+
+	if (!f && !sd_load_error[0])
+		snprintf(sd_load_error, sizeof(sd_load_error), "%s has no %s", LIBSYSTEMD, name);
+	return f;
+}
+
+static void sd_load_once(void)
+{
+	/* RTLD_NODELETE: the pointers stay valid for the process's life. */
+	void *lib = dlopen(LIBSYSTEMD, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
+	const char *why;
+
+	if (!lib) {
+		why = dlerror();
+		snprintf(sd_load_error, sizeof(sd_load_error), "cannot load %s: %s", LIBSYSTEMD,
+			 why ? why : "unknown error");
+		return;
+	}
+	*(void **)&sd.open_system = sd_sym(lib, "sd_bus_open_system");
+	*(void **)&sd.flush_close_unref = sd_sym(lib, "sd_bus_flush_close_unref");
+	*(void **)&sd.new_method_call = sd_sym(lib, "sd_bus_message_new_method_call");
+	*(void **)&sd.append = sd_sym(lib, "sd_bus_message_append");
+	*(void **)&sd.open_container = sd_sym(lib, "sd_bus_message_open_container");
+	*(void **)&sd.close_container = sd_sym(lib, "sd_bus_message_close_container");
+	*(void **)&sd.message_unref = sd_sym(lib, "sd_bus_message_unref");
+	*(void **)&sd.call = sd_sym(lib, "sd_bus_call");
+	*(void **)&sd.error_free = sd_sym(lib, "sd_bus_error_free");
+}
+
+/* 0 once every function is there; else -1 with the reason.  A host without
+ * libsystemd has no systemd to talk to: the host's set-up. */
+static int sd_load(enum nsiso_failure *failure, char *err, size_t len)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, sd_load_once);
+	if (!sd_load_error[0])
+		return 0;
+	*failure = NSISO_FAIL_HOST;
+	snprintf(err, len, "systemd: %s", sd_load_error);
+	return -1;
+}
 
 /* No bus at all (no dbus on this host, or systemd not running): the host's
  * set-up.  Anything else (a time-out, a refusal, a full bus) could be a
@@ -25,8 +101,11 @@ static enum nsiso_failure failure_of(int r)
 
 static int open_bus(sd_bus **bus, enum nsiso_failure *failure, char *err, size_t len)
 {
-	int r = sd_bus_open_system(bus);
+	int r;
 
+	if (sd_load(failure, err, len) < 0)
+		return -1;
+	r = sd.open_system(bus);
 	if (r < 0) {
 		*failure = failure_of(r);
 		snprintf(err, len, "cannot connect to the system bus: %s", strerror(-r));
@@ -43,15 +122,15 @@ static int call(sd_bus *bus, sd_bus_message *m, const char *what, int timeout_ms
 	sd_bus_error error = SD_BUS_ERROR_NULL;
 	sd_bus_message *reply = NULL;
 	uint64_t usec = (uint64_t)(timeout_ms > 0 ? timeout_ms : 1) * 1000;
-	int r = sd_bus_call(bus, m, usec, &error, &reply);
+	int r = sd.call(bus, m, usec, &error, &reply);
 
 	if (r < 0) {
 		*failure = failure_of(r);
 		snprintf(err, len, "systemd: %s: %s", what,
 			 error.message ? error.message : strerror(-r));
 	}
-	sd_bus_error_free(&error);
-	sd_bus_message_unref(reply);
+	sd.error_free(&error);
+	sd.message_unref(reply);
 	return r < 0 ? -1 : 0;
 }
 
@@ -74,19 +153,19 @@ static int wait_until_in(uid_t uid)
 static int append_scope(sd_bus_message *m, const char *unit, const char *slice,
 			const char *description)
 {
-	int r = sd_bus_message_append(m, "ss", unit, "fail");
+	int r = sd.append(m, "ss", unit, "fail");
 
 	if (r >= 0)
-		r = sd_bus_message_open_container(m, 'a', "(sv)");
+		r = sd.open_container(m, 'a', "(sv)");
 	if (r >= 0)
-		r = sd_bus_message_append(m, "(sv)(sv)(sv)(sv)", "Slice", "s", slice,
+		r = sd.append(m, "(sv)(sv)(sv)(sv)", "Slice", "s", slice,
 					  "Description", "s", description,
 					  "PIDs", "au", 1, (uint32_t)getpid(),
 					  "CollectMode", "s", "inactive-or-failed");
 	if (r >= 0)
-		r = sd_bus_message_close_container(m);
+		r = sd.close_container(m);
 	if (r >= 0)
-		r = sd_bus_message_append(m, "a(sa(sv))", 0);
+		r = sd.append(m, "a(sa(sv))", 0);
 	return r;
 }
 
@@ -102,7 +181,7 @@ int nsiso_systemd_enter_scope(const char *unit, uid_t uid, const char *descripti
 	snprintf(slice, sizeof(slice), "user-%u.slice", (unsigned)uid);
 	if (open_bus(&bus, failure, err, len) < 0)
 		return -1;
-	if (sd_bus_message_new_method_call(bus, &m, SYSTEMD_DEST, SYSTEMD_PATH, SYSTEMD_MANAGER,
+	if (sd.new_method_call(bus, &m, SYSTEMD_DEST, SYSTEMD_PATH, SYSTEMD_MANAGER,
 					   "StartTransientUnit") < 0 ||
 	    append_scope(m, unit, slice, description) < 0) {
 		snprintf(err, len, "systemd: cannot build the StartTransientUnit call");
@@ -113,8 +192,8 @@ int nsiso_systemd_enter_scope(const char *unit, uid_t uid, const char *descripti
 			snprintf(err, len, "systemd: scope %s started, but this process is not "
 				 "in %s", unit, slice);
 	}
-	sd_bus_message_unref(m);
-	sd_bus_flush_close_unref(bus);
+	sd.message_unref(m);
+	sd.flush_close_unref(bus);
 	return ret;
 }
 
@@ -158,12 +237,12 @@ int nsiso_systemd_set_limits(const char *slice, const struct nsiso_cgroup_limits
 		return -1;
 	/* NSISO_UNLIMITED is UINT64_MAX: systemd's "infinity" for the limits,
 	 * and for the weights its "not set" (the default, 100). */
-	r = sd_bus_message_new_method_call(bus, &m, SYSTEMD_DEST, SYSTEMD_PATH, SYSTEMD_MANAGER,
+	r = sd.new_method_call(bus, &m, SYSTEMD_DEST, SYSTEMD_PATH, SYSTEMD_MANAGER,
 					   "SetUnitProperties");
 	if (r >= 0)
-		r = sd_bus_message_append(m, "sb", slice, 1);
+		r = sd.append(m, "sb", slice, 1);
 	if (r >= 0)
-		r = sd_bus_message_append(m, "a(sv)", 7, "MemoryMax", "t", l->memory,
+		r = sd.append(m, "a(sv)", 7, "MemoryMax", "t", l->memory,
 					  "MemorySwapMax", "t", l->swap, "TasksMax", "t", l->tasks,
 					  "MemoryHigh", "t", l->memory_high,
 					  "CPUQuotaPerSecUSec", "t", cpu_quota_per_sec_usec(l->cpu),
@@ -173,7 +252,7 @@ int nsiso_systemd_set_limits(const char *slice, const struct nsiso_cgroup_limits
 		snprintf(err, len, "systemd: cannot build the SetUnitProperties call");
 	else
 		ret = call(bus, m, "cannot set the limits", timeout_ms, failure, err, len);
-	sd_bus_message_unref(m);
-	sd_bus_flush_close_unref(bus);
+	sd.message_unref(m);
+	sd.flush_close_unref(bus);
 	return ret;
 }

@@ -228,11 +228,29 @@ bool oom_watch_start(struct oom_watch *w, long long now)
 
 	if (w->watching)
 		return true;
-	if (!w->memory_dir[0] || stat(w->memory_dir, &st) != 0 ||
-	    (count = take_history(w, (unsigned long long)st.st_ino, &resume)) == NSISO_UNLIMITED)
+	if (!w->memory_dir[0] || stat(w->memory_dir, &st) != 0)
 		return false;
-	w->event_fd = open_event_fd(w);
+	/* The kernel's log from its end, before the count is read: a kill
+	 * reported after this is read as it comes.  Its backlog (thousands of
+	 * records, one read each) only when the count has kills nobody has
+	 * logged yet, to find their names; otherwise it was most of a
+	 * session's start in the reaper (make bench's profile).  A kill whose
+	 * report falls just before the seek and whose count just after the
+	 * read is logged as it would be with its report rate-limited: without
+	 * its command. */
 	w->kmsg_fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (w->kmsg_fd >= 0)
+		lseek(w->kmsg_fd, 0, SEEK_END);
+	count = take_history(w, (unsigned long long)st.st_ino, &resume);
+	if (count == NSISO_UNLIMITED) {
+		if (w->kmsg_fd >= 0)
+			close(w->kmsg_fd);
+		w->kmsg_fd = -1;
+		return false;
+	}
+	if (w->kmsg_fd >= 0 && count > (resume ? w->state.handled : 0))
+		lseek(w->kmsg_fd, 0, SEEK_SET);
+	w->event_fd = open_event_fd(w);
 	w->wake_on_kmsg = w->event_fd < 0 && w->kmsg_fd >= 0;
 	read_kmsg(w, now);
 	if (!resume)
