@@ -121,6 +121,7 @@ void reaper_main(const struct reaper_config *c)
 	nsiso_detach_stdio();
 	nsiso_protect_from_oom();
 	watch_init(&w, &wc);
+	watch_hold_session(&w);
 	watch_until_exit(&w, c->holder_pidfd);
 	/* First the record: nsisoctl must never show a session that is over. */
 	if (nsiso_record_remove(c->run_dir_fd, c->session) < 0)

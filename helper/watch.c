@@ -27,13 +27,57 @@
 #define LISTEN_BACKLOG 8
 #define ACCEPTS_PER_WAKE 16
 
+/* ---- whether the user has sessions: a byte of sessions.lock per uid ---- */
+
+/* Every reaper holds a shared lock on the user's byte from its start until
+ * its record is gone: a user has other sessions exactly while some other
+ * reaper holds it.  Asking is one fcntl(); reading every record in the run
+ * directory, as the check did before, made each logout O(sessions on the
+ * host) (make bench, B3).  fd, or -1 (then the records decide). */
+static int hold_session_byte(const struct watch_config *c)
+{
+	struct flock fl = { .l_type = F_RDLCK, .l_whence = SEEK_SET,
+			    .l_start = (off_t)c->uid, .l_len = 1 };
+	int fd = openat(c->run_dir_fd, NSISO_SESSIONS_LOCK_NAME,
+			O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0600);
+
+	if (fd >= 0 && fcntl(fd, F_OFD_SETLK, &fl) != 0) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/* True when another reaper of the user holds its byte (ours is released
+ * before anyone asks); false when none does or it cannot be told. */
+static bool others_hold_session_byte(const struct watch_config *c)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET,
+			    .l_start = (off_t)c->uid, .l_len = 1 };
+	int fd = openat(c->run_dir_fd, NSISO_SESSIONS_LOCK_NAME,
+			O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	bool held;
+
+	if (fd < 0)
+		return false;
+	held = fcntl(fd, F_OFD_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
+	close(fd);
+	return held;
+}
+
+void watch_hold_session(struct watch *w)
+{
+	if (w->session_fd < 0)
+		w->session_fd = hold_session_byte(w->c);
+}
+
 void watch_init(struct watch *w, const struct watch_config *c)
 {
 	size_t i;
 
 	memset(w, 0, sizeof(*w));
 	w->c = c;
-	w->lock_fd = w->listen_fd = -1;
+	w->lock_fd = w->listen_fd = w->session_fd = -1;
 	for (i = 0; i < QUOTA_CLIENTS_MAX; i++)
 		w->clients[i].fd = -1;
 	w->started_ms = watch_now_ms();
@@ -325,13 +369,20 @@ void watch_until_exit(struct watch *w, int holder_pidfd)
 	oom_watch_stop(&w->oom);
 }
 
-/* Another session of the user is still open (its holder alive). */
+/* Another session of the user is still open: another reaper holds the
+ * user's byte (its holder alive, or its record not yet removed: that
+ * reaper looks after us, and the last to look sees none), or, when none
+ * does, a record of the user with its holder alive (a reaper without the
+ * lock: none could be taken, or one of an older version). */
 static bool user_has_sessions(const struct watch_config *c)
 {
 	struct nsiso_record *records = NULL;
-	int n = nsiso_record_list(c->run_dir_fd, &records), i;
+	int n, i;
 	bool found = false;
 
+	if (others_hold_session_byte(c))
+		return true;
+	n = nsiso_record_list(c->run_dir_fd, &records);
 	for (i = 0; i < n && !found; i++) {
 		bool gone;
 		int pidfd;
@@ -355,6 +406,9 @@ void watch_release(struct watch *w)
 {
 	char name[64];
 
+	if (w->session_fd >= 0)
+		close(w->session_fd);	/* our session is over: release its byte */
+	w->session_fd = -1;
 	if (!user_has_sessions(w->c) &&
 	    (w->owner || lock_uid_byte_within(w, WATCH_LOCK_TIMEOUT_MS) == 0) &&
 	    !user_has_sessions(w->c)) {

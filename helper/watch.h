@@ -41,6 +41,9 @@ struct watch_config {
 struct watch {
 	const struct watch_config *c;
 	int lock_fd;			/* watch.lock; -1 */
+	int session_fd;			/* sessions.lock, read-locked on the
+					 * user's byte while the session lasts;
+					 * -1 */
 	bool owner;			/* we hold the user's byte of it */
 	int listen_fd;			/* the quota socket; -1 */
 	struct {
@@ -53,6 +56,9 @@ struct watch {
 };
 
 void watch_init(struct watch *w, const struct watch_config *c);
+
+/* The reaper's session counts for its user from now until watch_release(). */
+void watch_hold_session(struct watch *w);
 
 /* Serve and watch (when ours to) until the holder behind holder_pidfd has
  * ended; then log what is left to log and stop serving.  The lock is kept

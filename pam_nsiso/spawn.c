@@ -20,7 +20,13 @@
 #include "../common/deadline.h"
 #include "../common/proto.h"
 
-/* In the child, between fork and exec: only async-signal-safe calls. */
+/* In the child, between vfork and exec.  The child shares the
+ * application's memory and runs on its stack until the exec: raw system
+ * calls only, nothing that writes to memory the application uses, no
+ * return.  (glibc's setresuid() would tell the application's threads to
+ * change their ids too: the raw call changes the child's.)  Every signal is
+ * blocked, so no handler of the application's runs here; the helper sets
+ * its own mask. */
 __attribute__((noreturn))
 static void exec_helper(int helper_fd, char *const argv[], int channel)
 {
@@ -54,7 +60,8 @@ static void exec_helper(int helper_fd, char *const argv[], int channel)
 	 * helper acts only for a real root, and an exec with real and
 	 * effective ids apart is a secure exec it takes for a set-id start:
 	 * become root in every id for it. */
-	if (geteuid() == 0 && (setresgid(0, 0, 0) != 0 || setresuid(0, 0, 0) != 0))
+	if (geteuid() == 0 && (syscall(SYS_setresgid, 0, 0, 0) != 0 ||
+			       syscall(SYS_setresuid, 0, 0, 0) != 0))
 		_exit(127);
 	/* A personality the user set (ADDR_NO_RANDOMIZE, say) survives an
 	 * exec that is not set-id: not into the helper. */
@@ -268,6 +275,7 @@ static void release_result(struct helper_result *r)
 int nsiso_run_helper(const char *path, char *const argv[], struct helper_result *r)
 {
 	struct sigaction dfl = { .sa_handler = SIG_DFL }, saved;
+	sigset_t all, mask;
 	struct nsiso_deadline deadline;
 	int sv[2], status, helper_fd;
 	size_t i;
@@ -290,13 +298,19 @@ int nsiso_run_helper(const char *path, char *const argv[], struct helper_result 
 	 * take the helper's exit status from us. */
 	sigaction(SIGCHLD, &dfl, &saved);
 	nsiso_deadline_in(&deadline, NSISO_OPEN_TIMEOUT_MS);
-	pid = fork();
+	/* vfork, not fork: the application (sshd's monitor, a su) is not
+	 * copied for a child that only sets up fds and execs, and it waits
+	 * only until the exec. */
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &mask);
+	pid = vfork();
 	if (pid == 0)
 		exec_helper(helper_fd, argv, sv[1]);
+	sigprocmask(SIG_SETMASK, &mask, NULL);
 	close(sv[1]);
 	if (pid < 0) {
 		r->failure = NSISO_FAIL_CRIT;
-		snprintf(r->reason, sizeof(r->reason), "fork: %s", strerror(errno));
+		snprintf(r->reason, sizeof(r->reason), "vfork: %s", strerror(errno));
 	} else {
 		collect_reply(sv[0], &deadline, r);
 		status = reap_helper(pid, &deadline);

@@ -63,6 +63,30 @@ nsiso_assert_false "its session has its own PID namespace" test "$pidns" = "$(re
 nsiso_assert_match "its session is in the user's memory group" "/$PARENT/user-$(id -u "$USER1")" "$cg"
 nsiso_assert_true "nothing left after it" nsiso_wait_for nsiso_session_gone "$USER1" "$PARENT"
 
+# The same caller with a second thread: the module takes euid 0 for its
+# work (glibc applies that to every thread) and gives it back, and the
+# helper's child, which shares the caller's memory until its exec (vfork),
+# changes only its own ids: the other thread must end as it began.
+# (isolate none: a caller with threads cannot enter a mount namespace, so
+# only the cgroup is made.)
+USER2=$(nsiso_make_user) || nsiso_die "cannot create user"
+nsiso_write_conf "* cgroup_parent $PARENT
+$USER1 isolate uts,ipc,mnt,pid
+$USER1 hostname suid-%U
+$USER1 memory 128M
+$USER2 isolate none
+$USER2 memory 128M" >/dev/null
+out=$("$NSISO_TOP/tests/build/nsiso-pamdaemon" -t "$SVC2" "$USER2" "$DAEMON_UID" "$T/probe-daemon" 2>&1)
+nsiso_assert_eq "a caller with two threads and root only in its saved uid opens, runs and closes" 0 "$?"
+printf "%s\n" "$out"
+d=$DAEMON_UID
+nsiso_assert_eq "the uids of both its threads are as it left them after open and close" \
+	"open 0 uids $d/$d/0 thread uids $d/$d/0|close 0 uids $d/$d/0 thread uids $d/$d/0" \
+	"$(printf '%s\n' "$out" | grep -E '^(open|close) ' | paste -sd'|')"
+read -r host pidns cg <"$T/daemon.out"
+nsiso_assert_match "its session is in the second user's memory group" "/$PARENT/user-$(id -u "$USER2")" "$cg"
+nsiso_assert_true "nothing left after it" nsiso_wait_for nsiso_session_gone "$USER2" "$PARENT"
+
 # A caller with no root uid at all cannot have a session made for it.
 out=$(setpriv --reuid=daemon --regid=daemon --clear-groups pamtester "$SVC2" "$USER1" \
 	open_session close_session 2>&1)

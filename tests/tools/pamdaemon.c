@@ -2,7 +2,7 @@
 /* nsiso-pamdaemon: open a PAM session the way atd does, with root kept only
  * in the saved uid, and run a command in it.
  *
- *   nsiso-pamdaemon SERVICE USER UID CMD [ARG...]     (started as root)
+ *   nsiso-pamdaemon [-t] SERVICE USER UID CMD [ARG...]     (started as root)
  *
  * Sets the real and effective uid to UID (the saved uid stays 0) and the
  * effective gid to the number UID (real and saved gid stay 0): root kept
@@ -11,7 +11,13 @@
  * runs CMD, pam_close_session, pam_end.  Prints one line per step with the
  * PAM result and the process's uids afterwards ("open 0 uids 1/1/0").
  * Exits 0 only if both calls returned PAM_SUCCESS, CMD exited 0 and the
- * uids were UID/UID/0 after each call, as the caller left them. */
+ * uids were UID/UID/0 after each call, as the caller left them.
+ *
+ * -t: a second thread, started first and parked, whose uids must be
+ * UID/UID/0 after each call too ("thread uids ..." on each line): the
+ * module's id changes reach every thread, and the helper's vfork child
+ * shares this process's memory until its exec. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,16 +33,55 @@ static int no_conversation(int n, const struct pam_message **msg, struct pam_res
 	return PAM_CONV_ERR;
 }
 
+static volatile pid_t parked_tid;
+
+static void *park(void *arg)
+{
+	(void)arg;
+	parked_tid = gettid();
+	for (;;)
+		pause();
+	return NULL;
+}
+
+/* The parked thread's real, effective and saved uid, from the kernel. */
+static int thread_uids(unsigned *r, unsigned *e, unsigned *s)
+{
+	char path[64], line[256];
+	FILE *f;
+	int found = -1;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/status", (int)parked_tid);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (found < 0 && fgets(line, sizeof(line), f))
+		if (sscanf(line, "Uid: %u %u %u", r, e, s) == 3)
+			found = 0;
+	fclose(f);
+	return found;
+}
+
 /* Print the step and say whether the uids are as the caller set them. */
 static int report(const char *step, int ret, uid_t uid)
 {
+	unsigned tr = 0, te = 0, ts = 0;
 	uid_t r, e, s;
+	int ok;
 
 	if (getresuid(&r, &e, &s) != 0)
 		return -1;
-	printf("%s %d uids %u/%u/%u\n", step, ret, (unsigned)r, (unsigned)e, (unsigned)s);
+	ok = ret == PAM_SUCCESS && r == uid && e == uid && s == 0;
+	printf("%s %d uids %u/%u/%u", step, ret, (unsigned)r, (unsigned)e, (unsigned)s);
+	if (parked_tid) {
+		if (thread_uids(&tr, &te, &ts) < 0)
+			ok = 0;
+		printf(" thread uids %u/%u/%u", tr, te, ts);
+		ok = ok && tr == uid && te == uid && ts == 0;
+	}
+	printf("\n");
 	fflush(stdout);
-	return ret == PAM_SUCCESS && r == uid && e == uid && s == 0 ? 0 : -1;
+	return ok ? 0 : -1;
 }
 
 static int run(char **cmd)
@@ -58,11 +103,21 @@ int main(int argc, char **argv)
 {
 	struct pam_conv conv = { no_conversation, NULL };
 	pam_handle_t *pamh = NULL;
+	pthread_t thread;
 	uid_t uid;
 	int ret, bad = 0;
 
+	if (argc > 1 && strcmp(argv[1], "-t") == 0) {
+		if (pthread_create(&thread, NULL, park, NULL) != 0) {
+			fprintf(stderr, "nsiso-pamdaemon: cannot start a thread\n");
+			return 1;
+		}
+		while (!parked_tid)
+			usleep(1000);
+		argv++, argc--;
+	}
 	if (argc < 5) {
-		fprintf(stderr, "usage: nsiso-pamdaemon SERVICE USER UID CMD [ARG...]\n");
+		fprintf(stderr, "usage: nsiso-pamdaemon [-t] SERVICE USER UID CMD [ARG...]\n");
 		return 2;
 	}
 	uid = (uid_t)strtoul(argv[3], NULL, 10);
