@@ -79,7 +79,7 @@ help: ## list the targets
 install: all ## install the module, helper, nsisoctl, man pages and (if absent) the conf
 	install -D -m 0644 $(MODULE) $(DESTDIR)$(PAMDIR)/pam_nsiso.so
 	install -D -m 0755 $(HELPER) $(DESTDIR)$(HELPER_PATH)
-	install -D -m 0755 $(CTL) $(DESTDIR)$(PREFIX)/sbin/nsisoctl
+	install -D -m 0755 $(CTL) $(DESTDIR)$(PREFIX)/bin/nsisoctl
 	for m in $(MANPAGES); do \
 		install -D -m 0644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/} || exit 1; \
 	done
@@ -89,8 +89,10 @@ install: all ## install the module, helper, nsisoctl, man pages and (if absent) 
 
 # The conf and nsiso.d/ go only while they are as install left them; the
 # pam_nsiso line in /etc/pam.d is the admin's to remove (first).
+# (nsisoctl was in sbin before it became a command for every user.)
 uninstall: ## remove what install installed (the conf only if unchanged)
-	rm -f $(DESTDIR)$(PAMDIR)/pam_nsiso.so $(DESTDIR)$(HELPER_PATH) $(DESTDIR)$(PREFIX)/sbin/nsisoctl
+	rm -f $(DESTDIR)$(PAMDIR)/pam_nsiso.so $(DESTDIR)$(HELPER_PATH) $(DESTDIR)$(PREFIX)/bin/nsisoctl \
+		$(DESTDIR)$(PREFIX)/sbin/nsisoctl
 	for m in $(MANPAGES); do rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/}; done
 	@conf=$(DESTDIR)$(SYSCONFDIR)/security/nsiso.conf; \
 	if cmp -s conf/nsiso.conf $$conf; then echo "rm -f $$conf"; rm -f $$conf; \

@@ -30,7 +30,7 @@ MULTIARCH=$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
 MODULE_PATH=/usr/lib/$MULTIARCH/security/pam_nsiso.so
 HELPER_PATH=/usr/libexec/nsiso-helper
 # Everything the package installs, and what it must leave behind on purge.
-PKG_PATHS=("$MODULE_PATH" "$HELPER_PATH" /usr/sbin/nsisoctl /etc/security/nsiso.conf
+PKG_PATHS=("$MODULE_PATH" "$HELPER_PATH" /usr/bin/nsisoctl /etc/security/nsiso.conf
 	/etc/security/nsiso.d /usr/share/pam-configs/nsiso "/usr/share/doc/$PKG")
 CG=/sys/fs/cgroup
 BUILDER=nobody
@@ -148,7 +148,7 @@ check "nothing new in the checkout" \
 	test -z "$(cd "$NSISO_TOP" && git status --porcelain --ignored -- debian | grep -v '^??')"
 
 contents=$(dpkg-deb -c "$DEB" | awk '{print $6}' | sed 's,^\.,,; s,/$,,')
-for path in "$MODULE_PATH" "$HELPER_PATH" /usr/sbin/nsisoctl /usr/share/pam-configs/nsiso \
+for path in "$MODULE_PATH" "$HELPER_PATH" /usr/bin/nsisoctl /usr/share/pam-configs/nsiso \
 	/etc/security/nsiso.d /usr/share/man/man8/pam_nsiso.8.gz /usr/share/man/man5/nsiso.conf.5.gz; do
 	check "package ships $path" grep -qx -- "$path" <<<"$contents"
 done

@@ -139,8 +139,9 @@ jnum() { grep -o "\"$2\": [0-9a-z]*" "$1" 2>/dev/null | head -n 1 | sed 's/.*: /
 jstr() { grep -o "\"$2\": \"[^\"]*\"" "$1" 2>/dev/null | head -n 1 | sed 's/^[^:]*: "//; s/"$//'; }
 # quota_as USER NAME [ARGS]: nsisoctl quota --json ARGS in a login of USER;
 # its JSON in $W/NAME.json, stderr in $W/NAME.err, exit status in $W/NAME.rc.
-# (The package puts nsisoctl in /usr/sbin, which is not in a user's PATH.)
-CTL=/usr/sbin/nsisoctl
+# Called by name, as a user would: the package puts nsisoctl in /usr/bin,
+# which is in every user's PATH.
+CTL=nsisoctl
 quota_as() {
 	local user=$1 name=$2
 	shift 2

@@ -122,7 +122,7 @@ add_elf "$module" "$secdir/pam_nsiso.so"
 for m in pam_permit.so pam_deny.so pam_exec.so; do
 	add_elf "$secdir/$m"
 done
-add_elf "$top/ctl/nsisoctl" /usr/sbin/nsisoctl
+add_elf "$top/ctl/nsisoctl" /usr/bin/nsisoctl
 cc -O2 -Wall -Wextra -Werror -o "$work/memhog" "$top/tests/tools/memhog.c"
 add_elf "$work/memhog" /usr/bin/memhog
 cc -O2 -Wall -Wextra -Werror -o "$work/cgprobe" "$top/tests/v2/cgprobe.c" -lcgroup
