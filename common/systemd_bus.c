@@ -42,6 +42,7 @@ static struct {
 } sd;
 
 static char sd_load_error[160];
+static enum nsiso_failure sd_load_failure = NSISO_FAIL_HOST;
 
 /* Each symbol by its exact name; one missing one fails the whole table. */
 static void *sd_sym(void *lib, const char *name)
@@ -63,6 +64,12 @@ static void sd_load_once(void)
 		why = dlerror();
 		snprintf(sd_load_error, sizeof(sd_load_error), "cannot load %s: %s", LIBSYSTEMD,
 			 why ? why : "unknown error");
+		/* Only a library that is not there is the host's set-up.  The
+		 * module loads it in the application, whose rlimits a user may
+		 * have set (su): out of fds or address space must not become
+		 * a failure on_error allow lets through. */
+		if (!why || !strstr(why, "No such file or directory"))
+			sd_load_failure = NSISO_FAIL_DENY;
 		return;
 	}
 	*(void **)&sd.open_system = sd_sym(lib, "sd_bus_open_system");
@@ -77,7 +84,8 @@ static void sd_load_once(void)
 }
 
 /* 0 once every function is there; else -1 with the reason.  A host without
- * libsystemd has no systemd to talk to: the host's set-up. */
+ * libsystemd (or with one too old for a function) has no systemd to talk
+ * to: the host's set-up; any other failure to load it denies. */
 static int sd_load(enum nsiso_failure *failure, char *err, size_t len)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -85,7 +93,7 @@ static int sd_load(enum nsiso_failure *failure, char *err, size_t len)
 	pthread_once(&once, sd_load_once);
 	if (!sd_load_error[0])
 		return 0;
-	*failure = NSISO_FAIL_HOST;
+	*failure = sd_load_failure;
 	snprintf(err, len, "systemd: %s", sd_load_error);
 	return -1;
 }
