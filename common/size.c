@@ -83,7 +83,7 @@ const char *nsiso_parse_size(const char *text, bool percent_ok,
 	int found = suffix_shift(end[0]);
 	unsigned shift = found < 0 ? 0 : (unsigned)found;
 	/* The letter, if it is one, must stand alone after the digits. */
-	char unit[2] = { shift ? end[0] : '\0', '\0' };
+	char unit[2] = { (char)(shift ? end[0] : '\0'), '\0' };
 	const struct form bytes = {
 		.unlimited_ok = true, .unit = unit, .shift = shift,
 		.max = NSISO_SIZE_MAX >> shift, .kind = NSISO_LIMIT_VALUE,
