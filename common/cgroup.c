@@ -21,11 +21,11 @@
 static bool initialised;		/* libcgroup's cgroup_init() done */
 static bool mounts_known;		/* the *_mount below are filled */
 static enum nsiso_cgroup_version version;
-static char memory_mount[256];	/* v2: the unified mount */
-static char pids_mount[256];	/* "" when pids is not available */
-static char cpu_mount[256];	/* "" when cpu is not available */
-static char cpuacct_mount[256];	/* v1, "" unless a hierarchy apart from cpu's */
-static char io_mount[256];	/* v1 blkio, v2 io; "" when not available */
+static char memory_mount[512];	/* v2: the unified mount */
+static char pids_mount[512];	/* "" when pids is not available */
+static char cpu_mount[512];	/* "" when cpu is not available */
+static char cpuacct_mount[512];	/* v1: cpuacct's (init leaves "" when it is cpu's) */
+static char io_mount[512];	/* v1 blkio, v2 io; "" when not available */
 
 /* libcgroup's default logger writes to stdout, which in the helper is the
  * login's terminal or nothing at all: send it to syslog instead. */
@@ -67,16 +67,6 @@ static void find_cpu_io_mounts(void)
 		io_mount[0] = '\0';
 }
 
-/* The mount point of the first hierarchy with these v1 controllers ("" for
- * the v2 mount), or "" when there is none. */
-static void mount_from(const char *mountinfo, const char *controllers, char *out, size_t len)
-{
-	char root[256];
-
-	if (nsiso_cgroup_find_mount(mountinfo, controllers, out, len, root, sizeof(root)) < 0)
-		out[0] = '\0';
-}
-
 /* Where the hierarchies are, for removal only, without libcgroup: its
  * cgroup_init() clears and refills an 800 KiB mount table, and at a
  * session's end that was most of what the reaper did (make bench, B1's CPU
@@ -84,31 +74,18 @@ static void mount_from(const char *mountinfo, const char *controllers, char *out
  * removal needs no more than the mount points (v2: the one mount). */
 static int know_mounts_for_removal(void)
 {
-	enum { MOUNTINFO_MAX = 65536 };
-	char *mountinfo;
+	struct nsiso_cgroup_dirs mounts;
 
 	if (mounts_known)
 		return 0;
-	mountinfo = malloc(MOUNTINFO_MAX);
-	if (!mountinfo || nsiso_mountinfo_read(mountinfo, MOUNTINFO_MAX) <= 0) {
-		free(mountinfo);
+	if (nsiso_cgroup_mounts_of(&mounts) < 0)
 		return -1;
-	}
-	version = nsiso_cgroup_detect_version();
-	if (version == NSISO_CGROUP_V2) {
-		mount_from(mountinfo, "", memory_mount, sizeof(memory_mount));
-	} else {
-		mount_from(mountinfo, "memory", memory_mount, sizeof(memory_mount));
-		mount_from(mountinfo, "pids", pids_mount, sizeof(pids_mount));
-		mount_from(mountinfo, "cpu", cpu_mount, sizeof(cpu_mount));
-		mount_from(mountinfo, "cpuacct", cpuacct_mount, sizeof(cpuacct_mount));
-		if (strcmp(cpuacct_mount, cpu_mount) == 0)
-			cpuacct_mount[0] = '\0';
-		mount_from(mountinfo, "blkio", io_mount, sizeof(io_mount));
-	}
-	free(mountinfo);
-	if (!memory_mount[0])
-		return -1;
+	version = mounts.version;
+	snprintf(memory_mount, sizeof(memory_mount), "%s", mounts.memory);
+	snprintf(pids_mount, sizeof(pids_mount), "%s", mounts.pids);
+	snprintf(cpu_mount, sizeof(cpu_mount), "%s", mounts.cpu);
+	snprintf(cpuacct_mount, sizeof(cpuacct_mount), "%s", mounts.cpuacct);
+	snprintf(io_mount, sizeof(io_mount), "%s", mounts.io);
 	mounts_known = true;
 	return 0;
 }

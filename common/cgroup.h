@@ -182,6 +182,10 @@ void nsiso_cgroup_dirs_in(const char *mountinfo, enum nsiso_cgroup_version versi
  * 0, or -1 when the group is "" or no memory hierarchy shows it. */
 int nsiso_cgroup_dirs_of(const char *group, struct nsiso_cgroup_dirs *dirs);
 
+/* The same for the hierarchies themselves: their mount points (v2: the one
+ * mount in every field).  0, or -1 when there is no memory hierarchy. */
+int nsiso_cgroup_mounts_of(struct nsiso_cgroup_dirs *dirs);
+
 /* The IO weight, from the io (v2) or blkio (v1) directory: io.weight's
  * "default N", blkio.bfq.weight N (the same scale), or blkio.weight N * 5
  * (as written).  Unknown where none is there. */

@@ -357,6 +357,10 @@ static void dir_in(const char *mountinfo, const char *controllers, const char *g
 	if (nsiso_cgroup_find_mount(mountinfo, controllers, point, sizeof(point), root,
 				    sizeof(root)) < 0)
 		return;
+	if (!group[0]) {	/* the hierarchy itself: its mount point */
+		snprintf(buf, len, "%s", point);
+		return;
+	}
 	snprintf(path, sizeof(path), "/%s", group);
 	n = strcmp(root, "/") == 0 ? 0 : strlen(root);
 	if (strncmp(path, root, n) != 0 || (path[n] != '/' && path[n] != '\0'))
@@ -383,19 +387,34 @@ void nsiso_cgroup_dirs_in(const char *mountinfo, enum nsiso_cgroup_version versi
 	dir_in(mountinfo, "blkio", group, d->io, sizeof(d->io));
 }
 
-int nsiso_cgroup_dirs_of(const char *group, struct nsiso_cgroup_dirs *d)
+/* From this process's mount table; group "" gives the mount points. */
+static int dirs_from_mount_table(const char *group, struct nsiso_cgroup_dirs *d)
 {
 	enum { MOUNTINFO_MAX = 65536 };
 	char *mountinfo = malloc(MOUNTINFO_MAX);
 	int ret = -1;
 
 	memset(d, 0, sizeof(*d));
-	if (mountinfo && group[0] && nsiso_mountinfo_read(mountinfo, MOUNTINFO_MAX) > 0) {
+	if (mountinfo && nsiso_mountinfo_read(mountinfo, MOUNTINFO_MAX) > 0) {
 		nsiso_cgroup_dirs_in(mountinfo, nsiso_cgroup_detect_version(), group, d);
 		ret = d->memory[0] ? 0 : -1;
 	}
 	free(mountinfo);
 	return ret;
+}
+
+int nsiso_cgroup_dirs_of(const char *group, struct nsiso_cgroup_dirs *d)
+{
+	if (!group[0]) {
+		memset(d, 0, sizeof(*d));
+		return -1;
+	}
+	return dirs_from_mount_table(group, d);
+}
+
+int nsiso_cgroup_mounts_of(struct nsiso_cgroup_dirs *d)
+{
+	return dirs_from_mount_table("", d);
 }
 
 int nsiso_cgroup_stats_of(const char *group, struct nsiso_cgroup_stats *s)
