@@ -67,8 +67,9 @@ static void sd_load_once(void)
 		/* Only a library that is not there is the host's set-up.  The
 		 * module loads it in the application, whose rlimits a user may
 		 * have set (su): out of fds or address space must not become
-		 * a failure on_error allow lets through. */
-		if (!why || !strstr(why, "No such file or directory"))
+		 * a failure on_error allow lets through.  dlerror() words the
+		 * errno as strerror() does, in the same locale. */
+		if (!why || !strstr(why, strerror(ENOENT)))
 			sd_load_failure = NSISO_FAIL_DENY;
 		return;
 	}
