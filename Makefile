@@ -28,7 +28,7 @@ COMMON_SYSTEMD = common/systemd.c common/systemd_bus.c
 COMMON_REQUEST = common/request.c
 MODULE_SRC = pam_nsiso/pam_nsiso.c pam_nsiso/spawn.c $(COMMON_PARSE) common/cgroup_stats.c \
              $(COMMON_SYSTEMD) $(COMMON_REQUEST)
-HELPER_SRC = helper/main.c helper/holder.c helper/reaper.c helper/watch.c helper/oomwatch.c \
+HELPER_SRC = helper/main.c helper/broker.c helper/holder.c helper/reaper.c helper/watch.c helper/oomwatch.c \
              helper/privtmp.c helper/cgroupns.c \
              common/kmsg.c $(COMMON_SYSTEMD) $(COMMON_REQUEST) $(COMMON_PARSE) \
              $(COMMON_STATE) $(COMMON_CGROUP)

@@ -117,6 +117,13 @@ int nsiso_cgroup_init(char *err, size_t len)
 	return 0;
 }
 
+int nsiso_cgroup_reinit(char *err, size_t len)
+{
+	initialised = false;
+	mounts_known = false;
+	return nsiso_cgroup_init(err, len);
+}
+
 enum nsiso_cgroup_version nsiso_cgroup_version(void)
 {
 	return version;

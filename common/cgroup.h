@@ -59,6 +59,10 @@ struct nsiso_cgroup_stats {
  * the hierarchy.  0, or -1 with a reason in err. */
 int nsiso_cgroup_init(char *err, size_t len);
 
+/* The same again, whatever was done before: the broker, whose workers
+ * inherit libcgroup's table, refills it when the mount table changes. */
+int nsiso_cgroup_reinit(char *err, size_t len);
+
 enum nsiso_cgroup_version nsiso_cgroup_version(void);
 
 /* "<parent>/user-<uid>" into buf. */

@@ -100,6 +100,25 @@ enum nsiso_sync {
 	NSISO_SYNC_DONE = 'D',
 };
 
+/* The broker (helper/broker.h): the same work from a long-lived helper,
+ * reached on a root-only SOCK_SEQPACKET socket instead of an exec.
+ *   module: one message, the helper's arguments after argv[0], each ending
+ *           in NUL, with the module's own pidfd attached (SCM_RIGHTS)
+ *   worker: NSISO_BROKER_TAKEN, then exactly the helper's reply above, then
+ *           NSISO_BROKER_DONE once the holder has the session (EOF instead
+ *           of it: the session failed after the reply, as a helper that
+ *           does not exit 0);
+ *           or "exec <reason>" (NSISO_BROKER_EXEC) before anything is
+ *           built: not served, the module execs the helper instead.
+ * A broker that does not say either within NSISO_BROKER_TAKE_MS, or cannot
+ * be reached, is passed over the same way. */
+#define NSISO_BROKER_SOCKET "/run/nsiso/broker.sock"
+#define NSISO_BROKER_TAKE_MS 2000
+#define NSISO_BROKER_REQUEST_MAX 8192
+#define NSISO_BROKER_TAKEN "taken"
+#define NSISO_BROKER_EXEC "exec"
+#define NSISO_BROKER_DONE "done"
+
 #ifndef NSISO_HELPER_PATH
 #define NSISO_HELPER_PATH "/usr/libexec/nsiso-helper"
 #endif

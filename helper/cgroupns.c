@@ -229,3 +229,23 @@ int nsiso_cgroupns_make(pid_t caller, int caller_pidfd,
 	}
 	return fd;
 }
+
+int nsiso_cgroup_follow_caller(pid_t caller, int caller_pidfd, char *err, size_t len)
+{
+	const int none[NSISO_CGROUP_PROCS_MAX] = { [0 ... NSISO_CGROUP_PROCS_MAX - 1] = -1 };
+	struct entries e = { .n = 0 };
+	enum nsiso_failure failure;
+	size_t i;
+	int ret = 0;
+
+	if (add_callers_cgroups(caller, caller_pidfd, none, &e, &failure, err, len) < 0)
+		return -1;
+	for (i = 0; i < e.n && ret == 0; i++)
+		if (write(e.fds[i], "0", 1) != 1) {
+			snprintf(err, len, "cannot enter the PAM application's cgroup: %s",
+				 strerror(errno));
+			ret = -1;
+		}
+	close_entries(&e);
+	return ret;
+}

@@ -26,4 +26,10 @@ int nsiso_cgroupns_make(pid_t caller, int caller_pidfd,
 			const int procs_fds[NSISO_CGROUP_PROCS_MAX], int wait_ms,
 			enum nsiso_failure *failure, char *err, size_t len);
 
+/* Into the application's cgroup in every hierarchy, by our own hand, as
+ * an exec'd helper (its child) would have been from the start: the broker's
+ * worker, before it makes the holder and the reaper.  0, or -1 with a
+ * reason in err. */
+int nsiso_cgroup_follow_caller(pid_t caller, int caller_pidfd, char *err, size_t len);
+
 #endif

@@ -46,6 +46,7 @@
 #include "../common/size.h"
 #include "../common/systemd.h"
 #include "../common/systemd_bus.h"
+#include "broker.h"
 #include "cgroupns.h"
 #include "faults.h"
 #include "holder.h"
@@ -61,6 +62,11 @@ enum privilege {
 static enum privilege privilege = PRIV_NONE;
 
 static bool have_channel;	/* fd 3 is the module's socket */
+
+/* A broker's worker (broker.h) serves the application from afar: its pidfd
+ * came with the request, vouched for by the broker; -1 in an exec'd helper,
+ * whose application is its parent. */
+static int given_caller_pidfd = -1;
 
 /* The end of the helper's part of the open's budget (NSISO_HELPER_BUDGET_MS
  * from its start): every wait below takes what is left of it. */
@@ -348,10 +354,14 @@ static void usage(FILE *out)
 		"                        [--cgroup-parent PATH] [--service NAME] [--tty TTY]\n"
 		"                        [--rhost HOST] [--run-dir DIR] [--systemd-unit UNIT]\n"
 		"                        [--debug]\n"
+		"       nsiso-helper broker [--socket PATH]\n"
 		"       nsiso-helper --help | --version\n"
 		"\n"
 		"The privileged half of pam_nsiso(8).  'open' is run only by the module, as\n"
 		"root, with fd 3 as its reply channel; it refuses to work otherwise.\n"
+		"'broker' serves the same requests from a long-lived root process on a\n"
+		"root-only socket (default " NSISO_BROKER_SOCKET ", or the one systemd\n"
+		"passes); the module falls back to running the helper without it.\n"
 		"Limits are plain numbers (bytes, tasks, percent of one CPU) or 'max';\n"
 		"weights are 1-10000.  See nsiso-helper(8).\n");
 }
@@ -424,7 +434,7 @@ static gid_t validate_request(const struct nsiso_request *r)
 	/* Only the process that ran us can be moved and isolated: it is the
 	 * PAM application, and as our parent its PID cannot be reused while
 	 * we run. */
-	if (r->caller == 1 || r->caller != getppid())
+	if (given_caller_pidfd < 0 && (r->caller == 1 || r->caller != getppid()))
 		die("--caller %d is not the process that ran the helper", (int)r->caller);
 	if (r->hostname[0] && (why = nsiso_hostname_valid(r->hostname)) != NULL)
 		die("invalid --hostname '%.64s': %s", r->hostname, why);
@@ -449,7 +459,11 @@ static gid_t validate_request(const struct nsiso_request *r)
 
 static int open_caller_pidfd(pid_t caller)
 {
-	int fd = (int)syscall(SYS_pidfd_open, caller, 0);
+	int fd;
+
+	if (given_caller_pidfd >= 0)
+		return given_caller_pidfd;
+	fd = (int)syscall(SYS_pidfd_open, caller, 0);
 
 	if (fd < 0)
 		die("cannot open a pidfd for pid %d: %m", (int)caller);
@@ -881,16 +895,73 @@ static void open_session(const struct nsiso_request *r, gid_t gid)
 	 * gone and the module's setns() into it fails. */
 	if (write(h.commit_fd, &done, 1) != 1)
 		syslog(LOG_ERR, "session %s: its holder went away during setup", r->session);
+	/* A broker's worker has no exit status the module could read. */
+	if (given_caller_pidfd >= 0)
+		(void)send_reply(NSISO_BROKER_DONE, NULL, 0);
 	if (r->debug)
 		syslog(LOG_DEBUG, "session %s for %s set up", r->session, r->user);
 	_exit(0);
 }
 
+/* A request the broker vouched for (broker.h), in its worker. */
+__attribute__((noreturn))
+static void open_for_broker(struct nsiso_request *r, int caller_pidfd)
+{
+	nsiso_deadline_in(&open_deadline, NSISO_HELPER_BUDGET_MS);
+	have_channel = true;
+	given_caller_pidfd = caller_pidfd;
+	open_session(r, validate_request(r));
+	_exit(0);
+}
+
+/* nsiso-helper broker [--socket PATH]; socket activation when systemd
+ * passed one (the LISTEN_ variables, read before the environment went). */
+static int run_broker(int argc, char **argv, const char *listen_pid, const char *listen_fds)
+{
+	const char *path = NSISO_BROKER_SOCKET;
+	char err[256];
+	int fd = -1;
+
+	if (argc == 4 && strcmp(argv[2], "--socket") == 0)
+		path = argv[3];
+	else if (argc != 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (listen_pid && listen_fds) {
+		fd = nsiso_broker_activated_fd(listen_pid, listen_fds, err, sizeof(err));
+		if (fd < 0) {
+			syslog(LOG_ERR, "broker: %s", err);
+			fprintf(stderr, "nsiso-helper: broker: %s\n", err);
+			return 1;
+		}
+	} else if (have_channel) {
+		close(NSISO_CHANNEL_FD);	/* not ours to answer on */
+	}
+	have_channel = false;
+	return nsiso_broker_main(path, fd, open_for_broker);
+}
+
+/* A copy of an environment variable, taken before clearenv(). */
+static const char *env_copy(const char *name, char *buf, size_t len)
+{
+	const char *value = getenv(name);
+
+	if (!value || strlen(value) >= len)
+		return NULL;
+	memcpy(buf, value, strlen(value) + 1);
+	return buf;
+}
+
 int main(int argc, char **argv)
 {
 	struct nsiso_request request;
+	char pid_buf[24], fds_buf[24];
+	const char *listen_pid, *listen_fds;
 
 	nsiso_deadline_in(&open_deadline, NSISO_HELPER_BUDGET_MS);
+	listen_pid = env_copy("LISTEN_PID", pid_buf, sizeof(pid_buf));
+	listen_fds = env_copy("LISTEN_FDS", fds_buf, sizeof(fds_buf));
 	sanitize_process();
 	if (argc == 2 && strcmp(argv[1], "--help") == 0) {
 		usage(stdout);
@@ -900,10 +971,16 @@ int main(int argc, char **argv)
 		printf("nsiso-helper %s\n", NSISO_VERSION);
 		return 0;
 	}
-	if (argc < 2 || strcmp(argv[1], "open") != 0) {
+	if (argc < 2 || (strcmp(argv[1], "open") != 0 && strcmp(argv[1], "broker") != 0)) {
 		usage(stderr);
 		return 2;
 	}
+	if (privilege != PRIV_ROOT && strcmp(argv[1], "broker") == 0) {
+		fprintf(stderr, "nsiso-helper: broker: must be run by root\n");
+		return 1;
+	}
+	if (strcmp(argv[1], "broker") == 0)
+		return run_broker(argc, argv, listen_pid, listen_fds);
 	if (privilege != PRIV_ROOT) {
 		syslog(LOG_WARNING, "refused: run by uid %u, not by pam_nsiso as root",
 		       (unsigned)getuid());

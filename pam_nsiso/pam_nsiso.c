@@ -42,6 +42,7 @@
 struct module_args {
 	const char *conf;	/* NULL = default conf + nsiso.d */
 	const char *helper;
+	const char *broker;	/* its socket (helper/broker.h) */
 	const char *run_dir;
 	bool debug;
 };
@@ -69,6 +70,7 @@ struct session {
 	unsigned isolate;
 	int holder_pidfd;
 	pid_t holder_pid;
+	bool via_broker;		/* the broker set it up, not an exec'd helper */
 	int saved_ns[N_NS_KINDS];	/* our own namespaces, -1 if not saved */
 	char saved_cwd[PATH_MAX];	/* a path, not an fd: a directory fd of
 					 * the host would reach sshd's user child */
@@ -79,12 +81,15 @@ static void parse_args(pam_handle_t *pamh, int argc, const char **argv,
 {
 	int i;
 
-	*args = (struct module_args){ .helper = NSISO_HELPER_PATH, .run_dir = NSISO_RUN_DIR_DEFAULT };
+	*args = (struct module_args){ .helper = NSISO_HELPER_PATH, .broker = NSISO_BROKER_SOCKET,
+				      .run_dir = NSISO_RUN_DIR_DEFAULT };
 	for (i = 0; i < argc; i++) {
 		if (strncmp(argv[i], "conf=", 5) == 0)
 			args->conf = argv[i] + 5;
 		else if (strncmp(argv[i], "helper=", 7) == 0)
 			args->helper = argv[i] + 7;
+		else if (strncmp(argv[i], "broker=", 7) == 0)
+			args->broker = argv[i] + 7;
 		else if (strncmp(argv[i], "run_dir=", 8) == 0)
 			args->run_dir = argv[i] + 8;
 		else if (strcmp(argv[i], "debug") == 0)
@@ -435,10 +440,10 @@ static void log_open(pam_handle_t *pamh, const struct session *s, const struct p
 			 (unsigned)pw->pw_uid);
 	pam_syslog(pamh, LOG_INFO,
 		   "session %s opened for %s (uid %u) service %s: isolate %s, hostname %s, "
-		   "holder %d, cgroup %s, memory %s",
+		   "holder %d, cgroup %s, memory %s%s",
 		   s->id, pw->pw_name, (unsigned)pw->pw_uid, service ? (const char *)service : "?",
 		   isolate, settings->hostname[0] ? settings->hostname : "(host's)",
-		   (int)s->holder_pid, cgroup, memory);
+		   (int)s->holder_pid, cgroup, memory, s->via_broker ? ", via broker" : "");
 }
 
 /* Into the user's cgroup by our own hand: writing "0" to cgroup.procs moves
@@ -518,7 +523,20 @@ static int start_session(pam_handle_t *pamh, const struct module_args *args,
 	}
 	build_request(&request, pamh, args, pw, settings, s->id, unit);
 	nsiso_request_encode(&request, args->helper, &h);
-	if (nsiso_run_helper(args->helper, h.argv, &result) < 0) {
+	ret = nsiso_ask_broker(args->broker, h.argv, &result);
+	if (ret > 0) {
+		if (args->debug)
+			pam_syslog(pamh, LOG_DEBUG, "no broker: %s", result.reason);
+		/* A broker that passed built nothing; one that took the request
+		 * too late may still build under the old id: a new one keeps the
+		 * two apart. */
+		new_session_id(s->id);
+		nsiso_request_encode(&request, args->helper, &h);
+		ret = nsiso_run_helper(args->helper, h.argv, &result);
+	} else {
+		s->via_broker = true;
+	}
+	if (ret < 0) {
 		session_free(s);
 		return failed(pamh, settings, result.failure, pw->pw_name, result.reason);
 	}

@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -332,5 +333,144 @@ int nsiso_run_helper(const char *path, char *const argv[], struct helper_result 
 	close(sv[0]);
 	close(helper_fd);
 	sigaction(SIGCHLD, &saved, NULL);
+	return r->holder_pidfd >= 0 ? 0 : -1;
+}
+
+/* ---- the broker ------------------------------------------------------- */
+
+/* Connected to the broker at path, or -1 (nothing listening there, or a
+ * listener that is not root: anyone's socket could lie to us). */
+static int connect_broker(const char *path, char *why, size_t len)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	struct ucred peer;
+	socklen_t plen = sizeof(peer);
+	int fd;
+
+	if (strlen(path) >= sizeof(addr.sun_path)) {
+		snprintf(why, len, "broker socket path too long");
+		return -1;
+	}
+	memcpy(addr.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0) {
+		snprintf(why, len, "socket: %s", strerror(errno));
+		return -1;
+	}
+	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) != 0) {
+		snprintf(why, len, "%s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &plen) != 0 || peer.uid != 0) {
+		snprintf(why, len, "%s: its listener is not root: not used", path);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* The request: argv[1..] each ending in NUL, with our own pidfd. */
+static int send_request(int fd, char *const argv[], char *why, size_t len)
+{
+	static char buf[NSISO_BROKER_REQUEST_MAX];
+	char control[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { .iov_base = buf };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = control, .msg_controllen = sizeof(control),
+	};
+	struct cmsghdr *cmsg;
+	size_t used = 0, i;
+	int pidfd, ret;
+
+	for (i = 1; argv[i]; i++) {
+		size_t n = strlen(argv[i]) + 1;
+
+		if (used + n > sizeof(buf)) {
+			snprintf(why, len, "request too long for the broker");
+			return -1;
+		}
+		memcpy(buf + used, argv[i], n);
+		used += n;
+	}
+	iov.iov_len = used;
+	pidfd = (int)syscall(SYS_pidfd_open, getpid(), 0);
+	if (pidfd < 0) {
+		snprintf(why, len, "pidfd_open: %s", strerror(errno));
+		return -1;
+	}
+	memset(control, 0, sizeof(control));
+	cmsg = CMSG_FIRSTHDR(&msg);
+	cmsg->cmsg_level = SOL_SOCKET;
+	cmsg->cmsg_type = SCM_RIGHTS;
+	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cmsg), &pidfd, sizeof(int));
+	ret = sendmsg(fd, &msg, MSG_NOSIGNAL) == (ssize_t)used ? 0 : -1;
+	if (ret < 0)
+		snprintf(why, len, "sending the request: %s", strerror(errno));
+	close(pidfd);
+	return ret;
+}
+
+/* One short message within wait_ms into buf ("" on EOF or silence). */
+static void short_message(int fd, int wait_ms, char *buf, size_t len)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	ssize_t n = -1;
+
+	buf[0] = '\0';
+	if (poll(&pfd, 1, wait_ms) == 1)
+		n = recv(fd, buf, len - 1, 0);
+	buf[n > 0 ? n : 0] = '\0';
+}
+
+/* Did the broker take the request?  1 if not, with why. */
+static int broker_took(int fd, char *why, size_t len)
+{
+	char msg[NSISO_REPLY_MAX];
+	size_t word = strlen(NSISO_BROKER_EXEC);
+
+	short_message(fd, NSISO_BROKER_TAKE_MS, msg, sizeof(msg));
+	if (strcmp(msg, NSISO_BROKER_TAKEN) == 0)
+		return 0;
+	if (strncmp(msg, NSISO_BROKER_EXEC, word) == 0 && msg[word] == ' ')
+		snprintf(why, len, "the broker passed: %.400s", msg + word + 1);
+	else
+		snprintf(why, len, "the broker did not take the request within %d ms",
+			 NSISO_BROKER_TAKE_MS);
+	return 1;
+}
+
+int nsiso_ask_broker(const char *path, char *const argv[], struct helper_result *r)
+{
+	struct nsiso_deadline deadline;
+	char done[16];
+	size_t i;
+	int fd;
+
+	*r = (struct helper_result){ .holder_pidfd = -1, .failure = NSISO_FAIL_DENY };
+	for (i = 0; i < NSISO_CGROUP_PROCS_MAX; i++)
+		r->procs_fds[i] = -1;
+	fd = connect_broker(path, r->reason, sizeof(r->reason));
+	if (fd < 0)
+		return 1;
+	if (send_request(fd, argv, r->reason, sizeof(r->reason)) < 0 ||
+	    broker_took(fd, r->reason, sizeof(r->reason)) != 0) {
+		close(fd);
+		return 1;
+	}
+	/* Taken: from here on the answer is final, as a helper's is. */
+	nsiso_deadline_in(&deadline, NSISO_OPEN_TIMEOUT_MS);
+	collect_reply(fd, &deadline, r);
+	if (r->holder_pidfd >= 0) {
+		short_message(fd, nsiso_deadline_left_ms(&deadline), done, sizeof(done));
+		if (strcmp(done, NSISO_BROKER_DONE) != 0) {
+			release_result(r);
+			r->failure = NSISO_FAIL_DENY;
+			snprintf(r->reason, sizeof(r->reason), "the broker failed after its reply");
+		}
+	}
+	close(fd);
 	return r->holder_pidfd >= 0 ? 0 : -1;
 }

@@ -24,4 +24,11 @@ struct helper_result {
  * success, -1 with result->reason set. */
 int nsiso_run_helper(const char *path, char *const argv[], struct helper_result *result);
 
+/* The same request to a running broker (helper/broker.h) at path: 0 on
+ * success, -1 when it took the request and it failed (as the helper's
+ * failures), 1 when it did not take it (absent, not root's, full, silent
+ * for NSISO_BROKER_TAKE_MS, or it passed): nothing was built, result->reason
+ * says why, and the helper is to be run instead. */
+int nsiso_ask_broker(const char *path, char *const argv[], struct helper_result *result);
+
 #endif
