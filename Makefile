@@ -7,6 +7,7 @@
 
 PREFIX     ?= /usr
 LIBEXECDIR ?= $(PREFIX)/libexec
+UNITDIR    ?= /lib/systemd/system
 SYSCONFDIR ?= /etc
 MANDIR     ?= $(PREFIX)/share/man
 MULTIARCH  := $(shell gcc -print-multiarch 2>/dev/null)
@@ -76,13 +77,17 @@ help: ## list the targets
 # SYSCONFDIR, MANDIR.
 
 .PHONY: install uninstall
-install: all ## install the module, helper, nsisoctl, man pages and (if absent) the conf
+install: all ## install the module, helper, nsisoctl, man pages, the broker's systemd units and (if absent) the conf
 	install -D -m 0644 $(MODULE) $(DESTDIR)$(PAMDIR)/pam_nsiso.so
 	install -D -m 0755 $(HELPER) $(DESTDIR)$(HELPER_PATH)
 	install -D -m 0755 $(CTL) $(DESTDIR)$(PREFIX)/bin/nsisoctl
 	for m in $(MANPAGES); do \
 		install -D -m 0644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/} || exit 1; \
 	done
+	install -D -m 0644 conf/nsiso-broker.socket $(DESTDIR)$(UNITDIR)/nsiso-broker.socket
+	sed 's|@HELPER_PATH@|$(HELPER_PATH)|' conf/nsiso-broker.service.in \
+		>$(DESTDIR)$(UNITDIR)/nsiso-broker.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/nsiso-broker.service
 	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/security/nsiso.d
 	test -e $(DESTDIR)$(SYSCONFDIR)/security/nsiso.conf || \
 		install -D -m 0644 conf/nsiso.conf $(DESTDIR)$(SYSCONFDIR)/security/nsiso.conf
@@ -92,7 +97,8 @@ install: all ## install the module, helper, nsisoctl, man pages and (if absent) 
 # (nsisoctl was in sbin before it became a command for every user.)
 uninstall: ## remove what install installed (the conf only if unchanged)
 	rm -f $(DESTDIR)$(PAMDIR)/pam_nsiso.so $(DESTDIR)$(HELPER_PATH) $(DESTDIR)$(PREFIX)/bin/nsisoctl \
-		$(DESTDIR)$(PREFIX)/sbin/nsisoctl
+		$(DESTDIR)$(PREFIX)/sbin/nsisoctl $(DESTDIR)$(UNITDIR)/nsiso-broker.socket \
+		$(DESTDIR)$(UNITDIR)/nsiso-broker.service
 	for m in $(MANPAGES); do rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/}; done
 	@conf=$(DESTDIR)$(SYSCONFDIR)/security/nsiso.conf; \
 	if cmp -s conf/nsiso.conf $$conf; then echo "rm -f $$conf"; rm -f $$conf; \

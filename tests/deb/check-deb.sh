@@ -31,7 +31,8 @@ MODULE_PATH=/usr/lib/$MULTIARCH/security/pam_nsiso.so
 HELPER_PATH=/usr/libexec/nsiso-helper
 # Everything the package installs, and what it must leave behind on purge.
 PKG_PATHS=("$MODULE_PATH" "$HELPER_PATH" /usr/bin/nsisoctl /etc/security/nsiso.conf
-	/etc/security/nsiso.d /usr/share/pam-configs/nsiso "/usr/share/doc/$PKG")
+	/etc/security/nsiso.d /usr/share/pam-configs/nsiso "/usr/share/doc/$PKG"
+	/lib/systemd/system/nsiso-broker.socket /lib/systemd/system/nsiso-broker.service)
 CG=/sys/fs/cgroup
 BUILDER=nobody
 APT_OPTS=(-y -q -o DPkg::Lock::Timeout=300)
