@@ -272,8 +272,11 @@ conf() { # NAME EXTRA-LINES: $T/NAME.conf for both bench users
 	printf '* cgroup_parent %s\n%s\n' "$PARENT" "$2" >"$T/$1.conf"
 	chmod 0644 "$T/$1.conf"
 }
-module_line() { printf 'session required %s conf=%s/%s.conf helper=%s run_dir=%s/run\n' \
-	"$NSISO_MODULE" "$T" "$1" "$NSISO_HELPER" "$T"; }
+# broker=: the exec rows name a socket nobody listens on (what a host
+# without a broker pays: one refused connect); the broker rows the bench's
+# own broker's.
+module_line() { printf 'session required %s conf=%s/%s.conf helper=%s run_dir=%s/run broker=%s\n' \
+	"$NSISO_MODULE" "$T" "$1" "$NSISO_HELPER" "$T" "${2:-$T/no-broker.sock}"; }
 FULL_ITEMS="* isolate uts,ipc,mnt,pid
 * hostname bench-%U
 * memory 25%"
@@ -289,6 +292,11 @@ SVC_PRIV=$(nsiso_make_pam_service "session required pam_permit.so
 $(module_line private)")
 SVC_CG=$(nsiso_make_pam_service "session required pam_permit.so
 $(module_line cgonly)")
+BROKER_SOCK=$T/broker/broker.sock
+SVC_FULL_BRK=$(nsiso_make_pam_service "session required pam_permit.so
+$(module_line full "$BROKER_SOCK")")
+SVC_CG_BRK=$(nsiso_make_pam_service "session required pam_permit.so
+$(module_line cgonly "$BROKER_SOCK")")
 
 # Before and after in one run: REV's module and helper, on their own run
 # dir, with the same confs and users.
@@ -314,6 +322,16 @@ $(base_line cgonly)")
 fi
 
 # Sanity: each configuration does what its name says, before timing it.
+# The bench's broker, started in the group the B1 CPU pass counts, so its
+# own CPU (accept, fork) is counted too (idle, it uses none).
+[ -n "$CPU_ROOT" ] && mkdir -p "$CPU_ROOT/$PARENT/cpu-b1"
+( [ -z "$CPU_ROOT" ] || echo "$BASHPID" >"$CPU_ROOT/$PARENT/cpu-b1/cgroup.procs"
+	exec "$NSISO_HELPER" broker --socket "$BROKER_SOCK" ) &
+BROKER_PID=$!
+nsiso_on_exit kill -9 "$BROKER_PID"
+nsiso_wait_until 10 test -S "$BROKER_SOCK" || nsiso_die "the bench's broker did not listen"
+pamtester "$SVC_FULL_BRK" "$BUSER" open_session close_session >/dev/null ||
+	nsiso_die "sanity: pam_nsiso full via the broker fails for $BUSER"
 pamtester "$SVC_FULL" "$BUSER" open_session close_session >/dev/null ||
 	nsiso_die "full isolation session fails"
 pamtester "$SVC_CG" "$BUSER" open_session close_session >/dev/null ||
@@ -353,6 +371,8 @@ say "bench: B1 ($B1_RUNS runs + $B1_WARM warm-up per configuration, interleaved)
 B1_CMDS=(floor pamtester "$SVC_FLOOR" "$BUSER" open_session close_session :::
 	full pamtester "$SVC_FULL" "$BUSER" open_session close_session :::
 	cgonly pamtester "$SVC_CG" "$BUSER" open_session close_session :::
+	full_broker pamtester "$SVC_FULL_BRK" "$BUSER" open_session close_session :::
+	cgonly_broker pamtester "$SVC_CG_BRK" "$BUSER" open_session close_session :::
 	unshare unshare --uts --ipc --mount --pid --fork --mount-proc true :::)
 [ -z "$PCG_NOTE" ] && B1_CMDS+=(pam_cgroup pamtester "$SVC_PCG" "$BUSER" open_session close_session :::)
 [ -n "$BASE_REV" ] && B1_CMDS+=(
@@ -404,6 +424,8 @@ TABLE+=("B1  session open+close, pamtester (median of $B1_RUNS after $B1_WARM wa
 b1_row floor "floor: pam_permit only"
 b1_row full "pam_nsiso full (uts,ipc,mnt,pid+host+memory)" 1.3
 b1_row cgonly "pam_nsiso cgroup only (memory, isolate none)"
+b1_row full_broker "pam_nsiso full, via the broker" 1.3
+b1_row cgonly_broker "pam_nsiso cgroup only, via the broker"
 if [ -n "$BASE_REV" ]; then
 	b1_row full_base "baseline $BASE_REV: full"
 	b1_row cgonly_base "baseline $BASE_REV: cgroup only"
