@@ -33,6 +33,9 @@
 
 /* ---- the listening socket --------------------------------------------- */
 
+/* Held for the broker's life: the claim on its socket (bind_listener). */
+static int claim_fd = -1;
+
 /* A listening AF_UNIX SOCK_SEQPACKET socket, at a path that is root's and
  * nobody else's to connect to (the module checks the other direction: that
  * the listener is root). */
@@ -106,7 +109,7 @@ static int bind_listener(const char *path, char *err, size_t len)
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	const char *slash = strrchr(path, '/'), *name;
 	struct stat st;
-	int dir_fd, lock_fd, fd;
+	int dir_fd, fd;
 	mode_t old;
 
 	if (path[0] != '/' || !slash || slash == path || !slash[1] ||
@@ -118,11 +121,10 @@ static int bind_listener(const char *path, char *err, size_t len)
 	dir_fd = nsiso_run_dir_open(dir, true, err, len);
 	if (dir_fd < 0)
 		return -1;
-	lock_fd = openat(dir_fd, "broker.lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (lock_fd < 0 || flock(lock_fd, LOCK_EX | LOCK_NB) != 0)
+	claim_fd = openat(dir_fd, "broker.lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (claim_fd < 0 || flock(claim_fd, LOCK_EX | LOCK_NB) != 0)
 		return fail(err, len, "%s/broker.lock: %s", dir,
 			    errno == EWOULDBLOCK ? "another broker is running" : strerror(errno));
-	/* lock_fd stays open for the broker's life: the lock is the claim. */
 	if (fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
 		if (!S_ISSOCK(st.st_mode))
 			return fail(err, len, "%s exists and is not a socket", path);
@@ -138,13 +140,13 @@ static int bind_listener(const char *path, char *err, size_t len)
 		return fail(err, len, "socket: %s", strerror(errno));
 	/* Born 0600: no moment in which another user could connect. */
 	old = umask(0177);
-	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) != 0) {
+	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) != 0 || listen(fd, 128) != 0) {
 		umask(old);
-		return fail(err, len, "bind %s: %s", path, strerror(errno));
+		fail(err, len, "cannot listen on %s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
 	}
 	umask(old);
-	if (listen(fd, 128) != 0)
-		return fail(err, len, "listen %s: %s", path, strerror(errno));
 	close(dir_fd);
 	return fd;
 }

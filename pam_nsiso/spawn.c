@@ -428,7 +428,7 @@ static void short_message(int fd, int wait_ms, char *buf, size_t len)
 /* Did the broker take the request?  1 if not, with why. */
 static int broker_took(int fd, char *why, size_t len)
 {
-	char msg[NSISO_REPLY_MAX];
+	char msg[NSISO_REPLY_MAX] = { 0 };
 	size_t word = strlen(NSISO_BROKER_EXEC);
 
 	short_message(fd, NSISO_BROKER_TAKE_MS, msg, sizeof(msg));
