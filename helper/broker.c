@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -299,45 +300,149 @@ static void serve(int conn, const struct ucred *peer, nsiso_broker_open_fn open_
 	_exit(1);	/* not reached */
 }
 
-/* ---- the loop --------------------------------------------------------- */
+/* ---- the pool --------------------------------------------------------- */
 
-/* The root-only socket keeps users out; a root process that is not our
- * module gets no further either (it could do all this itself). */
-static void accept_one(int listen_fd, unsigned *workers, nsiso_broker_open_fn open_fn)
+/* Spare workers wait in accept() themselves, forked ahead: a login does not
+ * wait for the broker's fork (whose cost here is mostly copying the page
+ * tables of libcgroup's table).  Each spare serves one connection. */
+#define BROKER_SPARES 2
+
+struct pool {
+	pid_t spare[BROKER_SPARES];	/* waiting in accept(); 0 = none */
+	unsigned busy;			/* took a connection, not yet reaped */
+	pid_t broker;
+	int listen_fd, mountinfo_fd;
+	int taken_rd, taken_wr;		/* a spare's PID once it has taken one */
+	nsiso_broker_open_fn open_fn;
+};
+
+/* In a spare: one connection, then the worker's part.  The root-only socket
+ * keeps users out; a peer that is not root gets no further either. */
+__attribute__((noreturn))
+static void spare_main(const struct pool *p)
 {
 	struct ucred peer;
 	socklen_t len = sizeof(peer);
-	int conn = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
-	pid_t pid;
+	pid_t self = getpid();
+	int conn;
 
+	close(p->taken_rd);
+	do
+		conn = accept4(p->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	while (conn < 0 && errno == EINTR);
+	/* A worker now: it finishes its login even if the broker goes. */
+	(void)prctl(PR_SET_PDEATHSIG, 0);
+	/* Whatever happened, the broker makes a new spare. */
+	if (write(p->taken_wr, &self, sizeof(self)) != (ssize_t)sizeof(self))
+		_exit(1);
+	/* Nothing of the broker's may live on in a holder or reaper: above all
+	 * not the claim on the socket, which would keep a new broker out for
+	 * as long as the session lasts. */
+	close(p->taken_wr);
+	close(p->listen_fd);
+	if (p->mountinfo_fd >= 0)
+		close(p->mountinfo_fd);
 	if (conn < 0)
-		return;
+		_exit(1);
 	if (getsockopt(conn, SOL_SOCKET, SO_PEERCRED, &peer, &len) != 0 || peer.uid != 0) {
 		syslog(LOG_WARNING, "broker: refused a connection from uid %d",
 		       len == sizeof(peer) ? (int)peer.uid : -1);
-		close(conn);
-		return;
+		_exit(0);
 	}
-	if (*workers >= BROKER_WORKERS_MAX) {
-		close(conn);	/* the module execs the helper */
-		return;
-	}
-	pid = fork();
-	if (pid == 0) {
-		close(listen_fd);
-		serve(conn, &peer, open_fn);
-	}
-	if (pid > 0)
-		(*workers)++;
-	else
-		syslog(LOG_ERR, "broker: fork: %m");
-	close(conn);
+	serve(conn, &peer, p->open_fn);
 }
 
-static void reap_workers(unsigned *workers)
+static unsigned spares_of(const struct pool *p)
 {
-	while (*workers > 0 && waitpid(-1, NULL, WNOHANG) > 0)
-		(*workers)--;
+	unsigned i, n = 0;
+
+	for (i = 0; i < BROKER_SPARES; i++)
+		n += p->spare[i] != 0;
+	return n;
+}
+
+/* Empty places filled, within BROKER_WORKERS_MAX workers in all. */
+static void fill_spares(struct pool *p)
+{
+	unsigned i;
+
+	for (i = 0; i < BROKER_SPARES; i++) {
+		pid_t pid;
+
+		if (p->spare[i] != 0 || spares_of(p) + p->busy >= BROKER_WORKERS_MAX)
+			continue;
+		pid = fork();
+		if (pid == 0) {
+			/* A spare dies with the broker: nothing would replace it,
+			 * and it would go on accepting on the socket a new broker
+			 * is to take over.  The claim on the socket is the
+			 * broker's alone: nothing of ours may keep a new broker
+			 * out (a holder or reaper would, for a session's life). */
+			if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != p->broker)
+				_exit(0);
+			if (claim_fd >= 0)
+				close(claim_fd);
+			spare_main(p);
+		}
+		if (pid < 0) {
+			syslog(LOG_ERR, "broker: fork: %m");
+			return;
+		}
+		p->spare[i] = pid;
+	}
+}
+
+static bool forget_spare(struct pool *p, pid_t pid)
+{
+	unsigned i;
+
+	for (i = 0; i < BROKER_SPARES; i++)
+		if (p->spare[i] == pid) {
+			p->spare[i] = 0;
+			return true;
+		}
+	return false;
+}
+
+/* Spares that took a connection are workers now (taken_rd is
+ * non-blocking). */
+static void note_taken(struct pool *p)
+{
+	pid_t pid;
+
+	while (read(p->taken_rd, &pid, sizeof(pid)) == (ssize_t)sizeof(pid))
+		if (forget_spare(p, pid))
+			p->busy++;
+}
+
+/* A spare that ended without a connection just leaves its place. */
+static void reap_workers(struct pool *p)
+{
+	pid_t pid;
+
+	note_taken(p);
+	while ((pid = waitpid(-1, NULL, WNOHANG)) > 0)
+		if (!forget_spare(p, pid) && p->busy > 0)
+			p->busy--;
+}
+
+/* Spares hold libcgroup's table as it was when they were forked: after a
+ * change of the mount table they go (our unreaped children: their PIDs are
+ * theirs), and new ones are made.  One that took a connection meanwhile is
+ * a worker already; killed in that instant, its module execs the helper. */
+static void retire_spares(struct pool *p)
+{
+	unsigned i;
+
+	note_taken(p);
+	for (i = 0; i < BROKER_SPARES; i++) {
+		if (p->spare[i] == 0)
+			continue;
+		kill(p->spare[i], SIGKILL);
+		while (waitpid(p->spare[i], NULL, 0) < 0 && errno == EINTR)
+			;
+		p->spare[i] = 0;
+	}
 }
 
 /* libcgroup's table of mounts, filled once here and inherited by every
@@ -357,17 +462,23 @@ static void refresh_cgroup_table(int mountinfo_fd)
 
 int nsiso_broker_main(const char *socket_path, int listen_fd, nsiso_broker_open_fn open_fn)
 {
+	struct pool p = { .open_fn = open_fn, .broker = getpid() };
+	int taken[2], mountinfo_fd, null_fd;
 	char err[512];
-	unsigned workers = 0;
-	int mountinfo_fd, null_fd;
 
 	if (listen_fd < 0)
 		listen_fd = bind_listener(socket_path, err, sizeof(err));
-	if (listen_fd < 0) {
+	if (listen_fd < 0 || pipe2(taken, O_CLOEXEC) != 0) {
+		if (listen_fd >= 0)
+			snprintf(err, sizeof(err), "pipe: %s", strerror(errno));
 		syslog(LOG_ERR, "broker: %s", err);
 		fprintf(stderr, "nsiso-helper: broker: %s\n", err);
 		return 1;
 	}
+	fcntl(taken[0], F_SETFL, O_NONBLOCK);
+	p.listen_fd = listen_fd;
+	p.taken_rd = taken[0];
+	p.taken_wr = taken[1];
 	/* Workers, holders and reapers must not keep a terminal open. */
 	null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (null_fd >= 0) {
@@ -380,19 +491,23 @@ int nsiso_broker_main(const char *socket_path, int listen_fd, nsiso_broker_open_
 	mountinfo_fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
 	if (mountinfo_fd >= 0)
 		refresh_cgroup_table(mountinfo_fd);
+	p.mountinfo_fd = mountinfo_fd;
 	syslog(LOG_INFO, "broker: serving on %s", socket_path);
 	for (;;) {
 		struct pollfd pfd[2] = {
-			{ .fd = listen_fd, .events = POLLIN },
+			{ .fd = p.taken_rd, .events = POLLIN },
 			{ .fd = mountinfo_fd, .events = POLLPRI },
 		};
 
-		reap_workers(&workers);
-		if (poll(pfd, mountinfo_fd >= 0 ? 2 : 1, workers > 0 ? 100 : -1) <= 0)
+		reap_workers(&p);
+		fill_spares(&p);
+		/* Woken by a spare that took a connection; while workers run,
+		 * every 100 ms to reap them. */
+		if (poll(pfd, mountinfo_fd >= 0 ? 2 : 1, p.busy > 0 ? 100 : 1000) <= 0)
 			continue;
-		if (pfd[1].revents & (POLLPRI | POLLERR))
+		if (pfd[1].revents & (POLLPRI | POLLERR)) {
 			refresh_cgroup_table(mountinfo_fd);
-		if (pfd[0].revents & POLLIN)
-			accept_one(listen_fd, &workers, open_fn);
+			retire_spares(&p);
+		}
 	}
 }

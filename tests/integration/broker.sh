@@ -46,12 +46,22 @@ OPENED="session [0-9a-f]{16} opened for $USER1 \(uid $UID1\) service $SVC: .*mem
 
 BROKER_PID=
 start_broker() { # [SOCKET]: a broker in the background, $BROKER_PID
+	nsiso_log_mark
 	"$NSISO_HELPER" broker --socket "${1:-$SOCK}" &
 	BROKER_PID=$!
 	nsiso_on_exit kill -9 "$BROKER_PID"
-	nsiso_wait_until 10 test -S "${1:-$SOCK}" || nsiso_die "the broker did not listen"
+	nsiso_wait_log "broker: serving on ${1:-$SOCK}$" 10 || nsiso_die "the broker did not listen"
 }
-stop_broker() { kill -9 "$BROKER_PID" 2>/dev/null; wait "$BROKER_PID" 2>/dev/null; BROKER_PID=; }
+stop_broker() { # its spare workers die with it (PR_SET_PDEATHSIG)
+	local spares spare
+	spares=$(ps -o pid= --ppid "$BROKER_PID")
+	kill -9 "$BROKER_PID" 2>/dev/null
+	wait "$BROKER_PID" 2>/dev/null
+	for spare in $spares; do
+		nsiso_wait_pid "$spare" 10 || nsiso_fail "a spare of the killed broker" "pid $spare lives on"
+	done
+	BROKER_PID=
+}
 login() { # NAME SERVICE: one open+close, the probe's output in $T/probe.out
 	rm -f "$T/probe.out"
 	nsiso_log_mark
@@ -70,6 +80,7 @@ isolated() { # NAME: what the probe saw is the session's
 }
 via_broker() { nsiso_wait_log "$OPENED, via broker$" 5; }
 via_exec() { nsiso_wait_log "$OPENED$" 5; }
+has_holder() { [ -n "$(nsiso_holders_of "$USER1")" ]; }
 
 # --- served by the broker -----------------------------------------------------
 start_broker
@@ -89,7 +100,6 @@ session required pam_exec.so /bin/sleep 3
 session required pam_permit.so")
 	(echo "$BASHPID" >"$CPU_CG/cgroup.procs" && exec pamtester "$HOLD" "$USER1" open_session close_session) &
 	app=$!
-	has_holder() { [ -n "$(nsiso_holders_of "$USER1")" ]; }
 	nsiso_wait_until 10 has_holder
 	holder=$(nsiso_holders_of "$USER1" | head -n 1)
 	nsiso_assert_true "broker: the holder is in the application's cpu group" \
@@ -99,6 +109,21 @@ session required pam_permit.so")
 	wait "$app"
 	nsiso_assert_eq "broker: that login ended well" 0 $?
 fi
+
+# A broker killed while a session it made lives: a new one takes the socket
+# over (nothing of the old broker's lives on in the session's processes).
+HOLD4=$(nsiso_make_pam_service "$(nsiso_module_line "broker=$SOCK")
+session required pam_exec.so /bin/sleep 4
+session required pam_permit.so")
+pamtester "$HOLD4" "$USER1" open_session close_session >/dev/null 2>&1 &
+held=$!
+nsiso_wait_until 10 has_holder || nsiso_die "the held session did not open"
+stop_broker
+start_broker
+login "a new broker beside a live session" "$SVC"
+nsiso_assert_true "a new broker beside a live session: via broker" via_broker
+wait "$held"
+nsiso_assert_eq "the held session ended well" 0 $?
 
 # --- users cannot use it --------------------------------------------------------
 connect_as() { # USER SOCKET: 0 if USER can connect (python3)
@@ -133,13 +158,18 @@ nsiso_assert_true "in another mount namespace: served by the exec'd helper" via_
 isolated "another mount namespace"
 
 # --- stopped, then killed, then absent ----------------------------------------
-kill -STOP "$BROKER_PID"
+# The broker and its spare workers (which accept on their own) stopped: the
+# connection waits in the backlog, unanswered.
+STOPPED="$BROKER_PID $(ps -o pid= --ppid "$BROKER_PID")"
+# shellcheck disable=SC2086 # a list of PIDs
+kill -STOP $STOPPED
 login "stopped broker" "$SVC"
 isolated "stopped broker"
 nsiso_assert_true "stopped broker: passed over after its bound" \
 	nsiso_wait_log "no broker: the broker did not take the request within [0-9]+ ms$" 5
 nsiso_assert_true "stopped broker: served by the exec'd helper" via_exec
-kill -CONT "$BROKER_PID"
+# shellcheck disable=SC2086 # a list of PIDs
+kill -CONT $STOPPED
 # The request it finds late is from a process that is gone: nothing built.
 nsiso_assert_true "the late request leaves no session behind" \
 	nsiso_wait_until 10 nsiso_session_gone "$USER1" "$PARENT" "$T/run"
@@ -183,6 +213,8 @@ kill -9 "$FAKE"
 
 # --- socket activation --------------------------------------------------------
 # As systemd does it: the listening socket as fd 3, LISTEN_PID the broker's.
+rm -f "$SOCK"
+nsiso_log_mark
 "$PY" -c '
 import os, socket, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
@@ -193,7 +225,7 @@ os.execve(sys.argv[1], [sys.argv[1], "broker", "--socket", sys.argv[2]], env)' \
 	"$NSISO_HELPER" "$SOCK" &
 BROKER_PID=$!
 nsiso_on_exit kill -9 "$BROKER_PID"
-nsiso_wait_until 10 test -S "$SOCK" || nsiso_die "no activated socket"
+nsiso_wait_log "broker: serving on $SOCK$" 10 || nsiso_die "the activated broker did not start"
 login "activated broker" "$SVC"
 isolated "activated broker"
 nsiso_assert_true "activated broker: via broker" via_broker

@@ -52,8 +52,11 @@ static void write_service(const char *conf_text, const char *extra_args)
 
 	if (conf_text)
 		write_text("nsiso.conf", conf_text, 0644);
-	snprintf(service, sizeof(service), "%s conf=%s/%s run_dir=%s/run %s\n%s", STACK_HEAD,
-		 unit_dir, conf_text ? "nsiso.conf" : "absent.conf", unit_dir, extra_args, STACK_TAIL);
+	/* No broker (nothing listens there): these cases are about the helper
+	 * and the module's answers, whatever runs on the host. */
+	snprintf(service, sizeof(service), "%s conf=%s/%s run_dir=%s/run broker=%s/no-broker.sock %s\n%s",
+		 STACK_HEAD, unit_dir, conf_text ? "nsiso.conf" : "absent.conf", unit_dir, unit_dir,
+		 extra_args, STACK_TAIL);
 	write_text("svc", service, 0644);
 }
 
