@@ -200,6 +200,16 @@ void nsiso_cgroup_io_stats_at(const char *io_dir, enum nsiso_cgroup_version vers
  * line, the reaper and nsisoctl for quota and status.  0 or -1. */
 int nsiso_cgroup_stats_of(const char *group, struct nsiso_cgroup_stats *stats);
 
+/* Only what the module's close line shows: memory peak, limit and OOM kills
+ * (every other field NSISO_UNLIMITED).  A close reads three files, not
+ * every controller's (nsiso_cgroup_stats_of). */
+int nsiso_cgroup_memory_stats_of(const char *group, struct nsiso_cgroup_stats *stats);
+
+/* The same from the group's memory directory itself (v1 or v2, told by
+ * its files): the module keeps it from the open, so a close does not read
+ * the mount table.  0, or -1 when there is no such group. */
+int nsiso_cgroup_memory_stats_at(const char *memory_dir, struct nsiso_cgroup_stats *stats);
+
 /* One group's OOM kill count, by the inode of its directory. */
 struct nsiso_cgroup_count {
 	unsigned long long group;

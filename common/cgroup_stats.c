@@ -417,6 +417,32 @@ int nsiso_cgroup_mounts_of(struct nsiso_cgroup_dirs *d)
 	return dirs_from_mount_table("", d);
 }
 
+int nsiso_cgroup_memory_stats_at(const char *mem, struct nsiso_cgroup_stats *s)
+{
+	char probe[600];
+	bool v1;
+
+	if (!mem[0] || access(mem, F_OK) != 0)
+		return -1;
+	snprintf(probe, sizeof(probe), "%s/memory.max_usage_in_bytes", mem);
+	v1 = access(probe, F_OK) == 0;
+	memset(s, 0xff, sizeof(*s));	/* NSISO_UNLIMITED: not read */
+	s->memory_limit = nsiso_cgroup_read_number(mem, v1 ? "memory.limit_in_bytes" : "memory.max");
+	s->memory_peak = nsiso_cgroup_read_number(mem, v1 ? "memory.max_usage_in_bytes" : "memory.peak");
+	s->oom_kills = v1 ? nsiso_cgroup_v1_oom_kills(mem, NULL, 0, NULL)
+			  : nsiso_cgroup_read_keyed(mem, "memory.events", "oom_kill");
+	return 0;
+}
+
+int nsiso_cgroup_memory_stats_of(const char *group, struct nsiso_cgroup_stats *s)
+{
+	struct nsiso_cgroup_dirs d;
+
+	if (nsiso_cgroup_dirs_of(group, &d) < 0)
+		return -1;
+	return nsiso_cgroup_memory_stats_at(d.memory, s);
+}
+
 int nsiso_cgroup_stats_of(const char *group, struct nsiso_cgroup_stats *s)
 {
 	struct nsiso_cgroup_dirs d;

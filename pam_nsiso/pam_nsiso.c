@@ -71,6 +71,8 @@ struct session {
 	int holder_pidfd;
 	pid_t holder_pid;
 	bool via_broker;		/* the broker set it up, not an exec'd helper */
+	char memory_dir[PATH_MAX];	/* the user's memory group, for the close
+					 * line; "" = find it in the mount table */
 	int saved_ns[N_NS_KINDS];	/* our own namespaces, -1 if not saved */
 	char saved_cwd[PATH_MAX];	/* a path, not an fd: a directory fd of
 					 * the host would reach sshd's user child */
@@ -446,6 +448,39 @@ static void log_open(pam_handle_t *pamh, const struct session *s, const struct p
 		   (int)s->holder_pid, cgroup, memory, s->via_broker ? ", via broker" : "");
 }
 
+/* The user's memory group, as the helper opened its cgroup.procs for us:
+ * the close line then reads it without the mount table.  Best effort. */
+static void remember_memory_dir(struct session *s, const struct helper_result *r)
+{
+	char link[64], path[PATH_MAX], probe[PATH_MAX + 32];
+	size_t i;
+
+	for (i = 0; i < NSISO_CGROUP_PROCS_MAX; i++) {
+		ssize_t n;
+		char *slash;
+
+		if (r->procs_fds[i] < 0)
+			continue;
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", r->procs_fds[i]);
+		n = readlink(link, path, sizeof(path) - 1);
+		if (n <= 0)
+			continue;
+		path[n] = '\0';
+		slash = strrchr(path, '/');
+		if (!slash || strcmp(slash, "/cgroup.procs") != 0)
+			continue;
+		*slash = '\0';
+		snprintf(probe, sizeof(probe), "%s/memory.max", path);
+		if (access(probe, F_OK) != 0) {
+			snprintf(probe, sizeof(probe), "%s/memory.max_usage_in_bytes", path);
+			if (access(probe, F_OK) != 0)
+				continue;
+		}
+		snprintf(s->memory_dir, sizeof(s->memory_dir), "%s", path);
+		return;
+	}
+}
+
 /* Into the user's cgroup by our own hand: writing "0" to cgroup.procs moves
  * the writer.  So nothing is ever moved by a PID, which could have been
  * reused by the time it is written.  The helper opened the files as root;
@@ -543,6 +578,7 @@ static int start_session(pam_handle_t *pamh, const struct module_args *args,
 	s->holder_pidfd = result.holder_pidfd;
 	s->holder_pid = result.holder_pid;
 	result.holder_pidfd = -1;	/* the session owns it now */
+	remember_memory_dir(s, &result);
 	if (enter_cgroup(&result) < 0) {
 		snprintf(why, sizeof(why), "cannot enter the user's cgroup: %s", strerror(errno));
 		return abandon(pamh, s, settings, NSISO_FAIL_DENY, pw->pw_name, why);
@@ -565,7 +601,8 @@ static void log_close(pam_handle_t *pamh, const struct session *s)
 	char peak[32], limit[32], group[NSISO_VALUE_MAX + 32];
 
 	nsiso_cgroup_user_group(s->cgroup_parent, NULL, s->uid, group, sizeof(group));
-	if (!group[0] || nsiso_cgroup_stats_of(group, &stats) < 0) {
+	if (!group[0] || (s->memory_dir[0] ? nsiso_cgroup_memory_stats_at(s->memory_dir, &stats)
+					   : nsiso_cgroup_memory_stats_of(group, &stats)) < 0) {
 		pam_syslog(pamh, LOG_INFO, "session %s closed (holder %d)", s->id, (int)s->holder_pid);
 		return;
 	}

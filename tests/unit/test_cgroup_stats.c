@@ -228,6 +228,33 @@ UNIT_TEST_IN(missing_group_is_an_error, make_dirs, unit_remove_dir)
 	assert_int_equal(nsiso_cgroup_stats_of("", &s), -1);
 }
 
+/* The close line's three numbers from the memory directory alone, v1 and
+ * v2 told apart by its files; a group that is gone gives none. */
+UNIT_TEST_IN(memory_stats_at_reads_the_close_lines_numbers, make_dirs, unit_remove_dir)
+{
+	struct nsiso_cgroup_stats s;
+	char absent[160];
+
+	unit_write_file(mem, "memory.max_usage_in_bytes", "1048576\n");
+	unit_write_file(mem, "memory.limit_in_bytes", "67108864\n");
+	unit_write_file(mem, "memory.oom_control", "oom_kill_disable 0\nunder_oom 0\noom_kill 3\n");
+	unit_write_file(mem, "memory.usage_in_bytes", "4096\n");
+	assert_int_equal(nsiso_cgroup_memory_stats_at(mem, &s), 0);
+	assert_true(s.memory_peak == 1048576 && s.memory_limit == 67108864 && s.oom_kills == 3);
+	assert_true(s.memory_current == NSISO_UNLIMITED);	/* not read: not shown */
+
+	unit_write_file(pids, "memory.peak", "2048\n");
+	unit_write_file(pids, "memory.max", "max\n");
+	unit_write_file(pids, "memory.events", "low 0\nhigh 0\nmax 9\noom 2\noom_kill 1\n");
+	assert_int_equal(nsiso_cgroup_memory_stats_at(pids, &s), 0);
+	assert_true(s.memory_peak == 2048 && s.memory_limit == NSISO_UNLIMITED && s.oom_kills == 1);
+
+	snprintf(absent, sizeof(absent), "%s/user-4242", unit_dir);
+	assert_int_equal(nsiso_cgroup_memory_stats_at(absent, &s), -1);
+	assert_int_equal(nsiso_cgroup_memory_stats_at("", &s), -1);
+	assert_int_equal(nsiso_cgroup_memory_stats_of("", &s), -1);
+}
+
 UNIT_TEST(user_path)
 {
 	char buf[64], small[12];
