@@ -557,6 +557,14 @@ check_match "journal _COMM=sshd: pam_nsiso session opened for $U" "session [^ ]+
 check_match "journal _COMM=sshd: pam_nsiso session closed" "session [^ ]+ closed" "$sshd_lines"
 log "pam_nsiso lines of sshd: $(printf '%s\n' "$sshd_lines" | tail -n 3 | tr '\n' '|')"
 
+# ---- the broker: socket-activated by the package, serving the logins ---------
+check_eq "nsiso-broker.socket is enabled by the package" enabled "$(systemctl is-enabled nsiso-broker.socket 2>&1)"
+check_eq "nsiso-broker.socket listens" active "$(systemctl is-active nsiso-broker.socket 2>&1)"
+check_eq "the first login started nsiso-broker.service" active "$(systemctl is-active nsiso-broker.service 2>&1)"
+check_match "journal _COMM=sshd: the SSH login was set up via the broker" \
+	"session [^ ]+ opened for $U \(uid $UID1\) service sshd: .*, via broker$" "$sshd_lines"
+check_eq "the broker's socket is root's, 0600" "root 600" "$(stat -c '%U %a' /run/nsiso/broker.sock 2>&1)"
+
 # ---- (a) cron, (e) at: collected -----------------------------------------------
 
 # cron picks up a changed crontab at a minute's start and runs it from the
