@@ -240,6 +240,38 @@ check_true "after close: the user's cgroup is removed" wait_until $WAIT_S leaf_g
 say "LOG leaf after close: $(leaf_state)"
 check_true "after close: no holder left" wait_until $WAIT_S no_holders
 
+# ---- the broker, on pure v2 -----------------------------------------------
+# A service whose helper= names nothing: only the broker can set the session
+# up, so a session proves it did, and without the broker the login fails.
+cat >/etc/pam.d/v2-brk <<BRK
+auth required pam_permit.so
+account required pam_permit.so
+session required pam_nsiso.so helper=/nonexistent/nsiso-helper broker=/run/nsiso/broker.sock
+session required pam_exec.so $W/probe
+BRK
+/usr/libexec/nsiso-helper broker </dev/null >/dev/null 2>&1 9>&- &
+broker=$!
+check_true "broker: listening on /run/nsiso/broker.sock" wait_until $WAIT_S test -S /run/nsiso/broker.sock
+rm -f $W/probe.v2-brk
+rc=0
+pamtester v2-brk $USER_NAME open_session close_session >$W/pamtester.brk 2>&1 9>&- || rc=$?
+check_eq "broker: pamtester open+close succeeds (no helper to exec)" 0 "$rc"
+[ "$rc" = 0 ] || say "LOG pamtester: $(tr '\n' ' ' <$W/pamtester.brk)"
+check_eq "broker: session's PID 1 is the holder" nsiso-holder "$(probe v2-brk pid1)"
+check_ne "broker: session in a new PID namespace" "$(readlink /proc/self/ns/pid)" \
+	"$(probe v2-brk ns_pid)"
+check_eq "broker: session in the user's cgroup (0:: line)" "/$PARENT/user-$USER_ID" \
+	"$(probe v2-brk cgroup)"
+check_eq "broker: memory.max equals the conf (64M)" $MEMORY "$(probe v2-brk memory_max)"
+check_true "broker: after close the user's cgroup is removed" wait_until $WAIT_S leaf_gone
+check_true "broker: after close no holder left" wait_until $WAIT_S no_holders
+kill -9 $broker
+wait $broker 2>/dev/null
+rc=0
+pamtester v2-brk $USER_NAME open_session close_session >$W/pamtester.brk 2>&1 9>&- || rc=$?
+check_ne "broker killed: the same service fails (its helper is missing)" 0 "$rc"
+rm -f /etc/pam.d/v2-brk /run/nsiso/broker.sock /run/nsiso/broker.lock
+
 # What common/cgroup.c leaves to libcgroup, once the root has the
 # controllers: creating a group with values, and attaching a process.
 cgprobe create cgprobe2/leaf 33554432 7 >$W/cgprobe2 2>&1
