@@ -21,14 +21,17 @@
 #include <unistd.h>
 
 #include "../common/cgroup.h"
+#include "../common/fdpass.h"
 #include "../common/proto.h"
 #include "../common/record.h"
 #include "../common/size.h"
 #include "../common/textfile.h"
 #include "cgroupns.h"
+#include "holder.h"
 
-/* Workers at once; a request beyond them is closed unanswered, and its
- * module execs the helper.  Bounds what a flood of logins makes us hold. */
+/* Workers at once: no spare is made beyond them, so a request waits in the
+ * socket's backlog and its module execs the helper after
+ * NSISO_BROKER_TAKE_MS.  Bounds what a flood of logins makes us hold. */
 #define BROKER_WORKERS_MAX 64
 #define REQUEST_ARGS_MAX 64
 
@@ -189,35 +192,19 @@ static long pidfd_pid(int fd)
 /* One message: the arguments, NUL-terminated each, and exactly one fd. */
 static int receive_request(int conn, char *buf, size_t size, char **argv, int *argc, int *pidfd)
 {
-	char control[CMSG_SPACE(sizeof(int) * 4)];
-	struct iovec iov = { .iov_base = buf, .iov_len = size };
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = control, .msg_controllen = sizeof(control),
-	};
-	struct cmsghdr *cmsg;
-	size_t i, n_fds = 0;
+	int fds[4], flags = 0;
+	size_t n_fds = 0;
 	ssize_t got;
 	char *p;
 
 	*pidfd = -1;
-	got = recvmsg(conn, &msg, MSG_CMSG_CLOEXEC);
-	if (got <= 0)
-		return -1;
-	for (cmsg = CMSG_FIRSTHDR(&msg); cmsg; cmsg = CMSG_NXTHDR(&msg, cmsg)) {
-		if (cmsg->cmsg_level != SOL_SOCKET || cmsg->cmsg_type != SCM_RIGHTS)
-			continue;
-		for (i = 0; i < (cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++, n_fds++) {
-			int fd;
-
-			memcpy(&fd, CMSG_DATA(cmsg) + i * sizeof(int), sizeof(int));
-			if (n_fds == 0)
-				*pidfd = fd;
-			else
-				close(fd);
-		}
-	}
-	if ((msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || n_fds != 1 || buf[got - 1] != '\0')
+	got = nsiso_recv_fds(conn, buf, size, fds, 4, &n_fds, &flags);
+	if (got > 0 && !(flags & MSG_TRUNC) && n_fds == 1 && buf[got - 1] == '\0')
+		*pidfd = fds[0];
+	else
+		while (n_fds > 0)
+			close(fds[--n_fds]);
+	if (*pidfd < 0)
 		return -1;
 	argv[0] = (char *)"nsiso-helper";
 	*argc = 1;
@@ -344,9 +331,10 @@ static void spare_main(const struct pool *p)
 		close(p->mountinfo_fd);
 	if (conn < 0)
 		_exit(1);
-	if (getsockopt(conn, SOL_SOCKET, SO_PEERCRED, &peer, &len) != 0 || peer.uid != 0) {
-		syslog(LOG_WARNING, "broker: refused a connection from uid %d",
-		       len == sizeof(peer) ? (int)peer.uid : -1);
+	if (getsockopt(conn, SOL_SOCKET, SO_PEERCRED, &peer, &len) != 0)
+		_exit(1);
+	if (peer.uid != 0) {
+		syslog(LOG_WARNING, "broker: refused a connection from uid %d", (int)peer.uid);
 		_exit(0);
 	}
 	serve(conn, &peer, p->open_fn);
@@ -463,7 +451,7 @@ static void refresh_cgroup_table(int mountinfo_fd)
 int nsiso_broker_main(const char *socket_path, int listen_fd, nsiso_broker_open_fn open_fn)
 {
 	struct pool p = { .open_fn = open_fn, .broker = getpid() };
-	int taken[2], mountinfo_fd, null_fd;
+	int taken[2], mountinfo_fd;
 	char err[512];
 
 	if (listen_fd < 0)
@@ -480,14 +468,7 @@ int nsiso_broker_main(const char *socket_path, int listen_fd, nsiso_broker_open_
 	p.taken_rd = taken[0];
 	p.taken_wr = taken[1];
 	/* Workers, holders and reapers must not keep a terminal open. */
-	null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (null_fd >= 0) {
-		dup2(null_fd, 0);
-		dup2(null_fd, 1);
-		dup2(null_fd, 2);
-		if (null_fd > 2)
-			close(null_fd);
-	}
+	nsiso_detach_stdio();
 	mountinfo_fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
 	if (mountinfo_fd >= 0)
 		refresh_cgroup_table(mountinfo_fd);

@@ -39,6 +39,7 @@
 #include "../common/cgroup.h"
 #include "../common/conf.h"
 #include "../common/deadline.h"
+#include "../common/fdpass.h"
 #include "../common/hostname.h"
 #include "../common/proto.h"
 #include "../common/record.h"
@@ -83,27 +84,10 @@ static struct {
 
 /* ---- replies and fatal errors ---------------------------------------- */
 
-/* One message on a socket, with n fds attached (SCM_RIGHTS) in the order
- * given. */
+/* One message on a socket, with n fds attached in the order given. */
 static int send_with_fds(int sock, const char *text, const int *fds, size_t n)
 {
-	char control[CMSG_SPACE(sizeof(int) * (1 + NSISO_CGROUP_PROCS_MAX))];
-	struct iovec iov = { .iov_base = (void *)text, .iov_len = strlen(text) };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
-
-	if (n > 0) {
-		struct cmsghdr *cmsg;
-
-		memset(control, 0, sizeof(control));
-		msg.msg_control = control;
-		msg.msg_controllen = CMSG_SPACE(sizeof(int) * n);
-		cmsg = CMSG_FIRSTHDR(&msg);
-		cmsg->cmsg_level = SOL_SOCKET;
-		cmsg->cmsg_type = SCM_RIGHTS;
-		cmsg->cmsg_len = CMSG_LEN(sizeof(int) * n);
-		memcpy(CMSG_DATA(cmsg), fds, sizeof(int) * n);
-	}
-	return sendmsg(sock, &msg, MSG_NOSIGNAL) < 0 ? -1 : 0;
+	return nsiso_send_fds(sock, text, strlen(text), fds, n);
 }
 
 static int send_reply(const char *text, const int *fds, size_t n)

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "../common/deadline.h"
+#include "../common/fdpass.h"
 #include "../common/proto.h"
 
 /* In the child, between vfork and exec.  The child shares the
@@ -82,48 +83,15 @@ static void drop_fds(int *fds, size_t n)
 			close(fds[i]);
 }
 
-/* One message, with up to max_fds fds attached (received close-on-exec).
- * *n_fds says how many came; an unexpected fd is closed, never kept (it
- * would stay open in the application, and in the user's session). */
+/* One message, NUL-terminated, with up to max_fds fds attached (received
+ * close-on-exec): an unexpected fd is closed, never kept (it would stay open
+ * in the application, and in the user's session). */
 static ssize_t receive_reply(int fd, char *buf, size_t len, int *fds, size_t max_fds, size_t *n_fds)
 {
-	char control[CMSG_SPACE(sizeof(int) * (1 + NSISO_CGROUP_PROCS_MAX))];
-	struct iovec iov = { .iov_base = buf, .iov_len = len - 1 };
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = control, .msg_controllen = sizeof(control),
-	};
-	struct cmsghdr *cmsg;
-	ssize_t n;
+	ssize_t n = nsiso_recv_fds(fd, buf, len - 1, fds, max_fds, n_fds, NULL);
 
-	*n_fds = 0;
-	do
-		n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return -1;
-	buf[n] = '\0';
-	for (cmsg = CMSG_FIRSTHDR(&msg); cmsg; cmsg = CMSG_NXTHDR(&msg, cmsg)) {
-		size_t i, count;
-
-		if (cmsg->cmsg_level != SOL_SOCKET || cmsg->cmsg_type != SCM_RIGHTS ||
-		    cmsg->cmsg_len < CMSG_LEN(0))
-			continue;
-		count = (cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (i = 0; i < count; i++) {
-			int received;
-
-			memcpy(&received, CMSG_DATA(cmsg) + i * sizeof(int), sizeof(int));
-			if (*n_fds < max_fds)
-				fds[(*n_fds)++] = received;
-			else
-				close(received);
-		}
-	}
-	if (msg.msg_flags & MSG_CTRUNC) {
-		drop_fds(fds, *n_fds);
-		*n_fds = 0;
-	}
+	if (n >= 0)
+		buf[n] = '\0';
 	return n;
 }
 
@@ -258,6 +226,16 @@ static int open_helper(const char *path, struct helper_result *r)
 	return fd;
 }
 
+/* Nothing yet: every failure denies unless it is shown to be the host's. */
+static void init_result(struct helper_result *r)
+{
+	size_t i;
+
+	*r = (struct helper_result){ .holder_pidfd = -1, .failure = NSISO_FAIL_DENY };
+	for (i = 0; i < NSISO_CGROUP_PROCS_MAX; i++)
+		r->procs_fds[i] = -1;
+}
+
 /* Close every fd a result holds (the holder's pidfd too). */
 static void release_result(struct helper_result *r)
 {
@@ -279,13 +257,9 @@ int nsiso_run_helper(const char *path, char *const argv[], struct helper_result 
 	sigset_t all, mask;
 	struct nsiso_deadline deadline;
 	int sv[2], status, helper_fd;
-	size_t i;
 	pid_t pid;
 
-	/* Every failure denies unless it is shown to be the host's. */
-	*r = (struct helper_result){ .holder_pidfd = -1, .failure = NSISO_FAIL_DENY };
-	for (i = 0; i < NSISO_CGROUP_PROCS_MAX; i++)
-		r->procs_fds[i] = -1;
+	init_result(r);
 	helper_fd = open_helper(path, r);
 	if (helper_fd < 0)
 		return -1;
@@ -309,7 +283,7 @@ int nsiso_run_helper(const char *path, char *const argv[], struct helper_result 
 	/* cppcheck-suppress vforkCalled */
 	pid = vfork();	/* NOLINT(clang-analyzer-security.insecureAPI.vfork) */
 	if (pid == 0)
-		exec_helper(helper_fd, argv, sv[1]);
+		exec_helper(helper_fd, argv, sv[1]);	/* NOLINT(clang-analyzer-unix.Vfork) */
 	sigprocmask(SIG_SETMASK, &mask, NULL);
 	close(sv[1]);
 	if (pid < 0) {
@@ -374,13 +348,6 @@ static int connect_broker(const char *path, char *why, size_t len)
 static int send_request(int fd, char *const argv[], char *why, size_t len)
 {
 	static char buf[NSISO_BROKER_REQUEST_MAX];
-	char control[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { .iov_base = buf };
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = control, .msg_controllen = sizeof(control),
-	};
-	struct cmsghdr *cmsg;
 	size_t used = 0, i;
 	int pidfd, ret;
 
@@ -394,34 +361,34 @@ static int send_request(int fd, char *const argv[], char *why, size_t len)
 		memcpy(buf + used, argv[i], n);
 		used += n;
 	}
-	iov.iov_len = used;
 	pidfd = (int)syscall(SYS_pidfd_open, getpid(), 0);
 	if (pidfd < 0) {
 		snprintf(why, len, "pidfd_open: %s", strerror(errno));
 		return -1;
 	}
-	memset(control, 0, sizeof(control));
-	cmsg = CMSG_FIRSTHDR(&msg);
-	cmsg->cmsg_level = SOL_SOCKET;
-	cmsg->cmsg_type = SCM_RIGHTS;
-	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cmsg), &pidfd, sizeof(int));
-	ret = sendmsg(fd, &msg, MSG_NOSIGNAL) == (ssize_t)used ? 0 : -1;
+	ret = nsiso_send_fds(fd, buf, used, &pidfd, 1);
 	if (ret < 0)
 		snprintf(why, len, "sending the request: %s", strerror(errno));
 	close(pidfd);
 	return ret;
 }
 
-/* One short message within wait_ms into buf ("" on EOF or silence). */
-static void short_message(int fd, int wait_ms, char *buf, size_t len)
+/* One short message before the deadline into buf ("" on EOF or silence).
+ * A signal to the application (a user may signal their own su) does not
+ * cut the wait short. */
+static void short_message(int fd, const struct nsiso_deadline *deadline, char *buf, size_t len)
 {
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	ssize_t n = -1;
+	int ready;
 
-	buf[0] = '\0';
-	if (poll(&pfd, 1, wait_ms) == 1)
-		n = recv(fd, buf, len - 1, 0);
+	do
+		ready = poll(&pfd, 1, nsiso_deadline_left_ms(deadline));
+	while (ready < 0 && errno == EINTR);
+	if (ready == 1)
+		do
+			n = recv(fd, buf, len - 1, 0);
+		while (n < 0 && errno == EINTR);
 	buf[n > 0 ? n : 0] = '\0';
 }
 
@@ -430,8 +397,10 @@ static int broker_took(int fd, char *why, size_t len)
 {
 	char msg[NSISO_REPLY_MAX] = { 0 };
 	size_t word = strlen(NSISO_BROKER_EXEC);
+	struct nsiso_deadline deadline;
 
-	short_message(fd, NSISO_BROKER_TAKE_MS, msg, sizeof(msg));
+	nsiso_deadline_in(&deadline, NSISO_BROKER_TAKE_MS);
+	short_message(fd, &deadline, msg, sizeof(msg));
 	if (strcmp(msg, NSISO_BROKER_TAKEN) == 0)
 		return 0;
 	if (strncmp(msg, NSISO_BROKER_EXEC, word) == 0 && msg[word] == ' ')
@@ -446,12 +415,9 @@ int nsiso_ask_broker(const char *path, char *const argv[], struct helper_result 
 {
 	struct nsiso_deadline deadline;
 	char done[16];
-	size_t i;
 	int fd;
 
-	*r = (struct helper_result){ .holder_pidfd = -1, .failure = NSISO_FAIL_DENY };
-	for (i = 0; i < NSISO_CGROUP_PROCS_MAX; i++)
-		r->procs_fds[i] = -1;
+	init_result(r);
 	fd = connect_broker(path, r->reason, sizeof(r->reason));
 	if (fd < 0)
 		return 1;
@@ -464,7 +430,7 @@ int nsiso_ask_broker(const char *path, char *const argv[], struct helper_result 
 	nsiso_deadline_in(&deadline, NSISO_OPEN_TIMEOUT_MS);
 	collect_reply(fd, &deadline, r);
 	if (r->holder_pidfd >= 0) {
-		short_message(fd, nsiso_deadline_left_ms(&deadline), done, sizeof(done));
+		short_message(fd, &deadline, done, sizeof(done));
 		if (strcmp(done, NSISO_BROKER_DONE) != 0) {
 			release_result(r);
 			r->failure = NSISO_FAIL_DENY;
