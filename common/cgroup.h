@@ -206,8 +206,9 @@ int nsiso_cgroup_stats_of(const char *group, struct nsiso_cgroup_stats *stats);
 int nsiso_cgroup_memory_stats_of(const char *group, struct nsiso_cgroup_stats *stats);
 
 /* The same from the group's memory directory itself (v1 or v2, told by
- * its files): the module keeps it from the open, so a close does not read
- * the mount table.  0, or -1 when there is no such group. */
+ * its files): the module keeps its groups' directories from the open, so a
+ * close does not read the mount table.  0, or -1 when dir is no memory
+ * group (another controller's, or gone). */
 int nsiso_cgroup_memory_stats_at(const char *memory_dir, struct nsiso_cgroup_stats *stats);
 
 /* One group's OOM kill count, by the inode of its directory. */

@@ -422,10 +422,13 @@ int nsiso_cgroup_memory_stats_at(const char *mem, struct nsiso_cgroup_stats *s)
 	char probe[600];
 	bool v1;
 
-	if (!mem[0] || access(mem, F_OK) != 0)
-		return -1;
+	/* A v1 or a v2 memory group, told by its files; anything else (the
+	 * pids group, a group that is gone) has no such numbers. */
 	snprintf(probe, sizeof(probe), "%s/memory.max_usage_in_bytes", mem);
 	v1 = access(probe, F_OK) == 0;
+	snprintf(probe, sizeof(probe), "%s/memory.max", mem);
+	if (!mem[0] || (!v1 && access(probe, F_OK) != 0))
+		return -1;
 	memset(s, 0xff, sizeof(*s));	/* NSISO_UNLIMITED: not read */
 	s->memory_limit = nsiso_cgroup_read_number(mem, v1 ? "memory.limit_in_bytes" : "memory.max");
 	s->memory_peak = nsiso_cgroup_read_number(mem, v1 ? "memory.max_usage_in_bytes" : "memory.peak");

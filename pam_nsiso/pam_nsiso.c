@@ -71,8 +71,9 @@ struct session {
 	int holder_pidfd;
 	pid_t holder_pid;
 	bool via_broker;		/* the broker set it up, not an exec'd helper */
-	char memory_dir[PATH_MAX];	/* the user's memory group, for the close
-					 * line; "" = find it in the mount table */
+	/* the user's groups, as the helper opened them for us, for the close
+	 * line; "" = none (it then looks in the mount table) */
+	char group_dirs[NSISO_CGROUP_PROCS_MAX][512];
 	int saved_ns[N_NS_KINDS];	/* our own namespaces, -1 if not saved */
 	char saved_cwd[PATH_MAX];	/* a path, not an fd: a directory fd of
 					 * the host would reach sshd's user child */
@@ -448,37 +449,44 @@ static void log_open(pam_handle_t *pamh, const struct session *s, const struct p
 		   (int)s->holder_pid, cgroup, memory, s->via_broker ? ", via broker" : "");
 }
 
-/* The user's memory group, as the helper opened its cgroup.procs for us:
- * the close line then reads it without the mount table.  Best effort. */
-static void remember_memory_dir(struct session *s, const struct helper_result *r)
+/* The directories of the user's groups, as the helper opened their
+ * cgroup.procs for us: the close line then reads the memory group's numbers
+ * without the mount table.  Only a readlink each here, on the open's path;
+ * which of them is the memory group is the close's to find.  Best effort. */
+static void remember_group_dirs(struct session *s, const struct helper_result *r)
 {
-	char link[64], path[PATH_MAX], probe[PATH_MAX + 32];
+	char link[64], path[sizeof(s->group_dirs[0])];
 	size_t i;
 
 	for (i = 0; i < NSISO_CGROUP_PROCS_MAX; i++) {
+		const char *tail = "/cgroup.procs";
 		ssize_t n;
-		char *slash;
 
 		if (r->procs_fds[i] < 0)
 			continue;
 		snprintf(link, sizeof(link), "/proc/self/fd/%d", r->procs_fds[i]);
 		n = readlink(link, path, sizeof(path) - 1);
-		if (n <= 0)
+		if (n <= (ssize_t)strlen(tail))
 			continue;
 		path[n] = '\0';
-		slash = strrchr(path, '/');
-		if (!slash || strcmp(slash, "/cgroup.procs") != 0)
+		if (strcmp(path + n - strlen(tail), tail) != 0)
 			continue;
-		*slash = '\0';
-		snprintf(probe, sizeof(probe), "%s/memory.max", path);
-		if (access(probe, F_OK) != 0) {
-			snprintf(probe, sizeof(probe), "%s/memory.max_usage_in_bytes", path);
-			if (access(probe, F_OK) != 0)
-				continue;
-		}
-		snprintf(s->memory_dir, sizeof(s->memory_dir), "%s", path);
-		return;
+		path[n - strlen(tail)] = '\0';
+		memcpy(s->group_dirs[i], path, (size_t)n - strlen(tail) + 1);
 	}
+}
+
+/* The memory group's numbers for the close line: from a directory kept at
+ * the open, or else by the mount table. */
+static int close_numbers(const struct session *s, const char *group,
+			 struct nsiso_cgroup_stats *stats)
+{
+	size_t i;
+
+	for (i = 0; i < NSISO_CGROUP_PROCS_MAX; i++)
+		if (s->group_dirs[i][0] && nsiso_cgroup_memory_stats_at(s->group_dirs[i], stats) == 0)
+			return 0;
+	return nsiso_cgroup_memory_stats_of(group, stats);
 }
 
 /* Into the user's cgroup by our own hand: writing "0" to cgroup.procs moves
@@ -578,7 +586,7 @@ static int start_session(pam_handle_t *pamh, const struct module_args *args,
 	s->holder_pidfd = result.holder_pidfd;
 	s->holder_pid = result.holder_pid;
 	result.holder_pidfd = -1;	/* the session owns it now */
-	remember_memory_dir(s, &result);
+	remember_group_dirs(s, &result);
 	if (enter_cgroup(&result) < 0) {
 		snprintf(why, sizeof(why), "cannot enter the user's cgroup: %s", strerror(errno));
 		return abandon(pamh, s, settings, NSISO_FAIL_DENY, pw->pw_name, why);
@@ -601,8 +609,7 @@ static void log_close(pam_handle_t *pamh, const struct session *s)
 	char peak[32], limit[32], group[NSISO_VALUE_MAX + 32];
 
 	nsiso_cgroup_user_group(s->cgroup_parent, NULL, s->uid, group, sizeof(group));
-	if (!group[0] || (s->memory_dir[0] ? nsiso_cgroup_memory_stats_at(s->memory_dir, &stats)
-					   : nsiso_cgroup_memory_stats_of(group, &stats)) < 0) {
+	if (!group[0] || close_numbers(s, group, &stats) < 0) {
 		pam_syslog(pamh, LOG_INFO, "session %s closed (holder %d)", s->id, (int)s->holder_pid);
 		return;
 	}
