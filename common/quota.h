@@ -25,11 +25,13 @@
 #include "cgroup.h"
 
 /* In the run directory: the socket one reaper of the user serves, the
- * user's OOM history, the lock that makes one reaper per user the one
- * that serves and watches, and the one every reaper holds shared while its
- * session lasts (a byte per uid each; root's, 0600). */
+ * user's OOM history, the FIFO the other reapers sleep on until that one
+ * ends, the lock that makes one reaper per user the one that serves and
+ * watches, and the one every reaper holds shared while its session lasts
+ * (a byte per uid each; root's, 0600). */
 #define NSISO_QUOTA_SOCKET_FORMAT "user-%u.sock"
 #define NSISO_OOM_STATE_FORMAT "user-%u.oom"
+#define NSISO_WATCH_BATON_FORMAT "user-%u.watch"
 #define NSISO_WATCH_LOCK_NAME "watch.lock"
 #define NSISO_SESSIONS_LOCK_NAME "sessions.lock"
 

@@ -70,13 +70,13 @@ static bool has_exited(int pidfd)
  * nothing is left in it.  While the application is still in the group -
  * a killed holder, or a logout the application has not finished - wait
  * for it and try once more. */
-static int remove_cgroup(const struct reaper_config *c, const struct watch_config *wc)
+static int remove_cgroup(const struct reaper_config *c, const struct watch *w)
 {
 	int ret;
 
 	if (nsiso_cgroup_leave_tasks_group() < 0)
 		syslog(LOG_ERR, "session %s: reaper cannot leave the user's cgroup: %m", c->session);
-	watch_move_history(wc);
+	watch_move_history(w);
 	ret = nsiso_cgroup_remove_if_empty(c->cgroup_parent, c->uid, c->run_dir_fd);
 	if (ret == 0 && !has_exited(c->caller_pidfd)) {
 		wait_for_exit(c->caller_pidfd);
@@ -131,7 +131,7 @@ void reaper_main(const struct reaper_config *c)
 	 * which would keep the group. */
 	if (c->private_tmp == NSISO_PRIVATE_TMP_YES)
 		nsiso_privtmp_release(c->private_tmp_dir_fd, c->uid, c->session);
-	if (c->cgroup_parent && remove_cgroup(c, &wc) == 1)
+	if (c->cgroup_parent && remove_cgroup(c, &w) == 1)
 		watch_forget_group(&wc);
 	if (c->debug)
 		syslog(LOG_DEBUG, "session %s: reaper done", c->session);

@@ -3,8 +3,9 @@
  * user, one at a time - the one holding the user's byte of watch.lock in
  * the run directory (root's, 0600: nothing a user can open takes part) -
  * serves the user's quota socket and watches the user's group for OOM
- * kills (oomwatch.h).  The others try to take over once a second, so when
- * that reaper's session ends another goes on where it stopped.
+ * kills (oomwatch.h).  The others sleep on the user's baton FIFO (watch.c)
+ * and try to take over when its holder lets go, so when that reaper's
+ * session ends another goes on where it stopped.
  *
  * Nothing a client does can hold up the reaper's own job: the holder's
  * pidfd is in every poll, sockets are non-blocking, a client has
@@ -21,8 +22,10 @@
 
 #define QUOTA_CLIENTS_MAX 4
 #define QUOTA_CLIENT_TIMEOUT_MS 2000
-/* How often a reaper that does not watch tries to take over. */
+/* How often a reaper that does not watch tries to take over: without the
+ * baton's read end, and with it (its hang-up wakes the reaper at once). */
 #define WATCH_TAKEOVER_MS 1000
+#define WATCH_STANDBY_MS 60000
 /* How long the last reaper waits for the lock to tidy up. */
 #define WATCH_LOCK_TIMEOUT_MS 1000
 
@@ -44,8 +47,12 @@ struct watch {
 	int session_fd;			/* sessions.lock, read-locked on the
 					 * user's byte while the session lasts;
 					 * -1 */
+	bool held_session_byte;		/* it was taken at the start */
 	bool owner;			/* we hold the user's byte of it */
 	int listen_fd;			/* the quota socket; -1 */
+	int baton_fd;			/* user-<uid>.watch: read-write with
+					 * the byte of watch.lock, read-only
+					 * waiting for it; -1 */
 	struct {
 		int fd;
 		long long deadline_ms;
@@ -74,7 +81,7 @@ void watch_release(struct watch *w);
  * reaper is now.  (On cgroup v2 the reaper lives in the user's one group:
  * a tmpfs page it wrote there is memory the user left behind, which keeps
  * the group.) */
-void watch_move_history(const struct watch_config *c);
+void watch_move_history(const struct watch *w);
 
 /* After the user's group was removed: its OOM history goes too (only while
  * no other reaper watches). */
