@@ -82,22 +82,25 @@ uint64_t nsiso_cgroup_read_number(const char *dir, const char *file)
 	return value >= (unsigned long long)LLONG_MAX - 4096 ? NSISO_UNLIMITED : value;
 }
 
-/* "key value" lines, as in memory.events and memory.oom_control. */
+/* "key value" lines, as in memory.events and memory.oom_control: one
+ * read, as nsiso_read_text() takes them (a stdio stream cost two more
+ * system calls, and the close line reads these). */
 uint64_t nsiso_cgroup_read_keyed(const char *dir, const char *file, const char *key)
 {
-	char path[PATH_MAX], line[256];
+	char path[PATH_MAX], text[4096], *line, *next;
 	size_t key_len = strlen(key);
 	uint64_t found = NSISO_UNLIMITED;
-	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	f = fopen(path, "re");
-	if (!f)
+	if (nsiso_read_text(path, text, sizeof(text)) <= 0)
 		return NSISO_UNLIMITED;
-	while (fgets(line, sizeof(line), f)) {
+	for (line = text; line && *line; line = next) {
 		char *end;
 		unsigned long long value;
 
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
 		if (strncmp(line, key, key_len) != 0 || line[key_len] != ' ')
 			continue;
 		errno = 0;
@@ -105,7 +108,6 @@ uint64_t nsiso_cgroup_read_keyed(const char *dir, const char *file, const char *
 		if (errno == 0 && end != line + key_len + 1)
 			found = value;
 	}
-	fclose(f);
 	return found;
 }
 
@@ -122,9 +124,8 @@ struct walk {
  * below their own (a delegated subtree) cannot make the walk unbounded, so
  * neither can the recursion (hence the NOLINT). */
 // NOLINTNEXTLINE(misc-no-recursion)
-static void walk_group(const char *dir, int depth, struct walk *w)
+static void walk_group(const char *dir, uint64_t count, int depth, struct walk *w)
 {
-	uint64_t count = nsiso_cgroup_read_keyed(dir, "memory.oom_control", "oom_kill");
 	struct dirent *e;
 	struct stat st;
 	DIR *d;
@@ -146,7 +147,8 @@ static void walk_group(const char *dir, int depth, struct walk *w)
 			continue;
 		n = snprintf(sub, sizeof(sub), "%s/%s", dir, e->d_name);
 		if (n > 0 && (size_t)n < sizeof(sub))
-			walk_group(sub, depth + 1, w);
+			walk_group(sub, nsiso_cgroup_read_keyed(sub, "memory.oom_control", "oom_kill"),
+				   depth + 1, w);
 	}
 	closedir(d);
 }
@@ -155,12 +157,13 @@ uint64_t nsiso_cgroup_v1_oom_kills(const char *dir, struct nsiso_cgroup_count *o
 				   size_t *n)
 {
 	struct walk w = { out, max, 0, 0, 0 };
+	uint64_t count = nsiso_cgroup_read_keyed(dir, "memory.oom_control", "oom_kill");
 
 	if (n)
 		*n = 0;
-	if (nsiso_cgroup_read_keyed(dir, "memory.oom_control", "oom_kill") == NSISO_UNLIMITED)
+	if (count == NSISO_UNLIMITED)
 		return NSISO_UNLIMITED;
-	walk_group(dir, 0, &w);
+	walk_group(dir, count, 0, &w);
 	if (n)
 		*n = w.n;
 	return w.sum;
@@ -424,12 +427,14 @@ int nsiso_cgroup_memory_stats_at(const char *mem, struct nsiso_cgroup_stats *s)
 
 	/* A v1 or a v2 memory group, told by its files; anything else (the
 	 * pids group, a group that is gone) has no such numbers. */
+	if (!mem[0])
+		return -1;
+	memset(s, 0xff, sizeof(*s));	/* NSISO_UNLIMITED: not read */
 	snprintf(probe, sizeof(probe), "%s/memory.max_usage_in_bytes", mem);
 	v1 = access(probe, F_OK) == 0;
 	snprintf(probe, sizeof(probe), "%s/memory.max", mem);
-	if (!mem[0] || (!v1 && access(probe, F_OK) != 0))
+	if (!v1 && access(probe, F_OK) != 0)
 		return -1;
-	memset(s, 0xff, sizeof(*s));	/* NSISO_UNLIMITED: not read */
 	s->memory_limit = nsiso_cgroup_read_number(mem, v1 ? "memory.limit_in_bytes" : "memory.max");
 	s->memory_peak = nsiso_cgroup_read_number(mem, v1 ? "memory.max_usage_in_bytes" : "memory.peak");
 	s->oom_kills = v1 ? nsiso_cgroup_v1_oom_kills(mem, NULL, 0, NULL)

@@ -214,6 +214,11 @@ UNIT_TEST_IN(garbage_is_unknown, make_dirs, unit_remove_dir)
 	unit_write_file(mem, "memory.oom_control", "oom_kill_disable 0\noom_kill x\n");
 	read_stats(mem, pids, NSISO_CGROUP_V1, &s);
 	assert_true(s.oom_kills == NSISO_UNLIMITED);
+	/* The last line without its newline still counts; a longer key
+	 * that starts like it does not. */
+	unit_write_file(mem, "memory.oom_control", "oom_kill_x 9\nunder_oom 0\noom_kill 5");
+	read_stats(mem, pids, NSISO_CGROUP_V1, &s);
+	assert_true(s.oom_kills == 5);
 }
 
 /* No cgroup directory: no numbers at all. */
