@@ -328,7 +328,9 @@ fi
 ( [ -z "$CPU_ROOT" ] || echo "$BASHPID" >"$CPU_ROOT/$PARENT/cpu-b1/cgroup.procs"
 	exec "$NSISO_HELPER" broker --socket "$BROKER_SOCK" ) &
 BROKER_PID=$!
-nsiso_on_exit kill -9 "$BROKER_PID"
+# Reaped here, so that the shell reports no "Killed" job at the end.
+stop_bench_broker() { kill -9 "$BROKER_PID" 2>/dev/null; wait "$BROKER_PID" 2>/dev/null; return 0; }
+nsiso_on_exit stop_bench_broker
 nsiso_wait_until 10 test -S "$BROKER_SOCK" || nsiso_die "the bench's broker did not listen"
 pamtester "$SVC_FULL_BRK" "$BUSER" open_session close_session >/dev/null ||
 	nsiso_die "sanity: pam_nsiso full via the broker fails for $BUSER"
