@@ -128,16 +128,20 @@ static void walk_group(const char *dir, uint64_t count, int depth, struct walk *
 {
 	struct dirent *e;
 	struct stat st;
+	bool known = stat(dir, &st) == 0;
 	DIR *d;
 
 	if (w->seen++ >= NSISO_CGROUP_WALK_MAX)
 		return;
 	if (count != NSISO_UNLIMITED && count > 0) {
 		w->sum += count;
-		if (w->out && w->n < w->max && stat(dir, &st) == 0)
+		if (w->out && w->n < w->max && known)
 			w->out[w->n++] = (struct nsiso_cgroup_count){ st.st_ino, count };
 	}
-	if (depth >= NSISO_CGROUP_WALK_DEPTH || !(d = opendir(dir)))
+	/* A cgroup directory's link count is 2 plus its subdirectories (as
+	 * on most file systems; some always say 1): at 2 there is nothing
+	 * below to read, and the close line is spared an opendir(). */
+	if (depth >= NSISO_CGROUP_WALK_DEPTH || (known && st.st_nlink == 2) || !(d = opendir(dir)))
 		return;
 	while ((e = readdir(d)) != NULL) {
 		char sub[PATH_MAX];
