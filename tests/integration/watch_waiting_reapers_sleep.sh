@@ -10,20 +10,7 @@ set -u
 . "$(dirname "$0")/../lib.sh"
 nsiso_setup
 
-nsiso_isolated_sshd "isolate uts,ipc,mnt,pid
-memory 256M"
-USER1=$NSISO_SSH_USER
-UID1=$(id -u "$USER1")
-BATON=$T/run/user-$UID1.watch
-
-for s in a b c; do
-	nsiso_ssh_bg "$T/$s.out" 'echo up; exec sleep 300' >"$T/$s.pid"
-done
-for s in a b c; do
-	nsiso_assert_true "session $s is up" nsiso_wait_for grep -q up "$T/$s.out"
-done
-
-# reapers MODE: the reapers with the baton open, "PID MODE" a line, MODE
+# reapers: the reapers with the baton ($BATON) open, "PID MODE" a line, MODE
 # rw or ro (from the fd's flags).
 reapers() {
 	local pid fd flags
@@ -42,6 +29,20 @@ settled() { # OWNERS WAITING
 	echo "reapers: $(tr '\n' ' ' <<<"$r")"
 	[ "$(grep -c ' rw$' <<<"$r")" -eq "$1" ] && [ "$(grep -c ' ro$' <<<"$r")" -eq "$2" ]
 }
+
+nsiso_isolated_sshd "isolate uts,ipc,mnt,pid
+memory 256M"
+USER1=$NSISO_SSH_USER
+UID1=$(id -u "$USER1")
+BATON=$T/run/user-$UID1.watch
+
+for s in a b c; do
+	nsiso_ssh_bg "$T/$s.out" 'echo up; exec sleep 300' >"$T/$s.pid"
+done
+for s in a b c; do
+	nsiso_assert_true "session $s is up" nsiso_wait_for grep -q up "$T/$s.out"
+done
+
 nsiso_assert_true "one reaper holds the baton read-write, two wait on it read-only" \
 	nsiso_wait_for settled 1 2
 nsiso_assert_eq "the baton is root's FIFO, 0600" "root fifo 600" \
