@@ -122,8 +122,32 @@ nsiso_setup() {
 	trap '_nsiso_info "terminated (TERM)"; exit 143' TERM
 	# Registered first, so it runs last: the other cleanups may still need $T.
 	nsiso_on_exit _nsiso_remove_tmpdir "$T"
+	_nsiso_note_host_state
 	export T
 	_nsiso_info "$NSISO_TEST_NAME: private dir $T"
+}
+
+# What the helper makes on the host at its first private /tmp, whatever
+# run_dir= says: the default run directory with its private-tmp.lock, and
+# the base directories of private /tmp and /var/tmp.  Those this test
+# made are removed at its end, after every other cleanup (the sessions
+# are over), when nothing else is in them.
+_nsiso_note_host_state() {
+	local d
+	for d in /run/nsiso /tmp/.nsiso-tmp /var/tmp/.nsiso-tmp; do
+		[ -e "$d" ] || nsiso_on_exit _nsiso_remove_host_state "$d"
+	done
+}
+
+_nsiso_remove_host_state() {
+	case $1 in
+	/run/nsiso)
+		[ "$(ls -A /run/nsiso 2>/dev/null)" = private-tmp.lock ] &&
+			rm -f /run/nsiso/private-tmp.lock
+		rmdir /run/nsiso 2>/dev/null ;;
+	/tmp/.nsiso-tmp | /var/tmp/.nsiso-tmp) rmdir "$1" 2>/dev/null ;;
+	esac
+	return 0
 }
 
 # nsiso_on_exit CMD...: register a cleanup; cleanups run in reverse order of
