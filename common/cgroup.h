@@ -100,9 +100,10 @@ struct nsiso_cgroup_join {
  * the user's tasks group, and open the cgroup.procs file of every leaf the
  * PAM application must enter: the application moves itself, by writing "0"
  * through these fds, so that nothing is ever moved by a PID that could have
- * been reused.  Serialised with nsiso_cgroup_remove_if_empty(); the members
- * keep the group alive until the application is in.  0 with procs_fds set
- * (-1 for unused slots), or -1 with a reason in err and *failure set. */
+ * been reused.  The memory hierarchy's leaf comes first, where there is
+ * one.  Serialised with nsiso_cgroup_remove_if_empty(); the members keep
+ * the group alive until the application is in.  0 with procs_fds set (-1
+ * for unused slots), or -1 with a reason in err and *failure set. */
 int nsiso_cgroup_join(const struct nsiso_cgroup_join *join,
 		      int procs_fds[NSISO_CGROUP_PROCS_MAX], enum nsiso_failure *failure,
 		      char *err, size_t len);

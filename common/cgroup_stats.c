@@ -87,20 +87,17 @@ uint64_t nsiso_cgroup_read_number(const char *dir, const char *file)
  * system calls, and the close line reads these). */
 uint64_t nsiso_cgroup_read_keyed(const char *dir, const char *file, const char *key)
 {
-	char path[PATH_MAX], text[4096], *line, *next;
+	char path[PATH_MAX], text[4096], *line, *save = NULL;
 	size_t key_len = strlen(key);
 	uint64_t found = NSISO_UNLIMITED;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, file);
 	if (nsiso_read_text(path, text, sizeof(text)) <= 0)
 		return NSISO_UNLIMITED;
-	for (line = text; line && *line; line = next) {
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char *end;
 		unsigned long long value;
 
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
 		if (strncmp(line, key, key_len) != 0 || line[key_len] != ' ')
 			continue;
 		errno = 0;
@@ -128,11 +125,12 @@ static void walk_group(const char *dir, uint64_t count, int depth, struct walk *
 {
 	struct dirent *e;
 	struct stat st;
-	bool known = stat(dir, &st) == 0;
+	bool known;
 	DIR *d;
 
 	if (w->seen++ >= NSISO_CGROUP_WALK_MAX)
 		return;
+	known = stat(dir, &st) == 0;
 	if (count != NSISO_UNLIMITED && count > 0) {
 		w->sum += count;
 		if (w->out && w->n < w->max && known)

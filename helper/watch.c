@@ -116,8 +116,8 @@ static void baton_name(uid_t uid, char *buf, size_t len)
 }
 
 /* mode O_RDWR (a holder of the byte) or O_RDONLY (a reader); made when
- * missing only for the reaper that becomes the watcher: the others take
- * the byte briefly to tidy up, maybe after the last logout.  -1 when
+ * missing (make) only by the reaper that becomes the watcher: the others
+ * take the byte briefly to tidy up, maybe after the last logout.  -1 when
  * there is none. */
 static int open_baton(const struct watch *w, int mode, bool make)
 {
@@ -144,9 +144,10 @@ static void close_baton(struct watch *w)
 }
 
 /* An open file description lock on byte <uid>: it goes with the reaper,
- * however the reaper ends.  0 taken (and the baton held), -1 held by
- * another (or an error).  A waiting reaper's read end is replaced. */
-static int lock_uid_byte(struct watch *w)
+ * however the reaper ends.  0 taken (and the baton held, made if missing
+ * when make_baton), -1 held by another (or an error).  A waiting reaper's
+ * read end is replaced. */
+static int lock_uid_byte(struct watch *w, bool make_baton)
 {
 	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET,
 			    .l_start = (off_t)w->c->uid, .l_len = 1 };
@@ -157,7 +158,7 @@ static int lock_uid_byte(struct watch *w)
 	if (w->lock_fd < 0 || fcntl(w->lock_fd, F_OFD_SETLK, &fl) != 0)
 		return -1;
 	close_baton(w);
-	w->baton_fd = open_baton(w, O_RDWR, false);
+	w->baton_fd = open_baton(w, O_RDWR, make_baton);
 	return 0;
 }
 
@@ -178,7 +179,7 @@ static int lock_uid_byte_within(struct watch *w, int timeout_ms)
 	const struct timespec tick = { 0, 10000000L };	/* 10 ms */
 	int waited;
 
-	for (waited = 0; lock_uid_byte(w) < 0; waited += 10) {
+	for (waited = 0; lock_uid_byte(w, false) < 0; waited += 10) {
 		if ((errno != EAGAIN && errno != EACCES && errno != EINTR) || waited >= timeout_ms)
 			return -1;
 		nanosleep(&tick, NULL);
@@ -226,11 +227,9 @@ static void try_take_over(struct watch *w)
 {
 	close_baton(w);
 	w->baton_fd = open_baton(w, O_RDONLY, false);
-	if (lock_uid_byte(w) < 0)
+	if (lock_uid_byte(w, true) < 0)
 		return;
 	w->owner = true;
-	if (w->baton_fd < 0)
-		w->baton_fd = open_baton(w, O_RDWR, true);
 	w->listen_fd = open_socket(w);
 	if (w->listen_fd < 0)
 		syslog(LOG_ERR, "user %s (uid %u): cannot open the quota socket: %m", w->c->user,
@@ -519,9 +518,8 @@ void watch_move_history(const struct watch *session)
 
 	if (nsiso_cgroup_detect_version() != NSISO_CGROUP_V2 || user_has_sessions(session))
 		return;
-	watch_init(&w, c);
-	w.held_session_byte = session->held_session_byte;
-	if (lock_uid_byte_within(&w, WATCH_LOCK_TIMEOUT_MS) == 0 && !user_has_sessions(&w) &&
+	watch_init(&w, c);	/* only for the lock */
+	if (lock_uid_byte_within(&w, WATCH_LOCK_TIMEOUT_MS) == 0 && !user_has_sessions(session) &&
 	    nsiso_oom_state_read(c->run_dir_fd, c->uid, &state) == 0 && state.group != 0 &&
 	    nsiso_oom_state_write(c->run_dir_fd, c->uid, &state) < 0)
 		syslog(LOG_ERR, "user %s (uid %u): cannot write the OOM history: %m", c->user,

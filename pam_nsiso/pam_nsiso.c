@@ -71,9 +71,9 @@ struct session {
 	int holder_pidfd;
 	pid_t holder_pid;
 	bool via_broker;		/* the broker set it up, not an exec'd helper */
-	/* the user's groups, as the helper opened them for us, for the close
-	 * line; "" = none (it then looks in the mount table) */
-	char group_dirs[NSISO_CGROUP_PROCS_MAX][512];
+	/* the user's memory group, as the helper opened it for us, for the
+	 * close line; "" = none (it then looks in the mount table) */
+	char memory_dir[512];
 	int saved_ns[N_NS_KINDS];	/* our own namespaces, -1 if not saved */
 	char saved_cwd[PATH_MAX];	/* a path, not an fd: a directory fd of
 					 * the host would reach sshd's user child */
@@ -449,43 +449,36 @@ static void log_open(pam_handle_t *pamh, const struct session *s, const struct p
 		   (int)s->holder_pid, cgroup, memory, s->via_broker ? ", via broker" : "");
 }
 
-/* The directories of the user's groups, as the helper opened their
- * cgroup.procs for us: the close line then reads the memory group's numbers
- * without the mount table.  Only a readlink each here, on the open's path;
- * which of them is the memory group is the close's to find.  Best effort. */
-static void remember_group_dirs(struct session *s, const struct helper_result *r)
+/* The directory of the user's memory group, as the helper opened its
+ * cgroup.procs for us (the first leaf: nsiso_cgroup_join): the close line
+ * then reads its numbers without the mount table.  One readlink on the
+ * open's path.  Best effort: where the first leaf is another controller's,
+ * the close finds no memory numbers there and looks in the mount table. */
+static void remember_memory_dir(struct session *s, const struct helper_result *r)
 {
-	char link[64], path[sizeof(s->group_dirs[0])];
-	size_t i;
+	const char *tail = "/cgroup.procs";
+	size_t tail_len = strlen(tail);
+	char link[64];
+	ssize_t n;
 
-	for (i = 0; i < NSISO_CGROUP_PROCS_MAX; i++) {
-		const char *tail = "/cgroup.procs";
-		ssize_t n;
-
-		if (r->procs_fds[i] < 0)
-			continue;
-		snprintf(link, sizeof(link), "/proc/self/fd/%d", r->procs_fds[i]);
-		n = readlink(link, path, sizeof(path) - 1);
-		if (n <= (ssize_t)strlen(tail))
-			continue;
-		path[n] = '\0';
-		if (strcmp(path + n - strlen(tail), tail) != 0)
-			continue;
-		path[n - strlen(tail)] = '\0';
-		memcpy(s->group_dirs[i], path, (size_t)n - strlen(tail) + 1);
-	}
+	if (r->procs_fds[0] < 0)
+		return;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", r->procs_fds[0]);
+	n = readlink(link, s->memory_dir, sizeof(s->memory_dir) - 1);
+	if (n <= (ssize_t)tail_len || strncmp(s->memory_dir + n - tail_len, tail, tail_len) != 0)
+		n = 0;
+	else
+		n -= (ssize_t)tail_len;
+	s->memory_dir[n] = '\0';
 }
 
-/* The memory group's numbers for the close line: from a directory kept at
+/* The memory group's numbers for the close line: from the directory kept at
  * the open, or else by the mount table. */
 static int close_numbers(const struct session *s, const char *group,
 			 struct nsiso_cgroup_stats *stats)
 {
-	size_t i;
-
-	for (i = 0; i < NSISO_CGROUP_PROCS_MAX; i++)
-		if (s->group_dirs[i][0] && nsiso_cgroup_memory_stats_at(s->group_dirs[i], stats) == 0)
-			return 0;
+	if (s->memory_dir[0] && nsiso_cgroup_memory_stats_at(s->memory_dir, stats) == 0)
+		return 0;
 	return nsiso_cgroup_memory_stats_of(group, stats);
 }
 
@@ -586,7 +579,7 @@ static int start_session(pam_handle_t *pamh, const struct module_args *args,
 	s->holder_pidfd = result.holder_pidfd;
 	s->holder_pid = result.holder_pid;
 	result.holder_pidfd = -1;	/* the session owns it now */
-	remember_group_dirs(s, &result);
+	remember_memory_dir(s, &result);
 	if (enter_cgroup(&result) < 0) {
 		snprintf(why, sizeof(why), "cannot enter the user's cgroup: %s", strerror(errno));
 		return abandon(pamh, s, settings, NSISO_FAIL_DENY, pw->pw_name, why);
