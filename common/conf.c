@@ -916,6 +916,16 @@ bool nsiso_settings_active(const struct nsiso_settings *s)
 	return s->isolate != 0 || nsiso_settings_has_limits(s);
 }
 
+bool nsiso_conf_names_groups(const struct nsiso_conf *conf)
+{
+	size_t i;
+
+	for (i = 0; i < conf->n_rules; i++)
+		if (conf->rules[i].domain == NSISO_DOMAIN_GROUP)
+			return true;
+	return false;
+}
+
 int nsiso_user_groups(const char *name, gid_t gid, gid_t **groups)
 {
 	int n = 64;

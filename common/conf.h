@@ -171,6 +171,11 @@ bool nsiso_settings_active(const struct nsiso_settings *settings);
  * cpu_weight or io_weight (so a cgroup is used). */
 bool nsiso_settings_has_limits(const struct nsiso_settings *settings);
 
+/* True when a rule names a group (@group): only then must the user's
+ * groups be listed, which costs an NSS lookup of every group source (about
+ * 1 ms per login where nss_systemd is asked). */
+bool nsiso_conf_names_groups(const struct nsiso_conf *conf);
+
 /* All groups of a user (primary included), for struct nsiso_user, in a
  * malloc'ed array the caller frees.  Count, or -1. */
 int nsiso_user_groups(const char *name, gid_t gid, gid_t **groups);

@@ -165,7 +165,7 @@ static int decide(pam_handle_t *pamh, const struct module_args *args,
 	struct nsiso_user user;
 	gid_t *groups = NULL;
 	const char *why;
-	int n_groups, ret = PAM_SUCCESS;
+	int n_groups = 0, ret = PAM_SUCCESS;
 
 	if (load_conf(pamh, args, &conf) < 0) {
 		nsiso_conf_free(&conf);
@@ -178,7 +178,11 @@ static int decide(pam_handle_t *pamh, const struct module_args *args,
 		}
 		return PAM_SESSION_ERR;
 	}
-	n_groups = nsiso_user_groups(pw->pw_name, pw->pw_gid, &groups);
+	/* Listed only for a conf that asks: a failing group source then
+	 * denies as before, and a conf without @group lines never waits on
+	 * one. */
+	if (nsiso_conf_names_groups(&conf))
+		n_groups = nsiso_user_groups(pw->pw_name, pw->pw_gid, &groups);
 	if (n_groups < 0) {
 		pam_syslog(pamh, LOG_ERR, "cannot list the groups of %s", pw->pw_name);
 		free(groups);

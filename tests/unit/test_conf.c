@@ -160,6 +160,17 @@ CONF_TEST(defaults_when_unset)
 	assert_null(s.origin[NSISO_ITEM_ISOLATE].file);
 }
 
+/* The module lists a user's groups only for a conf with an @group line. */
+CONF_TEST(names_groups_only_with_a_group_line)
+{
+	parse("alice memory 1G\n1000:1999 isolate uts\n* memory 4G\n");
+	assert_false(nsiso_conf_names_groups(&conf));
+	parse("alice memory 1G\n@staff isolate uts\n");
+	assert_true(nsiso_conf_names_groups(&conf));
+	parse("");
+	assert_false(nsiso_conf_names_groups(&conf));
+}
+
 /* user > uid range > @group > *, whatever the order of lines. */
 CONF_TEST(precedence_by_specificity)
 {
