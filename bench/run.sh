@@ -323,15 +323,37 @@ fi
 
 # Sanity: each configuration does what its name says, before timing it.
 # The bench's broker, started in the group the B1 CPU pass counts, so its
-# own CPU (accept, fork) is counted too (idle, it uses none).
+# own CPU (accept, fork) is counted too (idle, it uses none), and in a
+# memory group of its own ($PARENT/brk), whose growth B2 counts: what its
+# spares make ahead is charged there first.
 [ -n "$CPU_ROOT" ] && mkdir -p "$CPU_ROOT/$PARENT/cpu-b1"
-( [ -z "$CPU_ROOT" ] || echo "$BASHPID" >"$CPU_ROOT/$PARENT/cpu-b1/cgroup.procs"
-	exec "$NSISO_HELPER" broker --socket "$BROKER_SOCK" ) &
-BROKER_PID=$!
-# Reaped here, so that the shell reports no "Killed" job at the end.
-stop_bench_broker() { kill -9 "$BROKER_PID" 2>/dev/null; wait "$BROKER_PID" 2>/dev/null; return 0; }
+cg_mkdir "$PARENT/brk"
+start_bench_broker() { # HELPER SOCKET: prints the broker's PID
+	( [ -z "$CPU_ROOT" ] || echo "$BASHPID" >"$CPU_ROOT/$PARENT/cpu-b1/cgroup.procs"
+		echo "$BASHPID" >"$MEMCG/$PARENT/brk/cgroup.procs" &&
+		exec "$1" broker --socket "$2" ) </dev/null >/dev/null 2>&1 &
+	echo $!
+}
+BROKER_PID=$(start_bench_broker "$NSISO_HELPER" "$BROKER_SOCK")
+BASE_BROKER_PID=""
+# Reaped by init once killed (started from a command substitution).
+stop_bench_broker() { kill -9 "$BROKER_PID" ${BASE_BROKER_PID:+"$BASE_BROKER_PID"} 2>/dev/null; return 0; }
 nsiso_on_exit stop_bench_broker
 nsiso_wait_until 10 test -S "$BROKER_SOCK" || nsiso_die "the bench's broker did not listen"
+# The baseline's own broker (if REV has one), on its own socket: before
+# and after via the broker too.
+if [ -n "$BASE_REV" ] && grep -q "broker" <("$BASE/helper/nsiso-helper" --help 2>&1); then
+	BASE_SOCK=$T/broker-base/broker.sock
+	BASE_BROKER_PID=$(start_bench_broker "$BASE/helper/nsiso-helper" "$BASE_SOCK")
+	nsiso_wait_until 10 test -S "$BASE_SOCK" || nsiso_die "the baseline's broker did not listen"
+	base_broker_line() { printf '%s broker=%s\n' "$(base_line "$1")" "$BASE_SOCK"; }
+	SVC_FULL_BRK_BASE=$(nsiso_make_pam_service "session required pam_permit.so
+$(base_broker_line full)")
+	SVC_CG_BRK_BASE=$(nsiso_make_pam_service "session required pam_permit.so
+$(base_broker_line cgonly)")
+	pamtester "$SVC_FULL_BRK_BASE" "$BUSER" open_session close_session >/dev/null ||
+		nsiso_die "baseline $BASE_REV: a session via its broker fails"
+fi
 pamtester "$SVC_FULL_BRK" "$BUSER" open_session close_session >/dev/null ||
 	nsiso_die "sanity: pam_nsiso full via the broker fails for $BUSER"
 pamtester "$SVC_FULL" "$BUSER" open_session close_session >/dev/null ||
@@ -380,6 +402,9 @@ B1_CMDS=(floor pamtester "$SVC_FLOOR" "$BUSER" open_session close_session :::
 [ -n "$BASE_REV" ] && B1_CMDS+=(
 	full_base pamtester "$SVC_FULL_BASE" "$BUSER" open_session close_session :::
 	cgonly_base pamtester "$SVC_CG_BASE" "$BUSER" open_session close_session :::)
+[ -n "$BASE_BROKER_PID" ] && B1_CMDS+=(
+	full_broker_base pamtester "$SVC_FULL_BRK_BASE" "$BUSER" open_session close_session :::
+	cgonly_broker_base pamtester "$SVC_CG_BRK_BASE" "$BUSER" open_session close_session :::)
 HAVE_BWRAP=0
 if command -v bwrap >/dev/null && bwrap --dev-bind / / --unshare-uts --unshare-ipc --unshare-pid \
 	--proc /proc --hostname bench true 2>/dev/null; then
@@ -432,6 +457,10 @@ if [ -n "$BASE_REV" ]; then
 	b1_row full_base "baseline $BASE_REV: full"
 	b1_row cgonly_base "baseline $BASE_REV: cgroup only"
 fi
+if [ -n "$BASE_BROKER_PID" ]; then
+	b1_row full_broker_base "baseline $BASE_REV: full, via its broker"
+	b1_row cgonly_broker_base "baseline $BASE_REV: cgroup only, via its broker"
+fi
 [ -z "$PCG_NOTE" ] && b1_row pam_cgroup "peer: pam_cgroup (cgrules.conf, memory)"
 # The cgroup-only configuration against libcgroup's own module, same run.
 if [ -z "$PCG_NOTE" ]; then
@@ -453,12 +482,16 @@ say "bench: B2 ($B2_N sessions held open per configuration)"
 # kernel objects), the floor's (pam_permit) is subtracted.
 declare -A B2_CHARGE B2_KERNEL B2_USER
 b2_measure() { # NAME SERVICE
-	local name=$1 dir=$MEMCG/$PARENT/b2-$1 pids n
+	local name=$1 dir=$MEMCG/$PARENT/b2-$1 pids n brk0 kbrk0
 	cg_mkdir "$PARENT/b2-$name"
+	brk0=$(cg_usage "$MEMCG/$PARENT/brk") kbrk0=$(cg_kernel "$MEMCG/$PARENT/brk")
 	hold_start "b2-$name" "$2" "$B2_N" "$dir/cgroup.procs" "$HUSER"
 	sleep 0.5
-	B2_CHARGE[$name]=$(cg_usage "$dir")
-	B2_KERNEL[$name]=$(cg_kernel "$dir")
+	# The broker's group grows by what stays charged there (holders and
+	# reapers its spares made ahead); an exec'd helper's sessions do not
+	# touch it (the broker's spares are made before B2).
+	B2_CHARGE[$name]=$(($(cg_usage "$dir") + $(cg_usage "$MEMCG/$PARENT/brk") - brk0))
+	B2_KERNEL[$name]=$(($(cg_kernel "$dir") + $(cg_kernel "$MEMCG/$PARENT/brk") - kbrk0))
 	B2_USER[$name]=$(cg_usage "$MEMCG/$PARENT/user-$HUID")
 	mapfile -t pids < <(holders_of "$HUSER")
 	n=${#pids[@]}
@@ -540,8 +573,9 @@ b2_row full "pam_nsiso full: holder" 100 150
 b2_row full_broker "pam_nsiso full, via the broker: holder" 100 150
 b2_row cgonly "pam_nsiso cgroup only: holder" 100 150
 b2_row unshare "peer: unshare --fork ... sleep (2 procs)"
-TABLE+=("  (cg charge: group the holders are born in, minus the floor's; kernel: its slab/stack part;"
-	"   via the broker, pages a holder still shares with the broker stay charged to the broker's group)")
+TABLE+=("  (cg charge: group the holders are born in, plus the growth of the broker's group, minus the"
+	"   floor's; kernel: its slab/stack part; via the broker, the holders and reapers made ahead are"
+	"   charged first to the broker's group; pages a holder still shares with the broker stay there)")
 
 # ===========================================================================
 # B3: open latency with live sessions; host mount cost vs propagation

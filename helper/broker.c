@@ -18,6 +18,7 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../common/cgroup.h"
@@ -27,6 +28,7 @@
 #include "../common/size.h"
 #include "../common/textfile.h"
 #include "cgroupns.h"
+#include "prebuilt.h"
 #include "holder.h"
 
 /* Workers at once: no spare is made beyond them, so a request waits in the
@@ -249,9 +251,33 @@ static const char *same_place(pid_t caller, int pidfd)
 	return NULL;
 }
 
-__attribute__((noreturn))
-static void serve(int conn, const struct ucred *peer, nsiso_broker_open_fn open_fn)
+/* What a spare tells the broker on the taken pipe (one write each, well
+ * within PIPE_BUF). */
+struct spare_note {
+	pid_t spare;
+	enum { NOTE_TAKEN, NOTE_ISOLATE } what;
+	unsigned isolate;	/* NOTE_ISOLATE: the namespaces logins ask for */
+};
+
+/* The namespaces spares make holders in: first the usual full set, then
+ * those of the last request that found its spare's holder unfit. */
+#define PREBUILD_ISOLATE_FIRST (NSISO_NS_UTS | NSISO_NS_IPC | NSISO_NS_MNT | NSISO_NS_PID)
+#define PREBUILD_ISOLATE_BITS (PREBUILD_ISOLATE_FIRST | NSISO_NS_NET)
+
+static void note(int taken_wr, int what, unsigned isolate)
 {
+	const struct spare_note n = { getpid(), what, isolate };
+
+	if (write(taken_wr, &n, sizeof(n)) != (ssize_t)sizeof(n) && what == NOTE_TAKEN)
+		_exit(1);
+}
+
+__attribute__((noreturn))
+static void serve(int conn, const struct ucred *peer, int taken_wr, nsiso_broker_open_fn open_fn,
+		  struct nsiso_prebuilt *pb)
+{
+	pid_t made[2];
+	size_t n_made;
 	static char buf[NSISO_BROKER_REQUEST_MAX];
 	char *argv[REQUEST_ARGS_MAX], why[NSISO_REPLY_MAX - 16];
 	struct nsiso_request r;
@@ -259,7 +285,14 @@ static void serve(int conn, const struct ucred *peer, nsiso_broker_open_fn open_
 	int argc, pidfd;
 
 	/* The connection becomes the channel first: fd 3 is then taken, and no
-	 * fd received below can be the one a later dup2() would close. */
+	 * fd received below can be the one a later dup2() would close.  (What
+	 * the spare made ahead keeps clear of it: reserve_channel_fd().) */
+	if (taken_wr == NSISO_CHANNEL_FD) {
+		taken_wr = fcntl(taken_wr, F_DUPFD_CLOEXEC, NSISO_CHANNEL_FD + 1);
+		if (taken_wr < 0)
+			_exit(1);
+		close(NSISO_CHANNEL_FD);
+	}
 	if (conn != NSISO_CHANNEL_FD) {
 		if (dup2(conn, NSISO_CHANNEL_FD) != NSISO_CHANNEL_FD)
 			_exit(1);
@@ -272,6 +305,10 @@ static void serve(int conn, const struct ucred *peer, nsiso_broker_open_fn open_
 	if (argc < 2 || strcmp(argv[1], "open") != 0 ||
 	    nsiso_request_decode(argc, argv, &r, why, sizeof(why)) != NULL)
 		pass_over(conn, "request not understood");
+	/* Next spares make the holder this login needs. */
+	if (nsiso_holder_clone_flags(r.isolate) != nsiso_holder_clone_flags(pb->isolate))
+		note(taken_wr, NOTE_ISOLATE, r.isolate & PREBUILD_ISOLATE_BITS);
+	close(taken_wr);
 	/* The connection's credentials (taken at connect) name the
 	 * application; its pidfd in the request pins that process. */
 	if (r.caller <= 1 || r.caller != peer->pid || pidfd_pid(pidfd) != (long)peer->pid)
@@ -280,10 +317,11 @@ static void serve(int conn, const struct ucred *peer, nsiso_broker_open_fn open_
 	other = same_place(r.caller, pidfd);
 	if (other)
 		pass_over(conn, "the PAM application's %s is not the broker's", other);
-	if (nsiso_cgroup_follow_caller(r.caller, pidfd, why, sizeof(why)) < 0)
+	n_made = nsiso_prebuilt_pids(pb, made);
+	if (nsiso_cgroup_follow_caller(r.caller, pidfd, made, n_made, why, sizeof(why)) < 0)
 		pass_over(conn, "%s", why);
 	reply(conn, NSISO_BROKER_TAKEN);
-	open_fn(&r, pidfd);
+	open_fn(&r, pidfd, pb);
 	_exit(1);	/* not reached */
 }
 
@@ -294,38 +332,62 @@ static void serve(int conn, const struct ucred *peer, nsiso_broker_open_fn open_
  * tables of libcgroup's table).  Each spare serves one connection. */
 #define BROKER_SPARES 2
 
+/* A spare's making (a fork, a clone into new namespaces, another fork:
+ * about 3 ms of CPU on a 2-core VM) would compete with the login that just
+ * took the last one's place: while another spare is left, the place is
+ * filled only this long after the take, when that login is mostly done. */
+#define BROKER_REFILL_DELAY_MS 20
+
 struct pool {
 	pid_t spare[BROKER_SPARES];	/* waiting in accept(); 0 = none */
 	unsigned busy;			/* took a connection, not yet reaped */
+	unsigned prebuild_isolate;	/* for the holders of new spares */
+	long long refill_at_ms;		/* CLOCK_MONOTONIC; 0 = at once */
 	pid_t broker;
 	int listen_fd, mountinfo_fd;
 	int taken_rd, taken_wr;		/* a spare's PID once it has taken one */
 	nsiso_broker_open_fn open_fn;
 };
 
+/* The channel's number kept from the fds of what the spare makes ahead:
+ * serve() puts the connection there with dup2(), which would close
+ * whatever else had it without a word.  A placeholder when it is free (0-2
+ * are open: the lowest free fd is then 3). */
+static void reserve_channel_fd(void)
+{
+	int fd;
+
+	if (fcntl(NSISO_CHANNEL_FD, F_GETFD) >= 0)
+		return;
+	fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0 && fd != NSISO_CHANNEL_FD)
+		close(fd);
+}
+
 /* In a spare: one connection, then the worker's part.  The root-only socket
  * keeps users out; a peer that is not root gets no further either. */
 __attribute__((noreturn))
 static void spare_main(const struct pool *p)
 {
+	struct nsiso_prebuilt pb;
 	struct ucred peer;
 	socklen_t len = sizeof(peer);
-	pid_t self = getpid();
 	int conn;
 
 	close(p->taken_rd);
+	reserve_channel_fd();
+	nsiso_prebuild(&pb, p->prebuild_isolate);
 	do
 		conn = accept4(p->listen_fd, NULL, NULL, SOCK_CLOEXEC);
 	while (conn < 0 && errno == EINTR);
 	/* A worker now: it finishes its login even if the broker goes. */
 	(void)prctl(PR_SET_PDEATHSIG, 0);
 	/* Whatever happened, the broker makes a new spare. */
-	if (write(p->taken_wr, &self, sizeof(self)) != (ssize_t)sizeof(self))
-		_exit(1);
+	note(p->taken_wr, NOTE_TAKEN, 0);
 	/* Nothing of the broker's may live on in a holder or reaper: above all
 	 * not the claim on the socket, which would keep a new broker out for
-	 * as long as the session lasts. */
-	close(p->taken_wr);
+	 * as long as the session lasts.  (The taken pipe goes once the
+	 * request is read: serve().) */
 	close(p->listen_fd);
 	if (p->mountinfo_fd >= 0)
 		close(p->mountinfo_fd);
@@ -337,7 +399,7 @@ static void spare_main(const struct pool *p)
 		syslog(LOG_WARNING, "broker: refused a connection from uid %d", (int)peer.uid);
 		_exit(0);
 	}
-	serve(conn, &peer, p->open_fn);
+	serve(conn, &peer, p->taken_wr, p->open_fn, &pb);
 }
 
 static unsigned spares_of(const struct pool *p)
@@ -394,13 +456,41 @@ static bool forget_spare(struct pool *p, pid_t pid)
 
 /* Spares that took a connection are workers now (taken_rd is
  * non-blocking). */
+static long long monotonic_ms(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
 static void note_taken(struct pool *p)
 {
-	pid_t pid;
+	struct spare_note n;
 
-	while (read(p->taken_rd, &pid, sizeof(pid)) == (ssize_t)sizeof(pid))
-		if (forget_spare(p, pid))
+	while (read(p->taken_rd, &n, sizeof(n)) == (ssize_t)sizeof(n)) {
+		if (n.what == NOTE_ISOLATE) {
+			p->prebuild_isolate = n.isolate & PREBUILD_ISOLATE_BITS;
+		} else if (forget_spare(p, n.spare)) {
 			p->busy++;
+			p->refill_at_ms = monotonic_ms() + BROKER_REFILL_DELAY_MS;
+		}
+	}
+}
+
+/* How long the broker may sleep: until a place is due to be filled, or
+ * (while workers run) until the next look for finished ones. */
+static int refill(struct pool *p)
+{
+	long long left = p->refill_at_ms - monotonic_ms();
+
+	if (spares_of(p) < BROKER_SPARES && (spares_of(p) == 0 || left <= 0)) {
+		fill_spares(p);
+		p->refill_at_ms = 0;
+	}
+	if (spares_of(p) < BROKER_SPARES && left > 0)
+		return (int)left;
+	return p->busy > 0 ? 100 : 1000;
 }
 
 /* A spare that ended without a connection just leaves its place. */
@@ -450,7 +540,8 @@ static void refresh_cgroup_table(int mountinfo_fd)
 
 int nsiso_broker_main(const char *socket_path, int listen_fd, nsiso_broker_open_fn open_fn)
 {
-	struct pool p = { .open_fn = open_fn, .broker = getpid() };
+	struct pool p = { .open_fn = open_fn, .broker = getpid(),
+			  .prebuild_isolate = PREBUILD_ISOLATE_FIRST };
 	int taken[2], mountinfo_fd;
 	char err[512];
 
@@ -480,11 +571,13 @@ int nsiso_broker_main(const char *socket_path, int listen_fd, nsiso_broker_open_
 			{ .fd = mountinfo_fd, .events = POLLPRI },
 		};
 
+		int timeout;
+
 		reap_workers(&p);
-		fill_spares(&p);
+		timeout = refill(&p);
 		/* Woken by a spare that took a connection; while workers run,
 		 * every 100 ms to reap them. */
-		if (poll(pfd, mountinfo_fd >= 0 ? 2 : 1, p.busy > 0 ? 100 : 1000) <= 0)
+		if (poll(pfd, mountinfo_fd >= 0 ? 2 : 1, timeout) <= 0)
 			continue;
 		if (pfd[1].revents & (POLLPRI | POLLERR)) {
 			refresh_cgroup_table(mountinfo_fd);

@@ -8,7 +8,9 @@
  * socket's credentials, its pidfd in the request) and that the application
  * lives where the broker does (every namespace and the root directory the
  * same), follows the application into its cgroups, says "taken" and then
- * does exactly what an exec'd helper does, replying on the connection.
+ * does exactly what an exec'd helper does, replying on the connection -
+ * with the holder and reaper its spare made while it waited, when they fit
+ * (prebuilt.h).
  * Whatever it cannot vouch for it answers "exec <reason>", before it has
  * built anything: the module then runs the helper as without a broker.  A
  * broker that is absent, dead, stopped or full costs a login nothing but
@@ -20,10 +22,13 @@
 
 #include "../common/request.h"
 
+struct nsiso_prebuilt;
+
 /* What a worker runs once the request is vouched for: the helper's open,
- * replying on NSISO_CHANNEL_FD, with the application's pidfd.  Never
- * returns. */
-typedef void (*nsiso_broker_open_fn)(struct nsiso_request *r, int caller_pidfd);
+ * replying on NSISO_CHANNEL_FD, with the application's pidfd and the holder
+ * and reaper its spare made ahead (prebuilt.h).  Never returns. */
+typedef void (*nsiso_broker_open_fn)(struct nsiso_request *r, int caller_pidfd,
+				     struct nsiso_prebuilt *pb);
 
 /* Serve requests until killed.  listen_fd is a listening socket systemd
  * handed over (already checked), or -1 to bind socket_path.  Returns only

@@ -230,7 +230,25 @@ int nsiso_cgroupns_make(pid_t caller, int caller_pidfd,
 	return fd;
 }
 
-int nsiso_cgroup_follow_caller(pid_t caller, int caller_pidfd, char *err, size_t len)
+/* Ourselves ("0") and then each of also into one group. */
+static int move_into(int procs_fd, const pid_t *also, size_t n_also)
+{
+	char pid[24];
+	size_t i;
+
+	if (write(procs_fd, "0", 1) != 1)
+		return -1;
+	for (i = 0; i < n_also; i++) {
+		int n = snprintf(pid, sizeof(pid), "%d", (int)also[i]);
+
+		if (write(procs_fd, pid, (size_t)n) != n)
+			return -1;
+	}
+	return 0;
+}
+
+int nsiso_cgroup_follow_caller(pid_t caller, int caller_pidfd, const pid_t *also, size_t n_also,
+			       char *err, size_t len)
 {
 	const int none[NSISO_CGROUP_PROCS_MAX] = { [0 ... NSISO_CGROUP_PROCS_MAX - 1] = -1 };
 	struct entries e = { .n = 0 };
@@ -241,7 +259,7 @@ int nsiso_cgroup_follow_caller(pid_t caller, int caller_pidfd, char *err, size_t
 	if (add_callers_cgroups(caller, caller_pidfd, none, &e, &failure, err, len) < 0)
 		return -1;
 	for (i = 0; i < e.n && ret == 0; i++)
-		if (write(e.fds[i], "0", 1) != 1) {
+		if (move_into(e.fds[i], also, n_also) < 0) {
 			snprintf(err, len, "cannot enter the PAM application's cgroup: %s",
 				 strerror(errno));
 			ret = -1;

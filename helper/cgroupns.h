@@ -28,8 +28,10 @@ int nsiso_cgroupns_make(pid_t caller, int caller_pidfd,
 
 /* Into the application's cgroup in every hierarchy, by our own hand, as
  * an exec'd helper (its child) would have been from the start: the broker's
- * worker, before it makes the holder and the reaper.  0, or -1 with a
- * reason in err. */
-int nsiso_cgroup_follow_caller(pid_t caller, int caller_pidfd, char *err, size_t len);
+ * worker, before it makes the holder and the reaper, with the n_also of
+ * them its spare made ahead (its unreaped children: their PIDs are theirs).
+ * 0, or -1 with a reason in err. */
+int nsiso_cgroup_follow_caller(pid_t caller, int caller_pidfd, const pid_t *also, size_t n_also,
+			       char *err, size_t len);
 
 #endif

@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "../common/cgroup.h"
+#include "../common/fdpass.h"
 #include "../common/conf.h"
 #include "../common/proto.h"
 #include "../common/textfile.h"
@@ -128,16 +129,16 @@ static void mount_private_tmp(const struct holder_config *c)
 				"private /tmp: %s", why);
 }
 
-/* Make the session's view: called as PID 1, inside the new namespaces. */
-static void build_namespaces(const struct holder_config *c)
+/* The part of the session's view that no session changes: called as PID 1,
+ * inside the new namespaces, by a holder made ahead before it has a session
+ * (prebuilt.h) and by every other holder first. */
+static void build_common(const struct holder_config *c)
 {
-	unsigned long propagation = c->propagation_private ? MS_PRIVATE : MS_SLAVE;
-
 	/* First cut the mount namespace off from the host: without this, the
-	 * proc mount below would propagate back to the host's /proc. */
-	if ((c->isolate & NSISO_NS_MNT) &&
-	    mount(NULL, "/", NULL, MS_REC | propagation, NULL) != 0)
-		setup_failed(c, "cannot make / %s: %m", c->propagation_private ? "private" : "slave");
+	 * proc mount below would propagate back to the host's /proc.  Slave
+	 * here; a session that asks for private gets it in build_session(). */
+	if ((c->isolate & NSISO_NS_MNT) && mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) != 0)
+		setup_failed(c, "cannot make / slave: %m");
 	/* A proc instance belongs to the PID namespace of whoever mounts it, so
 	 * it must be mounted from in here. */
 	if ((c->isolate & NSISO_NS_PID) &&
@@ -150,13 +151,27 @@ static void build_namespaces(const struct holder_config *c)
 	    access("/dev/shm", F_OK) == 0 &&
 	    mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") != 0)
 		setup_failed(c, "cannot mount a private /dev/shm: %m");
-	if (c->private_tmp != NSISO_PRIVATE_TMP_NO)
-		mount_private_tmp(c);
-	if ((c->isolate & NSISO_NS_UTS) && c->hostname[0] &&
-	    sethostname(c->hostname, strlen(c->hostname)) != 0)
-		setup_failed(c, "cannot set host name %s: %m", c->hostname);
 	if ((c->isolate & NSISO_NS_NET) && bring_up_loopback() != 0)
 		setup_failed(c, "cannot bring up lo: %m");
+}
+
+/* The session's own part: propagation, private /tmp, names. */
+static void build_session(const struct holder_config *c)
+{
+	const char *name = c->hostname[0] ? c->hostname : c->host_nodename;
+
+	if ((c->isolate & NSISO_NS_MNT) && c->propagation_private &&
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+		setup_failed(c, "cannot make / private: %m");
+	if (c->private_tmp != NSISO_PRIVATE_TMP_NO)
+		mount_private_tmp(c);
+	if (!(c->isolate & NSISO_NS_UTS))
+		return;
+	if (name && name[0] && sethostname(name, strlen(name)) != 0)
+		setup_failed(c, "cannot set host name %s: %m", name);
+	if (c->host_domainname &&
+	    setdomainname(c->host_domainname, strlen(c->host_domainname)) != 0)
+		setup_failed(c, "cannot set the domain name: %m");
 }
 
 static int make_signal_fd(void)
@@ -420,6 +435,27 @@ void nsiso_protect_from_oom(void)
 	close(fd);
 }
 
+void nsiso_keep_only_fds(const int *keep, size_t n)
+{
+	int fd, high = 2;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (keep[i] > high)
+			high = keep[i];
+	for (fd = 3; fd <= high; fd++) {
+		bool kept = false;
+
+		for (i = 0; i < n; i++)
+			kept = kept || keep[i] == fd;
+		if (!kept)
+			close(fd);
+	}
+	if (syscall(SYS_close_range, high + 1, ~0U, 0) != 0)
+		for (fd = high + 1; fd < 1024; fd++)
+			close(fd);
+}
+
 void nsiso_detach_stdio(void)
 {
 	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -433,18 +469,22 @@ void nsiso_detach_stdio(void)
 		close(fd);
 }
 
-void holder_main(const struct holder_config *c)
+/* What every holder does first: its name, its own session, no terminal. */
+static void start_holder(const char *name)
+{
+	prctl(PR_SET_NAME, name);
+	nsiso_protect_from_oom();
+	/* Leave the login's session and terminal: a hangup there is not ours. */
+	setsid();
+	nsiso_detach_stdio();
+}
+
+/* Built: say so, then hold the session until it is over. */
+__attribute__((noreturn))
+static void serve(const struct holder_config *c)
 {
 	struct holder_state s = { .config = c, .signal_fd = -1 };
 
-	prctl(PR_SET_NAME, "nsiso-holder");
-	nsiso_protect_from_oom();
-	/* Leave the login's session and terminal: a hangup there is not ours.
-	 * The module's channel belongs to the helper, not to us. */
-	setsid();
-	close(NSISO_CHANNEL_FD);
-	nsiso_detach_stdio();
-	build_namespaces(c);
 	s.signal_fd = make_signal_fd();
 	if (s.signal_fd < 0)
 		setup_failed(c, "cannot set up signals: %m");
@@ -464,4 +504,74 @@ void holder_main(const struct holder_config *c)
 	if (c->debug)
 		syslog(LOG_DEBUG, "session %s: holder done", c->session);
 	_exit(0);
+}
+
+void holder_main(const struct holder_config *c)
+{
+	start_holder("nsiso-holder");
+	/* The module's channel belongs to the helper, not to us. */
+	close(NSISO_CHANNEL_FD);
+	build_common(c);
+	build_session(c);
+	serve(c);
+}
+
+/* The session, from the maker: false on EOF or anything malformed. */
+static bool receive_session(int sock, struct holder_session *s, int *caller_pidfd,
+			    int *lock_fd)
+{
+	int fds[2], flags = 0;
+	size_t n_fds = 0;
+	ssize_t got = nsiso_recv_fds(sock, s, sizeof(*s), fds, 2, &n_fds, &flags);
+	bool ok = got == (ssize_t)sizeof(*s) && !(flags & MSG_TRUNC) && n_fds >= 1 &&
+		  n_fds == (s->private_tmp != NSISO_PRIVATE_TMP_NO ? 2u : 1u) &&
+		  memchr(s->session, '\0', sizeof(s->session)) &&
+		  memchr(s->hostname, '\0', sizeof(s->hostname)) &&
+		  memchr(s->host_nodename, '\0', sizeof(s->host_nodename)) &&
+		  memchr(s->host_domainname, '\0', sizeof(s->host_domainname));
+
+	if (!ok) {
+		while (n_fds > 0)
+			close(fds[--n_fds]);
+		return false;
+	}
+	*caller_pidfd = fds[0];
+	*lock_fd = n_fds == 2 ? fds[1] : -1;
+	return true;
+}
+
+void holder_prebuilt_main(unsigned isolate, int ready_fd, int commit_fd)
+{
+	static struct holder_session s;
+	struct holder_config c = {
+		.isolate = isolate, .ready_fd = ready_fd, .commit_fd = commit_fd,
+		.hostname = "", .session = "",
+	};
+	const int keep[2] = { ready_fd, commit_fd };
+	int lock_fd;
+
+	/* Nothing of the spare's may live on here: above all not the
+	 * broker's listening socket. */
+	nsiso_keep_only_fds(keep, 2);
+	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+	start_holder("nsiso-idle-hold");
+	build_common(&c);
+	if (!receive_session(commit_fd, &s, &c.caller_pidfd, &lock_fd))
+		_exit(0);
+	/* Ours now: it outlives the worker that gave it. */
+	(void)prctl(PR_SET_PDEATHSIG, 0);
+	prctl(PR_SET_NAME, "nsiso-holder");
+	(void)lock_fd;	/* held open, never used */
+	c.propagation_private = s.propagation_private;
+	c.hostname = s.hostname;
+	c.host_nodename = s.host_nodename;
+	c.host_domainname = s.host_domainname;
+	c.keep_on_logout = s.keep_on_logout;
+	c.private_tmp = s.private_tmp;
+	c.uid = s.uid;
+	c.gid = s.gid;
+	c.session = s.session;
+	c.debug = s.debug;
+	build_session(&c);
+	serve(&c);
 }

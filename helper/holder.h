@@ -9,11 +9,16 @@
 #include <sys/types.h>
 
 #include "../common/conf.h"
+#include "../common/hostname.h"
+#include "../common/proto.h"
 
 struct holder_config {
 	unsigned isolate;		/* NSISO_NS_* bits; 0 = cgroup only */
 	bool propagation_private;
 	const char *hostname;		/* "" = keep the host's */
+	/* A holder made ahead (prebuilt.h) copied the host's names when it
+	 * was made: the host's at the login, to set again; NULL otherwise. */
+	const char *host_nodename, *host_domainname;
 	bool keep_on_logout;
 	enum nsiso_private_tmp private_tmp;
 	uid_t uid;			/* the user: private /tmp, cgroup ns */
@@ -22,6 +27,23 @@ struct holder_config {
 	int caller_pidfd;		/* the PAM application */
 	int ready_fd;			/* write: enum nsiso_sync */
 	int commit_fd;			/* socket: enum nsiso_sync, EOF = give up */
+	bool debug;
+};
+
+/* The session a holder made ahead is given (prebuilt.h): one message on its
+ * commit socket, with the application's pidfd and, with a private /tmp, the
+ * user's share of the private /tmp lock attached (kept for its life, as a
+ * holder cloned at the login keeps the one it inherits). */
+struct holder_session {
+	char session[NSISO_SESSION_ID_LEN + 1];
+	char hostname[NSISO_HOSTNAME_MAX + 1];	/* "" = the host's */
+	char host_nodename[NSISO_HOSTNAME_MAX + 1];
+	char host_domainname[NSISO_HOSTNAME_MAX + 1];
+	uid_t uid;
+	gid_t gid;
+	enum nsiso_private_tmp private_tmp;
+	bool propagation_private;
+	bool keep_on_logout;
 	bool debug;
 };
 
@@ -36,5 +58,15 @@ void nsiso_detach_stdio(void);
 
 /* Runs in the child made by clone(); never returns. */
 __attribute__((noreturn)) void holder_main(const struct holder_config *config);
+
+/* A holder made ahead, in a spare worker (prebuilt.h): in the namespaces of
+ * isolate already, it does the part of the set-up that no session changes,
+ * then waits on commit_fd for its struct holder_session and goes on as
+ * holder_main.  EOF there (the spare is gone or dropped it) ends it; so
+ * does its parent's death until it has a session. */
+__attribute__((noreturn)) void holder_prebuilt_main(unsigned isolate, int ready_fd, int commit_fd);
+
+/* Close every fd but 0-2 and the n in keep. */
+void nsiso_keep_only_fds(const int *keep, size_t n);
 
 #endif

@@ -30,6 +30,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <syslog.h>
@@ -51,6 +52,7 @@
 #include "cgroupns.h"
 #include "faults.h"
 #include "holder.h"
+#include "prebuilt.h"
 #include "privtmp.h"
 #include "reaper.h"
 
@@ -459,19 +461,6 @@ static int open_caller_pidfd(pid_t caller)
 	return fd;
 }
 
-static unsigned long clone_flags(unsigned isolate)
-{
-	unsigned long flags = 0;
-
-	if (isolate & NSISO_NS_UTS) flags |= CLONE_NEWUTS;
-	if (isolate & NSISO_NS_IPC) flags |= CLONE_NEWIPC;
-	if (isolate & NSISO_NS_MNT) flags |= CLONE_NEWNS;
-	if (isolate & NSISO_NS_PID) flags |= CLONE_NEWPID;
-	if (isolate & NSISO_NS_NET) flags |= CLONE_NEWNET;
-	/* Not NSISO_NS_CGROUP: see cgroupns.h. */
-	return flags;
-}
-
 /* The kernel cannot make these namespaces at all (not built in, or refused
  * by policy): the host's fault.  Out of memory or of a namespace or PID
  * count is something a user's load can bring about. */
@@ -520,7 +509,7 @@ static void start_holder(const struct nsiso_request *r, gid_t gid, int caller_pi
 		.commit_fd = commit[0],
 		.debug = r->debug,
 	};
-	pid = syscall(SYS_clone, clone_flags(r->isolate) | CLONE_PIDFD | SIGCHLD,
+	pid = syscall(SYS_clone, nsiso_holder_clone_flags(r->isolate) | CLONE_PIDFD | SIGCHLD,
 		      NULL, &pidfd, NULL, 0);
 	if (pid < 0)
 		die_with(clone_failure(errno), "cannot create the session's namespaces: %m");
@@ -789,22 +778,25 @@ static void reply_ok(pid_t holder_pid, int holder_pidfd, const int procs_fds[NSI
 }
 
 /* The user's share of the private /tmp lock, taken before the holder is
- * made: the holder inherits it and keeps it for its life, so the reaper of
+ * made: the holder inherits it (or, made ahead, is given it) and keeps it
+ * for its life, so the reaper of
  * another session of the user never removes the directories this one uses
  * (privtmp.h).  The lock is in the default run directory whatever --run-dir
  * says: the private directories are the machine's, shared by every PAM
  * service.  That directory's fd (for the reaper), or -1 without a private
- * /tmp; the lock's fd is left open on purpose. */
-static int hold_private_tmp(const struct nsiso_request *r)
+ * /tmp; the lock's fd (*lock_fd) is left open on purpose. */
+static int hold_private_tmp(const struct nsiso_request *r, int *lock_fd)
 {
 	char err[256];
 	int dir_fd;
 
+	*lock_fd = -1;
 	if (r->private_tmp == NSISO_PRIVATE_TMP_NO)
 		return -1;
 	dir_fd = open_run_dir(NSISO_RUN_DIR_DEFAULT);
-	if (nsiso_privtmp_hold(dir_fd, r->uid, nsiso_deadline_left_ms(&open_deadline), err,
-			       sizeof(err)) < 0)
+	*lock_fd = nsiso_privtmp_hold(dir_fd, r->uid, nsiso_deadline_left_ms(&open_deadline), err,
+				      sizeof(err));
+	if (*lock_fd < 0)
 		die_with(errno == EROFS || errno == EACCES ? NSISO_FAIL_HOST :
 			 errno == ENOSPC || errno == ENOMEM ? NSISO_FAIL_CRIT : NSISO_FAIL_DENY,
 			 "%s", err);
@@ -842,9 +834,56 @@ static void make_cgroup_namespace(const struct handover *h, const struct nsiso_r
 			 "cannot make the session's cgroup namespace: %s", answer + 1);
 }
 
-static void open_session(const struct nsiso_request *r, gid_t gid)
+/* The holder a spare made ahead, given this session; false when there is
+ * none that fits (prebuilt.h), which is then dropped. */
+static bool give_prebuilt_holder(struct nsiso_prebuilt *pb, const struct nsiso_request *r,
+				 gid_t gid, int caller_pidfd, int lock_fd, struct handover *h)
 {
-	int caller_pidfd, run_dir_fd, tmp_dir_fd, procs_fds[NSISO_CGROUP_PROCS_MAX];
+	struct holder_session s = {
+		.uid = r->uid, .gid = gid, .private_tmp = r->private_tmp,
+		.propagation_private = r->propagation_private,
+		.keep_on_logout = r->keep_on_logout, .debug = r->debug,
+	};
+	struct utsname host;
+
+	if (!pb || uname(&host) != 0)
+		return false;
+	snprintf(s.session, sizeof(s.session), "%s", r->session);
+	snprintf(s.hostname, sizeof(s.hostname), "%s", r->hostname);
+	snprintf(s.host_nodename, sizeof(s.host_nodename), "%s", host.nodename);
+	snprintf(s.host_domainname, sizeof(s.host_domainname), "%s", host.domainname);
+	if (nsiso_prebuilt_give_holder(pb, r->isolate, &s, caller_pidfd, lock_fd) < 0)
+		return false;
+	*h = (struct handover){ pb->holder_ready_fd, pb->holder_commit_fd, pb->holder_pidfd,
+				pb->holder_pid };
+	return true;
+}
+
+/* The reaper a spare made ahead, given this session: its PID, or 0. */
+static pid_t give_prebuilt_reaper(struct nsiso_prebuilt *pb, const struct nsiso_request *r,
+				  const struct handover *h, int caller_pidfd, int run_dir_fd,
+				  int tmp_dir_fd, const char *slice)
+{
+	struct reaper_session s = {
+		.uid = r->uid, .private_tmp = r->private_tmp, .debug = r->debug,
+	};
+	const int fds[4] = { h->holder_pidfd, caller_pidfd, run_dir_fd,
+			     r->private_tmp != NSISO_PRIVATE_TMP_NO ? tmp_dir_fd : -1 };
+
+	if (!pb)
+		return 0;
+	snprintf(s.session, sizeof(s.session), "%s", r->session);
+	snprintf(s.user, sizeof(s.user), "%s", r->user);
+	snprintf(s.cgroup_parent, sizeof(s.cgroup_parent), "%s",
+		 r->use_cgroup && !r->systemd_unit ? r->cgroup_parent : "");
+	snprintf(s.cgroup_slice, sizeof(s.cgroup_slice), "%s", slice);
+	return nsiso_prebuilt_give_reaper(pb, &s, fds);
+}
+
+/* pb: what the broker's spare made ahead, or NULL (an exec'd helper). */
+static void open_session(const struct nsiso_request *r, gid_t gid, struct nsiso_prebuilt *pb)
+{
+	int caller_pidfd, run_dir_fd, tmp_dir_fd, lock_fd, procs_fds[NSISO_CGROUP_PROCS_MAX];
 	const char done = NSISO_SYNC_DONE;
 	struct handover h;
 	pid_t members[NSISO_SESSION_TASKS];
@@ -852,11 +891,14 @@ static void open_session(const struct nsiso_request *r, gid_t gid)
 
 	find_user_slice(r, slice, sizeof(slice));
 	run_dir_fd = open_run_dir(r->run_dir);
-	tmp_dir_fd = hold_private_tmp(r);
+	tmp_dir_fd = hold_private_tmp(r, &lock_fd);
 	caller_pidfd = open_caller_pidfd(r->caller);
-	start_holder(r, gid, caller_pidfd, &h);
+	if (!give_prebuilt_holder(pb, r, gid, caller_pidfd, lock_fd, &h))
+		start_holder(r, gid, caller_pidfd, &h);
 	members[0] = h.holder_pid;
-	members[1] = start_reaper(r, &h, caller_pidfd, run_dir_fd, tmp_dir_fd, slice);
+	members[1] = give_prebuilt_reaper(pb, r, &h, caller_pidfd, run_dir_fd, tmp_dir_fd, slice);
+	if (members[1] == 0)
+		members[1] = start_reaper(r, &h, caller_pidfd, run_dir_fd, tmp_dir_fd, slice);
 	wait_for_holder(h.ready_fd);
 	FAULT_POINT("helper-after-holder");
 	/* From the hand-over on the holder owns the session and ends it if
@@ -889,12 +931,12 @@ static void open_session(const struct nsiso_request *r, gid_t gid)
 
 /* A request the broker vouched for (broker.h), in its worker. */
 __attribute__((noreturn))
-static void open_for_broker(struct nsiso_request *r, int caller_pidfd)
+static void open_for_broker(struct nsiso_request *r, int caller_pidfd, struct nsiso_prebuilt *pb)
 {
 	nsiso_deadline_in(&open_deadline, NSISO_HELPER_BUDGET_MS);
 	have_channel = true;
 	given_caller_pidfd = caller_pidfd;
-	open_session(r, validate_request(r));
+	open_session(r, validate_request(r), pb);
 	_exit(0);
 }
 
@@ -974,6 +1016,6 @@ int main(int argc, char **argv)
 		die("refused: fd %d is not pam_nsiso's reply channel", NSISO_CHANNEL_FD);
 	parse_args(argc, argv, &request);
 	own_and_wipe(&request, argc, argv);
-	open_session(&request, validate_request(&request));
+	open_session(&request, validate_request(&request), NULL);
 	return 0;
 }

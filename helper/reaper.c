@@ -16,12 +16,14 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <syslog.h>
 #include <unistd.h>
 
 #include "../common/cgroup.h"
+#include "../common/fdpass.h"
 #include "../common/proto.h"
 #include "../common/record.h"
 #include "holder.h"
@@ -36,18 +38,8 @@ static void keep_only(const struct reaper_config *c)
 {
 	const int keep[4] = { c->holder_pidfd, c->caller_pidfd, c->run_dir_fd,
 			      c->private_tmp_dir_fd };
-	int fd, i, high = 0;
 
-	for (i = 0; i < 4; i++)
-		if (keep[i] > high)
-			high = keep[i];
-	for (fd = 3; fd <= high; fd++) {
-		if (fd != keep[0] && fd != keep[1] && fd != keep[2] && fd != keep[3])
-			close(fd);
-	}
-	if (syscall(SYS_close_range, high + 1, ~0U, 0) != 0)
-		for (fd = high + 1; fd < 1024; fd++)
-			close(fd);
+	nsiso_keep_only_fds(keep, 4);
 }
 
 /* Until the process behind pidfd has exited (a zombie counts as exited). */
@@ -103,7 +95,19 @@ static void ignore_polite_signals(void)
 		sigaction(polite[i], &ignore, NULL);
 }
 
-void reaper_main(const struct reaper_config *c)
+/* What every reaper does first: its name, its own session, no terminal,
+ * only SIGKILL. */
+static void start_reaper(const char *name)
+{
+	prctl(PR_SET_NAME, name);
+	ignore_polite_signals();
+	setsid();
+	nsiso_detach_stdio();
+	nsiso_protect_from_oom();
+}
+
+__attribute__((noreturn))
+static void reap(const struct reaper_config *c)
 {
 	char group[300];
 	const struct watch_config wc = {
@@ -114,12 +118,6 @@ void reaper_main(const struct reaper_config *c)
 	struct watch w;
 
 	nsiso_cgroup_user_group(c->cgroup_parent, c->cgroup_slice, c->uid, group, sizeof(group));
-	prctl(PR_SET_NAME, "nsiso-reaper");
-	ignore_polite_signals();
-	setsid();
-	keep_only(c);
-	nsiso_detach_stdio();
-	nsiso_protect_from_oom();
 	watch_init(&w, &wc);
 	watch_hold_session(&w);
 	watch_until_exit(&w, c->holder_pidfd);
@@ -136,4 +134,63 @@ void reaper_main(const struct reaper_config *c)
 	if (c->debug)
 		syslog(LOG_DEBUG, "session %s: reaper done", c->session);
 	_exit(0);
+}
+
+void reaper_main(const struct reaper_config *c)
+{
+	start_reaper("nsiso-reaper");
+	keep_only(c);
+	reap(c);
+}
+
+/* The session, from the maker: false on EOF or anything malformed. */
+static bool receive_session(int sock, struct reaper_session *s, int fds[4])
+{
+	int flags = 0;
+	size_t n_fds = 0, want;
+	ssize_t got = nsiso_recv_fds(sock, s, sizeof(*s), fds, 4, &n_fds, &flags);
+
+	want = got == (ssize_t)sizeof(*s) && s->private_tmp != NSISO_PRIVATE_TMP_NO ? 4 : 3;
+	if (got == (ssize_t)sizeof(*s) && !(flags & MSG_TRUNC) && n_fds == want &&
+	    memchr(s->session, '\0', sizeof(s->session)) && memchr(s->user, '\0', sizeof(s->user)) &&
+	    memchr(s->cgroup_parent, '\0', sizeof(s->cgroup_parent)) &&
+	    memchr(s->cgroup_slice, '\0', sizeof(s->cgroup_slice))) {
+		if (want == 3)
+			fds[3] = -1;
+		return true;
+	}
+	while (n_fds > 0)
+		close(fds[--n_fds]);
+	return false;
+}
+
+void reaper_prebuilt_main(int sock)
+{
+	static struct reaper_session s;
+	struct reaper_config c;
+	int fds[4];
+
+	nsiso_keep_only_fds(&sock, 1);
+	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+	start_reaper("nsiso-idle-reap");
+	if (!receive_session(sock, &s, fds))
+		_exit(0);
+	/* Ours now: it outlives the worker that gave it. */
+	(void)prctl(PR_SET_PDEATHSIG, 0);
+	prctl(PR_SET_NAME, "nsiso-reaper");
+	c = (struct reaper_config){
+		.holder_pidfd = fds[0],
+		.caller_pidfd = fds[1],
+		.run_dir_fd = fds[2],
+		.private_tmp_dir_fd = fds[3],
+		.session = s.session,
+		.user = s.user,
+		.cgroup_parent = s.cgroup_parent[0] ? s.cgroup_parent : NULL,
+		.cgroup_slice = s.cgroup_slice[0] ? s.cgroup_slice : NULL,
+		.uid = s.uid,
+		.private_tmp = s.private_tmp,
+		.debug = s.debug,
+	};
+	keep_only(&c);
+	reap(&c);
 }

@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include "../common/conf.h"
+#include "../common/proto.h"
 
 struct reaper_config {
 	int holder_pidfd;
@@ -31,5 +32,23 @@ struct reaper_config {
 
 /* Runs in the child made by fork(); never returns. */
 __attribute__((noreturn)) void reaper_main(const struct reaper_config *config);
+
+/* The session a reaper made ahead is given (prebuilt.h): one message on its
+ * socket, with holder_pidfd, caller_pidfd, run_dir_fd and (with a private
+ * /tmp) private_tmp_dir_fd attached in that order. */
+struct reaper_session {
+	char session[NSISO_SESSION_ID_LEN + 1];
+	char user[NSISO_VALUE_MAX];
+	char cgroup_parent[NSISO_VALUE_MAX];	/* "" = no cgroup of ours */
+	char cgroup_slice[NSISO_VALUE_MAX];	/* "" = none */
+	uid_t uid;
+	enum nsiso_private_tmp private_tmp;
+	bool debug;
+};
+
+/* A reaper made ahead, in a spare worker: it waits on sock for its struct
+ * reaper_session, then goes on as reaper_main.  EOF (the spare is gone or
+ * dropped it) ends it; so does its parent's death until it has a session. */
+__attribute__((noreturn)) void reaper_prebuilt_main(int sock);
 
 #endif

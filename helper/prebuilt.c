@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later */
+/* A session's holder and reaper, made ahead by a spare (prebuilt.h). */
+#include "prebuilt.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "../common/fdpass.h"
+
+unsigned long nsiso_holder_clone_flags(unsigned isolate)
+{
+	unsigned long flags = 0;
+
+	if (isolate & NSISO_NS_UTS) flags |= CLONE_NEWUTS;
+	if (isolate & NSISO_NS_IPC) flags |= CLONE_NEWIPC;
+	if (isolate & NSISO_NS_MNT) flags |= CLONE_NEWNS;
+	if (isolate & NSISO_NS_PID) flags |= CLONE_NEWPID;
+	if (isolate & NSISO_NS_NET) flags |= CLONE_NEWNET;
+	/* Not NSISO_NS_CGROUP: see cgroupns.h. */
+	return flags;
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+static void drop_holder(struct nsiso_prebuilt *pb)
+{
+	/* EOF on its commit socket ends it, wherever it is in its set-up. */
+	close_fd(&pb->holder_commit_fd);
+	close_fd(&pb->holder_ready_fd);
+	close_fd(&pb->holder_pidfd);
+	close_fd(&pb->mountinfo_fd);
+	pb->holder_pid = 0;
+}
+
+static void drop_reaper(struct nsiso_prebuilt *pb)
+{
+	close_fd(&pb->reaper_sock);
+	pb->reaper_pid = 0;
+}
+
+void nsiso_prebuilt_drop(struct nsiso_prebuilt *pb)
+{
+	drop_holder(pb);
+	drop_reaper(pb);
+}
+
+static void make_holder(struct nsiso_prebuilt *pb)
+{
+	int ready[2], commit[2], pidfd = -1;
+	long pid;
+
+	if (pipe2(ready, O_CLOEXEC) != 0)
+		return;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, commit) != 0) {
+		close(ready[0]);
+		close(ready[1]);
+		return;
+	}
+	pid = syscall(SYS_clone, nsiso_holder_clone_flags(pb->isolate) | CLONE_PIDFD | SIGCHLD,
+		      NULL, &pidfd, NULL, 0);
+	if (pid == 0)
+		holder_prebuilt_main(pb->isolate, ready[1], commit[0]);
+	close(ready[1]);
+	close(commit[0]);
+	pb->holder_ready_fd = ready[0];
+	pb->holder_commit_fd = commit[1];
+	if (pid < 0) {
+		drop_holder(pb);
+		return;
+	}
+	pb->holder_pid = (pid_t)pid;
+	pb->holder_pidfd = pidfd;
+}
+
+static void make_reaper(struct nsiso_prebuilt *pb)
+{
+	int sock[2];
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sock) != 0)
+		return;
+	pid = fork();
+	if (pid == 0)
+		reaper_prebuilt_main(sock[1]);
+	close(sock[1]);
+	pb->reaper_sock = sock[0];
+	if (pid < 0) {
+		drop_reaper(pb);
+		return;
+	}
+	pb->reaper_pid = pid;
+}
+
+void nsiso_prebuild(struct nsiso_prebuilt *pb, unsigned isolate)
+{
+	*pb = (struct nsiso_prebuilt){
+		.isolate = isolate, .holder_pidfd = -1, .holder_ready_fd = -1,
+		.holder_commit_fd = -1, .reaper_sock = -1, .mountinfo_fd = -1,
+	};
+	/* Before the clone: a change after it shows as POLLPRI. */
+	pb->mountinfo_fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+	if (pb->mountinfo_fd >= 0)
+		make_holder(pb);
+	make_reaper(pb);
+}
+
+size_t nsiso_prebuilt_pids(const struct nsiso_prebuilt *pb, pid_t pids[2])
+{
+	size_t n = 0;
+
+	if (pb->holder_pid > 0)
+		pids[n++] = pb->holder_pid;
+	if (pb->reaper_pid > 0)
+		pids[n++] = pb->reaper_pid;
+	return n;
+}
+
+/* The mount table is the one the holder copied. */
+static bool mounts_unchanged(const struct nsiso_prebuilt *pb)
+{
+	struct pollfd pfd = { .fd = pb->mountinfo_fd, .events = POLLPRI };
+
+	return poll(&pfd, 1, 0) == 0;
+}
+
+int nsiso_prebuilt_give_holder(struct nsiso_prebuilt *pb, unsigned isolate,
+			       const struct holder_session *s, int caller_pidfd, int lock_fd)
+{
+	const int fds[2] = { caller_pidfd, lock_fd };
+
+	if (pb->holder_pid > 0 &&
+	    nsiso_holder_clone_flags(isolate) == nsiso_holder_clone_flags(pb->isolate) &&
+	    mounts_unchanged(pb) &&
+	    nsiso_send_fds(pb->holder_commit_fd, s, sizeof(*s), fds, lock_fd >= 0 ? 2 : 1) == 0) {
+		close_fd(&pb->mountinfo_fd);
+		return 0;
+	}
+	drop_holder(pb);
+	return -1;
+}
+
+pid_t nsiso_prebuilt_give_reaper(struct nsiso_prebuilt *pb, const struct reaper_session *s,
+				 const int fds[4])
+{
+	pid_t pid = pb->reaper_pid;
+
+	if (pid <= 0 ||
+	    nsiso_send_fds(pb->reaper_sock, s, sizeof(*s), fds, fds[3] >= 0 ? 4 : 3) != 0)
+		pid = 0;
+	drop_reaper(pb);
+	return pid;
+}

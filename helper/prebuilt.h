@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later */
+/* A session's two processes, made ahead by a broker's spare worker.
+ *
+ * Making a holder (a clone into new namespaces, a fresh /proc) and a reaper
+ * (a fork) is most of a broker's login: each new address space costs about
+ * a millisecond on a virtual machine before its first instruction.  So a
+ * spare makes both while it waits for a connection: the holder already in
+ * its namespaces with the set-up no session changes (holder.h), the reaper
+ * with nothing yet (reaper.h).  Each waits on a socket for its session and
+ * ends on EOF, or when the spare dies, until it has one.  The worker the
+ * spare becomes gives them the session, or drops them and makes both at the
+ * login as an exec'd helper does:
+ *   - the request asks for other namespaces than the holder was made in;
+ *   - the mount table changed after the holder copied it (its mountinfo,
+ *     opened before the clone, says so: POLLPRI);
+ *   - either of them is gone.
+ * They are the worker's own children, so their PIDs are theirs until it
+ * exits: it moves them into the application's cgroups with itself. */
+#ifndef NSISO_PREBUILT_H
+#define NSISO_PREBUILT_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "holder.h"
+#include "reaper.h"
+
+struct nsiso_prebuilt {
+	unsigned isolate;		/* the namespaces the holder is in */
+	pid_t holder_pid;		/* 0 = none */
+	int holder_pidfd;
+	int holder_ready_fd;		/* read: the holder's enum nsiso_sync bytes */
+	int holder_commit_fd;		/* its session, then the hand-over */
+	pid_t reaper_pid;		/* 0 = none */
+	int reaper_sock;		/* its session */
+	int mountinfo_fd;		/* opened before the holder's clone */
+};
+
+/* The clone() flags of the namespaces in isolate (not cgroup: cgroupns.h). */
+unsigned long nsiso_holder_clone_flags(unsigned isolate);
+
+/* In a spare, before accept(): make both.  Whatever cannot be made is left
+ * out (the worker then makes it at the login); never fails. */
+void nsiso_prebuild(struct nsiso_prebuilt *pb, unsigned isolate);
+
+/* The PIDs made (0 for none), for the move into the application's cgroups:
+ * up to 2, their count. */
+size_t nsiso_prebuilt_pids(const struct nsiso_prebuilt *pb, pid_t pids[2]);
+
+/* Give the holder its session (with the application's pidfd and the private
+ * /tmp lock, or -1).  0 when it may be used: the request's namespaces are
+ * its own and the mount table has not changed; -1 after dropping it. */
+int nsiso_prebuilt_give_holder(struct nsiso_prebuilt *pb, unsigned isolate,
+			       const struct holder_session *s, int caller_pidfd, int lock_fd);
+
+/* Give the reaper its session; fds as struct reaper_session says (the last
+ * -1 without a private /tmp).  Its PID, or 0 after dropping it. */
+pid_t nsiso_prebuilt_give_reaper(struct nsiso_prebuilt *pb, const struct reaper_session *s,
+				 const int fds[4]);
+
+/* Drop what is left (each ends on EOF). */
+void nsiso_prebuilt_drop(struct nsiso_prebuilt *pb);
+
+#endif
