@@ -306,7 +306,8 @@ static void serve(int conn, const struct ucred *peer, int taken_wr, nsiso_broker
 	    nsiso_request_decode(argc, argv, &r, why, sizeof(why)) != NULL)
 		pass_over(conn, "request not understood");
 	/* Next spares make the holder this login needs. */
-	if (nsiso_holder_clone_flags(r.isolate) != nsiso_holder_clone_flags(pb->isolate))
+	if (!nsiso_prebuilt_fits(pb, r.isolate) &&
+	    nsiso_holder_clone_flags(r.isolate) != nsiso_holder_clone_flags(pb->isolate))
 		note(taken_wr, NOTE_ISOLATE, r.isolate & PREBUILD_ISOLATE_BITS);
 	close(taken_wr);
 	/* The connection's credentials (taken at connect) name the

@@ -35,6 +35,10 @@ struct holder_config {
  * user's share of the private /tmp lock attached (kept for its life, as a
  * holder cloned at the login keeps the one it inherits). */
 struct holder_session {
+	/* The session's NSISO_NS_* bits: the holder's own namespaces, with
+	 * cgroup if asked; or 0, a cgroup-only session, which uses none of
+	 * them. */
+	unsigned isolate;
 	char session[NSISO_SESSION_ID_LEN + 1];
 	char hostname[NSISO_HOSTNAME_MAX + 1];	/* "" = the host's */
 	char host_nodename[NSISO_HOSTNAME_MAX + 1];

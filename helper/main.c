@@ -840,7 +840,7 @@ static bool give_prebuilt_holder(struct nsiso_prebuilt *pb, const struct nsiso_r
 				 gid_t gid, int caller_pidfd, int lock_fd, struct handover *h)
 {
 	struct holder_session s = {
-		.uid = r->uid, .gid = gid, .private_tmp = r->private_tmp,
+		.isolate = r->isolate, .uid = r->uid, .gid = gid, .private_tmp = r->private_tmp,
 		.propagation_private = r->propagation_private,
 		.keep_on_logout = r->keep_on_logout, .debug = r->debug,
 	};

@@ -134,14 +134,20 @@ static bool mounts_unchanged(const struct nsiso_prebuilt *pb)
 	return poll(&pfd, 1, 0) == 0;
 }
 
+bool nsiso_prebuilt_fits(const struct nsiso_prebuilt *pb, unsigned isolate)
+{
+	unsigned long flags = nsiso_holder_clone_flags(isolate);
+
+	return flags == 0 ||
+	       (flags == nsiso_holder_clone_flags(pb->isolate) && mounts_unchanged(pb));
+}
+
 int nsiso_prebuilt_give_holder(struct nsiso_prebuilt *pb, unsigned isolate,
 			       const struct holder_session *s, int caller_pidfd, int lock_fd)
 {
 	const int fds[2] = { caller_pidfd, lock_fd };
 
-	if (pb->holder_pid > 0 &&
-	    nsiso_holder_clone_flags(isolate) == nsiso_holder_clone_flags(pb->isolate) &&
-	    mounts_unchanged(pb) &&
+	if (pb->holder_pid > 0 && nsiso_prebuilt_fits(pb, isolate) &&
 	    nsiso_send_fds(pb->holder_commit_fd, s, sizeof(*s), fds, lock_fd >= 0 ? 2 : 1) == 0) {
 		close_fd(&pb->mountinfo_fd);
 		return 0;

@@ -18,15 +18,19 @@ nsiso_start_syslog || nsiso_skip "/dev/log is taken by another syslog daemon"
 
 USER1=$(nsiso_make_user) || nsiso_die "cannot create user"
 USER2=$(nsiso_make_user) || nsiso_die "cannot create user"
+USER3=$(nsiso_make_user) || nsiso_die "cannot create user"
+USER4=$(nsiso_make_user) || nsiso_die "cannot create user"
 UID1=$(id -u "$USER1")
 PARENT=$(nsiso_cgroup_parent)
 SOCK=$T/brk/broker.sock
-# USER1 the usual full set, no host name of its own; USER2 no PID namespace.
+# USER1 the usual full set, no host name of its own; USER2 no PID
+# namespace; USER3 the full set and a cgroup namespace; USER4 cgroup only.
 nsiso_write_conf "* cgroup_parent $PARENT
+* memory 96M
 $USER1 isolate uts,ipc,mnt,pid
-$USER1 memory 96M
 $USER2 isolate uts,ipc,mnt
-$USER2 memory 96M" >/dev/null
+$USER3 isolate uts,ipc,mnt,pid,cgroup
+$USER4 isolate none" >/dev/null
 
 # A mount point whose new mounts cannot propagate into a copy of the mount
 # table made before them: a private bind mount.
@@ -42,7 +46,10 @@ cat >"$T/probe" <<'PROBE'
 {
 	echo "host=$(hostname)"
 	echo "pidns=$(readlink /proc/self/ns/pid)"
+	echo "mntns=$(readlink /proc/self/ns/mnt)"
+	echo "cgns=$(readlink /proc/self/ns/cgroup)"
 	echo "mark=$(cat "$(dirname "$0")/priv/sub/mark" 2>/dev/null)"
+	echo "memory=$(sed -n 's/^[0-9]*:memory://p' /proc/self/cgroup)"
 } >"$(dirname "$0")/probe.out"
 PROBE
 chmod 0755 "$T/probe"
@@ -132,6 +139,33 @@ nsiso_assert_true "after a host mount: in its own PID namespace" \
 	test "$(sed -n 's/^pidns=//p' "$T/probe.out")" != "$(ns_of "$BROKER_PID" pid)"
 umount "$PRIV/sub"
 
+# --- a cgroup namespace too; cgroup only -------------------------------------------
+# The spare's holder serves both: the cgroup namespace is made later
+# (cgroupns.h); a cgroup-only session joins none of the holder's.
+login "$USER3" "$SVC"
+nsiso_assert_true "with cgroup: via the broker" via_broker "$USER3"
+nsiso_assert_true "with cgroup: its own PID namespace" \
+	test "$(sed -n 's/^pidns=//p' "$T/probe.out")" != "$(ns_of "$BROKER_PID" pid)"
+nsiso_assert_true "with cgroup: its own cgroup namespace" \
+	test "$(sed -n 's/^cgns=//p' "$T/probe.out")" != "$(ns_of "$BROKER_PID" cgroup)"
+login "$USER4" "$SVC"
+nsiso_assert_true "cgroup only: via the broker" via_broker "$USER4"
+nsiso_assert_eq "cgroup only: the host's PID namespace" \
+	"$(ns_of "$BROKER_PID" pid)" "$(sed -n 's/^pidns=//p' "$T/probe.out")"
+nsiso_assert_eq "cgroup only: the host's mount namespace" \
+	"$(ns_of "$BROKER_PID" mnt)" "$(sed -n 's/^mntns=//p' "$T/probe.out")"
+nsiso_assert_true "cgroup only: in the user's memory group" \
+	grep -qx "memory=/$PARENT/user-$(id -u "$USER4")" "$T/probe.out"
+full_set_ahead() {
+	local h
+	for h in $(idle_of nsiso-idle-hold); do
+		[ "$(ns_of "$h" pid_for_children)" = "$(ns_of "$BROKER_PID" pid)" ] && return 1
+	done
+	count_idle nsiso-idle-hold 2
+}
+nsiso_assert_true "neither changes what the spares make next" \
+	nsiso_wait_until 10 full_set_ahead
+
 # --- other namespaces than the spare's -------------------------------------------
 nsiso_assert_true "the spares are back again" nsiso_wait_until 10 count_idle nsiso-idle-hold 2
 unfit=$(made_ahead | awk '{ print $2 }')
@@ -174,5 +208,7 @@ stop_broker
 for p in $left; do
 	nsiso_assert_true "killed broker: what its spares made ahead ends ($p)" nsiso_wait_pid "$p" 10
 done
-nsiso_assert_true "no session of either user is left" \
-	nsiso_wait_until 10 nsiso_session_gone "$USER2" "$PARENT" "$T/run"
+for u in "$USER1" "$USER2" "$USER3" "$USER4"; do
+	nsiso_assert_true "no session of $u is left" \
+		nsiso_wait_until 10 nsiso_session_gone "$u" "$PARENT" "$T/run"
+done
