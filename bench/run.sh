@@ -511,6 +511,7 @@ b2_measure floor "$SVC_FLOOR"
 b2_measure full "$SVC_FULL"
 b2_measure full_broker "$SVC_FULL_BRK"
 b2_measure cgonly "$SVC_CG"
+b2_measure cgonly_broker "$SVC_CG_BRK"
 
 # Peer: what an `unshare ... sleep` holder costs on this machine.
 b2_unshare() {
@@ -572,6 +573,7 @@ b2_row() { # NAME DESCRIPTION PSS_TARGET
 b2_row full "pam_nsiso full: holder" 100 150
 b2_row full_broker "pam_nsiso full, via the broker: holder" 100 150
 b2_row cgonly "pam_nsiso cgroup only: holder" 100 150
+b2_row cgonly_broker "pam_nsiso cgroup only, via the broker: holder" 100 150
 b2_row unshare "peer: unshare --fork ... sleep (2 procs)"
 TABLE+=("  (cg charge: group the holders are born in, plus the growth of the broker's group, minus the"
 	"   floor's; kernel: its slab/stack part; via the broker, the holders and reapers made ahead are"
