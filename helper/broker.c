@@ -260,9 +260,12 @@ struct spare_note {
 };
 
 /* The namespaces spares make holders in: first the usual full set, then
- * those of the last request that found its spare's holder unfit. */
+ * the set most of the last PREBUILD_RECENT logins asked for (a tie keeps
+ * the one in use, so that two sets in turn do not make every holder
+ * unfit). */
 #define PREBUILD_ISOLATE_FIRST (NSISO_NS_UTS | NSISO_NS_IPC | NSISO_NS_MNT | NSISO_NS_PID)
 #define PREBUILD_ISOLATE_BITS (PREBUILD_ISOLATE_FIRST | NSISO_NS_NET)
+#define PREBUILD_RECENT 8
 
 static void note(int taken_wr, int what, unsigned isolate)
 {
@@ -305,10 +308,8 @@ static void serve(int conn, const struct ucred *peer, int taken_wr, nsiso_broker
 	if (argc < 2 || strcmp(argv[1], "open") != 0 ||
 	    nsiso_request_decode(argc, argv, &r, why, sizeof(why)) != NULL)
 		pass_over(conn, "request not understood");
-	/* Next spares make the holder this login needs. */
-	if (!nsiso_prebuilt_fits(pb, r.isolate) &&
-	    nsiso_holder_clone_flags(r.isolate) != nsiso_holder_clone_flags(pb->isolate))
-		note(taken_wr, NOTE_ISOLATE, r.isolate & PREBUILD_ISOLATE_BITS);
+	/* What spares make next follows what logins ask for. */
+	note(taken_wr, NOTE_ISOLATE, r.isolate & PREBUILD_ISOLATE_BITS);
 	close(taken_wr);
 	/* The connection's credentials (taken at connect) name the
 	 * application; its pidfd in the request pins that process. */
@@ -343,6 +344,8 @@ struct pool {
 	pid_t spare[BROKER_SPARES];	/* waiting in accept(); 0 = none */
 	unsigned busy;			/* took a connection, not yet reaped */
 	unsigned prebuild_isolate;	/* for the holders of new spares */
+	unsigned recent[PREBUILD_RECENT];	/* what the last logins asked for */
+	unsigned n_recent, next_recent;
 	long long refill_at_ms;		/* CLOCK_MONOTONIC; 0 = at once */
 	pid_t broker;
 	int listen_fd, mountinfo_fd;
@@ -465,13 +468,38 @@ static long long monotonic_ms(void)
 	return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
 }
 
+static unsigned times_asked(const struct pool *p, unsigned isolate)
+{
+	unsigned i, n = 0;
+
+	for (i = 0; i < p->n_recent; i++)
+		n += p->recent[i] == isolate;
+	return n;
+}
+
+static void count_asked(struct pool *p, unsigned isolate)
+{
+	unsigned i, best;
+
+	p->recent[p->next_recent] = isolate & PREBUILD_ISOLATE_BITS;
+	p->next_recent = (p->next_recent + 1) % PREBUILD_RECENT;
+	if (p->n_recent < PREBUILD_RECENT)
+		p->n_recent++;
+	best = times_asked(p, p->prebuild_isolate);
+	for (i = 0; i < p->n_recent; i++)
+		if (times_asked(p, p->recent[i]) > best) {
+			p->prebuild_isolate = p->recent[i];
+			best = times_asked(p, p->recent[i]);
+		}
+}
+
 static void note_taken(struct pool *p)
 {
 	struct spare_note n;
 
 	while (read(p->taken_rd, &n, sizeof(n)) == (ssize_t)sizeof(n)) {
 		if (n.what == NOTE_ISOLATE) {
-			p->prebuild_isolate = n.isolate & PREBUILD_ISOLATE_BITS;
+			count_asked(p, n.isolate);
 		} else if (forget_spare(p, n.spare)) {
 			p->busy++;
 			p->refill_at_ms = monotonic_ms() + BROKER_REFILL_DELAY_MS;

@@ -559,7 +559,7 @@ void holder_prebuilt_main(unsigned isolate, int ready_fd, int commit_fd)
 	if (!receive_session(commit_fd, &s, &c.caller_pidfd, &lock_fd))
 		_exit(0);
 	/* Not ours to serve: the maker checks this before it gives one. */
-	if (s.isolate != 0 && (s.isolate | NSISO_NS_CGROUP) != (isolate | NSISO_NS_CGROUP))
+	if ((s.isolate | NSISO_NS_CGROUP) != (isolate | NSISO_NS_CGROUP))
 		_exit(1);
 	/* Ours now: it outlives the worker that gave it. */
 	(void)prctl(PR_SET_PDEATHSIG, 0);

@@ -36,8 +36,7 @@ struct holder_config {
  * holder cloned at the login keeps the one it inherits). */
 struct holder_session {
 	/* The session's NSISO_NS_* bits: the holder's own namespaces, with
-	 * cgroup if asked; or 0, a cgroup-only session, which uses none of
-	 * them. */
+	 * cgroup if asked (made later: cgroupns.h). */
 	unsigned isolate;
 	char session[NSISO_SESSION_ID_LEN + 1];
 	char hostname[NSISO_HOSTNAME_MAX + 1];	/* "" = the host's */

@@ -136,10 +136,8 @@ static bool mounts_unchanged(const struct nsiso_prebuilt *pb)
 
 bool nsiso_prebuilt_fits(const struct nsiso_prebuilt *pb, unsigned isolate)
 {
-	unsigned long flags = nsiso_holder_clone_flags(isolate);
-
-	return flags == 0 ||
-	       (flags == nsiso_holder_clone_flags(pb->isolate) && mounts_unchanged(pb));
+	return nsiso_holder_clone_flags(isolate) == nsiso_holder_clone_flags(pb->isolate) &&
+	       mounts_unchanged(pb);
 }
 
 int nsiso_prebuilt_give_holder(struct nsiso_prebuilt *pb, unsigned isolate,
@@ -152,7 +150,9 @@ int nsiso_prebuilt_give_holder(struct nsiso_prebuilt *pb, unsigned isolate,
 		close_fd(&pb->mountinfo_fd);
 		return 0;
 	}
-	drop_holder(pb);
+	/* Both: a holder cloned at the login must not inherit the reaper's
+	 * socket (nor would an idle reaper then see its EOF). */
+	nsiso_prebuilt_drop(pb);
 	return -1;
 }
 

@@ -47,15 +47,16 @@ void nsiso_prebuild(struct nsiso_prebuilt *pb, unsigned isolate);
  * up to 2, their count. */
 size_t nsiso_prebuilt_pids(const struct nsiso_prebuilt *pb, pid_t pids[2]);
 
-/* A holder made for pb->isolate serves a login that asks for isolate: one
- * in the same namespaces (cgroup aside), while the mount table is the one
- * it copied; or a cgroup-only login (isolate 0), which joins none of them.
- * The holder's own state depends on nothing else. */
+/* A holder made for pb->isolate serves a login that asks for isolate: the
+ * same namespaces (cgroup aside: made later), while the mount table is the
+ * one it copied.  Not fewer: a cgroup-only session's holder in namespaces
+ * would keep a mount table copy alive for nothing, and every copy makes the
+ * host's later mounts dearer (make bench, B3). */
 bool nsiso_prebuilt_fits(const struct nsiso_prebuilt *pb, unsigned isolate);
 
 /* Give the holder its session (with the application's pidfd and the private
- * /tmp lock, or -1).  0 when it fits (nsiso_prebuilt_fits), -1 after
- * dropping it. */
+ * /tmp lock, or -1).  0 when it fits (nsiso_prebuilt_fits); otherwise -1
+ * after dropping both, holder and reaper. */
 int nsiso_prebuilt_give_holder(struct nsiso_prebuilt *pb, unsigned isolate,
 			       const struct holder_session *s, int caller_pidfd, int lock_fd);
 

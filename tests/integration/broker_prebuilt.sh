@@ -9,6 +9,8 @@
 # spare's: made anew, and later spares follow).  Unused ones end with their
 # broker, and with a worker that had no use for them.
 #
+# Spares follow the namespaces most of the last eight logins asked for.
+#
 # The broker and pamtester run in a private UTS namespace (nsenter), so the
 # "host's" name can change without touching the machine's.
 set -u
@@ -140,8 +142,8 @@ nsiso_assert_true "after a host mount: in its own PID namespace" \
 umount "$PRIV/sub"
 
 # --- a cgroup namespace too; cgroup only -------------------------------------------
-# The spare's holder serves both: the cgroup namespace is made later
-# (cgroupns.h); a cgroup-only session joins none of the holder's.
+# The spare's holder serves the first (the cgroup namespace is made later:
+# cgroupns.h); the cgroup-only login gets a holder made at the login.
 login "$USER3" "$SVC"
 nsiso_assert_true "with cgroup: via the broker" via_broker "$USER3"
 nsiso_assert_true "with cgroup: its own PID namespace" \
@@ -163,7 +165,7 @@ full_set_ahead() {
 	done
 	count_idle nsiso-idle-hold 2
 }
-nsiso_assert_true "neither changes what the spares make next" \
+nsiso_assert_true "one login of another kind does not change what spares make" \
 	nsiso_wait_until 10 full_set_ahead
 
 # --- other namespaces than the spare's -------------------------------------------
@@ -175,8 +177,8 @@ nsiso_assert_eq "without pid: the session is in the host's PID namespace" \
 	"$(ns_of "$BROKER_PID" pid)" "$(sed -n 's/^pidns=//p' "$T/probe.out")"
 nsiso_assert_eq "without pid: the host's name (none configured)" pre-b \
 	"$(sed -n 's/^host=//p' "$T/probe.out")"
-# Of the four made ahead, the used spare's unfit holder ends at once and
-# its reaper with the session; the other spare's pair waits on.
+# Of the four made ahead, the used spare's pair ends at once (an unfit
+# holder is dropped with its reaper); the other spare's pair waits on.
 two_gone() {
 	local p n=0
 	for p in $unfit; do
@@ -184,7 +186,7 @@ two_gone() {
 	done
 	[ "$n" -eq 2 ]
 }
-nsiso_assert_true "the unfit holder it dropped ended, and the reaper it used" \
+nsiso_assert_true "the unfit pair it dropped ended" \
 	nsiso_wait_until 10 two_gone
 no_pid_namespace() {
 	local h
@@ -193,7 +195,13 @@ no_pid_namespace() {
 	done
 	return 1
 }
-nsiso_assert_true "the next spare makes its holder for the namespaces asked last" \
+# Three more: four of the last eight logins asked for this set, three for
+# the full one.
+for i in 1 2 3; do
+	login "$USER2" "$SVC"
+	nsiso_assert_true "without pid, login $((i + 1)): via the broker" via_broker "$USER2"
+done
+nsiso_assert_true "once most of the last logins ask for them, spares make holders for them" \
 	nsiso_wait_until 10 no_pid_namespace
 login "$USER1" "$SVC"
 nsiso_assert_true "the full set again: via the broker" via_broker "$USER1"
