@@ -292,11 +292,14 @@ SVC_PRIV=$(nsiso_make_pam_service "session required pam_permit.so
 $(module_line private)")
 SVC_CG=$(nsiso_make_pam_service "session required pam_permit.so
 $(module_line cgonly)")
+# One broker per configuration, as on a host configured so: spares make
+# holders for the namespaces most logins ask for.
 BROKER_SOCK=$T/broker/broker.sock
+BROKER_CG_SOCK=$T/broker-cg/broker.sock
 SVC_FULL_BRK=$(nsiso_make_pam_service "session required pam_permit.so
 $(module_line full "$BROKER_SOCK")")
 SVC_CG_BRK=$(nsiso_make_pam_service "session required pam_permit.so
-$(module_line cgonly "$BROKER_SOCK")")
+$(module_line cgonly "$BROKER_CG_SOCK")")
 
 # Before and after in one run: REV's module and helper, on their own run
 # dir, with the same confs and users.
@@ -335,11 +338,16 @@ start_bench_broker() { # HELPER SOCKET: prints the broker's PID
 	echo $!
 }
 BROKER_PID=$(start_bench_broker "$NSISO_HELPER" "$BROKER_SOCK")
+BROKER_CG_PID=$(start_bench_broker "$NSISO_HELPER" "$BROKER_CG_SOCK")
 BASE_BROKER_PID=""
 # Reaped by init once killed (started from a command substitution).
-stop_bench_broker() { kill -9 "$BROKER_PID" ${BASE_BROKER_PID:+"$BASE_BROKER_PID"} 2>/dev/null; return 0; }
+stop_bench_broker() {
+	kill -9 "$BROKER_PID" "$BROKER_CG_PID" ${BASE_BROKER_PID:+"$BASE_BROKER_PID"} 2>/dev/null
+	return 0
+}
 nsiso_on_exit stop_bench_broker
 nsiso_wait_until 10 test -S "$BROKER_SOCK" || nsiso_die "the bench's broker did not listen"
+nsiso_wait_until 10 test -S "$BROKER_CG_SOCK" || nsiso_die "the bench's second broker did not listen"
 # The baseline's own broker (if REV has one), on its own socket: before
 # and after via the broker too.
 if [ -n "$BASE_REV" ] && grep -q "broker" <("$BASE/helper/nsiso-helper" --help 2>&1); then

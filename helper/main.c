@@ -486,7 +486,7 @@ struct handover {
  * commit channel is a socket pair, so that an fd can go to the holder on
  * it. */
 static void start_holder(const struct nsiso_request *r, gid_t gid, int caller_pidfd,
-			 struct handover *h)
+			 const struct nsiso_prebuilt *pb, struct handover *h)
 {
 	int ready[2], commit[2], pidfd = -1;
 	struct holder_config config;
@@ -516,6 +516,7 @@ static void start_holder(const struct nsiso_request *r, gid_t gid, int caller_pi
 	if (pid == 0) {
 		close(ready[0]);
 		close(commit[1]);
+		nsiso_prebuilt_forget(pb);
 		holder_main(&config);
 	}
 	close(ready[1]);
@@ -894,7 +895,7 @@ static void open_session(const struct nsiso_request *r, gid_t gid, struct nsiso_
 	tmp_dir_fd = hold_private_tmp(r, &lock_fd);
 	caller_pidfd = open_caller_pidfd(r->caller);
 	if (!give_prebuilt_holder(pb, r, gid, caller_pidfd, lock_fd, &h))
-		start_holder(r, gid, caller_pidfd, &h);
+		start_holder(r, gid, caller_pidfd, pb, &h);
 	members[0] = h.holder_pid;
 	members[1] = give_prebuilt_reaper(pb, r, &h, caller_pidfd, run_dir_fd, tmp_dir_fd, slice);
 	if (members[1] == 0)

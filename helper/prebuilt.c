@@ -55,6 +55,12 @@ void nsiso_prebuilt_drop(struct nsiso_prebuilt *pb)
 	drop_reaper(pb);
 }
 
+void nsiso_prebuilt_forget(const struct nsiso_prebuilt *pb)
+{
+	if (pb && pb->reaper_sock >= 0)
+		close(pb->reaper_sock);
+}
+
 static void make_holder(struct nsiso_prebuilt *pb)
 {
 	int ready[2], commit[2], pidfd = -1;
@@ -150,9 +156,7 @@ int nsiso_prebuilt_give_holder(struct nsiso_prebuilt *pb, unsigned isolate,
 		close_fd(&pb->mountinfo_fd);
 		return 0;
 	}
-	/* Both: a holder cloned at the login must not inherit the reaper's
-	 * socket (nor would an idle reaper then see its EOF). */
-	nsiso_prebuilt_drop(pb);
+	drop_holder(pb);
 	return -1;
 }
 

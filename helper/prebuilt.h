@@ -56,7 +56,7 @@ bool nsiso_prebuilt_fits(const struct nsiso_prebuilt *pb, unsigned isolate);
 
 /* Give the holder its session (with the application's pidfd and the private
  * /tmp lock, or -1).  0 when it fits (nsiso_prebuilt_fits); otherwise -1
- * after dropping both, holder and reaper. */
+ * after dropping it (the reaper waits on: it serves any session). */
 int nsiso_prebuilt_give_holder(struct nsiso_prebuilt *pb, unsigned isolate,
 			       const struct holder_session *s, int caller_pidfd, int lock_fd);
 
@@ -67,5 +67,10 @@ pid_t nsiso_prebuilt_give_reaper(struct nsiso_prebuilt *pb, const struct reaper_
 
 /* Drop what is left (each ends on EOF). */
 void nsiso_prebuilt_drop(struct nsiso_prebuilt *pb);
+
+/* In a holder cloned at the login beside a reaper made ahead: close the
+ * inherited end of the reaper's socket, which is not the holder's to keep
+ * (the reaper would never see EOF while it lived). */
+void nsiso_prebuilt_forget(const struct nsiso_prebuilt *pb);
 
 #endif

@@ -177,8 +177,9 @@ nsiso_assert_eq "without pid: the session is in the host's PID namespace" \
 	"$(ns_of "$BROKER_PID" pid)" "$(sed -n 's/^pidns=//p' "$T/probe.out")"
 nsiso_assert_eq "without pid: the host's name (none configured)" pre-b \
 	"$(sed -n 's/^host=//p' "$T/probe.out")"
-# Of the four made ahead, the used spare's pair ends at once (an unfit
-# holder is dropped with its reaper); the other spare's pair waits on.
+# Of the four made ahead, the used spare's unfit holder ends at once and
+# its reaper (which serves any session) with the session; the other
+# spare's pair waits on.
 two_gone() {
 	local p n=0
 	for p in $unfit; do
@@ -186,7 +187,7 @@ two_gone() {
 	done
 	[ "$n" -eq 2 ]
 }
-nsiso_assert_true "the unfit pair it dropped ended" \
+nsiso_assert_true "the unfit holder it dropped ended, and the reaper it used" \
 	nsiso_wait_until 10 two_gone
 no_pid_namespace() {
 	local h
