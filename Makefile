@@ -120,7 +120,8 @@ UNIT_FLAGS = $(CPPFLAGS) -std=gnu11 $(WARN) -g -O1 $(SAN)
 UNIT_TESTS = tests/build/test_size tests/build/test_hostname tests/build/test_conf \
              tests/build/test_retval tests/build/test_systemd tests/build/test_request \
              tests/build/test_textfile tests/build/test_cgroup_stats tests/build/test_kmsg \
-             tests/build/test_quota tests/build/test_record tests/build/test_systemd_bus
+             tests/build/test_quota tests/build/test_record tests/build/test_systemd_bus \
+             tests/build/test_fdpass
 TOOLS      = tests/build/memhog tests/build/nsiso-helper-faults \
              tests/build/nsiso-pamtime tests/build/nsiso-lctool \
              tests/build/nsiso-pamdaemon
@@ -173,6 +174,7 @@ tests/build/test_kmsg: tests/unit/test_kmsg.c common/kmsg.c common/record.c comm
 tests/build/test_quota: tests/unit/test_quota.c common/quota.c common/record.c common/cgroup_stats.c \
                         common/textfile.c common/size.c
 tests/build/test_record: tests/unit/test_record.c common/record.c common/size.c common/textfile.c
+tests/build/test_fdpass: tests/unit/test_fdpass.c $(COMMON_CHANNEL)
 tests/build/test_systemd_bus: tests/unit/test_systemd_bus.c $(COMMON_SYSTEMD) common/cgroup_stats.c \
                               common/textfile.c
 tests/build/test_%: tests/unit/unit.c $(HEADERS) tests/unit/unit.h tests/unit/unit_files.h

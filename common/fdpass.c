@@ -76,3 +76,20 @@ ssize_t nsiso_recv_fds(int sock, void *buf, size_t len, int *fds, size_t max, si
 		*flags = msg.msg_flags;
 	return n;
 }
+
+bool nsiso_recv_struct(int sock, void *buf, size_t len, int *fds, size_t max,
+		       size_t (*want_fds)(const void *buf), const char *const *texts,
+		       const size_t *sizes, size_t n_texts)
+{
+	size_t n_fds = 0, i;
+	int flags = 0;
+	bool ok = nsiso_recv_fds(sock, buf, len, fds, max, &n_fds, &flags) == (ssize_t)len &&
+		  !(flags & MSG_TRUNC) && n_fds == want_fds(buf);
+
+	for (i = 0; ok && i < n_texts; i++)
+		ok = memchr(texts[i], '\0', sizes[i]) != NULL;
+	if (!ok)
+		while (n_fds > 0)
+			close(fds[--n_fds]);
+	return ok;
+}

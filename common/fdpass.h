@@ -4,6 +4,7 @@
 #ifndef NSISO_FDPASS_H
 #define NSISO_FDPASS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -20,5 +21,14 @@ int nsiso_send_fds(int sock, const void *buf, size_t len, const int *fds, size_t
  * Its length, or -1 with errno. */
 ssize_t nsiso_recv_fds(int sock, void *buf, size_t len, int *fds, size_t max, size_t *n_fds,
 		       int *flags);
+
+/* One message that is exactly a struct of len bytes (not cut short), with
+ * want_fds(buf) fds attached (at most max), and whose strings (the n_texts
+ * char arrays at texts[i], sizes[i] bytes each, inside buf) are each
+ * NUL-terminated: true with the fds in fds.  Otherwise false, nothing
+ * kept: EOF, an error, or anything malformed. */
+bool nsiso_recv_struct(int sock, void *buf, size_t len, int *fds, size_t max,
+		       size_t (*want_fds)(const void *buf), const char *const *texts,
+		       const size_t *sizes, size_t n_texts);
 
 #endif

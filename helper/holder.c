@@ -435,6 +435,13 @@ void nsiso_protect_from_oom(void)
 	close(fd);
 }
 
+void nsiso_part_done(bool debug, const char *session, const char *part)
+{
+	if (debug)
+		syslog(LOG_DEBUG, "session %s: %s done", session, part);
+	_exit(0);
+}
+
 void nsiso_keep_only_fds(const int *keep, size_t n)
 {
 	int fd, high = 2;
@@ -501,42 +508,30 @@ static void serve(const struct holder_config *c)
 			kill(-1, SIGKILL);
 	}
 	run_session(&s);
-	if (c->debug)
-		syslog(LOG_DEBUG, "session %s: holder done", c->session);
-	_exit(0);
+	nsiso_part_done(c->debug, c->session, "holder");
 }
 
-void holder_main(const struct holder_config *c)
+static size_t fds_wanted(const void *session)
 {
-	start_holder("nsiso-holder");
-	/* The module's channel belongs to the helper, not to us. */
-	close(NSISO_CHANNEL_FD);
-	build_common(c);
-	build_session(c);
-	serve(c);
+	const struct holder_session *s = session;
+
+	return s->private_tmp != NSISO_PRIVATE_TMP_NO ? 2 : 1;
 }
 
 /* The session, from the maker: false on EOF or anything malformed. */
 static bool receive_session(int sock, struct holder_session *s, int *caller_pidfd,
 			    int *lock_fd)
 {
-	int fds[2], flags = 0;
-	size_t n_fds = 0;
-	ssize_t got = nsiso_recv_fds(sock, s, sizeof(*s), fds, 2, &n_fds, &flags);
-	bool ok = got == (ssize_t)sizeof(*s) && !(flags & MSG_TRUNC) && n_fds >= 1 &&
-		  n_fds == (s->private_tmp != NSISO_PRIVATE_TMP_NO ? 2u : 1u) &&
-		  memchr(s->session, '\0', sizeof(s->session)) &&
-		  memchr(s->hostname, '\0', sizeof(s->hostname)) &&
-		  memchr(s->host_nodename, '\0', sizeof(s->host_nodename)) &&
-		  memchr(s->host_domainname, '\0', sizeof(s->host_domainname));
+	const char *const texts[] = { s->session, s->hostname, s->host_nodename,
+				      s->host_domainname };
+	const size_t sizes[] = { sizeof(s->session), sizeof(s->hostname),
+				 sizeof(s->host_nodename), sizeof(s->host_domainname) };
+	int fds[2];
 
-	if (!ok) {
-		while (n_fds > 0)
-			close(fds[--n_fds]);
+	if (!nsiso_recv_struct(sock, s, sizeof(*s), fds, 2, fds_wanted, texts, sizes, 4))
 		return false;
-	}
 	*caller_pidfd = fds[0];
-	*lock_fd = n_fds == 2 ? fds[1] : -1;
+	*lock_fd = s->private_tmp != NSISO_PRIVATE_TMP_NO ? fds[1] : -1;
 	return true;
 }
 
@@ -578,4 +573,14 @@ void holder_prebuilt_main(unsigned isolate, int ready_fd, int commit_fd)
 	c.debug = s.debug;
 	build_session(&c);
 	serve(&c);
+}
+
+void holder_main(const struct holder_config *c)
+{
+	start_holder("nsiso-holder");
+	/* The module's channel belongs to the helper, not to us. */
+	close(NSISO_CHANNEL_FD);
+	build_common(c);
+	build_session(c);
+	serve(c);
 }

@@ -69,6 +69,10 @@ __attribute__((noreturn)) void holder_main(const struct holder_config *config);
  * does its parent's death until it has a session. */
 __attribute__((noreturn)) void holder_prebuilt_main(unsigned isolate, int ready_fd, int commit_fd);
 
+/* The end of a session's holder or reaper (part): "session ID: PART done"
+ * in syslog with debug, then exit 0. */
+__attribute__((noreturn)) void nsiso_part_done(bool debug, const char *session, const char *part);
+
 /* Close every fd but 0-2 and the n in keep. */
 void nsiso_keep_only_fds(const int *keep, size_t n);
 

@@ -131,9 +131,7 @@ static void reap(const struct reaper_config *c)
 		nsiso_privtmp_release(c->private_tmp_dir_fd, c->uid, c->session);
 	if (c->cgroup_parent && remove_cgroup(c, &w) == 1)
 		watch_forget_group(&wc);
-	if (c->debug)
-		syslog(LOG_DEBUG, "session %s: reaper done", c->session);
-	_exit(0);
+	nsiso_part_done(c->debug, c->session, "reaper");
 }
 
 void reaper_main(const struct reaper_config *c)
@@ -143,25 +141,25 @@ void reaper_main(const struct reaper_config *c)
 	reap(c);
 }
 
+static size_t fds_wanted(const void *session)
+{
+	const struct reaper_session *s = session;
+
+	return s->private_tmp != NSISO_PRIVATE_TMP_NO ? 4 : 3;
+}
+
 /* The session, from the maker: false on EOF or anything malformed. */
 static bool receive_session(int sock, struct reaper_session *s, int fds[4])
 {
-	int flags = 0;
-	size_t n_fds = 0, want;
-	ssize_t got = nsiso_recv_fds(sock, s, sizeof(*s), fds, 4, &n_fds, &flags);
+	const char *const texts[] = { s->session, s->user, s->cgroup_parent, s->cgroup_slice };
+	const size_t sizes[] = { sizeof(s->session), sizeof(s->user), sizeof(s->cgroup_parent),
+				 sizeof(s->cgroup_slice) };
 
-	want = got == (ssize_t)sizeof(*s) && s->private_tmp != NSISO_PRIVATE_TMP_NO ? 4 : 3;
-	if (got == (ssize_t)sizeof(*s) && !(flags & MSG_TRUNC) && n_fds == want &&
-	    memchr(s->session, '\0', sizeof(s->session)) && memchr(s->user, '\0', sizeof(s->user)) &&
-	    memchr(s->cgroup_parent, '\0', sizeof(s->cgroup_parent)) &&
-	    memchr(s->cgroup_slice, '\0', sizeof(s->cgroup_slice))) {
-		if (want == 3)
-			fds[3] = -1;
-		return true;
-	}
-	while (n_fds > 0)
-		close(fds[--n_fds]);
-	return false;
+	if (!nsiso_recv_struct(sock, s, sizeof(*s), fds, 4, fds_wanted, texts, sizes, 4))
+		return false;
+	if (s->private_tmp == NSISO_PRIVATE_TMP_NO)
+		fds[3] = -1;
+	return true;
 }
 
 void reaper_prebuilt_main(int sock)
