@@ -253,10 +253,12 @@ static const char *same_place(pid_t caller, int pidfd)
 
 /* What a spare tells the broker on the taken pipe (one write each, well
  * within PIPE_BUF). */
+enum note_kind { NOTE_TAKEN, NOTE_ISOLATE };
+
 struct spare_note {
 	pid_t spare;
-	enum { NOTE_TAKEN, NOTE_ISOLATE } what;
-	unsigned isolate;	/* NOTE_ISOLATE: the namespaces logins ask for */
+	enum note_kind what;
+	unsigned isolate;	/* NOTE_ISOLATE: the namespaces a login asked for */
 };
 
 /* The namespaces spares make holders in: first the usual full set, then
@@ -267,7 +269,7 @@ struct spare_note {
 #define PREBUILD_ISOLATE_BITS (PREBUILD_ISOLATE_FIRST | NSISO_NS_NET)
 #define PREBUILD_RECENT 8
 
-static void note(int taken_wr, int what, unsigned isolate)
+static void note(int taken_wr, enum note_kind what, unsigned isolate)
 {
 	const struct spare_note n = { getpid(), what, isolate };
 
@@ -288,14 +290,8 @@ static void serve(int conn, const struct ucred *peer, int taken_wr, nsiso_broker
 	int argc, pidfd;
 
 	/* The connection becomes the channel first: fd 3 is then taken, and no
-	 * fd received below can be the one a later dup2() would close.  (What
-	 * the spare made ahead keeps clear of it: reserve_channel_fd().) */
-	if (taken_wr == NSISO_CHANNEL_FD) {
-		taken_wr = fcntl(taken_wr, F_DUPFD_CLOEXEC, NSISO_CHANNEL_FD + 1);
-		if (taken_wr < 0)
-			_exit(1);
-		close(NSISO_CHANNEL_FD);
-	}
+	 * fd received below can be the one a later dup2() would close.  (Fd 3
+	 * is nothing else of ours here: reserve_channel_fd().) */
 	if (conn != NSISO_CHANNEL_FD) {
 		if (dup2(conn, NSISO_CHANNEL_FD) != NSISO_CHANNEL_FD)
 			_exit(1);
@@ -308,9 +304,6 @@ static void serve(int conn, const struct ucred *peer, int taken_wr, nsiso_broker
 	if (argc < 2 || strcmp(argv[1], "open") != 0 ||
 	    nsiso_request_decode(argc, argv, &r, why, sizeof(why)) != NULL)
 		pass_over(conn, "request not understood");
-	/* What spares make next follows what logins ask for. */
-	note(taken_wr, NOTE_ISOLATE, r.isolate & PREBUILD_ISOLATE_BITS);
-	close(taken_wr);
 	/* The connection's credentials (taken at connect) name the
 	 * application; its pidfd in the request pins that process. */
 	if (r.caller <= 1 || r.caller != peer->pid || pidfd_pid(pidfd) != (long)peer->pid)
@@ -319,6 +312,9 @@ static void serve(int conn, const struct ucred *peer, int taken_wr, nsiso_broker
 	other = same_place(r.caller, pidfd);
 	if (other)
 		pass_over(conn, "the PAM application's %s is not the broker's", other);
+	/* What spares make next follows what vouched-for logins ask for. */
+	note(taken_wr, NOTE_ISOLATE, r.isolate);
+	close(taken_wr);
 	n_made = nsiso_prebuilt_pids(pb, made);
 	if (nsiso_cgroup_follow_caller(r.caller, pidfd, made, n_made, why, sizeof(why)) < 0)
 		pass_over(conn, "%s", why);
@@ -349,14 +345,16 @@ struct pool {
 	long long refill_at_ms;		/* CLOCK_MONOTONIC; 0 = at once */
 	pid_t broker;
 	int listen_fd, mountinfo_fd;
-	int taken_rd, taken_wr;		/* a spare's PID once it has taken one */
+	int taken_rd, taken_wr;		/* struct spare_note, from spares */
 	nsiso_broker_open_fn open_fn;
 };
 
-/* The channel's number kept from the fds of what the spare makes ahead:
- * serve() puts the connection there with dup2(), which would close
- * whatever else had it without a word.  A placeholder when it is free (0-2
- * are open: the lowest free fd is then 3). */
+/* The channel's number kept from every fd the broker and its spares open
+ * (the taken pipe, what a spare makes ahead): serve() puts the connection
+ * there with dup2(), which would close whatever else had it without a
+ * word.  A placeholder when it is free (0-2 are open: the lowest free fd is
+ * then 3); else it is the listening socket, which a worker closes before
+ * that dup2(). */
 static void reserve_channel_fd(void)
 {
 	int fd;
@@ -379,7 +377,6 @@ static void spare_main(const struct pool *p)
 	int conn;
 
 	close(p->taken_rd);
-	reserve_channel_fd();
 	nsiso_prebuild(&pb, p->prebuild_isolate);
 	do
 		conn = accept4(p->listen_fd, NULL, NULL, SOCK_CLOEXEC);
@@ -458,8 +455,6 @@ static bool forget_spare(struct pool *p, pid_t pid)
 	return false;
 }
 
-/* Spares that took a connection are workers now (taken_rd is
- * non-blocking). */
 static long long monotonic_ms(void)
 {
 	struct timespec now;
@@ -493,6 +488,8 @@ static void count_asked(struct pool *p, unsigned isolate)
 		}
 }
 
+/* Spares that took a connection are workers now, and what logins asked
+ * for (taken_rd is non-blocking). */
 static void note_taken(struct pool *p)
 {
 	struct spare_note n;
@@ -574,6 +571,7 @@ int nsiso_broker_main(const char *socket_path, int listen_fd, nsiso_broker_open_
 	int taken[2], mountinfo_fd;
 	char err[512];
 
+	reserve_channel_fd();
 	if (listen_fd < 0)
 		listen_fd = bind_listener(socket_path, err, sizeof(err));
 	if (listen_fd < 0 || pipe2(taken, O_CLOEXEC) != 0) {
@@ -599,7 +597,6 @@ int nsiso_broker_main(const char *socket_path, int listen_fd, nsiso_broker_open_
 			{ .fd = p.taken_rd, .events = POLLIN },
 			{ .fd = mountinfo_fd, .events = POLLPRI },
 		};
-
 		int timeout;
 
 		reap_workers(&p);

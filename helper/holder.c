@@ -32,6 +32,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -124,7 +125,7 @@ static void mount_private_tmp(const struct holder_config *c)
 
 	if (FAULT_FAILS("holder-private-tmp"))
 		setup_failed_as(c, NSISO_SYNC_ERROR, "private /tmp: fault injected");
-	if (nsiso_privtmp_mount(c->uid, c->gid, &host, why, sizeof(why)) != 0)
+	if (nsiso_privtmp_mount(c->s.uid, c->s.gid, &host, why, sizeof(why)) != 0)
 		setup_failed_as(c, host ? NSISO_SYNC_HOST_ERROR : NSISO_SYNC_ERROR,
 				"private /tmp: %s", why);
 }
@@ -137,40 +138,45 @@ static void build_common(const struct holder_config *c)
 	/* First cut the mount namespace off from the host: without this, the
 	 * proc mount below would propagate back to the host's /proc.  Slave
 	 * here; a session that asks for private gets it in build_session(). */
-	if ((c->isolate & NSISO_NS_MNT) && mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) != 0)
+	if ((c->s.isolate & NSISO_NS_MNT) && mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) != 0)
 		setup_failed(c, "cannot make / slave: %m");
 	/* A proc instance belongs to the PID namespace of whoever mounts it, so
 	 * it must be mounted from in here. */
-	if ((c->isolate & NSISO_NS_PID) &&
+	if ((c->s.isolate & NSISO_NS_PID) &&
 	    (FAULT_FAILS("holder-proc") ||
 	     mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0))
 		setup_failed(c, "cannot mount a fresh /proc: %m");
 	/* POSIX shared memory and semaphores are files in /dev/shm, not IPC
 	 * namespace objects: a session with its own IPC gets its own. */
-	if ((c->isolate & (NSISO_NS_IPC | NSISO_NS_MNT)) == (NSISO_NS_IPC | NSISO_NS_MNT) &&
+	if ((c->s.isolate & (NSISO_NS_IPC | NSISO_NS_MNT)) == (NSISO_NS_IPC | NSISO_NS_MNT) &&
 	    access("/dev/shm", F_OK) == 0 &&
 	    mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") != 0)
 		setup_failed(c, "cannot mount a private /dev/shm: %m");
-	if ((c->isolate & NSISO_NS_NET) && bring_up_loopback() != 0)
+	if ((c->s.isolate & NSISO_NS_NET) && bring_up_loopback() != 0)
 		setup_failed(c, "cannot bring up lo: %m");
 }
 
 /* The session's own part: propagation, private /tmp, names. */
 static void build_session(const struct holder_config *c)
 {
-	const char *name = c->hostname[0] ? c->hostname : c->host_nodename;
+	const char *name = c->s.hostname[0] ? c->s.hostname : c->s.host_nodename;
+	const char *domain = c->s.host_domainname;
+	struct utsname now;
 
-	if ((c->isolate & NSISO_NS_MNT) && c->propagation_private &&
+	if ((c->s.isolate & NSISO_NS_MNT) && c->s.propagation_private &&
 	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
 		setup_failed(c, "cannot make / private: %m");
-	if (c->private_tmp != NSISO_PRIVATE_TMP_NO)
+	if (c->s.private_tmp != NSISO_PRIVATE_TMP_NO)
 		mount_private_tmp(c);
-	if (!(c->isolate & NSISO_NS_UTS))
+	if (!(c->s.isolate & NSISO_NS_UTS))
 		return;
-	if (name && name[0] && sethostname(name, strlen(name)) != 0)
+	/* Only what differs from the copy: at the login a copy is the
+	 * host's, and the domain name of one made ahead rarely changes. */
+	if (uname(&now) != 0)
+		setup_failed(c, "uname: %m");
+	if (strcmp(now.nodename, name) != 0 && sethostname(name, strlen(name)) != 0)
 		setup_failed(c, "cannot set host name %s: %m", name);
-	if (c->host_domainname &&
-	    setdomainname(c->host_domainname, strlen(c->host_domainname)) != 0)
+	if (strcmp(now.domainname, domain) != 0 && setdomainname(domain, strlen(domain)) != 0)
 		setup_failed(c, "cannot set the domain name: %m");
 }
 
@@ -229,7 +235,7 @@ static int join_cgroup_namespace(int fd, char *kind, char *why, size_t len)
  * nsiso.conf(5)). */
 static int mount_own_cgroup2(const struct holder_config *c, char *kind, char *why, size_t len)
 {
-	if (!(c->isolate & NSISO_NS_MNT) || nsiso_cgroup_detect_version() != NSISO_CGROUP_V2)
+	if (!(c->s.isolate & NSISO_NS_MNT) || nsiso_cgroup_detect_version() != NSISO_CGROUP_V2)
 		return 0;
 	if (umount2("/sys/fs/cgroup", MNT_DETACH) == 0 &&
 	    mount("cgroup2", "/sys/fs/cgroup", "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC,
@@ -299,7 +305,7 @@ static bool wait_for_commit(const struct holder_config *c)
 	bool ok = read_byte(c->commit_fd, NSISO_SYNC_COMMIT) && write(c->ready_fd, &ack, 1) == 1;
 
 	close(c->ready_fd);
-	if (ok && (c->isolate & NSISO_NS_CGROUP))
+	if (ok && (c->s.isolate & NSISO_NS_CGROUP))
 		ok = make_cgroup_namespace(c);
 	ok = ok && read_byte(c->commit_fd, NSISO_SYNC_DONE);
 	close(c->commit_fd);
@@ -358,7 +364,7 @@ static bool others_alive(void)
 
 static bool has_pid_namespace(const struct holder_state *s)
 {
-	return (s->config->isolate & NSISO_NS_PID) != 0;
+	return (s->config->s.isolate & NSISO_NS_PID) != 0;
 }
 
 /* Logout (or the application died).  With on_logout kill, every process of
@@ -370,7 +376,7 @@ static void close_session(struct holder_state *s, bool force)
 	if (s->closed && !force)
 		return;
 	s->closed = true;
-	if ((force || !s->config->keep_on_logout) && has_pid_namespace(s))
+	if ((force || !s->config->s.keep_on_logout) && has_pid_namespace(s))
 		kill(-1, SIGKILL);
 }
 
@@ -508,7 +514,7 @@ static void serve(const struct holder_config *c)
 			kill(-1, SIGKILL);
 	}
 	run_session(&s);
-	nsiso_part_done(c->debug, c->session, "holder");
+	nsiso_part_done(c->s.debug, c->s.session, "holder");
 }
 
 static size_t fds_wanted(const void *session)
@@ -537,11 +543,9 @@ static bool receive_session(int sock, struct holder_session *s, int *caller_pidf
 
 void holder_prebuilt_main(unsigned isolate, int ready_fd, int commit_fd)
 {
-	static struct holder_session s;
-	struct holder_config c = {
-		.isolate = isolate, .ready_fd = ready_fd, .commit_fd = commit_fd,
-		.hostname = "", .session = "",
-	};
+	struct holder_config c = { .s.isolate = isolate, .ready_fd = ready_fd,
+				   .commit_fd = commit_fd };
+	struct holder_session s;
 	const int keep[2] = { ready_fd, commit_fd };
 	int lock_fd;
 
@@ -560,17 +564,7 @@ void holder_prebuilt_main(unsigned isolate, int ready_fd, int commit_fd)
 	(void)prctl(PR_SET_PDEATHSIG, 0);
 	prctl(PR_SET_NAME, "nsiso-holder");
 	(void)lock_fd;	/* held open, never used */
-	c.isolate = s.isolate;
-	c.propagation_private = s.propagation_private;
-	c.hostname = s.hostname;
-	c.host_nodename = s.host_nodename;
-	c.host_domainname = s.host_domainname;
-	c.keep_on_logout = s.keep_on_logout;
-	c.private_tmp = s.private_tmp;
-	c.uid = s.uid;
-	c.gid = s.gid;
-	c.session = s.session;
-	c.debug = s.debug;
+	c.s = s;
 	build_session(&c);
 	serve(&c);
 }

@@ -12,43 +12,36 @@
 #include "../common/hostname.h"
 #include "../common/proto.h"
 
-struct holder_config {
-	unsigned isolate;		/* NSISO_NS_* bits; 0 = cgroup only */
-	bool propagation_private;
-	const char *hostname;		/* "" = keep the host's */
-	/* A holder made ahead (prebuilt.h) copied the host's names when it
-	 * was made: the host's at the login, to set again; NULL otherwise. */
-	const char *host_nodename, *host_domainname;
-	bool keep_on_logout;
-	enum nsiso_private_tmp private_tmp;
-	uid_t uid;			/* the user: private /tmp, cgroup ns */
-	gid_t gid;
-	const char *session;
-	int caller_pidfd;		/* the PAM application */
-	int ready_fd;			/* write: enum nsiso_sync */
-	int commit_fd;			/* socket: enum nsiso_sync, EOF = give up */
-	bool debug;
-};
-
-/* The session a holder made ahead is given (prebuilt.h): one message on its
- * commit socket, with the application's pidfd and, with a private /tmp, the
- * user's share of the private /tmp lock attached (kept for its life, as a
- * holder cloned at the login keeps the one it inherits). */
+/* A holder's session: what it is given, with the application's pidfd and,
+ * with a private /tmp, the user's share of the private /tmp lock (kept for
+ * its life).  A holder cloned at the login gets it in its struct
+ * holder_config, one made ahead (prebuilt.h) in one message on its commit
+ * socket, the two fds attached. */
 struct holder_session {
-	/* The session's NSISO_NS_* bits: the holder's own namespaces, with
-	 * cgroup if asked (made later: cgroupns.h). */
+	/* NSISO_NS_* bits: the holder's own namespaces, with cgroup if
+	 * asked (made later: cgroupns.h); 0 = cgroup only */
 	unsigned isolate;
 	char session[NSISO_SESSION_ID_LEN + 1];
 	char hostname[NSISO_HOSTNAME_MAX + 1];	/* "" = the host's */
+	/* The host's names at the login, set again in the holder's UTS
+	 * namespace: one made ahead copied them earlier. */
 	char host_nodename[NSISO_HOSTNAME_MAX + 1];
 	char host_domainname[NSISO_HOSTNAME_MAX + 1];
-	uid_t uid;
+	uid_t uid;			/* the user: private /tmp, cgroup ns */
 	gid_t gid;
 	enum nsiso_private_tmp private_tmp;
 	bool propagation_private;
 	bool keep_on_logout;
 	bool debug;
 };
+
+struct holder_config {
+	struct holder_session s;
+	int caller_pidfd;		/* the PAM application */
+	int ready_fd;			/* write: enum nsiso_sync */
+	int commit_fd;			/* socket: enum nsiso_sync, EOF = give up */
+};
+
 
 /* Ask never to be the OOM killer's pick (oom_score_adj -1000).  Needs
  * CAP_SYS_RESOURCE, which root lacks on some hosts; there, in cgroup v1,

@@ -485,7 +485,7 @@ struct handover {
  * maker is, and the user's group does not exist yet; see cgroupns.h.)  The
  * commit channel is a socket pair, so that an fd can go to the holder on
  * it. */
-static void start_holder(const struct nsiso_request *r, gid_t gid, int caller_pidfd,
+static void start_holder(const struct holder_session *s, int caller_pidfd,
 			 const struct nsiso_prebuilt *pb, struct handover *h)
 {
 	int ready[2], commit[2], pidfd = -1;
@@ -496,20 +496,12 @@ static void start_holder(const struct nsiso_request *r, gid_t gid, int caller_pi
 	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, commit) != 0)
 		die_with(NSISO_FAIL_CRIT, "cannot create pipes: %m");
 	config = (struct holder_config){
-		.isolate = r->isolate,
-		.propagation_private = r->propagation_private,
-		.hostname = r->hostname,
-		.keep_on_logout = r->keep_on_logout,
-		.private_tmp = r->private_tmp,
-		.uid = r->uid,
-		.gid = gid,
-		.session = r->session,
+		.s = *s,
 		.caller_pidfd = caller_pidfd,
 		.ready_fd = ready[1],
 		.commit_fd = commit[0],
-		.debug = r->debug,
 	};
-	pid = syscall(SYS_clone, nsiso_holder_clone_flags(r->isolate) | CLONE_PIDFD | SIGCHLD,
+	pid = syscall(SYS_clone, nsiso_holder_clone_flags(s->isolate) | CLONE_PIDFD | SIGCHLD,
 		      NULL, &pidfd, NULL, 0);
 	if (pid < 0)
 		die_with(clone_failure(errno), "cannot create the session's namespaces: %m");
@@ -529,28 +521,17 @@ static void start_holder(const struct nsiso_request *r, gid_t gid, int caller_pi
  * however the holder ended: a holder killed outright leaves nothing behind
  * either.  Forked before anything is built, so that everything built has an
  * owner; it keeps only the fds it needs. */
-static pid_t start_reaper(const struct nsiso_request *r, const struct handover *h, int caller_pidfd,
-			  int run_dir_fd, int private_tmp_dir_fd, const char *slice)
+static pid_t start_reaper(const struct reaper_session *s, const int fds[4])
 {
-	struct reaper_config config = {
-		.holder_pidfd = h->holder_pidfd,
-		.caller_pidfd = caller_pidfd,
-		.run_dir_fd = run_dir_fd,
-		.session = r->session,
-		.user = r->user,
-		.cgroup_parent = r->use_cgroup && !r->systemd_unit ? r->cgroup_parent : NULL,
-		.cgroup_slice = slice[0] ? slice : NULL,
-		.uid = r->uid,
-		.private_tmp = r->private_tmp,
-		.private_tmp_dir_fd = private_tmp_dir_fd,
-		.debug = r->debug,
-	};
-	pid_t pid = fork();
+	struct reaper_config config;
+	pid_t pid;
 
+	reaper_config_of(s, fds, &config);
+	pid = fork();
 	if (pid < 0) {
 		int e = errno;
 
-		syscall(SYS_pidfd_send_signal, h->holder_pidfd, SIGKILL, NULL, 0);
+		syscall(SYS_pidfd_send_signal, fds[0], SIGKILL, NULL, 0);
 		errno = e;
 		die_with(NSISO_FAIL_CRIT, "cannot start the session's reaper: %m");
 	}
@@ -835,50 +816,48 @@ static void make_cgroup_namespace(const struct handover *h, const struct nsiso_r
 			 "cannot make the session's cgroup namespace: %s", answer + 1);
 }
 
-/* The holder a spare made ahead, given this session; false when there is
- * none that fits (prebuilt.h), which is then dropped. */
-static bool give_prebuilt_holder(struct nsiso_prebuilt *pb, const struct nsiso_request *r,
-				 gid_t gid, int caller_pidfd, int lock_fd, struct handover *h)
+/* The holder's session, whichever way the holder is made. */
+static void holder_session_of(const struct nsiso_request *r, gid_t gid, struct holder_session *s)
 {
-	struct holder_session s = {
+	struct utsname host;
+
+	*s = (struct holder_session){
 		.isolate = r->isolate, .uid = r->uid, .gid = gid, .private_tmp = r->private_tmp,
 		.propagation_private = r->propagation_private,
 		.keep_on_logout = r->keep_on_logout, .debug = r->debug,
 	};
-	struct utsname host;
+	if (uname(&host) != 0)
+		die_host("uname: %m");
+	snprintf(s->session, sizeof(s->session), "%s", r->session);
+	snprintf(s->hostname, sizeof(s->hostname), "%s", r->hostname);
+	snprintf(s->host_nodename, sizeof(s->host_nodename), "%s", host.nodename);
+	snprintf(s->host_domainname, sizeof(s->host_domainname), "%s", host.domainname);
+}
 
-	if (!pb || uname(&host) != 0)
-		return false;
-	snprintf(s.session, sizeof(s.session), "%s", r->session);
-	snprintf(s.hostname, sizeof(s.hostname), "%s", r->hostname);
-	snprintf(s.host_nodename, sizeof(s.host_nodename), "%s", host.nodename);
-	snprintf(s.host_domainname, sizeof(s.host_domainname), "%s", host.domainname);
-	if (nsiso_prebuilt_give_holder(pb, r->isolate, &s, caller_pidfd, lock_fd) < 0)
+/* The holder a spare made ahead, given this session; false when there is
+ * none that fits (prebuilt.h), which is then dropped. */
+static bool give_prebuilt_holder(struct nsiso_prebuilt *pb, const struct holder_session *s,
+				 int caller_pidfd, int lock_fd, struct handover *h)
+{
+	if (!pb || nsiso_prebuilt_give_holder(pb, s, caller_pidfd, lock_fd) < 0)
 		return false;
 	*h = (struct handover){ pb->holder_ready_fd, pb->holder_commit_fd, pb->holder_pidfd,
 				pb->holder_pid };
 	return true;
 }
 
-/* The reaper a spare made ahead, given this session: its PID, or 0. */
-static pid_t give_prebuilt_reaper(struct nsiso_prebuilt *pb, const struct nsiso_request *r,
-				  const struct handover *h, int caller_pidfd, int run_dir_fd,
-				  int tmp_dir_fd, const char *slice)
+/* The reaper's session, whichever way the reaper is made. */
+static void reaper_session_of(const struct nsiso_request *r, const char *slice,
+			      struct reaper_session *s)
 {
-	struct reaper_session s = {
+	*s = (struct reaper_session){
 		.uid = r->uid, .private_tmp = r->private_tmp, .debug = r->debug,
 	};
-	const int fds[4] = { h->holder_pidfd, caller_pidfd, run_dir_fd,
-			     r->private_tmp != NSISO_PRIVATE_TMP_NO ? tmp_dir_fd : -1 };
-
-	if (!pb)
-		return 0;
-	snprintf(s.session, sizeof(s.session), "%s", r->session);
-	snprintf(s.user, sizeof(s.user), "%s", r->user);
-	snprintf(s.cgroup_parent, sizeof(s.cgroup_parent), "%s",
+	snprintf(s->session, sizeof(s->session), "%s", r->session);
+	snprintf(s->user, sizeof(s->user), "%s", r->user);
+	snprintf(s->cgroup_parent, sizeof(s->cgroup_parent), "%s",
 		 r->use_cgroup && !r->systemd_unit ? r->cgroup_parent : "");
-	snprintf(s.cgroup_slice, sizeof(s.cgroup_slice), "%s", slice);
-	return nsiso_prebuilt_give_reaper(pb, &s, fds);
+	snprintf(s->cgroup_slice, sizeof(s->cgroup_slice), "%s", slice);
 }
 
 /* pb: what the broker's spare made ahead, or NULL (an exec'd helper). */
@@ -886,6 +865,9 @@ static void open_session(const struct nsiso_request *r, gid_t gid, struct nsiso_
 {
 	int caller_pidfd, run_dir_fd, tmp_dir_fd, lock_fd, procs_fds[NSISO_CGROUP_PROCS_MAX];
 	const char done = NSISO_SYNC_DONE;
+	struct holder_session session;
+	struct reaper_session reaper;
+	int reaper_fds[4];	/* holder, application, run dir, private /tmp dir */
 	struct handover h;
 	pid_t members[NSISO_SESSION_TASKS];
 	char slice[256];
@@ -894,12 +876,18 @@ static void open_session(const struct nsiso_request *r, gid_t gid, struct nsiso_
 	run_dir_fd = open_run_dir(r->run_dir);
 	tmp_dir_fd = hold_private_tmp(r, &lock_fd);
 	caller_pidfd = open_caller_pidfd(r->caller);
-	if (!give_prebuilt_holder(pb, r, gid, caller_pidfd, lock_fd, &h))
-		start_holder(r, gid, caller_pidfd, pb, &h);
+	reaper_fds[1] = caller_pidfd;
+	reaper_fds[2] = run_dir_fd;
+	reaper_fds[3] = tmp_dir_fd;
+	holder_session_of(r, gid, &session);
+	if (!give_prebuilt_holder(pb, &session, caller_pidfd, lock_fd, &h))
+		start_holder(&session, caller_pidfd, pb, &h);
 	members[0] = h.holder_pid;
-	members[1] = give_prebuilt_reaper(pb, r, &h, caller_pidfd, run_dir_fd, tmp_dir_fd, slice);
+	reaper_fds[0] = h.holder_pidfd;
+	reaper_session_of(r, slice, &reaper);
+	members[1] = pb ? nsiso_prebuilt_give_reaper(pb, &reaper, reaper_fds) : 0;
 	if (members[1] == 0)
-		members[1] = start_reaper(r, &h, caller_pidfd, run_dir_fd, tmp_dir_fd, slice);
+		members[1] = start_reaper(&reaper, reaper_fds);
 	wait_for_holder(h.ready_fd);
 	FAULT_POINT("helper-after-holder");
 	/* From the hand-over on the holder owns the session and ends it if

@@ -49,12 +49,6 @@ static void drop_reaper(struct nsiso_prebuilt *pb)
 	pb->reaper_pid = 0;
 }
 
-void nsiso_prebuilt_drop(struct nsiso_prebuilt *pb)
-{
-	drop_holder(pb);
-	drop_reaper(pb);
-}
-
 void nsiso_prebuilt_forget(const struct nsiso_prebuilt *pb)
 {
 	if (pb && pb->reaper_sock >= 0)
@@ -140,18 +134,23 @@ static bool mounts_unchanged(const struct nsiso_prebuilt *pb)
 	return poll(&pfd, 1, 0) == 0;
 }
 
-bool nsiso_prebuilt_fits(const struct nsiso_prebuilt *pb, unsigned isolate)
+/* A holder made for pb->isolate serves a login that asks for isolate: the
+ * same namespaces (cgroup aside: made later), while the mount table is the
+ * one it copied.  Not fewer: a cgroup-only session's holder in namespaces
+ * would keep a mount table copy alive for nothing, and every copy makes the
+ * host's later mounts dearer (make bench, B3). */
+static bool fits(const struct nsiso_prebuilt *pb, unsigned isolate)
 {
 	return nsiso_holder_clone_flags(isolate) == nsiso_holder_clone_flags(pb->isolate) &&
 	       mounts_unchanged(pb);
 }
 
-int nsiso_prebuilt_give_holder(struct nsiso_prebuilt *pb, unsigned isolate,
-			       const struct holder_session *s, int caller_pidfd, int lock_fd)
+int nsiso_prebuilt_give_holder(struct nsiso_prebuilt *pb, const struct holder_session *s,
+			       int caller_pidfd, int lock_fd)
 {
 	const int fds[2] = { caller_pidfd, lock_fd };
 
-	if (pb->holder_pid > 0 && nsiso_prebuilt_fits(pb, isolate) &&
+	if (pb->holder_pid > 0 && fits(pb, s->isolate) &&
 	    nsiso_send_fds(pb->holder_commit_fd, s, sizeof(*s), fds, lock_fd >= 0 ? 2 : 1) == 0) {
 		close_fd(&pb->mountinfo_fd);
 		return 0;

@@ -8,12 +8,13 @@
  * its namespaces with the set-up no session changes (holder.h), the reaper
  * with nothing yet (reaper.h).  Each waits on a socket for its session and
  * ends on EOF, or when the spare dies, until it has one.  The worker the
- * spare becomes gives them the session, or drops them and makes both at the
- * login as an exec'd helper does:
+ * spare becomes gives them the session.  It drops the holder and makes one
+ * at the login, as an exec'd helper does, when
  *   - the request asks for other namespaces than the holder was made in;
  *   - the mount table changed after the holder copied it (its mountinfo,
  *     opened before the clone, says so: POLLPRI);
- *   - either of them is gone.
+ *   - the holder is gone.
+ * The reaper serves any session; it is made at the login only when gone.
  * They are the worker's own children, so their PIDs are theirs until it
  * exits: it moves them into the application's cgroups with itself. */
 #ifndef NSISO_PREBUILT_H
@@ -47,26 +48,18 @@ void nsiso_prebuild(struct nsiso_prebuilt *pb, unsigned isolate);
  * up to 2, their count. */
 size_t nsiso_prebuilt_pids(const struct nsiso_prebuilt *pb, pid_t pids[2]);
 
-/* A holder made for pb->isolate serves a login that asks for isolate: the
- * same namespaces (cgroup aside: made later), while the mount table is the
- * one it copied.  Not fewer: a cgroup-only session's holder in namespaces
- * would keep a mount table copy alive for nothing, and every copy makes the
- * host's later mounts dearer (make bench, B3). */
-bool nsiso_prebuilt_fits(const struct nsiso_prebuilt *pb, unsigned isolate);
-
 /* Give the holder its session (with the application's pidfd and the private
- * /tmp lock, or -1).  0 when it fits (nsiso_prebuilt_fits); otherwise -1
- * after dropping it (the reaper waits on: it serves any session). */
-int nsiso_prebuilt_give_holder(struct nsiso_prebuilt *pb, unsigned isolate,
-			       const struct holder_session *s, int caller_pidfd, int lock_fd);
+ * /tmp lock, or -1).  0 when it fits: the session's namespaces are the ones
+ * it was made in (cgroup aside: made later), and the mount table is the one
+ * it copied; otherwise -1 after dropping it (the reaper waits on: it
+ * serves any session). */
+int nsiso_prebuilt_give_holder(struct nsiso_prebuilt *pb, const struct holder_session *s,
+			       int caller_pidfd, int lock_fd);
 
 /* Give the reaper its session; fds as struct reaper_session says (the last
  * -1 without a private /tmp).  Its PID, or 0 after dropping it. */
 pid_t nsiso_prebuilt_give_reaper(struct nsiso_prebuilt *pb, const struct reaper_session *s,
 				 const int fds[4]);
-
-/* Drop what is left (each ends on EOF). */
-void nsiso_prebuilt_drop(struct nsiso_prebuilt *pb);
 
 /* In a holder cloned at the login beside a reaper made ahead: close the
  * inherited end of the reaper's socket, which is not the holder's to keep

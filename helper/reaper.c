@@ -134,6 +134,23 @@ static void reap(const struct reaper_config *c)
 	nsiso_part_done(c->debug, c->session, "reaper");
 }
 
+void reaper_config_of(const struct reaper_session *s, const int fds[4], struct reaper_config *c)
+{
+	*c = (struct reaper_config){
+		.holder_pidfd = fds[0],
+		.caller_pidfd = fds[1],
+		.run_dir_fd = fds[2],
+		.private_tmp_dir_fd = fds[3],
+		.session = s->session,
+		.user = s->user,
+		.cgroup_parent = s->cgroup_parent[0] ? s->cgroup_parent : NULL,
+		.cgroup_slice = s->cgroup_slice[0] ? s->cgroup_slice : NULL,
+		.uid = s->uid,
+		.private_tmp = s->private_tmp,
+		.debug = s->debug,
+	};
+}
+
 void reaper_main(const struct reaper_config *c)
 {
 	start_reaper("nsiso-reaper");
@@ -176,19 +193,7 @@ void reaper_prebuilt_main(int sock)
 	/* Ours now: it outlives the worker that gave it. */
 	(void)prctl(PR_SET_PDEATHSIG, 0);
 	prctl(PR_SET_NAME, "nsiso-reaper");
-	c = (struct reaper_config){
-		.holder_pidfd = fds[0],
-		.caller_pidfd = fds[1],
-		.run_dir_fd = fds[2],
-		.private_tmp_dir_fd = fds[3],
-		.session = s.session,
-		.user = s.user,
-		.cgroup_parent = s.cgroup_parent[0] ? s.cgroup_parent : NULL,
-		.cgroup_slice = s.cgroup_slice[0] ? s.cgroup_slice : NULL,
-		.uid = s.uid,
-		.private_tmp = s.private_tmp,
-		.debug = s.debug,
-	};
+	reaper_config_of(&s, fds, &c);
 	keep_only(&c);
 	reap(&c);
 }

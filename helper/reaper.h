@@ -46,6 +46,11 @@ struct reaper_session {
 	bool debug;
 };
 
+/* The config of a reaper of session s; fds as above (holder, application,
+ * run directory, private /tmp directory or -1).  Its strings point into s,
+ * "" there meaning none. */
+void reaper_config_of(const struct reaper_session *s, const int fds[4], struct reaper_config *c);
+
 /* A reaper made ahead, in a spare worker: it waits on sock for its struct
  * reaper_session, then goes on as reaper_main.  EOF (the spare is gone or
  * dropped it) ends it; so does its parent's death until it has a session. */
