@@ -40,8 +40,9 @@ struct nsiso_prebuilt {
 /* The clone() flags of the namespaces in isolate (not cgroup: cgroupns.h). */
 unsigned long nsiso_holder_clone_flags(unsigned isolate);
 
-/* In a spare, before accept(): make both.  Whatever cannot be made is left
- * out (the worker then makes it at the login); never fails. */
+/* In a spare, before accept(): make both, then make the spare's own copy
+ * of the pages its login writes (prebuilt.c).  Whatever cannot be made is
+ * left out (the worker then makes it at the login); never fails. */
 void nsiso_prebuild(struct nsiso_prebuilt *pb, unsigned isolate);
 
 /* The PIDs made (0 for none), for the move into the application's cgroups:

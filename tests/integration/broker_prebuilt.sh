@@ -99,6 +99,35 @@ done
 nsiso_assert_eq "a reaper made ahead is in the broker's mount namespace" \
 	"$(ns_of "$BROKER_PID" mnt)" "$(ns_of "$(idle_of nsiso-idle-reap | head -n 1)" mnt)"
 
+# --- the spare's own pages ----------------------------------------------------------
+# A spare copies the pages its login will write (the heap's) once its
+# holder and reaper are made, and leaves libcgroup's table (its largest
+# mapping) shared with the broker.
+smaps_kib() { # PID heap|largest FIELD: KiB of FIELD in that mapping
+	awk -v which="$2" -v field="$3:" '
+		function done() {
+			if (seen && (which == "heap" ? name == "[heap]" : perms == "rw-p" && size > best)) {
+				best = size; v = val
+			}
+		}
+		/^[0-9a-f]+-[0-9a-f]+ / { done(); seen = 1; perms = $2; name = NF >= 6 ? $NF : ""
+			size = 0; val = 0; next }
+		$1 == "Size:" { size = $2 }
+		$1 == field { val = $2 }
+		END { done(); print v + 0 }' "/proc/$1/smaps"
+}
+heap_own() { [ "$(smaps_kib "$1" heap Shared_Dirty)" -eq 0 ] &&
+	[ "$(smaps_kib "$1" heap Private_Dirty)" -gt 0 ]; }
+for spare in $(ps -o pid= --ppid "$BROKER_PID"); do
+	nsiso_assert_true "spare $spare: its heap is its own before any login" \
+		nsiso_wait_until 5 heap_own "$spare"
+	nsiso_assert_true "spare $spare: libcgroup's table is still shared with the broker" \
+		test "$(smaps_kib "$spare" largest Shared_Dirty)" -gt 0
+done
+reaper=$(idle_of nsiso-idle-reap | head -n 1)
+nsiso_assert_true "a reaper made ahead shares its heap (made before the spare's copies)" \
+	test "$(smaps_kib "$reaper" heap Shared_Dirty)" -gt 0
+
 # --- a session given to them ----------------------------------------------------
 # The host's name changes after the holders copied it; a held session shows
 # which holder and reaper it got.
