@@ -7,7 +7,6 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -118,23 +117,23 @@ static void make_reaper(struct nsiso_prebuilt *pb)
  * are made its own (untouched .bss and heap stay unallocated), and the
  * stack below.  Mappings larger than this are left shared, the heap aside:
  * libcgroup's mount table (2.4 MiB of .bss), which a login reads. */
-#define OWN_MAPPING_MAX (256 * 1024)
+#define OWN_MAPPING_MAX ((size_t)256 * 1024)
 #define OWN_STACK_BYTES (48 * 1024)	/* below the spare's frame */
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23		/* Linux 5.14; before it, nothing */
 #endif
 
 /* Each run of resident pages in [start, end), written as if touched. */
-static void own_resident(uintptr_t start, uintptr_t end, size_t page)
+static void own_resident(char *start, const char *end, size_t page)
 {
 	unsigned char in_core[256];
 
 	while (start < end) {
-		size_t n = (end - start) / page, i, run = 0;
+		size_t n = (size_t)(end - start) / page, i, run = 0;
 
 		if (n > sizeof(in_core))
 			n = sizeof(in_core);
-		if (mincore((void *)start, n * page, in_core) != 0)
+		if (mincore(start, n * page, in_core) != 0)
 			return;
 		for (i = 0; i <= n; i++) {
 			if (i < n && (in_core[i] & 1)) {
@@ -142,7 +141,7 @@ static void own_resident(uintptr_t start, uintptr_t end, size_t page)
 				continue;
 			}
 			if (run > 0)
-				(void)madvise((void *)(start + (i - run) * page), run * page,
+				(void)madvise(start + (i - run) * page, run * page,
 					      MADV_POPULATE_WRITE);
 			run = 0;
 		}
@@ -168,13 +167,14 @@ static void own_pages(void)
 	if (nsiso_read_text("/proc/self/maps", maps, sizeof(maps)) <= 0)
 		return;
 	for (line = strtok_r(maps, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		unsigned long start, end;
+		void *start, *end;
 		char perms[5];
 
-		if (sscanf(line, "%lx-%lx %4s", &start, &end, perms) != 3 ||
-		    strcmp(perms, "rw-p") != 0)
+		if (sscanf(line, "%p-%p %4s", &start, &end, perms) != 3 ||
+		    strcmp(perms, "rw-p") != 0 || end <= start)
 			continue;
-		if (end - start <= OWN_MAPPING_MAX || strstr(line, "[heap]"))
+		if ((size_t)((char *)end - (char *)start) <= OWN_MAPPING_MAX ||
+		    strstr(line, "[heap]"))
 			own_resident(start, end, page);
 	}
 	own_stack();
