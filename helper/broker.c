@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -336,6 +337,14 @@ static void serve(int conn, const struct ucred *peer, int taken_wr, nsiso_broker
  * filled only this long after the take, when that login is mostly done. */
 #define BROKER_REFILL_DELAY_MS 20
 
+/* After a change of the mount table that leaves the cgroup mounts as they
+ * were, the spares are replaced at most this often.  Their holders copied
+ * the old table, so a login until then makes its holder itself (correct,
+ * a little slower).  Any user with fusermount can change the table as
+ * often as they like, and each replacement costs root a fork, a clone into
+ * new namespaces and another fork per spare. */
+#define BROKER_RESPARE_MIN_MS 2000
+
 struct pool {
 	pid_t spare[BROKER_SPARES];	/* waiting in accept(); 0 = none */
 	unsigned busy;			/* took a connection, not yet reaped */
@@ -343,6 +352,9 @@ struct pool {
 	unsigned recent[PREBUILD_RECENT];	/* what the last logins asked for */
 	unsigned n_recent, next_recent;
 	long long refill_at_ms;		/* CLOCK_MONOTONIC; 0 = at once */
+	long long respare_at_ms;	/* spares are stale from then; 0 = not */
+	long long respared_ms;		/* their last replacement */
+	uint64_t cgroup_mounts;		/* digest: what libcgroup's table is from */
 	pid_t broker;
 	int listen_fd, mountinfo_fd;
 	int taken_rd, taken_wr;		/* struct spare_note, from spares */
@@ -504,6 +516,8 @@ static void note_taken(struct pool *p)
 	}
 }
 
+static void retire_spares(struct pool *p);
+
 /* How long the broker may sleep: until a place is due to be filled, or
  * (while workers run) until the next look for finished ones. */
 static int refill(struct pool *p)
@@ -517,6 +531,24 @@ static int refill(struct pool *p)
 	if (spares_of(p) < BROKER_SPARES && left > 0)
 		return (int)left;
 	return p->busy > 0 ? 100 : 1000;
+}
+
+/* The spares' replacement, when it is due (mounts_changed()); how long
+ * the broker may sleep until then, or -1. */
+static int respare(struct pool *p)
+{
+	long long now, left;
+
+	if (p->respare_at_ms == 0)
+		return -1;
+	now = monotonic_ms();
+	left = p->respare_at_ms - now;
+	if (left > 0)
+		return (int)left;
+	retire_spares(p);
+	p->respare_at_ms = 0;
+	p->respared_ms = now;
+	return -1;
 }
 
 /* A spare that ended without a connection just leaves its place. */
@@ -549,26 +581,68 @@ static void retire_spares(struct pool *p)
 	}
 }
 
-/* libcgroup's table of mounts, filled once here and inherited by every
- * worker, is filled again when the mount table changes (poll on
- * /proc/self/mountinfo says so). */
-static void refresh_cgroup_table(int mountinfo_fd)
+static uint64_t fnv1a(uint64_t h, const char *text)
 {
-	static char drain[65536];
+	for (; *text; text++)
+		h = (h ^ (unsigned char)*text) * 1099511628211ULL;
+	return h;
+}
+
+/* A digest of the cgroup mounts in the mount table (the lines whose file
+ * system is cgroup or cgroup2), read line by line whatever its size; 0
+ * when it cannot be read. */
+static uint64_t cgroup_mounts_digest(int mountinfo_fd)
+{
+	static char buf[65536];
+	uint64_t h = 14695981039346656037ULL;
+	size_t have = 0;
+	ssize_t n;
+
+	if (lseek(mountinfo_fd, 0, SEEK_SET) != 0)
+		return 0;
+	while ((n = read(mountinfo_fd, buf + have, sizeof(buf) - 1 - have)) > 0) {
+		char *line = buf, *nl;
+
+		have += (size_t)n;
+		while ((nl = memchr(line, '\n', have - (size_t)(line - buf))) != NULL) {
+			*nl = '\0';
+			if (strstr(line, " - cgroup ") || strstr(line, " - cgroup2 "))
+				h = fnv1a(h, line);
+			line = nl + 1;
+		}
+		have -= (size_t)(line - buf);
+		memmove(buf, line, have);
+		if (have == sizeof(buf) - 1)
+			have = 0;	/* no line is that long: not a mount table */
+	}
+	return n < 0 ? 0 : h;
+}
+
+/* libcgroup's table of mounts, filled once here and inherited by every
+ * worker, is filled again when the cgroup mounts change; the spares, whose
+ * tables are the old one, go at once.  Any other change of the mount table
+ * makes only their holders stale: they are replaced within
+ * BROKER_RESPARE_MIN_MS of the last replacement (respare()). */
+static void mounts_changed(struct pool *p)
+{
+	uint64_t now = cgroup_mounts_digest(p->mountinfo_fd);
 	char err[256];
 
-	while (read(mountinfo_fd, drain, sizeof(drain)) > 0)
-		;
-	lseek(mountinfo_fd, 0, SEEK_SET);
-	if (nsiso_cgroup_reinit(err, sizeof(err)) < 0)
-		syslog(LOG_DEBUG, "broker: %s", err);
+	if (now == 0 || now != p->cgroup_mounts) {
+		p->cgroup_mounts = now;
+		if (nsiso_cgroup_reinit(err, sizeof(err)) < 0)
+			syslog(LOG_DEBUG, "broker: %s", err);
+		p->respare_at_ms = monotonic_ms();
+	} else if (p->respare_at_ms == 0) {
+		p->respare_at_ms = p->respared_ms + BROKER_RESPARE_MIN_MS;
+	}
 }
 
 int nsiso_broker_main(const char *socket_path, int listen_fd, nsiso_broker_open_fn open_fn)
 {
 	struct pool p = { .open_fn = open_fn, .broker = getpid(),
 			  .prebuild_isolate = PREBUILD_ISOLATE_FIRST };
-	int taken[2], mountinfo_fd;
+	int taken[2];
 	char err[512];
 
 	reserve_channel_fd();
@@ -587,27 +661,27 @@ int nsiso_broker_main(const char *socket_path, int listen_fd, nsiso_broker_open_
 	p.taken_wr = taken[1];
 	/* Workers, holders and reapers must not keep a terminal open. */
 	nsiso_detach_stdio();
-	mountinfo_fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
-	if (mountinfo_fd >= 0)
-		refresh_cgroup_table(mountinfo_fd);
-	p.mountinfo_fd = mountinfo_fd;
+	p.mountinfo_fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+	if (p.mountinfo_fd >= 0)
+		mounts_changed(&p);	/* libcgroup's table as of now */
 	syslog(LOG_INFO, "broker: serving on %s", socket_path);
 	for (;;) {
 		struct pollfd pfd[2] = {
 			{ .fd = p.taken_rd, .events = POLLIN },
-			{ .fd = mountinfo_fd, .events = POLLPRI },
+			{ .fd = p.mountinfo_fd, .events = POLLPRI },
 		};
-		int timeout;
+		int timeout, until_respare;
 
 		reap_workers(&p);
+		until_respare = respare(&p);
 		timeout = refill(&p);
+		if (until_respare >= 0 && until_respare < timeout)
+			timeout = until_respare;
 		/* Woken by a spare that took a connection; while workers run,
 		 * every 100 ms to reap them. */
-		if (poll(pfd, mountinfo_fd >= 0 ? 2 : 1, timeout) <= 0)
+		if (poll(pfd, p.mountinfo_fd >= 0 ? 2 : 1, timeout) <= 0)
 			continue;
-		if (pfd[1].revents & (POLLPRI | POLLERR)) {
-			refresh_cgroup_table(mountinfo_fd);
-			retire_spares(&p);
-		}
+		if (pfd[1].revents & (POLLPRI | POLLERR))
+			mounts_changed(&p);
 	}
 }
