@@ -347,7 +347,7 @@ check-deb: ## build, lintian, install, use and purge the Debian package (as root
 BENCH_TOOL = bench/build/nsbench
 
 .PHONY: bench clean-bench
-bench: deps all $(BENCH_TOOL) ## B1-B4: what isolation costs, against a floor and peers (as root)
+bench: deps all $(BENCH_TOOL) tests/build/nsiso-pamtime ## B1-B4: what isolation costs, against a floor and peers (as root)
 	bench/run.sh
 
 $(BENCH_TOOL): bench/nsbench.c

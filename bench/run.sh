@@ -10,7 +10,8 @@
 #   B3  open latency with 0/100/500/1000 live sessions; host mount+umount cost
 #       with 0 and 1000 sessions, propagation slave and private
 #   B4  SSH key login through a real sshd on 127.0.0.1 with and without the
-#       module; pam_open_session / pam_close_session latency by libpam
+#       module; pam_open_session / pam_close_session latency by libpam; the
+#       teardown after a user's only session is closed
 #
 # Prints a table and writes bench/results.json.  Uses the harness of the
 # integration tests (tests/lib.sh): unique users, PAM services and sshd, and
@@ -32,10 +33,11 @@ export NSISO_TEST_NAME=bench NSISO_NO_SUMMARY=1
 
 if [ "${NSISO_BENCH_QUICK:-0}" = 1 ]; then
 	B1_RUNS=${NSISO_BENCH_RUNS:-50} B1_WARM=5 B2_N=20 B3_LEVELS="0 10 50 100" B3_RUNS=30 B3_NUSERS=10
-	MOUNT_N=50 B4_RUNS=20 B4_WARM=2 PAM_RUNS=50 B1_CPU_RUNS=20 IDLE_RUNS=10
+	MOUNT_N=50 B4_RUNS=20 B4_WARM=2 PAM_RUNS=50 B1_CPU_RUNS=20 IDLE_RUNS=10 TD_RUNS=10
 else
 	B1_RUNS=${NSISO_BENCH_RUNS:-500} B1_WARM=20 B2_N=200 B3_LEVELS="0 100 500 1000" B3_NUSERS=100
 	B3_RUNS=200 MOUNT_N=200 B4_RUNS=200 B4_WARM=10 PAM_RUNS=300 B1_CPU_RUNS=100 IDLE_RUNS=40
+	TD_RUNS=100
 fi
 B3_MAX=${B3_LEVELS##* }
 
@@ -772,14 +774,35 @@ run_stats "$NSBENCH" pam -n "$IDLE_RUNS" -w 2 -i 100 "$BUSER" "${PAM_SVCS[@]#*:}
 TABLE+=("  the same, 100 ms idle before each session, as between real logins (median of $IDLE_RUNS):")
 pam_rows 100
 
+# Teardown: from the start of pam_close_session until the session's record
+# is gone and, the user's last session, its memory group too; one child
+# process per session, as sshd's monitors (tests/stress/pamtime.c).
+PAMTIME=$NSISO_TOP/tests/build/nsiso-pamtime
+mkdir -p "$T/pamd-teardown"
+printf 'session required pam_permit.so\n%s\n' "$(module_line full)" >"$T/pamd-teardown/full"
+printf 'session required pam_permit.so\n%s\n' "$(module_line full "$BROKER_SOCK")" \
+	>"$T/pamd-teardown/full_broker"
+TABLE+=("  teardown after pam_close_session, the user's only session: record and memory group gone (of $TD_RUNS):")
+for k in full full_broker; do
+	out=$("$PAMTIME" "$T/pamd-teardown" "$k" "$BUSER" 1 "$TD_RUNS" "$T/run" \
+		"$MEMCG/$PARENT/user-$BUID" 2>"$T/pamtime.err") ||
+		nsiso_die "teardown timing of $k failed: $(cat "$T/pamtime.err")"
+	td_med=$(sed -n 's/^teardown .*median_us=\([0-9]*\).*/\1/p' <<<"$out")
+	td_p99=$(sed -n 's/^teardown .*p99_us=\([0-9]*\).*/\1/p' <<<"$out")
+	[ -n "$td_med" ] && [ -n "$td_p99" ] || nsiso_die "teardown timing of $k: no figures in: $out"
+	TABLE+=("$(printf '  %-44s median %6s ms   p99 %6s ms' "$k" "$(ms "$td_med" 2)" "$(ms "$td_p99" 2)")")
+	VERDICTS+=("teardown $k: p99 $(ms "$td_p99" 2) ms (target <= 5 ms): $(verdict teardown "$td_p99" "<=" 5000)")
+	JSON_B4+=("{\"name\": \"teardown\", \"config\": \"$k\", \"runs\": $TD_RUNS, \"median_us\": $td_med, \"p99_us\": $td_p99}")
+done
+
 # ===========================================================================
 RUNTIME=$((SECONDS - START_S))
 {
 	printf '\npam_nsiso benchmarks, %s\n' "$(date -u '+%Y-%m-%d %H:%M UTC')"
 	printf 'machine: %s, %s cores, %s GiB; kernel %s; cgroup %s; load at start %s; rev %s\n' \
 		"$MACHINE" "$CORES" "$MEM_GIB" "$KERNEL" "$CG_MODE" "$LOAD" "$REV${BASE_REV:+ (baseline $BASE_REV)}"
-	printf 'runs: B1 %s (+%s warm-up) per row, CPU %s; B2 %s sessions; B3 %s opens per level, %s mounts; B4 %s logins, %s+%s PAM sessions per row\n\n' \
-		"$B1_RUNS" "$B1_WARM" "$B1_CPU_RUNS" "$B2_N" "$B3_RUNS" "$MOUNT_N" "$B4_RUNS" "$PAM_RUNS" "$IDLE_RUNS"
+	printf 'runs: B1 %s (+%s warm-up) per row, CPU %s; B2 %s sessions; B3 %s opens per level, %s mounts; B4 %s logins, %s+%s PAM sessions per row, %s teardowns\n\n' \
+		"$B1_RUNS" "$B1_WARM" "$B1_CPU_RUNS" "$B2_N" "$B3_RUNS" "$MOUNT_N" "$B4_RUNS" "$PAM_RUNS" "$IDLE_RUNS" "$TD_RUNS"
 	printf '%s\n' "${TABLE[@]}"
 	printf '\ntargets:\n'
 	printf '  %s\n' "${VERDICTS[@]}"
