@@ -3,12 +3,15 @@
  *
  *   nsbench exec  [-n RUNS] [-w WARM] LABEL CMD ARG... ::: LABEL CMD ARG... :::
  *       fork+exec+wait each command RUNS times after WARM warm-up runs, all
- *       commands interleaved (round-robin, starting one further each round)
- *       so that drift of the machine hits every command alike.
+ *       commands interleaved, in a new order each round (a shuffle with a
+ *       fixed seed): drift of the machine hits every command alike, and so
+ *       does what one command leaves behind (a broker refilling its spares,
+ *       a session's teardown), as no command always follows the same one.
  *   nsbench pam   [-n RUNS] [-w WARM] [-i IDLE_MS] [-c CONFDIR] USER SERVICE...
  *       like pamtester USER open_session close_session, but timing
  *       pam_open_session and pam_close_session separately; one forked
- *       child per session (as sshd's monitor), services interleaved.
+ *       child per session (as sshd's monitor), services interleaved as
+ *       above.
  *       -i waits IDLE_MS before each session, as between real logins
  *       (back to back, the kernel keeps some locks in their fast mode).
  *   nsbench hold  [-c CONFDIR] [-g CGROUP.PROCS] SERVICE N USER...
@@ -140,8 +143,32 @@ static double run_once(const struct command *c, int devnull)
 	return t1 - t0;
 }
 
+/* order[0..n) shuffled anew (Fisher-Yates, xorshift64 from *seed). */
+static void shuffle(size_t *order, size_t n, unsigned long long *seed)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		order[i] = i;
+	for (i = n; i > 1; i--) {
+		size_t j, t;
+
+		*seed ^= *seed << 13;
+		*seed ^= *seed >> 7;
+		*seed ^= *seed << 17;
+		j = (size_t)(*seed % i);
+		t = order[i - 1];
+		order[i - 1] = order[j];
+		order[j] = t;
+	}
+}
+
+#define SHUFFLE_SEED 0x9e3779b97f4a7c15ULL
+
 static int cmd_exec(int argc, char **argv)
 {
+	unsigned long long seed = SHUFFLE_SEED;
+	size_t order[16];
 	struct command cmds[16];
 	size_t ncmd = 0, i, k;
 	long runs = 500, warm = 20, round;
@@ -176,8 +203,9 @@ static int cmd_exec(int argc, char **argv)
 		die("no command");
 	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 	for (round = 0; round < warm + runs; round++) {
+		shuffle(order, ncmd, &seed);
 		for (k = 0; k < ncmd; k++) {
-			struct command *c = &cmds[((size_t)round + k) % ncmd];
+			struct command *c = &cmds[order[k]];
 			double t = run_once(c, devnull);
 
 			if (round >= warm)
@@ -252,7 +280,8 @@ static int cmd_pam(int argc, char **argv)
 	const char *confdir = NULL, *user;
 	long runs = 300, warm = 20, round, idle_ms = 0;
 	double *open_us[16], *close_us[16];
-	size_t nsvc, k, n = 0;
+	unsigned long long seed = SHUFFLE_SEED;
+	size_t nsvc, k, n = 0, order[16];
 	int opt;
 
 	while ((opt = getopt(argc, argv, "+n:w:i:c:")) != -1) {
@@ -278,8 +307,9 @@ static int cmd_pam(int argc, char **argv)
 			die("out of memory");
 	}
 	for (round = 0; round < warm + runs; round++) {
+		shuffle(order, nsvc, &seed);
 		for (k = 0; k < nsvc; k++) {
-			size_t s = ((size_t)round + k) % nsvc;
+			size_t s = order[k];
 			const char *service = argv[optind + 1 + (int)s];
 			double d[2];
 			int p[2], status;
