@@ -5,7 +5,9 @@
 # weight file holds the weight as nsiso.conf(5) maps it - blkio.weight
 # weight*5 within 10..1000 where the kernel has it, else BFQ's
 # blkio.bfq.weight, weight up to 1000 - with the modes of the memory group,
-# and the last logout removes the group.
+# and the last logout removes the group.  A kernel with neither file (no CFQ,
+# and no BFQ group scheduling: seen on machines of this kind) must refuse
+# the login (on_error deny) with that reason, and leave nothing behind.
 set -u
 . "$(dirname "$0")/../lib.sh"
 nsiso_setup
@@ -23,6 +25,29 @@ $U isolate uts,ipc,mnt,pid
 $U memory 256M
 $U io_weight $1" >/dev/null
 }
+
+# Which weight file a group below the root has (BFQ's is not on the root):
+# looked up in a group of our own.
+PROBE_CG=$IO_MNT/nsiso-test-probe-$(nsiso_unique)
+mkdir "$PROBE_CG" || nsiso_die "cannot create $PROBE_CG"
+WEIGHT_FILE=
+for f in blkio.weight blkio.bfq.weight; do
+	[ -e "$PROBE_CG/$f" ] && WEIGHT_FILE=$f && break
+done
+rmdir "$PROBE_CG"
+if [ -z "$WEIGHT_FILE" ]; then
+	nsiso_start_syslog || nsiso_die "no syslog listener of our own on /dev/log"
+	conf 50
+	SVC=$(nsiso_make_pam_service "$(nsiso_module_line)")
+	nsiso_log_mark
+	nsiso_assert_false "a kernel without blkio.weight and blkio.bfq.weight: the login is refused" \
+		pamtester "$SVC" "$U" open_session close_session
+	nsiso_assert_true "the reason is logged" \
+		nsiso_wait_log "io_weight needs blkio.weight or blkio.bfq.weight, and .* has neither" 5
+	nsiso_assert_true "nothing is left" nsiso_wait_for nsiso_session_gone "$U" "$PARENT"
+	nsiso_assert_true "no blkio group of the user" test ! -e "$LEAF"
+	exit 0
+fi
 
 # The probe runs inside the session (pam_exec after the module, as root).
 cat >"$T/probe" <<EOF
