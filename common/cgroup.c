@@ -518,20 +518,18 @@ static int make_leaves(const char *rel, const struct nsiso_cgroup_limits *l, cha
 	return make_everywhere(rel, l, LEAF_MODE, err, len);
 }
 
-/* What libcgroup 2.0.2 does on a pure v2 hierarchy (checked by make
- * check-v2, which boots one):
- *  - cgroup_get_subsys_mount_point() gives the unified mount for every
- *    controller listed in the root's cgroup.controllers;
- *  - cgroup_create_cgroup() takes the existing leaf, enables each
- *    controller in the ancestors' subtree_control, but not in the root's
- *    (hence enable_v2_controllers), and writes memory.max, memory.swap.max,
- *    memory.high, pids.max, and cpu.max, cpu.weight, io.weight when asked.
- *  Ownership is ignored (the 1): asked to keep it, libcgroup walks the new
- *  leaf and chowns every file in it to the group's control uid and gid,
- *  which we never set, so to its own, root's: about 40 no-op chowns per
- *  hierarchy on every open.  The leaves are made by root (make_leaves) and
- *  stay root's either way.  io_file: where io_weight goes (io_weight_file),
- *  NULL when it is not set. */
+/* The limits, written by libcgroup into the leaves make_leaves made (on v2
+ * below a parent whose subtree_control enable_v2_controllers filled):
+ * cgroup_modify_cgroup() writes each value and nothing else.  On a pure v2
+ * hierarchy (checked by make check-v2, which boots one) libcgroup 2.0.2
+ * takes the unified mount for every controller listed in the root's
+ * cgroup.controllers, and the values are memory.max, memory.swap.max,
+ * memory.high, pids.max, and cpu.max, cpu.weight, io.weight when asked.
+ * cgroup_create_cgroup() would first do again, per hierarchy, what is done:
+ * mkdir up the whole path, one more read of /proc/mounts, on v2 the
+ * subtree_control of every ancestor, and unless told to ignore ownership a
+ * chown of each of the leaf's 40 files.  io_file: where io_weight goes
+ * (io_weight_file), NULL when it is not set. */
 static int write_limits(const char *rel, const struct nsiso_cgroup_limits *l, const char *io_file)
 {
 	struct cgroup *cg = cgroup_new_cgroup(rel);
@@ -547,7 +545,7 @@ static int write_limits(const char *rel, const struct nsiso_cgroup_limits *l, co
 	if (!ret)
 		ret = add_io_values(cg, l, io_file);
 	if (!ret)
-		ret = cgroup_create_cgroup(cg, 1);
+		ret = cgroup_modify_cgroup(cg);
 	if (!ret)
 		ret = write_memsw(rel, l);
 	cgroup_free(&cg);
