@@ -590,7 +590,9 @@ static uint64_t fnv1a(uint64_t h, const char *text)
 
 /* A digest of the cgroup mounts in the mount table (the lines whose file
  * system is cgroup or cgroup2), read line by line whatever its size; 0
- * when it cannot be read. */
+ * when it cannot be read.  No user can make such a line: a FUSE mount's
+ * type is "fuse" or "fuse.<subtype>", and the kernel escapes spaces and
+ * newlines in paths, so " - " appears only before the type. */
 static uint64_t cgroup_mounts_digest(int mountinfo_fd)
 {
 	static char buf[65536];
@@ -625,11 +627,11 @@ static uint64_t cgroup_mounts_digest(int mountinfo_fd)
  * BROKER_RESPARE_MIN_MS of the last replacement (respare()). */
 static void mounts_changed(struct pool *p)
 {
-	uint64_t now = cgroup_mounts_digest(p->mountinfo_fd);
+	uint64_t digest = cgroup_mounts_digest(p->mountinfo_fd);
 	char err[256];
 
-	if (now == 0 || now != p->cgroup_mounts) {
-		p->cgroup_mounts = now;
+	if (digest == 0 || digest != p->cgroup_mounts) {
+		p->cgroup_mounts = digest;
 		if (nsiso_cgroup_reinit(err, sizeof(err)) < 0)
 			syslog(LOG_DEBUG, "broker: %s", err);
 		p->respare_at_ms = monotonic_ms();

@@ -128,11 +128,11 @@ nsiso_assert_true "a change after 2 s quiet: the spares are replaced at once" \
 before=$(spares)
 mount -t cgroup2 nsiso-test-cg2 "$CG2" || nsiso_die "cannot mount cgroup2 at $CG2"
 nsiso_assert_true "a new cgroup mount right after: replaced at once too" \
-	nsiso_wait_until 1.2 replaced "$before"
+	nsiso_wait_until 0.8 replaced "$before"
 before=$(spares)
 umount "$CG2"
 nsiso_assert_true "the cgroup mount gone: replaced at once again" \
-	nsiso_wait_until 1.2 replaced "$before"
+	nsiso_wait_until 0.8 replaced "$before"
 # libcgroup's table, made again twice, still finds the user's groups.
 held_login
 nsiso_assert_true "a login after the cgroup mounts changed: its holder is in the user's group" \
