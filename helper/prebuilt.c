@@ -241,11 +241,23 @@ int nsiso_prebuilt_give_holder(struct nsiso_prebuilt *pb, const struct holder_se
 pid_t nsiso_prebuilt_give_reaper(struct nsiso_prebuilt *pb, const struct reaper_session *s,
 				 const int fds[4])
 {
-	pid_t pid = pb->reaper_pid;
+	if (pb->reaper_pid <= 0 ||
+	    nsiso_send_fds(pb->reaper_sock, s, sizeof(*s), fds, fds[3] >= 0 ? 4 : 3) != 0) {
+		drop_reaper(pb);
+		return 0;
+	}
+	return pb->reaper_pid;	/* its socket stays open for its word */
+}
 
-	if (pid <= 0 ||
-	    nsiso_send_fds(pb->reaper_sock, s, sizeof(*s), fds, fds[3] >= 0 ? 4 : 3) != 0)
-		pid = 0;
+bool nsiso_prebuilt_reaper_took(struct nsiso_prebuilt *pb, int wait_ms)
+{
+	struct pollfd pfd = { .fd = pb->reaper_sock, .events = POLLIN };
+	char word = 0;
+	bool took = pb->reaper_pid > 0 && poll(&pfd, 1, wait_ms) == 1 &&
+		    read(pb->reaper_sock, &word, 1) == 1 && word == NSISO_SYNC_ACK;
+
+	if (!took && pb->reaper_pid > 0)
+		kill(pb->reaper_pid, SIGKILL);
 	drop_reaper(pb);
-	return pid;
+	return took;
 }

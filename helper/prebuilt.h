@@ -58,9 +58,19 @@ int nsiso_prebuilt_give_holder(struct nsiso_prebuilt *pb, const struct holder_se
 			       int caller_pidfd, int lock_fd);
 
 /* Give the reaper its session; fds as struct reaper_session says (the last
- * -1 without a private /tmp).  Its PID, or 0 after dropping it. */
+ * -1 without a private /tmp).  Its PID, or 0 after dropping it.  It is not
+ * the session's reaper until it says so (nsiso_prebuilt_reaper_took()). */
 pid_t nsiso_prebuilt_give_reaper(struct nsiso_prebuilt *pb, const struct reaper_session *s,
 				 const int fds[4]);
+
+/* Whether the reaper given a session has taken it over, waited for at most
+ * wait_ms.  Until it has, it dies with the worker (PR_SET_PDEATHSIG): a
+ * worker that ended first (on a busy machine the reaper may not have run
+ * yet) left the session without a reaper, and its record and group behind.
+ * False when it ended or did not answer in time; then it is killed (the
+ * worker's unreaped child: its PID is still its own) and the caller makes
+ * one at the login. */
+bool nsiso_prebuilt_reaper_took(struct nsiso_prebuilt *pb, int wait_ms);
 
 /* In a holder cloned at the login beside a reaper made ahead: close the
  * inherited end of the reaper's socket, which is not the holder's to keep

@@ -26,6 +26,7 @@
 #include "../common/fdpass.h"
 #include "../common/proto.h"
 #include "../common/record.h"
+#include "faults.h"
 #include "holder.h"
 #include "privtmp.h"
 #include "watch.h"
@@ -190,8 +191,16 @@ void reaper_prebuilt_main(int sock)
 	start_reaper("nsiso-idle-reap");
 	if (!receive_session(sock, &s, fds))
 		_exit(0);
-	/* Ours now: it outlives the worker that gave it. */
+	FAULT_POINT("reaper-prebuilt-given");
+	/* Ours now: it outlives the worker that gave it, which waits for our
+	 * word before it may end (nsiso_prebuilt_reaper_took()).  Should the
+	 * worker be gone already, the session is ours all the same. */
 	(void)prctl(PR_SET_PDEATHSIG, 0);
+	{
+		const char word = NSISO_SYNC_ACK;
+
+		(void)send(sock, &word, 1, MSG_NOSIGNAL);
+	}
 	prctl(PR_SET_NAME, "nsiso-reaper");
 	reaper_config_of(&s, fds, &c);
 	keep_only(&c);

@@ -187,6 +187,39 @@ static int start_session(struct session *s)
 	return 0;
 }
 
+/* What is left of a session whose record outlived the bound, on stderr:
+ * the record, and its holder's state if it still runs. */
+static void describe_leftover(const char *record)
+{
+	char path[4096], line[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", run_dir, record);
+	fprintf(stderr, "nsiso-pamtime: left over: %s\n", path);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		int holder;
+
+		fprintf(stderr, "  %s", line);
+		if (sscanf(line, "holder=%d", &holder) == 1) {
+			char stat[512] = "";
+			FILE *st;
+
+			snprintf(path, sizeof(path), "/proc/%d/stat", holder);
+			st = fopen(path, "re");
+			if (st && fgets(stat, sizeof(stat), st))
+				fprintf(stderr, "  (holder: %s", stat);
+			else
+				fprintf(stderr, "  (holder %d is gone)\n", holder);
+			if (st)
+				fclose(st);
+		}
+	}
+	fclose(f);
+}
+
 /* Close one session; count it in the close figures if counted. */
 static void end_session(struct session *s, int counted, int last)
 {
@@ -207,8 +240,10 @@ static void end_session(struct session *s, int counted, int last)
 				break;
 			nanosleep(&tick, NULL);
 		}
-		if (s->record[0] && exists_in(run_dir, s->record))
+		if (s->record[0] && exists_in(run_dir, s->record)) {
+			describe_leftover(s->record);
 			fail("a session's record outlived the teardown bound");
+		}
 		else if (last && cgroup_dir && access(cgroup_dir, F_OK) == 0)
 			fail("the user's cgroup outlived the teardown bound after the last close");
 		else
