@@ -13,7 +13,7 @@ PARENT=$NSISO_PARENT
 CG=$(nsiso_user_cgroup "$PARENT" "$NSISO_SSH_USER")
 
 probe='echo "$(readlink /proc/self/ns/pid) $(grep :memory: /proc/self/cgroup | cut -d: -f3)"; '
-first=$(nsiso_ssh_bg "$T/first.out" "$probe"'touch /tmp/first-ready; sleep 60')
+first=$(nsiso_ssh_bg "$T/first.out" "$probe"'sleep 60')
 nsiso_assert_true "first session is up" nsiso_wait_for test -s "$T/first.out"
 second_out=$(nsiso_ssh "$probe")
 read -r ns1 cg1 <"$T/first.out"
