@@ -903,8 +903,7 @@ static void open_session(const struct nsiso_request *r, gid_t gid, struct nsiso_
 	write_record(r, run_dir_fd, h.holder_pid, slice);
 	/* A reaper made ahead is the session's only once it said so; else one
 	 * is made now, before the cgroup takes the PIDs. */
-	if (pb && pb->reaper_sock >= 0 &&
-	    !nsiso_prebuilt_reaper_took(pb, nsiso_deadline_left_ms(&open_deadline)))
+	if (pb && !nsiso_prebuilt_reaper_took(pb, nsiso_deadline_left_ms(&open_deadline)))
 		members[1] = start_reaper(&reaper, reaper_fds);
 	join_cgroup(r, run_dir_fd, members, procs_fds);
 	if (r->isolate & NSISO_NS_CGROUP)

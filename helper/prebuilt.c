@@ -253,8 +253,12 @@ bool nsiso_prebuilt_reaper_took(struct nsiso_prebuilt *pb, int wait_ms)
 {
 	struct pollfd pfd = { .fd = pb->reaper_sock, .events = POLLIN };
 	char word = 0;
-	bool took = pb->reaper_pid > 0 && poll(&pfd, 1, wait_ms) == 1 &&
-		    read(pb->reaper_sock, &word, 1) == 1 && word == NSISO_SYNC_ACK;
+	bool took;
+
+	if (pb->reaper_sock < 0)
+		return true;	/* none given: the reaper was made at the login */
+	took = pb->reaper_pid > 0 && poll(&pfd, 1, wait_ms) == 1 &&
+	       read(pb->reaper_sock, &word, 1) == 1 && word == NSISO_SYNC_ACK;
 
 	if (!took && pb->reaper_pid > 0)
 		kill(pb->reaper_pid, SIGKILL);

@@ -69,7 +69,8 @@ pid_t nsiso_prebuilt_give_reaper(struct nsiso_prebuilt *pb, const struct reaper_
  * yet) left the session without a reaper, and its record and group behind.
  * False when it ended or did not answer in time; then it is killed (the
  * worker's unreaped child: its PID is still its own) and the caller makes
- * one at the login. */
+ * one at the login.  True when none waits for its word (none was given:
+ * the caller made the reaper itself). */
 bool nsiso_prebuilt_reaper_took(struct nsiso_prebuilt *pb, int wait_ms);
 
 /* In a holder cloned at the login beside a reaper made ahead: close the

@@ -1134,6 +1134,16 @@ _nsiso_is_live_holder() {
 # holder=PID) in RUN_DIRs (default: nsiso_run_dirs).  Not from a holder's
 # command line: holders carry no user data.  A holder whose
 # helper has not written the record yet is not found.
+# nsiso_made_ahead BROKER_PID COMM: the PIDs, one a line, of the processes
+# named COMM (nsiso-idle-hold, nsiso-idle-reap) that a broker's spares made
+# ahead and that still wait for a session.
+nsiso_made_ahead() {
+	local spare
+	for spare in $(ps -o pid= --ppid "$1"); do
+		ps -o comm=,pid= --ppid "$spare"
+	done | awk -v c="$2" '$1 == c { print $2 }'
+}
+
 nsiso_holders_of() {
 	local user=$1 dir f key val u h hs
 	shift

@@ -43,11 +43,7 @@ nsiso_on_exit stop_broker
 nsiso_wait_until 10 test -S "$SOCK" || nsiso_die "the broker did not listen"
 
 spares() { local c=''; read -r c <"/proc/$BROKER_PID/task/$BROKER_PID/children"; echo $c; }
-idle_holders() {
-	local s
-	for s in $(spares); do ps -o comm=,pid= --ppid "$s"; done |
-		awk '$1 == "nsiso-idle-hold" { print $2 }' | sort
-}
+idle_holders() { nsiso_made_ahead "$BROKER_PID" nsiso-idle-hold | sort; }
 two_idle() { [ "$(idle_holders | wc -l)" -eq 2 ]; }
 # True once none of the spares named in $1 is left and two new ones wait.
 replaced() {

@@ -76,14 +76,9 @@ login() { # USER SERVICE: one open+close in the broker's UTS namespace
 }
 via_broker() { nsiso_wait_log "session [0-9a-f]{16} opened for $1 .*, via broker$" 5; }
 
-# The processes the spares made ahead: "COMM PID" lines.
-made_ahead() {
-	local spare
-	for spare in $(ps -o pid= --ppid "$BROKER_PID"); do
-		ps -o comm=,pid= --ppid "$spare"
-	done | awk '$1 == "nsiso-idle-hold" || $1 == "nsiso-idle-reap" { print $1, $2 }'
-}
-idle_of() { made_ahead | awk -v c="$1" '$1 == c { print $2 }'; }
+# The processes the spares made ahead, of one kind; of both.
+idle_of() { nsiso_made_ahead "$BROKER_PID" "$1"; }
+made_ahead() { idle_of nsiso-idle-hold; idle_of nsiso-idle-reap; }
 count_idle() { [ "$(idle_of "$1" | wc -l)" -eq "$2" ]; }
 ns_of() { readlink "/proc/$1/ns/$2"; }
 
@@ -199,7 +194,7 @@ nsiso_assert_true "one login of another kind does not change what spares make" \
 
 # --- other namespaces than the spare's -------------------------------------------
 nsiso_assert_true "the spares are back again" nsiso_wait_until 10 count_idle nsiso-idle-hold 2
-unfit=$(made_ahead | awk '{ print $2 }')
+unfit=$(made_ahead)
 login "$USER2" "$SVC"
 nsiso_assert_true "without pid: the login works, via the broker" via_broker "$USER2"
 nsiso_assert_eq "without pid: the session is in the host's PID namespace" \
@@ -241,7 +236,7 @@ nsiso_assert_true "the full set again: its own PID namespace" \
 # --- the broker gone ------------------------------------------------------------------
 nsiso_assert_true "before the kill: two pairs made ahead" \
 	nsiso_wait_until 10 count_idle nsiso-idle-reap 2
-left=$(made_ahead | awk '{ print $2 }')
+left=$(made_ahead)
 stop_broker
 for p in $left; do
 	nsiso_assert_true "killed broker: what its spares made ahead ends ($p)" nsiso_wait_pid "$p" 10

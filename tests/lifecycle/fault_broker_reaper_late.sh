@@ -22,12 +22,7 @@ stop_broker() { kill -9 "$BROKER_PID" 2>/dev/null; wait "$BROKER_PID" 2>/dev/nul
 nsiso_on_exit stop_broker
 nsiso_wait_until 10 test -S "$SOCK" || nsiso_die "the broker did not listen"
 
-idle_reapers() {
-	local s
-	for s in $(ps -o pid= --ppid "$BROKER_PID"); do ps -o comm= --ppid "$s"; done |
-		grep -c '^nsiso-idle-reap$'
-}
-two_idle_reapers() { [ "$(idle_reapers)" -eq 2 ]; }
+two_idle_reapers() { [ "$(nsiso_made_ahead "$BROKER_PID" nsiso-idle-reap | wc -l)" -eq 2 ]; }
 
 for fault in slow kill; do
 	nsiso_wait_until 10 two_idle_reapers || nsiso_die "$fault: the spares made no reapers"
