@@ -124,7 +124,7 @@ UNIT_TESTS = tests/build/test_size tests/build/test_hostname tests/build/test_co
              tests/build/test_fdpass
 TOOLS      = tests/build/memhog tests/build/nsiso-helper-faults \
              tests/build/nsiso-pamtime tests/build/nsiso-lctool \
-             tests/build/nsiso-pamdaemon
+             tests/build/nsiso-pamdaemon tests/build/nsiso-pamclose
 
 .PHONY: check unit deps lint-man demo check-v2 stress check-slow
 check: deps all unit lint-man fuzz-replay hardening ## every test (as root); ends "N passed, N failed"
@@ -202,6 +202,10 @@ tests/build/nsiso-pamtime: tests/stress/pamtime.c
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< -lpam
 
 tests/build/nsiso-pamdaemon: tests/tools/pamdaemon.c
+	@mkdir -p tests/build
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< -lpam
+
+tests/build/nsiso-pamclose: tests/tools/pamclose.c
 	@mkdir -p tests/build
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< -lpam
 

@@ -41,6 +41,13 @@
 #define NSISO_CLOSE_SIGNAL SIGTERM
 #define NSISO_KILL_SIGNAL SIGUSR1
 
+/* The value a close sends with NSISO_CLOSE_SIGNAL (SI_QUEUE) when the
+ * process that closes is the application that joined the namespaces and
+ * it is back in its own: then nobody needs the session's PID namespace any
+ * more, and the holder ends without waiting for the application to exit.
+ * Any other close is a plain signal, and the holder waits as before. */
+#define NSISO_CLOSE_CALLER_BACK 0x6e736931
+
 #define NSISO_SESSION_ID_LEN 16
 
 /* Why a session could not be set up.  on_error allow lets a login through

@@ -50,6 +50,8 @@ struct holder_state {
 	int signal_fd;
 	bool closed;		/* logout, or the application is gone */
 	bool caller_gone;
+	bool caller_back;	/* the close came from the application, back
+				 * in its own namespaces: it needs ours no more */
 };
 
 /* A failure that the host's set-up explains (the kernel or a mount refuses)
@@ -345,10 +347,17 @@ static bool is_live_process(const char *pid)
  * /proc is the session's, so every numeric entry but "1" is such a process. */
 static bool others_alive(void)
 {
-	DIR *dir = opendir("/proc");
 	struct dirent *entry;
 	bool found = false;
+	DIR *dir;
 
+	/* First the cheap question: as PID 1, kill(-1) reaches every other
+	 * process of our namespace, zombies included, and finds none in the
+	 * usual logout, where the close came after the user's processes
+	 * ended.  Only if one is there does it matter whether it is a zombie. */
+	if (kill(-1, 0) < 0 && errno == ESRCH)
+		return false;
+	dir = opendir("/proc");
 	if (!dir)
 		return false;
 	while (!found && (entry = readdir(dir)) != NULL) {
@@ -380,24 +389,40 @@ static void close_session(struct holder_state *s, bool force)
 		kill(-1, SIGKILL);
 }
 
+/* The module's close says the application is back in its own namespaces
+ * (proto.h).  Only root can signal us at all; with a PID namespace the word
+ * must also come from outside it (a sender's PID is 0 to us then), so that
+ * nothing in the session can speak for the application. */
+static bool says_caller_back(const struct holder_state *s, const struct signalfd_siginfo *info)
+{
+	return info->ssi_code == SI_QUEUE && info->ssi_int == NSISO_CLOSE_CALLER_BACK &&
+	       (!has_pid_namespace(s) || info->ssi_pid == 0);
+}
+
 static void handle_signals(struct holder_state *s)
 {
 	struct signalfd_siginfo info;
 
 	while (read(s->signal_fd, &info, sizeof(info)) == (ssize_t)sizeof(info)) {
-		if (info.ssi_signo == SIGCHLD)
+		if (info.ssi_signo == SIGCHLD) {
 			reap_children();
-		else if (info.ssi_signo == NSISO_CLOSE_SIGNAL)
+		} else if (info.ssi_signo == NSISO_CLOSE_SIGNAL) {
+			if (says_caller_back(s, &info))
+				s->caller_back = true;
 			close_session(s, false);
-		else if (info.ssi_signo == NSISO_KILL_SIGNAL)
+		} else if (info.ssi_signo == NSISO_KILL_SIGNAL) {
 			close_session(s, true);	/* nsisoctl kill */
+		}
 		/* SIGHUP/SIGINT/SIGQUIT: ignored, the session outlives them. */
 	}
 }
 
+/* Over once closed, every process of the session gone and the application
+ * either gone or back in its own namespaces: one that is still in ours
+ * could not fork once our PID namespace is dead. */
 static bool session_over(const struct holder_state *s)
 {
-	if (!s->closed || !s->caller_gone)
+	if (!s->closed || !(s->caller_gone || s->caller_back))
 		return false;
 	return !has_pid_namespace(s) || !others_alive();
 }

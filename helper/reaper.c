@@ -52,17 +52,12 @@ static void wait_for_exit(int pidfd)
 		;
 }
 
-static bool has_exited(int pidfd)
-{
-	struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
-
-	return poll(&pfd, 1, 0) == 1;
-}
-
 /* Leave the user's tasks group (we are in it), then remove the group if
- * nothing is left in it.  While the application is still in the group -
- * a killed holder, or a logout the application has not finished - wait
- * for it and try once more. */
+ * nothing is left in it.  While the application may still be in the group -
+ * a killed holder, or a logout that ends the holder beside the
+ * application's own exit - wait for it and try once more.  Whether it was
+ * there at the first try cannot be told afterwards: it may have left the
+ * group between that try and a look at its pidfd. */
 static int remove_cgroup(const struct reaper_config *c, const struct watch *w)
 {
 	int ret;
@@ -71,7 +66,7 @@ static int remove_cgroup(const struct reaper_config *c, const struct watch *w)
 		syslog(LOG_ERR, "session %s: reaper cannot leave the user's cgroup: %m", c->session);
 	watch_move_history(w);
 	ret = nsiso_cgroup_remove_if_empty(c->cgroup_parent, c->uid, c->run_dir_fd);
-	if (ret == 0 && !has_exited(c->caller_pidfd)) {
+	if (ret == 0) {
 		wait_for_exit(c->caller_pidfd);
 		ret = nsiso_cgroup_remove_if_empty(c->cgroup_parent, c->uid, c->run_dir_fd);
 	}

@@ -70,6 +70,8 @@ struct session {
 	unsigned isolate;
 	int holder_pidfd;
 	pid_t holder_pid;
+	pid_t caller;			/* the process that opened it: the
+					 * application the holder watches */
 	bool via_broker;		/* the broker set it up, not an exec'd helper */
 	/* the user's memory group, as the helper opened it for us, for the
 	 * close line; "" = none (it then looks in the mount table) */
@@ -403,10 +405,29 @@ static int restore_namespaces(pam_handle_t *pamh, struct session *s)
 	return ret;
 }
 
-static void end_holder(struct session *s)
+/* Tell the holder the session is closed.  When this process is the
+ * application the holder watches and it is back in its own namespaces, say
+ * so (the value of a queued signal): the holder then ends now, beside our
+ * caller's own end, instead of after it.  Otherwise (a close in another
+ * process, or a way back that failed) a plain signal: the holder keeps the
+ * namespaces until the application is gone, so that it can still fork. */
+static void end_holder(struct session *s, bool back)
 {
-	if (s->holder_pidfd >= 0)
-		syscall(SYS_pidfd_send_signal, s->holder_pidfd, NSISO_CLOSE_SIGNAL, NULL, 0);
+	siginfo_t info;
+
+	if (s->holder_pidfd < 0)
+		return;
+	if (back && getpid() == s->caller) {
+		memset(&info, 0, sizeof(info));
+		info.si_signo = NSISO_CLOSE_SIGNAL;
+		info.si_code = SI_QUEUE;
+		info.si_pid = getpid();
+		info.si_uid = getuid();
+		info.si_value.sival_int = NSISO_CLOSE_CALLER_BACK;
+		if (syscall(SYS_pidfd_send_signal, s->holder_pidfd, NSISO_CLOSE_SIGNAL, &info, 0) == 0)
+			return;
+	}
+	syscall(SYS_pidfd_send_signal, s->holder_pidfd, NSISO_CLOSE_SIGNAL, NULL, 0);
 }
 
 /* ---- entry points ----------------------------------------------------- */
@@ -423,6 +444,7 @@ static struct session *new_session(const struct nsiso_settings *settings, uid_t 
 	if (nsiso_settings_has_limits(settings) && settings->cgroup_mode == NSISO_CGROUP_MODE_OWN)
 		snprintf(s->cgroup_parent, sizeof(s->cgroup_parent), "%s", settings->cgroup_parent);
 	s->holder_pidfd = -1;
+	s->caller = getpid();
 	for (i = 0; i < N_NS_KINDS; i++)
 		s->saved_ns[i] = -1;
 	new_session_id(s->id);
@@ -514,8 +536,7 @@ static int enter_cgroup(struct helper_result *r)
 static int abandon(pam_handle_t *pamh, struct session *s, const struct nsiso_settings *settings,
 		   enum nsiso_failure kind, const char *user, const char *what)
 {
-	restore_namespaces(pamh, s);
-	end_holder(s);
+	end_holder(s, restore_namespaces(pamh, s) == 0);
 	session_free(s);
 	return failed(pamh, settings, kind, user, what);
 }
@@ -701,7 +722,7 @@ PAM_EXTERN int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, con
 		return PAM_SESSION_ERR;
 	}
 	ret = restore_namespaces(pamh, s);
-	end_holder(s);
+	end_holder(s, ret == 0);
 	log_close(pamh, s);
 	/* Replacing the data runs session_cleanup on it. */
 	pam_set_data(pamh, DATA_NAME, NULL, NULL);

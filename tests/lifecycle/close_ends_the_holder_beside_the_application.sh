@@ -1,0 +1,75 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
+# The close of the application that opened the session, back in its own
+# namespaces, ends the session's holder at once: the record goes while the
+# application still runs (sshd's monitor exits right after its close; the
+# teardown no longer waits for that), and the application can still fork.
+# The user's group goes once the application, still in it, has exited.
+# A close in another process (a child of the application) leaves the
+# application itself in the session's namespaces: then the holder stays
+# until the application is gone, or its next fork would meet a dead PID
+# namespace.  With nsiso-pamclose, an application that lives on after its
+# close.
+set -u
+. "$(dirname "$0")/lib.bash"
+PAMCLOSE=$NSISO_TOP/tests/build/nsiso-pamclose
+lc_begin --tool "$PAMCLOSE"
+MEM=$(nsiso_cgroup_mount memory)/$LC_PARENT/user-$LC_UID
+lc_conf deny
+SVC=$(lc_service)
+
+# One application at a time, driven on a coprocess's pipes.
+start_app() {
+	coproc APP { exec "$PAMCLOSE" "$SVC" "$LC_USER" 2>&1; }
+	app=$APP_PID
+	app_in=${APP[1]} app_out=${APP[0]}
+	nsiso_on_exit _nsiso_terminate "$app:$(_nsiso_starttime "$app")"
+}
+answer() { local line=""; read -r -t 10 line <&"$app_out"; printf '%s\n' "$line"; }
+ask() { printf '%s\n' "$1" >&"$app_in"; answer; }
+end_app() {
+	exec {app_in}>&-
+	wait "$app"
+	nsiso_assert_eq "$1: the application exits 0" 0 "$?"
+}
+session_of_app() {
+	record=$(grep -l -x "caller=$app" "$LC_RUN"/*.session 2>/dev/null)
+	holder=$(sed -n 's/^holder=//p' "$record" 2>/dev/null)
+	nsiso_assert_match "$1: a record names the session's holder" '^[0-9]+$' "$holder"
+}
+record_gone() { [ ! -e "$record" ]; }
+
+# The application closes in itself, and lives on.
+start_app
+nsiso_assert_eq "close in the application: the session opens" "opened 0" "$(answer)"
+session_of_app "close in the application"
+nsiso_assert_eq "... the application closes it" "closed 0" "$(ask close)"
+nsiso_assert_true "... its record goes while the application still runs (within 3 s)" \
+	nsiso_wait_until 3 record_gone
+nsiso_assert_true "... the holder has ended" nsiso_wait_until 3 _nsiso_not_alive "$holder"
+nsiso_assert_true "... the application does still run" _nsiso_alive "$app"
+nsiso_assert_eq "... the application can still fork" "fork ok" "$(ask fork)"
+nsiso_assert_true "... the user's memory group stays while the application is in it" test -d "$MEM"
+end_app "close in the application"
+lc_nothing_left "close in the application, after the application exited"
+
+# A child of the application closes; the application stays in the
+# session's namespaces.
+start_app
+nsiso_assert_eq "close in a child: the session opens" "opened 0" "$(answer)"
+session_of_app "close in a child"
+# The child was born in the session's PID namespace: the close's kill may
+# reach it before it exits.
+nsiso_assert_match "... a child of the application closes it" '^closed (0|killed 9)$' \
+	"$(ask close-child)"
+# The holder is told at once (the close above has returned): a second is
+# far more than it takes to end when it may, as in the first case.
+sleep 1
+nsiso_assert_true "... the holder stays while the application is in its namespaces" \
+	_nsiso_alive "$holder"
+nsiso_assert_true "... and so does the record" test -e "$record"
+nsiso_assert_eq "... the application can fork" "fork ok" "$(ask fork)"
+end_app "close in a child"
+nsiso_assert_true "... the record goes once the application has exited (within 3 s)" \
+	nsiso_wait_until 3 record_gone
+lc_nothing_left "close in a child, after the application exited"
