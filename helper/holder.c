@@ -431,6 +431,7 @@ static void run_session(struct holder_state *s)
 {
 	const struct holder_config *c = s->config;
 
+	nsiso_be_background();
 	while (!session_over(s)) {
 		struct pollfd fds[2] = {
 			{ .fd = s->signal_fd, .events = POLLIN },
@@ -453,6 +454,18 @@ static void run_session(struct holder_state *s)
 		}
 		reap_children();
 	}
+}
+
+/* From here on housekeeping: a wake-up (a child's end, the close, the
+ * application's exit) must not preempt the process that caused it, above
+ * all the application in the middle of its close: SCHED_BATCH runs at the
+ * same weight as any process but never preempts on a wake-up; an idle CPU
+ * still takes it at once.  Best effort. */
+void nsiso_be_background(void)
+{
+	const struct sched_param param = { .sched_priority = 0 };
+
+	(void)sched_setscheduler(0, SCHED_BATCH, &param);
 }
 
 void nsiso_protect_from_oom(void)

@@ -43,6 +43,11 @@ struct holder_config {
 };
 
 
+/* SCHED_BATCH for the rest of a holder's or reaper's life: the work a
+ * wake-up brings (a close, an end) never preempts the process that woke
+ * it.  Best effort. */
+void nsiso_be_background(void);
+
 /* Ask never to be the OOM killer's pick (oom_score_adj -1000).  Needs
  * CAP_SYS_RESOURCE, which root lacks on some hosts; there, in cgroup v1,
  * the holder and the reaper live outside the user's memory group anyway

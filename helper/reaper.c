@@ -114,6 +114,7 @@ static void reap(const struct reaper_config *c)
 	struct watch w;
 
 	nsiso_cgroup_user_group(c->cgroup_parent, c->cgroup_slice, c->uid, group, sizeof(group));
+	nsiso_be_background();
 	watch_init(&w, &wc);
 	watch_hold_session(&w);
 	watch_until_exit(&w, c->holder_pidfd);

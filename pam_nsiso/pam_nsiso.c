@@ -722,8 +722,10 @@ PAM_EXTERN int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, con
 		return PAM_SESSION_ERR;
 	}
 	ret = restore_namespaces(pamh, s);
-	end_holder(s, ret == 0);
 	log_close(pamh, s);
+	/* Last: the holder's end, now at once, would compete with our own
+	 * remaining steps for the CPU. */
+	end_holder(s, ret == 0);
 	/* Replacing the data runs session_cleanup on it. */
 	pam_set_data(pamh, DATA_NAME, NULL, NULL);
 	if (restore_euid(pamh, &euid) < 0)

@@ -8,8 +8,9 @@
 # A close in another process (a child of the application) leaves the
 # application itself in the session's namespaces: then the holder stays
 # until the application is gone, or its next fork would meet a dead PID
-# namespace.  With nsiso-pamclose, an application that lives on after its
-# close.
+# namespace.  Holder and reaper run SCHED_BATCH once the session is set up,
+# so that their wake-up at the close does not preempt the application.
+# With nsiso-pamclose, an application that lives on after its close.
 set -u
 . "$(dirname "$0")/lib.bash"
 PAMCLOSE=$NSISO_TOP/tests/build/nsiso-pamclose
@@ -39,10 +40,28 @@ session_of_app() {
 }
 record_gone() { [ ! -e "$record" ]; }
 
+# The reaper of a session: the nsiso-reaper that holds a pidfd of its holder.
+reaper_of() {
+	local f pid
+	for f in /proc/[0-9]*/comm; do
+		[ "$(cat "$f" 2>/dev/null)" = nsiso-reaper ] || continue
+		pid=${f#/proc/} pid=${pid%/comm}
+		grep -q -s "^Pid:[[:space:]]*$1\$" /proc/"$pid"/fdinfo/* && { echo "$pid"; return 0; }
+	done
+	return 1
+}
+policy_of() { chrt -p "$1" 2>/dev/null | sed -n 's/.*scheduling policy: //p'; }
+
 # The application closes in itself, and lives on.
 start_app
 nsiso_assert_eq "close in the application: the session opens" "opened 0" "$(answer)"
 session_of_app "close in the application"
+# Housekeeping from here on: the close's wake-up must not preempt the
+# application in the middle of its close.
+nsiso_assert_eq "... the holder runs SCHED_BATCH" SCHED_BATCH "$(policy_of "$holder")"
+reaper=$(reaper_of "$holder")
+nsiso_assert_eq "... so does its reaper (PID ${reaper:-none})" SCHED_BATCH "$(policy_of "$reaper")"
+nsiso_assert_eq "... the application keeps its own policy" SCHED_OTHER "$(policy_of "$app")"
 nsiso_assert_eq "... the application closes it" "closed 0" "$(ask close)"
 nsiso_assert_true "... its record goes while the application still runs (within 3 s)" \
 	nsiso_wait_until 3 record_gone
