@@ -390,13 +390,12 @@ static void close_session(struct holder_state *s, bool force)
 }
 
 /* The module's close says the application is back in its own namespaces
- * (proto.h).  Only root can signal us at all; with a PID namespace the word
- * must also come from outside it (a sender's PID is 0 to us then), so that
- * nothing in the session can speak for the application. */
-static bool says_caller_back(const struct holder_state *s, const struct signalfd_siginfo *info)
+ * (proto.h).  Only root can signal us at all (users cannot signal a root
+ * process), and root could as well end the session outright: the word needs
+ * no check of who sent it. */
+static bool says_caller_back(const struct signalfd_siginfo *info)
 {
-	return info->ssi_code == SI_QUEUE && info->ssi_int == NSISO_CLOSE_CALLER_BACK &&
-	       (!has_pid_namespace(s) || info->ssi_pid == 0);
+	return info->ssi_code == SI_QUEUE && info->ssi_int == NSISO_CLOSE_CALLER_BACK;
 }
 
 static void handle_signals(struct holder_state *s)
@@ -407,7 +406,7 @@ static void handle_signals(struct holder_state *s)
 		if (info.ssi_signo == SIGCHLD) {
 			reap_children();
 		} else if (info.ssi_signo == NSISO_CLOSE_SIGNAL) {
-			if (says_caller_back(s, &info))
+			if (says_caller_back(&info))
 				s->caller_back = true;
 			close_session(s, false);
 		} else if (info.ssi_signo == NSISO_KILL_SIGNAL) {
