@@ -44,9 +44,11 @@
 /* The value a close sends with NSISO_CLOSE_SIGNAL (SI_QUEUE) when the
  * process that closes is the application that joined the namespaces and
  * it is back in its own: then nobody needs the session's PID namespace any
- * more, and the holder ends without waiting for the application to exit.
- * Any other close is a plain signal, and the holder waits as before. */
+ * more, and the holder waits for the application's exit at most
+ * NSISO_CALLER_BACK_GRACE_MS.  Any other close is a plain signal, and the
+ * holder waits for the application however long it lives. */
 #define NSISO_CLOSE_CALLER_BACK 0x6e736931
+#define NSISO_CALLER_BACK_GRACE_MS 1000
 
 #define NSISO_SESSION_ID_LEN 16
 

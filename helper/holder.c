@@ -40,6 +40,7 @@
 #include "../common/cgroup.h"
 #include "../common/fdpass.h"
 #include "../common/conf.h"
+#include "../common/deadline.h"
 #include "../common/proto.h"
 #include "../common/textfile.h"
 #include "faults.h"
@@ -52,6 +53,7 @@ struct holder_state {
 	bool caller_gone;
 	bool caller_back;	/* the close came from the application, back
 				 * in its own namespaces: it needs ours no more */
+	struct nsiso_deadline back_grace;	/* from then: see session_over() */
 };
 
 /* A failure that the host's set-up explains (the kernel or a mount refuses)
@@ -406,8 +408,10 @@ static void handle_signals(struct holder_state *s)
 		if (info.ssi_signo == SIGCHLD) {
 			reap_children();
 		} else if (info.ssi_signo == NSISO_CLOSE_SIGNAL) {
-			if (says_caller_back(&info))
+			if (says_caller_back(&info) && !s->caller_back) {
 				s->caller_back = true;
+				nsiso_deadline_in(&s->back_grace, NSISO_CALLER_BACK_GRACE_MS);
+			}
 			close_session(s, false);
 		} else if (info.ssi_signo == NSISO_KILL_SIGNAL) {
 			close_session(s, true);	/* nsisoctl kill */
@@ -417,11 +421,17 @@ static void handle_signals(struct holder_state *s)
 }
 
 /* Over once closed, every process of the session gone and the application
- * either gone or back in its own namespaces: one that is still in ours
- * could not fork once our PID namespace is dead. */
+ * gone: one that is still in our namespaces could not fork once our PID
+ * namespace is dead.  An application that closed from its own namespaces
+ * is waited for only NSISO_CALLER_BACK_GRACE_MS: sshd's monitor exits right
+ * after its close, and our end then does not compete with its exit; an
+ * application that lives on (a display manager) does not keep the session. */
 static bool session_over(const struct holder_state *s)
 {
-	if (!s->closed || !(s->caller_gone || s->caller_back))
+	if (!s->closed)
+		return false;
+	if (!s->caller_gone &&
+	    !(s->caller_back && nsiso_deadline_left_ms(&s->back_grace) == 0))
 		return false;
 	return !has_pid_namespace(s) || !others_alive();
 }

@@ -407,8 +407,9 @@ static int restore_namespaces(pam_handle_t *pamh, struct session *s)
 
 /* Tell the holder the session is closed.  When this process is the
  * application the holder watches and it is back in its own namespaces, say
- * so (the value of a queued signal): the holder then ends now, beside our
- * caller's own end, instead of after it.  Otherwise (a close in another
+ * so (the value of a queued signal): the holder then waits for the
+ * application's exit only NSISO_CALLER_BACK_GRACE_MS, and an application
+ * that lives on does not keep the session.  Otherwise (a close in another
  * process, or a way back that failed) a plain signal: the holder keeps the
  * namespaces until the application is gone, so that it can still fork. */
 static void end_holder(struct session *s, bool back)

@@ -1,10 +1,12 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
 # The close of the application that opened the session, back in its own
-# namespaces, ends the session's holder at once: the record goes while the
-# application still runs (sshd's monitor exits right after its close; the
-# teardown no longer waits for that), and the application can still fork.
-# The user's group goes once the application, still in it, has exited.
+# namespaces, says so to the session's holder, which then waits for the
+# application's exit at most a second (sshd's monitor exits right after its
+# close): an application that lives on does not keep the session.  The
+# record goes while the application still runs, and the application can
+# still fork.  The user's group goes once the application, still in it, has
+# exited.
 # A close in another process (a child of the application) leaves the
 # application itself in the session's namespaces: then the holder stays
 # until the application is gone, or its next fork would meet a dead PID
@@ -81,9 +83,9 @@ session_of_app "close in a child"
 # reach it before it exits.
 nsiso_assert_match "... a child of the application closes it" '^closed (0|killed 9)$' \
 	"$(ask close-child)"
-# The holder is told at once (the close above has returned): a second is
-# far more than it takes to end when it may, as in the first case.
-sleep 1
+# The holder is told at once (the close above has returned): two seconds
+# are twice what it gives an application that closed in itself.
+sleep 2
 nsiso_assert_true "... the holder stays while the application is in its namespaces" \
 	_nsiso_alive "$holder"
 nsiso_assert_true "... and so does the record" test -e "$record"
