@@ -52,13 +52,12 @@ static void wait_for_exit(int pidfd)
 		;
 }
 
-/* Once the application is gone (it is in the group until it exits; a close
- * from the application itself ends the holder while it still runs), leave
- * the user's tasks group (we are in it) and remove the group if nothing is
- * left in it.  Not before: leaving the group takes the kernel's threadgroup
- * lock for writing, which every exiting process takes for reading, so done
- * beside the application's exit it holds that up (make bench, B1: 0.6 ms
- * more per pamtester), and the group could not go yet anyway. */
+/* Once the application is gone (it is in the group until it exits; a
+ * killed holder, or one that ended a second after a close while the
+ * application lives on, leaves it there), leave the user's tasks group (we
+ * are in it) and remove the group if nothing is left in it.  Not before:
+ * the group could not go yet, and a try beside the application's exit could
+ * fail while a look at its pidfd right after already saw it gone. */
 static int remove_cgroup(const struct reaper_config *c, const struct watch *w)
 {
 	int ret;
