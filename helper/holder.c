@@ -426,14 +426,14 @@ static void handle_signals(struct holder_state *s)
  * is waited for only NSISO_CALLER_BACK_GRACE_MS: sshd's monitor exits right
  * after its close, and our end then does not compete with its exit; an
  * application that lives on (a display manager) does not keep the session. */
+static bool caller_released(const struct holder_state *s)
+{
+	return s->caller_gone || (s->caller_back && nsiso_deadline_left_ms(&s->back_grace) == 0);
+}
+
 static bool session_over(const struct holder_state *s)
 {
-	if (!s->closed)
-		return false;
-	if (!s->caller_gone &&
-	    !(s->caller_back && nsiso_deadline_left_ms(&s->back_grace) == 0))
-		return false;
-	return !has_pid_namespace(s) || !others_alive();
+	return s->closed && caller_released(s) && (!has_pid_namespace(s) || !others_alive());
 }
 
 static void run_session(struct holder_state *s)

@@ -291,14 +291,14 @@ static const char *item_text(pam_handle_t *pamh, int item)
  * remote host name is whatever the client made it). */
 static void build_request(struct nsiso_request *r, pam_handle_t *pamh,
 			  const struct module_args *args, const struct passwd *pw,
-			  const struct nsiso_settings *s, const char *session_id,
+			  const struct nsiso_settings *s, const struct session *ses,
 			  const char *systemd_unit)
 {
 	nsiso_request_init(r);
 	r->user = pw->pw_name;
 	r->uid = pw->pw_uid;
-	r->caller = getpid();
-	r->session = session_id;
+	r->caller = ses->caller;
+	r->session = ses->id;
 	r->run_dir = args->run_dir;
 	r->service = item_text(pamh, PAM_SERVICE);
 	r->tty = item_text(pamh, PAM_TTY);
@@ -583,7 +583,7 @@ static int start_session(pam_handle_t *pamh, const struct module_args *args,
 		session_free(s);
 		return ret;
 	}
-	build_request(&request, pamh, args, pw, settings, s->id, unit);
+	build_request(&request, pamh, args, pw, settings, s, unit);
 	nsiso_request_encode(&request, args->helper, &h);
 	ret = nsiso_ask_broker(args->broker, h.argv, &result);
 	if (ret > 0) {
@@ -724,8 +724,8 @@ PAM_EXTERN int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, con
 	}
 	ret = restore_namespaces(pamh, s);
 	log_close(pamh, s);
-	/* Last: the holder's end, now at once, would compete with our own
-	 * remaining steps for the CPU. */
+	/* Last: what the holder does on it (killing the session's processes)
+	 * competes with our own remaining steps for the CPU. */
 	end_holder(s, ret == 0);
 	/* Replacing the data runs session_cleanup on it. */
 	pam_set_data(pamh, DATA_NAME, NULL, NULL);

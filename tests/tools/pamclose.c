@@ -44,43 +44,54 @@ static void say(const char *fmt, ...)
 	fflush(stdout);
 }
 
+/* fn(pamh) in a forked child, whose exit status is its result: 0 with the
+ * child's wait status, or -1 with errno (fork or waitpid failed). */
+static int in_child(int (*fn)(pam_handle_t *), pam_handle_t *pamh, int *status)
+{
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0)
+		_exit(fn(pamh) & 0x7f);
+	while (waitpid(pid, status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return 0;
+}
+
+static int close_here(pam_handle_t *pamh)
+{
+	return pam_close_session(pamh, 0);
+}
+
+static int nothing(pam_handle_t *pamh)
+{
+	(void)pamh;
+	return 0;
+}
+
 /* The close in a child: its exit status carries the PAM result. */
 static void close_in_child(pam_handle_t *pamh)
 {
 	int status;
-	pid_t pid = fork();
 
-	if (pid < 0) {
-		say("closed fork failed: %s\n", strerror(errno));
-		return;
-	}
-	if (pid == 0)
-		_exit(pam_close_session(pamh, 0) & 0x7f);
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR) {
-			say("closed waitpid failed: %s\n", strerror(errno));
-			return;
-		}
-	if (WIFEXITED(status))
+	if (in_child(close_here, pamh, &status) < 0)
+		say("closed failed: %s\n", strerror(errno));
+	else if (WIFEXITED(status))
 		say("closed %d\n", WEXITSTATUS(status));
 	else
 		say("closed killed %d\n", WIFSIGNALED(status) ? WTERMSIG(status) : 0);
 }
 
-static void try_fork(void)
+static void try_fork(pam_handle_t *pamh)
 {
 	int status;
-	pid_t pid = fork();
 
-	if (pid < 0) {
+	if (in_child(nothing, pamh, &status) < 0)
 		say("fork failed: %s\n", strerror(errno));
-		return;
-	}
-	if (pid == 0)
-		_exit(0);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	say("fork ok\n");
+	else
+		say("fork ok\n");
 }
 
 int main(int argc, char **argv)
@@ -104,7 +115,7 @@ int main(int argc, char **argv)
 		else if (strcmp(line, "close-child\n") == 0)
 			close_in_child(pamh);
 		else if (strcmp(line, "fork\n") == 0)
-			try_fork();
+			try_fork(pamh);
 		else
 			say("unknown command\n");
 	}
