@@ -147,6 +147,13 @@ check "non-root unit tests ran in the build (dh_auto_test)" \
 	grep -q 'PASSED.*test(s)' "$B/build.log"
 check "nothing new in the checkout" \
 	test -z "$(cd "$NSISO_TOP" && git status --porcelain --ignored -- debian | grep -v '^??')"
+# The helper links libcgroup statically: the package names the libcgroup it
+# was built with, and needs no libcgroup at run time.
+check_eq "Built-Using names the libcgroup built in" \
+	"libcgroup (= $(dpkg-query -f '${source:Version}' -W libcgroup-dev))" \
+	"$(dpkg-deb -f "$DEB" Built-Using)"
+check "Depends has no libcgroup (linked in)" \
+	sh -c "! dpkg-deb -f '$DEB' Depends | grep -q libcgroup"
 
 contents=$(dpkg-deb -c "$DEB" | awk '{print $6}' | sed 's,^\.,,; s,/$,,')
 for path in "$MODULE_PATH" "$HELPER_PATH" /usr/bin/nsisoctl /usr/share/pam-configs/nsiso \
