@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
@@ -90,7 +91,33 @@ static int know_mounts_for_removal(void)
 	return 0;
 }
 
-int nsiso_cgroup_init(char *err, size_t len)
+/* libcgroup's cgroup_init() writes its 800 KiB mount table in .bss, a
+ * page at a time: about 200 faults in a new process, each dear in a virtual
+ * machine.  One madvise() takes them at once, over the whole .bss of the
+ * helper, which libcgroup's is part of (linked in: see the Makefile):
+ * 2.6 MiB, libcgroup's other two tables of that size included, for the few
+ * milliseconds an exec'd helper lives.  Measured with a static test program
+ * here: cgroup_init() 2.5-4.2 ms before, 1.6-2.1 ms with the 0.3 ms of the
+ * madvise() counted.  Without MADV_POPULATE_WRITE (before Linux 5.14) the
+ * faults are taken as before. */
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+/* The linker's names for where .bss begins and ends (GNU ld, gold, lld). */
+extern char __bss_start[], _end[];	// NOLINT(bugprone-reserved-identifier,cert-dcl37-c,cert-dcl51-cpp)
+
+static void own_bss(void)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	uintptr_t from = (uintptr_t)__bss_start, to = (uintptr_t)_end;
+	size_t skip = (page - from % page) % page;	/* to the first whole page */
+	size_t len = to > from + skip ? (to - from - skip) / page * page : 0;
+
+	if (len > 0)
+		(void)madvise(__bss_start + skip, len, MADV_POPULATE_WRITE);
+}
+
+static int init_once(char *err, size_t len)
 {
 	int ret;
 
@@ -117,11 +144,20 @@ int nsiso_cgroup_init(char *err, size_t len)
 	return 0;
 }
 
+int nsiso_cgroup_init(char *err, size_t len)
+{
+	if (!initialised)
+		own_bss();
+	return init_once(err, len);
+}
+
+/* Not own_bss(): the broker's spares, holders and reapers would all map
+ * the 1.6 MiB of libcgroup's tables it never writes. */
 int nsiso_cgroup_reinit(char *err, size_t len)
 {
 	initialised = false;
 	mounts_known = false;
-	return nsiso_cgroup_init(err, len);
+	return init_once(err, len);
 }
 
 enum nsiso_cgroup_version nsiso_cgroup_version(void)

@@ -640,6 +640,30 @@ static void mounts_changed(struct pool *p)
 	}
 }
 
+/* What a login's worker would otherwise do first, done once here, where
+ * every spare inherits it (each first in a spare costs page faults):
+ *   - the heap it allocates from (libcgroup's group and its values take
+ *     about 40 KiB), written: a spare makes the broker's written heap
+ *     pages its own before it accepts (prebuilt.c).  Freed into the top of
+ *     the heap, below glibc's trim threshold (128 KiB), which keeps it;
+ *   - libc's own lazy binding of realloc (asprintf calls it; libcgroup
+ *     builds its paths with asprintf), found with a probe on _dl_fixup. */
+#define BROKER_WARM_HEAP ((size_t)64 * 1024)
+
+static void warm_up(void)
+{
+	char *heap = malloc(BROKER_WARM_HEAP), *text;
+
+	if (heap) {
+		explicit_bzero(heap, BROKER_WARM_HEAP);	/* a memset before free() is dropped */
+		free(heap);
+	}
+	/* (glibc shrinks the result with realloc when it takes half of the
+	 * 100 bytes it began with or more.) */
+	if (asprintf(&text, "%64d", 0) >= 0)
+		free(text);
+}
+
 int nsiso_broker_main(const char *socket_path, int listen_fd, nsiso_broker_open_fn open_fn)
 {
 	struct pool p = { .open_fn = open_fn, .broker = getpid(),
@@ -666,6 +690,7 @@ int nsiso_broker_main(const char *socket_path, int listen_fd, nsiso_broker_open_
 	p.mountinfo_fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
 	if (p.mountinfo_fd >= 0)
 		mounts_changed(&p);	/* libcgroup's table as of now */
+	warm_up();
 	syslog(LOG_INFO, "broker: serving on %s", socket_path);
 	for (;;) {
 		struct pollfd pfd[2] = {
