@@ -440,7 +440,6 @@ static void run_session(struct holder_state *s)
 {
 	const struct holder_config *c = s->config;
 
-	nsiso_be_background();
 	while (!session_over(s)) {
 		struct pollfd fds[2] = {
 			{ .fd = s->signal_fd, .events = POLLIN },
@@ -550,6 +549,12 @@ static void serve(const struct holder_config *c)
 		setup_failed(c, "cannot set up signals: %m");
 	if (write(c->ready_fd, &(char){ NSISO_SYNC_READY }, 1) != 1)
 		_exit(1);
+	/* Built: from here on each of our wake-ups (the commit, the module's
+	 * having the session) comes from the helper in the middle of its
+	 * login, which must not lose its CPU to us: at the last one the
+	 * module waits for the helper's word after ours (a broker's worker:
+	 * open p90 1.7 ms, p50 0.07 ms from its reply to that word). */
+	nsiso_be_background();
 	FAULT_POINT("holder-before-commit");
 	if (!wait_for_commit(c)) {
 		/* The helper died or failed before handing the session over

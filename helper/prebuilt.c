@@ -260,8 +260,10 @@ bool nsiso_prebuilt_reaper_took(struct nsiso_prebuilt *pb, int wait_ms)
 	took = pb->reaper_pid > 0 && poll(&pfd, 1, wait_ms) == 1 &&
 	       read(pb->reaper_sock, &word, 1) == 1 && word == NSISO_SYNC_ACK;
 
-	if (!took && pb->reaper_pid > 0)
+	if (took)
+		return true;	/* its socket stays open: the reaper waits for EOF */
+	if (pb->reaper_pid > 0)
 		kill(pb->reaper_pid, SIGKILL);
 	drop_reaper(pb);
-	return took;
+	return false;
 }

@@ -70,7 +70,9 @@ pid_t nsiso_prebuilt_give_reaper(struct nsiso_prebuilt *pb, const struct reaper_
  * False when it ended or did not answer in time; then it is killed (the
  * worker's unreaped child: its PID is still its own) and the caller makes
  * one at the login.  True when none waits for its word (none was given:
- * the caller made the reaper itself). */
+ * the caller made the reaper itself).  A reaper that took its session waits
+ * for EOF on its socket, which the worker then keeps open until it ends,
+ * before it sets up its watch (reaper_prebuilt_main()). */
 bool nsiso_prebuilt_reaper_took(struct nsiso_prebuilt *pb, int wait_ms);
 
 /* In a holder cloned at the login beside a reaper made ahead: close the

@@ -10,8 +10,8 @@
 # A close in another process (a child of the application) leaves the
 # application itself in the session's namespaces: then the holder stays
 # until the application is gone, or its next fork would meet a dead PID
-# namespace.  Holder and reaper run SCHED_BATCH once the session is set up,
-# so that their wake-up at the close does not preempt the application.
+# namespace.  Holder and reaper run SCHED_BATCH once they are ready, so that
+# their wake-up at the close does not preempt the application.
 # With nsiso-pamclose, an application that lives on after its close.
 set -u
 . "$(dirname "$0")/lib.bash"
