@@ -300,7 +300,7 @@ CPPCHECK_FLAGS = --quiet --error-exitcode=1 --std=c11 --library=posix --inline-s
 	--enable=warning,style,performance,portability -D_GNU_SOURCE -D__linux__ \
 	--template='{file}:{line}: {severity} {id}: {message}' \
 	--suppress=variableScope --suppress=readdirCalled --suppress=missingIncludeSystem \
-	--suppress=getpwnamCalled:helper/main.c --suppress=getpwnamCalled:ctl/check.c \
+	--suppress=getpwnamCalled:helper/main.c --suppress=getpwnamCalled:helper/broker.c --suppress=getpwnamCalled:ctl/check.c \
 	--suppress=getgrnamCalled:ctl/check.c --suppress=getpwnamCalled:ctl/quota.c \
 	--suppress=getpwuidCalled:ctl/quota.c
 # clang-tidy: the analyzer, bugprone, cert, misc, performance, portability,
