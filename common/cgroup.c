@@ -816,6 +816,21 @@ int nsiso_cgroup_join(const struct nsiso_cgroup_join *j,
 	return ret;
 }
 
+void nsiso_cgroup_rehearse(void)
+{
+	struct cgroup *cg;
+	char *mount = NULL;
+
+	if (!initialised)
+		return;
+	cg = cgroup_new_cgroup("nsiso-rehearsal");	/* memory only: nothing made */
+	if (cg)
+		cgroup_free(&cg);
+	/* Takes libcgroup's table lock, which a fork shares with the broker. */
+	if (cgroup_get_subsys_mount_point("memory", &mount) == 0)
+		free(mount);
+}
+
 /* ---- remove ---------------------------------------------------------- */
 
 /* 1 removed, 0 absent or still in use, -1 error. */

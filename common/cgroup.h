@@ -63,6 +63,11 @@ int nsiso_cgroup_init(char *err, size_t len);
  * inherit libcgroup's table, refills it when the mount table changes. */
 int nsiso_cgroup_reinit(char *err, size_t len);
 
+/* In a broker's spare: libcgroup's code and lock, as a login's worker uses
+ * them, touched ahead (no group is made), so that the worker does not take
+ * their page faults.  Nothing before nsiso_cgroup_init(). */
+void nsiso_cgroup_rehearse(void);
+
 enum nsiso_cgroup_version nsiso_cgroup_version(void);
 
 /* "<parent>/user-<uid>" into buf. */

@@ -193,6 +193,10 @@ static long pidfd_pid(int fd)
 	return line ? strtol(line + 6, NULL, 10) : -1;
 }
 
+/* The request, as a worker receives it (static: the spare makes its first
+ * page its own ahead, rehearse()). */
+static char request[NSISO_BROKER_REQUEST_MAX];
+
 /* One message: the arguments, NUL-terminated each, and exactly one fd. */
 static int receive_request(int conn, char *buf, size_t size, char **argv, int *argc, int *pidfd)
 {
@@ -322,7 +326,6 @@ static void serve(int conn, const struct ucred *peer, int taken_wr, nsiso_broker
 {
 	pid_t made[2];
 	size_t n_made;
-	static char buf[NSISO_BROKER_REQUEST_MAX];
 	char *argv[REQUEST_ARGS_MAX], why[NSISO_REPLY_MAX - 16];
 	struct nsiso_request r;
 	const char *other;
@@ -338,7 +341,7 @@ static void serve(int conn, const struct ucred *peer, int taken_wr, nsiso_broker
 		conn = NSISO_CHANNEL_FD;
 	}
 	fcntl(conn, F_SETFD, FD_CLOEXEC);
-	if (receive_request(conn, buf, sizeof(buf), argv, &argc, &pidfd) < 0)
+	if (receive_request(conn, request, sizeof(request), argv, &argc, &pidfd) < 0)
 		pass_over(conn, "malformed request");
 	if (argc < 2 || strcmp(argv[1], "open") != 0 ||
 	    nsiso_request_decode(argc, argv, &r, why, sizeof(why)) != NULL)
@@ -416,14 +419,24 @@ static void reserve_channel_fd(void)
 		close(fd);
 }
 
-/* What a worker does first that no spare did before it: the user lookup
- * (libc's name-service set-up and its code, and the try to reach nscd,
- * which libc then leaves alone for a while when none runs).  Rehearsed
- * with root while the spare waits, on pages that are its own by then: in
- * the worker it took 0.3 ms, most of it page faults one at a time. */
+/* What a worker does first that no spare did before it, rehearsed while
+ * the spare waits, on pages that are its own by then: a fork shares the
+ * broker's written pages until one side writes, and maps none of the code
+ * the child has not run yet; each such page fault took 20-100 us in the
+ * worker (perf, this guest).  Rehearsed: the user lookup (with root: libc's
+ * name-service set-up, its code, and the try to reach nscd, which libc
+ * then leaves alone for a while when none runs; 308 -> 32 us in the
+ * worker), the clock (the vDSO), libcgroup's code and table lock, and the
+ * first page of each buffer a login reads into. */
 static void rehearse(void)
 {
+	struct timespec now;
+
 	(void)getpwnam("root");
+	(void)clock_gettime(CLOCK_MONOTONIC, &now);
+	nsiso_cgroup_rehearse();
+	nsiso_cgroupns_rehearse();
+	explicit_bzero(request, 4096);
 }
 
 /* In a spare: one connection, then the worker's part.  The root-only socket

@@ -112,13 +112,27 @@ static void add_line(const char *line, const char *own, const char *mountinfo,
 		e->fds[e->n++] = fd;
 }
 
+/* What add_callers_cgroups() reads: /proc/<pid>/cgroup, our own, and the
+ * mount table. */
+static char cgroups[16384], own[16384], mountinfo[65536];
+
+/* The first pages of each buffer, which a read fills, made ours ahead (see
+ * nsiso_cgroupns_rehearse()). */
+#define REHEARSED_BYTES 8192
+
+void nsiso_cgroupns_rehearse(void)
+{
+	explicit_bzero(cgroups, REHEARSED_BYTES);
+	explicit_bzero(own, REHEARSED_BYTES);
+	explicit_bzero(mountinfo, REHEARSED_BYTES);
+}
+
 /* The application's cgroup in every hierarchy, read while it is alive: its
  * pidfd, polled after the read, says its PID was still its own then. */
 static int add_callers_cgroups(pid_t caller, int caller_pidfd,
 			       const int procs_fds[NSISO_CGROUP_PROCS_MAX], struct entries *e,
 			       enum nsiso_failure *failure, char *err, size_t len)
 {
-	static char cgroups[16384], own[16384], mountinfo[65536];
 	struct pollfd pfd = { .fd = caller_pidfd, .events = POLLIN };
 	char path[64], *line, *save = NULL;
 

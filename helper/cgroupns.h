@@ -34,4 +34,9 @@ int nsiso_cgroupns_make(pid_t caller, int caller_pidfd,
 int nsiso_cgroup_follow_caller(pid_t caller, int caller_pidfd, const pid_t *also, size_t n_also,
 			       char *err, size_t len);
 
+/* A broker's spare, before it accepts: the pages of its buffers that
+ * nsiso_cgroup_follow_caller() will fill made its own now, not copied one
+ * page fault at a time in the middle of a login. */
+void nsiso_cgroupns_rehearse(void);
+
 #endif
