@@ -42,16 +42,6 @@ session_of_app() {
 }
 record_gone() { [ ! -e "$record" ]; }
 
-# The reaper of a session: the nsiso-reaper that holds a pidfd of its holder.
-reaper_of() {
-	local f pid
-	for f in /proc/[0-9]*/comm; do
-		[ "$(cat "$f" 2>/dev/null)" = nsiso-reaper ] || continue
-		pid=${f#/proc/} pid=${pid%/comm}
-		grep -q -s "^Pid:[[:space:]]*$1\$" /proc/"$pid"/fdinfo/* && { echo "$pid"; return 0; }
-	done
-	return 1
-}
 policy_of() { chrt -p "$1" 2>/dev/null | sed -n 's/.*scheduling policy: //p'; }
 
 # The application closes in itself, and lives on.
@@ -61,7 +51,7 @@ session_of_app "close in the application"
 # Housekeeping from here on: the close's wake-up must not preempt the
 # application in the middle of its close.
 nsiso_assert_eq "... the holder runs SCHED_BATCH" SCHED_BATCH "$(policy_of "$holder")"
-reaper=$(reaper_of "$holder")
+reaper=$(lc_reaper_of "$holder")
 nsiso_assert_eq "... so does its reaper (PID ${reaper:-none})" SCHED_BATCH "$(policy_of "$reaper")"
 nsiso_assert_eq "... the application keeps its own policy" SCHED_OTHER "$(policy_of "$app")"
 nsiso_assert_eq "... the application closes it" "closed 0" "$(ask close)"

@@ -47,22 +47,12 @@ done
 
 # --- the reaper's watch waits for the worker's end ---------------------------
 QUOTA_SOCK=$LC_RUN/user-$LC_UID.sock
-# The nsiso-reaper (named so once it took its session) of holder $1.
-reaper_of() {
-	local f pid
-	for f in /proc/[0-9]*/comm; do
-		[ "$(cat "$f" 2>/dev/null)" = nsiso-reaper ] || continue
-		pid=${f#/proc/} pid=${pid%/comm}
-		grep -q -s "^Pid:[[:space:]]*$1\$" /proc/"$pid"/fdinfo/* && { echo "$pid"; return 0; }
-	done
-	return 1
-}
 holder_of_app() {
 	local record
 	record=$(grep -l -x "caller=$1" "$LC_RUN"/*.session 2>/dev/null) || return 1
 	sed -n 's/^holder=//p' "$record"
 }
-reaper_took() { holder=$(holder_of_app "$app") && reaper=$(reaper_of "$holder"); }
+reaper_took() { holder=$(holder_of_app "$app") && reaper=$(lc_reaper_of "$holder"); }
 
 nsiso_wait_until 10 two_idle_reapers || nsiso_die "watch: the spares made no reapers"
 nsiso_assert_false "watch: no quota socket before the login" test -e "$QUOTA_SOCK"

@@ -20,6 +20,7 @@
 #   lc_outcome CASE ON_ERROR [H R C]  the login's outcome, per on_error
 #   lc_one_line CASE LEVEL REASON_ERE ON_ERROR [OUTCOME_ERE]  exactly one log line for it
 #   lc_nothing_left CASE      no holder, record, cgroup or process of LC_USER
+#   lc_reaper_of HOLDER_PID   the session's nsiso-reaper (the one with a pidfd of it)
 #
 # Fault points need tests/build/nsiso-helper-faults (make unit); the fault
 # file is removed at exit, whatever happens.
@@ -211,4 +212,17 @@ lc_one_line() {
 lc_nothing_left() {
 	nsiso_assert_true "$1: nothing left (holder, record, cgroup, process)" \
 		nsiso_wait_for nsiso_session_gone "$LC_USER" "$LC_PARENT" "$LC_RUN"
+}
+
+# lc_reaper_of HOLDER_PID: the PID of the session's reaper, the nsiso-reaper
+# (so named once it has its session) that holds a pidfd of the holder; 1 if
+# there is none.
+lc_reaper_of() {
+	local f pid
+	for f in /proc/[0-9]*/comm; do
+		[ "$(cat "$f" 2>/dev/null)" = nsiso-reaper ] || continue
+		pid=${f#/proc/} pid=${pid%/comm}
+		grep -q -s "^Pid:[[:space:]]*$1\$" /proc/"$pid"/fdinfo/* && { echo "$pid"; return 0; }
+	done
+	return 1
 }
