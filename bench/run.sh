@@ -427,13 +427,13 @@ FLOOR=${ST_MED[floor]}
 # CPU per run, one configuration at a time (the group must hold one
 # configuration only), holders' teardown included; in B1_CPU_ROUNDS rounds
 # over all configurations, so that the machine's drift (its speed moves by
-# a third within minutes here) falls on every row alike.
+# a third within minutes here) falls on every row alike.  B1_CPU_RUNS is a
+# multiple of the rounds in both settings above.
 B1_CPU_ROUNDS=4
 declare -A B1_CPU B1_CPU_SUM
 b1_cpu_block() { # NAME RUNS CMD...
 	local name=$1 runs=$2 start
 	shift 2
-	mkdir -p "$CPU_ROOT/$PARENT/cpu-b1"
 	start=$(cpu_used_us "$PARENT")
 	(echo "$BASHPID" >"$CPU_ROOT/$PARENT/cpu-b1/cgroup.procs" &&
 		exec "$NSBENCH" exec -n "$runs" -w 0 "$name" "$@" :::) >/dev/null ||
@@ -442,10 +442,11 @@ b1_cpu_block() { # NAME RUNS CMD...
 	B1_CPU_SUM[$name]=$((${B1_CPU_SUM[$name]:-0} + $(cpu_used_us "$PARENT") - start))
 }
 b1_cpu_pass() {
-	local i round per=$(((B1_CPU_RUNS + B1_CPU_ROUNDS - 1) / B1_CPU_ROUNDS)) name
+	local i per=$((B1_CPU_RUNS / B1_CPU_ROUNDS)) name
 	local -a cmd
 	[ -n "$CPU_ROOT" ] || return 0
-	for round in $(seq "$B1_CPU_ROUNDS"); do
+	mkdir -p "$CPU_ROOT/$PARENT/cpu-b1"
+	for _ in $(seq "$B1_CPU_ROUNDS"); do
 		i=0
 		while [ "$i" -lt ${#B1_CMDS[@]} ]; do
 			name=${B1_CMDS[i]} cmd=() i=$((i + 1))
@@ -455,9 +456,8 @@ b1_cpu_pass() {
 		done
 	done
 	for name in "${!B1_CPU_SUM[@]}"; do
-		B1_CPU[$name]=$((B1_CPU_SUM[$name] / (per * B1_CPU_ROUNDS)))
+		B1_CPU[$name]=$((B1_CPU_SUM[$name] / B1_CPU_RUNS))
 	done
-	B1_CPU_RUNS=$((per * B1_CPU_ROUNDS))
 }
 b1_cpu_pass
 b1_row() { # LABEL DESCRIPTION [TARGET]

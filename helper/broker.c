@@ -194,8 +194,9 @@ static long pidfd_pid(int fd)
 }
 
 /* The request, as a worker receives it (static: the spare makes its first
- * page its own ahead, rehearse()). */
+ * page, where every request so far fits, its own ahead: rehearse()). */
 static char request[NSISO_BROKER_REQUEST_MAX];
+#define REQUEST_REHEARSED_BYTES 4096
 
 /* One message: the arguments, NUL-terminated each, and exactly one fd. */
 static int receive_request(int conn, char *buf, size_t size, char **argv, int *argc, int *pidfd)
@@ -233,6 +234,7 @@ static const char *const place_kinds[] = {
 	"root directory",
 };
 #define PLACE_KINDS (sizeof(place_kinds) / sizeof(place_kinds[0]))
+#define ROOT_PLACE (PLACE_KINDS - 1)
 
 struct place_id {
 	bool present;
@@ -245,7 +247,7 @@ static struct place_id own_place[PLACE_KINDS];
 /* /proc/<pid>/ns/<kind> of each namespace kind, and /proc/<pid>/root. */
 static void place_path(const char *pid, size_t i, char *path, size_t len)
 {
-	if (i + 1 == PLACE_KINDS)
+	if (i == ROOT_PLACE)
 		snprintf(path, len, "/proc/%s/root", pid);
 	else
 		snprintf(path, len, "/proc/%s/ns/%s", pid, place_kinds[i]);
@@ -263,6 +265,12 @@ static struct place_id place_of(const char *pid, size_t i)
 	return id;
 }
 
+/* The same namespace (or root), or the same kind missing on both sides. */
+static bool same_id(struct place_id a, struct place_id b)
+{
+	return a.present == b.present && (!a.present || (a.dev == b.dev && a.ino == b.ino));
+}
+
 static void learn_own_place(void)
 {
 	size_t i;
@@ -273,8 +281,7 @@ static void learn_own_place(void)
 
 /* The namespaces and root directory of the application are ours: then the
  * holder we clone is what an exec'd helper, its child, would have cloned.
- * Read through /proc while its pidfd says it is alive, so they were its.
- * (A root directory we cannot see counts as another one.) */
+ * Read through /proc while its pidfd says it is alive, so they were its. */
 static const char *same_place(pid_t caller, int pidfd)
 {
 	struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
@@ -283,10 +290,11 @@ static const char *same_place(pid_t caller, int pidfd)
 
 	snprintf(pid, sizeof(pid), "%d", (int)caller);
 	for (i = 0; i < PLACE_KINDS; i++) {
-		struct place_id theirs = place_of(pid, i), ours = own_place[i];
+		struct place_id theirs = place_of(pid, i);
 
-		if (theirs.present != ours.present || (i + 1 == PLACE_KINDS && !theirs.present) ||
-		    (theirs.present && (theirs.dev != ours.dev || theirs.ino != ours.ino)))
+		/* A namespace kind the kernel lacks is missing on both sides;
+		 * a root directory we cannot see is another one. */
+		if (!same_id(theirs, own_place[i]) || (i == ROOT_PLACE && !theirs.present))
 			return place_kinds[i];
 	}
 	if (poll(&pfd, 1, 0) != 0)
@@ -436,7 +444,7 @@ static void rehearse(void)
 	(void)clock_gettime(CLOCK_MONOTONIC, &now);
 	nsiso_cgroup_rehearse();
 	nsiso_cgroupns_rehearse();
-	explicit_bzero(request, 4096);
+	explicit_bzero(request, REQUEST_REHEARSED_BYTES);
 }
 
 /* In a spare: one connection, then the worker's part.  The root-only socket
