@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later */
 #include "cgroup.h"
 #include "deadline.h"
+#include "pages.h"
 #include "size.h"
 
 #include <errno.h>
@@ -13,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
@@ -100,9 +100,6 @@ static int know_mounts_for_removal(void)
  * here: cgroup_init() 2.5-4.2 ms before, 1.6-2.1 ms with the 0.3 ms of the
  * madvise() counted.  Without MADV_POPULATE_WRITE (before Linux 5.14) the
  * faults are taken as before. */
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE 23
-#endif
 /* The linker's names for where .bss begins and ends (GNU ld, gold, lld). */
 extern char __bss_start[], _end[];	// NOLINT(bugprone-reserved-identifier,cert-dcl37-c,cert-dcl51-cpp)
 
@@ -113,8 +110,7 @@ static void own_bss(void)
 	size_t skip = (page - from % page) % page;	/* to the first whole page */
 	size_t len = to > from + skip ? (to - from - skip) / page * page : 0;
 
-	if (len > 0)
-		(void)madvise(__bss_start + skip, len, MADV_POPULATE_WRITE);
+	nsiso_own_pages(__bss_start + skip, len);
 }
 
 static int init_once(char *err, size_t len)

@@ -323,28 +323,105 @@ static bool items_in(const char *want, const char *opts)
 	return true;
 }
 
+/* One line of mountinfo, split where it lies: "ID PARENT MAJ:MIN ROOT POINT
+ * OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPER-OPTIONS".  The kernel writes
+ * single spaces and escapes them in names, so a field is what lies between
+ * two.  Split in place: sscanf() twice a line, for each of five
+ * controllers, took 20 us per look at this host's 21 lines against 4.5 us
+ * (2000 looks, warm), and in a reaper, a new process, it also faulted in
+ * the code of libc's scanf. */
+struct field {
+	const char *at;
+	size_t len;
+};
+
+struct mount_line {
+	struct field root, point, fstype, opts;
+};
+
+/* The next space-separated field of [*p, end), or false at the end. */
+static bool next_field(const char **p, const char *end, struct field *f)
+{
+	const char *s = *p;
+
+	while (s < end && *s == ' ')
+		s++;
+	if (s == end)
+		return false;
+	f->at = s;
+	while (s < end && *s != ' ')
+		s++;
+	f->len = (size_t)(s - f->at);
+	*p = s;
+	return true;
+}
+
+static bool field_is(const struct field *f, const char *text)
+{
+	return f->len == strlen(text) && memcmp(f->at, text, f->len) == 0;
+}
+
+static bool split_mount_line(const char *line, const char *end, struct mount_line *m)
+{
+	struct field f[5], skip;
+	size_t i;
+
+	for (i = 0; i < 5; i++)
+		if (!next_field(&line, end, &f[i]))
+			return false;
+	m->root = f[3];
+	m->point = f[4];
+	do	/* the mount options, then optional fields up to "-" */
+		if (!next_field(&line, end, &skip))
+			return false;
+	while (!field_is(&skip, "-"));
+	return next_field(&line, end, &m->fstype) && next_field(&line, end, &skip) &&
+	       next_field(&line, end, &m->opts);
+}
+
+static bool is_hierarchy(const struct mount_line *m, const char *controllers)
+{
+	char opts[512];
+
+	if (!controllers[0])
+		return field_is(&m->fstype, "cgroup2");
+	if (!field_is(&m->fstype, "cgroup") || m->opts.len >= sizeof(opts))
+		return false;
+	memcpy(opts, m->opts.at, m->opts.len);
+	opts[m->opts.len] = '\0';
+	return items_in(controllers, opts);
+}
+
+/* Into out, or false if it does not fit (a name cut short names another
+ * directory). */
+static bool copy_field(const struct field *f, char *out, size_t len)
+{
+	if (f->len >= len)
+		return false;
+	memcpy(out, f->at, f->len);
+	out[f->len] = '\0';
+	return true;
+}
+
 int nsiso_cgroup_find_mount(const char *mountinfo, const char *controllers, char *point,
 			    size_t plen, char *root, size_t rlen)
 {
 	const char *line = mountinfo;
 
 	while (line && *line) {
-		const char *end = strchr(line, '\n'), *dash;
-		char l[1024], fields[5][256], fstype[32], opts[512];
+		const char *end = strchr(line, '\n'), *next;
+		struct mount_line m;
 
-		snprintf(l, sizeof(l), "%.*s", end ? (int)(end - line) : (int)strlen(line), line);
-		line = end ? end + 1 : NULL;
-		dash = strstr(l, " - ");
-		if (!dash || sscanf(l, "%255s %255s %255s %255s %255s", fields[0], fields[1],
-				    fields[2], fields[3], fields[4]) != 5 ||
-		    sscanf(dash + 3, "%31s %*s %511s", fstype, opts) != 2 || strchr(fields[4], '\\'))
-			continue;
-		if (controllers[0] ? strcmp(fstype, "cgroup") == 0 && items_in(controllers, opts)
-				   : strcmp(fstype, "cgroup2") == 0) {
-			snprintf(point, plen, "%s", fields[4]);
-			snprintf(root, rlen, "%s", fields[3]);
+		next = end ? end + 1 : NULL;
+		if (!end)
+			end = line + strlen(line);
+		/* An escaped mount point (a space, a newline) is none we
+		 * could name back. */
+		if (split_mount_line(line, end, &m) && is_hierarchy(&m, controllers) &&
+		    !memchr(m.point.at, '\\', m.point.len) && copy_field(&m.point, point, plen) &&
+		    copy_field(&m.root, root, rlen))
 			return 0;
-		}
+		line = next;
 	}
 	return -1;
 }

@@ -25,6 +25,7 @@
 
 #include "../common/cgroup.h"
 #include "../common/fdpass.h"
+#include "../common/pages.h"
 #include "../common/proto.h"
 #include "../common/record.h"
 #include "../common/size.h"
@@ -444,7 +445,7 @@ static void rehearse(void)
 	(void)clock_gettime(CLOCK_MONOTONIC, &now);
 	nsiso_cgroup_rehearse();
 	nsiso_cgroupns_rehearse();
-	explicit_bzero(request, REQUEST_REHEARSED_BYTES);
+	nsiso_own_pages(request, REQUEST_REHEARSED_BYTES);
 }
 
 /* In a spare: one connection, then the worker's part.  The root-only socket

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "../common/cgroup.h"
+#include "../common/pages.h"
 #include "../common/textfile.h"
 
 /* Room for a cgroup.procs fd per hierarchy: v1 has about a dozen. */
@@ -122,9 +123,9 @@ static char cgroups[16384], own[16384], mountinfo[65536];
 
 void nsiso_cgroupns_rehearse(void)
 {
-	explicit_bzero(cgroups, REHEARSED_BYTES);
-	explicit_bzero(own, REHEARSED_BYTES);
-	explicit_bzero(mountinfo, REHEARSED_BYTES);
+	nsiso_own_pages(cgroups, REHEARSED_BYTES);
+	nsiso_own_pages(own, REHEARSED_BYTES);
+	nsiso_own_pages(mountinfo, REHEARSED_BYTES);
 }
 
 /* The application's cgroup in every hierarchy, read while it is alive: its

@@ -202,12 +202,14 @@ static void save_state(struct oom_watch *w)
  * reaper that watched before us has ended).  Without one nobody has logged
  * a kill of this group: every kill it counted is ours to log.  The count,
  * or NSISO_UNLIMITED when the group has none. */
-static uint64_t take_history(struct oom_watch *w, unsigned long long group, bool *resume)
+static uint64_t take_history(struct oom_watch *w, unsigned long long group, bool *resume,
+			     bool *found)
 {
 	struct nsiso_oom_state saved;
 	uint64_t count;
 
-	*resume = nsiso_oom_state_read(w->run_dir_fd, w->uid, &saved) == 0 && saved.group == group;
+	*found = nsiso_oom_state_read(w->run_dir_fd, w->uid, &saved) == 0;
+	*resume = *found && saved.group == group;
 	if (*resume) {
 		w->state = saved;
 		count = oom_kill_count(w);
@@ -224,7 +226,7 @@ bool oom_watch_start(struct oom_watch *w, long long now)
 {
 	struct stat st;
 	uint64_t count;
-	bool resume;
+	bool resume, found;
 
 	if (w->watching)
 		return true;
@@ -241,7 +243,7 @@ bool oom_watch_start(struct oom_watch *w, long long now)
 	w->kmsg_fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (w->kmsg_fd >= 0)
 		lseek(w->kmsg_fd, 0, SEEK_END);
-	count = take_history(w, (unsigned long long)st.st_ino, &resume);
+	count = take_history(w, (unsigned long long)st.st_ino, &resume, &found);
 	if (count == NSISO_UNLIMITED) {
 		if (w->kmsg_fd >= 0)
 			close(w->kmsg_fd);
@@ -256,7 +258,11 @@ bool oom_watch_start(struct oom_watch *w, long long now)
 	if (!resume)
 		keep_newest(w, count);
 	w->watching = true;
-	if (log_counted(w, count, false, now) || !resume)
+	/* A new history is written when there is one to replace or a kill to
+	 * keep: no history and no kill (a user's first login, as a rule) says
+	 * the same as a history of none, to the next watcher and to nsisoctl,
+	 * without the 7 system calls of a safe write. */
+	if (log_counted(w, count, false, now) || (!resume && (found || count > 0)))
 		save_state(w);
 	return true;
 }
@@ -404,6 +410,13 @@ long long oom_watch_check(struct oom_watch *w, bool final, long long now)
 		save_state(w);
 		w->gone_changed = false;
 	}
+	return oom_watch_interval(w, now);
+}
+
+long long oom_watch_interval(const struct oom_watch *w, long long now)
+{
+	if (!w->watching)
+		return IDLE_INTERVAL_MS;
 	if (w->uncounted_since_ms || now < w->busy_until_ms)
 		return BUSY_INTERVAL_MS;
 	return IDLE_INTERVAL_MS;

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "../common/fdpass.h"
+#include "../common/pages.h"
 #include "../common/textfile.h"
 
 unsigned long nsiso_holder_clone_flags(unsigned isolate)
@@ -118,10 +119,7 @@ static void make_reaper(struct nsiso_prebuilt *pb)
  * stack below.  Mappings larger than this are left shared, the heap aside:
  * libcgroup's mount table (2.4 MiB of .bss), which a login reads. */
 #define OWN_MAPPING_MAX ((size_t)256 * 1024)
-#define OWN_STACK_BYTES (48 * 1024)	/* below the spare's frame */
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE 23		/* Linux 5.14; before it, nothing */
-#endif
+#define OWN_STACK_BYTES ((size_t)48 * 1024)	/* below the spare's frame */
 
 /* Each run of resident pages in [start, end), written as if touched. */
 static void own_resident(char *start, const char *end, size_t page)
@@ -141,21 +139,11 @@ static void own_resident(char *start, const char *end, size_t page)
 				continue;
 			}
 			if (run > 0)
-				(void)madvise(start + (i - run) * page, run * page,
-					      MADV_POPULATE_WRITE);
+				nsiso_own_pages(start + (i - run) * page, run * page);
 			run = 0;
 		}
 		start += n * page;
 	}
-}
-
-/* The stack the worker will use below here, fresh pages (not inlined: the
- * array must lie below the caller's frame). */
-__attribute__((noinline)) static void own_stack(void)
-{
-	char below[OWN_STACK_BYTES];
-
-	explicit_bzero(below, sizeof(below));
 }
 
 static void own_pages(void)
@@ -177,7 +165,8 @@ static void own_pages(void)
 		    strstr(line, "[heap]"))
 			own_resident(start, end, page);
 	}
-	own_stack();
+	/* The stack the worker will use below here, fresh pages. */
+	nsiso_own_stack_below(OWN_STACK_BYTES);
 }
 
 void nsiso_prebuild(struct nsiso_prebuilt *pb, unsigned isolate)

@@ -80,7 +80,9 @@ void watch_hold_session(struct watch *w)
 		       "logouts read every record): %m", w->c->session, NSISO_SESSIONS_LOCK_NAME);
 }
 
-void watch_init(struct watch *w, const struct watch_config *c)
+/* Nothing open, nothing watched: all a look under the lock needs (the
+ * OOM watch's setting up reads the mount table). */
+static void watch_init_for_lock(struct watch *w, const struct watch_config *c)
 {
 	size_t i;
 
@@ -89,6 +91,12 @@ void watch_init(struct watch *w, const struct watch_config *c)
 	w->lock_fd = w->listen_fd = w->session_fd = w->baton_fd = -1;
 	for (i = 0; i < QUOTA_CLIENTS_MAX; i++)
 		w->clients[i].fd = -1;
+	w->oom.event_fd = w->oom.kmsg_fd = -1;
+}
+
+void watch_init(struct watch *w, const struct watch_config *c)
+{
+	watch_init_for_lock(w, c);
 	w->started_ms = watch_now_ms();
 	if (c->group)
 		oom_watch_init(&w->oom, c->run_dir_fd, c->uid, c->user, c->group, c->systemd);
@@ -352,8 +360,11 @@ static long long look(struct watch *w, long long now)
 {
 	if (!w->c->group)
 		return 60000;
-	if (!w->oom.watching && !oom_watch_start(&w->oom, now))
-		return now - w->started_ms < NSISO_OPEN_TIMEOUT_MS ? GROUP_APPEARS_MS : 5000;
+	if (!w->oom.watching) {
+		if (!oom_watch_start(&w->oom, now))
+			return now - w->started_ms < NSISO_OPEN_TIMEOUT_MS ? GROUP_APPEARS_MS : 5000;
+		return oom_watch_interval(&w->oom, now);	/* it has just looked */
+	}
 	return oom_watch_check(&w->oom, false, now);
 }
 
@@ -518,7 +529,7 @@ void watch_move_history(const struct watch *session)
 
 	if (nsiso_cgroup_detect_version() != NSISO_CGROUP_V2 || user_has_sessions(session))
 		return;
-	watch_init(&w, c);	/* only for the lock */
+	watch_init_for_lock(&w, c);
 	if (lock_uid_byte_within(&w, WATCH_LOCK_TIMEOUT_MS) == 0 && !user_has_sessions(session) &&
 	    nsiso_oom_state_read(c->run_dir_fd, c->uid, &state) == 0 && state.group != 0 &&
 	    nsiso_oom_state_write(c->run_dir_fd, c->uid, &state) < 0)
@@ -531,7 +542,7 @@ void watch_forget_group(const struct watch_config *c)
 {
 	struct watch w;
 
-	watch_init(&w, c);
+	watch_init_for_lock(&w, c);
 	if (lock_uid_byte_within(&w, WATCH_LOCK_TIMEOUT_MS) == 0 &&
 	    nsiso_oom_state_remove(c->run_dir_fd, c->uid) < 0)
 		syslog(LOG_ERR, "user %s (uid %u): cannot remove the OOM history: %m", c->user,

@@ -381,6 +381,31 @@ UNIT_TEST(find_mount)
 	assert_int_equal(nsiso_cgroup_find_mount("", "", point, sizeof(point), root, sizeof(root)), -1);
 }
 
+/* The kernel's own shapes: optional fields before the "-", a mount point
+ * with an escaped space, a line cut short; and a name longer than the
+ * caller's buffer, which is no name (a part of it names another place). */
+UNIT_TEST(find_mount_odd_lines)
+{
+	static const char odd[] =
+		"24 1 0:22 / /sys/fs/cgroup/mem\\040ory rw - cgroup cgroup rw,memory\n"
+		"25 1 0:23 / /sys/fs/cgroup/cut rw - cgroup\n"
+		"26 1 0:24 /a /sys/fs/cgroup/memory rw,nosuid shared:7 master:1 - cgroup cgroup rw,memory\n"
+		"27 1 0:25 / /sys/fs/cgroup/a-very-long-mount-point-name rw - cgroup cgroup rw,pids";
+	char point[64], root[64], small[16];
+
+	assert_int_equal(nsiso_cgroup_find_mount(odd, "memory", point, sizeof(point), root,
+						 sizeof(root)), 0);
+	assert_string_equal(point, "/sys/fs/cgroup/memory");
+	assert_string_equal(root, "/a");
+	assert_int_equal(nsiso_cgroup_find_mount(odd, "pids", point, sizeof(point), root,
+						 sizeof(root)), 0);
+	assert_string_equal(point, "/sys/fs/cgroup/a-very-long-mount-point-name");
+	assert_int_equal(nsiso_cgroup_find_mount(odd, "pids", small, sizeof(small), root,
+						 sizeof(root)), -1);
+	assert_int_equal(nsiso_cgroup_find_mount(odd, "", point, sizeof(point), root,
+						 sizeof(root)), -1);
+}
+
 /* This process's own mount table: the memory hierarchy is where the kernel
  * says it is. */
 UNIT_TEST(dirs_of_this_host)

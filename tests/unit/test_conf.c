@@ -516,6 +516,42 @@ CONF_FILE_TEST(file_checks)
 	assert_string_equal(load_one("missing.conf"), expect);
 }
 
+/* A conf of comment lines up to `bytes` long, with one rule at its end:
+ * read whole, through a buffer that grows, up to NSISO_CONF_MAX_BYTES. */
+static void write_sized(const char *name, size_t bytes)
+{
+	static const char rule[] = "* memory 1G\n";
+	char *text = malloc(bytes + 1);
+	size_t i;
+
+	assert_non_null(text);
+	for (i = 0; i + sizeof(rule) - 1 < bytes; i++)
+		text[i] = (i + 1) % 64 == 0 ? '\n' : '#';
+	text[i - 1] = '\n';
+	memcpy(text + i, rule, sizeof(rule));
+	text[bytes] = '\0';
+	write_file(name, text, 0644, 0);
+	free(text);
+}
+
+CONF_FILE_TEST(file_sizes)
+{
+	char expect[256];
+
+	if (geteuid() != 0)
+		skip();
+	write_sized("big.conf", 300000);	/* past the first buffers */
+	assert_null(load_one("big.conf"));
+	assert_int_equal(conf.n_rules, 1);
+	write_sized("max.conf", NSISO_CONF_MAX_BYTES);
+	assert_null(load_one("max.conf"));
+	assert_int_equal(conf.n_rules, 1);
+	write_sized("over.conf", NSISO_CONF_MAX_BYTES + 1);
+	snprintf(expect, sizeof(expect), "%s/over.conf: larger than %zu bytes", unit_dir,
+		 NSISO_CONF_MAX_BYTES);
+	assert_string_equal(load_one("over.conf"), expect);
+}
+
 CONF_FILE_TEST(directory_a_user_can_write_is_rejected)
 {
 	char expect[256];
