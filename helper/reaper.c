@@ -25,17 +25,12 @@
 #include "../common/cgroup.h"
 #include "../common/deadline.h"
 #include "../common/fdpass.h"
-#include "../common/pages.h"
 #include "../common/proto.h"
 #include "../common/record.h"
 #include "faults.h"
 #include "holder.h"
 #include "privtmp.h"
 #include "watch.h"
-
-/* How deep a reaper's stack goes: its watch (11 KiB) and the mount table's
- * reading below it take 7 pages (perf's page-faults event). */
-#define REAPER_STACK_BYTES ((size_t)32 * 1024)
 
 /* Keep 0-2 (on /dev/null) and the fds of the config: above all, the
  * helper's ends of the hand-over pipes must go, or the holder would never
@@ -215,10 +210,6 @@ void reaper_prebuilt_main(int sock)
 	nsiso_keep_only_fds(&sock, 1);
 	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
 	start_reaper("nsiso-idle-reap");
-	/* The stack its session's watch and clean-up will use, while it
-	 * waits, at a third of the CPU of a fault at each new page of it
-	 * (common/pages.h). */
-	nsiso_own_stack_below(REAPER_STACK_BYTES);
 	if (!receive_session(sock, &s, fds))
 		_exit(0);
 	FAULT_POINT("reaper-prebuilt-given");
