@@ -415,8 +415,6 @@ long long oom_watch_check(struct oom_watch *w, bool final, long long now)
 
 long long oom_watch_interval(const struct oom_watch *w, long long now)
 {
-	if (!w->watching)
-		return IDLE_INTERVAL_MS;
 	if (w->uncounted_since_ms || now < w->busy_until_ms)
 		return BUSY_INTERVAL_MS;
 	return IDLE_INTERVAL_MS;

@@ -67,9 +67,10 @@ bool oom_watch_event(struct oom_watch *w, long long now_ms);
  * again. */
 long long oom_watch_check(struct oom_watch *w, bool final, long long now_ms);
 
-/* The ms until it wants to look again, as oom_watch_check() says after
- * its look: for the look right after oom_watch_start(), which has just
- * read the counter and logged what it shows. */
+/* The ms until a watch that is watching wants to look again, as
+ * oom_watch_check() says after its look: for the look right after
+ * oom_watch_start(), which has just read the counter and logged what it
+ * shows. */
 long long oom_watch_interval(const struct oom_watch *w, long long now_ms);
 
 void oom_watch_stop(struct oom_watch *w);

@@ -98,9 +98,8 @@ void watch_init(struct watch *w, const struct watch_config *c)
 {
 	watch_init_for_lock(w, c);
 	w->started_ms = watch_now_ms();
-	if (c->group)
+	if (c->group)	/* its fds -1 too */
 		oom_watch_init(&w->oom, c->run_dir_fd, c->uid, c->user, c->group, c->systemd);
-	w->oom.event_fd = w->oom.kmsg_fd = -1;
 }
 
 /* ---- who watches: a byte of watch.lock per uid -------------------------- */
