@@ -389,8 +389,8 @@ static void serve(int conn, const struct ucred *peer, int taken_wr, nsiso_broker
 
 /* After a change of the mount table that leaves the cgroup mounts as they
  * were, the spares are replaced at most this often.  Their holders copied
- * the old table, so a login until then makes its holder itself (correct,
- * a little slower).  Any user with fusermount can change the table as
+ * the old table, so a login until then has its holder copy it again
+ * (holder.h: remount).  Any user with fusermount can change the table as
  * often as they like, and each replacement costs root a fork, a clone into
  * new namespaces and another fork per spare. */
 #define BROKER_RESPARE_MIN_MS 2000

@@ -136,7 +136,8 @@ static void mount_private_tmp(const struct holder_config *c)
 
 /* The part of the session's view that no session changes: called as PID 1,
  * inside the new namespaces, by a holder made ahead before it has a session
- * (prebuilt.h) and by every other holder first. */
+ * (prebuilt.h) and by every other holder first; again by one made ahead
+ * whose copy of the mount table is out of date (copy_mounts_again()). */
 static void build_common(const struct holder_config *c)
 {
 	/* First cut the mount namespace off from the host: without this, the
@@ -158,6 +159,29 @@ static void build_common(const struct holder_config *c)
 		setup_failed(c, "cannot mount a private /dev/shm: %m");
 	if ((c->s.isolate & NSISO_NS_NET) && bring_up_loopback() != 0)
 		setup_failed(c, "cannot bring up lo: %m");
+}
+
+/* A holder made ahead copied the host's mount table when it was made: a
+ * mount made on the host since then on a mount point that does not
+ * propagate (a private one, or a user's FUSE mount) is not in its copy.
+ * Copy the table again: into the host's mount namespace (host_mnt_fd, the
+ * worker's own) and at once out of it into a new one, then the mounts of
+ * build_common() in there.  The old copy goes with its last member, us.
+ * Cheaper than a holder made at the login, which would keep for its whole
+ * life the private copies of the worker's pages (about 200 KiB). */
+static void copy_mounts_again(const struct holder_config *c, int host_mnt_fd)
+{
+	/* A user's mount brings us here: whatever fails, on_error allow must
+	 * not let the login through unisolated. */
+	if (FAULT_FAILS("holder-remount"))
+		setup_failed_as(c, NSISO_SYNC_ERROR,
+				"cannot copy the host's mount table again: fault injected");
+	if (setns(host_mnt_fd, CLONE_NEWNS) != 0 || unshare(CLONE_NEWNS) != 0)
+		setup_failed_as(c, NSISO_SYNC_ERROR, "cannot copy the host's mount table again: %m");
+	close(host_mnt_fd);
+	build_common(c);
+	if (c->s.debug)
+		syslog(LOG_DEBUG, "session %s: holder copied the mount table again", c->s.session);
 }
 
 /* The session's own part: propagation, private /tmp, names. */
@@ -573,23 +597,27 @@ static size_t fds_wanted(const void *session)
 {
 	const struct holder_session *s = session;
 
-	return s->private_tmp != NSISO_PRIVATE_TMP_NO ? 2 : 1;
+	return 1 + (s->private_tmp != NSISO_PRIVATE_TMP_NO) + s->remount;
 }
 
-/* The session, from the maker: false on EOF or anything malformed. */
+/* The session, from the maker: false on EOF or anything malformed.  The
+ * fds: the application's pidfd, the private /tmp lock and the host's mount
+ * namespace, the last two -1 when not sent. */
 static bool receive_session(int sock, struct holder_session *s, int *caller_pidfd,
-			    int *lock_fd)
+			    int *lock_fd, int *host_mnt_fd)
 {
 	const char *const texts[] = { s->session, s->hostname, s->host_nodename,
 				      s->host_domainname };
 	const size_t sizes[] = { sizeof(s->session), sizeof(s->hostname),
 				 sizeof(s->host_nodename), sizeof(s->host_domainname) };
-	int fds[2];
+	int fds[3];
+	size_t next = 1;
 
-	if (!nsiso_recv_struct(sock, s, sizeof(*s), fds, 2, fds_wanted, texts, sizes, 4))
+	if (!nsiso_recv_struct(sock, s, sizeof(*s), fds, 3, fds_wanted, texts, sizes, 4))
 		return false;
 	*caller_pidfd = fds[0];
-	*lock_fd = s->private_tmp != NSISO_PRIVATE_TMP_NO ? fds[1] : -1;
+	*lock_fd = s->private_tmp != NSISO_PRIVATE_TMP_NO ? fds[next++] : -1;
+	*host_mnt_fd = s->remount ? fds[next] : -1;
 	return true;
 }
 
@@ -599,7 +627,7 @@ void holder_prebuilt_main(unsigned isolate, int ready_fd, int commit_fd)
 				   .commit_fd = commit_fd };
 	struct holder_session s;
 	const int keep[2] = { ready_fd, commit_fd };
-	int lock_fd;
+	int lock_fd, host_mnt_fd;
 
 	/* Nothing of the spare's may live on here: above all not the
 	 * broker's listening socket. */
@@ -607,16 +635,19 @@ void holder_prebuilt_main(unsigned isolate, int ready_fd, int commit_fd)
 	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
 	start_holder("nsiso-idle-hold");
 	build_common(&c);
-	if (!receive_session(commit_fd, &s, &c.caller_pidfd, &lock_fd))
+	if (!receive_session(commit_fd, &s, &c.caller_pidfd, &lock_fd, &host_mnt_fd))
 		_exit(0);
 	/* Not ours to serve: the maker checks this before it gives one. */
-	if ((s.isolate | NSISO_NS_CGROUP) != (isolate | NSISO_NS_CGROUP))
+	if ((s.isolate | NSISO_NS_CGROUP) != (isolate | NSISO_NS_CGROUP) ||
+	    (s.remount && !(isolate & NSISO_NS_MNT)))
 		_exit(1);
 	/* Ours now: it outlives the worker that gave it. */
 	(void)prctl(PR_SET_PDEATHSIG, 0);
 	prctl(PR_SET_NAME, "nsiso-holder");
 	(void)lock_fd;	/* held open, never used */
 	c.s = s;
+	if (s.remount)
+		copy_mounts_again(&c, host_mnt_fd);
 	build_session(&c);
 	serve(&c);
 }

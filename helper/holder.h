@@ -14,7 +14,7 @@
 
 /* A holder's session: what it is given, with the application's pidfd and,
  * with a private /tmp, the user's share of the private /tmp lock (kept for
- * its life).  A holder cloned at the login gets it in its struct
+ * its life), and with remount the host's mount namespace.  A holder cloned at the login gets it in its struct
  * holder_config, one made ahead (prebuilt.h) in one message on its commit
  * socket, the two fds attached. */
 struct holder_session {
@@ -33,6 +33,11 @@ struct holder_session {
 	bool propagation_private;
 	bool keep_on_logout;
 	bool debug;
+	/* A holder made ahead whose copy of the mount table is older than the
+	 * host's: it copies the table again, from the host's mount namespace
+	 * (its fd comes with the session, after the others).  Only with
+	 * NSISO_NS_MNT; false for a holder made at the login. */
+	bool remount;
 };
 
 struct holder_config {

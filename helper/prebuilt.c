@@ -203,23 +203,47 @@ static bool mounts_unchanged(const struct nsiso_prebuilt *pb)
 }
 
 /* A holder made for pb->isolate serves a login that asks for isolate: the
- * same namespaces (cgroup aside: made later), while the mount table is the
- * one it copied.  Not fewer: a cgroup-only session's holder in namespaces
- * would keep a mount table copy alive for nothing, and every copy makes the
- * host's later mounts dearer (make bench, B3). */
+ * same namespaces (cgroup aside: made later).  Not fewer: a cgroup-only
+ * session's holder in namespaces would keep a mount table copy alive for
+ * nothing, and every copy makes the host's later mounts dearer (make bench,
+ * B3).  A mount table changed since it was made is no reason to drop it: it
+ * copies the table again (struct holder_session's remount). */
 static bool fits(const struct nsiso_prebuilt *pb, unsigned isolate)
 {
-	return nsiso_holder_clone_flags(isolate) == nsiso_holder_clone_flags(pb->isolate) &&
-	       mounts_unchanged(pb);
+	return nsiso_holder_clone_flags(isolate) == nsiso_holder_clone_flags(pb->isolate);
+}
+
+/* The session as sent: remount when the holder has a mount namespace of its
+ * own whose copy is out of date, with our own (the broker's, the
+ * application's: broker.c checked) to copy again from. */
+static int send_holder_session(struct nsiso_prebuilt *pb, const struct holder_session *s,
+			       int caller_pidfd, int lock_fd)
+{
+	struct holder_session given = *s;
+	int fds[3], ret;
+	size_t n = 0;
+
+	fds[n++] = caller_pidfd;
+	if (lock_fd >= 0)
+		fds[n++] = lock_fd;
+	given.remount = (pb->isolate & NSISO_NS_MNT) && !mounts_unchanged(pb);
+	if (given.remount) {
+		fds[n] = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+		if (fds[n] < 0)
+			return -1;
+		n++;
+	}
+	ret = nsiso_send_fds(pb->holder_commit_fd, &given, sizeof(given), fds, n);
+	if (given.remount)
+		close(fds[n - 1]);
+	return ret;
 }
 
 int nsiso_prebuilt_give_holder(struct nsiso_prebuilt *pb, const struct holder_session *s,
 			       int caller_pidfd, int lock_fd)
 {
-	const int fds[2] = { caller_pidfd, lock_fd };
-
 	if (pb->holder_pid > 0 && fits(pb, s->isolate) &&
-	    nsiso_send_fds(pb->holder_commit_fd, s, sizeof(*s), fds, lock_fd >= 0 ? 2 : 1) == 0) {
+	    send_holder_session(pb, s, caller_pidfd, lock_fd) == 0) {
 		close_fd(&pb->mountinfo_fd);
 		return 0;
 	}

@@ -51,9 +51,9 @@ size_t nsiso_prebuilt_pids(const struct nsiso_prebuilt *pb, pid_t pids[2]);
 
 /* Give the holder its session (with the application's pidfd and the private
  * /tmp lock, or -1).  0 when it fits: the session's namespaces are the ones
- * it was made in (cgroup aside: made later), and the mount table is the one
- * it copied; otherwise -1 after dropping it (the reaper waits on: it
- * serves any session). */
+ * it was made in (cgroup aside: made later); when the mount table changed
+ * since it copied it, it copies it again.  Otherwise -1 after dropping it
+ * (the reaper waits on: it serves any session). */
 int nsiso_prebuilt_give_holder(struct nsiso_prebuilt *pb, const struct holder_session *s,
 			       int caller_pidfd, int lock_fd);
 

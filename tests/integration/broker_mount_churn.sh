@@ -5,8 +5,8 @@
 # spares' holders become stale (they copied the old table).  The broker must
 # not replace its spares at that rate (each replacement costs root a fork, a
 # clone into new namespaces and another fork per spare): at most once every
-# 2 s while the cgroup mounts stay as they were; a login in between makes
-# its holder itself.  A change of the cgroup mounts (what libcgroup's table
+# 2 s while the cgroup mounts stay as they were; a login in between gets a
+# holder made ahead all the same, which copies the mount table again.  A change of the cgroup mounts (what libcgroup's table
 # is made from) replaces them at once.  Root's tmpfs mounts stand in for a
 # user's FUSE mounts: the broker sees the same event.
 set -u
@@ -134,3 +134,18 @@ held_login
 nsiso_assert_true "a login after the cgroup mounts changed: its holder is in the user's group" \
 	grep -Eq ":/$PARENT/user-$UID_\$" "/proc/$HOLDER/cgroup"
 held_login_ended "after the cgroup mounts changed"
+
+# --- a login in the middle of a flood ----------------------------------------------
+# The spares' holders are out of date while it lasts: the login's holder,
+# made ahead, copies the table again instead of being made at the login.
+nsiso_wait_until 5 two_idle || nsiso_die "no two spares before the second flood"
+flood &
+FLOOD=$!
+sleep 0.2
+held_login
+nsiso_assert_true "during a flood: the login's holder made ahead copied the mount table again" \
+	nsiso_wait_log "session [0-9a-f]{16}: holder copied the mount table again$" 5
+nsiso_assert_eq "during a flood: its /proc is its own (PID 1 the holder)" \
+	nsiso-holder "$(nsenter --mount --target "$HOLDER" cat /proc/1/comm)"
+wait "$FLOOD"
+held_login_ended "during a flood"

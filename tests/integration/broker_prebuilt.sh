@@ -5,7 +5,9 @@
 # session.  What such a session gets must be what a holder made at the login
 # would give: the host's current host name (changed after the holder was
 # made), the host's current mounts (a mount the holder's copy cannot have
-# received), exactly the namespaces the login asks for (other than the
+# received: after 2 s without a change the broker replaces its spares at
+# once; within them a holder made ahead copies the table again, as
+# broker_mount_churn.sh and fault_broker_remount.sh show), exactly the namespaces the login asks for (other than the
 # spare's: made anew, and later spares follow).  Unused ones end with their
 # broker, and with a worker that had no use for them.
 #
@@ -51,6 +53,8 @@ cat >"$T/probe" <<'PROBE'
 	echo "mntns=$(readlink /proc/self/ns/mnt)"
 	echo "cgns=$(readlink /proc/self/ns/cgroup)"
 	echo "mark=$(cat "$(dirname "$0")/priv/sub/mark" 2>/dev/null)"
+	echo "pid1=$(cat /proc/1/comm)"
+	echo "shm=$(stat -c %d /dev/shm)"
 	echo "memory=$(sed -n 's/^[0-9]*:memory://p' /proc/self/cgroup)"
 } >"$(dirname "$0")/probe.out"
 PROBE
@@ -163,6 +167,10 @@ nsiso_assert_true "after a host mount: the login works" test -s "$T/probe.out"
 nsiso_assert_true "after a host mount: the session sees it" grep -qx "mark=fresh" "$T/probe.out"
 nsiso_assert_true "after a host mount: in its own PID namespace" \
 	test "$(sed -n 's/^pidns=//p' "$T/probe.out")" != "$(ns_of "$BROKER_PID" pid)"
+nsiso_assert_eq "after a host mount: its /proc is its own (PID 1 the holder)" \
+	"pid1=nsiso-holder" "$(grep '^pid1=' "$T/probe.out")"
+nsiso_assert_true "after a host mount: its /dev/shm is its own" \
+	test "$(sed -n 's/^shm=//p' "$T/probe.out")" != "$(stat -c %d /dev/shm)"
 umount "$PRIV/sub"
 
 # --- a cgroup namespace too; cgroup only -------------------------------------------
