@@ -99,13 +99,16 @@ static int sd_load(enum nsiso_failure *failure, char *err, size_t len)
 	return -1;
 }
 
-/* No bus at all (no dbus on this host, or systemd not running): the host's
- * set-up.  Anything else (a time-out, a refusal, a full bus) could be a
- * user's load: deny. */
-static enum nsiso_failure failure_of(int r)
+/* No bus at all where we connect (no dbus on this host, nothing listening
+ * on its socket): the host's set-up.  Anything else (a time-out, a
+ * refusal, a full bus, a connection dropped) could be a user's doing: deny.
+ * Above all "not connected" once connected: dbus-daemon drops the oldest
+ * of its 64 connections that have not authenticated yet when one more
+ * comes, and any user can open such connections; were that the host's,
+ * on_error allow would let the login through unisolated and unlimited. */
+static enum nsiso_failure connect_failure_of(int r)
 {
-	return r == -ENOENT || r == -ECONNREFUSED || r == -ENOTCONN ? NSISO_FAIL_HOST
-								    : NSISO_FAIL_DENY;
+	return r == -ENOENT || r == -ECONNREFUSED ? NSISO_FAIL_HOST : NSISO_FAIL_DENY;
 }
 
 static int open_bus(sd_bus **bus, enum nsiso_failure *failure, char *err, size_t len)
@@ -116,7 +119,7 @@ static int open_bus(sd_bus **bus, enum nsiso_failure *failure, char *err, size_t
 		return -1;
 	r = sd.open_system(bus);
 	if (r < 0) {
-		*failure = failure_of(r);
+		*failure = connect_failure_of(r);
 		snprintf(err, len, "cannot connect to the system bus: %s", strerror(-r));
 		return -1;
 	}
@@ -134,7 +137,7 @@ static int call(sd_bus *bus, sd_bus_message *m, const char *what, int timeout_ms
 	int r = sd.call(bus, m, usec, &error, &reply);
 
 	if (r < 0) {
-		*failure = failure_of(r);
+		*failure = NSISO_FAIL_DENY;	/* connected: whatever fails is not the host's */
 		snprintf(err, len, "systemd: %s: %s", what,
 			 error.message ? error.message : strerror(-r));
 	}
