@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "../common/cgroup.h"
+#include "../common/deadline.h"
 #include "../common/fdpass.h"
 #include "../common/pages.h"
 #include "../common/proto.h"
@@ -199,6 +200,25 @@ static long pidfd_pid(int fd)
 static char request[NSISO_BROKER_REQUEST_MAX];
 #define REQUEST_REHEARSED_BYTES 4096
 
+/* The module sends its request right after it connects.  Its application
+ * may be a user's setuid program, stopped by that user (SIGSTOP) between
+ * the two: waiting for it without end would park this worker, its holder
+ * and its reaper for good, and 64 such connections would leave no worker
+ * for anyone.  Its module stops waiting for our word after the same
+ * time, so nobody waits longer for nothing. */
+static bool request_arrives(int conn)
+{
+	struct pollfd pfd = { .fd = conn, .events = POLLIN };
+	struct nsiso_deadline until;
+	int n;
+
+	nsiso_deadline_in(&until, NSISO_BROKER_TAKE_MS);
+	do
+		n = poll(&pfd, 1, nsiso_deadline_left_ms(&until));
+	while (n < 0 && errno == EINTR);
+	return n == 1;
+}
+
 /* One message: the arguments, NUL-terminated each, and exactly one fd. */
 static int receive_request(int conn, char *buf, size_t size, char **argv, int *argc, int *pidfd)
 {
@@ -350,6 +370,11 @@ static void serve(int conn, const struct ucred *peer, int taken_wr, nsiso_broker
 		conn = NSISO_CHANNEL_FD;
 	}
 	fcntl(conn, F_SETFD, FD_CLOEXEC);
+	if (!request_arrives(conn)) {
+		syslog(LOG_WARNING, "broker: no request within %d ms of a connection (pid %d)",
+		       NSISO_BROKER_TAKE_MS, (int)peer->pid);
+		pass_over(conn, "no request within %d ms", NSISO_BROKER_TAKE_MS);
+	}
 	if (receive_request(conn, request, sizeof(request), argv, &argc, &pidfd) < 0)
 		pass_over(conn, "malformed request");
 	if (argc < 2 || strcmp(argv[1], "open") != 0 ||
