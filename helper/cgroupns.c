@@ -75,14 +75,64 @@ static bool has_line(const char *text, const char *line)
 	return false;
 }
 
+/* What lets its owner move, freeze or kill the processes of a cgroup. */
+static const char *const control_files[] = { "cgroup.procs", "cgroup.freeze", "cgroup.kill" };
+
+static bool users_may_write(const struct stat *st)
+{
+	return st->st_uid != 0 || (st->st_mode & (S_IWGRP | S_IWOTH)) != 0;
+}
+
+/* The cgroup dir, or one of its control files, a user's to write? */
+static bool dir_reachable(const char *dir)
+{
+	struct stat st;
+	size_t i;
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+
+	if (fd < 0)
+		return true;	/* cannot tell: as if it were */
+	if (fstat(fd, &st) != 0 || users_may_write(&st)) {
+		close(fd);
+		return true;
+	}
+	for (i = 0; i < sizeof(control_files) / sizeof(control_files[0]); i++)
+		if (fstatat(fd, control_files[i], &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    users_may_write(&st)) {
+			close(fd);
+			return true;
+		}
+	close(fd);
+	return false;
+}
+
+bool nsiso_cgroup_user_reachable(const char *point, const char *rel)
+{
+	char path[4608], *slash;
+	size_t top = strlen(point);
+
+	if ((size_t)snprintf(path, sizeof(path), "%s%s", point, rel) >= sizeof(path))
+		return true;
+	/* The cgroup, then each ancestor, up to the mount point itself. */
+	for (;;) {
+		if (dir_reachable(path))
+			return true;
+		slash = strrchr(path, '/');
+		if (strlen(path) <= top || !slash || (size_t)(slash - path) < top)
+			return false;
+		*slash = '\0';
+	}
+}
+
 /* One line of /proc/<caller>/cgroup, "N:controllers:path": the
  * cgroup.procs file of that cgroup, unless the helper is in that very
  * cgroup already (so is its child: nothing to write, and nothing touched
  * that is not ours), or a procs fd is for the same hierarchy (the
- * application moves there).  A hierarchy not mounted here, or a cgroup gone
- * meanwhile, is left as it is. */
+ * application moves there), or - with only_roots - a user can reach it
+ * (nsiso_cgroup_user_reachable()).  A hierarchy not mounted here, or a
+ * cgroup gone meanwhile, is left as it is. */
 static void add_line(const char *line, const char *own, const char *mountinfo,
-		     const int procs_fds[NSISO_CGROUP_PROCS_MAX], struct entries *e)
+		     const int procs_fds[NSISO_CGROUP_PROCS_MAX], bool only_roots, struct entries *e)
 {
 	char controllers[256], path[4096], point[256], root[256], file[4608];
 	const char *colon = strchr(line, ':'), *second, *rel;
@@ -103,6 +153,8 @@ static void add_line(const char *line, const char *own, const char *mountinfo,
 			return;
 		rel = path + n;
 	}
+	if (only_roots && nsiso_cgroup_user_reachable(point, rel))
+		return;
 	snprintf(file, sizeof(file), "%s%s/cgroup.procs", point, rel);
 	fd = open(file, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
@@ -131,8 +183,8 @@ void nsiso_cgroupns_rehearse(void)
 /* The application's cgroup in every hierarchy, read while it is alive: its
  * pidfd, polled after the read, says its PID was still its own then. */
 static int add_callers_cgroups(pid_t caller, int caller_pidfd,
-			       const int procs_fds[NSISO_CGROUP_PROCS_MAX], struct entries *e,
-			       enum nsiso_failure *failure, char *err, size_t len)
+			       const int procs_fds[NSISO_CGROUP_PROCS_MAX], bool only_roots,
+			       struct entries *e, enum nsiso_failure *failure, char *err, size_t len)
 {
 	struct pollfd pfd = { .fd = caller_pidfd, .events = POLLIN };
 	char path[64], *line, *save = NULL;
@@ -147,7 +199,7 @@ static int add_callers_cgroups(pid_t caller, int caller_pidfd,
 		return fail(failure, NSISO_FAIL_DENY, err, len,
 			    "the PAM application went away");
 	for (line = strtok_r(cgroups, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-		add_line(line, own, mountinfo, procs_fds, e);
+		add_line(line, own, mountinfo, procs_fds, only_roots, e);
 	return 0;
 }
 
@@ -217,7 +269,9 @@ int nsiso_cgroupns_make(pid_t caller, int caller_pidfd,
 	for (i = 0; i < NSISO_CGROUP_PROCS_MAX; i++)
 		if (procs_fds[i] >= 0 && (e.fds[e.n] = dup(procs_fds[i])) >= 0)
 			e.n++;
-	if (add_callers_cgroups(caller, caller_pidfd, procs_fds, &e, failure, err, len) < 0) {
+	/* The maker enters a cgroup a user can reach too: it holds no lock,
+	 * and it is waited for only wait_ms, by the user's own login. */
+	if (add_callers_cgroups(caller, caller_pidfd, procs_fds, false, &e, failure, err, len) < 0) {
 		close_entries(&e);
 		return -1;
 	}
@@ -271,7 +325,7 @@ int nsiso_cgroup_follow_caller(pid_t caller, int caller_pidfd, const pid_t *also
 	size_t i;
 	int ret = 0;
 
-	if (add_callers_cgroups(caller, caller_pidfd, none, &e, &failure, err, len) < 0)
+	if (add_callers_cgroups(caller, caller_pidfd, none, true, &e, &failure, err, len) < 0)
 		return -1;
 	for (i = 0; i < e.n && ret == 0; i++)
 		if (move_into(e.fds[i], also, n_also) < 0) {
@@ -281,4 +335,51 @@ int nsiso_cgroup_follow_caller(pid_t caller, int caller_pidfd, const pid_t *also
 		}
 	close_entries(&e);
 	return ret;
+}
+
+/* Our own cgroup in each hierarchy that a user can reach: we leave it for
+ * the top of the hierarchy as mounted here (the root cgroup, which takes
+ * processes on v2 too). */
+int nsiso_cgroup_leave_user_reachable(char *err, size_t len)
+{
+	char *line, *save = NULL;
+
+	if (nsiso_read_text("/proc/self/cgroup", own, sizeof(own)) <= 0 ||
+	    nsiso_mountinfo_read(mountinfo, sizeof(mountinfo)) <= 0) {
+		snprintf(err, len, "cannot read our own cgroups: %s", strerror(errno));
+		return -1;
+	}
+	for (line = strtok_r(own, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char controllers[256], point[256], root[256], file[300];
+		const char *colon = strchr(line, ':'), *second, *rel;
+		int fd;
+
+		if (!colon || !(second = strchr(colon + 1, ':')))
+			continue;
+		snprintf(controllers, sizeof(controllers), "%.*s", (int)(second - colon - 1), colon + 1);
+		if (nsiso_cgroup_find_mount(mountinfo, controllers, point, sizeof(point), root,
+					    sizeof(root)) < 0)
+			continue;
+		rel = second + 1;
+		if (strcmp(root, "/") != 0) {
+			size_t n = strlen(root);
+
+			if (strncmp(rel, root, n) != 0 || (rel[n] != '/' && rel[n] != '\0'))
+				continue;
+			rel += n;
+		}
+		if (!nsiso_cgroup_user_reachable(point, rel))
+			continue;
+		snprintf(file, sizeof(file), "%s/cgroup.procs", point);
+		fd = open(file, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+		if (fd < 0 || write(fd, "0", 1) != 1) {
+			snprintf(err, len, "cannot leave cgroup %s%s, which a user can write: %s",
+				 point, rel, strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			return -1;
+		}
+		close(fd);
+	}
+	return 0;
 }
