@@ -563,8 +563,7 @@ mkdir -p "$CHURN_DIR"
 b2_churn_stop() {
 	[ -n "$CHURN_PID" ] && kill "$CHURN_PID" 2>/dev/null && wait "$CHURN_PID" 2>/dev/null
 	CHURN_PID=""
-	while mountpoint -q "$CHURN_DIR"; do umount -l "$CHURN_DIR" || break; done
-	return 0
+	nsiso_unmount "$CHURN_DIR/m" "$CHURN_DIR"
 }
 nsiso_on_exit b2_churn_stop
 mount --bind "$CHURN_DIR" "$CHURN_DIR" && mount --make-private "$CHURN_DIR" && mkdir -p "$CHURN_DIR/m" ||

@@ -1134,6 +1134,28 @@ _nsiso_is_live_holder() {
 # holder=PID) in RUN_DIRs (default: nsiso_run_dirs).  Not from a holder's
 # command line: holders carry no user data.  A holder whose
 # helper has not written the record yet is not found.
+# nsiso_start_broker HELPER SOCKET: a broker of our own on SOCKET, its PID
+# in BROKER_PID, killed when the test ends (its spares and what they made
+# die with it: PR_SET_PDEATHSIG); the test dies if it does not listen
+# within 10 s.
+nsiso_start_broker() {
+	"$1" broker --socket "$2" &
+	BROKER_PID=$!
+	nsiso_on_exit _nsiso_stop_broker "$BROKER_PID"
+	nsiso_wait_until 10 test -S "$2" || nsiso_die "the broker did not listen on $2"
+}
+_nsiso_stop_broker() { kill -9 "$1" 2>/dev/null; wait "$1" 2>/dev/null; return 0; }
+
+# nsiso_unmount DIR...: whatever is mounted on each DIR, however often,
+# lazily; for a test's traps.
+nsiso_unmount() {
+	local m
+	for m in "$@"; do
+		while mountpoint -q "$m"; do umount -l "$m" || break; done
+	done
+	return 0
+}
+
 # nsiso_made_ahead BROKER_PID COMM: the PIDs, one a line, of the processes
 # named COMM (nsiso-idle-hold, nsiso-idle-reap) that a broker's spares made
 # ahead and that still wait for a session.

@@ -25,11 +25,7 @@ $U memory 96M" >/dev/null
 SVC=$(nsiso_make_pam_service "$(nsiso_module_line "broker=$SOCK")
 session required pam_permit.so")
 
-"$NSISO_HELPER" broker --socket "$SOCK" &
-BROKER_PID=$!
-stop_broker() { kill -9 "$BROKER_PID" 2>/dev/null; wait "$BROKER_PID" 2>/dev/null; return 0; }
-nsiso_on_exit stop_broker
-nsiso_wait_until 10 test -S "$SOCK" || nsiso_die "the broker did not listen"
+nsiso_start_broker "$NSISO_HELPER" "$SOCK"
 two_idle() { [ "$(nsiso_made_ahead "$BROKER_PID" nsiso-idle-hold | wc -l)" -eq 2 ]; }
 nsiso_wait_until 10 two_idle || nsiso_die "the broker's spares made no holders"
 

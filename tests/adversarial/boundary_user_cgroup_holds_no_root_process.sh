@@ -38,11 +38,7 @@ chown -R "$LC_USER" "$DELEG" || nsiso_die "cannot chown $DELEG to $LC_USER"
 DELEG_REL=${DELEG#"$CG2"}
 
 SOCK=$T/brk/broker.sock
-"$LC_FAULTS_HELPER" broker --socket "$SOCK" &
-BROKER_PID=$!
-stop_broker() { kill -9 "$BROKER_PID" 2>/dev/null; wait "$BROKER_PID" 2>/dev/null; return 0; }
-nsiso_on_exit stop_broker
-nsiso_wait_until 10 test -S "$SOCK" || nsiso_die "the broker did not listen"
+nsiso_start_broker "$LC_FAULTS_HELPER" "$SOCK"
 SVC_EXEC=$(lc_service "helper=$LC_FAULTS_HELPER")
 SVC_BRK=$(lc_service "broker=$SOCK")
 

@@ -27,20 +27,9 @@ session required pam_permit.so")
 
 CHURN=$T/churn CG2=$T/cg2
 mkdir -p "$CHURN" "$CG2"
-unmount_all() {
-	local m
-	for m in "$CHURN" "$CG2"; do
-		while mountpoint -q "$m"; do umount -l "$m" || break; done
-	done
-	return 0
-}
-nsiso_on_exit unmount_all
+nsiso_on_exit nsiso_unmount "$CHURN" "$CG2"
 
-"$NSISO_HELPER" broker --socket "$SOCK" &
-BROKER_PID=$!
-stop_broker() { kill -9 "$BROKER_PID" 2>/dev/null; wait "$BROKER_PID" 2>/dev/null; return 0; }
-nsiso_on_exit stop_broker
-nsiso_wait_until 10 test -S "$SOCK" || nsiso_die "the broker did not listen"
+nsiso_start_broker "$NSISO_HELPER" "$SOCK"
 
 spares() { local c=''; read -r c <"/proc/$BROKER_PID/task/$BROKER_PID/children"; echo $c; }
 idle_holders() { nsiso_made_ahead "$BROKER_PID" nsiso-idle-hold | sort; }

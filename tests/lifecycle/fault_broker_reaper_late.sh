@@ -22,11 +22,7 @@ lc_conf deny
 SOCK=$T/brk/broker.sock
 SVC=$(lc_service "broker=$SOCK debug")
 
-"$LC_FAULTS_HELPER" broker --socket "$SOCK" &
-BROKER_PID=$!
-stop_broker() { kill -9 "$BROKER_PID" 2>/dev/null; wait "$BROKER_PID" 2>/dev/null; return 0; }
-nsiso_on_exit stop_broker
-nsiso_wait_until 10 test -S "$SOCK" || nsiso_die "the broker did not listen"
+nsiso_start_broker "$LC_FAULTS_HELPER" "$SOCK"
 
 two_idle_reapers() { [ "$(nsiso_made_ahead "$BROKER_PID" nsiso-idle-reap | wc -l)" -eq 2 ]; }
 

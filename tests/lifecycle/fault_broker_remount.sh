@@ -14,14 +14,9 @@ SOCK=$T/brk/broker.sock
 SVC=$(lc_service "broker=$SOCK debug")
 MNT=$T/churn
 mkdir -p "$MNT"
-unmount_churn() { while mountpoint -q "$MNT"; do umount -l "$MNT" || break; done; return 0; }
-nsiso_on_exit unmount_churn
+nsiso_on_exit nsiso_unmount "$MNT"
 
-"$LC_FAULTS_HELPER" broker --socket "$SOCK" &
-BROKER_PID=$!
-stop_broker() { kill -9 "$BROKER_PID" 2>/dev/null; wait "$BROKER_PID" 2>/dev/null; return 0; }
-nsiso_on_exit stop_broker
-nsiso_wait_until 10 test -S "$SOCK" || nsiso_die "the broker did not listen"
+nsiso_start_broker "$LC_FAULTS_HELPER" "$SOCK"
 
 two_idle_holders() { [ "$(nsiso_made_ahead "$BROKER_PID" nsiso-idle-hold | wc -l)" -eq 2 ]; }
 spares() { local c=''; read -r c <"/proc/$BROKER_PID/task/$BROKER_PID/children"; echo $c; }
