@@ -368,7 +368,10 @@ int nsiso_cgroup_leave_user_reachable(char *err, size_t len)
 				continue;
 			rel += n;
 		}
-		if (!nsiso_cgroup_user_reachable(point, rel))
+		/* At the top already (most hierarchies, as a rule): nowhere
+		 * to go, and the root cgroup is root's. */
+		if (rel[0] == '\0' || strcmp(rel, "/") == 0 ||
+		    !nsiso_cgroup_user_reachable(point, rel))
 			continue;
 		snprintf(file, sizeof(file), "%s/cgroup.procs", point);
 		fd = open(file, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);

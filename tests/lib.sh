@@ -1146,6 +1146,22 @@ nsiso_start_broker() {
 }
 _nsiso_stop_broker() { kill -9 "$1" 2>/dev/null; wait "$1" 2>/dev/null; return 0; }
 
+# nsiso_broker_spares: the PIDs of the children of our broker (BROKER_PID):
+# its spares, and its workers while they serve.
+nsiso_broker_spares() { local c=''; read -r c <"/proc/$BROKER_PID/task/$BROKER_PID/children"; echo $c; }
+# nsiso_broker_ready: two spares with a holder made ahead each.
+nsiso_broker_ready() { [ "$(nsiso_made_ahead "$BROKER_PID" nsiso-idle-hold | wc -l)" -eq 2 ]; }
+# nsiso_broker_replaced OLD: none of the spares in OLD (an earlier
+# nsiso_broker_spares) is left, and two new ones are ready.
+nsiso_broker_replaced() {
+	local s
+	nsiso_broker_ready || return 1
+	for s in $(nsiso_broker_spares); do
+		grep -qw "$s" <<<"$1" && return 1
+	done
+	return 0
+}
+
 # nsiso_unmount DIR...: whatever is mounted on each DIR, however often,
 # lazily; for a test's traps.
 nsiso_unmount() {

@@ -26,8 +26,7 @@ SVC=$(nsiso_make_pam_service "$(nsiso_module_line "broker=$SOCK")
 session required pam_permit.so")
 
 nsiso_start_broker "$NSISO_HELPER" "$SOCK"
-two_idle() { [ "$(nsiso_made_ahead "$BROKER_PID" nsiso-idle-hold | wc -l)" -eq 2 ]; }
-nsiso_wait_until 10 two_idle || nsiso_die "the broker's spares made no holders"
+nsiso_wait_until 10 nsiso_broker_ready || nsiso_die "the broker's spares made no holders"
 
 # A connection that says nothing: it prints what it is answered and how
 # long after its connect, then stays until killed.
@@ -67,11 +66,7 @@ nsiso_assert_true "a warning for each, naming the connecting PID" \
 nsiso_assert_eq "three warnings" 3 \
 	"$(nsiso_log_since_mark | grep -c 'broker: no request within 2000 ms of a connection')"
 # The broker's children are its spares again: no worker left behind.
-only_spares() {
-	local c=''
-	read -r c <"/proc/$BROKER_PID/task/$BROKER_PID/children"
-	[ "$(wc -w <<<"$c")" -eq 2 ] && two_idle
-}
+only_spares() { [ "$(nsiso_broker_spares | wc -w)" -eq 2 ] && nsiso_broker_ready; }
 nsiso_assert_true "the workers that took them ended; two spares wait" nsiso_wait_until 10 only_spares
 
 nsiso_log_mark

@@ -31,19 +31,8 @@ nsiso_on_exit nsiso_unmount "$CHURN" "$CG2"
 
 nsiso_start_broker "$NSISO_HELPER" "$SOCK"
 
-spares() { local c=''; read -r c <"/proc/$BROKER_PID/task/$BROKER_PID/children"; echo $c; }
 idle_holders() { nsiso_made_ahead "$BROKER_PID" nsiso-idle-hold | sort; }
-two_idle() { [ "$(idle_holders | wc -l)" -eq 2 ]; }
-# True once none of the spares named in $1 is left and two new ones wait.
-replaced() {
-	local s
-	two_idle || return 1
-	for s in $(spares); do
-		grep -qw "$s" <<<"$1" && return 1
-	done
-	return 0
-}
-nsiso_wait_until 10 two_idle || nsiso_die "the broker's spares made no holders"
+nsiso_wait_until 10 nsiso_broker_ready || nsiso_die "the broker's spares made no holders"
 # A login held open 3 s in the background: its pamtester's PID in HELD, its
 # holder's in HOLDER.
 has_holder() { [ -n "$(nsiso_holders_of "$U")" ]; }
@@ -77,11 +66,11 @@ flood &
 FLOOD=$!
 declare -A seen=()
 while kill -0 "$FLOOD" 2>/dev/null; do
-	for s in $(spares); do seen[$s]=1; done
+	for s in $(nsiso_broker_spares); do seen[$s]=1; done
 	sleep 0.02
 done
 wait "$FLOOD"
-AT_END=$(spares)
+AT_END=$(nsiso_broker_spares)
 pairs=$(cat "$T/flood.n")
 nsiso_assert_true "the flood changed the mount table at least 100 times ($((pairs * 2)))" \
 	test "$pairs" -ge 50
@@ -92,7 +81,7 @@ nsiso_assert_true "and were replaced during it (spares seen: ${#seen[@]})" \
 
 # --- after it: fresh holders made ahead again -------------------------------------
 nsiso_assert_true "within 2 s of the last change, new spares with new holders" \
-	nsiso_wait_until 5 replaced "$AT_END"
+	nsiso_wait_until 5 nsiso_broker_replaced "$AT_END"
 IDLE=$(idle_holders)
 held_login
 nsiso_assert_true "the login's holder is one made ahead after the flood" \
@@ -102,22 +91,22 @@ held_login_ended "after the flood"
 # --- a change of the cgroup mounts: at once ----------------------------------------
 # One tmpfs change replaces the spares (the last replacement was over 2 s
 # ago, during the wait above and the login) ...
-nsiso_wait_until 5 two_idle || nsiso_die "no two spares after the login"
+nsiso_wait_until 5 nsiso_broker_ready || nsiso_die "no two spares after the login"
 sleep 2.1
-before=$(spares)
+before=$(nsiso_broker_spares)
 mount -t tmpfs nsiso-churn "$CHURN" && umount "$CHURN"
 nsiso_assert_true "a change after 2 s quiet: the spares are replaced at once" \
-	nsiso_wait_until 1 replaced "$before"
+	nsiso_wait_until 1 nsiso_broker_replaced "$before"
 # ... and a cgroup2 mount right after it replaces them again, well within
 # the 2 s a change of other mounts would wait.
-before=$(spares)
+before=$(nsiso_broker_spares)
 mount -t cgroup2 nsiso-test-cg2 "$CG2" || nsiso_die "cannot mount cgroup2 at $CG2"
 nsiso_assert_true "a new cgroup mount right after: replaced at once too" \
-	nsiso_wait_until 0.8 replaced "$before"
-before=$(spares)
+	nsiso_wait_until 0.8 nsiso_broker_replaced "$before"
+before=$(nsiso_broker_spares)
 umount "$CG2"
 nsiso_assert_true "the cgroup mount gone: replaced at once again" \
-	nsiso_wait_until 0.8 replaced "$before"
+	nsiso_wait_until 0.8 nsiso_broker_replaced "$before"
 # libcgroup's table, made again twice, still finds the user's groups.
 held_login
 nsiso_assert_true "a login after the cgroup mounts changed: its holder is in the user's group" \
@@ -127,7 +116,7 @@ held_login_ended "after the cgroup mounts changed"
 # --- a login in the middle of a flood ----------------------------------------------
 # The spares' holders are out of date while it lasts: the login's holder,
 # made ahead, copies the table again instead of being made at the login.
-nsiso_wait_until 5 two_idle || nsiso_die "no two spares before the second flood"
+nsiso_wait_until 5 nsiso_broker_ready || nsiso_die "no two spares before the second flood"
 flood &
 FLOOD=$!
 sleep 0.2

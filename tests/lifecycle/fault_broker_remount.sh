@@ -18,16 +18,6 @@ nsiso_on_exit nsiso_unmount "$MNT"
 
 nsiso_start_broker "$LC_FAULTS_HELPER" "$SOCK"
 
-two_idle_holders() { [ "$(nsiso_made_ahead "$BROKER_PID" nsiso-idle-hold | wc -l)" -eq 2 ]; }
-spares() { local c=''; read -r c <"/proc/$BROKER_PID/task/$BROKER_PID/children"; echo $c; }
-replaced() { # none of the spares in $1 left, two new ones with holders
-	local s
-	two_idle_holders || return 1
-	for s in $(spares); do
-		grep -qw "$s" <<<"$1" && return 1
-	done
-	return 0
-}
 change_mounts() { mount -t tmpfs nsiso-test "$MNT" && umount "$MNT" || nsiso_die "cannot mount a tmpfs on $MNT"; }
 # Spares whose holders' copies are out of date.  A change of the mount
 # table replaces the spares (at once after 2 s without one, else 2 s after
@@ -36,10 +26,10 @@ change_mounts() { mount -t tmpfs nsiso-test "$MNT" && umount "$MNT" || nsiso_die
 # comes.
 out_of_date() {
 	local before
-	nsiso_wait_until 10 two_idle_holders || nsiso_die "$1: the spares made no holders"
-	before=$(spares)
+	nsiso_wait_until 10 nsiso_broker_ready || nsiso_die "$1: the spares made no holders"
+	before=$(nsiso_broker_spares)
 	change_mounts
-	nsiso_wait_until 5 replaced "$before" || nsiso_die "$1: the spares were not replaced"
+	nsiso_wait_until 5 nsiso_broker_replaced "$before" || nsiso_die "$1: the spares were not replaced"
 	change_mounts
 }
 
