@@ -872,13 +872,14 @@ static void open_session(const struct nsiso_request *r, gid_t gid, struct nsiso_
 	pid_t members[NSISO_SESSION_TASKS];
 	char slice[256], why[NSISO_REPLY_MAX - 16];
 
+	/* Where the application is, as we are still (systemd's own path). */
+	find_user_slice(r, slice, sizeof(slice));
 	/* Born in the application's cgroups: one its user can write (su from
 	 * the user's own systemd manager) would let them freeze us holding
 	 * cgroup.lock, which every limited login waits for, or move or kill
 	 * the holder and the reaper.  A broker's worker never enters one. */
 	if (!pb && nsiso_cgroup_leave_user_reachable(why, sizeof(why)) < 0)
 		die_with(NSISO_FAIL_DENY, "%s", why);
-	find_user_slice(r, slice, sizeof(slice));
 	run_dir_fd = open_run_dir(r->run_dir);
 	tmp_dir_fd = hold_private_tmp(r, &lock_fd);
 	caller_pidfd = open_caller_pidfd(r->caller);
