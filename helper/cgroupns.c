@@ -106,7 +106,15 @@ static bool dir_reachable(const char *dir)
 	return false;
 }
 
-bool nsiso_cgroup_user_reachable(const char *point, const char *rel)
+/* A cgroup (rel below the hierarchy's mount point) that a user can reach:
+ * it, or one of its ancestors up to the mount point, or their
+ * cgroup.procs, cgroup.freeze or cgroup.kill, is not root's or is writable
+ * by group or others (a delegated subtree: a user's systemd manager, or
+ * one chowned to them).  Its owner could move, freeze or kill a root
+ * process in it (cgroup v2 checks no uid for a move within a delegated
+ * subtree), one holding cgroup.lock too.  True as well when it cannot be
+ * told. */
+static bool user_reachable(const char *point, const char *rel)
 {
 	char path[4608], *slash;
 	size_t top = strlen(point);
@@ -124,36 +132,49 @@ bool nsiso_cgroup_user_reachable(const char *point, const char *rel)
 	}
 }
 
-/* One line of /proc/<caller>/cgroup, "N:controllers:path": the
- * cgroup.procs file of that cgroup, unless the helper is in that very
- * cgroup already (so is its child: nothing to write, and nothing touched
- * that is not ours), or a procs fd is for the same hierarchy (the
- * application moves there), or - with only_roots - a user can reach it
- * (nsiso_cgroup_user_reachable()).  A hierarchy not mounted here, or a
- * cgroup gone meanwhile, is left as it is. */
+/* Where one line of /proc/PID/cgroup, "N:controllers:path", lies here: the
+ * hierarchy's mount point, and in *rel the path below it (within line).
+ * False for a hierarchy not mounted here, or a path its mount does not
+ * show. */
+static bool place_of_line(const char *line, const char *mountinfo, char *point, size_t plen,
+			  const char **rel)
+{
+	char controllers[256], root[256];
+	const char *colon = strchr(line, ':'), *second;
+	size_t n;
+
+	if (!colon || !(second = strchr(colon + 1, ':')))
+		return false;
+	snprintf(controllers, sizeof(controllers), "%.*s", (int)(second - colon - 1), colon + 1);
+	if (nsiso_cgroup_find_mount(mountinfo, controllers, point, plen, root, sizeof(root)) < 0)
+		return false;
+	*rel = second + 1;
+	if (strcmp(root, "/") == 0)
+		return true;
+	n = strlen(root);
+	if (strncmp(*rel, root, n) != 0 || ((*rel)[n] != '/' && (*rel)[n] != '\0'))
+		return false;
+	*rel += n;
+	return true;
+}
+
+/* One line of /proc/<caller>/cgroup: the cgroup.procs file of that cgroup,
+ * unless the helper is in that very cgroup already (so is its child:
+ * nothing to write, and nothing touched that is not ours), or a procs fd is
+ * for the same hierarchy (the application moves there), or - with
+ * only_roots - a user can reach it (user_reachable()).  A hierarchy not
+ * mounted here, or a cgroup gone meanwhile, is left as it is. */
 static void add_line(const char *line, const char *own, const char *mountinfo,
 		     const int procs_fds[NSISO_CGROUP_PROCS_MAX], bool only_roots, struct entries *e)
 {
-	char controllers[256], path[4096], point[256], root[256], file[4608];
-	const char *colon = strchr(line, ':'), *second, *rel;
+	char point[256], file[4608];
+	const char *rel;
 	int fd;
 
-	if (!colon || !(second = strchr(colon + 1, ':')) || e->n >= ENTER_MAX ||
-	    has_line(own, line))
+	if (e->n >= ENTER_MAX || has_line(own, line) ||
+	    !place_of_line(line, mountinfo, point, sizeof(point), &rel))
 		return;
-	snprintf(controllers, sizeof(controllers), "%.*s", (int)(second - colon - 1), colon + 1);
-	snprintf(path, sizeof(path), "%s", second + 1);
-	if (nsiso_cgroup_find_mount(mountinfo, controllers, point, sizeof(point), root, sizeof(root)) < 0)
-		return;
-	rel = path;
-	if (strcmp(root, "/") != 0) {
-		size_t n = strlen(root);
-
-		if (strncmp(path, root, n) != 0 || (path[n] != '/' && path[n] != '\0'))
-			return;
-		rel = path + n;
-	}
-	if (only_roots && nsiso_cgroup_user_reachable(point, rel))
+	if (only_roots && user_reachable(point, rel))
 		return;
 	snprintf(file, sizeof(file), "%s%s/cgroup.procs", point, rel);
 	fd = open(file, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -350,28 +371,14 @@ int nsiso_cgroup_leave_user_reachable(char *err, size_t len)
 		return -1;
 	}
 	for (line = strtok_r(own, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char controllers[256], point[256], root[256], file[300];
-		const char *colon = strchr(line, ':'), *second, *rel;
+		char point[256], file[300];
+		const char *rel;
 		int fd;
 
-		if (!colon || !(second = strchr(colon + 1, ':')))
-			continue;
-		snprintf(controllers, sizeof(controllers), "%.*s", (int)(second - colon - 1), colon + 1);
-		if (nsiso_cgroup_find_mount(mountinfo, controllers, point, sizeof(point), root,
-					    sizeof(root)) < 0)
-			continue;
-		rel = second + 1;
-		if (strcmp(root, "/") != 0) {
-			size_t n = strlen(root);
-
-			if (strncmp(rel, root, n) != 0 || (rel[n] != '/' && rel[n] != '\0'))
-				continue;
-			rel += n;
-		}
 		/* At the top already (most hierarchies, as a rule): nowhere
 		 * to go, and the root cgroup is root's. */
-		if (rel[0] == '\0' || strcmp(rel, "/") == 0 ||
-		    !nsiso_cgroup_user_reachable(point, rel))
+		if (!place_of_line(line, mountinfo, point, sizeof(point), &rel) ||
+		    rel[0] == '\0' || strcmp(rel, "/") == 0 || !user_reachable(point, rel))
 			continue;
 		snprintf(file, sizeof(file), "%s/cgroup.procs", point);
 		fd = open(file, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);

@@ -11,7 +11,6 @@
 #ifndef NSISO_CGROUPNS_H
 #define NSISO_CGROUPNS_H
 
-#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -31,25 +30,21 @@ int nsiso_cgroupns_make(pid_t caller, int caller_pidfd,
  * an exec'd helper (its child) would have been from the start: the broker's
  * worker, before it makes the holder and the reaper, with the n_also of
  * them its spare made ahead (its unreaped children: their PIDs are theirs).
- * Not into one a user can reach (nsiso_cgroup_user_reachable()): there it
- * stays where the broker is, as an exec'd helper leaves it.  0, or -1 with
+ * Not into one a user can reach (nsiso_cgroup_leave_user_reachable()):
+ * there it stays where the broker is, as an exec'd helper leaves it.  0, or -1 with
  * a reason in err. */
 int nsiso_cgroup_follow_caller(pid_t caller, int caller_pidfd, const pid_t *also, size_t n_also,
 			       char *err, size_t len);
 
-/* A cgroup (rel below the hierarchy's mount point) that a user can reach:
- * it, or one of its ancestors up to the mount point, or their
- * cgroup.procs, cgroup.freeze or cgroup.kill, is not root's or is writable
- * by group or others (a delegated subtree: a user's systemd manager, or
- * one chowned to them).  Its owner could move, freeze or kill a root
- * process in it (cgroup v2 checks no uid for a move within a delegated
- * subtree), one holding cgroup.lock too.  True as well when it cannot be
- * told. */
-bool nsiso_cgroup_user_reachable(const char *point, const char *rel);
-
 /* An exec'd helper, before it takes any lock or makes anything: out of
  * each of its cgroups (its parent's, the application's) that a user can
- * reach, into the top of that hierarchy.  0, or -1 with a reason. */
+ * reach, into the top of that hierarchy.  A user can reach a cgroup when
+ * it, one of its ancestors up to the mount point, or their cgroup.procs,
+ * cgroup.freeze or cgroup.kill is not root's or is writable by group or
+ * others (a delegated subtree: a user's systemd manager, or one chowned to
+ * them); its owner could move, freeze or kill a root process in it (v2
+ * checks no uid for a move within a delegated subtree), one holding
+ * cgroup.lock too.  0, or -1 with a reason. */
 int nsiso_cgroup_leave_user_reachable(char *err, size_t len);
 
 /* A broker's spare, before it accepts: the pages of its buffers that
