@@ -14,9 +14,9 @@
 
 /* A holder's session: what it is given, with the application's pidfd and,
  * with a private /tmp, the user's share of the private /tmp lock (kept for
- * its life), and with remount the host's mount namespace.  A holder cloned at the login gets it in its struct
- * holder_config, one made ahead (prebuilt.h) in one message on its commit
- * socket, the two fds attached. */
+ * its life), and with remount the host's mount namespace.  A holder cloned
+ * at the login gets it in its struct holder_config, one made ahead
+ * (prebuilt.h) in one message on its commit socket, those fds attached. */
 struct holder_session {
 	/* NSISO_NS_* bits: the holder's own namespaces, with cgroup if
 	 * asked (made later: cgroupns.h); 0 = cgroup only */
