@@ -34,6 +34,9 @@ static const char *const places[] = { "/tmp", "/var/tmp" };
  * aside and made anew before the session is refused: someone would have to
  * win a race each time. */
 #define MAKE_ATTEMPTS 4
+/* Mounts stacked where the base belongs that are detached before the
+ * session is refused (detach_planted_mount()). */
+#define DETACH_MAX 4096
 
 /* The removal keeps one listing (and fd) per level: a directory deeper than
  * this is first moved up into the base under a new name and removed in a
@@ -107,6 +110,53 @@ static int open_place(const char *path, char *err, size_t len)
 	}
 }
 
+/* An entry below dirfd, only if reaching it follows no symbolic link and
+ * crosses no mount point (RESOLVE_NO_XDEV: a mount point fails with EXDEV).
+ * Root never enters a file system a user mounted where we look: a FUSE
+ * mount would refuse us (EACCES) or keep us waiting for as long as its
+ * daemon likes. */
+static int open_entry(int dirfd, const char *name, int flags)
+{
+	struct open_how how = {
+		.flags = (unsigned)flags,
+		.resolve = RESOLVE_NO_XDEV | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS |
+			   RESOLVE_BENEATH,
+	};
+
+	return (int)syscall(SYS_openat2, dirfd, name, &how, sizeof(how));
+}
+
+/* A directory below dirfd, as open_entry() reaches it. */
+static int open_below(int dirfd, const char *name)
+{
+	return open_entry(dirfd, name, DIR_FLAGS);
+}
+
+/* A mount where our base belongs: never ours (we mount nothing there), so a
+ * user's (a FUSE mount, through the setuid fusermount).  Detached in this,
+ * the session's, mount namespace only - the host's mount stays its
+ * owner's - so that the directory under it can be moved aside; every one
+ * of a stack of them (fuse.conf's mount_max is 1000 a user).  0, or -1
+ * with errno EBUSY (then the login is refused as the user's doing). */
+static int detach_planted_mount(const char *where)
+{
+	char path[64];
+	unsigned n;
+
+	snprintf(path, sizeof(path), "%s/%s", where, NSISO_PRIVATE_TMP_BASE);
+	for (n = 0; n < DETACH_MAX; n++)
+		if (umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW) != 0)
+			break;
+	if (n == DETACH_MAX || (errno != EINVAL && errno != ENOENT)) {
+		syslog(LOG_WARNING, "%s is a mount point that cannot be detached: %m", path);
+		errno = EBUSY;
+		return -1;
+	}
+	syslog(LOG_WARNING, "%s was a mount point (not pam_nsiso's; %u mounts): detached in the "
+	       "session's mount namespace", path, n);
+	return 0;
+}
+
 /* Someone else's entry where ours belongs (a user's, planted in /tmp before
  * root made the base): renamed away, in a directory where root may rename
  * anything, and never opened or followed.  0, or -1 with errno. */
@@ -115,9 +165,14 @@ static int move_aside(int dirfd, const char *name, const char *tag, const char *
 	char aside[96], hex[17];
 	struct stat st = { 0 };
 	long long owner = -1;
+	/* Looked at as open_entry() reaches it: never followed, never a mount
+	 * entered. */
+	int fd = open_entry(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 
-	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+	if (fd >= 0 && fstat(fd, &st) == 0)
 		owner = (long long)st.st_uid;
+	if (fd >= 0)
+		close(fd);
 	random_hex(hex);
 	snprintf(aside, sizeof(aside), "%s.%s.%s", name, tag, hex);
 	if (renameat2(dirfd, name, dirfd, aside, RENAME_NOREPLACE) != 0)
@@ -138,14 +193,20 @@ static int open_base(int place, const char *where, char *err, size_t len)
 	int attempt, fd;
 
 	for (attempt = 0; attempt < MAKE_ATTEMPTS; attempt++) {
-		fd = openat(place, NSISO_PRIVATE_TMP_BASE, DIR_FLAGS);
+		fd = open_below(place, NSISO_PRIVATE_TMP_BASE);
 		if (fd < 0 && errno == ENOENT) {
 			if (mkdirat(place, NSISO_PRIVATE_TMP_BASE, 0700) != 0 && errno != EEXIST)
 				return fail(err, len, "cannot create %s/%s: %m", where,
 					    NSISO_PRIVATE_TMP_BASE);
 			continue;
 		}
-		if (fd < 0 && errno != ELOOP && errno != ENOTDIR)
+		if (fd < 0 && errno == EXDEV) {
+			if (detach_planted_mount(where) != 0)
+				return fail(err, len, "%s/%s: a mount point not ours: %m", where,
+					    NSISO_PRIVATE_TMP_BASE);
+			errno = EXDEV;
+		}
+		if (fd < 0 && errno != ELOOP && errno != ENOTDIR && errno != EXDEV)
 			return fail(err, len, "cannot open %s/%s: %m", where, NSISO_PRIVATE_TMP_BASE);
 		if (fd >= 0) {
 			if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == 0 &&
@@ -312,18 +373,6 @@ struct removal {
 	unsigned long progress;	/* entries removed or moved up this round */
 };
 
-/* A directory below dirfd, only if reaching it follows no symbolic link and
- * crosses no mount point (RESOLVE_NO_XDEV: a mount point fails with EXDEV). */
-static int open_below(int dirfd, const char *name)
-{
-	struct open_how how = {
-		.flags = DIR_FLAGS,
-		.resolve = RESOLVE_NO_XDEV | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS |
-			   RESOLVE_BENEATH,
-	};
-
-	return (int)syscall(SYS_openat2, dirfd, name, &how, sizeof(how));
-}
 
 /* A listing of the directory behind fd from its start: the DIR has a dup of
  * fd, which shares its offset with every earlier listing of it. */
@@ -469,7 +518,7 @@ static int open_our_base(const char *where)
 
 	if (place < 0)
 		return -1;
-	base = openat(place, NSISO_PRIVATE_TMP_BASE, DIR_FLAGS);
+	base = open_below(place, NSISO_PRIVATE_TMP_BASE);
 	close(place);
 	if (base >= 0 && (fstat(base, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != 0 ||
 			  (st.st_mode & 077) != 0)) {

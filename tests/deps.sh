@@ -11,6 +11,7 @@ packages=(
 	pamtester openssh-server openssh-client rsyslog
 	procps psmisc util-linux bsdutils iproute2 passwd mandoc
 	valgrind gdb binutils cppcheck clang-tidy
+	fuse3 bindfs
 )
 
 missing=()

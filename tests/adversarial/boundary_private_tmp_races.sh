@@ -70,15 +70,6 @@ _remove_planted() {
 }
 nsiso_on_exit _remove_planted
 
-# The bases must not exist for P1 and P2: remove them if empty.
-take_bases_away() {
-	local b
-	for b in /tmp/.nsiso-tmp /var/tmp/.nsiso-tmp; do
-		[ -e "$b" ] || [ -L "$b" ] || continue
-		[ "$(stat -c '%U %F' "$b")" = "root directory" ] && rmdir "$b" 2>/dev/null && continue
-		nsiso_die "$b is in use or not ours ($(ls -la "$b" 2>&1 | tr '\n' ' ')): cannot test planting"
-	done
-}
 
 # The probe: root, in the session, after pam_nsiso.  PLANT=script runs
 # $D/script as the user; HOLD keeps the session open until $D/go.PROBE.
@@ -116,7 +107,7 @@ no_session() { [ -z "$(nsiso_holders_of "$VIC")" ] && gone "$P" && gone "$PV"; }
 
 # ---- P1: planted before the base was made -----------------------------------
 
-take_bases_away
+adv_take_private_tmp_bases_away
 as "$ATT" ln -s "$D/victim" /tmp/.nsiso-tmp
 as "$ATT" mkdir -m 0777 /var/tmp/.nsiso-tmp
 as "$ATT" chmod 0777 /var/tmp/.nsiso-tmp

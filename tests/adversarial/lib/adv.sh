@@ -27,6 +27,8 @@
 #   adv_hold_service          a pamtester service: the module, adv_hold_line, pam_permit
 #   adv_hold_open KEY SVC USER [PAMTESTER_OPTS...]  pamtester session held open
 #   adv_hold_close KEY        let it close; its status in ADV_HOLD_RC
+#   adv_take_private_tmp_bases_away  no /tmp/.nsiso-tmp, /var/tmp/.nsiso-tmp
+#                             (removed when root's and empty; else the test dies)
 
 . "$(dirname "${BASH_SOURCE[0]}")/../../lib.sh"
 
@@ -227,4 +229,17 @@ adv_hold_close() {
 	nsiso_wait_pid "$pid" || return 1
 	wait "$pid"
 	ADV_HOLD_RC=$?
+}
+
+# adv_take_private_tmp_bases_away: for a test that plants where root makes
+# the private /tmp bases.  They are shared by the machine's private_tmp
+# sessions: removed only when they are root's and empty (no session uses
+# them); the product makes them again on demand.
+adv_take_private_tmp_bases_away() {
+	local b
+	for b in /tmp/.nsiso-tmp /var/tmp/.nsiso-tmp; do
+		[ -e "$b" ] || [ -L "$b" ] || continue
+		[ "$(stat -c '%U %F' "$b")" = "root directory" ] && rmdir "$b" 2>/dev/null && continue
+		nsiso_die "$b is in use or not ours ($(ls -la "$b" 2>&1 | tr '\n' ' ')): cannot test planting"
+	done
 }
