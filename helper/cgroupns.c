@@ -20,6 +20,7 @@
 #include "../common/cgroup.h"
 #include "../common/pages.h"
 #include "../common/textfile.h"
+#include "faults.h"
 
 /* Room for a cgroup.procs fd per hierarchy: v1 has about a dozen. */
 #define ENTER_MAX 32
@@ -201,8 +202,24 @@ void nsiso_cgroupns_rehearse(void)
 	nsiso_own_pages(mountinfo, REHEARSED_BYTES);
 }
 
+/* A /proc/PID/cgroup whole: one that fills the buffer may have been cut off
+ * (a user can nest cgroups they may write deep), and a cut line would name
+ * another cgroup.  Its length, or -1 with errno (EFBIG: too long). */
+static ssize_t read_cgroups(const char *path, char *buf, size_t size)
+{
+	ssize_t n = nsiso_read_text(path, buf, size);
+
+	if (n >= (ssize_t)size - 1) {
+		errno = EFBIG;
+		return -1;
+	}
+	return n;
+}
+
 /* The application's cgroup in every hierarchy, read while it is alive: its
- * pidfd, polled after the read, says its PID was still its own then. */
+ * pidfd, polled after the read, says its PID was still its own then.  A
+ * failure denies: where the application is, a user may have chosen (a
+ * cgroup they can write, moved into while we work). */
 static int add_callers_cgroups(pid_t caller, int caller_pidfd,
 			       const int procs_fds[NSISO_CGROUP_PROCS_MAX], bool only_roots,
 			       struct entries *e, enum nsiso_failure *failure, char *err, size_t len)
@@ -211,10 +228,13 @@ static int add_callers_cgroups(pid_t caller, int caller_pidfd,
 	char path[64], *line, *save = NULL;
 
 	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)caller);
-	if (nsiso_read_text(path, cgroups, sizeof(cgroups)) <= 0 ||
-	    nsiso_read_text("/proc/self/cgroup", own, sizeof(own)) <= 0 ||
+	if (FAULT_FAILS("cgroupns-caller-cgroups"))
+		return fail(failure, NSISO_FAIL_DENY, err, len,
+			    "cannot read the PAM application's cgroups: fault injected");
+	if (read_cgroups(path, cgroups, sizeof(cgroups)) <= 0 ||
+	    read_cgroups("/proc/self/cgroup", own, sizeof(own)) <= 0 ||
 	    nsiso_mountinfo_read(mountinfo, sizeof(mountinfo)) <= 0)
-		return fail(failure, NSISO_FAIL_HOST, err, len,
+		return fail(failure, NSISO_FAIL_DENY, err, len,
 			    "cannot read the PAM application's cgroups: %s", strerror(errno));
 	if (poll(&pfd, 1, 0) != 0)
 		return fail(failure, NSISO_FAIL_DENY, err, len,
@@ -365,7 +385,7 @@ int nsiso_cgroup_leave_user_reachable(char *err, size_t len)
 {
 	char *line, *save = NULL;
 
-	if (nsiso_read_text("/proc/self/cgroup", own, sizeof(own)) <= 0 ||
+	if (read_cgroups("/proc/self/cgroup", own, sizeof(own)) <= 0 ||
 	    nsiso_mountinfo_read(mountinfo, sizeof(mountinfo)) <= 0) {
 		snprintf(err, len, "cannot read our own cgroups: %s", strerror(errno));
 		return -1;

@@ -85,6 +85,14 @@ static void setup_failed(const struct holder_config *c, const char *fmt, ...)
 	report_failure(c, msg);
 }
 
+/* kind, or, when 0, the kind errno says (failure_byte()). */
+static char kind_or_errno(char kind)
+{
+	if (kind != 0)
+		return kind;
+	return failure_byte(errno);
+}
+
 /* The same with the kind decided by the caller (NSISO_SYNC_ERROR or
  * NSISO_SYNC_HOST_ERROR), not guessed from errno. */
 __attribute__((noreturn, format(printf, 3, 4)))
@@ -137,28 +145,30 @@ static void mount_private_tmp(const struct holder_config *c)
 /* The part of the session's view that no session changes: called as PID 1,
  * inside the new namespaces, by a holder made ahead before it has a session
  * (prebuilt.h) and by every other holder first; again by one made ahead
- * whose copy of the mount table is out of date (copy_mounts_again()). */
-static void build_common(const struct holder_config *c)
+ * whose copy of the mount table is out of date (copy_mounts_again()).
+ * kind: what a failure is (NSISO_SYNC_ERROR: a user brought us here), or 0
+ * to tell by errno. */
+static void build_common(const struct holder_config *c, char kind)
 {
 	/* First cut the mount namespace off from the host: without this, the
 	 * proc mount below would propagate back to the host's /proc.  Slave
 	 * here; a session that asks for private gets it in build_session(). */
 	if ((c->s.isolate & NSISO_NS_MNT) && mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) != 0)
-		setup_failed(c, "cannot make / slave: %m");
+		setup_failed_as(c, kind_or_errno(kind), "cannot make / slave: %m");
 	/* A proc instance belongs to the PID namespace of whoever mounts it, so
 	 * it must be mounted from in here. */
 	if ((c->s.isolate & NSISO_NS_PID) &&
 	    (FAULT_FAILS("holder-proc") ||
 	     mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0))
-		setup_failed(c, "cannot mount a fresh /proc: %m");
+		setup_failed_as(c, kind_or_errno(kind), "cannot mount a fresh /proc: %m");
 	/* POSIX shared memory and semaphores are files in /dev/shm, not IPC
 	 * namespace objects: a session with its own IPC gets its own. */
 	if ((c->s.isolate & (NSISO_NS_IPC | NSISO_NS_MNT)) == (NSISO_NS_IPC | NSISO_NS_MNT) &&
 	    access("/dev/shm", F_OK) == 0 &&
 	    mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") != 0)
-		setup_failed(c, "cannot mount a private /dev/shm: %m");
+		setup_failed_as(c, kind_or_errno(kind), "cannot mount a private /dev/shm: %m");
 	if ((c->s.isolate & NSISO_NS_NET) && bring_up_loopback() != 0)
-		setup_failed(c, "cannot bring up lo: %m");
+		setup_failed_as(c, kind_or_errno(kind), "cannot bring up lo: %m");
 }
 
 /* A holder made ahead copied the host's mount table when it was made: a
@@ -171,15 +181,16 @@ static void build_common(const struct holder_config *c)
  * life the private copies of the worker's pages (about 200 KiB). */
 static void copy_mounts_again(const struct holder_config *c, int host_mnt_fd)
 {
-	/* A user's mount brings us here: whatever fails, on_error allow must
-	 * not let the login through unisolated. */
+	/* A user's mount brings us here: whatever fails, here or in
+	 * build_common(), on_error allow must not let the login through
+	 * unisolated. */
 	if (FAULT_FAILS("holder-remount"))
 		setup_failed_as(c, NSISO_SYNC_ERROR,
 				"cannot copy the host's mount table again: fault injected");
 	if (setns(host_mnt_fd, CLONE_NEWNS) != 0 || unshare(CLONE_NEWNS) != 0)
 		setup_failed_as(c, NSISO_SYNC_ERROR, "cannot copy the host's mount table again: %m");
 	close(host_mnt_fd);
-	build_common(c);
+	build_common(c, NSISO_SYNC_ERROR);
 	if (c->s.debug)
 		syslog(LOG_DEBUG, "session %s: holder copied the mount table again", c->s.session);
 }
@@ -634,7 +645,7 @@ void holder_prebuilt_main(unsigned isolate, int ready_fd, int commit_fd)
 	nsiso_keep_only_fds(keep, 2);
 	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
 	start_holder("nsiso-idle-hold");
-	build_common(&c);
+	build_common(&c, 0);
 	if (!receive_session(commit_fd, &s, &c.caller_pidfd, &lock_fd, &host_mnt_fd))
 		_exit(0);
 	/* Not ours to serve: the maker checks this before it gives one. */
@@ -657,7 +668,7 @@ void holder_main(const struct holder_config *c)
 	start_holder("nsiso-holder");
 	/* The module's channel belongs to the helper, not to us. */
 	close(NSISO_CHANNEL_FD);
-	build_common(c);
+	build_common(c, 0);
 	build_session(c);
 	serve(c);
 }

@@ -5,8 +5,9 @@
 # login, from the broker's mount namespace.  Any user with fusermount can
 # bring a login there, so should that copy fail, the login is denied under
 # on_error deny and under allow alike (never let through unisolated), with
-# one log line naming the step, and nothing is left behind.  Without the
-# fault the same login goes through that holder.
+# one log line naming the step, and nothing is left behind; so too when a
+# mount made in the new copy (/proc) fails.  Without the fault the same
+# login goes through that holder.
 set -u
 . "$(dirname "$0")/lib.bash"
 lc_begin --syslog --tool "$LC_FAULTS_HELPER"
@@ -45,6 +46,16 @@ for oe in deny allow; do
 	lc_one_line "copy fails ($oe)" err \
 		"session setup failed: cannot copy the host's mount table again: fault injected" "$expect"
 	lc_nothing_left "copy fails ($oe)"
+	# The same for the mounts made in the new copy: a host would fail
+	# them at every login, but here a user's mount brought the login.
+	out_of_date "$oe, /proc"
+	lc_fault "holder-proc:fail"
+	lc_try pamtester "$SVC" "$LC_USER" open_session close_session
+	lc_fault ""
+	lc_outcome "/proc fails in the new copy ($oe)" "$expect"
+	lc_one_line "/proc fails in the new copy ($oe)" err \
+		"session setup failed: cannot mount a fresh /proc" "$expect"
+	lc_nothing_left "/proc fails in the new copy ($oe)"
 done
 
 lc_conf deny

@@ -3,7 +3,7 @@
 # A helper that is missing, not executable or not root's; a helper killed,
 # exiting or wedged mid-setup; a holder that cannot mount /proc, make the
 # private /tmp or the cgroup namespace, or wedges before it takes the
-# session (fault points of tests/build/nsiso-helper-
+# session; a helper that cannot read the application's cgroups (fault points of tests/build/nsiso-helper-
 # faults).  Each, with on_error deny and allow: the configured outcome, one
 # clear log line, an open that returns within the bound (10 s + 10 s), and
 # nothing half-built: no holder, record, cgroup or process left over.
@@ -71,6 +71,11 @@ for oe in deny allow; do
 	lc_conf "$oe" "$LC_USER isolate uts,ipc,mnt,pid,cgroup"
 	fault "holder cannot make the cgroup namespace ($oe)" holder-cgroup-ns:fail \
 		"cannot make the session's cgroup namespace: fault injected" "$(user_caused "$oe")"
+	# Where the application is, a user with a cgroup they can write may
+	# change while the helper reads it (threat model C3).
+	fault "the application's cgroups cannot be read ($oe)" cgroupns-caller-cgroups:fail \
+		"cannot make the session's cgroup namespace: cannot read the PAM application's cgroups: fault injected" \
+		"$(user_caused "$oe")"
 done
 
 # Wedged: the module gives up after NSISO_OPEN_TIMEOUT_MS (10 s).  Once per
