@@ -109,8 +109,9 @@ nsiso_assert_true "the cgroup mount gone: replaced at once again" \
 	nsiso_wait_until 0.8 nsiso_broker_replaced "$before"
 # libcgroup's table, made again twice, still finds the user's groups.
 held_login
+# (The record is written before the holder joins the group: waited for.)
 nsiso_assert_true "a login after the cgroup mounts changed: its holder is in the user's group" \
-	grep -Eq ":/$PARENT/user-$UID_\$" "/proc/$HOLDER/cgroup"
+	nsiso_wait_until 5 grep -Eq ":/$PARENT/user-$UID_\$" "/proc/$HOLDER/cgroup"
 held_login_ended "after the cgroup mounts changed"
 
 # --- a login in the middle of a flood ----------------------------------------------
