@@ -162,6 +162,11 @@ static int wait_until_in(uid_t uid)
 	return -1;
 }
 
+/* The scope's one process: PID 0, which systemd reads as "the sender",
+ * from the bus's credentials of our connection (the kernel's, in systemd's
+ * PID namespace).  Never getpid(): inside a session that is a PID of the
+ * session's namespace, and systemd would move the host's process of that
+ * number (a user's su could aim it at sshd) into the user's slice. */
 static int append_scope(sd_bus_message *m, const char *unit, const char *slice,
 			const char *description)
 {
@@ -172,7 +177,7 @@ static int append_scope(sd_bus_message *m, const char *unit, const char *slice,
 	if (r >= 0)
 		r = sd.append(m, "(sv)(sv)(sv)(sv)", "Slice", "s", slice,
 					  "Description", "s", description,
-					  "PIDs", "au", 1, (uint32_t)getpid(),
+					  "PIDs", "au", 1, (uint32_t)0,
 					  "CollectMode", "s", "inactive-or-failed");
 	if (r >= 0)
 		r = sd.close_container(m);

@@ -151,6 +151,9 @@ quota_as() {
 
 mkdir -p "$W"
 chmod 0755 "$W"
+# A root daemon started early (a low host PID, which a user's session can
+# reach in its own PID namespace): the target of the scope attack (S5).
+systemd-run --quiet --unit=nsiso-victim sleep 100000
 log "uptime at start of cases: $(cut -d' ' -f1 /proc/uptime)s; cmdline: $(cat /proc/cmdline)"
 
 # ---- the system ----------------------------------------------------------------
@@ -682,6 +685,41 @@ fi
 systemctl set-property --runtime "$SLICE" MemoryMax=$MEMORY
 check_eq "bench: the slice's MemoryMax is the conf's again" "$MEMORY" \
 	"$(systemctl show -P MemoryMax "$SLICE")"
+
+# ---- su inside a session cannot aim systemd at a host process -------------------
+# The module asks systemd for a scope in the user's slice when the process
+# is not in it (a session's own cgroup namespace shows "/"), naming the
+# process.  By getpid(), that was a PID of the session's own namespace, and
+# systemd moved the host's process of that number: alice forked until her
+# namespace's next PID was a root daemon's host PID, then ran su there
+# (threat model S5).  A real user knows their password.
+echo "$U:nsiso-pw-1" | chpasswd
+cat >$W/pidsu.sh <<'EOF'
+#!/bin/bash
+# pidsu.sh TARGET: fork until the next PID here is TARGET, then su there.
+T=$1
+p=0
+while [ "$p" -lt $((T - 1)) ]; do p=$(exec sh -c 'echo $$'); done
+echo "last=$p"
+su alice -c 'echo su_ran; hostname' <<<"nsiso-pw-1" 2>&1
+echo "su_rc=$?"
+EOF
+chmod 0755 $W/pidsu.sh
+cg_of() { sed -n 's/^0:://p' /proc/$1/cgroup 2>/dev/null; }
+vpid=$(systemctl show -P MainPID nsiso-victim.service)
+log "S5: root's daemon: host PID $vpid in $(cg_of $vpid)"
+ssh_as $U "$W/pidsu.sh $vpid" >$W/s5.out 2>&1
+log "S5: alice's session: $(oneline $W/s5.out)"
+check_nomatch "S5: su in a session cannot move root's daemon into $SLICE" "user-$UID1\.slice" \
+	"$(cg_of $vpid)"
+spid=$(cat /run/sshd.pid)
+ssh_as $U "$W/pidsu.sh $spid" >$W/s5b.out 2>&1
+log "S5: alice's session aimed at sshd ($spid): $(oneline $W/s5b.out)"
+check_nomatch "S5: nor sshd's listener, whose PID any user reads" "user-$UID1\.slice" \
+	"$(cg_of $spid)"
+out=$(ssh_as $U2 hostname 2>&1)
+check_eq "S5: bob still logs in afterwards" box-$U2 "$out"
+systemctl stop nsiso-victim.service
 
 # ---- for the record --------------------------------------------------------------
 
