@@ -72,29 +72,8 @@ static void report_failure(const struct holder_config *c, const char *msg)
 	_exit(1);
 }
 
-__attribute__((noreturn, format(printf, 2, 3)))
-static void setup_failed(const struct holder_config *c, const char *fmt, ...)
-{
-	char msg[NSISO_REPLY_MAX];
-	va_list ap;
-
-	msg[0] = failure_byte(errno);
-	va_start(ap, fmt);
-	vsnprintf(msg + 1, sizeof(msg) - 1, fmt, ap);
-	va_end(ap);
-	report_failure(c, msg);
-}
-
-/* kind, or, when 0, the kind errno says (failure_byte()). */
-static char kind_or_errno(char kind)
-{
-	if (kind != 0)
-		return kind;
-	return failure_byte(errno);
-}
-
-/* The same with the kind decided by the caller (NSISO_SYNC_ERROR or
- * NSISO_SYNC_HOST_ERROR), not guessed from errno. */
+/* kind: NSISO_SYNC_ERROR or NSISO_SYNC_HOST_ERROR as the caller decided,
+ * or 0 to tell by errno (failure_byte()). */
 __attribute__((noreturn, format(printf, 3, 4)))
 static void setup_failed_as(const struct holder_config *c, char kind, const char *fmt, ...)
 {
@@ -102,11 +81,16 @@ static void setup_failed_as(const struct holder_config *c, char kind, const char
 	va_list ap;
 
 	msg[0] = kind;
+	if (kind == 0)
+		msg[0] = failure_byte(errno);
 	va_start(ap, fmt);
 	vsnprintf(msg + 1, sizeof(msg) - 1, fmt, ap);
 	va_end(ap);
 	report_failure(c, msg);
 }
+
+/* The kind told by errno. */
+#define setup_failed(c, ...) setup_failed_as((c), 0, __VA_ARGS__)
 
 static int bring_up_loopback(void)
 {
@@ -154,21 +138,21 @@ static void build_common(const struct holder_config *c, char kind)
 	 * proc mount below would propagate back to the host's /proc.  Slave
 	 * here; a session that asks for private gets it in build_session(). */
 	if ((c->s.isolate & NSISO_NS_MNT) && mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) != 0)
-		setup_failed_as(c, kind_or_errno(kind), "cannot make / slave: %m");
+		setup_failed_as(c, kind, "cannot make / slave: %m");
 	/* A proc instance belongs to the PID namespace of whoever mounts it, so
 	 * it must be mounted from in here. */
 	if ((c->s.isolate & NSISO_NS_PID) &&
 	    (FAULT_FAILS("holder-proc") ||
 	     mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0))
-		setup_failed_as(c, kind_or_errno(kind), "cannot mount a fresh /proc: %m");
+		setup_failed_as(c, kind, "cannot mount a fresh /proc: %m");
 	/* POSIX shared memory and semaphores are files in /dev/shm, not IPC
 	 * namespace objects: a session with its own IPC gets its own. */
 	if ((c->s.isolate & (NSISO_NS_IPC | NSISO_NS_MNT)) == (NSISO_NS_IPC | NSISO_NS_MNT) &&
 	    access("/dev/shm", F_OK) == 0 &&
 	    mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") != 0)
-		setup_failed_as(c, kind_or_errno(kind), "cannot mount a private /dev/shm: %m");
+		setup_failed_as(c, kind, "cannot mount a private /dev/shm: %m");
 	if ((c->s.isolate & NSISO_NS_NET) && bring_up_loopback() != 0)
-		setup_failed_as(c, kind_or_errno(kind), "cannot bring up lo: %m");
+		setup_failed_as(c, kind, "cannot bring up lo: %m");
 }
 
 /* A holder made ahead copied the host's mount table when it was made: a

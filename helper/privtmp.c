@@ -190,24 +190,26 @@ static int move_aside(int dirfd, const char *name, const char *tag, const char *
 static int open_base(int place, const char *where, char *err, size_t len)
 {
 	struct stat st;
-	int attempt, fd;
+	int attempt, fd, e;
 
 	for (attempt = 0; attempt < MAKE_ATTEMPTS; attempt++) {
 		fd = open_below(place, NSISO_PRIVATE_TMP_BASE);
-		if (fd < 0 && errno == ENOENT) {
+		e = fd < 0 ? errno : 0;
+		if (e == ENOENT) {
 			if (mkdirat(place, NSISO_PRIVATE_TMP_BASE, 0700) != 0 && errno != EEXIST)
 				return fail(err, len, "cannot create %s/%s: %m", where,
 					    NSISO_PRIVATE_TMP_BASE);
 			continue;
 		}
-		if (fd < 0 && errno == EXDEV) {
-			if (detach_planted_mount(where) != 0)
-				return fail(err, len, "%s/%s: a mount point not ours: %m", where,
-					    NSISO_PRIVATE_TMP_BASE);
-			errno = EXDEV;
-		}
-		if (fd < 0 && errno != ELOOP && errno != ENOTDIR && errno != EXDEV)
+		if (e == EXDEV && detach_planted_mount(where) != 0)
+			return fail(err, len, "%s/%s: a mount point not ours: %m", where,
+				    NSISO_PRIVATE_TMP_BASE);
+		/* Left: our base, or what a user planted there (a link:
+		 * ELOOP, not a directory, a mount now detached). */
+		if (e != 0 && e != ELOOP && e != ENOTDIR && e != EXDEV) {
+			errno = e;
 			return fail(err, len, "cannot open %s/%s: %m", where, NSISO_PRIVATE_TMP_BASE);
+		}
 		if (fd >= 0) {
 			if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == 0 &&
 			    (st.st_mode & 077) == 0)
@@ -372,7 +374,6 @@ struct removal {
 	uid_t uid;
 	unsigned long progress;	/* entries removed or moved up this round */
 };
-
 
 /* A listing of the directory behind fd from its start: the DIR has a dup of
  * fd, which shares its offset with every earlier listing of it. */
