@@ -695,19 +695,34 @@ static int wanted_dropin(const char *name)
 	return name[0] != '.' && n > 5 && strcmp(name + n - 5, ".conf") == 0;
 }
 
-/* Collect *.conf names of an open directory, sorted in C-locale order. */
-static size_t list_dropins(int dirfd, char ***out)
+static void free_names(char **names, size_t n)
 {
-	DIR *dir = fdopendir(dup(dirfd));
+	while (n)
+		free(names[--n]);
+	free(names);
+}
+
+/* Collect *.conf names of an open directory, sorted in C-locale order: the
+ * count, or -1 with errno.  Every failure is one: a drop-in skipped for want
+ * of memory (the module reads this under the caller's rlimits) would take
+ * its rules away without a word. */
+static ssize_t list_dropins(int dirfd, char ***out)
+{
+	int copy = dup(dirfd);
+	DIR *dir = copy >= 0 ? fdopendir(copy) : NULL;
 	struct dirent *entry;
-	char **names = NULL;
+	char **names = NULL, **grown;
 	size_t n = 0;
+	int e = 0;
 
-	if (!dir)
-		return 0;
-	while ((entry = readdir(dir)) != NULL) {
-		char **grown;
-
+	if (!dir) {
+		e = errno;
+		if (copy >= 0)
+			close(copy);
+		errno = e;
+		return -1;
+	}
+	for (errno = 0; (entry = readdir(dir)) != NULL; errno = 0) {
 		if (!wanted_dropin(entry->d_name))
 			continue;
 		grown = realloc(names, (n + 1) * sizeof(*grown));
@@ -715,25 +730,39 @@ static size_t list_dropins(int dirfd, char ***out)
 			break;
 		names = grown;
 		names[n] = strdup(entry->d_name);
-		if (names[n])
-			n++;
+		if (!names[n])
+			break;
+		n++;
 	}
+	e = errno;	/* readdir's, realloc's or strdup's; 0 at the end */
 	closedir(dir);
+	if (e) {
+		free_names(names, n);
+		errno = e;
+		return -1;
+	}
 	if (n > 1)
 		qsort(names, n, sizeof(*names), compare_names);
 	*out = names;
-	return n;
+	return (ssize_t)n;
 }
 
 static void load_dir(struct nsiso_conf *conf, const char *dir_path)
 {
 	char **names = NULL, path[4096];
+	ssize_t listed;
 	size_t n, i;
 	int dirfd = open_path(conf, dir_path, true, true);
 
 	if (dirfd < 0)
 		return;
-	n = list_dropins(dirfd, &names);
+	listed = list_dropins(dirfd, &names);
+	if (listed < 0) {
+		conf_error(conf, dir_path, 0, "cannot list: %s", strerror(errno));
+		close(dirfd);
+		return;
+	}
+	n = (size_t)listed;
 	for (i = 0; i < n; i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir_path, names[i]);
 		read_and_close(conf, path, open_checked(conf, dirfd, names[i], path, false, true));

@@ -79,15 +79,29 @@ static const char *open_reason(int e)
 	return e == ELOOP || e == ENOTDIR ? "not a directory (a symbolic link?)" : strerror(e);
 }
 
+/* What open_place() found at /tmp or /var/tmp. */
+enum place_found {
+	PLACE_TRUSTED,		/* root's (or sticky) all the way: ours to mount on */
+	PLACE_USERS_OWN,	/* the place itself is the user's own directory */
+	PLACE_UNTRUSTED,	/* a directory on the way is not: fd is -1 */
+};
+
 /* /tmp or /var/tmp, reached from / one component at a time without following
- * a symbolic link, every directory on the way trusted.  fd, or -1 with errno
- * (ENOENT: a component is missing) and err. */
-static int open_place(const char *path, char *err, size_t len)
+ * a symbolic link, every directory on the way trusted, except that the place
+ * itself may be a directory of owner (pass (uid_t)-1 for none): that is the
+ * user's private /tmp of a session the caller is in (a login from inside
+ * one, in the mount namespace it inherited).  fd, or -1 with errno (ENOENT:
+ * a component is missing) and err.  *found says which; *users whether the
+ * untrusted directory is a user's (a session's doing, never the admin's). */
+static int open_place(const char *path, uid_t owner, enum place_found *found, bool *users,
+		      char *err, size_t len)
 {
 	char copy[32], *save = NULL, *name;
 	struct stat st;
 	int fd = open("/", DIR_FLAGS), child;
 
+	*found = PLACE_UNTRUSTED;
+	*users = false;
 	snprintf(copy, sizeof(copy), "%s", path);
 	for (name = strtok_r(copy, "/", &save);; name = strtok_r(NULL, "/", &save)) {
 		if (fd < 0)
@@ -96,14 +110,23 @@ static int open_place(const char *path, char *err, size_t len)
 			close(fd);
 			return fail(err, len, "%s: fstat: %m", path);
 		}
+		if (!name && !nsiso_trusted_dir(&st) && owner != (uid_t)-1 && st.st_uid == owner) {
+			*found = PLACE_USERS_OWN;
+			return fd;
+		}
 		if (!nsiso_trusted_dir(&st)) {
 			close(fd);
+			*users = st.st_uid != 0;
 			errno = EPERM;
-			return fail(err, len, "%s: a directory on its path is not root's, or is "
-				    "writable by others without the sticky bit", path);
+			return fail(err, len, "%s: a directory on its path is %s", path,
+				    *users ? "a user's (a login from inside another user's session "
+					     "with a private /tmp?)" :
+					     "writable by others without the sticky bit");
 		}
-		if (!name)
+		if (!name) {
+			*found = PLACE_TRUSTED;
 			return fd;
+		}
 		child = openat(fd, name, DIR_FLAGS);
 		close(fd);
 		fd = child;
@@ -316,13 +339,20 @@ int nsiso_privtmp_mount(uid_t uid, gid_t gid, bool *host_fault, char *err, size_
 
 	*host_fault = false;
 	for (i = 0; i < N_PLACES; i++) {
-		int place = open_place(places[i], err, len), ret;
+		enum place_found found;
+		bool users;
+		int place = open_place(places[i], uid, &found, &users, err, len), ret;
 
 		if (place < 0 && errno == ENOENT && i > 0)
 			continue;	/* no /var/tmp: nothing to replace */
 		if (place < 0) {
-			*host_fault = true;	/* /tmp as the admin left it */
+			/* /tmp as the admin left it, or a session's */
+			*host_fault = !users;
 			return -1;
+		}
+		if (found == PLACE_USERS_OWN) {
+			close(place);	/* already the user's own: a session's */
+			continue;
 		}
 		ret = mount_place(places[i], place, uid, gid, host_fault, err, len);
 		close(place);
@@ -514,8 +544,10 @@ static void remove_gone(int base, uid_t uid, const char *where, const char *sess
 static int open_our_base(const char *where)
 {
 	char err[256];
+	enum place_found found;
 	struct stat st;
-	int place = open_place(where, err, sizeof(err)), base;
+	bool users;
+	int place = open_place(where, (uid_t)-1, &found, &users, err, sizeof(err)), base;
 
 	if (place < 0)
 		return -1;

@@ -654,6 +654,31 @@ static bool is_user_manager(pam_handle_t *pamh)
 	       strcmp(service, "systemd-user") == 0;
 }
 
+/* Whether the user manager of a covered user is refused, logged: always
+ * for an isolated user; for one with limits only, unless the limits are on
+ * the user's slice (cgroup_mode systemd), where systemd keeps the manager
+ * and all it starts.  With cgroup_mode own they would be on our group, and
+ * the manager's services run in user@UID.service, outside it (on cgroup v2
+ * the manager cannot even start in our group: it must create its own
+ * cgroups below it, which are root's). */
+static bool refuse_user_manager(pam_handle_t *pamh, const struct nsiso_settings *settings,
+				const char *user)
+{
+	if (settings->isolate) {
+		pam_syslog(pamh, LOG_NOTICE, "the systemd user manager of %s is refused: it cannot "
+			   "run inside a session's namespaces (systemd-run --user, user services and "
+			   "timers are not available to isolated users)", user);
+		return true;
+	}
+	if (settings->cgroup_mode == NSISO_CGROUP_MODE_OWN) {
+		pam_syslog(pamh, LOG_NOTICE, "the systemd user manager of %s is refused: with "
+			   "cgroup_mode own its services would run outside the user's limits "
+			   "(cgroup_mode systemd keeps them in the user's slice)", user);
+		return true;
+	}
+	return false;
+}
+
 static int open_session(pam_handle_t *pamh, const struct module_args *args, bool root)
 {
 	struct nsiso_settings settings;
@@ -675,13 +700,9 @@ static int open_session(pam_handle_t *pamh, const struct module_args *args, bool
 		return PAM_SUCCESS;
 	if (ret != PAM_SUCCESS)
 		return ret;
-	if (settings.isolate && is_user_manager(pamh)) {
-		pam_syslog(pamh, LOG_NOTICE, "the systemd user manager of %s is refused: it cannot "
-			   "run inside a session's namespaces (systemd-run --user, user services and "
-			   "timers are not available to isolated users)", pw->pw_name);
-		return PAM_SESSION_ERR;
-	}
 	settings.cgroup_mode = nsiso_cgroup_mode_effective(settings.cgroup_mode, NULL);
+	if (is_user_manager(pamh) && refuse_user_manager(pamh, &settings, pw->pw_name))
+		return PAM_SESSION_ERR;
 	if (!root)
 		return failed(pamh, &settings, NSISO_FAIL_DENY, pw->pw_name,
 			      "the caller holds no root uid (real, effective or saved)");

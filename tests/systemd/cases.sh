@@ -21,6 +21,8 @@ U=alice
 UID1=1000
 U2=bob
 UID2=1001
+U3=carol	# isolate none, cgroup_mode own: limits only, on pam_nsiso's group
+UID3=1002
 SLICE=user-$UID1.slice
 MEMORY=$((160 << 20))
 TASKS=512
@@ -185,8 +187,8 @@ if [ -n "$sd_line" ] && [ -n "$nsiso_line" ] && [ "$sd_line" -lt "$nsiso_line" ]
 else
 	fail "pam-auth-update: pam_systemd before pam_nsiso in common-session" "pam_systemd line '$sd_line', pam_nsiso line '$nsiso_line'"
 fi
-check_eq "conf: the admin wrote no cgroup_mode line" "" \
-	"$(grep -h '^[^#]*cgroup_mode' /etc/security/nsiso.conf /etc/security/nsiso.d/*.conf 2>/dev/null)"
+check_eq "conf: the admin wrote no cgroup_mode line (but carol's)" "" \
+	"$(grep -h '^[^#]*cgroup_mode' /etc/security/nsiso.conf /etc/security/nsiso.d/*.conf 2>/dev/null | grep -v '^carol ')"
 check_true "conf: nsisoctl check passes" nsisoctl check
 log "nsisoctl explain $U: $(nsisoctl explain $U 2>&1 | tr -s ' ' | tr '\n' '|')"
 host_probe=$W/host.probe
@@ -521,6 +523,21 @@ check_nomatch "user@$UID1.service is not running" '^active$' "$(systemctl show -
 refusal=$(journalctl -q -b -o cat | grep -E 'pam_nsiso\(systemd-user:session\)' | grep -Ei "refus|deni|not allowed" | grep -m1 -E "$U|$UID1")
 check_match "pam_nsiso logs the refusal of $U's user manager" . "$refusal"
 log "refusal line: $refusal"
+
+# A user with limits only and cgroup_mode own (carol, 1002): the limits are
+# on pam_nsiso's group, and the manager's services would run in
+# user@1002.service, outside it; so it is refused too, with its own line.
+# Started the way a login or lingering starts it.
+t0=$(date +%s)
+systemctl start user@$UID3.service >/dev/null 2>&1
+check_nomatch "cgroup_mode own: user@$UID3.service ($U3, limits only) is not running" '^active$' \
+	"$(systemctl show -P ActiveState user@$UID3.service)"
+refusal=$(journal_since "$t0" | grep -E 'pam_nsiso\(systemd-user:session\)' | grep -m1 -E "user manager of $U3 is refused")
+log "cgroup_mode own: $(journal_since "$t0" | grep -E 'pam_nsiso|user@1002' | head -n 6 | tr '\n' '|')"
+check_match "cgroup_mode own: pam_nsiso logs the refusal of $U3's manager, naming the mode" \
+	'with cgroup_mode own its services would run outside the user.s limits' "$refusal"
+check_true "cgroup_mode own: no process of $U3 is left" wait_until 20 no_user_procs $U3
+systemctl reset-failed user@$UID3.service >/dev/null 2>&1
 
 # Logins stay quick and possible however the manager fares: a login of
 # the user against one of root (whose manager runs: warmed up first).

@@ -15,7 +15,8 @@
 #    edited as an admin would (memory 160M, tasks 512, hostname box-%u,
 #    memory_high 156M, cpu 400%, cpu_weight 200, io_weight 300 for uids >=
 #    1000; no cgroup_mode line).  Users alice (1000) and bob (1001)
-#    log in with a key made for this run.
+#    log in with a key made for this run; carol (1002) has limits only,
+#    with cgroup_mode own (a drop-in in /etc/security/nsiso.d).
 # 3. That root as an uncompressed initramfs, booted with
 #    rdinit=/lib/systemd/systemd on Debian's cloud kernel (tests/vm/lib.sh)
 #    under qemu TCG, twice: the default (cgroup v2, unified) and
@@ -193,6 +194,14 @@ echo nsiso-vm >"$root/etc/hostname"
 printf '127.0.0.1\tlocalhost\n127.0.1.1\tnsiso-vm\n' >"$root/etc/hosts"
 in_root useradd -m -u 1000 -U -s /bin/bash alice
 in_root useradd -m -u 1001 -U -s /bin/bash bob
+in_root useradd -m -u 1002 -U -s /bin/bash carol
+# carol: limits only, on pam_nsiso's own group (cgroup_mode own), in a
+# drop-in as an admin would add her.
+install -d -m 0755 "$root/etc/security/nsiso.d"
+printf 'carol       %s\n' 'isolate none' 'private_tmp no' 'cgroup_mode own' \
+	>"$root/etc/security/nsiso.d/carol.conf"
+in_root nsisoctl check >"$work/nsisoctl-check.log" 2>&1 ||
+	{ cat "$work/nsisoctl-check.log" >&2; die "nsisoctl check fails with carol's drop-in"; }
 in_root usermod -p '*' alice
 in_root usermod -p '*' bob
 install -d -m 0700 "$root/root/.ssh"

@@ -2,6 +2,9 @@
 /* nsiso.conf: parsing, precedence, error messages, file checks. */
 #include "unit.h"
 
+#include <dirent.h>
+#include <dlfcn.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <stdio.h>
@@ -584,4 +587,48 @@ CONF_FILE_TEST(dropins_in_c_locale_order)
 	resolve("alice", 1000);
 	assert_true(s.memory.value == 3ULL << 30);
 	assert_non_null(strstr(s.origin[NSISO_ITEM_MEMORY].file, "/d/b.conf"));
+}
+
+/* readdir() as libc has it, unless a case asks it to fail the way it does
+ * when memory runs out (the module reads the conf under the caller's
+ * rlimits). */
+static int readdir_error;
+
+struct dirent *readdir(DIR *dir)
+{
+	struct dirent *(*real)(DIR *) = (struct dirent *(*)(DIR *))dlsym(RTLD_NEXT, "readdir");
+
+	if (readdir_error) {
+		errno = readdir_error;
+		return NULL;
+	}
+	return real(dir);
+}
+
+/* A drop-in directory that cannot be listed is an error naming it, never a
+ * directory without drop-ins: a user covered only by one would be let
+ * through with no rule at all. */
+CONF_FILE_TEST(dropins_that_cannot_be_listed_are_an_error)
+{
+	char main_path[128], dropins[128], expect[256];
+	size_t errors;
+
+	if (geteuid() != 0)
+		skip();
+	write_file("main.conf", "* memory 1G\n", 0644, 0);
+	snprintf(dropins, sizeof(dropins), "%s/d", unit_dir);
+	assert_int_equal(mkdir(dropins, 0755), 0);
+	write_file("d/alice.conf", "alice isolate uts\n", 0644, 0);
+	snprintf(main_path, sizeof(main_path), "%s/main.conf", unit_dir);
+	nsiso_conf_free(&conf);
+	readdir_error = ENOMEM;
+	errors = nsiso_conf_load(&conf, main_path, dropins, false);
+	readdir_error = 0;
+	assert_int_equal(errors, 1);
+	snprintf(expect, sizeof(expect), "%s: cannot list: %s", dropins, strerror(ENOMEM));
+	assert_string_equal(nsiso_conf_error(&conf, 0), expect);
+	nsiso_conf_free(&conf);
+	assert_int_equal(nsiso_conf_load(&conf, main_path, dropins, false), 0);
+	resolve("alice", 1000);
+	assert_true(s.isolate != 0);
 }

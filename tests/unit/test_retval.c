@@ -197,3 +197,35 @@ UNIT_FILE_TEST(isolated_session_opens_and_closes)
 	assert_string_equal(after, before);
 	pam_end(pamh, PAM_SUCCESS);
 }
+
+/* open as PAM service name (a copy of "svc"), then close. */
+static int open_close_as(const char *service, const char *user)
+{
+	char from[512], to[512];
+	pam_handle_t *pamh = NULL;
+	int ret;
+
+	snprintf(from, sizeof(from), "%s/svc", unit_dir);
+	snprintf(to, sizeof(to), "%s/%s", unit_dir, service);
+	assert_int_equal(rename(from, to), 0);
+	assert_int_equal(pam_start_confdir(service, user, &conv, unit_dir, &pamh), PAM_SUCCESS);
+	ret = pam_open_session(pamh, 0);
+	pam_close_session(pamh, 0);
+	pam_end(pamh, ret);
+	return ret;
+}
+
+/* The user's systemd manager (PAM service systemd-user) is refused, whatever
+ * on_error says, unless systemd keeps it under the user's limits: for an
+ * isolated user, and with cgroup_mode own.  With cgroup_mode systemd it is
+ * not refused: outside a user slice (this test's case) the open fails as
+ * any other, and on_error allow lets it through. */
+UNIT_FILE_TEST(user_manager_refused_unless_its_slice_is_limited)
+{
+	write_service("root isolate uts\nroot on_error allow\n", helper_arg);
+	assert_int_equal(open_close_as("systemd-user", "root"), PAM_SESSION_ERR);
+	write_service("root memory 1G\nroot cgroup_mode own\nroot on_error allow\n", helper_arg);
+	assert_int_equal(open_close_as("systemd-user", "root"), PAM_SESSION_ERR);
+	write_service("root memory 1G\nroot cgroup_mode systemd\nroot on_error allow\n", helper_arg);
+	assert_int_equal(open_close_as("systemd-user", "root"), PAM_SUCCESS);
+}

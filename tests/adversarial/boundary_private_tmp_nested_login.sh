@@ -1,0 +1,117 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
+# Threat model P6 (docs/threat-model.md): a login from inside a private_tmp
+# session (su, sudo: a setuid PAM application run in the session).  The
+# exec'd helper works in the caller's mount namespace, where /tmp is the
+# outer user's own directory, not root's: that must never count as the
+# host's fault, or on_error allow lets the inner login through with no
+# namespaces and no group of its own.
+#   - the same user (as M2 allows a session inside a session): the login
+#     opens, in PID namespaces of its own, and keeps the user's private /tmp
+#     and /var/tmp (the outer session's: already the user's own);
+#   - another private_tmp user, on_error allow: denied, never let through,
+#     with the reason logged.
+# Everything the sessions must reach lives outside /tmp (the outer session's
+# /tmp is private): the module, the helper, the conf, the run directory, a
+# setuid-root pamtester and the probes.
+set -u
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/lib/adv.sh"
+nsiso_setup
+nsiso_start_syslog || nsiso_die "no syslog listener of our own on /dev/log"
+
+A=$(nsiso_make_user) || nsiso_die "cannot create the first user"
+B=$(nsiso_make_user) || nsiso_die "cannot create the second user"
+UIDA=$(id -u "$A") UIDB=$(id -u "$B")
+nsiso_forget_private_tmp "$UIDA"
+nsiso_forget_private_tmp "$UIDB"
+PARENT=$(nsiso_cgroup_parent)
+D=$(nsiso_dir_outside_tmp)
+install -m 0755 -o root -g root "$NSISO_HELPER" "$D/nsiso-helper" &&
+	install -m 0644 -o root -g root "$NSISO_MODULE" "$D/pam_nsiso.so" &&
+	install -m 4755 -o root -g root /usr/bin/pamtester "$D/pamtester" ||
+	nsiso_die "cannot copy the module, the helper and pamtester to $D"
+rules=""
+for u in "$A" "$B"; do
+	rules+="$u isolate uts,ipc,mnt,pid
+$u memory 128M
+$u tasks 50
+$u private_tmp yes
+$u on_error allow
+"
+done
+printf '* cgroup_parent %s\n%s' "$PARENT" "$rules" >"$D/nsiso.conf"
+chmod 0644 "$D/nsiso.conf"
+LINE="session required $D/pam_nsiso.so conf=$D/nsiso.conf helper=$D/nsiso-helper run_dir=$D/run"
+
+# view FILE: where the process running it is (root, in a session; pam_exec
+# seteuid in the inner one: the setuid pamtester's real uid is A's).
+cat >"$D/view" <<'VIEW'
+#!/bin/sh
+{
+	echo "pidns=$(readlink /proc/self/ns/pid)"
+	echo "tmp=$(stat -c '%U %a %i' /tmp)"
+	echo "vartmp=$(stat -c '%U %a %i' /var/tmp)"
+	echo "mem=$(sed -n 's/^[0-9]*:memory://p' /proc/self/cgroup)"
+} >"$1.tmp" 2>&1
+mv "$1.tmp" "$1"
+VIEW
+# The inner session's probe, and the outer session's step: its own view,
+# then an inner login of each user, run as A through the setuid pamtester.
+cat >"$D/inner" <<INNER
+#!/bin/sh
+[ "\$PAM_TYPE" = open_session ] || exit 0
+$D/view $D/inner.\$PAM_USER
+INNER
+cat >"$D/outer" <<OUTER
+#!/bin/sh
+[ "\$PAM_TYPE" = open_session ] || exit 0
+$D/view $D/outer.view
+for u in $A $B; do
+	setpriv --reuid=$UIDA --regid=$(id -g "$A") --init-groups -- \\
+		$D/pamtester \$SVC_IN \$u open_session close_session >$D/nested.\$u 2>&1
+	echo "rc=\$?" >>$D/nested.\$u
+done
+OUTER
+chmod 0755 "$D/view" "$D/inner" "$D/outer"
+SVC_IN=$(nsiso_make_pam_service "$LINE
+session required pam_exec.so seteuid $D/inner")
+SVC_OUT=$(nsiso_make_pam_service "$LINE
+session required pam_exec.so $D/outer")
+sed -i "s/\\\$SVC_IN/$SVC_IN/" "$D/outer"
+
+val() { sed -n "s/^$2=//p" "$1" 2>/dev/null; }
+HOST_PIDNS=$(readlink /proc/self/ns/pid)
+
+nsiso_log_mark
+nsiso_assert_true "the outer login of $A opens and closes" \
+	pamtester "$SVC_OUT" "$A" open_session close_session
+outer_pidns=$(val "$D/outer.view" pidns)
+nsiso_assert_true "the outer login is isolated" \
+	test -n "$outer_pidns" -a "$outer_pidns" != "$HOST_PIDNS"
+outer_tmp=$(val "$D/outer.view" tmp)
+nsiso_assert_match "the outer login's /tmp is $A's own" "^$A 700 [0-9]+\$" "$outer_tmp"
+
+# The same user inside: a session of its own, the private /tmp kept.
+nsiso_assert_match "$A inside $A's session: the login opens and closes" '^rc=0$' \
+	"$(grep '^rc=' "$D/nested.$A")"
+inner_pidns=$(val "$D/inner.$A" pidns)
+nsiso_assert_true "$A inside: a PID namespace of its own (not the outer one, not the host's)" \
+	test -n "$inner_pidns" -a "$inner_pidns" != "$outer_pidns" -a "$inner_pidns" != "$HOST_PIDNS"
+nsiso_assert_eq "$A inside: /tmp is the outer session's, $A's own" "$outer_tmp" "$(val "$D/inner.$A" tmp)"
+nsiso_assert_eq "$A inside: /var/tmp likewise" "$(val "$D/outer.view" vartmp)" \
+	"$(val "$D/inner.$A" vartmp)"
+nsiso_assert_eq "$A inside: in $A's group" "/$PARENT/user-$UIDA" "$(val "$D/inner.$A" mem)"
+
+# Another user inside: the failure is a user's doing, so it denies.
+nsiso_assert_match "$B inside $A's session: the login is refused" '^rc=[1-9]' \
+	"$(grep '^rc=' "$D/nested.$B")"
+nsiso_assert_true "$B inside: the refusal names the user's /tmp, and denies" nsiso_wait_log \
+	"cannot isolate session of $B: .*private /tmp: /tmp: a directory on its path is a user's.*login denied"
+adv_log_none "$B inside: never let through without isolation" "session of $B: .*allowed without isolation"
+
+gone_all() {
+	nsiso_session_gone "$A" "$PARENT" "$D/run" && nsiso_session_gone "$B" "$PARENT" "$D/run" &&
+		[ ! -e "$(nsiso_private_tmp "$UIDA")" ] && [ ! -e "$(nsiso_private_tmp "$UIDB")" ]
+}
+nsiso_assert_true "after the logout nothing of either user is left" nsiso_wait_for gone_all
