@@ -12,9 +12,11 @@
 #     limit are logged naming it ("tasks").
 #
 # Attempts are made one at a time, each until its outcome is settled (the
-# login has its user process, or the client has gone), and the holders are
-# counted once those of refused attempts have ended, so the counts do not
-# depend on timing.
+# module logged the open or its refusal, or the client has gone; a new
+# process of the user once settled an attempt before its holder was
+# counted: 9 of 10 opens seen, 10 holders), and the holders are counted
+# once those of refused attempts have ended, so the counts do not depend
+# on timing.
 set -u
 . "$(dirname "$0")/lib/adv.sh"
 adv_begin
@@ -31,7 +33,6 @@ U_UID=$(id -u "$U")
 PIDS=$NSISO_CG_V1/pids/$NSISO_PARENT/user-$U_UID
 
 holder_count() { nsiso_holders_of "$U" | wc -l; }
-user_procs() { _nsiso_live_pids_of_user "$U" | wc -l; }
 
 # Tasks (threads) of a process, 0 if gone.
 tasks_of() { find "/proc/$1/task" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l; }
@@ -55,21 +56,26 @@ non_holder_tasks() {
 	echo "$n"
 }
 
-# attempt N: one ssh -N login, settled when the user has one more process
-# (sshd forks the user's child after the PAM session open, also after a
-# refused one: OpenSSH then only restricts the connection) or the client
-# has exited.  OPENED=1 if the login is up and its session has a holder
-# (the record is written before the open returns).
+# The module's one line per open of the user: opened, or refused.
+outcomes() { grep -cE "pam_nsiso\(.*\): (session [0-9a-f]+ opened for $U |cannot isolate session of $U:)" "$T/syslog.log"; }
+opens() { grep -cE "pam_nsiso\(.*\): session [0-9a-f]+ opened for $U " "$T/syslog.log"; }
+
+# attempt N: one ssh -N login, settled when the module has logged its
+# outcome (OpenSSH goes on after a refused open too, only restricting the
+# connection, so the user's processes do not tell) or the client has
+# exited.  OPENED=1 if the login is up, the module logged it open and its
+# session has a holder (the record is written before the open returns).
 CLIENTS=()
 attempt() {
-	local procs holders client
-	procs=$(user_procs) holders=$(holder_count)
+	local before opened holders client
+	before=$(outcomes) opened=$(opens) holders=$(holder_count)
 	client=$(nsiso_ssh_bg "$T/ssh.$1" -N)
 	CLIENTS+=("$client")
-	settled() { ! _nsiso_alive "$client" || [ "$(user_procs)" -gt "$procs" ]; }
+	settled() { ! _nsiso_alive "$client" || [ "$(outcomes)" -gt "$before" ]; }
 	nsiso_wait_until "$NSISO_WAIT_S" settled || _nsiso_info "attempt $1 did not settle in $NSISO_WAIT_S s"
 	OPENED=0
-	_nsiso_alive "$client" && [ "$(holder_count)" -gt "$holders" ] && OPENED=1
+	_nsiso_alive "$client" && [ "$(opens)" -gt "$opened" ] && [ "$(holder_count)" -gt "$holders" ] &&
+		OPENED=1
 }
 
 # Holders of refused attempts end shortly after: count once they have.
