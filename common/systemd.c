@@ -39,18 +39,27 @@ static bool managed_path(const char *text, char *path, size_t len)
 	return found;
 }
 
+/* Anchored at systemd's own user.slice, the first one on the path: below
+ * it, in a subtree delegated to a user's manager, that user can make
+ * directories of any name ("user.slice/user-<uid>.slice" for another uid
+ * too), and a session placed there would be the delegate's, not in the
+ * target's slice or limit. */
 bool nsiso_systemd_user_slice_path(const char *proc_cgroup, uid_t uid, char *slice, size_t len)
 {
-	char path[4096], want[64], *at;
+	char path[4096], want[64], *top, *end;
+	size_t n;
 
 	if (!managed_path(proc_cgroup, path, sizeof(path)))
 		return false;
-	snprintf(want, sizeof(want), "/user-%u.slice/", (unsigned)uid);
-	at = strstr(path, want);
-	if (!strstr(path, "/user.slice/") || !at)
+	top = strstr(path, "/user.slice/");
+	n = (size_t)snprintf(want, sizeof(want), "user-%u.slice/", (unsigned)uid);
+	if (!top || strncmp(top + 12, want, n) != 0)
 		return false;
+	end = top + 12 + n;
+	if (*end == '\0')
+		return false;	/* the slice itself: no session in it */
 	/* From below the root to the slice itself, its "/" left out. */
-	at[strlen(want) - 1] = '\0';
+	end[-1] = '\0';
 	snprintf(slice, len, "%s", path + 1);
 	return true;
 }
@@ -81,6 +90,26 @@ bool nsiso_systemd_self_user_slice_path(uid_t uid, char *slice, size_t len)
 	if (nsiso_read_text("/proc/self/cgroup", text, sizeof(text)) <= 0)
 		return false;
 	return nsiso_systemd_user_slice_path(text, uid, slice, len);
+}
+
+bool nsiso_systemd_in_unit(const char *proc_cgroup, const char *unit)
+{
+	char path[4096];
+	size_t n, u = strlen(unit);
+
+	if (!u || !managed_path(proc_cgroup, path, sizeof(path)))
+		return false;
+	n = strlen(path);
+	return n > u && path[n - u - 1] == '/' && strcmp(path + n - u, unit) == 0;
+}
+
+bool nsiso_systemd_self_in_unit(const char *unit)
+{
+	char text[8192];
+
+	if (nsiso_read_text("/proc/self/cgroup", text, sizeof(text)) <= 0)
+		return false;
+	return nsiso_systemd_in_unit(text, unit);
 }
 
 bool nsiso_systemd_booted(void)

@@ -24,6 +24,15 @@ bool nsiso_systemd_self_in_user_slice(uid_t uid, char *unit, size_t len);
 bool nsiso_systemd_user_slice_path(const char *proc_cgroup, uid_t uid, char *slice, size_t len);
 bool nsiso_systemd_self_user_slice_path(uid_t uid, char *slice, size_t len);
 
+/* Given the text of /proc/<pid>/cgroup, true when the managed line's path
+ * ends in the unit's own cgroup ("/<unit>"): absolute, or relative to a
+ * cgroup namespace the process is in ("/../nsiso-<id>.scope" for a login
+ * from inside a session, whose namespace is rooted below the slice). */
+bool nsiso_systemd_in_unit(const char *proc_cgroup, const char *unit);
+
+/* The same for the calling process.  false also when unreadable. */
+bool nsiso_systemd_self_in_unit(const char *unit);
+
 /* True when PID 1 is systemd (its /run/systemd/system, as sd_booted()). */
 bool nsiso_systemd_booted(void);
 

@@ -147,15 +147,16 @@ static int call(sd_bus *bus, sd_bus_message *m, const char *what, int timeout_ms
 }
 
 /* systemd moves the PIDs when the scope's start job runs, which may be just
- * after the call returns: look until the kernel says so, bounded. */
-static int wait_until_in(uid_t uid)
+ * after the call returns: look until the kernel says so, bounded.  By the
+ * scope's own name (its id is new to this open): from inside a session the
+ * path is relative to the session's cgroup namespace and names no slice. */
+static int wait_until_in(const char *unit)
 {
 	const struct timespec tick = { 0, 1000000L };	/* 1 ms */
-	char unit[64];
 	int waited;
 
 	for (waited = 0; waited < NSISO_SYSTEMD_TIMEOUT_MS; waited++) {
-		if (nsiso_systemd_self_in_user_slice(uid, unit, sizeof(unit)))
+		if (nsiso_systemd_self_in_unit(unit))
 			return 0;
 		nanosleep(&tick, NULL);
 	}
@@ -204,7 +205,7 @@ int nsiso_systemd_enter_scope(const char *unit, uid_t uid, const char *descripti
 		snprintf(err, len, "systemd: cannot build the StartTransientUnit call");
 	} else if (call(bus, m, "cannot start a scope", NSISO_SYSTEMD_TIMEOUT_MS, failure, err,
 			len) == 0) {
-		ret = wait_until_in(uid);
+		ret = wait_until_in(unit);
 		if (ret < 0)
 			snprintf(err, len, "systemd: scope %s started, but this process is not "
 				 "in %s", unit, slice);

@@ -2,6 +2,7 @@
 /* See cgroupns.h. */
 #include "cgroupns.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -378,10 +379,49 @@ int nsiso_cgroup_follow_caller(pid_t caller, int caller_pidfd, const pid_t *also
 	return ret;
 }
 
+/* name is "nsiso-<16 lowercase hex>.scope": a scope the module asks for. */
+static bool is_our_scope(const char *name)
+{
+	static const char prefix[] = "nsiso-", suffix[] = ".scope";
+	size_t i;
+
+	if (strncmp(name, prefix, sizeof(prefix) - 1) != 0)
+		return false;
+	name += sizeof(prefix) - 1;
+	for (i = 0; i < 16; i++)
+		if (!isxdigit((unsigned char)name[i]) || isupper((unsigned char)name[i]))
+			return false;
+	return strcmp(name + 16, suffix) == 0;
+}
+
+/* A path outside the cgroup namespace we were started in ("/../..."), at
+ * a scope of ours right in user <uid>'s slice, seen from below that slice
+ * or from another user's: where systemd put the PAM application of a login
+ * from inside a session (su there), at the module's asking.  No user moves
+ * a process out of their cgroup namespace on v2 (the kernel wants its root
+ * above both ends of a move), systemd's scope is root's, and it is not
+ * mounted here: nothing to check or leave. */
+static bool our_scope_outside(const char *rel, uid_t uid)
+{
+	char slice[40];
+	size_t n;
+
+	if (strncmp(rel, "/..", 3) != 0)
+		return false;
+	while (strncmp(rel, "/..", 3) == 0 && (rel[3] == '/' || rel[3] == '\0'))
+		rel += 3;
+	if (strncmp(rel, "/user.slice/", 12) == 0)
+		rel += 11;
+	n = (size_t)snprintf(slice, sizeof(slice), "/user-%u.slice", (unsigned)uid);
+	if (strncmp(rel, slice, n) == 0 && rel[n] == '/')
+		rel += n;
+	return rel[0] == '/' && is_our_scope(rel + 1);
+}
+
 /* Our own cgroup in each hierarchy that a user can reach: we leave it for
  * the top of the hierarchy as mounted here (the root cgroup, which takes
  * processes on v2 too). */
-int nsiso_cgroup_leave_user_reachable(char *err, size_t len)
+int nsiso_cgroup_leave_user_reachable(uid_t uid, char *err, size_t len)
 {
 	char *line, *save = NULL;
 
@@ -398,7 +438,8 @@ int nsiso_cgroup_leave_user_reachable(char *err, size_t len)
 		/* At the top already (most hierarchies, as a rule): nowhere
 		 * to go, and the root cgroup is root's. */
 		if (!place_of_line(line, mountinfo, point, sizeof(point), &rel) ||
-		    rel[0] == '\0' || strcmp(rel, "/") == 0 || !user_reachable(point, rel))
+		    rel[0] == '\0' || strcmp(rel, "/") == 0 || our_scope_outside(rel, uid) ||
+		    !user_reachable(point, rel))
 			continue;
 		snprintf(file, sizeof(file), "%s/cgroup.procs", point);
 		fd = open(file, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);

@@ -878,7 +878,7 @@ static void open_session(const struct nsiso_request *r, gid_t gid, struct nsiso_
 	 * the user's own systemd manager) would let them freeze us holding
 	 * cgroup.lock, which every limited login waits for, or move or kill
 	 * the holder and the reaper.  A broker's worker never enters one. */
-	if (!pb && nsiso_cgroup_leave_user_reachable(why, sizeof(why)) < 0)
+	if (!pb && nsiso_cgroup_leave_user_reachable(r->uid, why, sizeof(why)) < 0)
 		die_with(NSISO_FAIL_DENY, "%s", why);
 	run_dir_fd = open_run_dir(r->run_dir);
 	tmp_dir_fd = hold_private_tmp(r, &lock_fd);

@@ -23,6 +23,8 @@ U2=bob
 UID2=1001
 U3=carol	# isolate none, cgroup_mode own: limits only, on pam_nsiso's group
 UID3=1002
+U4=dave	# isolate none: limits only, on his slice; keeps his user manager
+UID4=1003
 SLICE=user-$UID1.slice
 MEMORY=$((160 << 20))
 TASKS=512
@@ -737,6 +739,63 @@ check_nomatch "S5: nor sshd's listener, whose PID any user reads" "user-$UID1\.s
 out=$(ssh_as $U2 hostname 2>&1)
 check_eq "S5: bob still logs in afterwards" box-$U2 "$out"
 systemctl stop nsiso-victim.service
+
+# ---- su inside a session: a session of its own, in the user's slice ------------
+# The scope's process is found by the scope's name: inside the session's
+# cgroup namespace its path is relative ("/../nsiso-<id>.scope") and names
+# no slice, which the old wait took for "not there" (5 s, then denied).
+insu() { pgrep -u $U -x sleep | while read -r p; do grep -q "^0::/user.slice/$SLICE/nsiso-.*\.scope$" /proc/$p/cgroup && grep -q 'infinity' /proc/$p/cmdline && echo $p; done | head -n 1; }
+timeout 120 "${SSH[@]}" "$U@127.0.0.1" "su $U -c 'echo su_ran; hostname; sleep infinity; echo inner_done' <<<nsiso-pw-1; echo su_rc=\$?" \
+	</dev/null >$W/su-in.out 2>&1 &
+su_client=$!
+has_insu() { [ -n "$(insu)" ]; }
+check_true "su inside a session: the inner login's process is in an nsiso scope of $SLICE" \
+	wait_until 60 has_insu
+p=$(insu)
+log "su inside a session: $(oneline $W/su-in.out); its sleep $p in $(sed -n 's/^0:://p' /proc/$p/cgroup 2>/dev/null)"
+check_match "su inside a session: it ran, with the session's host name" "su_ran $BOX" "$(oneline $W/su-in.out)"
+check_ne "su inside a session: a PID namespace of its own" "" "$p"
+[ -n "$p" ] && check_ne "su inside a session: not the outer login's PID namespace" \
+	"$(readlink /proc/$p/ns/pid)" "$(readlink /proc/$(pgrep -u $U -x bash | head -n 1)/ns/pid 2>/dev/null)"
+[ -n "$p" ] && kill $p
+wait $su_client
+check_match "su inside a session: its command and su end well" 'inner_done.*su_rc=0$' "$(oneline $W/su-in.out)"
+check_true "su inside a session: nothing of $U left after the logout" wait_until 60 no_user_procs $U
+
+# ---- a delegated subtree named like another user's slice -------------------------
+# dave keeps his manager, which delegates a subtree to him: there he can
+# make directories named "user.slice/user-1001.slice" and run su bob from
+# one.  The module's check "in bob's slice already?" must not be fooled by
+# the names (it was not anchored): bob's session belongs in bob's slice,
+# in a scope of its own, not in a cgroup dave can freeze or kill.
+echo "$U2:nsiso-pw-2" | chpasswd
+cat >$W/fake.sh <<'EOF'
+#!/bin/bash
+B=/sys/fs/cgroup
+[ -d $B/unified ] && B=$B/unified
+c=$B$(sed -n 's/^0:://p' /proc/self/cgroup)/user.slice/user-1001.slice/x
+mkdir -p "$c" && echo $$ >"$c/cgroup.procs" || { echo "no fake cgroup at $c"; exit 1; }
+echo "fake=$(sed -n 's/^0:://p' /proc/self/cgroup)"
+su bob -c 'echo "inner=$(sed -n "s/^0:://p" /proc/self/cgroup)"; hostname; sleep infinity; echo inner_done' <<<nsiso-pw-2 2>&1
+echo "su_rc=$?"
+EOF
+chmod 0755 $W/fake.sh
+timeout 120 "${SSH[@]}" "$U4@127.0.0.1" "systemd-run --user --scope --quiet $W/fake.sh" </dev/null >$W/fake.out 2>&1 &
+fake_client=$!
+infake() { pgrep -u $U2 -x sleep | while read -r p; do grep -q infinity /proc/$p/cmdline && echo $p; done | head -n 1; }
+has_infake() { [ -n "$(infake)" ] || ! alive $fake_client; }
+wait_until 90 has_infake
+p=$(infake)
+log "delegated fake: $(oneline $W/fake.out); bob's sleep $p in $(sed -n 's/^0:://p' /proc/$p/cgroup 2>/dev/null)"
+check_match "delegated fake: dave's su made it into his fake \"user-1001.slice\"" \
+	"^fake=/user.slice/user-$UID4.slice/user@$UID4.service/.*/user.slice/user-1001.slice/x" "$(grep '^fake=' $W/fake.out)"
+check_match "delegated fake: bob's session is in bob's own slice, in a scope of its own" \
+	"^/user.slice/user-$UID2.slice/nsiso-[0-9a-f]{16}\.scope\$" "$(sed -n 's/^0:://p' /proc/$p/cgroup 2>/dev/null)"
+check_match "delegated fake: bob's session is isolated (bob's host name)" "inner=[^ ]* box-$U2 " \
+	"$(oneline $W/fake.out)"
+[ -n "$p" ] && kill $p
+wait $fake_client
+check_match "delegated fake: su bob ends well" 'inner_done.*su_rc=0$' "$(oneline $W/fake.out)"
 
 # ---- for the record --------------------------------------------------------------
 

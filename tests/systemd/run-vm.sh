@@ -16,7 +16,8 @@
 #    memory_high 156M, cpu 400%, cpu_weight 200, io_weight 300 for uids >=
 #    1000; no cgroup_mode line).  Users alice (1000) and bob (1001)
 #    log in with a key made for this run; carol (1002) has limits only,
-#    with cgroup_mode own (a drop-in in /etc/security/nsiso.d).
+#    with cgroup_mode own, and dave (1003) limits only on his slice (drop-ins
+#    in /etc/security/nsiso.d); dave logs in too.
 # 3. That root as an uncompressed initramfs, booted with
 #    rdinit=/lib/systemd/systemd on Debian's cloud kernel (tests/vm/lib.sh)
 #    under qemu TCG, twice: the default (cgroup v2, unified) and
@@ -195,18 +196,23 @@ printf '127.0.0.1\tlocalhost\n127.0.1.1\tnsiso-vm\n' >"$root/etc/hosts"
 in_root useradd -m -u 1000 -U -s /bin/bash alice
 in_root useradd -m -u 1001 -U -s /bin/bash bob
 in_root useradd -m -u 1002 -U -s /bin/bash carol
+in_root useradd -m -u 1003 -U -s /bin/bash dave
 # carol: limits only, on pam_nsiso's own group (cgroup_mode own), in a
 # drop-in as an admin would add her.
 install -d -m 0755 "$root/etc/security/nsiso.d"
 printf 'carol       %s\n' 'isolate none' 'private_tmp no' 'cgroup_mode own' \
 	>"$root/etc/security/nsiso.d/carol.conf"
+# dave: limits only, on his slice (he keeps his user manager, with the
+# subtree it delegates to him).
+printf 'dave        %s\n' 'isolate none' 'private_tmp no' >"$root/etc/security/nsiso.d/dave.conf"
 in_root nsisoctl check >"$work/nsisoctl-check.log" 2>&1 ||
 	{ cat "$work/nsisoctl-check.log" >&2; die "nsisoctl check fails with carol's drop-in"; }
 in_root usermod -p '*' alice
 in_root usermod -p '*' bob
+in_root usermod -p '*' dave
 install -d -m 0700 "$root/root/.ssh"
 in_root ssh-keygen -q -t ed25519 -N '' -C check-systemd -f /root/.ssh/id_ed25519
-for u in root alice bob; do
+for u in root alice bob dave; do
 	h=/home/$u
 	[ "$u" = root ] && h=/root
 	install -d -m 0700 "$root$h/.ssh"

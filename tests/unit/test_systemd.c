@@ -78,9 +78,46 @@ UNIT_TEST(slice_path)
 	assert_false(nsiso_systemd_user_slice_path("0::/user.slice/user-10000.slice/s.scope\n", 1000,
 						   slice, sizeof(slice)));
 	assert_false(nsiso_systemd_user_slice_path("0::/nsiso/user-1000\n", 1000, slice, sizeof(slice)));
+	/* A delegated subtree of another user (1003) with directories named
+	 * like the target's slice: not the target's slice. */
+	assert_false(nsiso_systemd_user_slice_path(
+		"0::/user.slice/user-1003.slice/user@1003.service/app.slice/run-r1.scope"
+		"/user.slice/user-1001.slice/x\n", 1001, slice, sizeof(slice)));
+	assert_false(nsiso_systemd_user_slice_path("0::/user.slice/x/user-1001.slice/s.scope\n", 1001,
+						   slice, sizeof(slice)));
+	/* The target's own delegated subtree is in the target's slice. */
+	assert_true(nsiso_systemd_user_slice_path(
+		"0::/user.slice/user-1001.slice/user@1001.service/app.slice/x.scope\n", 1001, slice,
+		sizeof(slice)));
+	assert_string_equal(slice, "user.slice/user-1001.slice");
 	assert_true(nsiso_systemd_user_slice_path("0::/user.slice/user-1000.slice/s.scope\n", 1000,
 						  small, sizeof(small)));
 	assert_string_equal(small, "user.slice/");	/* cut, terminated */
+}
+
+/* In the scope asked for: the managed line ends in its cgroup, absolute or
+ * relative to a session's cgroup namespace (a login from inside one). */
+UNIT_TEST(in_unit)
+{
+	const char *hybrid =
+		"4:memory:/user.slice/user-1000.slice/nsiso-0a.scope\n"
+		"1:name=systemd:/user.slice/user-1000.slice/nsiso-0a.scope\n"
+		"0::/user.slice/user-1000.slice/nsiso-0a.scope\n";
+
+	assert_true(nsiso_systemd_in_unit("0::/user.slice/user-7.slice/nsiso-0a.scope\n",
+					  "nsiso-0a.scope"));
+	assert_true(nsiso_systemd_in_unit(hybrid, "nsiso-0a.scope"));
+	assert_true(nsiso_systemd_in_unit("1:name=systemd:/../nsiso-0a.scope\n", "nsiso-0a.scope"));
+	assert_true(nsiso_systemd_in_unit("0::/../../user-1001.slice/nsiso-0a.scope\n",
+					  "nsiso-0a.scope"));
+	assert_false(nsiso_systemd_in_unit("0::/\n", "nsiso-0a.scope"));	/* not moved yet */
+	assert_false(nsiso_systemd_in_unit("0::/user.slice/user-7.slice/xnsiso-0a.scope\n",
+					   "nsiso-0a.scope"));
+	assert_false(nsiso_systemd_in_unit("0::/user.slice/user-7.slice/nsiso-0a.scope/sub\n",
+					   "nsiso-0a.scope"));
+	assert_false(nsiso_systemd_in_unit("0::nsiso-0a.scope\n", "nsiso-0a.scope"));
+	assert_false(nsiso_systemd_in_unit("4:memory:/nsiso-0a.scope\n", "nsiso-0a.scope"));
+	assert_false(nsiso_systemd_in_unit("0::/nsiso-0a.scope\n", ""));
 }
 
 /* auto is systemd exactly where PID 1 is systemd; the others are what they
