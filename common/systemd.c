@@ -39,23 +39,26 @@ static bool managed_path(const char *text, char *path, size_t len)
 	return found;
 }
 
-/* Anchored at systemd's own user.slice, the first one on the path: below
- * it, in a subtree delegated to a user's manager, that user can make
- * directories of any name ("user.slice/user-<uid>.slice" for another uid
+/* Anchored at the root: systemd's own user.slice, the user's slice right
+ * below it.  Anywhere deeper, in a subtree delegated to a user (their
+ * manager's, or a Delegate= service running as them), that user can make
+ * directories of any name ("user.slice/user-<uid>.slice" of another uid
  * too), and a session placed there would be the delegate's, not in the
  * target's slice or limit. */
 bool nsiso_systemd_user_slice_path(const char *proc_cgroup, uid_t uid, char *slice, size_t len)
 {
-	char path[4096], want[64], *top, *end;
+	static const char top[] = "/user.slice/";
+	char path[4096], want[64], *end;
 	size_t n;
 
-	if (!managed_path(proc_cgroup, path, sizeof(path)))
+	if (!managed_path(proc_cgroup, path, sizeof(path)) ||
+	    strncmp(path, top, sizeof(top) - 1) != 0)
 		return false;
-	top = strstr(path, "/user.slice/");
 	n = (size_t)snprintf(want, sizeof(want), "user-%u.slice/", (unsigned)uid);
-	if (!top || strncmp(top + 12, want, n) != 0)
+	end = path + sizeof(top) - 1;
+	if (strncmp(end, want, n) != 0)
 		return false;
-	end = top + 12 + n;
+	end += n;
 	if (*end == '\0')
 		return false;	/* the slice itself: no session in it */
 	/* From below the root to the slice itself, its "/" left out. */

@@ -11,7 +11,9 @@
 
 /* Given the text of /proc/<pid>/cgroup, true when the process sits in
  * systemd's user-<uid>.slice (the v2 "0::" line, or v1's name=systemd
- * hierarchy); the unit name "user-<uid>.slice" is written to unit. */
+ * hierarchy), below it, with the path starting "/user.slice/user-<uid>.slice/"
+ * (nothing else proves it: a user's delegated subtree may hold directories
+ * of those names); the unit name "user-<uid>.slice" is written to unit. */
 bool nsiso_systemd_user_slice(const char *proc_cgroup, uid_t uid, char *unit, size_t len);
 
 /* The same for the calling process.  false also when unreadable. */

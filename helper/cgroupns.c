@@ -418,6 +418,36 @@ static bool our_scope_outside(const char *rel, uid_t uid)
 	return rel[0] == '/' && is_our_scope(rel + 1);
 }
 
+/* rel is the top of its hierarchy as mounted here (a cgroup namespace's
+ * root, or the real root), or outside it ("/..": a cgroup namespace we
+ * were started in, and we are not below its root). */
+static bool at_top_or_outside(const char *rel)
+{
+	return rel[0] == '\0' || strcmp(rel, "/") == 0 ||
+	       (strncmp(rel, "/..", 3) == 0 && (rel[3] == '/' || rel[3] == '\0'));
+}
+
+/* There is nowhere to leave for from the top as mounted here, nor from
+ * outside it.  Staying is safe only when that top is root's alone: a
+ * process gets out of a cgroup namespace, or into its root, only through a
+ * cgroup above it, which its owner must be able to write.  Outside, only in
+ * a scope of ours (our_scope_outside()).  0, or -1 with a reason. */
+static int stay_at_top(const char *point, const char *rel, uid_t uid, char *err, size_t len)
+{
+	if (dir_reachable(point)) {
+		snprintf(err, len, "cannot leave cgroup %s%s: the top of its hierarchy here is one a "
+			 "user can write (a login from inside a session started in such a cgroup?)",
+			 point, rel);
+		return -1;
+	}
+	if (strncmp(rel, "/..", 3) == 0 && !our_scope_outside(rel, uid)) {
+		snprintf(err, len, "cannot leave cgroup %s%s: it is outside this cgroup namespace, "
+			 "and not a scope of ours", point, rel);
+		return -1;
+	}
+	return 0;
+}
+
 /* Our own cgroup in each hierarchy that a user can reach: we leave it for
  * the top of the hierarchy as mounted here (the root cgroup, which takes
  * processes on v2 too). */
@@ -435,11 +465,15 @@ int nsiso_cgroup_leave_user_reachable(uid_t uid, char *err, size_t len)
 		const char *rel;
 		int fd;
 
-		/* At the top already (most hierarchies, as a rule): nowhere
-		 * to go, and the root cgroup is root's. */
-		if (!place_of_line(line, mountinfo, point, sizeof(point), &rel) ||
-		    rel[0] == '\0' || strcmp(rel, "/") == 0 || our_scope_outside(rel, uid) ||
-		    !user_reachable(point, rel))
+		if (!place_of_line(line, mountinfo, point, sizeof(point), &rel))
+			continue;
+		/* At the top already (most hierarchies, as a rule). */
+		if (at_top_or_outside(rel)) {
+			if (stay_at_top(point, rel, uid, err, len) < 0)
+				return -1;
+			continue;
+		}
+		if (!user_reachable(point, rel))
 			continue;
 		snprintf(file, sizeof(file), "%s/cgroup.procs", point);
 		fd = open(file, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);

@@ -17,9 +17,11 @@
 #include <linux/openat2.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <syslog.h>
 #include <time.h>
@@ -83,29 +85,94 @@ static const char *open_reason(int e)
 enum place_found {
 	PLACE_TRUSTED,		/* root's (or sticky) all the way: ours to mount on */
 	PLACE_USERS_OWN,	/* the place itself is the user's own directory */
-	PLACE_UNTRUSTED,	/* a directory on the way is not: fd is -1 */
+	PLACE_HOSTS_FAULT,	/* fd -1: missing, or a root directory left open */
+	PLACE_USERS_FAULT,	/* fd -1: a user's directory or mount on the way */
 };
+
+/* The file system type of mount mnt_id, from our mount table read a line
+ * at a time (a user can make the table long): "fuse" for fuse.*, fuseblk
+ * and fuse itself; "" if not found. */
+static void mount_type(unsigned long long mnt_id, char *type, size_t len)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char *line = NULL, *sep;
+	size_t cap = 0;
+	unsigned long long id;
+
+	type[0] = '\0';
+	if (!f)
+		return;
+	while (getline(&line, &cap, f) > 0) {
+		if (sscanf(line, "%llu ", &id) != 1 || id != mnt_id || !(sep = strstr(line, " - ")))
+			continue;
+		snprintf(type, len, "%.*s", (int)strcspn(sep + 3, " \n"), sep + 3);
+		if (strncmp(type, "fuse", 4) == 0)
+			snprintf(type, len, "fuse");
+		break;
+	}
+	free(line);
+	fclose(f);
+}
+
+/* A directory below dirfd, not entered when it is on a FUSE file system:
+ * inside a private_tmp session /tmp is its user's own directory, where they
+ * may mount one (fusermount), and root must not ask a user's daemon
+ * anything (it may refuse us, lie about owners, or never answer).  Told
+ * from the mount table by the mount's id (statx without a sync, which asks
+ * no daemon), on an O_PATH fd, which is then opened for real: the same
+ * mount, whatever is mounted meanwhile.  fd, or -1 with errno; *fuse when
+ * it is, or cannot be told. */
+static int open_dir_not_fuse(int dirfd, const char *name, bool *fuse)
+{
+	struct statx stx;
+	char type[32];
+	int path = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC), fd;
+
+	*fuse = false;
+	if (path < 0)
+		return -1;
+	if (statx(path, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW | AT_STATX_DONT_SYNC, STATX_MNT_ID,
+		  &stx) != 0 || !(stx.stx_mask & STATX_MNT_ID)) {
+		*fuse = true;
+	} else {
+		mount_type(stx.stx_mnt_id, type, sizeof(type));
+		*fuse = !type[0] || strcmp(type, "fuse") == 0;
+	}
+	if (*fuse) {
+		close(path);
+		errno = EACCES;
+		return -1;
+	}
+	fd = openat(path, ".", DIR_FLAGS);
+	close(path);
+	return fd;
+}
 
 /* /tmp or /var/tmp, reached from / one component at a time without following
  * a symbolic link, every directory on the way trusted, except that the place
  * itself may be a directory of owner (pass (uid_t)-1 for none): that is the
  * user's private /tmp of a session the caller is in (a login from inside
- * one, in the mount namespace it inherited).  fd, or -1 with errno (ENOENT:
- * a component is missing) and err.  *found says which; *users whether the
- * untrusted directory is a user's (a session's doing, never the admin's). */
-static int open_place(const char *path, uid_t owner, enum place_found *found, bool *users,
-		      char *err, size_t len)
+ * one, in the mount namespace it inherited).  fd, or -1 with errno and err;
+ * *found says which.  Only a missing component and a root directory left
+ * writable without the sticky bit are the host's; anything else on the way
+ * (a user's directory, a FUSE mount, a failed open) is a session's doing. */
+static int open_place(const char *path, uid_t owner, enum place_found *found, char *err,
+		      size_t len)
 {
 	char copy[32], *save = NULL, *name;
 	struct stat st;
-	int fd = open("/", DIR_FLAGS), child;
+	bool fuse = false;
+	int fd = open("/", DIR_FLAGS), child, e;
 
-	*found = PLACE_UNTRUSTED;
-	*users = false;
+	*found = PLACE_USERS_FAULT;
 	snprintf(copy, sizeof(copy), "%s", path);
 	for (name = strtok_r(copy, "/", &save);; name = strtok_r(NULL, "/", &save)) {
-		if (fd < 0)
-			return fail(err, len, "cannot open %s: %s", path, open_reason(errno));
+		if (fd < 0) {
+			if (errno == ENOENT)
+				*found = PLACE_HOSTS_FAULT;
+			return fail(err, len, "cannot open %s: %s", path,
+				    fuse ? "on a FUSE file system (a user's mount)" : open_reason(errno));
+		}
 		if (fstat(fd, &st) != 0) {
 			close(fd);
 			return fail(err, len, "%s: fstat: %m", path);
@@ -116,20 +183,23 @@ static int open_place(const char *path, uid_t owner, enum place_found *found, bo
 		}
 		if (!nsiso_trusted_dir(&st)) {
 			close(fd);
-			*users = st.st_uid != 0;
+			if (st.st_uid == 0)
+				*found = PLACE_HOSTS_FAULT;
 			errno = EPERM;
 			return fail(err, len, "%s: a directory on its path is %s", path,
-				    *users ? "a user's (a login from inside another user's session "
-					     "with a private /tmp?)" :
-					     "writable by others without the sticky bit");
+				    st.st_uid ? "a user's (a login from inside another user's session "
+						"with a private /tmp?)" :
+						"writable by others without the sticky bit");
 		}
 		if (!name) {
 			*found = PLACE_TRUSTED;
 			return fd;
 		}
-		child = openat(fd, name, DIR_FLAGS);
+		child = open_dir_not_fuse(fd, name, &fuse);
+		e = errno;
 		close(fd);
 		fd = child;
+		errno = e;
 	}
 }
 
@@ -340,14 +410,12 @@ int nsiso_privtmp_mount(uid_t uid, gid_t gid, bool *host_fault, char *err, size_
 	*host_fault = false;
 	for (i = 0; i < N_PLACES; i++) {
 		enum place_found found;
-		bool users;
-		int place = open_place(places[i], uid, &found, &users, err, len), ret;
+		int place = open_place(places[i], uid, &found, err, len), ret;
 
 		if (place < 0 && errno == ENOENT && i > 0)
 			continue;	/* no /var/tmp: nothing to replace */
 		if (place < 0) {
-			/* /tmp as the admin left it, or a session's */
-			*host_fault = !users;
+			*host_fault = found == PLACE_HOSTS_FAULT;
 			return -1;
 		}
 		if (found == PLACE_USERS_OWN) {
@@ -546,8 +614,7 @@ static int open_our_base(const char *where)
 	char err[256];
 	enum place_found found;
 	struct stat st;
-	bool users;
-	int place = open_place(where, (uid_t)-1, &found, &users, err, sizeof(err)), base;
+	int place = open_place(where, (uid_t)-1, &found, err, sizeof(err)), base;
 
 	if (place < 0)
 		return -1;

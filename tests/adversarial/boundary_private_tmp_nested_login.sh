@@ -10,7 +10,10 @@
 #     opens, in PID namespaces of its own, and keeps the user's private /tmp
 #     and /var/tmp (the outer session's: already the user's own);
 #   - another private_tmp user, on_error allow: denied, never let through,
-#     with the reason logged.
+#     with the reason logged;
+#   - both again after the outer user mounted a FUSE file system of their
+#     own on their /tmp (bindfs; root cannot enter it, and its daemon could
+#     lie or keep root waiting): denied, never let through.
 # Everything the sessions must reach lives outside /tmp (the outer session's
 # /tmp is private): the module, the helper, the conf, the run directory, a
 # setuid-root pamtester and the probes.
@@ -27,6 +30,12 @@ nsiso_forget_private_tmp "$UIDA"
 nsiso_forget_private_tmp "$UIDB"
 PARENT=$(nsiso_cgroup_parent)
 D=$(nsiso_dir_outside_tmp)
+command -v bindfs >/dev/null || nsiso_die "no bindfs: run make deps (make check does)"
+# /dev/fuse is 0666 where udev runs; this machine has no udev.
+FUSE_MODE=$(stat -c %a /dev/fuse) || nsiso_die "no /dev/fuse"
+nsiso_on_exit chmod "$FUSE_MODE" /dev/fuse
+chmod 0666 /dev/fuse
+install -d -o "$A" -m 0700 "$D/src"
 install -m 0755 -o root -g root "$NSISO_HELPER" "$D/nsiso-helper" &&
 	install -m 0644 -o root -g root "$NSISO_MODULE" "$D/pam_nsiso.so" &&
 	install -m 4755 -o root -g root /usr/bin/pamtester "$D/pamtester" ||
@@ -61,17 +70,24 @@ VIEW
 cat >"$D/inner" <<INNER
 #!/bin/sh
 [ "\$PAM_TYPE" = open_session ] || exit 0
-$D/view $D/inner.\$PAM_USER
+$D/view $D/inner.\$NSISO_PHASE.\$PAM_USER
 INNER
 cat >"$D/outer" <<OUTER
 #!/bin/sh
 [ "\$PAM_TYPE" = open_session ] || exit 0
 $D/view $D/outer.view
-for u in $A $B; do
-	setpriv --reuid=$UIDA --regid=$(id -g "$A") --init-groups -- \\
-		$D/pamtester \$SVC_IN \$u open_session close_session >$D/nested.\$u 2>&1
-	echo "rc=\$?" >>$D/nested.\$u
-done
+as_a() { setpriv --reuid=$UIDA --regid=$(id -g "$A") --init-groups -- "\$@"; }
+nested() { # PHASE
+	for u in $A $B; do
+		as_a $D/pamtester -E NSISO_PHASE=\$1 \$SVC_IN \$u open_session close_session \\
+			>$D/\$1.\$u 2>&1
+		echo "rc=\$?" >>$D/\$1.\$u
+	done
+}
+nested nested
+as_a bindfs --no-allow-other $D/src /tmp && echo mounted >$D/fuse.state
+nested fuse
+as_a fusermount3 -u /tmp
 OUTER
 chmod 0755 "$D/view" "$D/inner" "$D/outer"
 SVC_IN=$(nsiso_make_pam_service "$LINE
@@ -95,13 +111,13 @@ nsiso_assert_match "the outer login's /tmp is $A's own" "^$A 700 [0-9]+\$" "$out
 # The same user inside: a session of its own, the private /tmp kept.
 nsiso_assert_match "$A inside $A's session: the login opens and closes" '^rc=0$' \
 	"$(grep '^rc=' "$D/nested.$A")"
-inner_pidns=$(val "$D/inner.$A" pidns)
+inner_pidns=$(val "$D/inner.nested.$A" pidns)
 nsiso_assert_true "$A inside: a PID namespace of its own (not the outer one, not the host's)" \
 	test -n "$inner_pidns" -a "$inner_pidns" != "$outer_pidns" -a "$inner_pidns" != "$HOST_PIDNS"
-nsiso_assert_eq "$A inside: /tmp is the outer session's, $A's own" "$outer_tmp" "$(val "$D/inner.$A" tmp)"
+nsiso_assert_eq "$A inside: /tmp is the outer session's, $A's own" "$outer_tmp" "$(val "$D/inner.nested.$A" tmp)"
 nsiso_assert_eq "$A inside: /var/tmp likewise" "$(val "$D/outer.view" vartmp)" \
-	"$(val "$D/inner.$A" vartmp)"
-nsiso_assert_eq "$A inside: in $A's group" "/$PARENT/user-$UIDA" "$(val "$D/inner.$A" mem)"
+	"$(val "$D/inner.nested.$A" vartmp)"
+nsiso_assert_eq "$A inside: in $A's group" "/$PARENT/user-$UIDA" "$(val "$D/inner.nested.$A" mem)"
 
 # Another user inside: the failure is a user's doing, so it denies.
 nsiso_assert_match "$B inside $A's session: the login is refused" '^rc=[1-9]' \
@@ -109,6 +125,17 @@ nsiso_assert_match "$B inside $A's session: the login is refused" '^rc=[1-9]' \
 nsiso_assert_true "$B inside: the refusal names the user's /tmp, and denies" nsiso_wait_log \
 	"cannot isolate session of $B: .*private /tmp: /tmp: a directory on its path is a user's.*login denied"
 adv_log_none "$B inside: never let through without isolation" "session of $B: .*allowed without isolation"
+
+# The outer user's FUSE mount on their /tmp: the inner logins are refused.
+nsiso_assert_eq "$A mounted a FUSE file system on their /tmp, in the session" mounted \
+	"$(cat "$D/fuse.state" 2>/dev/null)"
+for u in "$A" "$B"; do
+	nsiso_assert_match "FUSE on $A's /tmp: $u inside is refused" '^rc=[1-9]' \
+		"$(grep '^rc=' "$D/fuse.$u")"
+	nsiso_assert_true "FUSE on $A's /tmp: the refusal of $u names it, and denies" nsiso_wait_log \
+		"cannot isolate session of $u: .*private /tmp: cannot open /tmp: on a FUSE file system.*login denied"
+done
+adv_log_none "FUSE on $A's /tmp: nobody let through without isolation" "allowed without isolation"
 
 gone_all() {
 	nsiso_session_gone "$A" "$PARENT" "$D/run" && nsiso_session_gone "$B" "$PARENT" "$D/run" &&

@@ -791,7 +791,7 @@ check_match "delegated fake: dave's su made it into his fake \"user-1001.slice\"
 	"^fake=/user.slice/user-$UID4.slice/user@$UID4.service/.*/user.slice/user-1001.slice/x" "$(grep '^fake=' $W/fake.out)"
 check_match "delegated fake: bob's session is in bob's own slice, in a scope of its own" \
 	"^/user.slice/user-$UID2.slice/nsiso-[0-9a-f]{16}\.scope\$" "$(sed -n 's/^0:://p' /proc/$p/cgroup 2>/dev/null)"
-check_match "delegated fake: bob's session is isolated (bob's host name)" "inner=[^ ]* box-$U2 " \
+check_match "delegated fake: bob's session is isolated (bob's host name)" "inner=[^ ]* box-$U2( |$)" \
 	"$(oneline $W/fake.out)"
 [ -n "$p" ] && kill $p
 wait $fake_client
