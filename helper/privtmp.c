@@ -27,6 +27,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../common/size.h"
+
 static const char *const places[] = { "/tmp", "/var/tmp" };
 #define N_PLACES (sizeof(places) / sizeof(places[0]))
 
@@ -97,13 +99,14 @@ static void mount_type(unsigned long long mnt_id, char *type, size_t len)
 	FILE *f = fopen("/proc/self/mountinfo", "re");
 	char *line = NULL, *sep;
 	size_t cap = 0;
-	unsigned long long id;
+	uint64_t id;
 
 	type[0] = '\0';
 	if (!f)
 		return;
 	while (getline(&line, &cap, f) > 0) {
-		if (sscanf(line, "%llu ", &id) != 1 || id != mnt_id || !(sep = strstr(line, " - ")))
+		if (nsiso_parse_decimal(line, strcspn(line, " "), UINT64_MAX, &id) || id != mnt_id ||
+		    !(sep = strstr(line, " - ")))
 			continue;
 		snprintf(type, len, "%.*s", (int)strcspn(sep + 3, " \n"), sep + 3);
 		if (strncmp(type, "fuse", 4) == 0)
