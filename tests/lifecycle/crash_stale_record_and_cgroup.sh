@@ -40,7 +40,10 @@ record=$(ls "$LC_RUN"/*.session)
 session=$(basename "$record" .session)
 holder=$(sed -n 's/^holder=//p' "$record")
 sleeper() { pgrep -u "$LC_USER" -x sleep; }
-nsiso_assert_match "the user's process runs in it" '^[0-9]+$' "$(sleeper)"
+# The hold script starts it in the background and says "ready" at once:
+# setpriv may not have become the user's sleep yet.
+one_sleeper() { [[ $(sleeper) =~ ^[0-9]+$ ]]; }
+nsiso_assert_true "the user's process runs in it" nsiso_wait_for one_sleeper
 
 # The crash.
 kill -KILL "$holder"
