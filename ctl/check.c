@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later */
 /* nsisoctl check / explain: exactly the module's parser and resolver. */
+#include <dirent.h>
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "../common/cgroup.h"
 #include "../common/conf.h"
@@ -119,6 +122,76 @@ static void check_root(const struct nsiso_conf *conf, const struct passwd *pw,
 	(*problems)++;
 }
 
+static const char *const io_weight_files[] = { "io.weight", "blkio.weight", "blkio.bfq.weight" };
+
+/* 1 when the cgroup directory dir has a file io_weight is written to
+ * (common/cgroup.c io_weight_file()), else 0. */
+static int has_io_weight_file(const char *dir)
+{
+	char path[1024];
+	size_t i;
+
+	for (i = 0; i < sizeof(io_weight_files) / sizeof(io_weight_files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, io_weight_files[i]);
+		if (access(path, F_OK) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Whether a group below the root of the io (v2) or blkio (v1) hierarchy has
+ * such a file (the root has none): 1 yes, 0 no, -1 cannot tell.  Looked at
+ * once, in the first group below the root, or (as root) in one made for the
+ * look and removed at once: a host without groups yet is a new one, where
+ * an admin runs this first. */
+static int host_has_io_weight(void)
+{
+	static int known = -2;
+	struct nsiso_cgroup_dirs dirs;
+	struct dirent *entry;
+	char path[1024];
+	DIR *dir;
+
+	if (known != -2)
+		return known;
+	known = -1;
+	if (nsiso_cgroup_mounts_of(&dirs) < 0 || !dirs.io[0] || !(dir = opendir(dirs.io)))
+		return known;
+	while (known == -1 && (entry = readdir(dir)) != NULL)
+		if (entry->d_type == DT_DIR && entry->d_name[0] != '.') {
+			snprintf(path, sizeof(path), "%s/%s", dirs.io, entry->d_name);
+			known = has_io_weight_file(path);
+		}
+	closedir(dir);
+	snprintf(path, sizeof(path), "%s/nsisoctl-check-%ld", dirs.io, (long)getpid());
+	if (known == -1 && geteuid() == 0 && mkdir(path, 0700) == 0) {
+		known = has_io_weight_file(path);
+		rmdir(path);
+	}
+	return known;
+}
+
+/* What this host cannot give an account that the conf gives it, so that
+ * the module would fail its login as a fault of the host's (on_error
+ * decides): a reason, with the item in *item, or NULL.  An admin learns it
+ * here, not from users who cannot log in. */
+static const char *host_cannot(const struct nsiso_settings *s, enum nsiso_item *item)
+{
+	if ((nsiso_limit_is_set(&s->cpu) || nsiso_limit_is_set(&s->cpu_weight)) &&
+	    !nsiso_cgroup_kernel_has("cpu")) {
+		*item = nsiso_limit_is_set(&s->cpu) ? NSISO_ITEM_CPU : NSISO_ITEM_CPU_WEIGHT;
+		return "this kernel has no cpu cgroup controller";
+	}
+	if (nsiso_limit_is_set(&s->io_weight) &&
+	    nsiso_cgroup_mode_effective(s->cgroup_mode, NULL) == NSISO_CGROUP_MODE_OWN &&
+	    host_has_io_weight() == 0) {
+		*item = NSISO_ITEM_IO_WEIGHT;
+		return "this host's cgroups have no io.weight, blkio.weight or blkio.bfq.weight: "
+		       "a kernel without blk-iocost, CFQ or BFQ group scheduling";
+	}
+	return NULL;
+}
+
 /* One account, as the module would decide at its login.  -1 only when out
  * of memory. */
 static int check_account(const struct nsiso_conf *conf, const struct passwd *pw,
@@ -126,6 +199,7 @@ static int check_account(const struct nsiso_conf *conf, const struct passwd *pw,
 {
 	struct nsiso_settings s;
 	struct nsiso_origin where = { 0 };
+	enum nsiso_item item;
 	gid_t *groups = NULL;
 	int n_groups = nsiso_user_groups(pw->pw_name, pw->pw_gid, &groups);
 	const char *why;
@@ -138,6 +212,8 @@ static int check_account(const struct nsiso_conf *conf, const struct passwd *pw,
 	why = nsiso_conf_resolve(conf, &(struct nsiso_user){ pw->pw_name, pw->pw_uid, groups,
 							     (size_t)n_groups }, &s, &where);
 	free(groups);
+	if (!why && nsiso_settings_active(&s) && (why = host_cannot(&s, &item)))
+		where = s.origin[item];
 	if (!why) {
 		check_root(conf, pw, &s, problems);
 		return 0;

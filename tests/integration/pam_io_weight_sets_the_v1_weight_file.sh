@@ -7,7 +7,8 @@
 # blkio.bfq.weight, weight up to 1000 - with the modes of the memory group,
 # and the last logout removes the group.  A kernel with neither file (no CFQ,
 # and no BFQ group scheduling: seen on machines of this kind) must refuse
-# the login (on_error deny) with that reason, and leave nothing behind.
+# the login (on_error deny) with that reason, and leave nothing behind; and
+# nsisoctl check says so first, naming the rule.
 set -u
 . "$(dirname "$0")/../lib.sh"
 nsiso_setup
@@ -35,6 +36,21 @@ for f in blkio.weight blkio.bfq.weight; do
 	[ -e "$PROBE_CG/$f" ] && WEIGHT_FILE=$f && break
 done
 rmdir "$PROBE_CG"
+
+# nsisoctl check tells the admin before any login does.
+conf 50
+out=$("$NSISO_TOP/ctl/nsisoctl" check "$T/nsiso.conf" 2>&1)
+rc=$?
+if [ -z "$WEIGHT_FILE" ]; then
+	nsiso_assert_match "nsisoctl check: io_weight cannot be applied here, naming file:line and the user" \
+		"$T/nsiso.conf:4: io_weight '50' cannot be applied to 1 account \\(this host's cgroups have no io.weight, blkio.weight or blkio.bfq.weight: .*\\): $U \\(uid $UID_\\); logins denied \\(on_error deny\\)" \
+		"$out"
+	nsiso_assert_eq "nsisoctl check: exit status 1" 1 "$rc"
+else
+	nsiso_assert_false "nsisoctl check: io_weight is not reported ($WEIGHT_FILE is there)" \
+		grep -q "io_weight .* cannot be applied" <<<"$out"
+fi
+
 if [ -z "$WEIGHT_FILE" ]; then
 	nsiso_start_syslog || nsiso_die "no syslog listener of our own on /dev/log"
 	conf 50
