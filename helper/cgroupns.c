@@ -403,15 +403,17 @@ static bool is_our_scope(const char *name)
  * mounted here: nothing to check or leave. */
 static bool our_scope_outside(const char *rel, uid_t uid)
 {
+	static const char up[] = "/..", top[] = "/user.slice";
+	const size_t up_len = sizeof(up) - 1, top_len = sizeof(top) - 1;
 	char slice[40];
 	size_t n;
 
-	if (strncmp(rel, "/..", 3) != 0)
+	if (strncmp(rel, up, up_len) != 0)
 		return false;
-	while (strncmp(rel, "/..", 3) == 0 && (rel[3] == '/' || rel[3] == '\0'))
-		rel += 3;
-	if (strncmp(rel, "/user.slice/", 12) == 0)
-		rel += 11;
+	while (strncmp(rel, up, up_len) == 0 && (rel[up_len] == '/' || rel[up_len] == '\0'))
+		rel += up_len;
+	if (strncmp(rel, top, top_len) == 0 && rel[top_len] == '/')
+		rel += top_len;
 	n = (size_t)snprintf(slice, sizeof(slice), "/user-%u.slice", (unsigned)uid);
 	if (strncmp(rel, slice, n) == 0 && rel[n] == '/')
 		rel += n;
