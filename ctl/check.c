@@ -177,8 +177,9 @@ static int host_has_io_weight(void)
  * here, not from users who cannot log in. */
 static const char *host_cannot(const struct nsiso_settings *s, enum nsiso_item *item)
 {
+	/* Without /proc/cgroups to read (a chroot) there is nothing to tell. */
 	if ((nsiso_limit_is_set(&s->cpu) || nsiso_limit_is_set(&s->cpu_weight)) &&
-	    !nsiso_cgroup_kernel_has("cpu")) {
+	    access("/proc/cgroups", R_OK) == 0 && !nsiso_cgroup_kernel_has("cpu")) {
 		*item = nsiso_limit_is_set(&s->cpu) ? NSISO_ITEM_CPU : NSISO_ITEM_CPU_WEIGHT;
 		return "this kernel has no cpu cgroup controller";
 	}

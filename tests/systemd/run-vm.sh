@@ -15,9 +15,9 @@
 #    edited as an admin would (memory 160M, tasks 512, hostname box-%u,
 #    memory_high 156M, cpu 400%, cpu_weight 200, io_weight 300 for uids >=
 #    1000; no cgroup_mode line).  Users alice (1000) and bob (1001)
-#    log in with a key made for this run; carol (1002) has limits only,
-#    with cgroup_mode own, and dave (1003) limits only on his slice (drop-ins
-#    in /etc/security/nsiso.d); dave logs in too.
+#    log in with a key made for this run; dave (1003), limits only on his
+#    slice (a drop-in in /etc/security/nsiso.d), logs in too; carol (1002)
+#    gets limits only with cgroup_mode own from the case that uses her.
 # 3. That root as an uncompressed initramfs, booted with
 #    rdinit=/lib/systemd/systemd on Debian's cloud kernel (tests/vm/lib.sh)
 #    under qemu TCG, twice: the default (cgroup v2, unified) and
@@ -197,16 +197,13 @@ in_root useradd -m -u 1000 -U -s /bin/bash alice
 in_root useradd -m -u 1001 -U -s /bin/bash bob
 in_root useradd -m -u 1002 -U -s /bin/bash carol
 in_root useradd -m -u 1003 -U -s /bin/bash dave
-# carol: limits only, on pam_nsiso's own group (cgroup_mode own), in a
-# drop-in as an admin would add her.
-install -d -m 0755 "$root/etc/security/nsiso.d"
-printf 'carol       %s\n' 'isolate none' 'private_tmp no' 'cgroup_mode own' \
-	>"$root/etc/security/nsiso.d/carol.conf"
 # dave: limits only, on his slice (he keeps his user manager, with the
-# subtree it delegates to him).
+# subtree it delegates to him), in a drop-in as an admin would add him.
+# carol's drop-in (cgroup_mode own) is written by the case that uses her.
+install -d -m 0755 "$root/etc/security/nsiso.d"
 printf 'dave        %s\n' 'isolate none' 'private_tmp no' >"$root/etc/security/nsiso.d/dave.conf"
 in_root nsisoctl check >"$work/nsisoctl-check.log" 2>&1 ||
-	{ cat "$work/nsisoctl-check.log" >&2; die "nsisoctl check fails with carol's drop-in"; }
+	{ cat "$work/nsisoctl-check.log" >&2; die "nsisoctl check fails with dave's drop-in"; }
 in_root usermod -p '*' alice
 in_root usermod -p '*' bob
 in_root usermod -p '*' dave
