@@ -758,22 +758,17 @@ static int check_controllers(const struct nsiso_cgroup_limits *l, char *err, siz
  * NULL, with a reason in err, when the kernel has neither. */
 static const char *io_weight_file(const char *parent, char *err, size_t len)
 {
-	static const char *const v1_files[] = { "blkio.weight", "blkio.bfq.weight" };
-	char path[PATH_MAX];
-	size_t i;
+	char dir[PATH_MAX];
+	const char *file;
 
+	snprintf(dir, sizeof(dir), "%s/%s", io_mount, parent);
+	file = nsiso_cgroup_io_weight_file_in(dir, version);
+	if (file)
+		return file;
 	if (version == NSISO_CGROUP_V2) {
-		snprintf(path, sizeof(path), "%s/%s/io.weight", io_mount, parent);
-		if (access(path, F_OK) == 0)
-			return "io.weight";
 		snprintf(err, len, "io_weight needs io.weight, and %s/%s has none (a kernel "
 			 "without blk-iocost)", io_mount, parent);
 		return NULL;
-	}
-	for (i = 0; i < sizeof(v1_files) / sizeof(v1_files[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s/%s", io_mount, parent, v1_files[i]);
-		if (access(path, F_OK) == 0)
-			return v1_files[i];
 	}
 	snprintf(err, len, "io_weight needs blkio.weight or blkio.bfq.weight, and %s/%s has "
 		 "neither (a kernel without CFQ or BFQ group scheduling)", io_mount, parent);

@@ -175,6 +175,16 @@ ssize_t nsiso_mountinfo_read(char *buf, size_t size);
 int nsiso_cgroup_find_mount(const char *mountinfo, const char *controllers, char *point,
 			    size_t plen, char *root, size_t rlen);
 
+/* The file io_weight goes to in a cgroup directory below the root (the
+ * root has none): v2 io.weight (blk-iocost); v1 blkio.weight (CFQ, gone
+ * since Linux 5.0) or else BFQ's blkio.bfq.weight.  NULL when it has none. */
+const char *nsiso_cgroup_io_weight_file_in(const char *dir, enum nsiso_cgroup_version version);
+
+/* The file system type ("tmpfs", "fuse.bindfs", ...) of mount mnt_id in
+ * this process's mount table (statx's STATX_MNT_ID), read a line at a time,
+ * since a user can make the table long.  False if it is not there. */
+bool nsiso_mount_fstype(uint64_t mnt_id, char *type, size_t len);
+
 /* A group's directory in each hierarchy the numbers come from, found in
  * the mount table ("" where that hierarchy is not mounted, or its mount
  * does not show the group): v1 memory, pids, cpu, cpuacct and blkio, v2 the

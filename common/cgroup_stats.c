@@ -336,7 +336,7 @@ struct field {
 };
 
 struct mount_line {
-	struct field root, point, fstype, opts;
+	struct field id, root, point, fstype, opts;
 };
 
 /* The next space-separated field of [*p, end), or false at the end. */
@@ -369,6 +369,7 @@ static bool split_mount_line(const char *line, const char *end, struct mount_lin
 	for (i = 0; i < 5; i++)
 		if (!next_field(&line, end, &f[i]))
 			return false;
+	m->id = f[0];
 	m->root = f[3];
 	m->point = f[4];
 	do	/* the mount options, then optional fields up to "-" */
@@ -424,6 +425,46 @@ int nsiso_cgroup_find_mount(const char *mountinfo, const char *controllers, char
 		line = next;
 	}
 	return -1;
+}
+
+const char *nsiso_cgroup_io_weight_file_in(const char *dir, enum nsiso_cgroup_version version)
+{
+	static const char *const v1_files[] = { "blkio.weight", "blkio.bfq.weight" };
+	char path[PATH_MAX];
+	size_t i;
+
+	if (version == NSISO_CGROUP_V2) {
+		snprintf(path, sizeof(path), "%s/io.weight", dir);
+		return access(path, F_OK) == 0 ? "io.weight" : NULL;
+	}
+	for (i = 0; i < sizeof(v1_files) / sizeof(v1_files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, v1_files[i]);
+		if (access(path, F_OK) == 0)
+			return v1_files[i];
+	}
+	return NULL;
+}
+
+bool nsiso_mount_fstype(uint64_t mnt_id, char *type, size_t len)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char *line = NULL, id[24];
+	size_t cap = 0;
+	ssize_t n;
+	bool found = false;
+
+	if (!f)
+		return false;
+	snprintf(id, sizeof(id), "%llu", (unsigned long long)mnt_id);
+	while (!found && (n = getline(&line, &cap, f)) > 0) {
+		struct mount_line m;
+
+		found = split_mount_line(line, line + n, &m) && field_is(&m.id, id) &&
+			copy_field(&m.fstype, type, len);
+	}
+	free(line);
+	fclose(f);
+	return found;
 }
 
 /* The group's directory in the hierarchy of `controllers`: its mount point

@@ -115,6 +115,40 @@ bool nsiso_systemd_self_in_unit(const char *unit)
 	return nsiso_systemd_in_unit(text, unit);
 }
 
+/* name is NSISO_SYSTEMD_SCOPE_PREFIX, 16 lowercase hex digits, ".scope". */
+static bool is_our_scope(const char *name)
+{
+	static const char prefix[] = NSISO_SYSTEMD_SCOPE_PREFIX, suffix[] = ".scope";
+	size_t i;
+
+	if (strncmp(name, prefix, sizeof(prefix) - 1) != 0)
+		return false;
+	name += sizeof(prefix) - 1;
+	for (i = 0; i < 16; i++)
+		if (!((name[i] >= '0' && name[i] <= '9') || (name[i] >= 'a' && name[i] <= 'f')))
+			return false;
+	return strcmp(name + 16, suffix) == 0;
+}
+
+bool nsiso_systemd_scope_outside_ns(const char *rel, uid_t uid)
+{
+	static const char up[] = "/..", top[] = "/user.slice";
+	const size_t up_len = sizeof(up) - 1, top_len = sizeof(top) - 1;
+	char slice[40];
+	size_t n;
+
+	if (strncmp(rel, up, up_len) != 0)
+		return false;
+	while (strncmp(rel, up, up_len) == 0 && (rel[up_len] == '/' || rel[up_len] == '\0'))
+		rel += up_len;
+	if (strncmp(rel, top, top_len) == 0 && rel[top_len] == '/')
+		rel += top_len;
+	n = (size_t)snprintf(slice, sizeof(slice), "/user-%u.slice", (unsigned)uid);
+	if (strncmp(rel, slice, n) == 0 && rel[n] == '/')
+		rel += n;
+	return rel[0] == '/' && is_our_scope(rel + 1);
+}
+
 bool nsiso_systemd_booted(void)
 {
 	struct stat st;

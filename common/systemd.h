@@ -35,6 +35,17 @@ bool nsiso_systemd_in_unit(const char *proc_cgroup, const char *unit);
 /* The same for the calling process.  false also when unreadable. */
 bool nsiso_systemd_self_in_unit(const char *unit);
 
+/* The transient scope the module asks for a session it finds outside the
+ * user's slice: NSISO_SYSTEMD_SCOPE_PREFIX, the session's 16 hex digits,
+ * ".scope". */
+#define NSISO_SYSTEMD_SCOPE_PREFIX "nsiso-"
+
+/* rel, a cgroup path relative to our cgroup namespace, lies outside it
+ * ("/../...") at a scope of ours right in user uid's slice, seen from below
+ * that slice or from another user's: where systemd put the PAM application
+ * of a login from inside a session (su there), at the module's asking. */
+bool nsiso_systemd_scope_outside_ns(const char *rel, uid_t uid);
+
 /* True when PID 1 is systemd (its /run/systemd/system, as sd_booted()). */
 bool nsiso_systemd_booted(void);
 

@@ -122,25 +122,9 @@ static void check_root(const struct nsiso_conf *conf, const struct passwd *pw,
 	(*problems)++;
 }
 
-static const char *const io_weight_files[] = { "io.weight", "blkio.weight", "blkio.bfq.weight" };
-
-/* 1 when the cgroup directory dir has a file io_weight is written to
- * (common/cgroup.c io_weight_file()), else 0. */
-static int has_io_weight_file(const char *dir)
-{
-	char path[1024];
-	size_t i;
-
-	for (i = 0; i < sizeof(io_weight_files) / sizeof(io_weight_files[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, io_weight_files[i]);
-		if (access(path, F_OK) == 0)
-			return 1;
-	}
-	return 0;
-}
-
 /* Whether a group below the root of the io (v2) or blkio (v1) hierarchy has
- * such a file (the root has none): 1 yes, 0 no, -1 cannot tell.  Looked at
+ * the file io_weight is written to (nsiso_cgroup_io_weight_file_in(), as
+ * the helper looks; the root has none): 1 yes, 0 no, -1 cannot tell.  Looked at
  * once, in the first group below the root, or (as root) in one made for the
  * look and removed at once: a host without groups yet is a new one, where
  * an admin runs this first. */
@@ -160,12 +144,12 @@ static int host_has_io_weight(void)
 	while (known == -1 && (entry = readdir(dir)) != NULL)
 		if (entry->d_type == DT_DIR && entry->d_name[0] != '.') {
 			snprintf(path, sizeof(path), "%s/%s", dirs.io, entry->d_name);
-			known = has_io_weight_file(path);
+			known = nsiso_cgroup_io_weight_file_in(path, dirs.version) != NULL;
 		}
 	closedir(dir);
 	snprintf(path, sizeof(path), "%s/nsisoctl-check-%ld", dirs.io, (long)getpid());
 	if (known == -1 && geteuid() == 0 && mkdir(path, 0700) == 0) {
-		known = has_io_weight_file(path);
+		known = nsiso_cgroup_io_weight_file_in(path, dirs.version) != NULL;
 		rmdir(path);
 	}
 	return known;

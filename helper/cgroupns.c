@@ -2,7 +2,6 @@
 /* See cgroupns.h. */
 #include "cgroupns.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -20,6 +19,7 @@
 
 #include "../common/cgroup.h"
 #include "../common/pages.h"
+#include "../common/systemd.h"
 #include "../common/textfile.h"
 #include "faults.h"
 
@@ -379,47 +379,6 @@ int nsiso_cgroup_follow_caller(pid_t caller, int caller_pidfd, const pid_t *also
 	return ret;
 }
 
-/* name is "nsiso-<16 lowercase hex>.scope": a scope the module asks for. */
-static bool is_our_scope(const char *name)
-{
-	static const char prefix[] = "nsiso-", suffix[] = ".scope";
-	size_t i;
-
-	if (strncmp(name, prefix, sizeof(prefix) - 1) != 0)
-		return false;
-	name += sizeof(prefix) - 1;
-	for (i = 0; i < 16; i++)
-		if (!isxdigit((unsigned char)name[i]) || isupper((unsigned char)name[i]))
-			return false;
-	return strcmp(name + 16, suffix) == 0;
-}
-
-/* A path outside the cgroup namespace we were started in ("/../..."), at
- * a scope of ours right in user <uid>'s slice, seen from below that slice
- * or from another user's: where systemd put the PAM application of a login
- * from inside a session (su there), at the module's asking.  No user moves
- * a process out of their cgroup namespace on v2 (the kernel wants its root
- * above both ends of a move), systemd's scope is root's, and it is not
- * mounted here: nothing to check or leave. */
-static bool our_scope_outside(const char *rel, uid_t uid)
-{
-	static const char up[] = "/..", top[] = "/user.slice";
-	const size_t up_len = sizeof(up) - 1, top_len = sizeof(top) - 1;
-	char slice[40];
-	size_t n;
-
-	if (strncmp(rel, up, up_len) != 0)
-		return false;
-	while (strncmp(rel, up, up_len) == 0 && (rel[up_len] == '/' || rel[up_len] == '\0'))
-		rel += up_len;
-	if (strncmp(rel, top, top_len) == 0 && rel[top_len] == '/')
-		rel += top_len;
-	n = (size_t)snprintf(slice, sizeof(slice), "/user-%u.slice", (unsigned)uid);
-	if (strncmp(rel, slice, n) == 0 && rel[n] == '/')
-		rel += n;
-	return rel[0] == '/' && is_our_scope(rel + 1);
-}
-
 /* rel is the top of its hierarchy as mounted here (a cgroup namespace's
  * root, or the real root), or outside it ("/..": a cgroup namespace we
  * were started in, and we are not below its root). */
@@ -442,7 +401,7 @@ static int stay_at_top(const char *point, const char *rel, uid_t uid, char *err,
 			 point, rel);
 		return -1;
 	}
-	if (strncmp(rel, "/..", 3) == 0 && !our_scope_outside(rel, uid)) {
+	if (strncmp(rel, "/..", 3) == 0 && !nsiso_systemd_scope_outside_ns(rel, uid)) {
 		snprintf(err, len, "cannot leave cgroup %s%s: it is outside this cgroup namespace, "
 			 "and not a scope of ours", point, rel);
 		return -1;

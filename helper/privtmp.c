@@ -17,7 +17,6 @@
 #include <linux/openat2.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/random.h>
@@ -27,7 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../common/size.h"
+#include "../common/cgroup.h"
 
 static const char *const places[] = { "/tmp", "/var/tmp" };
 #define N_PLACES (sizeof(places) / sizeof(places[0]))
@@ -91,40 +90,15 @@ enum place_found {
 	PLACE_USERS_FAULT,	/* fd -1: a user's directory or mount on the way */
 };
 
-/* The file system type of mount mnt_id, from our mount table read a line
- * at a time (a user can make the table long): "fuse" for fuse.*, fuseblk
- * and fuse itself; "" if not found. */
-static void mount_type(unsigned long long mnt_id, char *type, size_t len)
-{
-	FILE *f = fopen("/proc/self/mountinfo", "re");
-	char *line = NULL, *sep;
-	size_t cap = 0;
-	uint64_t id;
-
-	type[0] = '\0';
-	if (!f)
-		return;
-	while (getline(&line, &cap, f) > 0) {
-		if (nsiso_parse_decimal(line, strcspn(line, " "), UINT64_MAX, &id) || id != mnt_id ||
-		    !(sep = strstr(line, " - ")))
-			continue;
-		snprintf(type, len, "%.*s", (int)strcspn(sep + 3, " \n"), sep + 3);
-		if (strncmp(type, "fuse", 4) == 0)
-			snprintf(type, len, "fuse");
-		break;
-	}
-	free(line);
-	fclose(f);
-}
-
 /* A directory below dirfd, not entered when it is on a FUSE file system:
  * inside a private_tmp session /tmp is its user's own directory, where they
  * may mount one (fusermount), and root must not ask a user's daemon
- * anything (it may refuse us, lie about owners, or never answer).  Told
- * from the mount table by the mount's id (statx without a sync, which asks
- * no daemon), on an O_PATH fd, which is then opened for real: the same
- * mount, whatever is mounted meanwhile.  fd, or -1 with errno; *fuse when
- * it is, or cannot be told. */
+ * anything (it may refuse us, lie about owners, or never answer).  Told on
+ * an O_PATH fd, which is then opened for real (the same mount, whatever is
+ * mounted meanwhile), by statx without a sync, which asks no daemon: only a
+ * mount's root can start a FUSE file system below a directory we checked,
+ * and only then is the mount table looked at.  fd, or -1 with errno;
+ * *fuse when it is one, or cannot be told. */
 static int open_dir_not_fuse(int dirfd, const char *name, bool *fuse)
 {
 	struct statx stx;
@@ -135,12 +109,12 @@ static int open_dir_not_fuse(int dirfd, const char *name, bool *fuse)
 	if (path < 0)
 		return -1;
 	if (statx(path, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW | AT_STATX_DONT_SYNC, STATX_MNT_ID,
-		  &stx) != 0 || !(stx.stx_mask & STATX_MNT_ID)) {
+		  &stx) != 0 || !(stx.stx_mask & STATX_MNT_ID))
 		*fuse = true;
-	} else {
-		mount_type(stx.stx_mnt_id, type, sizeof(type));
-		*fuse = !type[0] || strcmp(type, "fuse") == 0;
-	}
+	else if (!(stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) ||
+		 (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT))
+		*fuse = !nsiso_mount_fstype(stx.stx_mnt_id, type, sizeof(type)) ||
+			strncmp(type, "fuse", 4) == 0;	/* fuse, fuseblk, fuse.* */
 	if (*fuse) {
 		close(path);
 		errno = EACCES;

@@ -558,7 +558,7 @@ static int place_in_user_slice(pam_handle_t *pamh, const struct session *s,
 	if (nsiso_systemd_self_in_user_slice(s->uid, unit, len))
 		return 0;
 	snprintf(unit, len, "user-%u.slice", (unsigned)s->uid);
-	snprintf(scope, sizeof(scope), "nsiso-%s.scope", s->id);
+	snprintf(scope, sizeof(scope), NSISO_SYSTEMD_SCOPE_PREFIX "%s.scope", s->id);
 	snprintf(description, sizeof(description), "pam_nsiso session %s of %s", s->id, user);
 	if (nsiso_systemd_enter_scope(scope, s->uid, description, &failure, why, sizeof(why)) < 0)
 		return failed(pamh, settings, failure, user, why);

@@ -2,6 +2,7 @@
 /* cgroup_mode systemd: telling from /proc/<pid>/cgroup whether pam_systemd
  * already put the session into the user's slice.  The texts are real
  * shapes: pure v2 (Debian 12, Ubuntu 22.04), hybrid, and v1. */
+#include <stdio.h>
 #include <string.h>
 #include "unit.h"
 
@@ -121,6 +122,30 @@ UNIT_TEST(in_unit)
 	assert_false(nsiso_systemd_in_unit("0::nsiso-0a.scope\n", "nsiso-0a.scope"));
 	assert_false(nsiso_systemd_in_unit("4:memory:/nsiso-0a.scope\n", "nsiso-0a.scope"));
 	assert_false(nsiso_systemd_in_unit("0::/nsiso-0a.scope\n", ""));
+}
+
+/* Outside our cgroup namespace, at a scope of ours right in the user's
+ * slice: from below that slice, from another user's, or from above. */
+UNIT_TEST(scope_outside_ns)
+{
+	const char *scope = "nsiso-0123456789abcdef.scope";
+	char path[128];
+
+	snprintf(path, sizeof(path), "/../%s", scope);
+	assert_true(nsiso_systemd_scope_outside_ns(path, 1000));
+	snprintf(path, sizeof(path), "/../../user-1001.slice/%s", scope);
+	assert_true(nsiso_systemd_scope_outside_ns(path, 1001));
+	snprintf(path, sizeof(path), "/../../../user.slice/user-1001.slice/%s", scope);
+	assert_true(nsiso_systemd_scope_outside_ns(path, 1001));
+	snprintf(path, sizeof(path), "/%s", scope);		/* inside: not outside */
+	assert_false(nsiso_systemd_scope_outside_ns(path, 1000));
+	snprintf(path, sizeof(path), "/../../user-1002.slice/%s", scope);	/* not uid's */
+	assert_false(nsiso_systemd_scope_outside_ns(path, 1001));
+	snprintf(path, sizeof(path), "/../user@1003.service/app.slice/%s", scope);
+	assert_false(nsiso_systemd_scope_outside_ns(path, 1003));
+	assert_false(nsiso_systemd_scope_outside_ns("/../nsiso-0123456789ABCDEF.scope", 1000));
+	assert_false(nsiso_systemd_scope_outside_ns("/../nsiso-0123.scope", 1000));
+	assert_false(nsiso_systemd_scope_outside_ns("/..x/nsiso-0123456789abcdef.scope", 1000));
 }
 
 /* auto is systemd exactly where PID 1 is systemd; the others are what they
