@@ -3,6 +3,7 @@
 #include "deadline.h"
 #include "pages.h"
 #include "size.h"
+#include "textfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -176,10 +177,49 @@ static int add_value(struct cgroup_controller *ctl, const char *name, const char
 	return ctl ? cgroup_add_value_string(ctl, name, value) : ECGFAIL;
 }
 
+/* v1 counts socket buffers on a counter of their own ("tcp"; UDP's too once
+ * it is on), and only once the group's memory.kmem.tcp.limit_in_bytes has
+ * been written: until then a user holds gigabytes in loopback connections
+ * nobody reads (each socket far below the host's tcp_mem) while the group
+ * shows a few MiB, and pushes the host past tcp_mem, where any TCP
+ * connection on it may be reset.  Its limit is the memory limit again (v1
+ * cannot count the two as one).  The text to
+ * write, or NULL: the same limit already there (the kernel refuses a limit
+ * below what the counter holds, EBUSY, and TCP may charge past its limit:
+ * written at every login, a user's own buffers would fail their next
+ * login), or no such file (a kernel without kmem accounting). */
+static const char *tcp_limit_text_in(const char *dir, uint64_t memory, char *text, size_t len)
+{
+	const uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+	const uint64_t want = memory == NSISO_UNLIMITED ? (uint64_t)LONG_MAX / page * page
+						       : memory / page * page;
+	char path[PATH_MAX], now[32], *end;
+	unsigned long long cur;
+
+	snprintf(path, sizeof(path), "%s/memory.kmem.tcp.limit_in_bytes", dir);
+	if (nsiso_read_text(path, now, sizeof(now)) <= 0)
+		return NULL;
+	errno = 0;
+	cur = strtoull(now, &end, 10);
+	if (errno == 0 && end != now && (*end == '\n' || *end == '\0') && cur == want)
+		return NULL;
+	limit_text(memory, true, text, len);
+	return text;
+}
+
+static const char *tcp_limit_text(const char *rel, uint64_t memory, char *text, size_t len)
+{
+	char dir[PATH_MAX];
+
+	snprintf(dir, sizeof(dir), "%s/%s", memory_mount, rel);
+	return tcp_limit_text_in(dir, memory, text, len);
+}
+
 /* v1 keeps memory+swap in one number that must never be below the memory
  * limit, so memsw is first opened to unlimited, then the memory limit is
  * set, then memsw is set to its final value in a second write. */
-static int add_memory_values(struct cgroup *cg, const struct nsiso_cgroup_limits *l)
+static int add_memory_values(struct cgroup *cg, const char *rel,
+			     const struct nsiso_cgroup_limits *l)
 {
 	struct cgroup_controller *mem = cgroup_add_controller(cg, "memory");
 	char text[32];
@@ -201,7 +241,11 @@ static int add_memory_values(struct cgroup *cg, const struct nsiso_cgroup_limits
 	if (l->swap != NSISO_UNLIMITED && l->memory != NSISO_UNLIMITED)
 		ret = add_value(mem, "memory.memsw.limit_in_bytes", "-1");
 	limit_text(l->memory, true, text, sizeof(text));
-	return ret ? ret : add_value(mem, "memory.limit_in_bytes", text);
+	if (!ret)
+		ret = add_value(mem, "memory.limit_in_bytes", text);
+	if (!ret && tcp_limit_text(rel, l->memory, text, sizeof(text)))
+		ret = add_value(mem, "memory.kmem.tcp.limit_in_bytes", text);
+	return ret;
 }
 
 static int add_pids_values(struct cgroup *cg, const struct nsiso_cgroup_limits *l)
@@ -569,7 +613,7 @@ static int write_limits(const char *rel, const struct nsiso_cgroup_limits *l, co
 
 	if (!cg)
 		return ECGFAIL;
-	ret = add_memory_values(cg, l);
+	ret = add_memory_values(cg, rel, l);
 	if (!ret)
 		ret = add_pids_values(cg, l);
 	if (!ret)
@@ -683,6 +727,60 @@ static int open_procs_fds(const char *rel, const struct nsiso_cgroup_limits *l,
 	return 0;
 }
 
+/* pid's cgroup in the v1 hierarchy whose controllers include name, from
+ * /proc/PID/cgroup ("N:a,b:/path"), into path; false when it has none. */
+static bool v1_cgroup_of(pid_t pid, const char *name, char *path, size_t len)
+{
+	char file[64], text[8192], *line, *save = NULL;
+	size_t n = strlen(name);
+
+	snprintf(file, sizeof(file), "/proc/%d/cgroup", (int)pid);
+	if (nsiso_read_text(file, text, sizeof(text)) <= 0)
+		return false;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *ctl = strchr(line, ':'), *end = ctl ? strchr(ctl + 1, ':') : NULL, *c;
+
+		if (!end)
+			continue;
+		*end = '\0';
+		for (c = ctl + 1; c && *c; c = strchr(c, ',') ? strchr(c, ',') + 1 : NULL)
+			if (strncmp(c, name, n) == 0 && (c[n] == ',' || c[n] == '\0')) {
+				snprintf(path, len, "%s", end + 1);
+				return true;
+			}
+	}
+	return false;
+}
+
+/* v1: a member in the user's own memory group leaves it for the top of the
+ * memory hierarchy.  A login from inside a session brings them there (the
+ * helper is born in the setuid application's groups, and the broker's
+ * worker follows them): a root holder or reaper in it would count against
+ * the user's memory and be one of the user's OOM killer's choices.  Their
+ * tasks count in the pids group (add_members). */
+static int members_leave_user_memory(const char *rel, const struct nsiso_cgroup_join *j,
+				     char *err, size_t len)
+{
+	char procs[PATH_MAX], own[PATH_MAX], path[PATH_MAX];
+	size_t i;
+
+	if (version != NSISO_CGROUP_V1 || tasks_mount() == memory_mount)
+		return 0;
+	snprintf(own, sizeof(own), "/%s", rel);
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", memory_mount);
+	for (i = 0; i < j->n_members; i++) {
+		if (!v1_cgroup_of(j->members[i], "memory", path, sizeof(path)) ||
+		    strcmp(path, own) != 0)
+			continue;
+		if (write_pid(procs, j->members[i]) < 0) {
+			snprintf(err, len, "cannot move pid %d out of the user's memory group into "
+				 "%s: %s", (int)j->members[i], procs, strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static int add_members(const char *rel, const struct nsiso_cgroup_join *j, char *err, size_t len)
 {
 	char procs[PATH_MAX];
@@ -696,7 +794,7 @@ static int add_members(const char *rel, const struct nsiso_cgroup_join *j, char 
 			return -1;
 		}
 	}
-	return 0;
+	return members_leave_user_memory(rel, j, err, len);
 }
 
 /* Under the lock: check, make, fill, populate. */
@@ -908,3 +1006,30 @@ int nsiso_cgroup_leave_tasks_group(void)
 	return write_file(path, "0");
 }
 
+
+int nsiso_cgroup_v1_slice_tcp_limit(uid_t uid, uint64_t memory, enum nsiso_failure *failure,
+				    char *err, size_t len)
+{
+	char mountinfo[65536], point[256], root[256], dir[PATH_MAX + 64], file[PATH_MAX + 128];
+	char text[32];
+
+	*failure = NSISO_FAIL_DENY;
+	if (nsiso_mountinfo_read(mountinfo, sizeof(mountinfo)) <= 0) {
+		snprintf(err, len, "cannot read the mount table: %s", strerror(errno));
+		return -1;
+	}
+	/* No v1 memory hierarchy (unified): v2 counts TCP in memory.max. */
+	if (nsiso_cgroup_find_mount(mountinfo, "memory", point, sizeof(point), root,
+				    sizeof(root)) < 0)
+		return 0;
+	snprintf(dir, sizeof(dir), "%s/user.slice/user-%u.slice", point, (unsigned)uid);
+	if (strcmp(root, "/") != 0 || !tcp_limit_text_in(dir, memory, text, sizeof(text)))
+		return 0;
+	snprintf(file, sizeof(file), "%s/memory.kmem.tcp.limit_in_bytes", dir);
+	if (write_file(file, text) < 0) {
+		*failure = failure_of(errno);
+		snprintf(err, len, "cannot write %s: %s", file, strerror(errno));
+		return -1;
+	}
+	return 0;
+}

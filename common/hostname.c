@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later */
 #include "hostname.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -44,17 +45,15 @@ static const char *escape_value(char c, const char *user, const char *uid_text,
 	}
 }
 
-const char *nsiso_hostname_expand(const char *template, const char *user,
-				  uid_t uid, const char *host_short, char *out)
+static const char too_long[] = "expanded host name is longer than 64 characters";
+
+static const char *expand(const char *template, const char *user, const char *uid_text,
+			  const char *host_short, char *out)
 {
-	char uid_text[16], literal[2] = { 0, 0 };
-	const char *p, *why;
+	char literal[2] = { 0, 0 };
+	const char *p;
 	size_t len = 0;
 
-	why = nsiso_hostname_template_check(template);
-	if (why)
-		return why;
-	snprintf(uid_text, sizeof(uid_text), "%u", (unsigned)uid);
 	out[0] = '\0';
 	for (p = template; *p; p++) {
 		const char *piece;
@@ -67,9 +66,62 @@ const char *nsiso_hostname_expand(const char *template, const char *user,
 			piece = literal;
 		}
 		if (append(out, &len, piece) < 0)
-			return "expanded host name is longer than 64 characters";
+			return too_long;
 	}
-	return nsiso_hostname_valid(out);
+	return NULL;
+}
+
+static size_t count_host_escapes(const char *template)
+{
+	size_t n = 0;
+	const char *p;
+
+	for (p = template; *p; p++)
+		if (*p == '%' && *++p == 'h')
+			n++;
+	return n;
+}
+
+/* %h is the host's name as the caller sees it, and inside a session that is
+ * the session's own, made from the template: logins nested in logins would
+ * grow it past 64 characters, and a login a user can make fail would turn
+ * on_error allow into a switch.  So %h is cut (each alike) to what fits in
+ * 63 characters, without a '-' or '.' at the cut.  False when not even one character of
+ * it fits. */
+static bool fit_host(const char *template, const char *user, const char *uid_text,
+		     const char *host_short, char *fitted)
+{
+	char base[NSISO_HOSTNAME_MAX + 1];
+	size_t k = count_host_escapes(template), room;
+
+	/* 63: a name without dots is one label, at most 63 long. */
+	if (k == 0 || expand(template, user, uid_text, "", base) != NULL ||
+	    strlen(base) >= NSISO_HOSTNAME_MAX - 1)
+		return false;
+	room = (NSISO_HOSTNAME_MAX - 1 - strlen(base)) / k;
+	snprintf(fitted, NSISO_HOSTNAME_MAX + 1, "%.*s", (int)room, host_short);
+	room = strlen(fitted);
+	while (room > 0 && (fitted[room - 1] == '-' || fitted[room - 1] == '.'))
+		fitted[--room] = '\0';
+	return room > 0;
+}
+
+const char *nsiso_hostname_expand(const char *template, const char *user,
+				  uid_t uid, const char *host_short, char *out)
+{
+	char uid_text[16], fitted[NSISO_HOSTNAME_MAX + 1];
+	const char *why;
+
+	why = nsiso_hostname_template_check(template);
+	if (why)
+		return why;
+	snprintf(uid_text, sizeof(uid_text), "%u", (unsigned)uid);
+	why = expand(template, user, uid_text, host_short, out);
+	/* 64 without a dot is one label too long, as 65 is too long. */
+	if ((why == too_long || strlen(out) >= NSISO_HOSTNAME_MAX) &&
+	    fit_host(template, user, uid_text, host_short, fitted))
+		why = expand(template, user, uid_text, fitted, out);
+	return why ? why : nsiso_hostname_valid(out);
 }
 
 static int label_char(char c)

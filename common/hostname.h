@@ -13,7 +13,8 @@ const char *nsiso_hostname_template_check(const char *template);
 
 /* Expand a template and check that the result is a valid host name of at
  * most NSISO_HOSTNAME_MAX characters.  out must hold NSISO_HOSTNAME_MAX + 1.
- * host_short is the host's name up to the first dot.  NULL or a reason. */
+ * host_short is the host's name up to the first dot; where the whole would
+ * be too long, %h is cut to fit (see fit_host()).  NULL or a reason. */
 const char *nsiso_hostname_expand(const char *template, const char *user,
 				  uid_t uid, const char *host_short,
 				  char *out);

@@ -115,6 +115,40 @@ bool nsiso_systemd_self_in_unit(const char *unit)
 	return nsiso_systemd_in_unit(text, unit);
 }
 
+static bool label_byte_plain(const char *unit, const char *c)
+{
+	return (*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') ||
+	       (c > unit && *c >= '0' && *c <= '9');
+}
+
+int nsiso_systemd_unit_object_path(const char *unit, char *path, size_t len)
+{
+	static const char hex[] = "0123456789abcdef", base[] = "/org/freedesktop/systemd1/unit/";
+	size_t n = sizeof(base) - 1;
+	const char *c;
+
+	if (!unit[0] || len < n + 1)
+		return -1;
+	memcpy(path, base, n);
+	for (c = unit; *c; c++) {
+		unsigned char b = (unsigned char)*c;
+
+		if (label_byte_plain(unit, c)) {
+			if (n + 1 >= len)
+				return -1;
+			path[n++] = *c;
+			continue;
+		}
+		if (n + 3 >= len)
+			return -1;
+		path[n++] = '_';
+		path[n++] = hex[b >> 4];
+		path[n++] = hex[b & 15];
+	}
+	path[n] = '\0';
+	return 0;
+}
+
 /* name is NSISO_SYSTEMD_SCOPE_PREFIX, 16 lowercase hex digits, ".scope". */
 static bool is_our_scope(const char *name)
 {

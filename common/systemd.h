@@ -35,6 +35,12 @@ bool nsiso_systemd_in_unit(const char *proc_cgroup, const char *unit);
 /* The same for the calling process.  false also when unreadable. */
 bool nsiso_systemd_self_in_unit(const char *unit);
 
+/* The D-Bus object path systemd gives unit: "/org/freedesktop/systemd1/unit/"
+ * and the name with every byte but a letter (or a digit after the first
+ * byte) written "_xx" in lowercase hex, as systemd's own bus_label_escape().
+ * 0, or -1 when it does not fit in len or the name is empty. */
+int nsiso_systemd_unit_object_path(const char *unit, char *path, size_t len);
+
 /* The transient scope the module asks for a session it finds outside the
  * user's slice: NSISO_SYSTEMD_SCOPE_PREFIX, the session's 16 hex digits,
  * ".scope". */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later */
 #include "systemd_bus.h"
 #include "systemd.h"
+#include "deadline.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -35,6 +36,7 @@ static struct {
 	int (*append)(sd_bus_message *m, const char *types, ...);
 	int (*open_container)(sd_bus_message *m, char type, const char *contents);
 	int (*close_container)(sd_bus_message *m);
+	int (*read)(sd_bus_message *m, const char *types, ...);
 	sd_bus_message *(*message_unref)(sd_bus_message *m);
 	int (*call)(sd_bus *bus, sd_bus_message *m, uint64_t usec, sd_bus_error *ret_error,
 		    sd_bus_message **reply);
@@ -79,6 +81,7 @@ static void sd_load_once(void)
 	*(void **)&sd.append = sd_sym(lib, "sd_bus_message_append");
 	*(void **)&sd.open_container = sd_sym(lib, "sd_bus_message_open_container");
 	*(void **)&sd.close_container = sd_sym(lib, "sd_bus_message_close_container");
+	*(void **)&sd.read = sd_sym(lib, "sd_bus_message_read");
 	*(void **)&sd.message_unref = sd_sym(lib, "sd_bus_message_unref");
 	*(void **)&sd.call = sd_sym(lib, "sd_bus_call");
 	*(void **)&sd.error_free = sd_sym(lib, "sd_bus_error_free");
@@ -127,14 +130,14 @@ static int open_bus(sd_bus **bus, enum nsiso_failure *failure, char *err, size_t
 }
 
 /* One method call, answered within timeout_ms (at least 1: sd-bus takes 0
- * as its own default of 25 s). */
-static int call(sd_bus *bus, sd_bus_message *m, const char *what, int timeout_ms,
-		enum nsiso_failure *failure, char *err, size_t len)
+ * as its own default of 25 s); its reply in *reply when asked for. */
+static int call_for(sd_bus *bus, sd_bus_message *m, const char *what, int timeout_ms,
+		    sd_bus_message **reply, enum nsiso_failure *failure, char *err, size_t len)
 {
 	sd_bus_error error = SD_BUS_ERROR_NULL;
-	sd_bus_message *reply = NULL;
+	sd_bus_message *answer = NULL;
 	uint64_t usec = (uint64_t)(timeout_ms > 0 ? timeout_ms : 1) * 1000;
-	int r = sd.call(bus, m, usec, &error, &reply);
+	int r = sd.call(bus, m, usec, &error, &answer);
 
 	if (r < 0) {
 		*failure = NSISO_FAIL_DENY;	/* connected: whatever fails is not the host's */
@@ -142,21 +145,65 @@ static int call(sd_bus *bus, sd_bus_message *m, const char *what, int timeout_ms
 			 error.message ? error.message : strerror(-r));
 	}
 	sd.error_free(&error);
-	sd.message_unref(reply);
+	if (r >= 0 && reply)
+		*reply = answer;
+	else
+		sd.message_unref(answer);
 	return r < 0 ? -1 : 0;
 }
 
+static int call(sd_bus *bus, sd_bus_message *m, const char *what, int timeout_ms,
+		enum nsiso_failure *failure, char *err, size_t len)
+{
+	return call_for(bus, m, what, timeout_ms, NULL, failure, err, len);
+}
+
+/* Whether systemd itself counts this process in the unit whose object path
+ * is want: GetUnitByPID(0), the sender by the bus's credentials.  systemd
+ * runs one thing at a time, and moves a scope's process into every
+ * hierarchy in one step of its start job: an answer to a call sent after
+ * the kernel showed the move comes after the whole move, the v1
+ * controllers' too (on a hybrid host systemd moves them after the unified
+ * one, and a helper forked in between would be charged to the groups the
+ * process came from).  A name is not proof: a user with a delegated subtree
+ * can make a cgroup named like the scope and move su there first. */
+static bool systemd_says_in(sd_bus *bus, const char *want, int timeout_ms)
+{
+	enum nsiso_failure ignored;
+	sd_bus_message *m = NULL, *reply = NULL;
+	const char *got = NULL;
+	char err[8];
+	bool in = false;
+
+	if (sd.new_method_call(bus, &m, SYSTEMD_DEST, SYSTEMD_PATH, SYSTEMD_MANAGER,
+			       "GetUnitByPID") >= 0 &&
+	    sd.append(m, "u", (uint32_t)0) >= 0 &&
+	    call_for(bus, m, "GetUnitByPID", timeout_ms, &reply, &ignored, err, sizeof(err)) == 0 &&
+	    sd.read(reply, "o", &got) >= 0)
+		in = got && strcmp(got, want) == 0;
+	sd.message_unref(reply);
+	sd.message_unref(m);
+	return in;
+}
+
 /* systemd moves the PIDs when the scope's start job runs, which may be just
- * after the call returns: look until the kernel says so, bounded.  By the
- * scope's own name (its id is new to this open): from inside a session the
- * path is relative to the session's cgroup namespace and names no slice. */
-static int wait_until_in(const char *unit)
+ * after the call returns: look until the kernel says so and then systemd
+ * does too, bounded.  The kernel by the scope's own name (its id is new to
+ * this open): from inside a session the path is relative to the session's
+ * cgroup namespace and names no slice.  Then systemd, by the unit's object
+ * path (see systemd_says_in). */
+static int wait_until_in(sd_bus *bus, const char *unit)
 {
 	const struct timespec tick = { 0, 1000000L };	/* 1 ms */
-	int waited;
+	struct nsiso_deadline deadline;
+	char want[256];
+	int left;
 
-	for (waited = 0; waited < NSISO_SYSTEMD_TIMEOUT_MS; waited++) {
-		if (nsiso_systemd_self_in_unit(unit))
+	if (nsiso_systemd_unit_object_path(unit, want, sizeof(want)) < 0)
+		return -1;
+	nsiso_deadline_in(&deadline, NSISO_SYSTEMD_TIMEOUT_MS);
+	while ((left = nsiso_deadline_left_ms(&deadline)) > 0) {
+		if (nsiso_systemd_self_in_unit(unit) && systemd_says_in(bus, want, left))
 			return 0;
 		nanosleep(&tick, NULL);
 	}
@@ -205,10 +252,11 @@ int nsiso_systemd_enter_scope(const char *unit, uid_t uid, const char *descripti
 		snprintf(err, len, "systemd: cannot build the StartTransientUnit call");
 	} else if (call(bus, m, "cannot start a scope", NSISO_SYSTEMD_TIMEOUT_MS, failure, err,
 			len) == 0) {
-		ret = wait_until_in(unit);
+		ret = wait_until_in(bus, unit);
 		if (ret < 0)
-			snprintf(err, len, "systemd: scope %s started, but this process is not "
-				 "in %s", unit, slice);
+			snprintf(err, len, "systemd: scope %s started, but within %d ms this "
+				 "process was not in it in %s (by the kernel and by systemd)",
+				 unit, NSISO_SYSTEMD_TIMEOUT_MS, slice);
 	}
 	sd.message_unref(m);
 	sd.flush_close_unref(bus);

@@ -613,7 +613,9 @@ static void join_cgroup(const struct nsiso_request *r, int run_dir_fd, const pid
 		 * holder and reaper, its descendants, with it. */
 		if (nsiso_systemd_set_limits(r->systemd_unit, &r->limits,
 					     nsiso_deadline_left_ms(&open_deadline), &failure, err,
-					     sizeof(err)) < 0)
+					     sizeof(err)) < 0 ||
+		    nsiso_cgroup_v1_slice_tcp_limit(r->uid, r->limits.memory, &failure, err,
+						    sizeof(err)) < 0)
 			die_with(failure, "%s", err);
 		return;
 	}

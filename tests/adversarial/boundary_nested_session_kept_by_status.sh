@@ -5,7 +5,8 @@
 # of A, held open.  On the host, `nsisoctl status --run-dir DIR` must list
 # both sessions as live, and again on a second call (it must not have
 # removed the nested one as stale), and `nsisoctl status --json` must parse
-# and list both.
+# and list both.  Row M3: the nested session's holder and reaper, born in
+# A's memory group, must leave it.
 set -u
 . "$(dirname "$0")/lib/adv.sh"
 adv_begin
@@ -64,6 +65,25 @@ d = json.loads(sys.stdin.read())
 print(" ".join(sorted(s["session"] for s in d["sessions"])))' <<<"$json" 2>"$T/json.py.err")
 nsiso_assert_eq "status --json parses" 0 "$?"
 nsiso_assert_eq "status --json lists both sessions" "${IDS[*]}" "$listed"
+
+# Threat model M3: the nested session's holder and reaper are root's, born
+# in A's memory group (the helper is the setuid pamtester's child there):
+# they must leave it for the top of the memory hierarchy (A's OOM killer
+# never picks them, A's memory does not hold them) and count in A's pids
+# group.  Before rev 6 of this test they stayed (an attacker review of
+# 9a6823c).
+A_UID=$(id -u "$A")
+ours_in() { # GROUP_DIR: our holders and reapers in that cgroup
+	local p
+	for p in $(cat "$1/cgroup.procs" 2>/dev/null); do
+		case $(cat "/proc/$p/comm" 2>/dev/null) in nsiso-holder | nsiso-reaper) echo "$p" ;; esac
+	done | sort -n | tr '\n' ' '
+}
+in_mem=$(ours_in "$NSISO_CG_V1/memory/$NSISO_PARENT/user-$A_UID")
+in_pids=$(ours_in "$NSISO_CG_V1/pids/$NSISO_PARENT/user-$A_UID")
+_nsiso_info "holders and reapers of A: in A's memory group: '$in_mem'; in A's pids group: '$in_pids'"
+nsiso_assert_eq "no holder or reaper of ours in A's memory group" "" "$in_mem"
+nsiso_assert_eq "the two sessions' holders and reapers count in A's pids group" 4 "$(wc -w <<<"$in_pids")"
 
 # Both end normally.
 _adv_release n

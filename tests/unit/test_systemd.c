@@ -148,6 +148,27 @@ UNIT_TEST(scope_outside_ns)
 	assert_false(nsiso_systemd_scope_outside_ns("/..x/nsiso-0123456789abcdef.scope", 1000));
 }
 
+/* The object paths systemd 252 gives (busctl tree org.freedesktop.systemd1
+ * on the check-systemd VM): "-", "." and "@" escaped, a leading digit too. */
+UNIT_TEST(unit_object_path)
+{
+	char path[128];
+
+	assert_int_equal(nsiso_systemd_unit_object_path("nsiso-0123456789abcdef.scope", path,
+							sizeof(path)), 0);
+	assert_string_equal(path, "/org/freedesktop/systemd1/unit/nsiso_2d0123456789abcdef_2escope");
+	assert_int_equal(nsiso_systemd_unit_object_path("user@1000.service", path, sizeof(path)), 0);
+	assert_string_equal(path, "/org/freedesktop/systemd1/unit/user_401000_2eservice");
+	assert_int_equal(nsiso_systemd_unit_object_path("0a_b", path, sizeof(path)), 0);
+	assert_string_equal(path, "/org/freedesktop/systemd1/unit/_30a_5fb");
+	assert_int_equal(nsiso_systemd_unit_object_path("", path, sizeof(path)), -1);
+	/* Too long: the base and "user_40" fit in 40 bytes, the rest not. */
+	assert_int_equal(nsiso_systemd_unit_object_path("user@1000.service", path, 40), -1);
+	assert_int_equal(nsiso_systemd_unit_object_path("ab", path, 34), 0);
+	assert_string_equal(path, "/org/freedesktop/systemd1/unit/ab");
+	assert_int_equal(nsiso_systemd_unit_object_path("ab", path, 33), -1);
+}
+
 /* auto is systemd exactly where PID 1 is systemd; the others are what they
  * say, and explain's reason names the mode. */
 UNIT_TEST(auto_follows_pid1)
