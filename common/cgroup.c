@@ -727,29 +727,23 @@ static int open_procs_fds(const char *rel, const struct nsiso_cgroup_limits *l,
 	return 0;
 }
 
-/* pid's cgroup in the v1 hierarchy whose controllers include name, from
- * /proc/PID/cgroup ("N:a,b:/path"), into path; false when it has none. */
-static bool v1_cgroup_of(pid_t pid, const char *name, char *path, size_t len)
+/* Whether pid is listed in the cgroup.procs file procs.  By the group's own
+ * list, not by /proc/PID/cgroup: a helper born inside a session's cgroup
+ * namespace (a login from inside a session with isolate cgroup) sees paths
+ * relative to that namespace, where the user's group is "/".  The list's
+ * PIDs are in our PID namespace, as the members' are. */
+static bool listed_in(const char *procs, pid_t pid)
 {
-	char file[64], text[8192], *line, *save = NULL;
-	size_t n = strlen(name);
+	char line[32];
+	bool found = false;
+	FILE *f = fopen(procs, "re");
 
-	snprintf(file, sizeof(file), "/proc/%d/cgroup", (int)pid);
-	if (nsiso_read_text(file, text, sizeof(text)) <= 0)
+	if (!f)
 		return false;
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *ctl = strchr(line, ':'), *end = ctl ? strchr(ctl + 1, ':') : NULL, *c;
-
-		if (!end)
-			continue;
-		*end = '\0';
-		for (c = ctl + 1; c && *c; c = strchr(c, ',') ? strchr(c, ',') + 1 : NULL)
-			if (strncmp(c, name, n) == 0 && (c[n] == ',' || c[n] == '\0')) {
-				snprintf(path, len, "%s", end + 1);
-				return true;
-			}
-	}
-	return false;
+	while (!found && fgets(line, sizeof(line), f))
+		found = atoi(line) == (int)pid;
+	fclose(f);
+	return found;
 }
 
 /* v1: a member in the user's own memory group leaves it for the top of the
@@ -761,20 +755,19 @@ static bool v1_cgroup_of(pid_t pid, const char *name, char *path, size_t len)
 static int members_leave_user_memory(const char *rel, const struct nsiso_cgroup_join *j,
 				     char *err, size_t len)
 {
-	char procs[PATH_MAX], own[PATH_MAX], path[PATH_MAX];
+	char procs[PATH_MAX], top[PATH_MAX];
 	size_t i;
 
 	if (version != NSISO_CGROUP_V1 || tasks_mount() == memory_mount)
 		return 0;
-	snprintf(own, sizeof(own), "/%s", rel);
-	snprintf(procs, sizeof(procs), "%s/cgroup.procs", memory_mount);
+	snprintf(procs, sizeof(procs), "%s/%s/cgroup.procs", memory_mount, rel);
+	snprintf(top, sizeof(top), "%s/cgroup.procs", memory_mount);
 	for (i = 0; i < j->n_members; i++) {
-		if (!v1_cgroup_of(j->members[i], "memory", path, sizeof(path)) ||
-		    strcmp(path, own) != 0)
+		if (!listed_in(procs, j->members[i]))
 			continue;
-		if (write_pid(procs, j->members[i]) < 0) {
+		if (write_pid(top, j->members[i]) < 0) {
 			snprintf(err, len, "cannot move pid %d out of the user's memory group into "
-				 "%s: %s", (int)j->members[i], procs, strerror(errno));
+				 "%s: %s", (int)j->members[i], top, strerror(errno));
 			return -1;
 		}
 	}

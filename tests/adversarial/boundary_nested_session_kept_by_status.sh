@@ -13,7 +13,7 @@ adv_begin
 CTL=$NSISO_TOP/ctl/nsisoctl
 nsiso_require "$CTL"
 adv_setuid_pamtester
-nsiso_isolated_sshd "isolate uts,ipc,mnt,pid
+nsiso_isolated_sshd "isolate uts,ipc,mnt,pid,cgroup
 memory 256M
 tasks 100"
 A=$NSISO_SSH_USER
