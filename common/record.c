@@ -420,6 +420,50 @@ unsigned long long nsiso_own_pidns(void)
 	return stat("/proc/self/ns/pid", &st) == 0 ? (unsigned long long)st.st_ino : 0;
 }
 
+static void nested_mark_name(unsigned long long pidns, char *name, size_t len)
+{
+	snprintf(name, len, "nested-%llu", pidns);
+}
+
+void nsiso_record_mark_nested(int dirfd)
+{
+	unsigned long long pidns = nsiso_own_pidns();
+	char name[48];
+	int fd;
+
+	if (pidns == 0 || pidns == INIT_PIDNS_INO)
+		return;
+	nested_mark_name(pidns, name, sizeof(name));
+	fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd >= 0)
+		close(fd);
+}
+
+int nsiso_record_take_nested(int dirfd, unsigned long long pidns, struct nsiso_record **out)
+{
+	struct nsiso_record *list = NULL;
+	char name[48];
+	int n, i, taken = 0;
+
+	*out = NULL;
+	nested_mark_name(pidns, name, sizeof(name));
+	if (pidns == 0 || faccessat(dirfd, name, F_OK, AT_SYMLINK_NOFOLLOW) != 0)
+		return 0;
+	n = nsiso_record_list(dirfd, &list);
+	if (n < 0)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (list[i].pidns == pidns && nsiso_record_remove(dirfd, list[i].session) == 0)
+			list[taken++] = list[i];
+	unlinkat(dirfd, name, 0);
+	if (taken == 0) {
+		free(list);
+		list = NULL;
+	}
+	*out = list;
+	return taken;
+}
+
 /* pid is r's holder by start time, name and uids, and not on its way out. */
 static bool is_live_holder(pid_t pid, const struct nsiso_record *r)
 {

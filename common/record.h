@@ -74,6 +74,21 @@ int nsiso_record_list(int dirfd, struct nsiso_record **out);
 /* Inode of the calling process's PID namespace, 0 if unknown. */
 unsigned long long nsiso_own_pidns(void);
 
+/* A login from inside a session (su there) has its helper, holder and
+ * reaper in that session's PID namespace, and they end with it, killed
+ * before their reaper could remove the record.  So a helper in a PID
+ * namespace other than the initial one marks it ("nested-<inode>" in the
+ * run directory), and the reaper of the session whose namespace it is,
+ * which lives outside, takes the records left there when its holder has
+ * ended.  A mark that cannot be made leaves only such a record. */
+void nsiso_record_mark_nested(int dirfd);
+
+/* With a mark of PID namespace pidns: the records made there (their
+ * pidns), removed from the directory and handed back in *out (to be
+ * freed), and the mark removed.  Their count; 0 without a mark; -1 if the
+ * directory cannot be listed. */
+int nsiso_record_take_nested(int dirfd, unsigned long long pidns, struct nsiso_record **out);
+
 /* A pidfd for the record's holder, only if that PID is still the same
  * process (start time) and is a holder.  A record made in another PID
  * namespace (a session opened from inside a session) is found by the

@@ -665,6 +665,7 @@ static void write_record(const struct nsiso_request *r, int run_dir_fd, pid_t ho
 	rec.holder_start = nsiso_process_start_time(holder_pid);
 	rec.caller = r->caller;
 	rec.pidns = nsiso_own_pidns();
+	nsiso_record_mark_nested(run_dir_fd);
 	if (nsiso_record_write(run_dir_fd, &rec, err, sizeof(err)) < 0)
 		die_with(errno == ENOSPC || errno == ENOMEM ? NSISO_FAIL_CRIT :
 			 errno == EROFS || errno == EACCES ? NSISO_FAIL_HOST : NSISO_FAIL_DENY,
@@ -848,12 +849,24 @@ static bool give_prebuilt_holder(struct nsiso_prebuilt *pb, const struct holder_
 	return true;
 }
 
+/* The PID namespace of holder, our child not yet reaped (its PID cannot
+ * be anyone else's); 0 if unknown. */
+static unsigned long long pidns_of_child(pid_t holder)
+{
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)holder);
+	return stat(path, &st) == 0 ? (unsigned long long)st.st_ino : 0;
+}
+
 /* The reaper's session, whichever way the reaper is made. */
-static void reaper_session_of(const struct nsiso_request *r, const char *slice,
+static void reaper_session_of(const struct nsiso_request *r, const char *slice, pid_t holder,
 			      struct reaper_session *s)
 {
 	*s = (struct reaper_session){
 		.uid = r->uid, .private_tmp = r->private_tmp, .debug = r->debug,
+		.session_pidns = r->isolate & NSISO_NS_PID ? pidns_of_child(holder) : 0,
 	};
 	snprintf(s->session, sizeof(s->session), "%s", r->session);
 	snprintf(s->user, sizeof(s->user), "%s", r->user);
@@ -893,7 +906,7 @@ static void open_session(const struct nsiso_request *r, gid_t gid, struct nsiso_
 		start_holder(&session, caller_pidfd, pb, &h);
 	members[0] = h.holder_pid;
 	reaper_fds[0] = h.holder_pidfd;
-	reaper_session_of(r, slice, &reaper);
+	reaper_session_of(r, slice, h.holder_pid, &reaper);
 	members[1] = pb ? nsiso_prebuilt_give_reaper(pb, &reaper, reaper_fds) : 0;
 	if (members[1] == 0)
 		members[1] = start_reaper(&reaper, reaper_fds);

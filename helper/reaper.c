@@ -100,6 +100,30 @@ static void start_reaper(const char *name)
 	nsiso_protect_from_oom();
 }
 
+/* What logins opened from inside this session left (see
+ * nsiso_record_take_nested()): their records, and their users' groups if
+ * nothing is left in them.  Their processes ended with our holder's PID
+ * namespace, before their own reapers could do it. */
+static void reap_nested(const struct reaper_config *c)
+{
+	struct nsiso_record *nested = NULL;
+	int n = nsiso_record_take_nested(c->run_dir_fd, c->session_pidns, &nested), i;
+
+	if (n < 0)
+		syslog(LOG_ERR, "session %s: cannot list the records of sessions opened in it: %m",
+		       c->session);
+	for (i = 0; i < n; i++) {
+		syslog(LOG_INFO, "session %s of %s: ended with session %s, which it was opened in",
+		       nested[i].session, nested[i].user, c->session);
+		if (nested[i].cgroup_parent[0] &&
+		    nsiso_cgroup_remove_if_empty(nested[i].cgroup_parent, nested[i].uid,
+						 c->run_dir_fd) < 0)
+			syslog(LOG_ERR, "session %s: cannot remove cgroup %s/user-%u: %m",
+			       nested[i].session, nested[i].cgroup_parent, (unsigned)nested[i].uid);
+	}
+	free(nested);
+}
+
 __attribute__((noreturn))
 static void reap(const struct reaper_config *c)
 {
@@ -126,6 +150,7 @@ static void reap(const struct reaper_config *c)
 		nsiso_privtmp_release(c->private_tmp_dir_fd, c->uid, c->session);
 	if (c->cgroup_parent && remove_cgroup(c, &w) == 1)
 		watch_forget_group(&wc);
+	reap_nested(c);
 	nsiso_part_done(c->debug, c->session, "reaper");
 }
 
@@ -142,6 +167,7 @@ void reaper_config_of(const struct reaper_session *s, const int fds[4], struct r
 		.cgroup_slice = s->cgroup_slice[0] ? s->cgroup_slice : NULL,
 		.uid = s->uid,
 		.private_tmp = s->private_tmp,
+		.session_pidns = s->session_pidns,
 		.debug = s->debug,
 	};
 }

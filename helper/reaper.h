@@ -27,6 +27,8 @@ struct reaper_config {
 	uid_t uid;
 	enum nsiso_private_tmp private_tmp;	/* yes: remove after the last */
 	int private_tmp_dir_fd;		/* its lock's directory, or -1 */
+	unsigned long long session_pidns;	/* the holder's own PID namespace
+						 * (isolate pid), 0 = none */
 	bool debug;
 };
 
@@ -43,6 +45,7 @@ struct reaper_session {
 	char cgroup_slice[NSISO_VALUE_MAX];	/* "" = none */
 	uid_t uid;
 	enum nsiso_private_tmp private_tmp;
+	unsigned long long session_pidns;	/* as in struct reaper_config */
 	bool debug;
 };
 

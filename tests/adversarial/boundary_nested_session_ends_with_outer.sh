@@ -1,0 +1,56 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
+# Threat model row M5 (docs/threat-model.md): a session opened from inside a
+# session leaves nothing when the outer one ends first.  Inside an isolated
+# SSH login (the shipped isolate uts,ipc,mnt,pid,cgroup; memory and tasks)
+# user A starts a setuid-root pamtester in the background, which opens a
+# nested session of A and holds it; then A logs out.  The outer holder, PID
+# 1 of the outer namespace, ends every process in it, the nested session's
+# holder and reaper too, before that reaper could remove its record: on
+# 6b484bb its record stayed in the run directory (until root's next
+# `nsisoctl status`), one more for every such logout, with no line in the
+# log (an attacker review).  Now the outer reaper removes it, logs it, and
+# the user's group goes.
+set -u
+. "$(dirname "$0")/lib/adv.sh"
+adv_begin --syslog
+adv_setuid_pamtester
+nsiso_isolated_sshd "isolate uts,ipc,mnt,pid,cgroup
+memory 256M
+tasks 100"
+A=$NSISO_SSH_USER
+
+adv_hold_line >/dev/null	# writes $T/hold
+SVC_N=$(nsiso_make_pam_service "$(nsiso_module_line)
+session required pam_exec.so seteuid $T/hold
+session optional pam_permit.so")
+mkfifo -m 0600 "$T/hold.go.n"
+nsiso_on_exit _adv_release n
+_adv_release() { [ -p "$T/hold.go.$1" ] && echo go 1<>"$T/hold.go.$1"; return 0; }
+# The outer login waits for this before it logs out (A may open it).
+mkfifo -m 0666 "$PUB/logout"
+nsiso_on_exit rm -f "$PUB/logout"
+
+client=$(nsiso_ssh_bg "$T/outer.out" \
+	"setsid $PUB/pamtester -E ADV_HOLD=n $SVC_N $A open_session close_session </dev/null >/dev/null 2>&1 & read -r go <$PUB/logout; echo outer-out")
+nested_open() { [ -s "$T/hold.ready.n" ] || ! _nsiso_alive "$client"; }
+nsiso_wait_until "$NSISO_WAIT_S" nested_open
+[ -s "$T/hold.ready.n" ] || nsiso_die "the nested session did not open: $(cat "$T/outer.out")"
+records() { find "$RUN" -maxdepth 1 -name '*.session' -printf '%f\n' | sed 's/\.session$//' | sort | tr '\n' ' '; }
+mapfile -t IDS < <(records | tr ' ' '\n' | sed '/^$/d')
+nsiso_assert_eq "two session records while both are open (outer and nested)" 2 "${#IDS[@]}"
+marks=$(find "$RUN" -maxdepth 1 -name 'nested-*' -printf '%f ')
+nsiso_assert_match "the nested login marked the outer session's PID namespace" '^nested-[0-9]+ $' "$marks"
+nsiso_log_mark
+
+# The outer login ends while the nested session is held.
+echo go >"$PUB/logout"
+nsiso_assert_true "the outer login ends" nsiso_wait_pid "$client"
+no_records() { [ -z "$(records)" ]; }
+nsiso_assert_true "no record is left, the nested one's too" \
+	nsiso_wait_until "$NSISO_WAIT_S" no_records
+nsiso_assert_eq "no mark is left" "" "$(find "$RUN" -maxdepth 1 -name 'nested-*' -printf '%f ')"
+nsiso_assert_true "nothing of either session is left (processes, holders, groups)" \
+	nsiso_wait_for nsiso_session_gone "$A" "$NSISO_PARENT"
+ended=$(nsiso_log_since_mark | grep -c "ended with session")
+nsiso_assert_eq "the log says the nested session ended with the outer one" 1 "$ended"
