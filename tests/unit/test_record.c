@@ -379,3 +379,42 @@ UNIT_FILE_TEST(run_dir_is_made_0711_and_never_followed)
 	snprintf(want, sizeof(want), "cannot open %s: Not a directory", file);
 	assert_string_equal(run_dir_error(file, true), want);
 }
+
+/* The outer session's reaper takes what logins opened inside it left
+ * (threat model M5): with the mark of its PID namespace, the records made
+ * there and only those, and the mark; without a mark, nothing. */
+UNIT_FILE_TEST(take_nested_takes_only_the_marked_namespace)
+{
+	static const char *const ids[] = { "00000000000000a1", "00000000000000a2",
+					   "00000000000000b1" };
+	const unsigned long long inner = 4026532177ULL, other = 4026532999ULL;
+	struct nsiso_record r, *taken = NULL;
+	char err[256], mark[64];
+	size_t i;
+	int fd = open_unit_dir();
+
+	for (i = 0; i < 3; i++) {
+		full_record(&r, ids[i], (long long)i + 1);
+		r.pidns = ids[i][14] == 'a' ? inner : other;
+		assert_int_equal(nsiso_record_write(fd, &r, err, sizeof(err)), 0);
+	}
+	/* No mark: nothing is taken, nothing removed. */
+	assert_int_equal(nsiso_record_take_nested(fd, inner, &taken), 0);
+	assert_null(taken);
+	assert_true(exists("00000000000000a1.session"));
+	snprintf(mark, sizeof(mark), "nested-%llu", inner);
+	unit_write_file(unit_dir, mark, "");
+	assert_int_equal(nsiso_record_take_nested(fd, inner, &taken), 2);
+	assert_string_equal(taken[0].session, ids[0]);
+	assert_string_equal(taken[1].session, ids[1]);
+	assert_string_equal(taken[0].cgroup_parent, "lab/nsiso");
+	free(taken);
+	assert_false(exists("00000000000000a1.session"));
+	assert_false(exists("00000000000000a2.session"));
+	assert_true(exists("00000000000000b1.session"));
+	assert_false(exists(mark));
+	/* Once taken, the same call finds no mark again. */
+	assert_int_equal(nsiso_record_take_nested(fd, inner, &taken), 0);
+	assert_int_equal(nsiso_record_take_nested(fd, 0, &taken), 0);
+	close(fd);
+}
