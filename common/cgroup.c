@@ -3,6 +3,7 @@
 #include "deadline.h"
 #include "pages.h"
 #include "size.h"
+#include "systemd.h"
 #include "textfile.h"
 
 #include <errno.h>
@@ -1000,6 +1001,86 @@ int nsiso_cgroup_leave_tasks_group(void)
 }
 
 
+/* Our own cgroup in the v1 hierarchy of controller name, from
+ * /proc/self/cgroup ("N:a,b:/path"), into path; false when none. */
+static bool own_v1_cgroup(const char *name, char *path, size_t len)
+{
+	char text[8192], *line, *save = NULL;
+	size_t n = strlen(name);
+
+	if (nsiso_read_text("/proc/self/cgroup", text, sizeof(text)) <= 0)
+		return false;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *ctl = strchr(line, ':'), *end = ctl ? strchr(ctl + 1, ':') : NULL, *c;
+
+		if (!end)
+			continue;
+		*end = '\0';
+		for (c = ctl + 1; c; c = strchr(c, ',') ? strchr(c, ',') + 1 : NULL)
+			if (strncmp(c, name, n) == 0 && (c[n] == ',' || c[n] == '\0')) {
+				snprintf(path, len, "%s", end + 1);
+				return true;
+			}
+	}
+	return false;
+}
+
+/* Our memory group (the application's: an exec'd helper is born in it, a
+ * broker's worker follows it there), below the memory mount, when it is a
+ * unit below uid's slice (a session's scope, user@UID.service): absolute,
+ * or ours right outside a cgroup namespace we are in ("/../nsiso-<id>.scope",
+ * su from inside a session).  False for the slice itself or anywhere else. */
+static bool own_memory_leaf_in_slice(uid_t uid, char *leaf, size_t len)
+{
+	char own[4096], slice[64];
+	size_t n;
+	const char *name;
+
+	n = (size_t)snprintf(slice, sizeof(slice), "/user.slice/user-%u.slice/", (unsigned)uid);
+	if (!own_v1_cgroup("memory", own, sizeof(own)))
+		return false;
+	if (strncmp(own, slice, n) == 0 && own[n] != '\0' && !strstr(own, "/..")) {
+		snprintf(leaf, len, "%s", own);
+		return true;
+	}
+	if (!nsiso_systemd_scope_outside_ns(own, uid))
+		return false;
+	name = strrchr(own, '/') + 1;
+	snprintf(leaf, len, "%s%s", slice, name);
+	return true;
+}
+
+/* v1 charges a socket to its maker's group only where that group's own
+ * TCP limit has been written (it turns the counting on; a parent's does
+ * not), and the charge then counts up through every parent, the slice's
+ * limit too.  systemd gives each unit of the slice a memory group of its
+ * own (session-N.scope, nsiso-<id>.scope, user@UID.service), which nothing
+ * writes: "-1" (no limit of its own) turns it on there.  Written at every
+ * open, since nothing tells whether it was: a limit it cannot be below. */
+static int count_leaf_sockets(const char *point, uid_t uid, enum nsiso_failure *failure,
+			      char *err, size_t len)
+{
+	char leaf[4096], file[PATH_MAX + 4096 + 64];
+	int fd;
+
+	if (!own_memory_leaf_in_slice(uid, leaf, sizeof(leaf)))
+		return 0;
+	snprintf(file, sizeof(file), "%s%s/memory.kmem.tcp.limit_in_bytes", point, leaf);
+	fd = open(file, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0 && errno == ENOENT)
+		return 0;	/* a kernel without kmem accounting, or no such group */
+	if (fd < 0 || write(fd, "-1", 2) != 2) {
+		*failure = NSISO_FAIL_DENY;
+		snprintf(err, len, "cannot turn socket counting on in %s: %s", file,
+			 strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
 int nsiso_cgroup_v1_slice_tcp_limit(uid_t uid, uint64_t memory, enum nsiso_failure *failure,
 				    char *err, size_t len)
 {
@@ -1015,14 +1096,16 @@ int nsiso_cgroup_v1_slice_tcp_limit(uid_t uid, uint64_t memory, enum nsiso_failu
 	if (nsiso_cgroup_find_mount(mountinfo, "memory", point, sizeof(point), root,
 				    sizeof(root)) < 0)
 		return 0;
-	snprintf(dir, sizeof(dir), "%s/user.slice/user-%u.slice", point, (unsigned)uid);
-	if (strcmp(root, "/") != 0 || !tcp_limit_text_in(dir, memory, text, sizeof(text)))
+	if (strcmp(root, "/") != 0)
 		return 0;
-	snprintf(file, sizeof(file), "%s/memory.kmem.tcp.limit_in_bytes", dir);
-	if (write_file(file, text) < 0) {
-		*failure = failure_of(errno);
-		snprintf(err, len, "cannot write %s: %s", file, strerror(errno));
-		return -1;
+	snprintf(dir, sizeof(dir), "%s/user.slice/user-%u.slice", point, (unsigned)uid);
+	if (tcp_limit_text_in(dir, memory, text, sizeof(text))) {
+		snprintf(file, sizeof(file), "%s/memory.kmem.tcp.limit_in_bytes", dir);
+		if (write_file(file, text) < 0) {
+			*failure = failure_of(errno);
+			snprintf(err, len, "cannot write %s: %s", file, strerror(errno));
+			return -1;
+		}
 	}
-	return 0;
+	return count_leaf_sockets(point, uid, failure, err, len);
 }

@@ -130,9 +130,12 @@ int nsiso_cgroup_leave_tasks_group(void);
 /* cgroup_mode systemd on a hybrid host: systemd sets the slice's v1
  * memory.limit_in_bytes (MemoryMax) and has nothing for socket buffers,
  * which v1 counts apart and only under a memory.kmem.tcp.limit_in_bytes:
- * memory goes there too (as the own mode's groups get it), when it differs.  0
- * also where there is nothing to do (no v1 memory hierarchy, no such file,
- * the slice not there), or -1 with *failure and a reason. */
+ * memory goes there too (as the own mode's groups get it), when it differs.
+ * And since v1 counts a socket only where its maker's own group has such a
+ * limit written, "-1" goes to our own memory group when it is a unit below
+ * the slice (the application's scope or user@UID.service).  0 also where
+ * there is nothing to do (no v1 memory hierarchy, no such file, the slice
+ * not there), or -1 with *failure and a reason. */
 int nsiso_cgroup_v1_slice_tcp_limit(uid_t uid, uint64_t memory, enum nsiso_failure *failure,
 				    char *err, size_t len);
 

@@ -242,10 +242,11 @@ EOF
 ln -s ../nsiso-probe.timer "$ud/timers.target.wants/nsiso-probe.timer"
 in_root chown -R bob: /home/bob/.config
 
-# The cases, the probe and a static memory hog.
+# The cases, the probe, a static memory hog and a socket buffer hog.
 install -D -m 0755 "$top/tests/systemd/cases.sh" "$root/usr/local/lib/nsiso-vm/cases.sh"
 install -D -m 0755 "$top/tests/systemd/probe.sh" "$root/usr/local/lib/nsiso-vm/probe"
 cc -static -O2 -Wall -Wextra -Werror -o "$root/usr/local/bin/memhog" "$top/tests/tools/memhog.c"
+cc -static -O2 -Wall -Wextra -Werror -o "$root/usr/local/bin/sockhog" "$top/tests/adversarial/tools/sockhog.c"
 # sd-bus against systemctl for a slice's limits, measured where systemd is
 # PID 1 (bench/systemd_limits.c; this machine's libsystemd is the image's).
 make -s -C "$top" bench/build/systemd_limits >"$work/bench-build.log" 2>&1 ||
