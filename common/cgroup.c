@@ -728,10 +728,49 @@ static int open_procs_fds(const char *rel, const struct nsiso_cgroup_limits *l,
 	return 0;
 }
 
-/* Whether pid is listed in the cgroup.procs file procs.  By the group's own
- * list, not by /proc/PID/cgroup: a helper born inside a session's cgroup
- * namespace (a login from inside a session with isolate cgroup) sees paths
- * relative to that namespace, where the user's group is "/".  The list's
+/* pid's cgroup (0: our own) in the v1 hierarchy of controller name, from
+ * /proc/PID/cgroup ("N:a,b:/path"), into path; false when none. */
+static bool v1_cgroup_of(pid_t pid, const char *name, char *path, size_t len)
+{
+	char file[64], text[8192], *line, *save = NULL;
+	size_t n = strlen(name);
+
+	if (pid)
+		snprintf(file, sizeof(file), "/proc/%d/cgroup", (int)pid);
+	else
+		snprintf(file, sizeof(file), "/proc/self/cgroup");
+	if (nsiso_read_text(file, text, sizeof(text)) <= 0)
+		return false;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *ctl = strchr(line, ':'), *end = ctl ? strchr(ctl + 1, ':') : NULL, *c;
+
+		if (!end)
+			continue;
+		*end = '\0';
+		for (c = ctl + 1; c; c = strchr(c, ',') ? strchr(c, ',') + 1 : NULL)
+			if (strncmp(c, name, n) == 0 && (c[n] == ',' || c[n] == '\0')) {
+				snprintf(path, len, "%s", end + 1);
+				return true;
+			}
+	}
+	return false;
+}
+
+/* The initial cgroup namespace's inode (PROC_CGROUP_INIT_INO): there
+ * /proc/PID/cgroup paths are absolute. */
+#define INIT_CGROUPNS_INO 0xEFFFFFFBULL
+
+static bool in_initial_cgroupns(void)
+{
+	struct stat st;
+
+	return stat("/proc/self/ns/cgroup", &st) == 0 && st.st_ino == INIT_CGROUPNS_INO;
+}
+
+/* Whether pid is listed in the cgroup.procs file procs.  A helper born
+ * inside a session's cgroup namespace (a login from inside a session with
+ * isolate cgroup) sees /proc/PID/cgroup relative to that namespace, where
+ * the user's group is "/": there only the group's own list tells.  Its
  * PIDs are in our PID namespace, as the members' are. */
 static bool listed_in(const char *procs, pid_t pid)
 {
@@ -756,15 +795,23 @@ static bool listed_in(const char *procs, pid_t pid)
 static int members_leave_user_memory(const char *rel, const struct nsiso_cgroup_join *j,
 				     char *err, size_t len)
 {
-	char procs[PATH_MAX], top[PATH_MAX];
+	char procs[PATH_MAX], top[PATH_MAX], own[PATH_MAX], path[PATH_MAX];
+	bool initial;
 	size_t i;
 
 	if (version != NSISO_CGROUP_V1 || tasks_mount() == memory_mount)
 		return 0;
 	snprintf(procs, sizeof(procs), "%s/%s/cgroup.procs", memory_mount, rel);
 	snprintf(top, sizeof(top), "%s/cgroup.procs", memory_mount);
+	snprintf(own, sizeof(own), "/%s", rel);
+	initial = in_initial_cgroupns();
 	for (i = 0; i < j->n_members; i++) {
-		if (!listed_in(procs, j->members[i]))
+		/* In the initial namespace the member's own line says it, at the
+		 * cost of one small read, where the group's list grows with the
+		 * user's processes. */
+		if (initial ? !v1_cgroup_of(j->members[i], "memory", path, sizeof(path)) ||
+				      strcmp(path, own) != 0
+			    : !listed_in(procs, j->members[i]))
 			continue;
 		if (write_pid(top, j->members[i]) < 0) {
 			snprintf(err, len, "cannot move pid %d out of the user's memory group into "
@@ -1001,30 +1048,6 @@ int nsiso_cgroup_leave_tasks_group(void)
 }
 
 
-/* Our own cgroup in the v1 hierarchy of controller name, from
- * /proc/self/cgroup ("N:a,b:/path"), into path; false when none. */
-static bool own_v1_cgroup(const char *name, char *path, size_t len)
-{
-	char text[8192], *line, *save = NULL;
-	size_t n = strlen(name);
-
-	if (nsiso_read_text("/proc/self/cgroup", text, sizeof(text)) <= 0)
-		return false;
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *ctl = strchr(line, ':'), *end = ctl ? strchr(ctl + 1, ':') : NULL, *c;
-
-		if (!end)
-			continue;
-		*end = '\0';
-		for (c = ctl + 1; c; c = strchr(c, ',') ? strchr(c, ',') + 1 : NULL)
-			if (strncmp(c, name, n) == 0 && (c[n] == ',' || c[n] == '\0')) {
-				snprintf(path, len, "%s", end + 1);
-				return true;
-			}
-	}
-	return false;
-}
-
 /* Our memory group (the application's: an exec'd helper is born in it, a
  * broker's worker follows it there), below the memory mount, when it is a
  * unit below uid's slice (a session's scope, user@UID.service): absolute,
@@ -1037,7 +1060,7 @@ static bool own_memory_leaf_in_slice(uid_t uid, char *leaf, size_t len)
 	const char *name;
 
 	n = (size_t)snprintf(slice, sizeof(slice), "/user.slice/user-%u.slice/", (unsigned)uid);
-	if (!own_v1_cgroup("memory", own, sizeof(own)))
+	if (!v1_cgroup_of(0, "memory", own, sizeof(own)))
 		return false;
 	if (strncmp(own, slice, n) == 0 && own[n] != '\0' && !strstr(own, "/..")) {
 		snprintf(leaf, len, "%s", own);
