@@ -194,15 +194,13 @@ static const char *tcp_limit_text_in(const char *dir, uint64_t memory, char *tex
 	const uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
 	const uint64_t want = memory == NSISO_UNLIMITED ? (uint64_t)LONG_MAX / page * page
 						       : memory / page * page;
-	char path[PATH_MAX], now[32], *end;
-	unsigned long long cur;
+	char path[PATH_MAX], now[32];
+	uint64_t cur;
 
 	snprintf(path, sizeof(path), "%s/memory.kmem.tcp.limit_in_bytes", dir);
 	if (nsiso_read_text(path, now, sizeof(now)) <= 0)
 		return NULL;
-	errno = 0;
-	cur = strtoull(now, &end, 10);
-	if (errno == 0 && end != now && (*end == '\n' || *end == '\0') && cur == want)
+	if (!nsiso_parse_decimal(now, strcspn(now, "\n"), UINT64_MAX, &cur) && cur == want)
 		return NULL;
 	limit_text(memory, true, text, len);
 	return text;
@@ -780,8 +778,12 @@ static bool listed_in(const char *procs, pid_t pid)
 
 	if (!f)
 		return false;
-	while (!found && fgets(line, sizeof(line), f))
-		found = atoi(line) == (int)pid;
+	while (!found && fgets(line, sizeof(line), f)) {
+		uint64_t n;
+
+		found = !nsiso_parse_decimal(line, strcspn(line, "\n"), UINT64_MAX, &n) &&
+			n == (uint64_t)pid;
+	}
 	fclose(f);
 	return found;
 }
