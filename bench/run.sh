@@ -270,9 +270,15 @@ REV=${NSISO_BENCH_REV:-$(git -C "$NSISO_TOP" describe --always --dirty 2>/dev/nu
 say "bench: $MACHINE, $CORES cores, $MEM_GIB GiB, kernel $KERNEL, cgroup $CG_MODE, rev $REV"
 
 # --- configurations ---------------------------------------------------------
+# $T/NAME-base.conf is the same for the baseline's rows, under a cgroup
+# parent of their own: the baseline has a run directory of its own, so its
+# cgroup lock is not this tree's, and in one parent a baseline reaper could
+# remove the user's group while this tree's helper joins it (a login of a
+# row failed so, about one in 6000, in two runs).
 conf() { # NAME EXTRA-LINES: $T/NAME.conf for both bench users
 	printf '* cgroup_parent %s\n%s\n' "$PARENT" "$2" >"$T/$1.conf"
-	chmod 0644 "$T/$1.conf"
+	printf '* cgroup_parent %s/base\n%s\n' "$PARENT" "$2" >"$T/$1-base.conf"
+	chmod 0644 "$T/$1.conf" "$T/$1-base.conf"
 }
 # broker=: the exec rows name a socket nobody listens on (what a host
 # without a broker pays: one refused connect); the broker rows the bench's
@@ -314,7 +320,7 @@ if [ -n "$BASE_REV" ]; then
 	say "bench: building the baseline $BASE_REV"
 	make -C "$BASE" all >"$T/baseline-build.log" 2>&1 ||
 		nsiso_die "NSISO_BENCH_BASELINE=$BASE_REV: build failed (see $T/baseline-build.log)"
-	base_line() { printf 'session required %s conf=%s/%s.conf helper=%s run_dir=%s/run-base\n' \
+	base_line() { printf 'session required %s conf=%s/%s-base.conf helper=%s run_dir=%s/run-base\n' \
 		"$BASE/pam_nsiso/pam_nsiso.so" "$T" "$1" "$BASE/helper/nsiso-helper" "$T"; }
 	SVC_FULL_BASE=$(nsiso_make_pam_service "session required pam_permit.so
 $(base_line full)")

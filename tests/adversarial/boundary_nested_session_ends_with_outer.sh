@@ -14,19 +14,7 @@
 set -u
 . "$(dirname "$0")/lib/adv.sh"
 adv_begin --syslog
-adv_setuid_pamtester
-nsiso_isolated_sshd "isolate uts,ipc,mnt,pid,cgroup
-memory 256M
-tasks 100"
-A=$NSISO_SSH_USER
-
-adv_hold_line >/dev/null	# writes $T/hold
-SVC_N=$(nsiso_make_pam_service "$(nsiso_module_line)
-session required pam_exec.so seteuid $T/hold
-session optional pam_permit.so")
-mkfifo -m 0600 "$T/hold.go.n"
-nsiso_on_exit _adv_release n
-_adv_release() { [ -p "$T/hold.go.$1" ] && echo go 1<>"$T/hold.go.$1"; return 0; }
+adv_nested_sshd
 # The outer login waits for this before it logs out (A may open it).
 mkfifo -m 0666 "$PUB/logout"
 nsiso_on_exit rm -f "$PUB/logout"

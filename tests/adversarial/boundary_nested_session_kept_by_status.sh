@@ -12,22 +12,7 @@ set -u
 adv_begin
 CTL=$NSISO_TOP/ctl/nsisoctl
 nsiso_require "$CTL"
-adv_setuid_pamtester
-nsiso_isolated_sshd "isolate uts,ipc,mnt,pid,cgroup
-memory 256M
-tasks 100"
-A=$NSISO_SSH_USER
-
-# The nested session's service: the module, then a hold script that runs as
-# root (seteuid: the setuid pamtester's real uid is A's) and waits.
-adv_hold_line >/dev/null	# writes $T/hold
-SVC_N=$(nsiso_make_pam_service "$(nsiso_module_line)
-session required pam_exec.so seteuid $T/hold
-session optional pam_permit.so")
-mkfifo -m 0600 "$T/hold.go.n"
-nsiso_on_exit _adv_release n
-
-_adv_release() { [ -p "$T/hold.go.$1" ] && echo go 1<>"$T/hold.go.$1"; return 0; }
+adv_nested_sshd
 
 # The outer login runs the nested pamtester and stays while it is held.
 client=$(nsiso_ssh_bg "$T/outer.out" \
@@ -86,7 +71,7 @@ nsiso_assert_eq "no holder or reaper of ours in A's memory group" "" "$in_mem"
 nsiso_assert_eq "the two sessions' holders and reapers count in A's pids group" 4 "$(wc -w <<<"$in_pids")"
 
 # Both end normally.
-_adv_release n
+adv_release_nested
 nsiso_assert_true "the outer login ends after the nested session" nsiso_wait_pid "$client"
 nsiso_assert_match "the nested pamtester closed its session" 'nested-exit=0' "$(cat "$T/outer.out")"
 nsiso_assert_true "nothing of either session is left" nsiso_wait_for nsiso_session_gone "$A" "$NSISO_PARENT"

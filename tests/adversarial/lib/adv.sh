@@ -27,6 +27,8 @@
 #   adv_hold_service          a pamtester service: the module, adv_hold_line, pam_permit
 #   adv_hold_open KEY SVC USER [PAMTESTER_OPTS...]  pamtester session held open
 #   adv_hold_close KEY        let it close; its status in ADV_HOLD_RC
+#   adv_nested_sshd           A's isolated sshd and SVC_N, a held session nested in a login
+#   adv_release_nested        let the nested session close
 #   adv_take_private_tmp_bases_away  no /tmp/.nsiso-tmp, /var/tmp/.nsiso-tmp
 #                             (removed when root's and empty; else the test dies)
 
@@ -184,6 +186,27 @@ adv_hold_line() {
 	fi
 	printf 'session required pam_exec.so %s\n' "$T/hold"
 }
+
+# adv_nested_sshd: for a session nested inside an SSH login: a setuid
+# pamtester, an isolated sshd for a test user A (the shipped isolate
+# uts,ipc,mnt,pid,cgroup; memory 256M, tasks 100), and SVC_N, a service of
+# the module and then the hold script as root (seteuid: the setuid
+# pamtester's real uid is A's), run with ADV_HOLD=n and held until
+# adv_release_nested (also at exit).
+adv_nested_sshd() {
+	adv_setuid_pamtester
+	nsiso_isolated_sshd "isolate uts,ipc,mnt,pid,cgroup
+memory 256M
+tasks 100"
+	A=$NSISO_SSH_USER
+	adv_hold_line >/dev/null	# writes $T/hold
+	SVC_N=$(nsiso_make_pam_service "$(nsiso_module_line)
+session required pam_exec.so seteuid $T/hold
+session optional pam_permit.so")
+	mkfifo -m 0600 "$T/hold.go.n"
+	nsiso_on_exit adv_release_nested
+}
+adv_release_nested() { [ -p "$T/hold.go.n" ] && echo go 1<>"$T/hold.go.n"; return 0; }
 
 # adv_hold_service: print the name of a new pamtester service: the module,
 # adv_hold_line, and pam_permit (optional).
