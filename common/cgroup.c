@@ -540,6 +540,16 @@ static int make_everywhere(const char *rel, const struct nsiso_cgroup_limits *l,
 static int create_parent(const char *parent, const struct nsiso_cgroup_limits *l, char *err,
 			 size_t len)
 {
+	char prefix[PATH_MAX];
+	const char *slash;
+
+	/* One component at a time: a parent of several ("lab/nsiso") whose
+	 * first is not there yet could not be made at once (ENOENT). */
+	for (slash = strchr(parent, '/'); slash; slash = strchr(slash + 1, '/')) {
+		snprintf(prefix, sizeof(prefix), "%.*s", (int)(slash - parent), parent);
+		if (make_everywhere(prefix, l, PARENT_MODE, err, len) < 0)
+			return -1;
+	}
 	return make_everywhere(parent, l, PARENT_MODE, err, len);
 }
 
