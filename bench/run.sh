@@ -134,11 +134,11 @@ cpu_used_us() { # REL
 	else awk '{ printf "%d\n", $1 / 1000 }' "$CPU_ROOT/$1/cpuacct.usage"; fi
 }
 
-# Remove our cgroup parent in every hierarchy, deepest first, once empty.
+# Remove our cgroup parents (this tree's and the baseline's) in every
+# hierarchy, deepest first, once empty.
 remove_bench_cgroups() {
-	local hier dir
-	for hier in "${CG_HIERS[@]}"; do
-		dir=$hier/$PARENT
+	local dir
+	for dir in "${CG_HIERS[@]/%//$PARENT}" "${CG_HIERS[@]/%//$PARENT-base}"; do
 		[ -d "$dir" ] || continue
 		nsiso_wait_until 10 _bench_cg_empty "$dir" || say "bench: $dir still has tasks"
 		find "$dir" -depth -mindepth 0 -type d -exec rmdir {} + 2>/dev/null
@@ -277,7 +277,7 @@ say "bench: $MACHINE, $CORES cores, $MEM_GIB GiB, kernel $KERNEL, cgroup $CG_MOD
 # row failed so, about one in 6000, in two runs).
 conf() { # NAME EXTRA-LINES: $T/NAME.conf for both bench users
 	printf '* cgroup_parent %s\n%s\n' "$PARENT" "$2" >"$T/$1.conf"
-	printf '* cgroup_parent %s/base\n%s\n' "$PARENT" "$2" >"$T/$1-base.conf"
+	printf '* cgroup_parent %s-base\n%s\n' "$PARENT" "$2" >"$T/$1-base.conf"
 	chmod 0644 "$T/$1.conf" "$T/$1-base.conf"
 }
 # broker=: the exec rows name a socket nobody listens on (what a host
