@@ -736,32 +736,18 @@ static int open_procs_fds(const char *rel, const struct nsiso_cgroup_limits *l,
 	return 0;
 }
 
-/* pid's cgroup (0: our own) in the v1 hierarchy of controller name, from
- * /proc/PID/cgroup ("N:a,b:/path"), into path; false when none. */
+/* pid's cgroup (0: our own) in the v1 hierarchy of controller name, into
+ * path; false when none. */
 static bool v1_cgroup_of(pid_t pid, const char *name, char *path, size_t len)
 {
-	char file[64], text[8192], *line, *save = NULL;
-	size_t n = strlen(name);
+	char file[64], text[8192];
 
 	if (pid)
 		snprintf(file, sizeof(file), "/proc/%d/cgroup", (int)pid);
 	else
 		snprintf(file, sizeof(file), "/proc/self/cgroup");
-	if (nsiso_read_text(file, text, sizeof(text)) <= 0)
-		return false;
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *ctl = strchr(line, ':'), *end = ctl ? strchr(ctl + 1, ':') : NULL, *c;
-
-		if (!end)
-			continue;
-		*end = '\0';
-		for (c = ctl + 1; c; c = strchr(c, ',') ? strchr(c, ',') + 1 : NULL)
-			if (strncmp(c, name, n) == 0 && (c[n] == ',' || c[n] == '\0')) {
-				snprintf(path, len, "%s", end + 1);
-				return true;
-			}
-	}
-	return false;
+	return nsiso_read_text(file, text, sizeof(text)) > 0 &&
+	       nsiso_proc_cgroup_path(text, name, path, len);
 }
 
 /* The initial cgroup namespace's inode (PROC_CGROUP_INIT_INO): there
@@ -1061,86 +1047,73 @@ int nsiso_cgroup_leave_tasks_group(void)
 
 
 /* Our memory group (the application's: an exec'd helper is born in it, a
- * broker's worker follows it there), below the memory mount, when it is a
- * unit below uid's slice (a session's scope, user@UID.service): absolute,
- * or ours right outside a cgroup namespace we are in ("/../nsiso-<id>.scope",
- * su from inside a session).  False for the slice itself or anywhere else. */
+ * broker's worker follows it there), as a group below the hierarchy's root,
+ * when it is a unit below uid's slice (a session's scope,
+ * user@UID.service): absolute, or ours right outside a cgroup namespace we
+ * are in ("/../nsiso-<id>.scope", su from inside a session).  False for the
+ * slice itself or anywhere else. */
 static bool own_memory_leaf_in_slice(uid_t uid, char *leaf, size_t len)
 {
-	char own[4096], slice[64];
-	size_t n;
-	const char *name;
+	char own[4096];
 
-	n = (size_t)snprintf(slice, sizeof(slice), "/user.slice/user-%u.slice/", (unsigned)uid);
 	if (!v1_cgroup_of(0, "memory", own, sizeof(own)))
 		return false;
-	if (strncmp(own, slice, n) == 0 && own[n] != '\0' && !strstr(own, "/..")) {
-		snprintf(leaf, len, "%s", own);
+	if (nsiso_systemd_below_user_slice(own, uid, NULL)) {
+		snprintf(leaf, len, "%s", own + 1);
 		return true;
 	}
 	if (!nsiso_systemd_scope_outside_ns(own, uid))
 		return false;
-	name = strrchr(own, '/') + 1;
-	snprintf(leaf, len, "%s%s", slice, name);
+	snprintf(leaf, len, "user.slice/user-%u.slice/%s", (unsigned)uid, strrchr(own, '/') + 1);
 	return true;
-}
-
-/* v1 charges a socket to its maker's group only where that group's own
- * TCP limit has been written (it turns the counting on; a parent's does
- * not), and the charge then counts up through every parent, the slice's
- * limit too.  systemd gives each unit of the slice a memory group of its
- * own (session-N.scope, nsiso-<id>.scope, user@UID.service), which nothing
- * writes: "-1" (no limit of its own) turns it on there.  Written at every
- * open, since nothing tells whether it was: a limit it cannot be below. */
-static int count_leaf_sockets(const char *point, uid_t uid, enum nsiso_failure *failure,
-			      char *err, size_t len)
-{
-	char leaf[4096], file[PATH_MAX + 4096 + 64];
-	int fd;
-
-	if (!own_memory_leaf_in_slice(uid, leaf, sizeof(leaf)))
-		return 0;
-	snprintf(file, sizeof(file), "%s%s/memory.kmem.tcp.limit_in_bytes", point, leaf);
-	fd = open(file, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0 && errno == ENOENT)
-		return 0;	/* a kernel without kmem accounting, or no such group */
-	if (fd < 0 || write(fd, "-1", 2) != 2) {
-		*failure = NSISO_FAIL_DENY;
-		snprintf(err, len, "cannot turn socket counting on in %s: %s", file,
-			 strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	close(fd);
-	return 0;
 }
 
 int nsiso_cgroup_v1_slice_tcp_limit(uid_t uid, uint64_t memory, enum nsiso_failure *failure,
 				    char *err, size_t len)
 {
-	char mountinfo[65536], point[256], root[256], dir[PATH_MAX + 64], file[PATH_MAX + 128];
-	char text[32];
+	enum { MOUNTINFO_MAX = 65536 };
+	struct nsiso_cgroup_dirs slice, leaf;
+	char *mountinfo, group[64], leaf_group[4096], file[600], text[32];
+	int ret = 0;
 
 	*failure = NSISO_FAIL_DENY;
-	if (nsiso_mountinfo_read(mountinfo, sizeof(mountinfo)) <= 0) {
+	/* v2 counts socket buffers in memory.max. */
+	if (nsiso_cgroup_detect_version() != NSISO_CGROUP_V1)
+		return 0;
+	mountinfo = malloc(MOUNTINFO_MAX);
+	if (!mountinfo || nsiso_mountinfo_read(mountinfo, MOUNTINFO_MAX) <= 0) {
 		snprintf(err, len, "cannot read the mount table: %s", strerror(errno));
+		free(mountinfo);
 		return -1;
 	}
-	/* No v1 memory hierarchy (unified): v2 counts TCP in memory.max. */
-	if (nsiso_cgroup_find_mount(mountinfo, "memory", point, sizeof(point), root,
-				    sizeof(root)) < 0)
-		return 0;
-	if (strcmp(root, "/") != 0)
-		return 0;
-	snprintf(dir, sizeof(dir), "%s/user.slice/user-%u.slice", point, (unsigned)uid);
-	if (tcp_limit_text_in(dir, memory, text, sizeof(text))) {
-		snprintf(file, sizeof(file), "%s/memory.kmem.tcp.limit_in_bytes", dir);
+	snprintf(group, sizeof(group), "user.slice/user-%u.slice", (unsigned)uid);
+	nsiso_cgroup_dirs_in(mountinfo, NSISO_CGROUP_V1, group, &slice);
+	leaf.memory[0] = '\0';
+	if (own_memory_leaf_in_slice(uid, leaf_group, sizeof(leaf_group)))
+		nsiso_cgroup_dirs_in(mountinfo, NSISO_CGROUP_V1, leaf_group, &leaf);
+	free(mountinfo);
+	/* The slice's limit, when it differs (tcp_limit_text_in()). */
+	if (slice.memory[0] && tcp_limit_text_in(slice.memory, memory, text, sizeof(text))) {
+		snprintf(file, sizeof(file), "%s/memory.kmem.tcp.limit_in_bytes", slice.memory);
 		if (write_file(file, text) < 0) {
 			*failure = failure_of(errno);
-			snprintf(err, len, "cannot write %s: %s", file, strerror(errno));
-			return -1;
+			ret = -1;
 		}
 	}
-	return count_leaf_sockets(point, uid, failure, err, len);
+	/* v1 charges a socket to its maker's group only where that group's
+	 * own TCP limit has been written (it turns the counting on; a
+	 * parent's does not), and the charge then counts up through every
+	 * parent, the slice's limit too.  systemd gives each unit of the slice
+	 * a memory group of its own (session-N.scope, nsiso-<id>.scope,
+	 * user@UID.service), which nothing writes: "-1" (no limit of its own)
+	 * turns it on there, at every open, since nothing tells whether it
+	 * was.  No such file: a kernel without kmem accounting. */
+	if (ret == 0 && leaf.memory[0]) {
+		snprintf(file, sizeof(file), "%s/memory.kmem.tcp.limit_in_bytes", leaf.memory);
+		if (write_file(file, "-1") < 0 && errno != ENOENT)
+			ret = -1;
+	}
+	if (ret < 0)
+		snprintf(err, len, "cannot write %s: %s", file, strerror(errno));
+	return ret;
 }

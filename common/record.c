@@ -425,9 +425,8 @@ static void nested_mark_name(unsigned long long pidns, char *name, size_t len)
 	snprintf(name, len, "nested-%llu", pidns);
 }
 
-void nsiso_record_mark_nested(int dirfd)
+void nsiso_record_mark_nested(int dirfd, unsigned long long pidns)
 {
-	unsigned long long pidns = nsiso_own_pidns();
 	char name[48];
 	int fd;
 

@@ -80,8 +80,9 @@ unsigned long long nsiso_own_pidns(void);
  * namespace other than the initial one marks it ("nested-<inode>" in the
  * run directory), and the reaper of the session whose namespace it is,
  * which lives outside, takes the records left there when its holder has
- * ended.  A mark that cannot be made leaves only such a record. */
-void nsiso_record_mark_nested(int dirfd);
+ * ended.  pidns: the helper's own (nsiso_own_pidns(), as its record says).
+ * A mark that cannot be made leaves only such a record. */
+void nsiso_record_mark_nested(int dirfd, unsigned long long pidns);
 
 /* With a mark of PID namespace pidns: the records made there (their
  * pidns), removed from the directory and handed back in *out (to be

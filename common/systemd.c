@@ -8,12 +8,24 @@
 #include <string.h>
 #include <unistd.h>
 
-/* The cgroup path of the line that systemd manages: "0::<path>" on v2 and
- * hybrid hosts, "N:name=systemd:<path>" on v1.  The v2 line wins. */
-static bool managed_path(const char *text, char *path, size_t len)
+/* controller is one of the comma separated items of list ("memory" in
+ * "memory", "cpu" in "cpu,cpuacct"; "" only for the empty list of v2). */
+static bool controller_in(const char *list, const char *controller)
+{
+	size_t n = strlen(controller);
+	const char *p = list;
+
+	if (!n)
+		return !*list;
+	for (; p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+		if (strncmp(p, controller, n) == 0 && (p[n] == ',' || p[n] == '\0'))
+			return true;
+	return false;
+}
+
+bool nsiso_proc_cgroup_path(const char *text, const char *controller, char *path, size_t len)
 {
 	char line[4200];
-	bool found = false;
 
 	while (*text) {
 		size_t n = strcspn(text, "\n");
@@ -27,43 +39,54 @@ static bool managed_path(const char *text, char *path, size_t len)
 			continue;
 		*controllers++ = '\0';
 		*cgroup++ = '\0';
-		if (strcmp(line, "0") == 0 && *controllers == '\0') {
+		if (controller_in(controllers, controller) && (*controller || strcmp(line, "0") == 0)) {
 			snprintf(path, len, "%s", cgroup);
 			return true;
 		}
-		if (strcmp(controllers, "name=systemd") == 0) {
-			snprintf(path, len, "%s", cgroup);
-			found = true;
-		}
 	}
-	return found;
+	return false;
 }
 
-/* Anchored at the root: systemd's own user.slice, the user's slice right
- * below it.  Anywhere deeper, in a subtree delegated to a user (their
- * manager's, or a Delegate= service running as them), that user can make
- * directories of any name ("user.slice/user-<uid>.slice" of another uid
- * too), and a session placed there would be the delegate's, not in the
- * target's slice or limit. */
-bool nsiso_systemd_user_slice_path(const char *proc_cgroup, uid_t uid, char *slice, size_t len)
+/* The cgroup path of the line that systemd manages: "0::<path>" on v2 and
+ * hybrid hosts, "N:name=systemd:<path>" on v1.  The v2 line wins. */
+static bool managed_path(const char *text, char *path, size_t len)
+{
+	return nsiso_proc_cgroup_path(text, "", path, len) ||
+	       nsiso_proc_cgroup_path(text, "name=systemd", path, len);
+}
+
+bool nsiso_systemd_below_user_slice(const char *path, uid_t uid, size_t *slice_len)
 {
 	static const char top[] = "/user.slice/";
-	char path[4096], want[64], *end;
+	char want[64];
+	size_t n;
+
+	if (strncmp(path, top, sizeof(top) - 1) != 0)
+		return false;
+	n = (size_t)snprintf(want, sizeof(want), "user-%u.slice/", (unsigned)uid);
+	path += sizeof(top) - 1;
+	if (strncmp(path, want, n) != 0 || path[n] == '\0')
+		return false;	/* another slice, or the slice itself: no session in it */
+	if (slice_len)
+		*slice_len = sizeof(top) - 1 + n - 1;
+	return true;
+}
+
+/* Anchored at the root (nsiso_systemd_below_user_slice): anywhere deeper,
+ * in a subtree delegated to a user (their manager's, or a Delegate= service
+ * running as them), that user can make directories of any name
+ * ("user.slice/user-<uid>.slice" of another uid too), and a session placed
+ * there would be the delegate's, not in the target's slice or limit. */
+bool nsiso_systemd_user_slice_path(const char *proc_cgroup, uid_t uid, char *slice, size_t len)
+{
+	char path[4096];
 	size_t n;
 
 	if (!managed_path(proc_cgroup, path, sizeof(path)) ||
-	    strncmp(path, top, sizeof(top) - 1) != 0)
+	    !nsiso_systemd_below_user_slice(path, uid, &n))
 		return false;
-	n = (size_t)snprintf(want, sizeof(want), "user-%u.slice/", (unsigned)uid);
-	end = path + sizeof(top) - 1;
-	if (strncmp(end, want, n) != 0)
-		return false;
-	end += n;
-	if (*end == '\0')
-		return false;	/* the slice itself: no session in it */
 	/* From below the root to the slice itself, its "/" left out. */
-	end[-1] = '\0';
-	snprintf(slice, len, "%s", path + 1);
+	snprintf(slice, len, "%.*s", (int)n - 1, path + 1);
 	return true;
 }
 

@@ -9,6 +9,17 @@
 
 #include "conf.h"
 
+/* The one reader of /proc/<pid>/cgroup lines ("N:controllers:path"): the
+ * path of the line whose controllers include controller ("memory",
+ * "name=systemd"; "" for v2's "0::" line), into path.  False when none. */
+bool nsiso_proc_cgroup_path(const char *text, const char *controller, char *path, size_t len);
+
+/* path (absolute, as a process in the initial cgroup namespace sees it)
+ * lies below systemd's user-<uid>.slice, anchored at the root:
+ * "/user.slice/user-<uid>.slice/<something>".  *slice_len (if not NULL):
+ * the length of the slice's own path in it, "/user.slice/user-<uid>.slice". */
+bool nsiso_systemd_below_user_slice(const char *path, uid_t uid, size_t *slice_len);
+
 /* Given the text of /proc/<pid>/cgroup, true when the process sits in
  * systemd's user-<uid>.slice (the v2 "0::" line, or v1's name=systemd
  * hierarchy), below it, with the path starting "/user.slice/user-<uid>.slice/"

@@ -665,7 +665,7 @@ static void write_record(const struct nsiso_request *r, int run_dir_fd, pid_t ho
 	rec.holder_start = nsiso_process_start_time(holder_pid);
 	rec.caller = r->caller;
 	rec.pidns = nsiso_own_pidns();
-	nsiso_record_mark_nested(run_dir_fd);
+	nsiso_record_mark_nested(run_dir_fd, rec.pidns);
 	if (nsiso_record_write(run_dir_fd, &rec, err, sizeof(err)) < 0)
 		die_with(errno == ENOSPC || errno == ENOMEM ? NSISO_FAIL_CRIT :
 			 errno == EROFS || errno == EACCES ? NSISO_FAIL_HOST : NSISO_FAIL_DENY,
