@@ -184,12 +184,15 @@ static int add_value(struct cgroup_controller *ctl, const char *name, const char
  * nobody reads (each socket far below the host's tcp_mem) while the group
  * shows a few MiB, and pushes the host past tcp_mem, where any TCP
  * connection on it may be reset.  Its limit is the memory limit again (v1
- * cannot count the two as one).  The text to
- * write, or NULL: the same limit already there (the kernel refuses a limit
- * below what the counter holds, EBUSY, and TCP may charge past its limit:
- * written at every login, a user's own buffers would fail their next
- * login), or no such file (a kernel without kmem accounting). */
-static const char *tcp_limit_text_in(const char *dir, uint64_t memory, char *text, size_t len)
+ * cannot count the two as one).  *out: the text to write, or NULL when
+ * the same limit is there already (the kernel refuses a limit below what
+ * the counter holds, EBUSY, and TCP may charge past its limit: written at
+ * every login, a user's own buffers would fail their next login) or there
+ * is no such file (a kernel without kmem accounting).  0, or -1 with errno
+ * when the file is there but cannot be read: the limit would go unset, so
+ * that is never taken for "no such file". */
+static int tcp_limit_text_in(const char *dir, uint64_t memory, char *text, size_t len,
+			     const char **out)
 {
 	const uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
 	const uint64_t want = memory == NSISO_UNLIMITED ? (uint64_t)LONG_MAX / page * page
@@ -197,28 +200,22 @@ static const char *tcp_limit_text_in(const char *dir, uint64_t memory, char *tex
 	char path[PATH_MAX], now[32];
 	uint64_t cur;
 
+	*out = NULL;
 	snprintf(path, sizeof(path), "%s/memory.kmem.tcp.limit_in_bytes", dir);
 	if (nsiso_read_text(path, now, sizeof(now)) <= 0)
-		return NULL;
+		return errno == ENOENT ? 0 : -1;
 	if (!nsiso_parse_decimal(now, strcspn(now, "\n"), UINT64_MAX, &cur) && cur == want)
-		return NULL;
+		return 0;
 	limit_text(memory, true, text, len);
-	return text;
-}
-
-static const char *tcp_limit_text(const char *rel, uint64_t memory, char *text, size_t len)
-{
-	char dir[PATH_MAX];
-
-	snprintf(dir, sizeof(dir), "%s/%s", memory_mount, rel);
-	return tcp_limit_text_in(dir, memory, text, len);
+	*out = text;
+	return 0;
 }
 
 /* v1 keeps memory+swap in one number that must never be below the memory
  * limit, so memsw is first opened to unlimited, then the memory limit is
  * set, then memsw is set to its final value in a second write. */
-static int add_memory_values(struct cgroup *cg, const char *rel,
-			     const struct nsiso_cgroup_limits *l)
+static int add_memory_values(struct cgroup *cg, const struct nsiso_cgroup_limits *l,
+			     const char *tcp_text)
 {
 	struct cgroup_controller *mem = cgroup_add_controller(cg, "memory");
 	char text[32];
@@ -242,8 +239,8 @@ static int add_memory_values(struct cgroup *cg, const char *rel,
 	limit_text(l->memory, true, text, sizeof(text));
 	if (!ret)
 		ret = add_value(mem, "memory.limit_in_bytes", text);
-	if (!ret && tcp_limit_text(rel, l->memory, text, sizeof(text)))
-		ret = add_value(mem, "memory.kmem.tcp.limit_in_bytes", text);
+	if (!ret && tcp_text)
+		ret = add_value(mem, "memory.kmem.tcp.limit_in_bytes", tcp_text);
 	return ret;
 }
 
@@ -614,15 +611,17 @@ static int make_leaves(const char *rel, const struct nsiso_cgroup_limits *l, cha
  * mkdir up the whole path, one more read of /proc/mounts, on v2 the
  * subtree_control of every ancestor, and unless told to ignore ownership a
  * chown of each of the leaf's 40 files.  io_file: where io_weight goes
- * (io_weight_file), NULL when it is not set. */
-static int write_limits(const char *rel, const struct nsiso_cgroup_limits *l, const char *io_file)
+ * (io_weight_file), NULL when it is not set; tcp_text: v1's socket limit
+ * (tcp_limit_text_in), NULL when there is none to write. */
+static int write_limits(const char *rel, const struct nsiso_cgroup_limits *l, const char *io_file,
+			const char *tcp_text)
 {
 	struct cgroup *cg = cgroup_new_cgroup(rel);
 	int ret;
 
 	if (!cg)
 		return ECGFAIL;
-	ret = add_memory_values(cg, rel, l);
+	ret = add_memory_values(cg, l, tcp_text);
 	if (!ret)
 		ret = add_pids_values(cg, l);
 	if (!ret)
@@ -841,6 +840,8 @@ static int join_locked(const char *rel, const struct nsiso_cgroup_join *j, const
 		       int procs_fds[NSISO_CGROUP_PROCS_MAX], enum nsiso_failure *failure,
 		       char *err, size_t len)
 {
+	char mem[PATH_MAX], tcp[32];
+	const char *tcp_text = NULL;
 	int ret;
 
 	*failure = NSISO_FAIL_CRIT;
@@ -851,7 +852,16 @@ static int join_locked(const char *rel, const struct nsiso_cgroup_join *j, const
 		*failure = failure_of(errno);
 		return -1;
 	}
-	ret = write_limits(rel, j->limits, io_file);
+	if (version == NSISO_CGROUP_V1) {
+		snprintf(mem, sizeof(mem), "%s/%s", memory_mount, rel);
+		if (tcp_limit_text_in(mem, j->limits->memory, tcp, sizeof(tcp), &tcp_text) < 0) {
+			*failure = NSISO_FAIL_DENY;
+			snprintf(err, len, "cannot read %s/memory.kmem.tcp.limit_in_bytes: %s", mem,
+				 strerror(errno));
+			return -1;
+		}
+	}
+	ret = write_limits(rel, j->limits, io_file, tcp_text);
 	if (ret) {
 		int e = ret == ECGOTHER ? cgroup_get_last_errno() : EINVAL;
 
@@ -1074,6 +1084,7 @@ int nsiso_cgroup_v1_slice_tcp_limit(uid_t uid, uint64_t memory, enum nsiso_failu
 	enum { MOUNTINFO_MAX = 65536 };
 	struct nsiso_cgroup_dirs slice, leaf;
 	char *mountinfo, group[64], leaf_group[4096], file[600], text[32];
+	const char *tcp_text;
 	int ret = 0;
 
 	*failure = NSISO_FAIL_DENY;
@@ -1093,9 +1104,11 @@ int nsiso_cgroup_v1_slice_tcp_limit(uid_t uid, uint64_t memory, enum nsiso_failu
 		nsiso_cgroup_dirs_in(mountinfo, NSISO_CGROUP_V1, leaf_group, &leaf);
 	free(mountinfo);
 	/* The slice's limit, when it differs (tcp_limit_text_in()). */
-	if (slice.memory[0] && tcp_limit_text_in(slice.memory, memory, text, sizeof(text))) {
+	if (slice.memory[0]) {
 		snprintf(file, sizeof(file), "%s/memory.kmem.tcp.limit_in_bytes", slice.memory);
-		if (write_file(file, text) < 0) {
+		if (tcp_limit_text_in(slice.memory, memory, text, sizeof(text), &tcp_text) < 0)
+			ret = -1;
+		else if (tcp_text && write_file(file, tcp_text) < 0) {
 			*failure = failure_of(errno);
 			ret = -1;
 		}
@@ -1114,6 +1127,6 @@ int nsiso_cgroup_v1_slice_tcp_limit(uid_t uid, uint64_t memory, enum nsiso_failu
 			ret = -1;
 	}
 	if (ret < 0)
-		snprintf(err, len, "cannot write %s: %s", file, strerror(errno));
+		snprintf(err, len, "socket buffer limit %s: %s", file, strerror(errno));
 	return ret;
 }
