@@ -364,6 +364,19 @@ static int write_file(const char *path, const char *text)
 	return ok ? 0 : -1;
 }
 
+int nsiso_cgroup_open_mover(const char *dir)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/tasks", dir);
+	fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd >= 0 || errno != ENOENT)
+		return fd;
+	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	return open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+}
+
 /* ---- modes: who may look ------------------------------------------ */
 
 /* The parent is 0711: a user may pass through it to the group they are in,
@@ -722,13 +735,16 @@ static int open_step(const char *path, size_t i, void *procs_fds)
 	return fds[i] < 0 ? -1 : 0;
 }
 
-/* The application's way in: cgroup.procs of each of its leaves (v2: the
- * one; v1: memory, pids, and cpu, cpuacct, blkio for the limits that need
- * them), opened by us, written by the application itself. */
+/* The application's way in: the mover file (nsiso_cgroup_open_mover():
+ * v1's tasks, v2's cgroup.procs) of each of its leaves (v2: the one; v1:
+ * memory, pids, and cpu, cpuacct, blkio for the limits that need them),
+ * opened by us, written by the application itself. */
 static int open_procs_fds(const char *rel, const struct nsiso_cgroup_limits *l,
 			  int procs_fds[NSISO_CGROUP_PROCS_MAX], char *err, size_t len)
 {
-	if (each_hierarchy(rel, "/cgroup.procs", l, open_step, procs_fds, "open", err, len) < 0) {
+	const char *file = version == NSISO_CGROUP_V1 ? "/tasks" : "/cgroup.procs";
+
+	if (each_hierarchy(rel, file, l, open_step, procs_fds, "open", err, len) < 0) {
 		close_procs_fds(procs_fds);
 		return -1;
 	}
@@ -819,19 +835,32 @@ static int members_leave_user_memory(const char *rel, const struct nsiso_cgroup_
 	return 0;
 }
 
+/* Each member moves itself into the user's tasks group, through a mover
+ * fd we open (j->enter): no move by PID, and no wait for the kernel's
+ * grace period on v1 (nsiso_cgroup_open_mover()). */
 static int add_members(const char *rel, const struct nsiso_cgroup_join *j, char *err, size_t len)
 {
-	char procs[PATH_MAX];
+	char dir[PATH_MAX];
 	size_t i;
+	int fd;
 
-	snprintf(procs, sizeof(procs), "%s/%s/cgroup.procs", tasks_mount(), rel);
+	snprintf(dir, sizeof(dir), "%s/%s", tasks_mount(), rel);
+	fd = nsiso_cgroup_open_mover(dir);
+	if (fd < 0) {
+		snprintf(err, len, "cannot open %s/tasks or cgroup.procs: %s", dir,
+			 strerror(errno));
+		return -1;
+	}
 	for (i = 0; i < j->n_members; i++) {
-		if (write_pid(procs, j->members[i]) < 0) {
-			snprintf(err, len, "cannot move pid %d into %s: %s", (int)j->members[i],
-				 procs, strerror(errno));
+		if (j->enter(j->enter_arg, i, fd, err, len) < 0) {
+			int e = errno;
+
+			close(fd);
+			errno = e;
 			return -1;
 		}
 	}
+	close(fd);
 	return members_leave_user_memory(rel, j, err, len);
 }
 
@@ -1047,12 +1076,17 @@ int nsiso_cgroup_remove_if_empty(const char *parent, uid_t uid, int lock_dir_fd)
 
 int nsiso_cgroup_leave_tasks_group(void)
 {
-	char path[PATH_MAX];
+
+	int fd, ok;
 
 	if (know_mounts_for_removal() < 0)
 		return 0;	/* no cgroup hierarchy: we are in no group of ours */
-	snprintf(path, sizeof(path), "%s/cgroup.procs", tasks_mount());
-	return write_file(path, "0");
+	fd = nsiso_cgroup_open_mover(tasks_mount());
+	if (fd < 0)
+		return -1;
+	ok = write(fd, "0", 1) == 1;
+	close(fd);
+	return ok ? 0 : -1;
 }
 
 

@@ -98,14 +98,20 @@ struct nsiso_cgroup_join {
 	const pid_t *members;		/* our own unreaped children (holder,
 					 * reaper): their PIDs cannot be reused */
 	size_t n_members;
+	/* Member i moves itself into the user's tasks group by writing "0"
+	 * to mover (nsiso_cgroup_open_mover()); 0 once it has, or -1 with
+	 * errno and a reason in err.  Called under the lock. */
+	int (*enter)(void *arg, size_t i, int mover, char *err, size_t len);
+	void *enter_arg;
 	int lock_wait_ms;		/* the longest wait for the lock */
 };
 
-/* Create or join the user's cgroup, write the limits, move the members into
- * the user's tasks group, and open the cgroup.procs file of every leaf the
- * PAM application must enter: the application moves itself, by writing "0"
- * through these fds, so that nothing is ever moved by a PID that could have
- * been reused.  The memory hierarchy's leaf comes first, where there is
+/* Create or join the user's cgroup, write the limits, have the members move
+ * themselves into the user's tasks group (join->enter), and open the mover
+ * file (nsiso_cgroup_open_mover()) of every leaf the PAM application must
+ * enter: the application moves itself, by writing "0" through these fds
+ * (a process of several threads: through cgroup.procs beside each), so
+ * that nothing is ever moved by a PID that could have been reused.  The memory hierarchy's leaf comes first, where there is
  * one.  Serialised with nsiso_cgroup_remove_if_empty(); the members keep
  * the group alive until the application is in.  0 with procs_fds set (-1
  * for unused slots), or -1 with a reason in err and *failure set. */
@@ -122,9 +128,18 @@ int nsiso_cgroup_join(const struct nsiso_cgroup_join *join,
  * error. */
 int nsiso_cgroup_remove_if_empty(const char *parent, uid_t uid, int lock_dir_fd);
 
-/* Move the calling process into the root of the tasks hierarchy (the reaper
- * leaves the user's group before removing it); no nsiso_cgroup_init()
- * needed.  0 or -1. */
+/* The file in cgroup directory dir that a single-threaded process moves
+ * itself through by writing "0": v1's tasks, or where there is none (v2)
+ * cgroup.procs.  tasks moves the writing thread alone, and since Linux 6.2
+ * the kernel moves a thread that moves itself without the global lock of a
+ * move by PID or of a whole process, whose taking waits for an RCU grace
+ * period unless another move came just before (8-16 ms here for a login
+ * whose logins are apart; docs/performance.md).  An open fd, or -1. */
+int nsiso_cgroup_open_mover(const char *dir);
+
+/* Move the calling process, single-threaded, into the root of the tasks
+ * hierarchy (the reaper leaves the user's group before removing it) through
+ * its mover file; no nsiso_cgroup_init() needed.  0 or -1. */
 int nsiso_cgroup_leave_tasks_group(void);
 
 /* cgroup_mode systemd on a hybrid host: systemd sets the slice's v1

@@ -105,6 +105,11 @@ enum nsiso_sync {
 	 * cgroupns.h); the holder answers on the same socket NSISO_SYNC_ACK,
 	 * or an error byte and a reason */
 	NSISO_SYNC_CGROUP_NS = 'G',
+	/* helper, to the holder and to the reaper (helper/member.h), once the
+	 * user's group exists: move yourself into it through the mover fd that
+	 * comes with it; the member answers NSISO_SYNC_ACK, or
+	 * NSISO_SYNC_ERROR and a reason */
+	NSISO_SYNC_JOIN = 'J',
 	/* helper: the module has the session (EOF instead: it never will) */
 	NSISO_SYNC_DONE = 'D',
 };

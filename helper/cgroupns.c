@@ -160,7 +160,8 @@ static bool place_of_line(const char *line, const char *mountinfo, char *point, 
 	return true;
 }
 
-/* One line of /proc/<caller>/cgroup: the cgroup.procs file of that cgroup,
+/* One line of /proc/<caller>/cgroup: the mover file of that cgroup
+ * (nsiso_cgroup_open_mover(): we, and the maker, are one thread each),
  * unless the helper is in that very cgroup already (so is its child:
  * nothing to write, and nothing touched that is not ours), or a procs fd is
  * for the same hierarchy (the application moves there), or - with
@@ -169,7 +170,7 @@ static bool place_of_line(const char *line, const char *mountinfo, char *point, 
 static void add_line(const char *line, const char *own, const char *mountinfo,
 		     const int procs_fds[NSISO_CGROUP_PROCS_MAX], bool only_roots, struct entries *e)
 {
-	char point[256], file[4608];
+	char point[256], dir[4608];
 	const char *rel;
 	int fd;
 
@@ -178,8 +179,8 @@ static void add_line(const char *line, const char *own, const char *mountinfo,
 		return;
 	if (only_roots && user_reachable(point, rel))
 		return;
-	snprintf(file, sizeof(file), "%s%s/cgroup.procs", point, rel);
-	fd = open(file, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	snprintf(dir, sizeof(dir), "%s%s", point, rel);
+	fd = nsiso_cgroup_open_mover(dir);
 	if (fd < 0)
 		return;
 	if (same_hierarchy(fd, procs_fds))
@@ -341,7 +342,8 @@ int nsiso_cgroupns_make(pid_t caller, int caller_pidfd,
 	return fd;
 }
 
-/* Ourselves ("0") and then each of also into one group. */
+/* Ourselves ("0") and then each of also into one group.  Through v1's
+ * tasks file a PID moves that one thread: each of also is one. */
 static int move_into(int procs_fd, const pid_t *also, size_t n_also)
 {
 	char pid[24];
@@ -422,7 +424,7 @@ int nsiso_cgroup_leave_user_reachable(uid_t uid, char *err, size_t len)
 		return -1;
 	}
 	for (line = strtok_r(own, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char point[256], file[300];
+		char point[256];
 		const char *rel;
 		int fd;
 
@@ -436,8 +438,7 @@ int nsiso_cgroup_leave_user_reachable(uid_t uid, char *err, size_t len)
 		}
 		if (!user_reachable(point, rel))
 			continue;
-		snprintf(file, sizeof(file), "%s/cgroup.procs", point);
-		fd = open(file, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+		fd = nsiso_cgroup_open_mover(point);
 		if (fd < 0 || write(fd, "0", 1) != 1) {
 			snprintf(err, len, "cannot leave cgroup %s%s, which a user can write: %s",
 				 point, rel, strerror(errno));

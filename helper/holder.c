@@ -44,6 +44,7 @@
 #include "../common/proto.h"
 #include "../common/textfile.h"
 #include "faults.h"
+#include "member.h"
 #include "privtmp.h"
 
 struct holder_state {
@@ -269,46 +270,17 @@ static int mount_own_cgroup2(const struct holder_config *c, char *kind, char *wh
 	return -1;
 }
 
-/* NSISO_SYNC_CGROUP_NS and the namespace's fd, from the helper.  The fd, or
- * -1 when the helper is gone or sent anything else. */
-static int receive_cgroup_request(int sock)
+/* Join the session's cgroup namespace, whose fd the helper sent with
+ * NSISO_SYNC_CGROUP_NS, and answer (NSISO_SYNC_ACK, or a failure byte and
+ * the reason).  False when there is no session to go on with. */
+static bool make_cgroup_namespace(const struct holder_config *c, int fd)
 {
-	char control[CMSG_SPACE(sizeof(int))], byte = 0;
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control,
-			      .msg_controllen = sizeof(control) };
-	struct cmsghdr *cmsg;
-	int fd = -1;
-
-	memset(control, 0, sizeof(control));
-	if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) != 1)
-		return -1;
-	cmsg = CMSG_FIRSTHDR(&msg);
-	if (cmsg && cmsg->cmsg_level == SOL_SOCKET && cmsg->cmsg_type == SCM_RIGHTS &&
-	    cmsg->cmsg_len == CMSG_LEN(sizeof(int)))
-		memcpy(&fd, CMSG_DATA(cmsg), sizeof(int));
-	if (byte == NSISO_SYNC_CGROUP_NS && !(msg.msg_flags & MSG_CTRUNC))
-		return fd;
-	if (fd >= 0)
-		close(fd);
-	return -1;
-}
-
-/* Join the session's cgroup namespace when the helper sends it, and answer
- * (NSISO_SYNC_ACK, or a failure byte and the reason).  False when there is
- * no session to go on with. */
-static bool make_cgroup_namespace(const struct holder_config *c)
-{
-	int fd = receive_cgroup_request(c->commit_fd);
 	char answer[NSISO_REPLY_MAX] = "", kind = NSISO_SYNC_ERROR;
 	bool ok;
 
-	if (fd < 0)
-		return false;
 	ok = !FAULT_FAILS("holder-cgroup-ns") &&
 	     join_cgroup_namespace(fd, &kind, answer + 1, sizeof(answer) - 1) == 0 &&
 	     mount_own_cgroup2(c, &kind, answer + 1, sizeof(answer) - 1) == 0;
-	close(fd);
 	if (!ok && !answer[1])
 		snprintf(answer + 1, sizeof(answer) - 1, "fault injected");
 	answer[0] = kind;
@@ -317,22 +289,47 @@ static bool make_cgroup_namespace(const struct holder_config *c)
 	return send(c->commit_fd, answer, ok ? 1 : strlen(answer), MSG_NOSIGNAL) > 0 && ok;
 }
 
+/* One of the helper's steps after the hand-over, each with its fd:
+ * NSISO_SYNC_JOIN (member.h) and, with isolate cgroup,
+ * NSISO_SYNC_CGROUP_NS.  False for anything else, or when it failed. */
+static bool take_step(const struct holder_config *c, char step, int fd, bool *in_cgroupns)
+{
+	if (fd < 0)
+		return false;
+	if (step == NSISO_SYNC_JOIN)
+		return nsiso_member_join(c->commit_fd, fd);
+	if (step == NSISO_SYNC_CGROUP_NS && (c->s.isolate & NSISO_NS_CGROUP) && !*in_cgroupns)
+		return (*in_cgroupns = make_cgroup_namespace(c, fd));
+	return false;
+}
+
 /* The hand-over: NSISO_SYNC_COMMIT (take the session; we answer
- * NSISO_SYNC_ACK and the helper builds the cgroup and the record), with
- * isolate cgroup NSISO_SYNC_CGROUP_NS, then NSISO_SYNC_DONE once the module
- * has the session.  EOF before that - the helper failed, died or was
- * killed - means the module never got it. */
+ * NSISO_SYNC_ACK and the helper builds the cgroup and the record), the
+ * steps of take_step() (with isolate cgroup, the namespace is one we must
+ * have had), then NSISO_SYNC_DONE once the module has the session.  EOF
+ * before that - the helper failed, died or was killed - means the module
+ * never got it. */
 static bool wait_for_commit(const struct holder_config *c)
 {
 	const char ack = NSISO_SYNC_ACK;
 	bool ok = read_byte(c->commit_fd, NSISO_SYNC_COMMIT) && write(c->ready_fd, &ack, 1) == 1;
+	bool in_cgroupns = false, done = false;
+	char step;
+	int fd;
 
 	close(c->ready_fd);
-	if (ok && (c->s.isolate & NSISO_NS_CGROUP))
-		ok = make_cgroup_namespace(c);
-	ok = ok && read_byte(c->commit_fd, NSISO_SYNC_DONE);
+	while (ok && !done) {
+		ok = nsiso_member_next_step(c->commit_fd, &step, &fd);
+		done = ok && step == NSISO_SYNC_DONE;
+		if (ok && !done)
+			ok = take_step(c, step, fd, &in_cgroupns);
+		if (fd >= 0) {
+			close(fd);
+			ok = ok && !done;	/* DONE comes alone */
+		}
+	}
 	close(c->commit_fd);
-	return ok;
+	return ok && (in_cgroupns || !(c->s.isolate & NSISO_NS_CGROUP));
 }
 
 static void reap_children(void)

@@ -52,6 +52,7 @@
 #include "cgroupns.h"
 #include "faults.h"
 #include "holder.h"
+#include "member.h"
 #include "prebuilt.h"
 #include "privtmp.h"
 #include "reaper.h"
@@ -521,13 +522,15 @@ static void start_holder(const struct holder_session *s, int caller_pidfd,
  * however the holder ended: a holder killed outright leaves nothing behind
  * either.  Forked before anything is built, so that everything built has an
  * owner; it keeps only the fds it needs. */
-static pid_t start_reaper(const struct reaper_session *s, const int fds[4])
+static pid_t start_reaper(const struct reaper_session *s, const int fds[4], int *sock)
 {
 	struct reaper_config config;
-	pid_t pid;
+	int pair[2];
+	pid_t pid = -1;
 
 	reaper_config_of(s, fds, &config);
-	pid = fork();
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) == 0)
+		pid = fork();
 	if (pid < 0) {
 		int e = errno;
 
@@ -535,8 +538,12 @@ static pid_t start_reaper(const struct reaper_session *s, const int fds[4])
 		errno = e;
 		die_with(NSISO_FAIL_CRIT, "cannot start the session's reaper: %m");
 	}
-	if (pid == 0)
-		reaper_main(&config);
+	if (pid == 0) {
+		close(pair[0]);
+		reaper_main(&config, pair[1]);
+	}
+	close(pair[1]);
+	*sock = pair[0];
 	return pid;
 }
 
@@ -586,9 +593,33 @@ static void hand_over(const struct handover *h, int run_dir_fd, const struct nsi
 	die("the session's holder did not take the session over");
 }
 
+/* A session's members, the holder and the reaper: our unreaped children,
+ * and the sockets they take our steps on (member.h). */
+struct members {
+	pid_t pid[NSISO_SESSION_TASKS];
+	int sock[NSISO_SESSION_TASKS];
+};
+
+/* nsiso_cgroup_join's way to move member i: it moves itself. */
+static int enter_member(void *arg, size_t i, int mover, char *err, size_t len)
+{
+	const struct members *m = arg;
+	char why[256];
+	int e;
+
+	if (nsiso_member_enter(m->sock[i], mover, nsiso_deadline_left_ms(&open_deadline), why,
+			       sizeof(why)) == 0)
+		return 0;
+	e = errno;
+	snprintf(err, len, "the session's %s (pid %d): %s", i == 0 ? "holder" : "reaper",
+		 (int)m->pid[i], why);
+	errno = e;
+	return -1;
+}
+
 /* The user's group, with the holder and the reaper in it; procs_fds are the
  * application's way in (-1 where none). */
-static void join_cgroup(const struct nsiso_request *r, int run_dir_fd, const pid_t members[2],
+static void join_cgroup(const struct nsiso_request *r, int run_dir_fd, struct members *m,
 			int procs_fds[NSISO_CGROUP_PROCS_MAX])
 {
 	struct nsiso_cgroup_join join = {
@@ -596,8 +627,10 @@ static void join_cgroup(const struct nsiso_request *r, int run_dir_fd, const pid
 		.uid = r->uid,
 		.limits = &r->limits,
 		.lock_dir_fd = run_dir_fd,
-		.members = members,
+		.members = m->pid,
 		.n_members = NSISO_SESSION_TASKS,
+		.enter = enter_member,
+		.enter_arg = m,
 		.lock_wait_ms = nsiso_deadline_left_ms(&open_deadline),
 	};
 	enum nsiso_failure failure;
@@ -884,7 +917,7 @@ static void open_session(const struct nsiso_request *r, gid_t gid, struct nsiso_
 	struct reaper_session reaper;
 	int reaper_fds[4];	/* holder, application, run dir, private /tmp dir */
 	struct handover h;
-	pid_t members[NSISO_SESSION_TASKS];
+	struct members members;
 	char slice[256], why[NSISO_REPLY_MAX - 16];
 
 	/* Where the application is, as we are still (systemd's own path). */
@@ -904,12 +937,14 @@ static void open_session(const struct nsiso_request *r, gid_t gid, struct nsiso_
 	holder_session_of(r, gid, &session);
 	if (!give_prebuilt_holder(pb, &session, caller_pidfd, lock_fd, &h))
 		start_holder(&session, caller_pidfd, pb, &h);
-	members[0] = h.holder_pid;
+	members.pid[0] = h.holder_pid;
+	members.sock[0] = h.commit_fd;
 	reaper_fds[0] = h.holder_pidfd;
 	reaper_session_of(r, slice, h.holder_pid, &reaper);
-	members[1] = pb ? nsiso_prebuilt_give_reaper(pb, &reaper, reaper_fds) : 0;
-	if (members[1] == 0)
-		members[1] = start_reaper(&reaper, reaper_fds);
+	members.pid[1] = pb ? nsiso_prebuilt_give_reaper(pb, &reaper, reaper_fds) : 0;
+	members.sock[1] = members.pid[1] ? pb->reaper_sock : -1;
+	if (members.pid[1] == 0)
+		members.pid[1] = start_reaper(&reaper, reaper_fds, &members.sock[1]);
 	wait_for_holder(h.ready_fd);
 	FAULT_POINT("helper-after-holder");
 	/* From the hand-over on the holder owns the session and ends it if
@@ -926,8 +961,8 @@ static void open_session(const struct nsiso_request *r, gid_t gid, struct nsiso_
 	/* A reaper made ahead is the session's only once it said so; else one
 	 * is made now, before the cgroup takes the PIDs. */
 	if (pb && !nsiso_prebuilt_reaper_took(pb, nsiso_deadline_left_ms(&open_deadline)))
-		members[1] = start_reaper(&reaper, reaper_fds);
-	join_cgroup(r, run_dir_fd, members, procs_fds);
+		members.pid[1] = start_reaper(&reaper, reaper_fds, &members.sock[1]);
+	join_cgroup(r, run_dir_fd, &members, procs_fds);
 	if (r->isolate & NSISO_NS_CGROUP)
 		make_cgroup_namespace(&h, r, caller_pidfd, procs_fds);
 	FAULT_POINT("helper-before-reply");

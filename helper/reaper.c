@@ -29,6 +29,7 @@
 #include "../common/record.h"
 #include "faults.h"
 #include "holder.h"
+#include "member.h"
 #include "privtmp.h"
 #include "watch.h"
 
@@ -172,12 +173,6 @@ void reaper_config_of(const struct reaper_session *s, const int fds[4], struct r
 	};
 }
 
-void reaper_main(const struct reaper_config *c)
-{
-	start_reaper("nsiso-reaper");
-	keep_only(c);
-	reap(c);
-}
 
 static size_t fds_wanted(const void *session)
 {
@@ -210,21 +205,33 @@ static void wait_for_worker(int sock)
 {
 	struct nsiso_deadline until;
 	struct pollfd pfd = { .fd = sock, .events = POLLIN };
-	char byte;
 
 	nsiso_deadline_in(&until, NSISO_HELPER_BUDGET_MS);
 	for (;;) {
-		int n = poll(&pfd, 1, nsiso_deadline_left_ms(&until));
-		ssize_t got;
+		int n = poll(&pfd, 1, nsiso_deadline_left_ms(&until)), fd;
+		char step;
 
 		if (n == 0 || (n < 0 && errno != EINTR))
 			return;
 		if (n < 0)
 			continue;
-		got = recv(sock, &byte, 1, MSG_DONTWAIT);
-		if (got == 0 || (got < 0 && errno != EAGAIN && errno != EINTR))
+		/* Meanwhile the worker has us join the user's group (member.h). */
+		if (!nsiso_member_next_step(sock, &step, &fd))
 			return;
+		if (fd >= 0) {
+			if (step == NSISO_SYNC_JOIN)
+				(void)nsiso_member_join(sock, fd);
+			close(fd);
+		}
 	}
+}
+
+void reaper_main(const struct reaper_config *c, int sock)
+{
+	start_reaper("nsiso-reaper");
+	wait_for_worker(sock);
+	keep_only(c);
+	reap(c);
 }
 
 void reaper_prebuilt_main(int sock)

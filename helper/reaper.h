@@ -32,8 +32,10 @@ struct reaper_config {
 	bool debug;
 };
 
-/* Runs in the child made by fork(); never returns. */
-__attribute__((noreturn)) void reaper_main(const struct reaper_config *config);
+/* Runs in the child made by fork(); never returns.  sock: the helper's
+ * end stays open until it is done, and it may have us join the user's
+ * group meanwhile (member.h); only then does the reaper set up its watch. */
+__attribute__((noreturn)) void reaper_main(const struct reaper_config *config, int sock);
 
 /* The session a reaper made ahead is given (prebuilt.h): one message on its
  * socket, with holder_pidfd, caller_pidfd, run_dir_fd and (with a private

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -483,20 +484,20 @@ static void log_open(pam_handle_t *pamh, const struct session *s, const struct p
  * the close finds no memory numbers there and looks in the mount table. */
 static void remember_memory_dir(struct session *s, const struct helper_result *r)
 {
-	const char *tail = "/cgroup.procs";
-	size_t tail_len = strlen(tail);
 	char link[64];
 	ssize_t n;
+	char *slash;
 
 	if (r->procs_fds[0] < 0)
 		return;
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", r->procs_fds[0]);
 	n = readlink(link, s->memory_dir, sizeof(s->memory_dir) - 1);
-	if (n <= (ssize_t)tail_len || strncmp(s->memory_dir + n - tail_len, tail, tail_len) != 0)
-		n = 0;
+	s->memory_dir[n > 0 ? n : 0] = '\0';
+	slash = strrchr(s->memory_dir, '/');
+	if (slash && (strcmp(slash, "/tasks") == 0 || strcmp(slash, "/cgroup.procs") == 0))
+		*slash = '\0';
 	else
-		n -= (ssize_t)tail_len;
-	s->memory_dir[n] = '\0';
+		s->memory_dir[0] = '\0';
 }
 
 /* The memory group's numbers for the close line: from the directory kept at
@@ -509,20 +510,64 @@ static int close_numbers(const struct session *s, const char *group,
 	return nsiso_cgroup_memory_stats_of(group, stats);
 }
 
-/* Into the user's cgroup by our own hand: writing "0" to cgroup.procs moves
- * the writer.  So nothing is ever moved by a PID, which could have been
- * reused by the time it is written.  The helper opened the files as root;
- * the holder and the reaper already in the group keep it from being
- * removed meanwhile.  Closes the fds either way. */
+/* Whether we are one thread: /proc/self/task has two links and one per
+ * thread.  Unknown (no /proc) counts as more. */
+static bool one_thread(void)
+{
+	struct stat st;
+
+	return stat("/proc/self/task", &st) == 0 && st.st_nlink == 3;
+}
+
+/* The whole process into the group whose v1 tasks file fd is: through the
+ * cgroup.procs file beside it, on the same file system.  0 or -1. */
+static int enter_whole(int fd)
+{
+	char link[64], path[PATH_MAX], beside[PATH_MAX + 16];
+	struct stat a, b;
+	ssize_t n;
+	int procs, ok;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, path, sizeof(path) - 1);
+	if (n < 0)
+		return -1;
+	path[n] = '\0';
+	if (n < 6 || strcmp(path + n - 6, "/tasks") != 0)
+		return write(fd, "0", 1) == 1 ? 0 : -1;	/* v2: cgroup.procs */
+	snprintf(beside, sizeof(beside), "%.*scgroup.procs", (int)(n - 5), path);
+	procs = open(beside, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (procs < 0)
+		return -1;
+	ok = fstat(fd, &a) == 0 && fstat(procs, &b) == 0 && a.st_dev == b.st_dev &&
+	     write(procs, "0", 1) == 1;
+	if (!ok && errno == 0)
+		errno = EXDEV;
+	close(procs);
+	return ok ? 0 : -1;
+}
+
+/* Into the user's cgroup by our own hand: writing "0" moves the writer.  So
+ * nothing is ever moved by a PID, which could have been reused by the time
+ * it is written.  The helper opened the files as root: on v1 each group's
+ * tasks file, which moves the writing thread alone, and without the
+ * kernel's wait for an RCU grace period that moving a whole process pays
+ * (8-16 ms here when no move came just before; README, Performance); a
+ * process of several threads goes through cgroup.procs (enter_whole).  The
+ * holder and the reaper already in the group keep it from being removed
+ * meanwhile.  Closes the fds either way. */
 static int enter_cgroup(struct helper_result *r)
 {
+	bool whole = !one_thread();
 	int ret = 0, e = 0;
 	size_t i;
 
 	for (i = 0; i < NSISO_CGROUP_PROCS_MAX; i++) {
 		if (r->procs_fds[i] < 0)
 			continue;
-		if (ret == 0 && write(r->procs_fds[i], "0", 1) != 1) {
+		errno = 0;
+		if (ret == 0 && (whole ? enter_whole(r->procs_fds[i])
+				       : write(r->procs_fds[i], "0", 1) == 1 ? 0 : -1) < 0) {
 			e = errno;
 			ret = -1;
 		}

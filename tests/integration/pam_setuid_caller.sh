@@ -85,6 +85,10 @@ nsiso_assert_eq "the uids of both its threads are as it left them after open and
 	"$(printf '%s\n' "$out" | grep -E '^(open|close) ' | paste -sd'|')"
 read -r host pidns cg <"$T/daemon.out"
 nsiso_assert_match "its session is in the second user's memory group" "/$PARENT/user-$(id -u "$USER2")" "$cg"
+# The module moves itself by v1's tasks file, which moves one thread, only
+# when it is one thread; a caller of two goes in whole.
+nsiso_assert_eq "its other thread is in the second user's memory group too" \
+	"/$PARENT/user-$(id -u "$USER2")" "$(printf '%s\n' "$out" | sed -n 's/^thread cgroup //p')"
 nsiso_assert_true "nothing left after it" nsiso_wait_for nsiso_session_gone "$USER2" "$PARENT"
 
 # A caller with no root uid at all cannot have a session made for it.

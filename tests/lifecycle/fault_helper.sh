@@ -1,9 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
 # A helper that is missing, not executable or not root's; a helper killed,
-# exiting or wedged mid-setup; a holder that cannot mount /proc, make the
-# private /tmp or the cgroup namespace, or wedges before it takes the
-# session; a helper that cannot read the application's cgroups (fault points of tests/build/nsiso-helper-
+# exiting or wedged mid-setup; a holder that cannot mount /proc, join the
+# user's group, make the private /tmp or the cgroup namespace, or wedges
+# before it takes the session; a helper that cannot read the application's cgroups (fault points of tests/build/nsiso-helper-
 # faults).  Each, with on_error deny and allow: the configured outcome, one
 # clear log line, an open that returns within the bound (10 s + 10 s), and
 # nothing half-built: no holder, record, cgroup or process left over.
@@ -59,6 +59,11 @@ for oe in deny allow; do
 		"the helper exited without an answer" "$(user_caused "$oe")"
 	fault "holder cannot mount /proc ($oe)" holder-proc:fail \
 		"session setup failed: cannot mount a fresh /proc" "$oe"
+	# The holder and the reaper move themselves into the user's group
+	# (helper/member.h); their pids limit could stop them.
+	fault "holder cannot join the user's group ($oe)" member-join:fail \
+		"the session's holder \\(pid [0-9]+\\): it could not join the user's group: fault injected" \
+		"$(user_caused "$oe")"
 done
 # The private /tmp or the cgroup namespace cannot be made: a failure a user
 # could bring about (a planted /tmp/.nsiso-tmp, their pids limit), so allow

@@ -16,7 +16,9 @@
  * -t: a second thread, started first and parked, whose uids must be
  * UID/UID/0 after each call too ("thread uids ..." on each line): the
  * module's id changes reach every thread, and the helper's vfork child
- * shares this process's memory until its exec. */
+ * shares this process's memory until its exec.  After the open it prints
+ * that thread's memory group (v2: its group), "thread cgroup PATH": the
+ * session's cgroup takes the whole process. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,6 +62,32 @@ static int thread_uids(unsigned *r, unsigned *e, unsigned *s)
 			found = 0;
 	fclose(f);
 	return found;
+}
+
+/* The parked thread's v1 memory group, or its v2 group, printed as
+ * "thread cgroup PATH": the module moves the whole process, every thread. */
+static void print_thread_cgroup(void)
+{
+	char path[64], line[4096], found[4096] = "?";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/cgroup", (int)parked_tid);
+	f = fopen(path, "re");
+	while (f && fgets(line, sizeof(line), f)) {
+		char *colon = strchr(line, ':'), *second = colon ? strchr(colon + 1, ':') : NULL;
+
+		if (!second)
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		/* v1's memory line; the unified line only where there is none
+		 * (a hybrid host has both). */
+		if (strncmp(colon + 1, "memory:", 7) == 0 ||
+		    (strncmp(line, "0::", 3) == 0 && strcmp(found, "?") == 0))
+			snprintf(found, sizeof(found), "%s", second + 1);
+	}
+	if (f)
+		fclose(f);
+	printf("thread cgroup %s\n", found);
 }
 
 /* Print the step and say whether the uids are as the caller set them. */
@@ -134,6 +162,8 @@ int main(int argc, char **argv)
 		pam_end(pamh, ret);
 		return 1;
 	}
+	if (parked_tid)
+		print_thread_cgroup();
 	bad |= run(argv + 4);
 	ret = pam_close_session(pamh, PAM_SILENT);
 	bad |= report("close", ret, uid);
