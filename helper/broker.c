@@ -353,8 +353,6 @@ __attribute__((noreturn))
 static void serve(int conn, const struct ucred *peer, int taken_wr, nsiso_broker_open_fn open_fn,
 		  struct nsiso_prebuilt *pb)
 {
-	pid_t made[2];
-	size_t n_made;
 	char *argv[REQUEST_ARGS_MAX], why[NSISO_REPLY_MAX - 16];
 	struct nsiso_request r;
 	const char *other;
@@ -391,8 +389,8 @@ static void serve(int conn, const struct ucred *peer, int taken_wr, nsiso_broker
 	/* What spares make next follows what vouched-for logins ask for. */
 	note(taken_wr, NOTE_ISOLATE, r.isolate);
 	close(taken_wr);
-	n_made = nsiso_prebuilt_pids(pb, made);
-	if (nsiso_cgroup_follow_caller(r.caller, pidfd, made, n_made, why, sizeof(why)) < 0)
+	if (nsiso_cgroup_follow_caller(r.caller, pidfd, pb->follow, &pb->n_follow, why,
+				       sizeof(why)) < 0)
 		pass_over(conn, "%s", why);
 	reply(conn, NSISO_BROKER_TAKEN);
 	open_fn(&r, pidfd, pb);

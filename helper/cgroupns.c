@@ -24,7 +24,7 @@
 #include "faults.h"
 
 /* Room for a cgroup.procs fd per hierarchy: v1 has about a dozen. */
-#define ENTER_MAX 32
+#define ENTER_MAX NSISO_FOLLOW_MAX
 
 struct entries {
 	int fds[ENTER_MAX];
@@ -342,43 +342,28 @@ int nsiso_cgroupns_make(pid_t caller, int caller_pidfd,
 	return fd;
 }
 
-/* Ourselves ("0") and then each of also into one group.  Through v1's
- * tasks file a PID moves that one thread: each of also is one. */
-static int move_into(int procs_fd, const pid_t *also, size_t n_also)
-{
-	char pid[24];
-	size_t i;
-
-	if (write(procs_fd, "0", 1) != 1)
-		return -1;
-	for (i = 0; i < n_also; i++) {
-		int n = snprintf(pid, sizeof(pid), "%d", (int)also[i]);
-
-		if (write(procs_fd, pid, (size_t)n) != n)
-			return -1;
-	}
-	return 0;
-}
-
-int nsiso_cgroup_follow_caller(pid_t caller, int caller_pidfd, const pid_t *also, size_t n_also,
-			       char *err, size_t len)
+int nsiso_cgroup_follow_caller(pid_t caller, int caller_pidfd, int movers[NSISO_FOLLOW_MAX],
+			       size_t *n_movers, char *err, size_t len)
 {
 	const int none[NSISO_CGROUP_PROCS_MAX] = { [0 ... NSISO_CGROUP_PROCS_MAX - 1] = -1 };
 	struct entries e = { .n = 0 };
 	enum nsiso_failure failure;
 	size_t i;
-	int ret = 0;
 
+	*n_movers = 0;
 	if (add_callers_cgroups(caller, caller_pidfd, none, true, &e, &failure, err, len) < 0)
 		return -1;
-	for (i = 0; i < e.n && ret == 0; i++)
-		if (move_into(e.fds[i], also, n_also) < 0) {
+	for (i = 0; i < e.n; i++)
+		if (write(e.fds[i], "0", 1) != 1) {
 			snprintf(err, len, "cannot enter the PAM application's cgroup: %s",
 				 strerror(errno));
-			ret = -1;
+			close_entries(&e);
+			return -1;
 		}
-	close_entries(&e);
-	return ret;
+	for (i = 0; i < e.n; i++)
+		movers[i] = e.fds[i];
+	*n_movers = e.n;
+	return 0;
 }
 
 /* rel is the top of its hierarchy as mounted here (a cgroup namespace's

@@ -26,15 +26,21 @@ int nsiso_cgroupns_make(pid_t caller, int caller_pidfd,
 			const int procs_fds[NSISO_CGROUP_PROCS_MAX], int wait_ms,
 			enum nsiso_failure *failure, char *err, size_t len);
 
+/* The most cgroups a process enters at once here: one per hierarchy. */
+#define NSISO_FOLLOW_MAX 32
+
 /* Into the application's cgroup in every hierarchy, by our own hand, as
  * an exec'd helper (its child) would have been from the start: the broker's
- * worker, before it makes the holder and the reaper, with the n_also of
- * them its spare made ahead (its unreaped children: their PIDs are theirs).
- * Not into one a user can reach (nsiso_cgroup_leave_user_reachable()):
- * there it stays where the broker is, as an exec'd helper leaves it.  0, or -1 with
- * a reason in err. */
-int nsiso_cgroup_follow_caller(pid_t caller, int caller_pidfd, const pid_t *also, size_t n_also,
-			       char *err, size_t len);
+ * worker, before it makes the holder and the reaper.  Not into one a user
+ * can reach (nsiso_cgroup_leave_user_reachable()): there it stays where the
+ * broker is, as an exec'd helper leaves it.  The mover fds it went through
+ * (nsiso_cgroup_open_mover(): we are one thread) go to movers (*n_movers of
+ * them, ours to close): the holder and the reaper its spare made ahead
+ * follow through them once they have the session (member.h), each by its
+ * own hand, as no move by PID could without the kernel's grace period.  0,
+ * or -1 with a reason in err. */
+int nsiso_cgroup_follow_caller(pid_t caller, int caller_pidfd, int movers[NSISO_FOLLOW_MAX],
+			       size_t *n_movers, char *err, size_t len);
 
 /* An exec'd helper, before it takes any lock or makes anything: out of
  * each of its cgroups (its parent's, the application's) that a user can

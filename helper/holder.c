@@ -289,17 +289,17 @@ static bool make_cgroup_namespace(const struct holder_config *c, int fd)
 	return send(c->commit_fd, answer, ok ? 1 : strlen(answer), MSG_NOSIGNAL) > 0 && ok;
 }
 
-/* One of the helper's steps after the hand-over, each with its fd:
- * NSISO_SYNC_JOIN (member.h) and, with isolate cgroup,
- * NSISO_SYNC_CGROUP_NS.  False for anything else, or when it failed. */
-static bool take_step(const struct holder_config *c, char step, int fd, bool *in_cgroupns)
+/* One of the helper's steps after the hand-over, with its fds:
+ * NSISO_SYNC_JOIN (member.h) and, with isolate cgroup, NSISO_SYNC_CGROUP_NS
+ * (one fd).  False for anything else, or when it failed. */
+static bool take_step(const struct holder_config *c, char step, const int *fds, size_t n,
+		      bool *in_cgroupns)
 {
-	if (fd < 0)
-		return false;
 	if (step == NSISO_SYNC_JOIN)
-		return nsiso_member_join(c->commit_fd, fd);
-	if (step == NSISO_SYNC_CGROUP_NS && (c->s.isolate & NSISO_NS_CGROUP) && !*in_cgroupns)
-		return (*in_cgroupns = make_cgroup_namespace(c, fd));
+		return nsiso_member_join(c->commit_fd, fds, n);
+	if (step == NSISO_SYNC_CGROUP_NS && n == 1 && (c->s.isolate & NSISO_NS_CGROUP) &&
+	    !*in_cgroupns)
+		return (*in_cgroupns = make_cgroup_namespace(c, fds[0]));
 	return false;
 }
 
@@ -314,19 +314,18 @@ static bool wait_for_commit(const struct holder_config *c)
 	const char ack = NSISO_SYNC_ACK;
 	bool ok = read_byte(c->commit_fd, NSISO_SYNC_COMMIT) && write(c->ready_fd, &ack, 1) == 1;
 	bool in_cgroupns = false, done = false;
+	int fds[NSISO_FDPASS_MAX];
+	size_t n = 0;
 	char step;
-	int fd;
 
 	close(c->ready_fd);
 	while (ok && !done) {
-		ok = nsiso_member_next_step(c->commit_fd, &step, &fd);
+		ok = nsiso_member_next_step(c->commit_fd, &step, fds, &n);
 		done = ok && step == NSISO_SYNC_DONE;
 		if (ok && !done)
-			ok = take_step(c, step, fd, &in_cgroupns);
-		if (fd >= 0) {
-			close(fd);
-			ok = ok && !done;	/* DONE comes alone */
-		}
+			ok = take_step(c, step, fds, n, &in_cgroupns);
+		ok = ok && !(done && n > 0);	/* DONE comes alone */
+		nsiso_member_close_fds(fds, n);
 	}
 	close(c->commit_fd);
 	return ok && (in_cgroupns || !(c->s.isolate & NSISO_NS_CGROUP));

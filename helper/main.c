@@ -600,21 +600,47 @@ struct members {
 	int sock[NSISO_SESSION_TASKS];
 };
 
-/* nsiso_cgroup_join's way to move member i: it moves itself. */
-static int enter_member(void *arg, size_t i, int mover, char *err, size_t len)
+/* Member i moves itself through each of the n movers (member.h), into
+ * where: 0, or -1 with errno and a reason in err. */
+static int move_member(const struct members *m, size_t i, const int *movers, size_t n,
+		       const char *where, char *err, size_t len)
 {
-	const struct members *m = arg;
 	char why[256];
 	int e;
 
-	if (nsiso_member_enter(m->sock[i], mover, nsiso_deadline_left_ms(&open_deadline), why,
+	if (nsiso_member_enter(m->sock[i], movers, n, nsiso_deadline_left_ms(&open_deadline), why,
 			       sizeof(why)) == 0)
 		return 0;
 	e = errno;
-	snprintf(err, len, "the session's %s (pid %d): %s", i == 0 ? "holder" : "reaper",
-		 (int)m->pid[i], why);
+	snprintf(err, len, "the session's %s (pid %d) could not move into %s: %s",
+		 i == 0 ? "holder" : "reaper", (int)m->pid[i], where, why);
 	errno = e;
 	return -1;
+}
+
+/* A broker's worker went into the application's cgroups (broker.c); the
+ * holder and the reaper its spare made ahead follow it through the same
+ * files, each by its own hand (member.h), before the user's group takes
+ * them out of one of those again.  Those made at the login are there. */
+static void follow_worker(struct nsiso_prebuilt *pb, const struct members *m)
+{
+	const pid_t made_ahead[NSISO_SESSION_TASKS] = { pb->holder_pid, pb->reaper_pid };
+	char err[512];
+	size_t i;
+
+	for (i = 0; i < NSISO_SESSION_TASKS && pb->n_follow > 0; i++)
+		if (m->pid[i] == made_ahead[i] &&
+		    move_member(m, i, pb->follow, pb->n_follow, "the PAM application's cgroups",
+				err, sizeof(err)) < 0)
+			die_with(NSISO_FAIL_DENY, "%s", err);
+	nsiso_member_close_fds(pb->follow, pb->n_follow);
+	pb->n_follow = 0;
+}
+
+/* nsiso_cgroup_join's way to move member i: it moves itself. */
+static int enter_member(void *arg, size_t i, int mover, char *err, size_t len)
+{
+	return move_member(arg, i, &mover, 1, "the user's group", err, len);
 }
 
 /* The user's group, with the holder and the reaper in it; procs_fds are the
@@ -962,6 +988,8 @@ static void open_session(const struct nsiso_request *r, gid_t gid, struct nsiso_
 	 * is made now, before the cgroup takes the PIDs. */
 	if (pb && !nsiso_prebuilt_reaper_took(pb, nsiso_deadline_left_ms(&open_deadline)))
 		members.pid[1] = start_reaper(&reaper, reaper_fds, &members.sock[1]);
+	if (pb)
+		follow_worker(pb, &members);
 	join_cgroup(r, run_dir_fd, &members, procs_fds);
 	if (r->isolate & NSISO_NS_CGROUP)
 		make_cgroup_namespace(&h, r, caller_pidfd, procs_fds);

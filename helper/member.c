@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
-/* A session's members move themselves into the user's group (member.h). */
+/* A session's members move themselves (member.h). */
 #include "member.h"
 
 #include <errno.h>
@@ -9,64 +9,85 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "../common/fdpass.h"
 #include "../common/proto.h"
 #include "faults.h"
 
-int nsiso_member_enter(int sock, int mover, int wait_ms, char *err, size_t len)
+/* One NSISO_SYNC_JOIN with n movers (at most NSISO_FDPASS_MAX), and its
+ * answer. */
+static int enter_some(int sock, const int *movers, size_t n, int wait_ms, char *err,
+		      size_t len)
 {
 	const char join = NSISO_SYNC_JOIN;
 	struct pollfd pfd = { .fd = sock, .events = POLLIN };
 	char answer[NSISO_REPLY_MAX];
 	ssize_t got;
 
-	if (nsiso_send_fds(sock, &join, 1, &mover, 1) < 0) {
-		snprintf(err, len, "it went away before it could join the user's group");
+	if (nsiso_send_fds(sock, &join, 1, movers, n) < 0) {
+		snprintf(err, len, "it went away");
 		return -1;
 	}
 	if (poll(&pfd, 1, wait_ms) != 1) {
 		errno = ETIMEDOUT;
-		snprintf(err, len, "it did not join the user's group in time");
+		snprintf(err, len, "no answer in time");
 		return -1;
 	}
 	got = recv(sock, answer, sizeof(answer) - 1, 0);
 	if (got <= 0) {
 		errno = ESRCH;
-		snprintf(err, len, "it died while joining the user's group");
+		snprintf(err, len, "it died");
 		return -1;
 	}
 	answer[got] = '\0';
 	if (answer[0] != NSISO_SYNC_ACK) {
 		errno = EIO;
-		snprintf(err, len, "it could not join the user's group: %s", answer + 1);
+		snprintf(err, len, "%s", answer + 1);
 		return -1;
 	}
 	return 0;
 }
 
-bool nsiso_member_next_step(int sock, char *step, int *fd)
+int nsiso_member_enter(int sock, const int *movers, size_t n, int wait_ms, char *err,
+		       size_t len)
 {
-	size_t n_fds = 0;
-	ssize_t n = nsiso_recv_fds(sock, step, 1, fd, 1, &n_fds, NULL);
+	size_t done, some;
 
-	if (n_fds == 0)
-		*fd = -1;
-	if (n == 1)
+	for (done = 0; done < n; done += some) {
+		some = n - done < NSISO_FDPASS_MAX ? n - done : NSISO_FDPASS_MAX;
+		if (enter_some(sock, movers + done, some, wait_ms, err, len) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+bool nsiso_member_next_step(int sock, char *step, int fds[NSISO_FDPASS_MAX], size_t *n)
+{
+	int flags = 0;
+	ssize_t got = nsiso_recv_fds(sock, step, 1, fds, NSISO_FDPASS_MAX, n, &flags);
+
+	if (got == 1 && !(flags & MSG_CTRUNC))
 		return true;
-	if (*fd >= 0)
-		close(*fd);
-	*fd = -1;
+	nsiso_member_close_fds(fds, *n);
+	*n = 0;
 	return false;
 }
 
-bool nsiso_member_join(int sock, int mover)
+bool nsiso_member_join(int sock, const int *movers, size_t n)
 {
 	char answer[NSISO_REPLY_MAX] = { NSISO_SYNC_ACK };
-	bool fault = FAULT_FAILS("member-join");
-	bool moved = !fault && write(mover, "0", 1) == 1;
+	bool fault = FAULT_FAILS("member-join"), moved = !fault && n > 0;
+	size_t i;
 
+	for (i = 0; moved && i < n; i++)
+		moved = write(movers[i], "0", 1) == 1;
 	if (!moved)
 		snprintf(answer, sizeof(answer), "%c%s", NSISO_SYNC_ERROR,
-			 fault ? "fault injected" : strerror(errno));
+			 fault ? "fault injected" : n == 0 ? "nothing to move through" :
+			 strerror(errno));
 	return send(sock, answer, moved ? 1 : strlen(answer), MSG_NOSIGNAL) > 0 && moved;
+}
+
+void nsiso_member_close_fds(const int *fds, size_t n)
+{
+	while (n > 0)
+		close(fds[--n]);
 }

@@ -183,17 +183,6 @@ void nsiso_prebuild(struct nsiso_prebuilt *pb, unsigned isolate)
 	own_pages();
 }
 
-size_t nsiso_prebuilt_pids(const struct nsiso_prebuilt *pb, pid_t pids[2])
-{
-	size_t n = 0;
-
-	if (pb->holder_pid > 0)
-		pids[n++] = pb->holder_pid;
-	if (pb->reaper_pid > 0)
-		pids[n++] = pb->reaper_pid;
-	return n;
-}
-
 /* The mount table is the one the holder copied. */
 static bool mounts_unchanged(const struct nsiso_prebuilt *pb)
 {

@@ -23,6 +23,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "cgroupns.h"
 #include "holder.h"
 #include "reaper.h"
 
@@ -35,6 +36,10 @@ struct nsiso_prebuilt {
 	pid_t reaper_pid;		/* 0 = none */
 	int reaper_sock;		/* its session */
 	int mountinfo_fd;		/* opened before the holder's clone */
+	/* Set by the worker: the application's cgroups it went into, which
+	 * the holder and the reaper follow it into (cgroupns.h) */
+	int follow[NSISO_FOLLOW_MAX];
+	size_t n_follow;
 };
 
 /* The clone() flags of the namespaces in isolate (not cgroup: cgroupns.h). */
@@ -45,9 +50,6 @@ unsigned long nsiso_holder_clone_flags(unsigned isolate);
  * left out (the worker then makes it at the login); never fails. */
 void nsiso_prebuild(struct nsiso_prebuilt *pb, unsigned isolate);
 
-/* The PIDs made (0 for none), for the move into the application's cgroups:
- * up to 2, their count. */
-size_t nsiso_prebuilt_pids(const struct nsiso_prebuilt *pb, pid_t pids[2]);
 
 /* Give the holder its session (with the application's pidfd and the private
  * /tmp lock, or -1).  0 when it fits: the session's namespaces are the ones

@@ -208,21 +208,21 @@ static void wait_for_worker(int sock)
 
 	nsiso_deadline_in(&until, NSISO_HELPER_BUDGET_MS);
 	for (;;) {
-		int n = poll(&pfd, 1, nsiso_deadline_left_ms(&until)), fd;
+		int n = poll(&pfd, 1, nsiso_deadline_left_ms(&until)), fds[NSISO_FDPASS_MAX];
+		size_t n_fds;
 		char step;
 
 		if (n == 0 || (n < 0 && errno != EINTR))
 			return;
 		if (n < 0)
 			continue;
-		/* Meanwhile the worker has us join the user's group (member.h). */
-		if (!nsiso_member_next_step(sock, &step, &fd))
+		/* Meanwhile the worker has us move (member.h): into the
+		 * application's cgroups, then the user's group. */
+		if (!nsiso_member_next_step(sock, &step, fds, &n_fds))
 			return;
-		if (fd >= 0) {
-			if (step == NSISO_SYNC_JOIN)
-				(void)nsiso_member_join(sock, fd);
-			close(fd);
-		}
+		if (step == NSISO_SYNC_JOIN)
+			(void)nsiso_member_join(sock, fds, n_fds);
+		nsiso_member_close_fds(fds, n_fds);
 	}
 }
 

@@ -93,6 +93,14 @@ nsiso_assert_true "broker: the open line says via broker" via_broker
 # cgroup of a hierarchy pam_nsiso does not manage (here v1 cpu), not in the
 # broker's.
 CPU_CG=$NSISO_CG_V1/cpu/nsiso-brk-$$
+# A reaper in that group: only this login's can be (the group is ours).
+reaper_in_cpu_group() {
+	local p
+	for p in $(pgrep -x nsiso-reaper); do
+		grep -Eqx "[0-9]+:cpu(,cpuacct)?:/nsiso-brk-$$" "/proc/$p/cgroup" 2>/dev/null && return 0
+	done
+	return 1
+}
 if [ -d "$NSISO_CG_V1/cpu" ] && mkdir "$CPU_CG"; then
 	nsiso_on_exit rmdir "$CPU_CG"
 	HOLD=$(nsiso_make_pam_service "$(nsiso_module_line "broker=$SOCK")
@@ -104,6 +112,8 @@ session required pam_permit.so")
 	holder=$(nsiso_holders_of "$USER1" | head -n 1)
 	nsiso_assert_true "broker: the holder is in the application's cpu group" \
 		grep -Eqx "[0-9]+:cpu(,cpuacct)?:/nsiso-brk-$$" "/proc/$holder/cgroup"
+	nsiso_assert_true "broker: so is its reaper (both made ahead, they follow the worker)" \
+		reaper_in_cpu_group
 	nsiso_assert_true "broker: the broker is not" \
 		grep -Eqx "[0-9]+:cpu(,cpuacct)?:/" "/proc/$BROKER_PID/cgroup"
 	wait "$app"

@@ -62,7 +62,7 @@ for oe in deny allow; do
 	# The holder and the reaper move themselves into the user's group
 	# (helper/member.h); their pids limit could stop them.
 	fault "holder cannot join the user's group ($oe)" member-join:fail \
-		"the session's holder \\(pid [0-9]+\\): it could not join the user's group: fault injected" \
+		"the session's holder \\(pid [0-9]+\\) could not move into the user's group: fault injected" \
 		"$(user_caused "$oe")"
 done
 # The private /tmp or the cgroup namespace cannot be made: a failure a user
