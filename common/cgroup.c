@@ -841,8 +841,7 @@ static int members_leave_user_memory(const char *rel, const struct nsiso_cgroup_
 static int add_members(const char *rel, const struct nsiso_cgroup_join *j, char *err, size_t len)
 {
 	char dir[PATH_MAX];
-	size_t i;
-	int fd;
+	int fd, ret, e;
 
 	snprintf(dir, sizeof(dir), "%s/%s", tasks_mount(), rel);
 	fd = nsiso_cgroup_open_mover(dir);
@@ -851,17 +850,11 @@ static int add_members(const char *rel, const struct nsiso_cgroup_join *j, char 
 			 strerror(errno));
 		return -1;
 	}
-	for (i = 0; i < j->n_members; i++) {
-		if (j->enter(j->enter_arg, i, fd, err, len) < 0) {
-			int e = errno;
-
-			close(fd);
-			errno = e;
-			return -1;
-		}
-	}
+	ret = j->enter(j->enter_arg, fd, err, len);
+	e = errno;
 	close(fd);
-	return members_leave_user_memory(rel, j, err, len);
+	errno = e;
+	return ret < 0 ? -1 : members_leave_user_memory(rel, j, err, len);
 }
 
 /* Under the lock: check, make, fill, populate. */

@@ -98,10 +98,11 @@ struct nsiso_cgroup_join {
 	const pid_t *members;		/* our own unreaped children (holder,
 					 * reaper): their PIDs cannot be reused */
 	size_t n_members;
-	/* Member i moves itself into the user's tasks group by writing "0"
-	 * to mover (nsiso_cgroup_open_mover()); 0 once it has, or -1 with
-	 * errno and a reason in err.  Called under the lock. */
-	int (*enter)(void *arg, size_t i, int mover, char *err, size_t len);
+	/* The members move themselves into the user's tasks group by
+	 * writing "0" to mover (nsiso_cgroup_open_mover()); 0 once they
+	 * have, or -1 with errno and a reason in err.  Called under the
+	 * lock. */
+	int (*enter)(void *arg, int mover, char *err, size_t len);
 	void *enter_arg;
 	int lock_wait_ms;		/* the longest wait for the lock */
 };

@@ -594,53 +594,95 @@ static void hand_over(const struct handover *h, int run_dir_fd, const struct nsi
 }
 
 /* A session's members, the holder and the reaper: our unreaped children,
- * and the sockets they take our steps on (member.h). */
+ * and the sockets they take our steps on (member.h).  Those a broker's
+ * spare made ahead have yet to follow its worker into the application's
+ * cgroups (broker.c), through the files in follow; those made at the login
+ * were born there. */
 struct members {
 	pid_t pid[NSISO_SESSION_TASKS];
 	int sock[NSISO_SESSION_TASKS];
+	bool made_ahead[NSISO_SESSION_TASKS];
+	int follow[NSISO_FOLLOW_MAX];
+	size_t n_follow;
 };
 
-/* Member i moves itself through each of the n movers (member.h), into
- * where: 0, or -1 with errno and a reason in err. */
-static int move_member(const struct members *m, size_t i, const int *movers, size_t n,
-		       const char *where, char *err, size_t len)
+/* Member i's movers, in order: the application's cgroups if it must follow,
+ * then last (-1: none).  Their count. */
+static size_t movers_of(const struct members *m, size_t i, int last, int *movers)
 {
-	char why[256];
-	int e;
+	size_t n = 0, k;
 
-	if (nsiso_member_enter(m->sock[i], movers, n, nsiso_deadline_left_ms(&open_deadline), why,
-			       sizeof(why)) == 0)
-		return 0;
-	e = errno;
-	snprintf(err, len, "the session's %s (pid %d) could not move into %s: %s",
-		 i == 0 ? "holder" : "reaper", (int)m->pid[i], where, why);
-	errno = e;
+	for (k = 0; m->made_ahead[i] && k < m->n_follow; k++)
+		movers[n++] = m->follow[k];
+	if (last >= 0)
+		movers[n++] = last;
+	return n;
+}
+
+/* Every member moves itself through its movers (movers_of()), both at
+ * once: each is asked, then each answer is waited for, at most
+ * NSISO_FDPASS_MAX movers a round.  where names the goal in a failure's
+ * reason.  0, or -1 with errno and a reason in err. */
+static int move_members(const struct members *m, int last, const char *where, char *err,
+			size_t len)
+{
+	int movers[NSISO_SESSION_TASKS][NSISO_FOLLOW_MAX + 1];
+	size_t n[NSISO_SESSION_TASKS], done = 0, i;
+	char why[256];
+
+	for (i = 0; i < NSISO_SESSION_TASKS; i++)
+		n[i] = movers_of(m, i, last, movers[i]);
+	for (;; done += NSISO_FDPASS_MAX) {
+		bool asked[NSISO_SESSION_TASKS] = { false };
+		bool any = false;
+
+		for (i = 0; i < NSISO_SESSION_TASKS; i++) {
+			size_t some = n[i] > done ? n[i] - done : 0;
+
+			if (some > NSISO_FDPASS_MAX)
+				some = NSISO_FDPASS_MAX;
+			if (some == 0)
+				continue;
+			if (nsiso_member_ask(m->sock[i], movers[i] + done, some, why,
+					     sizeof(why)) < 0)
+				goto failed;
+			asked[i] = any = true;
+		}
+		if (!any)
+			return 0;
+		for (i = 0; i < NSISO_SESSION_TASKS; i++)
+			if (asked[i] && nsiso_member_answer(m->sock[i],
+							    nsiso_deadline_left_ms(&open_deadline),
+							    why, sizeof(why)) < 0)
+				goto failed;
+	}
+failed:
+	{
+		int e = errno;
+
+		snprintf(err, len, "the session's %s (pid %d) could not move into %s: %s",
+			 i == 0 ? "holder" : "reaper", (int)m->pid[i], where, why);
+		errno = e;
+	}
 	return -1;
 }
 
-/* A broker's worker went into the application's cgroups (broker.c); the
- * holder and the reaper its spare made ahead follow it through the same
- * files, each by its own hand (member.h), before the user's group takes
- * them out of one of those again.  Those made at the login are there. */
-static void follow_worker(struct nsiso_prebuilt *pb, const struct members *m)
+/* Where no group of ours is joined (no limits, cgroup_mode systemd), the
+ * members made ahead follow the worker on their own. */
+static void follow_worker(struct members *m)
 {
-	const pid_t made_ahead[NSISO_SESSION_TASKS] = { pb->holder_pid, pb->reaper_pid };
 	char err[512];
-	size_t i;
 
-	for (i = 0; i < NSISO_SESSION_TASKS && pb->n_follow > 0; i++)
-		if (m->pid[i] == made_ahead[i] &&
-		    move_member(m, i, pb->follow, pb->n_follow, "the PAM application's cgroups",
-				err, sizeof(err)) < 0)
-			die_with(NSISO_FAIL_DENY, "%s", err);
-	nsiso_member_close_fds(pb->follow, pb->n_follow);
-	pb->n_follow = 0;
+	if (m->n_follow > 0 && move_members(m, -1, "the PAM application's cgroups", err,
+					    sizeof(err)) < 0)
+		die_with(NSISO_FAIL_DENY, "%s", err);
 }
 
-/* nsiso_cgroup_join's way to move member i: it moves itself. */
-static int enter_member(void *arg, size_t i, int mover, char *err, size_t len)
+/* nsiso_cgroup_join's way to move the members: they follow the worker and
+ * enter the user's group in one step each. */
+static int enter_members(void *arg, int mover, char *err, size_t len)
 {
-	return move_member(arg, i, &mover, 1, "the user's group", err, len);
+	return move_members(arg, mover, "the user's group", err, len);
 }
 
 /* The user's group, with the holder and the reaper in it; procs_fds are the
@@ -655,7 +697,7 @@ static void join_cgroup(const struct nsiso_request *r, int run_dir_fd, struct me
 		.lock_dir_fd = run_dir_fd,
 		.members = m->pid,
 		.n_members = NSISO_SESSION_TASKS,
-		.enter = enter_member,
+		.enter = enter_members,
 		.enter_arg = m,
 		.lock_wait_ms = nsiso_deadline_left_ms(&open_deadline),
 	};
@@ -665,6 +707,8 @@ static void join_cgroup(const struct nsiso_request *r, int run_dir_fd, struct me
 
 	for (i = 0; i < NSISO_CGROUP_PROCS_MAX; i++)
 		procs_fds[i] = -1;
+	if (!r->use_cgroup || r->systemd_unit)
+		follow_worker(m);
 	if (!r->use_cgroup)
 		return;
 	if (r->systemd_unit) {
@@ -943,7 +987,7 @@ static void open_session(const struct nsiso_request *r, gid_t gid, struct nsiso_
 	struct reaper_session reaper;
 	int reaper_fds[4];	/* holder, application, run dir, private /tmp dir */
 	struct handover h;
-	struct members members;
+	struct members members = { .n_follow = 0 };
 	char slice[256], why[NSISO_REPLY_MAX - 16];
 
 	/* Where the application is, as we are still (systemd's own path). */
@@ -961,7 +1005,8 @@ static void open_session(const struct nsiso_request *r, gid_t gid, struct nsiso_
 	reaper_fds[2] = run_dir_fd;
 	reaper_fds[3] = tmp_dir_fd;
 	holder_session_of(r, gid, &session);
-	if (!give_prebuilt_holder(pb, &session, caller_pidfd, lock_fd, &h))
+	members.made_ahead[0] = give_prebuilt_holder(pb, &session, caller_pidfd, lock_fd, &h);
+	if (!members.made_ahead[0])
 		start_holder(&session, caller_pidfd, pb, &h);
 	members.pid[0] = h.holder_pid;
 	members.sock[0] = h.commit_fd;
@@ -969,6 +1014,7 @@ static void open_session(const struct nsiso_request *r, gid_t gid, struct nsiso_
 	reaper_session_of(r, slice, h.holder_pid, &reaper);
 	members.pid[1] = pb ? nsiso_prebuilt_give_reaper(pb, &reaper, reaper_fds) : 0;
 	members.sock[1] = members.pid[1] ? pb->reaper_sock : -1;
+	members.made_ahead[1] = members.pid[1] != 0;
 	if (members.pid[1] == 0)
 		members.pid[1] = start_reaper(&reaper, reaper_fds, &members.sock[1]);
 	wait_for_holder(h.ready_fd);
@@ -986,11 +1032,17 @@ static void open_session(const struct nsiso_request *r, gid_t gid, struct nsiso_
 	write_record(r, run_dir_fd, h.holder_pid, slice);
 	/* A reaper made ahead is the session's only once it said so; else one
 	 * is made now, before the cgroup takes the PIDs. */
-	if (pb && !nsiso_prebuilt_reaper_took(pb, nsiso_deadline_left_ms(&open_deadline)))
+	if (pb && !nsiso_prebuilt_reaper_took(pb, nsiso_deadline_left_ms(&open_deadline))) {
 		members.pid[1] = start_reaper(&reaper, reaper_fds, &members.sock[1]);
-	if (pb)
-		follow_worker(pb, &members);
+		members.made_ahead[1] = false;
+	}
+	if (pb) {
+		memcpy(members.follow, pb->follow, sizeof(int) * pb->n_follow);
+		members.n_follow = pb->n_follow;
+		pb->n_follow = 0;
+	}
 	join_cgroup(r, run_dir_fd, &members, procs_fds);
+	nsiso_member_close_fds(members.follow, members.n_follow);
 	if (r->isolate & NSISO_NS_CGROUP)
 		make_cgroup_namespace(&h, r, caller_pidfd, procs_fds);
 	FAULT_POINT("helper-before-reply");

@@ -12,20 +12,22 @@
 #include "../common/proto.h"
 #include "faults.h"
 
-/* One NSISO_SYNC_JOIN with n movers (at most NSISO_FDPASS_MAX), and its
- * answer. */
-static int enter_some(int sock, const int *movers, size_t n, int wait_ms, char *err,
-		      size_t len)
+int nsiso_member_ask(int sock, const int *movers, size_t n, char *err, size_t len)
 {
 	const char join = NSISO_SYNC_JOIN;
+
+	if (nsiso_send_fds(sock, &join, 1, movers, n) == 0)
+		return 0;
+	snprintf(err, len, "it went away");
+	return -1;
+}
+
+int nsiso_member_answer(int sock, int wait_ms, char *err, size_t len)
+{
 	struct pollfd pfd = { .fd = sock, .events = POLLIN };
 	char answer[NSISO_REPLY_MAX];
 	ssize_t got;
 
-	if (nsiso_send_fds(sock, &join, 1, movers, n) < 0) {
-		snprintf(err, len, "it went away");
-		return -1;
-	}
 	if (poll(&pfd, 1, wait_ms) != 1) {
 		errno = ETIMEDOUT;
 		snprintf(err, len, "no answer in time");
@@ -42,19 +44,6 @@ static int enter_some(int sock, const int *movers, size_t n, int wait_ms, char *
 		errno = EIO;
 		snprintf(err, len, "%s", answer + 1);
 		return -1;
-	}
-	return 0;
-}
-
-int nsiso_member_enter(int sock, const int *movers, size_t n, int wait_ms, char *err,
-		       size_t len)
-{
-	size_t done, some;
-
-	for (done = 0; done < n; done += some) {
-		some = n - done < NSISO_FDPASS_MAX ? n - done : NSISO_FDPASS_MAX;
-		if (enter_some(sock, movers + done, some, wait_ms, err, len) < 0)
-			return -1;
 	}
 	return 0;
 }

@@ -17,12 +17,13 @@
 
 #include "../common/fdpass.h"
 
-/* The helper's side: ask the member on sock to move itself through each of
- * the n movers in turn (as many messages as it takes), waiting at most
- * wait_ms for each answer.  0, or -1 with errno and the reason in err (the
- * member's own, or that it went away, died or did not answer in time). */
-int nsiso_member_enter(int sock, const int *movers, size_t n, int wait_ms, char *err,
-		       size_t len);
+/* The helper's side, in two halves so that both members move at once: ask
+ * the member on sock to move itself through each of the n movers in turn
+ * (n <= NSISO_FDPASS_MAX), then wait at most wait_ms for its answer.  0, or
+ * -1 with errno and the reason in err (the member's own, or that it went
+ * away, died or did not answer in time). */
+int nsiso_member_ask(int sock, const int *movers, size_t n, char *err, size_t len);
+int nsiso_member_answer(int sock, int wait_ms, char *err, size_t len);
 
 /* The member's side: the helper's next step, one byte with the fds that
  * came with it (*n of them, close-on-exec).  False on EOF, an error, or
