@@ -131,11 +131,11 @@ int nsiso_cgroup_remove_if_empty(const char *parent, uid_t uid, int lock_dir_fd)
 
 /* The file in cgroup directory dir that a single-threaded process moves
  * itself through by writing "0": v1's tasks, or where there is none (v2)
- * cgroup.procs.  tasks moves the writing thread alone, and since Linux 6.2
- * the kernel moves a thread that moves itself without the global lock of a
- * move by PID or of a whole process, whose taking waits for an RCU grace
- * period unless another move came just before (8-16 ms here for a login
- * whose logins are apart; docs/performance.md).  An open fd, or -1. */
+ * cgroup.procs.  tasks moves the writing thread alone, and the kernel
+ * (6.18 here) moves a thread that moves itself without the global lock of
+ * a move by PID or of a whole process, whose taking waits for an RCU grace
+ * period unless another move came just before (5.5-15.7 ms a move here;
+ * README, Performance).  An open fd, or -1. */
 int nsiso_cgroup_open_mover(const char *dir);
 
 /* Move the calling process, single-threaded, into the root of the tasks

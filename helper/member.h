@@ -7,7 +7,7 @@
  * mover fds (nsiso_cgroup_open_mover()); the member writes "0" through each
  * in turn and answers NSISO_SYNC_ACK, or NSISO_SYNC_ERROR and the reason.  A process
  * that moves itself through v1's tasks file is moved without the kernel's
- * wait for an RCU grace period that a move by PID pays (8-16 ms here when
+ * wait for an RCU grace period that a move by PID pays (5.5-15.7 ms here when
  * no move came just before: most of an SSH login's cost of the module). */
 #ifndef NSISO_MEMBER_H
 #define NSISO_MEMBER_H

@@ -552,7 +552,7 @@ static int enter_whole(int fd)
  * it is written.  The helper opened the files as root: on v1 each group's
  * tasks file, which moves the writing thread alone, and without the
  * kernel's wait for an RCU grace period that moving a whole process pays
- * (8-16 ms here when no move came just before; README, Performance); a
+ * (5.5-15.7 ms here when no move came just before; README, Performance); a
  * process of several threads goes through cgroup.procs (enter_whole).  The
  * holder and the reaper already in the group keep it from being removed
  * meanwhile.  Closes the fds either way. */
