@@ -153,17 +153,37 @@ static void sanitize_fds(void)
 		fcntl(NSISO_CHANNEL_FD, F_SETFD, FD_CLOEXEC);
 }
 
+/* The stop signals a terminal sends its foreground process group, whoever
+ * owns it: ^Z in the user's own terminal would stop us (holding
+ * cgroup.lock, which every limited login waits for) for as long as they
+ * liked, and SIGCONT comes from anyone in the same session. */
+static const int terminal_stops[] = { SIGTSTP, SIGTTIN, SIGTTOU };
+
 static void sanitize_signals(void)
 {
-	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	struct sigaction dfl = { .sa_handler = SIG_DFL }, ign = { .sa_handler = SIG_IGN };
 	sigset_t none;
+	size_t i;
 	int sig;
 
 	for (sig = 1; sig < NSIG; sig++)
 		if (sig != SIGKILL && sig != SIGSTOP)
 			sigaction(sig, &dfl, NULL);	/* fails harmlessly for 32/33 */
+	for (i = 0; i < sizeof(terminal_stops) / sizeof(terminal_stops[0]); i++)
+		sigaction(terminal_stops[i], &ign, NULL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+/* Out of the caller's session and process group: nothing its terminal sends
+ * (^C, ^Z, ^\, a hang-up) reaches us, and SIGCONT, which anyone in the
+ * same session may send, cannot be used to time a stop.  A setuid caller
+ * (su) runs in the user's terminal, in the user's session.  Fails only for
+ * a process group leader (a broker started from an interactive shell),
+ * which has the signals above ignored all the same. */
+static void leave_callers_session(void)
+{
+	(void)setsid();
 }
 
 /* Capabilities a non-root caller may still hold (file capabilities, or an
@@ -313,6 +333,7 @@ static void sanitize_process(void)
 		_exit(127);
 	clearenv();
 	sanitize_signals();
+	leave_callers_session();
 	sanitize_timers();
 	umask(022);
 	/* Nothing is relative to where the application was, and the holder
@@ -1043,6 +1064,11 @@ static void open_session(const struct nsiso_request *r, gid_t gid, struct nsiso_
 	}
 	join_cgroup(r, run_dir_fd, &members, procs_fds);
 	nsiso_member_close_fds(members.follow, members.n_follow);
+	/* An exec'd helper's reaper may set up its watch now, on the other
+	 * CPU, beside our own last steps (a worker's waits for its end: there
+	 * it competed with the login). */
+	if (!pb)
+		(void)send(members.sock[1], &done, 1, MSG_NOSIGNAL);
 	if (r->isolate & NSISO_NS_CGROUP)
 		make_cgroup_namespace(&h, r, caller_pidfd, procs_fds);
 	FAULT_POINT("helper-before-reply");

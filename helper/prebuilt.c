@@ -56,8 +56,16 @@ static void drop_reaper(struct nsiso_prebuilt *pb)
 
 void nsiso_prebuilt_forget(const struct nsiso_prebuilt *pb)
 {
-	if (pb && pb->reaper_sock >= 0)
+	size_t i;
+
+	if (!pb)
+		return;
+	if (pb->reaper_sock >= 0)
 		close(pb->reaper_sock);
+	/* The worker's way into the application's cgroups: no holder or
+	 * reaper made at the login keeps it. */
+	for (i = 0; i < pb->n_follow; i++)
+		close(pb->follow[i]);
 }
 
 static void make_holder(struct nsiso_prebuilt *pb)

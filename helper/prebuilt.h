@@ -79,7 +79,8 @@ bool nsiso_prebuilt_reaper_took(struct nsiso_prebuilt *pb, int wait_ms);
 
 /* In a holder cloned at the login beside a reaper made ahead: close the
  * inherited end of the reaper's socket, which is not the holder's to keep
- * (the reaper would never see EOF while it lived). */
+ * (the reaper would never see EOF while it lived), and the worker's way
+ * into the application's cgroups (follow), not the session's to hold. */
 void nsiso_prebuilt_forget(const struct nsiso_prebuilt *pb);
 
 #endif

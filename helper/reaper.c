@@ -200,7 +200,10 @@ static bool receive_session(int sock, struct reaper_session *s, int fds[4])
  * The watch we set up next (the user's quota socket, the OOM watch: about
  * 0.8 ms of CPU here) ran beside the worker's rest of the login, and a
  * worker woken by its holder waited for the CPU until we were done (a
- * trace: 0.85 ms).  A session that ends meanwhile is reaped after it. */
+ * trace: 0.85 ms).  An exec'd helper says NSISO_SYNC_DONE instead, once it
+ * has nothing more for us: beside its own last steps the watch's setting
+ * up costs its login less (300 logins in turns: 6.85 -> 6.65 ms).  A
+ * session that ends meanwhile is reaped after it. */
 static void wait_for_worker(int sock)
 {
 	struct nsiso_deadline until;
@@ -223,6 +226,8 @@ static void wait_for_worker(int sock)
 		if (step == NSISO_SYNC_JOIN)
 			(void)nsiso_member_join(sock, fds, n_fds);
 		nsiso_member_close_fds(fds, n_fds);
+		if (step == NSISO_SYNC_DONE)
+			return;	/* an exec'd helper has nothing more for us */
 	}
 }
 

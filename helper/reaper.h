@@ -34,7 +34,8 @@ struct reaper_config {
 
 /* Runs in the child made by fork(); never returns.  sock: the helper's
  * end stays open until it is done, and it may have us join the user's
- * group meanwhile (member.h); only then does the reaper set up its watch. */
+ * group meanwhile (member.h); once it says NSISO_SYNC_DONE or is gone,
+ * the reaper sets up its watch. */
 __attribute__((noreturn)) void reaper_main(const struct reaper_config *config, int sock);
 
 /* The session a reaper made ahead is given (prebuilt.h): one message on its

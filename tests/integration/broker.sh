@@ -118,6 +118,27 @@ session required pam_permit.so")
 		grep -Eqx "[0-9]+:cpu(,cpuacct)?:/" "/proc/$BROKER_PID/cgroup"
 	wait "$app"
 	nsiso_assert_eq "broker: that login ended well" 0 $?
+	# A holder made at the login (the spares' were made for other
+	# namespaces) keeps none of the worker's ways into the application's
+	# cgroups (their files, which it went through).
+	nsiso_write_conf "* cgroup_parent $PARENT
+$USER1 isolate uts,ipc
+$USER1 hostname brk-%U
+$USER1 memory 96M" >/dev/null
+	(echo "$BASHPID" >"$CPU_CG/cgroup.procs" && exec pamtester "$HOLD" "$USER1" open_session close_session) &
+	app=$!
+	nsiso_wait_until 10 has_holder
+	holder=$(nsiso_holders_of "$USER1" | head -n 1)
+	nsiso_assert_eq "broker: a holder made at the login holds no fd of a cgroup" "" \
+		"$(ls -l "/proc/$holder/fd" 2>/dev/null | grep -o '/sys/fs/cgroup/.*')"
+	nsiso_assert_true "broker: ... and is in the application's cpu group too" \
+		grep -Eqx "[0-9]+:cpu(,cpuacct)?:/nsiso-brk-$$" "/proc/$holder/cgroup"
+	wait "$app"
+	nsiso_assert_eq "broker: that login ended well too" 0 $?
+	nsiso_write_conf "* cgroup_parent $PARENT
+$USER1 isolate uts,ipc,mnt,pid
+$USER1 hostname brk-%U
+$USER1 memory 96M" >/dev/null
 fi
 
 # A broker killed while a session it made lives: a new one takes the socket
