@@ -377,6 +377,20 @@ int nsiso_cgroup_open_mover(const char *dir)
 	return open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
 }
 
+int nsiso_cgroup_move_self(const char *dir)
+{
+	int fd = nsiso_cgroup_open_mover(dir), e;
+	bool moved;
+
+	if (fd < 0)
+		return -1;
+	moved = write(fd, "0", 1) == 1;
+	e = errno;
+	close(fd);
+	errno = e;
+	return moved ? 0 : -1;
+}
+
 /* ---- modes: who may look ------------------------------------------ */
 
 /* The parent is 0711: a user may pass through it to the group they are in,
@@ -725,13 +739,14 @@ static void close_procs_fds(int procs_fds[NSISO_CGROUP_PROCS_MAX])
 	}
 }
 
-/* each_hierarchy's step for open_procs_fds: the fd goes to the hierarchy's
- * place in procs_fds, where close_procs_fds finds it. */
-static int open_step(const char *path, size_t i, void *procs_fds)
+/* each_hierarchy's step for open_procs_fds: the mover of the group at dir
+ * goes to the hierarchy's place in procs_fds, where close_procs_fds finds
+ * it. */
+static int open_step(const char *dir, size_t i, void *procs_fds)
 {
 	int *fds = procs_fds;
 
-	fds[i] = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	fds[i] = nsiso_cgroup_open_mover(dir);
 	return fds[i] < 0 ? -1 : 0;
 }
 
@@ -742,9 +757,8 @@ static int open_step(const char *path, size_t i, void *procs_fds)
 static int open_procs_fds(const char *rel, const struct nsiso_cgroup_limits *l,
 			  int procs_fds[NSISO_CGROUP_PROCS_MAX], char *err, size_t len)
 {
-	const char *file = version == NSISO_CGROUP_V1 ? "/tasks" : "/cgroup.procs";
-
-	if (each_hierarchy(rel, file, l, open_step, procs_fds, "open", err, len) < 0) {
+	if (each_hierarchy(rel, "", l, open_step, procs_fds, "open the mover file of", err,
+			   len) < 0) {
 		close_procs_fds(procs_fds);
 		return -1;
 	}
@@ -1069,19 +1083,10 @@ int nsiso_cgroup_remove_if_empty(const char *parent, uid_t uid, int lock_dir_fd)
 
 int nsiso_cgroup_leave_tasks_group(void)
 {
-
-	int fd, ok;
-
 	if (know_mounts_for_removal() < 0)
 		return 0;	/* no cgroup hierarchy: we are in no group of ours */
-	fd = nsiso_cgroup_open_mover(tasks_mount());
-	if (fd < 0)
-		return -1;
-	ok = write(fd, "0", 1) == 1;
-	close(fd);
-	return ok ? 0 : -1;
+	return nsiso_cgroup_move_self(tasks_mount());
 }
-
 
 /* Our memory group (the application's: an exec'd helper is born in it, a
  * broker's worker follows it there), as a group below the hierarchy's root,

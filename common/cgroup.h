@@ -138,6 +138,10 @@ int nsiso_cgroup_remove_if_empty(const char *parent, uid_t uid, int lock_dir_fd)
  * README, Performance).  An open fd, or -1. */
 int nsiso_cgroup_open_mover(const char *dir);
 
+/* The calling process, one thread, into the group at dir through its mover
+ * file.  0, or -1 with errno. */
+int nsiso_cgroup_move_self(const char *dir);
+
 /* Move the calling process, single-threaded, into the root of the tasks
  * hierarchy (the reaper leaves the user's group before removing it) through
  * its mover file; no nsiso_cgroup_init() needed.  0 or -1. */

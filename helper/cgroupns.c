@@ -23,7 +23,7 @@
 #include "../common/textfile.h"
 #include "faults.h"
 
-/* Room for a cgroup.procs fd per hierarchy: v1 has about a dozen. */
+/* Room for a mover fd per hierarchy: v1 has about a dozen. */
 #define ENTER_MAX NSISO_FOLLOW_MAX
 
 struct entries {
@@ -411,7 +411,6 @@ int nsiso_cgroup_leave_user_reachable(uid_t uid, char *err, size_t len)
 	for (line = strtok_r(own, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char point[256];
 		const char *rel;
-		int fd;
 
 		if (!place_of_line(line, mountinfo, point, sizeof(point), &rel))
 			continue;
@@ -423,15 +422,11 @@ int nsiso_cgroup_leave_user_reachable(uid_t uid, char *err, size_t len)
 		}
 		if (!user_reachable(point, rel))
 			continue;
-		fd = nsiso_cgroup_open_mover(point);
-		if (fd < 0 || write(fd, "0", 1) != 1) {
+		if (nsiso_cgroup_move_self(point) < 0) {
 			snprintf(err, len, "cannot leave cgroup %s%s, which a user can write: %s",
 				 point, rel, strerror(errno));
-			if (fd >= 0)
-				close(fd);
 			return -1;
 		}
-		close(fd);
 	}
 	return 0;
 }

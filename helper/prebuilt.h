@@ -50,7 +50,6 @@ unsigned long nsiso_holder_clone_flags(unsigned isolate);
  * left out (the worker then makes it at the login); never fails. */
 void nsiso_prebuild(struct nsiso_prebuilt *pb, unsigned isolate);
 
-
 /* Give the holder its session (with the application's pidfd and the private
  * /tmp lock, or -1).  0 when it fits: the session's namespaces are the ones
  * it was made in (cgroup aside: made later); when the mount table changed

@@ -173,7 +173,6 @@ void reaper_config_of(const struct reaper_session *s, const int fds[4], struct r
 	};
 }
 
-
 static size_t fds_wanted(const void *session)
 {
 	const struct reaper_session *s = session;

@@ -482,21 +482,32 @@ static void log_open(pam_handle_t *pamh, const struct session *s, const struct p
  * then reads its numbers without the mount table.  One readlink on the
  * open's path.  Best effort: where the first leaf is another controller's,
  * the close finds no memory numbers there and looks in the mount table. */
-static void remember_memory_dir(struct session *s, const struct helper_result *r)
+/* The group directory of a mover fd the helper opened (v1's tasks, v2's
+ * cgroup.procs: nsiso_cgroup_open_mover()), into dir; *tasks: it is v1's
+ * tasks file.  False when it is neither. */
+static bool mover_dir(int fd, char *dir, size_t len, bool *tasks)
 {
 	char link[64];
 	ssize_t n;
 	char *slash;
 
-	if (r->procs_fds[0] < 0)
-		return;
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", r->procs_fds[0]);
-	n = readlink(link, s->memory_dir, sizeof(s->memory_dir) - 1);
-	s->memory_dir[n > 0 ? n : 0] = '\0';
-	slash = strrchr(s->memory_dir, '/');
-	if (slash && (strcmp(slash, "/tasks") == 0 || strcmp(slash, "/cgroup.procs") == 0))
-		*slash = '\0';
-	else
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, dir, len - 1);
+	dir[n > 0 ? n : 0] = '\0';
+	slash = strrchr(dir, '/');
+	*tasks = slash && strcmp(slash, "/tasks") == 0;
+	if (!slash || (!*tasks && strcmp(slash, "/cgroup.procs") != 0))
+		return false;
+	*slash = '\0';
+	return true;
+}
+
+static void remember_memory_dir(struct session *s, const struct helper_result *r)
+{
+	bool tasks;
+
+	if (r->procs_fds[0] >= 0 &&
+	    !mover_dir(r->procs_fds[0], s->memory_dir, sizeof(s->memory_dir), &tasks))
 		s->memory_dir[0] = '\0';
 }
 
@@ -523,19 +534,16 @@ static bool one_thread(void)
  * cgroup.procs file beside it, on the same file system.  0 or -1. */
 static int enter_whole(int fd)
 {
-	char link[64], path[PATH_MAX], beside[PATH_MAX + 16];
+	char dir[PATH_MAX], beside[PATH_MAX + 16];
 	struct stat a, b;
-	ssize_t n;
+	bool tasks;
 	int procs, ok;
 
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	n = readlink(link, path, sizeof(path) - 1);
-	if (n < 0)
+	if (!mover_dir(fd, dir, sizeof(dir), &tasks))
 		return -1;
-	path[n] = '\0';
-	if (n < 6 || strcmp(path + n - 6, "/tasks") != 0)
+	if (!tasks)
 		return write(fd, "0", 1) == 1 ? 0 : -1;	/* v2: cgroup.procs */
-	snprintf(beside, sizeof(beside), "%.*scgroup.procs", (int)(n - 5), path);
+	snprintf(beside, sizeof(beside), "%s/cgroup.procs", dir);
 	procs = open(beside, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (procs < 0)
 		return -1;
