@@ -28,7 +28,7 @@ LIBCGROUP = -Wl,-Bstatic -lcgroup -Wl,-Bdynamic
 
 COMMON_PARSE  = common/conf.c common/size.c common/hostname.c common/textfile.c
 COMMON_STATE  = common/record.c common/cgroup_stats.c common/quota.c
-COMMON_CGROUP = common/cgroup.c common/pages.c
+COMMON_CGROUP = common/cgroup.c common/pages.c common/uidlock.c
 COMMON_SYSTEMD = common/systemd.c common/systemd_bus.c
 COMMON_REQUEST = common/request.c
 COMMON_CHANNEL = common/fdpass.c

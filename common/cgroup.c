@@ -5,6 +5,7 @@
 #include "size.h"
 #include "systemd.h"
 #include "textfile.h"
+#include "uidlock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -579,32 +580,43 @@ static int create_parent(const char *parent, const struct nsiso_cgroup_limits *l
 
 /* ---- the lock --------------------------------------------------------- */
 
-/* An exclusive flock on a root-only file in the run directory, waited for
- * at most wait_ms (measured, not counted in ticks: a loaded machine sleeps
- * longer than asked): only root processes of ours ever hold it, each for a
- * few milliseconds, so a timeout means something is wrong and the caller
- * fails rather than hang.  fd or -1 with errno. */
-static int take_lock(int lock_dir_fd, int wait_ms)
+/* The user's lock: byte <uid> of a root-only file in the run directory,
+ * exclusive (nsiso_lock_uid_byte()), waited for at most wait_ms.  Only root
+ * processes of ours ever hold it, each for a few milliseconds, so a time-out
+ * means something is wrong and the caller fails rather than hang.  One
+ * user's, because all it guards is that user's group (made, filled and
+ * checked against its limits, or removed): a helper slowed in a group of
+ * the user's (a login from inside a session runs in the user's throttled
+ * cpu group, threat model C5) delays that user's logins only.  A shared
+ * flock on the whole file beside it keeps out a helper of an older release
+ * (a session's reaper outlives an upgrade), which takes it exclusively.
+ * fd or -1 with errno. */
+static int take_lock(int lock_dir_fd, uid_t uid, int wait_ms)
 {
 	const struct timespec tick = { 0, 2000000L };	/* 2 ms */
 	struct nsiso_deadline until;
-	int fd;
+	int fd, e;
 
 	nsiso_deadline_in(&until, wait_ms);
 	fd = openat(lock_dir_fd, NSISO_CGROUP_LOCK_NAME,
 		    O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0600);
 	if (fd < 0)
 		return -1;
-	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+	while (flock(fd, LOCK_SH | LOCK_NB) < 0) {
 		if ((errno != EWOULDBLOCK && errno != EINTR) ||
 		    nsiso_deadline_left_ms(&until) == 0) {
-			int e = errno == EWOULDBLOCK ? ETIMEDOUT : errno;
-
+			e = errno == EWOULDBLOCK ? ETIMEDOUT : errno;
 			close(fd);
 			errno = e;
 			return -1;
 		}
 		nanosleep(&tick, NULL);
+	}
+	if (nsiso_lock_uid_byte(fd, uid, F_WRLCK, nsiso_deadline_left_ms(&until)) < 0) {
+		e = errno;
+		close(fd);
+		errno = e;
+		return -1;
 	}
 	return fd;
 }
@@ -978,7 +990,7 @@ int nsiso_cgroup_join(const struct nsiso_cgroup_join *j,
 		return -1;
 	if (needs_io(j->limits) && !(io_file = io_weight_file(j->parent, err, len)))
 		return -1;
-	lock = take_lock(j->lock_dir_fd, j->lock_wait_ms);
+	lock = take_lock(j->lock_dir_fd, j->uid, j->lock_wait_ms);
 	if (lock < 0) {
 		*failure = errno == ETIMEDOUT ? NSISO_FAIL_DENY : failure_of(errno);
 		snprintf(err, len, "cannot take the cgroup lock %s: %s", NSISO_CGROUP_LOCK_NAME,
@@ -1073,7 +1085,7 @@ int nsiso_cgroup_remove_if_empty(const char *parent, uid_t uid, int lock_dir_fd)
 	if (know_mounts_for_removal() < 0)
 		return 0;
 	nsiso_cgroup_user_path(parent, uid, rel, sizeof(rel));
-	lock = take_lock(lock_dir_fd, NSISO_CGROUP_LOCK_TIMEOUT_MS);
+	lock = take_lock(lock_dir_fd, uid, NSISO_CGROUP_LOCK_TIMEOUT_MS);
 	if (lock < 0)	/* no lock file and none can be made: no group was */
 		return errno == EROFS ? 0 : -1;
 	ret = remove_locked(rel);

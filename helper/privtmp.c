@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "../common/cgroup.h"
+#include "../common/uidlock.h"
 
 static const char *const places[] = { "/tmp", "/var/tmp" };
 #define N_PLACES (sizeof(places) / sizeof(places[0]))
@@ -409,35 +410,17 @@ int nsiso_privtmp_mount(uid_t uid, gid_t gid, bool *host_fault, char *err, size_
 
 /* ---- the lock ---------------------------------------------------------- */
 
-static int lock_user(int fd, uid_t uid, short type)
-{
-	struct flock lock = { .l_type = type, .l_whence = SEEK_SET, .l_start = (off_t)uid,
-			      .l_len = 1 };
-
-	return fcntl(fd, F_OFD_SETLK, &lock);
-}
-
 int nsiso_privtmp_hold(int lock_dir_fd, uid_t uid, int wait_ms, char *err, size_t len)
 {
-	const struct timespec tick = { 0, 2000000L };	/* 2 ms */
-	int fd, waited_ms = 0;
+	int fd = openat(lock_dir_fd, NSISO_PRIVATE_TMP_LOCK_NAME,
+			O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0600);
 
-	fd = openat(lock_dir_fd, NSISO_PRIVATE_TMP_LOCK_NAME,
-		    O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0600);
 	if (fd < 0)
 		return fail(err, len, "cannot open %s: %m", NSISO_PRIVATE_TMP_LOCK_NAME);
-	while (lock_user(fd, uid, F_RDLCK) != 0) {
-		if ((errno != EAGAIN && errno != EACCES && errno != EINTR) ||
-		    waited_ms >= wait_ms) {
-			if (errno == EAGAIN || errno == EACCES)
-				errno = ETIMEDOUT;
-			fail(err, len, "cannot take the private /tmp lock of uid %u: %m",
-			     (unsigned)uid);
-			close(fd);
-			return -1;
-		}
-		nanosleep(&tick, NULL);
-		waited_ms += 2;
+	if (nsiso_lock_uid_byte(fd, uid, F_RDLCK, wait_ms) != 0) {
+		fail(err, len, "cannot take the private /tmp lock of uid %u: %m", (unsigned)uid);
+		close(fd);
+		return -1;
 	}
 	return fd;
 }
@@ -618,7 +601,7 @@ void nsiso_privtmp_release(int lock_dir_fd, uid_t uid, const char *session)
 		       NSISO_PRIVATE_TMP_LOCK_NAME);
 		return;
 	}
-	if (lock_user(lock, uid, F_WRLCK) != 0) {
+	if (nsiso_lock_uid_byte(lock, uid, F_WRLCK, 0) != 0) {
 		close(lock);	/* another session of the user has them */
 		return;
 	}

@@ -18,6 +18,7 @@
 #include "../common/proto.h"
 #include "../common/quota.h"
 #include "../common/record.h"
+#include "../common/uidlock.h"
 
 /* While the session is being set up the user's group appears within
  * milliseconds of the reaper: look for it this often until it does (for at
@@ -151,18 +152,16 @@ static void close_baton(struct watch *w)
 }
 
 /* An open file description lock on byte <uid>: it goes with the reaper,
- * however the reaper ends.  0 taken (and the baton held, made if missing
- * when make_baton), -1 held by another (or an error).  A waiting reaper's
- * read end is replaced. */
-static int lock_uid_byte(struct watch *w, bool make_baton)
+ * however the reaper ends.  Waited for at most wait_ms (only our own root
+ * processes hold it, each briefly, but for a reaper that watches).  0 taken
+ * (and the baton held, made if missing when make_baton), -1 held by another
+ * (or an error).  A waiting reaper's read end is replaced. */
+static int lock_uid_byte(struct watch *w, bool make_baton, int wait_ms)
 {
-	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET,
-			    .l_start = (off_t)w->c->uid, .l_len = 1 };
-
 	if (w->lock_fd < 0)
 		w->lock_fd = openat(w->c->run_dir_fd, NSISO_WATCH_LOCK_NAME,
 				    O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0600);
-	if (w->lock_fd < 0 || fcntl(w->lock_fd, F_OFD_SETLK, &fl) != 0)
+	if (w->lock_fd < 0 || nsiso_lock_uid_byte(w->lock_fd, w->c->uid, F_WRLCK, wait_ms) != 0)
 		return -1;
 	close_baton(w);
 	w->baton_fd = open_baton(w, O_RDWR, make_baton);
@@ -177,21 +176,6 @@ static void unlock_uid_byte(struct watch *w)
 		close(w->lock_fd);
 	w->lock_fd = -1;
 	close_baton(w);
-}
-
-/* The same, waiting at most timeout_ms (only our own root processes hold
- * it, each briefly, but for a reaper that watches). */
-static int lock_uid_byte_within(struct watch *w, int timeout_ms)
-{
-	const struct timespec tick = { 0, 10000000L };	/* 10 ms */
-	int waited;
-
-	for (waited = 0; lock_uid_byte(w, false) < 0; waited += 10) {
-		if ((errno != EAGAIN && errno != EACCES && errno != EINTR) || waited >= timeout_ms)
-			return -1;
-		nanosleep(&tick, NULL);
-	}
-	return 0;
 }
 
 static void socket_name(uid_t uid, char *buf, size_t len)
@@ -234,7 +218,7 @@ static void try_take_over(struct watch *w)
 {
 	close_baton(w);
 	w->baton_fd = open_baton(w, O_RDONLY, false);
-	if (lock_uid_byte(w, true) < 0)
+	if (lock_uid_byte(w, true, 0) < 0)
 		return;
 	w->owner = true;
 	w->listen_fd = open_socket(w);
@@ -509,7 +493,7 @@ void watch_release(struct watch *w)
 		close(w->session_fd);	/* our session is over: release its byte */
 	w->session_fd = -1;
 	if (!user_has_sessions(w) &&
-	    (w->owner || lock_uid_byte_within(w, WATCH_LOCK_TIMEOUT_MS) == 0) &&
+	    (w->owner || lock_uid_byte(w, false, WATCH_LOCK_TIMEOUT_MS) == 0) &&
 	    !user_has_sessions(w)) {
 		socket_name(w->c->uid, name, sizeof(name));
 		unlinkat(w->c->run_dir_fd, name, 0);
@@ -529,7 +513,7 @@ void watch_move_history(const struct watch *session)
 	if (nsiso_cgroup_detect_version() != NSISO_CGROUP_V2 || user_has_sessions(session))
 		return;
 	watch_init_for_lock(&w, c);
-	if (lock_uid_byte_within(&w, WATCH_LOCK_TIMEOUT_MS) == 0 && !user_has_sessions(session) &&
+	if (lock_uid_byte(&w, false, WATCH_LOCK_TIMEOUT_MS) == 0 && !user_has_sessions(session) &&
 	    nsiso_oom_state_read(c->run_dir_fd, c->uid, &state) == 0 && state.group != 0 &&
 	    nsiso_oom_state_write(c->run_dir_fd, c->uid, &state) < 0)
 		syslog(LOG_ERR, "user %s (uid %u): cannot write the OOM history: %m", c->user,
@@ -542,7 +526,7 @@ void watch_forget_group(const struct watch_config *c)
 	struct watch w;
 
 	watch_init_for_lock(&w, c);
-	if (lock_uid_byte_within(&w, WATCH_LOCK_TIMEOUT_MS) == 0 &&
+	if (lock_uid_byte(&w, false, WATCH_LOCK_TIMEOUT_MS) == 0 &&
 	    nsiso_oom_state_remove(c->run_dir_fd, c->uid) < 0)
 		syslog(LOG_ERR, "user %s (uid %u): cannot remove the OOM history: %m", c->user,
 		       (unsigned)c->uid);

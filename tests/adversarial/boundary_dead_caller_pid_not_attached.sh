@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
-# Threat model row C2 (docs/threat-model.md): no privileged action by PID.  A user runs a setuid-root PAM
+# Threat model row C6 (docs/threat-model.md): no privileged action by PID.  A user runs a setuid-root PAM
 # application (pamtester); while the root helper is held after making the
 # holder and before any cgroup work, the application is SIGKILLed and a
 # root process is started at its freed PID (the test writes ns_last_pid, as

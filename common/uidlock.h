@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later */
+/* Locks of one user: an open file description lock (F_OFD_SETLK) on byte
+ * <uid> of a root-only lock file in the run directory.  One user's lock
+ * never waits for another's, and it goes with the last fd of its open file
+ * description, however the holder ends. */
+#ifndef NSISO_UIDLOCK_H
+#define NSISO_UIDLOCK_H
+
+#include <sys/types.h>
+
+/* Byte uid of fd's file locked with type (F_RDLCK shared, F_WRLCK
+ * exclusive), waited for at most wait_ms, measured (a loaded machine sleeps
+ * longer than asked), by polling every 2 ms: F_OFD_SETLKW has no time-out.
+ * 0 with wait_ms 0 tries once.  0, or -1 with errno (ETIMEDOUT when still
+ * held by another at the end). */
+int nsiso_lock_uid_byte(int fd, uid_t uid, short type, int wait_ms);
+
+#endif
