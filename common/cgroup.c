@@ -588,9 +588,11 @@ static int create_parent(const char *parent, const struct nsiso_cgroup_limits *l
  * checked against its limits, or removed): a helper slowed in a group of
  * the user's (a login from inside a session runs in the user's throttled
  * cpu group, threat model C5) delays that user's logins only.  A shared
- * flock on the whole file beside it keeps out a helper of an older release
- * (a session's reaper outlives an upgrade), which takes it exclusively.
- * fd or -1 with errno. */
+ * flock on the whole file keeps out a helper of an older release (a
+ * session's reaper outlives an upgrade), which takes it exclusively; it is
+ * taken only once the byte is ours, so that logins waiting for a slowed
+ * helper's byte do not hold it and starve that older helper (an attacker
+ * review of 5d122e8).  fd or -1 with errno. */
 static int take_lock(int lock_dir_fd, uid_t uid, int wait_ms)
 {
 	const struct timespec tick = { 0, 2000000L };	/* 2 ms */
@@ -602,6 +604,12 @@ static int take_lock(int lock_dir_fd, uid_t uid, int wait_ms)
 		    O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0600);
 	if (fd < 0)
 		return -1;
+	if (nsiso_lock_uid_byte(fd, uid, F_WRLCK, wait_ms) < 0) {
+		e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
 	while (flock(fd, LOCK_SH | LOCK_NB) < 0) {
 		if ((errno != EWOULDBLOCK && errno != EINTR) ||
 		    nsiso_deadline_left_ms(&until) == 0) {
@@ -611,12 +619,6 @@ static int take_lock(int lock_dir_fd, uid_t uid, int wait_ms)
 			return -1;
 		}
 		nanosleep(&tick, NULL);
-	}
-	if (nsiso_lock_uid_byte(fd, uid, F_WRLCK, nsiso_deadline_left_ms(&until)) < 0) {
-		e = errno;
-		close(fd);
-		errno = e;
-		return -1;
 	}
 	return fd;
 }

@@ -92,10 +92,12 @@ int nsiso_record_write(int dirfd, const struct nsiso_record *r, char *err, size_
 	}
 	fprintf(f, "session=%s\nuser=%s\nuid=%u\nservice=%s\ntty=%s\nrhost=%s\n"
 		   "started=%lld\nholder=%d\nholder_start=%llu\ncaller=%d\npidns=%llu\n"
-		   "isolate=%s\nhostname=%s\ncgroup_parent=%s\ncgroup_slice=%s\non_logout=%s\n",
+		   "session_pidns=%llu\nisolate=%s\nhostname=%s\ncgroup_parent=%s\n"
+		   "cgroup_slice=%s\non_logout=%s\n",
 		r->session, r->user, (unsigned)r->uid, r->service, r->tty, r->rhost,
 		r->started, (int)r->holder, r->holder_start, (int)r->caller, r->pidns,
-		r->isolate, r->hostname, r->cgroup_parent, r->cgroup_slice, r->on_logout);
+		r->session_pidns, r->isolate, r->hostname, r->cgroup_parent, r->cgroup_slice,
+		r->on_logout);
 	/* No fsync: /run is a tmpfs, and a record has no meaning after a
 	 * reboot anyway.  The rename keeps readers from a half-written file. */
 	ok = fflush(f) == 0;
@@ -142,8 +144,9 @@ static const struct record_field record_fields[] = {
 	TEXT_FIELD(service), TEXT_FIELD(tty), TEXT_FIELD(rhost),
 	NUMBER_FIELD(started, INT64_MAX), NUMBER_FIELD(holder, PID_MAX),
 	NUMBER_FIELD(holder_start, UINT64_MAX), NUMBER_FIELD(caller, PID_MAX),
-	NUMBER_FIELD(pidns, UINT64_MAX), TEXT_FIELD(isolate), TEXT_FIELD(hostname),
-	TEXT_FIELD(cgroup_parent), TEXT_FIELD(cgroup_slice), TEXT_FIELD(on_logout),
+	NUMBER_FIELD(pidns, UINT64_MAX), NUMBER_FIELD(session_pidns, UINT64_MAX),
+	TEXT_FIELD(isolate), TEXT_FIELD(hostname), TEXT_FIELD(cgroup_parent),
+	TEXT_FIELD(cgroup_slice), TEXT_FIELD(on_logout),
 };
 #define N_RECORD_FIELDS (sizeof(record_fields) / sizeof(record_fields[0]))
 

@@ -29,6 +29,11 @@ struct nsiso_record {
 					 * ran in: the host's, or a session's for
 					 * a session opened inside a session
 					 * (0: a record of an older version) */
+	unsigned long long session_pidns;/* inode of the session's own PID
+					 * namespace (its holder's) with isolate
+					 * pid, where sessions opened inside it
+					 * have their pidns; 0: none, or a record
+					 * of an older version */
 	char isolate[64];
 	char hostname[72];
 	char cgroup_parent[256];	/* "" = no cgroup of our own */

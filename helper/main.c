@@ -766,7 +766,7 @@ static void find_user_slice(const struct nsiso_request *r, char *slice, size_t l
 
 /* The record nsisoctl shows; the reaper removes it when the holder ends. */
 static void write_record(const struct nsiso_request *r, int run_dir_fd, pid_t holder_pid,
-			 const char *slice)
+			 unsigned long long session_pidns, const char *slice)
 {
 	struct nsiso_record rec;
 	char err[256];
@@ -789,6 +789,7 @@ static void write_record(const struct nsiso_request *r, int run_dir_fd, pid_t ho
 	rec.holder_start = nsiso_process_start_time(holder_pid);
 	rec.caller = r->caller;
 	rec.pidns = nsiso_own_pidns();
+	rec.session_pidns = session_pidns;
 	nsiso_record_mark_nested(run_dir_fd, rec.pidns);
 	if (nsiso_record_write(run_dir_fd, &rec, err, sizeof(err)) < 0)
 		die_with(errno == ENOSPC || errno == ENOMEM ? NSISO_FAIL_CRIT :
@@ -1050,7 +1051,7 @@ static void open_session(const struct nsiso_request *r, gid_t gid, struct nsiso_
 	 * be dirty memory in every idle holder (make bench, B2).  The holder and
 	 * the reaper are our children, not yet reaped: their PIDs cannot have
 	 * been reused. */
-	write_record(r, run_dir_fd, h.holder_pid, slice);
+	write_record(r, run_dir_fd, h.holder_pid, reaper.session_pidns, slice);
 	/* A reaper made ahead is the session's only once it said so; else one
 	 * is made now, before the cgroup takes the PIDs. */
 	if (pb && !nsiso_prebuilt_reaper_took(pb, nsiso_deadline_left_ms(&open_deadline))) {

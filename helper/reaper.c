@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -101,28 +102,62 @@ static void start_reaper(const char *name)
 	nsiso_protect_from_oom();
 }
 
-/* What logins opened from inside this session left (see
- * nsiso_record_take_nested()): their records, and their users' groups if
- * nothing is left in them.  Their processes ended with our holder's PID
- * namespace, before their own reapers could do it. */
-static void reap_nested(const struct reaper_config *c)
+/* A session whose PID namespace ended with ours: its namespace, where
+ * sessions opened inside it have theirs, and its id, for the log. */
+struct ended_ns {
+	unsigned long long pidns;
+	char session[sizeof(((struct nsiso_record *)NULL)->session)];
+};
+
+/* How many PID namespaces of sessions opened inside ours, at any depth, one
+ * reaper cleans up after; the records of any more stay for root's next
+ * `nsisoctl status`. */
+#define NESTED_MAX 64
+
+/* The records of the sessions opened in one ended namespace (see
+ * nsiso_record_take_nested()), and their users' groups if nothing is left
+ * in them; the namespaces of their own sessions are added to the queue q
+ * (of *n, at most NESTED_MAX), for what was opened inside those. */
+static void reap_nested_in(const struct reaper_config *c, const struct ended_ns *in,
+			   struct ended_ns *q, size_t *n)
 {
 	struct nsiso_record *nested = NULL;
-	int n = nsiso_record_take_nested(c->run_dir_fd, c->session_pidns, &nested), i;
+	int taken = nsiso_record_take_nested(c->run_dir_fd, in->pidns, &nested), i;
 
-	if (n < 0)
-		syslog(LOG_ERR, "session %s: cannot list the records of sessions opened in it: %m",
-		       c->session);
-	for (i = 0; i < n; i++) {
+	if (taken < 0)
+		syslog(LOG_ERR, "session %s: cannot list the records of sessions opened in %s: %m",
+		       c->session, in->session);
+	for (i = 0; i < taken; i++) {
 		syslog(LOG_INFO, "session %s of %s: ended with session %s, which it was opened in",
-		       nested[i].session, nested[i].user, c->session);
+		       nested[i].session, nested[i].user, in->session);
 		if (nested[i].cgroup_parent[0] &&
 		    nsiso_cgroup_remove_if_empty(nested[i].cgroup_parent, nested[i].uid,
 						 c->run_dir_fd) < 0)
 			syslog(LOG_ERR, "session %s: cannot remove cgroup %s/user-%u: %m",
 			       nested[i].session, nested[i].cgroup_parent, (unsigned)nested[i].uid);
+		if (nested[i].session_pidns && *n < NESTED_MAX) {
+			q[*n].pidns = nested[i].session_pidns;
+			snprintf(q[*n].session, sizeof(q[*n].session), "%s", nested[i].session);
+			(*n)++;
+		}
 	}
 	free(nested);
+}
+
+/* What logins opened from inside this session left, and logins opened
+ * inside those, at any depth: their processes ended with our holder's PID
+ * namespace (every namespace below it ends with it), before their own
+ * reapers could clean up.  Each namespace is taken once: its mark goes with
+ * its records, so the queue holds no cycle. */
+static void reap_nested(const struct reaper_config *c)
+{
+	struct ended_ns q[NESTED_MAX];
+	size_t n = 1, i;
+
+	q[0].pidns = c->session_pidns;
+	snprintf(q[0].session, sizeof(q[0].session), "%s", c->session);
+	for (i = 0; i < n; i++)
+		reap_nested_in(c, &q[i], q, &n);
 }
 
 __attribute__((noreturn))

@@ -14,7 +14,9 @@
 # a throttled helper is slow.  Meanwhile the kernel's lock table must show
 # byte <uid of A> taken, another user's login must go through while A's
 # helper still holds it (it waited for A's helper to finish before), and
-# A's own second login must wait for A's lock.  Both of A's logins then
+# A's own second login must wait for A's lock, without holding the shared
+# flock meanwhile (waiting logins that held it starved an older release's
+# helper: an attacker review of 5d122e8).  Both of A's logins then
 # succeed, and nothing of any is left.
 set -u
 . "$(dirname "$0")/lib.bash"
@@ -60,6 +62,8 @@ nsiso_assert_eq "... while A's helper still holds A's lock" yes "$helper_alive"
 second_waits=no
 alive "$second" && alive "$helper" && second_waits=yes
 nsiso_assert_eq "A's own second login waits for A's lock meanwhile" yes "$second_waits"
+nsiso_assert_eq "... holding no shared flock while it waits (one, the first login's), which would keep an older release's helper out" \
+	1 "$(locks_of_file | grep -c '^FLOCK ')"
 
 wait "$first"
 rc=$?

@@ -34,6 +34,7 @@ static void full_record(struct nsiso_record *r, const char *session, long long s
 	r->holder_start = 18446744073709551615ULL;
 	r->caller = 4242;
 	r->pidns = 4026531836ULL;
+	r->session_pidns = 4026532999ULL;
 	nsiso_record_set(r->isolate, sizeof(r->isolate), "uts,ipc,mnt,pid");
 	nsiso_record_set(r->hostname, sizeof(r->hostname), "lab-alice");
 	nsiso_record_set(r->cgroup_parent, sizeof(r->cgroup_parent), "lab/nsiso");
@@ -84,6 +85,7 @@ UNIT_FILE_TEST(write_then_read_keeps_every_field)
 	assert_true(out.holder_start == 18446744073709551615ULL);
 	assert_int_equal(out.caller, 4242);
 	assert_true(out.pidns == 4026531836ULL);
+	assert_true(out.session_pidns == 4026532999ULL);
 	assert_string_equal(out.isolate, "uts,ipc,mnt,pid");
 	assert_string_equal(out.hostname, "lab-alice");
 	assert_string_equal(out.cgroup_parent, "lab/nsiso");
@@ -200,8 +202,9 @@ UNIT_FILE_TEST(pidns_field)
 	close(fd);
 }
 
-/* Another version's record: an older one has no pidns (it reads as 0), a
- * newer one may have fields this version does not know (skipped). */
+/* Another version's record: an older one has no pidns nor session_pidns
+ * (they read as 0), a newer one may have fields this version does not know
+ * (skipped). */
 UNIT_FILE_TEST(records_of_other_versions_are_read)
 {
 	struct nsiso_record r;
@@ -209,6 +212,7 @@ UNIT_FILE_TEST(records_of_other_versions_are_read)
 
 	accepted(fd, "session=" ID "\nholder=42\n", &r);
 	assert_true(r.pidns == 0);
+	assert_true(r.session_pidns == 0);
 	assert_int_equal(r.holder, 42);
 	accepted(fd, "session=" ID "\nfuture=x y z\nholder=43\n", &r);
 	assert_int_equal(r.holder, 43);
