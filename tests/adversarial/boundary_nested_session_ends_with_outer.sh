@@ -15,12 +15,8 @@ set -u
 . "$(dirname "$0")/lib/adv.sh"
 adv_begin --syslog
 adv_nested_sshd
-# The outer login waits for this before it logs out (A may open it).
-mkfifo -m 0666 "$PUB/logout"
-nsiso_on_exit rm -f "$PUB/logout"
 
-client=$(nsiso_ssh_bg "$T/outer.out" \
-	"setsid $PUB/pamtester -E ADV_HOLD=n $SVC_N $A open_session close_session </dev/null >/dev/null 2>&1 & read -r go <$PUB/logout; echo outer-out")
+client=$(adv_nested_login "$SVC_N" "$T/outer.out")
 nested_open() { [ -s "$T/hold.ready.n" ] || ! _nsiso_alive "$client"; }
 nsiso_wait_until "$NSISO_WAIT_S" nested_open
 [ -s "$T/hold.ready.n" ] || nsiso_die "the nested session did not open: $(cat "$T/outer.out")"

@@ -17,8 +17,6 @@ set -u
 . "$(dirname "$0")/lib/adv.sh"
 adv_begin --syslog
 adv_nested_sshd
-mkfifo -m 0666 "$PUB/logout"
-nsiso_on_exit rm -f "$PUB/logout"
 mkfifo -m 0600 "$T/hold.go.m"
 nsiso_on_exit eval 'echo go 1<>"$T/hold.go.m"'
 
@@ -35,8 +33,7 @@ SVC_N1=$(nsiso_make_pam_service "$(nsiso_module_line)
 session required pam_exec.so seteuid $T/nest
 session optional pam_permit.so")
 
-client=$(nsiso_ssh_bg "$T/outer.out" \
-	"setsid $PUB/pamtester -E ADV_HOLD=n $SVC_N1 $A open_session close_session </dev/null >/dev/null 2>&1 & read -r go <$PUB/logout; echo outer-out")
+client=$(adv_nested_login "$SVC_N1" "$T/outer.out")
 both_open() { { [ -s "$T/hold.ready.n" ] && [ -s "$T/hold.ready.m" ]; } || ! _nsiso_alive "$client"; }
 nsiso_wait_until "$NSISO_WAIT_S" both_open
 [ -s "$T/hold.ready.m" ] ||

@@ -28,6 +28,7 @@
 #   adv_hold_open KEY SVC USER [PAMTESTER_OPTS...]  pamtester session held open
 #   adv_hold_close KEY        let it close; its status in ADV_HOLD_RC
 #   adv_nested_sshd           A's isolated sshd and SVC_N, a held session nested in a login
+#   adv_nested_login SVC OUT  A's SSH login that opens SVC nested and waits to log out
 #   adv_release_nested        let the nested session close
 #   adv_take_private_tmp_bases_away  no /tmp/.nsiso-tmp, /var/tmp/.nsiso-tmp
 #                             (removed when root's and empty; else the test dies)
@@ -192,7 +193,8 @@ adv_hold_line() {
 # uts,ipc,mnt,pid,cgroup; memory 256M, tasks 100), and SVC_N, a service of
 # the module and then the hold script as root (seteuid: the setuid
 # pamtester's real uid is A's), run with ADV_HOLD=n and held until
-# adv_release_nested (also at exit).
+# adv_release_nested (also at exit); and $PUB/logout, a FIFO an outer login
+# of A's waits on (adv_nested_login) until a line is written to it.
 adv_nested_sshd() {
 	adv_setuid_pamtester
 	nsiso_isolated_sshd "isolate uts,ipc,mnt,pid,cgroup
@@ -205,6 +207,17 @@ session required pam_exec.so seteuid $T/hold
 session optional pam_permit.so")
 	mkfifo -m 0600 "$T/hold.go.n"
 	nsiso_on_exit adv_release_nested
+	mkfifo -m 0666 "$PUB/logout"
+	nsiso_on_exit rm -f "$PUB/logout"
+}
+
+# adv_nested_login SVC OUT: print the PID of A's SSH login (nsiso_ssh_bg,
+# its output in OUT) that starts the setuid pamtester on SVC in the
+# background (ADV_HOLD=n, a session nested in the login), then waits for a
+# line on $PUB/logout and logs out.
+adv_nested_login() {
+	nsiso_ssh_bg "$2" "setsid $PUB/pamtester -E ADV_HOLD=n $1 $A open_session close_session \
+</dev/null >/dev/null 2>&1 & read -r go <$PUB/logout; echo outer-out"
 }
 adv_release_nested() { [ -p "$T/hold.go.n" ] && echo go 1<>"$T/hold.go.n"; return 0; }
 
