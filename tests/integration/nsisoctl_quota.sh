@@ -57,7 +57,8 @@ a1=$(nsiso_ssh_bg "$T/a1.out" 'echo up; exec sleep 300')
 nsiso_assert_true "A's first session is up" nsiso_wait_for grep -q up "$T/a1.out"
 nsiso_assert_eq "the run directory is root's 0711" "root 711" "$(stat -c '%U %a' "$RUN")"
 nsiso_assert_true "A's quota socket appears" nsiso_wait_for test -S "$SOCK_A"
-nsiso_assert_eq "the socket is root's, 0666" "root 666" "$(stat -c '%U %a' "$SOCK_A")"
+nsiso_assert_eq "the socket is A's, 0600: only A (and root) may connect" "$USER_A 600" \
+	"$(stat -c '%U %a' "$SOCK_A")"
 nsiso_assert_eq "a hog in another session is OOM-killed" hog=137 \
 	"$(nsiso_ssh './memhog 200 >/dev/null 2>&1; echo "hog=$?"')"
 has_kill() { grep -q '^kill ' "$RUN/user-$UID_A.oom"; }
@@ -131,10 +132,13 @@ nsiso_assert_eq "B asking for A: nothing on stdout" "" "$(cat "$T/as.out")"
 # Straight to A's socket, whatever nsisoctl would refuse.
 raw_ask() {
 	runuser -u "$1" -- python3 -c '
-import socket, sys
+import errno, socket, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
 s.settimeout(20)
-s.connect(sys.argv[1])
+try:
+	s.connect(sys.argv[1])
+except OSError as e:
+	sys.exit(print("connect:", errno.errorcode[e.errno]))
 def recv(n):
 	try:
 		return s.recv(n)
@@ -148,9 +152,41 @@ print(recv(65536).decode(errors="replace"))
 print("then:", "closed" if recv(100) == b"" else "more")' "$2" "$3"
 }
 out=$(raw_ask "$USER_B" "$SOCK_A" quota)
-nsiso_assert_match "B on A's socket: denied" '^denied ' "$out"
+nsiso_assert_match "B on A's socket: the kernel refuses B the connection" '^connect: EACCES' "$out"
 nsiso_assert_false "B on A's socket: no number of A's" grep -qE "memory|uid|$UID_A|$USER_A" <<<"$out"
-nsiso_assert_match "B on A's socket: then closed" 'then: closed' "$out"
+# Root may connect, and is another uid: the reaper itself says no.
+out=$(raw_ask root "$SOCK_A" quota)
+nsiso_assert_match "another uid (root) on A's socket: denied" '^denied ' "$out"
+nsiso_assert_false "another uid on A's socket: no number of A's" \
+	grep -qE "memory|uid|$UID_A|$USER_A" <<<"$out"
+nsiso_assert_match "another uid on A's socket: then closed" 'then: closed' "$out"
+# A file handed to the reaper and dropped unread would be closed in the
+# reaper: a TCP socket lingering on a peer that never reads froze it (an
+# attacker review of a8d74b8).  Where the kernel can refuse fds on the
+# socket (SO_PASSRIGHTS, Linux 6.16), A's message carrying one is refused.
+passrights=$(python3 -c '
+import socket
+try:
+	socket.socket(socket.AF_UNIX).setsockopt(socket.SOL_SOCKET, 83, 0)
+	print("yes")
+except OSError:
+	print("no")')
+if [ "$passrights" = yes ]; then
+	out=$(runuser -u "$USER_A" -- python3 -c '
+import errno, os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.settimeout(20)
+s.connect(sys.argv[1])
+r, w = os.pipe()
+try:
+	s.sendmsg([b"quota"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, bytes(memoryview(bytearray(r.to_bytes(4, sys.byteorder)))))])
+	print("sent")
+except OSError as e:
+	print("sendmsg:", errno.errorcode[e.errno])' "$SOCK_A")
+	nsiso_assert_eq "A's message with a file attached: refused by the kernel" "sendmsg: EPERM" "$out"
+else
+	echo "note: this kernel cannot refuse fds on a socket (SO_PASSRIGHTS): that check is left out"
+fi
 out=$(raw_ask "$USER_A" "$SOCK_A" "quota $UID_B")
 nsiso_assert_match "A asking in other words: failed, not another's numbers" '^failed unknown request' "$out"
 
@@ -165,7 +201,7 @@ nsiso_assert_eq "B's own limit" $((128 << 20)) "$(json "d['memory_limit']" <<<"$
 nsiso_assert_eq "B's own kills: none" 0 "$(json "d['oom_kills']" <<<"$out")"
 nsiso_assert_false "nothing of A in B's answer" grep -qE "$USER_A|user-$UID_A|memhog" <<<"$out"
 out=$(raw_ask "$USER_B" "$SOCK_A" quota)
-nsiso_assert_match "B with a session, on A's socket: still denied" '^denied ' "$out"
+nsiso_assert_match "B with a session, on A's socket: still refused" '^connect: EACCES' "$out"
 kill "$b1"
 
 # ---- a server of A's own is not believed ------------------------------------

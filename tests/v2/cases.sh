@@ -370,7 +370,7 @@ check_eq "quota: memory.high is max (null)" null "$(q memory_high)"
 check_ge "quota: memory in use from memory.current" 1 "$(q memory_current)"
 check_ge "quota: CPU used, from cpu.stat usage_usec" 1 "$(q cpu_usage_usec)"
 check_eq "quota: two open sessions" 2 "$(q sessions_open)"
-check_eq "quota: the socket is root's, 0666" "0 666" "$(stat -c '%u %a' /run/nsiso/user-$USER_ID.sock)"
+check_eq "quota: the socket is alice's, 0600" "$USER_ID 600" "$(stat -c '%u %a' /run/nsiso/user-$USER_ID.sock)"
 
 echo go >$W/fifo.v2-hold-b
 rc=0
