@@ -122,7 +122,7 @@ static void mount_private_tmp(const struct holder_config *c)
 
 	if (FAULT_FAILS("holder-private-tmp"))
 		setup_failed_as(c, NSISO_SYNC_ERROR, "private /tmp: fault injected");
-	if (nsiso_privtmp_mount(c->s.uid, c->s.gid, &host, why, sizeof(why)) != 0)
+	if (nsiso_privtmp_mount(c->s.uid, &host, why, sizeof(why)) != 0)
 		setup_failed_as(c, host ? NSISO_SYNC_HOST_ERROR : NSISO_SYNC_ERROR,
 				"private /tmp: %s", why);
 }

@@ -16,7 +16,9 @@
 #include <limits.h>
 #include <linux/openat2.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/random.h>
@@ -27,6 +29,7 @@
 #include <unistd.h>
 
 #include "../common/cgroup.h"
+#include "../common/size.h"
 #include "../common/uidlock.h"
 
 static const char *const places[] = { "/tmp", "/var/tmp" };
@@ -296,12 +299,18 @@ static int open_base(int place, const char *where, char *err, size_t len)
 		    NSISO_PRIVATE_TMP_BASE);
 }
 
-/* The user's directory in the base: made by root (so nobody can have
- * prepared it), then given to the user, 0700.  Only root can write the base,
- * so anything else found under the user's name is root's leftover: it is
- * moved aside as gone (the reaper removes it) and made anew. */
-static int open_instance(int base, uid_t uid, gid_t gid, const char *where, char *err,
-			 size_t len)
+/* The user's directory in the base: root's and 01777, as the host's /tmp
+ * is, so that the sticky bit and the kernel's protected_symlinks,
+ * protected_regular and protected_fifos guard root's files in it as in any
+ * /tmp.  (It was the user's, 0700: root code in the session, a PAM module
+ * after ours or sudo, followed the user's symbolic links there, and the user
+ * could remove root's files: an attacker review of a8d74b8.)  Nobody else
+ * reaches it: the base is root's 0700, and it is mounted only in the
+ * user's sessions' namespaces.  Only root can write the base, so anything
+ * else found under the user's name is root's leftover: it is moved aside as
+ * gone (the reaper removes it) and made anew; one of an older release,
+ * the user's and 0700, is taken over. */
+static int open_instance(int base, uid_t uid, const char *where, char *err, size_t len)
 {
 	char name[16], in_base[64];
 	struct stat st;
@@ -322,10 +331,10 @@ static int open_instance(int base, uid_t uid, gid_t gid, const char *where, char
 				    NSISO_PRIVATE_TMP_BASE, name);
 		if (fd >= 0 && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode) &&
 		    (st.st_uid == uid || st.st_uid == 0)) {
-			if (fchown(fd, uid, gid) != 0 || fchmod(fd, 0700) != 0) {
+			if (fchown(fd, 0, 0) != 0 || fchmod(fd, 01777) != 0) {
 				close(fd);
-				return fail(err, len, "cannot give %s/%s/%s to uid %u: %m", where,
-					    NSISO_PRIVATE_TMP_BASE, name, (unsigned)uid);
+				return fail(err, len, "cannot make %s/%s/%s a /tmp: %m", where,
+					    NSISO_PRIVATE_TMP_BASE, name);
 			}
 			return fd;
 		}
@@ -363,13 +372,13 @@ static bool host_errno(int e)
 	return e == EROFS || e == ENOSYS || e == EPERM || e == EINVAL || e == EACCES;
 }
 
-static int mount_place(const char *where, int place, uid_t uid, gid_t gid, bool *host_fault,
-		       char *err, size_t len)
+static int mount_place(const char *where, int place, uid_t uid, bool *host_fault, char *err,
+		       size_t len)
 {
 	int base = open_base(place, where, err, len), instance = -1, ret = -1;
 
 	if (base >= 0)
-		instance = open_instance(base, uid, gid, where, err, len);
+		instance = open_instance(base, uid, where, err, len);
 	if (instance >= 0)
 		ret = bind_fd(instance, place, where, err, len);
 	if (ret != 0)
@@ -381,7 +390,50 @@ static int mount_place(const char *where, int place, uid_t uid, gid_t gid, bool 
 	return ret;
 }
 
-int nsiso_privtmp_mount(uid_t uid, gid_t gid, bool *host_fault, char *err, size_t len)
+/* Whose private /tmp the mount at `where` is, by that mount's own root in
+ * /proc/self/mountinfo: a bind of <place>/.nsiso-tmp/<uid> shows a root that
+ * ends "/.nsiso-tmp/<uid>" (no user can make one: only root mounts in a
+ * session's namespace, and a setuid program loses its root in a user's own
+ * namespace).  The instance is root's 01777 like any /tmp: only its mount
+ * tells it apart.  fd: the place, whose mount it must be.  The uid, or
+ * (uid_t)-1 for no instance of ours (or no way to tell: then it is taken
+ * for the host's own, and a private one is mounted over it). */
+static uid_t instance_owner(int fd, const char *where)
+{
+	static const char tail[] = "/" NSISO_PRIVATE_TMP_BASE "/";
+	struct statx stx;
+	char *line = NULL;
+	size_t cap = 0;
+	uid_t owner = (uid_t)-1;
+	FILE *f;
+
+	if (statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &stx) != 0 ||
+	    !(stx.stx_mask & STATX_MNT_ID) || !(f = fopen("/proc/self/mountinfo", "re")))
+		return owner;
+	while (getline(&line, &cap, f) > 0) {
+		/* "ID PARENT MAJ:MIN ROOT POINT ...": the first five. */
+		char *field[5], *save = NULL, *at;
+		uint64_t id, n;
+		size_t i;
+
+		for (i = 0; i < 5; i++)
+			field[i] = strtok_r(i ? NULL : line, " ", &save);
+		if (!field[4] || nsiso_parse_decimal(field[0], strlen(field[0]), UINT64_MAX, &id) ||
+		    id != stx.stx_mnt_id)
+			continue;
+		at = strstr(field[3], tail);
+		if (strcmp(field[4], where) == 0 && at &&
+		    !nsiso_parse_decimal(at + sizeof(tail) - 1, strlen(at + sizeof(tail) - 1),
+					 UINT32_MAX - 1, &n))
+			owner = (uid_t)n;
+		break;
+	}
+	free(line);
+	fclose(f);
+	return owner;
+}
+
+int nsiso_privtmp_mount(uid_t uid, bool *host_fault, char *err, size_t len)
 {
 	size_t i;
 
@@ -389,6 +441,7 @@ int nsiso_privtmp_mount(uid_t uid, gid_t gid, bool *host_fault, char *err, size_
 	for (i = 0; i < N_PLACES; i++) {
 		enum place_found found;
 		int place = open_place(places[i], uid, &found, err, len), ret;
+		uid_t owner;
 
 		if (place < 0 && errno == ENOENT && i > 0)
 			continue;	/* no /var/tmp: nothing to replace */
@@ -396,11 +449,22 @@ int nsiso_privtmp_mount(uid_t uid, gid_t gid, bool *host_fault, char *err, size_
 			*host_fault = found == PLACE_HOSTS_FAULT;
 			return -1;
 		}
-		if (found == PLACE_USERS_OWN) {
-			close(place);	/* already the user's own: a session's */
+		/* A login from inside a session: the user's own stays (an older
+		 * release's instance is the user's, 0700: PLACE_USERS_OWN),
+		 * another private_tmp user's is refused, a user's doing. */
+		owner = found == PLACE_USERS_OWN ? uid : instance_owner(place, places[i]);
+		if (owner == uid) {
+			close(place);
 			continue;
 		}
-		ret = mount_place(places[i], place, uid, gid, host_fault, err, len);
+		if (owner != (uid_t)-1) {
+			close(place);
+			errno = EPERM;
+			return fail(err, len, "%s is the private %s of uid %u (a login from inside "
+				    "another user's session with a private /tmp?)", places[i],
+				    places[i], (unsigned)owner);
+		}
+		ret = mount_place(places[i], place, uid, host_fault, err, len);
 		close(place);
 		if (ret != 0)
 			return -1;

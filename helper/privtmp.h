@@ -5,7 +5,7 @@
  * tmpfs where the host's is one, and /var/tmp stays on disk):
  *
  *   /tmp/.nsiso-tmp                     root:root 0700  nobody else passes
- *   /tmp/.nsiso-tmp/<uid>               uid:gid   0700  the user's /tmp
+ *   /tmp/.nsiso-tmp/<uid>               root:root 1777  the user's /tmp, sticky
  *   /tmp/.nsiso-tmp/<uid>.gone.<hex>    being removed
  *   /var/tmp/.nsiso-tmp/...             the same for /var/tmp
  *
@@ -50,7 +50,7 @@ int nsiso_privtmp_hold(int lock_dir_fd, uid_t uid, int wait_ms, char *err, size_
  * with a reason in err; *host_fault tells whether the host's set-up
  * explains the failure (no /tmp, a read-only file system, a kernel that
  * refuses the mount) rather than anything a user could do. */
-int nsiso_privtmp_mount(uid_t uid, gid_t gid, bool *host_fault, char *err, size_t len);
+int nsiso_privtmp_mount(uid_t uid, bool *host_fault, char *err, size_t len);
 
 /* The reaper, after the holder has ended: when no other session of the
  * user holds the lock, move the user's directories aside (so that a new

@@ -74,8 +74,8 @@ cat >"$D/probe" <<PROBE
 #!/bin/sh
 [ "\$PAM_TYPE" = open_session ] || exit 0
 {
-	echo "tmp=\$(stat -c '%U %a' /tmp)"
-	echo "vartmp=\$(stat -c '%U %a' /var/tmp)"
+	echo "tmp=\$(stat -c '%U %a' /tmp) \$(awk '\$5 == "/tmp" { r = \$4 } END { print r }' /proc/self/mountinfo)"
+	echo "vartmp=\$(stat -c '%U %a' /var/tmp) \$(awk '\$5 == "/var/tmp" { r = \$4 } END { print r }' /proc/self/mountinfo)"
 	echo "pidns=\$(readlink /proc/self/ns/pid)"
 } >$D/probe.out.tmp 2>&1
 mv $D/probe.out.tmp $D/probe.out
@@ -118,8 +118,9 @@ round() {
 		pamtester "$svc" "$VIC" open_session close_session
 	nsiso_assert_true "$name: it ran in a PID namespace of its own (no switch to unisolated)" \
 		test -n "$(probe pidns)" -a "$(probe pidns)" != "$HOST_PIDNS"
-	nsiso_assert_eq "$name: its /tmp is the victim's own, 0700" "$VIC 700" "$(probe tmp)"
-	nsiso_assert_eq "$name: its /var/tmp too" "$VIC 700" "$(probe vartmp)"
+	nsiso_assert_match "$name: its /tmp is the victim's own (root's, 1777, mounted from it)" \
+		"^root 1777 .*/\.nsiso-tmp/$UIDV\$" "$(probe tmp)"
+	nsiso_assert_match "$name: its /var/tmp too" "^root 1777 .*/\.nsiso-tmp/$UIDV\$" "$(probe vartmp)"
 	nsiso_assert_true "$name: the mounts were detached in the session only, logged" nsiso_wait_log \
 		"warning nsiso-helper.*/tmp/\\.nsiso-tmp was a mount point \\(not pam_nsiso's; $3 mounts\\): detached in the session's mount namespace"
 	nsiso_assert_true "$name: the directory under them was moved aside, logged with the planter's uid" \

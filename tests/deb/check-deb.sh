@@ -253,7 +253,7 @@ own=/nsiso/user-$(id -u "$PAM_USER")
 	echo "limits=$(cat /sys/fs/cgroup/memory$own/memory.limit_in_bytes \
 		/sys/fs/cgroup/memory$own/memory.memsw.limit_in_bytes \
 		/sys/fs/cgroup/pids$own/pids.max 2>/dev/null | tr '\n' ' ')"
-	echo "tmp=$(stat -c '%U %a' /tmp)"
+	echo "tmp=$(stat -c '%U %a' /tmp) $(awk '$5 == "/tmp" { r = $4 } END { print r }' /proc/self/mountinfo | grep -o '[.]nsiso-tmp/[0-9]*$')"
 	echo "run_dir=$(ls /run/nsiso 2>/dev/null | grep -c '')"
 } >"$out.tmp" && mv "$out.tmp" "$out"
 PROBE
@@ -371,7 +371,8 @@ check_eq "$USER1: host name from the shipped template %h-%U" "$host_short-$uid1"
 check_eq "$USER1: in the memory and pids groups nsiso/user-$uid1" "1 1" "$(probe "$USER1" in_own)"
 check_eq "$USER1: which its cgroup namespace shows as / (memory, pids)" "/ /" \
 	"$(probe "$USER1" cgroup) $(probe "$USER1" pids_cgroup)"
-check_eq "$USER1: /tmp is the user's own (private_tmp yes)" "$USER1 700" "$(probe "$USER1" tmp)"
+check_eq "$USER1: /tmp is the user's own (private_tmp yes), root's 1777 like any /tmp" \
+	"root 1777 .nsiso-tmp/$uid1" "$(probe "$USER1" tmp)"
 check_eq "$USER1: limits memory=25% of RAM, memsw=memory (swap 0), tasks 2048" \
 	"$limit $limit 2048 " "$(probe "$USER1" limits)"
 check "$USER1: a session record in /run/nsiso while open" test "$(probe "$USER1" run_dir)" -ge 1

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
 # private_tmp and isolate ...,cgroup through real pamtester logins with a
 # pam_exec probe in the session: the user's /tmp and /var/tmp are their own
-# (0700, the user's), shared by their sessions, absent from the host's /tmp
+# (root's and 1777 like any /tmp, mounted from the user's private dirs, which
+# no other user can reach), shared by their sessions, absent from the host's /tmp
 # and from another user's session, removed after the last logout (kept with
 # private_tmp keep); /proc/self/cgroup reads "/" in every hierarchy (the
 # memory and pids ones rooted at the user's group), and another user's
@@ -46,6 +47,8 @@ as_user() { setpriv --reuid="\$PAM_USER" --regid="\$(id -g "\$PAM_USER")" --init
 	echo "not_root_lines=\$(grep -vc ':/\$' /proc/self/cgroup)"
 	echo "tmp=\$(stat -c '%U %a' /tmp)"
 	echo "vartmp=\$(stat -c '%U %a' /var/tmp)"
+	echo "tmp_root=\$(awk '\$5 == "/tmp" { r = \$4 } END { print r }' /proc/self/mountinfo)"
+	echo "vartmp_root=\$(awk '\$5 == "/var/tmp" { r = \$4 } END { print r }' /proc/self/mountinfo)"
 	echo "tmp_list=\$(ls -A /tmp | tr '\n' ' ')"
 	echo "vartmp_list=\$(ls -A /var/tmp | tr '\n' ' ')"
 	if [ -n "\${WRITE:-}" ]; then
@@ -56,6 +59,18 @@ as_user() { setpriv --reuid="\$PAM_USER" --regid="\$(id -g "\$PAM_USER")" --init
 	echo "other_group_rc=\$?"
 	as_user ls -d /tmp/.nsiso-tmp /var/tmp/.nsiso-tmp >/dev/null 2>&1
 	echo "base_visible_rc=\$?"
+	# Root code in the session (a PAM module after ours, sudo) writes
+	# /tmp/NAME, as root writes in any /tmp: the user can neither remove
+	# nor replace it (the sticky bit), so no link of theirs is followed.
+	if [ -n "\${ROOTFILE:-}" ]; then
+		echo root >/tmp/\$ROOTFILE
+		as_user rm -f /tmp/\$ROOTFILE 2>/dev/null
+		echo "user_rm_rc=\$?"
+		as_user mv /tmp/\$ROOTFILE /tmp/\$ROOTFILE.moved 2>/dev/null
+		echo "user_mv_rc=\$?"
+		echo "rootfile=\$(stat -c '%U' /tmp/\$ROOTFILE) \$(cat /tmp/\$ROOTFILE)"
+		rm -f /tmp/\$ROOTFILE
+	fi
 } >\$out.tmp 2>&1
 mv \$out.tmp \$out
 if [ -n "\${HOLD:-}" ]; then
@@ -119,10 +134,17 @@ P1=$(nsiso_private_tmp "$UID1") V1=$(nsiso_private_tmp "$UID1" /var/tmp)
 
 nsiso_assert_true "first session of $U1 opens (held)" hold a "$U1" "WRITE=f-$TAG"
 nsiso_assert_eq "the user wrote into /tmp and /var/tmp" yes "$(probe a wrote)"
-nsiso_assert_eq "session /tmp is the user's, 0700" "$U1 700" "$(probe a tmp)"
-nsiso_assert_eq "session /var/tmp is the user's, 0700" "$U1 700" "$(probe a vartmp)"
+nsiso_assert_eq "session /tmp is a /tmp: root's, 1777 (sticky)" "root 1777" "$(probe a tmp)"
+nsiso_assert_eq "session /var/tmp likewise" "root 1777" "$(probe a vartmp)"
+nsiso_assert_match "session /tmp is mounted from the user's private dir" "/\.nsiso-tmp/$UID1\$" \
+	"$(probe a tmp_root)"
+nsiso_assert_match "session /var/tmp likewise" "/\.nsiso-tmp/$UID1\$" "$(probe a vartmp_root)"
 nsiso_assert_eq "a fresh private /tmp is empty" "" "$(probe a tmp_list)"
-nsiso_assert_true "second session of $U1 opens and closes" once b "$U1"
+nsiso_assert_true "second session of $U1 opens and closes" once b "$U1" "ROOTFILE=r-$TAG"
+nsiso_assert_match "the user cannot remove root's file in the session's /tmp" '^[1-9]' \
+	"$(probe b user_rm_rc)"
+nsiso_assert_match "nor rename it" '^[1-9]' "$(probe b user_mv_rc)"
+nsiso_assert_eq "root's file stays as root wrote it" "root root" "$(probe b rootfile)"
 nsiso_assert_eq "the second session sees the first one's /tmp file" "f-$TAG " "$(probe b tmp_list)"
 nsiso_assert_eq "the second session sees the first one's /var/tmp file" "f-$TAG " \
 	"$(probe b vartmp_list)"
@@ -130,7 +152,7 @@ nsiso_assert_false "the file is not in the host's /tmp" test -e "/tmp/f-$TAG"
 nsiso_assert_false "the file is not in the host's /var/tmp" test -e "/var/tmp/f-$TAG"
 nsiso_assert_eq "on the host it is in the user's private dir" "f-$TAG" "$(cat "$P1/f-$TAG")"
 nsiso_assert_eq "and in the private /var/tmp" "f-$TAG" "$(cat "$V1/f-$TAG")"
-nsiso_assert_eq "private dir: the user's, 0700" "$U1 700" "$(stat -c '%U %a' "$P1")"
+nsiso_assert_eq "private dir: root's, 1777, like any /tmp" "root 1777" "$(stat -c '%U %a' "$P1")"
 nsiso_assert_eq "base: root's, 0700" "root 700" "$(stat -c '%U %a' /tmp/.nsiso-tmp)"
 nsiso_assert_eq "/var/tmp base: root's, 0700" "root 700" "$(stat -c '%U %a' /var/tmp/.nsiso-tmp)"
 nsiso_assert_false "the user cannot reach it from the host" \
@@ -175,12 +197,14 @@ nsiso_assert_false "the session is in a cgroup namespace of its own" \
 nsiso_assert_true "cgroup namespace without a limit: a session opens and closes" once n "$UN"
 nsiso_assert_eq "without a limit every line reads / too" 0 "$(probe n not_root_lines)"
 nsiso_assert_eq "without private_tmp the host's /tmp is seen" "root 1777" "$(probe n tmp)"
+nsiso_assert_false "... not a private dir mounted on it" grep -q nsiso-tmp <<<"$(probe n tmp_root)"
 
 # ---- another user ------------------------------------------------------------
 
 nsiso_assert_true "a session of $U2 opens (held)" hold c "$U2"
 nsiso_assert_eq "$U2 does not see $U1's files" "" "$(probe c tmp_list)"
-nsiso_assert_eq "$U2's /tmp is $U2's" "$U2 700" "$(probe c tmp)"
+nsiso_assert_match "$U2's /tmp is mounted from $U2's private dir" "/\.nsiso-tmp/$UID2\$" \
+	"$(probe c tmp_root)"
 nsiso_assert_false "two users: two private dirs" test "$(stat -c %i "$P1")" = \
 	"$(stat -c %i "$(nsiso_private_tmp "$UID2")")"
 nsiso_assert_false "$U2 cannot read $U1's private dir from the host" \

@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
 # Real SSH logins with private_tmp yes and isolate ...,cgroup: a file one
 # login makes in /tmp or /var/tmp is there in the user's other login, not
-# in the host's /tmp and not in another user's login; the user's /tmp is
-# theirs (0700); /proc/self/cgroup reads "/" in every hierarchy, also in a
+# in the host's /tmp and not in another user's login; the user's /tmp is a
+# /tmp (root's, 1777) of their own; /proc/self/cgroup reads "/" in every hierarchy, also in a
 # shell's children; after the last logout the private directories are gone.
 set -u
 . "$(dirname "$0")/../lib.sh"
@@ -33,7 +33,7 @@ nsiso_assert_true "first login writes into /tmp and /var/tmp" \
 	nsiso_wait_for grep -q ready "$T/a.out"
 
 out=$(nsiso_ssh "echo \"tmp_file=\$(cat /tmp/a-$TAG)\"; echo \"vartmp_file=\$(cat /var/tmp/a-$TAG)\"
-	echo \"tmp=\$(stat -c '%U %a' /tmp)\"; echo \"vartmp=\$(stat -c '%U %a' /var/tmp)\"
+	echo \"tmp=\$(stat -c '%U %a %i' /tmp)\"; echo \"vartmp=\$(stat -c '%U %a %i' /var/tmp)\"
 	echo \"mine=\$(find /tmp /var/tmp -mindepth 1 ! -user $U | wc -l)\"
 	echo \"cgroup=\$(tr '\n' ' ' </proc/self/cgroup)\"
 	echo \"child_cgroup=\$(sh -c 'grep -vc \":/\\\$\" /proc/self/cgroup')\"
@@ -43,8 +43,10 @@ nsiso_assert_eq "second login succeeds" 0 "$?"
 get() { printf '%s\n' "$out" | sed -n "s/^$1=//p"; }
 nsiso_assert_eq "second login reads the first login's /tmp file" "$TAG" "$(get tmp_file)"
 nsiso_assert_eq "and its /var/tmp file" "$TAG" "$(get vartmp_file)"
-nsiso_assert_eq "/tmp is the user's, 0700" "$U 700" "$(get tmp)"
-nsiso_assert_eq "/var/tmp is the user's, 0700" "$U 700" "$(get vartmp)"
+nsiso_assert_eq "/tmp is the user's private dir, root's and 1777 like any /tmp" \
+	"root 1777 $(stat -c %i "$P")" "$(get tmp)"
+nsiso_assert_eq "/var/tmp likewise" "root 1777 $(stat -c %i "$(nsiso_private_tmp "$UID_" /var/tmp)")" \
+	"$(get vartmp)"
 nsiso_assert_eq "everything in them is the user's" 0 "$(get mine)"
 nsiso_assert_match "mktemp works in the private /tmp" '^/tmp/x\.[^/]+$' "$(get mktemp)"
 nsiso_assert_true "(its file is in the private /tmp on the host)" test -f "$P/$(basename "$(get mktemp)")"

@@ -273,7 +273,8 @@ done
 check_ne "ssh: own /dev/shm (another tmpfs)" "$(val $host_probe shm_dev)" "$(val $A shm_dev)"
 check_ne "ssh: own cgroup namespace (the shipped isolate has cgroup)" "$(val $host_probe cgns)" \
 	"$(val $A cgns)"
-check_eq "ssh: /tmp is the user's own (the shipped private_tmp yes)" "$U 700" "$(val $A tmp)"
+check_eq "ssh: /tmp is the user's own (the shipped private_tmp yes), root's 1777 like any /tmp" \
+	"root 1777 .nsiso-tmp/$(id -u $U)" "$(val $A tmp)"
 
 # systemd's cgroup of a probe: v2's 0:: line, or on hybrid the name=systemd
 # hierarchy (there 0:: is systemd's mirror in /sys/fs/cgroup/unified).  A

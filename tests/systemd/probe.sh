@@ -31,4 +31,4 @@ id=
 	org.freedesktop.systemd1.Unit Id 2>/dev/null | sed -n 's/^s "\(.*\)"$/\1/p')
 echo "unit=$id"
 echo "unit_cg=$([ -n "$id" ] && systemctl show -P ControlGroup "$id" 2>/dev/null)"
-echo "tmp=$(stat -c '%U %a' /tmp)"
+echo "tmp=$(stat -c '%U %a' /tmp) $(awk '$5 == "/tmp" { r = $4 } END { print r }' /proc/self/mountinfo | grep -o '[.]nsiso-tmp/[0-9]*$')"

@@ -548,8 +548,8 @@ out=$V/probe.$PAM_SERVICE
 	echo "cg_has_self=$(grep -cx $$ /sys/fs/cgroup/cgroup.procs)"
 	echo "cg_dirs=$(find /sys/fs/cgroup -mindepth 1 -type d | wc -l)"
 	echo "cg_parent_seen=$(ls -d /sys/fs/cgroup/nsiso /sys/fs/cgroup/../cgroup/nsiso 2>/dev/null | wc -l)"
-	echo "tmp=$(stat -c '%U %a' /tmp)"
-	echo "vartmp=$(stat -c '%U %a' /var/tmp)"
+	echo "tmp=$(stat -c '%U %a' /tmp) $(awk '$5 == "/tmp" { r = $4 } END { print r }' /proc/self/mountinfo | grep -o '[.]nsiso-tmp/[0-9]*$')"
+	echo "vartmp=$(stat -c '%U %a' /var/tmp) $(awk '$5 == "/var/tmp" { r = $4 } END { print r }' /proc/self/mountinfo | grep -o '[.]nsiso-tmp/[0-9]*$')"
 	echo "tmp_list=$(ls -A /tmp | tr '\n' ' ')"
 	echo "vartmp_list=$(ls -A /var/tmp | tr '\n' ' ')"
 	echo "$PAM_SERVICE" >/tmp/pt-$PAM_SERVICE
@@ -599,8 +599,9 @@ check_eq "private tmp: the base is root's 0700 directory" "root 700 directory" \
 	"$(stat -c '%U %a %F' /tmp/.nsiso-tmp)"
 check_eq "private tmp: the planted link was moved aside" "/v2victim" \
 	"$(readlink /tmp/.nsiso-tmp.planted.* 2>&1)"
-check_eq "private tmp: the session's /tmp is alice's, 0700" "alice 700" "$(ptprobe v2-pt-a tmp)"
-check_eq "private tmp: and /var/tmp" "alice 700" "$(ptprobe v2-pt-a vartmp)"
+check_eq "private tmp: the session's /tmp is alice's private dir, root's 1777 like any /tmp" \
+	"root 1777 .nsiso-tmp/$USER_ID" "$(ptprobe v2-pt-a tmp)"
+check_eq "private tmp: and /var/tmp" "root 1777 .nsiso-tmp/$USER_ID" "$(ptprobe v2-pt-a vartmp)"
 check_true "private tmp: the file is not in the host's /tmp" test ! -e /tmp/pt-v2-pt-a
 check_eq "private tmp: it is in alice's private /tmp" v2-pt-a "$(cat $PRIV/pt-v2-pt-a 2>&1)"
 rc=0
