@@ -138,7 +138,10 @@ _remove_planted
 
 # ---- P2: planted in a loop while the base is made -----------------------------
 
-as "$ATT" bash -c "while :; do ln -s '$D/victim' /tmp/.nsiso-tmp; ln -s '$D/victim' /var/tmp/.nsiso-tmp
+# setpriv itself in the background (not the function as, whose subshell
+# would be $! and leave the loop running when it is killed).
+setpriv --reuid="$UIDA" --regid="$(id -g "$ATT")" --init-groups -- \
+	bash -c "while :; do ln -s '$D/victim' /tmp/.nsiso-tmp; ln -s '$D/victim' /var/tmp/.nsiso-tmp
 	mkdir -m 0777 /tmp/.nsiso-tmp; ln -s '$D/victim' /tmp/.nsiso-tmp/$UIDV; done" 2>/dev/null &
 loop=$!
 nsiso_on_exit _nsiso_terminate "$loop:$(_nsiso_starttime "$loop")"
