@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include "../common/conf.h"
 #include "../common/size.h"
 #include "../common/systemd.h"
+#include "../common/textfile.h"
 #include "ctl.h"
 
 /* Rules that name a user or group nobody has are legal but likely typos. */
@@ -48,6 +50,7 @@ struct refusal {
 struct refusals {
 	struct refusal *list;
 	size_t n;
+	bool private_tmp;	/* some account gets a private /tmp */
 };
 
 static const struct nsiso_rule *rule_at(const struct nsiso_conf *conf, const char *file,
@@ -201,9 +204,33 @@ static int check_account(const struct nsiso_conf *conf, const struct passwd *pw,
 		where = s.origin[item];
 	if (!why) {
 		check_root(conf, pw, &s, problems);
+		if (nsiso_settings_active(&s) && s.private_tmp != NSISO_PRIVATE_TMP_NO)
+			r->private_tmp = true;
 		return 0;
 	}
 	return add_refusal(r, &where, why, refusal_outcome(pw, &s), pw);
+}
+
+/* The kernel's guards in sticky directories writable by all: a private
+ * /tmp is one (root's, 1777) as the host's is, and where a guard is 0 root
+ * code in a session (a PAM module after pam_nsiso, sudo) follows a user's
+ * links, or opens their files and FIFOs, there as in the host's /tmp.  A
+ * warning: the host's setting, which pam_nsiso does not change. */
+static void warn_unguarded_tmp(void)
+{
+	static const char *const guards[] = { "protected_symlinks", "protected_regular",
+					      "protected_fifos" };
+	char path[64], value[16];
+	size_t i;
+
+	for (i = 0; i < sizeof(guards) / sizeof(guards[0]); i++) {
+		snprintf(path, sizeof(path), "/proc/sys/fs/%s", guards[i]);
+		if (nsiso_read_text(path, value, sizeof(value)) > 0 && strcmp(value, "0\n") == 0)
+			printf("nsisoctl: warning: fs.%s is 0: in a private /tmp, as in the "
+			       "host's, root code of a session does not get the kernel's guard "
+			       "against a user's links and files (Debian sets it: "
+			       "/usr/lib/sysctl.d/protect-links.conf)\n", guards[i]);
+	}
 }
 
 /* Resolve the conf for every account that getpwent lists, as the module
@@ -257,6 +284,8 @@ static size_t check_accounts(const struct nsiso_conf *conf)
 		problems++;
 	}
 	free(r.list);
+	if (r.private_tmp)
+		warn_unguarded_tmp();
 	return problems;
 }
 

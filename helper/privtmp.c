@@ -308,8 +308,10 @@ static int open_base(int place, const char *where, char *err, size_t len)
  * reaches it: the base is root's 0700, and it is mounted only in the
  * user's sessions' namespaces.  Only root can write the base, so anything
  * else found under the user's name is root's leftover: it is moved aside as
- * gone (the reaper removes it) and made anew; one of an older release,
- * the user's and 0700, is taken over. */
+ * gone (the reaper removes it) and made anew.  So is one of an older
+ * release, the user's and 0700: taken over (chowned), it kept what its
+ * owner could set on it, a default ACL that makes root's files in it the
+ * user's to write (an attacker review of 71dd4fa), an encryption policy. */
 static int open_instance(int base, uid_t uid, const char *where, char *err, size_t len)
 {
 	char name[16], in_base[64];
@@ -329,8 +331,7 @@ static int open_instance(int base, uid_t uid, const char *where, char *err, size
 		if (fd < 0 && errno != ELOOP && errno != ENOTDIR)
 			return fail(err, len, "cannot open %s/%s/%s: %m", where,
 				    NSISO_PRIVATE_TMP_BASE, name);
-		if (fd >= 0 && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode) &&
-		    (st.st_uid == uid || st.st_uid == 0)) {
+		if (fd >= 0 && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == 0) {
 			if (fchown(fd, 0, 0) != 0 || fchmod(fd, 01777) != 0) {
 				close(fd);
 				return fail(err, len, "cannot make %s/%s/%s a /tmp: %m", where,

@@ -35,6 +35,24 @@ exit $?"
 for conf in "$CASES"/check/*.conf; do run_case check "$conf"; done
 for conf in "$CASES"/explain/*.conf; do run_case explain "$conf"; done
 
+# private_tmp: a warning for each of the kernel's guards in sticky
+# directories writable by all that this host leaves at 0 (root code in a
+# session would follow a user's links in a private /tmp), none otherwise;
+# a warning is no problem.  Without private_tmp, none at all.
+printf '%s isolate uts,ipc,mnt,pid\n%s private_tmp yes\n' "$USER1" "$USER1" >"$T/pt.conf"
+printf '%s isolate uts,ipc,mnt,pid\n' "$USER1" >"$T/nopt.conf"
+chmod 0644 "$T/pt.conf" "$T/nopt.conf"
+out=$("$CTL" check "$T/pt.conf" 2>&1)
+nsiso_assert_eq "private_tmp: the check passes" 0 "$?"
+for guard in protected_symlinks protected_regular protected_fifos; do
+	want=0
+	[ "$(cat "/proc/sys/fs/$guard")" = 0 ] && want=1
+	nsiso_assert_eq "private_tmp: a warning for fs.$guard exactly when it is 0 here ($(cat "/proc/sys/fs/$guard"))" \
+		"$want" "$(grep -c "^nsisoctl: warning: fs\.$guard is 0: " <<<"$out")"
+done
+nsiso_assert_eq "without private_tmp: no such warning" 0 \
+	"$("$CTL" check "$T/nopt.conf" 2>&1 | grep -c 'warning: fs\.')"
+
 # Ownership and mode problems are reported like syntax errors.
 printf '* memory 1G\n' >"$T/open.conf"
 chmod 0666 "$T/open.conf"

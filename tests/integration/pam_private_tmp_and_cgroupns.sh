@@ -68,6 +68,8 @@ as_user() { setpriv --reuid="\$PAM_USER" --regid="\$(id -g "\$PAM_USER")" --init
 		echo "user_rm_rc=\$?"
 		as_user mv /tmp/\$ROOTFILE /tmp/\$ROOTFILE.moved 2>/dev/null
 		echo "user_mv_rc=\$?"
+		as_user sh -c "echo user >>/tmp/\$ROOTFILE" 2>/dev/null
+		echo "user_write_rc=\$?"
 		echo "rootfile=\$(stat -c '%U' /tmp/\$ROOTFILE) \$(cat /tmp/\$ROOTFILE)"
 		rm -f /tmp/\$ROOTFILE
 	fi
@@ -144,6 +146,7 @@ nsiso_assert_true "second session of $U1 opens and closes" once b "$U1" "ROOTFIL
 nsiso_assert_match "the user cannot remove root's file in the session's /tmp" '^[1-9]' \
 	"$(probe b user_rm_rc)"
 nsiso_assert_match "nor rename it" '^[1-9]' "$(probe b user_mv_rc)"
+nsiso_assert_match "nor write it" '^[1-9]' "$(probe b user_write_rc)"
 nsiso_assert_eq "root's file stays as root wrote it" "root root" "$(probe b rootfile)"
 nsiso_assert_eq "the second session sees the first one's /tmp file" "f-$TAG " "$(probe b tmp_list)"
 nsiso_assert_eq "the second session sees the first one's /var/tmp file" "f-$TAG " \
@@ -239,3 +242,39 @@ nsiso_assert_eq "keep: the private /tmp is kept after the last logout" "k-$TAG" 
 	"$(cat "$PK/k-$TAG" 2>&1)"
 nsiso_assert_true "keep: the next session opens" once k2 "$UK"
 nsiso_assert_eq "keep: and finds the file" "k-$TAG " "$(probe k2 tmp_list)"
+
+# ---- a directory of an older release -----------------------------------------
+# Older releases made the private dir the user's, 0700: its owner could give
+# it a default ACL, which a take-over (chown, chmod) kept, and root's files
+# made in it were then the user's to write (an attacker review of 71dd4fa).
+# Such a directory is moved aside and a fresh one made.
+rm -rf -- "$PK"
+install -d -o "$UK" -g "$(id -g "$UK")" -m 0700 "$PK"
+echo old >"$PK/old-$TAG"
+chown "$UK" "$PK/old-$TAG"
+python3 -c '
+import os, struct, sys
+undefined = 0xFFFFFFFF
+# user::rwx user:UID:rwx group::rwx mask::rwx other::---
+entries = [(0x01, 7, undefined), (0x02, 7, int(sys.argv[2])), (0x04, 7, undefined),
+	   (0x10, 7, undefined), (0x20, 0, undefined)]
+os.setxattr(sys.argv[1], "system.posix_acl_default",
+	    struct.pack("<I", 2) + b"".join(struct.pack("<HHI", *e) for e in entries))' "$PK" "$UIDK" ||
+	nsiso_die "cannot give the older release's directory a default ACL"
+default_acl() {
+	python3 -c '
+import errno, os, sys
+try:
+	os.getxattr(sys.argv[1], "system.posix_acl_default")
+	print("yes")
+except OSError as e:
+	print("no" if e.errno == errno.ENODATA else errno.errorcode[e.errno])' "$1"
+}
+nsiso_assert_eq "(the older release's directory has the user's default ACL)" yes "$(default_acl "$PK")"
+nsiso_assert_true "older release: a session of $UK opens and closes" once k3 "$UK" "ROOTFILE=r3-$TAG"
+nsiso_assert_eq "older release: its /tmp is a fresh one, root's 1777" "root 1777" "$(probe k3 tmp)"
+nsiso_assert_eq "older release: without the old files" "" "$(probe k3 tmp_list)"
+nsiso_assert_eq "older release: the private dir has no default ACL" no "$(default_acl "$PK")"
+nsiso_assert_match "older release: the user cannot write root's file there" '^[1-9]' \
+	"$(probe k3 user_write_rc)"
+nsiso_assert_eq "older release: root's file stays as root wrote it" "root root" "$(probe k3 rootfile)"
