@@ -16,10 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <syslog.h>
-#include <time.h>
 #include <unistd.h>
 
 static bool initialised;		/* libcgroup's cgroup_init() done */
@@ -595,7 +593,6 @@ static int create_parent(const char *parent, const struct nsiso_cgroup_limits *l
  * review of 5d122e8).  fd or -1 with errno. */
 static int take_lock(int lock_dir_fd, uid_t uid, int wait_ms)
 {
-	const struct timespec tick = { 0, 2000000L };	/* 2 ms */
 	struct nsiso_deadline until;
 	int fd, e;
 
@@ -604,21 +601,12 @@ static int take_lock(int lock_dir_fd, uid_t uid, int wait_ms)
 		    O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0600);
 	if (fd < 0)
 		return -1;
-	if (nsiso_lock_uid_byte(fd, uid, F_WRLCK, wait_ms) < 0) {
+	if (nsiso_lock_uid_byte(fd, uid, F_WRLCK, wait_ms) < 0 ||
+	    nsiso_lock_whole_shared(fd, nsiso_deadline_left_ms(&until)) < 0) {
 		e = errno;
 		close(fd);
 		errno = e;
 		return -1;
-	}
-	while (flock(fd, LOCK_SH | LOCK_NB) < 0) {
-		if ((errno != EWOULDBLOCK && errno != EINTR) ||
-		    nsiso_deadline_left_ms(&until) == 0) {
-			e = errno == EWOULDBLOCK ? ETIMEDOUT : errno;
-			close(fd);
-			errno = e;
-			return -1;
-		}
-		nanosleep(&tick, NULL);
 	}
 	return fd;
 }

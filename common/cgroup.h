@@ -6,6 +6,7 @@
 #ifndef NSISO_CGROUP_H
 #define NSISO_CGROUP_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -212,10 +213,20 @@ int nsiso_cgroup_find_mount(const char *mountinfo, const char *controllers, char
  * since Linux 5.0) or else BFQ's blkio.bfq.weight.  NULL when it has none. */
 const char *nsiso_cgroup_io_weight_file_in(const char *dir, enum nsiso_cgroup_version version);
 
-/* The file system type ("tmpfs", "fuse.bindfs", ...) of mount mnt_id in
- * this process's mount table (statx's STATX_MNT_ID), read a line at a time,
- * since a user can make the table long.  False if it is not there. */
-bool nsiso_mount_fstype(uint64_t mnt_id, char *type, size_t len);
+/* Of one mount in this process's mount table: its file system type
+ * ("tmpfs", "fuse.bindfs", ...), its root within that file system (a bind
+ * mount's source directory) and its mount point, as mountinfo writes them
+ * (escaped). */
+struct nsiso_mount {
+	char fstype[32];
+	char root[PATH_MAX];
+	char point[PATH_MAX];
+};
+
+/* Mount mnt_id (statx's STATX_MNT_ID) of this process's mount table, read
+ * a line at a time, since a user can make the table long.  False if it is
+ * not there, or a field does not fit. */
+bool nsiso_mount_by_id(uint64_t mnt_id, struct nsiso_mount *m);
 
 /* A group's directory in each hierarchy the numbers come from, found in
  * the mount table ("" where that hierarchy is not mounted, or its mount

@@ -445,7 +445,7 @@ const char *nsiso_cgroup_io_weight_file_in(const char *dir, enum nsiso_cgroup_ve
 	return NULL;
 }
 
-bool nsiso_mount_fstype(uint64_t mnt_id, char *type, size_t len)
+bool nsiso_mount_by_id(uint64_t mnt_id, struct nsiso_mount *out)
 {
 	FILE *f = fopen("/proc/self/mountinfo", "re");
 	char *line = NULL, id[24];
@@ -456,11 +456,15 @@ bool nsiso_mount_fstype(uint64_t mnt_id, char *type, size_t len)
 	if (!f)
 		return false;
 	snprintf(id, sizeof(id), "%llu", (unsigned long long)mnt_id);
-	while (!found && (n = getline(&line, &cap, f)) > 0) {
+	while ((n = getline(&line, &cap, f)) > 0) {
 		struct mount_line m;
 
-		found = split_mount_line(line, line + n, &m) && field_is(&m.id, id) &&
-			copy_field(&m.fstype, type, len);
+		if (!split_mount_line(line, line + n, &m) || !field_is(&m.id, id))
+			continue;
+		found = copy_field(&m.fstype, out->fstype, sizeof(out->fstype)) &&
+			copy_field(&m.root, out->root, sizeof(out->root)) &&
+			copy_field(&m.point, out->point, sizeof(out->point));
+		break;
 	}
 	free(line);
 	fclose(f);

@@ -4,11 +4,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
+#include <sys/file.h>
 #include <time.h>
 
 #include "deadline.h"
 
-static int try_lock(int fd, uid_t uid, short type)
+/* One try at a lock that is not to be waited for in the kernel. */
+typedef int try_lock_fn(int fd, uid_t uid, short type);
+
+static int try_byte(int fd, uid_t uid, short type)
 {
 	struct flock lock = { .l_type = type, .l_whence = SEEK_SET, .l_start = (off_t)uid,
 			      .l_len = 1 };
@@ -16,14 +20,22 @@ static int try_lock(int fd, uid_t uid, short type)
 	return fcntl(fd, F_OFD_SETLK, &lock);
 }
 
-int nsiso_lock_uid_byte(int fd, uid_t uid, short type, int wait_ms)
+static int try_whole_shared(int fd, uid_t uid, short type)
+{
+	(void)uid, (void)type;
+	return flock(fd, LOCK_SH | LOCK_NB);
+}
+
+/* try, again every 2 ms while another holds the lock, for at most wait_ms. */
+static int poll_lock(try_lock_fn *try, int fd, uid_t uid, short type, int wait_ms)
 {
 	const struct timespec tick = { 0, 2000000L };	/* 2 ms */
 	struct nsiso_deadline until;
 
 	nsiso_deadline_in(&until, wait_ms);
-	while (try_lock(fd, uid, type) != 0) {
-		/* Held by another: EAGAIN, or EACCES (fcntl(2) allows both). */
+	while (try(fd, uid, type) != 0) {
+		/* Held by another: EAGAIN (EWOULDBLOCK), or EACCES (fcntl(2)
+		 * allows both). */
 		bool held = errno == EAGAIN || errno == EACCES;
 
 		if ((!held && errno != EINTR) || nsiso_deadline_left_ms(&until) == 0) {
@@ -34,4 +46,14 @@ int nsiso_lock_uid_byte(int fd, uid_t uid, short type, int wait_ms)
 		nanosleep(&tick, NULL);
 	}
 	return 0;
+}
+
+int nsiso_lock_uid_byte(int fd, uid_t uid, short type, int wait_ms)
+{
+	return poll_lock(try_byte, fd, uid, type, wait_ms);
+}
+
+int nsiso_lock_whole_shared(int fd, int wait_ms)
+{
+	return poll_lock(try_whole_shared, fd, 0, 0, wait_ms);
 }

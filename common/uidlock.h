@@ -15,4 +15,9 @@
  * held by another at the end). */
 int nsiso_lock_uid_byte(int fd, uid_t uid, short type, int wait_ms);
 
+/* A shared flock(2) of fd's whole file, waited for in the same way (what
+ * an older release's helper took exclusively: the cgroup lock keeps it
+ * out).  0, or -1 with errno (ETIMEDOUT). */
+int nsiso_lock_whole_shared(int fd, int wait_ms);
+
 #endif

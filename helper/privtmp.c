@@ -94,6 +94,23 @@ enum place_found {
 	PLACE_USERS_FAULT,	/* fd -1: a user's directory or mount on the way */
 };
 
+/* Whether the directory behind fd is the root of its mount (statx without a
+ * sync, which asks no FUSE daemon anything), and the mount's id; a kernel
+ * that does not say whether it is a root says MOUNT_ROOT. */
+enum mount_place { MOUNT_UNKNOWN, MOUNT_ROOT, MOUNT_INSIDE };
+
+static enum mount_place mount_root_of(int fd, uint64_t *id)
+{
+	struct statx stx;
+
+	if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW | AT_STATX_DONT_SYNC, STATX_MNT_ID,
+		  &stx) != 0 || !(stx.stx_mask & STATX_MNT_ID))
+		return MOUNT_UNKNOWN;
+	*id = stx.stx_mnt_id;
+	return !(stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) ||
+		       (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT) ? MOUNT_ROOT : MOUNT_INSIDE;
+}
+
 /* A directory below dirfd, not entered when it is on a FUSE file system:
  * inside a private_tmp session /tmp is its user's own directory, where they
  * may mount one (fusermount), and root must not ask a user's daemon
@@ -105,20 +122,24 @@ enum place_found {
  * *fuse when it is one, or cannot be told. */
 static int open_dir_not_fuse(int dirfd, const char *name, bool *fuse)
 {
-	struct statx stx;
-	char type[32];
+	struct nsiso_mount m;
+	uint64_t id;
 	int path = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC), fd;
 
 	*fuse = false;
 	if (path < 0)
 		return -1;
-	if (statx(path, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW | AT_STATX_DONT_SYNC, STATX_MNT_ID,
-		  &stx) != 0 || !(stx.stx_mask & STATX_MNT_ID))
+	switch (mount_root_of(path, &id)) {
+	case MOUNT_UNKNOWN:
 		*fuse = true;
-	else if (!(stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) ||
-		 (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT))
-		*fuse = !nsiso_mount_fstype(stx.stx_mnt_id, type, sizeof(type)) ||
-			strncmp(type, "fuse", 4) == 0;	/* fuse, fuseblk, fuse.* */
+		break;
+	case MOUNT_ROOT:
+		*fuse = !nsiso_mount_by_id(id, &m) ||
+			strncmp(m.fstype, "fuse", 4) == 0;	/* fuse, fuseblk, fuse.* */
+		break;
+	case MOUNT_INSIDE:
+		break;
+	}
 	if (*fuse) {
 		close(path);
 		errno = EACCES;
@@ -402,36 +423,18 @@ static int mount_place(const char *where, int place, uid_t uid, bool *host_fault
 static uid_t instance_owner(int fd, const char *where)
 {
 	static const char tail[] = "/" NSISO_PRIVATE_TMP_BASE "/";
-	struct statx stx;
-	char *line = NULL;
-	size_t cap = 0;
-	uid_t owner = (uid_t)-1;
-	FILE *f;
+	struct nsiso_mount m;
+	const char *at;
+	uint64_t id, n;
 
-	if (statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &stx) != 0 ||
-	    !(stx.stx_mask & STATX_MNT_ID) || !(f = fopen("/proc/self/mountinfo", "re")))
-		return owner;
-	while (getline(&line, &cap, f) > 0) {
-		/* "ID PARENT MAJ:MIN ROOT POINT ...": the first five. */
-		char *field[5], *save = NULL, *at;
-		uint64_t id, n;
-		size_t i;
-
-		for (i = 0; i < 5; i++)
-			field[i] = strtok_r(i ? NULL : line, " ", &save);
-		if (!field[4] || nsiso_parse_decimal(field[0], strlen(field[0]), UINT64_MAX, &id) ||
-		    id != stx.stx_mnt_id)
-			continue;
-		at = strstr(field[3], tail);
-		if (strcmp(field[4], where) == 0 && at &&
-		    !nsiso_parse_decimal(at + sizeof(tail) - 1, strlen(at + sizeof(tail) - 1),
-					 UINT32_MAX - 1, &n))
-			owner = (uid_t)n;
-		break;
-	}
-	free(line);
-	fclose(f);
-	return owner;
+	/* Not a mount's root (the host's /tmp, as a rule): no bind of ours,
+	 * and no look at the mount table on a login's way. */
+	if (mount_root_of(fd, &id) != MOUNT_ROOT || !nsiso_mount_by_id(id, &m) ||
+	    strcmp(m.point, where) != 0 || !(at = strstr(m.root, tail)) ||
+	    nsiso_parse_decimal(at + sizeof(tail) - 1, strlen(at + sizeof(tail) - 1),
+				UINT32_MAX - 1, &n))
+		return (uid_t)-1;
+	return (uid_t)n;
 }
 
 int nsiso_privtmp_mount(uid_t uid, bool *host_fault, char *err, size_t len)

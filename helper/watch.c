@@ -228,7 +228,6 @@ static int open_socket(const struct watch *w)
 		ok = 0;
 	ok = ok && fchownat(w->c->run_dir_fd, addr.sun_path, w->c->uid, (gid_t)-1,
 			    AT_SYMLINK_NOFOLLOW) == 0 &&
-	     fchmodat(w->c->run_dir_fd, addr.sun_path, 0600, 0) == 0 &&
 	     listen(fd, LISTEN_BACKLOG) == 0;
 	if (!ok) {
 		int e = errno;
