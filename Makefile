@@ -35,6 +35,7 @@ COMMON_CHANNEL = common/fdpass.c
 MODULE_SRC = pam_nsiso/pam_nsiso.c pam_nsiso/spawn.c $(COMMON_PARSE) common/cgroup_stats.c \
              $(COMMON_SYSTEMD) $(COMMON_REQUEST) $(COMMON_CHANNEL)
 HELPER_SRC = helper/main.c helper/broker.c helper/holder.c helper/reaper.c helper/watch.c helper/oomwatch.c \
+             helper/unreaped.c \
              helper/privtmp.c helper/cgroupns.c helper/prebuilt.c helper/member.c \
              common/kmsg.c $(COMMON_SYSTEMD) $(COMMON_REQUEST) $(COMMON_CHANNEL) $(COMMON_PARSE) \
              $(COMMON_STATE) $(COMMON_CGROUP)

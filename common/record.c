@@ -441,11 +441,30 @@ void nsiso_record_mark_nested(int dirfd, unsigned long long pidns)
 		close(fd);
 }
 
+/* Every process of an ended PID namespace has ended before its init's
+ * pidfd says so, nested sessions' holders with them: a record naming that
+ * namespace's number whose holder lives belongs to a namespace made since
+ * under the same number (the kernel hands a freed one out again at once; an
+ * attacker review of rev 10b2fe5 had another user's live nested record
+ * taken so).  One whose holder cannot be told gone is kept too. */
+static bool nested_holder_gone(const struct nsiso_record *r)
+{
+	struct nsiso_record copy = *r;
+	bool gone;
+	int fd = nsiso_record_open_holder(&copy, &gone);
+
+	if (fd >= 0) {
+		close(fd);
+		return false;
+	}
+	return gone;
+}
+
 int nsiso_record_take_nested(int dirfd, unsigned long long pidns, struct nsiso_record **out)
 {
 	struct nsiso_record *list = NULL;
 	char name[48];
-	int n, i, taken = 0;
+	int n, i, taken = 0, live = 0;
 
 	*out = NULL;
 	nested_mark_name(pidns, name, sizeof(name));
@@ -454,10 +473,16 @@ int nsiso_record_take_nested(int dirfd, unsigned long long pidns, struct nsiso_r
 	n = nsiso_record_list(dirfd, &list);
 	if (n < 0)
 		return -1;
-	for (i = 0; i < n; i++)
-		if (list[i].pidns == pidns && nsiso_record_remove(dirfd, list[i].session) == 0)
+	for (i = 0; i < n; i++) {
+		if (list[i].pidns != pidns)
+			continue;
+		if (!nested_holder_gone(&list[i]))
+			live++;
+		else if (nsiso_record_remove(dirfd, list[i].session) == 0)
 			list[taken++] = list[i];
-	unlinkat(dirfd, name, 0);
+	}
+	if (live == 0)
+		unlinkat(dirfd, name, 0);
 	if (taken == 0) {
 		free(list);
 		list = NULL;

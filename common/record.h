@@ -90,8 +90,9 @@ unsigned long long nsiso_own_pidns(void);
 void nsiso_record_mark_nested(int dirfd, unsigned long long pidns);
 
 /* With a mark of PID namespace pidns: the records made there (their
- * pidns), removed from the directory and handed back in *out (to be
- * freed), and the mark removed.  Their count; 0 without a mark; -1 if the
+ * pidns) whose holder is gone, removed from the directory and handed back
+ * in *out (to be freed), and the mark removed unless a record naming that
+ * number has a live holder (a namespace made since under the same number).  Their count; 0 without a mark; -1 if the
  * directory cannot be listed. */
 int nsiso_record_take_nested(int dirfd, unsigned long long pidns, struct nsiso_record **out);
 

@@ -56,6 +56,7 @@
 #include "prebuilt.h"
 #include "privtmp.h"
 #include "reaper.h"
+#include "unreaped.h"
 
 /* How the helper may act, decided once at start and never re-derived. */
 enum privilege {
@@ -1019,6 +1020,9 @@ static void open_session(const struct nsiso_request *r, gid_t gid, struct nsiso_
 	 * cgroup.lock, which every limited login waits for, or move or kill
 	 * the holder and the reaper.  A broker's worker never enters one. */
 	if (!pb && nsiso_cgroup_leave_user_reachable(r->uid, why, sizeof(why)) < 0)
+		die_with(NSISO_FAIL_DENY, "%s", why);
+	/* Our holder and reaper will be orphans, maybe a user's (unreaped.h). */
+	if (!pb && nsiso_unreaped_check(why, sizeof(why)) < 0)
 		die_with(NSISO_FAIL_DENY, "%s", why);
 	run_dir_fd = open_run_dir(r->run_dir);
 	tmp_dir_fd = hold_private_tmp(r, &lock_fd);

@@ -184,9 +184,11 @@ static void reap(const struct reaper_config *c)
 	 * which would keep the group. */
 	if (c->private_tmp == NSISO_PRIVATE_TMP_YES)
 		nsiso_privtmp_release(c->private_tmp_dir_fd, c->uid, c->session);
+	/* Before the wait for the application, which its user can stop: the
+	 * sessions opened inside ended with our holder, other users' too. */
+	reap_nested(c);
 	if (c->cgroup_parent && remove_cgroup(c, &w) == 1)
 		watch_forget_group(&wc);
-	reap_nested(c);
 	nsiso_part_done(c->debug, c->session, "reaper");
 }
 

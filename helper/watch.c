@@ -3,13 +3,18 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -19,6 +24,8 @@
 #include "../common/quota.h"
 #include "../common/record.h"
 #include "../common/uidlock.h"
+#include "faults.h"
+#include "holder.h"
 
 /* While the session is being set up the user's group appears within
  * milliseconds of the reaper: look for it this often until it does (for at
@@ -27,6 +34,10 @@
 #define GROUP_APPEARS_MS 20
 #define LISTEN_BACKLOG 8
 #define ACCEPTS_PER_WAKE 16
+/* An answerer has its clients' time and this much more before it is
+ * killed. */
+#define ANSWERER_GRACE_MS 500
+#define ANSWERER_RETRY_MS 1000
 
 /* ---- whether the user has sessions: a byte of sessions.lock per uid ---- */
 
@@ -89,7 +100,7 @@ static void watch_init_for_lock(struct watch *w, const struct watch_config *c)
 
 	memset(w, 0, sizeof(*w));
 	w->c = c;
-	w->lock_fd = w->listen_fd = w->session_fd = w->baton_fd = -1;
+	w->lock_fd = w->listen_fd = w->session_fd = w->baton_fd = w->answerer_pidfd = -1;
 	for (i = 0; i < QUOTA_CLIENTS_MAX; i++)
 		w->clients[i].fd = -1;
 	w->oom.event_fd = w->oom.kmsg_fd = -1;
@@ -193,11 +204,14 @@ static void socket_name(uid_t uid, char *buf, size_t len)
  * whose peer never reads makes that close wait for as long as the sender
  * likes (an attacker review of a8d74b8: every watching reaper of the host
  * frozen, quota, OOM notices and cleanup with it).  Older kernels take
- * them: there only the socket's owner can connect (open_socket()). */
+ * them: there only the socket's owner can connect (open_socket()), and
+ * only the answerer, never the reaper, drops what they send. */
 static void refuse_fds(int fd)
 {
 	int off = 0;
 
+	if (FAULT_FAILS("quota-refuse-fds"))	/* as a kernel before 6.16 */
+		return;
 	(void)setsockopt(fd, SOL_SOCKET, SO_PASSRIGHTS, &off, sizeof(off));
 }
 
@@ -266,15 +280,16 @@ static void answer(int fd, enum nsiso_quota_answer kind, const char *reason)
 		syslog(LOG_DEBUG, "quota socket: %m");
 }
 
-/* How long one collection of the numbers answers every request: the
- * reaper is root's and outside the user's cpu group, and a collection reads
- * every record and the group's files.  A user asking in a loop (an attacker
- * review of a8d74b8: 24,500 answers in 10 s, 13.6 times the user's `cpu 5%`
- * of root's CPU) now costs a collection per QUOTA_REUSE_MS at most. */
+/* How often an answerer may start (start_answerer()), each with one
+ * collection of the numbers for all it serves: the reaper is root's and
+ * outside the user's cpu group, and a collection reads every record and the
+ * group's files.  A user asking in a loop (an attacker review of a8d74b8:
+ * 24,500 answers in 10 s, 13.6 times the user's `cpu 5%` of root's CPU)
+ * costs a fork and a collection per QUOTA_REUSE_MS at most. */
 #define QUOTA_REUSE_MS 100
 
 /* The peer's own numbers: the peer's uid is this reaper's user's, checked
- * at accept.  Large buffers are static: the reaper is single-threaded. */
+ * at accept.  Large buffers are static: the answerer is single-threaded. */
 static void answer_numbers(const struct watch *w, int fd)
 {
 	static struct nsiso_quota q;
@@ -302,26 +317,26 @@ static void answer_numbers(const struct watch *w, int fd)
 }
 
 /* A unix socket closed with unread messages resets its peer, whose next
- * read then fails before it gets our answer: read what is there first. */
-static void close_client(int fd)
+ * read then fails before it gets our answer: read what is there first.  The
+ * fd itself is closed by the answerer's end (see answer_and_exit()). */
+static void finish_client(int fd)
 {
 	char sink[64];
 	int i;
 
 	for (i = 0; i < 4 && recv(fd, sink, sizeof(sink), MSG_DONTWAIT) > 0; i++)
 		;
-	close(fd);
 }
 
 static void drop_client(struct watch *w, size_t i)
 {
-	close_client(w->clients[i].fd);
+	finish_client(w->clients[i].fd);
 	w->clients[i].fd = -1;
 }
 
 /* Each new peer: another uid is told so and dropped at once (it takes no
  * place); ours gets a place, if one is free, for one request. */
-static void accept_clients(struct watch *w, long long now)
+static void accept_clients(struct watch *w)
 {
 	int i;
 
@@ -335,18 +350,17 @@ static void accept_clients(struct watch *w, long long now)
 			return;
 		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 || cred.uid != w->c->uid) {
 			answer(fd, NSISO_QUOTA_DENIED, "this socket answers only its own user");
-			close_client(fd);
+			finish_client(fd);
 			continue;
 		}
 		for (slot = 0; slot < QUOTA_CLIENTS_MAX && w->clients[slot].fd >= 0; slot++)
 			;
 		if (slot == QUOTA_CLIENTS_MAX) {
 			answer(fd, NSISO_QUOTA_BUSY, "too many requests at once, try again");
-			close_client(fd);
+			finish_client(fd);
 			continue;
 		}
 		w->clients[slot].fd = fd;
-		w->clients[slot].deadline_ms = now + QUOTA_CLIENT_TIMEOUT_MS;
 	}
 }
 
@@ -365,13 +379,96 @@ static void serve_client(struct watch *w, size_t i)
 	drop_client(w, i);
 }
 
-static void drop_late_clients(struct watch *w, long long now)
-{
-	size_t i;
+/* ---- the answerer --------------------------------------------------------
+ *
+ * The reaper never holds a connection of the quota socket: a child of it
+ * does.  A client can attach files to its message (SCM_RIGHTS) where the
+ * kernel cannot refuse them (before Linux 6.16, Debian 12's own kernel
+ * among them), and a file that arrives unread is closed by whoever drops
+ * the message: a TCP socket with SO_LINGER whose peer never reads makes that
+ * close wait for as long as its sender likes (an attacker review of a8d74b8
+ * saw a reaper in tcp_close for 4 minutes: the user's quota answers, OOM
+ * notices and session cleanup stopped with it).  The answerer accepts what
+ * is waiting, answers, and ends with its connections open: a task that ends
+ * closes them without lingering.  If it is held up meanwhile (a recv()
+ * drops such a file too), the reaper kills it, and a signal ends that wait.
+ * The reaper's own listening socket, whose connections not yet accepted
+ * hold their messages, is closed only by the reaper's end, for the same
+ * reason. */
 
-	for (i = 0; i < QUOTA_CLIENTS_MAX; i++)
-		if (w->clients[i].fd >= 0 && now >= w->clients[i].deadline_ms)
-			drop_client(w, i);
+/* Serve what waits on the socket, for at most QUOTA_CLIENT_TIMEOUT_MS. */
+__attribute__((noreturn))
+static void answer_and_exit(struct watch *w)
+{
+	const int keep[] = { w->listen_fd, w->c->run_dir_fd };
+	struct pollfd p[QUOTA_CLIENTS_MAX];
+	long long now = watch_now_ms(), end = now + QUOTA_CLIENT_TIMEOUT_MS;
+	size_t i, open_clients;
+
+	nsiso_keep_only_fds(keep, sizeof(keep) / sizeof(keep[0]));
+	accept_clients(w);
+	for (;;) {
+		for (i = open_clients = 0; i < QUOTA_CLIENTS_MAX; i++) {
+			p[i] = (struct pollfd){ .fd = w->clients[i].fd, .events = POLLIN };
+			open_clients += w->clients[i].fd >= 0;
+		}
+		now = watch_now_ms();
+		if (open_clients == 0 || now >= end ||
+		    (poll(p, QUOTA_CLIENTS_MAX, (int)(end - now)) < 0 && errno != EINTR))
+			break;
+		for (i = 0; i < QUOTA_CLIENTS_MAX; i++)
+			if (w->clients[i].fd >= 0 && p[i].revents)
+				serve_client(w, i);
+	}
+	_exit(0);
+}
+
+/* One answerer at a time, at most one every QUOTA_REUSE_MS: a user asking
+ * in a loop costs root a fork per QUOTA_REUSE_MS, not one per request.  The
+ * pidfd comes with the clone, so the reaper never acts on a bare PID. */
+static void start_answerer(struct watch *w, long long now)
+{
+	int pidfd = -1;
+	long pid = syscall(SYS_clone, CLONE_PIDFD | SIGCHLD, NULL, &pidfd, NULL, 0);
+
+	if (pid == 0)
+		answer_and_exit(w);
+	w->next_answerer_ms = now + QUOTA_REUSE_MS;
+	if (pid < 0) {
+		/* The user's tasks limit counts it (the reaper is in the user's
+		 * tasks group): said once, tried again a second later. */
+		if (!w->answerer_failed)
+			syslog(LOG_WARNING, "user %s (uid %u): cannot start a quota answer: %m",
+			       w->c->user, (unsigned)w->c->uid);
+		w->answerer_failed = true;
+		w->next_answerer_ms = now + ANSWERER_RETRY_MS;
+		return;
+	}
+	w->answerer_pidfd = pidfd;
+	w->answerer_kill_ms = now + QUOTA_CLIENT_TIMEOUT_MS + ANSWERER_GRACE_MS;
+}
+
+/* The answerer has ended: collect it. */
+static void answerer_ended(struct watch *w)
+{
+	siginfo_t info;
+
+	if (waitid((idtype_t)P_PIDFD, (id_t)w->answerer_pidfd, &info, WEXITED | WNOHANG) != 0 ||
+	    info.si_pid == 0)
+		return;
+	close(w->answerer_pidfd);
+	w->answerer_pidfd = -1;
+}
+
+/* One that outlived its clients' time is held up in the kernel: killed
+ * (once; it is collected when it has ended, and until then no other
+ * starts: only the user's own answers wait). */
+static void kill_late_answerer(struct watch *w, long long now)
+{
+	if (w->answerer_pidfd < 0 || now < w->answerer_kill_ms)
+		return;
+	syscall(SYS_pidfd_send_signal, w->answerer_pidfd, SIGKILL, NULL, 0);
+	w->answerer_kill_ms = LLONG_MAX;
 }
 
 /* ---- the loop ------------------------------------------------------------ */
@@ -397,58 +494,61 @@ static long long takeover_interval(const struct watch *w)
 	return w->baton_fd >= 0 ? WATCH_STANDBY_MS : WATCH_TAKEOVER_MS;
 }
 
+/* The socket is looked at while no answerer lives, from the earliest start
+ * of the next. */
+static bool socket_watched(const struct watch *w, long long now)
+{
+	return w->owner && w->listen_fd >= 0 && w->answerer_pidfd < 0 && now >= w->next_answerer_ms;
+}
+
 static int poll_timeout(const struct watch *w, long long now)
 {
 	long long next = w->owner ? w->next_check_ms : w->next_takeover_ms;
-	size_t i;
 
-	for (i = 0; i < QUOTA_CLIENTS_MAX; i++)
-		if (w->clients[i].fd >= 0 && w->clients[i].deadline_ms < next)
-			next = w->clients[i].deadline_ms;
+	if (w->answerer_pidfd >= 0 && w->answerer_kill_ms < next)
+		next = w->answerer_kill_ms;
+	if (w->owner && w->listen_fd >= 0 && w->answerer_pidfd < 0 && w->next_answerer_ms < next)
+		next = w->next_answerer_ms;
 	return next <= now ? 0 : next - now > 60000 ? 60000 : (int)(next - now);
 }
 
 /* Index 0 the holder, 1 the OOM event, 2 the socket, 3 the baton's read
- * end, then the clients (fd -1 where there is none: poll skips it). */
+ * end, 4 the answerer (fd -1 where there is none: poll skips it). */
 #define POLL_HOLDER 0
 #define POLL_EVENT 1
 #define POLL_LISTEN 2
 #define POLL_BATON 3
-#define POLL_CLIENTS 4
+#define POLL_ANSWERER 4
+#define POLL_FDS 5
 
-static void fill_pollfds(const struct watch *w, int holder_pidfd, struct pollfd *p)
+static void fill_pollfds(const struct watch *w, int holder_pidfd, long long now, struct pollfd *p)
 {
 	short events = 0;
-	size_t i;
 
 	p[POLL_HOLDER] = (struct pollfd){ .fd = holder_pidfd, .events = POLLIN };
 	p[POLL_EVENT].fd = w->owner && w->c->group ? oom_watch_fd(&w->oom, &events) : -1;
 	p[POLL_EVENT].events = events;
-	p[POLL_LISTEN] = (struct pollfd){ .fd = w->owner ? w->listen_fd : -1, .events = POLLIN };
+	p[POLL_LISTEN] = (struct pollfd){ .fd = socket_watched(w, now) ? w->listen_fd : -1,
+					  .events = POLLIN };
 	p[POLL_BATON] = (struct pollfd){ .fd = w->owner ? -1 : w->baton_fd, .events = POLLIN };
-	for (i = 0; i < QUOTA_CLIENTS_MAX; i++)
-		p[POLL_CLIENTS + i] = (struct pollfd){ .fd = w->clients[i].fd, .events = POLLIN };
+	p[POLL_ANSWERER] = (struct pollfd){ .fd = w->answerer_pidfd, .events = POLLIN };
 }
 
 static void handle_ready(struct watch *w, const struct pollfd *p, long long now)
 {
-	size_t i;
-
 	if (p[POLL_EVENT].revents && oom_watch_event(&w->oom, now))
 		w->next_check_ms = now;
 	if (p[POLL_BATON].revents)
 		w->next_takeover_ms = now;
-	for (i = 0; i < QUOTA_CLIENTS_MAX; i++)
-		if (w->clients[i].fd >= 0 && p[POLL_CLIENTS + i].revents)
-			serve_client(w, i);
-	if (p[POLL_LISTEN].revents)
-		accept_clients(w, now);
+	if (p[POLL_ANSWERER].revents)
+		answerer_ended(w);
+	if (p[POLL_LISTEN].revents && w->answerer_pidfd < 0)
+		start_answerer(w, now);
 }
 
 void watch_until_exit(struct watch *w, int holder_pidfd)
 {
-	struct pollfd p[POLL_CLIENTS + QUOTA_CLIENTS_MAX];
-	size_t i;
+	struct pollfd p[POLL_FDS];
 
 	for (;;) {
 		long long now = watch_now_ms();
@@ -459,9 +559,9 @@ void watch_until_exit(struct watch *w, int holder_pidfd)
 		}
 		if (w->owner && now >= w->next_check_ms)
 			w->next_check_ms = now + look(w, now);
-		drop_late_clients(w, now);
-		fill_pollfds(w, holder_pidfd, p);
-		if (poll(p, POLL_CLIENTS + QUOTA_CLIENTS_MAX, poll_timeout(w, now)) < 0) {
+		kill_late_answerer(w, now);
+		fill_pollfds(w, holder_pidfd, now, p);
+		if (poll(p, POLL_FDS, poll_timeout(w, now)) < 0) {
 			if (errno == EINTR)
 				continue;
 			/* Cannot be; if it were, the reaper's job still comes first. */
@@ -474,12 +574,14 @@ void watch_until_exit(struct watch *w, int holder_pidfd)
 			break;
 		handle_ready(w, p, watch_now_ms());
 	}
-	for (i = 0; i < QUOTA_CLIENTS_MAX; i++)
-		if (w->clients[i].fd >= 0)
-			drop_client(w, i);
-	if (w->listen_fd >= 0)
-		close(w->listen_fd);
-	w->listen_fd = -1;
+	/* Its answers are over; it is collected by whoever inherits it.  The
+	 * listening socket stays open until the reaper's end (see the
+	 * answerer). */
+	if (w->answerer_pidfd >= 0) {
+		syscall(SYS_pidfd_send_signal, w->answerer_pidfd, SIGKILL, NULL, 0);
+		close(w->answerer_pidfd);
+		w->answerer_pidfd = -1;
+	}
 	if (w->owner && w->oom.watching)
 		oom_watch_check(&w->oom, true, watch_now_ms());
 	oom_watch_stop(&w->oom);

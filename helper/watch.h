@@ -7,11 +7,14 @@
  * and try to take over when its holder lets go, so when that reaper's
  * session ends another goes on where it stopped.
  *
- * Nothing a client does can hold up the reaper's own job: the holder's
- * pidfd is in every poll, sockets are non-blocking, a client has
- * QUOTA_CLIENT_TIMEOUT_MS for its one request, and at most
- * QUOTA_CLIENTS_MAX are served at once; a peer of another uid is answered
- * "denied" and dropped at once, so it never takes a place. */
+ * Nothing a client does can hold up the reaper's own job: the reaper
+ * itself never accepts a connection.  A child of it (the answerer) does,
+ * and answers: a client has QUOTA_CLIENT_TIMEOUT_MS for its one request, at
+ * most QUOTA_CLIENTS_MAX are served at once, and the reaper kills the
+ * answerer by its pidfd when it outlives that (a close that blocks, see
+ * watch.c); one answerer at a time, at most one every QUOTA_REUSE_MS.  A
+ * peer of another uid is answered "denied" and dropped at once, so it never
+ * takes a place. */
 #ifndef NSISO_WATCH_H
 #define NSISO_WATCH_H
 
@@ -55,8 +58,11 @@ struct watch {
 					 * waiting for it; -1 */
 	struct {
 		int fd;
-		long long deadline_ms;
-	} clients[QUOTA_CLIENTS_MAX];
+	} clients[QUOTA_CLIENTS_MAX];	/* the answerer's */
+	int answerer_pidfd;		/* the answerer while it lives; -1 */
+	bool answerer_failed;		/* one could not be started (said once) */
+	long long answerer_kill_ms;	/* when the reaper kills it */
+	long long next_answerer_ms;	/* the earliest start of the next */
 	long long started_ms;
 	long long next_takeover_ms, next_check_ms;
 	struct oom_watch oom;

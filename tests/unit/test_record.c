@@ -9,8 +9,11 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdbool.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../../common/record.h"
@@ -421,4 +424,60 @@ UNIT_FILE_TEST(take_nested_takes_only_the_marked_namespace)
 	assert_int_equal(nsiso_record_take_nested(fd, inner, &taken), 0);
 	assert_int_equal(nsiso_record_take_nested(fd, 0, &taken), 0);
 	close(fd);
+}
+
+/* A namespace's number is handed out again at once when it ends: a record
+ * naming it whose holder lives is another, newer namespace's (an attacker
+ * review of rev 10b2fe5 had another user's live nested session taken so).
+ * It is kept, and the mark with it, until its holder has ended too.  The
+ * "holder" is a child named like one; the records name our own namespace,
+ * where its PID is what we see. */
+UNIT_FILE_TEST(take_nested_keeps_a_record_whose_holder_lives)
+{
+	const unsigned long long inner = nsiso_own_pidns();
+	struct nsiso_record r, *taken = NULL;
+	char err[256], mark[64];
+	int fd = open_unit_dir(), ready[2], status;
+	pid_t child;
+	char byte;
+
+	if (geteuid() != 0)
+		skip();	/* a holder is root's */
+	assert_int_equal(pipe(ready), 0);
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);	/* a failing case ends it too */
+		prctl(PR_SET_NAME, "nsiso-holder");
+		(void)write(ready[1], "x", 1);
+		pause();
+		_exit(0);
+	}
+	assert_int_equal(read(ready[0], &byte, 1), 1);
+	full_record(&r, "00000000000000c1", 1);
+	r.pidns = inner;
+	r.holder = child;
+	r.holder_start = nsiso_process_start_time(child);
+	assert_int_equal(nsiso_record_write(fd, &r, err, sizeof(err)), 0);
+	full_record(&r, "00000000000000c2", 2);	/* holder 4194304: none */
+	r.pidns = inner;
+	assert_int_equal(nsiso_record_write(fd, &r, err, sizeof(err)), 0);
+	snprintf(mark, sizeof(mark), "nested-%llu", inner);
+	unit_write_file(unit_dir, mark, "");
+
+	assert_int_equal(nsiso_record_take_nested(fd, inner, &taken), 1);
+	assert_string_equal(taken[0].session, "00000000000000c2");
+	free(taken);
+	assert_true(exists("00000000000000c1.session"));
+	assert_true(exists(mark));
+	/* Its holder ends: then it is taken, and the mark goes. */
+	kill(child, SIGKILL);
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_int_equal(nsiso_record_take_nested(fd, inner, &taken), 1);
+	assert_string_equal(taken[0].session, "00000000000000c1");
+	free(taken);
+	assert_false(exists(mark));
+	close(fd);
+	close(ready[0]);
+	close(ready[1]);
 }

@@ -1,0 +1,94 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
+# A user cannot freeze their own reaper through the quota socket on a
+# kernel that takes files in its messages (before Linux 6.16: Debian 12's
+# own 6.1).  A TCP socket with SO_LINGER whose peer never reads, handed
+# over in a request (SCM_RIGHTS) and dropped unread, was closed in the
+# reaper, which then waited in tcp_close for as long as the sender liked: the
+# user's quota answers, OOM notices and session cleanup with it (an attacker
+# review of rev a8d74b8; "Not yet closed" since b4efcda).  Now only a child
+# of the reaper holds connections (the answerer), and the reaper kills it
+# when it outlives its clients' time.
+#
+# This kernel refuses such files (SO_PASSRIGHTS); the test build's
+# quota-refuse-fds:fail leaves them allowed, as an older kernel does.  The
+# lingering socket's peer stays open, unread, for the whole test.
+set -u
+. "$(dirname "$0")/lib.bash"
+lc_begin --tool "$LC_FAULTS_HELPER" --tool "$NSISO_TOP/tests/build/nsiso-pamdaemon"
+
+lc_conf deny
+# A run directory the user can pass through (the tests' $T is 0700).
+LC_RUN=/run/nsiso-test-$(nsiso_unique)
+nsiso_on_exit rm -rf -- "$LC_RUN"
+export NSISO_RUN_DIRS=$LC_RUN
+SVC=$(nsiso_make_pam_service "session required $NSISO_MODULE conf=$T/nsiso.conf \
+helper=$LC_FAULTS_HELPER run_dir=$LC_RUN")
+SOCK=$LC_RUN/user-$LC_UID.sock
+CTL=$NSISO_TOP/ctl/nsisoctl
+lc_fault quota-refuse-fds:fail
+
+# The session: a daemon's (atd's way), its command waiting for $PUB/end.
+PUB=$(nsiso_public_dir)
+cat >"$PUB/session" <<EOF
+#!/bin/sh
+while [ ! -e $PUB/end ]; do sleep 0.2; done
+EOF
+chmod 0755 "$PUB/session"
+"$NSISO_TOP/tests/build/nsiso-pamdaemon" "$SVC" "$LC_USER" "$(id -u daemon)" "$PUB/session" \
+	>"$T/daemon.out" 2>&1 &
+daemon=$!
+nsiso_on_exit _nsiso_terminate "$daemon:$(_nsiso_starttime "$daemon")"
+nsiso_on_exit touch "$PUB/end"
+nsiso_wait_for test -S "$SOCK" || nsiso_die "no quota socket at $SOCK: $(cat "$T/daemon.out")"
+
+ask() { runuser -u "$LC_USER" -- "$CTL" quota --run-dir "$LC_RUN" >"$T/ask.out" 2>&1; }
+nsiso_assert_true "the user's quota is answered" ask
+
+# The attack, as the user: the lingering socket, sent with a request; its
+# peer (and this process) stays, never reading, until the test ends.
+runuser -u "$LC_USER" -- python3 -c '
+import array, socket, struct, sys, time
+l = socket.socket()
+l.bind(("127.0.0.1", 0))
+l.listen(1)
+c = socket.socket()
+c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 3600))
+c.connect(l.getsockname())
+peer, _ = l.accept()
+c.setblocking(False)
+queued = 0
+try:
+	while True:
+		queued += c.send(b"x" * 65536)
+except BlockingIOError:
+	pass
+u = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+u.connect(sys.argv[1])
+u.sendmsg([b"quota"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [c.fileno()]))])
+c.close()
+print("sent, %d bytes unread behind it" % queued, flush=True)
+time.sleep(600)' "$SOCK" >"$T/attack.out" 2>&1 &
+attack=$!
+nsiso_on_exit _nsiso_terminate "$attack:$(_nsiso_starttime "$attack")"
+nsiso_assert_true "the lingering socket was handed over" nsiso_wait_for grep -q sent "$T/attack.out"
+cat "$T/attack.out"
+
+# Its close waits in whoever dropped it: never the reaper.
+t0=$(date +%s%N)
+nsiso_assert_true "the quota is answered again after it" nsiso_wait_for ask
+echo "answered $(( ($(date +%s%N) - t0) / 1000000 )) ms after the attack"
+touch "$PUB/end"
+nsiso_assert_true "the session ends" nsiso_wait_pid "$daemon"
+grep -E '^(open|close) ' "$T/daemon.out"
+# The cleanup comes while the socket's peer still waits, unread (the
+# attack's process is the user's only one left).
+cleaned_up() {
+	! nsiso_records "$LC_RUN" | grep -q . && [ ! -e "$SOCK" ] &&
+		[ ! -d "$(nsiso_user_cgroup "$LC_PARENT" "$LC_USER")" ]
+}
+nsiso_assert_true "after the logout: no record, quota socket or group, the peer still unread" \
+	nsiso_wait_for cleaned_up
+nsiso_assert_true "the attack's process still waits then" _nsiso_alive "$attack"
+_nsiso_terminate "$attack:$(_nsiso_starttime "$attack")"
+lc_nothing_left "after the attack ends"
