@@ -109,15 +109,6 @@ bool nsiso_systemd_self_in_user_slice(uid_t uid, char *unit, size_t len)
 	return nsiso_systemd_user_slice(text, uid, unit, len);
 }
 
-bool nsiso_systemd_self_user_slice_path(uid_t uid, char *slice, size_t len)
-{
-	char text[8192];
-
-	if (nsiso_read_text("/proc/self/cgroup", text, sizeof(text)) <= 0)
-		return false;
-	return nsiso_systemd_user_slice_path(text, uid, slice, len);
-}
-
 bool nsiso_systemd_in_unit(const char *proc_cgroup, const char *unit)
 {
 	char path[4096];

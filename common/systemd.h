@@ -35,7 +35,6 @@ bool nsiso_systemd_self_in_user_slice(uid_t uid, char *unit, size_t len);
  * user's numbers there (nsiso_cgroup_user_group).  False when the process
  * is not below user-<uid>.slice. */
 bool nsiso_systemd_user_slice_path(const char *proc_cgroup, uid_t uid, char *slice, size_t len);
-bool nsiso_systemd_self_user_slice_path(uid_t uid, char *slice, size_t len);
 
 /* Given the text of /proc/<pid>/cgroup, true when the managed line's path
  * ends in the unit's own cgroup ("/<unit>"): absolute, or relative to a

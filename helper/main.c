@@ -48,6 +48,7 @@
 #include "../common/size.h"
 #include "../common/systemd.h"
 #include "../common/systemd_bus.h"
+#include "../common/textfile.h"
 #include "broker.h"
 #include "cgroupns.h"
 #include "faults.h"
@@ -751,18 +752,30 @@ static void join_cgroup(const struct nsiso_request *r, int run_dir_fd, struct me
 }
 
 /* cgroup_mode systemd: where the user's slice is, for the numbers of
- * nsisoctl quota and the OOM watch, which read it and never write it.  We
- * are in it already, as the application is (the module saw to that), so
- * the path is systemd's own, as /proc/self/cgroup shows it.  "" when there
- * is none: the session goes on without numbers. */
-static void find_user_slice(const struct nsiso_request *r, char *slice, size_t len)
+ * nsisoctl quota and the OOM watch, which read it and never write it: where
+ * the application is (the module saw to that), as its /proc/PID/cgroup
+ * shows it while its pidfd, polled after the read, says it lives.  Not our
+ * own place: a broker's worker never follows the application into a unit
+ * its user can write (the user manager's user@<uid>.service), and without
+ * its slice that session's reaper told the user "no limit" (a review on the
+ * check-systemd VM).  "" when there is none: the session goes on without
+ * numbers. */
+static void find_user_slice(const struct nsiso_request *r, int caller_pidfd, char *slice,
+			    size_t len)
 {
+	struct pollfd pfd = { .fd = caller_pidfd, .events = POLLIN };
+	char path[64], text[8192];
+
 	slice[0] = '\0';
 	if (!r->use_cgroup || !r->systemd_unit)
 		return;
-	if (!nsiso_systemd_self_user_slice_path(r->uid, slice, len))
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)r->caller);
+	if (nsiso_read_text(path, text, sizeof(text)) <= 0 || poll(&pfd, 1, 0) != 0 ||
+	    !nsiso_systemd_user_slice_path(text, r->uid, slice, len)) {
+		slice[0] = '\0';
 		syslog(LOG_WARNING, "session %s: not in %s: no numbers for nsisoctl quota, no OOM "
 		       "notices", r->session, r->systemd_unit);
+	}
 }
 
 /* The record nsisoctl shows; the reaper removes it when the holder ends. */
@@ -1013,8 +1026,6 @@ static void open_session(const struct nsiso_request *r, gid_t gid, struct nsiso_
 	struct members members = { .n_follow = 0 };
 	char slice[256], why[NSISO_REPLY_MAX - 16];
 
-	/* Where the application is, as we are still (systemd's own path). */
-	find_user_slice(r, slice, sizeof(slice));
 	/* Born in the application's cgroups: one its user can write (su from
 	 * the user's own systemd manager) would let them freeze us holding
 	 * cgroup.lock, which every limited login waits for, or move or kill
@@ -1027,6 +1038,7 @@ static void open_session(const struct nsiso_request *r, gid_t gid, struct nsiso_
 	run_dir_fd = open_run_dir(r->run_dir);
 	tmp_dir_fd = hold_private_tmp(r, &lock_fd);
 	caller_pidfd = open_caller_pidfd(r->caller);
+	find_user_slice(r, caller_pidfd, slice, sizeof(slice));
 	reaper_fds[1] = caller_pidfd;
 	reaper_fds[2] = run_dir_fd;
 	reaper_fds[3] = tmp_dir_fd;

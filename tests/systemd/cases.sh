@@ -818,6 +818,15 @@ check_match "delegated fake: bob's session is in bob's own slice, in a scope of 
 	"^/user.slice/user-$UID2.slice/nsiso-[0-9a-f]{16}\.scope\$" "$(sed -n 's/^0:://p' /proc/$p/cgroup 2>/dev/null)"
 check_match "delegated fake: bob's session is isolated (bob's host name)" "inner=[^ ]* box-$U2( |$)" \
 	"$(oneline $W/fake.out)"
+# Meanwhile dave's user manager has a session of its own (systemd-user).  Its slice
+# is read from where the manager is, not from where the helper or the
+# broker's worker is (they stay out of user@.service, which dave can
+# write): without it that session's reaper, when it watched, told dave
+# "no limit" (a review of 10b2fe5).
+mgr_record=$(grep -l -x -s "service=systemd-user" /dev/null $(grep -l -x -s "user=$U4" /run/nsiso/*.session) | head -n 1)
+log "dave's manager's record: $(tr '\n' ' ' <"${mgr_record:-/dev/null}")"
+check_eq "dave's user manager's session knows his slice" "cgroup_slice=user.slice/user-$UID4.slice" \
+	"$(grep '^cgroup_slice=' "${mgr_record:-/dev/null}")"
 [ -n "$p" ] && kill $p
 wait $fake_client
 check_match "delegated fake: su bob ends well" 'inner_done.*su_rc=0$' "$(oneline $W/fake.out)"
