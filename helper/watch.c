@@ -38,6 +38,7 @@
  * killed. */
 #define ANSWERER_GRACE_MS 500
 #define ANSWERER_RETRY_MS 1000
+#define ANSWERER_REAP_MS 100
 
 /* ---- whether the user has sessions: a byte of sessions.lock per uid ---- */
 
@@ -574,12 +575,17 @@ void watch_until_exit(struct watch *w, int holder_pidfd)
 			break;
 		handle_ready(w, p, watch_now_ms());
 	}
-	/* Its answers are over; it is collected by whoever inherits it.  The
-	 * listening socket stays open until the reaper's end (see the
-	 * answerer). */
+	/* Its answers are over: killed, and collected if it ends within
+	 * ANSWERER_REAP_MS (else by whoever inherits it).  The listening socket
+	 * stays open until the reaper's end (see the answerer). */
 	if (w->answerer_pidfd >= 0) {
+		struct pollfd end = { .fd = w->answerer_pidfd, .events = POLLIN };
+
 		syscall(SYS_pidfd_send_signal, w->answerer_pidfd, SIGKILL, NULL, 0);
-		close(w->answerer_pidfd);
+		if (poll(&end, 1, ANSWERER_REAP_MS) == 1)
+			answerer_ended(w);
+		if (w->answerer_pidfd >= 0)
+			close(w->answerer_pidfd);
 		w->answerer_pidfd = -1;
 	}
 	if (w->owner && w->oom.watching)
