@@ -508,7 +508,11 @@ static int poll_timeout(const struct watch *w, long long now)
 
 	if (w->answerer_pidfd >= 0 && w->answerer_kill_ms < next)
 		next = w->answerer_kill_ms;
-	if (w->owner && w->listen_fd >= 0 && w->answerer_pidfd < 0 && w->next_answerer_ms < next)
+	/* Only a start still to come: one due already is the socket's to wake
+	 * us (it is in the poll then), never a timeout of 0 (a review of
+	 * d94714f saw every watching reaper spin at 100% of a core). */
+	if (w->owner && w->listen_fd >= 0 && w->answerer_pidfd < 0 && w->next_answerer_ms > now &&
+	    w->next_answerer_ms < next)
 		next = w->next_answerer_ms;
 	return next <= now ? 0 : next - now > 60000 ? 60000 : (int)(next - now);
 }

@@ -45,6 +45,19 @@ nsiso_wait_for test -S "$SOCK" || nsiso_die "no quota socket at $SOCK: $(cat "$T
 ask() { runuser -u "$LC_USER" -- "$CTL" quota --run-dir "$LC_RUN" >"$T/ask.out" 2>&1; }
 nsiso_assert_true "the user's quota is answered" ask
 
+# Between answers the reaper sleeps: CPU ticks (utime + stime) of the
+# session's reaper over 3 s (d94714f's loop polled with a timeout of 0 once
+# the next answerer was due: 100% of a core, ~300 ticks).
+holder=$(sed -n 's/^holder=//p' "$LC_RUN"/*.session | head -n 1)
+reaper=$(lc_reaper_of "$holder")
+ticks() { awk '{ print $14 + $15 }' "/proc/$reaper/stat"; }
+t0=$(ticks)
+sleep 3
+t1=$(ticks)
+echo "the reaper: $((t1 - t0)) ticks in 3 s after an answer"
+nsiso_assert_true "the reaper is idle between answers (under 30 ticks in 3 s; saw $((t1 - t0)))" \
+	test $((t1 - t0)) -lt 30
+
 # The attack, as the user: the lingering socket, sent with a request; its
 # peer (and this process) stays, never reading, until the test ends.
 runuser -u "$LC_USER" -- python3 -c '
