@@ -396,6 +396,17 @@ unsigned long long nsiso_process_start_time(pid_t pid)
 	return read_proc_stat(pid, &st) == 0 ? st.start : 0;
 }
 
+long nsiso_pidfd_pid(int fd)
+{
+	char path[64], text[2048], *line;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	if (fd < 0 || nsiso_read_text(path, text, sizeof(text)) <= 0)
+		return -1;
+	line = strstr(text, "\nPid:\t");
+	return line ? strtol(line + 6, NULL, 10) : -1;
+}
+
 /* A holder runs as root and is named nsiso-holder; a user can choose its
  * name but not its uids.  Read from status, not from the owner of
  * /proc/<pid>, which any non-dumpable process shows as root. */

@@ -108,6 +108,11 @@ int nsiso_record_open_holder(struct nsiso_record *r, bool *gone);
 /* Start time of a process (field 22 of /proc/<pid>/stat), 0 if unknown. */
 unsigned long long nsiso_process_start_time(pid_t pid);
 
+/* The PID a pidfd refers to, in our PID namespace (its fdinfo; a zombie's
+ * too); -1 when it is no pidfd, 0 or -1 when its process is gone or not
+ * visible to us. */
+long nsiso_pidfd_pid(int fd);
+
 /* Copy text into a record field: printable ASCII only, other bytes become
  * '?', so that a record stays one line per field whatever a user sent as
  * PAM_RHOST or PAM_TTY. */

@@ -182,19 +182,6 @@ static void pass_over(int conn, const char *fmt, ...)
 	_exit(0);
 }
 
-/* The PID a pidfd refers to, in our PID namespace (its fdinfo); -1 when it
- * is no pidfd, 0 or -1 when its process is gone or not visible to us. */
-static long pidfd_pid(int fd)
-{
-	char path[64], text[2048], *line;
-
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
-	if (nsiso_read_text(path, text, sizeof(text)) <= 0)
-		return -1;
-	line = strstr(text, "\nPid:\t");
-	return line ? strtol(line + 6, NULL, 10) : -1;
-}
-
 /* The request, as a worker receives it (static: the spare makes its first
  * page, where every request so far fits, its own ahead: rehearse()). */
 static char request[NSISO_BROKER_REQUEST_MAX];
@@ -380,7 +367,7 @@ static void serve(int conn, const struct ucred *peer, int taken_wr, nsiso_broker
 		pass_over(conn, "request not understood");
 	/* The connection's credentials (taken at connect) name the
 	 * application; its pidfd in the request pins that process. */
-	if (r.caller <= 1 || r.caller != peer->pid || pidfd_pid(pidfd) != (long)peer->pid)
+	if (r.caller <= 1 || r.caller != peer->pid || nsiso_pidfd_pid(pidfd) != (long)peer->pid)
 		pass_over(conn, "the request is not from the process that connected "
 			  "(another PID namespace?)");
 	other = same_place(r.caller, pidfd);

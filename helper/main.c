@@ -1032,10 +1032,10 @@ static void open_session(const struct nsiso_request *r, gid_t gid, struct nsiso_
 	 * the holder and the reaper.  A broker's worker never enters one. */
 	if (!pb && nsiso_cgroup_leave_user_reachable(r->uid, why, sizeof(why)) < 0)
 		die_with(NSISO_FAIL_DENY, "%s", why);
-	/* Our holder and reaper will be orphans, maybe a user's (unreaped.h). */
-	if (!pb && nsiso_unreaped_check(why, sizeof(why)) < 0)
-		die_with(NSISO_FAIL_DENY, "%s", why);
 	run_dir_fd = open_run_dir(r->run_dir);
+	/* Our holder and reaper will be orphans, maybe a user's (unreaped.h). */
+	if (!pb && nsiso_unreaped_check(run_dir_fd, r->uid, why, sizeof(why)) < 0)
+		die_with(NSISO_FAIL_DENY, "%s", why);
 	tmp_dir_fd = hold_private_tmp(r, &lock_fd);
 	caller_pidfd = open_caller_pidfd(r->caller);
 	find_user_slice(r, caller_pidfd, slice, sizeof(slice));

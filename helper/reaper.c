@@ -32,6 +32,7 @@
 #include "holder.h"
 #include "member.h"
 #include "privtmp.h"
+#include "unreaped.h"
 #include "watch.h"
 
 /* Keep 0-2 (on /dev/null) and the fds of the config: above all, the
@@ -171,6 +172,10 @@ static void reap(const struct reaper_config *c)
 	};
 	struct watch w;
 
+	/* Its namespace's name for unreaped.h, read while the holder lives. */
+	unsigned long long holder_start =
+		c->session_pidns ? nsiso_process_start_time((pid_t)nsiso_pidfd_pid(c->holder_pidfd)) : 0;
+
 	nsiso_cgroup_user_group(c->cgroup_parent, c->cgroup_slice, c->uid, group, sizeof(group));
 	nsiso_be_background();
 	watch_init(&w, &wc);
@@ -187,8 +192,11 @@ static void reap(const struct reaper_config *c)
 	/* Before the wait for the application, which its user can stop: the
 	 * sessions opened inside ended with our holder, other users' too. */
 	reap_nested(c);
+	nsiso_unreaped_forget(c->run_dir_fd, c->session_pidns, holder_start);
 	if (c->cgroup_parent && remove_cgroup(c, &w) == 1)
 		watch_forget_group(&wc);
+	/* Last: a user's subreaper that never waits keeps us from here on. */
+	nsiso_unreaped_note(c->run_dir_fd, c->uid, c->holder_pidfd);
 	nsiso_part_done(c->debug, c->session, "reaper");
 }
 
