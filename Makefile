@@ -27,7 +27,7 @@ RELRO     = -Wl,-z,relro,-z,now
 LIBCGROUP = -Wl,-Bstatic -lcgroup -Wl,-Bdynamic
 
 COMMON_PARSE  = common/conf.c common/size.c common/hostname.c common/textfile.c
-COMMON_STATE  = common/record.c common/cgroup_stats.c common/quota.c
+COMMON_STATE  = common/record.c common/cgroup_stats.c common/quota.c common/unreaped.c
 COMMON_CGROUP = common/cgroup.c common/pages.c common/uidlock.c
 COMMON_SYSTEMD = common/systemd.c common/systemd_bus.c
 COMMON_REQUEST = common/request.c
@@ -35,7 +35,6 @@ COMMON_CHANNEL = common/fdpass.c
 MODULE_SRC = pam_nsiso/pam_nsiso.c pam_nsiso/spawn.c $(COMMON_PARSE) common/cgroup_stats.c \
              $(COMMON_SYSTEMD) $(COMMON_REQUEST) $(COMMON_CHANNEL)
 HELPER_SRC = helper/main.c helper/broker.c helper/holder.c helper/reaper.c helper/watch.c helper/oomwatch.c \
-             helper/unreaped.c \
              helper/privtmp.c helper/cgroupns.c helper/prebuilt.c helper/member.c \
              common/kmsg.c $(COMMON_SYSTEMD) $(COMMON_REQUEST) $(COMMON_CHANNEL) $(COMMON_PARSE) \
              $(COMMON_STATE) $(COMMON_CGROUP)

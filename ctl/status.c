@@ -18,6 +18,7 @@
 #include "../common/proto.h"
 #include "../common/record.h"
 #include "../common/size.h"
+#include "../common/unreaped.h"
 #include "ctl.h"
 
 struct live_session {
@@ -113,6 +114,8 @@ static int collect(int dirfd, const struct ctl_options *o, struct live_session *
 			/* Its holder is gone (crash, reboot of the holder's
 			 * PID): the record is stale, never trusted, removed. */
 			nsiso_record_remove(dirfd, records[i].session);
+			nsiso_unreaped_forget(dirfd, records[i].session_pidns,
+					      records[i].holder_start);
 			fprintf(stderr, "nsisoctl: removed stale record of session %s\n",
 				records[i].session);
 			continue;

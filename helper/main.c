@@ -49,6 +49,7 @@
 #include "../common/systemd.h"
 #include "../common/systemd_bus.h"
 #include "../common/textfile.h"
+#include "../common/unreaped.h"
 #include "broker.h"
 #include "cgroupns.h"
 #include "faults.h"
@@ -57,7 +58,6 @@
 #include "prebuilt.h"
 #include "privtmp.h"
 #include "reaper.h"
-#include "unreaped.h"
 
 /* How the helper may act, decided once at start and never re-derived. */
 enum privilege {

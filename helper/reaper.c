@@ -28,11 +28,11 @@
 #include "../common/fdpass.h"
 #include "../common/proto.h"
 #include "../common/record.h"
+#include "../common/unreaped.h"
 #include "faults.h"
 #include "holder.h"
 #include "member.h"
 #include "privtmp.h"
-#include "unreaped.h"
 #include "watch.h"
 
 /* Keep 0-2 (on /dev/null) and the fds of the config: above all, the
@@ -136,6 +136,8 @@ static void reap_nested_in(const struct reaper_config *c, const struct ended_ns 
 						 c->run_dir_fd) < 0)
 			syslog(LOG_ERR, "session %s: cannot remove cgroup %s/user-%u: %m",
 			       nested[i].session, nested[i].cgroup_parent, (unsigned)nested[i].uid);
+		/* What logins inside it left unreaped (unreaped.h) is over too. */
+		nsiso_unreaped_forget(c->run_dir_fd, nested[i].session_pidns, nested[i].holder_start);
 		if (nested[i].session_pidns && *n < NESTED_MAX) {
 			q[*n].pidns = nested[i].session_pidns;
 			snprintf(q[*n].session, sizeof(q[*n].session), "%s", nested[i].session);
@@ -195,8 +197,9 @@ static void reap(const struct reaper_config *c)
 	nsiso_unreaped_forget(c->run_dir_fd, c->session_pidns, holder_start);
 	if (c->cgroup_parent && remove_cgroup(c, &w) == 1)
 		watch_forget_group(&wc);
-	/* Last: a user's subreaper that never waits keeps us from here on. */
-	nsiso_unreaped_note(c->run_dir_fd, c->uid, c->holder_pidfd);
+	/* Last: a user's subreaper that never waits keeps us from here on (and
+	 * an answerer not yet collected). */
+	nsiso_unreaped_note(c->run_dir_fd, c->uid, c->holder_pidfd, w.answerer_pidfd);
 	nsiso_part_done(c->debug, c->session, "reaper");
 }
 

@@ -580,17 +580,15 @@ void watch_until_exit(struct watch *w, int holder_pidfd)
 		handle_ready(w, p, watch_now_ms());
 	}
 	/* Its answers are over: killed, and collected if it ends within
-	 * ANSWERER_REAP_MS (else by whoever inherits it).  The listening socket
-	 * stays open until the reaper's end (see the answerer). */
+	 * ANSWERER_REAP_MS; else its pidfd stays, for the reaper's last note
+	 * (unreaped.h: whoever inherits it may never wait).  The listening
+	 * socket stays open until the reaper's end (see the answerer). */
 	if (w->answerer_pidfd >= 0) {
 		struct pollfd end = { .fd = w->answerer_pidfd, .events = POLLIN };
 
 		syscall(SYS_pidfd_send_signal, w->answerer_pidfd, SIGKILL, NULL, 0);
 		if (poll(&end, 1, ANSWERER_REAP_MS) == 1)
 			answerer_ended(w);
-		if (w->answerer_pidfd >= 0)
-			close(w->answerer_pidfd);
-		w->answerer_pidfd = -1;
 	}
 	if (w->owner && w->oom.watching)
 		oom_watch_check(&w->oom, true, watch_now_ms());

@@ -59,7 +59,8 @@ struct watch {
 	struct {
 		int fd;
 	} clients[QUOTA_CLIENTS_MAX];	/* the answerer's */
-	int answerer_pidfd;		/* the answerer while it lives; -1 */
+	int answerer_pidfd;		/* the answerer until it is collected;
+					 * -1 */
 	bool answerer_failed;		/* one could not be started (said once) */
 	long long answerer_kill_ms;	/* when the reaper kills it */
 	long long next_answerer_ms;	/* the earliest start of the next */

@@ -20,11 +20,29 @@ adv_nested_sshd
 mkfifo -m 0600 "$T/hold.go.m"
 nsiso_on_exit eval 'echo go 1<>"$T/hold.go.m"'
 
-# The nested session's hold: it opens the doubly nested session from inside
-# (root, as the hold runs), then holds as the hold script does.
+# The nested session's hold: first one whole login inside it below a
+# subreaper that does not wait (its reaper notes itself and its holder in
+# the run directory's unreaped-<namespace>-<start>: M6), then it opens the
+# doubly nested session from inside (root, as the hold runs), then holds as
+# the hold script does.  Whatever was noted in the nested namespace goes
+# with it: the outer reaper forgets it (a review of 3bc2fef saw such
+# directories left for good, a few a second from one loop).
+SVC_P=$(nsiso_make_pam_service "$(nsiso_module_line)")
+cat >"$PUB/below_subreaper.py" <<'PY'
+import ctypes, os, subprocess, sys, time
+ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)    # PR_SET_CHILD_SUBREAPER
+subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+me, deadline = os.getpid(), time.monotonic() + 60
+while time.monotonic() < deadline:    # until the reaper is a zombie: noted
+    kids = open("/proc/%d/task/%d/children" % (me, me)).read().split()
+    if any(open("/proc/%s/stat" % k).read().startswith("%s (nsiso-reaper) Z" % k) for k in kids):
+        break
+    time.sleep(0.05)
+PY
 cat >"$T/nest" <<NEST
 #!/bin/sh
 [ "\$PAM_TYPE" = open_session ] || exit 0
+python3 $PUB/below_subreaper.py $PUB/pamtester $SVC_P $A open_session close_session
 setsid $PUB/pamtester -E ADV_HOLD=m $SVC_N $A open_session close_session </dev/null >$T/inner.out 2>&1 &
 exec $T/hold
 NEST
@@ -45,6 +63,8 @@ nsiso_assert_eq "the two nested logins marked two PID namespaces" 2 \
 	"$(find "$RUN" -maxdepth 1 -name 'nested-*' | wc -l)"
 nsiso_assert_true "the doubly nested session is in a PID namespace of its own, not the nested one's" \
 	test "$(cat "$T/hold.ready.m")" != "$(cat "$T/hold.ready.n")"
+nsiso_assert_eq "the login below a subreaper in the nested session was noted there (M6)" 1 \
+	"$(find "$RUN" -maxdepth 1 -name 'unreaped-*' | wc -l)"
 nsiso_log_mark
 
 echo go >"$PUB/logout"

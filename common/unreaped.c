@@ -12,8 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../common/record.h"
-#include "../common/textfile.h"
+#include "record.h"
+#include "textfile.h"
 
 /* A PID namespace by its inode and its init's start time: a number the
  * kernel hands out again at once names another namespace then. */
@@ -73,8 +73,10 @@ static int open_dir(int run_dir_fd, unsigned long long pidns, unsigned long long
 	struct stat st;
 	int fd;
 
-	if (pidns == 0 || init_start == 0)
+	if (pidns == 0 || init_start == 0) {
+		errno = ESRCH;	/* /proc cannot name the namespace */
 		return -1;
+	}
 	snprintf(name, sizeof(name), DIR_FORMAT, pidns, init_start);
 	if (make && mkdirat(run_dir_fd, name, 0700) < 0 && errno != EEXIST)
 		return -1;
@@ -82,6 +84,7 @@ static int open_dir(int run_dir_fd, unsigned long long pidns, unsigned long long
 	if (fd >= 0 && (fstat(fd, &st) < 0 || st.st_uid != 0 || (st.st_mode & 0077))) {
 		close(fd);
 		fd = -1;
+		errno = EPERM;	/* not root's alone */
 	}
 	return fd;
 }
@@ -110,10 +113,10 @@ static void note_one(int dir_fd, uid_t uid, pid_t pid)
  * above (a setuid program that became all root, with the subreaper flag
  * its user set before the exec, hands its orphans up when it ends).  One
  * that reaps leaves nothing to count. */
-void nsiso_unreaped_note(int run_dir_fd, uid_t uid, int holder_pidfd)
+void nsiso_unreaped_note(int run_dir_fd, uid_t uid, int holder_pidfd, int answerer_pidfd)
 {
 	struct proc_status holder;
-	long holder_pid = nsiso_pidfd_pid(holder_pidfd);
+	long holder_pid = nsiso_pidfd_pid(holder_pidfd), answerer_pid = nsiso_pidfd_pid(answerer_pidfd);
 	int dir_fd;
 
 	if (getppid() <= 1)
@@ -124,6 +127,8 @@ void nsiso_unreaped_note(int run_dir_fd, uid_t uid, int holder_pidfd)
 	note_one(dir_fd, uid, getpid());
 	if (holder_pid > 0 && read_status((pid_t)holder_pid, &holder) == 0 && holder.state == 'Z')
 		note_one(dir_fd, uid, (pid_t)holder_pid);
+	if (answerer_pid > 0)
+		note_one(dir_fd, uid, (pid_t)answerer_pid);
 	close(dir_fd);
 }
 
@@ -168,12 +173,16 @@ int nsiso_unreaped_check(int run_dir_fd, uid_t uid, char *why, size_t len)
 	pid_t pid;
 	DIR *dir;
 
-	if (dir_fd < 0)
+	if (dir_fd < 0 && errno == ENOENT)
 		return 0;	/* none noted here */
-	dir = fdopendir(dir_fd);
+	dir = dir_fd >= 0 ? fdopendir(dir_fd) : NULL;
 	if (!dir) {
-		close(dir_fd);
-		return 0;
+		snprintf(why, len, "cannot count the processes of the user's ended sessions left "
+			 "unreaped: %s", errno == ESRCH ? "no PID namespace or init in /proc" :
+			 errno == EPERM ? "their directory is not root's alone" : strerror(errno));
+		if (dir_fd >= 0)
+			close(dir_fd);
+		return -1;
 	}
 	while ((d = readdir(dir)) != NULL) {
 		if (d->d_name[0] == '.' || !of_uid(d->d_name, uid))

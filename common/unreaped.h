@@ -36,14 +36,15 @@
 
 #define NSISO_UNREAPED_MAX 8	/* four sessions' holder and reaper */
 
-/* The reaper, just before it exits: note itself, and its holder while that
- * is a zombie, when its parent is not init. */
-void nsiso_unreaped_note(int run_dir_fd, uid_t uid, int holder_pidfd);
+/* The reaper, just before it exits: note itself, its holder while that is
+ * a zombie, and its answerer (watch.c) when it could not collect it
+ * (answerer_pidfd, or -1), when its parent is not init. */
+void nsiso_unreaped_note(int run_dir_fd, uid_t uid, int holder_pidfd, int answerer_pidfd);
 
 /* An exec'd login of uid: 0, or -1 with why when NSISO_UNREAPED_MAX of the
  * noted processes of uid in our PID namespace are still there (naming a
- * process that keeps one, and its uid).  Entries of processes gone are
- * removed. */
+ * process that keeps one, and its uid), or when they cannot be counted.
+ * Entries of processes gone are removed. */
 int nsiso_unreaped_check(int run_dir_fd, uid_t uid, char *why, size_t len);
 
 /* A session's reaper, its holder's PID namespace over (pidns, its holder
