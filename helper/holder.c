@@ -514,6 +514,14 @@ void nsiso_keep_only_fds(const int *keep, size_t n)
 	int fd, high = 2;
 	size_t i;
 
+	/* syslog's socket goes first, through libc, and comes back at the next
+	 * line: closed behind its back, its number is soon another file's,
+	 * which libc would write log lines to (an attacker review of 7cf8c2a
+	 * had an answerer send one to a user's quota client) or close on a
+	 * failed send (an OFD lock's file). */
+	closelog();
+	openlog(NSISO_LOG_IDENT, LOG_PID, LOG_AUTHPRIV);
+
 	for (i = 0; i < n; i++)
 		if (keep[i] > high)
 			high = keep[i];

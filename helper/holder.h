@@ -76,7 +76,11 @@ __attribute__((noreturn)) void holder_prebuilt_main(unsigned isolate, int ready_
  * in syslog with debug, then exit 0. */
 __attribute__((noreturn)) void nsiso_part_done(bool debug, const char *session, const char *part);
 
-/* Close every fd but 0-2 and the n in keep. */
+/* How every part of the helper logs (openlog). */
+#define NSISO_LOG_IDENT "nsiso-helper"
+
+/* Close every fd but 0-2 and the n in keep (syslog's is opened anew when
+ * next needed). */
 void nsiso_keep_only_fds(const int *keep, size_t n);
 
 #endif

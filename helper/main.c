@@ -342,7 +342,7 @@ static void sanitize_process(void)
 	 * must not pin the login's working directory (or its mount). */
 	if (chdir("/") != 0)
 		_exit(127);
-	openlog("nsiso-helper", LOG_PID, LOG_AUTHPRIV);
+	openlog(NSISO_LOG_IDENT, LOG_PID, LOG_AUTHPRIV);
 	if (privilege == PRIV_ROOT) {
 		reset_rlimits();
 		reset_scheduling();

@@ -5,11 +5,11 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -397,15 +397,20 @@ static void serve_client(struct watch *w, size_t i)
  * hold their messages, is closed only by the reaper's end, for the same
  * reason. */
 
-/* Serve what waits on the socket, for at most QUOTA_CLIENT_TIMEOUT_MS. */
+/* Serve what waits on the socket, for at most QUOTA_CLIENT_TIMEOUT_MS.  It
+ * ends with the reaper too: only the reaper kills it otherwise, and a
+ * reaper killed outright left one held up in a lingering close for as long
+ * as the sender liked (an attacker review of 7cf8c2a). */
 __attribute__((noreturn))
-static void answer_and_exit(struct watch *w)
+static void answer_and_exit(struct watch *w, pid_t reaper)
 {
 	const int keep[] = { w->listen_fd, w->c->run_dir_fd };
 	struct pollfd p[QUOTA_CLIENTS_MAX];
 	long long now = watch_now_ms(), end = now + QUOTA_CLIENT_TIMEOUT_MS;
 	size_t i, open_clients;
 
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != reaper)
+		_exit(1);
 	nsiso_keep_only_fds(keep, sizeof(keep) / sizeof(keep[0]));
 	accept_clients(w);
 	for (;;) {
@@ -425,15 +430,27 @@ static void answer_and_exit(struct watch *w)
 }
 
 /* One answerer at a time, at most one every QUOTA_REUSE_MS: a user asking
- * in a loop costs root a fork per QUOTA_REUSE_MS, not one per request.  The
- * pidfd comes with the clone, so the reaper never acts on a bare PID. */
+ * in a loop costs root a fork per QUOTA_REUSE_MS, not one per request.  Its
+ * pidfd is opened while it is our child, not yet collected (its PID cannot
+ * have been reused); the reaper never acts on a bare PID after that. */
 static void start_answerer(struct watch *w, long long now)
 {
+	pid_t reaper = getpid(), pid = fork();
 	int pidfd = -1;
-	long pid = syscall(SYS_clone, CLONE_PIDFD | SIGCHLD, NULL, &pidfd, NULL, 0);
 
 	if (pid == 0)
-		answer_and_exit(w);
+		answer_and_exit(w, reaper);
+	if (pid > 0) {
+		pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+		if (pidfd < 0) {
+			int e = errno;
+
+			kill(pid, SIGKILL);	/* our child, just made */
+			waitpid(pid, NULL, 0);
+			errno = e;
+			pid = -1;
+		}
+	}
 	w->next_answerer_ms = now + QUOTA_REUSE_MS;
 	if (pid < 0) {
 		/* The user's tasks limit counts it (the reaper is in the user's

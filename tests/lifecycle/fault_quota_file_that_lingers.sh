@@ -60,7 +60,10 @@ nsiso_assert_true "the reaper is idle between answers (under 30 ticks in 3 s; sa
 
 # The attack, as the user: the lingering socket, sent with a request; its
 # peer (and this process) stays, never reading, until the test ends.
-runuser -u "$LC_USER" -- python3 -c '
+# attack OUT: prints the PID of the attack's process (its caller has it
+# ended at exit).
+attack() {
+	runuser -u "$LC_USER" -- python3 -c '
 import array, socket, struct, sys, time
 l = socket.socket()
 l.bind(("127.0.0.1", 0))
@@ -81,8 +84,10 @@ u.connect(sys.argv[1])
 u.sendmsg([b"quota"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [c.fileno()]))])
 c.close()
 print("sent, %d bytes unread behind it" % queued, flush=True)
-time.sleep(600)' "$SOCK" >"$T/attack.out" 2>&1 &
-attack=$!
+time.sleep(600)' "$SOCK" >"$1" 2>&1 &
+	echo "$!"
+}
+attack=$(attack "$T/attack.out")
 nsiso_on_exit _nsiso_terminate "$attack:$(_nsiso_starttime "$attack")"
 nsiso_assert_true "the lingering socket was handed over" nsiso_wait_for grep -q sent "$T/attack.out"
 cat "$T/attack.out"
@@ -105,3 +110,35 @@ nsiso_assert_true "after the logout: no record, quota socket or group, the peer 
 nsiso_assert_true "the attack's process still waits then" _nsiso_alive "$attack"
 _nsiso_terminate "$attack:$(_nsiso_starttime "$attack")"
 lc_nothing_left "after the attack ends"
+
+# The answerer ends with its reaper: a reaper killed outright (as only root
+# or the kernel can) left one held up in the lingering close, root's, for
+# as long as the sender liked (an attacker review of 7cf8c2a).  A second
+# session, the same attack, then its reaper killed while its answerer waits.
+cat >"$PUB/session2" <<EOF
+#!/bin/sh
+while [ ! -e $PUB/end2 ]; do sleep 0.2; done
+EOF
+chmod 0755 "$PUB/session2"
+nsiso_on_exit touch "$PUB/end2"
+"$NSISO_TOP/tests/build/nsiso-pamdaemon" "$SVC" "$LC_USER" "$(id -u daemon)" "$PUB/session2" \
+	>"$T/daemon2.out" 2>&1 &
+daemon2=$!
+nsiso_on_exit _nsiso_terminate "$daemon2:$(_nsiso_starttime "$daemon2")"
+nsiso_wait_for test -S "$SOCK" || nsiso_die "no quota socket for the second session"
+holder=$(sed -n 's/^holder=//p' "$LC_RUN"/*.session | head -n 1)
+reaper=$(lc_reaper_of "$holder")
+attack2=$(attack "$T/attack2.out")
+nsiso_on_exit _nsiso_terminate "$attack2:$(_nsiso_starttime "$attack2")"
+nsiso_wait_for grep -q sent "$T/attack2.out" || nsiso_die "the second attack did not send"
+answerer_of() { cat "/proc/$reaper/task/$reaper/children" 2>/dev/null | tr ' ' '\n' | sed '/^$/d' | head -n 1; }
+has_answerer() { [ -n "$(answerer_of)" ]; }
+nsiso_assert_true "the reaper has an answerer, held up by the lingering socket" \
+	nsiso_wait_within 10 has_answerer
+answerer=$(answerer_of)
+kill -9 "$reaper"
+nsiso_assert_true "the reaper killed, its answerer ends too (within 10 s)" \
+	nsiso_wait_pid "${answerer:-0}" 10
+touch "$PUB/end2"
+nsiso_wait_pid "$daemon2" || nsiso_die "the second session did not end"
+_nsiso_terminate "$attack2:$(_nsiso_starttime "$attack2")"
