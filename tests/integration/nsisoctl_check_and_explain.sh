@@ -57,10 +57,12 @@ nsiso_assert_eq "without private_tmp: no such warning" 0 \
 # last logout: with /tmp a tmpfs (here in a mount namespace of our own) and
 # no private_tmp, a warning naming the account; none with private_tmp, none
 # in own mode, none where /tmp is no tmpfs.  A warning is no problem.
-# The confs live outside /tmp, which the tmpfs hides.
+# The confs, and nsisoctl itself (a checkout may be in /tmp), live outside
+# /tmp, which the tmpfs hides.
 CONFS=/run/nsiso-test-$(nsiso_unique)
 nsiso_on_exit rm -rf -- "$CONFS"
 mkdir -m 0755 "$CONFS"
+install -m 0755 "$CTL" "$CONFS/nsisoctl"
 printf '%s memory 256M\n%s cgroup_mode systemd\n' "$USER1" "$USER1" >"$CONFS/slice.conf"
 printf '%s memory 256M\n%s cgroup_mode systemd\n%s isolate uts,ipc,mnt,pid\n%s private_tmp yes\n' \
 	"$USER1" "$USER1" "$USER1" "$USER1" >"$CONFS/slicept.conf"
@@ -69,15 +71,15 @@ chmod 0644 "$CONFS"/*.conf
 on_tmpfs() {
 	unshare -m --propagation private sh -c 'mount -t tmpfs nsiso-test /tmp && exec "$@"' sh "$@"
 }
-out=$(on_tmpfs "$CTL" check "$CONFS/slice.conf" 2>&1)
+out=$(on_tmpfs "$CONFS/nsisoctl" check "$CONFS/slice.conf" 2>&1)
 nsiso_assert_eq "systemd slice, tmpfs /tmp, no private_tmp: the check passes" 0 "$?"
 nsiso_assert_match "and warns, naming the account" \
 	"^nsisoctl: warning: /tmp is a tmpfs, and 1 account \($USER1\) gets a memory limit on a systemd slice without private_tmp" \
 	"$out"
 nsiso_assert_eq "with private_tmp: no such warning" 0 \
-	"$(on_tmpfs "$CTL" check "$CONFS/slicept.conf" 2>&1 | grep -c 'warning: /tmp is a tmpfs')"
+	"$(on_tmpfs "$CONFS/nsisoctl" check "$CONFS/slicept.conf" 2>&1 | grep -c 'warning: /tmp is a tmpfs')"
 nsiso_assert_eq "in own mode: no such warning" 0 \
-	"$(on_tmpfs "$CTL" check "$CONFS/own.conf" 2>&1 | grep -c 'warning: /tmp is a tmpfs')"
+	"$(on_tmpfs "$CONFS/nsisoctl" check "$CONFS/own.conf" 2>&1 | grep -c 'warning: /tmp is a tmpfs')"
 if [ "$(stat -f -c %T /tmp)" != tmpfs ]; then
 	nsiso_assert_eq "with the host's /tmp ($(stat -f -c %T /tmp)): no such warning" 0 \
 		"$("$CTL" check "$CONFS/slice.conf" 2>&1 | grep -c 'warning: /tmp is a tmpfs')"
