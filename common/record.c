@@ -355,16 +355,9 @@ int nsiso_record_list(int dirfd, struct nsiso_record **out)
 	return n;
 }
 
-/* Fields of /proc/<pid>/stat we need: state (3), flags (9), start time
- * (22).  The command name (2) may hold spaces and ')': count from the last
- * ')'.  0 or -1. */
-struct proc_stat {
-	char state;
-	unsigned long flags;
-	unsigned long long start;
-};
-
-static int read_proc_stat(pid_t pid, struct proc_stat *st)
+/* The command name (2) may hold spaces and ')': fields are counted from the
+ * last ')'. */
+int nsiso_process_stat(pid_t pid, struct nsiso_proc_stat *st)
 {
 	char path[64], buf[1024], *p;
 	int field;
@@ -380,6 +373,8 @@ static int read_proc_stat(pid_t pid, struct proc_stat *st)
 	/* p walks the spaces: the one before field 3, then 4, ... then 22. */
 	for (field = 3; p && field <= 22; field++) {
 		p = strchr(p + 1, ' ');
+		if (p && field == 4)
+			st->ppid = (pid_t)strtol(p + 1, NULL, 10);
 		if (p && field == 9)
 			st->flags = strtoul(p + 1, NULL, 10);
 	}
@@ -391,9 +386,9 @@ static int read_proc_stat(pid_t pid, struct proc_stat *st)
 
 unsigned long long nsiso_process_start_time(pid_t pid)
 {
-	struct proc_stat st;
+	struct nsiso_proc_stat st;
 
-	return read_proc_stat(pid, &st) == 0 ? st.start : 0;
+	return nsiso_process_stat(pid, &st) == 0 ? st.start : 0;
 }
 
 long nsiso_pidfd_pid(int fd)
@@ -505,9 +500,9 @@ int nsiso_record_take_nested(int dirfd, unsigned long long pidns, struct nsiso_r
 /* pid is r's holder by start time, name and uids, and not on its way out. */
 static bool is_live_holder(pid_t pid, const struct nsiso_record *r)
 {
-	struct proc_stat st;
+	struct nsiso_proc_stat st;
 
-	return read_proc_stat(pid, &st) == 0 && st.start == r->holder_start &&
+	return nsiso_process_stat(pid, &st) == 0 && st.start == r->holder_start &&
 	       st.state != 'Z' && st.state != 'X' && !(st.flags & PF_EXITING) && is_holder(pid);
 }
 

@@ -105,6 +105,16 @@ int nsiso_record_take_nested(int dirfd, unsigned long long pidns, struct nsiso_r
  * namespace is one we cannot see into, e.g. from inside a session). */
 int nsiso_record_open_holder(struct nsiso_record *r, bool *gone);
 
+/* Fields of /proc/<pid>/stat (a zombie's too): state (3), parent (4),
+ * flags (9), start time (22).  0 or -1. */
+struct nsiso_proc_stat {
+	char state;
+	pid_t ppid;
+	unsigned long flags;
+	unsigned long long start;
+};
+int nsiso_process_stat(pid_t pid, struct nsiso_proc_stat *st);
+
 /* Start time of a process (field 22 of /proc/<pid>/stat), 0 if unknown. */
 unsigned long long nsiso_process_start_time(pid_t pid);
 

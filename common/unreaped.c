@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,56 +14,12 @@
 #include <unistd.h>
 
 #include "record.h"
+#include "size.h"
 #include "textfile.h"
 
 /* A PID namespace by its inode and its init's start time: a number the
  * kernel hands out again at once names another namespace then. */
 #define DIR_FORMAT "unreaped-%llu-%llu"
-
-/* The n numbers after "\n<key>" in text, each after one blank: 0 or -1. */
-static int numbers_after(const char *text, const char *key, unsigned long *v, int n)
-{
-	const char *p = strstr(text, key);
-	char *end;
-	int i;
-
-	if (!p)
-		return -1;
-	p += strlen(key);
-	for (i = 0; i < n; i++, p = end) {
-		if (*p != ' ' && *p != '\t')
-			return -1;
-		errno = 0;
-		v[i] = strtoul(p + 1, &end, 10);
-		if (end == p + 1 || errno != 0)
-			return -1;
-	}
-	return 0;
-}
-
-struct proc_status {
-	char state;
-	pid_t ppid;
-	uid_t uid;		/* the real one */
-};
-
-/* State, PPid and Uid of /proc/<pid>/status (a zombie's too).  0 or -1. */
-static int read_status(pid_t pid, struct proc_status *st)
-{
-	char path[64], buf[2048];
-	unsigned long ppid, uid;
-	const char *state;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	if (nsiso_read_text(path, buf, sizeof(buf)) <= 0 || !(state = strstr(buf, "\nState:\t")) ||
-	    numbers_after(buf, "\nPPid:", &ppid, 1) != 0 || ppid > INT_MAX ||
-	    numbers_after(buf, "\nUid:", &uid, 1) != 0)
-		return -1;
-	st->state = state[8];
-	st->ppid = (pid_t)ppid;
-	st->uid = (uid_t)uid;
-	return 0;
-}
 
 /* The directory of entries of the PID namespace whose inode is pidns and
  * whose init started at init_start, root's (made when make): fd or -1. */
@@ -115,7 +72,7 @@ static void note_one(int dir_fd, uid_t uid, pid_t pid)
  * that reaps leaves nothing to count. */
 void nsiso_unreaped_note(int run_dir_fd, uid_t uid, int holder_pidfd, int answerer_pidfd)
 {
-	struct proc_status holder;
+	struct nsiso_proc_stat holder;
 	long holder_pid = nsiso_pidfd_pid(holder_pidfd), answerer_pid = nsiso_pidfd_pid(answerer_pidfd);
 	int dir_fd;
 
@@ -125,37 +82,36 @@ void nsiso_unreaped_note(int run_dir_fd, uid_t uid, int holder_pidfd, int answer
 	if (dir_fd < 0)
 		return;
 	note_one(dir_fd, uid, getpid());
-	if (holder_pid > 0 && read_status((pid_t)holder_pid, &holder) == 0 && holder.state == 'Z')
+	if (holder_pid > 0 && nsiso_process_stat((pid_t)holder_pid, &holder) == 0 &&
+	    holder.state == 'Z')
 		note_one(dir_fd, uid, (pid_t)holder_pid);
 	if (answerer_pid > 0)
 		note_one(dir_fd, uid, (pid_t)answerer_pid);
 	close(dir_fd);
 }
 
-/* An entry of uid whose process is still there: the PID has the start
- * time noted.  "<uid>-<pid>-<start>". */
-static bool still_there(const char *name, uid_t uid, pid_t *pid)
+/* An entry whose process is still there (the PID has the start time
+ * noted), with that process's stat in *st.  Its three numbers go through
+ * the project's one strict parser. */
+static bool still_there(const char *name, struct nsiso_proc_stat *st)
 {
-	unsigned long long start;
-	unsigned long who;
-	char *end;
-	long p;
+	static const uint64_t max[3] = { UINT32_MAX, INT_MAX, UINT64_MAX };
+	uint64_t v[3];
+	const char *p = name;
+	int i;
 
-	errno = 0;
-	who = strtoul(name, &end, 10);
-	if (end == name || *end != '-' || who != (unsigned long)uid)
-		return false;
-	p = strtol(end + 1, &end, 10);
-	if (*end != '-' || p <= 1 || p > INT_MAX)
-		return false;
-	start = strtoull(end + 1, &end, 10);
-	if (*end != '\0' || errno != 0)
-		return false;
-	*pid = (pid_t)p;
-	return start != 0 && nsiso_process_start_time(*pid) == start;
+	for (i = 0; i < 3; i++) {
+		size_t n = strcspn(p, "-");
+
+		if (nsiso_parse_decimal(p, n, max[i], &v[i]) != NULL || (i < 2 && p[n] != '-'))
+			return false;
+		p += n + (i < 2);
+	}
+	return *p == '\0' && v[1] > 1 && v[2] != 0 &&
+	       nsiso_process_stat((pid_t)v[1], st) == 0 && st->start == v[2];
 }
 
-/* Whether an entry names uid (another user's are left alone). */
+/* Whether an entry names uid. */
 static bool of_uid(const char *name, uid_t uid)
 {
 	char prefix[24];
@@ -164,13 +120,24 @@ static bool of_uid(const char *name, uid_t uid)
 	return strncmp(name, prefix, (size_t)n) == 0;
 }
 
+/* The owner of /proc/<pid> (its effective uid; root's when it is not
+ * dumpable), for the message. */
+static unsigned owner_of(pid_t pid)
+{
+	char path[32];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
+	return stat(path, &st) == 0 ? (unsigned)st.st_uid : 0;
+}
+
 int nsiso_unreaped_check(int run_dir_fd, uid_t uid, char *why, size_t len)
 {
 	int dir_fd = open_own_dir(run_dir_fd, false);
-	struct proc_status zombie = { .ppid = 0 }, keeper = { .uid = 0 };
+	struct nsiso_proc_stat st;
+	pid_t keeper = 0;
 	struct dirent *d;
 	unsigned n = 0;
-	pid_t pid;
 	DIR *dir;
 
 	if (dir_fd < 0 && errno == ENOENT)
@@ -185,23 +152,20 @@ int nsiso_unreaped_check(int run_dir_fd, uid_t uid, char *why, size_t len)
 		return -1;
 	}
 	while ((d = readdir(dir)) != NULL) {
+		/* Another user's entries are theirs to count. */
 		if (d->d_name[0] == '.' || !of_uid(d->d_name, uid))
 			continue;
-		if (!still_there(d->d_name, uid, &pid)) {
+		if (!still_there(d->d_name, &st))
 			unlinkat(dirfd(dir), d->d_name, 0);
-			continue;
-		}
-		if (n++ == 0)
-			(void)read_status(pid, &zombie);
+		else if (n++ == 0)
+			keeper = st.ppid;
 	}
 	closedir(dir);
 	if (n < NSISO_UNREAPED_MAX)
 		return 0;
-	if (zombie.ppid > 0)
-		(void)read_status(zombie.ppid, &keeper);
 	snprintf(why, len, "%u processes of the user's ended sessions are left unreaped (process %d, "
 		 "uid %u, keeps one: a child subreaper that does not wait): no more logins through "
-		 "the exec'd helper until they are reaped", n, (int)zombie.ppid, (unsigned)keeper.uid);
+		 "the exec'd helper until they are reaped", n, (int)keeper, owner_of(keeper));
 	return -1;
 }
 
