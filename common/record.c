@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -389,6 +390,23 @@ unsigned long long nsiso_process_start_time(pid_t pid)
 	struct nsiso_proc_stat st;
 
 	return nsiso_process_stat(pid, &st) == 0 ? st.start : 0;
+}
+
+ssize_t nsiso_read_proc_of(pid_t pid, int pidfd, const char *file, char *buf, size_t size)
+{
+	struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
+	char path[64];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+	n = nsiso_read_whole(path, buf, size);
+	if (n < 0)
+		return -1;
+	if (poll(&pfd, 1, 0) != 0) {
+		errno = ESRCH;
+		return -1;
+	}
+	return n;
 }
 
 long nsiso_pidfd_pid(int fd)

@@ -118,6 +118,12 @@ int nsiso_process_stat(pid_t pid, struct nsiso_proc_stat *st);
 /* Start time of a process (field 22 of /proc/<pid>/stat), 0 if unknown. */
 unsigned long long nsiso_process_start_time(pid_t pid);
 
+/* /proc/<pid>/<file> of a process we hold a pidfd of, read while it
+ * lives: the pidfd, polled after the read, says the PID was still its own
+ * then.  Its length; -1 with errno (ESRCH: it ended; EFBIG: it filled buf,
+ * so it may be cut off). */
+ssize_t nsiso_read_proc_of(pid_t pid, int pidfd, const char *file, char *buf, size_t size);
+
 /* The PID a pidfd refers to, in our PID namespace (its fdinfo; a zombie's
  * too); -1 when it is no pidfd, 0 or -1 when its process is gone or not
  * visible to us. */

@@ -23,3 +23,14 @@ ssize_t nsiso_read_text(const char *path, char *buf, size_t size)
 	buf[n] = '\0';
 	return n;
 }
+
+ssize_t nsiso_read_whole(const char *path, char *buf, size_t size)
+{
+	ssize_t n = nsiso_read_text(path, buf, size);
+
+	if (n >= (ssize_t)size - 1) {
+		errno = EFBIG;
+		return -1;
+	}
+	return n;
+}

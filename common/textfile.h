@@ -12,4 +12,9 @@
  * (0 for an empty file), or -1 with errno from open() or read(). */
 ssize_t nsiso_read_text(const char *path, char *buf, size_t size);
 
+/* The same for a file that must be read whole: one that fills buf may have
+ * been cut off (a /proc/PID/cgroup a user made long with deep cgroups of
+ * theirs), and a cut line would name something else: -1 with EFBIG. */
+ssize_t nsiso_read_whole(const char *path, char *buf, size_t size);
+
 #endif

@@ -19,6 +19,7 @@
 
 #include "../common/cgroup.h"
 #include "../common/pages.h"
+#include "../common/record.h"
 #include "../common/systemd.h"
 #include "../common/textfile.h"
 #include "faults.h"
@@ -204,43 +205,28 @@ void nsiso_cgroupns_rehearse(void)
 	nsiso_own_pages(mountinfo, REHEARSED_BYTES);
 }
 
-/* A /proc/PID/cgroup whole: one that fills the buffer may have been cut off
- * (a user can nest cgroups they may write deep), and a cut line would name
- * another cgroup.  Its length, or -1 with errno (EFBIG: too long). */
-static ssize_t read_cgroups(const char *path, char *buf, size_t size)
-{
-	ssize_t n = nsiso_read_text(path, buf, size);
-
-	if (n >= (ssize_t)size - 1) {
-		errno = EFBIG;
-		return -1;
-	}
-	return n;
-}
-
-/* The application's cgroup in every hierarchy, read while it is alive: its
- * pidfd, polled after the read, says its PID was still its own then.  A
- * failure denies: where the application is, a user may have chosen (a
+/* The application's cgroup in every hierarchy, read whole while it is
+ * alive (nsiso_read_proc_of).  A failure denies: where the application is, a user may have chosen (a
  * cgroup they can write, moved into while we work). */
 static int add_callers_cgroups(pid_t caller, int caller_pidfd,
 			       const int procs_fds[NSISO_CGROUP_PROCS_MAX], bool only_roots,
 			       struct entries *e, enum nsiso_failure *failure, char *err, size_t len)
 {
-	struct pollfd pfd = { .fd = caller_pidfd, .events = POLLIN };
-	char path[64], *line, *save = NULL;
+	char *line, *save = NULL;
+	ssize_t n;
 
-	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)caller);
 	if (FAULT_FAILS("cgroupns-caller-cgroups"))
 		return fail(failure, NSISO_FAIL_DENY, err, len,
 			    "cannot read the PAM application's cgroups: fault injected");
-	if (read_cgroups(path, cgroups, sizeof(cgroups)) <= 0 ||
-	    read_cgroups("/proc/self/cgroup", own, sizeof(own)) <= 0 ||
+	n = nsiso_read_proc_of(caller, caller_pidfd, "cgroup", cgroups, sizeof(cgroups));
+	if (n < 0 && errno == ESRCH)
+		return fail(failure, NSISO_FAIL_DENY, err, len,
+			    "the PAM application went away");
+	if (n <= 0 ||
+	    nsiso_read_whole("/proc/self/cgroup", own, sizeof(own)) <= 0 ||
 	    nsiso_mountinfo_read(mountinfo, sizeof(mountinfo)) <= 0)
 		return fail(failure, NSISO_FAIL_DENY, err, len,
 			    "cannot read the PAM application's cgroups: %s", strerror(errno));
-	if (poll(&pfd, 1, 0) != 0)
-		return fail(failure, NSISO_FAIL_DENY, err, len,
-			    "the PAM application went away");
 	for (line = strtok_r(cgroups, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
 		add_line(line, own, mountinfo, procs_fds, only_roots, e);
 	return 0;
@@ -403,7 +389,7 @@ int nsiso_cgroup_leave_user_reachable(uid_t uid, char *err, size_t len)
 {
 	char *line, *save = NULL;
 
-	if (read_cgroups("/proc/self/cgroup", own, sizeof(own)) <= 0 ||
+	if (nsiso_read_whole("/proc/self/cgroup", own, sizeof(own)) <= 0 ||
 	    nsiso_mountinfo_read(mountinfo, sizeof(mountinfo)) <= 0) {
 		snprintf(err, len, "cannot read our own cgroups: %s", strerror(errno));
 		return -1;

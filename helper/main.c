@@ -754,7 +754,7 @@ static void join_cgroup(const struct nsiso_request *r, int run_dir_fd, struct me
 /* cgroup_mode systemd: where the user's slice is, for the numbers of
  * nsisoctl quota and the OOM watch, which read it and never write it: where
  * the application is (the module saw to that), as its /proc/PID/cgroup
- * shows it while its pidfd, polled after the read, says it lives.  Not our
+ * shows it while it lives (nsiso_read_proc_of).  Not our
  * own place: a broker's worker never follows the application into a unit
  * its user can write (the user manager's user@<uid>.service), and without
  * its slice that session's reaper told the user "no limit" (a review on the
@@ -763,14 +763,12 @@ static void join_cgroup(const struct nsiso_request *r, int run_dir_fd, struct me
 static void find_user_slice(const struct nsiso_request *r, int caller_pidfd, char *slice,
 			    size_t len)
 {
-	struct pollfd pfd = { .fd = caller_pidfd, .events = POLLIN };
-	char path[64], text[8192];
+	char text[8192];
 
 	slice[0] = '\0';
 	if (!r->use_cgroup || !r->systemd_unit)
 		return;
-	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)r->caller);
-	if (nsiso_read_text(path, text, sizeof(text)) <= 0 || poll(&pfd, 1, 0) != 0 ||
+	if (nsiso_read_proc_of(r->caller, caller_pidfd, "cgroup", text, sizeof(text)) <= 0 ||
 	    !nsiso_systemd_user_slice_path(text, r->uid, slice, len)) {
 		slice[0] = '\0';
 		syslog(LOG_WARNING, "session %s: not in %s: no numbers for nsisoctl quota, no OOM "

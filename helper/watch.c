@@ -512,11 +512,17 @@ static long long takeover_interval(const struct watch *w)
 	return w->baton_fd >= 0 ? WATCH_STANDBY_MS : WATCH_TAKEOVER_MS;
 }
 
+/* The socket is ours and no answerer lives. */
+static bool answerer_wanted(const struct watch *w)
+{
+	return w->owner && w->listen_fd >= 0 && w->answerer_pidfd < 0;
+}
+
 /* The socket is looked at while no answerer lives, from the earliest start
  * of the next. */
 static bool socket_watched(const struct watch *w, long long now)
 {
-	return w->owner && w->listen_fd >= 0 && w->answerer_pidfd < 0 && now >= w->next_answerer_ms;
+	return answerer_wanted(w) && now >= w->next_answerer_ms;
 }
 
 static int poll_timeout(const struct watch *w, long long now)
@@ -528,8 +534,7 @@ static int poll_timeout(const struct watch *w, long long now)
 	/* Only a start still to come: one due already is the socket's to wake
 	 * us (it is in the poll then), never a timeout of 0 (a review of
 	 * d94714f saw every watching reaper spin at 100% of a core). */
-	if (w->owner && w->listen_fd >= 0 && w->answerer_pidfd < 0 && w->next_answerer_ms > now &&
-	    w->next_answerer_ms < next)
+	if (answerer_wanted(w) && w->next_answerer_ms > now && w->next_answerer_ms < next)
 		next = w->next_answerer_ms;
 	return next <= now ? 0 : next - now > 60000 ? 60000 : (int)(next - now);
 }
