@@ -525,8 +525,7 @@ static void start_holder(const struct holder_session *s, int caller_pidfd,
 		.ready_fd = ready[1],
 		.commit_fd = commit[0],
 	};
-	pid = syscall(SYS_clone, nsiso_holder_clone_flags(s->isolate) | CLONE_PIDFD | SIGCHLD,
-		      NULL, &pidfd, NULL, 0);
+	pid = nsiso_clone_holder(s->isolate, &pidfd);
 	if (pid < 0)
 		die_with(clone_failure(errno), "cannot create the session's namespaces: %m");
 	if (pid == 0) {

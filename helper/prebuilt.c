@@ -31,6 +31,24 @@ unsigned long nsiso_holder_clone_flags(unsigned isolate)
 	return flags;
 }
 
+/* clone(2) by the raw system call, the holder's namespaces and a pidfd in
+ * one step: glibc's clone() wants a stack of our making, and fork() makes
+ * no namespaces.  The raw call's argument order is the architecture's
+ * (the kernel's CLONE_BACKWARDS* variants); CLONE_PIDFD writes the pidfd
+ * where the parent's TID would go. */
+long nsiso_clone_holder(unsigned isolate, int *pidfd)
+{
+	unsigned long flags = nsiso_holder_clone_flags(isolate) | CLONE_PIDFD | SIGCHLD;
+
+#if defined(__s390__) || defined(__CRIS__)
+	return syscall(SYS_clone, NULL, flags, pidfd, NULL, 0);
+#elif defined(__microblaze__)
+	return syscall(SYS_clone, flags, NULL, 0, pidfd, NULL, 0);
+#else
+	return syscall(SYS_clone, flags, NULL, pidfd, NULL, 0);
+#endif
+}
+
 static void close_fd(int *fd)
 {
 	if (*fd >= 0)
@@ -80,8 +98,7 @@ static void make_holder(struct nsiso_prebuilt *pb)
 		close(ready[1]);
 		return;
 	}
-	pid = syscall(SYS_clone, nsiso_holder_clone_flags(pb->isolate) | CLONE_PIDFD | SIGCHLD,
-		      NULL, &pidfd, NULL, 0);
+	pid = nsiso_clone_holder(pb->isolate, &pidfd);
 	if (pid == 0)
 		holder_prebuilt_main(pb->isolate, ready[1], commit[0]);
 	close(ready[1]);

@@ -45,6 +45,10 @@ struct nsiso_prebuilt {
 /* The clone() flags of the namespaces in isolate (not cgroup: cgroupns.h). */
 unsigned long nsiso_holder_clone_flags(unsigned isolate);
 
+/* A holder's process: clone() into the namespaces of isolate, its pidfd in
+ * *pidfd; returns as fork() does (prebuilt.c). */
+long nsiso_clone_holder(unsigned isolate, int *pidfd);
+
 /* In a spare, before accept(): make both, then make the spare's own copy
  * of the pages its login writes (prebuilt.c).  Whatever cannot be made is
  * left out (the worker then makes it at the login); never fails. */
