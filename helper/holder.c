@@ -561,6 +561,25 @@ static void start_holder(const char *name)
 	nsiso_detach_stdio();
 }
 
+/* The session is over and, in its PID namespace, nothing but us is left in
+ * its mount namespace: its whole tree is detached now.  A user can keep the
+ * namespace itself past the session (an fd of their own
+ * /proc/self/ns/mnt, handed to a process outside it); it then holds no
+ * mount: no copy of the host's mount table charged to root, and no file
+ * system that root unmounts on the host lives on in it (an attacker review
+ * of d5e0d91 kept a loop device's ext4 so, past root's umount).  Without a
+ * PID namespace the user's processes may still be in it: left alone.
+ * syslog's socket is connected first: /dev/log is gone after. */
+static void detach_mounts(const struct holder_state *s)
+{
+	if (!has_pid_namespace(s) || !(s->config->s.isolate & NSISO_NS_MNT))
+		return;
+	openlog(NSISO_LOG_IDENT, LOG_PID | LOG_NDELAY, LOG_AUTHPRIV);
+	if (umount2("/", MNT_DETACH) != 0)
+		syslog(LOG_WARNING, "session %s: cannot detach its mounts at its end: %m",
+		       s->config->s.session);
+}
+
 /* Built: say so, then hold the session until it is over. */
 __attribute__((noreturn))
 static void serve(const struct holder_config *c)
@@ -589,6 +608,8 @@ static void serve(const struct holder_config *c)
 			kill(-1, SIGKILL);
 	}
 	run_session(&s);
+	if (session_over(&s))
+		detach_mounts(&s);
 	nsiso_part_done(c->s.debug, c->s.session, "holder");
 }
 
