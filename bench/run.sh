@@ -280,11 +280,26 @@ conf() { # NAME EXTRA-LINES: $T/NAME.conf for both bench users
 	printf '* cgroup_parent %s-base\n%s\n' "$PARENT" "$2" >"$T/$1-base.conf"
 	chmod 0644 "$T/$1.conf" "$T/$1-base.conf"
 }
+# The run directories (this tree's and the baseline's) live on a tmpfs of
+# the bench's own, as the default /run/nsiso does on Debian and systemd
+# hosts, whose /run is a tmpfs.  Where /run is a disk file system, as on
+# this project's test guests (one ext4 without a journal for / and /run),
+# every file a session makes there (its record, its user's FIFO and quota
+# socket) costs the allocator a scan past every inode freed in the last
+# minute or so (ext4's recently_deleted), which grows with the login rate:
+# 0.5 ms a B1 run in 300 runs of each in turns (docs/performance.md).
+RUN_FS_HERE=$(findmnt -n -o FSTYPE --target "$T")
+RUN_FS=$T/rundirs
+mkdir -m 0700 "$RUN_FS" && mount -t tmpfs -o mode=0700,size=64m nsiso-bench "$RUN_FS" ||
+	nsiso_die "cannot mount the run directories' tmpfs on $RUN_FS"
+# Lazily: a held session's reaper may still be at work in it.
+nsiso_on_exit umount -l "$RUN_FS"
+RUN_DIR=$RUN_FS/run BASE_RUN_DIR=$RUN_FS/run-base
 # broker=: the exec rows name a socket nobody listens on (what a host
 # without a broker pays: one refused connect); the broker rows the bench's
 # own broker's.
-module_line() { printf 'session required %s conf=%s/%s.conf helper=%s run_dir=%s/run broker=%s\n' \
-	"$NSISO_MODULE" "$T" "$1" "$NSISO_HELPER" "$T" "${2:-$T/no-broker.sock}"; }
+module_line() { printf 'session required %s conf=%s/%s.conf helper=%s run_dir=%s broker=%s\n' \
+	"$NSISO_MODULE" "$T" "$1" "$NSISO_HELPER" "$RUN_DIR" "${2:-$T/no-broker.sock}"; }
 FULL_ITEMS="* isolate uts,ipc,mnt,pid
 * hostname bench-%U
 * memory 25%"
@@ -320,8 +335,8 @@ if [ -n "$BASE_REV" ]; then
 	say "bench: building the baseline $BASE_REV"
 	make -C "$BASE" all >"$T/baseline-build.log" 2>&1 ||
 		nsiso_die "NSISO_BENCH_BASELINE=$BASE_REV: build failed (see $T/baseline-build.log)"
-	base_line() { printf 'session required %s conf=%s/%s-base.conf helper=%s run_dir=%s/run-base\n' \
-		"$BASE/pam_nsiso/pam_nsiso.so" "$T" "$1" "$BASE/helper/nsiso-helper" "$T"; }
+	base_line() { printf 'session required %s conf=%s/%s-base.conf helper=%s run_dir=%s\n' \
+		"$BASE/pam_nsiso/pam_nsiso.so" "$T" "$1" "$BASE/helper/nsiso-helper" "$BASE_RUN_DIR"; }
 	SVC_FULL_BASE=$(nsiso_make_pam_service "session required pam_permit.so
 $(base_line full)")
 	SVC_CG_BASE=$(nsiso_make_pam_service "session required pam_permit.so
@@ -842,7 +857,7 @@ printf 'session required pam_permit.so\n%s\n' "$(module_line full "$BROKER_SOCK"
 	>"$T/pamd-teardown/full_broker"
 TABLE+=("  teardown after pam_close_session, the user's only session: record and memory group gone (of $TD_RUNS):")
 for k in full full_broker; do
-	out=$("$PAMTIME" "$T/pamd-teardown" "$k" "$BUSER" 1 "$TD_RUNS" "$T/run" \
+	out=$("$PAMTIME" "$T/pamd-teardown" "$k" "$BUSER" 1 "$TD_RUNS" "$RUN_DIR" \
 		"$MEMCG/$PARENT/user-$BUID" 2>"$T/pamtime.err") ||
 		nsiso_die "teardown timing of $k failed: $(cat "$T/pamtime.err")"
 	td_med=$(sed -n 's/^teardown .*median_us=\([0-9]*\).*/\1/p' <<<"$out")
@@ -859,8 +874,10 @@ RUNTIME=$((SECONDS - START_S))
 	printf '\npam_nsiso benchmarks, %s\n' "$(date -u '+%Y-%m-%d %H:%M UTC')"
 	printf 'machine: %s, %s cores, %s GiB; kernel %s; cgroup %s; load at start %s; rev %s\n' \
 		"$MACHINE" "$CORES" "$MEM_GIB" "$KERNEL" "$CG_MODE" "$LOAD" "$REV${BASE_REV:+ (baseline $BASE_REV)}"
-	printf 'runs: B1 %s (+%s warm-up) per row, CPU %s; B2 %s sessions; B3 %s opens per level, %s mounts; B4 %s logins, %s+%s PAM sessions per row, %s teardowns\n\n' \
+	printf 'runs: B1 %s (+%s warm-up) per row, CPU %s; B2 %s sessions; B3 %s opens per level, %s mounts; B4 %s logins, %s+%s PAM sessions per row, %s teardowns\n' \
 		"$B1_RUNS" "$B1_WARM" "$B1_CPU_RUNS" "$B2_N" "$B3_RUNS" "$MOUNT_N" "$B4_RUNS" "$PAM_RUNS" "$IDLE_RUNS" "$TD_RUNS"
+	printf "run directories on a tmpfs of the bench's own, as /run is on Debian hosts (the rest of its files on %s)\n\n" \
+		"$RUN_FS_HERE"
 	printf '%s\n' "${TABLE[@]}"
 	printf '\ntargets:\n'
 	printf '  %s\n' "${VERDICTS[@]}"
@@ -874,6 +891,7 @@ jq_str() { local s=${1//\\/\\\\}; printf '"%s"' "${s//\"/\\\"}"; }
 	[ -n "$BASE_REV" ] && printf '  "baseline_rev": %s,\n' "$(jq_str "$BASE_REV")"
 	printf '  "machine": {"cpu": %s, "cores": %s, "mem_gib": %s, "kernel": %s, "cgroup": %s, "loadavg_at_start": %s},\n' \
 		"$(jq_str "$MACHINE")" "$CORES" "$MEM_GIB" "$(jq_str "$KERNEL")" "$(jq_str "$CG_MODE")" "$(jq_str "$LOAD")"
+	printf '  "run_dirs": "tmpfs", "files_fs": %s,\n' "$(jq_str "$RUN_FS_HERE")"
 	printf '  "runtime_s": %s,\n' "$RUNTIME"
 	printf '  "b1": {"tool": "pamtester open_session close_session", "runs": %s, "warmup": %s, "floor_median_us": %s, "pam_cgroup_note": %s,\n         "rows": [%s]},\n' \
 		"$B1_RUNS" "$B1_WARM" "$FLOOR" "$(jq_str "${PCG_NOTE:-measured}")" "$(join "${JSON_B1[@]}")"
