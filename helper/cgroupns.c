@@ -23,6 +23,7 @@
 #include "../common/systemd.h"
 #include "../common/textfile.h"
 #include "faults.h"
+#include "nscharge.h"
 
 /* Room for a mover fd per hierarchy: v1 has about a dozen. */
 #define ENTER_MAX NSISO_FOLLOW_MAX
@@ -236,7 +237,7 @@ static int add_callers_cgroups(pid_t caller, int caller_pidfd,
  * writer), then a new cgroup namespace there.  It reports {step, errno} and
  * waits until the helper has opened its namespace (EOF on the socket). */
 __attribute__((noreturn))
-static void maker(const struct entries *e, int report)
+static void maker(const struct entries *e, uid_t uid, int report)
 {
 	int result[2] = { 0, 0 };
 	size_t i;
@@ -245,7 +246,7 @@ static void maker(const struct entries *e, int report)
 	for (i = 0; i < e->n && result[0] == 0; i++)
 		if (write(e->fds[i], "0", 1) != 1)
 			result[0] = 1, result[1] = errno;
-	if (result[0] == 0 && unshare(CLONE_NEWCGROUP) != 0)
+	if (result[0] == 0 && nsiso_unshare_charged(CLONE_NEWCGROUP, uid) != 0)
 		result[0] = 2, result[1] = errno;
 	if (write(report, result, sizeof(result)) != (ssize_t)sizeof(result))
 		_exit(1);
@@ -286,7 +287,7 @@ static int maker_namespace(pid_t pid, int sock, int wait_ms, enum nsiso_failure 
 	return fd;
 }
 
-int nsiso_cgroupns_make(pid_t caller, int caller_pidfd,
+int nsiso_cgroupns_make(pid_t caller, int caller_pidfd, uid_t uid,
 			const int procs_fds[NSISO_CGROUP_PROCS_MAX], int wait_ms,
 			enum nsiso_failure *failure, char *err, size_t len)
 {
@@ -311,7 +312,7 @@ int nsiso_cgroupns_make(pid_t caller, int caller_pidfd,
 	pid = fork();
 	if (pid == 0) {
 		close(sock[0]);
-		maker(&e, sock[1]);
+		maker(&e, uid, sock[1]);
 	}
 	close(sock[1]);
 	close_entries(&e);

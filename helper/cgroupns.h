@@ -19,10 +19,11 @@
 
 /* An fd of a new cgroup namespace rooted where the application (the
  * helper's parent, caller; its pidfd tells it is still the same process) is
- * or will be; procs_fds are the application's way into the user's group
- * (-1 where none).  The maker is waited for at most wait_ms.  The fd, or -1
- * with *failure and a reason in err. */
-int nsiso_cgroupns_make(pid_t caller, int caller_pidfd,
+ * or will be, counted against uid's namespace limit (nscharge.h);
+ * procs_fds are the application's way into the user's group (-1 where
+ * none).  The maker is waited for at most wait_ms.  The fd, or -1 with
+ * *failure and a reason in err. */
+int nsiso_cgroupns_make(pid_t caller, int caller_pidfd, uid_t uid,
 			const int procs_fds[NSISO_CGROUP_PROCS_MAX], int wait_ms,
 			enum nsiso_failure *failure, char *err, size_t len);
 

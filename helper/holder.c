@@ -45,6 +45,7 @@
 #include "../common/textfile.h"
 #include "faults.h"
 #include "member.h"
+#include "nscharge.h"
 #include "privtmp.h"
 
 struct holder_state {
@@ -172,7 +173,7 @@ static void copy_mounts_again(const struct holder_config *c, int host_mnt_fd)
 	if (FAULT_FAILS("holder-remount"))
 		setup_failed_as(c, NSISO_SYNC_ERROR,
 				"cannot copy the host's mount table again: fault injected");
-	if (setns(host_mnt_fd, CLONE_NEWNS) != 0 || unshare(CLONE_NEWNS) != 0)
+	if (setns(host_mnt_fd, CLONE_NEWNS) != 0 || nsiso_unshare_charged(CLONE_NEWNS, c->s.uid) != 0)
 		setup_failed_as(c, NSISO_SYNC_ERROR, "cannot copy the host's mount table again: %m");
 	close(host_mnt_fd);
 	build_common(c, NSISO_SYNC_ERROR);

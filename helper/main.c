@@ -525,7 +525,7 @@ static void start_holder(const struct holder_session *s, int caller_pidfd,
 		.ready_fd = ready[1],
 		.commit_fd = commit[0],
 	};
-	pid = nsiso_clone_holder(s->isolate, &pidfd);
+	pid = nsiso_clone_holder(s->isolate, s->uid, &pidfd);
 	if (pid < 0)
 		die_with(clone_failure(errno), "cannot create the session's namespaces: %m");
 	if (pid == 0) {
@@ -937,7 +937,7 @@ static void make_cgroup_namespace(const struct handover *h, const struct nsiso_r
 	ssize_t got;
 	int ns;
 
-	ns = nsiso_cgroupns_make(r->caller, caller_pidfd, procs_fds,
+	ns = nsiso_cgroupns_make(r->caller, caller_pidfd, r->uid, procs_fds,
 				 nsiso_deadline_left_ms(&open_deadline), &failure, err, sizeof(err));
 	if (ns < 0)
 		die_with(failure, "cannot make the session's cgroup namespace: %s", err);

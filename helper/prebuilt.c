@@ -17,6 +17,7 @@
 #include "../common/fdpass.h"
 #include "../common/pages.h"
 #include "../common/textfile.h"
+#include "nscharge.h"
 
 unsigned long nsiso_holder_clone_flags(unsigned isolate)
 {
@@ -36,10 +37,8 @@ unsigned long nsiso_holder_clone_flags(unsigned isolate)
  * no namespaces.  The raw call's argument order is the architecture's
  * (the kernel's CLONE_BACKWARDS* variants); CLONE_PIDFD writes the pidfd
  * where the parent's TID would go. */
-long nsiso_clone_holder(unsigned isolate, int *pidfd)
+static long raw_clone(unsigned long flags, int *pidfd)
 {
-	unsigned long flags = nsiso_holder_clone_flags(isolate) | CLONE_PIDFD | SIGCHLD;
-
 #if defined(__s390__) || defined(__CRIS__)
 	return syscall(SYS_clone, NULL, flags, pidfd, NULL, 0);
 #elif defined(__microblaze__)
@@ -47,6 +46,23 @@ long nsiso_clone_holder(unsigned isolate, int *pidfd)
 #else
 	return syscall(SYS_clone, flags, NULL, pidfd, NULL, 0);
 #endif
+}
+
+long nsiso_clone_holder(unsigned isolate, uid_t charge, int *pidfd)
+{
+	unsigned long flags = nsiso_holder_clone_flags(isolate) | CLONE_PIDFD | SIGCHLD;
+	struct nsiso_charge saved;
+	bool charged;
+	long pid;
+	int e;
+
+	charged = nsiso_charge_begin(charge, &saved);
+	pid = raw_clone(flags, pidfd);
+	e = errno;
+	if (charged)
+		nsiso_charge_end(&saved);	/* in the child too */
+	errno = e;
+	return pid;
 }
 
 static void close_fd(int *fd)
@@ -98,7 +114,7 @@ static void make_holder(struct nsiso_prebuilt *pb)
 		close(ready[1]);
 		return;
 	}
-	pid = nsiso_clone_holder(pb->isolate, &pidfd);
+	pid = nsiso_clone_holder(pb->isolate, NSISO_MADE_AHEAD_UID, &pidfd);
 	if (pid == 0)
 		holder_prebuilt_main(pb->isolate, ready[1], commit[0]);
 	close(ready[1]);

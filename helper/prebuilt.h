@@ -45,9 +45,10 @@ struct nsiso_prebuilt {
 /* The clone() flags of the namespaces in isolate (not cgroup: cgroupns.h). */
 unsigned long nsiso_holder_clone_flags(unsigned isolate);
 
-/* A holder's process: clone() into the namespaces of isolate, its pidfd in
- * *pidfd; returns as fork() does (prebuilt.c). */
-long nsiso_clone_holder(unsigned isolate, int *pidfd);
+/* A holder's process: clone() into the namespaces of isolate, counted
+ * against charge's per-uid namespace limits (nscharge.h), its pidfd in
+ * *pidfd; returns as fork() does, both sides root again (prebuilt.c). */
+long nsiso_clone_holder(unsigned isolate, uid_t charge, int *pidfd);
 
 /* In a spare, before accept(): make both, then make the spare's own copy
  * of the pages its login writes (prebuilt.c).  Whatever cannot be made is

@@ -272,6 +272,100 @@ pamtester v2-brk $USER_NAME open_session close_session >$W/pamtester.brk 2>&1 9>
 check_ne "broker killed: the same service fails (its helper is missing)" 0 "$rc"
 rm -f /etc/pam.d/v2-brk /run/nsiso/broker.sock /run/nsiso/broker.lock
 
+# ---- M7: a session's namespaces count against its user --------------------
+# A user can keep a session's namespaces past its end (an fd of
+# /proc/PID/ns/... of their own process; here a sleep with it as stdin).
+# Each counts, while it lives, against the per-uid limit of the effective
+# uid that made it: made by the helper as root, enough kept ones used up
+# root's, and every namespace root made after failed.  Now they count
+# against the session's user, and a broker's holders made ahead against a
+# uid of their own (helper/nscharge.h).  user.max_uts_namespaces is lowered
+# to what is in use plus 8 (root here has CAP_SYS_RESOURCE; the project's
+# test machines do not, hence this case is here).
+LIMIT=/proc/sys/user/max_uts_namespaces
+OLD_LIMIT=$(cat $LIMIT)
+HOST_UTS=$(readlink /proc/self/ns/uts)
+in_use=$(for f in /proc/[0-9]*/ns/uts; do readlink "$f"; done 2>/dev/null | sort -u | grep -cvx "$HOST_UTS")
+K=$((in_use + 8))
+KEPT=""
+cat >/etc/pam.d/v2-hold-k <<KBRK
+auth required pam_permit.so
+account required pam_permit.so
+session required pam_nsiso.so helper=/usr/libexec/nsiso-helper broker=/run/nsiso/broker.sock
+session required pam_exec.so $W/probe
+KBRK
+keep_settled() { [ -e "$W/ready.$1" ] || ! kill -0 "$kpt" 2>/dev/null; }
+# keep SERVICE: a session of alice's held open, its UTS namespace kept by
+# a sleep, the session closed; false when it did not open.
+keep() {
+	rm -f "$W/ready.$1" "$W/probe.$1"
+	[ -p "$W/fifo.$1" ] || mkfifo "$W/fifo.$1"
+	pamtester "$1" $USER_NAME open_session close_session >$W/pamtester.keep 2>&1 9>&- &
+	kpt=$!
+	wait_until $WAIT_S keep_settled "$1"
+	if [ ! -e "$W/ready.$1" ]; then
+		wait $kpt
+		return 1
+	fi
+	for h in $(holders); do
+		[ "$(readlink "$h/ns/pid")" = "$(probe "$1" ns_pid)" ] || continue
+		sleep 3600 <"$h/ns/uts" 9>&- &
+		KEPT="$KEPT $!"
+	done
+	echo go >"$W/fifo.$1"
+	wait $kpt
+}
+kept() { echo $KEPT | wc -w; }
+drop_kept() {
+	for p in $KEPT; do
+		kill "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	KEPT=""
+}
+root_unshares() { unshare -u true 2>/dev/null; }
+bob_isolated() {
+	rm -f $W/probe.v2-probe
+	pamtester v2-probe bob open_session close_session >/dev/null 2>&1 9>&- &&
+		[ -n "$(probe v2-probe ns_uts)" ] && [ "$(probe v2-probe ns_uts)" != "$HOST_UTS" ]
+}
+if echo $K >$LIMIT; then
+	i=0
+	while [ $i -lt 8 ] && keep v2-hold-a; do i=$((i + 1)); done
+	check_eq "kept namespaces: 8 of alice's ended sessions kept" 8 "$(kept)"
+	check_true "kept namespaces: root can still make a UTS namespace (limit $K, $in_use in use)" \
+		root_unshares
+	check_true "kept namespaces: bob's login is still isolated" bob_isolated
+	refused=0
+	while [ $i -lt $((K + 2)) ]; do
+		keep v2-hold-a || { refused=1; break; }
+		i=$((i + 1))
+	done
+	check_eq "kept namespaces: alice is refused once her own reach the limit" "1 $K" "$refused $(kept)"
+	check_true "kept namespaces: the refusal says why" \
+		grep -q "cannot create the session's namespaces: No space left on device" /var/log/messages
+	check_true "kept namespaces: root still can" root_unshares
+	check_true "kept namespaces: bob's login is still isolated then" bob_isolated
+	drop_kept
+	# Via a broker: its holders made ahead count against a uid of their
+	# own; once that is used up the worker makes each at its login.
+	/usr/libexec/nsiso-helper broker </dev/null >/dev/null 2>&1 9>&- &
+	broker=$!
+	wait_until $WAIT_S test -S /run/nsiso/broker.sock
+	i=0
+	while [ $i -lt $((K + 4)) ] && keep v2-hold-k; do i=$((i + 1)); done
+	check_eq "kept namespaces, broker: $((K + 4)) of alice's ended sessions kept" $((K + 4)) "$(kept)"
+	check_true "kept namespaces, broker: root can still make a UTS namespace" root_unshares
+	check_true "kept namespaces, broker: bob's login is still isolated" bob_isolated
+	drop_kept
+	kill -9 $broker
+	wait $broker 2>/dev/null
+	rm -f /etc/pam.d/v2-hold-k /run/nsiso/broker.sock /run/nsiso/broker.lock
+	echo "$OLD_LIMIT" >$LIMIT
+else
+	fail "kept namespaces: cannot lower $LIMIT" "root lacks CAP_SYS_RESOURCE in the VM"
+fi
+
 # What common/cgroup.c leaves to libcgroup, once the root has the
 # controllers: creating a group with values, and attaching a process.
 cgprobe create cgprobe2/leaf 33554432 7 >$W/cgprobe2 2>&1
