@@ -100,13 +100,26 @@ bool nsiso_systemd_user_slice(const char *proc_cgroup, uid_t uid, char *unit, si
 	return true;
 }
 
-bool nsiso_systemd_self_in_user_slice(uid_t uid, char *unit, size_t len)
+bool nsiso_systemd_in_user_manager(const char *proc_cgroup, uid_t uid)
+{
+	char path[4096], want[64];
+	size_t n, k;
+
+	if (!managed_path(proc_cgroup, path, sizeof(path)) ||
+	    !nsiso_systemd_below_user_slice(path, uid, &n))
+		return false;
+	k = (size_t)snprintf(want, sizeof(want), "/user@%u.service", (unsigned)uid);
+	return strncmp(path + n, want, k) == 0 && (path[n + k] == '/' || path[n + k] == '\0');
+}
+
+bool nsiso_systemd_self_placed(uid_t uid, bool manager, char *unit, size_t len)
 {
 	char text[8192];
 
 	if (nsiso_read_text("/proc/self/cgroup", text, sizeof(text)) <= 0)
 		return false;
-	return nsiso_systemd_user_slice(text, uid, unit, len);
+	return nsiso_systemd_user_slice(text, uid, unit, len) &&
+	       (manager || !nsiso_systemd_in_user_manager(text, uid));
 }
 
 bool nsiso_systemd_in_unit(const char *proc_cgroup, const char *unit)

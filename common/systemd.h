@@ -27,8 +27,18 @@ bool nsiso_systemd_below_user_slice(const char *path, uid_t uid, size_t *slice_l
  * of those names); the unit name "user-<uid>.slice" is written to unit. */
 bool nsiso_systemd_user_slice(const char *proc_cgroup, uid_t uid, char *unit, size_t len);
 
-/* The same for the calling process.  false also when unreadable. */
-bool nsiso_systemd_self_in_user_slice(uid_t uid, char *unit, size_t len);
+/* Given the text of /proc/<pid>/cgroup, true when the process sits in the
+ * user manager's subtree, "/user.slice/user-<uid>.slice/user@<uid>.service"
+ * or below: systemd delegates it to the user, who makes, moves and freezes
+ * cgroups there. */
+bool nsiso_systemd_in_user_manager(const char *proc_cgroup, uid_t uid);
+
+/* Whether the calling process is where a session of uid's may stay in
+ * cgroup_mode systemd: below user-<uid>.slice (its name written to unit,
+ * as nsiso_systemd_user_slice()), and, unless it is the user manager's own
+ * session (manager), not in the manager's subtree.  false also when
+ * unreadable. */
+bool nsiso_systemd_self_placed(uid_t uid, bool manager, char *unit, size_t len);
 
 /* Where that slice is: its cgroup path as systemd made it, relative to the
  * root of the hierarchies ("user.slice/user-1000.slice"), for reading the

@@ -595,12 +595,20 @@ static int abandon(pam_handle_t *pamh, struct session *s, const struct nsiso_set
 	return failed(pamh, settings, kind, user, what);
 }
 
+static bool is_user_manager(pam_handle_t *pamh);
+
 /* cgroup_mode systemd: the session must be in the user's slice, where the
  * limits go.  pam_systemd (earlier in the stack) put a login there; a
  * session it did not place (cron, at, su from another session) gets a
  * transient scope of its own in the slice, asked of systemd for this very
- * process (its PID cannot be reused while it asks).  0 with unit set, or
- * the PAM code to return. */
+ * process (its PID cannot be reused while it asks).  So does one opened
+ * from the user manager's subtree (su in `systemd-run --user --scope`),
+ * which is in the slice but the user's to write: the helper leaves such a
+ * cgroup and a broker's worker never follows into it, so on cgroup v2 the
+ * holder and the reaper ran outside the slice's tasks limit (a review of
+ * d5e0d91 saw 22 of them in the broker's service beside dave's 29 of 30
+ * tasks).  The manager's own session stays where systemd started it.  0
+ * with unit set, or the PAM code to return. */
 static int place_in_user_slice(pam_handle_t *pamh, const struct session *s,
 			       const struct nsiso_settings *settings, const char *user,
 			       char *unit, size_t len)
@@ -608,7 +616,7 @@ static int place_in_user_slice(pam_handle_t *pamh, const struct session *s,
 	enum nsiso_failure failure;
 	char scope[64], why[512], description[128];
 
-	if (nsiso_systemd_self_in_user_slice(s->uid, unit, len))
+	if (nsiso_systemd_self_placed(s->uid, is_user_manager(pamh), unit, len))
 		return 0;
 	snprintf(unit, len, "user-%u.slice", (unsigned)s->uid);
 	snprintf(scope, sizeof(scope), NSISO_SYSTEMD_SCOPE_PREFIX "%s.scope", s->id);

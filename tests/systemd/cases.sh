@@ -831,6 +831,41 @@ check_eq "dave's user manager's session knows his slice" "cgroup_slice=user.slic
 wait $fake_client
 check_match "delegated fake: su bob ends well" 'inner_done.*su_rc=0$' "$(oneline $W/fake.out)"
 
+# ---- su from the user manager's subtree: in the slice, and counted there ----------
+# dave's manager delegates user@1003.service to him.  A session opened from
+# there (su dave in a `systemd-run --user --scope`) counted as placed, being
+# below his slice; the helper leaves a cgroup its user can write and a
+# broker's worker never follows into one, so on cgroup v2 the session's
+# holder and reaper ran outside the slice, outside its tasks limit (a review
+# of d5e0d91: 22 of them in the broker's service, dave at 29 of 30).  Now
+# such a session gets a scope of its own in the slice, as one from cron.
+echo "$U4:nsiso-pw-4" | chpasswd
+cat >$W/mgr-su.sh <<'EOF'
+#!/bin/bash
+echo "from=$(sed -n 's/^0:://p' /proc/self/cgroup)"
+su dave -c 'echo "inner=$(sed -n "s/^0:://p" /proc/self/cgroup)"; sleep 86399; echo inner_done' <<<nsiso-pw-4 2>&1
+echo "su_rc=$?"
+EOF
+chmod 0755 $W/mgr-su.sh
+timeout 120 "${SSH[@]}" "$U4@127.0.0.1" "systemd-run --user --scope --quiet $W/mgr-su.sh" </dev/null >$W/mgr-su.out 2>&1 &
+mgr_client=$!
+inmgr() { pgrep -u $U4 -x sleep | while read -r p; do grep -q 86399 /proc/$p/cmdline && echo $p; done | head -n 1; }
+has_inmgr() { [ -n "$(inmgr)" ] || ! alive $mgr_client; }
+wait_until 90 has_inmgr
+p=$(inmgr)
+su_record=$(grep -l -x -s "service=su" /dev/null $(grep -l -x -s "user=$U4" /run/nsiso/*.session) | head -n 1)
+su_holder=$(sed -n 's/^holder=//p' "${su_record:-/dev/null}")
+log "su from the manager: $(oneline $W/mgr-su.out); sleep $p in $(sed -n 's/^0:://p' /proc/$p/cgroup 2>/dev/null); holder ${su_holder:-none} in $(sed -n 's/^0:://p' /proc/${su_holder:-0}/cgroup 2>/dev/null)"
+check_match "su from the manager: it started in dave's manager's subtree" \
+	"^from=/user.slice/user-$UID4.slice/user@$UID4.service/" "$(grep '^from=' $W/mgr-su.out)"
+check_match "su from the manager: the session is in a scope of its own in dave's slice" \
+	"^/user.slice/user-$UID4.slice/nsiso-[0-9a-f]{16}\.scope\$" "$(sed -n 's/^0:://p' /proc/$p/cgroup 2>/dev/null)"
+check_match "su from the manager: its holder is in dave's slice too (counted by its tasks limit)" \
+	"^/user.slice/user-$UID4.slice/" "$(sed -n 's/^0:://p' /proc/${su_holder:-0}/cgroup 2>/dev/null)"
+[ -n "$p" ] && kill $p
+wait $mgr_client
+check_match "su from the manager: su ends well" 'inner_done.*su_rc=0$' "$(oneline $W/mgr-su.out)"
+
 # ---- su inside a session: the whole move before the helper ----------------------
 # systemd moves a scope's process into the unified hierarchy first and into
 # the v1 controllers' groups after it (hybrid).  The module used to go on

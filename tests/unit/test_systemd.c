@@ -101,6 +101,33 @@ UNIT_TEST(slice_path)
 
 /* In the scope asked for: the managed line ends in its cgroup, absolute or
  * relative to a session's cgroup namespace (a login from inside one). */
+/* The user manager's subtree, the user's to write: a session from there
+ * is not placed (a scope is asked), whatever is below it. */
+UNIT_TEST(in_user_manager)
+{
+	assert_true(nsiso_systemd_in_user_manager(
+		"0::/user.slice/user-1003.slice/user@1003.service/app.slice/run-u4.scope\n", 1003));
+	assert_true(nsiso_systemd_in_user_manager(
+		"1:name=systemd:/user.slice/user-1003.slice/user@1003.service\n", 1003));
+	assert_true(nsiso_systemd_in_user_manager(
+		"0::/user.slice/user-1003.slice/user@1003.service/x/user.slice/user-1003.slice/"
+		"session-1.scope\n", 1003));
+	assert_false(nsiso_systemd_in_user_manager(
+		"0::/user.slice/user-1003.slice/session-4.scope\n", 1003));
+	assert_false(nsiso_systemd_in_user_manager(
+		"0::/user.slice/user-1003.slice/nsiso-0123456789abcdef.scope\n", 1003));
+	/* Another user's manager, or one with a longer number: not this one. */
+	assert_false(nsiso_systemd_in_user_manager(
+		"0::/user.slice/user-1003.slice/user@1004.service/a.scope\n", 1003));
+	assert_false(nsiso_systemd_in_user_manager(
+		"0::/user.slice/user-1003.slice/user@10030.service/a.scope\n", 1003));
+	assert_false(nsiso_systemd_in_user_manager(
+		"0::/user.slice/user-1003.slice/user@1003.serviceX/a.scope\n", 1003));
+	/* Not below the user's slice from the root: not the manager's. */
+	assert_false(nsiso_systemd_in_user_manager(
+		"0::/system.slice/user@1003.service/a.scope\n", 1003));
+}
+
 UNIT_TEST(in_unit)
 {
 	const char *hybrid =
