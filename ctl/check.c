@@ -56,6 +56,7 @@ struct refusals {
 	size_t slice_tmp;	/* accounts with a memory limit on a systemd
 				 * slice and the host's /tmp */
 	char slice_tmp_first[64];
+	bool memory_limit;	/* some account gets a memory limit */
 };
 
 static const struct nsiso_rule *rule_at(const struct nsiso_conf *conf, const char *file,
@@ -211,6 +212,8 @@ static int check_account(const struct nsiso_conf *conf, const struct passwd *pw,
 		check_root(conf, pw, &s, problems);
 		if (nsiso_settings_active(&s) && s.private_tmp != NSISO_PRIVATE_TMP_NO)
 			r->private_tmp = true;
+		if (nsiso_limit_is_set(&s.memory))
+			r->memory_limit = true;
 		if (nsiso_limit_is_set(&s.memory) && s.private_tmp == NSISO_PRIVATE_TMP_NO &&
 		    nsiso_cgroup_mode_effective(s.cgroup_mode, NULL) == NSISO_CGROUP_MODE_SYSTEMD &&
 		    r->slice_tmp++ == 0)
@@ -260,6 +263,54 @@ static void warn_slice_tmp(const struct refusals *r)
 	       "or cgroup_mode own, keeps them counted)\n",
 	       r->slice_tmp, r->slice_tmp == 1 ? "" : "s", r->slice_tmp_first,
 	       r->slice_tmp == 1 ? "" : ", ...", r->slice_tmp == 1 ? "s" : "");
+}
+
+/* Whether a conf file of the host's sets one of dbus-daemon's limits. */
+static bool sets_bus_limit(const char *path)
+{
+	char text[65536];
+
+	return nsiso_read_whole(path, text, sizeof(text)) > 0 &&
+	       (strstr(text, "\"max_outgoing_bytes\"") || strstr(text, "\"max_incoming_bytes\""));
+}
+
+static bool bus_limits_set(void)
+{
+	struct dirent *e;
+	char path[512];
+	bool set = sets_bus_limit("/etc/dbus-1/system-local.conf");
+	DIR *d = opendir("/etc/dbus-1/system.d");
+
+	while (!set && d && (e = readdir(d)) != NULL) {
+		size_t n = strlen(e->d_name);
+
+		if (n > 5 && strcmp(e->d_name + n - 5, ".conf") == 0) {
+			snprintf(path, sizeof(path), "/etc/dbus-1/system.d/%s", e->d_name);
+			set = sets_bus_limit(path);
+		}
+	}
+	if (d)
+		closedir(d);
+	return set;
+}
+
+/* The system bus's dbus-daemon queues what a connection that does not read
+ * is sent, up to max_outgoing_bytes (127 MiB built in) a connection and
+ * max_connections_per_user (256): its own memory, which no limit of the
+ * user's counts (an attacker review of d5e0d91 on the check-systemd VM: a
+ * 160M user had it hold 457 MB with 4 connections, and ran the VM out of
+ * memory with 14).  A warning where dbus-daemon serves the system bus and
+ * no conf of the host's sets those limits; dbus-broker counts by user. */
+static void warn_bus_limits(const struct refusals *r)
+{
+	if (!r->memory_limit || access("/run/dbus/system_bus_socket", F_OK) != 0 ||
+	    access("/usr/bin/dbus-daemon", X_OK) != 0 || access("/usr/bin/dbus-broker", X_OK) == 0 ||
+	    bus_limits_set())
+		return;
+	printf("nsisoctl: warning: the system bus's dbus-daemon has its built-in limits: a user "
+	       "can make it hold up to 127 MiB a connection, 256 connections, of memory none of "
+	       "their limits counts; set max_incoming_bytes, max_outgoing_bytes and "
+	       "max_connections_per_user in /etc/dbus-1/system-local.conf (README: Known limits)\n");
 }
 
 /* Resolve the conf for every account that getpwent lists, as the module
@@ -316,6 +367,7 @@ static size_t check_accounts(const struct nsiso_conf *conf)
 	if (r.private_tmp)
 		warn_unguarded_tmp();
 	warn_slice_tmp(&r);
+	warn_bus_limits(&r);
 	return problems;
 }
 
