@@ -5,29 +5,56 @@
 #include <errno.h>
 #include <sched.h>
 #include <signal.h>
+#include <string.h>
+#include <syslog.h>
 #include <linux/securebits.h>
+#include <sys/fsuid.h>
 #include <sys/prctl.h>
 #include <unistd.h>
+
+/* Where it cannot be done (no CAP_SETPCAP in the bounding set, securebits
+ * locked): said once a process, and the namespaces count against root. */
+static bool charge_failed(uid_t uid)
+{
+	static bool said;
+	int e = errno;
+
+	if (!said)
+		syslog(LOG_WARNING, "cannot make new namespaces count against uid %u: %s; they "
+		       "count against root's namespace limits", (unsigned)uid, strerror(e));
+	said = true;
+	errno = e;
+	return false;
+}
 
 bool nsiso_charge_begin(uid_t uid, struct nsiso_charge *saved)
 {
 	int bits = prctl(PR_GET_SECUREBITS), e;
 
-	if (bits < 0 || prctl(PR_GET_PDEATHSIG, &saved->pdeath_signal) != 0)
-		return false;
-	if (prctl(PR_SET_SECUREBITS, bits | SECBIT_NO_SETUID_FIXUP) != 0)
-		return false;
+	if (bits < 0 || prctl(PR_GET_PDEATHSIG, &saved->pdeath_signal) != 0 ||
+	    prctl(PR_SET_SECUREBITS, bits | SECBIT_NO_SETUID_FIXUP) != 0)
+		return charge_failed(uid);
 	saved->securebits = bits;
 	saved->pid = getpid();
 	saved->ppid = getppid();
 	/* Only the effective uid: the real and saved ones stay 0, so a user
 	 * can neither signal nor trace us meanwhile (and the change makes us
-	 * not dumpable), and we may go back to 0 without a capability. */
+	 * not dumpable), and we may go back to 0 without a capability.  The
+	 * file system uid, which follows it, goes back to 0 at once: what the
+	 * kernel makes with the namespaces is owned by it (a new IPC
+	 * namespace's mqueue root, sticky and 1777: owned by the user, they
+	 * could remove root's queues there; a review of 45a02a5). */
 	if (setresuid((uid_t)-1, uid, (uid_t)-1) != 0) {
 		e = errno;
 		(void)prctl(PR_SET_SECUREBITS, bits);
 		errno = e;
-		return false;
+		return charge_failed(uid);
+	}
+	(void)setfsuid(0);
+	if (setfsuid((uid_t)-1) != 0) {
+		nsiso_charge_end(saved);
+		errno = EPERM;
+		return charge_failed(uid);
 	}
 	return true;
 }

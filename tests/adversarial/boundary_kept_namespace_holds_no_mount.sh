@@ -53,6 +53,16 @@ in_session() {
 	done
 	return 1
 }
+# The owner of the root of the mqueue file system of a process's IPC
+# namespace (mounted in a private mount namespace of root's): the session's
+# namespaces are made with the user's effective uid (M7's count), and with
+# the file system uid that follows it the user owned that root, sticky and
+# 1777, and could remove root's queues there.
+mq_root_owner() {
+	nsenter --ipc="/proc/$1/ns/ipc" -- unshare -m --propagation private sh -c \
+		'd=$(mktemp -d) && mount -t mqueue nsiso-test "$d" && stat -c %u "$d"; umount "$d"; rmdir "$d"' \
+		2>/dev/null
+}
 sees_marker() { nsenter --mount="$1" -- test -e "$MNT/marker" 2>/dev/null; }
 no_holder() { [ -z "$(nsiso_holders_of "$A")" ]; }
 
@@ -64,6 +74,8 @@ round() {
 	p=$(in_session)
 	ns=$(readlink "/proc/$p/ns/mnt")
 	nsiso_assert_true "$name: the session sees the host's file system" sees_marker "/proc/$p/ns/mnt"
+	nsiso_assert_eq "$name: the root of the session's mqueue file system is root's" 0 \
+		"$(mq_root_owner "$p")"
 	# The user's process outside the session keeps the session's namespace.
 	setpriv --reuid="$A_UID" --regid="$(id -g "$A")" --init-groups -- \
 		bash -c "exec 7</proc/$p/ns/mnt && echo held && exec sleep 600" \
