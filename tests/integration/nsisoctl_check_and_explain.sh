@@ -85,6 +85,41 @@ if [ "$(stat -f -c %T /tmp)" != tmpfs ]; then
 		"$("$CTL" check "$CONFS/slice.conf" 2>&1 | grep -c 'warning: /tmp is a tmpfs')"
 fi
 
+# The system bus's dbus-daemon holds what a connection that does not read
+# is sent, up to its built-in limits, outside every user's limit: a
+# warning while a dbus-daemon --system runs and no conf of the host's sets
+# both queue limits (comments do not count).  The host's /etc/dbus-1 is
+# left alone: a tmpfs over it in a mount namespace of our own.  (make
+# check-systemd checks it against a real dbus-daemon.)
+printf '%s memory 256M\n' "$USER1" >"$CONFS/mem.conf"
+chmod 0644 "$CONFS/mem.conf"
+with_bus_conf() { # FILE CONTENT: nsisoctl check mem.conf, FILE under /etc/dbus-1 holding CONTENT
+	unshare -m --propagation private sh -c 'mount -t tmpfs nsiso-test /etc/dbus-1 &&
+		mkdir /etc/dbus-1/system.d && { [ -z "$1" ] || printf "%s\n" "$2" >"/etc/dbus-1/$1"; } &&
+		exec "$3" check "$4"' sh "$1" "$2" "$CTL" "$CONFS/mem.conf" 2>&1 | grep -c "dbus-daemon has its built-in limits"
+}
+BOTH='<busconfig><limit name="max_incoming_bytes">8388608</limit>
+<limit name="max_outgoing_bytes">8388608</limit></busconfig>'
+if ! pgrep -f -- 'dbus-daemon.*--system' >/dev/null; then
+	nsiso_assert_eq "bus limits: no warning where no dbus-daemon serves the system bus" 0 \
+		"$(with_bus_conf "" "")"
+fi
+( exec -a dbus-daemon bash -c 'sleep 300; :' --system ) </dev/null >/dev/null 2>&1 &
+FAKE_BUS=$!
+nsiso_on_exit _nsiso_terminate "$FAKE_BUS:$(_nsiso_starttime "$FAKE_BUS")"
+nsiso_wait_for grep -q -- --system "/proc/$FAKE_BUS/cmdline" || nsiso_die "no stand-in dbus-daemon"
+nsiso_assert_eq "bus limits: a warning while dbus-daemon --system runs with its built-in limits" 1 \
+	"$(with_bus_conf "" "")"
+nsiso_assert_eq "bus limits: still, when the limits are only in a comment" 1 \
+	"$(with_bus_conf system-local.conf "<busconfig><!-- $BOTH --></busconfig>")"
+nsiso_assert_eq "bus limits: still, with the outgoing limit alone" 1 \
+	"$(with_bus_conf system-local.conf '<busconfig><limit name="max_outgoing_bytes">8388608</limit></busconfig>')"
+nsiso_assert_eq "bus limits: none once a conf sets both (system.d)" 0 \
+	"$(with_bus_conf system.d/limits.conf "$BOTH")"
+nsiso_assert_eq "bus limits: none once system-local.conf sets both" 0 \
+	"$(with_bus_conf system-local.conf "$BOTH")"
+_nsiso_terminate "$FAKE_BUS:$(_nsiso_starttime "$FAKE_BUS")"
+
 # Ownership and mode problems are reported like syntax errors.
 printf '* memory 1G\n' >"$T/open.conf"
 chmod 0666 "$T/open.conf"
