@@ -23,11 +23,7 @@
 
 void nsiso_record_set(char *field, size_t size, const char *text)
 {
-	size_t i;
-
-	for (i = 0; text && text[i] && i + 1 < size; i++)
-		field[i] = (char)((text[i] > ' ' && text[i] < 0x7f) ? text[i] : '?');
-	field[i] = '\0';
+	nsiso_text_printable(field, size, text);
 }
 
 bool nsiso_run_dir_mode_ok(const struct stat *st)

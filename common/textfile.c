@@ -34,3 +34,14 @@ ssize_t nsiso_read_whole(const char *path, char *buf, size_t size)
 	}
 	return n;
 }
+
+void nsiso_text_printable(char *dst, size_t size, const char *text)
+{
+	size_t i;
+
+	if (size == 0)
+		return;
+	for (i = 0; text && text[i] && i + 1 < size; i++)
+		dst[i] = (char)((text[i] > ' ' && text[i] < 0x7f) ? text[i] : '?');
+	dst[i] = '\0';
+}

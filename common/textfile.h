@@ -17,4 +17,9 @@ ssize_t nsiso_read_text(const char *path, char *buf, size_t size);
  * theirs), and a cut line would name something else: -1 with EFBIG. */
 ssize_t nsiso_read_whole(const char *path, char *buf, size_t size);
 
+/* text into dst, cut to fit: printable ASCII other than space only, every
+ * other byte '?', so that what a user chose (PAM_RHOST, PAM_TTY, a name
+ * no account has) stays one word on one line in a record or a log line. */
+void nsiso_text_printable(char *dst, size_t size, const char *text);
+
 #endif

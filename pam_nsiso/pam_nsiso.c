@@ -36,6 +36,7 @@
 #include "../common/size.h"
 #include "../common/systemd.h"
 #include "../common/systemd_bus.h"
+#include "../common/textfile.h"
 #include "spawn.h"
 
 #define DATA_NAME "pam_nsiso_session"
@@ -753,7 +754,12 @@ static int open_session(pam_handle_t *pamh, const struct module_args *args, bool
 	}
 	pw = pam_modutil_getpwnam(pamh, user);
 	if (!pw) {
-		pam_syslog(pamh, LOG_ERR, "unknown user %s", user);
+		char shown[65];
+
+		/* Whatever the application was handed: one word on one line
+		 * (a setuid pamtester passes a newline or an escape on). */
+		nsiso_text_printable(shown, sizeof(shown), user);
+		pam_syslog(pamh, LOG_ERR, "unknown user %s", shown);
 		return PAM_USER_UNKNOWN;
 	}
 	ret = decide(pamh, args, pw, &settings);

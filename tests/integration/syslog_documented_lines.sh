@@ -92,3 +92,12 @@ gone() { [ -z "$(nsiso_holders_of "$USER1")" ] && [ ! -d "$(nsiso_user_cgroup "$
 nsiso_assert_true "the session is over" nsiso_wait_for gone
 nsiso_assert_eq "the OOM kill: one line" 1 \
 	"$(tail -n "+$((NSISO_LOG_MARK + 1))" -- "$T/syslog.log" | grep -cE "$OOM_LINE")"
+
+# A name no account has, as a setuid application hands it on (pamtester
+# runs the session stack for any name): logged as one word on one line,
+# each control byte a '?' (it went out raw: a syslog daemon that keeps raw
+# bytes showed a forged second line, and escapes reached root's terminal).
+nsiso_log_mark
+pamtester "$SVC" $'nsiso-no-such\nFAKE: root login ok\e[31m' open_session >/dev/null 2>&1
+nsiso_assert_true "an unknown user's name: one word on one line, control bytes as '?'" \
+	nsiso_wait_log "^authpriv\.err .*${PAM}unknown user nsiso-no-such\?FAKE:\?root\?login\?ok\?\[31m$" 5
