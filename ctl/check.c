@@ -313,11 +313,14 @@ static bool bus_limits_set(void)
 	return set == 3;
 }
 
-/* A dbus-daemon serving the system bus runs: a process whose argv[0] ends
- * in "dbus-daemon" with "--system" among its arguments (dbus-broker, which
+/* A dbus-daemon serving the system bus runs: a process of root's or of
+ * messagebus's (anyone can name a program so) whose argv[0] ends in
+ * "dbus-daemon" with "--system" among its arguments (dbus-broker, which
  * counts by user, is another program). */
 static bool system_dbus_daemon_runs(void)
 {
+	const struct passwd *bus = getpwnam("messagebus");
+	uid_t bus_uid = bus ? bus->pw_uid : 0;
 	struct dirent *e;
 	bool found = false;
 	DIR *d = opendir("/proc");
@@ -328,6 +331,11 @@ static bool system_dbus_daemon_runs(void)
 		ssize_t n;
 
 		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		struct stat st;
+
+		snprintf(path, sizeof(path), "/proc/%s", e->d_name);
+		if (stat(path, &st) != 0 || (st.st_uid != 0 && st.st_uid != bus_uid))
 			continue;
 		snprintf(path, sizeof(path), "/proc/%s/cmdline", e->d_name);
 		n = nsiso_read_whole(path, argv, sizeof(argv) - 1);

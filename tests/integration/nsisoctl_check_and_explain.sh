@@ -104,6 +104,18 @@ if ! pgrep -f -- 'dbus-daemon.*--system' >/dev/null; then
 	nsiso_assert_eq "bus limits: no warning where no dbus-daemon serves the system bus" 0 \
 		"$(with_bus_conf "" "")"
 fi
+# Anyone can name a program so: a user's counts for nothing.
+( exec setpriv --reuid="$UID1" --regid="$(id -g "$USER1")" --clear-groups \
+	bash -c "exec -a dbus-daemon bash -c 'sleep 300; :' --system" ) </dev/null >/dev/null 2>&1 &
+USER_BUS=$!
+user_bus_named() { tr '\0' ' ' <"/proc/$USER_BUS/cmdline" | grep -q '^dbus-daemon .*--system'; }
+nsiso_on_exit _nsiso_terminate "$USER_BUS:$(_nsiso_starttime "$USER_BUS")"
+if ! pgrep -u 0,messagebus -f -- 'dbus-daemon.*--system' >/dev/null; then
+	nsiso_wait_for user_bus_named || nsiso_die "no user's stand-in"
+	nsiso_assert_eq "bus limits: no warning for a user's process named dbus-daemon --system" 0 \
+		"$(with_bus_conf "" "")"
+fi
+_nsiso_terminate "$USER_BUS:$(_nsiso_starttime "$USER_BUS")"
 ( exec -a dbus-daemon bash -c 'sleep 300; :' --system ) </dev/null >/dev/null 2>&1 &
 FAKE_BUS=$!
 nsiso_on_exit _nsiso_terminate "$FAKE_BUS:$(_nsiso_starttime "$FAKE_BUS")"
