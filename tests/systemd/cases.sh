@@ -824,7 +824,12 @@ su bob -c 'echo "inner=$(sed -n "s/^0:://p" /proc/self/cgroup)"; hostname; sleep
 echo "su_rc=$?"
 EOF
 chmod 0755 $W/fake.sh
-timeout 120 "${SSH[@]}" "$U4@127.0.0.1" "systemd-run --user --scope --quiet $W/fake.sh" </dev/null >$W/fake.out 2>&1 &
+# dave's first login here starts his manager; its bus may come a moment
+# after the login's command (the hybrid VM once ran systemd-run before it:
+# "Failed to connect to bus").  So the command waits for it, up to 60 s.
+USER_BUS_WAIT='for i in $(seq 600); do [ -S /run/user/$(id -u)/bus ] && break; sleep 0.1; done;'
+timeout 120 "${SSH[@]}" "$U4@127.0.0.1" "$USER_BUS_WAIT systemd-run --user --scope --quiet $W/fake.sh" \
+	</dev/null >$W/fake.out 2>&1 &
 fake_client=$!
 infake() { pgrep -u $U2 -x sleep | while read -r p; do grep -q infinity /proc/$p/cmdline && echo $p; done | head -n 1; }
 has_infake() { [ -n "$(infake)" ] || ! alive $fake_client; }
@@ -866,7 +871,8 @@ su dave -c 'echo "inner=$(sed -n "s/^0:://p" /proc/self/cgroup)"; sleep 86399; e
 echo "su_rc=$?"
 EOF
 chmod 0755 $W/mgr-su.sh
-timeout 120 "${SSH[@]}" "$U4@127.0.0.1" "systemd-run --user --scope --quiet $W/mgr-su.sh" </dev/null >$W/mgr-su.out 2>&1 &
+timeout 120 "${SSH[@]}" "$U4@127.0.0.1" "$USER_BUS_WAIT systemd-run --user --scope --quiet $W/mgr-su.sh" \
+	</dev/null >$W/mgr-su.out 2>&1 &
 mgr_client=$!
 inmgr() { pgrep -u $U4 -x sleep | while read -r p; do grep -q 86399 /proc/$p/cmdline && echo $p; done | head -n 1; }
 has_inmgr() { [ -n "$(inmgr)" ] || ! alive $mgr_client; }
