@@ -10,6 +10,7 @@
 #include <linux/securebits.h>
 #include <sys/fsuid.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 /* Where it cannot be done (no CAP_SETPCAP in the bounding set, securebits
@@ -27,7 +28,33 @@ static bool charge_failed(uid_t uid)
 	return false;
 }
 
-bool nsiso_charge_begin(uid_t uid, struct nsiso_charge *saved)
+/* What a change of the effective uid resets, kept to be put back. */
+struct nsiso_charge {
+	int securebits;
+	int pdeath_signal;	/* the kernel clears it at the change */
+	pid_t pid, ppid;
+};
+
+/* Effective uid 0 and the securebits of before again: in the process that
+ * began it, and in a child cloned in between; the parent-death signal in
+ * the former only (a child has none), raised at once if the parent went
+ * meanwhile. */
+static void charge_end(const struct nsiso_charge *saved)
+{
+	if (setresuid((uid_t)-1, 0, (uid_t)-1) != 0 || geteuid() != 0 ||
+	    prctl(PR_SET_SECUREBITS, saved->securebits) != 0)
+		_exit(127);
+	if (getpid() != saved->pid || saved->pdeath_signal == 0)
+		return;
+	if (prctl(PR_SET_PDEATHSIG, saved->pdeath_signal) != 0)
+		_exit(127);
+	if (getppid() != saved->ppid)
+		raise(saved->pdeath_signal);
+}
+
+/* Namespaces made from here until charge_end() count against uid.  False
+ * (errno set, nothing changed) when that cannot be done. */
+static bool charge_begin(uid_t uid, struct nsiso_charge *saved)
 {
 	int bits = prctl(PR_GET_SECUREBITS), e;
 
@@ -52,37 +79,55 @@ bool nsiso_charge_begin(uid_t uid, struct nsiso_charge *saved)
 	}
 	(void)setfsuid(0);
 	if (setfsuid((uid_t)-1) != 0) {
-		nsiso_charge_end(saved);
+		charge_end(saved);
 		errno = EPERM;
 		return charge_failed(uid);
 	}
 	return true;
 }
 
-void nsiso_charge_end(const struct nsiso_charge *saved)
+/* call(flags, pidfd) with the namespaces it makes counted against uid. */
+static long charged(uid_t uid, long (*call)(unsigned long, int *), unsigned long flags,
+		    int *pidfd)
 {
-	if (setresuid((uid_t)-1, 0, (uid_t)-1) != 0 || geteuid() != 0 ||
-	    prctl(PR_SET_SECUREBITS, saved->securebits) != 0)
-		_exit(127);
-	if (getpid() != saved->pid || saved->pdeath_signal == 0)
-		return;
-	if (prctl(PR_SET_PDEATHSIG, saved->pdeath_signal) != 0)
-		_exit(127);
-	if (getppid() != saved->ppid)
-		raise(saved->pdeath_signal);
+	struct nsiso_charge saved;
+	bool began = charge_begin(uid, &saved);
+	long r = call(flags, pidfd);
+	int e = errno;
+
+	if (began)
+		charge_end(&saved);	/* in a cloned child too */
+	errno = e;
+	return r;
+}
+
+static long call_unshare(unsigned long flags, int *pidfd)
+{
+	(void)pidfd;
+	return unshare((int)flags);
+}
+
+/* clone(2) by the raw system call: glibc's clone() wants a stack of our
+ * making, and fork() makes no namespaces.  The raw call's argument order is
+ * the architecture's (the kernel's CLONE_BACKWARDS* variants); CLONE_PIDFD
+ * writes the pidfd where the parent's TID would go. */
+static long call_clone(unsigned long flags, int *pidfd)
+{
+#if defined(__s390__) || defined(__CRIS__)
+	return syscall(SYS_clone, NULL, flags, pidfd, NULL, 0);
+#elif defined(__microblaze__)
+	return syscall(SYS_clone, flags, NULL, 0, pidfd, NULL, 0);
+#else
+	return syscall(SYS_clone, flags, NULL, pidfd, NULL, 0);
+#endif
 }
 
 int nsiso_unshare_charged(int flags, uid_t uid)
 {
-	struct nsiso_charge saved;
-	bool charged;
-	int e, r;
+	return (int)charged(uid, call_unshare, (unsigned long)flags, NULL);
+}
 
-	charged = nsiso_charge_begin(uid, &saved);
-	r = unshare(flags);
-	e = errno;
-	if (charged)
-		nsiso_charge_end(&saved);
-	errno = e;
-	return r;
+long nsiso_clone_charged(unsigned long flags, uid_t uid, int *pidfd)
+{
+	return charged(uid, call_clone, flags, pidfd);
 }

@@ -22,29 +22,20 @@
  * the kernel's count of the namespaces of holders made ahead. */
 #define NSISO_MADE_AHEAD_UID ((uid_t)4294967294U)
 
-/* What a change of the effective uid resets, kept to be put back. */
-struct nsiso_charge {
-	int securebits;
-	int pdeath_signal;	/* the kernel clears it at the change */
-	pid_t pid, ppid;
-};
-
-/* Namespaces made from here until nsiso_charge_end() count against uid:
- * effective uid uid, and SECBIT_NO_SETUID_FIXUP so that the change keeps
- * the capabilities.  False (errno set, nothing changed) when that cannot be
- * done: where securebits cannot be set (no CAP_SETPCAP in the host's
- * bounding set) the namespaces count against root, as they did; the host's
- * setting, nothing a user can bring about. */
-bool nsiso_charge_begin(uid_t uid, struct nsiso_charge *saved);
-
-/* Effective uid 0 and the securebits of before again: in the process that
- * began it, and in a child cloned in between; the parent-death signal in
- * the former only (a child has none), raised at once if the parent went
- * meanwhile.  A process that cannot get back exits (127): it must not go
- * on as anyone but root. */
-void nsiso_charge_end(const struct nsiso_charge *saved);
-
-/* unshare(flags), the new namespaces counted against uid: as unshare(). */
+/* unshare(flags), the new namespaces counted against uid: as unshare().
+ * The effective uid is uid for the call, SECBIT_NO_SETUID_FIXUP keeping
+ * the capabilities, and 0 again at once (the file system uid right away:
+ * what the kernel makes with a namespace is owned by it); the securebits
+ * and the parent-death signal, which the change clears, are put back.
+ * Where that cannot be done (no CAP_SETPCAP in the host's bounding set,
+ * said once a process), the namespaces count against root, as they did:
+ * the host's setting, nothing a user can bring about.  A process that
+ * cannot get back to euid 0 exits (127). */
 int nsiso_unshare_charged(int flags, uid_t uid);
+
+/* The same for clone(flags) by the raw system call (no stack: fork-like),
+ * the pidfd of CLONE_PIDFD in *pidfd; both sides are root again, the child
+ * without a parent-death signal.  As fork(). */
+long nsiso_clone_charged(unsigned long flags, uid_t uid, int *pidfd);
 
 #endif

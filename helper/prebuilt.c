@@ -32,37 +32,10 @@ unsigned long nsiso_holder_clone_flags(unsigned isolate)
 	return flags;
 }
 
-/* clone(2) by the raw system call, the holder's namespaces and a pidfd in
- * one step: glibc's clone() wants a stack of our making, and fork() makes
- * no namespaces.  The raw call's argument order is the architecture's
- * (the kernel's CLONE_BACKWARDS* variants); CLONE_PIDFD writes the pidfd
- * where the parent's TID would go. */
-static long raw_clone(unsigned long flags, int *pidfd)
-{
-#if defined(__s390__) || defined(__CRIS__)
-	return syscall(SYS_clone, NULL, flags, pidfd, NULL, 0);
-#elif defined(__microblaze__)
-	return syscall(SYS_clone, flags, NULL, 0, pidfd, NULL, 0);
-#else
-	return syscall(SYS_clone, flags, NULL, pidfd, NULL, 0);
-#endif
-}
-
 long nsiso_clone_holder(unsigned isolate, uid_t charge, int *pidfd)
 {
-	unsigned long flags = nsiso_holder_clone_flags(isolate) | CLONE_PIDFD | SIGCHLD;
-	struct nsiso_charge saved;
-	bool charged;
-	long pid;
-	int e;
-
-	charged = nsiso_charge_begin(charge, &saved);
-	pid = raw_clone(flags, pidfd);
-	e = errno;
-	if (charged)
-		nsiso_charge_end(&saved);	/* in the child too */
-	errno = e;
-	return pid;
+	return nsiso_clone_charged(nsiso_holder_clone_flags(isolate) | CLONE_PIDFD | SIGCHLD,
+				   charge, pidfd);
 }
 
 static void close_fd(int *fd)
