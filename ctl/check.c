@@ -313,10 +313,36 @@ static bool bus_limits_set(void)
 	return set == 3;
 }
 
-/* A dbus-daemon serving the system bus runs: a process of root's or of
- * messagebus's (anyone can name a program so) whose argv[0] ends in
- * "dbus-daemon" with "--system" among its arguments (dbus-broker, which
- * counts by user, is another program). */
+/* Process pid (a /proc entry's name) is a dbus-daemon serving the system
+ * bus: root's or bus_uid's (anyone can name a program so), argv[0] ending
+ * in "dbus-daemon", "--system" among its arguments. */
+static bool is_system_dbus_daemon(const char *pid, uid_t bus_uid)
+{
+	char path[300], argv[4096];
+	const char *base, *arg, *end;
+	struct stat st;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%s", pid);
+	if (stat(path, &st) != 0 || (st.st_uid != 0 && st.st_uid != bus_uid))
+		return false;
+	snprintf(path, sizeof(path), "/proc/%s/cmdline", pid);
+	n = nsiso_read_whole(path, argv, sizeof(argv) - 1);
+	if (n <= 0)
+		return false;
+	argv[n] = '\0';
+	end = argv + n;
+	base = strrchr(argv, '/');
+	if (strcmp(base ? base + 1 : argv, "dbus-daemon") != 0)
+		return false;
+	for (arg = argv + strlen(argv) + 1; arg < end; arg += strlen(arg) + 1)
+		if (strcmp(arg, "--system") == 0)
+			return true;
+	return false;
+}
+
+/* A dbus-daemon serves the system bus (dbus-broker, which counts by user,
+ * is another program). */
 static bool system_dbus_daemon_runs(void)
 {
 	const struct passwd *bus = getpwnam("messagebus");
@@ -325,31 +351,9 @@ static bool system_dbus_daemon_runs(void)
 	bool found = false;
 	DIR *d = opendir("/proc");
 
-	while (!found && d && (e = readdir(d)) != NULL) {
-		char path[300], argv[4096], *arg, *end;
-		const char *base;
-		ssize_t n;
-
-		if (e->d_name[0] < '1' || e->d_name[0] > '9')
-			continue;
-		struct stat st;
-
-		snprintf(path, sizeof(path), "/proc/%s", e->d_name);
-		if (stat(path, &st) != 0 || (st.st_uid != 0 && st.st_uid != bus_uid))
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/cmdline", e->d_name);
-		n = nsiso_read_whole(path, argv, sizeof(argv) - 1);
-		if (n <= 0)
-			continue;
-		argv[n] = '\0';
-		end = argv + n;
-		base = strrchr(argv, '/');
-		base = base ? base + 1 : argv;
-		if (strcmp(base, "dbus-daemon") != 0)
-			continue;
-		for (arg = argv + strlen(argv) + 1; arg < end; arg += strlen(arg) + 1)
-			found = found || strcmp(arg, "--system") == 0;
-	}
+	while (!found && d && (e = readdir(d)) != NULL)
+		found = e->d_name[0] >= '1' && e->d_name[0] <= '9' &&
+			is_system_dbus_daemon(e->d_name, bus_uid);
 	if (d)
 		closedir(d);
 	return found;

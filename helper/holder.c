@@ -452,7 +452,8 @@ static bool session_over(const struct holder_state *s)
 	return s->closed && caller_released(s) && (!has_pid_namespace(s) || !others_alive());
 }
 
-static void run_session(struct holder_state *s)
+/* True once the session is over; false if poll() itself failed. */
+static bool run_session(struct holder_state *s)
 {
 	const struct holder_config *c = s->config;
 
@@ -467,7 +468,7 @@ static void run_session(struct holder_state *s)
 		int timeout = s->closed ? 100 : -1;
 
 		if (poll(fds, 2, timeout) < 0 && errno != EINTR)
-			break;
+			return false;
 		if (fds[0].revents & POLLIN)
 			handle_signals(s);
 		if (fds[1].revents & (POLLIN | POLLHUP)) {
@@ -478,6 +479,7 @@ static void run_session(struct holder_state *s)
 		}
 		reap_children();
 	}
+	return true;
 }
 
 /* From here on housekeeping: a wake-up (a child's end, the close, the
@@ -608,8 +610,7 @@ static void serve(const struct holder_config *c)
 		if (has_pid_namespace(&s))
 			kill(-1, SIGKILL);
 	}
-	run_session(&s);
-	if (session_over(&s))
+	if (run_session(&s))
 		detach_mounts(&s);
 	nsiso_part_done(c->s.debug, c->s.session, "holder");
 }
