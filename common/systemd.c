@@ -133,11 +133,12 @@ bool nsiso_systemd_in_unit(const char *proc_cgroup, const char *unit)
 	return n > u && path[n - u - 1] == '/' && strcmp(path + n - u, unit) == 0;
 }
 
-bool nsiso_systemd_self_in_unit(const char *unit)
+bool nsiso_systemd_pid_in_unit(pid_t pid, const char *unit)
 {
-	char text[8192];
+	char path[64], text[8192];
 
-	if (nsiso_read_text("/proc/self/cgroup", text, sizeof(text)) <= 0)
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+	if (nsiso_read_text(path, text, sizeof(text)) <= 0)
 		return false;
 	return nsiso_systemd_in_unit(text, unit);
 }

@@ -52,8 +52,9 @@ bool nsiso_systemd_user_slice_path(const char *proc_cgroup, uid_t uid, char *sli
  * from inside a session, whose namespace is rooted below the slice). */
 bool nsiso_systemd_in_unit(const char *proc_cgroup, const char *unit);
 
-/* The same for the calling process.  false also when unreadable. */
-bool nsiso_systemd_self_in_unit(const char *unit);
+/* The same for process pid, as this process sees it (its PID namespace, its
+ * cgroup namespace).  false also when unreadable. */
+bool nsiso_systemd_pid_in_unit(pid_t pid, const char *unit);
 
 /* The D-Bus object path systemd gives unit: "/org/freedesktop/systemd1/unit/"
  * and the name with every byte but a letter (or a digit after the first

@@ -8,6 +8,8 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -16,6 +18,11 @@
 #define SYSTEMD_DEST "org.freedesktop.systemd1"
 #define SYSTEMD_PATH "/org/freedesktop/systemd1"
 #define SYSTEMD_MANAGER "org.freedesktop.systemd1.Manager"
+
+/* Where sd-bus's default address puts the system bus.  The scope's
+ * connection is made in the PAM application (su, atd), whose environment
+ * is not ours to follow. */
+#define SYSTEM_BUS_SOCKET "/run/dbus/system_bus_socket"
 
 /*
  * libsystemd is loaded when a session first needs the bus (cgroup_mode
@@ -30,6 +37,10 @@
 
 static struct {
 	int (*open_system)(sd_bus **bus);
+	int (*bus_new)(sd_bus **bus);
+	int (*set_fd)(sd_bus *bus, int input_fd, int output_fd);
+	int (*set_bus_client)(sd_bus *bus, int b);
+	int (*start)(sd_bus *bus);
 	sd_bus *(*flush_close_unref)(sd_bus *bus);
 	int (*new_method_call)(sd_bus *bus, sd_bus_message **m, const char *destination,
 			       const char *path, const char *interface, const char *member);
@@ -76,6 +87,10 @@ static void sd_load_once(void)
 		return;
 	}
 	*(void **)&sd.open_system = sd_sym(lib, "sd_bus_open_system");
+	*(void **)&sd.bus_new = sd_sym(lib, "sd_bus_new");
+	*(void **)&sd.set_fd = sd_sym(lib, "sd_bus_set_fd");
+	*(void **)&sd.set_bus_client = sd_sym(lib, "sd_bus_set_bus_client");
+	*(void **)&sd.start = sd_sym(lib, "sd_bus_start");
 	*(void **)&sd.flush_close_unref = sd_sym(lib, "sd_bus_flush_close_unref");
 	*(void **)&sd.new_method_call = sd_sym(lib, "sd_bus_message_new_method_call");
 	*(void **)&sd.append = sd_sym(lib, "sd_bus_message_append");
@@ -187,12 +202,12 @@ static bool systemd_says_in(sd_bus *bus, const char *want, int timeout_ms)
 }
 
 /* systemd moves the PIDs when the scope's start job runs, which may be just
- * after the call returns: look until the kernel says so and then systemd
- * does too, bounded.  The kernel by the scope's own name (its id is new to
- * this open): from inside a session the path is relative to the session's
- * cgroup namespace and names no slice.  Then systemd, by the unit's object
- * path (see systemd_says_in). */
-static int wait_until_in(sd_bus *bus, const char *unit)
+ * after the call returns: look until the kernel says so of app and then
+ * systemd does too, bounded.  The kernel by the scope's own name (its id is
+ * new to this open): from inside a session the path is relative to the
+ * session's cgroup namespace and names no slice.  Then systemd, by the
+ * unit's object path (see systemd_says_in). */
+static int wait_until_in(sd_bus *bus, pid_t app, const char *unit)
 {
 	const struct timespec tick = { 0, 1000000L };	/* 1 ms */
 	struct nsiso_deadline deadline;
@@ -203,7 +218,7 @@ static int wait_until_in(sd_bus *bus, const char *unit)
 		return -1;
 	nsiso_deadline_in(&deadline, NSISO_SYSTEMD_TIMEOUT_MS);
 	while ((left = nsiso_deadline_left_ms(&deadline)) > 0) {
-		if (nsiso_systemd_self_in_unit(unit) && systemd_says_in(bus, want, left))
+		if (nsiso_systemd_pid_in_unit(app, unit) && systemd_says_in(bus, want, left))
 			return 0;
 		nanosleep(&tick, NULL);
 	}
@@ -211,10 +226,11 @@ static int wait_until_in(sd_bus *bus, const char *unit)
 }
 
 /* The scope's one process: PID 0, which systemd reads as "the sender",
- * from the bus's credentials of our connection (the kernel's, in systemd's
- * PID namespace).  Never getpid(): inside a session that is a PID of the
- * session's namespace, and systemd would move the host's process of that
- * number (a user's su could aim it at sshd) into the user's slice. */
+ * from the bus's credentials of the connection: the PID of the process that
+ * connected it (the kernel's, in systemd's PID namespace).  Never a PID we
+ * name: inside a session that is a PID of the session's namespace, and
+ * systemd would move the host's process of that number (a user's su could
+ * aim it at sshd) into the user's slice. */
 static int append_scope(sd_bus_message *m, const char *unit, const char *slice,
 			const char *description)
 {
@@ -234,32 +250,107 @@ static int append_scope(sd_bus_message *m, const char *unit, const char *slice,
 	return r;
 }
 
-int nsiso_systemd_enter_scope(const char *unit, uid_t uid, const char *description,
-			      enum nsiso_failure *failure, char *err, size_t len)
+int nsiso_systemd_connect(int *fd, enum nsiso_failure *failure, char *err, size_t len)
+{
+	const struct timespec tick = { 0, 1000000L };	/* 1 ms */
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	struct nsiso_deadline deadline;
+	int r;
+
+	*failure = NSISO_FAIL_DENY;
+	if (sd_load(failure, err, len) < 0)
+		return -1;
+	*fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (*fd < 0) {
+		snprintf(err, len, "cannot connect to the system bus: socket: %s", strerror(errno));
+		return -1;
+	}
+	memcpy(addr.sun_path, SYSTEM_BUS_SOCKET, sizeof(SYSTEM_BUS_SOCKET));
+	/* A full backlog (EAGAIN) is tried again, bounded: never a wait the
+	 * user can make endless by filling it. */
+	nsiso_deadline_in(&deadline, NSISO_SYSTEMD_TIMEOUT_MS);
+	while ((r = connect(*fd, (struct sockaddr *)&addr, sizeof(addr))) != 0 &&
+	       (errno == EAGAIN || errno == EINTR) && nsiso_deadline_left_ms(&deadline) > 0)
+		nanosleep(&tick, NULL);
+	if (r == 0)
+		return 0;
+	*failure = connect_failure_of(-errno);
+	snprintf(err, len, "cannot connect to the system bus: %s", strerror(errno));
+	close(*fd);
+	*fd = -1;
+	return -1;
+}
+
+/* A client of the bus over fd, its authentication and Hello still to come
+ * (sd-bus does them with the first call).  *bus is set once it owns fd,
+ * even when starting it fails. */
+static int bus_over(int fd, sd_bus **bus, char *err, size_t len)
+{
+	sd_bus *b = NULL;
+	int r = sd.bus_new(&b);
+
+	if (r >= 0 && (r = sd.set_fd(b, fd, fd)) < 0)
+		sd.flush_close_unref(b);
+	if (r < 0) {
+		snprintf(err, len, "systemd: cannot set up the bus connection: %s", strerror(-r));
+		return -1;
+	}
+	*bus = b;
+	r = sd.set_bus_client(b, 1);
+	if (r >= 0)
+		r = sd.start(b);
+	if (r < 0) {
+		snprintf(err, len, "systemd: cannot start the bus connection: %s", strerror(-r));
+		return -1;
+	}
+	return 0;
+}
+
+/* StartTransientUnit for the connection's own process, then the wait until
+ * it is in the scope. */
+static int start_scope(sd_bus *bus, pid_t app, const char *unit, uid_t uid,
+		       const char *description, enum nsiso_failure *failure, char *err,
+		       size_t len)
 {
 	sd_bus_message *m = NULL;
-	sd_bus *bus = NULL;
 	char slice[64];
 	int ret = -1;
 
-	*failure = NSISO_FAIL_DENY;
 	snprintf(slice, sizeof(slice), "user-%u.slice", (unsigned)uid);
-	if (open_bus(&bus, failure, err, len) < 0)
-		return -1;
 	if (sd.new_method_call(bus, &m, SYSTEMD_DEST, SYSTEMD_PATH, SYSTEMD_MANAGER,
 					   "StartTransientUnit") < 0 ||
 	    append_scope(m, unit, slice, description) < 0) {
 		snprintf(err, len, "systemd: cannot build the StartTransientUnit call");
 	} else if (call(bus, m, "cannot start a scope", NSISO_SYSTEMD_TIMEOUT_MS, failure, err,
 			len) == 0) {
-		ret = wait_until_in(bus, unit);
+		ret = wait_until_in(bus, app, unit);
 		if (ret < 0)
-			snprintf(err, len, "systemd: scope %s started, but within %d ms this "
-				 "process was not in it in %s (by the kernel and by systemd)",
-				 unit, NSISO_SYSTEMD_TIMEOUT_MS, slice);
+			snprintf(err, len, "systemd: scope %s started, but within %d ms process %d "
+				 "was not in it in %s (by the kernel and by systemd)",
+				 unit, NSISO_SYSTEMD_TIMEOUT_MS, (int)app, slice);
 	}
 	sd.message_unref(m);
-	sd.flush_close_unref(bus);
+	return ret;
+}
+
+int nsiso_systemd_enter_scope_over(int fd, pid_t app, const char *unit, uid_t uid,
+				   const char *description, enum nsiso_failure *failure,
+				   char *err, size_t len)
+{
+	sd_bus *bus = NULL;
+	int ret = -1;
+
+	*failure = NSISO_FAIL_DENY;
+	if (bus_over(fd, &bus, err, len) == 0)
+		ret = start_scope(bus, app, unit, uid, description, failure, err, len);
+	/* The connection ends here, for every copy of fd: dbus-daemon counts
+	 * it against root's 256 until the last copy is closed, and app's copy
+	 * may be in a process its user stopped. */
+	(void)shutdown(fd, SHUT_RDWR);
+	if (bus)
+		sd.flush_close_unref(bus);
+	else
+		close(fd);
 	return ret;
 }
 

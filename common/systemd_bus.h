@@ -16,14 +16,24 @@
  * The helper's call takes what is left of its budget instead. */
 #define NSISO_SYSTEMD_TIMEOUT_MS 5000
 
-/* Put the calling process (and only it: its own PID, which cannot be
- * reused while it runs) into a new transient scope `unit` in the slice
- * user-<uid>.slice, and
- * wait until the kernel shows it there.  For a session that pam_systemd did
- * not place (cron, at, su from another user's session).  0, or -1 with a
- * reason in err and *failure set. */
-int nsiso_systemd_enter_scope(const char *unit, uid_t uid, const char *description,
-			      enum nsiso_failure *failure, char *err, size_t len);
+/* The system bus's socket, connected by the calling process itself and not
+ * yet spoken on, in *fd: dbus-daemon takes a connection's PID from the
+ * socket's peer credentials at connect(), and systemd reads PID 0 as that
+ * PID.  Made in the process to be moved; spoken on by one its user cannot
+ * stop (nsiso_systemd_enter_scope_over).  0, or -1 with a reason in err and
+ * *failure set (no bus there is the host's set-up). */
+int nsiso_systemd_connect(int *fd, enum nsiso_failure *failure, char *err, size_t len);
+
+/* Over fd, from nsiso_systemd_connect() in process app (its PID as we see
+ * it): put app, and only it, into a new transient scope `unit` in the slice
+ * user-<uid>.slice, and wait until the kernel and then systemd show it
+ * there.  For a session that pam_systemd did not place (cron, at, su from
+ * another user's session).  The connection ends here whatever happens, for
+ * every copy of fd (shut down, then closed).  0, or -1 with a reason in
+ * err and *failure set. */
+int nsiso_systemd_enter_scope_over(int fd, pid_t app, const char *unit, uid_t uid,
+				   const char *description, enum nsiso_failure *failure,
+				   char *err, size_t len);
 
 /* SetUnitProperties(runtime) on the slice: MemoryMax, MemorySwapMax,
  * TasksMax, MemoryHigh, CPUQuotaPerSecUSec, CPUWeight, IOWeight (unset ones

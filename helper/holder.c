@@ -42,6 +42,7 @@
 #include "../common/conf.h"
 #include "../common/deadline.h"
 #include "../common/proto.h"
+#include "../common/size.h"
 #include "../common/textfile.h"
 #include "faults.h"
 #include "member.h"
@@ -564,6 +565,80 @@ static void start_holder(const char *name)
 	nsiso_detach_stdio();
 }
 
+/* A mount point as /proc/self/mountinfo writes it, its escapes (\040 for a
+ * space, \011, \012, \134) undone in place. */
+static void unescape_mount_point(char *path)
+{
+	char *in = path, *out = path;
+
+	while (*in) {
+		if (in[0] == '\\' && in[1] >= '0' && in[1] <= '3' && in[2] >= '0' && in[2] <= '7' &&
+		    in[3] >= '0' && in[3] <= '7') {
+			*out++ = (char)((in[1] - '0') * 64 + (in[2] - '0') * 8 + (in[3] - '0'));
+			in += 4;
+		} else {
+			*out++ = *in++;
+		}
+	}
+	*out = '\0';
+}
+
+/* Every mount at path, from the top down (a path names only the topmost:
+ * our fresh /proc sits on the copy of the host's), each with all that is
+ * on it, until path is a plain directory again (EINVAL).  Bounded: a
+ * deeper stack is left, with ELOOP ("too many levels").  0, or -1 with
+ * errno. */
+static int detach_stack(const char *path)
+{
+	int i;
+
+	for (i = 0; i < 64; i++) {
+		if (umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW) != 0)
+			return errno == EINVAL ? 0 : -1;
+	}
+	errno = ELOOP;
+	return -1;
+}
+
+/* Every mount whose parent is the root's, detached with all that is on it:
+ * the whole tree but the root itself.  Read whole first: /proc is one of
+ * them.  0, or the errno of the first that failed. */
+static int detach_all_on_root(void)
+{
+	struct statx root;
+	char *line = NULL;
+	size_t cap = 0;
+	int err = 0;
+	FILE *f;
+
+	if (statx(AT_FDCWD, "/", AT_STATX_DONT_SYNC, STATX_MNT_ID, &root) != 0)
+		return errno;
+	f = fopen("/proc/self/mountinfo", "re");
+	if (!f)
+		return errno;
+	/* "ID PARENT MAJ:MIN ROOT MOUNT-POINT ...".  Detaching one changes no
+	 * other's line, and the kernel keeps our place in its list as mounts
+	 * leave it; the file stays readable with /proc detached. */
+	while (getline(&line, &cap, f) > 0) {
+		char *field[5], *rest = NULL;
+		uint64_t id, parent;
+		size_t i;
+
+		for (i = 0; i < 5; i++)
+			field[i] = strtok_r(i ? NULL : line, " \n", &rest);
+		if (!field[4] || nsiso_parse_decimal(field[0], strlen(field[0]), UINT64_MAX, &id) ||
+		    nsiso_parse_decimal(field[1], strlen(field[1]), UINT64_MAX, &parent) ||
+		    parent != root.stx_mnt_id || id == parent)
+			continue;
+		unescape_mount_point(field[4]);
+		if (detach_stack(field[4]) != 0 && err == 0)
+			err = errno;
+	}
+	free(line);
+	fclose(f);
+	return err;
+}
+
 /* The session is over and, in its PID namespace, nothing but us is left in
  * its mount namespace: its whole tree is detached now.  A user can keep the
  * namespace itself past the session (an fd of their own
@@ -575,12 +650,23 @@ static void start_holder(const char *name)
  * syslog's socket is connected first: /dev/log is gone after. */
 static void detach_mounts(const struct holder_state *s)
 {
+	int err;
+
 	if (!has_pid_namespace(s) || !(s->config->s.isolate & NSISO_NS_MNT))
 		return;
 	openlog(NSISO_LOG_IDENT, LOG_PID | LOG_NDELAY, LOG_AUTHPRIV);
-	if (umount2("/", MNT_DETACH) != 0)
-		syslog(LOG_WARNING, "session %s: cannot detach its mounts at its end: %m",
-		       s->config->s.session);
+	if (umount2("/", MNT_DETACH) == 0)
+		return;
+	err = errno;
+	/* EINVAL: "/" is the namespace's first mount, which never goes: a host
+	 * that runs from its initramfs and never switched root (diskless and
+	 * netboot hosts, the check-systemd VM).  Everything on it goes; it
+	 * stays, the host's own root, which the host never unmounts. */
+	if (err == EINVAL)
+		err = detach_all_on_root();
+	if (err != 0)
+		syslog(LOG_WARNING, "session %s: cannot detach its mounts at its end: %s",
+		       s->config->s.session, strerror(err));
 }
 
 /* Built: say so, then hold the session until it is over. */

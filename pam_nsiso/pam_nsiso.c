@@ -598,11 +598,46 @@ static int abandon(pam_handle_t *pamh, struct session *s, const struct nsiso_set
 
 static bool is_user_manager(pam_handle_t *pamh);
 
+/* What the child asking systemd for a scope needs to know. */
+struct scope_ask {
+	pid_t app;
+	const char *scope;
+	uid_t uid;
+	const char *description;
+};
+
+static int ask_for_scope(int bus_fd, void *ctx, enum nsiso_failure *failure, char *why,
+			 size_t len)
+{
+	const struct scope_ask *a = ctx;
+
+	return nsiso_systemd_enter_scope_over(bus_fd, a->app, a->scope, a->uid, a->description,
+					      failure, why, len);
+}
+
+/* The bus's connection names this process (it connects), but a child its
+ * user cannot stop does the talking, and ends it.  su's real uid is its
+ * user's, who may SIGSTOP it: when su itself talked, each su stopped in the
+ * middle held a connection counted against root, and dbus-daemon takes 256
+ * a uid (a review of a5b92b4 filled them with two users' stopped su: every
+ * login needing a scope was then denied, and root's own bus calls failed).
+ * Bounded by the two waits of the child's call and a second to spare. */
+static int enter_scope(const struct scope_ask *ask, enum nsiso_failure *failure, char *why,
+		       size_t len)
+{
+	int fd;
+
+	if (nsiso_systemd_connect(&fd, failure, why, len) < 0)
+		return -1;
+	return nsiso_run_unstoppable(fd, ask_for_scope, (void *)ask,
+				     2 * NSISO_SYSTEMD_TIMEOUT_MS + 1000, failure, why, len);
+}
+
 /* cgroup_mode systemd: the session must be in the user's slice, where the
  * limits go.  pam_systemd (earlier in the stack) put a login there; a
  * session it did not place (cron, at, su from another session) gets a
  * transient scope of its own in the slice, asked of systemd for this very
- * process (its PID cannot be reused while it asks).  So does one opened
+ * process (its PID cannot be reused while it waits).  So does one opened
  * from the user manager's subtree (su in `systemd-run --user --scope`),
  * which is in the slice but the user's to write: the helper leaves such a
  * cgroup and a broker's worker never follows into it, so on cgroup v2 the
@@ -616,13 +651,15 @@ static int place_in_user_slice(pam_handle_t *pamh, const struct session *s,
 {
 	enum nsiso_failure failure;
 	char scope[64], why[512], description[128];
+	struct scope_ask ask = { .app = getpid(), .scope = scope, .uid = s->uid,
+				 .description = description };
 
 	if (nsiso_systemd_self_placed(s->uid, is_user_manager(pamh), unit, len))
 		return 0;
 	snprintf(unit, len, "user-%u.slice", (unsigned)s->uid);
 	snprintf(scope, sizeof(scope), NSISO_SYSTEMD_SCOPE_PREFIX "%s.scope", s->id);
 	snprintf(description, sizeof(description), "pam_nsiso session %s of %s", s->id, user);
-	if (nsiso_systemd_enter_scope(scope, s->uid, description, &failure, why, sizeof(why)) < 0)
+	if (enter_scope(&ask, &failure, why, sizeof(why)) < 0)
 		return failed(pamh, settings, failure, user, why);
 	return 0;
 }

@@ -310,6 +310,127 @@ int nsiso_run_helper(const char *path, char *const argv[], struct helper_result 
 	return r->holder_pidfd >= 0 ? 0 : -1;
 }
 
+/* ---- a child its user cannot stop ------------------------------------ */
+
+/* What the child tells its parent, in one write (below PIPE_BUF). */
+struct child_answer {
+	int ret;
+	enum nsiso_failure failure;
+	char why[400];
+};
+
+/* Every fd above stderr closed but keep[0] and keep[1] (keep[0] < keep[1]):
+ * the application's pty and sockets stay out of a child that may outlive
+ * it. */
+static void close_all_but(const int keep[2])
+{
+	if (keep[0] > 3)
+		syscall(SYS_close_range, 3, keep[0] - 1, 0);
+	if (keep[1] > keep[0] + 1)
+		syscall(SYS_close_range, keep[0] + 1, keep[1] - 1, 0);
+	syscall(SYS_close_range, keep[1] + 1, ~0U, 0);
+}
+
+/* In the forked child: root in every id, so that its user may not signal
+ * it (su's real uid is the user's, and SIGSTOP cannot be blocked), and out
+ * of the caller's session and process group, so that nothing its terminal
+ * sends reaches it.  Raw calls: the child's ids alone.  Fails only for a
+ * process without euid 0, which the module never forks from here. */
+static bool become_unstoppable(void)
+{
+	struct sigaction ign = { .sa_handler = SIG_IGN };
+
+	if (syscall(SYS_setresgid, 0, 0, 0) != 0 || syscall(SYS_setresuid, 0, 0, 0) != 0)
+		return false;
+	(void)setsid();
+	sigaction(SIGTSTP, &ign, NULL);
+	sigaction(SIGTTIN, &ign, NULL);
+	sigaction(SIGTTOU, &ign, NULL);
+	sigaction(SIGPIPE, &ign, NULL);	/* a parent gone before our answer */
+	return true;
+}
+
+__attribute__((noreturn))
+static void run_unstoppable_child(int give_fd, int answer_fd, nsiso_child_job job, void *ctx)
+{
+	struct child_answer a = { .ret = -1, .failure = NSISO_FAIL_DENY };
+	int keep[2] = { give_fd < answer_fd ? give_fd : answer_fd,
+			give_fd < answer_fd ? answer_fd : give_fd };
+
+	close_all_but(keep);
+	if (become_unstoppable()) {
+		a.ret = job(give_fd, ctx, &a.failure, a.why, sizeof(a.why));
+	} else {
+		/* The job never ran: its connection ends here all the same. */
+		(void)shutdown(give_fd, SHUT_RDWR);
+		snprintf(a.why, sizeof(a.why), "cannot become root in every id: %s",
+			 strerror(errno));
+	}
+	(void)!write(answer_fd, &a, sizeof(a));
+	_exit(0);
+}
+
+/* The child's answer, or a reason why there is none. */
+static void collect_answer(int fd, const struct nsiso_deadline *deadline, int timeout_ms,
+			   struct child_answer *a)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	int ready;
+
+	do
+		ready = poll(&pfd, 1, nsiso_deadline_left_ms(deadline));
+	while (ready < 0 && errno == EINTR);
+	if (ready == 0)
+		snprintf(a->why, sizeof(a->why), "the root child asking for it gave no answer "
+			 "within %d ms", timeout_ms);
+	else if (read(fd, a, sizeof(*a)) != (ssize_t)sizeof(*a))
+		snprintf(a->why, sizeof(a->why), "the root child asking for it exited without "
+			 "an answer");
+	a->why[sizeof(a->why) - 1] = '\0';
+}
+
+int nsiso_run_unstoppable(int give_fd, nsiso_child_job job, void *ctx, int timeout_ms,
+			  enum nsiso_failure *failure, char *why, size_t len)
+{
+	struct sigaction dfl = { .sa_handler = SIG_DFL }, saved;
+	struct child_answer a = { .ret = -1, .failure = NSISO_FAIL_DENY };
+	struct nsiso_deadline deadline;
+	int answer[2];
+	pid_t pid;
+
+	*failure = NSISO_FAIL_DENY;
+	if (pipe2(answer, O_CLOEXEC) != 0) {
+		snprintf(why, len, "pipe: %s", strerror(errno));
+		(void)shutdown(give_fd, SHUT_RDWR);
+		close(give_fd);
+		return -1;
+	}
+	/* As for the helper: the application's SIGCHLD handling would take the
+	 * child's exit from us. */
+	sigaction(SIGCHLD, &dfl, &saved);
+	nsiso_deadline_in(&deadline, timeout_ms);
+	pid = fork();
+	if (pid == 0)
+		run_unstoppable_child(give_fd, answer[1], job, ctx);
+	if (pid < 0) {
+		snprintf(a.why, sizeof(a.why), "fork: %s", strerror(errno));
+		(void)shutdown(give_fd, SHUT_RDWR);
+	}
+	/* From here only the child holds it: stopped after this, the
+	 * application holds nothing of it. */
+	close(give_fd);
+	close(answer[1]);
+	if (pid > 0) {
+		collect_answer(answer[0], &deadline, timeout_ms, &a);
+		(void)reap_helper(pid, &deadline);
+	}
+	close(answer[0]);
+	sigaction(SIGCHLD, &saved, NULL);
+	*failure = a.failure;
+	snprintf(why, len, "%s", a.why);
+	return a.ret == 0 ? 0 : -1;
+}
+
 /* ---- the broker ------------------------------------------------------- */
 
 /* Connected to the broker at path, or -1 (nothing listening there, or a

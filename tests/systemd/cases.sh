@@ -935,6 +935,98 @@ check_nomatch "su x6 in a session: no su failed" 'cannot|failure' "$(oneline $W/
 alice_only_outer() { [ -z "$(inner_sleeps)$(inner_holders)" ]; }
 check_true "su x6: nothing of the inner sessions left" wait_until 60 alice_only_outer
 
+# ---- su stopped by its user holds no root bus connection ------------------------
+# su's real uid is its user's, who may SIGSTOP it.  The module used to talk
+# to the system bus from su itself (StartTransientUnit, then the wait to be
+# in the scope), so each su stopped in the middle held a connection that
+# dbus-daemon counts against root, 256 a uid: a review of a5b92b4 filled
+# them with two users' stopped su, and every login needing a scope was
+# denied while root's own bus calls failed.  Now su only connects, and a
+# child its user cannot signal talks and then ends the connection for every
+# copy.  alice stops her own su's at delays spread over a whole su's run.
+# su here has pam_systemd taken out of its stack: it talks to logind from
+# su in the same way (its own connection, not ours), and su then needs a
+# scope of ours, being started outside alice's slice.
+cp -p /etc/pam.d/su $W/pam.su
+sed 's/^@include common-session$/session optional pam_nsiso.so/' $W/pam.su >/etc/pam.d/su
+log "stopped su: su's session stack for this case: $(grep -E '^[^#]*session' /etc/pam.d/su | tr -s '\t ' ' ' | tr '\n' '|')"
+cat >$W/stopsu.sh <<'EOF'
+#!/bin/bash
+# stopsu.sh N DIR: N su's, one after the other, each stopped the moment a
+# scope new to DIR appears (systemd making the scope asked for: the module
+# is on the bus then); the PIDs it stopped.  Builtins only while watching:
+# a fork per look is too slow to catch that moment.
+n=$1 dir=$2
+declare -A seen
+for d in "$dir"/nsiso-*.scope; do seen[$d]=1; done
+for i in $(seq 1 "$n"); do
+	su alice -c 'echo ran' <<<nsiso-pw-1 >/dev/null 2>&1 &
+	pid=$! end=$((SECONDS + 20)) new=
+	while [ -z "$new" ] && [ "$SECONDS" -lt "$end" ] && [ -e /proc/$pid ]; do
+		for d in "$dir"/nsiso-*.scope; do
+			[ -e "$d" ] && [ -z "${seen[$d]}" ] && new=$d
+		done
+	done
+	kill -STOP $pid 2>/dev/null && echo "$pid ${new:+at-scope}"
+	[ -n "$new" ] && seen[$new]=1
+done
+EOF
+chmod 0755 $W/stopsu.sh
+AS_ALICE=(setpriv --reuid=$UID1 --regid=$UID1 --init-groups --)
+t0=$(now_ms)
+"${AS_ALICE[@]}" su alice -c true <<<nsiso-pw-1 >$W/su-one.out 2>&1
+t1=$(now_ms)
+"${AS_ALICE[@]}" su alice -c 'sleep 20' <<<nsiso-pw-1 >/dev/null 2>&1 &
+su_one=$!
+su_scoped() { grep -Eq "^0::/user.slice/$SLICE/nsiso-[0-9a-f]{16}\.scope\$" /proc/$1/cgroup 2>/dev/null; }
+check_true "stopped su: su from outside the slice is moved into a scope of ours" wait_until 30 su_scoped $su_one
+kill $su_one 2>/dev/null
+log "stopped su: one su took $((t1 - t0)) ms ($(oneline $W/su-one.out))"
+slice_dir=$CG/user.slice/$SLICE
+[ -d $CG/unified/user.slice ] && slice_dir=$CG/unified/user.slice/$SLICE
+"${AS_ALICE[@]}" $W/stopsu.sh 12 $slice_dir >$W/stopped.out
+cut -d' ' -f1 $W/stopped.out >$W/stopped.pids
+bus_pids() { busctl list --no-legend --no-pager 2>/dev/null | awk '$1 ~ /^:/ {print $2}' | sort -u; }
+held_by_stopped() { comm -12 <(sort -u $W/stopped.pids) <(bus_pids) | tr '\n' ' '; }
+none_held() { [ -z "$(held_by_stopped)" ]; }
+check_true "stopped su: no su its user stopped keeps a bus connection" wait_until 15 none_held
+stopped_in_scope=$(for p in $(cat $W/stopped.pids); do su_scoped $p && echo $p; done | wc -l)
+log "stopped su: $(wc -l <$W/stopped.pids) stopped, $(grep -c at-scope $W/stopped.out) as their scope appeared, $stopped_in_scope of them in it; still holding a connection: $(held_by_stopped); root's connections: $(busctl list --no-legend --no-pager 2>/dev/null | awk '$1 ~ /^:/ && $4 == "root"' | wc -l)"
+"${AS_ALICE[@]}" su alice -c 'sleep 20' <<<nsiso-pw-1 >/dev/null 2>&1 &
+su_one=$!
+check_true "stopped su: meanwhile another su still gets its scope" wait_until 30 su_scoped $su_one
+kill $su_one 2>/dev/null
+for p in $(cat $W/stopped.pids); do kill -KILL $p 2>/dev/null; done
+stopped_gone() { for p in $(cat $W/stopped.pids); do alive $p && return 1; done; return 0; }
+check_true "stopped su: all gone once killed" wait_until 30 stopped_gone
+check_true "stopped su: nothing of their sessions left" wait_until 60 alice_only_outer
+cp -p $W/pam.su /etc/pam.d/su
+
+# ---- a kept mount namespace holds no mount, on an initramfs root ---------------
+# At a session's end the holder detaches its mount namespace's tree (M7): a
+# process outside the session may keep the namespace (an fd of
+# /proc/PID/ns/mnt), and then it must hold no mount.  This VM's "/" is the
+# initramfs's rootfs, the namespace's first mount, which umount2("/")
+# refuses (EINVAL): the holder gave up there with a warning and left every
+# mount in the kept namespace.  Now it detaches each mount on the root.
+before=" $(records) "
+hold keep $U "true"
+wait_held keep
+rec=$(for r in $(records); do case $before in *" $r "*) ;; *) grep -qx "user=$U" "$r" && echo "$r" ;; esac; done | head -n 1)
+kh=$(sed -n 's/^holder=//p' "${rec:-/dev/null}")
+sleep 600 3</proc/${kh:-0}/ns/mnt &
+keeper=$!
+in_kept() { nsenter --mount=/proc/$keeper/fd/3 -- sh -c 'for p in /sys/kernel /run/nsiso /dev/pts/ptmx /proc/1; do [ -e $p ] && printf "%s " $p; done; echo seen'; }
+log "kept namespace: alice's login $rec, holder $kh; in its namespace: $(in_kept)"
+check_match "kept namespace: while the session runs, its mounts are there" "/sys/kernel .*seen" "$(in_kept)"
+kill "$(held_pid keep)"
+kept_holder_gone() { gone "${kh:-0}"; }
+check_true "kept namespace: the session ends" wait_until 60 kept_holder_gone
+check_eq "kept namespace: once it ended, it holds no mount but its root" "seen" "$(in_kept)"
+kill $keeper
+check_eq "no holder said it could not detach its mounts" "" \
+	"$(journalctl -q -b -o cat 2>/dev/null | grep 'cannot detach its mounts' | head -n 3)"
+
 # ---- for the record --------------------------------------------------------------
 
 if [ "$failed" != 0 ]; then
