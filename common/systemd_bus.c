@@ -41,6 +41,7 @@ static struct {
 	int (*set_fd)(sd_bus *bus, int input_fd, int output_fd);
 	int (*set_bus_client)(sd_bus *bus, int b);
 	int (*start)(sd_bus *bus);
+	int (*get_unique_name)(sd_bus *bus, const char **unique);
 	sd_bus *(*flush_close_unref)(sd_bus *bus);
 	int (*new_method_call)(sd_bus *bus, sd_bus_message **m, const char *destination,
 			       const char *path, const char *interface, const char *member);
@@ -91,6 +92,7 @@ static void sd_load_once(void)
 	*(void **)&sd.set_fd = sd_sym(lib, "sd_bus_set_fd");
 	*(void **)&sd.set_bus_client = sd_sym(lib, "sd_bus_set_bus_client");
 	*(void **)&sd.start = sd_sym(lib, "sd_bus_start");
+	*(void **)&sd.get_unique_name = sd_sym(lib, "sd_bus_get_unique_name");
 	*(void **)&sd.flush_close_unref = sd_sym(lib, "sd_bus_flush_close_unref");
 	*(void **)&sd.new_method_call = sd_sym(lib, "sd_bus_message_new_method_call");
 	*(void **)&sd.append = sd_sym(lib, "sd_bus_message_append");
@@ -306,6 +308,26 @@ static int bus_over(int fd, sd_bus **bus, char *err, size_t len)
 	return 0;
 }
 
+/* Authenticated and named by the bus (its Hello answered), and app still
+ * our parent: systemd reads PID 0 as the PID the connection was made by,
+ * which once app has ended (and been reaped) may be another process's. */
+static int ready_for(sd_bus *bus, pid_t app, char *err, size_t len)
+{
+	const char *name = NULL;
+	int r = sd.get_unique_name(bus, &name);
+
+	if (r < 0) {
+		snprintf(err, len, "systemd: cannot start the bus connection: %s", strerror(-r));
+		return -1;
+	}
+	if (getppid() != app) {
+		snprintf(err, len, "systemd: process %d ended before its scope was asked for",
+			 (int)app);
+		return -1;
+	}
+	return 0;
+}
+
 /* StartTransientUnit for the connection's own process, then the wait until
  * it is in the scope. */
 static int start_scope(sd_bus *bus, pid_t app, const char *unit, uid_t uid,
@@ -341,7 +363,7 @@ int nsiso_systemd_enter_scope_over(int fd, pid_t app, const char *unit, uid_t ui
 	int ret = -1;
 
 	*failure = NSISO_FAIL_DENY;
-	if (bus_over(fd, &bus, err, len) == 0)
+	if (bus_over(fd, &bus, err, len) == 0 && ready_for(bus, app, err, len) == 0)
 		ret = start_scope(bus, app, unit, uid, description, failure, err, len);
 	/* The connection ends here, for every copy of fd: dbus-daemon counts
 	 * it against root's 256 until the last copy is closed, and app's copy

@@ -321,14 +321,17 @@ struct child_answer {
 
 /* Every fd above stderr closed but keep[0] and keep[1] (keep[0] < keep[1]):
  * the application's pty and sockets stay out of a child that may outlive
- * it. */
+ * it.  0-2 stay as they are, even beside a kept fd below 3: a library
+ * writing to stderr must not find a socket there. */
 static void close_all_but(const int keep[2])
 {
+	int from = keep[0] + 1 > 3 ? keep[0] + 1 : 3;
+
 	if (keep[0] > 3)
 		syscall(SYS_close_range, 3, keep[0] - 1, 0);
-	if (keep[1] > keep[0] + 1)
-		syscall(SYS_close_range, keep[0] + 1, keep[1] - 1, 0);
-	syscall(SYS_close_range, keep[1] + 1, ~0U, 0);
+	if (keep[1] > from)
+		syscall(SYS_close_range, from, keep[1] - 1, 0);
+	syscall(SYS_close_range, keep[1] + 1 > 3 ? keep[1] + 1 : 3, ~0U, 0);
 }
 
 /* In the forked child: root in every id, so that its user may not signal

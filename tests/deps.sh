@@ -8,7 +8,7 @@ set -eu
 packages=(
 	gcc make libc6-dev pkg-config
 	libpam0g-dev libpam-modules libcgroup-dev cgroup-tools libcmocka-dev libsystemd-dev
-	pamtester openssh-server openssh-client rsyslog
+	pamtester openssh-server openssh-client rsyslog dbus-daemon
 	procps psmisc util-linux bsdutils iproute2 passwd mandoc
 	valgrind gdb binutils cppcheck clang-tidy
 	fuse3 bindfs
