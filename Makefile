@@ -126,7 +126,7 @@ UNIT_TESTS = tests/build/test_size tests/build/test_hostname tests/build/test_co
              tests/build/test_textfile tests/build/test_cgroup_stats tests/build/test_kmsg \
              tests/build/test_quota tests/build/test_record tests/build/test_systemd_bus \
              tests/build/test_fdpass tests/build/test_pages tests/build/test_systemd_bus_drop \
-             tests/build/test_member tests/build/test_unstoppable
+             tests/build/test_member
 TOOLS      = tests/build/memhog tests/build/nsiso-helper-faults \
              tests/build/nsiso-pamtime tests/build/nsiso-lctool \
              tests/build/nsiso-pamdaemon tests/build/nsiso-pamclose
@@ -182,11 +182,11 @@ tests/build/test_record: tests/unit/test_record.c common/record.c common/size.c 
 tests/build/test_fdpass: tests/unit/test_fdpass.c $(COMMON_CHANNEL)
 tests/build/test_pages: tests/unit/test_pages.c common/pages.c
 tests/build/test_member: tests/unit/test_member.c helper/member.c $(COMMON_CHANNEL)
-tests/build/test_unstoppable: tests/unit/test_unstoppable.c pam_nsiso/spawn.c $(COMMON_CHANNEL)
 tests/build/test_systemd_bus: tests/unit/test_systemd_bus.c $(COMMON_SYSTEMD) common/cgroup_stats.c \
                               common/textfile.c
 tests/build/test_systemd_bus_drop: tests/unit/test_systemd_bus_drop.c $(COMMON_SYSTEMD) \
-                                   common/cgroup_stats.c common/textfile.c
+                                   common/cgroup_stats.c common/textfile.c pam_nsiso/spawn.c $(HELPER) \
+                                   $(COMMON_CHANNEL)
 tests/build/test_%: tests/unit/unit.c $(HEADERS) tests/unit/unit.h tests/unit/unit_files.h
 	@mkdir -p tests/build
 	$(CC) $(UNIT_FLAGS) -DMODULE_PATH='"$(CURDIR)/$(MODULE)"' \

@@ -363,7 +363,8 @@ int nsiso_systemd_enter_scope_over(int fd, pid_t app, const char *unit, uid_t ui
 	int ret = -1;
 
 	*failure = NSISO_FAIL_DENY;
-	if (bus_over(fd, &bus, err, len) == 0 && ready_for(bus, app, err, len) == 0)
+	if (sd_load(failure, err, len) == 0 && bus_over(fd, &bus, err, len) == 0 &&
+	    ready_for(bus, app, err, len) == 0)
 		ret = start_scope(bus, app, unit, uid, description, failure, err, len);
 	/* The connection ends here, for every copy of fd: dbus-daemon counts
 	 * it against root's 256 until the last copy is closed, and app's copy

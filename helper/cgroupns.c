@@ -80,7 +80,8 @@ static bool has_line(const char *text, const char *line)
 }
 
 /* What lets its owner move, freeze or kill the processes of a cgroup. */
-static const char *const control_files[] = { "cgroup.procs", "cgroup.freeze", "cgroup.kill" };
+static const char *const control_files[] = { "cgroup.procs", "cgroup.freeze", "cgroup.kill",
+					     "tasks", "freezer.state" };
 
 static bool users_may_write(const struct stat *st)
 {
@@ -112,9 +113,9 @@ static bool dir_reachable(const char *dir)
 
 /* A cgroup (rel below the hierarchy's mount point) that a user can reach:
  * it, or one of its ancestors up to the mount point, or their
- * cgroup.procs, cgroup.freeze or cgroup.kill, is not root's or is writable
- * by group or others (a delegated subtree: a user's systemd manager, or
- * one chowned to them).  Its owner could move, freeze or kill a root
+ * cgroup.procs, cgroup.freeze, cgroup.kill, tasks or freezer.state (v1), is
+ * not root's or is writable by group or others (a delegated subtree: a
+ * user's systemd manager, or one chowned to them).  Its owner could move, freeze or kill a root
  * process in it (cgroup v2 checks no uid for a move within a delegated
  * subtree), one holding cgroup.lock too.  True as well when it cannot be
  * told. */

@@ -364,11 +364,14 @@ static void usage(FILE *out)
 		"                        [--cgroup-parent PATH] [--service NAME] [--tty TTY]\n"
 		"                        [--rhost HOST] [--run-dir DIR] [--systemd-unit UNIT]\n"
 		"                        [--debug]\n"
+		"       nsiso-helper scope --user NAME --uid UID --caller PID --session ID\n"
 		"       nsiso-helper broker [--socket PATH]\n"
 		"       nsiso-helper --help | --version\n"
 		"\n"
 		"The privileged half of pam_nsiso(8).  'open' is run only by the module, as\n"
 		"root, with fd 3 as its reply channel; it refuses to work otherwise.\n"
+		"'scope' (the same way) asks systemd for a scope for the application, over\n"
+		"the system-bus connection the module sends as fd 3's first message.\n"
 		"'broker' serves the same requests from a long-lived root process on a\n"
 		"root-only socket (default " NSISO_BROKER_SOCKET ", or the one systemd\n"
 		"passes); the module falls back to running the helper without it.\n"
@@ -425,15 +428,14 @@ static bool valid_session_id(const char *id)
 	       strspn(id, "0123456789abcdef") == NSISO_SESSION_ID_LEN;
 }
 
-/* Every argument is checked against the system, not taken on trust.  The
- * user's primary group (their private /tmp is given to it). */
-static gid_t validate_request(const struct nsiso_request *r)
+/* Who and for whom, checked against the system, for every mode that
+ * serves a session: the user's passwd entry. */
+static const struct passwd *validate_identity(const struct nsiso_request *r, const char *mode)
 {
 	struct passwd *pw;
-	const char *why;
 
 	if (!r->user || r->uid == (uid_t)-1 || r->caller <= 0 || !r->session)
-		die("open needs --user, --uid, --caller and --session");
+		die("%s needs --user, --uid, --caller and --session", mode);
 	if (!valid_session_id(r->session))
 		die("invalid --session: expected %d lowercase hex digits", NSISO_SESSION_ID_LEN);
 	pw = getpwnam(r->user);
@@ -446,6 +448,16 @@ static gid_t validate_request(const struct nsiso_request *r)
 	 * we run. */
 	if (given_caller_pidfd < 0 && (r->caller == 1 || r->caller != getppid()))
 		die("--caller %d is not the process that ran the helper", (int)r->caller);
+	return pw;
+}
+
+/* Every argument is checked against the system, not taken on trust.  The
+ * user's primary group (their private /tmp is given to it). */
+static gid_t validate_request(const struct nsiso_request *r)
+{
+	const struct passwd *pw = validate_identity(r, "open");
+	const char *why;
+
 	if (r->hostname[0] && (why = nsiso_hostname_valid(r->hostname)) != NULL)
 		die("invalid --hostname '%.64s': %s", r->hostname, why);
 	if (r->hostname[0] && !(r->isolate & NSISO_NS_UTS))
@@ -1110,6 +1122,53 @@ static void open_for_broker(struct nsiso_request *r, int caller_pidfd, struct ns
 	_exit(0);
 }
 
+/* ---- scope: a systemd scope for the application ----------------------- */
+
+/* nsiso-helper scope --user NAME --uid UID --caller PID --session ID: once
+ * out of every cgroup a user can reach, say "ready"; the application then
+ * connects to the system bus (never speaking on it) and sends the
+ * connection; ask systemd over it for a scope of the session's in the
+ * user's slice for the application (nsiso_systemd_enter_scope_over()),
+ * which also ends it, and answer "ok".  In a cgroup of the user's, they
+ * could freeze us holding the connection, counted against root (threat
+ * model S10). */
+__attribute__((noreturn))
+static void run_scope(const struct nsiso_request *r)
+{
+	struct pollfd pfd = { .fd = NSISO_CHANNEL_FD, .events = POLLIN };
+	char why[NSISO_REPLY_MAX - 16], unit[64], description[160], word[8];
+	enum nsiso_failure failure;
+	size_t n_fds = 0;
+	int fd = -1;
+
+	/* A bound of our own: our caller, who would kill us at its deadline,
+	 * may be stopped, and sd-bus waits up to 90 s for a bus that stalls
+	 * the authentication.  SIGALRM ends us (sanitize_signals()). */
+	alarm(2 * NSISO_SYSTEMD_TIMEOUT_MS / 1000 + 2);
+	(void)validate_identity(r, "scope");
+	if (nsiso_cgroup_leave_user_reachable(r->uid, why, sizeof(why)) < 0)
+		die("%s", why);
+	if (send_reply("ready", NULL, 0) < 0)
+		die("cannot reply to the module: %m");
+	/* Made and sent at once once we said so. */
+	if (poll(&pfd, 1, NSISO_SYSTEMD_TIMEOUT_MS) != 1 ||
+	    nsiso_recv_fds(NSISO_CHANNEL_FD, word, sizeof(word), &fd, 1, &n_fds, NULL) != 2 ||
+	    n_fds != 1 || memcmp(word, "fd", 2) != 0) {
+		if (n_fds == 1)
+			close(fd);
+		die("scope: no system-bus connection from the module");
+	}
+	snprintf(unit, sizeof(unit), NSISO_SYSTEMD_SCOPE_PREFIX "%s.scope", r->session);
+	snprintf(description, sizeof(description), "pam_nsiso session %s of %s", r->session,
+		 r->user);
+	if (nsiso_systemd_enter_scope_over(fd, r->caller, unit, r->uid, description, &failure,
+					   why, sizeof(why)) < 0)
+		die_with(failure, "%s", why);
+	if (send_reply("ok", NULL, 0) < 0)
+		die("cannot reply to the module: %m");
+	_exit(0);
+}
+
 /* nsiso-helper broker [--socket PATH]; socket activation when systemd
  * passed one (the LISTEN_ variables, read before the environment went). */
 static int run_broker(int argc, char **argv, const char *listen_pid, const char *listen_fds)
@@ -1167,7 +1226,8 @@ int main(int argc, char **argv)
 		printf("nsiso-helper %s\n", NSISO_VERSION);
 		return 0;
 	}
-	if (argc < 2 || (strcmp(argv[1], "open") != 0 && strcmp(argv[1], "broker") != 0)) {
+	if (argc < 2 || (strcmp(argv[1], "open") != 0 && strcmp(argv[1], "broker") != 0 &&
+			 strcmp(argv[1], "scope") != 0)) {
 		usage(stderr);
 		return 2;
 	}
@@ -1180,12 +1240,17 @@ int main(int argc, char **argv)
 	if (privilege != PRIV_ROOT) {
 		syslog(LOG_WARNING, "refused: run by uid %u, not by pam_nsiso as root",
 		       (unsigned)getuid());
-		die("refused: only pam_nsiso, running as root, may use 'open'");
+		die("refused: only pam_nsiso, running as root, may use '%s'", argv[1]);
 	}
 	if (!have_channel)
 		die("refused: fd %d is not pam_nsiso's reply channel", NSISO_CHANNEL_FD);
 	parse_args(argc, argv, &request);
 	own_and_wipe(&request, argc, argv);
+	/* scope takes its four options and nothing else. */
+	if (strcmp(argv[1], "scope") == 0 && argc != 10)
+		die("scope takes --user, --uid, --caller and --session, and nothing else");
+	if (strcmp(argv[1], "scope") == 0)
+		run_scope(&request);
 	open_session(&request, validate_request(&request), NULL);
 	return 0;
 }

@@ -598,38 +598,38 @@ static int abandon(pam_handle_t *pamh, struct session *s, const struct nsiso_set
 
 static bool is_user_manager(pam_handle_t *pamh);
 
-/* What the child asking systemd for a scope needs to know. */
-struct scope_ask {
-	pid_t app;
-	const char *scope;
-	uid_t uid;
-	const char *description;
-};
-
-static int ask_for_scope(int bus_fd, void *ctx, enum nsiso_failure *failure, char *why,
-			 size_t len)
-{
-	const struct scope_ask *a = ctx;
-
-	return nsiso_systemd_enter_scope_over(bus_fd, a->app, a->scope, a->uid, a->description,
-					      failure, why, len);
-}
-
-/* The bus's connection names this process (it connects), but a child its
- * user cannot stop does the talking, and ends it.  su's real uid is its
- * user's, who may SIGSTOP it: when su itself talked, each su stopped in the
- * middle held a connection counted against root, and dbus-daemon takes 256
- * a uid (a review of a5b92b4 filled them with two users' stopped su: every
- * login needing a scope was then denied, and root's own bus calls failed).
- * Bounded by the two waits of the child's call and a second to spare. */
-static int enter_scope(const struct scope_ask *ask, enum nsiso_failure *failure, char *why,
-		       size_t len)
+static int connect_bus(void *ctx, enum nsiso_failure *failure, char *why, size_t len)
 {
 	int fd;
 
-	if (nsiso_systemd_connect(&fd, failure, why, len) < 0)
-		return -1;
-	return nsiso_run_unstoppable(fd, ask_for_scope, (void *)ask,
+	(void)ctx;
+	return nsiso_systemd_connect(&fd, failure, why, len) < 0 ? -1 : fd;
+}
+
+/* The bus's connection names this process (it connects: dbus-daemon takes
+ * the PID from the socket's peer credentials, and systemd's PID 0 is that
+ * PID), but the helper does the talking, and then ends the connection for
+ * every copy.  su's real uid is its user's, who may SIGSTOP it: when su
+ * talked, each su stopped in the middle held a connection counted against
+ * root, and dbus-daemon takes 256 a uid (a review of a5b92b4 filled them
+ * with two users' stopped su: every login needing a scope was then denied,
+ * and root's own bus calls failed).  Not a child of our own either: one
+ * born in a cgroup its user can write (su from `systemd-run --user
+ * --scope`) was frozen there holding its connection (a review of 3d295fd,
+ * 40 of 40).  The connection is made only once the helper is out of its
+ * user's reach and says so, and at once handed over: dbus-broker counts a
+ * connection from its accept on, authenticated or not, for as long as it
+ * lives.  Bounded by the helper's two waits and a second to spare. */
+static int enter_scope(const char *helper, const struct session *s, const char *user,
+		       enum nsiso_failure *failure, char *why, size_t len)
+{
+	char uid[16], caller[16];
+	char *argv[] = { (char *)helper, "scope", "--user", (char *)user, "--uid", uid,
+			 "--caller", caller, "--session", (char *)s->id, NULL };
+
+	snprintf(uid, sizeof(uid), "%u", (unsigned)s->uid);
+	snprintf(caller, sizeof(caller), "%d", (int)getpid());
+	return nsiso_run_helper_with(helper, argv, connect_bus, NULL,
 				     2 * NSISO_SYSTEMD_TIMEOUT_MS + 1000, failure, why, len);
 }
 
@@ -646,20 +646,16 @@ static int enter_scope(const struct scope_ask *ask, enum nsiso_failure *failure,
  * tasks).  The manager's own session stays where systemd started it.  0
  * with unit set, or the PAM code to return. */
 static int place_in_user_slice(pam_handle_t *pamh, const struct session *s,
-			       const struct nsiso_settings *settings, const char *user,
-			       char *unit, size_t len)
+			       const struct nsiso_settings *settings, const char *helper,
+			       const char *user, char *unit, size_t len)
 {
 	enum nsiso_failure failure;
-	char scope[64], why[512], description[128];
-	struct scope_ask ask = { .app = getpid(), .scope = scope, .uid = s->uid,
-				 .description = description };
+	char why[512];
 
 	if (nsiso_systemd_self_placed(s->uid, is_user_manager(pamh), unit, len))
 		return 0;
 	snprintf(unit, len, "user-%u.slice", (unsigned)s->uid);
-	snprintf(scope, sizeof(scope), NSISO_SYSTEMD_SCOPE_PREFIX "%s.scope", s->id);
-	snprintf(description, sizeof(description), "pam_nsiso session %s of %s", s->id, user);
-	if (enter_scope(&ask, &failure, why, sizeof(why)) < 0)
+	if (enter_scope(helper, s, user, &failure, why, sizeof(why)) < 0)
 		return failed(pamh, settings, failure, user, why);
 	return 0;
 }
@@ -678,7 +674,8 @@ static int start_session(pam_handle_t *pamh, const struct module_args *args,
 	if (!s)
 		return failed(pamh, settings, NSISO_FAIL_CRIT, pw->pw_name, "out of memory");
 	if (nsiso_settings_has_limits(settings) && settings->cgroup_mode == NSISO_CGROUP_MODE_SYSTEMD &&
-	    (ret = place_in_user_slice(pamh, s, settings, pw->pw_name, unit, sizeof(unit))) != 0) {
+	    (ret = place_in_user_slice(pamh, s, settings, args->helper, pw->pw_name, unit,
+					sizeof(unit))) != 0) {
 		session_free(s);
 		return ret;
 	}

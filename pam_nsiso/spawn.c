@@ -190,6 +190,42 @@ static void collect_reply(int channel, const struct nsiso_deadline *deadline,
 	parse_reply(reply, fds, n_fds, r);
 }
 
+/* A reply that is want alone (true, reason left empty), or a failure's
+ * word and its reason, or why there is none (a reason, deny). */
+static bool collect_word(int channel, const struct nsiso_deadline *deadline, int timeout_ms,
+			 const char *want, struct helper_result *r)
+{
+	struct pollfd pfd = { .fd = channel, .events = POLLIN };
+	char reply[NSISO_REPLY_MAX];
+	int fds[1], ready, kind;
+	size_t n_fds = 0;
+
+	do
+		ready = poll(&pfd, 1, nsiso_deadline_left_ms(deadline));
+	while (ready < 0 && errno == EINTR);
+	if (ready == 0) {
+		snprintf(r->reason, sizeof(r->reason), "the helper did not answer within %d ms",
+			 timeout_ms);
+		return false;
+	}
+	if (receive_reply(channel, reply, sizeof(reply), fds, 1, &n_fds) <= 0) {
+		snprintf(r->reason, sizeof(r->reason), "the helper exited without an answer");
+		return false;
+	}
+	drop_fds(fds, n_fds);
+	if (strcmp(reply, want) == 0)
+		return true;
+	kind = nsiso_failure_of_reply(reply);
+	r->failure = kind < 0 ? NSISO_FAIL_DENY : (enum nsiso_failure)kind;
+	if (kind >= 0)
+		snprintf(r->reason, sizeof(r->reason), "%s", strchr(reply, ' ') + 1);
+	else
+		snprintf(r->reason, sizeof(r->reason), "unexpected reply from the helper");
+	if (!r->reason[0])
+		snprintf(r->reason, sizeof(r->reason), "the helper failed");
+	return false;
+}
+
 /* The helper runs as root with the application's privileges: it must be a
  * root-owned regular executable nobody else can write.  Judged on the fd we
  * then execute, so it cannot be swapped in between. */
@@ -251,10 +287,32 @@ static void release_result(struct helper_result *r)
 	}
 }
 
+/* vfork, not fork: the application (sshd's monitor, a su) is not copied
+ * for a child that only sets up fds and execs, and it waits only until the
+ * exec.  Its PID, or -1 with errno. */
+static pid_t start_helper(int helper_fd, char *const argv[], int channel)
+{
+	sigset_t all, mask;
+	pid_t pid;
+	int e;
+
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &mask);
+	/* The child keeps to what vfork allows (exec_helper): the linters'
+	 * advice against vfork is for children that do more. */
+	/* cppcheck-suppress vforkCalled */
+	pid = vfork();	/* NOLINT(clang-analyzer-security.insecureAPI.vfork) */
+	if (pid == 0)
+		exec_helper(helper_fd, argv, channel);	/* NOLINT(clang-analyzer-unix.Vfork) */
+	e = errno;
+	sigprocmask(SIG_SETMASK, &mask, NULL);
+	errno = e;
+	return pid;
+}
+
 int nsiso_run_helper(const char *path, char *const argv[], struct helper_result *r)
 {
 	struct sigaction dfl = { .sa_handler = SIG_DFL }, saved;
-	sigset_t all, mask;
 	struct nsiso_deadline deadline;
 	int sv[2], status, helper_fd;
 	pid_t pid;
@@ -273,18 +331,7 @@ int nsiso_run_helper(const char *path, char *const argv[], struct helper_result 
 	 * take the helper's exit status from us. */
 	sigaction(SIGCHLD, &dfl, &saved);
 	nsiso_deadline_in(&deadline, NSISO_OPEN_TIMEOUT_MS);
-	/* vfork, not fork: the application (sshd's monitor, a su) is not
-	 * copied for a child that only sets up fds and execs, and it waits
-	 * only until the exec. */
-	sigfillset(&all);
-	sigprocmask(SIG_SETMASK, &all, &mask);
-	/* The child keeps to what vfork allows (exec_helper): the linters'
-	 * advice against vfork is for children that do more. */
-	/* cppcheck-suppress vforkCalled */
-	pid = vfork();	/* NOLINT(clang-analyzer-security.insecureAPI.vfork) */
-	if (pid == 0)
-		exec_helper(helper_fd, argv, sv[1]);	/* NOLINT(clang-analyzer-unix.Vfork) */
-	sigprocmask(SIG_SETMASK, &mask, NULL);
+	pid = start_helper(helper_fd, argv, sv[1]);
 	close(sv[1]);
 	if (pid < 0) {
 		r->failure = NSISO_FAIL_CRIT;
@@ -310,128 +357,69 @@ int nsiso_run_helper(const char *path, char *const argv[], struct helper_result 
 	return r->holder_pidfd >= 0 ? 0 : -1;
 }
 
-/* ---- a child its user cannot stop ------------------------------------ */
+/* ---- a connection handed to the helper --------------------------------- */
 
-/* What the child tells its parent, in one write (below PIPE_BUF). */
-struct child_answer {
-	int ret;
-	enum nsiso_failure failure;
-	char why[400];
-};
-
-/* Every fd above stderr closed but keep[0] and keep[1] (keep[0] < keep[1]):
- * the application's pty and sockets stay out of a child that may outlive
- * it.  0-2 stay as they are, even beside a kept fd below 3: a library
- * writing to stderr must not find a socket there. */
-static void close_all_but(const int keep[2])
+/* Once the helper said "ready": the fd made now, sent, ours no more. */
+static void hand_over_fd(int channel, nsiso_fd_maker make_fd, void *ctx, struct helper_result *r)
 {
-	int from = keep[0] + 1 > 3 ? keep[0] + 1 : 3;
+	int fd = make_fd(ctx, &r->failure, r->reason, sizeof(r->reason));
 
-	if (keep[0] > 3)
-		syscall(SYS_close_range, 3, keep[0] - 1, 0);
-	if (keep[1] > from)
-		syscall(SYS_close_range, from, keep[1] - 1, 0);
-	syscall(SYS_close_range, keep[1] + 1 > 3 ? keep[1] + 1 : 3, ~0U, 0);
-}
-
-/* In the forked child: root in every id, so that its user may not signal
- * it (su's real uid is the user's, and SIGSTOP cannot be blocked), and out
- * of the caller's session and process group, so that nothing its terminal
- * sends reaches it.  Raw calls: the child's ids alone.  Fails only for a
- * process without euid 0, which the module never forks from here. */
-static bool become_unstoppable(void)
-{
-	struct sigaction ign = { .sa_handler = SIG_IGN };
-
-	if (syscall(SYS_setresgid, 0, 0, 0) != 0 || syscall(SYS_setresuid, 0, 0, 0) != 0)
-		return false;
-	(void)setsid();
-	sigaction(SIGTSTP, &ign, NULL);
-	sigaction(SIGTTIN, &ign, NULL);
-	sigaction(SIGTTOU, &ign, NULL);
-	sigaction(SIGPIPE, &ign, NULL);	/* a parent gone before our answer */
-	return true;
-}
-
-__attribute__((noreturn))
-static void run_unstoppable_child(int give_fd, int answer_fd, nsiso_child_job job, void *ctx)
-{
-	struct child_answer a = { .ret = -1, .failure = NSISO_FAIL_DENY };
-	int keep[2] = { give_fd < answer_fd ? give_fd : answer_fd,
-			give_fd < answer_fd ? answer_fd : give_fd };
-
-	close_all_but(keep);
-	if (become_unstoppable()) {
-		a.ret = job(give_fd, ctx, &a.failure, a.why, sizeof(a.why));
-	} else {
-		/* The job never ran: its connection ends here all the same. */
-		(void)shutdown(give_fd, SHUT_RDWR);
-		snprintf(a.why, sizeof(a.why), "cannot become root in every id: %s",
+	if (fd < 0)
+		return;
+	if (nsiso_send_fds(channel, "fd", 2, &fd, 1) < 0) {
+		r->failure = NSISO_FAIL_CRIT;
+		snprintf(r->reason, sizeof(r->reason), "cannot hand the helper its fd: %s",
 			 strerror(errno));
 	}
-	(void)!write(answer_fd, &a, sizeof(a));
-	_exit(0);
+	close(fd);
 }
 
-/* The child's answer, or a reason why there is none. */
-static void collect_answer(int fd, const struct nsiso_deadline *deadline, int timeout_ms,
-			   struct child_answer *a)
-{
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-	int ready;
-
-	do
-		ready = poll(&pfd, 1, nsiso_deadline_left_ms(deadline));
-	while (ready < 0 && errno == EINTR);
-	if (ready == 0)
-		snprintf(a->why, sizeof(a->why), "the root child asking for it gave no answer "
-			 "within %d ms", timeout_ms);
-	else if (read(fd, a, sizeof(*a)) != (ssize_t)sizeof(*a))
-		snprintf(a->why, sizeof(a->why), "the root child asking for it exited without "
-			 "an answer");
-	a->why[sizeof(a->why) - 1] = '\0';
-}
-
-int nsiso_run_unstoppable(int give_fd, nsiso_child_job job, void *ctx, int timeout_ms,
-			  enum nsiso_failure *failure, char *why, size_t len)
+int nsiso_run_helper_with(const char *path, char *const argv[], nsiso_fd_maker make_fd,
+			  void *ctx, int timeout_ms, enum nsiso_failure *failure, char *why,
+			  size_t len)
 {
 	struct sigaction dfl = { .sa_handler = SIG_DFL }, saved;
-	struct child_answer a = { .ret = -1, .failure = NSISO_FAIL_DENY };
+	struct helper_result r;
 	struct nsiso_deadline deadline;
-	int answer[2];
+	int sv[2] = { -1, -1 }, helper_fd;
 	pid_t pid;
 
-	*failure = NSISO_FAIL_DENY;
-	if (pipe2(answer, O_CLOEXEC) != 0) {
-		snprintf(why, len, "pipe: %s", strerror(errno));
-		(void)shutdown(give_fd, SHUT_RDWR);
-		close(give_fd);
+	init_result(&r);
+	helper_fd = open_helper(path, &r);
+	if (helper_fd >= 0 && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
+		r.failure = NSISO_FAIL_CRIT;
+		snprintf(r.reason, sizeof(r.reason), "socketpair: %s", strerror(errno));
+		close(helper_fd);
+		helper_fd = -1;
+	}
+	if (helper_fd < 0) {
+		*failure = r.failure;
+		snprintf(why, len, "%s", r.reason);
 		return -1;
 	}
-	/* As for the helper: the application's SIGCHLD handling would take the
-	 * child's exit from us. */
 	sigaction(SIGCHLD, &dfl, &saved);
 	nsiso_deadline_in(&deadline, timeout_ms);
-	pid = fork();
-	if (pid == 0)
-		run_unstoppable_child(give_fd, answer[1], job, ctx);
+	pid = start_helper(helper_fd, argv, sv[1]);
+	close(sv[1]);
 	if (pid < 0) {
-		snprintf(a.why, sizeof(a.why), "fork: %s", strerror(errno));
-		(void)shutdown(give_fd, SHUT_RDWR);
-	}
-	/* From here only the child holds it: stopped after this, the
-	 * application holds nothing of it. */
-	close(give_fd);
-	close(answer[1]);
-	if (pid > 0) {
-		collect_answer(answer[0], &deadline, timeout_ms, &a);
+		r.failure = NSISO_FAIL_CRIT;
+		snprintf(r.reason, sizeof(r.reason), "vfork: %s", strerror(errno));
+	} else {
+		/* The fd exists only once the helper is out of its user's reach
+		 * and says so: a helper stopped or frozen before that holds
+		 * nothing, and is killed at the deadline. */
+		if (collect_word(sv[0], &deadline, timeout_ms, "ready", &r))
+			hand_over_fd(sv[0], make_fd, ctx, &r);
+		if (!r.reason[0])
+			(void)collect_word(sv[0], &deadline, timeout_ms, "ok", &r);
 		(void)reap_helper(pid, &deadline);
 	}
-	close(answer[0]);
+	close(sv[0]);
+	close(helper_fd);
 	sigaction(SIGCHLD, &saved, NULL);
-	*failure = a.failure;
-	snprintf(why, len, "%s", a.why);
-	return a.ret == 0 ? 0 : -1;
+	*failure = r.failure;
+	snprintf(why, len, "%s", r.reason);
+	return r.reason[0] ? -1 : 0;
 }
 
 /* ---- the broker ------------------------------------------------------- */

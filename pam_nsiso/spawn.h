@@ -31,19 +31,16 @@ int nsiso_run_helper(const char *path, char *const argv[], struct helper_result 
  * says why, and the helper is to be run instead. */
 int nsiso_ask_broker(const char *path, char *const argv[], struct helper_result *result);
 
-/* A job for a child its user cannot stop: the fd it was given, to own and
- * end; ctx; 0, or -1 with *failure and why set. */
-typedef int (*nsiso_child_job)(int fd, void *ctx, enum nsiso_failure *failure, char *why,
-			       size_t len);
+/* Makes the fd handed to the helper: it, or -1 with *failure and why set. */
+typedef int (*nsiso_fd_maker)(void *ctx, enum nsiso_failure *failure, char *why, size_t len);
 
-/* Run job in a forked child that is root in every id and out of the
- * application's session, so that the application's user can neither
- * signal it nor stop it from a terminal, and give it give_fd: the
- * application closes its own copy at once, and the job ends it (a socket
- * is shut down for every copy) even if the application is stopped.  Waits
- * at most timeout_ms, then kills the child.  Needs euid 0.  The job's 0, or
- * -1 with *failure and why set. */
-int nsiso_run_unstoppable(int give_fd, nsiso_child_job job, void *ctx, int timeout_ms,
-			  enum nsiso_failure *failure, char *why, size_t len);
+/* The helper with argv, a mode that takes one fd: once it says "ready" (it
+ * is out of its user's reach), make_fd(ctx) makes the fd, which goes to the
+ * helper as the channel's message and is closed here; the helper answers
+ * "ok" or why not.  At most timeout_ms, then it is killed.  0, or -1 with
+ * *failure and why set. */
+int nsiso_run_helper_with(const char *path, char *const argv[], nsiso_fd_maker make_fd,
+			  void *ctx, int timeout_ms, enum nsiso_failure *failure, char *why,
+			  size_t len);
 
 #endif

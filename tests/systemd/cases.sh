@@ -1000,6 +1000,56 @@ for p in $(cat $W/stopped.pids); do kill -KILL $p 2>/dev/null; done
 stopped_gone() { for p in $(cat $W/stopped.pids); do alive $p && return 1; done; return 0; }
 check_true "stopped su: all gone once killed" wait_until 30 stopped_gone
 check_true "stopped su: nothing of their sessions left" wait_until 60 alice_only_outer
+
+# ---- su frozen by its user holds no root bus connection --------------------------
+# The same (su's stack still without pam_systemd), from a cgroup the user
+# can write: dave (who keeps his manager)
+# runs su from his own `systemd-run --user --scope`, each in a cgroup he
+# makes below it, and freezes that cgroup (cgroup.freeze) and stops su the
+# moment systemd makes the scope.  A child the module forked there to talk
+# was frozen with it, holding its connection for good (a review of 3d295fd:
+# 40 of 40, root's connections 3 -> 43).  The helper that talks now takes
+# the connection only once it has left every cgroup a user can reach.
+echo "$U4:nsiso-pw-4" | chpasswd
+cat >$W/freezesu.sh <<'EOF'
+#!/bin/bash
+# freezesu.sh N CGROOT DIR: N su's, each in a cgroup of our own below our
+# scope (under CGROOT), that cgroup frozen and su stopped the moment a
+# scope new to DIR appears (systemd making the scope asked for: whoever
+# asks is on the bus then).  The PIDs it stopped.  Builtins only while
+# watching.
+n=$1 me=$2$(sed -n 's/^0:://p' /proc/self/cgroup) dir=$3
+declare -A seen
+for d in "$dir"/nsiso-*.scope; do seen[$d]=1; done
+for i in $(seq 1 "$n"); do
+	ice=$me/ice$i
+	mkdir "$ice" || exit 1
+	(echo $BASHPID >"$ice/cgroup.procs" && exec su dave -c 'echo ran' <<<nsiso-pw-4 >/dev/null 2>&1) &
+	pid=$! end=$((SECONDS + 20)) new=
+	while [ -z "$new" ] && [ "$SECONDS" -lt "$end" ] && [ -e /proc/$pid ]; do
+		for d in "$dir"/nsiso-*.scope; do
+			[ -e "$d" ] && [ -z "${seen[$d]}" ] && new=$d
+		done
+	done
+	echo 1 >"$ice/cgroup.freeze"
+	mapfile -t procs <"$ice/cgroup.procs"
+	kill -STOP $pid 2>/dev/null && echo "$pid ${new:+at-scope} frozen:${#procs[@]} $ice"
+	[ -n "$new" ] && seen[$new]=1
+done
+echo freeze_done
+EOF
+chmod 0755 $W/freezesu.sh
+cg_root=$CG
+[ -d $CG/unified/user.slice ] && cg_root=$CG/unified
+dave_dir=$cg_root/user.slice/user-$UID4.slice
+ssh_as $U4 "$USER_BUS_WAIT systemd-run --user --scope --quiet $W/freezesu.sh 12 $cg_root $dave_dir" >$W/frozen.out 2>&1
+grep -E '^[0-9]+ ' $W/frozen.out | cut -d' ' -f1 >$W/stopped.pids
+check_true "frozen su: no su its user froze and stopped keeps a bus connection" wait_until 30 none_held
+say "NOTE frozen su: $(wc -l <$W/stopped.pids) stopped, $(grep -c at-scope $W/frozen.out) as their scope appeared; processes frozen in their cgroups: $(grep -o 'frozen:[0-9]*' $W/frozen.out | awk -F: '{s += $2} END {print s + 0}'); still holding a connection: $(held_by_stopped); root's connections: $(busctl list --no-legend --no-pager 2>/dev/null | awk '$1 ~ /^:/ && $4 == "root"' | wc -l)"
+check_eq "frozen su: the user froze and stopped all 12 as their scope appeared" 12 "$(grep -c at-scope $W/frozen.out)"
+for ice in $(awk '/^[0-9]/ {print $NF}' $W/frozen.out); do echo 0 >"$ice/cgroup.freeze" 2>/dev/null; done
+for p in $(cat $W/stopped.pids); do kill -KILL $p 2>/dev/null; done
+check_true "frozen su: all gone once killed" wait_until 30 stopped_gone
 cp -p $W/pam.su /etc/pam.d/su
 
 # ---- a kept mount namespace holds no mount, on an initramfs root ---------------
