@@ -950,28 +950,38 @@ check_true "su x6: nothing of the inner sessions left" wait_until 60 alice_only_
 cp -p /etc/pam.d/su $W/pam.su
 sed 's/^@include common-session$/session optional pam_nsiso.so/' $W/pam.su >/etc/pam.d/su
 log "stopped su: su's session stack for this case: $(grep -E '^[^#]*session' /etc/pam.d/su | tr -s '\t ' ' ' | tr '\n' '|')"
-cat >$W/stopsu.sh <<'EOF'
-#!/bin/bash
-# stopsu.sh N DIR: N su's, one after the other, each stopped the moment a
-# scope new to DIR appears (systemd making the scope asked for: the module
-# is on the bus then); the PIDs it stopped.  Builtins only while watching:
-# a fork per look is too slow to catch that moment.
-n=$1 dir=$2
+# newscope.sh, sourced: watch_scope PID DIR sets new to the first scope in
+# DIR not seen before, once it appears (systemd making the scope asked for:
+# whoever asks is on the bus then), or to "" when PID ends or 20 s pass.
+# Builtins only while watching: a fork per look is too slow to catch that
+# moment.
+cat >$W/newscope.sh <<'EOF'
 declare -A seen
 for d in "$dir"/nsiso-*.scope; do seen[$d]=1; done
-for i in $(seq 1 "$n"); do
-	su alice -c 'echo ran' <<<nsiso-pw-1 >/dev/null 2>&1 &
-	pid=$! end=$((SECONDS + 20)) new=
+watch_scope() {
+	local pid=$1 end=$((SECONDS + 20)) d
+	new=
 	while [ -z "$new" ] && [ "$SECONDS" -lt "$end" ] && [ -e /proc/$pid ]; do
 		for d in "$dir"/nsiso-*.scope; do
 			[ -e "$d" ] && [ -z "${seen[$d]}" ] && new=$d
 		done
 	done
-	kill -STOP $pid 2>/dev/null && echo "$pid ${new:+at-scope}"
 	[ -n "$new" ] && seen[$new]=1
+}
+EOF
+cat >$W/stopsu.sh <<'EOF'
+#!/bin/bash
+# stopsu.sh N DIR: N su's, one after the other, each stopped the moment a
+# scope new to DIR appears; the PIDs it stopped.
+n=$1 dir=$2
+. "${0%/*}/newscope.sh"
+for i in $(seq 1 "$n"); do
+	su alice -c 'echo ran' <<<nsiso-pw-1 >/dev/null 2>&1 &
+	watch_scope $!
+	kill -STOP $! 2>/dev/null && echo "$! ${new:+at-scope}"
 done
 EOF
-chmod 0755 $W/stopsu.sh
+chmod 0755 $W/stopsu.sh $W/newscope.sh
 AS_ALICE=(setpriv --reuid=$UID1 --regid=$UID1 --init-groups --)
 t0=$(now_ms)
 "${AS_ALICE[@]}" su alice -c true <<<nsiso-pw-1 >$W/su-one.out 2>&1
@@ -1015,26 +1025,17 @@ cat >$W/freezesu.sh <<'EOF'
 #!/bin/bash
 # freezesu.sh N CGROOT DIR: N su's, each in a cgroup of our own below our
 # scope (under CGROOT), that cgroup frozen and su stopped the moment a
-# scope new to DIR appears (systemd making the scope asked for: whoever
-# asks is on the bus then).  The PIDs it stopped.  Builtins only while
-# watching.
+# scope new to DIR appears.  The PIDs it stopped.
 n=$1 me=$2$(sed -n 's/^0:://p' /proc/self/cgroup) dir=$3
-declare -A seen
-for d in "$dir"/nsiso-*.scope; do seen[$d]=1; done
+. "${0%/*}/newscope.sh"
 for i in $(seq 1 "$n"); do
 	ice=$me/ice$i
 	mkdir "$ice" || exit 1
 	(echo $BASHPID >"$ice/cgroup.procs" && exec su dave -c 'echo ran' <<<nsiso-pw-4 >/dev/null 2>&1) &
-	pid=$! end=$((SECONDS + 20)) new=
-	while [ -z "$new" ] && [ "$SECONDS" -lt "$end" ] && [ -e /proc/$pid ]; do
-		for d in "$dir"/nsiso-*.scope; do
-			[ -e "$d" ] && [ -z "${seen[$d]}" ] && new=$d
-		done
-	done
+	watch_scope $!
 	echo 1 >"$ice/cgroup.freeze"
 	mapfile -t procs <"$ice/cgroup.procs"
-	kill -STOP $pid 2>/dev/null && echo "$pid ${new:+at-scope} frozen:${#procs[@]} $ice"
-	[ -n "$new" ] && seen[$new]=1
+	kill -STOP $! 2>/dev/null && echo "$! ${new:+at-scope} frozen:${#procs[@]} $ice"
 done
 echo freeze_done
 EOF
