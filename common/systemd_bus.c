@@ -283,9 +283,9 @@ int nsiso_systemd_connect(int *fd, enum nsiso_failure *failure, char *err, size_
 	return -1;
 }
 
-/* A client of the bus over fd, its authentication and Hello still to come
- * (sd-bus does them with the first call).  *bus is set once it owns fd,
- * even when starting it fails. */
+/* A client of the bus over fd, authenticated and named by the bus (its
+ * Hello answered).  *bus is set once it owns fd, even when starting it
+ * fails. */
 static int bus_over(int fd, sd_bus **bus, char *err, size_t len)
 {
 	sd_bus *b = NULL;
@@ -301,6 +301,8 @@ static int bus_over(int fd, sd_bus **bus, char *err, size_t len)
 	r = sd.set_bus_client(b, 1);
 	if (r >= 0)
 		r = sd.start(b);
+	if (r >= 0)
+		r = sd.get_unique_name(b, &(const char *){ NULL });
 	if (r < 0) {
 		snprintf(err, len, "systemd: cannot start the bus connection: %s", strerror(-r));
 		return -1;
@@ -308,24 +310,15 @@ static int bus_over(int fd, sd_bus **bus, char *err, size_t len)
 	return 0;
 }
 
-/* Authenticated and named by the bus (its Hello answered), and app still
- * our parent: systemd reads PID 0 as the PID the connection was made by,
- * which once app has ended (and been reaped) may be another process's. */
-static int ready_for(sd_bus *bus, pid_t app, char *err, size_t len)
+/* app still our parent, checked once the bus is ready and right before the
+ * call: systemd reads PID 0 as the PID the connection was made by, which
+ * once app has ended (and been reaped) may be another process's. */
+static int still_parent(pid_t app, char *err, size_t len)
 {
-	const char *name = NULL;
-	int r = sd.get_unique_name(bus, &name);
-
-	if (r < 0) {
-		snprintf(err, len, "systemd: cannot start the bus connection: %s", strerror(-r));
-		return -1;
-	}
-	if (getppid() != app) {
-		snprintf(err, len, "systemd: process %d ended before its scope was asked for",
-			 (int)app);
-		return -1;
-	}
-	return 0;
+	if (getppid() == app)
+		return 0;
+	snprintf(err, len, "systemd: process %d ended before its scope was asked for", (int)app);
+	return -1;
 }
 
 /* StartTransientUnit for the connection's own process, then the wait until
@@ -364,7 +357,7 @@ int nsiso_systemd_enter_scope_over(int fd, pid_t app, const char *unit, uid_t ui
 
 	*failure = NSISO_FAIL_DENY;
 	if (sd_load(failure, err, len) == 0 && bus_over(fd, &bus, err, len) == 0 &&
-	    ready_for(bus, app, err, len) == 0)
+	    still_parent(app, err, len) == 0)
 		ret = start_scope(bus, app, unit, uid, description, failure, err, len);
 	/* The connection ends here, for every copy of fd: dbus-daemon counts
 	 * it against root's 256 until the last copy is closed, and app's copy

@@ -11,9 +11,11 @@
 #include "cgroup.h"
 #include "proto.h"
 
-/* How long the module's call to systemd for a scope (before the helper
- * runs) may take, and then its wait to be in it, before the open gives up.
- * The helper's call takes what is left of its budget instead. */
+/* How long the call to systemd for a scope (nsiso-helper scope, before the
+ * session's helper runs) may take, and then the wait for the application to
+ * be in it, before the open gives up; also the module's bound on connecting.
+ * The session helper's call for the limits takes what is left of its
+ * budget instead. */
 #define NSISO_SYSTEMD_TIMEOUT_MS 5000
 
 /* The system bus's socket, connected by the calling process itself and not

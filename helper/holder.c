@@ -601,8 +601,8 @@ static int detach_stack(const char *path)
 }
 
 /* Every mount whose parent is the root's, detached with all that is on it:
- * the whole tree but the root itself.  Read whole first: /proc is one of
- * them.  0, or the errno of the first that failed. */
+ * the whole tree but the root itself.  0, or the errno of the first that
+ * failed. */
 static int detach_all_on_root(void)
 {
 	struct statx root;

@@ -139,14 +139,27 @@ static pid_t reply_pid(const char *text)
 	return (pid_t)pid;
 }
 
+/* A reply that is not the one wanted: a failure's word and its reason, or
+ * anything else (deny). */
+static void take_failure(const char *reply, struct helper_result *r)
+{
+	int kind = nsiso_failure_of_reply(reply);
+
+	r->failure = kind < 0 ? NSISO_FAIL_DENY : (enum nsiso_failure)kind;
+	if (kind >= 0)
+		snprintf(r->reason, sizeof(r->reason), "%s", strchr(reply, ' ') + 1);
+	else
+		snprintf(r->reason, sizeof(r->reason), "unexpected reply from the helper");
+	if (!r->reason[0])
+		snprintf(r->reason, sizeof(r->reason), "the helper failed");
+}
+
 /* "ok <pid>" with the holder's pidfd first, then 0 to NSISO_CGROUP_PROCS_MAX
  * cgroup.procs fds. */
 static void parse_reply(const char *reply, int *fds, size_t n_fds, struct helper_result *r)
 {
-	const char *space = strchr(reply, ' ');
 	pid_t pid;
 	size_t i;
-	int kind;
 
 	if (strncmp(reply, "ok ", 3) == 0 && (pid = reply_pid(reply + 3)) > 1 && n_fds >= 1) {
 		r->holder_pidfd = fds[0];
@@ -156,22 +169,17 @@ static void parse_reply(const char *reply, int *fds, size_t n_fds, struct helper
 		return;
 	}
 	drop_fds(fds, n_fds);
-	kind = nsiso_failure_of_reply(reply);
-	r->failure = kind < 0 ? NSISO_FAIL_DENY : (enum nsiso_failure)kind;
-	if (kind >= 0)
-		snprintf(r->reason, sizeof(r->reason), "%s", space + 1);
-	else
-		snprintf(r->reason, sizeof(r->reason), "unexpected reply from the helper");
+	take_failure(reply, r);
 }
 
-/* The reply, or a reason why there is none. */
-static void collect_reply(int channel, const struct nsiso_deadline *deadline,
-			  struct helper_result *r)
+/* One reply within the deadline, with up to max_fds fds: its length, or 0
+ * with a reason why there is none (deny). */
+static ssize_t receive_within(int channel, const struct nsiso_deadline *deadline, int timeout_ms,
+			      char *reply, size_t len, int *fds, size_t max_fds, size_t *n_fds,
+			      struct helper_result *r)
 {
 	struct pollfd pfd = { .fd = channel, .events = POLLIN };
-	char reply[NSISO_REPLY_MAX];
-	int fds[1 + NSISO_CGROUP_PROCS_MAX];
-	size_t n_fds = 0;
+	ssize_t n;
 	int ready;
 
 	do
@@ -179,15 +187,28 @@ static void collect_reply(int channel, const struct nsiso_deadline *deadline,
 	while (ready < 0 && errno == EINTR);
 	if (ready == 0) {
 		snprintf(r->reason, sizeof(r->reason), "the helper did not answer within %d ms",
-			 NSISO_OPEN_TIMEOUT_MS);
-		return;
+			 timeout_ms);
+		return 0;
 	}
-	if (receive_reply(channel, reply, sizeof(reply), fds, 1 + NSISO_CGROUP_PROCS_MAX,
-			  &n_fds) <= 0) {
+	n = receive_reply(channel, reply, len, fds, max_fds, n_fds);
+	if (n <= 0) {
 		snprintf(r->reason, sizeof(r->reason), "the helper exited without an answer");
-		return;
+		return 0;
 	}
-	parse_reply(reply, fds, n_fds, r);
+	return n;
+}
+
+/* The open's reply, or a reason why there is none. */
+static void collect_reply(int channel, const struct nsiso_deadline *deadline,
+			  struct helper_result *r)
+{
+	char reply[NSISO_REPLY_MAX];
+	int fds[1 + NSISO_CGROUP_PROCS_MAX];
+	size_t n_fds = 0;
+
+	if (receive_within(channel, deadline, NSISO_OPEN_TIMEOUT_MS, reply, sizeof(reply), fds,
+			   1 + NSISO_CGROUP_PROCS_MAX, &n_fds, r) > 0)
+		parse_reply(reply, fds, n_fds, r);
 }
 
 /* A reply that is want alone (true, reason left empty), or a failure's
@@ -195,34 +216,17 @@ static void collect_reply(int channel, const struct nsiso_deadline *deadline,
 static bool collect_word(int channel, const struct nsiso_deadline *deadline, int timeout_ms,
 			 const char *want, struct helper_result *r)
 {
-	struct pollfd pfd = { .fd = channel, .events = POLLIN };
 	char reply[NSISO_REPLY_MAX];
-	int fds[1], ready, kind;
+	int fds[1];
 	size_t n_fds = 0;
 
-	do
-		ready = poll(&pfd, 1, nsiso_deadline_left_ms(deadline));
-	while (ready < 0 && errno == EINTR);
-	if (ready == 0) {
-		snprintf(r->reason, sizeof(r->reason), "the helper did not answer within %d ms",
-			 timeout_ms);
+	if (receive_within(channel, deadline, timeout_ms, reply, sizeof(reply), fds, 1, &n_fds,
+			   r) == 0)
 		return false;
-	}
-	if (receive_reply(channel, reply, sizeof(reply), fds, 1, &n_fds) <= 0) {
-		snprintf(r->reason, sizeof(r->reason), "the helper exited without an answer");
-		return false;
-	}
 	drop_fds(fds, n_fds);
 	if (strcmp(reply, want) == 0)
 		return true;
-	kind = nsiso_failure_of_reply(reply);
-	r->failure = kind < 0 ? NSISO_FAIL_DENY : (enum nsiso_failure)kind;
-	if (kind >= 0)
-		snprintf(r->reason, sizeof(r->reason), "%s", strchr(reply, ' ') + 1);
-	else
-		snprintf(r->reason, sizeof(r->reason), "unexpected reply from the helper");
-	if (!r->reason[0])
-		snprintf(r->reason, sizeof(r->reason), "the helper failed");
+	take_failure(reply, r);
 	return false;
 }
 
@@ -310,6 +314,23 @@ static pid_t start_helper(int helper_fd, char *const argv[], int channel)
 	return pid;
 }
 
+/* The helper's fd, checked (open_helper()), and the channel: the helper's
+ * fd, or -1 with the reason in r. */
+static int open_channel(const char *path, int sv[2], struct helper_result *r)
+{
+	int helper_fd;
+
+	init_result(r);
+	helper_fd = open_helper(path, r);
+	if (helper_fd >= 0 && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
+		r->failure = NSISO_FAIL_CRIT;
+		snprintf(r->reason, sizeof(r->reason), "socketpair: %s", strerror(errno));
+		close(helper_fd);
+		helper_fd = -1;
+	}
+	return helper_fd;
+}
+
 int nsiso_run_helper(const char *path, char *const argv[], struct helper_result *r)
 {
 	struct sigaction dfl = { .sa_handler = SIG_DFL }, saved;
@@ -317,16 +338,9 @@ int nsiso_run_helper(const char *path, char *const argv[], struct helper_result 
 	int sv[2], status, helper_fd;
 	pid_t pid;
 
-	init_result(r);
-	helper_fd = open_helper(path, r);
+	helper_fd = open_channel(path, sv, r);
 	if (helper_fd < 0)
 		return -1;
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
-		r->failure = NSISO_FAIL_CRIT;
-		snprintf(r->reason, sizeof(r->reason), "socketpair: %s", strerror(errno));
-		close(helper_fd);
-		return -1;
-	}
 	/* The application may ignore SIGCHLD or reap in a handler; either would
 	 * take the helper's exit status from us. */
 	sigaction(SIGCHLD, &dfl, &saved);
@@ -381,17 +395,10 @@ int nsiso_run_helper_with(const char *path, char *const argv[], nsiso_fd_maker m
 	struct sigaction dfl = { .sa_handler = SIG_DFL }, saved;
 	struct helper_result r;
 	struct nsiso_deadline deadline;
-	int sv[2] = { -1, -1 }, helper_fd;
+	int sv[2], helper_fd;
 	pid_t pid;
 
-	init_result(&r);
-	helper_fd = open_helper(path, &r);
-	if (helper_fd >= 0 && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
-		r.failure = NSISO_FAIL_CRIT;
-		snprintf(r.reason, sizeof(r.reason), "socketpair: %s", strerror(errno));
-		close(helper_fd);
-		helper_fd = -1;
-	}
+	helper_fd = open_channel(path, sv, &r);
 	if (helper_fd < 0) {
 		*failure = r.failure;
 		snprintf(why, len, "%s", r.reason);
