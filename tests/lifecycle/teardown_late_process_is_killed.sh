@@ -33,7 +33,6 @@ sleepers() { # the user's live "sleep 3003" processes
 	done
 	return 0
 }
-sleeper_started() { [ -n "$(sleepers)" ]; }
 
 for look in missed seen; do
 	if [ "$look" = missed ]; then lc_fault holder-close-look:fail; else lc_fault ""; fi
