@@ -345,22 +345,33 @@ static void reap_children(void)
  * pam_exec child of a killed application) is reaped by the host's init,
  * whenever that gets to it: the session's end must not wait for that.  (A
  * leader that called pthread_exit() also shows as a zombie, but with its
- * other threads still counted: that process is alive.) */
+ * other threads still counted: that process is alive.)  From
+ * /proc/PID/stat, whose fields after the command's last ')' are short and
+ * fixed: status has its Threads: line after Groups:, which a user's many
+ * supplementary groups (newgidmap in a user namespace) push beyond any
+ * buffer (an attacker review: 1000 groups, Threads: at byte 7199). */
 static bool is_live_process(const char *pid)
 {
-	char path[sizeof("/proc//status") + 256], status[4096];
-	const char *state, *threads;
+	char path[sizeof("/proc//stat") + 256], stat[1024];
+	const char *at;
+	int field;
 	ssize_t n;
 
-	snprintf(path, sizeof(path), "/proc/%s/status", pid);
-	n = nsiso_read_text(path, status, sizeof(status));
+	snprintf(path, sizeof(path), "/proc/%s/stat", pid);
+	n = nsiso_read_text(path, stat, sizeof(stat));
 	if (n <= 0)	/* gone (ENOENT, ESRCH) is dead; anything else, alive */
 		return n < 0 && errno != ENOENT && errno != ESRCH;
-	state = strstr(status, "\nState:\t");
-	if (!state || (state[8] != 'Z' && state[8] != 'X'))
+	at = strrchr(stat, ')');
+	if (!at || at[1] != ' ' || (at[2] != 'Z' && at[2] != 'X'))
 		return true;
-	threads = strstr(status, "\nThreads:\t");
-	return threads && strtol(threads + 10, NULL, 10) > 1;
+	/* From the state (field 3) on to num_threads (field 20). */
+	for (at += 2, field = 3; field < 20; field++) {
+		at = strchr(at, ' ');
+		if (!at)
+			return true;	/* cannot tell: alive */
+		at++;
+	}
+	return strtol(at, NULL, 10) > 1;
 }
 
 /* When our /proc cannot be read: the kernel's walk of every process of the
@@ -387,10 +398,14 @@ static bool is_other_process(const char *name)
 static bool others_alive(void)
 {
 	char buf[2048] __attribute__((aligned(8)));
-	int fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	bool found = false;
 	ssize_t n = 0;
+	int fd;
 
+	/* holder-look:fail stands for a look that finds nothing alive. */
+	if (FAULT_FAILS("holder-look"))
+		return false;
+	fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return kernel_sees_others();
 	while (!found && (n = getdents64(fd, buf, sizeof(buf))) > 0) {
@@ -413,21 +428,22 @@ static bool has_pid_namespace(const struct holder_state *s)
 }
 
 /* Logout (or the application died).  With on_logout kill, every process of
- * the session gets SIGKILL: as PID 1, kill(-1) reaches exactly our
- * namespace, in one step that no fork escapes.  Only if a process is alive
- * in it: in the usual logout the user's processes ended before the close,
- * and kill(-1) walks every process of the host to find that out.  A
- * process the look missed (born while it read, at a PID it had passed)
- * gets its SIGKILL from session_over() while we drain.  Never without a
- * PID namespace: kill(-1) would then hit the host. */
+ * the session gets SIGKILL, from session_over() right after this: as PID 1,
+ * kill(-1) reaches exactly our namespace, in one step that no fork escapes,
+ * but only once a look at our /proc finds a process alive: in the usual
+ * logout the user's processes ended before the close, and kill(-1) walks
+ * every process of the host to find that out.  nsisoctl kill sends it at
+ * once, without a look that a process could escape (one that fools it, or
+ * is born behind it), since the application, still alive, may be waiting
+ * for that process.  Never without a PID namespace: kill(-1) would then
+ * hit the host. */
 static void close_session(struct holder_state *s, bool force)
 {
 	if (s->closed && !force)
 		return;
 	s->closed = true;
 	s->killing = has_pid_namespace(s) && (force || s->killing || !s->config->s.keep_on_logout);
-	/* holder-close-look:fail stands for a look that missed a process. */
-	if (s->killing && !FAULT_FAILS("holder-close-look") && others_alive())
+	if (force && s->killing)
 		kill(-1, SIGKILL);
 }
 
@@ -471,15 +487,22 @@ static bool caller_released(const struct holder_state *s)
 	return s->caller_gone || (s->caller_back && nsiso_deadline_left_ms(&s->back_grace) == 0);
 }
 
+/* Killing, each look (right after the close, then at every wake-up while
+ * we drain) that finds a process alive sends kill(-1, SIGKILL): one that
+ * an earlier look missed dies at the next.  Whatever is left when we end
+ * dies with our PID namespace. */
 static bool session_over(const struct holder_state *s)
 {
-	if (!s->closed || !caller_released(s))
+	bool alive;
+
+	if (!s->closed || !has_pid_namespace(s))
+		return s->closed && caller_released(s);
+	if (!s->killing && !caller_released(s))
 		return false;
-	if (!has_pid_namespace(s) || !others_alive())
-		return true;
-	if (s->killing)
+	alive = others_alive();
+	if (alive && s->killing)
 		kill(-1, SIGKILL);
-	return false;
+	return !alive && caller_released(s);
 }
 
 /* True once the session is over; false if poll() itself failed. */

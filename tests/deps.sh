@@ -11,7 +11,7 @@ packages=(
 	pamtester openssh-server openssh-client rsyslog dbus-daemon
 	procps psmisc util-linux bsdutils iproute2 passwd mandoc
 	valgrind gdb binutils cppcheck clang-tidy
-	fuse3 bindfs
+	fuse3 bindfs python3
 )
 
 missing=()
