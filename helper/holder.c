@@ -340,38 +340,81 @@ static void reap_children(void)
 		;
 }
 
+/* The state letter of a /proc/.../stat file (the field after the command's
+ * last ')'), 0 if the process or thread is gone, '?' if it cannot be told. */
+static char stat_state(const char *path)
+{
+	char stat[1024];
+	const char *at;
+	ssize_t n = nsiso_read_text(path, stat, sizeof(stat));
+
+	if (n <= 0)
+		return n < 0 && (errno == ENOENT || errno == ESRCH) ? '\0' : '?';
+	at = strrchr(stat, ')');
+	if (!at || at[1] != ' ' || !at[2])
+		return '?';
+	return at[2];
+}
+
+static bool is_over(char state)
+{
+	return state == 0 || state == 'Z' || state == 'X';
+}
+
+/* Whether a thread of the process is not over: read one by one, since a
+ * thread that a process outside the session traces stays a zombie (and is
+ * counted) until its tracer reaps it, which a user can keep from happening;
+ * such a process has nothing left to kill (a review of eebdf68 had one keep
+ * a holder sending kill(-1) every 100 ms). */
+static bool has_live_thread(const char *pid)
+{
+	char dir[sizeof("/proc//task") + 256], path[sizeof("/proc//task//stat") + 512];
+	char buf[1024] __attribute__((aligned(8)));
+	bool live = false;
+	ssize_t n = 0;
+	int fd;
+
+	snprintf(dir, sizeof(dir), "/proc/%s/task", pid);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return errno != ENOENT && errno != ESRCH;
+	while (!live && (n = getdents64(fd, buf, sizeof(buf))) > 0) {
+		ssize_t at;
+
+		for (at = 0; !live && at < n;) {
+			const struct dirent64 *entry = (const struct dirent64 *)(buf + at);
+
+			if (entry->d_name[0] >= '0' && entry->d_name[0] <= '9') {
+				snprintf(path, sizeof(path), "%s/%s/stat", dir, entry->d_name);
+				live = !is_over(stat_state(path));
+			}
+			at += entry->d_reclen;
+		}
+	}
+	close(fd);
+	return live || n < 0;
+}
+
 /* A zombie is over: it has no memory, no cgroup, nothing left to kill.  One
  * whose parent is outside the namespace (sshd's child of the monitor, a
  * pam_exec child of a killed application) is reaped by the host's init,
- * whenever that gets to it: the session's end must not wait for that.  (A
- * leader that called pthread_exit() also shows as a zombie, but with its
- * other threads still counted: that process is alive.)  From
- * /proc/PID/stat, whose fields after the command's last ')' are short and
- * fixed: status has its Threads: line after Groups:, which a user's many
- * supplementary groups (newgidmap in a user namespace) push beyond any
- * buffer (an attacker review: 1000 groups, Threads: at byte 7199). */
+ * whenever that gets to it: the session's end must not wait for that.  A
+ * leader that called pthread_exit() also shows as a zombie: that process
+ * is alive while one of its other threads is.  From /proc/PID/stat: status
+ * has its State: and Threads: lines apart, the second after Groups:, which a
+ * user's many supplementary groups (newgidmap in a user namespace) push
+ * beyond any buffer (an attacker review of 0690e9c: 1000 groups, Threads:
+ * at byte 7199, read as a zombie). */
 static bool is_live_process(const char *pid)
 {
-	char path[sizeof("/proc//stat") + 256], stat[1024];
-	const char *at;
-	int field;
-	ssize_t n;
+	char path[sizeof("/proc//stat") + 256];
+	char state;
 
 	snprintf(path, sizeof(path), "/proc/%s/stat", pid);
-	n = nsiso_read_text(path, stat, sizeof(stat));
-	if (n <= 0)	/* gone (ENOENT, ESRCH) is dead; anything else, alive */
-		return n < 0 && errno != ENOENT && errno != ESRCH;
-	at = strrchr(stat, ')');
-	if (!at || at[1] != ' ' || (at[2] != 'Z' && at[2] != 'X'))
-		return true;
-	/* From the state (field 3) on to num_threads (field 20). */
-	for (at += 2, field = 3; field < 20; field++) {
-		at = strchr(at, ' ');
-		if (!at)
-			return true;	/* cannot tell: alive */
-		at++;
-	}
-	return strtol(at, NULL, 10) > 1;
+	state = stat_state(path);
+	if (state == 'Z' || state == 'X')
+		return has_live_thread(pid);
+	return state != 0;
 }
 
 /* When our /proc cannot be read: the kernel's walk of every process of the

@@ -413,7 +413,9 @@ static int restore_namespaces(pam_handle_t *pamh, struct session *s)
  * application's exit only NSISO_CALLER_BACK_GRACE_MS, and an application
  * that lives on does not keep the session.  Otherwise (a close in another
  * process, or a way back that failed) a plain signal: the holder keeps the
- * namespaces until the application is gone, so that it can still fork. */
+ * namespaces until the application is gone, so that it can still fork
+ * (with on_logout kill, what it forks there after the close is killed at
+ * the holder's next look, within 100 ms). */
 static void end_holder(struct session *s, bool back)
 {
 	siginfo_t info;

@@ -82,7 +82,7 @@ lc_fault holder-look:fail
 SVC_DAEMON=$(nsiso_make_pam_service "$(nsiso_module_line "helper=$LC_FAULTS_HELPER")")
 "$PAMDAEMON" "$SVC_DAEMON" "$LC_USER" "$LC_UID" /bin/sleep 3003 >"$T/daemon.out" 2>&1 &
 DAEMON=$!
-nsiso_on_exit kill -9 "$DAEMON"
+nsiso_on_exit _nsiso_terminate "$DAEMON:$(_nsiso_starttime "$DAEMON")"
 has_sleeper() { [ -n "$(leftovers)" ]; }
 nsiso_assert_true "nsisoctl kill: the application's child runs in the session" \
 	nsiso_wait_for has_sleeper
@@ -91,6 +91,7 @@ nsiso_assert_true "nsisoctl kill: the application's child runs in the session" \
 daemon_gone() { ! kill -0 "$DAEMON" 2>/dev/null; }
 nsiso_assert_true "nsisoctl kill, look failing: the child dies and the application ends" \
 	nsiso_wait_within 10 daemon_gone
+wait "$DAEMON" 2>/dev/null
 lc_fault ""
 lc_nothing_left "nsisoctl kill, look failing"
 end_leftovers
