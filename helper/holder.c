@@ -436,8 +436,8 @@ static bool is_other_process(const char *name)
  * Read with getdents64() into a buffer on the stack: opendir()'s 32 KiB
  * buffer took a page fault per page it filled (0.2-1 ms in traces).  This
  * costs what our namespace holds; kill(-1, 0), which this used to ask first,
- * walks every process of the host (make bench, B3: about 1 ms of CPU a
- * logout with 1000 sessions on the host, 10 times what it cost with none). */
+ * walks every process of the host (perf over B3's opens: about 1 ms of CPU
+ * a logout with 1000 sessions on the host, 10 times what it cost with none). */
 static bool others_alive(void)
 {
 	char buf[2048] __attribute__((aligned(8)));
