@@ -228,6 +228,13 @@ struct nsiso_mount {
  * not there, or a field does not fit. */
 bool nsiso_mount_by_id(uint64_t mnt_id, struct nsiso_mount *m);
 
+/* fn(point, arg) for each mount of this process's mount table whose parent
+ * is mount parent (not parent itself), its mount point with mountinfo's
+ * escapes undone; read a line at a time, and fn may unmount: the kernel
+ * keeps the reader's place as mounts leave the table.  0, or -1 with errno
+ * when the table cannot be opened. */
+int nsiso_each_mount_on(uint64_t parent, void (*fn)(const char *point, void *arg), void *arg);
+
 /* A group's directory in each hierarchy the numbers come from, found in
  * the mount table ("" where that hierarchy is not mounted, or its mount
  * does not show the group): v1 memory, pids, cpu, cpuacct and blkio, v2 the

@@ -336,7 +336,7 @@ struct field {
 };
 
 struct mount_line {
-	struct field id, root, point, fstype, opts;
+	struct field id, parent, root, point, fstype, opts;
 };
 
 /* The next space-separated field of [*p, end), or false at the end. */
@@ -370,6 +370,7 @@ static bool split_mount_line(const char *line, const char *end, struct mount_lin
 		if (!next_field(&line, end, &f[i]))
 			return false;
 	m->id = f[0];
+	m->parent = f[1];
 	m->root = f[3];
 	m->point = f[4];
 	do	/* the mount options, then optional fields up to "-" */
@@ -469,6 +470,48 @@ bool nsiso_mount_by_id(uint64_t mnt_id, struct nsiso_mount *out)
 	free(line);
 	fclose(f);
 	return found;
+}
+
+/* A mount point as mountinfo writes it (\040 for a space, \011, \012,
+ * \134), its escapes undone, into out; false if it does not fit. */
+static bool copy_unescaped(const struct field *f, char *out, size_t len)
+{
+	const char *in = f->at, *end = f->at + f->len;
+	size_t n = 0;
+
+	while (in < end && n + 1 < len) {
+		if (end - in >= 4 && in[0] == '\\' && in[1] >= '0' && in[1] <= '3' &&
+		    in[2] >= '0' && in[2] <= '7' && in[3] >= '0' && in[3] <= '7') {
+			out[n++] = (char)((in[1] - '0') * 64 + (in[2] - '0') * 8 + (in[3] - '0'));
+			in += 4;
+		} else {
+			out[n++] = *in++;
+		}
+	}
+	out[n] = '\0';
+	return in == end;
+}
+
+int nsiso_each_mount_on(uint64_t parent, void (*fn)(const char *point, void *arg), void *arg)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char *line = NULL, id[24], point[PATH_MAX];
+	size_t cap = 0;
+	ssize_t n;
+
+	if (!f)
+		return -1;
+	snprintf(id, sizeof(id), "%llu", (unsigned long long)parent);
+	while ((n = getline(&line, &cap, f)) > 0) {
+		struct mount_line m;
+
+		if (split_mount_line(line, line + n, &m) && field_is(&m.parent, id) &&
+		    !field_is(&m.id, id) && copy_unescaped(&m.point, point, sizeof(point)))
+			fn(point, arg);
+	}
+	free(line);
+	fclose(f);
+	return 0;
 }
 
 /* The group's directory in the hierarchy of `controllers`: its mount point

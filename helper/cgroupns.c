@@ -115,10 +115,10 @@ static bool dir_reachable(const char *dir)
  * it, or one of its ancestors up to the mount point, or their
  * cgroup.procs, cgroup.freeze, cgroup.kill, tasks or freezer.state (v1), is
  * not root's or is writable by group or others (a delegated subtree: a
- * user's systemd manager, or one chowned to them).  Its owner could move, freeze or kill a root
- * process in it (cgroup v2 checks no uid for a move within a delegated
- * subtree), one holding cgroup.lock too.  True as well when it cannot be
- * told. */
+ * user's systemd manager, or one chowned to them).  Its owner could move,
+ * freeze or kill a root process in it (cgroup v2 checks no uid for a move
+ * within a delegated subtree), one holding cgroup.lock too.  True as well
+ * when it cannot be told. */
 static bool user_reachable(const char *point, const char *rel)
 {
 	char path[4608], *slash;

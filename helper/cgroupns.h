@@ -48,8 +48,8 @@ int nsiso_cgroup_follow_caller(pid_t caller, int caller_pidfd, int movers[NSISO_
  * reach, into the top of that hierarchy.  A user can reach a cgroup when
  * it, one of its ancestors up to the mount point, or their cgroup.procs,
  * cgroup.freeze, cgroup.kill, tasks or freezer.state (v1) is not root's or
- * is writable by group or others (a delegated subtree: a user's systemd manager, or one chowned to
- * them); its owner could move, freeze or kill a root process in it (v2
+ * is writable by group or others (a delegated subtree: a user's systemd
+ * manager, or one chowned to them); its owner could move, freeze or kill a root process in it (v2
  * checks no uid for a move within a delegated subtree), one holding
  * cgroup.lock too.  A scope of ours in user uid's slice outside the cgroup
  * namespace we were started in (systemd's, for a login from inside a

@@ -42,7 +42,6 @@
 #include "../common/conf.h"
 #include "../common/deadline.h"
 #include "../common/proto.h"
-#include "../common/size.h"
 #include "../common/textfile.h"
 #include "faults.h"
 #include "member.h"
@@ -660,24 +659,6 @@ static void start_holder(const char *name)
 	nsiso_detach_stdio();
 }
 
-/* A mount point as /proc/self/mountinfo writes it, its escapes (\040 for a
- * space, \011, \012, \134) undone in place. */
-static void unescape_mount_point(char *path)
-{
-	char *in = path, *out = path;
-
-	while (*in) {
-		if (in[0] == '\\' && in[1] >= '0' && in[1] <= '3' && in[2] >= '0' && in[2] <= '7' &&
-		    in[3] >= '0' && in[3] <= '7') {
-			*out++ = (char)((in[1] - '0') * 64 + (in[2] - '0') * 8 + (in[3] - '0'));
-			in += 4;
-		} else {
-			*out++ = *in++;
-		}
-	}
-	*out = '\0';
-}
-
 /* Every mount at path, from the top down (a path names only the topmost:
  * our fresh /proc sits on the copy of the host's), each with all that is
  * on it, until path is a plain directory again (EINVAL).  Bounded: a
@@ -695,42 +676,26 @@ static int detach_stack(const char *path)
 	return -1;
 }
 
+/* detach_stack() of point; the first errno kept in *arg. */
+static void detach_on_root(const char *point, void *arg)
+{
+	int *err = arg;
+
+	if (detach_stack(point) != 0 && *err == 0)
+		*err = errno;
+}
+
 /* Every mount whose parent is the root's, detached with all that is on it:
- * the whole tree but the root itself.  0, or the errno of the first that
- * failed. */
+ * the whole tree but the root itself (the file stays readable with /proc
+ * detached).  0, or the errno of the first that failed. */
 static int detach_all_on_root(void)
 {
 	struct statx root;
-	char *line = NULL;
-	size_t cap = 0;
 	int err = 0;
-	FILE *f;
 
-	if (statx(AT_FDCWD, "/", AT_STATX_DONT_SYNC, STATX_MNT_ID, &root) != 0)
+	if (statx(AT_FDCWD, "/", AT_STATX_DONT_SYNC, STATX_MNT_ID, &root) != 0 ||
+	    nsiso_each_mount_on(root.stx_mnt_id, detach_on_root, &err) != 0)
 		return errno;
-	f = fopen("/proc/self/mountinfo", "re");
-	if (!f)
-		return errno;
-	/* "ID PARENT MAJ:MIN ROOT MOUNT-POINT ...".  Detaching one changes no
-	 * other's line, and the kernel keeps our place in its list as mounts
-	 * leave it; the file stays readable with /proc detached. */
-	while (getline(&line, &cap, f) > 0) {
-		char *field[5], *rest = NULL;
-		uint64_t id, parent;
-		size_t i;
-
-		for (i = 0; i < 5; i++)
-			field[i] = strtok_r(i ? NULL : line, " \n", &rest);
-		if (!field[4] || nsiso_parse_decimal(field[0], strlen(field[0]), UINT64_MAX, &id) ||
-		    nsiso_parse_decimal(field[1], strlen(field[1]), UINT64_MAX, &parent) ||
-		    parent != root.stx_mnt_id || id == parent)
-			continue;
-		unescape_mount_point(field[4]);
-		if (detach_stack(field[4]) != 0 && err == 0)
-			err = errno;
-	}
-	free(line);
-	fclose(f);
 	return err;
 }
 

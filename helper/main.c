@@ -1246,11 +1246,12 @@ int main(int argc, char **argv)
 		die("refused: fd %d is not pam_nsiso's reply channel", NSISO_CHANNEL_FD);
 	parse_args(argc, argv, &request);
 	own_and_wipe(&request, argc, argv);
-	/* scope takes its four options and nothing else. */
-	if (strcmp(argv[1], "scope") == 0 && argc != 10)
-		die("scope takes --user, --uid, --caller and --session, and nothing else");
-	if (strcmp(argv[1], "scope") == 0)
+	if (strcmp(argv[1], "scope") == 0) {
+		/* Its four options and nothing else. */
+		if (argc != 10)
+			die("scope takes --user, --uid, --caller and --session, and nothing else");
 		run_scope(&request);
+	}
 	open_session(&request, validate_request(&request), NULL);
 	return 0;
 }

@@ -331,28 +331,58 @@ static int open_channel(const char *path, int sv[2], struct helper_result *r)
 	return helper_fd;
 }
 
-int nsiso_run_helper(const char *path, char *const argv[], struct helper_result *r)
-{
-	struct sigaction dfl = { .sa_handler = SIG_DFL }, saved;
-	struct nsiso_deadline deadline;
-	int sv[2], status, helper_fd;
+/* A helper started on a channel of its own (launch()), until land(). */
+struct launch {
+	int helper_fd, channel;
 	pid_t pid;
+	struct nsiso_deadline deadline;
+	struct sigaction saved;	/* the application's SIGCHLD */
+};
 
-	helper_fd = open_channel(path, sv, r);
-	if (helper_fd < 0)
-		return -1;
-	/* The application may ignore SIGCHLD or reap in a handler; either would
-	 * take the helper's exit status from us. */
-	sigaction(SIGCHLD, &dfl, &saved);
-	nsiso_deadline_in(&deadline, NSISO_OPEN_TIMEOUT_MS);
-	pid = start_helper(helper_fd, argv, sv[1]);
+/* The helper, its deadline timeout_ms from now: true once it runs, false
+ * with the reason in r.  The application may ignore SIGCHLD or reap in a
+ * handler; either would take the helper's exit status from us: SIGCHLD is
+ * at its default until land(). */
+static bool launch(const char *path, char *const argv[], int timeout_ms, struct launch *l,
+		   struct helper_result *r)
+{
+	const struct sigaction dfl = { .sa_handler = SIG_DFL };
+	int sv[2];
+
+	l->pid = -1;
+	l->helper_fd = open_channel(path, sv, r);
+	if (l->helper_fd < 0)
+		return false;
+	l->channel = sv[0];
+	sigaction(SIGCHLD, &dfl, &l->saved);
+	nsiso_deadline_in(&l->deadline, timeout_ms);
+	l->pid = start_helper(l->helper_fd, argv, sv[1]);
 	close(sv[1]);
-	if (pid < 0) {
+	if (l->pid < 0) {
 		r->failure = NSISO_FAIL_CRIT;
 		snprintf(r->reason, sizeof(r->reason), "vfork: %s", strerror(errno));
-	} else {
-		collect_reply(sv[0], &deadline, r);
-		status = reap_helper(pid, &deadline);
+	}
+	return l->pid > 0;
+}
+
+/* After launch(), whatever it said. */
+static void land(struct launch *l)
+{
+	if (l->helper_fd < 0)
+		return;
+	close(l->channel);
+	close(l->helper_fd);
+	sigaction(SIGCHLD, &l->saved, NULL);
+}
+
+int nsiso_run_helper(const char *path, char *const argv[], struct helper_result *r)
+{
+	struct launch l;
+	int status;
+
+	if (launch(path, argv, NSISO_OPEN_TIMEOUT_MS, &l, r)) {
+		collect_reply(l.channel, &l.deadline, r);
+		status = reap_helper(l.pid, &l.deadline);
 		if (r->holder_pidfd < 0 && WIFEXITED(status) && WEXITSTATUS(status) == 127 &&
 		    strstr(r->reason, "without an answer"))
 			snprintf(r->reason, sizeof(r->reason), "cannot execute helper %s", path);
@@ -365,9 +395,7 @@ int nsiso_run_helper(const char *path, char *const argv[], struct helper_result 
 			snprintf(r->reason, sizeof(r->reason), "the helper failed after its reply");
 		}
 	}
-	close(sv[0]);
-	close(helper_fd);
-	sigaction(SIGCHLD, &saved, NULL);
+	land(&l);
 	return r->holder_pidfd >= 0 ? 0 : -1;
 }
 
@@ -392,38 +420,20 @@ int nsiso_run_helper_with(const char *path, char *const argv[], nsiso_fd_maker m
 			  void *ctx, int timeout_ms, enum nsiso_failure *failure, char *why,
 			  size_t len)
 {
-	struct sigaction dfl = { .sa_handler = SIG_DFL }, saved;
 	struct helper_result r;
-	struct nsiso_deadline deadline;
-	int sv[2], helper_fd;
-	pid_t pid;
+	struct launch l;
 
-	helper_fd = open_channel(path, sv, &r);
-	if (helper_fd < 0) {
-		*failure = r.failure;
-		snprintf(why, len, "%s", r.reason);
-		return -1;
-	}
-	sigaction(SIGCHLD, &dfl, &saved);
-	nsiso_deadline_in(&deadline, timeout_ms);
-	pid = start_helper(helper_fd, argv, sv[1]);
-	close(sv[1]);
-	if (pid < 0) {
-		r.failure = NSISO_FAIL_CRIT;
-		snprintf(r.reason, sizeof(r.reason), "vfork: %s", strerror(errno));
-	} else {
+	if (launch(path, argv, timeout_ms, &l, &r)) {
 		/* The fd exists only once the helper is out of its user's reach
 		 * and says so: a helper stopped or frozen before that holds
 		 * nothing, and is killed at the deadline. */
-		if (collect_word(sv[0], &deadline, timeout_ms, "ready", &r))
-			hand_over_fd(sv[0], make_fd, ctx, &r);
+		if (collect_word(l.channel, &l.deadline, timeout_ms, "ready", &r))
+			hand_over_fd(l.channel, make_fd, ctx, &r);
 		if (!r.reason[0])
-			(void)collect_word(sv[0], &deadline, timeout_ms, "ok", &r);
-		(void)reap_helper(pid, &deadline);
+			(void)collect_word(l.channel, &l.deadline, timeout_ms, "ok", &r);
+		(void)reap_helper(l.pid, &l.deadline);
 	}
-	close(sv[0]);
-	close(helper_fd);
-	sigaction(SIGCHLD, &saved, NULL);
+	land(&l);
 	*failure = r.failure;
 	snprintf(why, len, "%s", r.reason);
 	return r.reason[0] ? -1 : 0;

@@ -8,7 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../../common/cgroup.h"
@@ -478,4 +483,102 @@ UNIT_TEST(kernel_controllers)
 	assert_false(nsiso_cgroup_kernel_has("nsiso-no-such-controller"));
 	assert_false(nsiso_cgroup_kernel_has("#subsys_name"));
 	assert_false(nsiso_cgroup_kernel_has(""));
+}
+
+/* nsiso_each_mount_on(): the mounts right on a mount, their points with
+ * mountinfo's escapes undone, not itself and not what is on them; and a
+ * callback that detaches each as it comes (the holder's end) meets every
+ * one.  In a child of our own, in mount and user namespaces of its own: a
+ * tmpfs at a fresh directory, "a b" and "c" on it, "d" on c. */
+struct seen_points {
+	char base[64];
+	int n;
+	bool space, c, other;
+	bool detach;
+};
+
+static void note_point(const char *point, void *arg)
+{
+	struct seen_points *s = arg;
+	char want[128];
+
+	s->n++;
+	snprintf(want, sizeof(want), "%s/a b", s->base);
+	s->space = s->space || strcmp(point, want) == 0;
+	snprintf(want, sizeof(want), "%s/c", s->base);
+	s->c = s->c || strcmp(point, want) == 0;
+	s->other = s->other || (strcmp(point, want) != 0 && !strstr(point, "/a b"));
+	if (s->detach && umount2(point, MNT_DETACH) != 0)
+		s->other = true;
+}
+
+/* text into a /proc/self file. */
+static bool write_proc(const char *file, const char *text)
+{
+	FILE *f = fopen(file, "we");
+
+	return f && fputs(text, f) >= 0 && fclose(f) == 0;
+}
+
+static int walk_in_child(struct seen_points *s)
+{
+	char path[128], uid_map[32], gid_map[32];
+	struct statx base;
+
+	snprintf(uid_map, sizeof(uid_map), "0 %u 1", (unsigned)getuid());
+	snprintf(gid_map, sizeof(gid_map), "0 %u 1", (unsigned)getgid());
+	if (unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0 ||
+	    !write_proc("/proc/self/setgroups", "deny") ||
+	    !write_proc("/proc/self/uid_map", uid_map) ||
+	    !write_proc("/proc/self/gid_map", gid_map) ||
+	    mount("t", s->base, "tmpfs", 0, NULL) != 0)
+		return 10;
+	snprintf(path, sizeof(path), "%s/a b", s->base);
+	if (mkdir(path, 0700) != 0 || mount("t", path, "tmpfs", 0, NULL) != 0)
+		return 11;
+	snprintf(path, sizeof(path), "%s/c", s->base);
+	if (mkdir(path, 0700) != 0 || mount("t", path, "tmpfs", 0, NULL) != 0)
+		return 12;
+	snprintf(path, sizeof(path), "%s/c/d", s->base);
+	if (mkdir(path, 0700) != 0 || mount("t", path, "tmpfs", 0, NULL) != 0)
+		return 13;
+	if (statx(AT_FDCWD, s->base, 0, STATX_MNT_ID, &base) != 0)
+		return 14;
+	if (nsiso_each_mount_on(base.stx_mnt_id, note_point, s) != 0)
+		return 15;
+	if (s->n != 2 || !s->space || !s->c || s->other)
+		return 16;
+	if (s->detach) {	/* all gone: a second walk finds none */
+		s->n = 0;
+		if (nsiso_each_mount_on(base.stx_mnt_id, note_point, s) != 0 || s->n != 0)
+			return 17;
+	}
+	return 0;
+}
+
+static void walk_mounts(bool detach)
+{
+	struct seen_points s = { .detach = detach };
+	int status;
+	pid_t pid;
+
+	snprintf(s.base, sizeof(s.base), "/tmp/nsiso-unit-mounts.XXXXXX");
+	assert_non_null(mkdtemp(s.base));
+	pid = fork();
+	if (pid == 0)
+		_exit(walk_in_child(&s));
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	rmdir(s.base);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+UNIT_TEST(each_mount_on_finds_the_mounts_on_one)
+{
+	walk_mounts(false);
+}
+
+UNIT_TEST(each_mount_on_lets_its_callback_detach)
+{
+	walk_mounts(true);
 }
