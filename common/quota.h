@@ -24,15 +24,18 @@
 
 #include "cgroup.h"
 
-/* In the run directory: the socket one reaper of the user serves, the
- * user's OOM history, the FIFO the other reapers sleep on until that one
- * ends, the lock that makes one reaper per user the one that serves and
- * watches, and the one every reaper holds shared while its session lasts
- * (a byte per uid each; root's, 0600). */
+/* In the run directory (root's, 0600): the socket one reaper of the user
+ * serves, the user's OOM history, the FIFO the other reapers sleep on until
+ * that one ends, the lock that makes one reaper per user the one that
+ * serves and watches (a byte per uid), and the file every reaper of the
+ * user holds read-locked while its session lasts.  sessions.lock is what
+ * reapers started before the file per user held (a byte per uid): still
+ * read, never locked. */
 #define NSISO_QUOTA_SOCKET_FORMAT "user-%u.sock"
 #define NSISO_OOM_STATE_FORMAT "user-%u.oom"
 #define NSISO_WATCH_BATON_FORMAT "user-%u.watch"
 #define NSISO_WATCH_LOCK_NAME "watch.lock"
+#define NSISO_SESSIONS_FILE_FORMAT "user-%u.sessions"
 #define NSISO_SESSIONS_LOCK_NAME "sessions.lock"
 
 #define NSISO_QUOTA_KILLS_MAX 5		/* the last kills kept and shown */

@@ -38,5 +38,5 @@ nsiso_assert_true "nothing of either session is left (processes, holders, groups
 	nsiso_wait_for nsiso_session_gone "$A" "$NSISO_PARENT"
 ended=$(nsiso_log_since_mark | grep -c "ended with session")
 nsiso_assert_eq "the log says the nested session ended with the outer one" 1 "$ended"
-nsiso_assert_eq "the run directory holds its locks only (no socket, watch file or record of either)" \
-	"cgroup.lock sessions.lock watch.lock" "$(ls "$RUN" | sort | tr '\n' ' ' | sed 's/ $//')"
+nsiso_assert_eq "the run directory holds its locks only (no socket, watch or sessions file, or record of either)" \
+	"cgroup.lock watch.lock" "$(ls "$RUN" | sort | tr '\n' ' ' | sed 's/ $//')"

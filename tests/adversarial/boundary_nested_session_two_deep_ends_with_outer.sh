@@ -78,4 +78,4 @@ nsiso_assert_true "nothing of any of the sessions is left (processes, holders, g
 nsiso_assert_eq "the log says both nested sessions ended with the one they were opened in" 2 \
 	"$(nsiso_log_since_mark | grep -c "ended with session")"
 nsiso_assert_eq "the run directory holds its locks only" \
-	"cgroup.lock sessions.lock watch.lock" "$(ls "$RUN" | sort | tr '\n' ' ' | sed 's/ $//')"
+	"cgroup.lock watch.lock" "$(ls "$RUN" | sort | tr '\n' ' ' | sed 's/ $//')"
