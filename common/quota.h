@@ -24,13 +24,13 @@
 
 #include "cgroup.h"
 
-/* In the run directory (root's, 0600): the socket one reaper of the user
- * serves, the user's OOM history, the FIFO the other reapers sleep on until
- * that one ends, the lock that makes one reaper per user the one that
- * serves and watches (a byte per uid), and the file every reaper of the
- * user holds read-locked while its session lasts.  sessions.lock is what
- * reapers started before the file per user held (a byte per uid): still
- * read, never locked. */
+/* In the run directory: the socket one reaper of the user serves (the
+ * user's, 0600), and root's, 0600: the user's OOM history, the FIFO the
+ * other reapers sleep on until that one ends, the lock that makes one
+ * reaper per user the one that serves and watches (a byte per uid), and
+ * the file every reaper of the user holds read-locked while its session
+ * lasts.  sessions.lock (a byte per uid) is what reapers of before the
+ * file per user held, and a reaper of ours that cannot hold the file. */
 #define NSISO_QUOTA_SOCKET_FORMAT "user-%u.sock"
 #define NSISO_OOM_STATE_FORMAT "user-%u.oom"
 #define NSISO_WATCH_BATON_FORMAT "user-%u.watch"

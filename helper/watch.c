@@ -54,7 +54,9 @@
  *
  * The last reaper removes the file, under a write lock no reader can share;
  * a reader that finds its file gone or replaced once it holds its lock
- * starts again.  So every lock held is on the file the name leads to. */
+ * starts again.  So every lock held is on the file the name leads to.  A
+ * reaper that cannot hold it (tries used up, an error) holds its user's
+ * byte of sessions.lock instead, which every last look reads too. */
 
 #define SESSION_LOCK_TRIES 8
 /* A remover holds it for microseconds. */
@@ -82,12 +84,16 @@ static bool still_named(int run_dir_fd, int fd, const char *name)
 	       mine.st_dev == now.st_dev && mine.st_ino == now.st_ino;
 }
 
-/* fd, read-locked and named, or -1 (then the records decide). */
-static int hold_session_lock(const struct watch_config *c)
+/* fd, read-locked and named, or -1.  Bounded: a remover holds its write
+ * lock for microseconds, but may be preempted there. */
+static int hold_session_file(const struct watch_config *c)
 {
 	char name[64];
 	int tries;
 
+	/* session-file:fail stands for tries used up. */
+	if (FAULT_FAILS("session-file"))
+		return -1;
 	sessions_name(c->uid, name, sizeof(name));
 	for (tries = 0; tries < SESSION_LOCK_TRIES; tries++) {
 		int fd = openat(c->run_dir_fd, name,
@@ -95,8 +101,16 @@ static int hold_session_lock(const struct watch_config *c)
 
 		if (fd < 0)
 			return -1;
-		if (lock_whole(fd, F_RDLCK) == 0 && still_named(c->run_dir_fd, fd, name))
-			return fd;
+		if (lock_whole(fd, F_RDLCK) == 0) {
+			if (still_named(c->run_dir_fd, fd, name))
+				return fd;
+		} else if (errno != EAGAIN && errno != EACCES) {
+			int err = errno;
+
+			close(fd);
+			errno = err;
+			return -1;
+		}
 		close(fd);	/* the last reaper's, removed or being removed */
 		nanosleep(&session_lock_retry, NULL);
 	}
@@ -104,14 +118,30 @@ static int hold_session_lock(const struct watch_config *c)
 	return -1;
 }
 
+/* The user's byte of sessions.lock, which every last look reads too (for
+ * reapers of before an upgrade): where the user's file cannot be held, the
+ * session still counts for every other reaper of its user.  fd, or -1. */
+static int hold_legacy_byte(const struct watch_config *c)
+{
+	int fd = openat(c->run_dir_fd, NSISO_SESSIONS_LOCK_NAME,
+			O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0600);
+
+	if (fd >= 0 && nsiso_lock_uid_byte(fd, c->uid, F_RDLCK, 0) != 0) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
 enum session_byte { BYTE_HELD, BYTE_FREE, BYTE_UNKNOWN };
 
-/* A reaper of before the file per user holds byte <uid> of sessions.lock
- * (its session opened before an upgrade).  Such a reaper does not see ours:
- * if it watches the user when its user's last session of its kind ends,
- * it removes the quota socket and the baton, and they stay gone until a
- * reaper of ours takes the watch over (a waiting reaper that cannot open
- * the baton looks once a second). */
+/* Byte <uid> of sessions.lock is held by a reaper of before the file per
+ * user (its session opened before an upgrade), or by one of ours that
+ * could not hold the user's file.  A reaper of before does not see ours:
+ * if it watches the user when the last session of its kind ends, it
+ * removes the quota socket and the baton; the waiting reapers of ours see
+ * the baton's hang-up and one takes the watch over and makes both again
+ * (one without the baton open looks within a second). */
 static enum session_byte legacy_session_byte(const struct watch_config *c)
 {
 	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET,
@@ -169,19 +199,28 @@ static enum session_byte others_session_byte(const struct watch_config *c)
 
 void watch_hold_session(struct watch *w)
 {
+	char name[64];
+	int err;
+
 	if (w->session_fd >= 0)
 		return;
-	w->session_fd = hold_session_lock(w->c);
-	w->held_session_byte = w->session_fd >= 0;
-	if (!w->held_session_byte) {
-		int err = errno;
-		char name[64];
-
-		sessions_name(w->c->uid, name, sizeof(name));
-		errno = err;
-		syslog(LOG_ERR, "session %s: cannot lock %s (its user's other logouts read "
-		       "every record): %m", w->c->session, name);
+	w->session_fd = hold_session_file(w->c);
+	if (w->session_fd >= 0) {
+		w->held_session_byte = true;
+		return;
 	}
+	err = errno;
+	sessions_name(w->c->uid, name, sizeof(name));
+	w->session_fd = hold_legacy_byte(w->c);
+	w->held_session_byte = w->session_fd >= 0;
+	errno = err;
+	if (w->held_session_byte)
+		syslog(LOG_WARNING, "session %s: cannot lock %s (%m): holds its byte of %s "
+		       "instead", w->c->session, name, NSISO_SESSIONS_LOCK_NAME);
+	else
+		syslog(LOG_ERR, "session %s: cannot lock %s or its byte of %s (its user's "
+		       "other logouts read every record): %m", w->c->session, name,
+		       NSISO_SESSIONS_LOCK_NAME);
 }
 
 /* Nothing open, nothing watched: all a look under the lock needs (the

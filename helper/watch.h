@@ -47,7 +47,8 @@ struct watch_config {
 struct watch {
 	const struct watch_config *c;
 	int lock_fd;			/* watch.lock; -1 */
-	int session_fd;			/* user-<uid>.sessions, read-locked
+	int session_fd;			/* user-<uid>.sessions (or the user's
+					 * byte of sessions.lock), read-locked
 					 * while the session lasts; -1 */
 	bool held_session_byte;		/* it was taken at the start */
 	bool owner;			/* we hold the user's byte of it */

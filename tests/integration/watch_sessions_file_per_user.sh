@@ -10,13 +10,22 @@
 #  - a logout with other sessions left keeps the file and the quota socket;
 #  - a lock on the user's byte of sessions.lock (a reaper of before an
 #    upgrade) still counts: the last logout of ours leaves the socket;
+#  - a reaper that cannot hold its user's file (fault point
+#    session-file:fail) holds the user's byte of sessions.lock instead,
+#    which every last look reads;
 #  - the last reaper removes the file, and logins and logouts at once leave
 #    every lock on the file the name leads to (none on a removed one).
+# The helper is the test build with fault points (the same code).
 set -u
 . "$(dirname "$0")/../lib.sh"
 nsiso_setup
 PAMDAEMON=$NSISO_TOP/tests/build/nsiso-pamdaemon
-[ -x "$PAMDAEMON" ] || nsiso_die "$PAMDAEMON is missing: run make check (it builds it)"
+HELPER=$NSISO_TOP/tests/build/nsiso-helper-faults
+FAULT=$NSISO_TOP/tests/build/fault
+for f in "$PAMDAEMON" "$HELPER"; do
+	[ -x "$f" ] || nsiso_die "$f is missing: run make check (it builds it)"
+done
+nsiso_on_exit rm -f -- "$FAULT"
 command -v python3 >/dev/null || nsiso_die "python3 is missing: run make check (tests/deps.sh installs it)"
 
 USER_A=$(nsiso_make_user) || nsiso_die "cannot create user"
@@ -28,7 +37,7 @@ RUN=$T/run
 nsiso_write_conf "* cgroup_parent $PARENT
 * isolate uts,ipc,mnt,pid
 * memory 256M" >/dev/null
-SVC=$(nsiso_make_pam_service "$(nsiso_module_line)")
+SVC=$(nsiso_make_pam_service "$(nsiso_module_line "helper=$HELPER")")
 FILE_A=$RUN/user-$UID_A.sessions
 FILE_B=$RUN/user-$UID_B.sessions
 
@@ -44,7 +53,7 @@ nsiso_on_exit end_daemons
 sleeper() { # N: the pid of session N's sleep
 	local pid
 	for pid in $(pgrep -x sleep); do
-		[ "$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)" = "/bin/sleep $((3000 + $1)) " ] &&
+		[ "$(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline")" = "/bin/sleep $((3000 + $1)) " ] &&
 			echo "$pid"
 	done
 	return 0
@@ -52,13 +61,16 @@ sleeper() { # N: the pid of session N's sleep
 end_session() { local p; p=$(sleeper "$1"); [ -n "$p" ] && kill "$p"; }
 up() { local n; for n in "$@"; do [ -n "$(sleeper "$n")" ] || return 1; done; }
 
-# locks FILE: the OFD read locks on FILE's inode (/proc/locks: "N: OFDLCK
-# ADVISORY READ -1 MAJ:MIN:INODE START END").
+# locks FILE [BYTE]: the OFD read locks on FILE's inode (/proc/locks: "N:
+# OFDLCK ADVISORY READ -1 MAJ:MIN:INODE START END"), or on its byte BYTE.
 locks() {
 	local ino
 	ino=$(stat -c %i "$1" 2>/dev/null) || { echo 0; return; }
-	awk -v ino="$ino" '$2 == "OFDLCK" && $4 == "READ" && $6 ~ (":" ino "$") {n++} END {print n + 0}' /proc/locks
+	awk -v ino="$ino" -v byte="${2-}" '$2 == "OFDLCK" && $4 == "READ" && $6 ~ (":" ino "$") &&
+		(byte == "" || ($7 == byte && $8 == byte)) {n++} END {print n + 0}' /proc/locks
 }
+has_locks() { [ "$(locks "$1")" -eq "$2" ]; } # FILE N
+has_records() { [ "$(records_of "$1")" -eq "$2" ]; } # USER N
 # stale_fds FILE: reapers' fds on a removed FILE.
 stale_fds() {
 	local pid fd
@@ -69,6 +81,7 @@ stale_fds() {
 	done
 	return 0
 }
+no_stale() { [ -z "$(stale_fds "$FILE_A")" ]; }
 records_of() { grep -l "^user=$1\$" "$RUN"/*.session 2>/dev/null | wc -l; }
 
 # ---- two users: a file each, with its own sessions' locks ------------------
@@ -78,7 +91,7 @@ session "$USER_A" "$UID_A" 3
 session "$USER_B" "$UID_B" 4
 nsiso_assert_true "three sessions of A and one of B are up" nsiso_wait_for up 1 2 3 4
 nsiso_assert_true "A's file carries A's three sessions' locks" \
-	nsiso_wait_for test "$(locks "$FILE_A")" -eq 3
+	nsiso_wait_for has_locks "$FILE_A" 3
 nsiso_assert_eq "B's file carries B's one" 1 "$(locks "$FILE_B")"
 nsiso_assert_eq "the files are root's, 0600, regular" "root 600 regular empty file root 600 regular empty file" \
 	"$(stat -c '%U %a %F' "$FILE_A" "$FILE_B" | tr '\n' ' ' | sed 's/ $//')"
@@ -88,8 +101,8 @@ nsiso_assert_true "A's quota socket is served" nsiso_wait_for test -S "$RUN/user
 # ---- a logout with sessions left -----------------------------------------
 end_session 1
 nsiso_assert_true "after one of A's logouts: its record goes" \
-	nsiso_wait_for test "$(records_of "$USER_A")" -eq 2
-nsiso_assert_true "A's file keeps the other two locks" nsiso_wait_for test "$(locks "$FILE_A")" -eq 2
+	nsiso_wait_for has_records "$USER_A" 2
+nsiso_assert_true "A's file keeps the other two locks" nsiso_wait_for has_locks "$FILE_A" 2
 nsiso_assert_true "A's quota socket stays" test -S "$RUN/user-$UID_A.sock"
 nsiso_assert_eq "B's file is untouched" 1 "$(locks "$FILE_B")"
 
@@ -109,7 +122,7 @@ nsiso_wait_for grep -q held "$T/legacy.out" >/dev/null || nsiso_die "legacy lock
 end_session 2
 end_session 3
 nsiso_assert_true "A's last two sessions of ours end: their records go" \
-	nsiso_wait_for test "$(records_of "$USER_A")" -eq 0
+	nsiso_wait_for has_records "$USER_A" 0
 sleep 1 # past the reapers' tidying up
 nsiso_assert_true "with the old byte held, A still has a session: the quota socket stays" \
 	test -S "$RUN/user-$UID_A.sock"
@@ -122,10 +135,30 @@ nsiso_assert_true "and, the last one, removes A's quota socket" \
 	nsiso_wait_for test ! -e "$RUN/user-$UID_A.sock"
 nsiso_assert_true "and A's file" nsiso_wait_for test ! -e "$FILE_A"
 
+# ---- a reaper that cannot hold its user's file ---------------------------
+# (That every last look reads the byte is the case above.)
+session "$USER_A" "$UID_A" 6
+nsiso_assert_true "a session of A, the file working, is up" nsiso_wait_for up 6
+nsiso_assert_true "its reaper holds A's file" nsiso_wait_for has_locks "$FILE_A" 1
+printf 'session-file:fail\n' >"$FAULT"
+session "$USER_A" "$UID_A" 5
+nsiso_assert_true "with the file failing, a second session of A is up" nsiso_wait_for up 5
+has_byte() { [ "$(locks "$RUN/sessions.lock" "$UID_A")" -eq 1 ]; }
+nsiso_assert_true "its reaper holds A's byte of sessions.lock instead" nsiso_wait_for has_byte
+rm -f -- "$FAULT"
+nsiso_assert_eq "and A's file carries only the first session's lock" 1 "$(locks "$FILE_A")"
+end_session 6
+nsiso_assert_true "its logout: its record goes" nsiso_wait_for has_records "$USER_A" 1
+end_session 5
+nsiso_assert_true "the last logout: its record goes" nsiso_wait_for has_records "$USER_A" 0
+no_byte() { [ "$(locks "$RUN/sessions.lock" "$UID_A")" -eq 0 ]; }
+nsiso_assert_true "and the byte is let go" nsiso_wait_for no_byte
+nsiso_assert_true "and the quota socket goes" nsiso_wait_for test ! -e "$RUN/user-$UID_A.sock"
+
 # ---- logins and logouts at once ------------------------------------------
 for n in 11 12 13 14 15 16 17 18; do session "$USER_A" "$UID_A" "$n"; done
 nsiso_assert_true "eight sessions of A are up" nsiso_wait_for up 11 12 13 14 15 16 17 18
-nsiso_assert_true "A's file carries eight locks" nsiso_wait_for test "$(locks "$FILE_A")" -eq 8
+nsiso_assert_true "A's file carries eight locks" nsiso_wait_for has_locks "$FILE_A" 8
 prev="11 12 13 14 15 16 17 18"
 for round in 1 2 3; do
 	# End all (the last of them removes the file) while four more start.
@@ -134,9 +167,10 @@ for round in 1 2 3; do
 	for n in $prev; do end_session "$n"; done
 	nsiso_assert_true "round $round: four new sessions of A are up" nsiso_wait_for up $next
 	nsiso_assert_true "round $round: four records of A" \
-		nsiso_wait_for test "$(records_of "$USER_A")" -eq 4
-	nsiso_assert_eq "round $round: the file the name leads to carries four locks" 4 "$(locks "$FILE_A")"
-	nsiso_assert_eq "round $round: no reaper holds a removed file" "" "$(stale_fds "$FILE_A")"
+		nsiso_wait_for has_records "$USER_A" 4
+	nsiso_assert_true "round $round: the file the name leads to carries four locks" \
+		nsiso_wait_for has_locks "$FILE_A" 4
+	nsiso_assert_true "round $round: no reaper holds a removed file" nsiso_wait_for no_stale
 	prev=$next
 done
 for n in 61 62 63 64; do end_session "$n"; done
