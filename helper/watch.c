@@ -42,29 +42,40 @@
 
 /* ---- whether the user has sessions: user-<uid>.sessions ---------------- */
 
-/* Every reaper holds a shared lock on its user's file from its start until
- * its record is gone: a user has other sessions exactly while some other
- * reaper holds one.  Asking is one fcntl(); reading every record in the run
- * directory made each logout O(sessions on the host) (make bench, B3: +80%
- * open latency with 1000 sessions of other users).  A file per user, not a
- * byte per uid of one file: the kernel keeps a file's locks in one list and
- * walks it at every lock, test and close, so one file made each login
- * O(sessions on the host) again (0.36 ms of CPU a login with 1000 sessions
- * of 100 users).
+/* Every reaper holds a shared lock on its user's file from the end of its
+ * session's setting up until its record is gone: a user has other sessions
+ * exactly while some other reaper holds one.  Asking is one fcntl();
+ * reading every record in the run directory made each logout O(sessions on
+ * the host) (make bench, B3: +80% open latency with 1000 sessions of other
+ * users).  A file per user, not a byte per uid of one file: the kernel
+ * keeps a file's locks in one list and walks it at every lock, test and
+ * close, so one file made each login O(sessions on the host) again (0.36
+ * ms of CPU a login with 1000 sessions of 100 users).
  *
  * The last reaper removes the file, under a write lock no reader can share;
  * a reader that finds its file gone or replaced once it holds its lock
  * starts again.  So every lock held is on the file the name leads to.  A
  * reaper that cannot hold it (tries used up, an error) holds its user's
- * byte of sessions.lock instead, which every last look reads too. */
+ * byte of sessions.lock instead, which every last look reads too.  One that
+ * can hold neither is counted by no other reaper's look (logged). */
 
 #define SESSION_LOCK_TRIES 8
 /* A remover holds it for microseconds. */
 static const struct timespec session_lock_retry = { .tv_nsec = 1000000L };
 
+enum others { OTHERS_HELD, OTHERS_NONE, OTHERS_UNKNOWN };
+
 static void sessions_name(uid_t uid, char *buf, size_t len)
 {
 	snprintf(buf, len, NSISO_SESSIONS_FILE_FORMAT, (unsigned)uid);
+}
+
+/* A lock file of the run directory (root's, 0600), made if missing when
+ * create. */
+static int open_lock_file(const struct watch_config *c, const char *name, bool create)
+{
+	return openat(c->run_dir_fd, name,
+		      O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | (create ? O_CREAT : 0), 0600);
 }
 
 static int lock_whole(int fd, short type)
@@ -72,6 +83,11 @@ static int lock_whole(int fd, short type)
 	struct flock fl = { .l_type = type, .l_whence = SEEK_SET };
 
 	return fcntl(fd, F_OFD_SETLK, &fl);
+}
+
+static bool held_by_another(int err)
+{
+	return err == EAGAIN || err == EACCES;
 }
 
 /* Whether fd is the file name leads to in the run directory now. */
@@ -84,35 +100,34 @@ static bool still_named(int run_dir_fd, int fd, const char *name)
 	       mine.st_dev == now.st_dev && mine.st_ino == now.st_ino;
 }
 
-/* fd, read-locked and named, or -1.  Bounded: a remover holds its write
- * lock for microseconds, but may be preempted there. */
+/* fd, read-locked and named, or -1 (errno set).  Bounded: a remover holds
+ * its write lock for microseconds, but may be preempted there. */
 static int hold_session_file(const struct watch_config *c)
 {
 	char name[64];
 	int tries;
 
-	/* session-file:fail stands for tries used up. */
+	/* session-file:fail stands for a file that cannot be held. */
 	if (FAULT_FAILS("session-file"))
 		return -1;
 	sessions_name(c->uid, name, sizeof(name));
 	for (tries = 0; tries < SESSION_LOCK_TRIES; tries++) {
-		int fd = openat(c->run_dir_fd, name,
-				O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0600);
+		int fd = open_lock_file(c, name, true);
+		int locked, err;
 
 		if (fd < 0)
 			return -1;
-		if (lock_whole(fd, F_RDLCK) == 0) {
-			if (still_named(c->run_dir_fd, fd, name))
-				return fd;
-		} else if (errno != EAGAIN && errno != EACCES) {
-			int err = errno;
-
-			close(fd);
+		locked = lock_whole(fd, F_RDLCK);
+		err = errno;
+		if (locked == 0 && still_named(c->run_dir_fd, fd, name))
+			return fd;
+		close(fd);	/* the last reaper's, removed or being removed */
+		if (locked != 0 && !held_by_another(err)) {
 			errno = err;
 			return -1;
 		}
-		close(fd);	/* the last reaper's, removed or being removed */
-		nanosleep(&session_lock_retry, NULL);
+		if (tries + 1 < SESSION_LOCK_TRIES)
+			nanosleep(&session_lock_retry, NULL);
 	}
 	errno = EAGAIN;
 	return -1;
@@ -123,17 +138,17 @@ static int hold_session_file(const struct watch_config *c)
  * session still counts for every other reaper of its user.  fd, or -1. */
 static int hold_legacy_byte(const struct watch_config *c)
 {
-	int fd = openat(c->run_dir_fd, NSISO_SESSIONS_LOCK_NAME,
-			O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0600);
+	int fd = open_lock_file(c, NSISO_SESSIONS_LOCK_NAME, true);
 
 	if (fd >= 0 && nsiso_lock_uid_byte(fd, c->uid, F_RDLCK, 0) != 0) {
+		int err = errno;
+
 		close(fd);
+		errno = err;
 		fd = -1;
 	}
 	return fd;
 }
-
-enum session_byte { BYTE_HELD, BYTE_FREE, BYTE_UNKNOWN };
 
 /* Byte <uid> of sessions.lock is held by a reaper of before the file per
  * user (its session opened before an upgrade), or by one of ours that
@@ -142,18 +157,17 @@ enum session_byte { BYTE_HELD, BYTE_FREE, BYTE_UNKNOWN };
  * removes the quota socket and the baton; the waiting reapers of ours see
  * the baton's hang-up and one takes the watch over and makes both again
  * (one without the baton open looks within a second). */
-static enum session_byte legacy_session_byte(const struct watch_config *c)
+static enum others others_in_legacy_byte(const struct watch_config *c)
 {
 	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET,
 			    .l_start = (off_t)c->uid, .l_len = 1 };
-	int fd = openat(c->run_dir_fd, NSISO_SESSIONS_LOCK_NAME,
-			O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-	enum session_byte state = BYTE_UNKNOWN;
+	int fd = open_lock_file(c, NSISO_SESSIONS_LOCK_NAME, false);
+	enum others state = OTHERS_UNKNOWN;
 
 	if (fd < 0)
-		return errno == ENOENT ? BYTE_FREE : BYTE_UNKNOWN;
+		return errno == ENOENT ? OTHERS_NONE : OTHERS_UNKNOWN;
 	if (fcntl(fd, F_OFD_GETLK, &fl) == 0)
-		state = fl.l_type != F_UNLCK ? BYTE_HELD : BYTE_FREE;
+		state = fl.l_type != F_UNLCK ? OTHERS_HELD : OTHERS_NONE;
 	close(fd);
 	return state;
 }
@@ -161,66 +175,65 @@ static enum session_byte legacy_session_byte(const struct watch_config *c)
 /* Whether the user's file is held (ours is released before anyone asks).
  * When it is not it goes, while we hold the write lock that keeps readers
  * out. */
-static enum session_byte others_in_file(const struct watch_config *c)
+static enum others others_in_file(const struct watch_config *c)
 {
 	char name[64];
 	int tries;
 
 	sessions_name(c->uid, name, sizeof(name));
 	for (tries = 0; tries < SESSION_LOCK_TRIES; tries++) {
-		int fd = openat(c->run_dir_fd, name, O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+		int fd = open_lock_file(c, name, false);
 
 		if (fd < 0)
-			return errno == ENOENT ? BYTE_FREE : BYTE_UNKNOWN;
+			return errno == ENOENT ? OTHERS_NONE : OTHERS_UNKNOWN;
 		if (lock_whole(fd, F_WRLCK) != 0) {
 			int err = errno;
 
 			close(fd);
-			return err == EAGAIN || err == EACCES ? BYTE_HELD : BYTE_UNKNOWN;
+			return held_by_another(err) ? OTHERS_HELD : OTHERS_UNKNOWN;
 		}
 		if (still_named(c->run_dir_fd, fd, name)) {
 			unlinkat(c->run_dir_fd, name, 0);
 			close(fd);
-			return BYTE_FREE;
+			return OTHERS_NONE;
 		}
 		close(fd);	/* replaced since we opened it: ask the new one */
 	}
-	return BYTE_UNKNOWN;
+	return OTHERS_UNKNOWN;
 }
 
 /* Whether another reaper of the user, of now or of before an upgrade,
  * holds its lock. */
-static enum session_byte others_session_byte(const struct watch_config *c)
+static enum others others_hold_locks(const struct watch_config *c)
 {
-	enum session_byte now = others_in_file(c);
+	enum others now = others_in_file(c);
 
-	return now == BYTE_FREE ? legacy_session_byte(c) : now;
+	return now == OTHERS_NONE ? others_in_legacy_byte(c) : now;
 }
 
 void watch_hold_session(struct watch *w)
 {
 	char name[64];
-	int err;
+	int file_err;
 
 	if (w->session_fd >= 0)
 		return;
 	w->session_fd = hold_session_file(w->c);
 	if (w->session_fd >= 0) {
-		w->held_session_byte = true;
+		w->held_session_lock = true;
 		return;
 	}
-	err = errno;
+	file_err = errno;
 	sessions_name(w->c->uid, name, sizeof(name));
 	w->session_fd = hold_legacy_byte(w->c);
-	w->held_session_byte = w->session_fd >= 0;
-	errno = err;
-	if (w->held_session_byte)
-		syslog(LOG_WARNING, "session %s: cannot lock %s (%m): holds its byte of %s "
-		       "instead", w->c->session, name, NSISO_SESSIONS_LOCK_NAME);
+	w->held_session_lock = w->session_fd >= 0;
+	if (w->held_session_lock)
+		syslog(LOG_WARNING, "session %s: cannot lock %s (%s): holds its byte of %s "
+		       "instead", w->c->session, name, strerror(file_err), NSISO_SESSIONS_LOCK_NAME);
 	else
-		syslog(LOG_ERR, "session %s: cannot lock %s or its byte of %s (its user's "
-		       "other logouts read every record): %m", w->c->session, name,
-		       NSISO_SESSIONS_LOCK_NAME);
+		syslog(LOG_ERR, "session %s: cannot lock %s (%s) or its byte of %s (%m): its "
+		       "user's other logouts do not see it", w->c->session, name,
+		       strerror(file_err), NSISO_SESSIONS_LOCK_NAME);
 }
 
 /* Nothing open, nothing watched: all a look under the lock needs (the
@@ -758,13 +771,13 @@ static bool user_has_sessions(const struct watch *w)
 {
 	const struct watch_config *c = w->c;
 	struct nsiso_record *records = NULL;
-	enum session_byte others = others_session_byte(c);
+	enum others others = others_hold_locks(c);
 	int n, i;
 	bool found = false;
 
-	if (others == BYTE_HELD)
+	if (others == OTHERS_HELD)
 		return true;
-	if (others == BYTE_FREE && w->held_session_byte)
+	if (others == OTHERS_NONE && w->held_session_lock)
 		return false;
 	n = nsiso_record_list(c->run_dir_fd, &records);
 	for (i = 0; i < n && !found; i++) {

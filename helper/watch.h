@@ -50,7 +50,7 @@ struct watch {
 	int session_fd;			/* user-<uid>.sessions (or the user's
 					 * byte of sessions.lock), read-locked
 					 * while the session lasts; -1 */
-	bool held_session_byte;		/* it was taken at the start */
+	bool held_session_lock;		/* it was taken at the start */
 	bool owner;			/* we hold the user's byte of it */
 	int listen_fd;			/* the quota socket; -1 */
 	int baton_fd;			/* user-<uid>.watch: read-write with

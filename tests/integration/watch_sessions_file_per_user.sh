@@ -6,13 +6,15 @@
 # every lock and close, and one file for every user made each login pay
 # for every session on the host.
 #  - each user's file carries exactly its own sessions' locks, root 0600;
-#    no reaper locks the old shared sessions.lock;
-#  - a logout with other sessions left keeps the file and the quota socket;
+#    no reaper that can hold its file locks the old shared sessions.lock;
+#  - a logout with other sessions left keeps the file, the quota socket and
+#    the baton FIFO (the same one: a last look that took the user for gone
+#    removes it, and the next watcher makes a new one);
 #  - a lock on the user's byte of sessions.lock (a reaper of before an
 #    upgrade) still counts: the last logout of ours leaves the socket;
 #  - a reaper that cannot hold its user's file (fault point
-#    session-file:fail) holds the user's byte of sessions.lock instead,
-#    which every last look reads;
+#    session-file:fail) holds the user's byte of sessions.lock instead, so
+#    the watching session's logout keeps the baton;
 #  - the last reaper removes the file, and logins and logouts at once leave
 #    every lock on the file the name leads to (none on a removed one).
 # The helper is the test build with fault points (the same code).
@@ -81,7 +83,18 @@ stale_fds() {
 	done
 	return 0
 }
+# Four locks of A: on the file, or (a reaper that could not hold it) on
+# A's byte of sessions.lock.
+has_four() { [ $(($(locks "$FILE_A") + $(locks "$RUN/sessions.lock" "$UID_A"))) -eq 4 ]; }
 no_stale() { [ -z "$(stale_fds "$FILE_A")" ]; }
+# reapers_end N PID...: N of the reapers PID... have ended.
+reapers_end() {
+	local n=$1 pid alive=0
+	shift
+	for pid in "$@"; do kill -0 "$pid" 2>/dev/null && alive=$((alive + 1)); done
+	[ "$alive" -le $(($# - n)) ]
+}
+baton_ino() { stat -c %i "$RUN/user-$UID_A.watch" 2>/dev/null; }
 records_of() { grep -l "^user=$1\$" "$RUN"/*.session 2>/dev/null | wc -l; }
 
 # ---- two users: a file each, with its own sessions' locks ------------------
@@ -92,18 +105,23 @@ session "$USER_B" "$UID_B" 4
 nsiso_assert_true "three sessions of A and one of B are up" nsiso_wait_for up 1 2 3 4
 nsiso_assert_true "A's file carries A's three sessions' locks" \
 	nsiso_wait_for has_locks "$FILE_A" 3
-nsiso_assert_eq "B's file carries B's one" 1 "$(locks "$FILE_B")"
+nsiso_assert_true "B's file carries B's one" nsiso_wait_for has_locks "$FILE_B" 1
 nsiso_assert_eq "the files are root's, 0600, regular" "root 600 regular empty file root 600 regular empty file" \
 	"$(stat -c '%U %a %F' "$FILE_A" "$FILE_B" | tr '\n' ' ' | sed 's/ $//')"
 nsiso_assert_false "no reaper makes the old shared sessions.lock" test -e "$RUN/sessions.lock"
 nsiso_assert_true "A's quota socket is served" nsiso_wait_for test -S "$RUN/user-$UID_A.sock"
+nsiso_assert_true "A's baton is there" nsiso_wait_for test -p "$RUN/user-$UID_A.watch"
 
 # ---- a logout with sessions left -----------------------------------------
+BATON=$(baton_ino)
+mapfile -t REAPERS < <(pgrep -x nsiso-reaper)
 end_session 1
-nsiso_assert_true "after one of A's logouts: its record goes" \
-	nsiso_wait_for has_records "$USER_A" 2
-nsiso_assert_true "A's file keeps the other two locks" nsiso_wait_for has_locks "$FILE_A" 2
-nsiso_assert_true "A's quota socket stays" test -S "$RUN/user-$UID_A.sock"
+nsiso_assert_true "after one of A's logouts: its reaper ends" \
+	nsiso_wait_for reapers_end 1 "${REAPERS[@]}"
+nsiso_assert_eq "its record is gone" 2 "$(records_of "$USER_A")"
+nsiso_assert_eq "A's file keeps the other two locks" 2 "$(locks "$FILE_A")"
+nsiso_assert_eq "A's baton is the same FIFO" "$BATON" "$(baton_ino)"
+nsiso_assert_true "A's quota socket is served" nsiso_wait_for test -S "$RUN/user-$UID_A.sock"
 nsiso_assert_eq "B's file is untouched" 1 "$(locks "$FILE_B")"
 
 # ---- a reaper of before an upgrade: the user's byte of sessions.lock -------
@@ -119,11 +137,12 @@ python3 "$T/legacy.py" "$RUN/sessions.lock" "$UID_A" >"$T/legacy.out" 2>&1 &
 LEGACY=$!
 nsiso_on_exit _nsiso_terminate "$LEGACY:$(_nsiso_starttime "$LEGACY")"
 nsiso_wait_for grep -q held "$T/legacy.out" >/dev/null || nsiso_die "legacy lock: $(cat "$T/legacy.out")"
+mapfile -t REAPERS < <(pgrep -x nsiso-reaper)
 end_session 2
 end_session 3
-nsiso_assert_true "A's last two sessions of ours end: their records go" \
-	nsiso_wait_for has_records "$USER_A" 0
-sleep 1 # past the reapers' tidying up
+nsiso_assert_true "A's last two sessions of ours end: their reapers end" \
+	nsiso_wait_for reapers_end 2 "${REAPERS[@]}"
+nsiso_assert_eq "their records are gone" 0 "$(records_of "$USER_A")"
 nsiso_assert_true "with the old byte held, A still has a session: the quota socket stays" \
 	test -S "$RUN/user-$UID_A.sock"
 nsiso_assert_false "A's file went with its last lock" test -e "$FILE_A"
@@ -147,8 +166,13 @@ has_byte() { [ "$(locks "$RUN/sessions.lock" "$UID_A")" -eq 1 ]; }
 nsiso_assert_true "its reaper holds A's byte of sessions.lock instead" nsiso_wait_for has_byte
 rm -f -- "$FAULT"
 nsiso_assert_eq "and A's file carries only the first session's lock" 1 "$(locks "$FILE_A")"
+nsiso_assert_true "A's baton is there" nsiso_wait_for test -p "$RUN/user-$UID_A.watch"
+BATON=$(baton_ino)
+mapfile -t REAPERS < <(pgrep -x nsiso-reaper)
 end_session 6
-nsiso_assert_true "its logout: its record goes" nsiso_wait_for has_records "$USER_A" 1
+nsiso_assert_true "the first session's logout: its reaper ends" \
+	nsiso_wait_for reapers_end 1 "${REAPERS[@]}"
+nsiso_assert_eq "the session on the byte counts: A's baton is the same FIFO" "$BATON" "$(baton_ino)"
 end_session 5
 nsiso_assert_true "the last logout: its record goes" nsiso_wait_for has_records "$USER_A" 0
 no_byte() { [ "$(locks "$RUN/sessions.lock" "$UID_A")" -eq 0 ]; }
@@ -168,8 +192,8 @@ for round in 1 2 3; do
 	nsiso_assert_true "round $round: four new sessions of A are up" nsiso_wait_for up $next
 	nsiso_assert_true "round $round: four records of A" \
 		nsiso_wait_for has_records "$USER_A" 4
-	nsiso_assert_true "round $round: the file the name leads to carries four locks" \
-		nsiso_wait_for has_locks "$FILE_A" 4
+	nsiso_assert_true "round $round: the file the name leads to (and A's byte) carry four locks" \
+		nsiso_wait_for has_four
 	nsiso_assert_true "round $round: no reaper holds a removed file" nsiso_wait_for no_stale
 	prev=$next
 done
