@@ -95,6 +95,16 @@ reapers_end() {
 	[ "$alive" -le $(($# - n)) ]
 }
 baton_ino() { stat -c %i "$RUN/user-$UID_A.watch" 2>/dev/null; }
+# end_watched N WHAT: end session N of A once A's baton is there, note the
+# baton's inode in BATON and wait until that session's reaper has ended.
+end_watched() {
+	local -a reapers
+	nsiso_assert_true "A's baton is there" nsiso_wait_for test -p "$RUN/user-$UID_A.watch"
+	BATON=$(baton_ino)
+	mapfile -t reapers < <(pgrep -x nsiso-reaper)
+	end_session "$1"
+	nsiso_assert_true "$2: its reaper ends" nsiso_wait_for reapers_end 1 "${reapers[@]}"
+}
 records_of() { grep -l "^user=$1\$" "$RUN"/*.session 2>/dev/null | wc -l; }
 
 # ---- two users: a file each, with its own sessions' locks ------------------
@@ -110,14 +120,9 @@ nsiso_assert_eq "the files are root's, 0600, regular" "root 600 regular empty fi
 	"$(stat -c '%U %a %F' "$FILE_A" "$FILE_B" | tr '\n' ' ' | sed 's/ $//')"
 nsiso_assert_false "no reaper makes the old shared sessions.lock" test -e "$RUN/sessions.lock"
 nsiso_assert_true "A's quota socket is served" nsiso_wait_for test -S "$RUN/user-$UID_A.sock"
-nsiso_assert_true "A's baton is there" nsiso_wait_for test -p "$RUN/user-$UID_A.watch"
 
 # ---- a logout with sessions left -----------------------------------------
-BATON=$(baton_ino)
-mapfile -t REAPERS < <(pgrep -x nsiso-reaper)
-end_session 1
-nsiso_assert_true "after one of A's logouts: its reaper ends" \
-	nsiso_wait_for reapers_end 1 "${REAPERS[@]}"
+end_watched 1 "one of A's logouts"
 nsiso_assert_eq "its record is gone" 2 "$(records_of "$USER_A")"
 nsiso_assert_eq "A's file keeps the other two locks" 2 "$(locks "$FILE_A")"
 nsiso_assert_eq "A's baton is the same FIFO" "$BATON" "$(baton_ino)"
@@ -166,12 +171,7 @@ has_byte() { [ "$(locks "$RUN/sessions.lock" "$UID_A")" -eq 1 ]; }
 nsiso_assert_true "its reaper holds A's byte of sessions.lock instead" nsiso_wait_for has_byte
 rm -f -- "$FAULT"
 nsiso_assert_eq "and A's file carries only the first session's lock" 1 "$(locks "$FILE_A")"
-nsiso_assert_true "A's baton is there" nsiso_wait_for test -p "$RUN/user-$UID_A.watch"
-BATON=$(baton_ino)
-mapfile -t REAPERS < <(pgrep -x nsiso-reaper)
-end_session 6
-nsiso_assert_true "the first session's logout: its reaper ends" \
-	nsiso_wait_for reapers_end 1 "${REAPERS[@]}"
+end_watched 6 "the first session's logout"
 nsiso_assert_eq "the session on the byte counts: A's baton is the same FIFO" "$BATON" "$(baton_ino)"
 end_session 5
 nsiso_assert_true "the last logout: its record goes" nsiso_wait_for has_records "$USER_A" 0
