@@ -29,11 +29,11 @@ int nsiso_systemd_connect(int *fd, enum nsiso_failure *failure, char *err, size_
 /* Over fd, from nsiso_systemd_connect() in process app (its PID as we see
  * it), called in a child of app: put app, and only it, into a new transient
  * scope `unit` in the slice user-<uid>.slice, and wait until the kernel and
- * then systemd show it there.  For a session that pam_systemd did not place (cron, at, su from
- * another user's session).  Nothing is asked once app has ended (our
- * parent changed).  The connection ends here whatever happens, for every
- * copy of fd (shut down, then closed).  0, or -1 with a reason in err and
- * *failure set. */
+ * then systemd show it there.  For a session that pam_systemd did not place
+ * (cron, at, su from another user's session).  Nothing is asked once app
+ * has ended (our parent changed).  The connection ends here whatever
+ * happens, for every copy of fd (shut down, then closed).  0, or -1 with
+ * a reason in err and *failure set. */
 int nsiso_systemd_enter_scope_over(int fd, pid_t app, const char *unit, uid_t uid,
 				   const char *description, enum nsiso_failure *failure,
 				   char *err, size_t len);

@@ -20,6 +20,18 @@ static int try_byte(int fd, uid_t uid, short type)
 	return fcntl(fd, F_OFD_SETLK, &lock);
 }
 
+bool nsiso_lock_is_held(int err)
+{
+	return err == EAGAIN || err == EACCES;
+}
+
+int nsiso_lock_whole_once(int fd, short type)
+{
+	struct flock lock = { .l_type = type, .l_whence = SEEK_SET };
+
+	return fcntl(fd, F_OFD_SETLK, &lock);
+}
+
 static int try_whole_shared(int fd, uid_t uid, short type)
 {
 	(void)uid, (void)type;
@@ -34,9 +46,7 @@ static int poll_lock(try_lock_fn *try, int fd, uid_t uid, short type, int wait_m
 
 	nsiso_deadline_in(&until, wait_ms);
 	while (try(fd, uid, type) != 0) {
-		/* Held by another: EAGAIN (EWOULDBLOCK), or EACCES (fcntl(2)
-		 * allows both). */
-		bool held = errno == EAGAIN || errno == EACCES;
+		bool held = nsiso_lock_is_held(errno);
 
 		if ((!held && errno != EINTR) || nsiso_deadline_left_ms(&until) == 0) {
 			if (held)

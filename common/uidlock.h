@@ -6,6 +6,7 @@
 #ifndef NSISO_UIDLOCK_H
 #define NSISO_UIDLOCK_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 /* Byte uid of fd's file locked with type (F_RDLCK shared, F_WRLCK
@@ -14,6 +15,15 @@
  * 0 with wait_ms 0 tries once.  0, or -1 with errno (ETIMEDOUT when still
  * held by another at the end). */
 int nsiso_lock_uid_byte(int fd, uid_t uid, short type, int wait_ms);
+
+/* fd's whole file locked with type as an open file description lock, one
+ * try (a lock a remover takes before it unlinks the file, and its readers'
+ * lock).  0, or -1 with errno: nsiso_lock_is_held() when another has it. */
+int nsiso_lock_whole_once(int fd, short type);
+
+/* Whether a try's errno says another holds the lock: EAGAIN (EWOULDBLOCK),
+ * or EACCES (fcntl(2) allows both). */
+bool nsiso_lock_is_held(int err);
 
 /* A shared flock(2) of fd's whole file, waited for in the same way (what
  * an older release's helper took exclusively: the cgroup lock keeps it

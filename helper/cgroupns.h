@@ -49,11 +49,12 @@ int nsiso_cgroup_follow_caller(pid_t caller, int caller_pidfd, int movers[NSISO_
  * it, one of its ancestors up to the mount point, or their cgroup.procs,
  * cgroup.freeze, cgroup.kill, tasks or freezer.state (v1) is not root's or
  * is writable by group or others (a delegated subtree: a user's systemd
- * manager, or one chowned to them); its owner could move, freeze or kill a root process in it (v2
- * checks no uid for a move within a delegated subtree), one holding
- * cgroup.lock too.  A scope of ours in user uid's slice outside the cgroup
- * namespace we were started in (systemd's, for a login from inside a
- * session) is left as it is: root's, and not mounted here.  0, or -1 with a reason. */
+ * manager, or one chowned to them); its owner could move, freeze or kill a
+ * root process in it (v2 checks no uid for a move within a delegated
+ * subtree), one holding cgroup.lock too.  A scope of ours in user uid's
+ * slice outside the cgroup namespace we were started in (systemd's, for a
+ * login from inside a session) is left as it is: root's, and not mounted
+ * here.  0, or -1 with a reason. */
 int nsiso_cgroup_leave_user_reachable(uid_t uid, char *err, size_t len);
 
 /* A broker's spare, before it accepts: the pages of its buffers that

@@ -360,6 +360,40 @@ static bool is_over(char state)
 	return state == 0 || state == 'Z' || state == 'X';
 }
 
+/* Whether match(dir, name) holds for an entry of the /proc directory fd,
+ * read with getdents64() into a buffer on the stack: opendir()'s 32 KiB
+ * buffer took a page fault per page it filled (0.2-1 ms in traces).  fd is
+ * closed.  1 found, 0 not, -1 the directory could not be read to its end. */
+static int find_entry(int fd, const char *dir, bool (*match)(const char *dir, const char *name))
+{
+	char buf[2048] __attribute__((aligned(8)));
+	bool found = false;
+	ssize_t n = 0;
+
+	while (!found && (n = getdents64(fd, buf, sizeof(buf))) > 0) {
+		ssize_t at;
+
+		for (at = 0; !found && at < n;) {
+			const struct dirent64 *entry = (const struct dirent64 *)(buf + at);
+
+			found = match(dir, entry->d_name);
+			at += entry->d_reclen;
+		}
+	}
+	close(fd);
+	return found ? 1 : n < 0 ? -1 : 0;
+}
+
+static bool is_live_thread(const char *dir, const char *name)
+{
+	char path[sizeof("/proc//task//stat") + 512];
+
+	if (name[0] < '0' || name[0] > '9')
+		return false;
+	snprintf(path, sizeof(path), "%s/%s/stat", dir, name);
+	return !is_over(stat_state(path));
+}
+
 /* Whether a thread of the process is not over: read one by one, since a
  * thread that a process outside the session traces stays a zombie (and is
  * counted) until its tracer reaps it, which a user can keep from happening;
@@ -367,31 +401,14 @@ static bool is_over(char state)
  * a holder sending kill(-1) every 100 ms). */
 static bool has_live_thread(const char *pid)
 {
-	char dir[sizeof("/proc//task") + 256], path[sizeof("/proc//task//stat") + 512];
-	char buf[1024] __attribute__((aligned(8)));
-	bool live = false;
-	ssize_t n = 0;
+	char dir[sizeof("/proc//task") + 256];
 	int fd;
 
 	snprintf(dir, sizeof(dir), "/proc/%s/task", pid);
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return errno != ENOENT && errno != ESRCH;
-	while (!live && (n = getdents64(fd, buf, sizeof(buf))) > 0) {
-		ssize_t at;
-
-		for (at = 0; !live && at < n;) {
-			const struct dirent64 *entry = (const struct dirent64 *)(buf + at);
-
-			if (entry->d_name[0] >= '0' && entry->d_name[0] <= '9') {
-				snprintf(path, sizeof(path), "%s/%s/stat", dir, entry->d_name);
-				live = !is_over(stat_state(path));
-			}
-			at += entry->d_reclen;
-		}
-	}
-	close(fd);
-	return live || n < 0;
+	return find_entry(fd, dir, is_live_thread) != 0;
 }
 
 /* A zombie is over: it has no memory, no cgroup, nothing left to kill.  One
@@ -423,26 +440,23 @@ static bool kernel_sees_others(void)
 	return !(kill(-1, 0) < 0 && errno == ESRCH);
 }
 
-/* Whether a directory entry of our /proc is another process than us. */
-static bool is_other_process(const char *name)
+/* Whether a directory entry of our /proc is another process than us, alive. */
+static bool is_other_live_process(const char *dir, const char *name)
 {
+	(void)dir;
 	return name[0] >= '1' && name[0] <= '9' && strcmp(name, "1") != 0 &&
-	       strspn(name, "0123456789") == strlen(name);
+	       strspn(name, "0123456789") == strlen(name) && is_live_process(name);
 }
 
 /* True while any process but us is alive in our PID namespace.  The holder's
  * /proc is the session's, so every numeric entry but "1" is such a process.
- * Read with getdents64() into a buffer on the stack: opendir()'s 32 KiB
- * buffer took a page fault per page it filled (0.2-1 ms in traces).  This
- * costs what our namespace holds; kill(-1, 0), which this used to ask first,
- * walks every process of the host (perf over B3's opens: about 1 ms of CPU
- * a logout with 1000 sessions on the host, 10 times what it cost with none). */
+ * This costs what our namespace holds; kill(-1, 0), which this used to ask
+ * first, walks every process of the host (perf over B3's opens: about 1 ms
+ * of CPU a logout with 1000 sessions on the host, 10 times what it cost
+ * with none). */
 static bool others_alive(void)
 {
-	char buf[2048] __attribute__((aligned(8)));
-	bool found = false;
-	ssize_t n = 0;
-	int fd;
+	int fd, found;
 
 	/* holder-look:fail stands for a look that finds nothing alive. */
 	if (FAULT_FAILS("holder-look"))
@@ -450,18 +464,8 @@ static bool others_alive(void)
 	fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return kernel_sees_others();
-	while (!found && (n = getdents64(fd, buf, sizeof(buf))) > 0) {
-		ssize_t at = 0;
-
-		while (!found && at < n) {
-			const struct dirent64 *entry = (const struct dirent64 *)(buf + at);
-
-			found = is_other_process(entry->d_name) && is_live_process(entry->d_name);
-			at += entry->d_reclen;
-		}
-	}
-	close(fd);
-	return found || (n < 0 && kernel_sees_others());
+	found = find_entry(fd, "/proc", is_other_live_process);
+	return found == 1 || (found < 0 && kernel_sees_others());
 }
 
 static bool has_pid_namespace(const struct holder_state *s)

@@ -78,18 +78,6 @@ static int open_lock_file(const struct watch_config *c, const char *name, bool c
 		      O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | (create ? O_CREAT : 0), 0600);
 }
 
-static int lock_whole(int fd, short type)
-{
-	struct flock fl = { .l_type = type, .l_whence = SEEK_SET };
-
-	return fcntl(fd, F_OFD_SETLK, &fl);
-}
-
-static bool held_by_another(int err)
-{
-	return err == EAGAIN || err == EACCES;
-}
-
 /* Whether fd is the file name leads to in the run directory now. */
 static bool still_named(int run_dir_fd, int fd, const char *name)
 {
@@ -117,12 +105,12 @@ static int hold_session_file(const struct watch_config *c)
 
 		if (fd < 0)
 			return -1;
-		locked = lock_whole(fd, F_RDLCK);
+		locked = nsiso_lock_whole_once(fd, F_RDLCK);
 		err = errno;
 		if (locked == 0 && still_named(c->run_dir_fd, fd, name))
 			return fd;
 		close(fd);	/* the last reaper's, removed or being removed */
-		if (locked != 0 && !held_by_another(err)) {
+		if (locked != 0 && !nsiso_lock_is_held(err)) {
 			errno = err;
 			return -1;
 		}
@@ -186,11 +174,11 @@ static enum others others_in_file(const struct watch_config *c)
 
 		if (fd < 0)
 			return errno == ENOENT ? OTHERS_NONE : OTHERS_UNKNOWN;
-		if (lock_whole(fd, F_WRLCK) != 0) {
+		if (nsiso_lock_whole_once(fd, F_WRLCK) != 0) {
 			int err = errno;
 
 			close(fd);
-			return held_by_another(err) ? OTHERS_HELD : OTHERS_UNKNOWN;
+			return nsiso_lock_is_held(err) ? OTHERS_HELD : OTHERS_UNKNOWN;
 		}
 		if (still_named(c->run_dir_fd, fd, name)) {
 			unlinkat(c->run_dir_fd, name, 0);
@@ -314,8 +302,7 @@ static void close_baton(struct watch *w)
 static int lock_uid_byte(struct watch *w, bool make_baton, int wait_ms)
 {
 	if (w->lock_fd < 0)
-		w->lock_fd = openat(w->c->run_dir_fd, NSISO_WATCH_LOCK_NAME,
-				    O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0600);
+		w->lock_fd = open_lock_file(w->c, NSISO_WATCH_LOCK_NAME, true);
 	if (w->lock_fd < 0 || nsiso_lock_uid_byte(w->lock_fd, w->c->uid, F_WRLCK, wait_ms) != 0)
 		return -1;
 	close_baton(w);
