@@ -82,7 +82,15 @@ help: ## list the targets
 # SYSCONFDIR, MANDIR.
 
 .PHONY: install uninstall
+# Over a running helper of a release without the per-user private /tmp
+# lock file: the lock file its sessions use must be there before ours runs
+# (debian/libpam-nsiso.preinst says why).
 install: all ## install the module, helper, nsisoctl, man pages, the broker's systemd units and (if absent) the conf
+	@if [ -z "$(DESTDIR)" ] && [ -d /run/nsiso ] && [ -e $(HELPER_PATH) ] && \
+	    ! grep -qa 'user-%u.private-tmp' $(HELPER_PATH); then \
+		echo "(umask 077 && : >>/run/nsiso/private-tmp.lock)"; \
+		(umask 077 && : >>/run/nsiso/private-tmp.lock); \
+	fi
 	install -D -m 0644 $(MODULE) $(DESTDIR)$(PAMDIR)/pam_nsiso.so
 	install -D -m 0755 $(HELPER) $(DESTDIR)$(HELPER_PATH)
 	install -D -m 0755 $(CTL) $(DESTDIR)$(PREFIX)/bin/nsisoctl

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stdbool.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "deadline.h"
@@ -30,6 +31,12 @@ int nsiso_lock_whole_once(int fd, short type)
 	struct flock lock = { .l_type = type, .l_whence = SEEK_SET };
 
 	return fcntl(fd, F_OFD_SETLK, &lock);
+}
+
+static int try_whole(int fd, uid_t uid, short type)
+{
+	(void)uid;
+	return nsiso_lock_whole_once(fd, type);
 }
 
 static int try_whole_shared(int fd, uid_t uid, short type)
@@ -61,6 +68,20 @@ static int poll_lock(try_lock_fn *try, int fd, uid_t uid, short type, int wait_m
 int nsiso_lock_uid_byte(int fd, uid_t uid, short type, int wait_ms)
 {
 	return poll_lock(try_byte, fd, uid, type, wait_ms);
+}
+
+int nsiso_lock_whole(int fd, short type, int wait_ms)
+{
+	return poll_lock(try_whole, fd, 0, type, wait_ms);
+}
+
+bool nsiso_still_named(int dir_fd, int fd, const char *name)
+{
+	struct stat mine, now;
+
+	return fstat(fd, &mine) == 0 &&
+	       fstatat(dir_fd, name, &now, AT_SYMLINK_NOFOLLOW) == 0 &&
+	       mine.st_dev == now.st_dev && mine.st_ino == now.st_ino;
 }
 
 int nsiso_lock_whole_shared(int fd, int wait_ms)

@@ -21,6 +21,16 @@ int nsiso_lock_uid_byte(int fd, uid_t uid, short type, int wait_ms);
  * lock).  0, or -1 with errno: nsiso_lock_is_held() when another has it. */
 int nsiso_lock_whole_once(int fd, short type);
 
+/* fd's whole file locked with type as an open file description lock,
+ * waited for in the same way as nsiso_lock_uid_byte().  0, or -1 with errno
+ * (ETIMEDOUT when still held by another at the end). */
+int nsiso_lock_whole(int fd, short type, int wait_ms);
+
+/* Whether fd is the file name leads to in dir_fd now (not removed or
+ * replaced since it was opened): a lock on a file its last user removes
+ * counts only while it is. */
+bool nsiso_still_named(int dir_fd, int fd, const char *name);
+
 /* Whether a try's errno says another holds the lock: EAGAIN (EWOULDBLOCK),
  * or EACCES (fcntl(2) allows both). */
 bool nsiso_lock_is_held(int err);

@@ -23,6 +23,7 @@
 #include "../common/systemd.h"
 #include "../common/textfile.h"
 #include "faults.h"
+#include "holder.h"
 #include "nscharge.h"
 
 /* Room for a mover fd per hierarchy: v1 has about a dozen. */
@@ -240,9 +241,17 @@ static int add_callers_cgroups(pid_t caller, int caller_pidfd,
 __attribute__((noreturn))
 static void maker(const struct entries *e, uid_t uid, int report)
 {
-	int result[2] = { 0, 0 };
+	int result[2] = { 0, 0 }, keep[ENTER_MAX + 1];
 	size_t i;
 	char byte;
+
+	/* Nothing of the helper's lives on in a process a user can reach:
+	 * above all not the user's private /tmp locks, which a maker kept
+	 * alive (frozen, say) would hold past the session. */
+	for (i = 0; i < e->n; i++)
+		keep[i] = e->fds[i];
+	keep[e->n] = report;
+	nsiso_keep_only_fds(keep, e->n + 1);
 
 	for (i = 0; i < e->n && result[0] == 0; i++)
 		if (write(e->fds[i], "0", 1) != 1)
@@ -300,8 +309,9 @@ int nsiso_cgroupns_make(pid_t caller, int caller_pidfd, uid_t uid,
 	for (i = 0; i < NSISO_CGROUP_PROCS_MAX; i++)
 		if (procs_fds[i] >= 0 && (e.fds[e.n] = dup(procs_fds[i])) >= 0)
 			e.n++;
-	/* The maker enters a cgroup a user can reach too: it holds no lock,
-	 * and it is waited for only wait_ms, by the user's own login. */
+	/* The maker enters a cgroup a user can reach too: it keeps no fd but
+	 * these (maker()), and it is waited for only wait_ms, by the user's
+	 * own login. */
 	if (add_callers_cgroups(caller, caller_pidfd, procs_fds, false, &e, failure, err, len) < 0) {
 		close_entries(&e);
 		return -1;

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 bool nsiso_fault_point(const char *point)
@@ -27,6 +28,14 @@ bool nsiso_fault_point(const char *point)
 			pause();
 	if (strncmp(want + n + 1, "slow", 4) == 0) {
 		sleep(4);
+		return false;
+	}
+	if (strncmp(want + n + 1, "wait", 4) == 0) {
+		const struct timespec tick = { 0, 10000000L };	/* 10 ms */
+		int i;
+
+		for (i = 0; i < 6000 && access(NSISO_FAULT_FILE, F_OK) == 0; i++)
+			nanosleep(&tick, NULL);
 		return false;
 	}
 	if (strncmp(want + n + 1, "exit", 4) == 0)

@@ -7,6 +7,8 @@
  *   "<point>:slow"   sleep 4 s there, then go on (a slow machine's step:
  *                    longer than a fixed bound of a few seconds would allow,
  *                    well within the open's budget)
+ *   "<point>:wait"   wait there until the fault file is removed, at most
+ *                    60 s (a step that takes as long as the test needs)
  *   "<point>:exit"   exit 1 there (a helper that dies)
  *   "<point>:kill"   SIGKILL itself there (killed mid-setup)
  *   "<point>:fail"   make that step fail (FAULT_FAILS returns true) */

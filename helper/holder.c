@@ -770,27 +770,27 @@ static size_t fds_wanted(const void *session)
 {
 	const struct holder_session *s = session;
 
-	return 1 + (s->private_tmp != NSISO_PRIVATE_TMP_NO) + s->remount;
+	bool tmp = s->private_tmp != NSISO_PRIVATE_TMP_NO;
+
+	return 1 + tmp + (tmp && s->legacy_tmp_lock) + s->remount;
 }
 
 /* The session, from the maker: false on EOF or anything malformed.  The
- * fds: the application's pidfd, the private /tmp lock and the host's mount
- * namespace, the last two -1 when not sent. */
+ * fds: the application's pidfd, the private /tmp locks (kept open, never
+ * used) and the host's mount namespace, the last -1 when not sent. */
 static bool receive_session(int sock, struct holder_session *s, int *caller_pidfd,
-			    int *lock_fd, int *host_mnt_fd)
+			    int *host_mnt_fd)
 {
 	const char *const texts[] = { s->session, s->hostname, s->host_nodename,
 				      s->host_domainname };
 	const size_t sizes[] = { sizeof(s->session), sizeof(s->hostname),
 				 sizeof(s->host_nodename), sizeof(s->host_domainname) };
-	int fds[3];
-	size_t next = 1;
+	int fds[4];
 
-	if (!nsiso_recv_struct(sock, s, sizeof(*s), fds, 3, fds_wanted, texts, sizes, 4))
+	if (!nsiso_recv_struct(sock, s, sizeof(*s), fds, 4, fds_wanted, texts, sizes, 4))
 		return false;
 	*caller_pidfd = fds[0];
-	*lock_fd = s->private_tmp != NSISO_PRIVATE_TMP_NO ? fds[next++] : -1;
-	*host_mnt_fd = s->remount ? fds[next] : -1;
+	*host_mnt_fd = s->remount ? fds[fds_wanted(s) - 1] : -1;
 	return true;
 }
 
@@ -800,7 +800,7 @@ void holder_prebuilt_main(unsigned isolate, int ready_fd, int commit_fd)
 				   .commit_fd = commit_fd };
 	struct holder_session s;
 	const int keep[2] = { ready_fd, commit_fd };
-	int lock_fd, host_mnt_fd;
+	int host_mnt_fd;
 
 	/* Nothing of the spare's may live on here: above all not the
 	 * broker's listening socket. */
@@ -808,7 +808,7 @@ void holder_prebuilt_main(unsigned isolate, int ready_fd, int commit_fd)
 	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
 	start_holder("nsiso-idle-hold");
 	build_common(&c, 0);
-	if (!receive_session(commit_fd, &s, &c.caller_pidfd, &lock_fd, &host_mnt_fd))
+	if (!receive_session(commit_fd, &s, &c.caller_pidfd, &host_mnt_fd))
 		_exit(0);
 	/* Not ours to serve: the maker checks this before it gives one. */
 	if ((s.isolate | NSISO_NS_CGROUP) != (isolate | NSISO_NS_CGROUP) ||
@@ -817,7 +817,6 @@ void holder_prebuilt_main(unsigned isolate, int ready_fd, int commit_fd)
 	/* Ours now: it outlives the worker that gave it. */
 	(void)prctl(PR_SET_PDEATHSIG, 0);
 	prctl(PR_SET_NAME, "nsiso-holder");
-	(void)lock_fd;	/* held open, never used */
 	c.s = s;
 	if (s.remount)
 		copy_mounts_again(&c, host_mnt_fd);

@@ -38,6 +38,9 @@ struct holder_session {
 	 * (its fd comes with the session, after the others).  Only with
 	 * NSISO_NS_MNT; false for a holder made at the login. */
 	bool remount;
+	/* With a private /tmp, the byte of the lock file of a release of
+	 * before comes too (privtmp.h), after the user's file's lock. */
+	bool legacy_tmp_lock;
 };
 
 struct holder_config {

@@ -917,19 +917,18 @@ static void reply_ok(pid_t holder_pid, int holder_pidfd, const int procs_fds[NSI
  * (privtmp.h).  The lock is in the default run directory whatever --run-dir
  * says: the private directories are the machine's, shared by every PAM
  * service.  That directory's fd (for the reaper), or -1 without a private
- * /tmp; the lock's fd (*lock_fd) is left open on purpose. */
-static int hold_private_tmp(const struct nsiso_request *r, int *lock_fd)
+ * /tmp; the locks' fds (*locks) are left open on purpose. */
+static int hold_private_tmp(const struct nsiso_request *r, struct nsiso_privtmp_locks *locks)
 {
 	char err[256];
 	int dir_fd;
 
-	*lock_fd = -1;
+	*locks = (struct nsiso_privtmp_locks){ -1, -1 };
 	if (r->private_tmp == NSISO_PRIVATE_TMP_NO)
 		return -1;
 	dir_fd = open_run_dir(NSISO_RUN_DIR_DEFAULT);
-	*lock_fd = nsiso_privtmp_hold(dir_fd, r->uid, nsiso_deadline_left_ms(&open_deadline), err,
-				      sizeof(err));
-	if (*lock_fd < 0)
+	if (nsiso_privtmp_hold(dir_fd, r->uid, nsiso_deadline_left_ms(&open_deadline), locks, err,
+			       sizeof(err)) < 0)
 		die_with(errno == EROFS || errno == EACCES ? NSISO_FAIL_HOST :
 			 errno == ENOSPC || errno == ENOMEM ? NSISO_FAIL_CRIT : NSISO_FAIL_DENY,
 			 "%s", err);
@@ -988,9 +987,10 @@ static void holder_session_of(const struct nsiso_request *r, gid_t gid, struct h
 /* The holder a spare made ahead, given this session; false when there is
  * none that fits (prebuilt.h), which is then dropped. */
 static bool give_prebuilt_holder(struct nsiso_prebuilt *pb, const struct holder_session *s,
-				 int caller_pidfd, int lock_fd, struct handover *h)
+				 int caller_pidfd, const struct nsiso_privtmp_locks *locks,
+				 struct handover *h)
 {
-	if (!pb || nsiso_prebuilt_give_holder(pb, s, caller_pidfd, lock_fd) < 0)
+	if (!pb || nsiso_prebuilt_give_holder(pb, s, caller_pidfd, locks) < 0)
 		return false;
 	*h = (struct handover){ pb->holder_ready_fd, pb->holder_commit_fd, pb->holder_pidfd,
 				pb->holder_pid };
@@ -1026,7 +1026,8 @@ static void reaper_session_of(const struct nsiso_request *r, const char *slice, 
 /* pb: what the broker's spare made ahead, or NULL (an exec'd helper). */
 static void open_session(const struct nsiso_request *r, gid_t gid, struct nsiso_prebuilt *pb)
 {
-	int caller_pidfd, run_dir_fd, tmp_dir_fd, lock_fd, procs_fds[NSISO_CGROUP_PROCS_MAX];
+	int caller_pidfd, run_dir_fd, tmp_dir_fd, procs_fds[NSISO_CGROUP_PROCS_MAX];
+	struct nsiso_privtmp_locks tmp_locks;
 	const char done = NSISO_SYNC_DONE;
 	struct holder_session session;
 	struct reaper_session reaper;
@@ -1045,14 +1046,15 @@ static void open_session(const struct nsiso_request *r, gid_t gid, struct nsiso_
 	/* Our holder and reaper will be orphans, maybe a user's (unreaped.h). */
 	if (!pb && nsiso_unreaped_check(run_dir_fd, r->uid, why, sizeof(why)) < 0)
 		die_with(NSISO_FAIL_DENY, "%s", why);
-	tmp_dir_fd = hold_private_tmp(r, &lock_fd);
+	tmp_dir_fd = hold_private_tmp(r, &tmp_locks);
 	caller_pidfd = open_caller_pidfd(r->caller);
 	find_user_slice(r, caller_pidfd, slice, sizeof(slice));
 	reaper_fds[1] = caller_pidfd;
 	reaper_fds[2] = run_dir_fd;
 	reaper_fds[3] = tmp_dir_fd;
 	holder_session_of(r, gid, &session);
-	members.made_ahead[0] = give_prebuilt_holder(pb, &session, caller_pidfd, lock_fd, &h);
+	session.legacy_tmp_lock = tmp_locks.legacy >= 0;
+	members.made_ahead[0] = give_prebuilt_holder(pb, &session, caller_pidfd, &tmp_locks, &h);
 	if (!members.made_ahead[0])
 		start_holder(&session, caller_pidfd, pb, &h);
 	members.pid[0] = h.holder_pid;

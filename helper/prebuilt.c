@@ -220,15 +220,17 @@ static bool fits(const struct nsiso_prebuilt *pb, unsigned isolate)
  * own whose copy is out of date, with our own (the broker's, the
  * application's: broker.c checked) to copy again from. */
 static int send_holder_session(struct nsiso_prebuilt *pb, const struct holder_session *s,
-			       int caller_pidfd, int lock_fd)
+			       int caller_pidfd, const struct nsiso_privtmp_locks *locks)
 {
 	struct holder_session given = *s;
-	int fds[3], ret;
+	int fds[4], ret;
 	size_t n = 0;
 
 	fds[n++] = caller_pidfd;
-	if (lock_fd >= 0)
-		fds[n++] = lock_fd;
+	if (s->private_tmp != NSISO_PRIVATE_TMP_NO)
+		fds[n++] = locks->file;
+	if (s->private_tmp != NSISO_PRIVATE_TMP_NO && s->legacy_tmp_lock)
+		fds[n++] = locks->legacy;
 	given.remount = (pb->isolate & NSISO_NS_MNT) && !mounts_unchanged(pb);
 	if (given.remount) {
 		fds[n] = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
@@ -243,10 +245,10 @@ static int send_holder_session(struct nsiso_prebuilt *pb, const struct holder_se
 }
 
 int nsiso_prebuilt_give_holder(struct nsiso_prebuilt *pb, const struct holder_session *s,
-			       int caller_pidfd, int lock_fd)
+			       int caller_pidfd, const struct nsiso_privtmp_locks *locks)
 {
 	if (pb->holder_pid > 0 && fits(pb, s->isolate) &&
-	    send_holder_session(pb, s, caller_pidfd, lock_fd) == 0) {
+	    send_holder_session(pb, s, caller_pidfd, locks) == 0) {
 		close_fd(&pb->mountinfo_fd);
 		return 0;
 	}

@@ -25,6 +25,7 @@
 
 #include "cgroupns.h"
 #include "holder.h"
+#include "privtmp.h"
 #include "reaper.h"
 
 struct nsiso_prebuilt {
@@ -61,7 +62,7 @@ void nsiso_prebuild(struct nsiso_prebuilt *pb, unsigned isolate);
  * since it copied it, it copies it again.  Otherwise -1 after dropping it
  * (the reaper waits on: it serves any session). */
 int nsiso_prebuilt_give_holder(struct nsiso_prebuilt *pb, const struct holder_session *s,
-			       int caller_pidfd, int lock_fd);
+			       int caller_pidfd, const struct nsiso_privtmp_locks *locks);
 
 /* Give the reaper its session; fds as struct reaper_session says (the last
  * -1 without a private /tmp).  Its PID, or 0 after dropping it.  It is not

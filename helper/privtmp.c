@@ -29,8 +29,10 @@
 #include <unistd.h>
 
 #include "../common/cgroup.h"
+#include "../common/deadline.h"
 #include "../common/size.h"
 #include "../common/uidlock.h"
+#include "faults.h"
 
 static const char *const places[] = { "/tmp", "/var/tmp" };
 #define N_PLACES (sizeof(places) / sizeof(places[0]))
@@ -478,19 +480,90 @@ int nsiso_privtmp_mount(uid_t uid, bool *host_fault, char *err, size_t len)
 
 /* ---- the lock ---------------------------------------------------------- */
 
-int nsiso_privtmp_hold(int lock_dir_fd, uid_t uid, int wait_ms, char *err, size_t len)
+/* A file per user, not a byte per uid of one file: the kernel keeps a
+ * file's locks in one list and walks it at every lock, test and close, so
+ * one file for every user made each login pay for every private /tmp
+ * session on the host (as the sessions file did: watch.c). */
+static void user_file_name(uid_t uid, char *buf, size_t len)
 {
-	int fd = openat(lock_dir_fd, NSISO_PRIVATE_TMP_LOCK_NAME,
-			O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0600);
+	snprintf(buf, len, NSISO_PRIVATE_TMP_FILE_FORMAT, (unsigned)uid);
+}
 
-	if (fd < 0)
-		return fail(err, len, "cannot open %s: %m", NSISO_PRIVATE_TMP_LOCK_NAME);
-	if (nsiso_lock_uid_byte(fd, uid, F_RDLCK, wait_ms) != 0) {
-		fail(err, len, "cannot take the private /tmp lock of uid %u: %m", (unsigned)uid);
+/* The user's file, read-locked and still named: fd, or -1 with errno. */
+static int hold_user_file(int dir_fd, const char *name, const struct nsiso_deadline *until)
+{
+	for (;;) {
+		int fd = openat(dir_fd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK,
+				0600);
+		int locked, e;
+
+		if (fd < 0)
+			return -1;
+		locked = nsiso_lock_whole(fd, F_RDLCK, nsiso_deadline_left_ms(until));
+		e = errno;
+		if (locked == 0 && nsiso_still_named(dir_fd, fd, name))
+			return fd;
+		/* Or the file of a last reaper, which removed it under its
+		 * write lock once it had moved the directories away: a new one. */
 		close(fd);
+		if (locked == 0 && nsiso_deadline_left_ms(until) > 0)
+			continue;
+		errno = locked != 0 ? e : ETIMEDOUT;
 		return -1;
 	}
-	return fd;
+}
+
+/* A release of before the file per user locks byte <uid> of
+ * private-tmp.lock for each session and moves the user's directories away
+ * when its reaper finds that byte free; it never removes the file, and
+ * neither do we (before the next boot, /run being a tmpfs, a broker of
+ * before that was not restarted may still open sessions).  Where the file
+ * is there, our sessions hold their byte too, so that the reapers of
+ * before see them, and our reapers take it as theirs did.  A host that
+ * never ran such a release has no such file and pays nothing; an upgrade
+ * makes it before our helper first runs (debian/libpam-nsiso.preinst,
+ * make install), since theirs would make it only at their next login.
+ * fd, or -1 with errno (ENOENT: no file, nothing to hold). */
+static int open_legacy(int dir_fd)
+{
+	return openat(dir_fd, NSISO_PRIVATE_TMP_LOCK_NAME,
+		      O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+}
+
+static void drop(struct nsiso_privtmp_locks *locks)
+{
+	if (locks->file >= 0)
+		close(locks->file);
+	if (locks->legacy >= 0)
+		close(locks->legacy);
+	*locks = (struct nsiso_privtmp_locks){ -1, -1 };
+}
+
+int nsiso_privtmp_hold(int lock_dir_fd, uid_t uid, int wait_ms, struct nsiso_privtmp_locks *locks,
+		       char *err, size_t len)
+{
+	struct nsiso_deadline until;
+	char name[64];
+	int e;
+
+	*locks = (struct nsiso_privtmp_locks){ -1, -1 };
+	user_file_name(uid, name, sizeof(name));
+	nsiso_deadline_in(&until, wait_ms);
+	locks->file = hold_user_file(lock_dir_fd, name, &until);
+	if (locks->file < 0)
+		return fail(err, len, "cannot take the private /tmp lock of uid %u (%s): %m",
+			    (unsigned)uid, name);
+	locks->legacy = open_legacy(lock_dir_fd);
+	if (locks->legacy < 0 && errno == ENOENT)
+		return 0;
+	if (locks->legacy >= 0 &&
+	    nsiso_lock_uid_byte(locks->legacy, uid, F_RDLCK, nsiso_deadline_left_ms(&until)) == 0)
+		return 0;
+	e = errno;
+	drop(locks);
+	errno = e;
+	return fail(err, len, "cannot take the private /tmp lock of uid %u (%s): %m",
+		    (unsigned)uid, NSISO_PRIVATE_TMP_LOCK_NAME);
 }
 
 /* ---- removal ----------------------------------------------------------- */
@@ -656,23 +729,92 @@ static int open_our_base(const char *where)
 	return base;
 }
 
+/* A user's file is removed and made again for microseconds at a time. */
+#define RELEASE_TRIES 8
+static const struct timespec release_retry = { .tv_nsec = 1000000L };	/* 1 ms */
+
+/* The user's file, write-locked and still named: no session of ours holds
+ * it.  -1 when one does; when it is gone (its last reaper removed it after
+ * it moved the directories away, and no session came since: one would have
+ * made it again); or on an error (logged). */
+static int take_user_file(int dir_fd, const char *name, const char *session)
+{
+	int tries;
+
+	for (tries = 0; tries < RELEASE_TRIES; tries++) {
+		int fd = openat(dir_fd, name, O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+		int e;
+
+		if (fd < 0) {
+			if (errno != ENOENT)
+				syslog(LOG_ERR, "session %s: cannot open %s: %m", session, name);
+			return -1;
+		}
+		if (nsiso_lock_whole_once(fd, F_WRLCK) != 0) {
+			e = errno;
+			close(fd);
+			if (!nsiso_lock_is_held(e))
+				syslog(LOG_ERR, "session %s: cannot lock %s: %s", session, name,
+				       strerror(e));
+			return -1;	/* another session of the user has them */
+		}
+		if (nsiso_still_named(dir_fd, fd, name))
+			return fd;
+		close(fd);	/* removed and made again since we opened it */
+		nanosleep(&release_retry, NULL);
+	}
+	syslog(LOG_ERR, "session %s: %s changed %d times under us: the private directories stay",
+	       session, name, RELEASE_TRIES);
+	return -1;
+}
+
+/* Byte uid of private-tmp.lock taken exclusively, where the file is there
+ * (open_legacy): no session of a release of before uses the directories,
+ * and none starts to before we close it.  fd, -1 when there is no file
+ * (*ok true), or -1 with *ok false when one holds it or on an error
+ * (logged): the directories stay. */
+static int take_legacy_byte(int dir_fd, uid_t uid, const char *session, bool *ok)
+{
+	int fd = open_legacy(dir_fd), e;
+
+	*ok = fd < 0 && errno == ENOENT;
+	if (fd < 0) {
+		if (!*ok)
+			syslog(LOG_ERR, "session %s: cannot open %s: %m", session,
+			       NSISO_PRIVATE_TMP_LOCK_NAME);
+		return -1;
+	}
+	if (nsiso_lock_uid_byte(fd, uid, F_WRLCK, 0) == 0) {
+		*ok = true;
+		return fd;
+	}
+	e = errno;
+	close(fd);
+	if (!nsiso_lock_is_held(e) && e != ETIMEDOUT)
+		syslog(LOG_ERR, "session %s: cannot lock %s: %s", session,
+		       NSISO_PRIVATE_TMP_LOCK_NAME, strerror(e));
+	return -1;
+}
+
 void nsiso_privtmp_release(int lock_dir_fd, uid_t uid, const char *session)
 {
-	int lock, bases[N_PLACES];
-	char name[16], gone[64], hex[17];
+	int lock, legacy, bases[N_PLACES];
+	char name[16], gone[64], hex[17], file[64];
+	bool no_other;
 	size_t i;
 
-	lock = openat(lock_dir_fd, NSISO_PRIVATE_TMP_LOCK_NAME,
-		      O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-	if (lock < 0) {
-		syslog(LOG_ERR, "session %s: cannot open %s: %m", session,
-		       NSISO_PRIVATE_TMP_LOCK_NAME);
+	user_file_name(uid, file, sizeof(file));
+	lock = take_user_file(lock_dir_fd, file, session);
+	if (lock < 0)
+		return;
+	legacy = take_legacy_byte(lock_dir_fd, uid, session, &no_other);
+	if (!no_other) {
+		unlinkat(lock_dir_fd, file, 0);	/* no session of ours is left */
+		close(lock);
 		return;
 	}
-	if (nsiso_lock_uid_byte(lock, uid, F_WRLCK, 0) != 0) {
-		close(lock);	/* another session of the user has them */
-		return;
-	}
+	/* private-tmp-release:wait keeps a new login waiting for our lock. */
+	FAULT_POINT("private-tmp-release");
 	snprintf(name, sizeof(name), "%u", (unsigned)uid);
 	for (i = 0; i < N_PLACES; i++) {
 		bases[i] = open_our_base(places[i]);
@@ -683,7 +825,13 @@ void nsiso_privtmp_release(int lock_dir_fd, uid_t uid, const char *session)
 			syslog(LOG_ERR, "session %s: cannot move the private %s of uid %u away: %m",
 			       session, places[i], (unsigned)uid);
 	}
-	/* From here a new session of the user makes fresh directories. */
+	/* From here a new session of the user makes a new file and fresh
+	 * directories (one waiting for our lock finds this file removed).
+	 * The old byte first: a reaper of the next session must not find it
+	 * still ours. */
+	if (legacy >= 0)
+		close(legacy);
+	unlinkat(lock_dir_fd, file, 0);
 	close(lock);
 	for (i = 0; i < N_PLACES; i++) {
 		if (bases[i] < 0)

@@ -16,11 +16,15 @@
  *
  * Who removes the directories: the reaper of the user's last session.
  * "Last" is decided by a lock, not by counting: every session with
- * private_tmp holds a shared OFD lock on byte <uid> of
- * /run/nsiso/private-tmp.lock (the default run directory whatever run_dir=
- * says: the directories are the machine's) from before its holder is made
- * until the holder ends; a reaper that gets the exclusive lock knows no
- * session of the user is using or making the directories. */
+ * private_tmp holds a shared OFD lock on the whole of
+ * /run/nsiso/user-<uid>.private-tmp (the default run directory whatever
+ * run_dir= says: the directories are the machine's) from before its holder
+ * is made until the holder ends; a reaper that gets the exclusive lock
+ * knows no session of the user is using or making the directories, moves
+ * them away and removes the file while it holds that lock.  A session
+ * whose lock lands on a removed file starts again on a new one.  Where a
+ * release of before left /run/nsiso/private-tmp.lock, sessions hold their
+ * byte <uid> of it too, and reapers take it as well (privtmp.c). */
 #ifndef NSISO_PRIVTMP_H
 #define NSISO_PRIVTMP_H
 
@@ -30,6 +34,9 @@
 #include <sys/types.h>
 
 #define NSISO_PRIVATE_TMP_BASE ".nsiso-tmp"
+/* The user's lock file in the default run directory. */
+#define NSISO_PRIVATE_TMP_FILE_FORMAT "user-%u.private-tmp"
+/* What the sessions of a release of before lock a byte of (privtmp.c). */
 #define NSISO_PRIVATE_TMP_LOCK_NAME "private-tmp.lock"
 
 /* A directory nobody but root can change: root's, and writable by others
@@ -37,12 +44,21 @@
  * root's. */
 bool nsiso_trusted_dir(const struct stat *st);
 
-/* The helper, before it makes the holder: the user's shared lock in
- * lock_dir_fd (the default run directory), which the holder inherits and
- * keeps.  Waits at most wait_ms (what is left of the open's time budget)
- * for a reaper that is moving the user's directories away.  fd, or -1 with
- * errno (ETIMEDOUT for the wait) and a reason in err. */
-int nsiso_privtmp_hold(int lock_dir_fd, uid_t uid, int wait_ms, char *err, size_t len);
+/* The user's share of the private /tmp lock: fds, -1 when not held. */
+struct nsiso_privtmp_locks {
+	int file;	/* the user's file, read-locked */
+	int legacy;	/* byte <uid> of private-tmp.lock, where a release of
+			 * before left the file (privtmp.c) */
+};
+
+/* The helper, before it makes the holder: the user's shared locks in
+ * lock_dir_fd (the default run directory), which the holder inherits (or,
+ * made ahead, is given) and keeps; the user's file made if missing, root's, 0600.  Waits at most
+ * wait_ms (what is left of the open's time budget) for a reaper that is
+ * moving the user's directories away.  0, or -1 with errno (ETIMEDOUT for
+ * the wait) and a reason in err, nothing held. */
+int nsiso_privtmp_hold(int lock_dir_fd, uid_t uid, int wait_ms, struct nsiso_privtmp_locks *locks,
+		       char *err, size_t len);
 
 /* The holder, in the session's new mount namespace, before any process of
  * the user is in it: find or make the user's directories and mount them on

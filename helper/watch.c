@@ -78,16 +78,6 @@ static int open_lock_file(const struct watch_config *c, const char *name, bool c
 		      O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | (create ? O_CREAT : 0), 0600);
 }
 
-/* Whether fd is the file name leads to in the run directory now. */
-static bool still_named(int run_dir_fd, int fd, const char *name)
-{
-	struct stat mine, now;
-
-	return fstat(fd, &mine) == 0 &&
-	       fstatat(run_dir_fd, name, &now, AT_SYMLINK_NOFOLLOW) == 0 &&
-	       mine.st_dev == now.st_dev && mine.st_ino == now.st_ino;
-}
-
 /* fd, read-locked and named, or -1 (errno set).  Bounded: a remover holds
  * its write lock for microseconds, but may be preempted there. */
 static int hold_session_file(const struct watch_config *c)
@@ -107,7 +97,7 @@ static int hold_session_file(const struct watch_config *c)
 			return -1;
 		locked = nsiso_lock_whole_once(fd, F_RDLCK);
 		err = errno;
-		if (locked == 0 && still_named(c->run_dir_fd, fd, name))
+		if (locked == 0 && nsiso_still_named(c->run_dir_fd, fd, name))
 			return fd;
 		close(fd);	/* the last reaper's, removed or being removed */
 		if (locked != 0 && !nsiso_lock_is_held(err)) {
@@ -180,7 +170,7 @@ static enum others others_in_file(const struct watch_config *c)
 			close(fd);
 			return nsiso_lock_is_held(err) ? OTHERS_HELD : OTHERS_UNKNOWN;
 		}
-		if (still_named(c->run_dir_fd, fd, name)) {
+		if (nsiso_still_named(c->run_dir_fd, fd, name)) {
 			unlinkat(c->run_dir_fd, name, 0);
 			close(fd);
 			return OTHERS_NONE;

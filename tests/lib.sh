@@ -128,10 +128,12 @@ nsiso_setup() {
 }
 
 # What the helper makes on the host at its first private /tmp, whatever
-# run_dir= says: the default run directory with its private-tmp.lock, and
-# the base directories of private /tmp and /var/tmp.  Those this test
-# made are removed at its end, after every other cleanup (the sessions
-# are over), when nothing else is in them.
+# run_dir= says: the default run directory with its users' private /tmp
+# lock files (user-UID.private-tmp, which the last logout removes; a login
+# that failed leaves it), and the base directories of private /tmp and
+# /var/tmp.  Those this test made are removed at its end,
+# after every other cleanup (the sessions are over), when nothing else is
+# in them.
 _nsiso_note_host_state() {
 	local d
 	for d in /run/nsiso /tmp/.nsiso-tmp /var/tmp/.nsiso-tmp; do
@@ -139,9 +141,24 @@ _nsiso_note_host_state() {
 	done
 }
 
+# _nsiso_unlocked FILE: no lock of anyone's on FILE (/proc/locks names it
+# MAJ:MIN:INODE, the device in hex).
+_nsiso_unlocked() {
+	local st id
+	st=$(stat -c '%d %i' "$1" 2>/dev/null) || return 1
+	read -r -a st <<<"$st"
+	id=$(printf '%02x:%02x:%s' $(((st[0] >> 8) & 0xfff)) \
+		$(((st[0] & 0xff) | ((st[0] >> 12) & 0xfff00))) "${st[1]}")
+	! awk -v id="$id" '$6 == id || $7 == id {found = 1} END {exit !found}' /proc/locks
+}
+
 _nsiso_remove_host_state() {
+	local f
 	case $1 in
 	/run/nsiso)
+		for f in /run/nsiso/user-*.private-tmp; do
+			[ -f "$f" ] && _nsiso_unlocked "$f" && rm -f -- "$f"
+		done
 		[ "$(ls -A /run/nsiso 2>/dev/null)" = private-tmp.lock ] &&
 			rm -f /run/nsiso/private-tmp.lock
 		rmdir /run/nsiso 2>/dev/null ;;
@@ -1285,5 +1302,8 @@ _nsiso_remove_private_tmp() {
 			[ -e "$f" ] && rm -rf --one-file-system -- "$f"
 		done
 	done
+	# Its lock file, which a kept directory or a failed login leaves.
+	f=/run/nsiso/user-$1.private-tmp
+	[ -f "$f" ] && _nsiso_unlocked "$f" && rm -f -- "$f"
 	return 0
 }
