@@ -141,14 +141,10 @@ _nsiso_note_host_state() {
 	done
 }
 
-# _nsiso_unlocked FILE: no lock of anyone's on FILE (/proc/locks names it
-# MAJ:MIN:INODE, the device in hex).
+# _nsiso_unlocked FILE: no lock of anyone's on FILE (nsiso_lock_id).
 _nsiso_unlocked() {
-	local st id
-	st=$(stat -c '%d %i' "$1" 2>/dev/null) || return 1
-	read -r -a st <<<"$st"
-	id=$(printf '%02x:%02x:%s' $(((st[0] >> 8) & 0xfff)) \
-		$(((st[0] & 0xff) | ((st[0] >> 12) & 0xfff00))) "${st[1]}")
+	local id
+	id=$(nsiso_lock_id "$1") || return 1
 	! awk -v id="$id" '$6 == id || $7 == id {found = 1} END {exit !found}' /proc/locks
 }
 
@@ -207,6 +203,16 @@ nsiso_require() {
 	for f in "$@"; do
 		[ -x "$f" ] || nsiso_die "$f is missing: run make unit (make check does)"
 	done
+}
+
+# nsiso_fault_helper: the test build of the helper (HELPER: the same code
+# with fault points, helper/faults.h) and its fault file (FAULT), which is
+# removed at the test's end.
+nsiso_fault_helper() {
+	HELPER=$NSISO_TOP/tests/build/nsiso-helper-faults
+	FAULT=$NSISO_TOP/tests/build/fault
+	nsiso_require "$HELPER"
+	nsiso_on_exit rm -f -- "$FAULT"
 }
 
 # rm -rf only a path that really is one of our temp dirs (defence in depth).
@@ -1306,4 +1312,116 @@ _nsiso_remove_private_tmp() {
 	f=/run/nsiso/user-$1.private-tmp
 	[ -f "$f" ] && _nsiso_unlocked "$f" && rm -f -- "$f"
 	return 0
+}
+
+# ---- sessions an application holds, and the locks in them ------------------
+# nsiso_held_session SERVICE USER UID N: a session held open by an
+# application (tests/build/nsiso-pamdaemon, as atd) whose child, as the
+# user, sleeps 3000+N seconds; nsiso_end_held N ends it by killing that
+# sleep, and nsiso_held_up N... (nsiso_held_gone N...) says whether they
+# all are up (over).  Every
+# application still there is ended at the test's end.
+declare -a _NSISO_HELD=()
+nsiso_held_session() {
+	nsiso_require "$NSISO_TOP/tests/build/nsiso-pamdaemon"
+	[ ${#_NSISO_HELD[@]} -eq 0 ] && nsiso_on_exit _nsiso_end_held_all
+	"$NSISO_TOP/tests/build/nsiso-pamdaemon" "$1" "$2" "$3" /bin/sleep "$((3000 + $4))" \
+		>"$T/daemon-$4.out" 2>&1 &
+	_NSISO_HELD+=("$!:$(_nsiso_starttime "$!")")
+}
+_nsiso_end_held_all() { [ ${#_NSISO_HELD[@]} -eq 0 ] || _nsiso_terminate "${_NSISO_HELD[@]}"; }
+# nsiso_held_sleeper N: the pid of session N's sleep.
+nsiso_held_sleeper() {
+	local pid
+	for pid in $(pgrep -x sleep); do
+		[ "$(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline")" = "/bin/sleep $((3000 + $1)) " ] &&
+			echo "$pid"
+	done
+	return 0
+}
+nsiso_end_held() { local p; p=$(nsiso_held_sleeper "$1"); [ -n "$p" ] && kill "$p"; }
+nsiso_held_up() { local n; for n in "$@"; do [ -n "$(nsiso_held_sleeper "$n")" ] || return 1; done; }
+nsiso_held_gone() { local n; for n in "$@"; do [ -z "$(nsiso_held_sleeper "$n")" ] || return 1; done; }
+
+# nsiso_held_rounds SERVICE USER UID CHECK N...: with sessions N... of
+# USER up, three rounds of logins and logouts at once: all of them end
+# (the last of them is the user's last logout) while four new ones start;
+# once those are up, CHECK ROUND NEW... checks what the round left.
+# NSISO_HELD_LAST: the last round's sessions, still up.
+nsiso_held_rounds() {
+	local svc=$1 user=$2 uid=$3 check=$4 round n prev next
+	shift 4
+	prev="$*"
+	for round in 1 2 3; do
+		next=$(seq -s ' ' $((round * 20 + 1)) $((round * 20 + 4)))
+		for n in $next; do nsiso_held_session "$svc" "$user" "$uid" "$n"; done
+		for n in $prev; do nsiso_end_held "$n"; done
+		nsiso_assert_true "round $round: four new sessions of $user are up" \
+			nsiso_wait_for nsiso_held_up $next
+		nsiso_assert_true "round $round: the sessions before are over" \
+			nsiso_wait_for nsiso_held_gone $prev
+		# shellcheck disable=SC2086 # the numbers, one word each
+		"$check" "$round" $next
+		prev=$next
+	done
+	NSISO_HELD_LAST=$prev
+}
+
+# nsiso_lock_id FILE: FILE as /proc/locks names it (MAJ:MIN:INODE, the
+# device in hex).
+nsiso_lock_id() {
+	local st
+	st=$(stat -c '%d %i' "$1" 2>/dev/null) || return 1
+	read -r -a st <<<"$st"
+	printf '%02x:%02x:%s\n' $(((st[0] >> 8) & 0xfff)) \
+		$(((st[0] & 0xff) | ((st[0] >> 12) & 0xfff00))) "${st[1]}"
+}
+# nsiso_ofd_locks FILE [BYTE] [TYPE]: how many OFD locks of TYPE (READ, or
+# WRITE) are on the whole of FILE, or on its byte BYTE (/proc/locks: "N:
+# OFDLCK ADVISORY READ -1 MAJ:MIN:INODE START END").
+nsiso_ofd_locks() {
+	local id
+	id=$(nsiso_lock_id "$1") || { echo 0; return; }
+	awk -v id="$id" -v byte="${2-}" -v type="${3:-READ}" '$2 == "OFDLCK" && $4 == type &&
+		$6 == id && ((byte == "" && $7 == 0 && $8 == "EOF") || ($7 == byte && $8 == byte)) {n++}
+		END {print n + 0}' /proc/locks
+}
+# nsiso_open_by COMM PATH: the pids of the processes named COMM that have
+# PATH open (readlink's text: a removed file's ends in " (deleted)").
+nsiso_open_by() {
+	local pid fd
+	for pid in $(pgrep -x "$1"); do
+		for fd in /proc/"$pid"/fd/*; do
+			[ "$(readlink "$fd" 2>/dev/null)" = "$2" ] && { echo "$pid"; break; }
+		done
+	done
+	return 0
+}
+# nsiso_ended N PID...: N of the processes PID... have ended.
+nsiso_ended() {
+	local n=$1 pid alive=0
+	shift
+	for pid in "$@"; do kill -0 "$pid" 2>/dev/null && alive=$((alive + 1)); done
+	[ "$alive" -le $(($# - n)) ]
+}
+# nsiso_hold_ofd_byte NAME FILE BYTE r|w: a shared (r) or exclusive (w)
+# OFD lock on byte BYTE of FILE (made if missing), as a release of before
+# takes, held by a process of its own (its pid in NSISO_OFD_PID) until it
+# is killed, at the latest at the test's end.
+nsiso_hold_ofd_byte() {
+	command -v python3 >/dev/null ||
+		nsiso_die "python3 is missing: run make check (tests/deps.sh installs it)"
+	python3 - "$2" "$3" "$4" >"$T/ofd-$1.out" 2>&1 <<'EOF' &
+import fcntl, os, struct, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o600)
+F_OFD_SETLK = 37
+kind = fcntl.F_RDLCK if sys.argv[3] == "r" else fcntl.F_WRLCK
+fcntl.fcntl(fd, F_OFD_SETLK, struct.pack("hhqqi4x", kind, os.SEEK_SET, int(sys.argv[2]), 1, 0))
+print("held", flush=True)
+time.sleep(600)
+EOF
+	NSISO_OFD_PID=$!
+	nsiso_on_exit _nsiso_terminate "$NSISO_OFD_PID:$(_nsiso_starttime "$NSISO_OFD_PID")"
+	nsiso_wait_for grep -q held "$T/ofd-$1.out" >/dev/null ||
+		nsiso_die "an OFD lock on $2: $(cat "$T/ofd-$1.out")"
 }

@@ -24,20 +24,14 @@
 set -u
 . "$(dirname "$0")/../lib.sh"
 nsiso_setup
-PAMDAEMON=$NSISO_TOP/tests/build/nsiso-pamdaemon
-HELPER=$NSISO_TOP/tests/build/nsiso-helper-faults
-FAULT=$NSISO_TOP/tests/build/fault
-for f in "$PAMDAEMON" "$HELPER"; do
-	[ -x "$f" ] || nsiso_die "$f is missing: run make check (it builds it)"
-done
-nsiso_on_exit rm -f -- "$FAULT"
-command -v python3 >/dev/null || nsiso_die "python3 is missing: run make check (tests/deps.sh installs it)"
+nsiso_fault_helper
 
 USER_A=$(nsiso_make_user) || nsiso_die "cannot create user"
-USER_B=$(nsiso_make_user) || nsiso_die "cannot create user"
 UID_A=$(id -u "$USER_A")
+nsiso_forget_private_tmp "$UID_A"
+USER_B=$(nsiso_make_user) || nsiso_die "cannot create user"
 UID_B=$(id -u "$USER_B")
-for u in "$UID_A" "$UID_B"; do nsiso_forget_private_tmp "$u"; done
+nsiso_forget_private_tmp "$UID_B"
 PARENT=$(nsiso_cgroup_parent)
 nsiso_write_conf "* cgroup_parent $PARENT
 * isolate uts,ipc,mnt,pid
@@ -62,67 +56,16 @@ DIR_B=/tmp/.nsiso-tmp/$UID_B
 [ -e "$OLD" ] && nsiso_die "$OLD is there before the test: another release's sessions?"
 nsiso_on_exit rm -f -- "$OLD"
 
-# [SERVICE=...] session USER UID N: a session held by an application (as atd) whose
-# child, as the user, sleeps 3000+N seconds; ended by killing that sleep.
-declare -a DAEMONS=()
-session() {
-	"$PAMDAEMON" "${SERVICE:-$SVC}" "$1" "$2" /bin/sleep "$((3000 + $3))" >"$T/daemon-$3.out" 2>&1 &
-	DAEMONS+=("$!:$(_nsiso_starttime "$!")")
-}
-end_daemons() { [ ${#DAEMONS[@]} -eq 0 ] || _nsiso_terminate "${DAEMONS[@]}"; }
-nsiso_on_exit end_daemons
-sleeper() { # N: the pid of session N's sleep
-	local pid
-	for pid in $(pgrep -x sleep); do
-		[ "$(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline")" = "/bin/sleep $((3000 + $1)) " ] &&
-			echo "$pid"
-	done
-	return 0
-}
-end_session() { local p; p=$(sleeper "$1"); [ -n "$p" ] && kill "$p"; }
-up() { local n; for n in "$@"; do [ -n "$(sleeper "$n")" ] || return 1; done; }
-gone() { local n; for n in "$@"; do [ -z "$(sleeper "$n")" ] || return 1; done; }
-
-# lock_id FILE: FILE as /proc/locks names it (MAJ:MIN:INODE, the device
-# in hex).
-lock_id() {
-	local st
-	st=$(stat -c '%d %i' "$1" 2>/dev/null) || return 1
-	set -- $st
-	printf '%02x:%02x:%s\n' $((($1 >> 8) & 0xfff)) $((($1 & 0xff) | (($1 >> 12) & 0xfff00))) "$2"
-}
-# locks FILE [BYTE] [TYPE]: the OFD locks of TYPE (READ) on FILE (/proc/locks:
-# "N: OFDLCK ADVISORY READ -1 MAJ:MIN:INODE START END"), on the whole file
-# or on its byte BYTE.
-locks() {
-	local id
-	id=$(lock_id "$1") || { echo 0; return; }
-	awk -v id="$id" -v byte="${2-}" -v type="${3:-READ}" '$2 == "OFDLCK" && $4 == type &&
-		$6 == id && ((byte == "" && $7 == 0 && $8 == "EOF") || ($7 == byte && $8 == byte)) {n++}
-		END {print n + 0}' /proc/locks
-}
+# [SERVICE=...] session USER UID N: nsiso_held_session, with SVC unless
+# SERVICE says.
+session() { nsiso_held_session "${SERVICE:-$SVC}" "$@"; }
+sleeper() { nsiso_held_sleeper "$@"; }
+end_session() { nsiso_end_held "$@"; }
+up() { nsiso_held_up "$@"; }
+locks() { nsiso_ofd_locks "$@"; }
 has_locks() { [ "$(locks "$1")" -eq "$2" ]; } # FILE N
-# stale_fds FILE: holders' fds on a removed FILE.
-stale_fds() {
-	local pid fd
-	for pid in $(pgrep -x nsiso-holder); do
-		for fd in /proc/"$pid"/fd/*; do
-			[ "$(readlink "$fd" 2>/dev/null)" = "$1 (deleted)" ] && echo "$pid"
-		done
-	done
-	return 0
-}
-no_stale() { [ -z "$(stale_fds "$FILE_A")" ]; }
-# opened_by COMM FILE: a process COMM has FILE open.
-opened_by() {
-	local pid fd
-	for pid in $(pgrep -x "$1"); do
-		for fd in /proc/"$pid"/fd/*; do
-			[ "$(readlink "$fd" 2>/dev/null)" = "$2" ] && return 0
-		done
-	done
-	return 1
-}
+no_stale() { [ -z "$(nsiso_open_by nsiso-holder "$FILE_A (deleted)")" ]; }
+opened_by() { [ -n "$(nsiso_open_by "$@")" ]; } # COMM FILE
 # tmp_of N: the inode of session N's /tmp (its sleep's view, as root).
 tmp_of() { local p; p=$(sleeper "$1"); [ -n "$p" ] && stat -Lc %i "/proc/$p/root/tmp" 2>/dev/null; }
 # in_dir N...: sessions N... use A's private /tmp as it is now.
@@ -142,13 +85,6 @@ dir_ino() { stat -c %i "$1" 2>/dev/null; }
 no_dir() { [ ! -e "$1" ] && ! compgen -G "$1.gone.*" >/dev/null; }
 records_of() { grep -l "^user=$1\$" "$T"/run/*.session 2>/dev/null | wc -l; }
 has_records() { [ "$(records_of "$1")" -eq "$2" ]; } # USER N
-# reapers_end N PID...: N of the reapers PID... have ended.
-reapers_end() {
-	local n=$1 pid alive=0
-	shift
-	for pid in "$@"; do kill -0 "$pid" 2>/dev/null && alive=$((alive + 1)); done
-	[ "$alive" -le $(($# - n)) ]
-}
 
 # ---- two users: a file each, with its own sessions' locks ------------------
 session "$USER_A" "$UID_A" 1
@@ -172,7 +108,7 @@ end_session 1
 nsiso_assert_true "one of A's logouts: its holder lets go of its lock" \
 	nsiso_wait_for has_locks "$FILE_A" 1
 nsiso_assert_true "its reaper, done with its release, ends" \
-	nsiso_wait_for reapers_end 1 "${REAPERS[@]}"
+	nsiso_wait_for nsiso_ended 1 "${REAPERS[@]}"
 nsiso_assert_eq "A's private /tmp stays, the same directory, the other session's" \
 	"$INO_A $INO_A" "$(dir_ino "$DIR_A") $(tmp_of 2)"
 end_session 2
@@ -182,23 +118,7 @@ nsiso_assert_eq "B's file is untouched" "$INO_FILE_B 1" "$(stat -c %i "$FILE_B")
 nsiso_assert_true "and B's private /tmp" test -d "$DIR_B"
 
 # ---- a session of a release of before: A's byte of private-tmp.lock -------
-# legacy.py FILE BYTE r|w: an OFD lock on byte BYTE of FILE, held until
-# killed.
-cat >"$T/legacy.py" <<'EOF'
-import fcntl, os, struct, sys, time
-fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o600)
-F_OFD_SETLK = 37
-kind = fcntl.F_RDLCK if sys.argv[3] == "r" else fcntl.F_WRLCK
-fcntl.fcntl(fd, F_OFD_SETLK, struct.pack("hhqqi4x", kind, os.SEEK_SET, int(sys.argv[2]), 1, 0))
-print("held", flush=True)
-time.sleep(600)
-EOF
-legacy() { # NAME r|w: start it; its pid in LEGACY
-	python3 "$T/legacy.py" "$OLD" "$UID_A" "$2" >"$T/$1.out" 2>&1 &
-	LEGACY=$!
-	nsiso_on_exit _nsiso_terminate "$LEGACY:$(_nsiso_starttime "$LEGACY")"
-	nsiso_wait_for grep -q held "$T/$1.out" >/dev/null || nsiso_die "$1: $(cat "$T/$1.out")"
-}
+legacy() { nsiso_hold_ofd_byte "$1" "$OLD" "$UID_A" "$2"; LEGACY=$NSISO_OFD_PID; } # NAME r|w
 legacy old-session r
 session "$USER_A" "$UID_A" 4
 nsiso_assert_true "with the old byte held, a session of A is up" nsiso_wait_for up 4
@@ -278,22 +198,17 @@ nsiso_assert_true "its logout removes A's private /tmp" nsiso_wait_for no_dir "$
 for n in 11 12 13 14 15 16; do session "$USER_A" "$UID_A" "$n"; done
 nsiso_assert_true "six sessions of A are up" nsiso_wait_for up 11 12 13 14 15 16
 nsiso_assert_true "A's file carries six locks" nsiso_wait_for has_locks "$FILE_A" 6
-prev="11 12 13 14 15 16"
-for round in 1 2 3; do
-	# End all (the last of them removes the file and the directories)
-	# while four more start.
-	next=$(seq -s ' ' $((round * 20 + 1)) $((round * 20 + 4)))
-	for n in $next; do session "$USER_A" "$UID_A" "$n"; done
-	for n in $prev; do end_session "$n"; done
-	nsiso_assert_true "round $round: four new sessions of A are up" nsiso_wait_for up $next
-	nsiso_assert_true "round $round: the sessions before are over" nsiso_wait_for gone $prev
+# The last logout of each round removes the file and the directories.
+round_left() { # ROUND NEW...
+	local round=$1
+	shift
 	nsiso_assert_true "round $round: the file the name leads to carries four locks" \
 		nsiso_wait_for has_locks "$FILE_A" 4
 	nsiso_assert_true "round $round: no holder holds a removed file" nsiso_wait_for no_stale
-	nsiso_assert_true "round $round: A's private /tmp is their /tmp" in_dir $next
-	prev=$next
-done
-for n in $prev; do end_session "$n"; done
+	nsiso_assert_true "round $round: A's private /tmp is their /tmp" in_dir "$@"
+}
+nsiso_held_rounds "$SVC" "$USER_A" "$UID_A" round_left 11 12 13 14 15 16
+for n in $NSISO_HELD_LAST; do end_session "$n"; done
 end_session 3
 nsiso_assert_true "every session ends" nsiso_wait_for nsiso_session_gone "$USER_A" "$PARENT"
 nsiso_assert_true "B's too" nsiso_wait_for nsiso_session_gone "$USER_B" "$PARENT" "$T/run"
