@@ -82,15 +82,12 @@ help: ## list the targets
 # SYSCONFDIR, MANDIR.
 
 .PHONY: install uninstall
-# Over a running helper of a release without the per-user private /tmp
-# lock file: the lock file its sessions use must be there before ours runs
-# (debian/libpam-nsiso.preinst says why).
+# Over a helper of a release without the per-user private /tmp lock
+# files, the lock file its sessions use must be there before ours runs:
+# the package's preinst does it (and says why).
 install: all ## install the module, helper, nsisoctl, man pages, the broker's systemd units and (if absent) the conf
-	@if [ -z "$(DESTDIR)" ] && [ -d /run/nsiso ] && [ -e $(HELPER_PATH) ] && \
-	    ! grep -qa 'user-%u.private-tmp' $(HELPER_PATH); then \
-		echo "(umask 077 && : >>/run/nsiso/private-tmp.lock)"; \
-		(umask 077 && : >>/run/nsiso/private-tmp.lock); \
-	fi
+	if [ -z "$(DESTDIR)" ]; then \
+		NSISO_HELPER_PATH=$(HELPER_PATH) sh debian/libpam-nsiso.preinst upgrade; fi
 	install -D -m 0644 $(MODULE) $(DESTDIR)$(PAMDIR)/pam_nsiso.so
 	install -D -m 0755 $(HELPER) $(DESTDIR)$(HELPER_PATH)
 	install -D -m 0755 $(CTL) $(DESTDIR)$(PREFIX)/bin/nsisoctl
@@ -357,7 +354,7 @@ hardening: all ## PIE, RELRO, BIND_NOW, canaries, FORTIFY, NX in the built binar
 # is as before.  Installs debhelper, lintian etc. when missing.
 
 .PHONY: check-deb
-check-deb: ## build, lintian, install, use and purge the Debian package (as root)
+check-deb: $(HELPER) ## build, lintian, install, use and purge the Debian package (as root)
 	tests/deb/check-deb.sh
 
 # ==== Benchmarks ==============================================================
