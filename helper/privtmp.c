@@ -729,6 +729,8 @@ static int open_our_base(const char *where)
 	return base;
 }
 
+/* An exiting holder's second lock lingers for microseconds. */
+#define LEGACY_WAIT_MS 50
 /* A user's file is removed and made again for microseconds at a time. */
 #define RELEASE_TRIES 8
 static const struct timespec release_retry = { .tv_nsec = 1000000L };	/* 1 ms */
@@ -770,9 +772,12 @@ static int take_user_file(int dir_fd, const char *name, const char *session)
 
 /* Byte uid of private-tmp.lock taken exclusively, where the file is there
  * (open_legacy): no session of a release of before uses the directories,
- * and none starts to before we close it.  fd, -1 when there is no file
- * (*ok true), or -1 with *ok false when one holds it or on an error
- * (logged): the directories stay. */
+ * and none starts to before we close it.  Waited for a little: the holder
+ * of the user's other last session lets go of its two locks one after the
+ * other as it exits, and its reaper may have found ours on the user's file
+ * and left the directories to us.  fd, -1 when there is no file (*ok
+ * true), or -1 with *ok false when one holds it or on an error (logged):
+ * the directories stay. */
 static int take_legacy_byte(int dir_fd, uid_t uid, const char *session, bool *ok)
 {
 	int fd = open_legacy(dir_fd), e;
@@ -784,7 +789,7 @@ static int take_legacy_byte(int dir_fd, uid_t uid, const char *session, bool *ok
 			       NSISO_PRIVATE_TMP_LOCK_NAME);
 		return -1;
 	}
-	if (nsiso_lock_uid_byte(fd, uid, F_WRLCK, 0) == 0) {
+	if (nsiso_lock_uid_byte(fd, uid, F_WRLCK, LEGACY_WAIT_MS) == 0) {
 		*ok = true;
 		return fd;
 	}
@@ -809,8 +814,7 @@ void nsiso_privtmp_release(int lock_dir_fd, uid_t uid, const char *session)
 		return;
 	legacy = take_legacy_byte(lock_dir_fd, uid, session, &no_other);
 	if (!no_other) {
-		unlinkat(lock_dir_fd, file, 0);	/* no session of ours is left */
-		close(lock);
+		close(lock);	/* kept: the next last logout looks again */
 		return;
 	}
 	/* private-tmp-release:wait keeps a new login waiting for our lock. */

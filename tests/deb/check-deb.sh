@@ -413,20 +413,22 @@ done
 # sessions lock; never otherwise.  Run in a mount namespace of its own, on
 # tmpfs over /usr/libexec and /run: the host's are not touched.
 # ---------------------------------------------------------------------------
-preinst_makes() { # HELPER-LIKE-FILE yes|no (a /run/nsiso): mode and owner of the file, or none
+preinst_makes() { # HELPER-LIKE-FILE yes|no (a /run/nsiso) [ACTION]: mode and owner of the file, or none
 	unshare -m sh -c '
 		mount --make-rprivate / &&
 		mount -t tmpfs nsiso-preinst /usr/libexec && cp "$1" /usr/libexec/nsiso-helper &&
 		mount -t tmpfs nsiso-preinst /run && { [ "$2" = no ] || mkdir -m 0711 /run/nsiso; } &&
-		sh "$3" upgrade 0.1.0 &&
+		sh "$3" "$4" 0.1.0 &&
 		{ stat -c "%a %U %F" /run/nsiso/private-tmp.lock 2>/dev/null || echo none; }
-	' sh "$1" "$2" "$NSISO_TOP/debian/libpam-nsiso.preinst"
+	' sh "$1" "$2" "$NSISO_TOP/debian/libpam-nsiso.preinst" "${3:-upgrade}"
 }
 check_eq "preinst over a helper of before: it makes private-tmp.lock, root's 0600" \
 	"600 root regular empty file" "$(preinst_makes /bin/true yes)"
 check_eq "preinst over a helper with the per-user files: none" none \
 	"$(preinst_makes "$NSISO_TOP/helper/nsiso-helper" yes)"
 check_eq "preinst with no /run/nsiso: none" none "$(preinst_makes /bin/true no)"
+check_eq "preinst install over a helper make install put there: it makes the file" \
+	"600 root regular empty file" "$(preinst_makes /bin/true yes install)"
 
 info "check-deb took $((SECONDS - START)) s"
 finished=1

@@ -148,8 +148,10 @@ nsiso_assert_true "and the session's /tmp is A's private /tmp" in_dir 8
 end_session 8
 nsiso_assert_true "the broker's session ends: its locks go" nsiso_wait_for has_locks "$FILE_A" 1
 end_session 4
-nsiso_assert_true "the session of ours ends: A's file goes" nsiso_wait_for test ! -e "$FILE_A"
-nsiso_assert_true "its reaper is done" nsiso_wait_for nsiso_session_gone "$USER_A" "$PARENT"
+nsiso_assert_true "the session of ours ends: its reaper is done" \
+	nsiso_wait_for nsiso_session_gone "$USER_A" "$PARENT"
+nsiso_assert_eq "A's file is let go, and kept for the next last logout" "yes 0" \
+	"$(test -f "$FILE_A" && echo yes) $(locks "$FILE_A")"
 nsiso_assert_eq "with the old byte held, A's private /tmp stays, the same directory" \
 	"$INO_A" "$(dir_ino "$DIR_A")"
 kill "$LEGACY"
