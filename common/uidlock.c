@@ -7,6 +7,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "deadline.h"
 
@@ -82,6 +83,31 @@ bool nsiso_still_named(int dir_fd, int fd, const char *name)
 	return fstat(fd, &mine) == 0 &&
 	       fstatat(dir_fd, name, &now, AT_SYMLINK_NOFOLLOW) == 0 &&
 	       mine.st_dev == now.st_dev && mine.st_ino == now.st_ino;
+}
+
+int nsiso_take_named_file(int dir_fd, const char *name, int tries)
+{
+	const struct timespec retry = { 0, 1000000L };	/* 1 ms */
+
+	for (; tries > 0; tries--) {
+		int fd = openat(dir_fd, name, O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+		int err;
+
+		if (fd < 0)
+			return -1;
+		if (nsiso_lock_whole_once(fd, F_WRLCK) != 0) {
+			err = errno;
+			close(fd);
+			errno = err;
+			return -1;
+		}
+		if (nsiso_still_named(dir_fd, fd, name))
+			return fd;
+		close(fd);	/* replaced since we opened it: the new one */
+		nanosleep(&retry, NULL);
+	}
+	errno = ESTALE;
+	return -1;
 }
 
 int nsiso_lock_whole_shared(int fd, int wait_ms)

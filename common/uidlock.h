@@ -31,6 +31,14 @@ int nsiso_lock_whole(int fd, short type, int wait_ms);
  * counts only while it is. */
 bool nsiso_still_named(int dir_fd, int fd, const char *name);
 
+/* A lock file its last user removes (a user's file in the run directory):
+ * name in dir_fd write-locked as a whole, one try, and still the file the
+ * name leads to; opened again, at most tries times 1 ms apart, when it was
+ * replaced since it was opened.  The fd, or -1 with errno: ENOENT when there is no
+ * such file, nsiso_lock_is_held() when another holds it, ESTALE when it
+ * kept being replaced. */
+int nsiso_take_named_file(int dir_fd, const char *name, int tries);
+
 /* Whether a try's errno says another holds the lock: EAGAIN (EWOULDBLOCK),
  * or EACCES (fcntl(2) allows both). */
 bool nsiso_lock_is_held(int err);

@@ -733,7 +733,6 @@ static int open_our_base(const char *where)
 #define LEGACY_WAIT_MS 50
 /* A user's file is removed and made again for microseconds at a time. */
 #define RELEASE_TRIES 8
-static const struct timespec release_retry = { .tv_nsec = 1000000L };	/* 1 ms */
 
 /* The user's file, write-locked and still named: no session of ours holds
  * it.  -1 when one does; when it is gone (its last reaper removed it after
@@ -741,33 +740,12 @@ static const struct timespec release_retry = { .tv_nsec = 1000000L };	/* 1 ms */
  * made it again); or on an error (logged). */
 static int take_user_file(int dir_fd, const char *name, const char *session)
 {
-	int tries;
+	int fd = nsiso_take_named_file(dir_fd, name, RELEASE_TRIES);
 
-	for (tries = 0; tries < RELEASE_TRIES; tries++) {
-		int fd = openat(dir_fd, name, O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-		int e;
-
-		if (fd < 0) {
-			if (errno != ENOENT)
-				syslog(LOG_ERR, "session %s: cannot open %s: %m", session, name);
-			return -1;
-		}
-		if (nsiso_lock_whole_once(fd, F_WRLCK) != 0) {
-			e = errno;
-			close(fd);
-			if (!nsiso_lock_is_held(e))
-				syslog(LOG_ERR, "session %s: cannot lock %s: %s", session, name,
-				       strerror(e));
-			return -1;	/* another session of the user has them */
-		}
-		if (nsiso_still_named(dir_fd, fd, name))
-			return fd;
-		close(fd);	/* removed and made again since we opened it */
-		nanosleep(&release_retry, NULL);
-	}
-	syslog(LOG_ERR, "session %s: %s changed %d times under us: the private directories stay",
-	       session, name, RELEASE_TRIES);
-	return -1;
+	if (fd < 0 && errno != ENOENT && !nsiso_lock_is_held(errno))
+		syslog(LOG_ERR, "session %s: cannot take %s: %m: the private directories stay",
+		       session, name);
+	return fd;
 }
 
 /* Byte uid of private-tmp.lock taken exclusively, where the file is there

@@ -156,28 +156,16 @@ static enum others others_in_legacy_byte(const struct watch_config *c)
 static enum others others_in_file(const struct watch_config *c)
 {
 	char name[64];
-	int tries;
+	int fd;
 
 	sessions_name(c->uid, name, sizeof(name));
-	for (tries = 0; tries < SESSION_LOCK_TRIES; tries++) {
-		int fd = open_lock_file(c, name, false);
-
-		if (fd < 0)
-			return errno == ENOENT ? OTHERS_NONE : OTHERS_UNKNOWN;
-		if (nsiso_lock_whole_once(fd, F_WRLCK) != 0) {
-			int err = errno;
-
-			close(fd);
-			return nsiso_lock_is_held(err) ? OTHERS_HELD : OTHERS_UNKNOWN;
-		}
-		if (nsiso_still_named(c->run_dir_fd, fd, name)) {
-			unlinkat(c->run_dir_fd, name, 0);
-			close(fd);
-			return OTHERS_NONE;
-		}
-		close(fd);	/* replaced since we opened it: ask the new one */
-	}
-	return OTHERS_UNKNOWN;
+	fd = nsiso_take_named_file(c->run_dir_fd, name, SESSION_LOCK_TRIES);
+	if (fd < 0)
+		return errno == ENOENT ? OTHERS_NONE :
+		       nsiso_lock_is_held(errno) ? OTHERS_HELD : OTHERS_UNKNOWN;
+	unlinkat(c->run_dir_fd, name, 0);
+	close(fd);
+	return OTHERS_NONE;
 }
 
 /* Whether another reaper of the user, of now or of before an upgrade,
