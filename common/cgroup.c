@@ -730,6 +730,32 @@ static enum nsiso_failure failure_of(int e)
 	return NSISO_FAIL_DENY;
 }
 
+/* A libcgroup error, as failure_of() the kernel's: ECGOTHER carries the
+ * errno; its own codes for what the host lacks (a hierarchy or controller
+ * not mounted, a group or a file the kernel does not have) are the host's;
+ * a failed allocation is a shortage; anything else denies.  (Every code but
+ * ECGOTHER counted as the host's before, a failed allocation too, which
+ * on_error allow let through: a review of 49dd4a0.) */
+static enum nsiso_failure libcgroup_failure(int ret)
+{
+	switch (ret) {
+	case ECGOTHER:
+		return failure_of(cgroup_get_last_errno());
+	case ECGROUPNOTCOMPILED:
+	case ECGROUPNOTMOUNTED:
+	case ECGROUPSUBSYSNOTMOUNTED:
+	case ECGROUPNOTEXIST:
+	case ECGROUPVALUENOTEXIST:
+	case ECGROUPUNSUPP:
+		return NSISO_FAIL_HOST;
+	case ECGFAIL:
+	case ECGCONTROLLERCREATEFAILED:
+		return NSISO_FAIL_CRIT;
+	default:
+		return NSISO_FAIL_DENY;
+	}
+}
+
 static void close_procs_fds(int procs_fds[NSISO_CGROUP_PROCS_MAX])
 {
 	size_t i;
@@ -815,16 +841,46 @@ static bool listed_in(const char *procs, pid_t pid)
 	return found;
 }
 
-/* v1: a member in the user's own memory group leaves it for the top of the
+/* Whether a memory group is a user's leaf of ours (user-<uid>, whatever
+ * parent the conf gave it), the target's or another user's. */
+static bool user_leaf(const char *path)
+{
+	const char *base = strrchr(path, '/');
+	uint64_t uid;
+
+	base = base ? base + 1 : path;
+	return strncmp(base, "user-", 5) == 0 &&
+	       !nsiso_parse_decimal(base + 5, strlen(base + 5), UINT32_MAX, &uid);
+}
+
+/* Whether member pid sits in a user's memory group: the target's (procs,
+ * its list) or any other user's.  In the initial namespace the member's own
+ * line says it, at the cost of one small read, where a group's list grows
+ * with its user's processes.  Inside a session's cgroup namespace the line
+ * is relative to it, and "/" is that session's user's group. */
+static bool in_user_memory(pid_t pid, const char *procs, bool initial)
+{
+	char path[PATH_MAX];
+
+	if (!v1_cgroup_of(pid, "memory", path, sizeof(path)))
+		return !initial && listed_in(procs, pid);
+	if (initial)
+		return user_leaf(path);
+	return strcmp(path, "/") == 0 || user_leaf(path) || listed_in(procs, pid);
+}
+
+/* v1: a member in a user's memory group leaves it for the top of the
  * memory hierarchy.  A login from inside a session brings them there (the
  * helper is born in the setuid application's groups, and the broker's
  * worker follows them): a root holder or reaper in it would count against
- * the user's memory and be one of the user's OOM killer's choices.  Their
- * tasks count in the pids group (add_members). */
+ * that user's memory and be one of their OOM killer's choices.  That user
+ * need not be the one logging in: `su - B` in A's session has B's members
+ * born in A's group, where A's OOM killer took B's reaper (found by a
+ * review of 49dd4a0).  Their tasks count in the pids group (add_members). */
 static int members_leave_user_memory(const char *rel, const struct nsiso_cgroup_join *j,
 				     char *err, size_t len)
 {
-	char procs[PATH_MAX], top[PATH_MAX], own[PATH_MAX], path[PATH_MAX];
+	char procs[PATH_MAX], top[PATH_MAX];
 	bool initial;
 	size_t i;
 
@@ -832,15 +888,9 @@ static int members_leave_user_memory(const char *rel, const struct nsiso_cgroup_
 		return 0;
 	snprintf(procs, sizeof(procs), "%s/%s/cgroup.procs", memory_mount, rel);
 	snprintf(top, sizeof(top), "%s/cgroup.procs", memory_mount);
-	snprintf(own, sizeof(own), "/%s", rel);
 	initial = in_initial_cgroupns();
 	for (i = 0; i < j->n_members; i++) {
-		/* In the initial namespace the member's own line says it, at the
-		 * cost of one small read, where the group's list grows with the
-		 * user's processes. */
-		if (initial ? !v1_cgroup_of(j->members[i], "memory", path, sizeof(path)) ||
-				      strcmp(path, own) != 0
-			    : !listed_in(procs, j->members[i]))
+		if (!in_user_memory(j->members[i], procs, initial))
 			continue;
 		if (write_pid(top, j->members[i]) < 0) {
 			snprintf(err, len, "cannot move pid %d out of the user's memory group into "
@@ -901,9 +951,7 @@ static int join_locked(const char *rel, const struct nsiso_cgroup_join *j, const
 	}
 	ret = write_limits(rel, j->limits, io_file, tcp_text);
 	if (ret) {
-		int e = ret == ECGOTHER ? cgroup_get_last_errno() : EINVAL;
-
-		*failure = failure_of(e);
+		*failure = libcgroup_failure(ret);
 		snprintf(err, len, "cannot set up cgroup %s: %s", rel, libcgroup_reason(ret));
 		return -1;
 	}

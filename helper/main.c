@@ -252,13 +252,16 @@ static void settle_groups(void)
  * CAP_SYS_RESOURCE on some hosts, so a hard limit below it cannot be
  * raised), and `want` where the hard limit allows.  The holder and the
  * reaper inherit these for the whole session; the user's own processes do
- * not (they descend from the application, not from us). */
+ * not (they descend from the application, not from us).  CPU time has no
+ * finite floor: any budget is one the user can spend for us (each answer
+ * of the quota socket costs the reaper CPU), and the kernel then kills the
+ * reaper, whose clean-up is lost. */
 static const struct {
 	int resource;
 	const char *name;
 	rlim_t need, want;
 } floors[] = {
-	{ RLIMIT_CPU, "RLIMIT_CPU", 600, RLIM_INFINITY },		/* seconds */
+	{ RLIMIT_CPU, "RLIMIT_CPU", RLIM_INFINITY, RLIM_INFINITY },
 	{ RLIMIT_FSIZE, "RLIMIT_FSIZE", 1 << 20, RLIM_INFINITY },	/* records */
 	{ RLIMIT_DATA, "RLIMIT_DATA", 64 << 20, RLIM_INFINITY },
 	{ RLIMIT_AS, "RLIMIT_AS", 64 << 20, RLIM_INFINITY },
@@ -274,9 +277,19 @@ static rlim_t min_limit(rlim_t a, rlim_t b)
 	return a < b ? a : b;
 }
 
+/* A limit as the refusal names it. */
+static const char *limit_text(rlim_t v, char *buf, size_t len)
+{
+	if (v == RLIM_INFINITY)
+		return "unlimited";
+	snprintf(buf, len, "%llu", (unsigned long long)v);
+	return buf;
+}
+
 static void reset_rlimits(void)
 {
 	size_t i;
+	char have[24], need[24];
 
 	for (i = 0; i < sizeof(floors) / sizeof(floors[0]); i++) {
 		struct rlimit now, raised;
@@ -287,9 +300,9 @@ static void reset_rlimits(void)
 		if (floors[i].want == 0 || now.rlim_max < floors[i].want)
 			(void)setrlimit(floors[i].resource, &raised);	/* may be EPERM */
 		if (getrlimit(floors[i].resource, &now) != 0 || now.rlim_max < floors[i].need)
-			die("the PAM application's hard %s (%llu) is below the %llu a session needs",
-			    floors[i].name, (unsigned long long)now.rlim_max,
-			    (unsigned long long)floors[i].need);
+			die("the PAM application's hard %s (%s) is below the %s a session needs",
+			    floors[i].name, limit_text(now.rlim_max, have, sizeof(have)),
+			    limit_text(floors[i].need, need, sizeof(need)));
 		now.rlim_cur = min_limit(floors[i].want, now.rlim_max);
 		if (setrlimit(floors[i].resource, &now) != 0)
 			die("cannot set %s: %m", floors[i].name);

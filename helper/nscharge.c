@@ -13,6 +13,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "faults.h"
+
 /* Where it cannot be done (no CAP_SETPCAP in the bounding set, securebits
  * locked): said once a process, and the namespaces count against root. */
 static bool charge_failed(uid_t uid)
@@ -66,7 +68,10 @@ static bool charge_begin(uid_t uid, struct nsiso_charge *saved)
 	saved->ppid = getppid();
 	/* Only the effective uid: the real and saved ones stay 0, so a user
 	 * can neither signal nor trace us meanwhile (and the change makes us
-	 * not dumpable), and we may go back to 0 without a capability.  The
+	 * not dumpable), and we may go back to 0 without a capability.  Nor
+	 * can they renice us, change our policy or our CPUs, which the kernel
+	 * checks by the effective uid: we keep capabilities the user has not
+	 * (cap_safe_nice).  The
 	 * file system uid, which follows it, goes back to 0 at once: what the
 	 * kernel makes with the namespaces is owned by it (a new IPC
 	 * namespace's mqueue root, sticky and 1777: owned by the user, they
@@ -92,8 +97,13 @@ static long charged(uid_t uid, long (*call)(unsigned long, int *), unsigned long
 {
 	struct nsiso_charge saved;
 	bool began = charge_begin(uid, &saved);
-	long r = call(flags, pidfd);
-	int e = errno;
+	long r;
+	int e;
+
+	/* Held open for a test: the user may not renice us meanwhile. */
+	FAULT_POINT("namespace-charge");
+	r = call(flags, pidfd);
+	e = errno;
 
 	if (began)
 		charge_end(&saved);	/* in a cloned child too */

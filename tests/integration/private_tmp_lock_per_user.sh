@@ -74,13 +74,7 @@ in_dir() {
 	ino=$(dir_ino "$DIR_A") || return 1
 	for n in "$@"; do [ "$(tmp_of "$n")" = "$ino" ] || return 1; done
 }
-reapers_of() { # UID: the reapers in the user's pids group
-	local pid
-	for pid in $(cat "$NSISO_CG_V1/pids/$PARENT/user-$1/cgroup.procs" 2>/dev/null); do
-		[ "$(cat "/proc/$pid/comm" 2>/dev/null)" = nsiso-reaper ] && echo "$pid"
-	done
-	return 0
-}
+reapers_of() { nsiso_members_in "$PARENT" "$1" nsiso-reaper; } # UID
 dir_ino() { stat -c %i "$1" 2>/dev/null; }
 no_dir() { [ ! -e "$1" ] && ! compgen -G "$1.gone.*" >/dev/null; }
 records_of() { grep -l "^user=$1\$" "$T"/run/*.session 2>/dev/null | wc -l; }
