@@ -331,7 +331,7 @@ static int write_memsw(const char *path, const struct nsiso_cgroup_limits *l)
 	struct cgroup *cg;
 	struct cgroup_controller *mem;
 	char text[32];
-	int ret;
+	int ret, e;
 
 	if (version != NSISO_CGROUP_V1 || l->swap == NSISO_UNLIMITED ||
 	    l->memory == NSISO_UNLIMITED)
@@ -346,7 +346,9 @@ static int write_memsw(const char *path, const struct nsiso_cgroup_limits *l)
 	ret = add_value(mem, "memory.memsw.limit_in_bytes", text);
 	if (!ret)
 		ret = cgroup_modify_cgroup(cg);
+	e = errno;
 	cgroup_free(&cg);
+	errno = e;
 	return ret;
 }
 
@@ -646,7 +648,7 @@ static int write_limits(const char *rel, const struct nsiso_cgroup_limits *l, co
 			const char *tcp_text)
 {
 	struct cgroup *cg = cgroup_new_cgroup(rel);
-	int ret;
+	int ret, e;
 
 	if (!cg)
 		return ECGFAIL;
@@ -661,7 +663,9 @@ static int write_limits(const char *rel, const struct nsiso_cgroup_limits *l, co
 		ret = cgroup_modify_cgroup(cg);
 	if (!ret)
 		ret = write_memsw(rel, l);
+	e = errno;	/* a failed open's, for libcgroup_failure() */
 	cgroup_free(&cg);
+	errno = e;
 	return ret;
 }
 
@@ -732,20 +736,24 @@ static enum nsiso_failure failure_of(int e)
 
 /* A libcgroup error, as failure_of() the kernel's: ECGOTHER carries the
  * errno; its own codes for what the host lacks (a hierarchy or controller
- * not mounted, a group or a file the kernel does not have) are the host's;
- * a failed allocation is a shortage; anything else denies.  (Every code but
- * ECGOTHER counted as the host's before, a failed allocation too, which
- * on_error allow let through: a review of 49dd4a0.) */
-static enum nsiso_failure libcgroup_failure(int ret)
+ * not mounted, a group the kernel does not have) are the host's; a failed
+ * allocation is a shortage; anything else denies.  ECGROUPVALUENOTEXIST is
+ * also what a control file's failed open gives, whatever its errno (e,
+ * left as the open set it: ENOMEM and EMFILE too), so that errno decides.
+ * (Every code but ECGOTHER counted as the host's before, a failed
+ * allocation too, which on_error allow let through: reviews of 49dd4a0 and
+ * 9f2282c.) */
+static enum nsiso_failure libcgroup_failure(int ret, int e)
 {
 	switch (ret) {
 	case ECGOTHER:
 		return failure_of(cgroup_get_last_errno());
+	case ECGROUPVALUENOTEXIST:
+		return failure_of(e);
 	case ECGROUPNOTCOMPILED:
 	case ECGROUPNOTMOUNTED:
 	case ECGROUPSUBSYSNOTMOUNTED:
 	case ECGROUPNOTEXIST:
-	case ECGROUPVALUENOTEXIST:
 	case ECGROUPUNSUPP:
 		return NSISO_FAIL_HOST;
 	case ECGFAIL:
@@ -854,51 +862,72 @@ static bool user_leaf(const char *path)
 }
 
 /* Whether member pid sits in a user's memory group: the target's (procs,
- * its list) or any other user's.  In the initial namespace the member's own
- * line says it, at the cost of one small read, where a group's list grows
- * with its user's processes.  Inside a session's cgroup namespace the line
- * is relative to it, and "/" is that session's user's group. */
-static bool in_user_memory(pid_t pid, const char *procs, bool initial)
+ * its list; NULL: none) or any other user's.  In the initial namespace the
+ * member's own line says it, at the cost of one small read, where a group's
+ * list grows with its user's processes.  Inside a cgroup namespace the line
+ * is relative to it, and "/" is its root: a session's user's group, or a
+ * container's, where the top of the mount (top, its list) may be that very
+ * group: no move then, as each would wait for the kernel's grace period. */
+static bool in_user_memory(pid_t pid, const char *procs, const char *top, bool initial)
 {
 	char path[PATH_MAX];
 
-	if (!v1_cgroup_of(pid, "memory", path, sizeof(path)))
-		return !initial && listed_in(procs, pid);
 	if (initial)
-		return user_leaf(path);
-	return strcmp(path, "/") == 0 || user_leaf(path) || listed_in(procs, pid);
+		return v1_cgroup_of(pid, "memory", path, sizeof(path)) && user_leaf(path);
+	if (procs && listed_in(procs, pid))
+		return true;
+	return v1_cgroup_of(pid, "memory", path, sizeof(path)) &&
+	       (strcmp(path, "/") == 0 || user_leaf(path)) && !listed_in(top, pid);
 }
 
 /* v1: a member in a user's memory group leaves it for the top of the
- * memory hierarchy.  A login from inside a session brings them there (the
- * helper is born in the setuid application's groups, and the broker's
- * worker follows them): a root holder or reaper in it would count against
- * that user's memory and be one of their OOM killer's choices.  That user
- * need not be the one logging in: `su - B` in A's session has B's members
- * born in A's group, where A's OOM killer took B's reaper (found by a
- * review of 49dd4a0).  Their tasks count in the pids group (add_members). */
-static int members_leave_user_memory(const char *rel, const struct nsiso_cgroup_join *j,
-				     char *err, size_t len)
+ * memory hierarchy (memory_top).  A login from inside a session brings them
+ * there (the helper is born in the setuid application's groups, and the
+ * broker's worker follows them): a root holder or reaper in it would count
+ * against that user's memory and be one of their OOM killer's choices.
+ * That user need not be the one logging in: `su - B` in A's session has B's
+ * members born in A's group, where A's OOM killer took B's reaper (a review
+ * of 49dd4a0).  Their tasks count in the target's pids group (add_members),
+ * when it has one. */
+static int leave_user_memory(const char *memory_top, const char *procs, const pid_t *members,
+			     size_t n, char *err, size_t len)
 {
-	char procs[PATH_MAX], top[PATH_MAX];
-	bool initial;
+	char top[PATH_MAX];
+	bool initial = in_initial_cgroupns();
 	size_t i;
 
-	if (version != NSISO_CGROUP_V1 || tasks_mount() == memory_mount)
-		return 0;
-	snprintf(procs, sizeof(procs), "%s/%s/cgroup.procs", memory_mount, rel);
-	snprintf(top, sizeof(top), "%s/cgroup.procs", memory_mount);
-	initial = in_initial_cgroupns();
-	for (i = 0; i < j->n_members; i++) {
-		if (!in_user_memory(j->members[i], procs, initial))
+	snprintf(top, sizeof(top), "%s/cgroup.procs", memory_top);
+	for (i = 0; i < n; i++) {
+		if (!in_user_memory(members[i], procs, top, initial))
 			continue;
-		if (write_pid(top, j->members[i]) < 0) {
-			snprintf(err, len, "cannot move pid %d out of the user's memory group into "
-				 "%s: %s", (int)j->members[i], top, strerror(errno));
+		if (write_pid(top, members[i]) < 0) {
+			snprintf(err, len, "cannot move pid %d out of a user's memory group into "
+				 "%s: %s", (int)members[i], top, strerror(errno));
 			return -1;
 		}
 	}
 	return 0;
+}
+
+static int members_leave_user_memory(const char *rel, const struct nsiso_cgroup_join *j,
+				     char *err, size_t len)
+{
+	char procs[PATH_MAX];
+
+	if (version != NSISO_CGROUP_V1 || tasks_mount() == memory_mount)
+		return 0;
+	snprintf(procs, sizeof(procs), "%s/%s/cgroup.procs", memory_mount, rel);
+	return leave_user_memory(memory_mount, procs, j->members, j->n_members, err, len);
+}
+
+int nsiso_cgroup_members_leave_user_memory(const pid_t *members, size_t n, char *err, size_t len)
+{
+	struct nsiso_cgroup_dirs top;
+
+	if (nsiso_cgroup_mounts_of(&top) < 0 || top.version != NSISO_CGROUP_V1 ||
+	    !top.memory[0] || strcmp(top.memory, top.pids) == 0)
+		return 0;
+	return leave_user_memory(top.memory, NULL, members, n, err, len);
 }
 
 /* Each member moves itself into the user's tasks group, through a mover
@@ -951,7 +980,7 @@ static int join_locked(const char *rel, const struct nsiso_cgroup_join *j, const
 	}
 	ret = write_limits(rel, j->limits, io_file, tcp_text);
 	if (ret) {
-		*failure = libcgroup_failure(ret);
+		*failure = libcgroup_failure(ret, errno);
 		snprintf(err, len, "cannot set up cgroup %s: %s", rel, libcgroup_reason(ret));
 		return -1;
 	}

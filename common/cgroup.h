@@ -148,6 +148,13 @@ int nsiso_cgroup_move_self(const char *dir);
  * its mover file; no nsiso_cgroup_init() needed.  0 or -1. */
 int nsiso_cgroup_leave_tasks_group(void);
 
+/* For a session without a group of ours: on v1, each of the n members
+ * (holder, reaper) in a user's memory group (a login from inside another
+ * user's session) leaves it for the top of the memory hierarchy, as
+ * nsiso_cgroup_join() has them do.  Needs no nsiso_cgroup_init().  0, or -1
+ * with err filled. */
+int nsiso_cgroup_members_leave_user_memory(const pid_t *members, size_t n, char *err, size_t len);
+
 /* cgroup_mode systemd on a hybrid host: systemd sets the slice's v1
  * memory.limit_in_bytes (MemoryMax) and has nothing for socket buffers,
  * which v1 counts apart and only under a memory.kmem.tcp.limit_in_bytes:

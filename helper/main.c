@@ -756,8 +756,14 @@ static void join_cgroup(const struct nsiso_request *r, int run_dir_fd, struct me
 		procs_fds[i] = -1;
 	if (!r->use_cgroup || r->systemd_unit)
 		follow_worker(m);
-	if (!r->use_cgroup)
+	if (!r->use_cgroup) {
+		/* No group of ours, and no other user's either (a login from
+		 * inside their session): their OOM killer must not reach us. */
+		if (nsiso_cgroup_members_leave_user_memory(m->pid, NSISO_SESSION_TASKS, err,
+							   sizeof(err)) < 0)
+			die("%s", err);
 		return;
+	}
 	if (r->systemd_unit) {
 		/* The application is in the slice already (pam_systemd), and the
 		 * holder and reaper, its descendants, with it. */
@@ -1130,6 +1136,12 @@ static void open_session(const struct nsiso_request *r, gid_t gid, struct nsiso_
 __attribute__((noreturn))
 static void open_for_broker(struct nsiso_request *r, int caller_pidfd, struct nsiso_prebuilt *pb)
 {
+	/* A bound of our own, as an exec'd helper has the module's: a step
+	 * that does not end (sd-bus waits up to 90 s for a bus that stalls
+	 * its authentication) would keep one of the broker's 64 workers for
+	 * good (a review of 9f2282c).  The module gave up on us by then.
+	 * SIGALRM ends us (the broker's signals are the defaults). */
+	alarm(NSISO_OPEN_TIMEOUT_MS / 1000 + 1);
 	nsiso_deadline_in(&open_deadline, NSISO_HELPER_BUDGET_MS);
 	have_channel = true;
 	given_caller_pidfd = caller_pidfd;

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/stat.h>
@@ -134,9 +135,17 @@ static int open_event_fd(const struct oom_watch *w)
 	return efd;
 }
 
-/* Queue a report of a kill in the group until the counter shows it. */
+/* Queue a report of a kill in the group until the counter shows it.  A
+ * queue that cannot be made drops it: the kill is logged without its name
+ * once the count shows it, as a report that never came. */
 static void add_candidate(struct oom_watch *w, const struct nsiso_kmsg_oom *oom, long long now)
 {
+	w->reports++;
+	if (!w->candidates) {
+		w->candidates = calloc(OOM_CANDIDATES_MAX, sizeof(*w->candidates));
+		if (!w->candidates)
+			return;
+	}
 	if (w->n_candidates == OOM_CANDIDATES_MAX) {
 		memmove(&w->candidates[0], &w->candidates[1],
 			sizeof(w->candidates[0]) * (OOM_CANDIDATES_MAX - 1));
@@ -145,7 +154,6 @@ static void add_candidate(struct oom_watch *w, const struct nsiso_kmsg_oom *oom,
 	w->candidates[w->n_candidates].oom = *oom;
 	w->candidates[w->n_candidates].seen_ms = now;
 	w->n_candidates++;
-	w->reports++;
 }
 
 /* Read the kernel's log from where we are to its end (never waiting) and
@@ -154,7 +162,11 @@ static void add_candidate(struct oom_watch *w, const struct nsiso_kmsg_oom *oom,
  * to stop before. */
 static bool read_kmsg(struct oom_watch *w, long long now)
 {
-	char record[NSISO_KMSG_RECORD_MAX];
+	/* Not on the stack: a frame this size is probed a page at a time
+	 * (-fstack-clash-protection), which dirtied two pages in every reaper
+	 * at its start, where a read at the log's end returns nothing.  One
+	 * watch a process. */
+	static char record[NSISO_KMSG_RECORD_MAX];
 	struct nsiso_kmsg_oom oom;
 	int i;
 
@@ -184,6 +196,8 @@ static void keep_newest(struct oom_watch *w, uint64_t n)
 {
 	int drop = (uint64_t)w->n_candidates > n ? w->n_candidates - (int)n : 0;
 
+	if (drop == 0)
+		return;
 	memmove(&w->candidates[0], &w->candidates[drop],
 		sizeof(w->candidates[0]) * (size_t)(w->n_candidates - drop));
 	w->n_candidates -= drop;

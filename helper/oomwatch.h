@@ -36,11 +36,13 @@ struct oom_watch {
 	int kmsg_fd;			/* -1 when /dev/kmsg cannot be read */
 	struct nsiso_oom_state state;
 	/* The kernel's reports of kills in the group not yet counted: the
-	 * report comes before the counter moves. */
-	struct {
+	 * report comes before the counter moves.  OOM_CANDIDATES_MAX of them,
+	 * made at the first report: 9 KiB that every reaper dirtied at its
+	 * start (zeroed, on its stack) and few ever use.  NULL until then. */
+	struct oom_candidate {
 		struct nsiso_kmsg_oom oom;
 		long long seen_ms;
-	} candidates[OOM_CANDIDATES_MAX];
+	} *candidates;
 	int n_candidates;
 	unsigned long reports;		/* reports of the group read, ever */
 	long long uncounted_since_ms;	/* the counter is ahead of the log; 0 */

@@ -743,13 +743,16 @@ static void log_close(pam_handle_t *pamh, const struct session *s)
  * service systemd-user): a process that runs services for the user outside
  * any login, so a door around the namespaces.  It cannot be put in them
  * (systemd --user would be outside its own /proc), so for an isolated user
- * it is refused. */
+ * it is refused.  systemd opens it as root, before the manager drops to the
+ * user: a setuid application the user runs (real uid theirs) that lets them
+ * name its service is not it, and is not placed as it would be (a review of
+ * 49dd4a0). */
 static bool is_user_manager(pam_handle_t *pamh)
 {
 	const void *service = NULL;
 
-	return pam_get_item(pamh, PAM_SERVICE, &service) == PAM_SUCCESS && service &&
-	       strcmp(service, "systemd-user") == 0;
+	return getuid() == 0 && pam_get_item(pamh, PAM_SERVICE, &service) == PAM_SUCCESS &&
+	       service && strcmp(service, "systemd-user") == 0;
 }
 
 /* Whether the user manager of a covered user is refused, logged: always

@@ -13,15 +13,18 @@
 #   A  cgroup only (memory 64M), B's login exec'd from A's session
 #   A  the same, B's login through the broker
 #   C  isolate ...,cgroup: B's helper sees its cgroups relative to C's
-#      cgroup namespace, where C's group is "/" (exec'd: the broker refuses
-#      an application in other namespaces)
-# In each: B's holder and reaper are at the top of the memory hierarchy and
-# in B's pids group.  Then A fills its group (tmpfs, 96M against 64M: the
-# kernel's OOM killer runs there until nothing it may kill is left): B's
-# holder and reaper live on, B's session closes, and nothing of it is left.
+#      cgroup namespace, where C's group is "/" (exec'd)
+#   A  D's login, exec'd and via the broker: D is isolated without limits,
+#      so no group of ours is joined at all (a review of 9f2282c)
+# In each: the outer user's memory group holds none of root's holders and
+# reapers; B's are at the top of the memory hierarchy and in B's pids
+# group, D's holder at the top.  Then A fills its group (tmpfs, 96M against
+# 64M: the kernel's OOM killer runs there until nothing it may kill is
+# left): B's holder and reaper live on, B's session closes, and nothing of
+# it is left.
 set -u
 . "$(dirname "$0")/lib/adv.sh"
-adv_begin A B C
+adv_begin A B C D
 SOCK=$PUB/brk/broker.sock
 install -d -m 0700 "$PUB/brk"
 nsiso_write_conf "* cgroup_parent $PARENT
@@ -30,7 +33,8 @@ $B isolate uts,ipc,mnt,pid
 $B memory 96M
 $B tasks 50
 $C isolate uts,ipc,mnt,pid,cgroup
-$C memory 64M" >/dev/null
+$C memory 64M
+$D isolate uts,ipc,mnt,pid" >/dev/null
 
 SVCB_EXEC=$(nsiso_make_pam_service "$(nsiso_module_line)
 $(adv_hold_line)
@@ -45,7 +49,7 @@ cat >"$T/inner" <<INNER
 #!/bin/sh
 [ "\$PAM_TYPE" = open_session ] || exit 0
 mkfifo -m 0600 $T/hold.go.\$INNER_KEY
-exec pamtester -E ADV_HOLD=\$INNER_KEY \$INNER_SVC $B open_session close_session \
+exec pamtester -E ADV_HOLD=\$INNER_KEY \$INNER_SVC \$INNER_USER open_session close_session \
 	>$T/inner.out.\$INNER_KEY 2>&1
 INNER
 chmod 0755 "$T/inner"
@@ -65,13 +69,22 @@ _end_outer() { _adv_hold_end "$1" "$2"; }
 # names the holder by that namespace's in the record).
 b_members() { nsiso_members_in "$PARENT" "$B_UID" nsiso-holder nsiso-reaper; }
 memory_of() { sed -n 's/^[0-9]*:memory://p' "/proc/$1/cgroup"; }
+# root's holders and reapers in the memory group of the user with uid $1
+members_in_memory_of() {
+	local p
+	for p in $(cat "$CG/memory/$PARENT/user-$1/cgroup.procs" 2>/dev/null); do
+		case $(cat "/proc/$p/comm" 2>/dev/null) in nsiso-holder | nsiso-reaper) echo "$p" ;; esac
+	done
+	return 0
+}
 pids_of() { sed -n 's/^[0-9]*:pids://p' "/proc/$1/cgroup"; }
 
-# open_from OUTER_USER KEY SVCB: A's (or C's) session, inside it B's, held.
+# open_from OUTER_USER KEY SVCB [TARGET=B]: A's (or C's) session, inside it
+# the target's, held.
 open_from() {
-	local outer=$1 key=$2 svc=$3 pid
+	local outer=$1 key=$2 svc=$3 target=${4:-$B} pid
 	rm -f -- "$T/hold.ready.$key" "$T/hold.go.$key"
-	pamtester -E "INNER_KEY=$key" -E "INNER_SVC=$svc" "$SVC_OUT" "$outer" \
+	pamtester -E "INNER_KEY=$key" -E "INNER_SVC=$svc" -E "INNER_USER=$target" "$SVC_OUT" "$outer" \
 		open_session close_session >"$T/outer.out.$key" 2>&1 &
 	pid=$!
 	OUTER_PID[$key]=$pid
@@ -89,6 +102,8 @@ check_case() {
 		return
 	fi
 	nsiso_pass "$name: B's session opens inside $outer's"
+	nsiso_assert_eq "$name: $outer's memory group holds none of root's holders and reapers" \
+		"" "$(members_in_memory_of "$outer_uid" | tr '\n' ' ')"
 	mapfile -t members < <(b_members)
 	nsiso_assert_eq "$name: B's session has a holder and a reaper" 2 "${#members[@]}"
 	for p in "${members[@]}"; do
@@ -133,5 +148,30 @@ fill_outer_group() {
 
 check_case "exec'd, from a cgroup-only session" "$A" a "$SVCB_EXEC"
 check_case "via the broker, from a cgroup-only session" "$A" b "$SVCB_BRK"
-check_case "exec'd, from inside a cgroup namespace" "$C" c "$SVCB_BRK"
+check_case "exec'd, from inside a cgroup namespace" "$C" c "$SVCB_EXEC"
 check_case "the user's OOM killer in their own group" "$A" oom "$SVCB_BRK"
+
+# D: no group of ours to join; its holder is found by its record.
+no_limits_case() {
+	local name=$1 key=$2 svc=$3 holder
+	if ! open_from "$A" "$key" "$svc" "$D"; then
+		nsiso_fail "$name: D's session opens inside A's" \
+			"$(cat "$T/outer.out.$key" "$T/inner.out.$key" 2>/dev/null | tr '\n' ' ')"
+		return
+	fi
+	nsiso_pass "$name: D's session opens inside A's"
+	nsiso_assert_eq "$name: A's memory group holds none of root's holders and reapers" \
+		"" "$(members_in_memory_of "$A_UID" | tr '\n' ' ')"
+	holder=$(nsiso_holders_of "$D" | head -1)
+	nsiso_assert_true "$name: D's session has a holder" test -n "$holder"
+	nsiso_assert_eq "$name: D's holder is in no user's memory group" / "$(memory_of "$holder")"
+	echo go 1<>"$T/hold.go.$key"
+	nsiso_assert_true "$name: both sessions close" nsiso_wait_pid "${OUTER_PID[$key]}"
+	nsiso_assert_true "$name: nothing of D's session is left" \
+		nsiso_wait_for nsiso_session_gone "$D" "$PARENT"
+	nsiso_assert_true "$name: nothing of A's session is left" \
+		nsiso_wait_for nsiso_session_gone "$A" "$PARENT"
+}
+SVCD_EXEC=$SVCB_EXEC SVCD_BRK=$SVCB_BRK
+no_limits_case "exec'd, a user without limits" d "$SVCD_EXEC"
+no_limits_case "via the broker, a user without limits" e "$SVCD_BRK"

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <security/pam_appl.h>
@@ -228,4 +229,36 @@ UNIT_FILE_TEST(user_manager_refused_unless_its_slice_is_limited)
 	assert_int_equal(open_close_as("systemd-user", "root"), PAM_SESSION_ERR);
 	write_service("root memory 1G\nroot cgroup_mode systemd\nroot on_error allow\n", helper_arg);
 	assert_int_equal(open_close_as("systemd-user", "root"), PAM_SUCCESS);
+}
+
+/* A setuid application run by a user (real uid theirs) that lets them name
+ * its service "systemd-user" is not the user's manager: an isolated user's
+ * session opens as any login would, where the manager is refused. */
+UNIT_FILE_TEST(user_manager_is_opened_by_root)
+{
+	pid_t child;
+	int status = -1;
+
+	write_service("root isolate uts\nroot on_error deny\n", helper_arg);
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		char from[512], to[512];
+		pam_handle_t *pamh = NULL;
+		int ret;
+
+		snprintf(from, sizeof(from), "%s/svc", unit_dir);
+		snprintf(to, sizeof(to), "%s/systemd-user", unit_dir);
+		if (setresuid(65534, 0, 0) != 0 || rename(from, to) != 0 ||
+		    pam_start_confdir("systemd-user", "root", &conv, unit_dir, &pamh) != PAM_SUCCESS)
+			_exit(3);
+		ret = pam_open_session(pamh, 0);
+		if (ret == PAM_SUCCESS)
+			ret = pam_close_session(pamh, 0);
+		pam_end(pamh, ret);
+		_exit(ret == PAM_SUCCESS ? 0 : 1);
+	}
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
 }
