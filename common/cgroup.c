@@ -717,9 +717,11 @@ static bool tasks_used_up(const char *rel, const struct nsiso_cgroup_limits *l,
 	return true;
 }
 
-static const char *libcgroup_reason(int ret)
+static const char *libcgroup_reason(int ret, int e)
 {
-	return ret == ECGOTHER ? strerror(cgroup_get_last_errno()) : cgroup_strerror(ret);
+	if (ret == ECGOTHER)
+		return strerror(cgroup_get_last_errno());
+	return ret == ECGROUPVALUENOTEXIST && e != ENOENT ? strerror(e) : cgroup_strerror(ret);
 }
 
 /* A failure the host's set-up explains (a read-only or missing hierarchy,
@@ -923,7 +925,15 @@ static int members_leave_user_memory(const char *rel, const struct nsiso_cgroup_
 int nsiso_cgroup_members_leave_user_memory(const pid_t *members, size_t n, char *err, size_t len)
 {
 	struct nsiso_cgroup_dirs top;
+	char path[PATH_MAX];
 
+	/* The members are where we are (born there, or following us): our
+	 * own line, one small read, spares a login the mount table's unless
+	 * we are in a user's group or a namespace's root.  No memory line:
+	 * cgroup v2, where the members are in no hierarchy of their own. */
+	if (!v1_cgroup_of(0, "memory", path, sizeof(path)) ||
+	    !(user_leaf(path) || (strcmp(path, "/") == 0 && !in_initial_cgroupns())))
+		return 0;
 	if (nsiso_cgroup_mounts_of(&top) < 0 || top.version != NSISO_CGROUP_V1 ||
 	    !top.memory[0] || strcmp(top.memory, top.pids) == 0)
 		return 0;
@@ -980,8 +990,10 @@ static int join_locked(const char *rel, const struct nsiso_cgroup_join *j, const
 	}
 	ret = write_limits(rel, j->limits, io_file, tcp_text);
 	if (ret) {
-		*failure = libcgroup_failure(ret, errno);
-		snprintf(err, len, "cannot set up cgroup %s: %s", rel, libcgroup_reason(ret));
+		int e = errno;	/* a failed open's, before anything else */
+
+		*failure = libcgroup_failure(ret, e);
+		snprintf(err, len, "cannot set up cgroup %s: %s", rel, libcgroup_reason(ret, e));
 		return -1;
 	}
 	if (add_members(rel, j, err, len) < 0 ||

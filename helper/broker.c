@@ -636,11 +636,18 @@ static int respare(struct pool *p)
 static void reap_workers(struct pool *p)
 {
 	pid_t pid;
+	int status;
 
 	note_taken(p);
-	while ((pid = waitpid(-1, NULL, WNOHANG)) > 0)
-		if (!forget_spare(p, pid) && p->busy > 0)
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (forget_spare(p, pid))
+			continue;
+		if (p->busy > 0)
 			p->busy--;
+		/* Its own bound (open_for_broker()): the module had given up. */
+		if (WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM)
+			syslog(LOG_WARNING, "broker: worker %d ended by its time limit", (int)pid);
+	}
 }
 
 /* Spares hold libcgroup's table as it was when they were forked: after a

@@ -252,16 +252,16 @@ static void settle_groups(void)
  * CAP_SYS_RESOURCE on some hosts, so a hard limit below it cannot be
  * raised), and `want` where the hard limit allows.  The holder and the
  * reaper inherit these for the whole session; the user's own processes do
- * not (they descend from the application, not from us).  CPU time has no
- * finite floor: any budget is one the user can spend for us (each answer
- * of the quota socket costs the reaper CPU), and the kernel then kills the
- * reaper, whose clean-up is lost. */
+ * not (they descend from the application, not from us).  CPU time keeps a
+ * finite floor: where root cannot raise it, a login node's hard `cpu` of
+ * pam_limits would otherwise refuse every login (a review of 9f2282c).
+ * What a user can spend of that budget for us is their own session's. */
 static const struct {
 	int resource;
 	const char *name;
 	rlim_t need, want;
 } floors[] = {
-	{ RLIMIT_CPU, "RLIMIT_CPU", RLIM_INFINITY, RLIM_INFINITY },
+	{ RLIMIT_CPU, "RLIMIT_CPU", 600, RLIM_INFINITY },		/* seconds */
 	{ RLIMIT_FSIZE, "RLIMIT_FSIZE", 1 << 20, RLIM_INFINITY },	/* records */
 	{ RLIMIT_DATA, "RLIMIT_DATA", 64 << 20, RLIM_INFINITY },
 	{ RLIMIT_AS, "RLIMIT_AS", 64 << 20, RLIM_INFINITY },

@@ -29,6 +29,7 @@ SOCK=$PUB/brk/broker.sock
 install -d -m 0700 "$PUB/brk"
 nsiso_write_conf "* cgroup_parent $PARENT
 $A memory 64M
+$A swap 0
 $B isolate uts,ipc,mnt,pid
 $B memory 96M
 $B tasks 50

@@ -113,7 +113,7 @@ adv_probe() {
 	cat >"$T/probe" <<-PROBE
 		#!/bin/sh
 		[ "\$PAM_TYPE" = open_session ] || exit 0
-		echo "pidns=\$(readlink /proc/self/ns/pid) mem=\$(sed -n 's/^[0-9]*:memory://p' /proc/self/cgroup) pids=\$(sed -n 's/^[0-9]*:pids://p' /proc/self/cgroup) init_cpu=\$(awk '/^Max cpu time/ {print \$5}' /proc/1/limits)" >$1
+		echo "pidns=\$(readlink /proc/self/ns/pid) mem=\$(sed -n 's/^[0-9]*:memory://p' /proc/self/cgroup) pids=\$(sed -n 's/^[0-9]*:pids://p' /proc/self/cgroup)" >$1
 	PROBE
 	chmod 0755 "$T/probe"
 }
