@@ -93,18 +93,26 @@ open_from() {
 	nsiso_wait_until "$NSISO_WAIT_S" _adv_hold_settled "$key" "$pid" && [ -s "$T/hold.ready.$key" ]
 }
 
-# check_case NAME OUTER_USER KEY SVCB
+# opened_inside NAME OUTER_USER KEY SVC TARGET: the target's session opens
+# inside the outer user's, whose memory group then holds none of root's
+# holders and reapers; 1 if it did not open.
+opened_inside() {
+	local name=$1 outer=$2 key=$3 svc=$4 target=$5
+	if ! open_from "$outer" "$key" "$svc" "$target"; then
+		nsiso_fail "$name: $target's session opens inside $outer's" \
+			"$(cat "$T/outer.out.$key" "$T/inner.out.$key" 2>/dev/null | tr '\n' ' ')"
+		return 1
+	fi
+	nsiso_pass "$name: $target's session opens inside $outer's"
+	nsiso_assert_eq "$name: $outer's memory group holds none of root's holders and reapers" \
+		"" "$(members_in_memory_of "$(id -u "$outer")" | tr '\n' ' ')"
+}
+
+# check_case NAME OUTER_USER KEY SVC
 check_case() {
 	local name=$1 outer=$2 key=$3 svc=$4 outer_uid members=() p
 	outer_uid=$(id -u "$outer")
-	if ! open_from "$outer" "$key" "$svc"; then
-		nsiso_fail "$name: B's session opens inside $outer's" \
-			"$(cat "$T/outer.out.$key" "$T/inner.out.$key" 2>/dev/null | tr '\n' ' ')"
-		return
-	fi
-	nsiso_pass "$name: B's session opens inside $outer's"
-	nsiso_assert_eq "$name: $outer's memory group holds none of root's holders and reapers" \
-		"" "$(members_in_memory_of "$outer_uid" | tr '\n' ' ')"
+	opened_inside "$name" "$outer" "$key" "$svc" "$B" || return
 	mapfile -t members < <(b_members)
 	nsiso_assert_eq "$name: B's session has a holder and a reaper" 2 "${#members[@]}"
 	for p in "${members[@]}"; do
@@ -155,14 +163,7 @@ check_case "the user's OOM killer in their own group" "$A" oom "$SVCB_BRK"
 # D: no group of ours to join; its holder is found by its record.
 no_limits_case() {
 	local name=$1 key=$2 svc=$3 holder
-	if ! open_from "$A" "$key" "$svc" "$D"; then
-		nsiso_fail "$name: D's session opens inside A's" \
-			"$(cat "$T/outer.out.$key" "$T/inner.out.$key" 2>/dev/null | tr '\n' ' ')"
-		return
-	fi
-	nsiso_pass "$name: D's session opens inside A's"
-	nsiso_assert_eq "$name: A's memory group holds none of root's holders and reapers" \
-		"" "$(members_in_memory_of "$A_UID" | tr '\n' ' ')"
+	opened_inside "$name" "$A" "$key" "$svc" "$D" || return
 	holder=$(nsiso_holders_of "$D" | head -1)
 	nsiso_assert_true "$name: D's session has a holder" test -n "$holder"
 	nsiso_assert_eq "$name: D's holder is in no user's memory group" / "$(memory_of "$holder")"
@@ -173,6 +174,5 @@ no_limits_case() {
 	nsiso_assert_true "$name: nothing of A's session is left" \
 		nsiso_wait_for nsiso_session_gone "$A" "$PARENT"
 }
-SVCD_EXEC=$SVCB_EXEC SVCD_BRK=$SVCB_BRK
-no_limits_case "exec'd, a user without limits" d "$SVCD_EXEC"
-no_limits_case "via the broker, a user without limits" e "$SVCD_BRK"
+no_limits_case "exec'd, a user without limits" d "$SVCB_EXEC"
+no_limits_case "via the broker, a user without limits" e "$SVCB_BRK"
