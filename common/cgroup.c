@@ -717,11 +717,22 @@ static bool tasks_used_up(const char *rel, const struct nsiso_cgroup_limits *l,
 	return true;
 }
 
-static const char *libcgroup_reason(int ret, int e)
+/* The errno behind a libcgroup error, 0 for none: ECGOTHER carries it, and
+ * ECGROUPVALUENOTEXIST is what a control file's failed open gives, whatever
+ * its errno (e, left as the open set it: ENOMEM and EMFILE too). */
+static int libcgroup_errno(int ret, int e)
 {
 	if (ret == ECGOTHER)
-		return strerror(cgroup_get_last_errno());
-	return ret == ECGROUPVALUENOTEXIST && e != ENOENT ? strerror(e) : cgroup_strerror(ret);
+		return cgroup_get_last_errno();
+	return ret == ECGROUPVALUENOTEXIST ? e : 0;
+}
+
+/* A missing control file keeps libcgroup's own words. */
+static const char *libcgroup_reason(int ret, int why)
+{
+	if (!why || (ret == ECGROUPVALUENOTEXIST && why == ENOENT))
+		return cgroup_strerror(ret);
+	return strerror(why);
 }
 
 /* A failure the host's set-up explains (a read-only or missing hierarchy,
@@ -736,22 +747,18 @@ static enum nsiso_failure failure_of(int e)
 	return NSISO_FAIL_DENY;
 }
 
-/* A libcgroup error, as failure_of() the kernel's: ECGOTHER carries the
- * errno; its own codes for what the host lacks (a hierarchy or controller
- * not mounted, a group the kernel does not have) are the host's; a failed
- * allocation is a shortage; anything else denies.  ECGROUPVALUENOTEXIST is
- * also what a control file's failed open gives, whatever its errno (e,
- * left as the open set it: ENOMEM and EMFILE too), so that errno decides.
+/* A libcgroup error, as failure_of() the kernel's: by its errno where it
+ * has one (why, libcgroup_errno()); its own codes for what the host lacks (a
+ * hierarchy or controller not mounted, a group the kernel does not have)
+ * are the host's; a failed allocation is a shortage; anything else denies.
  * (Every code but ECGOTHER counted as the host's before, a failed
  * allocation too, which on_error allow let through: reviews of 49dd4a0 and
  * 9f2282c.) */
-static enum nsiso_failure libcgroup_failure(int ret, int e)
+static enum nsiso_failure libcgroup_failure(int ret, int why)
 {
+	if (why)
+		return failure_of(why);
 	switch (ret) {
-	case ECGOTHER:
-		return failure_of(cgroup_get_last_errno());
-	case ECGROUPVALUENOTEXIST:
-		return failure_of(e);
 	case ECGROUPNOTCOMPILED:
 	case ECGROUPNOTMOUNTED:
 	case ECGROUPSUBSYSNOTMOUNTED:
@@ -851,35 +858,42 @@ static bool listed_in(const char *procs, pid_t pid)
 	return found;
 }
 
-/* Whether a memory group is a user's leaf of ours (user-<uid>, whatever
- * parent the conf gave it), the target's or another user's. */
+/* Whether a memory group is a user's leaf of ours (as
+ * nsiso_cgroup_user_path() names it, whatever parent the conf gave it), the
+ * target's or another user's. */
 static bool user_leaf(const char *path)
 {
 	const char *base = strrchr(path, '/');
+	const size_t n = strlen(NSISO_CGROUP_LEAF_PREFIX);
 	uint64_t uid;
 
 	base = base ? base + 1 : path;
-	return strncmp(base, "user-", 5) == 0 &&
-	       !nsiso_parse_decimal(base + 5, strlen(base + 5), UINT32_MAX, &uid);
+	return strncmp(base, NSISO_CGROUP_LEAF_PREFIX, n) == 0 &&
+	       !nsiso_parse_decimal(base + n, strlen(base + n), UINT32_MAX, &uid);
+}
+
+/* Whether a memory path (from /proc/PID/cgroup) may be a user's group: a
+ * leaf of ours, or inside a cgroup namespace, where the line is relative to
+ * it, its root "/": a session's user's group, or a container's. */
+static bool maybe_users_memory(const char *path, bool initial)
+{
+	return user_leaf(path) || (!initial && strcmp(path, "/") == 0);
 }
 
 /* Whether member pid sits in a user's memory group: the target's (procs,
  * its list; NULL: none) or any other user's.  In the initial namespace the
  * member's own line says it, at the cost of one small read, where a group's
- * list grows with its user's processes.  Inside a cgroup namespace the line
- * is relative to it, and "/" is its root: a session's user's group, or a
- * container's, where the top of the mount (top, its list) may be that very
- * group: no move then, as each would wait for the kernel's grace period. */
+ * list grows with its user's processes.  Inside a cgroup namespace a
+ * container's root may be the top of the mount (top, its list): no move
+ * then, as each would wait for the kernel's grace period. */
 static bool in_user_memory(pid_t pid, const char *procs, const char *top, bool initial)
 {
 	char path[PATH_MAX];
 
-	if (initial)
-		return v1_cgroup_of(pid, "memory", path, sizeof(path)) && user_leaf(path);
-	if (procs && listed_in(procs, pid))
+	if (!initial && procs && listed_in(procs, pid))
 		return true;
 	return v1_cgroup_of(pid, "memory", path, sizeof(path)) &&
-	       (strcmp(path, "/") == 0 || user_leaf(path)) && !listed_in(top, pid);
+	       maybe_users_memory(path, initial) && (initial || !listed_in(top, pid));
 }
 
 /* v1: a member in a user's memory group leaves it for the top of the
@@ -932,7 +946,7 @@ int nsiso_cgroup_members_leave_user_memory(const pid_t *members, size_t n, char 
 	 * we are in a user's group or a namespace's root.  No memory line:
 	 * cgroup v2, where the members are in no hierarchy of their own. */
 	if (!v1_cgroup_of(0, "memory", path, sizeof(path)) ||
-	    !(user_leaf(path) || (strcmp(path, "/") == 0 && !in_initial_cgroupns())))
+	    !maybe_users_memory(path, in_initial_cgroupns()))
 		return 0;
 	if (nsiso_cgroup_mounts_of(&top) < 0 || top.version != NSISO_CGROUP_V1 ||
 	    !top.memory[0] || strcmp(top.memory, top.pids) == 0)
@@ -990,10 +1004,10 @@ static int join_locked(const char *rel, const struct nsiso_cgroup_join *j, const
 	}
 	ret = write_limits(rel, j->limits, io_file, tcp_text);
 	if (ret) {
-		int e = errno;	/* a failed open's, before anything else */
+		int why = libcgroup_errno(ret, errno);	/* a failed open's, first */
 
-		*failure = libcgroup_failure(ret, e);
-		snprintf(err, len, "cannot set up cgroup %s: %s", rel, libcgroup_reason(ret, e));
+		*failure = libcgroup_failure(ret, why);
+		snprintf(err, len, "cannot set up cgroup %s: %s", rel, libcgroup_reason(ret, why));
 		return -1;
 	}
 	if (add_members(rel, j, err, len) < 0 ||

@@ -71,6 +71,9 @@ void nsiso_cgroup_rehearse(void);
 
 enum nsiso_cgroup_version nsiso_cgroup_version(void);
 
+/* A user's leaf is named NSISO_CGROUP_LEAF_PREFIX<uid>. */
+#define NSISO_CGROUP_LEAF_PREFIX "user-"
+
 /* "<parent>/user-<uid>" into buf. */
 void nsiso_cgroup_user_path(const char *parent, uid_t uid, char *buf, size_t len);
 

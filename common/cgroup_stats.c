@@ -21,7 +21,7 @@
 
 void nsiso_cgroup_user_path(const char *parent, uid_t uid, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s/user-%u", parent, (unsigned)uid);
+	snprintf(buf, len, "%s/" NSISO_CGROUP_LEAF_PREFIX "%u", parent, (unsigned)uid);
 }
 
 void nsiso_cgroup_user_group(const char *parent, const char *slice, uid_t uid, char *buf,

@@ -277,19 +277,9 @@ static rlim_t min_limit(rlim_t a, rlim_t b)
 	return a < b ? a : b;
 }
 
-/* A limit as the refusal names it. */
-static const char *limit_text(rlim_t v, char *buf, size_t len)
-{
-	if (v == RLIM_INFINITY)
-		return "unlimited";
-	snprintf(buf, len, "%llu", (unsigned long long)v);
-	return buf;
-}
-
 static void reset_rlimits(void)
 {
 	size_t i;
-	char have[24], need[24];
 
 	for (i = 0; i < sizeof(floors) / sizeof(floors[0]); i++) {
 		struct rlimit now, raised;
@@ -300,9 +290,9 @@ static void reset_rlimits(void)
 		if (floors[i].want == 0 || now.rlim_max < floors[i].want)
 			(void)setrlimit(floors[i].resource, &raised);	/* may be EPERM */
 		if (getrlimit(floors[i].resource, &now) != 0 || now.rlim_max < floors[i].need)
-			die("the PAM application's hard %s (%s) is below the %s a session needs",
-			    floors[i].name, limit_text(now.rlim_max, have, sizeof(have)),
-			    limit_text(floors[i].need, need, sizeof(need)));
+			die("the PAM application's hard %s (%llu) is below the %llu a session needs",
+			    floors[i].name, (unsigned long long)now.rlim_max,
+			    (unsigned long long)floors[i].need);
 		now.rlim_cur = min_limit(floors[i].want, now.rlim_max);
 		if (setrlimit(floors[i].resource, &now) != 0)
 			die("cannot set %s: %m", floors[i].name);

@@ -1205,12 +1205,13 @@ nsiso_made_ahead() {
 	done | awk -v c="$2" '$1 == c { print $2 }'
 }
 
-# nsiso_members_in PARENT UID COMM...: the processes named COMM (nsiso-holder,
-# nsiso-reaper) in the user's v1 pids group, by the host's PIDs (a record
-# written inside another PID namespace names its holder by that one's).
+# nsiso_members_in HIERARCHY PARENT UID COMM...: the processes named COMM
+# (nsiso-holder, nsiso-reaper) in the user's v1 group of HIERARCHY (pids,
+# memory), by the host's PIDs (a record written inside another PID namespace
+# names its holder by that one's).
 nsiso_members_in() {
-	local dir=$NSISO_CG_V1/pids/$1/user-$2 p comm c
-	shift 2
+	local dir=$NSISO_CG_V1/$1/$2/user-$3 p comm c
+	shift 3
 	for p in $(cat "$dir/cgroup.procs" 2>/dev/null); do
 		comm=$(cat "/proc/$p/comm" 2>/dev/null) || continue
 		for c in "$@"; do [ "$comm" = "$c" ] && echo "$p"; done

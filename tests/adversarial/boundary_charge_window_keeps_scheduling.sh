@@ -55,7 +55,7 @@ rm -f -- "$FAULT"
 nsiso_assert_true "the session opens" \
 	nsiso_wait_until "$NSISO_WAIT_S" test -s "$T/hold.ready.w"
 HOLDER=$(nsiso_holders_of "$U" | head -1)
-REAPER=$(nsiso_members_in "$PARENT" "$U_UID" nsiso-reaper | head -1)
+REAPER=$(nsiso_members_in pids "$PARENT" "$U_UID" nsiso-reaper | head -1)
 nsiso_assert_true "it has a holder and a reaper" test -n "$HOLDER" -a -n "$REAPER"
 for p in "$HOLDER" "$REAPER"; do
 	name=$(cat "/proc/$p/comm" 2>/dev/null)

@@ -68,16 +68,10 @@ _end_outer() { _adv_hold_end "$1" "$2"; }
 
 # B's holder and reaper (by the host's PIDs: a helper in C's PID namespace
 # names the holder by that namespace's in the record).
-b_members() { nsiso_members_in "$PARENT" "$B_UID" nsiso-holder nsiso-reaper; }
+b_members() { nsiso_members_in pids "$PARENT" "$B_UID" nsiso-holder nsiso-reaper; }
 memory_of() { sed -n 's/^[0-9]*:memory://p' "/proc/$1/cgroup"; }
 # root's holders and reapers in the memory group of the user with uid $1
-members_in_memory_of() {
-	local p
-	for p in $(cat "$CG/memory/$PARENT/user-$1/cgroup.procs" 2>/dev/null); do
-		case $(cat "/proc/$p/comm" 2>/dev/null) in nsiso-holder | nsiso-reaper) echo "$p" ;; esac
-	done
-	return 0
-}
+members_in_memory_of() { nsiso_members_in memory "$PARENT" "$1" nsiso-holder nsiso-reaper; }
 pids_of() { sed -n 's/^[0-9]*:pids://p' "/proc/$1/cgroup"; }
 
 # open_from OUTER_USER KEY SVCB [TARGET=B]: A's (or C's) session, inside it

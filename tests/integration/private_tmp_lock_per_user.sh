@@ -74,7 +74,7 @@ in_dir() {
 	ino=$(dir_ino "$DIR_A") || return 1
 	for n in "$@"; do [ "$(tmp_of "$n")" = "$ino" ] || return 1; done
 }
-reapers_of() { nsiso_members_in "$PARENT" "$1" nsiso-reaper; } # UID
+reapers_of() { nsiso_members_in pids "$PARENT" "$1" nsiso-reaper; } # UID
 dir_ino() { stat -c %i "$1" 2>/dev/null; }
 no_dir() { [ ! -e "$1" ] && ! compgen -G "$1.gone.*" >/dev/null; }
 records_of() { grep -l "^user=$1\$" "$T"/run/*.session 2>/dev/null | wc -l; }
