@@ -175,9 +175,13 @@ int nsiso_cgroup_v1_slice_tcp_limit(uid_t uid, uint64_t memory, enum nsiso_failu
 /* v2 when /sys/fs/cgroup is a cgroup2 mount, else v1. */
 enum nsiso_cgroup_version nsiso_cgroup_detect_version(void);
 
-/* True when the kernel has the controller `name` (as /proc/cgroups names
- * it: blkio for v2's io) and it is not disabled. */
-bool nsiso_cgroup_kernel_has(const char *name);
+/* 1 when the kernel has the controller `name` (as /proc/cgroups names it:
+ * blkio for v2's io) and it is not disabled, 0 when it has not, -1 with
+ * errno when the list cannot be read: that is never taken for "none", which
+ * is the host's set-up (on_error decides) where a failed read may be the
+ * caller's doing.  nsiso_cgroup_listed_in() reads such a list from path. */
+int nsiso_cgroup_kernel_has(const char *name);
+int nsiso_cgroup_listed_in(const char *path, const char *name);
 
 /* One number from a cgroup file (NSISO_UNLIMITED for "max", -1 in v1, a
  * missing file or garbage), and the value of "key N" in a keyed file

@@ -44,15 +44,15 @@ enum nsiso_cgroup_version nsiso_cgroup_detect_version(void)
 }
 
 /* "subsys_name hierarchy num_cgroups enabled" lines, after a header. */
-bool nsiso_cgroup_kernel_has(const char *name)
+int nsiso_cgroup_listed_in(const char *path, const char *name)
 {
 	char line[256], *save = NULL, *field[4];
 	bool found = false;
-	FILE *f = fopen("/proc/cgroups", "re");
-	int n;
+	FILE *f = fopen(path, "re");
+	int n, e;
 
 	if (!f)
-		return false;
+		return -1;
 	while (!found && fgets(line, sizeof(line), f)) {
 		field[0] = strtok_r(line, " \t\n", &save);
 		for (n = 1; n < 4; n++)
@@ -60,8 +60,19 @@ bool nsiso_cgroup_kernel_has(const char *name)
 		found = field[0] && field[3] && strcmp(field[0], name) == 0 &&
 			strcmp(field[3], "1") == 0;
 	}
+	/* A read that failed before the name came is no answer. */
+	e = !found && ferror(f) ? (errno ? errno : EIO) : 0;
 	fclose(f);
+	if (e) {
+		errno = e;
+		return -1;
+	}
 	return found;
+}
+
+int nsiso_cgroup_kernel_has(const char *name)
+{
+	return nsiso_cgroup_listed_in("/proc/cgroups", name);
 }
 
 uint64_t nsiso_cgroup_read_number(const char *dir, const char *file)

@@ -377,21 +377,40 @@ static uint64_t cpu_quota_per_sec_usec(uint64_t cpu)
 	return cpu == NSISO_UNLIMITED ? UINT64_MAX : cpu * 10000;
 }
 
+/* Whether the kernel lacks controller `name`, which `what` needs: the
+ * host's set-up (failure HOST, reason in err).  A list that cannot be read
+ * says nothing either way: the login is denied (a failed read may be the
+ * caller's doing, and on_error allow must not follow from it). */
+static bool kernel_lacks(const char *name, const char *what, enum nsiso_failure *failure,
+			 char *err, size_t len)
+{
+	int has = nsiso_cgroup_kernel_has(name);
+
+	if (has > 0)
+		return false;
+	if (has < 0) {
+		*failure = NSISO_FAIL_DENY;
+		snprintf(err, len, "%s: cannot read /proc/cgroups: %s", what, strerror(errno));
+	} else {
+		*failure = NSISO_FAIL_HOST;
+		snprintf(err, len, "%s, and this kernel has none (/proc/cgroups)", what);
+	}
+	return true;
+}
+
 /* systemd takes a weight it has no controller for and does nothing with it:
  * the kernel's list of controllers says whether it can (/proc/cgroups). */
-static int check_controllers(const struct nsiso_cgroup_limits *l, char *err, size_t len)
+static int check_controllers(const struct nsiso_cgroup_limits *l, enum nsiso_failure *failure,
+			     char *err, size_t len)
 {
 	if ((l->cpu != NSISO_UNLIMITED || l->cpu_weight != NSISO_UNLIMITED) &&
-	    !nsiso_cgroup_kernel_has("cpu")) {
-		snprintf(err, len, "cpu and cpu_weight need the cpu cgroup controller, and this "
-			 "kernel has none (/proc/cgroups)");
+	    kernel_lacks("cpu", "cpu and cpu_weight need the cpu cgroup controller", failure, err,
+			 len))
 		return -1;
-	}
-	if (l->io_weight != NSISO_UNLIMITED && !nsiso_cgroup_kernel_has("blkio")) {
-		snprintf(err, len, "io_weight needs the io (blkio) cgroup controller, and this "
-			 "kernel has none (/proc/cgroups)");
+	if (l->io_weight != NSISO_UNLIMITED &&
+	    kernel_lacks("blkio", "io_weight needs the io (blkio) cgroup controller", failure, err,
+			 len))
 		return -1;
-	}
 	return 0;
 }
 
@@ -402,8 +421,7 @@ int nsiso_systemd_set_limits(const char *slice, const struct nsiso_cgroup_limits
 	sd_bus *bus = NULL;
 	int r, ret = -1;
 
-	*failure = NSISO_FAIL_HOST;
-	if (check_controllers(l, err, len) < 0)
+	if (check_controllers(l, failure, err, len) < 0)
 		return -1;
 	*failure = NSISO_FAIL_DENY;
 	if (open_bus(&bus, failure, err, len) < 0)

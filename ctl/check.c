@@ -172,7 +172,7 @@ static const char *host_cannot(const struct nsiso_settings *s, enum nsiso_item *
 {
 	/* Without /proc/cgroups to read (a chroot) there is nothing to tell. */
 	if ((nsiso_limit_is_set(&s->cpu) || nsiso_limit_is_set(&s->cpu_weight)) &&
-	    access("/proc/cgroups", R_OK) == 0 && !nsiso_cgroup_kernel_has("cpu")) {
+	    nsiso_cgroup_kernel_has("cpu") == 0) {
 		*item = nsiso_limit_is_set(&s->cpu) ? NSISO_ITEM_CPU : NSISO_ITEM_CPU_WEIGHT;
 		return "this kernel has no cpu cgroup controller";
 	}

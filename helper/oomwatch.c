@@ -442,4 +442,7 @@ void oom_watch_stop(struct oom_watch *w)
 		close(w->kmsg_fd);
 	w->event_fd = w->kmsg_fd = -1;
 	w->watching = false;
+	free(w->candidates);
+	w->candidates = NULL;
+	w->n_candidates = 0;
 }

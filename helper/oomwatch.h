@@ -75,6 +75,8 @@ long long oom_watch_check(struct oom_watch *w, bool final, long long now_ms);
  * shows. */
 long long oom_watch_interval(const struct oom_watch *w, long long now_ms);
 
+/* Its files closed and the kernel's reports it kept freed; a later
+ * oom_watch_start() begins anew. */
 void oom_watch_stop(struct oom_watch *w);
 
 /* CLOCK_MONOTONIC in ms. */

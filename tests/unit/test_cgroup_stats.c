@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <stdbool.h>
@@ -475,14 +476,36 @@ UNIT_TEST(kernel_controllers)
 	while (fgets(line, sizeof(line), f)) {
 		if (sscanf(line, "%63s %u %u %u", name, &hierarchy, &n, &enabled) != 4)
 			continue;	/* the header */
-		assert_int_equal(nsiso_cgroup_kernel_has(name), enabled == 1);
+		assert_int_equal(nsiso_cgroup_kernel_has(name), enabled == 1 ? 1 : 0);
 		seen++;
 	}
 	fclose(f);
 	assert_true(seen > 0);
-	assert_false(nsiso_cgroup_kernel_has("nsiso-no-such-controller"));
-	assert_false(nsiso_cgroup_kernel_has("#subsys_name"));
-	assert_false(nsiso_cgroup_kernel_has(""));
+	assert_int_equal(nsiso_cgroup_kernel_has("nsiso-no-such-controller"), 0);
+	assert_int_equal(nsiso_cgroup_kernel_has("#subsys_name"), 0);
+	assert_int_equal(nsiso_cgroup_kernel_has(""), 0);
+}
+
+/* A list that cannot be read is an error (errno kept), never "the kernel
+ * has none": that would be the host's set-up, where on_error allow lets a
+ * login through without the limit (a review of rev 9f2282c). */
+UNIT_TEST_IN(controller_list_unreadable_is_no_answer, make_dirs, unit_remove_dir)
+{
+	const char *list = unit_write_file(unit_dir, "cgroups",
+					   "#subsys_name\thierarchy\tnum_cgroups\tenabled\n"
+					   "cpu\t3\t1\t1\nblkio\t4\t1\t0\n");
+	char missing[128];
+
+	assert_int_equal(nsiso_cgroup_listed_in(list, "cpu"), 1);
+	assert_int_equal(nsiso_cgroup_listed_in(list, "blkio"), 0);	/* disabled */
+	assert_int_equal(nsiso_cgroup_listed_in(list, "memory"), 0);
+	errno = 0;
+	assert_int_equal(nsiso_cgroup_listed_in(unit_dir, "cpu"), -1);	/* read fails */
+	assert_int_equal(errno, EISDIR);
+	snprintf(missing, sizeof(missing), "%s/none", unit_dir);
+	errno = 0;
+	assert_int_equal(nsiso_cgroup_listed_in(missing, "cpu"), -1);
+	assert_int_equal(errno, ENOENT);
 }
 
 /* nsiso_each_mount_on(): the mounts right on a mount, their points with
