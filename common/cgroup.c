@@ -162,6 +162,14 @@ enum nsiso_cgroup_version nsiso_cgroup_version(void)
 	return version;
 }
 
+bool nsiso_cgroup_known_memory_dir(const char *rel, char *buf, size_t len)
+{
+	if (!mounts_known || !memory_mount[0])
+		return false;
+	snprintf(buf, len, "%s/%s", memory_mount, rel);
+	return true;
+}
+
 /* ---- values ---------------------------------------------------------- */
 
 static void limit_text(uint64_t value, bool v1, char *buf, size_t len)

@@ -71,6 +71,13 @@ void nsiso_cgroup_rehearse(void);
 
 enum nsiso_cgroup_version nsiso_cgroup_version(void);
 
+/* The directory of our group rel ("<parent>/user-<uid>") in the memory
+ * hierarchy (v2: the unified one), where this process would make it: from
+ * the mount points it knows already (nsiso_cgroup_init() or a removal's
+ * look, maybe before its fork), without a look at the mount table.  False
+ * when it knows none. */
+bool nsiso_cgroup_known_memory_dir(const char *rel, char *buf, size_t len);
+
 /* A user's leaf is named NSISO_CGROUP_LEAF_PREFIX<uid>. */
 #define NSISO_CGROUP_LEAF_PREFIX "user-"
 

@@ -51,6 +51,17 @@ void oom_watch_init(struct oom_watch *w, int run_dir_fd, uid_t uid, const char *
 	w->systemd = systemd;
 	snprintf(w->rel, sizeof(w->rel), "%s", group);
 	snprintf(w->group, sizeof(w->group), "/%s", w->rel);
+	/* A group of ours is where its maker made it, from the mount points a
+	 * reaper knows when it was forked after they were found (a broker's
+	 * spare's are current: the broker replaces its spares when the cgroup
+	 * mounts change).  Its reaper's look at the mount table was the most of
+	 * its start, with the OOM watch's (0.39 ms of CPU a login: perf,
+	 * 100 logins via the broker). */
+	if (!systemd && nsiso_cgroup_known_memory_dir(w->rel, w->memory_dir,
+						      sizeof(w->memory_dir))) {
+		w->v1 = nsiso_cgroup_version() == NSISO_CGROUP_V1;
+		return;
+	}
 	/* No such group in the mount table: memory_dir "", never watched. */
 	nsiso_cgroup_dirs_of(w->rel, &dirs);
 	w->v1 = dirs.version == NSISO_CGROUP_V1;

@@ -174,10 +174,6 @@ static void reap(const struct reaper_config *c)
 	};
 	struct watch w;
 
-	/* Its namespace's name for unreaped.h, read while the holder lives. */
-	unsigned long long holder_start =
-		c->session_pidns ? nsiso_process_start_time((pid_t)nsiso_pidfd_pid(c->holder_pidfd)) : 0;
-
 	nsiso_cgroup_user_group(c->cgroup_parent, c->cgroup_slice, c->uid, group, sizeof(group));
 	nsiso_be_background();
 	watch_init(&w, &wc);
@@ -194,7 +190,8 @@ static void reap(const struct reaper_config *c)
 	/* Before the wait for the application, which its user can stop: the
 	 * sessions opened inside ended with our holder, other users' too. */
 	reap_nested(c);
-	nsiso_unreaped_forget(c->run_dir_fd, c->session_pidns, holder_start);
+	/* The holder's start names its namespace for unreaped.h. */
+	nsiso_unreaped_forget(c->run_dir_fd, c->session_pidns, c->holder_start);
 	if (c->cgroup_parent && remove_cgroup(c, &w) == 1)
 		watch_forget_group(&wc);
 	/* Last: a user's subreaper that never waits keeps us from here on (and
@@ -217,6 +214,7 @@ void reaper_config_of(const struct reaper_session *s, const int fds[4], struct r
 		.uid = s->uid,
 		.private_tmp = s->private_tmp,
 		.session_pidns = s->session_pidns,
+		.holder_start = s->holder_start,
 		.debug = s->debug,
 	};
 }

@@ -29,6 +29,9 @@ struct reaper_config {
 	int private_tmp_dir_fd;		/* its lock's directory, or -1 */
 	unsigned long long session_pidns;	/* the holder's own PID namespace
 						 * (isolate pid), 0 = none */
+	unsigned long long holder_start;	/* its start time (clock ticks
+						 * after boot), read by the maker
+						 * while the holder was its child */
 	bool debug;
 };
 
@@ -49,6 +52,7 @@ struct reaper_session {
 	uid_t uid;
 	enum nsiso_private_tmp private_tmp;
 	unsigned long long session_pidns;	/* as in struct reaper_config */
+	unsigned long long holder_start;	/* as in struct reaper_config */
 	bool debug;
 };
 
