@@ -162,11 +162,18 @@ enum nsiso_cgroup_version nsiso_cgroup_version(void)
 	return version;
 }
 
+/* Our group rel's directory in the memory hierarchy (v2: the unified
+ * one), once the mount points are known. */
+static void memory_dir(const char *rel, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s", memory_mount, rel);
+}
+
 bool nsiso_cgroup_known_memory_dir(const char *rel, char *buf, size_t len)
 {
 	if (!mounts_known || !memory_mount[0])
 		return false;
-	snprintf(buf, len, "%s/%s", memory_mount, rel);
+	memory_dir(rel, buf, len);
 	return true;
 }
 
@@ -689,7 +696,7 @@ static bool memory_used_up(const char *rel, const struct nsiso_cgroup_limits *l,
 
 	if (l->memory == NSISO_UNLIMITED)
 		return false;
-	snprintf(mem, sizeof(mem), "%s/%s", memory_mount, rel);
+	memory_dir(rel, mem, sizeof(mem));
 	if (nsiso_cgroup_stats_at(mem, mem, version, &now) < 0 ||
 	    now.memory_current == NSISO_UNLIMITED ||
 	    now.memory_current + NSISO_MEMORY_HEADROOM < l->memory)
@@ -1002,7 +1009,7 @@ static int join_locked(const char *rel, const struct nsiso_cgroup_join *j, const
 		return -1;
 	}
 	if (version == NSISO_CGROUP_V1) {
-		snprintf(mem, sizeof(mem), "%s/%s", memory_mount, rel);
+		memory_dir(rel, mem, sizeof(mem));
 		if (tcp_limit_text_in(mem, j->limits->memory, tcp, sizeof(tcp), &tcp_text) < 0) {
 			*failure = NSISO_FAIL_DENY;
 			snprintf(err, len, "cannot read %s/memory.kmem.tcp.limit_in_bytes: %s", mem,
@@ -1144,7 +1151,7 @@ static bool holds_user_memory(const char *rel)
 	char dir[PATH_MAX];
 	uint64_t shmem, swap;
 
-	snprintf(dir, sizeof(dir), "%s/%s", memory_mount, rel);
+	memory_dir(rel, dir, sizeof(dir));
 	shmem = nsiso_cgroup_read_keyed(dir, "memory.stat", "shmem");
 	swap = version == NSISO_CGROUP_V1 ? nsiso_cgroup_read_keyed(dir, "memory.stat", "swap")
 					  : nsiso_cgroup_read_number(dir, "memory.swap.current");
