@@ -35,7 +35,7 @@ COMMON_CHANNEL = common/fdpass.c
 MODULE_SRC = pam_nsiso/pam_nsiso.c pam_nsiso/spawn.c $(COMMON_PARSE) common/cgroup_stats.c \
              $(COMMON_SYSTEMD) $(COMMON_REQUEST) $(COMMON_CHANNEL)
 HELPER_SRC = helper/main.c helper/broker.c helper/holder.c helper/reaper.c helper/watch.c helper/oomwatch.c \
-             helper/privtmp.c helper/cgroupns.c helper/prebuilt.c helper/member.c helper/nscharge.c \
+             helper/privtmp.c helper/cgroupns.c helper/prebuilt.c helper/member.c helper/nscharge.c helper/mntns.c \
              common/kmsg.c $(COMMON_SYSTEMD) $(COMMON_REQUEST) $(COMMON_CHANNEL) $(COMMON_PARSE) \
              $(COMMON_STATE) $(COMMON_CGROUP)
 CTL_SRC    = ctl/main.c ctl/check.c ctl/status.c ctl/quota.c ctl/output.c $(COMMON_PARSE) $(COMMON_STATE) \

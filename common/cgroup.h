@@ -252,9 +252,12 @@ bool nsiso_mount_by_id(uint64_t mnt_id, struct nsiso_mount *m);
 /* fn(point, arg) for each mount of this process's mount table whose parent
  * is mount parent (not parent itself), its mount point with mountinfo's
  * escapes undone; read a line at a time, and fn may unmount: the kernel
- * keeps the reader's place as mounts leave the table.  0, or -1 with errno
- * when the table cannot be opened. */
-int nsiso_each_mount_on(uint64_t parent, void (*fn)(const char *point, void *arg), void *arg);
+ * keeps the reader's place as mounts leave the table.  proc_self: a
+ * directory fd of /proc/<our pid>, for a process whose /proc is not its
+ * own (one that joined a namespace of a PID namespace it is not in), or -1
+ * for /proc/self.  0, or -1 with errno when the table cannot be opened. */
+int nsiso_each_mount_on(int proc_self, uint64_t parent, void (*fn)(const char *point, void *arg),
+			void *arg);
 
 /* A group's directory in each hierarchy the numbers come from, found in
  * the mount table ("" where that hierarchy is not mounted, or its mount

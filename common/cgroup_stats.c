@@ -503,9 +503,28 @@ static bool copy_unescaped(const struct field *f, char *out, size_t len)
 	return in == end;
 }
 
-int nsiso_each_mount_on(uint64_t parent, void (*fn)(const char *point, void *arg), void *arg)
+/* Our mountinfo, through proc_self (a directory fd of /proc/<our pid>) or
+ * else the path; read from the namespace we are in at the open. */
+static FILE *open_own_mountinfo(int proc_self)
 {
-	FILE *f = fopen("/proc/self/mountinfo", "re");
+	int fd;
+	FILE *f;
+
+	if (proc_self < 0)
+		return fopen("/proc/self/mountinfo", "re");
+	fd = openat(proc_self, "mountinfo", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	f = fdopen(fd, "re");
+	if (!f)
+		close(fd);
+	return f;
+}
+
+int nsiso_each_mount_on(int proc_self, uint64_t parent, void (*fn)(const char *point, void *arg),
+			void *arg)
+{
+	FILE *f = open_own_mountinfo(proc_self);
 	char *line = NULL, id[24], point[PATH_MAX];
 	size_t cap = 0;
 	ssize_t n;

@@ -110,6 +110,11 @@ enum nsiso_sync {
 	 * comes with it; the member answers NSISO_SYNC_ACK, or
 	 * NSISO_SYNC_ERROR and a reason */
 	NSISO_SYNC_JOIN = 'J',
+	/* helper, to the reaper, with a PID and a mount namespace, once the
+	 * holder is ready: the session's mount namespace, whose fd comes with
+	 * it; the reaper detaches its tree once the holder has ended (helper/
+	 * reaper.h).  No answer. */
+	NSISO_SYNC_MNT_NS = 'M',
 	/* helper: the module has the session (EOF instead: it never will) */
 	NSISO_SYNC_DONE = 'D',
 };

@@ -663,76 +663,6 @@ static void start_holder(const char *name)
 	nsiso_detach_stdio();
 }
 
-/* Every mount at path, from the top down (a path names only the topmost:
- * our fresh /proc sits on the copy of the host's), each with all that is
- * on it, until path is a plain directory again (EINVAL).  Bounded: a
- * deeper stack is left, with ELOOP ("too many levels").  0, or -1 with
- * errno. */
-static int detach_stack(const char *path)
-{
-	int i;
-
-	for (i = 0; i < 64; i++) {
-		if (umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW) != 0)
-			return errno == EINVAL ? 0 : -1;
-	}
-	errno = ELOOP;
-	return -1;
-}
-
-/* detach_stack() of point; the first errno kept in *arg. */
-static void detach_on_root(const char *point, void *arg)
-{
-	int *err = arg;
-
-	if (detach_stack(point) != 0 && *err == 0)
-		*err = errno;
-}
-
-/* Every mount whose parent is the root's, detached with all that is on it:
- * the whole tree but the root itself (the file stays readable with /proc
- * detached).  0, or the errno of the first that failed. */
-static int detach_all_on_root(void)
-{
-	struct statx root;
-	int err = 0;
-
-	if (statx(AT_FDCWD, "/", AT_STATX_DONT_SYNC, STATX_MNT_ID, &root) != 0 ||
-	    nsiso_each_mount_on(root.stx_mnt_id, detach_on_root, &err) != 0)
-		return errno;
-	return err;
-}
-
-/* The session is over and, in its PID namespace, nothing but us is left in
- * its mount namespace: its whole tree is detached now.  A user can keep the
- * namespace itself past the session (an fd of their own
- * /proc/self/ns/mnt, handed to a process outside it); it then holds no
- * mount: no copy of the host's mount table charged to root, and no file
- * system that root unmounts on the host lives on in it (an attacker review
- * of d5e0d91 kept a loop device's ext4 so, past root's umount).  Without a
- * PID namespace the user's processes may still be in it: left alone.
- * syslog's socket is connected first: /dev/log is gone after. */
-static void detach_mounts(const struct holder_state *s)
-{
-	int err;
-
-	if (!has_pid_namespace(s) || !(s->config->s.isolate & NSISO_NS_MNT))
-		return;
-	openlog(NSISO_LOG_IDENT, LOG_PID | LOG_NDELAY, LOG_AUTHPRIV);
-	if (umount2("/", MNT_DETACH) == 0)
-		return;
-	err = errno;
-	/* EINVAL: "/" is the namespace's first mount, which never goes: a host
-	 * that runs from its initramfs and never switched root (diskless and
-	 * netboot hosts, the check-systemd VM).  Everything on it goes; it
-	 * stays, the host's own root, which the host never unmounts. */
-	if (err == EINVAL)
-		err = detach_all_on_root();
-	if (err != 0)
-		syslog(LOG_WARNING, "session %s: cannot detach its mounts at its end: %s",
-		       s->config->s.session, strerror(err));
-}
-
 /* Built: say so, then hold the session until it is over. */
 __attribute__((noreturn))
 static void serve(const struct holder_config *c)
@@ -761,8 +691,10 @@ static void serve(const struct holder_config *c)
 		if (s.killing)
 			kill(-1, SIGKILL);
 	}
-	if (run_session(&s))
-		detach_mounts(&s);
+	/* Our mount namespace's tree is detached by the reaper once we are
+	 * gone (reaper.c), not here: the unmount waits for an RCU grace
+	 * period, which took up to 2 ms of every teardown on a busy host. */
+	(void)run_session(&s);
 	nsiso_part_done(c->s.debug, c->s.session, "holder");
 }
 

@@ -57,6 +57,7 @@
 #include "member.h"
 #include "prebuilt.h"
 #include "privtmp.h"
+#include "mntns.h"
 #include "reaper.h"
 
 /* How the helper may act, decided once at start and never re-derived. */
@@ -1037,10 +1038,41 @@ static void reaper_session_of(const struct nsiso_request *r, const char *slice, 
 	snprintf(s->cgroup_slice, sizeof(s->cgroup_slice), "%s", slice);
 }
 
+/* With a PID and a mount namespace, the session's mount namespace, for its
+ * reaper to detach at the end (helper/mntns.h); opened once the holder is
+ * ready (one made ahead may have copied the mount table into a new one at
+ * the login), while it is our child not yet reaped.  -1 without. */
+static int session_mntns(const struct nsiso_request *r, pid_t holder)
+{
+	int fd;
+
+	if (!(r->isolate & NSISO_NS_PID) || !(r->isolate & NSISO_NS_MNT))
+		return -1;
+	fd = nsiso_mntns_of_child(holder);
+	if (fd < 0)
+		die_with(NSISO_FAIL_CRIT, "cannot open the session's mount namespace: %m");
+	return fd;
+}
+
+/* The reaper's copy of the session's mount namespace (NSISO_SYNC_MNT_NS):
+ * before the session reaches the module, so that whatever of the user's
+ * can be in it, the reaper detaches. */
+static void give_reaper_mntns(int reaper_sock, int *mnt_ns_fd)
+{
+	const char step[2] = { NSISO_SYNC_MNT_NS, '\0' };
+
+	if (*mnt_ns_fd < 0)
+		return;
+	if (send_with_fds(reaper_sock, step, mnt_ns_fd, 1) < 0)
+		die_with(NSISO_FAIL_CRIT, "the session's reaper went away: %m");
+	close(*mnt_ns_fd);
+	*mnt_ns_fd = -1;
+}
+
 /* pb: what the broker's spare made ahead, or NULL (an exec'd helper). */
 static void open_session(const struct nsiso_request *r, gid_t gid, struct nsiso_prebuilt *pb)
 {
-	int caller_pidfd, run_dir_fd, tmp_dir_fd, procs_fds[NSISO_CGROUP_PROCS_MAX];
+	int caller_pidfd, run_dir_fd, tmp_dir_fd, mnt_ns_fd, procs_fds[NSISO_CGROUP_PROCS_MAX];
 	struct nsiso_privtmp_locks tmp_locks;
 	const char done = NSISO_SYNC_DONE;
 	struct holder_session session;
@@ -1082,6 +1114,7 @@ static void open_session(const struct nsiso_request *r, gid_t gid, struct nsiso_
 		members.pid[1] = start_reaper(&reaper, reaper_fds, &members.sock[1]);
 	wait_for_holder(h.ready_fd);
 	FAULT_POINT("helper-after-holder");
+	mnt_ns_fd = session_mntns(r, h.holder_pid);
 	/* From the hand-over on the holder owns the session and ends it if
 	 * anything below fails (die tells it), or if the module never hears of
 	 * it (when the application exits); the reaper then removes the rest. */
@@ -1099,6 +1132,7 @@ static void open_session(const struct nsiso_request *r, gid_t gid, struct nsiso_
 		members.pid[1] = start_reaper(&reaper, reaper_fds, &members.sock[1]);
 		members.made_ahead[1] = false;
 	}
+	give_reaper_mntns(members.sock[1], &mnt_ns_fd);
 	if (pb) {
 		memcpy(members.follow, pb->follow, sizeof(int) * pb->n_follow);
 		members.n_follow = pb->n_follow;

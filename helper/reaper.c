@@ -32,6 +32,7 @@
 #include "faults.h"
 #include "holder.h"
 #include "member.h"
+#include "mntns.h"
 #include "privtmp.h"
 #include "watch.h"
 
@@ -41,10 +42,10 @@
  * session would count as using the user's directories). */
 static void keep_only(const struct reaper_config *c)
 {
-	const int keep[4] = { c->holder_pidfd, c->caller_pidfd, c->run_dir_fd,
-			      c->private_tmp_dir_fd };
+	const int keep[5] = { c->holder_pidfd, c->caller_pidfd, c->run_dir_fd,
+			      c->private_tmp_dir_fd, c->mnt_ns_fd };
 
-	nsiso_keep_only_fds(keep, 4);
+	nsiso_keep_only_fds(keep, 5);
 }
 
 /* Until the process behind pidfd has exited (a zombie counts as exited). */
@@ -163,9 +164,36 @@ static void reap_nested(const struct reaper_config *c)
 		reap_nested_in(c, &q[i], q, &n);
 }
 
+/* The session's mount namespace, its tree detached (mntns.h), once: *fd
+ * is closed and -1 after.  syslog's socket is connected first, while
+ * /dev/log is the host's. */
+static void detach_mounts(const struct reaper_config *c, int *fd)
+{
+	int err;
+
+	if (*fd < 0)
+		return;
+	openlog(NSISO_LOG_IDENT, LOG_PID | LOG_NDELAY, LOG_AUTHPRIV);
+	err = nsiso_mntns_detach(*fd);
+	if (err != 0)
+		syslog(LOG_WARNING, "session %s: cannot detach its mounts at its end: %s",
+		       c->session, strerror(err));
+	close(*fd);
+	*fd = -1;
+}
+
+/* Whether the process behind pidfd has exited, without waiting. */
+static bool has_exited(int pidfd)
+{
+	struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
+
+	return poll(&pfd, 1, 0) == 1;
+}
+
 __attribute__((noreturn))
 static void reap(const struct reaper_config *c)
 {
+	int mnt_ns_fd = c->mnt_ns_fd;
 	char group[300];
 	const struct watch_config wc = {
 		.run_dir_fd = c->run_dir_fd, .uid = c->uid, .user = c->user,
@@ -192,8 +220,14 @@ static void reap(const struct reaper_config *c)
 	reap_nested(c);
 	/* The holder's start names its namespace for unreaped.h. */
 	nsiso_unreaped_forget(c->run_dir_fd, c->session_pidns, c->holder_start);
+	/* The mounts after the group, out of the teardown's way, unless the
+	 * application lives on: its user could stop it for as long as they
+	 * liked, and keep the mounts in a namespace they hold so long. */
+	if (c->cgroup_parent && !has_exited(c->caller_pidfd))
+		detach_mounts(c, &mnt_ns_fd);
 	if (c->cgroup_parent && remove_cgroup(c, &w) == 1)
 		watch_forget_group(&wc);
+	detach_mounts(c, &mnt_ns_fd);
 	/* Last: a user's subreaper that never waits keeps us from here on (and
 	 * an answerer not yet collected). */
 	nsiso_unreaped_note(c->run_dir_fd, c->uid, c->holder_pidfd, w.answerer_pidfd);
@@ -207,6 +241,7 @@ void reaper_config_of(const struct reaper_session *s, const int fds[4], struct r
 		.caller_pidfd = fds[1],
 		.run_dir_fd = fds[2],
 		.private_tmp_dir_fd = fds[3],
+		.mnt_ns_fd = -1,
 		.session = s->session,
 		.user = s->user,
 		.cgroup_parent = s->cgroup_parent[0] ? s->cgroup_parent : NULL,
@@ -249,7 +284,7 @@ static bool receive_session(int sock, struct reaper_session *s, int fds[4])
  * has nothing more for us: beside its own last steps the watch's setting
  * up costs its login less (300 logins in turns: 6.85 -> 6.65 ms).  A
  * session that ends meanwhile is reaped after it. */
-static void wait_for_worker(int sock)
+static void wait_for_worker(int sock, int *mnt_ns_fd)
 {
 	struct nsiso_deadline until;
 	struct pollfd pfd = { .fd = sock, .events = POLLIN };
@@ -270,18 +305,24 @@ static void wait_for_worker(int sock)
 			return;
 		if (step == NSISO_SYNC_JOIN)
 			(void)nsiso_member_join(sock, fds, n_fds);
+		if (step == NSISO_SYNC_MNT_NS && n_fds == 1 && *mnt_ns_fd < 0) {
+			*mnt_ns_fd = fds[0];
+			n_fds = 0;
+		}
 		nsiso_member_close_fds(fds, n_fds);
 		if (step == NSISO_SYNC_DONE)
 			return;	/* an exec'd helper has nothing more for us */
 	}
 }
 
-void reaper_main(const struct reaper_config *c, int sock)
+void reaper_main(const struct reaper_config *config, int sock)
 {
+	struct reaper_config c = *config;
+
 	start_reaper("nsiso-reaper");
-	wait_for_worker(sock);
-	keep_only(c);
-	reap(c);
+	wait_for_worker(sock, &c.mnt_ns_fd);
+	keep_only(&c);
+	reap(&c);
 }
 
 void reaper_prebuilt_main(int sock)
@@ -310,8 +351,8 @@ void reaper_prebuilt_main(int sock)
 		(void)send(sock, &word, 1, MSG_NOSIGNAL);
 	}
 	prctl(PR_SET_NAME, "nsiso-reaper");
-	wait_for_worker(sock);
 	reaper_config_of(&s, fds, &c);
+	wait_for_worker(sock, &c.mnt_ns_fd);
 	keep_only(&c);
 	reap(&c);
 }

@@ -32,13 +32,16 @@ struct reaper_config {
 	unsigned long long holder_start;	/* its start time (clock ticks
 						 * after boot), read by the maker
 						 * while the holder was its child */
+	int mnt_ns_fd;			/* the session's mount namespace, detached
+					 * at the end (mntns.h); -1 = none */
 	bool debug;
 };
 
 /* Runs in the child made by fork(); never returns.  sock: the helper's
  * end stays open until it is done, and it may have us join the user's
- * group meanwhile (member.h); once it says NSISO_SYNC_DONE or is gone,
- * the reaper sets up its watch. */
+ * group meanwhile (member.h) and give us the session's mount namespace
+ * (NSISO_SYNC_MNT_NS); once it says NSISO_SYNC_DONE or is gone, the reaper
+ * sets up its watch. */
 __attribute__((noreturn)) void reaper_main(const struct reaper_config *config, int sock);
 
 /* The session a reaper made ahead is given (prebuilt.h): one message on its
@@ -57,8 +60,8 @@ struct reaper_session {
 };
 
 /* The config of a reaper of session s; fds as above (holder, application,
- * run directory, private /tmp directory or -1).  Its strings point into s,
- * "" there meaning none. */
+ * run directory, private /tmp directory or -1), no mount namespace yet.
+ * Its strings point into s, "" there meaning none. */
 void reaper_config_of(const struct reaper_session *s, const int fds[4], struct reaper_config *c);
 
 /* A reaper made ahead, in a spare worker: it waits on sock for its struct

@@ -567,13 +567,13 @@ static int walk_in_child(struct seen_points *s)
 		return 13;
 	if (statx(AT_FDCWD, s->base, 0, STATX_MNT_ID, &base) != 0)
 		return 14;
-	if (nsiso_each_mount_on(base.stx_mnt_id, note_point, s) != 0)
+	if (nsiso_each_mount_on(-1, base.stx_mnt_id, note_point, s) != 0)
 		return 15;
 	if (s->n != 2 || !s->space || !s->c || s->other)
 		return 16;
 	if (s->detach) {	/* all gone: a second walk finds none */
 		s->n = 0;
-		if (nsiso_each_mount_on(base.stx_mnt_id, note_point, s) != 0 || s->n != 0)
+		if (nsiso_each_mount_on(-1, base.stx_mnt_id, note_point, s) != 0 || s->n != 0)
 			return 17;
 	}
 	return 0;
@@ -604,4 +604,62 @@ UNIT_TEST(each_mount_on_finds_the_mounts_on_one)
 UNIT_TEST(each_mount_on_lets_its_callback_detach)
 {
 	walk_mounts(true);
+}
+
+/* The reaper's case: it joins the mount namespace of a session whose PID
+ * namespace it is not in, and has ended, so that namespace's /proc has no
+ * "self" for it.  Root, in a child: a mount and a PID namespace of its own
+ * (private, nothing reaches the host), the same tmpfs tree, and a /proc
+ * mounted by the first process of the new PID namespace, which then ends.
+ * /proc/self there is gone; a directory fd of /proc/<pid> opened before
+ * still reads the table of the namespace we are in. */
+static int walk_joined_in_child(struct seen_points *s)
+{
+	char path[128];
+	struct statx base;
+	int proc_self = open("/proc/self", O_RDONLY | O_DIRECTORY | O_CLOEXEC), status;
+	pid_t first;
+
+	if (proc_self < 0 || unshare(CLONE_NEWNS | CLONE_NEWPID) != 0 ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+	    mount("t", s->base, "tmpfs", 0, NULL) != 0)
+		return 20;
+	snprintf(path, sizeof(path), "%s/a b", s->base);
+	if (mkdir(path, 0700) != 0 || mount("t", path, "tmpfs", 0, NULL) != 0)
+		return 21;
+	snprintf(path, sizeof(path), "%s/c", s->base);
+	if (mkdir(path, 0700) != 0 || mount("t", path, "tmpfs", 0, NULL) != 0)
+		return 22;
+	first = fork();
+	if (first == 0)
+		_exit(mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0);
+	if (first < 0 || waitpid(first, &status, 0) != first || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 0)
+		return 23;
+	if (access("/proc/self/mountinfo", F_OK) == 0 || errno != ENOENT)
+		return 24;
+	if (statx(AT_FDCWD, s->base, 0, STATX_MNT_ID, &base) != 0)
+		return 25;
+	if (nsiso_each_mount_on(-1, base.stx_mnt_id, note_point, s) == 0)
+		return 26;	/* the path: no table to read */
+	if (nsiso_each_mount_on(proc_self, base.stx_mnt_id, note_point, s) != 0)
+		return 27;
+	return s->n == 2 && s->space && s->c && !s->other ? 0 : 28;
+}
+
+UNIT_TEST(each_mount_on_reads_a_joined_namespace_through_an_fd)
+{
+	struct seen_points s = { .detach = false };
+	int status;
+	pid_t pid;
+
+	snprintf(s.base, sizeof(s.base), "/tmp/nsiso-unit-mounts.XXXXXX");
+	assert_non_null(mkdtemp(s.base));
+	pid = fork();
+	if (pid == 0)
+		_exit(walk_joined_in_child(&s));
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	rmdir(s.base);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
 }
