@@ -510,9 +510,10 @@ UNIT_TEST_IN(controller_list_unreadable_is_no_answer, make_dirs, unit_remove_dir
 
 /* nsiso_each_mount_on(): the mounts right on a mount, their points with
  * mountinfo's escapes undone, not itself and not what is on them; and a
- * callback that detaches each as it comes (the holder's end) meets every
- * one.  In a child of our own, in mount and user namespaces of its own: a
- * tmpfs at a fresh directory, "a b" and "c" on it, "d" on c. */
+ * callback that detaches each as it comes (a session's end, mntns.c)
+ * meets every one.  In a child of our own, in mount and user namespaces
+ * of its own: a tmpfs at a fresh directory, "a b" and "c" on it, "d" on
+ * c. */
 struct seen_points {
 	char base[64];
 	int n;
@@ -543,28 +544,38 @@ static bool write_proc(const char *file, const char *text)
 	return f && fputs(text, f) >= 0 && fclose(f) == 0;
 }
 
+/* A tmpfs at s->base in our mount namespace, with "a b" and "c" on it
+ * and "d" on c: 0, or the step that failed (base + 0..3). */
+static int make_tree(const struct seen_points *s, int base)
+{
+	static const char *const on[] = { "", "/a b", "/c", "/c/d" };
+	char path[128];
+	size_t i;
+
+	for (i = 0; i < sizeof(on) / sizeof(on[0]); i++) {
+		snprintf(path, sizeof(path), "%s%s", s->base, on[i]);
+		if ((i > 0 && mkdir(path, 0700) != 0) || mount("t", path, "tmpfs", 0, NULL) != 0)
+			return base + (int)i;
+	}
+	return 0;
+}
+
 static int walk_in_child(struct seen_points *s)
 {
-	char path[128], uid_map[32], gid_map[32];
+	char uid_map[32], gid_map[32];
 	struct statx base;
+	int failed;
 
 	snprintf(uid_map, sizeof(uid_map), "0 %u 1", (unsigned)getuid());
 	snprintf(gid_map, sizeof(gid_map), "0 %u 1", (unsigned)getgid());
 	if (unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0 ||
 	    !write_proc("/proc/self/setgroups", "deny") ||
 	    !write_proc("/proc/self/uid_map", uid_map) ||
-	    !write_proc("/proc/self/gid_map", gid_map) ||
-	    mount("t", s->base, "tmpfs", 0, NULL) != 0)
-		return 10;
-	snprintf(path, sizeof(path), "%s/a b", s->base);
-	if (mkdir(path, 0700) != 0 || mount("t", path, "tmpfs", 0, NULL) != 0)
-		return 11;
-	snprintf(path, sizeof(path), "%s/c", s->base);
-	if (mkdir(path, 0700) != 0 || mount("t", path, "tmpfs", 0, NULL) != 0)
-		return 12;
-	snprintf(path, sizeof(path), "%s/c/d", s->base);
-	if (mkdir(path, 0700) != 0 || mount("t", path, "tmpfs", 0, NULL) != 0)
-		return 13;
+	    !write_proc("/proc/self/gid_map", gid_map))
+		return 9;
+	failed = make_tree(s, 10);
+	if (failed)
+		return failed;
 	if (statx(AT_FDCWD, s->base, 0, STATX_MNT_ID, &base) != 0)
 		return 14;
 	if (nsiso_each_mount_on(-1, base.stx_mnt_id, note_point, s) != 0)
@@ -579,7 +590,8 @@ static int walk_in_child(struct seen_points *s)
 	return 0;
 }
 
-static void walk_mounts(bool detach)
+/* walk(s) in a child of ours, on a fresh directory under /tmp. */
+static void walk_mounts(int (*walk)(struct seen_points *), bool detach)
 {
 	struct seen_points s = { .detach = detach };
 	int status;
@@ -589,7 +601,7 @@ static void walk_mounts(bool detach)
 	assert_non_null(mkdtemp(s.base));
 	pid = fork();
 	if (pid == 0)
-		_exit(walk_in_child(&s));
+		_exit(walk(&s));
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	rmdir(s.base);
 	assert_true(WIFEXITED(status));
@@ -598,12 +610,12 @@ static void walk_mounts(bool detach)
 
 UNIT_TEST(each_mount_on_finds_the_mounts_on_one)
 {
-	walk_mounts(false);
+	walk_mounts(walk_in_child, false);
 }
 
 UNIT_TEST(each_mount_on_lets_its_callback_detach)
 {
-	walk_mounts(true);
+	walk_mounts(walk_in_child, true);
 }
 
 /* The reaper's case: it joins the mount namespace of a session whose PID
@@ -615,51 +627,34 @@ UNIT_TEST(each_mount_on_lets_its_callback_detach)
  * still reads the table of the namespace we are in. */
 static int walk_joined_in_child(struct seen_points *s)
 {
-	char path[128];
 	struct statx base;
-	int proc_self = open("/proc/self", O_RDONLY | O_DIRECTORY | O_CLOEXEC), status;
+	int proc_self = open("/proc/self", O_RDONLY | O_DIRECTORY | O_CLOEXEC), status, failed;
 	pid_t first;
 
 	if (proc_self < 0 || unshare(CLONE_NEWNS | CLONE_NEWPID) != 0 ||
-	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
-	    mount("t", s->base, "tmpfs", 0, NULL) != 0)
-		return 20;
-	snprintf(path, sizeof(path), "%s/a b", s->base);
-	if (mkdir(path, 0700) != 0 || mount("t", path, "tmpfs", 0, NULL) != 0)
-		return 21;
-	snprintf(path, sizeof(path), "%s/c", s->base);
-	if (mkdir(path, 0700) != 0 || mount("t", path, "tmpfs", 0, NULL) != 0)
-		return 22;
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+		return 19;
+	failed = make_tree(s, 20);
+	if (failed)
+		return failed;
 	first = fork();
 	if (first == 0)
 		_exit(mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0);
 	if (first < 0 || waitpid(first, &status, 0) != first || !WIFEXITED(status) ||
 	    WEXITSTATUS(status) != 0)
-		return 23;
+		return 30;
 	if (access("/proc/self/mountinfo", F_OK) == 0 || errno != ENOENT)
-		return 24;
+		return 31;
 	if (statx(AT_FDCWD, s->base, 0, STATX_MNT_ID, &base) != 0)
-		return 25;
+		return 32;
 	if (nsiso_each_mount_on(-1, base.stx_mnt_id, note_point, s) == 0)
-		return 26;	/* the path: no table to read */
+		return 33;	/* the path: no table to read */
 	if (nsiso_each_mount_on(proc_self, base.stx_mnt_id, note_point, s) != 0)
-		return 27;
-	return s->n == 2 && s->space && s->c && !s->other ? 0 : 28;
+		return 34;
+	return s->n == 2 && s->space && s->c && !s->other ? 0 : 35;
 }
 
 UNIT_TEST(each_mount_on_reads_a_joined_namespace_through_an_fd)
 {
-	struct seen_points s = { .detach = false };
-	int status;
-	pid_t pid;
-
-	snprintf(s.base, sizeof(s.base), "/tmp/nsiso-unit-mounts.XXXXXX");
-	assert_non_null(mkdtemp(s.base));
-	pid = fork();
-	if (pid == 0)
-		_exit(walk_joined_in_child(&s));
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	rmdir(s.base);
-	assert_true(WIFEXITED(status));
-	assert_int_equal(WEXITSTATUS(status), 0);
+	walk_mounts(walk_joined_in_child, false);
 }
