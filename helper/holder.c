@@ -551,8 +551,8 @@ static bool session_over(const struct holder_state *s)
 	return !alive && caller_released(s);
 }
 
-/* True once the session is over; false if poll() itself failed. */
-static bool run_session(struct holder_state *s)
+/* Until the session is over (or poll() itself failed). */
+static void run_session(struct holder_state *s)
 {
 	const struct holder_config *c = s->config;
 
@@ -567,7 +567,7 @@ static bool run_session(struct holder_state *s)
 		int timeout = s->closed ? 100 : -1;
 
 		if (poll(fds, 2, timeout) < 0 && errno != EINTR)
-			return false;
+			return;
 		if (fds[0].revents & POLLIN)
 			handle_signals(s);
 		if (fds[1].revents & (POLLIN | POLLHUP)) {
@@ -578,7 +578,6 @@ static bool run_session(struct holder_state *s)
 		}
 		reap_children();
 	}
-	return true;
 }
 
 /* From here on housekeeping: a wake-up (a child's end, the close, the
@@ -694,7 +693,7 @@ static void serve(const struct holder_config *c)
 	/* Our mount namespace's tree is detached by the reaper once we are
 	 * gone (reaper.c), not here: the unmount waits for an RCU grace
 	 * period, which took up to 2 ms of every teardown on a busy host. */
-	(void)run_session(&s);
+	run_session(&s);
 	nsiso_part_done(c->s.debug, c->s.session, "holder");
 }
 

@@ -1057,16 +1057,15 @@ static int session_mntns(const struct nsiso_request *r, pid_t holder)
 /* The reaper's copy of the session's mount namespace (NSISO_SYNC_MNT_NS):
  * before the session reaches the module, so that whatever of the user's
  * can be in it, the reaper detaches. */
-static void give_reaper_mntns(int reaper_sock, int *mnt_ns_fd)
+static void give_reaper_mntns(int reaper_sock, int mnt_ns_fd)
 {
 	const char step[2] = { NSISO_SYNC_MNT_NS, '\0' };
 
-	if (*mnt_ns_fd < 0)
+	if (mnt_ns_fd < 0)
 		return;
-	if (send_with_fds(reaper_sock, step, mnt_ns_fd, 1) < 0)
+	if (send_with_fds(reaper_sock, step, &mnt_ns_fd, 1) < 0)
 		die_with(NSISO_FAIL_CRIT, "the session's reaper went away: %m");
-	close(*mnt_ns_fd);
-	*mnt_ns_fd = -1;
+	close(mnt_ns_fd);
 }
 
 /* pb: what the broker's spare made ahead, or NULL (an exec'd helper). */
@@ -1132,7 +1131,7 @@ static void open_session(const struct nsiso_request *r, gid_t gid, struct nsiso_
 		members.pid[1] = start_reaper(&reaper, reaper_fds, &members.sock[1]);
 		members.made_ahead[1] = false;
 	}
-	give_reaper_mntns(members.sock[1], &mnt_ns_fd);
+	give_reaper_mntns(members.sock[1], mnt_ns_fd);
 	if (pb) {
 		memcpy(members.follow, pb->follow, sizeof(int) * pb->n_follow);
 		members.n_follow = pb->n_follow;

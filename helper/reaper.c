@@ -164,22 +164,21 @@ static void reap_nested(const struct reaper_config *c)
 		reap_nested_in(c, &q[i], q, &n);
 }
 
-/* The session's mount namespace, its tree detached (mntns.h), once: *fd
- * is closed and -1 after.  syslog's socket is connected first, while
+/* The session's mount namespace, its tree detached (mntns.h) and our
+ * reference to it dropped.  syslog's socket is connected first, while
  * /dev/log is the host's. */
-static void detach_mounts(const struct reaper_config *c, int *fd)
+static void detach_mounts(const struct reaper_config *c)
 {
 	int err;
 
-	if (*fd < 0)
+	if (c->mnt_ns_fd < 0)
 		return;
 	openlog(NSISO_LOG_IDENT, LOG_PID | LOG_NDELAY, LOG_AUTHPRIV);
-	err = nsiso_mntns_detach(*fd);
+	err = nsiso_mntns_detach(c->mnt_ns_fd);
 	if (err != 0)
 		syslog(LOG_WARNING, "session %s: cannot detach its mounts at its end: %s",
 		       c->session, strerror(err));
-	close(*fd);
-	*fd = -1;
+	close(c->mnt_ns_fd);
 }
 
 /* Whether the process behind pidfd has exited, without waiting. */
@@ -193,7 +192,6 @@ static bool has_exited(int pidfd)
 __attribute__((noreturn))
 static void reap(const struct reaper_config *c)
 {
-	int mnt_ns_fd = c->mnt_ns_fd;
 	char group[300];
 	const struct watch_config wc = {
 		.run_dir_fd = c->run_dir_fd, .uid = c->uid, .user = c->user,
@@ -201,6 +199,7 @@ static void reap(const struct reaper_config *c)
 		.systemd = c->cgroup_slice != NULL, .session = c->session, .debug = c->debug,
 	};
 	struct watch w;
+	bool mounts_first;
 
 	nsiso_cgroup_user_group(c->cgroup_parent, c->cgroup_slice, c->uid, group, sizeof(group));
 	nsiso_be_background();
@@ -223,11 +222,13 @@ static void reap(const struct reaper_config *c)
 	/* The mounts after the group, out of the teardown's way, unless the
 	 * application lives on: its user could stop it for as long as they
 	 * liked, and keep the mounts in a namespace they hold so long. */
-	if (c->cgroup_parent && !has_exited(c->caller_pidfd))
-		detach_mounts(c, &mnt_ns_fd);
+	mounts_first = c->cgroup_parent && !has_exited(c->caller_pidfd);
+	if (mounts_first)
+		detach_mounts(c);
 	if (c->cgroup_parent && remove_cgroup(c, &w) == 1)
 		watch_forget_group(&wc);
-	detach_mounts(c, &mnt_ns_fd);
+	if (!mounts_first)
+		detach_mounts(c);
 	/* Last: a user's subreaper that never waits keeps us from here on (and
 	 * an answerer not yet collected). */
 	nsiso_unreaped_note(c->run_dir_fd, c->uid, c->holder_pidfd, w.answerer_pidfd);
