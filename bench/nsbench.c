@@ -23,6 +23,13 @@
  *       that cgroup just before pam_open_session.
  *   nsbench mount [-n N] DIR
  *       mount and unmount a tmpfs on DIR N times.
+ *   nsbench exits
+ *       the CPU time of every process that ends on the machine from now
+ *       until SIGTERM/SIGINT, from the kernel's exit record (taskstats),
+ *       summed by its command name: prints "listening", then at the end
+ *       one line per name, NAME<TAB>processes<TAB>cpu_us, and
+ *       "lost<TAB>N" for records the kernel could not deliver (so a sum
+ *       that misses some says so).
  *
  * Every timing line is printed as
  *   LABEL<TAB>n<TAB>median<TAB>p10<TAB>p90<TAB>mean<TAB>min<TAB>max
@@ -37,10 +44,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <linux/genetlink.h>
+#include <linux/netlink.h>
+#include <linux/taskstats.h>
 #include <security/pam_appl.h>
 
 __attribute__((noreturn, format(printf, 1, 2)))
@@ -543,10 +554,204 @@ static int cmd_mount(int argc, char **argv)
 	return 0;
 }
 
+/* ---- exits ------------------------------------------------------------ */
+
+/* Generic netlink, just enough for taskstats: one request, then the
+ * kernel's messages, each a header and attributes. */
+struct genl_request {
+	struct nlmsghdr n;
+	struct genlmsghdr g;
+	/* cppcheck-suppress unusedStructMember ; put_attr() writes here */
+	char attrs[256];
+};
+
+static void put_attr(struct genl_request *r, unsigned short type, const void *data,
+		     size_t len)
+{
+	struct nlattr *a = (struct nlattr *)((char *)r + NLMSG_ALIGN(r->n.nlmsg_len));
+
+	if (NLMSG_ALIGN(r->n.nlmsg_len) + NLA_HDRLEN + NLA_ALIGN(len) > sizeof(*r))
+		die("exits: request too long");
+	a->nla_type = type;
+	a->nla_len = (unsigned short)(NLA_HDRLEN + len);
+	memcpy((char *)a + NLA_HDRLEN, data, len);
+	r->n.nlmsg_len = NLMSG_ALIGN(r->n.nlmsg_len) + NLA_ALIGN(a->nla_len);
+}
+
+static void genl_send(int fd, unsigned short family, unsigned char cmd, unsigned short attr,
+		      const void *data, size_t len)
+{
+	struct genl_request r = {
+		.n = { .nlmsg_len = NLMSG_LENGTH(GENL_HDRLEN), .nlmsg_type = family,
+		       .nlmsg_flags = NLM_F_REQUEST },
+		.g = { .cmd = cmd, .version = 1 },
+	};
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+
+	put_attr(&r, attr, data, len);
+	if (sendto(fd, &r, r.n.nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0)
+		die("exits: netlink send: %s", strerror(errno));
+}
+
+/* The first attribute of type in [at, end), or NULL. */
+static const struct nlattr *find_attr(const char *at, const char *end, unsigned short type)
+{
+	while (at + NLA_HDRLEN <= end) {
+		const struct nlattr *a = (const struct nlattr *)at;
+
+		if (a->nla_len < NLA_HDRLEN || at + a->nla_len > end)
+			return NULL;
+		if ((a->nla_type & NLA_TYPE_MASK) == type)
+			return a;
+		at += NLA_ALIGN(a->nla_len);
+	}
+	return NULL;
+}
+
+static const char *attr_data(const struct nlattr *a)
+{
+	return (const char *)a + NLA_HDRLEN;
+}
+
+static const char *attr_end(const struct nlattr *a)
+{
+	return (const char *)a + a->nla_len;
+}
+
+static unsigned short taskstats_family(int fd)
+{
+	char buf[4096];
+	const struct nlmsghdr *n = (const struct nlmsghdr *)buf;
+	const struct nlattr *id;
+	ssize_t got;
+
+	genl_send(fd, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, CTRL_ATTR_FAMILY_NAME,
+		  TASKSTATS_GENL_NAME, sizeof(TASKSTATS_GENL_NAME));
+	got = recv(fd, buf, sizeof(buf), 0);
+	if (got < 0 || !NLMSG_OK(n, (size_t)got) || n->nlmsg_type == NLMSG_ERROR)
+		die("exits: no taskstats in this kernel (CONFIG_TASKSTATS)");
+	id = find_attr((const char *)NLMSG_DATA(n) + GENL_HDRLEN, buf + n->nlmsg_len,
+		       CTRL_ATTR_FAMILY_ID);
+	if (!id)
+		die("exits: the kernel named no taskstats family id");
+	return *(const unsigned short *)attr_data(id);
+}
+
+#define EXIT_NAMES_MAX 256
+
+struct exit_sum {
+	char comm[TS_COMM_LEN];
+	unsigned long count;
+	unsigned long long cpu_ns;
+};
+
+static struct exit_sum exit_sums[EXIT_NAMES_MAX];
+static size_t n_exit_sums;
+
+static void count_exit(const struct taskstats *t)
+{
+	size_t i;
+
+	for (i = 0; i < n_exit_sums; i++)
+		if (strncmp(exit_sums[i].comm, t->ac_comm, TS_COMM_LEN) == 0)
+			break;
+	if (i == n_exit_sums) {
+		if (n_exit_sums == EXIT_NAMES_MAX)
+			i = EXIT_NAMES_MAX - 1;	/* the last place takes the rest */
+		else
+			memcpy(exit_sums[n_exit_sums++].comm, t->ac_comm, TS_COMM_LEN);
+	}
+	exit_sums[i].count++;
+	exit_sums[i].cpu_ns += t->cpu_run_virtual_total;
+}
+
+/* One message: a process's record (TASKSTATS_TYPE_AGGR_PID), or a whole
+ * thread group's, sent besides when a group of several threads ends
+ * (TASKSTATS_TYPE_AGGR_TGID): per process, the threads' records are what
+ * is counted, once each. */
+static void take_message(const struct nlmsghdr *n)
+{
+	const char *body = (const char *)NLMSG_DATA(n) + GENL_HDRLEN;
+	const struct nlattr *aggr, *stats;
+	struct taskstats t;
+	size_t len;
+
+	aggr = find_attr(body, (const char *)n + n->nlmsg_len, TASKSTATS_TYPE_AGGR_PID);
+	if (!aggr)
+		return;
+	stats = find_attr(attr_data(aggr), attr_end(aggr), TASKSTATS_TYPE_STATS);
+	if (!stats || stats->nla_len < NLA_HDRLEN + offsetof(struct taskstats, cpu_run_virtual_total) +
+					   sizeof(t.cpu_run_virtual_total))
+		return;
+	/* An older or newer kernel's struct: the fields up to ours match. */
+	len = (size_t)stats->nla_len - NLA_HDRLEN;
+	memset(&t, 0, sizeof(t));
+	memcpy(&t, attr_data(stats), len < sizeof(t) ? len : sizeof(t));
+	count_exit(&t);
+}
+
+static int cmd_exits(int argc, char **argv)
+{
+	struct sockaddr_nl local = { .nl_family = AF_NETLINK };
+	struct sigaction sa = { .sa_handler = on_stop };
+	char cpus[64], buf[65536];
+	unsigned long lost = 0;
+	unsigned short family;
+	int fd, size = 8 << 20;
+	size_t i;
+
+	(void)argv;
+	if (argc != 1)
+		die("usage: nsbench exits");
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&local, sizeof(local)) != 0)
+		die("exits: netlink: %s", strerror(errno));
+	/* Exits come in bursts (a session's teardown): room for thousands. */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) != 0)
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	family = taskstats_family(fd);
+	snprintf(cpus, sizeof(cpus), "0-%ld", sysconf(_SC_NPROCESSORS_CONF) - 1);
+	genl_send(fd, family, TASKSTATS_CMD_GET, TASKSTATS_CMD_ATTR_REGISTER_CPUMASK, cpus,
+		  strlen(cpus) + 1);
+	printf("listening\n");
+	while (!stop_requested) {
+		ssize_t got = recv(fd, buf, sizeof(buf), 0);
+		const struct nlmsghdr *n = (const struct nlmsghdr *)buf;
+		size_t left;
+
+		if (got < 0) {
+			if (errno == ENOBUFS)
+				lost++;
+			else if (errno != EINTR)
+				die("exits: netlink receive: %s", strerror(errno));
+			continue;
+		}
+		for (left = (size_t)got; NLMSG_OK(n, left); n = NLMSG_NEXT(n, left)) {
+			if (n->nlmsg_type == NLMSG_ERROR) {
+				const struct nlmsgerr *e = NLMSG_DATA(n);
+
+				if (e->error != 0)
+					die("exits: the kernel refused to report exits: %s",
+					    strerror(-e->error));
+			} else if (n->nlmsg_type == family) {
+				take_message(n);
+			}
+		}
+	}
+	for (i = 0; i < n_exit_sums; i++)
+		printf("%.*s\t%lu\t%llu\n", TS_COMM_LEN, exit_sums[i].comm, exit_sums[i].count,
+		       exit_sums[i].cpu_ns / 1000);
+	printf("lost\t%lu\n", lost);
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2)
-		die("usage: nsbench exec|pam|hold|mount ...");
+		die("usage: nsbench exec|pam|hold|mount|exits ...");
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (strcmp(argv[1], "exec") == 0)
 		return cmd_exec(argc - 1, argv + 1);
@@ -556,5 +761,7 @@ int main(int argc, char **argv)
 		return cmd_hold(argc - 1, argv + 1);
 	if (strcmp(argv[1], "mount") == 0)
 		return cmd_mount(argc - 1, argv + 1);
+	if (strcmp(argv[1], "exits") == 0)
+		return cmd_exits(argc - 1, argv + 1);
 	die("unknown command '%s'", argv[1]);
 }

@@ -242,7 +242,7 @@ hold_stop() { # NAME...: release, wait for the drivers to exit
 # Results: a table for people, JSON for tools.
 # ---------------------------------------------------------------------------
 TABLE=()
-JSON_B1=() JSON_B2=() JSON_B3=() JSON_B4=()
+JSON_B1=() JSON_B1_SPLIT=() JSON_B2=() JSON_B3=() JSON_B4=()
 VERDICTS=()
 verdict() { # NAME VALUE OP LIMIT -> "met"/"MISSED", recorded
 	local ok
@@ -466,15 +466,48 @@ FLOOR=${ST_MED[floor]}
 # multiple of the rounds in both settings above.
 B1_CPU_ROUNDS=4
 declare -A B1_CPU B1_CPU_SUM
+# Beside each block, the CPU of every process that ends meanwhile, from the
+# kernel's exit records (nsbench exits: taskstats), summed by role: where a
+# login's CPU goes.  The block ends once its sessions' reapers have ended
+# too (they outlive the holders by their clean-up), so that none of it falls
+# into the next block.  Where that cannot be told (other sessions' reapers
+# run on the host), or the kernel has no taskstats or lost a record, the
+# split is left out (B1_SPLIT_OK=0), never the bench.  A spare counts where
+# it ends, with the CPU of its making: in the block of the login it served.
+declare -A B1_SPLIT_SUM
+B1_SPLIT_OK=1
+B1_SPLIT_ROLES="pamtester nsiso-helper nsiso-holder nsiso-reaper"
+no_session_reapers() { ! pgrep -x nsiso-reaper >/dev/null; }
 b1_cpu_block() { # NAME RUNS CMD...
-	local name=$1 runs=$2 start
+	local name=$1 runs=$2 start used exits listener comm n us role
 	shift 2
+	exits=$(mktemp "$T/exits.XXXXXX")
+	"$NSBENCH" exits >"$exits" &
+	listener=$!
+	nsiso_wait_until 10 grep -q listening "$exits" || B1_SPLIT_OK=0
 	start=$(cpu_used_us "$PARENT")
 	(echo "$BASHPID" >"$CPU_ROOT/$PARENT/cpu-b1/cgroup.procs" &&
 		exec "$NSBENCH" exec -n "$runs" -w 0 "$name" "$@" :::) >/dev/null ||
 		nsiso_die "B1 CPU pass $name failed"
 	nsiso_wait_until 10 no_holders "$BUSER"
-	B1_CPU_SUM[$name]=$((${B1_CPU_SUM[$name]:-0} + $(cpu_used_us "$PARENT") - start))
+	[ "$B1_SPLIT_OK" = 1 ] && ! nsiso_wait_until 10 no_session_reapers && B1_SPLIT_OK=0
+	used=$(($(cpu_used_us "$PARENT") - start))
+	B1_CPU_SUM[$name]=$((${B1_CPU_SUM[$name]:-0} + used))
+	{ kill -TERM "$listener" && wait "$listener"; } 2>/dev/null || B1_SPLIT_OK=0
+	[ "$(awk -F'\t' '$1 == "lost" { print $2 }' "$exits")" = 0 ] || B1_SPLIT_OK=0
+	while IFS=$'\t' read -r comm n us; do
+		case $comm in
+		pamtester | nsiso-helper) role=$comm ;;
+		nsiso-holder | nsiso-idle-hold) role=nsiso-holder ;;
+		nsiso-reaper | nsiso-idle-reap) role=nsiso-reaper ;;
+		*) continue ;;
+		esac
+		B1_SPLIT_SUM[$name.$role]=$((${B1_SPLIT_SUM[$name.$role]:-0} + us))
+		used=$((used - us))
+	done < <(grep -v -e '^listening$' -e '^lost' "$exits")
+	# The rest of the group's CPU: the broker, nsbench, what ended outside.
+	B1_SPLIT_SUM[$name.rest]=$((${B1_SPLIT_SUM[$name.rest]:-0} + used))
+	rm -f "$exits"
 }
 b1_cpu_pass() {
 	local i per=$((B1_CPU_RUNS / B1_CPU_ROUNDS)) name
@@ -493,6 +526,17 @@ b1_cpu_pass() {
 	for name in "${!B1_CPU_SUM[@]}"; do
 		B1_CPU[$name]=$((B1_CPU_SUM[$name] / B1_CPU_RUNS))
 	done
+}
+# CPU per run by role, for the rows that run pamtester (ms).
+b1_split_row() { # LABEL DESCRIPTION
+	local role cells=() json="{\"name\": \"$1\"" v
+	for role in $B1_SPLIT_ROLES rest; do
+		v=$(( ${B1_SPLIT_SUM[$1.$role]:-0} / B1_CPU_RUNS ))
+		cells+=("$(ms "$v")")
+		json+=", \"${role//-/_}_us\": $v"
+	done
+	TABLE+=("$(printf '  %-44s %9s %9s %9s %9s %9s' "$2" "${cells[@]}")")
+	JSON_B1_SPLIT+=("$json}")
 }
 b1_cpu_pass
 b1_row() { # LABEL DESCRIPTION [TARGET]
@@ -530,6 +574,26 @@ if [ -z "$PCG_NOTE" ]; then
 fi
 b1_row unshare "peer: unshare -uimp --fork --mount-proc true"
 [ "$HAVE_BWRAP" = 1 ] && b1_row bwrap "peer: bwrap uts,ipc,pid,mnt+proc true"
+if [ -n "$CPU_ROOT" ] && [ "$B1_SPLIT_OK" = 1 ]; then
+	TABLE+=("" "B1  CPU per run by process (ms; the CPU/run above by the kernel's record of each process that ended; a broker's spare with its worker under helper; rest: nsbench, the broker, spares still waiting)"
+		"$(printf '  %-44s %9s %9s %9s %9s %9s' configuration pamtester helper holder reaper rest)")
+	b1_split_row floor "floor: pam_permit only"
+	b1_split_row full "pam_nsiso full"
+	b1_split_row cgonly "pam_nsiso cgroup only"
+	b1_split_row full_broker "pam_nsiso full, via the broker"
+	b1_split_row cgonly_broker "pam_nsiso cgroup only, via the broker"
+	if [ -n "$BASE_REV" ]; then
+		b1_split_row full_base "baseline $BASE_REV: full"
+		b1_split_row cgonly_base "baseline $BASE_REV: cgroup only"
+	fi
+	if [ -n "$BASE_BROKER_PID" ]; then
+		b1_split_row full_broker_base "baseline $BASE_REV: full, via its broker"
+		b1_split_row cgonly_broker_base "baseline $BASE_REV: cgroup only, via its broker"
+	fi
+	[ -z "$PCG_NOTE" ] && b1_split_row pam_cgroup "peer: pam_cgroup"
+elif [ -n "$CPU_ROOT" ]; then
+	TABLE+=("" "B1  CPU per run by process: left out (other sessions' reapers ran, or the kernel lost exit records)")
+fi
 [ -n "$PCG_NOTE" ] && TABLE+=("  peer pam_cgroup: $PCG_NOTE")
 
 # ===========================================================================
@@ -950,8 +1014,9 @@ jq_str() { local s=${1//\\/\\\\}; printf '"%s"' "${s//\"/\\\"}"; }
 		"$(jq_str "$MACHINE")" "$CORES" "$MEM_GIB" "$(jq_str "$KERNEL")" "$(jq_str "$CG_MODE")" "$(jq_str "$LOAD")"
 	printf '  "run_dirs": "tmpfs", "files_fs": %s,\n' "$(jq_str "$RUN_FS_HERE")"
 	printf '  "runtime_s": %s,\n' "$RUNTIME"
-	printf '  "b1": {"tool": "pamtester open_session close_session", "runs": %s, "warmup": %s, "floor_median_us": %s, "pam_cgroup_note": %s,\n         "rows": [%s]},\n' \
-		"$B1_RUNS" "$B1_WARM" "$FLOOR" "$(jq_str "${PCG_NOTE:-measured}")" "$(join "${JSON_B1[@]}")"
+	printf '  "b1": {"tool": "pamtester open_session close_session", "runs": %s, "warmup": %s, "floor_median_us": %s, "pam_cgroup_note": %s,\n         "rows": [%s],\n         "cpu_by_process": [%s]},\n' \
+		"$B1_RUNS" "$B1_WARM" "$FLOOR" "$(jq_str "${PCG_NOTE:-measured}")" "$(join "${JSON_B1[@]}")" \
+		"$(join ${JSON_B1_SPLIT[@]+"${JSON_B1_SPLIT[@]}"})"
 	printf '  "b2": {"sessions": %s, "rows": [%s]},\n' "$B2_N" "$(join "${JSON_B2[@]}")"
 	printf '  "b3": {"runs_per_level": %s, "users": %s, "open": [%s], "open_baseline_us": %s, "target_growth_pct": 5,\n         "mount_umount_median_us": {' \
 		"$B3_RUNS" "$B3_NUSERS" "$(join "${JSON_B3[@]}")" "$B3_BASE"
