@@ -527,15 +527,16 @@ b1_cpu_pass() {
 		B1_CPU[$name]=$((B1_CPU_SUM[$name] / B1_CPU_RUNS))
 	done
 }
-# CPU per run by role, for the rows that run pamtester (ms).
-b1_split_row() { # LABEL DESCRIPTION
+# CPU per run by role, for the rows that run pamtester (ms), under the
+# description without its parenthesis.
+b1_split_row() { # LABEL DESCRIPTION [TARGET]
 	local role cells=() json="{\"name\": \"$1\"" v
 	for role in $B1_SPLIT_ROLES rest; do
 		v=$(( ${B1_SPLIT_SUM[$1.$role]:-0} / B1_CPU_RUNS ))
 		cells+=("$(ms "$v")")
 		json+=", \"${role//-/_}_us\": $v"
 	done
-	TABLE+=("$(printf '  %-44s %9s %9s %9s %9s %9s' "$2" "${cells[@]}")")
+	TABLE+=("$(printf '  %-44s %9s %9s %9s %9s %9s' "${2% (*}" "${cells[@]}")")
 	JSON_B1_SPLIT+=("$json}")
 }
 b1_cpu_pass
@@ -552,20 +553,25 @@ b1_row() { # LABEL DESCRIPTION [TARGET]
 }
 TABLE+=("B1  session open+close, pamtester (median of $B1_RUNS after $B1_WARM warm-up, interleaved; CPU: all processes, $B1_CPU_RUNS runs in $B1_CPU_ROUNDS rounds)"
 	"$(printf '  %-44s %11s  %13s  %10s  %6s  %9s %6s   %s' configuration median p10-p90 "vs floor" "x floor" "CPU/run" "x" target)")
-b1_row floor "floor: pam_permit only"
-b1_row full "pam_nsiso full (uts,ipc,mnt,pid+host+memory)" 1.3
-b1_row cgonly "pam_nsiso cgroup only (memory, isolate none)"
-b1_row full_broker "pam_nsiso full, via the broker" 1.3
-b1_row cgonly_broker "pam_nsiso cgroup only, via the broker"
-if [ -n "$BASE_REV" ]; then
-	b1_row full_base "baseline $BASE_REV: full"
-	b1_row cgonly_base "baseline $BASE_REV: cgroup only"
-fi
-if [ -n "$BASE_BROKER_PID" ]; then
-	b1_row full_broker_base "baseline $BASE_REV: full, via its broker"
-	b1_row cgonly_broker_base "baseline $BASE_REV: cgroup only, via its broker"
-fi
-[ -z "$PCG_NOTE" ] && b1_row pam_cgroup "peer: pam_cgroup (cgrules.conf, memory)"
+# The rows that run pamtester, in the table's order: ROW LABEL DESCRIPTION
+# [TARGET] for each.
+b1_pam_rows() { # ROW
+	"$1" floor "floor: pam_permit only"
+	"$1" full "pam_nsiso full (uts,ipc,mnt,pid+host+memory)" 1.3
+	"$1" cgonly "pam_nsiso cgroup only (memory, isolate none)"
+	"$1" full_broker "pam_nsiso full, via the broker" 1.3
+	"$1" cgonly_broker "pam_nsiso cgroup only, via the broker"
+	if [ -n "$BASE_REV" ]; then
+		"$1" full_base "baseline $BASE_REV: full"
+		"$1" cgonly_base "baseline $BASE_REV: cgroup only"
+	fi
+	if [ -n "$BASE_BROKER_PID" ]; then
+		"$1" full_broker_base "baseline $BASE_REV: full, via its broker"
+		"$1" cgonly_broker_base "baseline $BASE_REV: cgroup only, via its broker"
+	fi
+	if [ -z "$PCG_NOTE" ]; then "$1" pam_cgroup "peer: pam_cgroup (cgrules.conf, memory)"; fi
+}
+b1_pam_rows b1_row
 # The cgroup-only configuration against libcgroup's own module, same run.
 if [ -z "$PCG_NOTE" ]; then
 	for k in cgonly cgonly_broker; do
@@ -577,20 +583,7 @@ b1_row unshare "peer: unshare -uimp --fork --mount-proc true"
 if [ -n "$CPU_ROOT" ] && [ "$B1_SPLIT_OK" = 1 ]; then
 	TABLE+=("" "B1  CPU per run by process (ms; the CPU/run above by the kernel's record of each process that ended; a broker's spare with its worker under helper; rest: nsbench, the broker, spares still waiting)"
 		"$(printf '  %-44s %9s %9s %9s %9s %9s' configuration pamtester helper holder reaper rest)")
-	b1_split_row floor "floor: pam_permit only"
-	b1_split_row full "pam_nsiso full"
-	b1_split_row cgonly "pam_nsiso cgroup only"
-	b1_split_row full_broker "pam_nsiso full, via the broker"
-	b1_split_row cgonly_broker "pam_nsiso cgroup only, via the broker"
-	if [ -n "$BASE_REV" ]; then
-		b1_split_row full_base "baseline $BASE_REV: full"
-		b1_split_row cgonly_base "baseline $BASE_REV: cgroup only"
-	fi
-	if [ -n "$BASE_BROKER_PID" ]; then
-		b1_split_row full_broker_base "baseline $BASE_REV: full, via its broker"
-		b1_split_row cgonly_broker_base "baseline $BASE_REV: cgroup only, via its broker"
-	fi
-	[ -z "$PCG_NOTE" ] && b1_split_row pam_cgroup "peer: pam_cgroup"
+	b1_pam_rows b1_split_row
 elif [ -n "$CPU_ROOT" ]; then
 	TABLE+=("" "B1  CPU per run by process: left out (other sessions' reapers ran, or the kernel lost exit records)")
 fi
