@@ -28,8 +28,9 @@
  *       until SIGTERM/SIGINT, from the kernel's exit record (taskstats),
  *       summed by its command name: prints "listening", then at the end
  *       one line per name, NAME<TAB>processes<TAB>cpu_us, and
- *       "lost<TAB>N" for records the kernel could not deliver (so a sum
- *       that misses some says so).
+ *       "lost<TAB>N": how often records were dropped (the kernel's queue
+ *       ran over) or could not be counted (too short, or more than 256
+ *       names), so that a sum that misses some says so.
  *
  * Every timing line is printed as
  *   LABEL<TAB>n<TAB>median<TAB>p10<TAB>p90<TAB>mean<TAB>min<TAB>max
@@ -39,6 +40,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -648,7 +650,8 @@ struct exit_sum {
 static struct exit_sum exit_sums[EXIT_NAMES_MAX];
 static size_t n_exit_sums;
 
-static void count_exit(const struct taskstats *t)
+/* False when there is no place left for a new name: a record not counted. */
+static bool count_exit(const struct taskstats *t)
 {
 	size_t i;
 
@@ -657,19 +660,20 @@ static void count_exit(const struct taskstats *t)
 			break;
 	if (i == n_exit_sums) {
 		if (n_exit_sums == EXIT_NAMES_MAX)
-			i = EXIT_NAMES_MAX - 1;	/* the last place takes the rest */
-		else
-			memcpy(exit_sums[n_exit_sums++].comm, t->ac_comm, TS_COMM_LEN);
+			return false;
+		memcpy(exit_sums[n_exit_sums++].comm, t->ac_comm, TS_COMM_LEN);
 	}
 	exit_sums[i].count++;
 	exit_sums[i].cpu_ns += t->cpu_run_virtual_total;
+	return true;
 }
 
-/* One message: a process's record (TASKSTATS_TYPE_AGGR_PID), or a whole
+/* One message: false if it held a record that could not be counted.  A
+ * process's record (TASKSTATS_TYPE_AGGR_PID), or a whole
  * thread group's, sent besides when a group of several threads ends
  * (TASKSTATS_TYPE_AGGR_TGID): per process, the threads' records are what
  * is counted, once each. */
-static void take_message(const struct nlmsghdr *n)
+static bool take_message(const struct nlmsghdr *n)
 {
 	const char *body = (const char *)NLMSG_DATA(n) + GENL_HDRLEN;
 	const struct nlattr *aggr, *stats;
@@ -678,16 +682,16 @@ static void take_message(const struct nlmsghdr *n)
 
 	aggr = find_attr(body, (const char *)n + n->nlmsg_len, TASKSTATS_TYPE_AGGR_PID);
 	if (!aggr)
-		return;
+		return true;
 	stats = find_attr(attr_data(aggr), attr_end(aggr), TASKSTATS_TYPE_STATS);
 	if (!stats || stats->nla_len < NLA_HDRLEN + offsetof(struct taskstats, cpu_run_virtual_total) +
 					   sizeof(t.cpu_run_virtual_total))
-		return;
+		return false;
 	/* An older or newer kernel's struct: the fields up to ours match. */
 	len = (size_t)stats->nla_len - NLA_HDRLEN;
 	memset(&t, 0, sizeof(t));
 	memcpy(&t, attr_data(stats), len < sizeof(t) ? len : sizeof(t));
-	count_exit(&t);
+	return count_exit(&t);
 }
 
 static int cmd_exits(int argc, char **argv)
@@ -735,8 +739,8 @@ static int cmd_exits(int argc, char **argv)
 				if (e->error != 0)
 					die("exits: the kernel refused to report exits: %s",
 					    strerror(-e->error));
-			} else if (n->nlmsg_type == family) {
-				take_message(n);
+			} else if (n->nlmsg_type == family && !take_message(n)) {
+				lost++;
 			}
 		}
 	}

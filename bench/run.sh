@@ -471,7 +471,7 @@ declare -A B1_CPU B1_CPU_SUM
 # login's CPU goes.  The block ends once its sessions' reapers have ended
 # too (they outlive the holders by their clean-up), so that none of it falls
 # into the next block.  Where that cannot be told (other sessions' reapers
-# run on the host), or the kernel has no taskstats or lost a record, the
+# run on the host), or the kernel has no taskstats, or a record was lost, the
 # split is left out (B1_SPLIT_OK=0), never the bench.  A spare counts where
 # it ends, with the CPU of its making: in the block of the login it served.
 declare -A B1_SPLIT_SUM
@@ -585,7 +585,7 @@ if [ -n "$CPU_ROOT" ] && [ "$B1_SPLIT_OK" = 1 ]; then
 		"$(printf '  %-44s %9s %9s %9s %9s %9s' configuration pamtester helper holder reaper rest)")
 	b1_pam_rows b1_split_row
 elif [ -n "$CPU_ROOT" ]; then
-	TABLE+=("" "B1  CPU per run by process: left out (other sessions' reapers ran, or the kernel lost exit records)")
+	TABLE+=("" "B1  CPU per run by process: left out (other sessions' reapers ran, or exit records were lost)")
 fi
 [ -n "$PCG_NOTE" ] && TABLE+=("  peer pam_cgroup: $PCG_NOTE")
 
