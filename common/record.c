@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/nsfs.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -118,6 +119,102 @@ int nsiso_record_remove(int dirfd, const char *session)
 	unlinkat(dirfd, name, 0);
 	snprintf(name, sizeof(name), "%s%s", session, NSISO_RECORD_SUFFIX);
 	return unlinkat(dirfd, name, 0) == 0 || errno == ENOENT ? 0 : -1;
+}
+
+/* The initial PID namespace's inode (PROC_PID_INIT_INO): from there every
+ * process is visible, so a holder not found is a holder gone. */
+#define INIT_PIDNS_INO 0xEFFFFFFCULL
+
+static bool pidns_is_nested(unsigned long long pidns)
+{
+	return pidns != 0 && pidns != INIT_PIDNS_INO;
+}
+
+/* Whether a live session's record names pidns as its own (session_pidns):
+ * then that session's reaper will look for what was left there. */
+static bool pidns_is_a_sessions(int dirfd, unsigned long long pidns)
+{
+	struct nsiso_record *list = NULL;
+	int n = nsiso_record_list(dirfd, &list), i;
+	bool found = false;
+
+	for (i = 0; i < n && !found; i++)
+		found = list[i].session_pidns == pidns;
+	free(list);
+	return found;
+}
+
+/* The record renamed .ending, locked through fd (flock: the lock is the
+ * open file's, and lives as long as the reaper keeps it open).  fd, or -1
+ * with nothing renamed. */
+static int rename_locked(int dirfd, const char *session)
+{
+	char from[64], to[64];
+	int fd;
+
+	snprintf(from, sizeof(from), "%s%s", session, NSISO_RECORD_SUFFIX);
+	snprintf(to, sizeof(to), "%s%s", session, NSISO_ENDING_SUFFIX);
+	fd = openat(dirfd, from, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return -1;
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0 || renameat(dirfd, from, dirfd, to) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int nsiso_record_end(int dirfd, const char *session, unsigned long long pidns, int *ending_fd)
+{
+	*ending_fd = -1;
+	if (!valid_session(session))
+		return -1;
+	if (pidns_is_nested(pidns) && pidns_is_a_sessions(dirfd, pidns)) {
+		*ending_fd = rename_locked(dirfd, session);
+		if (*ending_fd >= 0)
+			return 0;
+	}
+	return nsiso_record_remove(dirfd, session);
+}
+
+/* Remove <session>.ending; 0, or -1 (ENOENT: someone else did). */
+static int remove_ending(int dirfd, const char *session)
+{
+	char name[64];
+
+	snprintf(name, sizeof(name), "%s%s", session, NSISO_ENDING_SUFFIX);
+	return unlinkat(dirfd, name, 0);
+}
+
+int nsiso_record_end_done(int dirfd, const char *session, int ending_fd)
+{
+	int ret;
+
+	if (ending_fd < 0)
+		return 0;
+	ret = valid_session(session) ? remove_ending(dirfd, session) : -1;
+	close(ending_fd);
+	return ret;
+}
+
+/* Take an .ending record whose reaper is gone (its lock free): removed
+ * under the lock, so that of two takers one has it.  1 taken, 0 its reaper
+ * lives, -1 gone already or unreadable. */
+static int take_ending(int dirfd, const char *session)
+{
+	char name[64];
+	int fd, ret;
+
+	snprintf(name, sizeof(name), "%s%s", session, NSISO_ENDING_SUFFIX);
+	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return -1;
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0)
+		ret = errno == EWOULDBLOCK ? 0 : -1;
+	else
+		ret = remove_ending(dirfd, session) == 0 ? 1 : -1;
+	close(fd);
+	return ret;
 }
 
 /* The fields a record may have.  A text field is copied into its array
@@ -256,7 +353,8 @@ static const char *check_record(const struct nsiso_record *r, const char *name, 
 	if (!valid_session(r->session))
 		snprintf(err, len, "no valid session id (a truncated record?)");
 	else if (strncmp(name, r->session, NSISO_SESSION_ID_LEN) != 0 ||
-		 strcmp(name + NSISO_SESSION_ID_LEN, NSISO_RECORD_SUFFIX) != 0)
+		 (strcmp(name + NSISO_SESSION_ID_LEN, NSISO_RECORD_SUFFIX) != 0 &&
+		  strcmp(name + NSISO_SESSION_ID_LEN, NSISO_ENDING_SUFFIX) != 0))
 		snprintf(err, len, "session id %s does not match the file name", r->session);
 	else if (r->holder == 0)
 		snprintf(err, len, "no holder (a truncated record?)");
@@ -295,8 +393,10 @@ int nsiso_record_read(int dirfd, const char *name, struct nsiso_record *r, char 
 	fclose(f);
 	if (!bad)
 		bad = check_record(r, name, why, sizeof(why));
-	if (!bad)
+	if (!bad) {
+		r->ending = strcmp(name + NSISO_SESSION_ID_LEN, NSISO_ENDING_SUFFIX) == 0;
 		return 0;
+	}
 	snprintf(err, len, "%s: %s", name, bad);
 	return -1;
 }
@@ -310,15 +410,21 @@ static int by_start(const void *a, const void *b)
 	return strcmp(x->session, y->session);
 }
 
-static int is_record_name(const char *name)
+static bool has_suffix(const char *name, const char *suffix)
 {
-	size_t n = strlen(name), suffix = strlen(NSISO_RECORD_SUFFIX);
-
-	return n == NSISO_SESSION_ID_LEN + suffix &&
-	       strcmp(name + NSISO_SESSION_ID_LEN, NSISO_RECORD_SUFFIX) == 0;
+	return strlen(name) == NSISO_SESSION_ID_LEN + strlen(suffix) &&
+	       strcmp(name + NSISO_SESSION_ID_LEN, suffix) == 0;
 }
 
-int nsiso_record_list(int dirfd, struct nsiso_record **out)
+/* A live session's record; with ending, an ending one's too. */
+static bool is_record_name(const char *name, bool ending)
+{
+	return has_suffix(name, NSISO_RECORD_SUFFIX) ||
+	       (ending && has_suffix(name, NSISO_ENDING_SUFFIX));
+}
+
+/* nsiso_record_list(), the .ending records too if ending. */
+static int list_records(int dirfd, bool ending, struct nsiso_record **out)
 {
 	DIR *dir = fdopendir(dup(dirfd));
 	struct nsiso_record *list = NULL;
@@ -334,7 +440,7 @@ int nsiso_record_list(int dirfd, struct nsiso_record **out)
 	while ((entry = readdir(dir)) != NULL) {
 		struct nsiso_record *grown;
 
-		if (!is_record_name(entry->d_name))
+		if (!is_record_name(entry->d_name, ending))
 			continue;
 		grown = realloc(list, (size_t)(n + 1) * sizeof(*grown));
 		if (!grown)
@@ -350,6 +456,11 @@ int nsiso_record_list(int dirfd, struct nsiso_record **out)
 		qsort(list, (size_t)n, sizeof(*list), by_start);
 	*out = list;
 	return n;
+}
+
+int nsiso_record_list(int dirfd, struct nsiso_record **out)
+{
+	return list_records(dirfd, false, out);
 }
 
 /* The command name (2) may hold spaces and ')': fields are counted from the
@@ -432,10 +543,6 @@ static int is_holder(pid_t pid)
 
 #define PF_EXITING 0x4	/* include/linux/sched.h */
 
-/* The initial PID namespace's inode (PROC_PID_INIT_INO): from there every
- * process is visible, so a holder not found is a holder gone. */
-#define INIT_PIDNS_INO 0xEFFFFFFCULL
-
 unsigned long long nsiso_own_pidns(void)
 {
 	struct stat st;
@@ -453,7 +560,7 @@ void nsiso_record_mark_nested(int dirfd, unsigned long long pidns)
 	char name[48];
 	int fd;
 
-	if (pidns == 0 || pidns == INIT_PIDNS_INO)
+	if (!pidns_is_nested(pidns))
 		return;
 	nested_mark_name(pidns, name, sizeof(name));
 	fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
@@ -490,16 +597,23 @@ int nsiso_record_take_nested(int dirfd, unsigned long long pidns, struct nsiso_r
 	nested_mark_name(pidns, name, sizeof(name));
 	if (pidns == 0 || faccessat(dirfd, name, F_OK, AT_SYMLINK_NOFOLLOW) != 0)
 		return 0;
-	n = nsiso_record_list(dirfd, &list);
+	n = list_records(dirfd, true, &list);
 	if (n < 0)
 		return -1;
 	for (i = 0; i < n; i++) {
 		if (list[i].pidns != pidns)
 			continue;
-		if (!nested_holder_gone(&list[i]))
+		if (list[i].ending) {
+			int took = take_ending(dirfd, list[i].session);
+
+			live += took == 0;
+			if (took == 1)
+				list[taken++] = list[i];
+		} else if (!nested_holder_gone(&list[i])) {
 			live++;
-		else if (nsiso_record_remove(dirfd, list[i].session) == 0)
+		} else if (nsiso_record_remove(dirfd, list[i].session) == 0) {
 			list[taken++] = list[i];
+		}
 	}
 	if (live == 0)
 		unlinkat(dirfd, name, 0);

@@ -13,6 +13,7 @@
 
 #define NSISO_RUN_DIR_DEFAULT "/run/nsiso"
 #define NSISO_RECORD_SUFFIX ".session"
+#define NSISO_ENDING_SUFFIX ".ending"	/* see nsiso_record_end() */
 
 struct nsiso_record {
 	char session[24];
@@ -41,6 +42,7 @@ struct nsiso_record {
 					 * ("user.slice/user-<uid>.slice"),
 					 * where the numbers are; "" = none */
 	char on_logout[8];
+	bool ending;			/* not in the file: read from <session>.ending */
 };
 
 /* The run directory is root's and 0711: nobody else may list or write it,
@@ -63,8 +65,26 @@ int nsiso_run_dir_open(const char *path, bool create, char *err, size_t len);
 /* Write <session>.session atomically (temp file + rename).  0 or -1. */
 int nsiso_record_write(int dirfd, const struct nsiso_record *r, char *err, size_t len);
 
-/* Remove a session's record; 0 also when it was already gone. */
+/* Remove a session's record; 0 also when it was already gone.  (Not its
+ * .ending: that is its reaper's, nsiso_record_end_done().) */
 int nsiso_record_remove(int dirfd, const char *session);
+
+/* The first step of a session's end, for its reaper: the record goes out of
+ * nsisoctl's sight.  A reaper that runs in another session's PID namespace
+ * (pidns, its own, is not the initial one's, and a live session's record
+ * names it as its own: a login from inside a session) ends with that
+ * session, possibly before it has removed its user's group.  So there the
+ * record stays, renamed <session>.ending and locked through *ending_fd,
+ * until the reaper is done (nsiso_record_end_done()); should the reaper end
+ * first, the outer session's reaper finds it, its lock free
+ * (nsiso_record_take_nested()), and cleans up after it.  Elsewhere, or if
+ * it cannot be renamed, the record is removed at once (*ending_fd -1).  0,
+ * or -1 if the record could not be removed. */
+int nsiso_record_end(int dirfd, const char *session, unsigned long long pidns, int *ending_fd);
+
+/* The last step: remove the .ending kept by nsiso_record_end() (if any) and
+ * close its fd.  0, or -1 (it was taken: the reaper was thought gone). */
+int nsiso_record_end_done(int dirfd, const char *session, int ending_fd);
 
 /* Read one record file by name: every line complete and "key=value", each
  * known key at most once with a valid value (numbers plain decimal, texts
@@ -90,10 +110,12 @@ unsigned long long nsiso_own_pidns(void);
 void nsiso_record_mark_nested(int dirfd, unsigned long long pidns);
 
 /* With a mark of PID namespace pidns: the records made there (their
- * pidns) whose holder is gone, removed from the directory and handed back
- * in *out (to be freed), and the mark removed unless a record naming that
- * number has a live holder (a namespace made since under the same number).  Their count; 0 without a mark; -1 if the
- * directory cannot be listed. */
+ * pidns) whose holder is gone, and the .ending records made there whose
+ * reaper is gone (their lock free: `ending` set), removed from the
+ * directory and handed back in *out (to be freed), and the mark removed
+ * unless a record naming that number has a live holder or reaper (a
+ * namespace made since under the same number).  Their count; 0 without a
+ * mark; -1 if the directory cannot be listed. */
 int nsiso_record_take_nested(int dirfd, unsigned long long pidns, struct nsiso_record **out);
 
 /* A pidfd for the record's holder, only if that PID is still the same

@@ -130,8 +130,9 @@ static void reap_nested_in(const struct reaper_config *c, const struct ended_ns 
 		syslog(LOG_ERR, "session %s: cannot list the records of sessions opened in %s: %m",
 		       c->session, in->session);
 	for (i = 0; i < taken; i++) {
-		syslog(LOG_INFO, "session %s of %s: ended with session %s, which it was opened in",
-		       nested[i].session, nested[i].user, in->session);
+		syslog(LOG_INFO, "session %s of %s: ended with session %s, which it was opened in%s",
+		       nested[i].session, nested[i].user, in->session,
+		       nested[i].ending ? ", before its reaper was done" : "");
 		if (nested[i].cgroup_parent[0] &&
 		    nsiso_cgroup_remove_if_empty(nested[i].cgroup_parent, nested[i].uid,
 						 c->run_dir_fd) < 0)
@@ -200,16 +201,21 @@ static void reap(const struct reaper_config *c)
 	};
 	struct watch w;
 	bool mounts_first;
+	int ending_fd;
 
 	nsiso_cgroup_user_group(c->cgroup_parent, c->cgroup_slice, c->uid, group, sizeof(group));
 	nsiso_be_background();
 	watch_init(&w, &wc);
 	watch_hold_session(&w);
 	watch_until_exit(&w, c->holder_pidfd);
-	/* First the record: nsisoctl must never show a session that is over. */
-	if (nsiso_record_remove(c->run_dir_fd, c->session) < 0)
+	/* First the record: nsisoctl must never show a session that is over.
+	 * Opened inside another session, we end with it and may not finish:
+	 * then the record stays, renamed, for that session's reaper. */
+	if (nsiso_record_end(c->run_dir_fd, c->session, nsiso_own_pidns(), &ending_fd) < 0)
 		syslog(LOG_ERR, "session %s: cannot remove its record: %m", c->session);
 	watch_release(&w);
+	/* The record gone (or .ending), the group not yet (a test ends us here). */
+	FAULT_POINT("reaper-after-record");
 	/* Before the cgroup: on a tmpfs /tmp the files are the user's memory,
 	 * which would keep the group. */
 	if (c->private_tmp == NSISO_PRIVATE_TMP_YES)
@@ -229,6 +235,8 @@ static void reap(const struct reaper_config *c)
 		watch_forget_group(&wc);
 	if (!mounts_first)
 		detach_mounts(c);
+	if (nsiso_record_end_done(c->run_dir_fd, c->session, ending_fd) < 0)
+		syslog(LOG_ERR, "session %s: cannot remove its ending record: %m", c->session);
 	/* Last: a user's subreaper that never waits keeps us from here on (and
 	 * an answerer not yet collected). */
 	nsiso_unreaped_note(c->run_dir_fd, c->uid, c->holder_pidfd, w.answerer_pidfd);

@@ -481,3 +481,100 @@ UNIT_FILE_TEST(take_nested_keeps_a_record_whose_holder_lives)
 	close(ready[0]);
 	close(ready[1]);
 }
+
+/* A reaper in another session's PID namespace (a login from inside a
+ * session: a live record names that namespace as its session's) ends its
+ * record in two steps: renamed <session>.ending, which nsisoctl's listing
+ * leaves out, locked while the reaper works, then removed once it is done.
+ * In the initial namespace, or one no session's record names (a container
+ * the broker runs in), it is removed at once, as it is when there is
+ * nothing to rename.  An ending record reads back marked so. */
+UNIT_FILE_TEST(end_keeps_a_nested_record_as_ending_until_done)
+{
+	const unsigned long long initial = 0xEFFFFFFCULL, inner = 4026532177ULL;
+	struct nsiso_record r, outer, *list = NULL;
+	char err[256] = "";
+	int fd = open_unit_dir(), ending_fd;
+
+	full_record(&r, ID, 2);
+	r.pidns = inner;
+	assert_int_equal(nsiso_record_write(fd, &r, err, sizeof(err)), 0);
+	assert_int_equal(nsiso_record_end(fd, ID, inner, &ending_fd), 0);
+	assert_int_equal(ending_fd, -1);	/* no session's namespace */
+	assert_false(exists(FILE_NAME));
+	assert_false(exists(ID ".ending"));
+
+	full_record(&outer, "00000000000000e0", 1);
+	outer.session_pidns = inner;
+	assert_int_equal(nsiso_record_write(fd, &outer, err, sizeof(err)), 0);
+	assert_int_equal(nsiso_record_write(fd, &r, err, sizeof(err)), 0);
+	assert_int_equal(nsiso_record_end(fd, ID, initial, &ending_fd), 0);
+	assert_int_equal(ending_fd, -1);
+	assert_false(exists(FILE_NAME));
+
+	assert_int_equal(nsiso_record_write(fd, &r, err, sizeof(err)), 0);
+	assert_int_equal(nsiso_record_end(fd, ID, inner, &ending_fd), 0);
+	assert_true(ending_fd >= 0);
+	assert_false(exists(FILE_NAME));
+	assert_true(exists(ID ".ending"));
+	assert_int_equal(nsiso_record_list(fd, &list), 1);	/* the outer one */
+	assert_string_equal(list[0].session, "00000000000000e0");
+	free(list);
+	assert_int_equal(nsiso_record_read(fd, ID ".ending", &r, err, sizeof(err)), 0);
+	assert_true(r.ending);
+	assert_string_equal(r.session, ID);
+	/* nsisoctl's removal of a record leaves an .ending alone. */
+	assert_int_equal(nsiso_record_remove(fd, ID), 0);
+	assert_true(exists(ID ".ending"));
+	assert_int_equal(nsiso_record_end_done(fd, ID, ending_fd), 0);
+	assert_false(exists(ID ".ending"));
+
+	/* Nothing to rename (gone already): removed, which it is. */
+	assert_int_equal(nsiso_record_end(fd, ID, inner, &ending_fd), 0);
+	assert_int_equal(ending_fd, -1);
+	assert_int_equal(nsiso_record_end_done(fd, ID, ending_fd), 0);
+	assert_int_equal(nsiso_record_end(fd, "../fedcba98765432", inner, &ending_fd), -1);
+	close(fd);
+}
+
+/* The outer session's reaper takes the .ending records made in its
+ * namespace whose reaper is gone: it ended with that namespace before it
+ * was done (a CI run of 5222136 left such a session's group behind), and
+ * only the outer reaper can clean up after it.  One whose reaper still
+ * holds its lock is another, newer namespace's under the same number, at
+ * work: kept, with the mark, until it is done. */
+UNIT_FILE_TEST(take_nested_takes_ending_records_whose_reaper_is_gone)
+{
+	const unsigned long long inner = 4026532177ULL;
+	struct nsiso_record r, outer, *taken = NULL;
+	char err[256], mark[64];
+	int fd = open_unit_dir(), ending_fd;
+
+	full_record(&outer, "00000000000000e0", 1);
+	outer.session_pidns = inner;
+	assert_int_equal(nsiso_record_write(fd, &outer, err, sizeof(err)), 0);
+	full_record(&r, "00000000000000d1", 2);
+	r.pidns = inner;
+	assert_int_equal(nsiso_record_write(fd, &r, err, sizeof(err)), 0);
+	assert_int_equal(nsiso_record_end(fd, r.session, inner, &ending_fd), 0);
+	assert_true(ending_fd >= 0);
+	assert_int_equal(nsiso_record_remove(fd, outer.session), 0);
+	snprintf(mark, sizeof(mark), "nested-%llu", inner);
+	unit_write_file(unit_dir, mark, "");
+
+	/* Its reaper at work: kept, and the mark. */
+	assert_int_equal(nsiso_record_take_nested(fd, inner, &taken), 0);
+	assert_null(taken);
+	assert_true(exists("00000000000000d1.ending"));
+	assert_true(exists(mark));
+	/* Its reaper gone (its fd closed, as at its end): taken. */
+	close(ending_fd);
+	assert_int_equal(nsiso_record_take_nested(fd, inner, &taken), 1);
+	assert_string_equal(taken[0].session, "00000000000000d1");
+	assert_true(taken[0].ending);
+	assert_string_equal(taken[0].cgroup_parent, "lab/nsiso");
+	free(taken);
+	assert_false(exists("00000000000000d1.ending"));
+	assert_false(exists(mark));
+	close(fd);
+}
