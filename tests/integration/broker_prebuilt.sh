@@ -242,8 +242,10 @@ nsiso_assert_true "the full set again: its own PID namespace" \
 	test "$(sed -n 's/^pidns=//p' "$T/probe.out")" != "$(ns_of "$BROKER_PID" pid)"
 
 # --- the broker gone ------------------------------------------------------------------
+# Both kinds: the loop below has a check for each one alive.
+two_pairs() { count_idle nsiso-idle-hold 2 && count_idle nsiso-idle-reap 2; }
 nsiso_assert_true "before the kill: two pairs made ahead" \
-	nsiso_wait_until 10 count_idle nsiso-idle-reap 2
+	nsiso_wait_until 10 two_pairs
 left=$(made_ahead)
 stop_broker
 for p in $left; do
