@@ -359,10 +359,11 @@ check-deb: $(HELPER) ## build, lintian, install, use and purge the Debian packag
 
 # ==== Benchmarks ==============================================================
 # B1-B4 (bench/run.sh): the cost of isolation against a pam_permit floor and
-# against peers; prints a table and writes bench/results.json.  About 6
-# minutes on 2 cores; never part of make check.  NSISO_BENCH_QUICK=1 make
-# bench: a 1-minute smoke run with small counts; NSISO_BENCH_BASELINE=REV
-# also times git revision REV in B1, interleaved (before and after).
+# against peers; prints a table and writes bench/results.json.  4 to 14
+# minutes on 2 cores (13-14 with a baseline); never part of make check.
+# NSISO_BENCH_QUICK=1 make bench: a smoke run with small counts (about 2.5
+# minutes); NSISO_BENCH_BASELINE=REV also times git revision REV in B1,
+# interleaved (before and after).
 BENCH_TOOL = bench/build/nsbench
 
 .PHONY: bench clean-bench
