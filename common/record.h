@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later */
 /* Runtime records of live sessions: one small file per session under the
  * run directory (default /run/nsiso, root's, 0711).  Written by the helper
- * atomically, removed by the holder at teardown, read by nsisoctl.  A record
- * is a hint for display; nothing in it is used for a privileged decision
- * without checking the live process (nsiso_record_open_holder). */
+ * atomically, removed by the reaper when the holder ends, read by
+ * nsisoctl.  A record is a hint for display; nothing in it is used for a
+ * privileged decision without checking the live process
+ * (nsiso_record_open_holder). */
 #ifndef NSISO_RECORD_H
 #define NSISO_RECORD_H
 
