@@ -91,11 +91,11 @@ int nsiso_record_write(int dirfd, const struct nsiso_record *r, char *err, size_
 	fprintf(f, "session=%s\nuser=%s\nuid=%u\nservice=%s\ntty=%s\nrhost=%s\n"
 		   "started=%lld\nholder=%d\nholder_start=%llu\ncaller=%d\npidns=%llu\n"
 		   "session_pidns=%llu\nisolate=%s\nhostname=%s\ncgroup_parent=%s\n"
-		   "cgroup_slice=%s\non_logout=%s\n",
+		   "cgroup_slice=%s\non_logout=%s\nprivate_tmp=%s\n",
 		r->session, r->user, (unsigned)r->uid, r->service, r->tty, r->rhost,
 		r->started, (int)r->holder, r->holder_start, (int)r->caller, r->pidns,
 		r->session_pidns, r->isolate, r->hostname, r->cgroup_parent, r->cgroup_slice,
-		r->on_logout);
+		r->on_logout, r->private_tmp);
 	/* No fsync: /run is a tmpfs, and a record has no meaning after a
 	 * reboot anyway.  The rename keeps readers from a half-written file. */
 	ok = fflush(f) == 0;
@@ -240,7 +240,7 @@ static const struct record_field record_fields[] = {
 	NUMBER_FIELD(holder_start, UINT64_MAX), NUMBER_FIELD(caller, PID_MAX),
 	NUMBER_FIELD(pidns, UINT64_MAX), NUMBER_FIELD(session_pidns, UINT64_MAX),
 	TEXT_FIELD(isolate), TEXT_FIELD(hostname), TEXT_FIELD(cgroup_parent),
-	TEXT_FIELD(cgroup_slice), TEXT_FIELD(on_logout),
+	TEXT_FIELD(cgroup_slice), TEXT_FIELD(on_logout), TEXT_FIELD(private_tmp),
 };
 #define N_RECORD_FIELDS (sizeof(record_fields) / sizeof(record_fields[0]))
 

@@ -43,6 +43,8 @@ struct nsiso_record {
 					 * ("user.slice/user-<uid>.slice"),
 					 * where the numbers are; "" = none */
 	char on_logout[8];
+	char private_tmp[8];		/* "yes", "keep" or "no"; "" = a record
+					 * of an older version */
 	bool ending;			/* not in the file: read from <session>.ending */
 };
 

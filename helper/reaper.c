@@ -116,12 +116,27 @@ struct ended_ns {
  * `nsisoctl status`. */
 #define NESTED_MAX 64
 
+/* The directory of the users' private /tmp locks (the default run
+ * directory, privtmp.h): our session's, or opened now.  -1 if there is
+ * none. */
+static int private_tmp_lock_dir(const struct reaper_config *c)
+{
+	char err[256];
+
+	if (c->private_tmp_dir_fd >= 0)
+		return c->private_tmp_dir_fd;
+	return nsiso_run_dir_open(NSISO_RUN_DIR_DEFAULT, false, err, sizeof(err));
+}
+
 /* The records of the sessions opened in one ended namespace (see
- * nsiso_record_take_nested()), and their users' groups if nothing is left
- * in them; the namespaces of their own sessions are added to the queue q
- * (of *n, at most NESTED_MAX), for what was opened inside those. */
+ * nsiso_record_take_nested()), their users' private /tmp if no session of
+ * theirs uses it any more (the ended sessions' holders, which held its
+ * lock, are gone) and their groups if nothing is left in them; the
+ * namespaces of their own sessions are added to the queue q (of *n, at
+ * most NESTED_MAX), for what was opened inside those.  tmp_lock_dir: see
+ * private_tmp_lock_dir(), opened at the first record taken. */
 static void reap_nested_in(const struct reaper_config *c, const struct ended_ns *in,
-			   struct ended_ns *q, size_t *n)
+			   struct ended_ns *q, size_t *n, int *tmp_lock_dir)
 {
 	struct nsiso_record *nested = NULL;
 	int taken = nsiso_record_take_nested(c->run_dir_fd, in->pidns, &nested), i;
@@ -133,6 +148,12 @@ static void reap_nested_in(const struct reaper_config *c, const struct ended_ns 
 		syslog(LOG_INFO, "session %s of %s: ended with session %s, which it was opened in%s",
 		       nested[i].session, nested[i].user, in->session,
 		       nested[i].ending ? ", before its reaper was done" : "");
+		/* Before the group: on a tmpfs /tmp the files would keep it.
+		 * (Never a user's of private_tmp keep: theirs stays.) */
+		if (strcmp(nested[i].private_tmp, "yes") == 0 && *tmp_lock_dir == -2)
+			*tmp_lock_dir = private_tmp_lock_dir(c);
+		if (strcmp(nested[i].private_tmp, "yes") == 0 && *tmp_lock_dir >= 0)
+			nsiso_privtmp_release(*tmp_lock_dir, nested[i].uid, nested[i].session);
 		if (nested[i].cgroup_parent[0] &&
 		    nsiso_cgroup_remove_if_empty(nested[i].cgroup_parent, nested[i].uid,
 						 c->run_dir_fd) < 0)
@@ -158,11 +179,14 @@ static void reap_nested(const struct reaper_config *c)
 {
 	struct ended_ns q[NESTED_MAX];
 	size_t n = 1, i;
+	int tmp_lock_dir = -2;	/* not opened yet */
 
 	q[0].pidns = c->session_pidns;
 	snprintf(q[0].session, sizeof(q[0].session), "%s", c->session);
 	for (i = 0; i < n; i++)
-		reap_nested_in(c, &q[i], q, &n);
+		reap_nested_in(c, &q[i], q, &n, &tmp_lock_dir);
+	if (tmp_lock_dir >= 0 && tmp_lock_dir != c->private_tmp_dir_fd)
+		close(tmp_lock_dir);
 }
 
 /* The session's mount namespace, its tree detached (mntns.h) and our

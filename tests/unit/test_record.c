@@ -43,6 +43,7 @@ static void full_record(struct nsiso_record *r, const char *session, long long s
 	nsiso_record_set(r->cgroup_parent, sizeof(r->cgroup_parent), "lab/nsiso");
 	nsiso_record_set(r->cgroup_slice, sizeof(r->cgroup_slice), "user.slice/user-1000.slice");
 	nsiso_record_set(r->on_logout, sizeof(r->on_logout), "keep");
+	nsiso_record_set(r->private_tmp, sizeof(r->private_tmp), "yes");
 }
 
 static int open_unit_dir(void)
@@ -94,6 +95,7 @@ UNIT_FILE_TEST(write_then_read_keeps_every_field)
 	assert_string_equal(out.cgroup_parent, "lab/nsiso");
 	assert_string_equal(out.cgroup_slice, "user.slice/user-1000.slice");
 	assert_string_equal(out.on_logout, "keep");
+	assert_string_equal(out.private_tmp, "yes");
 	close(fd);
 }
 
