@@ -128,13 +128,43 @@ static int private_tmp_lock_dir(const struct reaper_config *c)
 	return nsiso_run_dir_open(NSISO_RUN_DIR_DEFAULT, false, err, sizeof(err));
 }
 
+/* What the reaper of an ended session would have done after its record,
+ * done for it (it ended with our namespace): its user's private /tmp if no
+ * session of theirs uses it any more (the ended sessions' holders, which
+ * held its lock, are gone; never for private_tmp keep), its user's group
+ * if nothing is left in it, the user's files in the run directory if it
+ * was their last session (watch.h), and what logins inside it left
+ * unreaped (unreaped.h).  tmp_lock_dir: see private_tmp_lock_dir(), opened
+ * at the first need (-2 until then). */
+static void clean_up_after(const struct reaper_config *c, const struct nsiso_record *r,
+			   int *tmp_lock_dir)
+{
+	const struct watch_config wc = {
+		.run_dir_fd = c->run_dir_fd, .uid = r->uid, .user = r->user,
+		.session = r->session, .debug = c->debug,
+	};
+	bool private_tmp = strcmp(r->private_tmp, "yes") == 0;
+	int removed = 0;
+
+	if (private_tmp && *tmp_lock_dir == -2)
+		*tmp_lock_dir = private_tmp_lock_dir(c);
+	/* Before the group: on a tmpfs /tmp the files would keep it. */
+	if (private_tmp && *tmp_lock_dir >= 0)
+		nsiso_privtmp_release(*tmp_lock_dir, r->uid, r->session);
+	if (r->cgroup_parent[0]) {
+		removed = nsiso_cgroup_remove_if_empty(r->cgroup_parent, r->uid, c->run_dir_fd);
+		if (removed < 0)
+			syslog(LOG_ERR, "session %s: cannot remove cgroup %s/user-%u: %m",
+			       r->session, r->cgroup_parent, (unsigned)r->uid);
+	}
+	watch_release_ended(&wc, removed == 1);
+	nsiso_unreaped_forget(c->run_dir_fd, r->session_pidns, r->holder_start);
+}
+
 /* The records of the sessions opened in one ended namespace (see
- * nsiso_record_take_nested()), their users' private /tmp if no session of
- * theirs uses it any more (the ended sessions' holders, which held its
- * lock, are gone) and their groups if nothing is left in them; the
- * namespaces of their own sessions are added to the queue q (of *n, at
- * most NESTED_MAX), for what was opened inside those.  tmp_lock_dir: see
- * private_tmp_lock_dir(), opened at the first record taken. */
+ * nsiso_record_take_nested()), each cleaned up after (clean_up_after());
+ * the namespaces of their own sessions are added to the queue q (of *n, at
+ * most NESTED_MAX), for what was opened inside those. */
 static void reap_nested_in(const struct reaper_config *c, const struct ended_ns *in,
 			   struct ended_ns *q, size_t *n, int *tmp_lock_dir)
 {
@@ -148,19 +178,7 @@ static void reap_nested_in(const struct reaper_config *c, const struct ended_ns 
 		syslog(LOG_INFO, "session %s of %s: ended with session %s, which it was opened in%s",
 		       nested[i].session, nested[i].user, in->session,
 		       nested[i].ending ? ", before its reaper was done" : "");
-		/* Before the group: on a tmpfs /tmp the files would keep it.
-		 * (Never a user's of private_tmp keep: theirs stays.) */
-		if (strcmp(nested[i].private_tmp, "yes") == 0 && *tmp_lock_dir == -2)
-			*tmp_lock_dir = private_tmp_lock_dir(c);
-		if (strcmp(nested[i].private_tmp, "yes") == 0 && *tmp_lock_dir >= 0)
-			nsiso_privtmp_release(*tmp_lock_dir, nested[i].uid, nested[i].session);
-		if (nested[i].cgroup_parent[0] &&
-		    nsiso_cgroup_remove_if_empty(nested[i].cgroup_parent, nested[i].uid,
-						 c->run_dir_fd) < 0)
-			syslog(LOG_ERR, "session %s: cannot remove cgroup %s/user-%u: %m",
-			       nested[i].session, nested[i].cgroup_parent, (unsigned)nested[i].uid);
-		/* What logins inside it left unreaped (unreaped.h) is over too. */
-		nsiso_unreaped_forget(c->run_dir_fd, nested[i].session_pidns, nested[i].holder_start);
+		clean_up_after(c, &nested[i], tmp_lock_dir);
 		if (nested[i].session_pidns && *n < NESTED_MAX) {
 			q[*n].pidns = nested[i].session_pidns;
 			snprintf(q[*n].session, sizeof(q[*n].session), "%s", nested[i].session);

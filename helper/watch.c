@@ -811,3 +811,16 @@ void watch_forget_group(const struct watch_config *c)
 		       (unsigned)c->uid);
 	unlock_uid_byte(&w);
 }
+
+void watch_release_ended(const struct watch_config *c, bool group_removed)
+{
+	struct watch w;
+
+	watch_init_for_lock(&w, c);
+	/* No lock of the user's is ours, and none needs to be: the locks of
+	 * the user's live reapers tell (their records need not be read). */
+	w.held_session_lock = true;
+	watch_release(&w);
+	if (group_removed)
+		watch_forget_group(c);
+}

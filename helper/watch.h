@@ -94,4 +94,11 @@ void watch_move_history(const struct watch *w);
  * no other reaper watches). */
 void watch_forget_group(const struct watch_config *c);
 
+/* For a session whose reaper ended before watch_release() (one opened
+ * inside a session, ended with it: reaper.c), by another reaper: the same
+ * tidy-up of the user's files if no session of the user is left (the
+ * sessions file, quota socket and baton), and the OOM history when
+ * group_removed. */
+void watch_release_ended(const struct watch_config *c, bool group_removed);
+
 #endif

@@ -25,6 +25,9 @@
 # as P's reaper would after P's last session (never for private_tmp keep:
 # the record now says which: user K's stay).  The check that they are gone
 # failed before (on this machine's disk /tmp the group went all the same).
+# Nor did the outer reaper remove the user's files in the run directory
+# (sessions file, quota socket, baton, OOM history) that the user's last
+# reaper removes: the three checks that none is left failed before.
 set -u
 . "$(dirname "$0")/lib/adv.sh"
 adv_begin --syslog B C P K
@@ -88,6 +91,9 @@ session optional pam_permit.so")
 b_reaper() { nsiso_members_in pids "$PARENT" "$B_UID" nsiso-reaper; }
 b_reaper_gone() { [ -z "$(b_reaper)" ]; }
 endings() { find "$RUN" -maxdepth 1 -name '*.ending' | wc -l; }
+# user_files UID: the user's files in the run directory (sessions file,
+# quota socket, baton, OOM history), which the user's last reaper removes.
+user_files() { find "$RUN" -maxdepth 1 -name "user-$1.*" -printf '%f '; }
 no_mark_or_ending() { [ -z "$(find "$RUN" -maxdepth 1 \( -name 'nested-*' -o -name '*.ending' \))" ]; }
 
 # open_inside_c KEY READY [PAMTESTER_OPTS...]: C's session, B's (or P's)
@@ -161,6 +167,7 @@ nsiso_assert_true "fault: nothing of B's session is left (its memory and pids gr
 	nsiso_wait_for nsiso_session_gone "$B" "$PARENT" "$RUN"
 nsiso_assert_true "fault: C's reaper logged that B's session ended with C's before B's reaper was done" \
 	nsiso_wait_log "session [0-9a-f]+ of $B: ended with session [0-9a-f]+, which it was opened in, before its reaper was done"
+nsiso_assert_eq "fault: no file of B's is left in the run directory" "" "$(user_files "$B_UID")"
 rm -f -- "$FAULT"
 
 # tmp_case KEY USER UID LEFT: USER's session (private_tmp yes or keep),
@@ -180,6 +187,8 @@ tmp_case() {
 		nsiso_wait_log "session [0-9a-f]+ of $user: ended with session [0-9a-f]+, which it was opened in(, before its reaper was done)?$"
 	nsiso_assert_true "$key: nothing of the session is left" \
 		nsiso_wait_for nsiso_session_gone "$user" "$PARENT" "$RUN"
+	nsiso_assert_eq "$key: no file of the user's is left in the run directory" "" \
+		"$(user_files "$uid")"
 	if [ "$left" = yes ]; then
 		nsiso_assert_eq "$key: its private /tmp, with its file, is kept" left-behind \
 			"$(cat "$tmp/file" 2>/dev/null)"
