@@ -167,8 +167,10 @@ static int rename_locked(int dirfd, const char *session)
 int nsiso_record_end(int dirfd, const char *session, unsigned long long pidns, int *ending_fd)
 {
 	*ending_fd = -1;
-	if (!valid_session(session))
+	if (!valid_session(session)) {
+		errno = EINVAL;
 		return -1;
+	}
 	if (pidns_is_nested(pidns) && pidns_is_a_sessions(dirfd, pidns)) {
 		*ending_fd = rename_locked(dirfd, session);
 		if (*ending_fd >= 0)
@@ -188,18 +190,22 @@ static int remove_ending(int dirfd, const char *session)
 
 int nsiso_record_end_done(int dirfd, const char *session, int ending_fd)
 {
-	int ret;
+	int ret, e;
 
 	if (ending_fd < 0)
 		return 0;
+	errno = EINVAL;
 	ret = valid_session(session) ? remove_ending(dirfd, session) : -1;
+	e = errno;
 	close(ending_fd);
+	errno = e;
 	return ret;
 }
 
 /* Take an .ending record whose reaper is gone (its lock free): removed
- * under the lock, so that of two takers one has it.  1 taken, 0 its reaper
- * lives, -1 gone already or unreadable. */
+ * under the lock, so that of two takers one has it.  1 taken; 0 kept (its
+ * reaper lives, or it could not be told: it keeps the mark, for a later
+ * look); -1 gone already (another taker had it). */
 static int take_ending(int dirfd, const char *session)
 {
 	char name[64];
@@ -208,11 +214,13 @@ static int take_ending(int dirfd, const char *session)
 	snprintf(name, sizeof(name), "%s%s", session, NSISO_ENDING_SUFFIX);
 	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
-		return -1;
+		return errno == ENOENT ? -1 : 0;
 	if (flock(fd, LOCK_EX | LOCK_NB) != 0)
-		ret = errno == EWOULDBLOCK ? 0 : -1;
+		ret = 0;
+	else if (remove_ending(dirfd, session) == 0)
+		ret = 1;
 	else
-		ret = remove_ending(dirfd, session) == 0 ? 1 : -1;
+		ret = errno == ENOENT ? -1 : 0;
 	close(fd);
 	return ret;
 }

@@ -122,10 +122,15 @@ struct ended_ns {
 static int private_tmp_lock_dir(const struct reaper_config *c)
 {
 	char err[256];
+	int fd;
 
 	if (c->private_tmp_dir_fd >= 0)
 		return c->private_tmp_dir_fd;
-	return nsiso_run_dir_open(NSISO_RUN_DIR_DEFAULT, false, err, sizeof(err));
+	fd = nsiso_run_dir_open(NSISO_RUN_DIR_DEFAULT, false, err, sizeof(err));
+	if (fd < 0)
+		syslog(LOG_ERR, "session %s: %s: the private /tmp of sessions opened in it stay",
+		       c->session, err);
+	return fd;
 }
 
 /* What the reaper of an ended session would have done after its record,
@@ -143,7 +148,9 @@ static void clean_up_after(const struct reaper_config *c, const struct nsiso_rec
 		.run_dir_fd = c->run_dir_fd, .uid = r->uid, .user = r->user,
 		.session = r->session, .debug = c->debug,
 	};
-	bool private_tmp = strcmp(r->private_tmp, "yes") == 0;
+	/* Ours kept (private_tmp keep) are the same user's directories. */
+	bool private_tmp = strcmp(r->private_tmp, "yes") == 0 &&
+			   !(r->uid == c->uid && c->private_tmp == NSISO_PRIVATE_TMP_KEEP);
 	int removed = 0;
 
 	if (private_tmp && *tmp_lock_dir == -2)

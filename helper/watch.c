@@ -816,10 +816,9 @@ void watch_release_ended(const struct watch_config *c, bool group_removed)
 {
 	struct watch w;
 
+	/* No lock of the user's is ours: where the locks say that no other
+	 * reaper of the user is left, the records decide (user_has_sessions). */
 	watch_init_for_lock(&w, c);
-	/* No lock of the user's is ours, and none needs to be: the locks of
-	 * the user's live reapers tell (their records need not be read). */
-	w.held_session_lock = true;
 	watch_release(&w);
 	if (group_removed)
 		watch_forget_group(c);
