@@ -64,9 +64,24 @@ static int valid_session(const char *id)
 	       strspn(id, "0123456789abcdef") == NSISO_SESSION_ID_LEN;
 }
 
+/* A session's file in the run directory: <session><suffix> (the record,
+ * NSISO_RECORD_SUFFIX, or its .ending). */
+#define RECORD_NAME_MAX 64
+static void record_file_name(const char *session, const char *suffix, char name[RECORD_NAME_MAX])
+{
+	snprintf(name, RECORD_NAME_MAX, "%s%s", session, suffix);
+}
+
+/* name is <session id><suffix>. */
+static bool has_suffix(const char *name, const char *suffix)
+{
+	return strlen(name) == NSISO_SESSION_ID_LEN + strlen(suffix) &&
+	       strcmp(name + NSISO_SESSION_ID_LEN, suffix) == 0;
+}
+
 int nsiso_record_write(int dirfd, const struct nsiso_record *r, char *err, size_t len)
 {
-	char tmp[64], final[64];
+	char tmp[RECORD_NAME_MAX], final[RECORD_NAME_MAX];
 	FILE *f;
 	int fd, ok;
 
@@ -75,7 +90,7 @@ int nsiso_record_write(int dirfd, const struct nsiso_record *r, char *err, size_
 		return -1;
 	}
 	snprintf(tmp, sizeof(tmp), ".%s.tmp", r->session);
-	snprintf(final, sizeof(final), "%s%s", r->session, NSISO_RECORD_SUFFIX);
+	record_file_name(r->session, NSISO_RECORD_SUFFIX, final);
 	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		snprintf(err, len, "cannot write session record: %s", strerror(errno));
@@ -110,14 +125,14 @@ int nsiso_record_write(int dirfd, const struct nsiso_record *r, char *err, size_
 
 int nsiso_record_remove(int dirfd, const char *session)
 {
-	char name[64];
+	char name[RECORD_NAME_MAX];
 
 	if (!valid_session(session))
 		return -1;
 	/* A helper killed while writing the record leaves its temporary. */
 	snprintf(name, sizeof(name), ".%s.tmp", session);
 	unlinkat(dirfd, name, 0);
-	snprintf(name, sizeof(name), "%s%s", session, NSISO_RECORD_SUFFIX);
+	record_file_name(session, NSISO_RECORD_SUFFIX, name);
 	return unlinkat(dirfd, name, 0) == 0 || errno == ENOENT ? 0 : -1;
 }
 
@@ -149,11 +164,11 @@ static bool pidns_is_a_sessions(int dirfd, unsigned long long pidns)
  * with nothing renamed. */
 static int rename_locked(int dirfd, const char *session)
 {
-	char from[64], to[64];
+	char from[RECORD_NAME_MAX], to[RECORD_NAME_MAX];
 	int fd;
 
-	snprintf(from, sizeof(from), "%s%s", session, NSISO_RECORD_SUFFIX);
-	snprintf(to, sizeof(to), "%s%s", session, NSISO_ENDING_SUFFIX);
+	record_file_name(session, NSISO_RECORD_SUFFIX, from);
+	record_file_name(session, NSISO_ENDING_SUFFIX, to);
 	fd = openat(dirfd, from, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return -1;
@@ -182,9 +197,9 @@ int nsiso_record_end(int dirfd, const char *session, unsigned long long pidns, i
 /* Remove <session>.ending; 0, or -1 (ENOENT: someone else did). */
 static int remove_ending(int dirfd, const char *session)
 {
-	char name[64];
+	char name[RECORD_NAME_MAX];
 
-	snprintf(name, sizeof(name), "%s%s", session, NSISO_ENDING_SUFFIX);
+	record_file_name(session, NSISO_ENDING_SUFFIX, name);
 	return unlinkat(dirfd, name, 0);
 }
 
@@ -208,10 +223,10 @@ int nsiso_record_end_done(int dirfd, const char *session, int ending_fd)
  * look); -1 gone already (another taker had it). */
 static int take_ending(int dirfd, const char *session)
 {
-	char name[64];
+	char name[RECORD_NAME_MAX];
 	int fd, ret;
 
-	snprintf(name, sizeof(name), "%s%s", session, NSISO_ENDING_SUFFIX);
+	record_file_name(session, NSISO_ENDING_SUFFIX, name);
 	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return errno == ENOENT ? -1 : 0;
@@ -361,8 +376,7 @@ static const char *check_record(const struct nsiso_record *r, const char *name, 
 	if (!valid_session(r->session))
 		snprintf(err, len, "no valid session id (a truncated record?)");
 	else if (strncmp(name, r->session, NSISO_SESSION_ID_LEN) != 0 ||
-		 (strcmp(name + NSISO_SESSION_ID_LEN, NSISO_RECORD_SUFFIX) != 0 &&
-		  strcmp(name + NSISO_SESSION_ID_LEN, NSISO_ENDING_SUFFIX) != 0))
+		 (!has_suffix(name, NSISO_RECORD_SUFFIX) && !has_suffix(name, NSISO_ENDING_SUFFIX)))
 		snprintf(err, len, "session id %s does not match the file name", r->session);
 	else if (r->holder == 0)
 		snprintf(err, len, "no holder (a truncated record?)");
@@ -402,7 +416,7 @@ int nsiso_record_read(int dirfd, const char *name, struct nsiso_record *r, char 
 	if (!bad)
 		bad = check_record(r, name, why, sizeof(why));
 	if (!bad) {
-		r->ending = strcmp(name + NSISO_SESSION_ID_LEN, NSISO_ENDING_SUFFIX) == 0;
+		r->ending = has_suffix(name, NSISO_ENDING_SUFFIX);
 		return 0;
 	}
 	snprintf(err, len, "%s: %s", name, bad);
@@ -416,12 +430,6 @@ static int by_start(const void *a, const void *b)
 	if (x->started != y->started)
 		return x->started < y->started ? -1 : 1;
 	return strcmp(x->session, y->session);
-}
-
-static bool has_suffix(const char *name, const char *suffix)
-{
-	return strlen(name) == NSISO_SESSION_ID_LEN + strlen(suffix) &&
-	       strcmp(name + NSISO_SESSION_ID_LEN, suffix) == 0;
 }
 
 /* A live session's record; with ending, an ending one's too. */

@@ -817,8 +817,7 @@ static void write_record(const struct nsiso_request *r, int run_dir_fd, pid_t ho
 	nsiso_record_set(rec.cgroup_slice, sizeof(rec.cgroup_slice), slice);
 	nsiso_record_set(rec.on_logout, sizeof(rec.on_logout), r->keep_on_logout ? "keep" : "kill");
 	nsiso_record_set(rec.private_tmp, sizeof(rec.private_tmp),
-			 r->private_tmp == NSISO_PRIVATE_TMP_YES ? "yes" :
-			 r->private_tmp == NSISO_PRIVATE_TMP_KEEP ? "keep" : "no");
+			 nsiso_private_tmp_name(r->private_tmp));
 	nsiso_isolate_format(r->isolate, rec.isolate, sizeof(rec.isolate));
 	rec.uid = r->uid;
 	rec.started = (long long)time(NULL);

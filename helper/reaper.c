@@ -149,7 +149,8 @@ static void clean_up_after(const struct reaper_config *c, const struct nsiso_rec
 		.session = r->session, .debug = c->debug,
 	};
 	/* Ours kept (private_tmp keep) are the same user's directories. */
-	bool private_tmp = strcmp(r->private_tmp, "yes") == 0 &&
+	const char *yes = nsiso_private_tmp_name(NSISO_PRIVATE_TMP_YES);
+	bool private_tmp = strcmp(r->private_tmp, yes) == 0 &&
 			   !(r->uid == c->uid && c->private_tmp == NSISO_PRIVATE_TMP_KEEP);
 	int removed = 0;
 
