@@ -5,8 +5,9 @@
 #   B1  pamtester open_session+close_session: floor (pam_permit), pam_nsiso
 #       full isolation, pam_nsiso cgroup only, and peers (pam_cgroup,
 #       unshare(1), bwrap(1)); medians of interleaved runs, ratio to the floor
-#   B2  memory per idle session: N sessions held open; Pss of the holders and
-#       the cgroup charge of what nsiso keeps alive
+#   B2  memory per idle session: N sessions held open; Pss of the holders (of
+#       the reapers for cgroup only, which have no holder) and the cgroup
+#       charge of what nsiso keeps alive
 #   B3  open latency with 0/100/500/1000 live sessions (growth: the median of
 #       pairs of 0 and 1000, each measured right after the other); host
 #       mount+umount cost with 0 and 1000 sessions, propagation slave and
@@ -156,10 +157,11 @@ _bench_cg_empty() {
 	return 0
 }
 
-# Live holders whose session belongs to one of USERs (their argv has
-# --user NAME), read with builtins only: there may be thousands.
-# The holders of USERs' sessions: by the group they live in, the user's
-# below $PARENT (a holder's command line names no user).
+# The holders of USERs' sessions, read with builtins only (there may be
+# thousands): by the group they live in, the user's below $PARENT (a
+# holder's command line names no user).  A cgroup-only session has no
+# holder: its reaper holds it, and with HELD_BY=nsiso-reaper those count.
+HELD_BY=nsiso-holder
 holders_of() { # USER...
 	local f pid comm state line u uid
 	local -A want=()
@@ -168,7 +170,7 @@ holders_of() { # USER...
 	done
 	for f in /proc/[0-9]*/comm; do
 		{ read -r comm <"$f"; } 2>/dev/null || continue
-		[ "$comm" = nsiso-holder ] || continue
+		[ "$comm" = "$HELD_BY" ] || continue
 		pid=${f#/proc/} pid=${pid%/comm}
 		{ read -r line <"/proc/$pid/stat"; } 2>/dev/null || continue
 		state=${line##*) } state=${state%% *}
@@ -600,6 +602,8 @@ say "bench: B2 ($B2_N sessions held open per configuration)"
 declare -A B2_CHARGE B2_KERNEL B2_USER
 b2_measure() { # NAME SERVICE
 	local name=$1 dir=$MEMCG/$PARENT/b2-$1 pids n brk0 kbrk0
+	local HELD_BY=nsiso-holder
+	case $name in cgonly*) HELD_BY=nsiso-reaper ;; esac
 	cg_mkdir "$PARENT/b2-$name"
 	brk0=$(cg_usage "$MEMCG/$PARENT/brk") kbrk0=$(cg_kernel "$MEMCG/$PARENT/brk")
 	hold_start "b2-$name" "$2" "$B2_N" "$dir/cgroup.procs" "$HUSER"
@@ -703,7 +707,7 @@ b2_row() { # NAME DESCRIPTION PSS_TARGET
 	fi
 	if [ -n "${3:-}" ]; then
 		v=$(verdict "$1" "$pss" "<=" "$3")
-		VERDICTS+=("B2 $1: holder Pss $pss KiB/session (target <= $3): $v")
+		VERDICTS+=("B2 $1: $(case $1 in cgonly*) echo reaper ;; *) echo holder ;; esac) Pss $pss KiB/session (target <= $3): $v")
 		v2=$(verdict "$1" "$charge" "<=" "$4")
 		VERDICTS+=("B2 $1: cgroup charge $charge KiB/session (target <= $4): $v2")
 	fi
@@ -713,8 +717,8 @@ b2_row() { # NAME DESCRIPTION PSS_TARGET
 }
 b2_row full "pam_nsiso full: holder" 100 150
 b2_row full_broker "pam_nsiso full, via the broker: holder" 100 150
-b2_row cgonly "pam_nsiso cgroup only: holder" 100 150
-b2_row cgonly_broker "pam_nsiso cgroup only, via the broker: holder" 100 150
+b2_row cgonly "pam_nsiso cgroup only: reaper (no holder)" 100 150
+b2_row cgonly_broker "pam_nsiso cgroup only, via the broker: reaper" 100 150
 b2_row full_broker_churn "pam_nsiso full, broker, mounts changing" 100 150
 b2_row unshare "peer: unshare --fork ... sleep (2 procs)"
 TABLE+=("  (cg charge: group the holders are born in, plus the growth of the broker's group, minus the"

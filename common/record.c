@@ -543,17 +543,22 @@ long nsiso_pidfd_pid(int fd)
 	return line ? strtol(line + 6, NULL, 10) : -1;
 }
 
-/* A holder runs as root and is named nsiso-holder; a user can choose its
- * name but not its uids.  Read from status, not from the owner of
- * /proc/<pid>, which any non-dumpable process shows as root. */
-static int is_holder(pid_t pid)
+/* A holder runs as root and is named nsiso-holder; a session with isolate
+ * none is held by its reaper, nsiso-reaper (helper/reaper.h), or by a
+ * holder when an older version opened it.  A user can choose a name but
+ * not the uids.  Read from status, not from the owner of /proc/<pid>,
+ * which any non-dumpable process shows as root. */
+static int is_holder(pid_t pid, const struct nsiso_record *r)
 {
+	static const char holder[] = "Name:\tnsiso-holder\n", reaper[] = "Name:\tnsiso-reaper\n";
 	char path[64], status[2048];
 
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
 	if (nsiso_read_text(path, status, sizeof(status)) <= 0)
 		return 0;
-	return strncmp(status, "Name:\tnsiso-holder\n", 19) == 0 &&
+	return (strncmp(status, holder, sizeof(holder) - 1) == 0 ||
+		(strcmp(r->isolate, "none") == 0 &&
+		 strncmp(status, reaper, sizeof(reaper) - 1) == 0)) &&
 	       strstr(status, "\nUid:\t0\t0\t0\t0\n") != NULL;
 }
 
@@ -647,7 +652,7 @@ static bool is_live_holder(pid_t pid, const struct nsiso_record *r)
 	struct nsiso_proc_stat st;
 
 	return nsiso_process_stat(pid, &st) == 0 && st.start == r->holder_start &&
-	       st.state != 'Z' && st.state != 'X' && !(st.flags & PF_EXITING) && is_holder(pid);
+	       st.state != 'Z' && st.state != 'X' && !(st.flags & PF_EXITING) && is_holder(pid, r);
 }
 
 /* The last `want` numbers of the NSpid line (PIDs from our namespace down

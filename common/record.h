@@ -122,7 +122,8 @@ void nsiso_record_mark_nested(int dirfd, unsigned long long pidns);
 int nsiso_record_take_nested(int dirfd, unsigned long long pidns, struct nsiso_record **out);
 
 /* A pidfd for the record's holder, only if that PID is still the same
- * process (start time) and is a holder.  A record made in another PID
+ * process (start time) and is a holder (with isolate none: the reaper,
+ * which holds such a session).  A record made in another PID
  * namespace (a session opened from inside a session) is found by the
  * holder's start time and its PID in that namespace; r->holder is then
  * set to its PID as we see it.  -1 if there is no such live holder: *gone

@@ -81,12 +81,13 @@ static struct nsiso_deadline open_deadline;
 
 /* Once the holder has taken the session over, a failure must tell it to end
  * the session (it then cleans up after the application) and must remove
- * the record, which would otherwise show a session that never was. */
+ * the record, which would otherwise show a session that never was.  A
+ * reaper that holds its session ends it on our EOF without a commit. */
 static struct {
-	int holder_pidfd;	/* -1 until the hand-over */
+	const char *session;	/* NULL until the hand-over */
+	int holder_pidfd;	/* -1: none (the reaper holds the session) */
 	int run_dir_fd;
-	const char *session;
-} handed_over = { -1, -1, NULL };
+} handed_over = { NULL, -1, -1 };
 
 /* ---- replies and fatal errors ---------------------------------------- */
 
@@ -115,8 +116,10 @@ static void die_with(enum nsiso_failure kind, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
-	if (handed_over.holder_pidfd >= 0) {
-		syscall(SYS_pidfd_send_signal, handed_over.holder_pidfd, NSISO_KILL_SIGNAL, NULL, 0);
+	if (handed_over.session) {
+		if (handed_over.holder_pidfd >= 0)
+			syscall(SYS_pidfd_send_signal, handed_over.holder_pidfd, NSISO_KILL_SIGNAL,
+				NULL, 0);
 		nsiso_record_remove(handed_over.run_dir_fd, handed_over.session);
 	}
 	snprintf(reply, sizeof(reply), "%s %s", nsiso_failure_word(kind), reason);
@@ -563,12 +566,23 @@ static void start_holder(const struct holder_session *s, int caller_pidfd,
 static pid_t start_reaper(const struct reaper_session *s, const int fds[4], int *sock)
 {
 	struct reaper_config config;
+	sigset_t holder_signals, mask;
 	int pair[2];
 	pid_t pid = -1;
 
 	reaper_config_of(s, fds, &config);
+	/* One that holds its session is born with the holder's signals
+	 * blocked: none sent before it took them may end it or be lost. */
+	sigemptyset(&holder_signals);
+	if (s->holds) {
+		sigaddset(&holder_signals, NSISO_CLOSE_SIGNAL);
+		sigaddset(&holder_signals, NSISO_KILL_SIGNAL);
+	}
+	sigprocmask(SIG_BLOCK, &holder_signals, &mask);
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) == 0)
 		pid = fork();
+	if (pid != 0)
+		sigprocmask(SIG_SETMASK, &mask, NULL);
 	if (pid < 0) {
 		int e = errno;
 
@@ -631,12 +645,14 @@ static void hand_over(const struct handover *h, int run_dir_fd, const struct nsi
 	die("the session's holder did not take the session over");
 }
 
-/* A session's members, the holder and the reaper: our unreaped children,
+/* A session's members, the holder and the reaper (the reaper alone when it
+ * holds the session; the last is the reaper): our unreaped children,
  * and the sockets they take our steps on (member.h).  Those a broker's
  * spare made ahead have yet to follow its worker into the application's
  * cgroups (broker.c), through the files in follow; those made at the login
  * were born there. */
 struct members {
+	size_t n;		/* 2, or 1: the reaper, holding the session */
 	pid_t pid[NSISO_SESSION_TASKS];
 	int sock[NSISO_SESSION_TASKS];
 	bool made_ahead[NSISO_SESSION_TASKS];
@@ -668,13 +684,13 @@ static int move_members(const struct members *m, int last, const char *where, ch
 	size_t n[NSISO_SESSION_TASKS], done = 0, i;
 	char why[256];
 
-	for (i = 0; i < NSISO_SESSION_TASKS; i++)
+	for (i = 0; i < m->n; i++)
 		n[i] = movers_of(m, i, last, movers[i]);
 	for (;; done += NSISO_FDPASS_MAX) {
 		bool asked[NSISO_SESSION_TASKS] = { false };
 		bool any = false;
 
-		for (i = 0; i < NSISO_SESSION_TASKS; i++) {
+		for (i = 0; i < m->n; i++) {
 			size_t some = n[i] > done ? n[i] - done : 0;
 
 			if (some > NSISO_FDPASS_MAX)
@@ -688,7 +704,7 @@ static int move_members(const struct members *m, int last, const char *where, ch
 		}
 		if (!any)
 			return 0;
-		for (i = 0; i < NSISO_SESSION_TASKS; i++)
+		for (i = 0; i < m->n; i++)
 			if (asked[i] && nsiso_member_answer(m->sock[i],
 							    nsiso_deadline_left_ms(&open_deadline),
 							    why, sizeof(why)) < 0)
@@ -699,7 +715,7 @@ failed:
 		int e = errno;
 
 		snprintf(err, len, "the session's %s (pid %d) could not move into %s: %s",
-			 i == 0 ? "holder" : "reaper", (int)m->pid[i], where, why);
+			 i + 1 < m->n ? "holder" : "reaper", (int)m->pid[i], where, why);
 		errno = e;
 	}
 	return -1;
@@ -734,7 +750,7 @@ static void join_cgroup(const struct nsiso_request *r, int run_dir_fd, struct me
 		.limits = &r->limits,
 		.lock_dir_fd = run_dir_fd,
 		.members = m->pid,
-		.n_members = NSISO_SESSION_TASKS,
+		.n_members = m->n,
 		.enter = enter_members,
 		.enter_arg = m,
 		.lock_wait_ms = nsiso_deadline_left_ms(&open_deadline),
@@ -750,7 +766,7 @@ static void join_cgroup(const struct nsiso_request *r, int run_dir_fd, struct me
 	if (!r->use_cgroup) {
 		/* No group of ours, and no other user's either (a login from
 		 * inside their session): their OOM killer must not reach us. */
-		if (nsiso_cgroup_members_leave_user_memory(m->pid, NSISO_SESSION_TASKS, err,
+		if (nsiso_cgroup_members_leave_user_memory(m->pid, m->n, err,
 							   sizeof(err)) < 0)
 			die("%s", err);
 		return;
@@ -1021,6 +1037,13 @@ static unsigned long long pidns_of_child(pid_t holder)
 	return stat(path, &st) == 0 ? (unsigned long long)st.st_ino : 0;
 }
 
+/* A session with no namespace to hold (isolate none) has no holder: its
+ * reaper holds it (reaper.h), and is the one the module is told of. */
+static bool reaper_holds(const struct nsiso_request *r)
+{
+	return r->isolate == 0;
+}
+
 /* The reaper's session, whichever way the reaper is made.  The holder's
  * start time is read here once, for the record too: the holder is our
  * unreaped child, its PID its own (the reaper read it from its pidfd at
@@ -1031,7 +1054,8 @@ static void reaper_session_of(const struct nsiso_request *r, const char *slice, 
 	*s = (struct reaper_session){
 		.uid = r->uid, .private_tmp = r->private_tmp, .debug = r->debug,
 		.session_pidns = r->isolate & NSISO_NS_PID ? pidns_of_child(holder) : 0,
-		.holder_start = nsiso_process_start_time(holder),
+		.holder_start = holder > 0 ? nsiso_process_start_time(holder) : 0,
+		.holds = reaper_holds(r),
 	};
 	snprintf(s->session, sizeof(s->session), "%s", r->session);
 	snprintf(s->user, sizeof(s->user), "%s", r->user);
@@ -1070,18 +1094,75 @@ static void give_reaper_mntns(int reaper_sock, int mnt_ns_fd)
 	close(mnt_ns_fd);
 }
 
+/* The holder of a session with namespaces, made at the login or made ahead,
+ * ready and handed the session (h); the first member. */
+static void make_holder(const struct nsiso_request *r, gid_t gid, struct nsiso_prebuilt *pb,
+			int caller_pidfd, const struct nsiso_privtmp_locks *tmp_locks,
+			struct members *m, struct handover *h)
+{
+	struct holder_session session;
+
+	holder_session_of(r, gid, &session);
+	session.legacy_tmp_lock = tmp_locks->legacy >= 0;
+	m->made_ahead[0] = give_prebuilt_holder(pb, &session, caller_pidfd, tmp_locks, h);
+	if (!m->made_ahead[0])
+		start_holder(&session, caller_pidfd, pb, h);
+	m->pid[0] = h->holder_pid;
+	m->sock[0] = h->commit_fd;
+}
+
+/* The reaper, the last member: made ahead and given the session (its word
+ * that it took it comes later: nsiso_prebuilt_reaper_took()), or made now. */
+static void make_reaper(struct nsiso_prebuilt *pb, const struct reaper_session *reaper,
+			const int fds[4], struct members *m)
+{
+	size_t i = m->n - 1;
+
+	m->pid[i] = pb ? nsiso_prebuilt_give_reaper(pb, reaper, fds) : 0;
+	m->sock[i] = m->pid[i] ? pb->reaper_sock : -1;
+	m->made_ahead[i] = m->pid[i] != 0;
+	if (m->pid[i] == 0)
+		m->pid[i] = start_reaper(reaper, fds, &m->sock[i]);
+}
+
+/* The reaper that holds the session, as the module is to know it: its
+ * pidfd, opened while it is our unreaped child (its PID cannot be anyone
+ * else's), and its start time for the record.  One made now first says
+ * NSISO_SYNC_ACK once it has its name (nsisoctl checks it) and the
+ * holder's signals (one made ahead said so to
+ * nsiso_prebuilt_reaper_took()). */
+static int holding_reaper_pidfd(const struct members *m, struct reaper_session *reaper)
+{
+	size_t i = m->n - 1;
+	pid_t pid = m->pid[i];
+	struct pollfd pfd = { .fd = m->sock[i], .events = POLLIN };
+	char word = 0;
+	int fd;
+
+	if (!m->made_ahead[i] &&
+	    (poll(&pfd, 1, nsiso_deadline_left_ms(&open_deadline)) != 1 ||
+	     recv(m->sock[i], &word, 1, 0) != 1 || word != NSISO_SYNC_ACK))
+		die("the session's reaper did not get ready");
+	fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (fd < 0)
+		die_with(NSISO_FAIL_CRIT, "cannot open the session's reaper: %m");
+	reaper->holder_start = nsiso_process_start_time(pid);
+	return fd;
+}
+
 /* pb: what the broker's spare made ahead, or NULL (an exec'd helper). */
 static void open_session(const struct nsiso_request *r, gid_t gid, struct nsiso_prebuilt *pb)
 {
 	int caller_pidfd, run_dir_fd, tmp_dir_fd, mnt_ns_fd, procs_fds[NSISO_CGROUP_PROCS_MAX];
 	struct nsiso_privtmp_locks tmp_locks;
-	const char done = NSISO_SYNC_DONE;
-	struct holder_session session;
+	const char done = NSISO_SYNC_DONE, commit = NSISO_SYNC_COMMIT;
 	struct reaper_session reaper;
 	int reaper_fds[4];	/* holder, application, run dir, private /tmp dir */
-	struct handover h;
-	struct members members = { .n_follow = 0 };
+	struct handover h = { -1, -1, -1, 0 };
+	const bool holds = reaper_holds(r);
+	struct members members = { .n = holds ? 1 : 2, .n_follow = 0 };
 	char slice[256], why[NSISO_REPLY_MAX - 16];
+	size_t ri = members.n - 1;	/* the reaper's place */
 
 	/* Born in the application's cgroups: one its user can write (su from
 	 * the user's own systemd manager) would let them freeze us holding
@@ -1099,41 +1180,50 @@ static void open_session(const struct nsiso_request *r, gid_t gid, struct nsiso_
 	reaper_fds[1] = caller_pidfd;
 	reaper_fds[2] = run_dir_fd;
 	reaper_fds[3] = tmp_dir_fd;
-	holder_session_of(r, gid, &session);
-	session.legacy_tmp_lock = tmp_locks.legacy >= 0;
-	members.made_ahead[0] = give_prebuilt_holder(pb, &session, caller_pidfd, &tmp_locks, &h);
-	if (!members.made_ahead[0])
-		start_holder(&session, caller_pidfd, pb, &h);
-	members.pid[0] = h.holder_pid;
-	members.sock[0] = h.commit_fd;
+	if (!holds)
+		make_holder(r, gid, pb, caller_pidfd, &tmp_locks, &members, &h);
+	else if (pb)
+		nsiso_prebuilt_drop_holder(pb);
 	reaper_fds[0] = h.holder_pidfd;
 	reaper_session_of(r, slice, h.holder_pid, &reaper);
-	members.pid[1] = pb ? nsiso_prebuilt_give_reaper(pb, &reaper, reaper_fds) : 0;
-	members.sock[1] = members.pid[1] ? pb->reaper_sock : -1;
-	members.made_ahead[1] = members.pid[1] != 0;
-	if (members.pid[1] == 0)
-		members.pid[1] = start_reaper(&reaper, reaper_fds, &members.sock[1]);
-	wait_for_holder(h.ready_fd);
-	FAULT_POINT("helper-after-holder");
+	make_reaper(pb, &reaper, reaper_fds, &members);
+	if (!holds) {
+		wait_for_holder(h.ready_fd);
+		FAULT_POINT("helper-after-holder");
+	}
 	mnt_ns_fd = session_mntns(r, h.holder_pid);
 	/* From the hand-over on the holder owns the session and ends it if
 	 * anything below fails (die tells it), or if the module never hears of
-	 * it (when the application exits); the reaper then removes the rest. */
-	hand_over(&h, run_dir_fd, r);
+	 * it (when the application exits); the reaper then removes the rest.
+	 * A reaper that holds the session ends it on our EOF before our
+	 * commit. */
+	if (!holds) {
+		hand_over(&h, run_dir_fd, r);
+	} else {
+		handed_over.run_dir_fd = run_dir_fd;
+		handed_over.session = r->session;
+	}
 	/* The record before the cgroup: a run directory that cannot take it
 	 * fails the open before anything is made in the cgroup tree.  libcgroup
 	 * only now, after the clones: its 800 KiB mount table would otherwise
 	 * be dirty memory in every idle holder (make bench, B2).  The holder and
 	 * the reaper are our children, not yet reaped: their PIDs cannot have
-	 * been reused. */
-	write_record(r, run_dir_fd, h.holder_pid, &reaper, slice);
+	 * been reused.  A reaper that holds the session is named in it once
+	 * it has taken the session (below). */
+	if (!holds)
+		write_record(r, run_dir_fd, h.holder_pid, &reaper, slice);
 	/* A reaper made ahead is the session's only once it said so; else one
 	 * is made now, before the cgroup takes the PIDs. */
 	if (pb && !nsiso_prebuilt_reaper_took(pb, nsiso_deadline_left_ms(&open_deadline))) {
-		members.pid[1] = start_reaper(&reaper, reaper_fds, &members.sock[1]);
-		members.made_ahead[1] = false;
+		members.pid[ri] = start_reaper(&reaper, reaper_fds, &members.sock[ri]);
+		members.made_ahead[ri] = false;
 	}
-	give_reaper_mntns(members.sock[1], mnt_ns_fd);
+	if (holds) {
+		h.holder_pidfd = holding_reaper_pidfd(&members, &reaper);
+		h.holder_pid = members.pid[ri];
+		write_record(r, run_dir_fd, h.holder_pid, &reaper, slice);
+	}
+	give_reaper_mntns(members.sock[ri], mnt_ns_fd);
 	if (pb) {
 		memcpy(members.follow, pb->follow, sizeof(int) * pb->n_follow);
 		members.n_follow = pb->n_follow;
@@ -1145,15 +1235,19 @@ static void open_session(const struct nsiso_request *r, gid_t gid, struct nsiso_
 	 * CPU, beside our own last steps (a worker's waits for its end: there
 	 * it competed with the login). */
 	if (!pb)
-		(void)send(members.sock[1], &done, 1, MSG_NOSIGNAL);
+		(void)send(members.sock[ri], &done, 1, MSG_NOSIGNAL);
 	if (r->isolate & NSISO_NS_CGROUP)
 		make_cgroup_namespace(&h, r, caller_pidfd, procs_fds);
 	FAULT_POINT("helper-before-reply");
 	reply_ok(h.holder_pid, h.holder_pidfd, procs_fds);
 	/* The module has the session.  Should this write fail, the holder is
-	 * gone and the module's setns() into it fails. */
-	if (write(h.commit_fd, &done, 1) != 1)
-		syslog(LOG_ERR, "session %s: its holder went away during setup", r->session);
+	 * gone and the module's setns() into it fails; a reaper that holds
+	 * the session ends it, and the application that closes it later
+	 * signals a process that is gone. */
+	if (holds ? send(members.sock[ri], &commit, 1, MSG_NOSIGNAL) != 1 :
+		    write(h.commit_fd, &done, 1) != 1)
+		syslog(LOG_ERR, "session %s: its %s went away during setup", r->session,
+		       holds ? "reaper" : "holder");
 	/* A broker's worker has no exit status the module could read. */
 	if (given_caller_pidfd >= 0)
 		(void)send_reply(NSISO_BROKER_DONE, NULL, 0);

@@ -45,7 +45,7 @@ static void close_fd(int *fd)
 	*fd = -1;
 }
 
-static void drop_holder(struct nsiso_prebuilt *pb)
+void nsiso_prebuilt_drop_holder(struct nsiso_prebuilt *pb)
 {
 	/* EOF on its commit socket ends it, wherever it is in its set-up. */
 	close_fd(&pb->holder_commit_fd);
@@ -95,7 +95,7 @@ static void make_holder(struct nsiso_prebuilt *pb)
 	pb->holder_ready_fd = ready[0];
 	pb->holder_commit_fd = commit[1];
 	if (pid < 0) {
-		drop_holder(pb);
+		nsiso_prebuilt_drop_holder(pb);
 		return;
 	}
 	pb->holder_pid = (pid_t)pid;
@@ -189,8 +189,10 @@ void nsiso_prebuild(struct nsiso_prebuilt *pb, unsigned isolate)
 		.isolate = isolate, .holder_pidfd = -1, .holder_ready_fd = -1,
 		.holder_commit_fd = -1, .reaper_sock = -1, .mountinfo_fd = -1,
 	};
-	/* Before the clone: a change after it shows as POLLPRI. */
-	pb->mountinfo_fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+	/* Before the clone: a change after it shows as POLLPRI.  None for
+	 * isolate none, whose sessions have no holder (reaper.h). */
+	if (isolate != 0)
+		pb->mountinfo_fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
 	if (pb->mountinfo_fd >= 0)
 		make_holder(pb);
 	make_reaper(pb);
@@ -252,15 +254,21 @@ int nsiso_prebuilt_give_holder(struct nsiso_prebuilt *pb, const struct holder_se
 		close_fd(&pb->mountinfo_fd);
 		return 0;
 	}
-	drop_holder(pb);
+	nsiso_prebuilt_drop_holder(pb);
 	return -1;
 }
 
 pid_t nsiso_prebuilt_give_reaper(struct nsiso_prebuilt *pb, const struct reaper_session *s,
 				 const int fds[4])
 {
-	if (pb->reaper_pid <= 0 ||
-	    nsiso_send_fds(pb->reaper_sock, s, sizeof(*s), fds, fds[3] >= 0 ? 4 : 3) != 0) {
+	int sent[4];
+	size_t n = 0, i;
+
+	/* Those there, in order (the reaper knows which by s). */
+	for (i = 0; i < 4; i++)
+		if (fds[i] >= 0)
+			sent[n++] = fds[i];
+	if (pb->reaper_pid <= 0 || nsiso_send_fds(pb->reaper_sock, s, sizeof(*s), sent, n) != 0) {
 		drop_reaper(pb);
 		return 0;
 	}

@@ -88,4 +88,8 @@ bool nsiso_prebuilt_reaper_took(struct nsiso_prebuilt *pb, int wait_ms);
  * into the application's cgroups (follow), not the session's to hold. */
 void nsiso_prebuilt_forget(const struct nsiso_prebuilt *pb);
 
+/* The holder made ahead, dropped (EOF on its commit socket ends it): for a
+ * session that has no holder (reaper.h). */
+void nsiso_prebuilt_drop_holder(struct nsiso_prebuilt *pb);
+
 #endif

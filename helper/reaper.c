@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/prctl.h>
+#include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -42,10 +43,10 @@
  * session would count as using the user's directories). */
 static void keep_only(const struct reaper_config *c)
 {
-	const int keep[5] = { c->holder_pidfd, c->caller_pidfd, c->run_dir_fd,
-			      c->private_tmp_dir_fd, c->mnt_ns_fd };
+	const int keep[6] = { c->holder_pidfd, c->caller_pidfd, c->run_dir_fd,
+			      c->private_tmp_dir_fd, c->mnt_ns_fd, c->commit_sock };
 
-	nsiso_keep_only_fds(keep, 5);
+	nsiso_keep_only_fds(keep, 6);
 }
 
 /* Until the process behind pidfd has exited (a zombie counts as exited). */
@@ -83,26 +84,55 @@ static int remove_cgroup(const struct reaper_config *c, const struct watch *w)
  * scope, loginctl terminate-user: SIGTERM first) must not end the reaper
  * before the holder, or the record would stay.  It goes on its own once the
  * holder has ended; only SIGKILL ends it earlier. */
-static void ignore_polite_signals(void)
+static void ignore_polite_signals(bool holds)
 {
 	static const int polite[] = { SIGTERM, SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGPIPE };
 	struct sigaction ignore = { .sa_handler = SIG_IGN };
 	size_t i;
 
-	for (i = 0; i < sizeof(polite) / sizeof(polite[0]); i++)
+	for (i = 0; i < sizeof(polite) / sizeof(polite[0]); i++) {
+		/* A holding reaper's close: ignored, one already pending
+		 * would be dropped (take_holder_signals()). */
+		if (holds && (polite[i] == NSISO_CLOSE_SIGNAL || polite[i] == NSISO_KILL_SIGNAL))
+			continue;
 		sigaction(polite[i], &ignore, NULL);
+	}
+}
+
+/* The holder's two signals, queued for hold_session() from before the
+ * module can know our PID (the helper waits for our word, which comes after
+ * this): a blocked signal is queued whatever its disposition, and at the
+ * default it ends nothing while blocked.  A reaper made at the login was
+ * born with them blocked (main.c). */
+static int take_holder_signals(void)
+{
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, NSISO_CLOSE_SIGNAL);
+	sigaddset(&set, NSISO_KILL_SIGNAL);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) != 0)
+		return -1;
+	sigaction(NSISO_CLOSE_SIGNAL, &dfl, NULL);
+	sigaction(NSISO_KILL_SIGNAL, &dfl, NULL);
+	return 0;
 }
 
 /* What every reaper does first: its name, its own session, no terminal,
- * only SIGKILL. */
-static void start_reaper(const char *name)
+ * only SIGKILL (a holding reaper: and the holder's signals, for
+ * hold_session()). */
+static void start_reaper(const char *name, bool holds)
 {
 	prctl(PR_SET_NAME, name);
-	ignore_polite_signals();
+	if (holds && take_holder_signals() < 0)
+		_exit(1);	/* no word for the helper: the open fails */
+	ignore_polite_signals(holds);
 	setsid();
 	nsiso_detach_stdio();
 	nsiso_protect_from_oom();
 }
+
 
 /* A session whose PID namespace ended with ours: its namespace, where
  * sessions opened inside it have theirs, and its id, for the log. */
@@ -240,6 +270,108 @@ static bool has_exited(int pidfd)
 	return poll(&pfd, 1, 0) == 1;
 }
 
+/* ---- a session without a holder --------------------------------------- */
+
+/* With isolate none there is no namespace to hold, and a holder would be a
+ * process a login pays for (about 2 ms of CPU here, make bench) and whose
+ * charge every session carries: the reaper is the holder the module knows.
+ * It takes the holder's part of a session without a PID namespace: the
+ * session is over once closed (the module's signal, systemd's SIGTERM to
+ * the session's scope, root's NSISO_KILL_SIGNAL, the application's exit,
+ * or no commit from the helper) and the application gone, or back in its
+ * own place for NSISO_CALLER_BACK_GRACE_MS. */
+struct held {
+	int commit_sock;	/* -1 once committed */
+	bool closed, caller_gone, caller_back;
+	struct nsiso_deadline back_grace;
+};
+
+enum { END_SIGNALS, END_CALLER, END_COMMIT };
+
+static void held_signals(struct held *h, int signal_fd)
+{
+	struct signalfd_siginfo info;
+
+	while (read(signal_fd, &info, sizeof(info)) == (ssize_t)sizeof(info)) {
+		/* Only root can signal us: the word needs no check of who sent
+		 * it (as the holder's says_caller_back()). */
+		if (info.ssi_signo == NSISO_CLOSE_SIGNAL && info.ssi_code == SI_QUEUE &&
+		    info.ssi_int == NSISO_CLOSE_CALLER_BACK && !h->caller_back) {
+			h->caller_back = true;
+			nsiso_deadline_in(&h->back_grace, NSISO_CALLER_BACK_GRACE_MS);
+		}
+		h->closed = true;
+	}
+}
+
+/* The helper's word that the module has the session; EOF (or an error)
+ * before it: the module never will.  Any other step is one that came after
+ * wait_for_worker() stopped waiting (its budget counts from our start): a
+ * late NSISO_SYNC_DONE says nothing of the session, and a late join goes
+ * unanswered (fds dropped), which fails the helper's open, whose EOF then
+ * ends the session. */
+static void held_commit(struct held *h, struct watch_end *end)
+{
+	char byte = 0;
+	ssize_t n = recv(h->commit_sock, &byte, 1, MSG_DONTWAIT);
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n == 1 && byte != NSISO_SYNC_COMMIT)
+		return;
+	if (n != 1)
+		h->closed = h->caller_gone = true;
+	close(h->commit_sock);
+	h->commit_sock = end->fd[END_COMMIT] = -1;
+}
+
+static bool held_over(struct watch_end *end)
+{
+	struct held *h = end->arg;
+
+	if (end->revents[END_COMMIT])
+		held_commit(h, end);
+	if (end->revents[END_SIGNALS])
+		held_signals(h, end->fd[END_SIGNALS]);
+	if (end->revents[END_CALLER]) {
+		h->caller_gone = h->closed = true;
+		end->fd[END_CALLER] = -1;
+	}
+	end->wait_ms = -1;
+	if (!h->closed || h->caller_gone)
+		return h->closed;
+	if (!h->caller_back)
+		return false;
+	end->wait_ms = nsiso_deadline_left_ms(&h->back_grace);
+	return end->wait_ms == 0;
+}
+
+/* Until the session is over (struct held), serving the watch meanwhile. */
+static void hold_session(const struct reaper_config *c, struct watch *w)
+{
+	struct held h = { .commit_sock = c->commit_sock };
+	struct watch_end end = { .fd = { -1, c->caller_pidfd, c->commit_sock }, .wait_ms = -1,
+				 .over = held_over, .arg = &h };
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, NSISO_CLOSE_SIGNAL);
+	sigaddset(&set, NSISO_KILL_SIGNAL);
+	end.fd[END_SIGNALS] = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (end.fd[END_SIGNALS] < 0) {
+		/* Nothing could tell us of the close: the application's end is
+		 * the session's (what a display manager keeps, it keeps). */
+		syslog(LOG_ERR, "session %s: cannot take the close signal: %m; the session ends "
+		       "with the application", c->session);
+		h.closed = true;
+	}
+	watch_until_end(w, &end);
+	if (end.fd[END_SIGNALS] >= 0)
+		close(end.fd[END_SIGNALS]);
+	if (h.commit_sock >= 0)
+		close(h.commit_sock);
+}
+
 __attribute__((noreturn))
 static void reap(const struct reaper_config *c)
 {
@@ -257,7 +389,10 @@ static void reap(const struct reaper_config *c)
 	nsiso_be_background();
 	watch_init(&w, &wc);
 	watch_hold_session(&w);
-	watch_until_exit(&w, c->holder_pidfd);
+	if (c->holds)
+		hold_session(c, &w);
+	else
+		watch_until_exit(&w, c->holder_pidfd);
 	/* First the record: nsisoctl must never show a session that is over.
 	 * Opened inside another session, we end with it and may not finish:
 	 * then the record stays, renamed, for that session's reaper. */
@@ -297,6 +432,8 @@ void reaper_config_of(const struct reaper_session *s, const int fds[4], struct r
 {
 	*c = (struct reaper_config){
 		.holder_pidfd = fds[0],
+		.holds = s->holds,
+		.commit_sock = -1,
 		.caller_pidfd = fds[1],
 		.run_dir_fd = fds[2],
 		.private_tmp_dir_fd = fds[3],
@@ -317,20 +454,26 @@ static size_t fds_wanted(const void *session)
 {
 	const struct reaper_session *s = session;
 
-	return s->private_tmp != NSISO_PRIVATE_TMP_NO ? 4 : 3;
+	return 2 + !s->holds + (s->private_tmp != NSISO_PRIVATE_TMP_NO);
 }
 
-/* The session, from the maker: false on EOF or anything malformed. */
+/* The session, from the maker: false on EOF or anything malformed.  fds
+ * in the order of reaper_config_of(), -1 for those not sent. */
 static bool receive_session(int sock, struct reaper_session *s, int fds[4])
 {
 	const char *const texts[] = { s->session, s->user, s->cgroup_parent, s->cgroup_slice };
 	const size_t sizes[] = { sizeof(s->session), sizeof(s->user), sizeof(s->cgroup_parent),
 				 sizeof(s->cgroup_slice) };
+	int got[4] = { -1, -1, -1, -1 };
+	size_t i, n = 0;
 
-	if (!nsiso_recv_struct(sock, s, sizeof(*s), fds, 4, fds_wanted, texts, sizes, 4))
+	if (!nsiso_recv_struct(sock, s, sizeof(*s), got, 4, fds_wanted, texts, sizes, 4))
 		return false;
-	if (s->private_tmp == NSISO_PRIVATE_TMP_NO)
-		fds[3] = -1;
+	for (i = 0; i < 4; i++) {
+		bool sent = (i != 0 || !s->holds) && (i != 3 || s->private_tmp != NSISO_PRIVATE_TMP_NO);
+
+		fds[i] = sent ? got[n++] : -1;
+	}
 	return true;
 }
 
@@ -343,7 +486,7 @@ static bool receive_session(int sock, struct reaper_session *s, int fds[4])
  * has nothing more for us: beside its own last steps the watch's setting
  * up costs its login less (300 logins in turns: 6.85 -> 6.65 ms).  A
  * session that ends meanwhile is reaped after it. */
-static void wait_for_worker(int sock, int *mnt_ns_fd)
+static void wait_for_worker(int sock, int *mnt_ns_fd, bool *committed)
 {
 	struct nsiso_deadline until;
 	struct pollfd pfd = { .fd = sock, .events = POLLIN };
@@ -368,20 +511,43 @@ static void wait_for_worker(int sock, int *mnt_ns_fd)
 			*mnt_ns_fd = fds[0];
 			n_fds = 0;
 		}
+		/* A worker's word that the module has the session we hold;
+		 * its EOF follows. */
+		if (step == NSISO_SYNC_COMMIT)
+			*committed = true;
 		nsiso_member_close_fds(fds, n_fds);
 		if (step == NSISO_SYNC_DONE)
 			return;	/* an exec'd helper has nothing more for us */
 	}
 }
 
+/* From the worker's end on: a reaper that holds its session keeps the
+ * socket for the commit, unless it came already. */
+__attribute__((noreturn))
+static void go_on(struct reaper_config *c, int sock)
+{
+	bool committed = false;
+
+	wait_for_worker(sock, &c->mnt_ns_fd, &committed);
+	if (c->holds && !committed)
+		c->commit_sock = sock;
+	keep_only(c);
+	reap(c);
+}
+
 void reaper_main(const struct reaper_config *config, int sock)
 {
 	struct reaper_config c = *config;
 
-	start_reaper("nsiso-reaper");
-	wait_for_worker(sock, &c.mnt_ns_fd);
-	keep_only(&c);
-	reap(&c);
+	/* Not yet named, nor ready for the holder's signals (a test parks us
+	 * here: the helper must wait for our word before it names us). */
+	FAULT_POINT("reaper-start");
+	start_reaper("nsiso-reaper", c.holds);
+	/* Named, and the close's signal queued for us: the helper may now
+	 * name us in the record and to the module. */
+	if (c.holds)
+		(void)send(sock, &(char){ NSISO_SYNC_ACK }, 1, MSG_NOSIGNAL);
+	go_on(&c, sock);
 }
 
 void reaper_prebuilt_main(int sock)
@@ -392,7 +558,7 @@ void reaper_prebuilt_main(int sock)
 
 	nsiso_keep_only_fds(&sock, 1);
 	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
-	start_reaper("nsiso-idle-reap");
+	start_reaper("nsiso-idle-reap", false);
 	if (!receive_session(sock, &s, fds))
 		_exit(0);
 	FAULT_POINT("reaper-prebuilt-given");
@@ -400,6 +566,12 @@ void reaper_prebuilt_main(int sock)
 	 * word before it may end (nsiso_prebuilt_reaper_took()).  Should the
 	 * worker be gone already, the session is ours all the same. */
 	(void)prctl(PR_SET_PDEATHSIG, 0);
+	/* Before the word, which lets the worker name us in the record and
+	 * to the module: our name, which nsisoctl checks, and the holder's
+	 * signals. */
+	prctl(PR_SET_NAME, "nsiso-reaper");
+	if (s.holds && take_holder_signals() < 0)
+		_exit(1);	/* no word: the worker makes a reaper now */
 	/* Before the word: the worker it wakes has the rest of the login to
 	 * do, and what we set up after it (the watch) ran beside it and kept
 	 * it off the CPU (0.3-0.9 ms, traced). */
@@ -409,9 +581,6 @@ void reaper_prebuilt_main(int sock)
 
 		(void)send(sock, &word, 1, MSG_NOSIGNAL);
 	}
-	prctl(PR_SET_NAME, "nsiso-reaper");
 	reaper_config_of(&s, fds, &c);
-	wait_for_worker(sock, &c.mnt_ns_fd);
-	keep_only(&c);
-	reap(&c);
+	go_on(&c, sock);
 }

@@ -15,7 +15,11 @@
 #include "../common/proto.h"
 
 struct reaper_config {
-	int holder_pidfd;
+	int holder_pidfd;		/* -1 when the reaper holds the session */
+	bool holds;			/* isolate none: no holder, the reaper is
+					 * told of the close (hold_session()) */
+	int commit_sock;		/* holds: the maker's socket until its
+					 * NSISO_SYNC_COMMIT; -1 then */
 	int caller_pidfd;		/* the PAM application */
 	int run_dir_fd;			/* the record, and the cgroup lock */
 	const char *session;
@@ -41,12 +45,16 @@ struct reaper_config {
  * end stays open until it is done, and it may have us join the user's
  * group meanwhile (member.h) and give us the session's mount namespace
  * (NSISO_SYNC_MNT_NS); once it says NSISO_SYNC_DONE or is gone, the reaper
- * sets up its watch. */
+ * sets up its watch.  A reaper that holds its session (config->holds) is
+ * the holder the module knows: it takes the holder's close signals, and
+ * the helper says NSISO_SYNC_COMMIT on sock once the module has the
+ * session; EOF before that ends the session at once. */
 __attribute__((noreturn)) void reaper_main(const struct reaper_config *config, int sock);
 
 /* The session a reaper made ahead is given (prebuilt.h): one message on its
- * socket, with holder_pidfd, caller_pidfd, run_dir_fd and (with a private
- * /tmp) private_tmp_dir_fd attached in that order. */
+ * socket, with holder_pidfd (not when it holds the session), caller_pidfd,
+ * run_dir_fd and (with a private /tmp) private_tmp_dir_fd attached in that
+ * order. */
 struct reaper_session {
 	char session[NSISO_SESSION_ID_LEN + 1];
 	char user[NSISO_VALUE_MAX];
@@ -56,11 +64,13 @@ struct reaper_session {
 	enum nsiso_private_tmp private_tmp;
 	unsigned long long session_pidns;	/* as in struct reaper_config */
 	unsigned long long holder_start;	/* as in struct reaper_config */
+	bool holds;				/* as in struct reaper_config */
 	bool debug;
 };
 
-/* The config of a reaper of session s; fds as above (holder, application,
- * run directory, private /tmp directory or -1), no mount namespace yet.
+/* The config of a reaper of session s; fds as above (holder or -1,
+ * application, run directory, private /tmp directory or -1), no mount
+ * namespace yet, the commit socket -1.
  * Its strings point into s, "" there meaning none. */
 void reaper_config_of(const struct reaper_session *s, const int fds[4], struct reaper_config *c);
 

@@ -647,20 +647,23 @@ static int poll_timeout(const struct watch *w, long long now)
 	return next <= now ? 0 : next - now > 60000 ? 60000 : (int)(next - now);
 }
 
-/* Index 0 the holder, 1 the OOM event, 2 the socket, 3 the baton's read
- * end, 4 the answerer (fd -1 where there is none: poll skips it). */
-#define POLL_HOLDER 0
-#define POLL_EVENT 1
-#define POLL_LISTEN 2
-#define POLL_BATON 3
-#define POLL_ANSWERER 4
-#define POLL_FDS 5
+/* Index 0 to WATCH_END_FDS - 1 what may end the wait (struct watch_end),
+ * then the OOM event, the socket, the baton's read end and the answerer (fd
+ * -1 where there is none: poll skips it). */
+#define POLL_EVENT WATCH_END_FDS
+#define POLL_LISTEN (WATCH_END_FDS + 1)
+#define POLL_BATON (WATCH_END_FDS + 2)
+#define POLL_ANSWERER (WATCH_END_FDS + 3)
+#define POLL_FDS (WATCH_END_FDS + 4)
 
-static void fill_pollfds(const struct watch *w, int holder_pidfd, long long now, struct pollfd *p)
+static void fill_pollfds(const struct watch *w, const struct watch_end *end, long long now,
+			 struct pollfd *p)
 {
 	short events = 0;
+	size_t i;
 
-	p[POLL_HOLDER] = (struct pollfd){ .fd = holder_pidfd, .events = POLLIN };
+	for (i = 0; i < WATCH_END_FDS; i++)
+		p[i] = (struct pollfd){ .fd = end->fd[i], .events = POLLIN };
 	p[POLL_EVENT].fd = w->owner && w->c->group ? oom_watch_fd(&w->oom, &events) : -1;
 	p[POLL_EVENT].events = events;
 	p[POLL_LISTEN] = (struct pollfd){ .fd = socket_watched(w, now) ? w->listen_fd : -1,
@@ -681,12 +684,53 @@ static void handle_ready(struct watch *w, const struct pollfd *p, long long now)
 		start_answerer(w, now);
 }
 
-void watch_until_exit(struct watch *w, int holder_pidfd)
+/* The poll's timeout: the watch's own, or sooner the end's. */
+static int end_timeout(const struct watch *w, long long now, long long end_at)
+{
+	int t = poll_timeout(w, now);
+
+	if (end_at >= 0 && end_at - now < t)
+		t = end_at <= now ? 0 : (int)(end_at - now);
+	return t;
+}
+
+/* Whether the end's fds or its time say the session may be over: then its
+ * own over() tells, with their revents. */
+static bool end_due(const struct pollfd *p, long long now, long long end_at)
+{
+	size_t i;
+
+	for (i = 0; i < WATCH_END_FDS; i++)
+		if (p[i].fd >= 0 && p[i].revents)
+			return true;
+	return end_at >= 0 && now >= end_at;
+}
+
+/* Cannot be (a poll that fails but for a signal); if it were, the end
+ * still comes first: waited for alone. */
+static void wait_for_end_alone(struct watch_end *end)
+{
+	struct pollfd p[WATCH_END_FDS];
+	size_t i;
+
+	do {
+		for (i = 0; i < WATCH_END_FDS; i++)
+			p[i] = (struct pollfd){ .fd = end->fd[i], .events = POLLIN };
+		while (poll(p, WATCH_END_FDS, end->wait_ms) < 0 && errno == EINTR)
+			;
+		for (i = 0; i < WATCH_END_FDS; i++)
+			end->revents[i] = p[i].revents;
+	} while (!end->over(end));
+}
+
+void watch_until_end(struct watch *w, struct watch_end *end)
 {
 	struct pollfd p[POLL_FDS];
+	long long end_at = -1;
 
 	for (;;) {
 		long long now = watch_now_ms();
+		size_t i;
 
 		if (!w->owner && now >= w->next_takeover_ms) {
 			try_take_over(w);
@@ -695,34 +739,51 @@ void watch_until_exit(struct watch *w, int holder_pidfd)
 		if (w->owner && now >= w->next_check_ms)
 			w->next_check_ms = now + look(w, now);
 		kill_late_answerer(w, now);
-		fill_pollfds(w, holder_pidfd, now, p);
-		if (poll(p, POLL_FDS, poll_timeout(w, now)) < 0) {
+		fill_pollfds(w, end, now, p);
+		if (poll(p, POLL_FDS, end_timeout(w, now, end_at)) < 0) {
 			if (errno == EINTR)
 				continue;
-			/* Cannot be; if it were, the reaper's job still comes first. */
-			p[POLL_HOLDER] = (struct pollfd){ .fd = holder_pidfd, .events = POLLIN };
-			while (poll(p, 1, -1) < 0 && errno == EINTR)
-				;
+			wait_for_end_alone(end);
 			break;
 		}
-		if (p[POLL_HOLDER].revents)
-			break;
-		handle_ready(w, p, watch_now_ms());
+		now = watch_now_ms();
+		if (end_due(p, now, end_at)) {
+			for (i = 0; i < WATCH_END_FDS; i++)
+				end->revents[i] = p[i].revents;	/* 0 where fd is -1 */
+			if (end->over(end))
+				break;
+			end_at = end->wait_ms >= 0 ? now + end->wait_ms : -1;
+		}
+		handle_ready(w, p, now);
 	}
 	/* Its answers are over: killed, and collected if it ends within
 	 * ANSWERER_REAP_MS; else its pidfd stays, for the reaper's last note
 	 * (unreaped.h: whoever inherits it may never wait).  The listening
 	 * socket stays open until the reaper's end (see the answerer). */
 	if (w->answerer_pidfd >= 0) {
-		struct pollfd end = { .fd = w->answerer_pidfd, .events = POLLIN };
+		struct pollfd last = { .fd = w->answerer_pidfd, .events = POLLIN };
 
 		syscall(SYS_pidfd_send_signal, w->answerer_pidfd, SIGKILL, NULL, 0);
-		if (poll(&end, 1, ANSWERER_REAP_MS) == 1)
+		if (poll(&last, 1, ANSWERER_REAP_MS) == 1)
 			answerer_ended(w);
 	}
 	if (w->owner && w->oom.watching)
 		oom_watch_check(&w->oom, true, watch_now_ms());
 	oom_watch_stop(&w->oom);
+}
+
+/* The holder's end is the session's. */
+static bool holder_ended(struct watch_end *end)
+{
+	return end->revents[0] != 0;
+}
+
+void watch_until_exit(struct watch *w, int holder_pidfd)
+{
+	struct watch_end end = { .fd = { holder_pidfd, -1, -1 }, .wait_ms = -1,
+				 .over = holder_ended };
+
+	watch_until_end(w, &end);
 }
 
 /* Another session of the user is still open: another reaper holds the

@@ -74,9 +74,26 @@ void watch_init(struct watch *w, const struct watch_config *c);
 /* The reaper's session counts for its user from now until watch_release(). */
 void watch_hold_session(struct watch *w);
 
-/* Serve and watch (when ours to) until the holder behind holder_pidfd has
- * ended; then log what is left to log and stop serving.  The lock is kept
- * until watch_release(). */
+/* What ends a reaper's watch: up to WATCH_END_FDS fds (-1: none), polled
+ * for POLLIN beside the watch's own.  When one of them is ready, or
+ * wait_ms (-1: no time) after over() last said no, over() is called with
+ * their revents (0 when it is the time): true once the session is over.
+ * It may change fd and wait_ms for the next round. */
+#define WATCH_END_FDS 3
+struct watch_end {
+	int fd[WATCH_END_FDS];
+	short revents[WATCH_END_FDS];
+	int wait_ms;
+	bool (*over)(struct watch_end *end);
+	void *arg;
+};
+
+/* Serve and watch (when ours to) until end says the session is over; then
+ * log what is left to log and stop serving.  The lock is kept until
+ * watch_release(). */
+void watch_until_end(struct watch *w, struct watch_end *end);
+
+/* The same until the holder behind holder_pidfd has ended. */
 void watch_until_exit(struct watch *w, int holder_pidfd);
 
 /* After the session's record is gone: the last reaper of the user removes

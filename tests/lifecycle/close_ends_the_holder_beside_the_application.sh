@@ -15,26 +15,11 @@
 # With nsiso-pamclose, an application that lives on after its close.
 set -u
 . "$(dirname "$0")/lib.bash"
-PAMCLOSE=$NSISO_TOP/tests/build/nsiso-pamclose
-lc_begin --tool "$PAMCLOSE"
+lc_begin --tool "$LC_PAMCLOSE"
 MEM=$(nsiso_cgroup_mount memory)/$LC_PARENT/user-$LC_UID
 lc_conf deny
 SVC=$(lc_service)
 
-# One application at a time, driven on a coprocess's pipes.
-start_app() {
-	coproc APP { exec "$PAMCLOSE" "$SVC" "$LC_USER" 2>&1; }
-	app=$APP_PID
-	app_in=${APP[1]} app_out=${APP[0]}
-	nsiso_on_exit _nsiso_terminate "$app:$(_nsiso_starttime "$app")"
-}
-answer() { local line=""; read -r -t 10 line <&"$app_out"; printf '%s\n' "$line"; }
-ask() { printf '%s\n' "$1" >&"$app_in"; answer; }
-end_app() {
-	exec {app_in}>&-
-	wait "$app"
-	nsiso_assert_eq "$1: the application exits 0" 0 "$?"
-}
 session_of_app() {
 	record=$(grep -l -x "caller=$app" "$LC_RUN"/*.session 2>/dev/null)
 	holder=$(sed -n 's/^holder=//p' "$record" 2>/dev/null)
@@ -45,8 +30,8 @@ record_gone() { [ ! -e "$record" ]; }
 policy_of() { chrt -p "$1" 2>/dev/null | sed -n 's/.*scheduling policy: //p'; }
 
 # The application closes in itself, and lives on.
-start_app
-nsiso_assert_eq "close in the application: the session opens" "opened 0" "$(answer)"
+lc_app_start "$SVC"
+nsiso_assert_eq "close in the application: the session opens" "opened 0" "$(lc_app_answer)"
 session_of_app "close in the application"
 # Housekeeping from here on: the close's wake-up must not preempt the
 # application in the middle of its close.
@@ -54,33 +39,33 @@ nsiso_assert_eq "... the holder runs SCHED_BATCH" SCHED_BATCH "$(policy_of "$hol
 reaper=$(lc_reaper_of "$holder")
 nsiso_assert_eq "... so does its reaper (PID ${reaper:-none})" SCHED_BATCH "$(policy_of "$reaper")"
 nsiso_assert_eq "... the application keeps its own policy" SCHED_OTHER "$(policy_of "$app")"
-nsiso_assert_eq "... the application closes it" "closed 0" "$(ask close)"
+nsiso_assert_eq "... the application closes it" "closed 0" "$(lc_app_ask close)"
 nsiso_assert_true "... its record goes while the application still runs (within 3 s)" \
 	nsiso_wait_until 3 record_gone
 nsiso_assert_true "... the holder has ended" nsiso_wait_until 3 _nsiso_not_alive "$holder"
 nsiso_assert_true "... the application does still run" _nsiso_alive "$app"
-nsiso_assert_eq "... the application can still fork" "fork ok" "$(ask fork)"
+nsiso_assert_eq "... the application can still fork" "fork ok" "$(lc_app_ask fork)"
 nsiso_assert_true "... the user's memory group stays while the application is in it" test -d "$MEM"
-end_app "close in the application"
+lc_app_end "close in the application"
 lc_nothing_left "close in the application, after the application exited"
 
 # A child of the application closes; the application stays in the
 # session's namespaces.
-start_app
-nsiso_assert_eq "close in a child: the session opens" "opened 0" "$(answer)"
+lc_app_start "$SVC"
+nsiso_assert_eq "close in a child: the session opens" "opened 0" "$(lc_app_answer)"
 session_of_app "close in a child"
 # The child was born in the session's PID namespace: the close's kill may
 # reach it before it exits.
 nsiso_assert_match "... a child of the application closes it" '^closed (0|killed 9)$' \
-	"$(ask close-child)"
+	"$(lc_app_ask close-child)"
 # The holder is told at once (the close above has returned): two seconds
 # are twice what it gives an application that closed in itself.
 sleep 2
 nsiso_assert_true "... the holder stays while the application is in its namespaces" \
 	_nsiso_alive "$holder"
 nsiso_assert_true "... and so does the record" test -e "$record"
-nsiso_assert_eq "... the application can fork" "fork ok" "$(ask fork)"
-end_app "close in a child"
+nsiso_assert_eq "... the application can fork" "fork ok" "$(lc_app_ask fork)"
+lc_app_end "close in a child"
 nsiso_assert_true "... the record goes once the application has exited (within 3 s)" \
 	nsiso_wait_until 3 record_gone
 lc_nothing_left "close in a child, after the application exited"

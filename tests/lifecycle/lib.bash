@@ -21,6 +21,8 @@
 #   lc_one_line CASE LEVEL REASON_ERE ON_ERROR [OUTCOME_ERE]  exactly one log line for it
 #   lc_nothing_left CASE      no holder, record, cgroup or process of LC_USER
 #   lc_reaper_of HOLDER_PID   the session's nsiso-reaper (the one with a pidfd of it)
+#   lc_app_start SERVICE      nsiso-pamclose on SERVICE for LC_USER: $app, its pipes
+#   lc_app_answer / lc_app_ask LINE / lc_app_end CASE   its next line; a command; EOF
 #
 # Fault points need tests/build/nsiso-helper-faults (make unit); the fault
 # file is removed at exit, whatever happens.
@@ -31,6 +33,7 @@ LC_FAULTS_HELPER=$NSISO_TOP/tests/build/nsiso-helper-faults
 LC_FAULT_FILE=$NSISO_TOP/tests/build/fault
 LC_LCTOOL=$NSISO_TOP/tests/build/nsiso-lctool
 LC_PAMTIME=$NSISO_TOP/tests/build/nsiso-pamtime
+LC_PAMCLOSE=$NSISO_TOP/tests/build/nsiso-pamclose
 LC_HOST_PIDNS=$(readlink /proc/self/ns/pid)
 
 # lc_begin [--syslog] [--tool FILE]... [--user NAME]: what every scenario
@@ -225,4 +228,26 @@ lc_reaper_of() {
 		grep -q -s "^Pid:[[:space:]]*$1\$" /proc/"$pid"/fdinfo/* && { echo "$pid"; return 0; }
 	done
 	return 1
+}
+
+# lc_app_start SERVICE: one application at a time that lives on after its
+# close (nsiso-pamclose, which lc_begin must --tool), opening a session of
+# LC_USER on SERVICE, driven on a coprocess's pipes: $app is its PID,
+# $app_in and $app_out its stdin and stdout.  Ended at exit whatever
+# happens.
+lc_app_start() {
+	coproc APP { exec "$LC_PAMCLOSE" "$1" "$LC_USER" 2>&1; }
+	app=$APP_PID
+	app_in=${APP[1]} app_out=${APP[0]}
+	nsiso_on_exit _nsiso_terminate "$app:$(_nsiso_starttime "$app")"
+}
+# lc_app_answer: its next line (at most 10 s away); lc_app_ask LINE: send a
+# command, print the answer.
+lc_app_answer() { local line=""; read -r -t 10 line <&"$app_out"; printf '%s\n' "$line"; }
+lc_app_ask() { printf '%s\n' "$1" >&"$app_in"; lc_app_answer; }
+# lc_app_end CASE: EOF on its stdin (pam_end), and it exits 0.
+lc_app_end() {
+	exec {app_in}>&-
+	wait "$app"
+	nsiso_assert_eq "$1: the application exits 0" 0 "$?"
 }
