@@ -127,7 +127,7 @@ cat >/etc/security/nsiso.conf <<EOF
 EOF
 chmod 0644 /etc/security/nsiso.conf
 
-for svc in v2-probe v2-oom v2-pids v2-hold-a v2-hold-b v2-leave v2-cpu v2-io; do
+for svc in v2-probe v2-oom v2-pids v2-hold-a v2-hold-b v2-hold-c v2-leave v2-cpu v2-io; do
 	cat >/etc/pam.d/$svc <<EOF
 auth required pam_permit.so
 account required pam_permit.so
@@ -271,6 +271,34 @@ rc=0
 pamtester v2-brk $USER_NAME open_session close_session >$W/pamtester.brk 2>&1 9>&- || rc=$?
 check_ne "broker killed: the same service fails (its helper is missing)" 0 "$rc"
 rm -f /etc/pam.d/v2-brk /run/nsiso/broker.sock /run/nsiso/broker.lock
+
+# ---- a cgroup-only session: its reaper holds it, no holder ----------------
+# With isolate none the session's one process is its reaper: the record
+# names it, it is in the user's group (v2: the group itself, the members'
+# way in is cgroup.procs), and it ends the session at the close.
+cp /etc/security/nsiso.conf $W/nsiso.conf.full
+sed 's/^\* isolate .*/* isolate none/' $W/nsiso.conf.full >/etc/security/nsiso.conf
+mkfifo $W/fifo.v2-hold-c
+pamtester v2-hold-c $USER_NAME open_session close_session >$W/pamtester.c 2>&1 9>&- &
+held=$!
+check_true "cgroup only: the session opens (held)" wait_until $WAIT_S test -e $W/ready.v2-hold-c
+rec=$(grep -l -x "user=$USER_NAME" /run/nsiso/*.session 2>/dev/null | head -n 1)
+reaper=$(sed -n 's/^holder=//p' "${rec:-/dev/null}")
+check_eq "cgroup only: the record names the session's reaper" nsiso-reaper \
+	"$(cat /proc/${reaper:-0}/comm 2>/dev/null)"
+check_eq "cgroup only: no holder" "" "$(holders)"
+check_true "cgroup only: the reaper is in the user's group" line_in "${reaper:-none}" \
+	"$(cat $LEAF/cgroup.procs 2>/dev/null)"
+check_eq "cgroup only: the application in the user's cgroup (0:: line)" \
+	"/$PARENT/user-$USER_ID" "$(probe v2-hold-c cgroup)"
+echo go >$W/fifo.v2-hold-c
+rc=0
+wait $held || rc=$?
+check_eq "cgroup only: pamtester open+close succeeds" 0 "$rc"
+reaper_gone() { ! grep -qs nsiso-reaper /proc/${reaper:-0}/comm || grep -qs '^State:.*Z' /proc/$reaper/status; }
+check_true "cgroup only: after close the user's cgroup is removed" wait_until $WAIT_S leaf_gone
+check_true "cgroup only: after close the reaper has ended" wait_until $WAIT_S reaper_gone
+cp $W/nsiso.conf.full /etc/security/nsiso.conf
 
 # ---- M7: a session's namespaces count against its user --------------------
 # A user can keep a session's namespaces past its end (an fd of
