@@ -1141,8 +1141,12 @@ static int holding_reaper_pidfd(const struct members *m, struct reaper_session *
 
 	if (!m->made_ahead[i] &&
 	    (poll(&pfd, 1, nsiso_deadline_left_ms(&open_deadline)) != 1 ||
-	     recv(m->sock[i], &word, 1, 0) != 1 || word != NSISO_SYNC_ACK))
+	     recv(m->sock[i], &word, 1, 0) != 1 || word != NSISO_SYNC_ACK)) {
+		/* Our child, not yet reaped: its PID is its own.  Left, it
+		 * would end on our EOF all the same, whenever it went on. */
+		kill(pid, SIGKILL);
 		die("the session's reaper did not get ready");
+	}
 	fd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (fd < 0)
 		die_with(NSISO_FAIL_CRIT, "cannot open the session's reaper: %m");

@@ -12,7 +12,8 @@
 #   - a helper that dies after the record and before its reply: at once
 #     (no commit), the open denied.
 # The helper names the reaper only once it is named and takes the close's
-# signal (a reaper parked before that by a fault point).
+# signal (a reaper parked before that by a fault point), and kills one that
+# never gets there.
 # nsisoctl shows such a session as live (its reaper as its holder) and
 # does not take its record for stale.
 # Each case exec'd and via a broker; the broker's spares make no holder
@@ -129,6 +130,26 @@ nsiso_assert_eq "... its record names the reaper" nsiso-reaper "$(comm_of "${rea
 nsiso_assert_eq "... the application closes it" "closed 0" "$(lc_app_ask close)"
 lc_app_end "reaper parked before its set-up"
 lc_nothing_left "reaper parked before its set-up, after the logout"
+
+# One that never says its word: the helper gives up at the end of its
+# budget, kills it (its child) and the open is denied.  Still parked, it
+# is still named as the helper it was forked from.
+stray_reapers() {
+	local f pid
+	for f in /proc/[0-9]*/comm; do
+		[ "$(cat "$f" 2>/dev/null)" = nsiso-helper-fa ] || continue
+		pid=${f#/proc/} pid=${pid%/comm}
+		_nsiso_alive "$pid" && echo "$pid"
+	done
+}
+lc_fault "reaper-start:wait"
+lc_try pamtester "$SVC" "$LC_USER" open_session close_session
+stray=$(stray_reapers)
+lc_fault ""
+nsiso_assert_eq "reaper that never gets ready: the open is denied" 1 \
+	"$([ "$LC_RC" -ne 0 ] && echo 1 || echo 0)"
+nsiso_assert_eq "... and the helper killed it" "" "$stray"
+lc_nothing_left "reaper that never gets ready"
 
 nsiso_start_broker "$LC_FAULTS_HELPER" "$SOCK"
 SVC=$(nsiso_make_pam_service "$(nsiso_module_line "broker=$SOCK helper=$LC_FAULTS_HELPER")")
