@@ -162,6 +162,8 @@ _bench_cg_empty() {
 # holder's command line names no user).  A cgroup-only session has no
 # holder: its reaper holds it, and with HELD_BY=nsiso-reaper those count.
 HELD_BY=nsiso-holder
+# held_by NAME: the process that holds a session of B2's configuration NAME.
+held_by() { case $1 in cgonly*) echo nsiso-reaper ;; *) echo nsiso-holder ;; esac; }
 holders_of() { # USER...
 	local f pid comm state line u uid
 	local -A want=()
@@ -602,8 +604,8 @@ say "bench: B2 ($B2_N sessions held open per configuration)"
 declare -A B2_CHARGE B2_KERNEL B2_USER
 b2_measure() { # NAME SERVICE
 	local name=$1 dir=$MEMCG/$PARENT/b2-$1 pids n brk0 kbrk0
-	local HELD_BY=nsiso-holder
-	case $name in cgonly*) HELD_BY=nsiso-reaper ;; esac
+	local HELD_BY
+	HELD_BY=$(held_by "$name")
 	cg_mkdir "$PARENT/b2-$name"
 	brk0=$(cg_usage "$MEMCG/$PARENT/brk") kbrk0=$(cg_kernel "$MEMCG/$PARENT/brk")
 	hold_start "b2-$name" "$2" "$B2_N" "$dir/cgroup.procs" "$HUSER"
@@ -694,7 +696,7 @@ kib() { calc "$1 / 1024 / $B2_N" 1; }
 TABLE+=("" "B2  memory per idle session ($B2_N sessions held open; KiB per session)"
 	"$(printf '  %-44s %9s %9s %9s %12s %9s   %s' configuration "Pss" "Rss" "USS" "cg charge" "kernel" target)")
 b2_row() { # NAME DESCRIPTION PSS_TARGET
-	local pss rss uss charge kern v="" v2="" extra=""
+	local pss rss uss charge kern who v="" v2="" extra=""
 	pss=$(calc "${B2_PSS[$1]} / $B2_N" 1)
 	rss=$(calc "${B2_RSS[$1]} / $B2_N" 1)
 	uss=$(calc "${B2_USS[$1]} / $B2_N" 1)
@@ -707,7 +709,8 @@ b2_row() { # NAME DESCRIPTION PSS_TARGET
 	fi
 	if [ -n "${3:-}" ]; then
 		v=$(verdict "$1" "$pss" "<=" "$3")
-		VERDICTS+=("B2 $1: $(case $1 in cgonly*) echo reaper ;; *) echo holder ;; esac) Pss $pss KiB/session (target <= $3): $v")
+		who=$(held_by "$1")
+		VERDICTS+=("B2 $1: ${who#nsiso-} Pss $pss KiB/session (target <= $3): $v")
 		v2=$(verdict "$1" "$charge" "<=" "$4")
 		VERDICTS+=("B2 $1: cgroup charge $charge KiB/session (target <= $4): $v2")
 	fi

@@ -210,10 +210,8 @@ static int make_signal_fd(void)
 {
 	sigset_t set;
 
-	sigemptyset(&set);
+	nsiso_holder_signals(&set);
 	sigaddset(&set, SIGCHLD);
-	sigaddset(&set, NSISO_CLOSE_SIGNAL);
-	sigaddset(&set, NSISO_KILL_SIGNAL);
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGQUIT);
@@ -497,9 +495,17 @@ static void close_session(struct holder_state *s, bool force)
  * (proto.h).  Only root can signal us at all (users cannot signal a root
  * process), and root could as well end the session outright: the word needs
  * no check of who sent it. */
-static bool says_caller_back(const struct signalfd_siginfo *info)
+bool nsiso_says_caller_back(const struct signalfd_siginfo *info)
 {
-	return info->ssi_code == SI_QUEUE && info->ssi_int == NSISO_CLOSE_CALLER_BACK;
+	return info->ssi_signo == NSISO_CLOSE_SIGNAL && info->ssi_code == SI_QUEUE &&
+	       info->ssi_int == NSISO_CLOSE_CALLER_BACK;
+}
+
+void nsiso_holder_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, NSISO_CLOSE_SIGNAL);
+	sigaddset(set, NSISO_KILL_SIGNAL);
 }
 
 static void handle_signals(struct holder_state *s)
@@ -510,7 +516,7 @@ static void handle_signals(struct holder_state *s)
 		if (info.ssi_signo == SIGCHLD) {
 			reap_children();
 		} else if (info.ssi_signo == NSISO_CLOSE_SIGNAL) {
-			if (says_caller_back(&info) && !s->caller_back) {
+			if (nsiso_says_caller_back(&info) && !s->caller_back) {
 				s->caller_back = true;
 				nsiso_deadline_in(&s->back_grace, NSISO_CALLER_BACK_GRACE_MS);
 			}

@@ -5,7 +5,9 @@
 #ifndef NSISO_HOLDER_H
 #define NSISO_HOLDER_H
 
+#include <signal.h>
 #include <stdbool.h>
+#include <sys/signalfd.h>
 #include <sys/types.h>
 
 #include "../common/conf.h"
@@ -64,6 +66,16 @@ void nsiso_protect_from_oom(void);
 
 /* 0, 1 and 2 to /dev/null: the login's terminal is not ours. */
 void nsiso_detach_stdio(void);
+
+/* The signals a session's holder takes from outside, *set emptied first:
+ * NSISO_CLOSE_SIGNAL (the close; systemd stopping a scope) and
+ * NSISO_KILL_SIGNAL (nsisoctl kill).  A reaper that holds its session
+ * takes the same (reaper.h). */
+void nsiso_holder_signals(sigset_t *set);
+
+/* Whether a close (NSISO_CLOSE_SIGNAL) says the application is back in its
+ * own namespaces, or its own place (proto.h). */
+bool nsiso_says_caller_back(const struct signalfd_siginfo *info);
 
 /* Runs in the child made by clone(); never returns. */
 __attribute__((noreturn)) void holder_main(const struct holder_config *config);

@@ -573,11 +573,10 @@ static pid_t start_reaper(const struct reaper_session *s, const int fds[4], int 
 	reaper_config_of(s, fds, &config);
 	/* One that holds its session is born with the holder's signals
 	 * blocked: none sent before it took them may end it or be lost. */
-	sigemptyset(&holder_signals);
-	if (s->holds) {
-		sigaddset(&holder_signals, NSISO_CLOSE_SIGNAL);
-		sigaddset(&holder_signals, NSISO_KILL_SIGNAL);
-	}
+	if (s->holds)
+		nsiso_holder_signals(&holder_signals);
+	else
+		sigemptyset(&holder_signals);
 	sigprocmask(SIG_BLOCK, &holder_signals, &mask);
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) == 0)
 		pid = fork();
@@ -1135,17 +1134,16 @@ static int holding_reaper_pidfd(const struct members *m, struct reaper_session *
 {
 	size_t i = m->n - 1;
 	pid_t pid = m->pid[i];
-	struct pollfd pfd = { .fd = m->sock[i], .events = POLLIN };
-	char word = 0;
+	char why[256];
 	int fd;
 
 	if (!m->made_ahead[i] &&
-	    (poll(&pfd, 1, nsiso_deadline_left_ms(&open_deadline)) != 1 ||
-	     recv(m->sock[i], &word, 1, 0) != 1 || word != NSISO_SYNC_ACK)) {
+	    nsiso_member_answer(m->sock[i], nsiso_deadline_left_ms(&open_deadline), why,
+				sizeof(why)) < 0) {
 		/* Our child, not yet reaped: its PID is its own.  Left, it
 		 * would end on our EOF all the same, whenever it went on. */
 		kill(pid, SIGKILL);
-		die("the session's reaper did not get ready");
+		die("the session's reaper did not get ready: %s", why);
 	}
 	fd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (fd < 0)

@@ -109,9 +109,7 @@ static int take_holder_signals(void)
 	struct sigaction dfl = { .sa_handler = SIG_DFL };
 	sigset_t set;
 
-	sigemptyset(&set);
-	sigaddset(&set, NSISO_CLOSE_SIGNAL);
-	sigaddset(&set, NSISO_KILL_SIGNAL);
+	nsiso_holder_signals(&set);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) != 0)
 		return -1;
 	sigaction(NSISO_CLOSE_SIGNAL, &dfl, NULL);
@@ -132,7 +130,6 @@ static void start_reaper(const char *name, bool holds)
 	nsiso_detach_stdio();
 	nsiso_protect_from_oom();
 }
-
 
 /* A session whose PID namespace ended with ours: its namespace, where
  * sessions opened inside it have theirs, and its id, for the log. */
@@ -281,7 +278,6 @@ static bool has_exited(int pidfd)
  * or no commit from the helper) and the application gone, or back in its
  * own place for NSISO_CALLER_BACK_GRACE_MS. */
 struct held {
-	int commit_sock;	/* -1 once committed */
 	bool closed, caller_gone, caller_back;
 	struct nsiso_deadline back_grace;
 };
@@ -294,9 +290,8 @@ static void held_signals(struct held *h, int signal_fd)
 
 	while (read(signal_fd, &info, sizeof(info)) == (ssize_t)sizeof(info)) {
 		/* Only root can signal us: the word needs no check of who sent
-		 * it (as the holder's says_caller_back()). */
-		if (info.ssi_signo == NSISO_CLOSE_SIGNAL && info.ssi_code == SI_QUEUE &&
-		    info.ssi_int == NSISO_CLOSE_CALLER_BACK && !h->caller_back) {
+		 * it. */
+		if (nsiso_says_caller_back(&info) && !h->caller_back) {
 			h->caller_back = true;
 			nsiso_deadline_in(&h->back_grace, NSISO_CALLER_BACK_GRACE_MS);
 		}
@@ -313,7 +308,7 @@ static void held_signals(struct held *h, int signal_fd)
 static void held_commit(struct held *h, struct watch_end *end)
 {
 	char byte = 0;
-	ssize_t n = recv(h->commit_sock, &byte, 1, MSG_DONTWAIT);
+	ssize_t n = recv(end->fd[END_COMMIT], &byte, 1, MSG_DONTWAIT);
 
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
@@ -321,8 +316,8 @@ static void held_commit(struct held *h, struct watch_end *end)
 		return;
 	if (n != 1)
 		h->closed = h->caller_gone = true;
-	close(h->commit_sock);
-	h->commit_sock = end->fd[END_COMMIT] = -1;
+	close(end->fd[END_COMMIT]);
+	end->fd[END_COMMIT] = -1;
 }
 
 static bool held_over(struct watch_end *end)
@@ -349,14 +344,12 @@ static bool held_over(struct watch_end *end)
 /* Until the session is over (struct held), serving the watch meanwhile. */
 static void hold_session(const struct reaper_config *c, struct watch *w)
 {
-	struct held h = { .commit_sock = c->commit_sock };
+	struct held h = { .closed = false };
 	struct watch_end end = { .fd = { -1, c->caller_pidfd, c->commit_sock }, .wait_ms = -1,
 				 .over = held_over, .arg = &h };
 	sigset_t set;
 
-	sigemptyset(&set);
-	sigaddset(&set, NSISO_CLOSE_SIGNAL);
-	sigaddset(&set, NSISO_KILL_SIGNAL);
+	nsiso_holder_signals(&set);
 	end.fd[END_SIGNALS] = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (end.fd[END_SIGNALS] < 0) {
 		/* Nothing could tell us of the close: the application's end is
@@ -368,8 +361,8 @@ static void hold_session(const struct reaper_config *c, struct watch *w)
 	watch_until_end(w, &end);
 	if (end.fd[END_SIGNALS] >= 0)
 		close(end.fd[END_SIGNALS]);
-	if (h.commit_sock >= 0)
-		close(h.commit_sock);
+	if (end.fd[END_COMMIT] >= 0)
+		close(end.fd[END_COMMIT]);
 }
 
 __attribute__((noreturn))

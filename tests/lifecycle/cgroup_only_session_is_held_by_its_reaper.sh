@@ -35,16 +35,6 @@ record_gone() { [ ! -e "$record" ]; }
 comm_of() { cat "/proc/$1/comm" 2>/dev/null; }
 # The processes of the user's tasks (pids) group, sorted, as one line.
 group_procs() { sort -n "$PIDS/cgroup.procs" 2>/dev/null | tr '\n' ' ' | sed 's/ $//'; }
-# Processes named nsiso-holder that hold a pidfd of the application.
-holders_of_app() {
-	local f pid n=0
-	for f in /proc/[0-9]*/comm; do
-		[ "$(cat "$f" 2>/dev/null)" = nsiso-holder ] || continue
-		pid=${f#/proc/} pid=${pid%/comm}
-		grep -q -s "^Pid:[[:space:]]*$app\$" /proc/"$pid"/fdinfo/* && n=$((n + 1))
-	done
-	echo "$n"
-}
 
 # open CASE: the application opens; $record and $reaper are the session's.
 open() {
@@ -54,7 +44,8 @@ open() {
 	reaper=$(sed -n 's/^holder=//p' "$record" 2>/dev/null)
 	nsiso_assert_match "$1: the record names the session's process" '^[0-9]+$' "$reaper"
 	nsiso_assert_eq "$1: ... which is its reaper" nsiso-reaper "$(comm_of "${reaper:-0}")"
-	nsiso_assert_eq "$1: no holder has the application's pidfd" 0 "$(holders_of_app)"
+	nsiso_assert_eq "$1: no holder has the application's pidfd" 0 \
+		"$(lc_procs_named nsiso-holder "$app" | wc -l)"
 	# nsisoctl tells a live session by the process its record names.
 	local st
 	st=$("$CTL" status --run-dir "$LC_RUN" --json 2>&1)
@@ -134,17 +125,9 @@ lc_nothing_left "reaper parked before its set-up, after the logout"
 # One that never says its word: the helper gives up at the end of its
 # budget, kills it (its child) and the open is denied.  Still parked, it
 # is still named as the helper it was forked from.
-stray_reapers() {
-	local f pid
-	for f in /proc/[0-9]*/comm; do
-		[ "$(cat "$f" 2>/dev/null)" = nsiso-helper-fa ] || continue
-		pid=${f#/proc/} pid=${pid%/comm}
-		_nsiso_alive "$pid" && echo "$pid"
-	done
-}
 lc_fault "reaper-start:wait"
 lc_try pamtester "$SVC" "$LC_USER" open_session close_session
-stray=$(stray_reapers)
+stray=$(lc_procs_named nsiso-helper-fa)
 lc_fault ""
 nsiso_assert_eq "reaper that never gets ready: the open is denied" 1 \
 	"$([ "$LC_RC" -ne 0 ] && echo 1 || echo 0)"

@@ -20,6 +20,7 @@
 #   lc_outcome CASE ON_ERROR [H R C]  the login's outcome, per on_error
 #   lc_one_line CASE LEVEL REASON_ERE ON_ERROR [OUTCOME_ERE]  exactly one log line for it
 #   lc_nothing_left CASE      no holder, record, cgroup or process of LC_USER
+#   lc_procs_named COMM [PID] live processes named COMM (holding a pidfd of PID)
 #   lc_reaper_of HOLDER_PID   the session's nsiso-reaper (the one with a pidfd of it)
 #   lc_app_start SERVICE      nsiso-pamclose on SERVICE for LC_USER: $app, its pipes
 #   lc_app_answer / lc_app_ask LINE / lc_app_end CASE   its next line; a command; EOF
@@ -217,17 +218,26 @@ lc_nothing_left() {
 		nsiso_wait_for nsiso_session_gone "$LC_USER" "$LC_PARENT" "$LC_RUN"
 }
 
+# lc_procs_named COMM [PID]: the live processes named COMM, one PID a line;
+# with PID, only those that hold a pidfd of it.
+lc_procs_named() {
+	local f pid
+	for f in /proc/[0-9]*/comm; do
+		[ "$(cat "$f" 2>/dev/null)" = "$1" ] || continue
+		pid=${f#/proc/} pid=${pid%/comm}
+		[ -z "${2:-}" ] || grep -q -s "^Pid:[[:space:]]*$2\$" /proc/"$pid"/fdinfo/* || continue
+		_nsiso_alive "$pid" && echo "$pid"
+	done
+	return 0
+}
+
 # lc_reaper_of HOLDER_PID: the PID of the session's reaper, the nsiso-reaper
 # (so named once it has its session) that holds a pidfd of the holder; 1 if
 # there is none.
 lc_reaper_of() {
-	local f pid
-	for f in /proc/[0-9]*/comm; do
-		[ "$(cat "$f" 2>/dev/null)" = nsiso-reaper ] || continue
-		pid=${f#/proc/} pid=${pid%/comm}
-		grep -q -s "^Pid:[[:space:]]*$1\$" /proc/"$pid"/fdinfo/* && { echo "$pid"; return 0; }
-	done
-	return 1
+	local pid
+	pid=$(lc_procs_named nsiso-reaper "$1" | head -n 1)
+	[ -n "$pid" ] && echo "$pid"
 }
 
 # lc_app_start SERVICE: one application at a time that lives on after its
