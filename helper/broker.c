@@ -17,6 +17,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <syslog.h>
@@ -395,11 +396,15 @@ static void serve(int conn, const struct ucred *peer, int taken_wr, nsiso_broker
  * about 3 ms of CPU on a 2-core VM) would compete with the login that just
  * took the last one's place: while another spare is left, the place is
  * filled only this long after the take, when that login is mostly done.
- * With none left, one is made at once (the next login waits for it) and
- * the rest when due: two made together are a CPU's 5 ms beside the end
- * of the session that took the last one (a trace of sessions back to
- * back: the slowest fifth of teardowns, 5.1 ms each, had 4.9 ms of spares'
- * CPU in them; the faster half none). */
+ * With none left, one is made as soon as the worker that took the last
+ * has ended (its login has its reply), or at once when a connection waits
+ * or another worker still serves (spare_wanted_now()), and the rest when
+ * due: made at the take, it took the CPU the worker was serving its login
+ * on (logins back to back via a broker: the open 0.86 -> 0.71 ms, the
+ * worker's accept to its request 95 -> 9 us); two made together are a CPU's 5
+ * ms beside the end of the session that took the last one (a trace of
+ * sessions back to back: the slowest fifth of teardowns, 5.1 ms each, had
+ * 4.9 ms of spares' CPU in them; the faster half none). */
 #define BROKER_REFILL_DELAY_MS 20
 
 /* After a change of the mount table that leaves the cgroup mounts as they
@@ -423,6 +428,9 @@ struct pool {
 	pid_t broker;
 	int listen_fd, mountinfo_fd;
 	int taken_rd, taken_wr;		/* struct spare_note, from spares */
+	/* While no spare is left: the worker that took the last one (our
+	 * unreaped child, so its PID was its own), until it ends; -1 else. */
+	int taker_pidfd;
 	nsiso_broker_open_fn open_fn;
 };
 
@@ -510,11 +518,21 @@ static unsigned spares_of(const struct pool *p)
 	return n;
 }
 
-/* Up to max empty places filled, within BROKER_WORKERS_MAX workers in all. */
+static void forget_taker(struct pool *p)
+{
+	if (p->taker_pidfd >= 0)
+		close(p->taker_pidfd);
+	p->taker_pidfd = -1;
+}
+
+/* Up to max empty places filled, within BROKER_WORKERS_MAX workers in all.
+ * Whatever the wait for the last taker was, it is over (and its pidfd is
+ * not a new spare's). */
 static void fill_spares(struct pool *p, unsigned max)
 {
 	unsigned i;
 
+	forget_taker(p);
 	for (i = 0; i < BROKER_SPARES && max > 0; i++) {
 		pid_t pid;
 
@@ -587,6 +605,16 @@ static void count_asked(struct pool *p, unsigned isolate)
 		}
 }
 
+/* The worker that took the last spare, by a pidfd opened while it is our
+ * unreaped child: the notes are read before any waitpid() (reap_workers(),
+ * retire_spares()).  Without one (pidfd_open() failed: before Linux 5.3,
+ * or out of fds) the next spare is made at once, as if it had ended. */
+static void wait_for_taker(struct pool *p, pid_t worker)
+{
+	forget_taker(p);
+	p->taker_pidfd = (int)syscall(SYS_pidfd_open, worker, 0);
+}
+
 /* Spares that took a connection are workers now, and what logins asked
  * for (taken_rd is non-blocking). */
 static void note_taken(struct pool *p)
@@ -599,8 +627,25 @@ static void note_taken(struct pool *p)
 		} else if (forget_spare(p, n.spare)) {
 			p->busy++;
 			p->refill_at_ms = monotonic_ms() + BROKER_REFILL_DELAY_MS;
+			if (spares_of(p) == 0)
+				wait_for_taker(p, n.spare);
 		}
 	}
+}
+
+/* With no spare left, is it time for one: has the last taker ended, or
+ * does a connection wait to be accepted?  At once, too, while another
+ * worker still serves (busy counts those not yet reaped, and this is asked
+ * after reap_workers()): logins that overlap come in bursts, whose next
+ * would wait for the whole making of its spare after its connect. */
+static bool spare_wanted_now(const struct pool *p)
+{
+	struct pollfd pfd[2] = {
+		{ .fd = p->taker_pidfd, .events = POLLIN },
+		{ .fd = p->listen_fd, .events = POLLIN },
+	};
+
+	return p->taker_pidfd < 0 || p->busy > 1 || poll(pfd, 2, 0) != 0;
 }
 
 static void retire_spares(struct pool *p);
@@ -615,7 +660,7 @@ static int refill(struct pool *p)
 	if (spares_of(p) < BROKER_SPARES && left <= 0) {
 		fill_spares(p, BROKER_SPARES);
 		p->refill_at_ms = 0;
-	} else if (spares_of(p) == 0) {
+	} else if (spares_of(p) == 0 && spare_wanted_now(p)) {
 		fill_spares(p, 1);
 	}
 	if (spares_of(p) < BROKER_SPARES && left > 0)
@@ -644,18 +689,31 @@ static int respare(struct pool *p)
 /* A spare that ended without a connection just leaves its place. */
 static void reap_workers(struct pool *p)
 {
-	pid_t pid;
+	siginfo_t ended;
 	int status;
 
-	note_taken(p);
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		if (forget_spare(p, pid))
+	for (;;) {
+		/* Which child ended, left unreaped for now: a spare that took a
+		 * connection wrote its note before it ended, and the note is
+		 * read while the PID it names is still that spare's (a pidfd may
+		 * be opened of it: wait_for_taker()). */
+		ended.si_pid = 0;
+		note_taken(p);
+		if (waitid(P_ALL, 0, &ended, WEXITED | WNOHANG | WNOWAIT) != 0 || ended.si_pid == 0)
+			return;
+		if (waitpid(ended.si_pid, &status, 0) != ended.si_pid) {
+			if (errno == EINTR)
+				continue;
+			return;	/* cannot be: it was there to reap */
+		}
+		if (forget_spare(p, ended.si_pid))
 			continue;
 		if (p->busy > 0)
 			p->busy--;
 		/* Its own bound (open_for_broker()): the module had given up. */
 		if (WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM)
-			syslog(LOG_WARNING, "broker: worker %d ended by its time limit", (int)pid);
+			syslog(LOG_WARNING, "broker: worker %d ended by its time limit",
+			       (int)ended.si_pid);
 	}
 }
 
@@ -676,6 +734,9 @@ static void retire_spares(struct pool *p)
 			;
 		p->spare[i] = 0;
 	}
+	/* A note one wrote in its last instant, read before any new spare
+	 * could have its PID. */
+	note_taken(p);
 }
 
 static uint64_t fnv1a(uint64_t h, const char *text)
@@ -761,6 +822,22 @@ static void warm_up(void)
 		free(text);
 }
 
+/* What the broker waits for, as the pool is now (after refill(): a take
+ * it just read may have left no spare): a spare that took a connection, a
+ * change of the mount table, and while no spare is left the last taker's
+ * end or a connection that waits (spare_wanted_now()).  Else the timeout:
+ * a place due, and while workers run every 100 ms to reap them. */
+#define BROKER_POLL_FDS 4
+
+static void broker_pollfds(const struct pool *p, struct pollfd pfd[BROKER_POLL_FDS])
+{
+	pfd[0] = (struct pollfd){ .fd = p->taken_rd, .events = POLLIN };
+	pfd[1] = (struct pollfd){ .fd = p->mountinfo_fd, .events = POLLPRI };
+	pfd[2] = (struct pollfd){ .fd = p->taker_pidfd, .events = POLLIN };
+	pfd[3] = (struct pollfd){ .fd = p->taker_pidfd >= 0 ? p->listen_fd : -1,
+				  .events = POLLIN };
+}
+
 int nsiso_broker_main(const char *socket_path, int listen_fd, nsiso_broker_open_fn open_fn)
 {
 	struct pool p = { .open_fn = open_fn, .broker = getpid(),
@@ -782,6 +859,7 @@ int nsiso_broker_main(const char *socket_path, int listen_fd, nsiso_broker_open_
 	p.listen_fd = listen_fd;
 	p.taken_rd = taken[0];
 	p.taken_wr = taken[1];
+	p.taker_pidfd = -1;
 	/* Workers, holders and reapers must not keep a terminal open. */
 	nsiso_detach_stdio();
 	learn_own_place();
@@ -791,10 +869,7 @@ int nsiso_broker_main(const char *socket_path, int listen_fd, nsiso_broker_open_
 	warm_up();
 	syslog(LOG_INFO, "broker: serving on %s", socket_path);
 	for (;;) {
-		struct pollfd pfd[2] = {
-			{ .fd = p.taken_rd, .events = POLLIN },
-			{ .fd = p.mountinfo_fd, .events = POLLPRI },
-		};
+		struct pollfd pfd[BROKER_POLL_FDS];
 		int timeout, until_respare;
 
 		reap_workers(&p);
@@ -802,9 +877,8 @@ int nsiso_broker_main(const char *socket_path, int listen_fd, nsiso_broker_open_
 		timeout = refill(&p);
 		if (until_respare >= 0 && until_respare < timeout)
 			timeout = until_respare;
-		/* Woken by a spare that took a connection; while workers run,
-		 * every 100 ms to reap them. */
-		if (poll(pfd, p.mountinfo_fd >= 0 ? 2 : 1, timeout) <= 0)
+		broker_pollfds(&p, pfd);
+		if (poll(pfd, BROKER_POLL_FDS, timeout) <= 0)
 			continue;
 		if (pfd[1].revents & (POLLPRI | POLLERR))
 			mounts_changed(&p);

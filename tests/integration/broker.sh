@@ -141,6 +141,43 @@ $USER1 hostname brk-%U
 $USER1 memory 96M" >/dev/null
 fi
 
+# --- no spare left ---------------------------------------------------------------
+# A login that takes the last spare has the broker make the next one once
+# its worker has ended, or at once when a connection waits or another
+# worker still serves: logins one after the other (without the probe, so
+# that each comes well within the 20 ms after the last take) and four at
+# once are all served by the broker, which keeps no pidfd of the workers
+# it watched.
+QUICK=$(nsiso_make_pam_service "$(nsiso_module_line "broker=$SOCK debug")
+session required pam_permit.so")
+served_via_broker() { # N: N open lines of QUICK since the mark, each via the broker
+	[ "$(nsiso_log_since_mark | grep -Ec "service $QUICK: .*memory 96M, via broker$")" -eq "$1" ]
+}
+pidfds_of() { # PID: how many pidfds it holds
+	ls -l "/proc/$1/fd" 2>/dev/null | grep -c 'anon_inode:\[pidfd\]'
+}
+nsiso_wait_until 10 nsiso_broker_ready || nsiso_die "the broker made no spares"
+nsiso_log_mark
+for i in 1 2 3 4 5 6; do
+	pamtester "$QUICK" "$USER1" open_session close_session >/dev/null 2>&1 ||
+		nsiso_fail "no spare left: login $i, one after the other" "it failed"
+done
+nsiso_assert_true "no spare left: six logins one after the other, each via the broker" \
+	nsiso_wait_until 5 served_via_broker 6
+nsiso_log_mark
+pids=()
+for i in 1 2 3 4; do
+	pamtester "$QUICK" "$USER1" open_session close_session >/dev/null 2>&1 &
+	pids+=($!)
+done
+rc=0
+for p in "${pids[@]}"; do wait "$p" || rc=$?; done
+nsiso_assert_eq "no spare left: four logins at once all end well" 0 "$rc"
+nsiso_assert_true "no spare left: ... each via the broker" nsiso_wait_until 5 served_via_broker 4
+nsiso_assert_true "no spare left: the broker has its two spares again" \
+	nsiso_wait_until 10 nsiso_broker_ready
+nsiso_assert_eq "no spare left: then the broker holds no pidfd" 0 "$(pidfds_of "$BROKER_PID")"
+
 # A broker killed while a session it made lives: a new one takes the socket
 # over (nothing of the old broker's lives on in the session's processes).
 HOLD4=$(nsiso_make_pam_service "$(nsiso_module_line "broker=$SOCK")
