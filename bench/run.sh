@@ -23,9 +23,10 @@
 #
 # Environment: NSISO_BENCH_QUICK=1 (a smoke run with small counts),
 # NSISO_BENCH_RUNS (B1 runs, default 500), NSISO_BENCH_OUT (results path),
-# NSISO_BENCH_BASELINE=REV (B1 also times the module and helper of git
-# revision REV, built in the private dir, interleaved with this tree's:
-# before and after in one run).
+# NSISO_BENCH_BASELINE=REV (B1, and B4's pam_open_session and
+# pam_close_session, also time the module and helper of git revision REV,
+# built in the private dir, interleaved with this tree's: before and after
+# in one run).
 set -u
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
 NSBENCH=$BENCH_DIR/build/nsbench
@@ -946,6 +947,11 @@ fi
 PAM_SVCS=("floor:$SVC_FLOOR" "full:$SVC_FULL" "cgonly:$SVC_CG" "full_broker:$SVC_FULL_BRK"
 	"cgonly_broker:$SVC_CG_BRK")
 [ -z "$PCG_NOTE" ] && PAM_SVCS+=("pam_cgroup:$SVC_PCG")
+# Before and after here too: the baseline's module and helper, and its
+# brokers where it has them, in the same rounds.
+[ -n "$BASE_REV" ] && PAM_SVCS+=("full_base:$SVC_FULL_BASE" "cgonly_base:$SVC_CG_BASE")
+[ -n "${SVC_FULL_BRK_BASE:-}" ] &&
+	PAM_SVCS+=("full_broker_base:$SVC_FULL_BRK_BASE" "cgonly_broker_base:$SVC_CG_BRK_BASE")
 pam_rows() { # IDLE_MS: rows from the last `nsbench pam`
 	local pair k s
 	for pair in "${PAM_SVCS[@]}"; do
