@@ -1036,13 +1036,6 @@ static unsigned long long pidns_of_child(pid_t holder)
 	return stat(path, &st) == 0 ? (unsigned long long)st.st_ino : 0;
 }
 
-/* A session with no namespace to hold (isolate none) has no holder: its
- * reaper holds it (reaper.h), and is the one the module is told of. */
-static bool reaper_holds(const struct nsiso_request *r)
-{
-	return r->isolate == 0;
-}
-
 /* The reaper's session, whichever way the reaper is made.  The holder's
  * start time is read here once, for the record too: the holder is our
  * unreaped child, its PID its own (the reaper read it from its pidfd at
@@ -1054,7 +1047,7 @@ static void reaper_session_of(const struct nsiso_request *r, const char *slice, 
 		.uid = r->uid, .private_tmp = r->private_tmp, .debug = r->debug,
 		.session_pidns = r->isolate & NSISO_NS_PID ? pidns_of_child(holder) : 0,
 		.holder_start = holder > 0 ? nsiso_process_start_time(holder) : 0,
-		.holds = reaper_holds(r),
+		.holds = nsiso_reaper_holds(r->isolate),
 	};
 	snprintf(s->session, sizeof(s->session), "%s", r->session);
 	snprintf(s->user, sizeof(s->user), "%s", r->user);
@@ -1161,7 +1154,7 @@ static void open_session(const struct nsiso_request *r, gid_t gid, struct nsiso_
 	struct reaper_session reaper;
 	int reaper_fds[4];	/* holder, application, run dir, private /tmp dir */
 	struct handover h = { -1, -1, -1, 0 };
-	const bool holds = reaper_holds(r);
+	const bool holds = nsiso_reaper_holds(r->isolate);	/* and the module is told of it */
 	struct members members = { .n = holds ? 1 : 2, .n_follow = 0 };
 	char slice[256], why[NSISO_REPLY_MAX - 16];
 	size_t ri = members.n - 1;	/* the reaper's place */

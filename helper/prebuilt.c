@@ -189,9 +189,9 @@ void nsiso_prebuild(struct nsiso_prebuilt *pb, unsigned isolate)
 		.isolate = isolate, .holder_pidfd = -1, .holder_ready_fd = -1,
 		.holder_commit_fd = -1, .reaper_sock = -1, .mountinfo_fd = -1,
 	};
-	/* Before the clone: a change after it shows as POLLPRI.  None for
-	 * isolate none, whose sessions have no holder (reaper.h). */
-	if (isolate != 0)
+	/* Before the clone: a change after it shows as POLLPRI.  None where
+	 * the reaper holds the session, which has no holder. */
+	if (!nsiso_reaper_holds(isolate))
 		pb->mountinfo_fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
 	if (pb->mountinfo_fd >= 0)
 		make_holder(pb);

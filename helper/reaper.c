@@ -443,11 +443,21 @@ void reaper_config_of(const struct reaper_session *s, const int fds[4], struct r
 	};
 }
 
+/* Whether fd i of reaper_config_of()'s four comes with session s: the
+ * holder's pidfd not when the reaper holds the session, the private /tmp
+ * directory only with one. */
+static bool fd_sent(const struct reaper_session *s, size_t i)
+{
+	return (i != 0 || !s->holds) && (i != 3 || s->private_tmp != NSISO_PRIVATE_TMP_NO);
+}
+
 static size_t fds_wanted(const void *session)
 {
-	const struct reaper_session *s = session;
+	size_t i, n = 0;
 
-	return 2 + !s->holds + (s->private_tmp != NSISO_PRIVATE_TMP_NO);
+	for (i = 0; i < 4; i++)
+		n += fd_sent(session, i);
+	return n;
 }
 
 /* The session, from the maker: false on EOF or anything malformed.  fds
@@ -462,11 +472,8 @@ static bool receive_session(int sock, struct reaper_session *s, int fds[4])
 
 	if (!nsiso_recv_struct(sock, s, sizeof(*s), got, 4, fds_wanted, texts, sizes, 4))
 		return false;
-	for (i = 0; i < 4; i++) {
-		bool sent = (i != 0 || !s->holds) && (i != 3 || s->private_tmp != NSISO_PRIVATE_TMP_NO);
-
-		fds[i] = sent ? got[n++] : -1;
-	}
+	for (i = 0; i < 4; i++)
+		fds[i] = fd_sent(s, i) ? got[n++] : -1;
 	return true;
 }
 

@@ -14,6 +14,15 @@
 #include "../common/conf.h"
 #include "../common/proto.h"
 
+/* A session with no namespace to hold (isolate none, the NSISO_NS_* bits
+ * 0) has no holder: its reaper holds it (struct reaper_config, holds).
+ * The one rule for the helper, and for a broker's spare whether to make a
+ * holder ahead. */
+static inline bool nsiso_reaper_holds(unsigned isolate)
+{
+	return isolate == 0;
+}
+
 struct reaper_config {
 	int holder_pidfd;		/* -1 when the reaper holds the session */
 	bool holds;			/* isolate none: no holder, the reaper is
