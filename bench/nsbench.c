@@ -7,6 +7,10 @@
  *       fixed seed): drift of the machine hits every command alike, and so
  *       does what one command leaves behind (a broker refilling its spares,
  *       a session's teardown), as no command always follows the same one.
+ *       -l LINK: a LABEL may be LABEL=TARGET; before each run of it (not
+ *       timed), LINK becomes a symlink to TARGET (made beside it, renamed
+ *       over it).  One sshd, its PAM file switched between logins: two
+ *       sshd instances with the same stack differ by up to 4% here.
  *   nsbench pam   [-n RUNS] [-w WARM] [-i IDLE_MS] [-c CONFDIR] USER SERVICE...
  *       like pamtester USER open_session close_session, but timing
  *       pam_open_session and pam_close_session separately; one forked
@@ -127,6 +131,7 @@ static long parse_count(const char *s, const char *what)
 
 struct command {
 	const char *label;
+	const char *target;	/* -l: what LINK names before each run, or NULL */
 	char **argv;
 	double *samples;
 	size_t n;
@@ -154,6 +159,22 @@ static double run_once(const struct command *c, int devnull)
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		die("%s: '%s' failed (status 0x%x)", c->label, c->argv[0], status);
 	return t1 - t0;
+}
+
+/* LINK now names TARGET: a symlink beside it, renamed over it, so that
+ * whoever opens LINK sees the old target or the new, never none. */
+static void point_link(const char *link, const char *target)
+{
+	char tmp[4096];
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.nsbench", link) >= sizeof(tmp))
+		die("-l: path too long: %s", link);
+	if (unlink(tmp) < 0 && errno != ENOENT)
+		die("unlink %s: %s", tmp, strerror(errno));
+	if (symlink(target, tmp) < 0)
+		die("symlink %s: %s", tmp, strerror(errno));
+	if (rename(tmp, link) < 0)
+		die("rename %s to %s: %s", tmp, link, strerror(errno));
 }
 
 /* order[0..n) shuffled anew (Fisher-Yates, xorshift64 from *seed). */
@@ -185,15 +206,18 @@ static int cmd_exec(int argc, char **argv)
 	struct command cmds[16];
 	size_t ncmd = 0, i, k;
 	long runs = 500, warm = 20, round;
+	const char *link = NULL;
 	int opt, devnull;
 
-	while ((opt = getopt(argc, argv, "+n:w:")) != -1) {
+	while ((opt = getopt(argc, argv, "+n:w:l:")) != -1) {
 		if (opt == 'n')
 			runs = parse_count(optarg, "-n");
 		else if (opt == 'w')
 			warm = parse_count(optarg, "-w");
+		else if (opt == 'l')
+			link = optarg;
 		else
-			die("usage: nsbench exec [-n RUNS] [-w WARM] LABEL CMD... ::: ...");
+			die("usage: nsbench exec [-n RUNS] [-w WARM] [-l LINK] LABEL[=TARGET] CMD... ::: ...");
 	}
 	for (i = (size_t)optind; i < (size_t)argc;) {
 		size_t start = i;
@@ -206,6 +230,12 @@ static int cmd_exec(int argc, char **argv)
 			die("each command needs a label and a program");
 		argv[i < (size_t)argc ? i : (size_t)argc] = NULL;	/* ends this argv */
 		cmds[ncmd] = (struct command){ .label = argv[start], .argv = &argv[start + 1] };
+		if (link && strchr(argv[start], '=')) {
+			char *eq = strchr(argv[start], '=');
+
+			*eq = '\0';
+			cmds[ncmd].target = eq + 1;
+		}
 		cmds[ncmd].samples = calloc((size_t)runs + 1, sizeof(double));
 		if (!cmds[ncmd].samples)
 			die("out of memory");
@@ -219,7 +249,11 @@ static int cmd_exec(int argc, char **argv)
 		shuffle(order, ncmd, &seed);
 		for (k = 0; k < ncmd; k++) {
 			struct command *c = &cmds[order[k]];
-			double t = run_once(c, devnull);
+			double t;
+
+			if (c->target)
+				point_link(link, c->target);
+			t = run_once(c, devnull);
 
 			if (round >= warm)
 				c->samples[c->n++] = t;
