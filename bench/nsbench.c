@@ -7,6 +7,8 @@
  *       fixed seed): drift of the machine hits every command alike, and so
  *       does what one command leaves behind (a broker refilling its spares,
  *       a session's teardown), as no command always follows the same one.
+ *       -i IDLE_MS: wait that long before each run (not timed), as
+ *       between real logins.
  *       -l LINK: a LABEL may be LABEL=TARGET; before each run of it (not
  *       timed), LINK becomes a symlink to TARGET (made beside it, renamed
  *       over it).  One sshd, its PAM file switched between logins: two
@@ -127,6 +129,16 @@ static long parse_count(const char *s, const char *what)
 	return v;
 }
 
+/* Wait ms milliseconds (none for 0): the idle time before a run, as
+ * between real logins. */
+static void idle(long ms)
+{
+	struct timespec left = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (ms > 0 && nanosleep(&left, &left) != 0 && errno == EINTR)
+		;
+}
+
 /* ---- exec ------------------------------------------------------------- */
 
 struct command {
@@ -205,19 +217,22 @@ static int cmd_exec(int argc, char **argv)
 	size_t order[16];
 	struct command cmds[16];
 	size_t ncmd = 0, i, k;
-	long runs = 500, warm = 20, round;
+	long runs = 500, warm = 20, round, idle_ms = 0;
 	const char *link = NULL;
 	int opt, devnull;
 
-	while ((opt = getopt(argc, argv, "+n:w:l:")) != -1) {
+	while ((opt = getopt(argc, argv, "+n:w:i:l:")) != -1) {
 		if (opt == 'n')
 			runs = parse_count(optarg, "-n");
 		else if (opt == 'w')
 			warm = parse_count(optarg, "-w");
+		else if (opt == 'i')
+			idle_ms = parse_count(optarg, "-i");
 		else if (opt == 'l')
 			link = optarg;
 		else
-			die("usage: nsbench exec [-n RUNS] [-w WARM] [-l LINK] LABEL[=TARGET] CMD... ::: ...");
+			die("usage: nsbench exec [-n RUNS] [-w WARM] [-i IDLE_MS] [-l LINK] "
+			    "LABEL[=TARGET] CMD... ::: ...");
 	}
 	for (i = (size_t)optind; i < (size_t)argc;) {
 		size_t start = i;
@@ -253,6 +268,7 @@ static int cmd_exec(int argc, char **argv)
 
 			if (c->target)
 				point_link(link, c->target);
+			idle(idle_ms);
 			t = run_once(c, devnull);
 
 			if (round >= warm)
@@ -362,12 +378,7 @@ static int cmd_pam(int argc, char **argv)
 			int p[2], status;
 			pid_t pid;
 
-			if (idle_ms) {
-				struct timespec idle = { idle_ms / 1000, (idle_ms % 1000) * 1000000L };
-
-				while (nanosleep(&idle, &idle) != 0 && errno == EINTR)
-					;
-			}
+			idle(idle_ms);
 			if (pipe2(p, O_CLOEXEC) != 0)
 				die("pipe: %s", strerror(errno));
 			fflush(NULL);
