@@ -12,8 +12,10 @@
 #       pairs of 0 and 1000, each measured right after the other); host
 #       mount+umount cost with 0 and 1000 sessions, propagation slave and
 #       private
-#   B4  SSH key login through a real sshd on 127.0.0.1 with and without the
-#       module; pam_open_session / pam_close_session latency by libpam; the
+#   B4  SSH key login through one real sshd on 127.0.0.1 with and without
+#       the module (its PAM file switched before each login; back to back
+#       and 100 ms apart), a second sshd beside it as the control;
+#       pam_open_session / pam_close_session latency by libpam; the
 #       teardown after a user's only session is closed
 #
 # Prints a table and writes bench/results.json.  Uses the harness of the

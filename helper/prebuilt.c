@@ -264,9 +264,10 @@ pid_t nsiso_prebuilt_give_reaper(struct nsiso_prebuilt *pb, const struct reaper_
 	int sent[4];
 	size_t n = 0, i;
 
-	/* Those there, in order (the reaper knows which by s). */
+	/* In order, those s says come (reaper_fd_sent(): the reaper expects
+	 * them so); one missing (-1) fails the send, and the reaper goes. */
 	for (i = 0; i < 4; i++)
-		if (fds[i] >= 0)
+		if (reaper_fd_sent(s, i))
 			sent[n++] = fds[i];
 	if (pb->reaper_pid <= 0 || nsiso_send_fds(pb->reaper_sock, s, sizeof(*s), sent, n) != 0) {
 		drop_reaper(pb);

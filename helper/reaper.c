@@ -443,10 +443,7 @@ void reaper_config_of(const struct reaper_session *s, const int fds[4], struct r
 	};
 }
 
-/* Whether fd i of reaper_config_of()'s four comes with session s: the
- * holder's pidfd not when the reaper holds the session, the private /tmp
- * directory only with one. */
-static bool fd_sent(const struct reaper_session *s, size_t i)
+bool reaper_fd_sent(const struct reaper_session *s, size_t i)
 {
 	return (i != 0 || !s->holds) && (i != 3 || s->private_tmp != NSISO_PRIVATE_TMP_NO);
 }
@@ -456,7 +453,7 @@ static size_t fds_wanted(const void *session)
 	size_t i, n = 0;
 
 	for (i = 0; i < 4; i++)
-		n += fd_sent(session, i);
+		n += reaper_fd_sent(session, i);
 	return n;
 }
 
@@ -473,7 +470,7 @@ static bool receive_session(int sock, struct reaper_session *s, int fds[4])
 	if (!nsiso_recv_struct(sock, s, sizeof(*s), got, 4, fds_wanted, texts, sizes, 4))
 		return false;
 	for (i = 0; i < 4; i++)
-		fds[i] = fd_sent(s, i) ? got[n++] : -1;
+		fds[i] = reaper_fd_sent(s, i) ? got[n++] : -1;
 	return true;
 }
 

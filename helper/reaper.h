@@ -83,6 +83,12 @@ struct reaper_session {
  * Its strings point into s, "" there meaning none. */
 void reaper_config_of(const struct reaper_session *s, const int fds[4], struct reaper_config *c);
 
+/* Whether fd i of those four comes with session s to a reaper made ahead:
+ * the holder's pidfd not when the reaper holds the session, the private
+ * /tmp directory only with one.  The one rule for the sender (which, in
+ * order) and the reaper (how many, and which is which). */
+bool reaper_fd_sent(const struct reaper_session *s, size_t i);
+
 /* A reaper made ahead, in a spare worker: it waits on sock for its struct
  * reaper_session, then goes on as reaper_main.  EOF (the spare is gone or
  * dropped it) ends it; so does its parent's death until it has a session. */
