@@ -13,7 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdatomic.h>
+#include <sys/epoll.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -33,6 +36,7 @@
 #include "../common/size.h"
 #include "../common/textfile.h"
 #include "cgroupns.h"
+#include "faults.h"
 #include "prebuilt.h"
 #include "holder.h"
 
@@ -311,6 +315,74 @@ static const char *same_place(pid_t caller, int pidfd)
 	return NULL;
 }
 
+/* ---- the workers of one user ----------------------------------------- */
+
+/* Workers serving one user's logins at once.  A worker follows the PAM
+ * application into its cgroups before it says "taken" (cgroupns.h), and a
+ * login from inside a session (su) brings it into the user's own: a user
+ * whose rule has a small cpu limit, with busy loops beside, slows each such
+ * worker to seconds, and enough su at once held every worker of the pool,
+ * so that every other user's login waited NSISO_BROKER_TAKE_MS for a take
+ * before its module ran the helper itself (found by an attacker review of
+ * 4323dc3).  A user's logins beyond this many are passed over at once:
+ * their modules run the helper, in that user's groups, delaying nobody
+ * else. */
+#define BROKER_WORKERS_PER_USER 16
+
+/* Who each worker serves: a slot a worker, its PID and its login's uid,
+ * claimed by the worker, freed by the broker when it reaps that worker
+ * (until then the PID is the worker's).  Shared by the broker and its
+ * spares (MAP_SHARED, made before the first spare; a spare keeps it from
+ * what it forks: spare_main()).  Workers are at most BROKER_WORKERS_MAX,
+ * spares included, so a slot is free for each. */
+static _Atomic uint64_t *serving;
+#define SERVING_BYTES (BROKER_WORKERS_MAX * sizeof(*serving))
+
+static uint64_t serving_slot(pid_t pid, uid_t uid)
+{
+	return (uint64_t)(uint32_t)pid << 32 | (uint32_t)uid;
+}
+
+static bool slot_serves(uint64_t slot, uid_t uid)
+{
+	return slot >> 32 != 0 && (uint32_t)slot == (uint32_t)uid;
+}
+
+/* In a worker: a slot claimed for uid, unless the user has
+ * BROKER_WORKERS_PER_USER workers already.  Two that claim at once may
+ * both count the other and both pass over: that costs speed only. */
+static bool serve_user(uid_t uid)
+{
+	uint64_t mine = serving_slot(getpid(), uid);
+	unsigned i, n = 0;
+	int at = -1;
+
+	for (i = 0; i < BROKER_WORKERS_MAX && at < 0; i++) {
+		uint64_t free_slot = 0;
+
+		if (atomic_compare_exchange_strong(&serving[i], &free_slot, mine))
+			at = (int)i;
+	}
+	if (at < 0)
+		return false;
+	for (i = 0; i < BROKER_WORKERS_MAX; i++)
+		n += slot_serves(atomic_load(&serving[i]), uid);
+	if (n <= BROKER_WORKERS_PER_USER)
+		return true;
+	atomic_store(&serving[at], 0);
+	return false;
+}
+
+/* In the broker, for a child it has just reaped. */
+static void served(pid_t worker)
+{
+	unsigned i;
+
+	for (i = 0; i < BROKER_WORKERS_MAX; i++)
+		if (atomic_load(&serving[i]) >> 32 == (uint32_t)worker)
+			atomic_store(&serving[i], 0);
+}
+
 /* What a spare tells the broker on the taken pipe (one write each, well
  * within PIPE_BUF). */
 enum note_kind { NOTE_TAKEN, NOTE_ISOLATE };
@@ -377,10 +449,15 @@ static void serve(int conn, const struct ucred *peer, int taken_wr, nsiso_broker
 	/* What spares make next follows what vouched-for logins ask for. */
 	note(taken_wr, NOTE_ISOLATE, r.isolate);
 	close(taken_wr);
+	if (!serve_user(r.uid))
+		pass_over(conn, "uid %d has %d logins served by the broker already",
+			  (int)r.uid, BROKER_WORKERS_PER_USER);
 	if (nsiso_cgroup_follow_caller(r.caller, pidfd, pb->follow, &pb->n_follow, why,
 				       sizeof(why)) < 0)
 		pass_over(conn, "%s", why);
 	reply(conn, NSISO_BROKER_TAKEN);
+	/* A worker slowed in the user's groups, for as long as a test likes. */
+	FAULT_POINT_OF("broker-taken-uid", (unsigned long)r.uid);
 	open_fn(&r, pidfd, pb);
 	_exit(1);	/* not reached */
 }
@@ -428,6 +505,10 @@ struct pool {
 	pid_t broker;
 	int listen_fd, mountinfo_fd;
 	int taken_rd, taken_wr;		/* struct spare_note, from spares */
+	/* The spares' retire pipe: its write end is the broker's alone, and
+	 * closing it retires every spare made with it; -1 until the next
+	 * spare is made (fill_spares()). */
+	int retire_rd, retire_wr;
 	/* While no spare is left: the worker that took the last one (our
 	 * unreaped child, so its PID was its own), until it ends; -1 else. */
 	int taker_pidfd;
@@ -471,6 +552,44 @@ static void rehearse(void)
 	nsiso_own_pages(request, REQUEST_REHEARSED_BYTES);
 }
 
+/* In a spare: a connection, or -1 once the broker has retired this spare
+ * (EOF on the retire pipe: retire_spares()).  The retirement is looked at
+ * first and only while no connection is accepted: a spare that has one is
+ * a worker and finishes its login, whatever the broker does meanwhile (it
+ * used to kill spares it still counted as idle, and one that had accepted
+ * and said "taken" since had its login denied: from "taken" on the module's
+ * answer is final).  The listening socket is non-blocking (several spares
+ * wait on it; the one woken may find the connection taken by another) and
+ * waited for exclusively, which wakes one spare a connection, as accept()
+ * does. */
+static int await_connection(const struct pool *p)
+{
+	struct epoll_event ev[2];
+	int ep = epoll_create1(EPOLL_CLOEXEC), conn = -1, n, i;
+
+	ev[0] = (struct epoll_event){ .events = EPOLLIN | EPOLLEXCLUSIVE,
+				      .data.fd = p->listen_fd };
+	ev[1] = (struct epoll_event){ .events = EPOLLIN, .data.fd = p->retire_rd };
+	if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, p->listen_fd, &ev[0]) != 0 ||
+	    epoll_ctl(ep, EPOLL_CTL_ADD, p->retire_rd, &ev[1]) != 0)
+		_exit(1);
+	for (;;) {
+		n = epoll_wait(ep, ev, 2, -1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;
+		for (i = 0; i < n; i++)
+			if (ev[i].data.fd == p->retire_rd)
+				_exit(0);
+		conn = accept4(p->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+		if (conn >= 0 || (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED))
+			break;
+	}
+	close(ep);
+	return conn;
+}
+
 /* In a spare: one connection, then the worker's part.  The root-only socket
  * keeps users out; a peer that is not root gets no further either. */
 __attribute__((noreturn))
@@ -482,11 +601,11 @@ static void spare_main(const struct pool *p)
 	int conn;
 
 	close(p->taken_rd);
+	/* Nothing this spare forks (its holder and reaper) gets the table. */
+	(void)madvise(serving, SERVING_BYTES, MADV_DONTFORK);
 	nsiso_prebuild(&pb, p->prebuild_isolate);
 	rehearse();
-	do
-		conn = accept4(p->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-	while (conn < 0 && errno == EINTR);
+	conn = await_connection(p);
 	/* A worker now: it finishes its login even if the broker goes. */
 	(void)prctl(PR_SET_PDEATHSIG, 0);
 	/* Whatever happened, the broker makes a new spare. */
@@ -496,6 +615,7 @@ static void spare_main(const struct pool *p)
 	 * as long as the session lasts.  (The taken pipe goes once the
 	 * request is read: serve().) */
 	close(p->listen_fd);
+	close(p->retire_rd);
 	if (p->mountinfo_fd >= 0)
 		close(p->mountinfo_fd);
 	if (conn < 0)
@@ -525,6 +645,22 @@ static void forget_taker(struct pool *p)
 	p->taker_pidfd = -1;
 }
 
+/* A retire pipe for the spares about to be made, unless they have one. */
+static bool retire_pipe(struct pool *p)
+{
+	int fds[2];
+
+	if (p->retire_wr >= 0)
+		return true;
+	if (pipe2(fds, O_CLOEXEC) != 0) {
+		syslog(LOG_ERR, "broker: pipe: %m");
+		return false;
+	}
+	p->retire_rd = fds[0];
+	p->retire_wr = fds[1];
+	return true;
+}
+
 /* Up to max empty places filled, within BROKER_WORKERS_MAX workers in all.
  * Whatever the wait for the last taker was, it is over (and its pidfd is
  * not a new spare's). */
@@ -533,6 +669,8 @@ static void fill_spares(struct pool *p, unsigned max)
 	unsigned i;
 
 	forget_taker(p);
+	if (!retire_pipe(p))
+		return;
 	for (i = 0; i < BROKER_SPARES && max > 0; i++) {
 		pid_t pid;
 
@@ -544,11 +682,13 @@ static void fill_spares(struct pool *p, unsigned max)
 			 * and it would go on accepting on the socket a new broker
 			 * is to take over.  The claim on the socket is the
 			 * broker's alone: nothing of ours may keep a new broker
-			 * out (a holder or reaper would, for a session's life). */
+			 * out (a holder or reaper would, for a session's life).
+			 * Nor may a spare keep the retire pipe open. */
 			if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != p->broker)
 				_exit(0);
 			if (claim_fd >= 0)
 				close(claim_fd);
+			close(p->retire_wr);
 			spare_main(p);
 		}
 		if (pid < 0) {
@@ -706,6 +846,7 @@ static void reap_workers(struct pool *p)
 				continue;
 			return;	/* cannot be: it was there to reap */
 		}
+		served(ended.si_pid);
 		if (forget_spare(p, ended.si_pid))
 			continue;
 		if (p->busy > 0)
@@ -718,25 +859,28 @@ static void reap_workers(struct pool *p)
 }
 
 /* Spares hold libcgroup's table as it was when they were forked: after a
- * change of the mount table they go (our unreaped children: their PIDs are
- * theirs), and new ones are made.  One that took a connection meanwhile is
- * a worker already; killed in that instant, its module execs the helper. */
+ * change of the mount table they go, and new ones are made.  They retire
+ * themselves, on EOF of their retire pipe, unless they have accepted a
+ * connection: then they are workers and serve it (await_connection()).
+ * Either way they are counted as workers until reaped, so that one that
+ * serves a login meanwhile is counted in BROKER_WORKERS_MAX. */
 static void retire_spares(struct pool *p)
 {
 	unsigned i;
 
 	note_taken(p);
-	for (i = 0; i < BROKER_SPARES; i++) {
-		if (p->spare[i] == 0)
-			continue;
-		kill(p->spare[i], SIGKILL);
-		while (waitpid(p->spare[i], NULL, 0) < 0 && errno == EINTR)
-			;
-		p->spare[i] = 0;
+	/* Where a spare that accepts now used to be killed as idle. */
+	FAULT_POINT("broker-retire");
+	if (p->retire_wr >= 0) {
+		close(p->retire_wr);
+		close(p->retire_rd);
+		p->retire_rd = p->retire_wr = -1;
 	}
-	/* A note one wrote in its last instant, read before any new spare
-	 * could have its PID. */
-	note_taken(p);
+	for (i = 0; i < BROKER_SPARES; i++)
+		if (p->spare[i] != 0) {
+			p->spare[i] = 0;
+			p->busy++;
+		}
 }
 
 static uint64_t fnv1a(uint64_t h, const char *text)
@@ -838,28 +982,46 @@ static void broker_pollfds(const struct pool *p, struct pollfd pfd[BROKER_POLL_F
 				  .events = POLLIN };
 }
 
+/* What the pool needs besides its socket: the table of whom workers
+ * serve, the socket non-blocking for the spares that wait on it
+ * (await_connection()), the taken pipe (its read end non-blocking). */
+static int pool_setup(int listen_fd, int taken[2], char *err, size_t len)
+{
+	serving = mmap(NULL, SERVING_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+		       /* cppcheck-suppress invalidFunctionArg ; no fd with MAP_ANONYMOUS */
+		       -1, 0);
+	if (serving == MAP_FAILED)
+		return fail(err, len, "mmap: %s", strerror(errno));
+	if (fcntl(listen_fd, F_SETFL, fcntl(listen_fd, F_GETFL) | O_NONBLOCK) != 0)
+		return fail(err, len, "the listening socket: %s", strerror(errno));
+	if (pipe2(taken, O_CLOEXEC) != 0)
+		return fail(err, len, "pipe: %s", strerror(errno));
+	fcntl(taken[0], F_SETFL, O_NONBLOCK);
+	return 0;
+}
+
 int nsiso_broker_main(const char *socket_path, int listen_fd, nsiso_broker_open_fn open_fn)
 {
 	struct pool p = { .open_fn = open_fn, .broker = getpid(),
 			  .prebuild_isolate = PREBUILD_ISOLATE_FIRST };
-	int taken[2];
+	int taken[2] = { -1, -1 };
 	char err[512];
 
 	reserve_channel_fd();
 	if (listen_fd < 0)
 		listen_fd = bind_listener(socket_path, err, sizeof(err));
-	if (listen_fd < 0 || pipe2(taken, O_CLOEXEC) != 0) {
-		if (listen_fd >= 0)
-			snprintf(err, sizeof(err), "pipe: %s", strerror(errno));
+	if (listen_fd >= 0 && pool_setup(listen_fd, taken, err, sizeof(err)) < 0)
+		listen_fd = -1;
+	if (listen_fd < 0) {
 		syslog(LOG_ERR, "broker: %s", err);
 		fprintf(stderr, "nsiso-helper: broker: %s\n", err);
 		return 1;
 	}
-	fcntl(taken[0], F_SETFL, O_NONBLOCK);
 	p.listen_fd = listen_fd;
 	p.taken_rd = taken[0];
 	p.taken_wr = taken[1];
 	p.taker_pidfd = -1;
+	p.retire_rd = p.retire_wr = -1;
 	/* Workers, holders and reapers must not keep a terminal open. */
 	nsiso_detach_stdio();
 	learn_own_place();

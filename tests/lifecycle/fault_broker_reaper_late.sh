@@ -19,10 +19,7 @@ set -u
 PAMCLOSE=$NSISO_TOP/tests/build/nsiso-pamclose
 lc_begin --syslog --tool "$LC_FAULTS_HELPER" --tool "$PAMCLOSE"
 lc_conf deny
-SOCK=$T/brk/broker.sock
-SVC=$(lc_service "broker=$SOCK debug")
-
-nsiso_start_broker "$LC_FAULTS_HELPER" "$SOCK"
+lc_broker debug
 
 two_idle_reapers() { [ "$(nsiso_made_ahead "$BROKER_PID" nsiso-idle-reap | wc -l)" -eq 2 ]; }
 

@@ -11,15 +11,8 @@
 set -u
 . "$(dirname "$0")/lib.bash"
 lc_begin --syslog --tool "$LC_FAULTS_HELPER"
-SOCK=$T/brk/broker.sock
-SVC=$(lc_service "broker=$SOCK debug")
-MNT=$T/churn
-mkdir -p "$MNT"
-nsiso_on_exit nsiso_unmount "$MNT"
+lc_broker debug
 
-nsiso_start_broker "$LC_FAULTS_HELPER" "$SOCK"
-
-change_mounts() { mount -t tmpfs nsiso-test "$MNT" && umount "$MNT" || nsiso_die "cannot mount a tmpfs on $MNT"; }
 # Spares whose holders' copies are out of date.  A change of the mount
 # table replaces the spares (at once after 2 s without one, else 2 s after
 # their last replacement: broker.c); a second change right after that
@@ -29,9 +22,9 @@ out_of_date() {
 	local before
 	nsiso_wait_until 10 nsiso_broker_ready || nsiso_die "$1: the spares made no holders"
 	before=$(nsiso_broker_spares)
-	change_mounts
+	lc_change_mounts
 	nsiso_wait_until 5 nsiso_broker_replaced "$before" || nsiso_die "$1: the spares were not replaced"
-	change_mounts
+	lc_change_mounts
 }
 
 for oe in deny allow; do

@@ -11,11 +11,7 @@ set -u
 . "$(dirname "$0")/lib.bash"
 lc_begin --syslog --tool "$LC_FAULTS_HELPER"
 lc_conf deny
-SOCK=$T/brk/broker.sock
-SVC=$(lc_service "broker=$SOCK")
-
-nsiso_start_broker "$LC_FAULTS_HELPER" "$SOCK"
-nsiso_wait_until 10 nsiso_broker_ready || nsiso_die "the broker made no spares"
+lc_broker
 
 # The broker's children: its two spares, and a worker while it serves.
 children() { nsiso_broker_spares | wc -w; }

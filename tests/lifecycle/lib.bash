@@ -15,7 +15,9 @@
 #   lc_conf ON_ERROR [LINES]  the conf: LC_USER isolated, 256M, 100 tasks
 #   lc_service [MODULE_ARGS]  a pamtester service: module, probe, pam_permit
 #   lc_in_private_ns SETUP SERVICE  pamtester in a private mount namespace
-#   lc_fault NAME             arm a fault point of nsiso-helper-faults
+#   lc_fault NAME...          arm fault points of nsiso-helper-faults
+#   lc_broker [MODULE_ARGS]   a broker of the faults build: $SOCK, $SVC, ready
+#   lc_change_mounts          a change of the mount table (spares replaced)
 #   lc_try CMD...             run CMD; $LC_RC, $LC_MS, $T/try.out
 #   lc_outcome CASE ON_ERROR [H R C]  the login's outcome, per on_error
 #   lc_one_line CASE LEVEL REASON_ERE ON_ERROR [OUTCOME_ERE]  exactly one log line for it
@@ -117,17 +119,41 @@ lc_in_private_ns() {
 		"$2" "$LC_USER" open_session close_session
 }
 
-# lc_fault NAME: arm one fault point (see helper/faults.h), e.g.
-# helper-before-reply:kill.  An empty NAME disarms.
+# lc_fault NAME...: arm fault points (see helper/faults.h), e.g.
+# helper-before-reply:kill.  An empty NAME disarms them all.
 lc_fault() {
 	if [ -z "${_LC_FAULT_TRAP:-}" ]; then
 		nsiso_on_exit rm -f -- "$LC_FAULT_FILE"
 		_LC_FAULT_TRAP=1
 	fi
 	if [ -n "$1" ]; then
-		printf '%s\n' "$1" >"$LC_FAULT_FILE"
+		printf '%s\n' "$@" >"$LC_FAULT_FILE"
 	else
 		rm -f -- "$LC_FAULT_FILE"
+	fi
+}
+
+# lc_broker [MODULE_ARGS]: a broker of the faults build of our own on
+# $SOCK (nsiso_start_broker: $BROKER_PID), and $SVC, an lc_service that
+# asks it (with MODULE_ARGS); waits until its two spares are ready.
+# shellcheck disable=SC2120 # MODULE_ARGS are optional
+lc_broker() {
+	SOCK=$T/brk/broker.sock
+	SVC=$(lc_service "broker=$SOCK${1:+ $1}")
+	nsiso_start_broker "$LC_FAULTS_HELPER" "$SOCK"
+	nsiso_wait_until 10 nsiso_broker_ready || nsiso_die "the broker made no spares"
+}
+
+# lc_change_mounts: a change of the mount table (a tmpfs mounted on a
+# directory of ours and unmounted), which has a broker replace its spares.
+lc_change_mounts() {
+	local mnt=$T/churn
+	if [ ! -d "$mnt" ]; then
+		mkdir -p "$mnt"
+		nsiso_on_exit nsiso_unmount "$mnt"
+	fi
+	if ! mount -t tmpfs nsiso-test "$mnt" || ! umount "$mnt"; then
+		nsiso_die "cannot mount a tmpfs on $mnt"
 	fi
 }
 
