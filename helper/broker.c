@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <stdatomic.h>
-#include <sys/epoll.h>
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -315,62 +314,93 @@ static const char *same_place(pid_t caller, int pidfd)
 	return NULL;
 }
 
-/* ---- the workers of one user ----------------------------------------- */
+/* ---- the workers of users' applications ------------------------------ */
 
-/* Workers serving one user's logins at once.  A worker follows the PAM
- * application into its cgroups before it says "taken" (cgroupns.h), and a
- * login from inside a session (su) brings it into the user's own: a user
- * whose rule has a small cpu limit, with busy loops beside, slows each such
- * worker to seconds, and enough su at once held every worker of the pool,
- * so that every other user's login waited NSISO_BROKER_TAKE_MS for a take
- * before its module ran the helper itself (found by an attacker review of
- * 4323dc3).  A user's logins beyond this many are passed over at once:
- * their modules run the helper, in that user's groups, delaying nobody
- * else. */
+/* Workers serving the logins of one user's applications at once, by the
+ * application's real uid (a setuid su's is the user who ran it; sshd,
+ * login, cron run as root), and of all users' applications together.  A
+ * worker follows the application into its cgroups before it says "taken"
+ * (cgroupns.h): a user's su from inside a session runs there, as slowly as
+ * a small cpu limit of that user's, with busy loops beside it, makes it;
+ * enough su at once held every worker of the pool, and every other login
+ * waited NSISO_BROKER_TAKE_MS for a take before its module ran the helper
+ * itself (found by an attacker review of 4323dc3).  Beyond either bound a
+ * login is passed over at once, and its module runs the helper in the
+ * user's own groups, delaying nobody else; half the pool is always left to
+ * the logins of root's applications (sshd, login, cron), which no user
+ * slows. */
 #define BROKER_WORKERS_PER_USER 16
+#define BROKER_WORKERS_USERS (BROKER_WORKERS_MAX / 2)
 
-/* Who each worker serves: a slot a worker, its PID and its login's uid,
- * claimed by the worker, freed by the broker when it reaps that worker
- * (until then the PID is the worker's).  Shared by the broker and its
- * spares (MAP_SHARED, made before the first spare; a spare keeps it from
- * what it forks: spare_main()).  Workers are at most BROKER_WORKERS_MAX,
- * spares included, so a slot is free for each. */
-static _Atomic uint64_t *serving;
-#define SERVING_BYTES (BROKER_WORKERS_MAX * sizeof(*serving))
+/* Whom each worker serves: slot i is a worker's PID and its application's
+ * real uid, claimed by the worker (the PID first, with a compare and
+ * exchange), freed by the broker when it reaps that worker (until then the
+ * PID is the worker's).  Shared by the broker and its spares (MAP_SHARED,
+ * made before the first spare; a spare keeps it from what it forks:
+ * spare_main()).  Workers are at most BROKER_WORKERS_MAX, spares included,
+ * so a slot is free for each.  32-bit atomics: lock-free everywhere, which
+ * atomics shared between processes must be. */
+struct serving {
+	_Atomic uint32_t pid[BROKER_WORKERS_MAX];
+	_Atomic uint32_t uid[BROKER_WORKERS_MAX];	/* SERVING_NOBODY: not yet */
+};
+#define SERVING_NOBODY UINT32_MAX
+static struct serving *serving;
 
-static uint64_t serving_slot(pid_t pid, uid_t uid)
+/* The application's real uid, from /proc/PID/status (no page of the
+ * process's own is read), while its pidfd shows it alive: the PID was its
+ * own.  -1 when it cannot be told. */
+static long caller_ruid(pid_t caller, int pidfd)
 {
-	return (uint64_t)(uint32_t)pid << 32 | (uint32_t)uid;
+	struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
+	char path[48], status[8192];
+	const char *field;
+	uint64_t uid;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)caller);
+	if (nsiso_read_whole(path, status, sizeof(status)) < 0)
+		return -1;
+	field = strstr(status, "\nUid:\t");
+	if (!field)
+		return -1;
+	field += strlen("\nUid:\t");
+	if (nsiso_parse_decimal(field, strcspn(field, "\t"), SERVING_NOBODY - 1, &uid) != NULL)
+		return -1;
+	return poll(&pfd, 1, 0) == 0 ? (long)uid : -1;
 }
 
-static bool slot_serves(uint64_t slot, uid_t uid)
+/* In a worker: NULL with a slot claimed for the logins of uid's
+ * applications, or why none may be.  Two that claim at once may both count
+ * the other and both pass over (each stores its uid before it counts):
+ * that costs speed only. */
+static const char *serve_user(uint32_t uid)
 {
-	return slot >> 32 != 0 && (uint32_t)slot == (uint32_t)uid;
-}
+	unsigned i, mine = BROKER_WORKERS_MAX, same = 0, users = 0;
 
-/* In a worker: a slot claimed for uid, unless the user has
- * BROKER_WORKERS_PER_USER workers already.  Two that claim at once may
- * both count the other and both pass over: that costs speed only. */
-static bool serve_user(uid_t uid)
-{
-	uint64_t mine = serving_slot(getpid(), uid);
-	unsigned i, n = 0;
-	int at = -1;
+	for (i = 0; i < BROKER_WORKERS_MAX && mine == BROKER_WORKERS_MAX; i++) {
+		uint32_t free_slot = 0;
 
-	for (i = 0; i < BROKER_WORKERS_MAX && at < 0; i++) {
-		uint64_t free_slot = 0;
-
-		if (atomic_compare_exchange_strong(&serving[i], &free_slot, mine))
-			at = (int)i;
+		if (atomic_compare_exchange_strong(&serving->pid[i], &free_slot,
+						   (uint32_t)getpid()))
+			mine = i;
 	}
-	if (at < 0)
-		return false;
-	for (i = 0; i < BROKER_WORKERS_MAX; i++)
-		n += slot_serves(atomic_load(&serving[i]), uid);
-	if (n <= BROKER_WORKERS_PER_USER)
-		return true;
-	atomic_store(&serving[at], 0);
-	return false;
+	if (mine == BROKER_WORKERS_MAX)
+		return "no slot left";
+	atomic_store(&serving->uid[mine], uid);
+	if (uid == 0)
+		return NULL;
+	for (i = 0; i < BROKER_WORKERS_MAX; i++) {
+		uint32_t theirs = atomic_load(&serving->uid[i]);
+
+		same += theirs == uid;
+		users += theirs != 0 && theirs != SERVING_NOBODY;
+	}
+	if (same <= BROKER_WORKERS_PER_USER && users <= BROKER_WORKERS_USERS)
+		return NULL;
+	atomic_store(&serving->uid[mine], SERVING_NOBODY);
+	atomic_store(&serving->pid[mine], 0);
+	return same > BROKER_WORKERS_PER_USER ? "as many as one user's applications may have"
+					      : "as many as users' applications may have";
 }
 
 /* In the broker, for a child it has just reaped. */
@@ -379,8 +409,10 @@ static void served(pid_t worker)
 	unsigned i;
 
 	for (i = 0; i < BROKER_WORKERS_MAX; i++)
-		if (atomic_load(&serving[i]) >> 32 == (uint32_t)worker)
-			atomic_store(&serving[i], 0);
+		if (atomic_load(&serving->pid[i]) == (uint32_t)worker) {
+			atomic_store(&serving->uid[i], SERVING_NOBODY);
+			atomic_store(&serving->pid[i], 0);
+		}
 }
 
 /* What a spare tells the broker on the taken pipe (one write each, well
@@ -415,8 +447,9 @@ static void serve(int conn, const struct ucred *peer, int taken_wr, nsiso_broker
 {
 	char *argv[REQUEST_ARGS_MAX], why[NSISO_REPLY_MAX - 16];
 	struct nsiso_request r;
-	const char *other;
+	const char *other, *busy;
 	int argc, pidfd;
+	long ruid;
 
 	/* The connection becomes the channel first: fd 3 is then taken, and no
 	 * fd received below can be the one a later dup2() would close.  (Fd 3
@@ -433,6 +466,13 @@ static void serve(int conn, const struct ucred *peer, int taken_wr, nsiso_broker
 		       NSISO_BROKER_TAKE_MS, (int)peer->pid);
 		pass_over(conn, "no request within %d ms", NSISO_BROKER_TAKE_MS);
 	}
+	/* A bound of our own, as an exec'd helper has the module's, from the
+	 * request on: a worker slowed in a user's groups (below), or a step
+	 * that does not end (sd-bus waits up to 90 s for a bus that stalls
+	 * its authentication) would keep one of the broker's workers for good
+	 * (a review of 9f2282c).  The module gave up on us by then.  SIGALRM
+	 * ends us (the broker's signals are the defaults). */
+	alarm(NSISO_OPEN_TIMEOUT_MS / 1000 + 1);
 	if (receive_request(conn, request, sizeof(request), argv, &argc, &pidfd) < 0)
 		pass_over(conn, "malformed request");
 	if (argc < 2 || strcmp(argv[1], "open") != 0 ||
@@ -449,23 +489,26 @@ static void serve(int conn, const struct ucred *peer, int taken_wr, nsiso_broker
 	/* What spares make next follows what vouched-for logins ask for. */
 	note(taken_wr, NOTE_ISOLATE, r.isolate);
 	close(taken_wr);
-	if (!serve_user(r.uid))
-		pass_over(conn, "uid %d has %d logins served by the broker already",
-			  (int)r.uid, BROKER_WORKERS_PER_USER);
+	ruid = caller_ruid(r.caller, pidfd);
+	if (ruid < 0)
+		pass_over(conn, "cannot tell the PAM application's real uid");
+	busy = serve_user((uint32_t)ruid);
+	if (busy)
+		pass_over(conn, "the broker serves %s (the application's real uid %ld)", busy, ruid);
 	if (nsiso_cgroup_follow_caller(r.caller, pidfd, pb->follow, &pb->n_follow, why,
 				       sizeof(why)) < 0)
 		pass_over(conn, "%s", why);
 	reply(conn, NSISO_BROKER_TAKEN);
 	/* A worker slowed in the user's groups, for as long as a test likes. */
-	FAULT_POINT_OF("broker-taken-uid", (unsigned long)r.uid);
+	FAULT_POINT_OF("broker-taken-ruid", (unsigned long)ruid);
 	open_fn(&r, pidfd, pb);
 	_exit(1);	/* not reached */
 }
 
 /* ---- the pool --------------------------------------------------------- */
 
-/* Spare workers wait in accept() themselves, forked ahead: a login does not
- * wait for the broker's fork (whose cost here is mostly copying the page
+/* Spare workers wait for a connection themselves, forked ahead: a login
+ * does not wait for the broker's fork (whose cost here is mostly copying the page
  * tables of libcgroup's table).  Each spare serves one connection. */
 #define BROKER_SPARES 2
 
@@ -493,7 +536,7 @@ static void serve(int conn, const struct ucred *peer, int taken_wr, nsiso_broker
 #define BROKER_RESPARE_MIN_MS 2000
 
 struct pool {
-	pid_t spare[BROKER_SPARES];	/* waiting in accept(); 0 = none */
+	pid_t spare[BROKER_SPARES];	/* waiting for a connection; 0 = none */
 	unsigned busy;			/* took a connection, not yet reaped */
 	unsigned prebuild_isolate;	/* for the holders of new spares */
 	unsigned recent[PREBUILD_RECENT];	/* what the last logins asked for */
@@ -558,36 +601,30 @@ static void rehearse(void)
  * a worker and finishes its login, whatever the broker does meanwhile (it
  * used to kill spares it still counted as idle, and one that had accepted
  * and said "taken" since had its login denied: from "taken" on the module's
- * answer is final).  The listening socket is non-blocking (several spares
- * wait on it; the one woken may find the connection taken by another) and
- * waited for exclusively, which wakes one spare a connection, as accept()
- * does. */
+ * answer is final).  The listening socket is non-blocking: every spare
+ * waiting is woken by a connection (none sleeps in accept(), out of reach
+ * of its retirement, and none misses one another retired without taking),
+ * and all but one find it taken. */
 static int await_connection(const struct pool *p)
 {
-	struct epoll_event ev[2];
-	int ep = epoll_create1(EPOLL_CLOEXEC), conn = -1, n, i;
+	struct pollfd pfd[2] = {
+		{ .fd = p->retire_rd, .events = POLLIN },
+		{ .fd = p->listen_fd, .events = POLLIN },
+	};
+	int conn;
 
-	ev[0] = (struct epoll_event){ .events = EPOLLIN | EPOLLEXCLUSIVE,
-				      .data.fd = p->listen_fd };
-	ev[1] = (struct epoll_event){ .events = EPOLLIN, .data.fd = p->retire_rd };
-	if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, p->listen_fd, &ev[0]) != 0 ||
-	    epoll_ctl(ep, EPOLL_CTL_ADD, p->retire_rd, &ev[1]) != 0)
-		_exit(1);
 	for (;;) {
-		n = epoll_wait(ep, ev, 2, -1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			break;
-		for (i = 0; i < n; i++)
-			if (ev[i].data.fd == p->retire_rd)
-				_exit(0);
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (pfd[0].revents)
+			_exit(0);
 		conn = accept4(p->listen_fd, NULL, NULL, SOCK_CLOEXEC);
 		if (conn >= 0 || (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED))
-			break;
+			return conn;
 	}
-	close(ep);
-	return conn;
 }
 
 /* In a spare: one connection, then the worker's part.  The root-only socket
@@ -602,7 +639,7 @@ static void spare_main(const struct pool *p)
 
 	close(p->taken_rd);
 	/* Nothing this spare forks (its holder and reaper) gets the table. */
-	(void)madvise(serving, SERVING_BYTES, MADV_DONTFORK);
+	(void)madvise(serving, sizeof(*serving), MADV_DONTFORK);
 	nsiso_prebuild(&pb, p->prebuild_isolate);
 	rehearse();
 	conn = await_connection(p);
@@ -987,11 +1024,15 @@ static void broker_pollfds(const struct pool *p, struct pollfd pfd[BROKER_POLL_F
  * (await_connection()), the taken pipe (its read end non-blocking). */
 static int pool_setup(int listen_fd, int taken[2], char *err, size_t len)
 {
-	serving = mmap(NULL, SERVING_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+	unsigned i;
+
+	serving = mmap(NULL, sizeof(*serving), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
 		       /* cppcheck-suppress invalidFunctionArg ; no fd with MAP_ANONYMOUS */
 		       -1, 0);
 	if (serving == MAP_FAILED)
 		return fail(err, len, "mmap: %s", strerror(errno));
+	for (i = 0; i < BROKER_WORKERS_MAX; i++)
+		atomic_store(&serving->uid[i], SERVING_NOBODY);
 	if (fcntl(listen_fd, F_SETFL, fcntl(listen_fd, F_GETFL) | O_NONBLOCK) != 0)
 		return fail(err, len, "the listening socket: %s", strerror(errno));
 	if (pipe2(taken, O_CLOEXEC) != 0)

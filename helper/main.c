@@ -1255,12 +1255,7 @@ static void open_session(const struct nsiso_request *r, gid_t gid, struct nsiso_
 __attribute__((noreturn))
 static void open_for_broker(struct nsiso_request *r, int caller_pidfd, struct nsiso_prebuilt *pb)
 {
-	/* A bound of our own, as an exec'd helper has the module's: a step
-	 * that does not end (sd-bus waits up to 90 s for a bus that stalls
-	 * its authentication) would keep one of the broker's 64 workers for
-	 * good (a review of 9f2282c).  The module gave up on us by then.
-	 * SIGALRM ends us (the broker's signals are the defaults). */
-	alarm(NSISO_OPEN_TIMEOUT_MS / 1000 + 1);
+	/* (Its worker's own bound runs since the request: broker.c.) */
 	nsiso_deadline_in(&open_deadline, NSISO_HELPER_BUDGET_MS);
 	have_channel = true;
 	given_caller_pidfd = caller_pidfd;

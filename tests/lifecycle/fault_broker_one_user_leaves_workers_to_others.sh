@@ -1,25 +1,46 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
-# One user's logins cannot take every worker of a broker.  A worker follows
-# the PAM application into its cgroups before it says "taken", so a user's
-# su from inside their session, with a small cpu limit and busy loops
-# beside it, slowed each worker to seconds, and enough su at once held all
-# 64: every other user's login then waited 2 s for a take before its module
-# ran the helper (an attacker review of 4323dc3).  Here a fault point parks
-# the workers of one user after "taken", as such a slowed worker sits: 16
-# of that user's logins are served and parked, the 17th and later are
-# passed over at once and go through isolated by the exec'd helper, another
-# user's login is served by the broker meanwhile, and the parked ones end
-# isolated once let go.
+# Users' applications cannot take every worker of a broker.  A worker
+# follows the PAM application into its cgroups before it says "taken", so a
+# user's su from inside their session, with a small cpu limit and busy
+# loops beside it, slowed each worker to seconds, and enough su at once
+# held all 64: every other login then waited 2 s for a take before its
+# module ran the helper (an attacker review of 4323dc3).  Workers are
+# bounded by the application's real uid: 16 for one user's, 32 for all
+# users' together; root's applications (sshd, login, cron) keep the rest.
+# Here a setuid pamtester run by each user stands for su, and a fault point
+# parks the workers of two users after "taken", as such a slowed worker
+# sits: the first user's 17th login and a third user's login are passed
+# over at once and go through isolated by the exec'd helper, a login from
+# root's application is served by the broker meanwhile, and the parked
+# logins go through once let go.
 set -u
 . "$(dirname "$0")/lib.bash"
 lc_begin --syslog --tool "$LC_FAULTS_HELPER"
-OTHER=$(nsiso_make_user) || nsiso_die "cannot create a second test user"
-lc_conf deny "$OTHER isolate uts,ipc,mnt,pid
-$OTHER memory 256M
-$OTHER tasks 100"
-PER_USER=16	# BROKER_WORKERS_PER_USER (helper/broker.c)
+PER_USER=16 USERS=32	# BROKER_WORKERS_PER_USER, _USERS (helper/broker.c)
+U1=$LC_USER
+U2=$(nsiso_make_user) || nsiso_die "cannot create a second test user"
+U3=$(nsiso_make_user) || nsiso_die "cannot create a third test user"
+rules=""
+for u in "$U2" "$U3"; do
+	rules+="$u isolate uts,ipc,mnt,pid
+$u memory 256M
+$u tasks 100
+"
+done
+lc_conf deny "$rules"
 lc_broker debug
+# For the users' own setuid application: no probe, which pam_exec would run
+# as the user (it writes to our private directory).
+USVC=$(nsiso_make_pam_service "$(nsiso_module_line "broker=$SOCK debug")")
+bin=$(mktemp -d /tmp/nsiso-suid.XXXXXX)
+nsiso_on_exit rm -rf "$bin"
+chmod 0755 "$bin"
+install -m 4755 -o root /usr/bin/pamtester "$bin/pamtester"
+
+# su USER: the user's setuid application opening and closing a session of
+# their own.
+su_login() { setpriv --reuid="$1" --regid="$1" --clear-groups "$bin/pamtester" "$USVC" "$1" open_session close_session; }
 
 # The broker's children parked at the fault point (a 10 ms sleep loop:
 # between two sleeps one may be missed, so this is only waited for).
@@ -28,48 +49,64 @@ parked() {
 	for c in $(nsiso_broker_spares); do
 		[ "$(cat "/proc/$c/wchan" 2>/dev/null)" = hrtimer_nanosleep ] && n=$((n + 1))
 	done
-	echo "$n"
+	[ "$n" -eq "$1" ]
 }
-all_parked() { [ "$(parked)" -eq "$PER_USER" ]; }
-
-lc_fault "broker-taken-uid-$LC_UID:wait"
 pids=()
-for i in $(seq "$PER_USER"); do
-	pamtester "$SVC" "$LC_USER" open_session close_session >"$T/parked.$i" 2>&1 &
-	pids+=("$!")
-	nsiso_on_exit _nsiso_terminate "$!:$(_nsiso_starttime "$!")"
-done
-nsiso_assert_true "$PER_USER logins of one user served and parked" nsiso_wait_until 20 all_parked
+park() {
+	local i
+	for i in $(seq "$PER_USER"); do
+		su_login "$1" >"$T/parked.$1.$i" 2>&1 &
+		pids+=("$!")
+		nsiso_on_exit _nsiso_terminate "$!:$(_nsiso_starttime "$!")"
+	done
+}
+# A login of USER's application, passed over for REASON: it goes through,
+# isolated, by the exec'd helper.
+passed_over() {
+	local name=$1 user=$2 reason=$3
+	nsiso_log_mark
+	su_login "$user" >"$T/try.out" 2>&1
+	nsiso_assert_eq "$name: goes through" 0 "$?"
+	nsiso_assert_true "$name: isolated" \
+		nsiso_wait_log "session [0-9a-f]+ opened for $user .*: isolate uts,ipc,mnt,pid,"
+	nsiso_assert_true "$name: passed over by the broker at once, why logged" \
+		nsiso_wait_log "no broker: the broker passed: the broker serves $reason \\(the application's real uid $(id -u "$user")\\)"
+}
 
-for i in 1 2 3 4; do
-	lc_try pamtester "$SVC" "$LC_USER" open_session close_session
-	nsiso_assert_eq "login $((PER_USER + i)) of the user: goes through" 0 "$LC_RC"
-	nsiso_assert_true "login $((PER_USER + i)) of the user: isolated" \
-		test -n "$(_lc_probe pidns)" -a "$(_lc_probe pidns)" != "$LC_HOST_PIDNS"
-	nsiso_assert_true "login $((PER_USER + i)) of the user: passed over by the broker, why logged" \
-		nsiso_wait_log "no broker: the broker passed: uid $LC_UID has $PER_USER logins served by the broker already"
+lc_fault "broker-taken-ruid-$(id -u "$U1"):wait" "broker-taken-ruid-$(id -u "$U2"):wait"
+park "$U1"
+nsiso_assert_true "$PER_USER logins of the first user's application served and parked" \
+	nsiso_wait_until 8 parked "$PER_USER"
+for i in 1 2; do
+	passed_over "the first user's login $((PER_USER + i))" "$U1" \
+		"as many as one user's applications may have"
 done
+park "$U2"
+nsiso_assert_true "$PER_USER of the second user's too: $USERS parked" \
+	nsiso_wait_until 8 parked "$USERS"
+passed_over "a third user's login" "$U3" "as many as users' applications may have"
+
+nsiso_log_mark
+rm -f "$T/probe.out"
+pamtester "$SVC" "$U3" open_session close_session >"$T/root.out" 2>&1
+nsiso_assert_eq "a login from root's application meanwhile: goes through" 0 "$?"
+nsiso_assert_true "a login from root's application meanwhile: isolated" \
+	test -n "$(_lc_probe pidns)" -a "$(_lc_probe pidns)" != "$LC_HOST_PIDNS"
+nsiso_assert_eq "a login from root's application meanwhile: served by the broker" "" \
+	"$(nsiso_log_since_mark | grep -F 'no broker:')"
+
 waiting=0
 for p in "${pids[@]}"; do
 	kill -0 "$p" 2>/dev/null && waiting=$((waiting + 1))
 done
-nsiso_assert_eq "meanwhile the parked logins still wait" "$PER_USER" "$waiting"
-
-nsiso_log_mark
-rm -f "$T/probe.out"
-pamtester "$SVC" "$OTHER" open_session close_session >"$T/other.out" 2>&1
-nsiso_assert_eq "another user's login meanwhile: goes through" 0 "$?"
-nsiso_assert_true "another user's login meanwhile: isolated" \
-	test -n "$(_lc_probe pidns)" -a "$(_lc_probe pidns)" != "$LC_HOST_PIDNS"
-nsiso_assert_eq "another user's login meanwhile: served by the broker" "" \
-	"$(nsiso_log_since_mark | grep -F 'no broker:')"
-
+nsiso_assert_eq "meanwhile the parked logins still wait" "$USERS" "$waiting"
 lc_fault ""
 failed=0
 for p in "${pids[@]}"; do
 	wait "$p" || failed=$((failed + 1))
 done
 nsiso_assert_eq "the parked logins, let go: all go through" 0 "$failed"
-lc_nothing_left "the user"
-nsiso_assert_true "the other user: nothing left" \
-	nsiso_wait_for nsiso_session_gone "$OTHER" "$LC_PARENT" "$LC_RUN"
+for u in "$U1" "$U2" "$U3"; do
+	nsiso_assert_true "$u: nothing left" \
+		nsiso_wait_for nsiso_session_gone "$u" "$LC_PARENT" "$LC_RUN"
+done
