@@ -313,32 +313,67 @@ static bool bus_limits_set(void)
 	return set == 3;
 }
 
-/* Process pid (a /proc entry's name) is a dbus-daemon serving the system
- * bus: root's or bus_uid's (anyone can name a program so), argv[0] ending
- * in "dbus-daemon", "--system" among its arguments. */
-static bool is_system_dbus_daemon(const char *pid, uid_t bus_uid)
+/* The real and effective uid of process pid, from the "Uid:" line of
+ * /proc/PID/status, which the kernel writes from the task's credentials.
+ * Not the owner of /proc/PID: that is root for any process that is not
+ * dumpable, a user's own after prctl(PR_SET_DUMPABLE, 0) or the exec of a
+ * setuid program.  -1 if gone or unreadable. */
+static int process_uids(const char *pid, uid_t *real, uid_t *effective)
 {
-	char path[300], argv[4096];
-	const char *base, *arg, *end;
-	struct stat st;
+	char path[300], text[4096], *real_end, *effective_end;
+	const char *line;
+	unsigned long r, e;
+
+	snprintf(path, sizeof(path), "/proc/%s/status", pid);
+	if (nsiso_read_text(path, text, sizeof(text)) <= 0 || !(line = strstr(text, "\nUid:\t")))
+		return -1;
+	r = strtoul(line + 6, &real_end, 10);
+	e = strtoul(real_end, &effective_end, 10);
+	if (real_end == line + 6 || *real_end != '\t' || effective_end == real_end + 1 ||
+	    *effective_end != '\t')
+		return -1;
+	*real = (uid_t)r;
+	*effective = (uid_t)e;
+	return 0;
+}
+
+/* Process pid runs a file named dbus-daemon: the kernel's path of its
+ * executable, " (deleted)" once an upgrade replaced the file under a daemon
+ * that kept running. */
+static bool runs_dbus_daemon(const char *pid)
+{
+	char path[300], exe[4096];
+	const char *base;
 	ssize_t n;
 
-	snprintf(path, sizeof(path), "/proc/%s", pid);
-	if (stat(path, &st) != 0 || (st.st_uid != 0 && st.st_uid != bus_uid))
+	snprintf(path, sizeof(path), "/proc/%s/exe", pid);
+	n = readlink(path, exe, sizeof(exe) - 1);
+	if (n <= 0 || n == (ssize_t)sizeof(exe) - 1)
 		return false;
-	snprintf(path, sizeof(path), "/proc/%s/cmdline", pid);
-	n = nsiso_read_whole(path, argv, sizeof(argv) - 1);
-	if (n <= 0)
-		return false;
-	argv[n] = '\0';
-	end = argv + n;
-	base = strrchr(argv, '/');
-	if (strcmp(base ? base + 1 : argv, "dbus-daemon") != 0)
-		return false;
-	for (arg = argv + strlen(argv) + 1; arg < end; arg += strlen(arg) + 1)
-		if (strcmp(arg, "--system") == 0)
-			return true;
-	return false;
+	exe[n] = '\0';
+	base = strrchr(exe, '/');
+	base = base ? base + 1 : exe;
+	return strcmp(base, "dbus-daemon") == 0 || strcmp(base, "dbus-daemon (deleted)") == 0;
+}
+
+/* Process pid (a /proc entry's name) is a dbus-daemon serving the system
+ * bus: bus_uid's in its real and effective uid (messagebus, or root where
+ * there is no such account: a user can run a dbus-daemon too, as
+ * themselves), running a file named dbus-daemon.  Only what the kernel
+ * answers without touching the process's memory: a read of
+ * /proc/PID/cmdline waits for the process's mmap lock, which a user can
+ * keep from every reader for as long as they like (a thread of theirs
+ * faulting on a page of a FUSE file whose server does not answer, another
+ * waiting to take the lock exclusive), also in a process of theirs that
+ * exec'd a setuid program.  The status file is written from the task's
+ * credentials and the exe link from the path the kernel keeps of the file
+ * (no file-system I/O, no mmap lock since Linux 4.1). */
+static bool is_system_dbus_daemon(const char *pid, uid_t bus_uid)
+{
+	uid_t real, effective;
+
+	return process_uids(pid, &real, &effective) == 0 && real == bus_uid &&
+	       effective == bus_uid && runs_dbus_daemon(pid);
 }
 
 /* A dbus-daemon serves the system bus (dbus-broker, which counts by user,

@@ -87,10 +87,14 @@ fi
 
 # The system bus's dbus-daemon holds what a connection that does not read
 # is sent, up to its built-in limits, outside every user's limit: a
-# warning while a dbus-daemon --system runs and no conf of the host's sets
-# both queue limits (comments do not count).  The host's /etc/dbus-1 is
-# left alone: a tmpfs over it in a mount namespace of our own.  (make
-# check-systemd checks it against a real dbus-daemon.)
+# warning while it runs and no conf of the host's sets both queue limits
+# (comments do not count).  It is told by what the kernel answers without
+# reading the process's memory: real and effective uid messagebus's (root's
+# without that account), an executable named dbus-daemon.  The stand-ins
+# are copies of sleep of that name.  The host's /etc/dbus-1 is left alone:
+# a tmpfs over it in a mount namespace of our own.  (make check-systemd
+# checks it against a real dbus-daemon; boundary_nsisoctl_check_reads_no_
+# process_memory.sh, that no process's memory is read.)
 printf '%s memory 256M\n' "$USER1" >"$CONFS/mem.conf"
 chmod 0644 "$CONFS/mem.conf"
 with_bus_conf() { # FILE CONTENT: nsisoctl check mem.conf, FILE under /etc/dbus-1 holding CONTENT
@@ -100,27 +104,38 @@ with_bus_conf() { # FILE CONTENT: nsisoctl check mem.conf, FILE under /etc/dbus-
 }
 BOTH='<busconfig><limit name="max_incoming_bytes">8388608</limit>
 <limit name="max_outgoing_bytes">8388608</limit></busconfig>'
-if ! pgrep -f -- 'dbus-daemon.*--system' >/dev/null; then
+BUS_USER=root
+getent passwd messagebus >/dev/null && BUS_USER=messagebus
+REAL_BUS=
+pgrep -u messagebus -x dbus-daemon >/dev/null && REAL_BUS=1
+BIN=$(nsiso_dir_outside_tmp)
+install -m 0755 "$(command -v sleep)" "$BIN/dbus-daemon"
+STAND_IN=
+# stand_in ID_ARGS...: a dbus-daemon, with setpriv's ID_ARGS, in STAND_IN
+# (PID:START) once it runs.
+stand_in() {
+	setpriv "$@" -- "$BIN/dbus-daemon" 300 </dev/null >/dev/null 2>&1 &
+	STAND_IN=$!:$(_nsiso_starttime $!)
+	nsiso_on_exit _nsiso_terminate "$STAND_IN"
+	nsiso_wait_for runs_stand_in "${STAND_IN%%:*}" || nsiso_die "no stand-in dbus-daemon"
+}
+runs_stand_in() { [ "$(readlink "/proc/$1/exe")" = "$BIN/dbus-daemon" ]; }
+if [ -z "$REAL_BUS" ]; then
 	nsiso_assert_eq "bus limits: no warning where no dbus-daemon serves the system bus" 0 \
 		"$(with_bus_conf "" "")"
+	# Anyone can run a dbus-daemon: a user's counts for nothing.
+	stand_in --reuid="$UID1" --regid="$(id -g "$USER1")" --clear-groups
+	nsiso_assert_eq "bus limits: no warning for a user's dbus-daemon" 0 "$(with_bus_conf "" "")"
+	_nsiso_terminate "$STAND_IN"
+	if [ "$BUS_USER" = messagebus ]; then
+		stand_in --reuid=0 --regid=0 --clear-groups
+		nsiso_assert_eq "bus limits: none for root's dbus-daemon where messagebus runs the bus" 0 \
+			"$(with_bus_conf "" "")"
+		_nsiso_terminate "$STAND_IN"
+	fi
 fi
-# Anyone can name a program so: a user's counts for nothing.
-( exec setpriv --reuid="$UID1" --regid="$(id -g "$USER1")" --clear-groups \
-	bash -c "exec -a dbus-daemon bash -c 'sleep 300; :' --system" ) </dev/null >/dev/null 2>&1 &
-USER_BUS=$!
-user_bus_named() { tr '\0' ' ' <"/proc/$USER_BUS/cmdline" | grep -q '^dbus-daemon .*--system'; }
-nsiso_on_exit _nsiso_terminate "$USER_BUS:$(_nsiso_starttime "$USER_BUS")"
-if ! pgrep -u 0,messagebus -f -- 'dbus-daemon.*--system' >/dev/null; then
-	nsiso_wait_for user_bus_named || nsiso_die "no user's stand-in"
-	nsiso_assert_eq "bus limits: no warning for a user's process named dbus-daemon --system" 0 \
-		"$(with_bus_conf "" "")"
-fi
-_nsiso_terminate "$USER_BUS:$(_nsiso_starttime "$USER_BUS")"
-( exec -a dbus-daemon bash -c 'sleep 300; :' --system ) </dev/null >/dev/null 2>&1 &
-FAKE_BUS=$!
-nsiso_on_exit _nsiso_terminate "$FAKE_BUS:$(_nsiso_starttime "$FAKE_BUS")"
-nsiso_wait_for grep -q -- --system "/proc/$FAKE_BUS/cmdline" || nsiso_die "no stand-in dbus-daemon"
-nsiso_assert_eq "bus limits: a warning while dbus-daemon --system runs with its built-in limits" 1 \
+stand_in --reuid="$BUS_USER" --regid="$(id -g "$BUS_USER")" --clear-groups
+nsiso_assert_eq "bus limits: a warning while $BUS_USER's dbus-daemon runs with its built-in limits" 1 \
 	"$(with_bus_conf "" "")"
 nsiso_assert_eq "bus limits: still, when the limits are only in a comment" 1 \
 	"$(with_bus_conf system-local.conf "<busconfig><!-- $BOTH --></busconfig>")"
@@ -130,7 +145,11 @@ nsiso_assert_eq "bus limits: none once a conf sets both (system.d)" 0 \
 	"$(with_bus_conf system.d/limits.conf "$BOTH")"
 nsiso_assert_eq "bus limits: none once system-local.conf sets both" 0 \
 	"$(with_bus_conf system-local.conf "$BOTH")"
-_nsiso_terminate "$FAKE_BUS:$(_nsiso_starttime "$FAKE_BUS")"
+# An upgrade replaces the file under a daemon that keeps running.
+rm -f "$BIN/dbus-daemon"
+nsiso_assert_eq "bus limits: still found once its file is gone (exe '... (deleted)')" 1 \
+	"$(with_bus_conf "" "")"
+_nsiso_terminate "$STAND_IN"
 
 # Ownership and mode problems are reported like syntax errors.
 printf '* memory 1G\n' >"$T/open.conf"
