@@ -57,6 +57,7 @@ struct refusals {
 				 * slice and the host's /tmp */
 	char slice_tmp_first[64];
 	bool memory_limit;	/* some account gets a memory limit */
+	bool active;		/* some account is isolated or limited */
 };
 
 static const struct nsiso_rule *rule_at(const struct nsiso_conf *conf, const char *file,
@@ -214,6 +215,8 @@ static int check_account(const struct nsiso_conf *conf, const struct passwd *pw,
 			r->private_tmp = true;
 		if (nsiso_limit_is_set(&s.memory))
 			r->memory_limit = true;
+		if (nsiso_settings_active(&s))
+			r->active = true;
 		if (nsiso_limit_is_set(&s.memory) && s.private_tmp == NSISO_PRIVATE_TMP_NO &&
 		    nsiso_cgroup_mode_effective(s.cgroup_mode, NULL) == NSISO_CGROUP_MODE_SYSTEMD &&
 		    r->slice_tmp++ == 0)
@@ -466,6 +469,8 @@ static size_t check_accounts(const struct nsiso_conf *conf)
 		warn_unguarded_tmp();
 	warn_slice_tmp(&r);
 	warn_bus_limits(&r);
+	if (r.active)
+		ctl_warn_mail_doors();
 	return problems;
 }
 

@@ -24,6 +24,8 @@ struct ctl_options {
 };
 
 int ctl_check(int n_files, char **files);
+/* check's warnings on a local MTA that runs users' commands (mail.c). */
+void ctl_warn_mail_doors(void);
 int ctl_explain(const char *user, const struct ctl_options *options);
 int ctl_status(const struct ctl_options *options);
 int ctl_kill(const char *session, const struct ctl_options *options);

@@ -151,6 +151,73 @@ nsiso_assert_eq "bus limits: still found once its file is gone (exe '... (delete
 	"$(with_bus_conf "" "")"
 _nsiso_terminate "$STAND_IN"
 
+# Mail delivery is a door PAM never sees: a local MTA that runs a user's
+# ~/.forward pipe starts, when they mail themselves, a program of theirs
+# outside their isolation and limits.  A warning for Postfix while its
+# allow_mail_to_commands (the last assignment in main.cf, "alias, forward"
+# when none) has forward, or a mailbox_command is set; for Exim while
+# /usr/sbin/exim4 exists and no file of its conf sets forbid_pipe and
+# forbid_filter_run; none without an MTA, none where the conf isolates and
+# limits nobody.  This machine has no MTA: main.cf is made only where
+# /etc/postfix is missing (and removed after), Exim's binary only in a
+# mount namespace of our own (a tmpfs over /usr/sbin), its conf only where
+# /etc/exim4 is missing.
+printf 'nobody-nsiso-none isolate none\n' >"$CONFS/none.conf"
+chmod 0644 "$CONFS/none.conf"
+postfix_warnings() { # CONF: the Postfix warnings of nsisoctl check CONF
+	"$CTL" check "$1" 2>&1 | grep -c '^nsisoctl: warning: Postfix'
+}
+if [ ! -e /etc/postfix ]; then
+	nsiso_on_exit rm -rf -- /etc/postfix
+	mkdir -m 0755 /etc/postfix
+	: >/etc/postfix/main.cf
+	nsiso_assert_match "postfix: the default (no allow_mail_to_commands): a warning" \
+		"nsisoctl: warning: Postfix runs the commands of users' ~/.forward files" \
+		"$("$CTL" check "$CONFS/mem.conf" 2>&1)"
+	nsiso_assert_eq "postfix: none where the conf isolates and limits nobody" 0 \
+		"$(postfix_warnings "$CONFS/none.conf")"
+	printf '# allow_mail_to_commands = alias, forward\nallow_mail_to_commands = alias\n' \
+		>/etc/postfix/main.cf
+	nsiso_assert_eq "postfix: allow_mail_to_commands = alias: none" 0 \
+		"$(postfix_warnings "$CONFS/mem.conf")"
+	printf 'allow_mail_to_commands = alias\nallow_mail_to_commands = alias,\n  forward\n' \
+		>/etc/postfix/main.cf
+	nsiso_assert_eq "postfix: the last assignment counts, with its continuation line" 1 \
+		"$(postfix_warnings "$CONFS/mem.conf")"
+	printf 'allow_mail_to_commands = alias\n  # forward\nmailbox_command =\n' >/etc/postfix/main.cf
+	nsiso_assert_eq "postfix: a comment line is no continuation; an empty mailbox_command none" 0 \
+		"$(postfix_warnings "$CONFS/mem.conf")"
+	printf 'allow_mail_to_commands = alias\nmailbox_command = /usr/bin/procmail\n' \
+		>/etc/postfix/main.cf
+	nsiso_assert_match "postfix: a mailbox_command: a warning" \
+		"nsisoctl: warning: Postfix's mailbox_command runs as each recipient" \
+		"$("$CTL" check "$CONFS/mem.conf" 2>&1)"
+	rm -rf /etc/postfix
+	nsiso_assert_eq "postfix: none without main.cf" 0 "$(postfix_warnings "$CONFS/mem.conf")"
+fi
+if [ ! -e /usr/sbin/exim4 ] && [ ! -e /etc/exim4 ]; then
+	nsiso_on_exit rm -rf -- /etc/exim4
+	exim_warnings() { # CONF: the Exim warnings of nsisoctl check CONF, with an exim4
+		unshare -m --propagation private sh -c 'mount -t tmpfs nsiso-test /usr/sbin &&
+			: >/usr/sbin/exim4 && exec "$0" check "$1"' "$CTL" "$1" 2>&1 |
+			grep -c '^nsisoctl: warning: Exim (/usr/sbin/exim4) runs the pipes'
+	}
+	nsiso_assert_eq "exim: none without exim4" 0 \
+		"$("$CTL" check "$CONFS/mem.conf" 2>&1 | grep -c 'warning: Exim')"
+	nsiso_assert_eq "exim: exim4 and no conf: a warning" 1 "$(exim_warnings "$CONFS/mem.conf")"
+	nsiso_assert_eq "exim: none where the conf isolates and limits nobody" 0 \
+		"$(exim_warnings "$CONFS/none.conf")"
+	mkdir -p -m 0755 /etc/exim4/conf.d/router
+	R=/etc/exim4/conf.d/router/600_exim4-config_userforward
+	printf 'userforward:\n  driver = redirect\n  # forbid_pipe\n  forbid_filter_run\n' >"$R"
+	nsiso_assert_eq "exim: forbid_pipe only in a comment: still" 1 "$(exim_warnings "$CONFS/mem.conf")"
+	printf 'userforward:\n  driver = redirect\n  forbid_pipe = false\n  forbid_filter_run\n' >"$R"
+	nsiso_assert_eq "exim: forbid_pipe = false: still" 1 "$(exim_warnings "$CONFS/mem.conf")"
+	printf 'userforward:\n  driver = redirect\n  forbid_pipe\n  forbid_filter_run = true\n' >"$R"
+	nsiso_assert_eq "exim: forbid_pipe and forbid_filter_run: none" 0 "$(exim_warnings "$CONFS/mem.conf")"
+	rm -rf /etc/exim4
+fi
+
 # Ownership and mode problems are reported like syntax errors.
 printf '* memory 1G\n' >"$T/open.conf"
 chmod 0666 "$T/open.conf"
