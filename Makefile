@@ -176,10 +176,11 @@ tests/build/test_size: tests/unit/test_size.c common/size.c
 tests/build/test_hostname: tests/unit/test_hostname.c common/hostname.c
 tests/build/test_conf: tests/unit/test_conf.c $(COMMON_PARSE)
 tests/build/test_retval: tests/unit/test_retval.c $(MODULE) $(HELPER)
-tests/build/test_systemd: tests/unit/test_systemd.c common/systemd.c common/textfile.c
+tests/build/test_systemd: tests/unit/test_systemd.c common/systemd.c common/textfile.c common/size.c
 tests/build/test_request: tests/unit/test_request.c $(COMMON_REQUEST) $(COMMON_PARSE)
-tests/build/test_textfile: tests/unit/test_textfile.c common/textfile.c
-tests/build/test_cgroup_stats: tests/unit/test_cgroup_stats.c common/cgroup_stats.c common/textfile.c
+tests/build/test_textfile: tests/unit/test_textfile.c common/textfile.c common/size.c
+tests/build/test_cgroup_stats: tests/unit/test_cgroup_stats.c common/cgroup_stats.c common/textfile.c \
+                              common/size.c
 tests/build/test_kmsg: tests/unit/test_kmsg.c common/kmsg.c common/record.c common/size.c common/textfile.c
 tests/build/test_quota: tests/unit/test_quota.c common/quota.c common/record.c common/cgroup_stats.c \
                         common/textfile.c common/size.c
@@ -188,9 +189,10 @@ tests/build/test_fdpass: tests/unit/test_fdpass.c $(COMMON_CHANNEL)
 tests/build/test_pages: tests/unit/test_pages.c common/pages.c
 tests/build/test_member: tests/unit/test_member.c helper/member.c $(COMMON_CHANNEL)
 tests/build/test_systemd_bus: tests/unit/test_systemd_bus.c $(COMMON_SYSTEMD) common/cgroup_stats.c \
-                              common/textfile.c
+                              common/textfile.c common/size.c
 tests/build/test_systemd_bus_drop: tests/unit/test_systemd_bus_drop.c $(COMMON_SYSTEMD) \
-                                   common/cgroup_stats.c common/textfile.c pam_nsiso/spawn.c $(HELPER) \
+                                   common/cgroup_stats.c common/textfile.c common/size.c \
+                                   pam_nsiso/spawn.c $(HELPER) \
                                    $(COMMON_CHANNEL)
 tests/build/test_%: tests/unit/unit.c $(HEADERS) tests/unit/unit.h tests/unit/unit_files.h
 	@mkdir -p tests/build
@@ -379,10 +381,10 @@ $(BENCH_TOOL): bench/nsbench.c
 # its VM, where systemd is PID 1.
 BENCH_SYSTEMD = bench/build/systemd_limits
 $(BENCH_SYSTEMD): bench/systemd_limits.c $(COMMON_SYSTEMD) common/cgroup_stats.c common/textfile.c \
-		$(HEADERS)
+		common/size.c $(HEADERS)
 	@mkdir -p bench/build
 	$(CC) $(CPPFLAGS) -std=gnu11 $(WARN) -O2 $(LDFLAGS) -o $@ bench/systemd_limits.c \
-		$(COMMON_SYSTEMD) common/cgroup_stats.c common/textfile.c -lsystemd
+		$(COMMON_SYSTEMD) common/cgroup_stats.c common/textfile.c common/size.c -lsystemd
 
 clean-bench: ## remove the benchmark tool
 	rm -rf bench/build

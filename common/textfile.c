@@ -3,7 +3,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
+#include <string.h>
 #include <unistd.h>
+
+#include "size.h"
 
 ssize_t nsiso_read_text(const char *path, char *buf, size_t size)
 {
@@ -22,6 +26,27 @@ ssize_t nsiso_read_text(const char *path, char *buf, size_t size)
 	}
 	buf[n] = '\0';
 	return n;
+}
+
+int nsiso_status_uids(const char *status, uid_t *real, uid_t *effective)
+{
+	const char *field = strstr(status, "\nUid:\t");
+	uint64_t id[2];
+	size_t i, len;
+
+	if (!field)
+		return -1;
+	field += strlen("\nUid:\t");
+	for (i = 0; i < 2; i++) {
+		len = strcspn(field, "\t\n");
+		if (field[len] != '\t' ||
+		    nsiso_parse_decimal(field, len, (uid_t)-1 - 1, &id[i]) != NULL)
+			return -1;
+		field += len + 1;
+	}
+	*real = (uid_t)id[0];
+	*effective = (uid_t)id[1];
+	return 0;
 }
 
 ssize_t nsiso_read_whole(const char *path, char *buf, size_t size)

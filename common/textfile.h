@@ -17,6 +17,12 @@ ssize_t nsiso_read_text(const char *path, char *buf, size_t size);
  * theirs), and a cut line would name something else: -1 with EFBIG. */
 ssize_t nsiso_read_whole(const char *path, char *buf, size_t size);
 
+/* The real and effective uid in the text of a /proc/PID/status: its
+ * "Uid:" line, which the kernel writes from the task's credentials (no page
+ * of the process's own is read for it).  0, or -1 when the line is not
+ * there or not two numbers first. */
+int nsiso_status_uids(const char *status, uid_t *real, uid_t *effective);
+
 /* text into dst, cut to fit: printable ASCII other than space only, every
  * other byte '?', so that what a user chose (PAM_RHOST, PAM_TTY, a name
  * no account has) stays one word on one line in a record or a log line. */

@@ -318,26 +318,17 @@ static bool bus_limits_set(void)
 
 /* The real and effective uid of process pid, from the "Uid:" line of
  * /proc/PID/status, which the kernel writes from the task's credentials.
- * Not the owner of /proc/PID: that is root for any process that is not
- * dumpable, a user's own after prctl(PR_SET_DUMPABLE, 0) or the exec of a
- * setuid program.  -1 if gone or unreadable. */
+ * Not the owner of /proc/PID, which is the effective uid (root's for a
+ * user's setuid program) or root's for some processes that are not
+ * dumpable.  -1 if gone or unreadable. */
 static int process_uids(const char *pid, uid_t *real, uid_t *effective)
 {
-	char path[300], text[4096], *real_end, *effective_end;
-	const char *line;
-	unsigned long r, e;
+	char path[300], text[8192];
 
 	snprintf(path, sizeof(path), "/proc/%s/status", pid);
-	if (nsiso_read_text(path, text, sizeof(text)) <= 0 || !(line = strstr(text, "\nUid:\t")))
+	if (nsiso_read_whole(path, text, sizeof(text)) <= 0)
 		return -1;
-	r = strtoul(line + 6, &real_end, 10);
-	e = strtoul(real_end, &effective_end, 10);
-	if (real_end == line + 6 || *real_end != '\t' || effective_end == real_end + 1 ||
-	    *effective_end != '\t')
-		return -1;
-	*real = (uid_t)r;
-	*effective = (uid_t)e;
-	return 0;
+	return nsiso_status_uids(text, real, effective);
 }
 
 /* Process pid runs a file named dbus-daemon: the kernel's path of its

@@ -354,19 +354,13 @@ static long caller_ruid(pid_t caller, int pidfd)
 {
 	struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
 	char path[48], status[8192];
-	const char *field;
-	uint64_t uid;
+	uid_t real, effective;
 
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)caller);
-	if (nsiso_read_whole(path, status, sizeof(status)) < 0)
+	if (nsiso_read_whole(path, status, sizeof(status)) < 0 ||
+	    nsiso_status_uids(status, &real, &effective) < 0)
 		return -1;
-	field = strstr(status, "\nUid:\t");
-	if (!field)
-		return -1;
-	field += strlen("\nUid:\t");
-	if (nsiso_parse_decimal(field, strcspn(field, "\t"), SERVING_NOBODY - 1, &uid) != NULL)
-		return -1;
-	return poll(&pfd, 1, 0) == 0 ? (long)uid : -1;
+	return poll(&pfd, 1, 0) == 0 ? (long)real : -1;
 }
 
 /* In a worker: NULL with a slot claimed for the logins of uid's

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later */
-/* nsiso_read_text: the one reader of small kernel text files. */
+/* nsiso_read_text: the one reader of small kernel text files; nsiso_status_uids. */
 #include "unit.h"
 
 #include <dirent.h>
@@ -101,4 +101,48 @@ UNIT_FILE_TEST(no_descriptor_leaks)
 		assert_int_equal(nsiso_read_text(path, buf, sizeof(buf)), -1);
 	}
 	assert_int_equal(open_fds(), before);
+}
+
+/* The real and effective uid of a status text; anything but two numbers
+ * first on its "Uid:" line is no answer (never a uid read from the wrong
+ * place, such as root's 0 from a line cut short). */
+UNIT_TEST(status_uids_real_and_effective)
+{
+	uid_t real = 7, effective = 7;
+	char buf[8192];
+
+	assert_int_equal(nsiso_status_uids("Name:\tsu\nUmask:\t0022\nUid:\t1000\t0\t0\t0\nGid:\t1000\t1000\t1000\t1000\n",
+					   &real, &effective), 0);
+	assert_int_equal(real, 1000);
+	assert_int_equal(effective, 0);
+	assert_int_equal(nsiso_status_uids("Name:\tx\nUid:\t4294967294\t5\t5\t5\n", &real, &effective), 0);
+	assert_int_equal(real, 4294967294U);
+	assert_int_equal(effective, 5);
+	assert_true(nsiso_read_whole("/proc/self/status", buf, sizeof(buf)) > 0);
+	assert_int_equal(nsiso_status_uids(buf, &real, &effective), 0);
+	assert_int_equal(real, getuid());
+	assert_int_equal(effective, geteuid());
+}
+
+UNIT_TEST(status_uids_refuses_what_is_not_two_numbers)
+{
+	static const char *const bad[] = {
+		"Name:\tx\n",				/* no line */
+		"Uid:\t1000\t0\t0\t0\n",		/* not after a newline: the first line is Name */
+		"Name:\tx\nUid:\t\t0\t0\t0\n",		/* empty */
+		"Name:\tx\nUid:\t1000\n",		/* one number */
+		"Name:\tx\nUid:\t1000\t0",		/* cut short */
+		"Name:\tx\nUid:\t-1\t0\t0\t0\n",	/* a sign */
+		"Name:\tx\nUid:\t 1000\t0\t0\t0\n",	/* a space */
+		"Name:\tx\nUid:\t1000x\t0\t0\t0\n",	/* not a number */
+		"Name:\tx\nUid:\t4294967295\t0\t0\t0\n",	/* (uid_t)-1 */
+		"Name:\tx\nUid:\t99999999999\t0\t0\t0\n",	/* too large */
+	};
+	uid_t real = 7, effective = 7;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(nsiso_status_uids(bad[i], &real, &effective), -1);
+	assert_int_equal(real, 7);
+	assert_int_equal(effective, 7);
 }
