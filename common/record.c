@@ -515,14 +515,16 @@ unsigned long long nsiso_process_start_time(pid_t pid)
 	return nsiso_process_stat(pid, &st) == 0 ? st.start : 0;
 }
 
-ssize_t nsiso_read_proc_of(pid_t pid, int pidfd, const char *file, char *buf, size_t size)
+/* /proc/<pid>/<file>, read by reader, while the process lives. */
+static ssize_t read_proc_while_alive(pid_t pid, int pidfd, const char *file, char *buf,
+				     size_t size, ssize_t (*reader)(const char *, char *, size_t))
 {
 	struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
 	char path[64];
 	ssize_t n;
 
 	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
-	n = nsiso_read_whole(path, buf, size);
+	n = reader(path, buf, size);
 	if (n < 0)
 		return -1;
 	if (poll(&pfd, 1, 0) != 0) {
@@ -530,6 +532,16 @@ ssize_t nsiso_read_proc_of(pid_t pid, int pidfd, const char *file, char *buf, si
 		return -1;
 	}
 	return n;
+}
+
+ssize_t nsiso_read_proc_of(pid_t pid, int pidfd, const char *file, char *buf, size_t size)
+{
+	return read_proc_while_alive(pid, pidfd, file, buf, size, nsiso_read_whole);
+}
+
+ssize_t nsiso_read_proc_start_of(pid_t pid, int pidfd, const char *file, char *buf, size_t size)
+{
+	return read_proc_while_alive(pid, pidfd, file, buf, size, nsiso_read_text);
 }
 
 long nsiso_pidfd_pid(int fd)

@@ -149,6 +149,8 @@ unsigned long long nsiso_process_start_time(pid_t pid);
  * then.  Its length; -1 with errno (ESRCH: it ended; EFBIG: it filled buf,
  * so it may be cut off). */
 ssize_t nsiso_read_proc_of(pid_t pid, int pidfd, const char *file, char *buf, size_t size);
+/* The same for its start only, up to size - 1 bytes (nsiso_read_text()). */
+ssize_t nsiso_read_proc_start_of(pid_t pid, int pidfd, const char *file, char *buf, size_t size);
 
 /* The PID a pidfd refers to, in our PID namespace (its fdinfo; a zombie's
  * too); -1 when it is no pidfd, 0 or -1 when its process is gone or not

@@ -11,7 +11,9 @@
 
 ssize_t nsiso_read_text(const char *path, char *buf, size_t size)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC), saved;
+	/* Non-blocking: a FIFO put where a file was expected reads as empty
+	 * (its open and read would wait for a writer). */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY), saved;
 	ssize_t n;
 
 	buf[0] = '\0';

@@ -323,10 +323,12 @@ static bool bus_limits_set(void)
  * dumpable.  -1 if gone or unreadable. */
 static int process_uids(const char *pid, uid_t *real, uid_t *effective)
 {
-	char path[300], text[8192];
+	char path[300], text[1024];
 
+	/* Only its start: the uids come before the groups, which may be
+	 * thousands. */
 	snprintf(path, sizeof(path), "/proc/%s/status", pid);
-	if (nsiso_read_whole(path, text, sizeof(text)) <= 0)
+	if (nsiso_read_text(path, text, sizeof(text)) <= 0)
 		return -1;
 	return nsiso_status_uids(text, real, effective);
 }

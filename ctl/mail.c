@@ -17,6 +17,15 @@
 #define POSTFIX_MAIN_CF "/etc/postfix/main.cf"
 #define EXIM4 "/usr/sbin/exim4"
 
+/* Carriage returns (a main.cf written on another system) as spaces: they
+ * would otherwise cling to the words around them. */
+static void crlf_as_space(char *text)
+{
+	for (; *text; text++)
+		if (*text == '\r')
+			*text = ' ';
+}
+
 /* Comment lines (# first, after any whitespace) and blank lines out of
  * main.cf's text, in place: Postfix skips them, also between a line and
  * its continuations. */
@@ -105,15 +114,19 @@ static void warn_postfix(void)
 		return;
 	/* One that cannot be read is taken for Postfix's defaults. */
 	readable = nsiso_read_whole(POSTFIX_MAIN_CF, text, sizeof(text)) >= 0;
-	if (readable)
+	if (readable) {
+		crlf_as_space(text);
 		drop_comment_lines(text);
+	}
 	if (!readable || !postfix_value(text, "allow_mail_to_commands", value, sizeof(value)))
 		snprintf(value, sizeof(value), "alias, forward");
-	if (list_has(value, "forward"))
+	/* forward: a ~/.forward's "|command"; include: a ":include:" file
+	 * it names, the user's too; a $parameter: not followed here. */
+	if (list_has(value, "forward") || list_has(value, "include") || strchr(value, '$'))
 		printf("nsisoctl: warning: Postfix runs the commands of users' ~/.forward files "
-		       "(allow_mail_to_commands has forward): by mailing themselves, a user starts "
-		       "a program outside their isolation and limits; set allow_mail_to_commands = "
-		       "alias in " POSTFIX_MAIN_CF " (pam_nsiso(8): doors)\n");
+		       "(allow_mail_to_commands has forward or include): by mailing themselves, a "
+		       "user starts a program outside their isolation and limits; set "
+		       "allow_mail_to_commands = alias in " POSTFIX_MAIN_CF " (pam_nsiso(8): doors)\n");
 	if (readable && postfix_value(text, "mailbox_command", value, sizeof(value)) &&
 	    value[0])
 		printf("nsisoctl: warning: Postfix's mailbox_command runs as each recipient, outside "
@@ -160,12 +173,23 @@ static bool exim_forbids_pipes(void)
 
 static void warn_exim(void)
 {
-	if (access(EXIM4, F_OK) != 0 || exim_forbids_pipes())
+	/* Debian's routers 700 and 800 run these for a user who has a
+	 * ~/.procmailrc or ~/.mailfilter, whatever userforward says. */
+	static const char *const filters[] = { "/usr/bin/procmail", "/usr/bin/maildrop" };
+	size_t i;
+
+	if (access(EXIM4, F_OK) != 0)
 		return;
-	printf("nsisoctl: warning: Exim (" EXIM4 ") runs the pipes of users' ~/.forward files "
-	       "and filters: by mailing themselves, a user starts a program outside their "
-	       "isolation and limits; set forbid_pipe and forbid_filter_run on its userforward "
-	       "router (pam_nsiso(8): doors)\n");
+	if (!exim_forbids_pipes())
+		printf("nsisoctl: warning: Exim (" EXIM4 ") runs the pipes of users' ~/.forward "
+		       "files and filters: by mailing themselves, a user starts a program outside "
+		       "their isolation and limits; set forbid_pipe and forbid_filter_run on its "
+		       "userforward router (pam_nsiso(8): doors)\n");
+	for (i = 0; i < sizeof(filters) / sizeof(filters[0]); i++)
+		if (access(filters[i], F_OK) == 0)
+			printf("nsisoctl: warning: Exim (" EXIM4 ") and %s: Debian's exim4 routers "
+			       "run it for a user's own mail filter, whose commands start outside "
+			       "their isolation and limits (pam_nsiso(8): doors)\n", filters[i]);
 }
 
 void ctl_warn_mail_doors(void)

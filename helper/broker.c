@@ -316,30 +316,32 @@ static const char *same_place(pid_t caller, int pidfd)
 
 /* ---- the workers of users' applications ------------------------------ */
 
-/* Workers serving the logins of one user's applications at once, by the
- * application's real uid (a setuid su's is the user who ran it; sshd,
- * login, cron run as root), and of all users' applications together.  A
- * worker follows the application into its cgroups before it says "taken"
- * (cgroupns.h): a user's su from inside a session runs there, as slowly as
- * a small cpu limit of that user's, with busy loops beside it, makes it;
- * enough su at once held every worker of the pool, and every other login
- * waited NSISO_BROKER_TAKE_MS for a take before its module ran the helper
- * itself (found by an attacker review of 4323dc3).  Beyond either bound a
- * login is passed over at once, and its module runs the helper in the
- * user's own groups, delaying nobody else; half the pool is always left to
- * the logins of root's applications (sshd, login, cron), which no user
- * slows. */
+/* Workers serving the logins whose applications one user's limits can
+ * slow, at once, and those of all users together.  A worker follows the
+ * PAM application into its cgroups before it says "taken" (cgroupns.h),
+ * and where those are a user's (a su from inside a session; on systemd
+ * hosts sshd's and login's root monitor too, placed in the session's scope
+ * by pam_systemd first, and cron's job, placed by the module) it runs as
+ * slowly as a small cpu limit of that user's, with busy loops beside it,
+ * makes it: enough such logins at once held every worker of the pool, and
+ * every other login waited NSISO_BROKER_TAKE_MS for a take before its
+ * module ran the helper itself (found by an attacker review of 4323dc3).
+ * Beyond either bound a login is passed over at once, and its module runs
+ * the helper, delaying nobody else; half the pool is always left to the
+ * logins whose applications no user's limits reach (sshd, login and cron
+ * outside any user's group). */
 #define BROKER_WORKERS_PER_USER 16
 #define BROKER_WORKERS_USERS (BROKER_WORKERS_MAX / 2)
 
-/* Whom each worker serves: slot i is a worker's PID and its application's
- * real uid, claimed by the worker (the PID first, with a compare and
- * exchange), freed by the broker when it reaps that worker (until then the
- * PID is the worker's).  Shared by the broker and its spares (MAP_SHARED,
- * made before the first spare; a spare keeps it from what it forks:
- * spare_main()).  Workers are at most BROKER_WORKERS_MAX, spares included,
- * so a slot is free for each.  32-bit atomics: lock-free everywhere, which
- * atomics shared between processes must be. */
+/* Whom each worker serves: slot i is a worker's PID and the user its
+ * login counts for (caller_user()), claimed by the worker (the PID first,
+ * with a compare and exchange), freed by the broker when it reaps that
+ * worker (until then the PID is the worker's).  Shared by the broker and
+ * its spares (MAP_SHARED, made before the first spare; a spare keeps it
+ * from what it forks: spare_main()).  Workers are at most
+ * BROKER_WORKERS_MAX, spares included, so a slot is free for each.  32-bit
+ * atomics: lock-free everywhere, which atomics shared between processes
+ * must be. */
 struct serving {
 	_Atomic uint32_t pid[BROKER_WORKERS_MAX];
 	_Atomic uint32_t uid[BROKER_WORKERS_MAX];	/* SERVING_NOBODY: not yet */
@@ -347,24 +349,89 @@ struct serving {
 #define SERVING_NOBODY UINT32_MAX
 static struct serving *serving;
 
-/* The application's real uid, from /proc/PID/status (no page of the
- * process's own is read), while its pidfd shows it alive: the PID was its
- * own.  -1 when it cannot be told. */
-static long caller_ruid(pid_t caller, int pidfd)
+/* The uid of digits (len of them) that end where a path component does,
+ * or -1. */
+static long component_uid(const char *digits, size_t len, const char *after)
 {
-	struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
-	char path[48], status[8192];
-	uid_t real, effective;
+	uint64_t uid;
 
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)caller);
-	if (nsiso_read_whole(path, status, sizeof(status)) < 0 ||
-	    nsiso_status_uids(status, &real, &effective) < 0)
+	if (strncmp(digits + len, after, strlen(after)) != 0 ||
+	    (digits[len + strlen(after)] != '/' && digits[len + strlen(after)] != '\0') ||
+	    nsiso_parse_decimal(digits, len, SERVING_NOBODY - 1, &uid) != NULL)
 		return -1;
-	return poll(&pfd, 1, 0) == 0 ? (long)real : -1;
+	return (long)uid;
 }
 
-/* In a worker: NULL with a slot claimed for the logins of uid's
- * applications, or why none may be.  Two that claim at once may both count
+/* The user whose group a cgroup path lies in, or -1: systemd's
+ * "/user.slice/user-<uid>.slice/...", anchored at the root (deeper, in a
+ * subtree delegated to a user, they may name directories as they like),
+ * else pam_nsiso's own "<cgroup_parent>/user-<uid>" (the first such
+ * component: none a user can make precedes it). */
+static long path_user(const char *path)
+{
+	static const char slice[] = "/user.slice/user-";
+	const char *p;
+	long uid;
+
+	if (strncmp(path, slice, sizeof(slice) - 1) == 0) {
+		p = path + sizeof(slice) - 1;
+		return component_uid(p, strspn(p, "0123456789"), ".slice");
+	}
+	for (p = strstr(path, "/user-"); p; p = strstr(p + 1, "/user-")) {
+		uid = component_uid(p + 6, strspn(p + 6, "0123456789"), "");
+		if (uid >= 0)
+			return uid;
+	}
+	return -1;
+}
+
+/* Whose limits can slow a worker that follows the application: the user
+ * whose group one of its cgroups lies in (/proc/PID/cgroup), else, for an
+ * application in no user's group, its real uid (/proc/PID/status: a
+ * setuid su's is the user who ran it; the rest are root's, 0, and no
+ * user's).  Both read while its pidfd shows it alive (the PID was its
+ * own), and neither from a page of the process's own.  -1 when it cannot
+ * be told. */
+static long caller_user(pid_t caller, int pidfd)
+{
+	static char text[16384];
+	char *line, *save = NULL, *path;
+	uid_t real, effective;
+	long user;
+
+	if (nsiso_read_proc_of(caller, pidfd, "cgroup", text, sizeof(text)) < 0)
+		return -1;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		path = strchr(line, ':');
+		path = path ? strchr(path + 1, ':') : NULL;
+		user = path ? path_user(path + 1) : -1;
+		if (user >= 0)
+			return user;
+	}
+	/* Only its start: the uids come before the groups, which may be
+	 * thousands. */
+	if (nsiso_read_proc_start_of(caller, pidfd, "status", text, 1024) < 0 ||
+	    nsiso_status_uids(text, &real, &effective) < 0)
+		return -1;
+	return (long)real;
+}
+
+/* caller_user() of the process that connected, by a pidfd of its PID (the
+ * request's own pidfd, checked later to name the same process, pins it);
+ * -1 when there is none (it is gone, or in a PID namespace we do not
+ * see). */
+static long connecting_user(const struct ucred *peer)
+{
+	int fd = peer->pid > 1 ? (int)syscall(SYS_pidfd_open, peer->pid, 0) : -1;
+	long user = fd >= 0 ? caller_user(peer->pid, fd) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	return user;
+}
+
+/* In a worker: NULL with a slot claimed for a login that counts for uid
+ * (0: no user's), or why none may be.  Two that claim at once may both count
  * the other and both pass over (each stores its uid before it counts):
  * that costs speed only. */
 static const char *serve_user(uint32_t uid)
@@ -393,8 +460,8 @@ static const char *serve_user(uint32_t uid)
 		return NULL;
 	atomic_store(&serving->uid[mine], SERVING_NOBODY);
 	atomic_store(&serving->pid[mine], 0);
-	return same > BROKER_WORKERS_PER_USER ? "as many as one user's applications may have"
-					      : "as many as users' applications may have";
+	return same > BROKER_WORKERS_PER_USER ? "as many logins as one user may have"
+					      : "as many logins as users together may have";
 }
 
 /* In the broker, for a child it has just reaped. */
@@ -443,7 +510,7 @@ static void serve(int conn, const struct ucred *peer, int taken_wr, nsiso_broker
 	struct nsiso_request r;
 	const char *other, *busy;
 	int argc, pidfd;
-	long ruid;
+	long user;
 
 	/* The connection becomes the channel first: fd 3 is then taken, and no
 	 * fd received below can be the one a later dup2() would close.  (Fd 3
@@ -455,18 +522,28 @@ static void serve(int conn, const struct ucred *peer, int taken_wr, nsiso_broker
 		conn = NSISO_CHANNEL_FD;
 	}
 	fcntl(conn, F_SETFD, FD_CLOEXEC);
+	/* A bound of our own, as an exec'd helper has the module's: a worker
+	 * slowed in a user's groups (below), or a step that does not end
+	 * (sd-bus waits up to 90 s for a bus that stalls its authentication)
+	 * would keep one of the broker's workers for good (a review of
+	 * 9f2282c).  Until "taken", the module's wait for it (and a second);
+	 * from then on, its budget (a second more).  The module gave up on us
+	 * by then.  SIGALRM ends us (the broker's signals are the defaults). */
+	alarm(NSISO_BROKER_TAKE_MS / 1000 + 1);
+	/* Counted as it connects, before its request: a user who stops their
+	 * su in between holds one of their own places, not one of everybody's
+	 * (threat model B3). */
+	user = connecting_user(peer);
+	if (user < 0)
+		pass_over(conn, "cannot tell whose limits the PAM application is under");
+	busy = serve_user((uint32_t)user);
+	if (busy)
+		pass_over(conn, "the broker serves %s (uid %ld)", busy, user);
 	if (!request_arrives(conn)) {
 		syslog(LOG_WARNING, "broker: no request within %d ms of a connection (pid %d)",
 		       NSISO_BROKER_TAKE_MS, (int)peer->pid);
 		pass_over(conn, "no request within %d ms", NSISO_BROKER_TAKE_MS);
 	}
-	/* A bound of our own, as an exec'd helper has the module's, from the
-	 * request on: a worker slowed in a user's groups (below), or a step
-	 * that does not end (sd-bus waits up to 90 s for a bus that stalls
-	 * its authentication) would keep one of the broker's workers for good
-	 * (a review of 9f2282c).  The module gave up on us by then.  SIGALRM
-	 * ends us (the broker's signals are the defaults). */
-	alarm(NSISO_OPEN_TIMEOUT_MS / 1000 + 1);
 	if (receive_request(conn, request, sizeof(request), argv, &argc, &pidfd) < 0)
 		pass_over(conn, "malformed request");
 	if (argc < 2 || strcmp(argv[1], "open") != 0 ||
@@ -483,18 +560,14 @@ static void serve(int conn, const struct ucred *peer, int taken_wr, nsiso_broker
 	/* What spares make next follows what vouched-for logins ask for. */
 	note(taken_wr, NOTE_ISOLATE, r.isolate);
 	close(taken_wr);
-	ruid = caller_ruid(r.caller, pidfd);
-	if (ruid < 0)
-		pass_over(conn, "cannot tell the PAM application's real uid");
-	busy = serve_user((uint32_t)ruid);
-	if (busy)
-		pass_over(conn, "the broker serves %s (the application's real uid %ld)", busy, ruid);
 	if (nsiso_cgroup_follow_caller(r.caller, pidfd, pb->follow, &pb->n_follow, why,
 				       sizeof(why)) < 0)
 		pass_over(conn, "%s", why);
 	reply(conn, NSISO_BROKER_TAKEN);
-	/* A worker slowed in the user's groups, for as long as a test likes. */
-	FAULT_POINT_OF("broker-taken-ruid", (unsigned long)ruid);
+	/* The module waits for us from here on, up to its budget. */
+	alarm(NSISO_OPEN_TIMEOUT_MS / 1000 + 1);
+	/* A worker slowed in a user's groups, for as long as a test likes. */
+	FAULT_POINT_OF("broker-taken-user", (unsigned long)user);
 	open_fn(&r, pidfd, pb);
 	_exit(1);	/* not reached */
 }

@@ -521,23 +521,43 @@ static void short_message(int fd, const struct nsiso_deadline *deadline, char *b
 	buf[n > 0 ? n : 0] = '\0';
 }
 
+/* Is msg the broker's "exec <reason>"?  Then why says so. */
+static bool broker_passed(const char *msg, char *why, size_t len)
+{
+	size_t word = strlen(NSISO_BROKER_EXEC);
+
+	if (strncmp(msg, NSISO_BROKER_EXEC, word) != 0 || msg[word] != ' ')
+		return false;
+	snprintf(why, len, "the broker passed: %.400s", msg + word + 1);
+	return true;
+}
+
 /* Did the broker take the request?  1 if not, with why. */
 static int broker_took(int fd, char *why, size_t len)
 {
 	char msg[NSISO_REPLY_MAX] = { 0 };
-	size_t word = strlen(NSISO_BROKER_EXEC);
 	struct nsiso_deadline deadline;
 
 	nsiso_deadline_in(&deadline, NSISO_BROKER_TAKE_MS);
 	short_message(fd, &deadline, msg, sizeof(msg));
 	if (strcmp(msg, NSISO_BROKER_TAKEN) == 0)
 		return 0;
-	if (strncmp(msg, NSISO_BROKER_EXEC, word) == 0 && msg[word] == ' ')
-		snprintf(why, len, "the broker passed: %.400s", msg + word + 1);
-	else
+	if (!broker_passed(msg, why, len))
 		snprintf(why, len, "the broker did not take the request within %d ms",
 			 NSISO_BROKER_TAKE_MS);
 	return 1;
+}
+
+/* After a failed send: a broker that passed as we connected (its count of
+ * a user's logins) may have answered and gone before our request came;
+ * its reason, if it is there, replaces the send's error. */
+static void passed_before_request(int fd, char *why, size_t len)
+{
+	char msg[NSISO_REPLY_MAX] = { 0 };
+	ssize_t n = recv(fd, msg, sizeof(msg) - 1, MSG_DONTWAIT);
+
+	if (n > 0)
+		(void)broker_passed(msg, why, len);
 }
 
 int nsiso_ask_broker(const char *path, char *const argv[], struct helper_result *r)
@@ -550,8 +570,12 @@ int nsiso_ask_broker(const char *path, char *const argv[], struct helper_result 
 	fd = connect_broker(path, r->reason, sizeof(r->reason));
 	if (fd < 0)
 		return 1;
-	if (send_request(fd, argv, r->reason, sizeof(r->reason)) < 0 ||
-	    broker_took(fd, r->reason, sizeof(r->reason)) != 0) {
+	if (send_request(fd, argv, r->reason, sizeof(r->reason)) < 0) {
+		passed_before_request(fd, r->reason, sizeof(r->reason));
+		close(fd);
+		return 1;
+	}
+	if (broker_took(fd, r->reason, sizeof(r->reason)) != 0) {
 		close(fd);
 		return 1;
 	}

@@ -192,6 +192,21 @@ if [ ! -e /etc/postfix ]; then
 	nsiso_assert_match "postfix: a mailbox_command: a warning" \
 		"nsisoctl: warning: Postfix's mailbox_command runs as each recipient" \
 		"$("$CTL" check "$CONFS/mem.conf" 2>&1)"
+	printf 'allow_mail_to_commands = alias, forward\r\n' >/etc/postfix/main.cf
+	nsiso_assert_eq "postfix: a main.cf with carriage returns: forward still seen" 1 \
+		"$(postfix_warnings "$CONFS/mem.conf")"
+	printf 'allow_mail_to_commands = alias, include\n' >/etc/postfix/main.cf
+	nsiso_assert_eq "postfix: include (a :include: file of a user's .forward): a warning" 1 \
+		"$(postfix_warnings "$CONFS/mem.conf")"
+	# shellcheck disable=SC2016 # a $parameter of Postfix's, as written
+	printf 'allow_mail_to_commands = $my_classes\n' >/etc/postfix/main.cf
+	nsiso_assert_eq "postfix: a \$parameter, not followed: a warning" 1 \
+		"$(postfix_warnings "$CONFS/mem.conf")"
+	rm -f /etc/postfix/main.cf
+	mkfifo -m 0644 /etc/postfix/main.cf
+	out=$(timeout -s KILL 20 "$CTL" check "$CONFS/mem.conf" 2>&1)
+	nsiso_assert_match "postfix: main.cf a FIFO: check does not wait for a writer, warns as for the defaults" \
+		"nsisoctl: warning: Postfix runs the commands of users' ~/.forward files" "$out"
 	rm -rf /etc/postfix
 	nsiso_assert_eq "postfix: none without main.cf" 0 "$(postfix_warnings "$CONFS/mem.conf")"
 fi
@@ -215,6 +230,16 @@ if [ ! -e /usr/sbin/exim4 ] && [ ! -e /etc/exim4 ]; then
 	nsiso_assert_eq "exim: forbid_pipe = false: still" 1 "$(exim_warnings "$CONFS/mem.conf")"
 	printf 'userforward:\n  driver = redirect\n  forbid_pipe\n  forbid_filter_run = true\n' >"$R"
 	nsiso_assert_eq "exim: forbid_pipe and forbid_filter_run: none" 0 "$(exim_warnings "$CONFS/mem.conf")"
+	# procmail beside exim4 (an overlay on /usr/bin, in the same private
+	# namespace): its router runs a user's ~/.procmailrc.
+	mkdir -p "$T/ovl/up" "$T/ovl/work"
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	nsiso_assert_eq "exim: procmail installed: a warning of its own" 1 \
+		"$(unshare -m --propagation private sh -c 'mount -t tmpfs nsiso-test /usr/sbin &&
+			: >/usr/sbin/exim4 && mount -t overlay nsiso-test -o \
+			"lowerdir=/usr/bin,upperdir=$2/up,workdir=$2/work" /usr/bin &&
+			: >/usr/bin/procmail && exec "$0" check "$1"' "$CTL" "$CONFS/mem.conf" "$T/ovl" 2>&1 |
+			grep -c '^nsisoctl: warning: Exim (/usr/sbin/exim4) and /usr/bin/procmail')"
 	rm -rf /etc/exim4
 fi
 

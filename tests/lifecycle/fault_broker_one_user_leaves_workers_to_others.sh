@@ -1,23 +1,28 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
-# Users' applications cannot take every worker of a broker.  A worker
-# follows the PAM application into its cgroups before it says "taken", so a
-# user's su from inside their session, with a small cpu limit and busy
-# loops beside it, slowed each worker to seconds, and enough su at once
-# held all 64: every other login then waited 2 s for a take before its
-# module ran the helper (an attacker review of 4323dc3).  Workers are
-# bounded by the application's real uid: 16 for one user's, 32 for all
-# users' together; root's applications (sshd, login, cron) keep the rest.
-# Here a setuid pamtester run by each user stands for su, and a fault point
-# parks the workers of two users after "taken", as such a slowed worker
-# sits: the first user's 17th login and a third user's login are passed
-# over at once and go through isolated by the exec'd helper, a login from
-# root's application is served by the broker meanwhile, and the parked
-# logins go through once let go.
+# Users cannot take every worker of a broker.  A worker follows the PAM
+# application into its cgroups before it says "taken", so a login whose
+# application runs in a user's group (su from inside a session; on systemd
+# hosts sshd's root monitor too, in the session's scope), with a small cpu
+# limit of that user's and busy loops beside it, slowed the worker to
+# seconds, and enough such logins at once held all 64: every other login
+# then waited 2 s for a take before its module ran the helper (attacker
+# reviews of 4323dc3 and f42129b).  Workers are bounded by the user whose
+# limits can slow them (the user whose group the application is in, else
+# its real uid), counted as the application connects: 16 for one user, 32
+# for all users together; logins whose applications no user's limits reach
+# keep the rest.  Here a setuid pamtester run by each user stands for su,
+# and a fault point parks the workers of two users after "taken", as such
+# a slowed worker sits: the first user's 17th login, a login from root's
+# application placed in the first user's group, and a third user's login
+# are passed over at once and go through isolated by the exec'd helper, a
+# login from root's application in no user's group is served by the broker
+# meanwhile, and the parked logins go through once let go.
 set -u
 . "$(dirname "$0")/lib.bash"
 lc_begin --syslog --tool "$LC_FAULTS_HELPER"
 PER_USER=16 USERS=32	# BROKER_WORKERS_PER_USER, _USERS (helper/broker.c)
+UID1=$(id -u "$LC_USER")
 U1=$LC_USER
 U2=$(nsiso_make_user) || nsiso_die "cannot create a second test user"
 U3=$(nsiso_make_user) || nsiso_die "cannot create a third test user"
@@ -70,21 +75,33 @@ passed_over() {
 	nsiso_assert_true "$name: isolated" \
 		nsiso_wait_log "session [0-9a-f]+ opened for $user .*: isolate uts,ipc,mnt,pid,"
 	nsiso_assert_true "$name: passed over by the broker at once, why logged" \
-		nsiso_wait_log "no broker: the broker passed: the broker serves $reason \\(the application's real uid $(id -u "$user")\\)"
+		nsiso_wait_log "no broker: the broker passed: the broker serves $reason \\(uid $(id -u "$user")\\)"
 }
 
-lc_fault "broker-taken-ruid-$(id -u "$U1"):wait" "broker-taken-ruid-$(id -u "$U2"):wait"
+lc_fault "broker-taken-user-$UID1:wait" "broker-taken-user-$(id -u "$U2"):wait"
 park "$U1"
 nsiso_assert_true "$PER_USER logins of the first user's application served and parked" \
 	nsiso_wait_until 8 parked "$PER_USER"
 for i in 1 2; do
 	passed_over "the first user's login $((PER_USER + i))" "$U1" \
-		"as many as one user's applications may have"
+		"as many logins as one user may have"
 done
+# Root's application in the first user's group (as sshd's monitor is in
+# the session's scope on systemd hosts, or a root shell's su there) counts
+# for that user: a pids group of theirs, named as pam_nsiso names it.
+G=/sys/fs/cgroup/pids/$LC_PARENT/user-$UID1
+mkdir -p "$G" || nsiso_die "cannot make $G"
+nsiso_on_exit rmdir "$G"
+nsiso_log_mark
+sh -c 'echo $$ >"$1/tasks" && exec pamtester "$2" "$3" open_session close_session' \
+	sh "$G" "$SVC" "$U3" >"$T/root-in-group.out" 2>&1
+nsiso_assert_eq "a login from root's application in the first user's group: goes through" 0 "$?"
+nsiso_assert_true "a login from root's application in the first user's group: counted for that user, passed over" \
+	nsiso_wait_log "no broker: the broker passed: the broker serves as many logins as one user may have \\(uid $UID1\\)"
 park "$U2"
 nsiso_assert_true "$PER_USER of the second user's too: $USERS parked" \
 	nsiso_wait_until 8 parked "$USERS"
-passed_over "a third user's login" "$U3" "as many as users' applications may have"
+passed_over "a third user's login" "$U3" "as many logins as users together may have"
 
 nsiso_log_mark
 rm -f "$T/probe.out"

@@ -22,7 +22,7 @@ lc_outcome "stalled worker" deny
 nsiso_assert_true "stalled worker: the module gave up within 20 s (${LC_MS} ms)" test "$LC_MS" -lt 20000
 nsiso_assert_true "stalled worker: after its full budget, not before (${LC_MS} ms)" test "$LC_MS" -ge 9000
 lc_fault ""
-# Its bound: 11 s from its request, which came with the login.
+# Its bound: 11 s from its take, which came with the login.
 back_to_spares() { [ "$(children)" -eq 2 ] && nsiso_broker_ready; }
 nsiso_assert_true "stalled worker: gone by its own bound, the broker back to two spares" \
 	nsiso_wait_until 15 back_to_spares

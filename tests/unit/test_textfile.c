@@ -146,3 +146,17 @@ UNIT_TEST(status_uids_refuses_what_is_not_two_numbers)
 	assert_int_equal(real, 7);
 	assert_int_equal(effective, 7);
 }
+
+/* A FIFO where a file was expected reads as empty, at once: its open and
+ * read would wait for a writer (a root tool reading a conf some admin
+ * replaced so, or a path a user could plant). */
+UNIT_FILE_TEST(fifo_reads_empty_without_waiting)
+{
+	char buf[64], path[160];
+
+	snprintf(path, sizeof(path), "%s/fifo", unit_dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_int_equal(nsiso_read_text(path, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "");
+	assert_int_equal(nsiso_read_whole(path, buf, sizeof(buf)), 0);
+}
