@@ -36,6 +36,7 @@ MODULE_SRC = pam_nsiso/pam_nsiso.c pam_nsiso/spawn.c $(COMMON_PARSE) common/cgro
              $(COMMON_SYSTEMD) $(COMMON_REQUEST) $(COMMON_CHANNEL)
 HELPER_SRC = helper/main.c helper/broker.c helper/holder.c helper/reaper.c helper/watch.c helper/oomwatch.c \
              helper/privtmp.c helper/cgroupns.c helper/prebuilt.c helper/member.c helper/nscharge.c helper/mntns.c \
+             helper/workers.c \
              common/kmsg.c $(COMMON_SYSTEMD) $(COMMON_REQUEST) $(COMMON_CHANNEL) $(COMMON_PARSE) \
              $(COMMON_STATE) $(COMMON_CGROUP)
 CTL_SRC    = ctl/main.c ctl/check.c ctl/mail.c ctl/status.c ctl/quota.c ctl/output.c $(COMMON_PARSE) $(COMMON_STATE) \
@@ -131,7 +132,7 @@ UNIT_TESTS = tests/build/test_size tests/build/test_hostname tests/build/test_co
              tests/build/test_textfile tests/build/test_cgroup_stats tests/build/test_kmsg \
              tests/build/test_quota tests/build/test_record tests/build/test_systemd_bus \
              tests/build/test_fdpass tests/build/test_pages tests/build/test_systemd_bus_drop \
-             tests/build/test_member
+             tests/build/test_member tests/build/test_workers
 TOOLS      = tests/build/memhog tests/build/nsiso-helper-faults \
              tests/build/nsiso-pamtime tests/build/nsiso-lctool \
              tests/build/nsiso-pamdaemon tests/build/nsiso-pamclose
@@ -188,6 +189,8 @@ tests/build/test_record: tests/unit/test_record.c common/record.c common/size.c 
 tests/build/test_fdpass: tests/unit/test_fdpass.c $(COMMON_CHANNEL)
 tests/build/test_pages: tests/unit/test_pages.c common/pages.c
 tests/build/test_member: tests/unit/test_member.c helper/member.c $(COMMON_CHANNEL)
+tests/build/test_workers: tests/unit/test_workers.c helper/workers.c common/record.c common/size.c \
+                          common/textfile.c
 tests/build/test_systemd_bus: tests/unit/test_systemd_bus.c $(COMMON_SYSTEMD) common/cgroup_stats.c \
                               common/textfile.c common/size.c
 tests/build/test_systemd_bus_drop: tests/unit/test_systemd_bus_drop.c $(COMMON_SYSTEMD) \

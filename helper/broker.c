@@ -13,9 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <stdatomic.h>
 #include <sys/file.h>
-#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -38,11 +36,12 @@
 #include "faults.h"
 #include "prebuilt.h"
 #include "holder.h"
+#include "workers.h"
 
 /* Workers at once: no spare is made beyond them, so a request waits in the
  * socket's backlog and its module execs the helper after
  * NSISO_BROKER_TAKE_MS.  Bounds what a flood of logins makes us hold. */
-#define BROKER_WORKERS_MAX 64
+#define BROKER_WORKERS_MAX NSISO_WORKERS_MAX
 #define REQUEST_ARGS_MAX 64
 
 /* ---- the listening socket --------------------------------------------- */
@@ -314,168 +313,6 @@ static const char *same_place(pid_t caller, int pidfd)
 	return NULL;
 }
 
-/* ---- the workers of users' applications ------------------------------ */
-
-/* Workers serving the logins whose applications one user's limits can
- * slow, at once, and those of all users together.  A worker follows the
- * PAM application into its cgroups before it says "taken" (cgroupns.h),
- * and where those are a user's (a su from inside a session; on systemd
- * hosts sshd's and login's root monitor too, placed in the session's scope
- * by pam_systemd first, and cron's job, placed by the module) it runs as
- * slowly as a small cpu limit of that user's, with busy loops beside it,
- * makes it: enough such logins at once held every worker of the pool, and
- * every other login waited NSISO_BROKER_TAKE_MS for a take before its
- * module ran the helper itself (found by an attacker review of 4323dc3).
- * Beyond either bound a login is passed over at once, and its module runs
- * the helper, delaying nobody else; half the pool is always left to the
- * logins whose applications no user's limits reach (sshd, login and cron
- * outside any user's group). */
-#define BROKER_WORKERS_PER_USER 16
-#define BROKER_WORKERS_USERS (BROKER_WORKERS_MAX / 2)
-
-/* Whom each worker serves: slot i is a worker's PID and the user its
- * login counts for (caller_user()), claimed by the worker (the PID first,
- * with a compare and exchange), freed by the broker when it reaps that
- * worker (until then the PID is the worker's).  Shared by the broker and
- * its spares (MAP_SHARED, made before the first spare; a spare keeps it
- * from what it forks: spare_main()).  Workers are at most
- * BROKER_WORKERS_MAX, spares included, so a slot is free for each.  32-bit
- * atomics: lock-free everywhere, which atomics shared between processes
- * must be. */
-struct serving {
-	_Atomic uint32_t pid[BROKER_WORKERS_MAX];
-	_Atomic uint32_t uid[BROKER_WORKERS_MAX];	/* SERVING_NOBODY: not yet */
-};
-#define SERVING_NOBODY UINT32_MAX
-static struct serving *serving;
-
-/* The uid of digits (len of them) that end where a path component does,
- * or -1. */
-static long component_uid(const char *digits, size_t len, const char *after)
-{
-	uint64_t uid;
-
-	if (strncmp(digits + len, after, strlen(after)) != 0 ||
-	    (digits[len + strlen(after)] != '/' && digits[len + strlen(after)] != '\0') ||
-	    nsiso_parse_decimal(digits, len, SERVING_NOBODY - 1, &uid) != NULL)
-		return -1;
-	return (long)uid;
-}
-
-/* The user whose group a cgroup path lies in, or -1: systemd's
- * "/user.slice/user-<uid>.slice/...", anchored at the root (deeper, in a
- * subtree delegated to a user, they may name directories as they like),
- * else pam_nsiso's own "<cgroup_parent>/user-<uid>" (the first such
- * component: none a user can make precedes it). */
-static long path_user(const char *path)
-{
-	static const char slice[] = "/user.slice/user-";
-	const char *p;
-	long uid;
-
-	if (strncmp(path, slice, sizeof(slice) - 1) == 0) {
-		p = path + sizeof(slice) - 1;
-		return component_uid(p, strspn(p, "0123456789"), ".slice");
-	}
-	for (p = strstr(path, "/user-"); p; p = strstr(p + 1, "/user-")) {
-		uid = component_uid(p + 6, strspn(p + 6, "0123456789"), "");
-		if (uid >= 0)
-			return uid;
-	}
-	return -1;
-}
-
-/* Whose limits can slow a worker that follows the application: the user
- * whose group one of its cgroups lies in (/proc/PID/cgroup), else, for an
- * application in no user's group, its real uid (/proc/PID/status: a
- * setuid su's is the user who ran it; the rest are root's, 0, and no
- * user's).  Both read while its pidfd shows it alive (the PID was its
- * own), and neither from a page of the process's own.  -1 when it cannot
- * be told. */
-static long caller_user(pid_t caller, int pidfd)
-{
-	static char text[16384];
-	char *line, *save = NULL, *path;
-	uid_t real, effective;
-	long user;
-
-	if (nsiso_read_proc_of(caller, pidfd, "cgroup", text, sizeof(text)) < 0)
-		return -1;
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		path = strchr(line, ':');
-		path = path ? strchr(path + 1, ':') : NULL;
-		user = path ? path_user(path + 1) : -1;
-		if (user >= 0)
-			return user;
-	}
-	/* Only its start: the uids come before the groups, which may be
-	 * thousands. */
-	if (nsiso_read_proc_start_of(caller, pidfd, "status", text, 1024) < 0 ||
-	    nsiso_status_uids(text, &real, &effective) < 0)
-		return -1;
-	return (long)real;
-}
-
-/* caller_user() of the process that connected, by a pidfd of its PID (the
- * request's own pidfd, checked later to name the same process, pins it);
- * -1 when there is none (it is gone, or in a PID namespace we do not
- * see). */
-static long connecting_user(const struct ucred *peer)
-{
-	int fd = peer->pid > 1 ? (int)syscall(SYS_pidfd_open, peer->pid, 0) : -1;
-	long user = fd >= 0 ? caller_user(peer->pid, fd) : -1;
-
-	if (fd >= 0)
-		close(fd);
-	return user;
-}
-
-/* In a worker: NULL with a slot claimed for a login that counts for uid
- * (0: no user's), or why none may be.  Two that claim at once may both count
- * the other and both pass over (each stores its uid before it counts):
- * that costs speed only. */
-static const char *serve_user(uint32_t uid)
-{
-	unsigned i, mine = BROKER_WORKERS_MAX, same = 0, users = 0;
-
-	for (i = 0; i < BROKER_WORKERS_MAX && mine == BROKER_WORKERS_MAX; i++) {
-		uint32_t free_slot = 0;
-
-		if (atomic_compare_exchange_strong(&serving->pid[i], &free_slot,
-						   (uint32_t)getpid()))
-			mine = i;
-	}
-	if (mine == BROKER_WORKERS_MAX)
-		return "no slot left";
-	atomic_store(&serving->uid[mine], uid);
-	if (uid == 0)
-		return NULL;
-	for (i = 0; i < BROKER_WORKERS_MAX; i++) {
-		uint32_t theirs = atomic_load(&serving->uid[i]);
-
-		same += theirs == uid;
-		users += theirs != 0 && theirs != SERVING_NOBODY;
-	}
-	if (same <= BROKER_WORKERS_PER_USER && users <= BROKER_WORKERS_USERS)
-		return NULL;
-	atomic_store(&serving->uid[mine], SERVING_NOBODY);
-	atomic_store(&serving->pid[mine], 0);
-	return same > BROKER_WORKERS_PER_USER ? "as many logins as one user may have"
-					      : "as many logins as users together may have";
-}
-
-/* In the broker, for a child it has just reaped. */
-static void served(pid_t worker)
-{
-	unsigned i;
-
-	for (i = 0; i < BROKER_WORKERS_MAX; i++)
-		if (atomic_load(&serving->pid[i]) == (uint32_t)worker) {
-			atomic_store(&serving->uid[i], SERVING_NOBODY);
-			atomic_store(&serving->pid[i], 0);
-		}
-}
-
 /* What a spare tells the broker on the taken pipe (one write each, well
  * within PIPE_BUF). */
 enum note_kind { NOTE_TAKEN, NOTE_ISOLATE };
@@ -533,10 +370,10 @@ static void serve(int conn, const struct ucred *peer, int taken_wr, nsiso_broker
 	/* Counted as it connects, before its request: a user who stops their
 	 * su in between holds one of their own places, not one of everybody's
 	 * (threat model B3). */
-	user = connecting_user(peer);
+	user = nsiso_workers_connecting_user(peer);
 	if (user < 0)
 		pass_over(conn, "cannot tell whose limits the PAM application is under");
-	busy = serve_user((uint32_t)user);
+	busy = nsiso_workers_claim((uint32_t)user);
 	if (busy)
 		pass_over(conn, "the broker serves %s (uid %ld)", busy, user);
 	if (!request_arrives(conn)) {
@@ -563,9 +400,10 @@ static void serve(int conn, const struct ucred *peer, int taken_wr, nsiso_broker
 	if (nsiso_cgroup_follow_caller(r.caller, pidfd, pb->follow, &pb->n_follow, why,
 				       sizeof(why)) < 0)
 		pass_over(conn, "%s", why);
-	reply(conn, NSISO_BROKER_TAKEN);
-	/* The module waits for us from here on, up to its budget. */
+	/* The module waits for us from "taken" on, up to its budget: the
+	 * longer bound first, so that the first cannot end us after it. */
 	alarm(NSISO_OPEN_TIMEOUT_MS / 1000 + 1);
+	reply(conn, NSISO_BROKER_TAKEN);
 	/* A worker slowed in a user's groups, for as long as a test likes. */
 	FAULT_POINT_OF("broker-taken-user", (unsigned long)user);
 	open_fn(&r, pidfd, pb);
@@ -705,8 +543,7 @@ static void spare_main(const struct pool *p)
 	int conn;
 
 	close(p->taken_rd);
-	/* Nothing this spare forks (its holder and reaper) gets the table. */
-	(void)madvise(serving, sizeof(*serving), MADV_DONTFORK);
+	nsiso_workers_keep_from_children();
 	nsiso_prebuild(&pb, p->prebuild_isolate);
 	rehearse();
 	conn = await_connection(p);
@@ -950,7 +787,7 @@ static void reap_workers(struct pool *p)
 				continue;
 			return;	/* cannot be: it was there to reap */
 		}
-		served(ended.si_pid);
+		nsiso_workers_release(ended.si_pid);
 		if (forget_spare(p, ended.si_pid))
 			continue;
 		if (p->busy > 0)
@@ -1087,19 +924,12 @@ static void broker_pollfds(const struct pool *p, struct pollfd pfd[BROKER_POLL_F
 }
 
 /* What the pool needs besides its socket: the table of whom workers
- * serve, the socket non-blocking for the spares that wait on it
+ * serve (workers.h), the socket non-blocking for the spares that wait on it
  * (await_connection()), the taken pipe (its read end non-blocking). */
 static int pool_setup(int listen_fd, int taken[2], char *err, size_t len)
 {
-	unsigned i;
-
-	serving = mmap(NULL, sizeof(*serving), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-		       /* cppcheck-suppress invalidFunctionArg ; no fd with MAP_ANONYMOUS */
-		       -1, 0);
-	if (serving == MAP_FAILED)
-		return fail(err, len, "mmap: %s", strerror(errno));
-	for (i = 0; i < BROKER_WORKERS_MAX; i++)
-		atomic_store(&serving->uid[i], SERVING_NOBODY);
+	if (nsiso_workers_init(err, len) < 0)
+		return -1;
 	if (fcntl(listen_fd, F_SETFL, fcntl(listen_fd, F_GETFL) | O_NONBLOCK) != 0)
 		return fail(err, len, "the listening socket: %s", strerror(errno));
 	if (pipe2(taken, O_CLOEXEC) != 0)
