@@ -394,6 +394,17 @@ static void serve(int conn, const struct ucred *peer, int taken_wr, nsiso_broker
 	other = same_place(r.caller, pidfd);
 	if (other)
 		pass_over(conn, "the PAM application's %s is not the broker's", other);
+	/* A login of an application in no user's group (cron's or sshd's,
+	 * where pam_nsiso makes the groups) waits all the same on its user's
+	 * group, where the user's limits slow its holder and reaper as they
+	 * move in, and on its user's lock: with limits it counts for that
+	 * user (a review of 393741d). */
+	if (user == 0 && r.use_cgroup && r.uid != 0 && r.uid != (uid_t)-1) {
+		user = (long)r.uid;
+		busy = nsiso_workers_recount((uint32_t)user);
+		if (busy)
+			pass_over(conn, "the broker serves %s (uid %ld)", busy, user);
+	}
 	/* What spares make next follows what vouched-for logins ask for. */
 	note(taken_wr, NOTE_ISOLATE, r.isolate);
 	close(taken_wr);

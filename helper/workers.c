@@ -138,23 +138,14 @@ long nsiso_workers_connecting_user(const struct ucred *peer)
 	return user;
 }
 
-/* In a worker: NULL with a slot claimed for a login that counts for uid
- * (0: no user's), or why none may be.  Two that claim at once may both count
- * the other and both pass over (each stores its uid before it counts):
- * that costs speed only. */
-const char *nsiso_workers_claim(uint32_t uid)
+/* Slot mine, of this worker, now counts for uid: NULL, or why it may not
+ * (the slot freed).  Two that count at once may both count the other and
+ * both pass over (each stores its uid before it counts): that costs speed
+ * only. */
+static const char *count_for(unsigned mine, uint32_t uid)
 {
-	unsigned i, mine = NSISO_WORKERS_MAX, same = 0, users = 0;
+	unsigned i, same = 0, users = 0;
 
-	for (i = 0; i < NSISO_WORKERS_MAX && mine == NSISO_WORKERS_MAX; i++) {
-		uint32_t free_slot = 0;
-
-		if (atomic_compare_exchange_strong(&serving->pid[i], &free_slot,
-						   (uint32_t)getpid()))
-			mine = i;
-	}
-	if (mine == NSISO_WORKERS_MAX)
-		return "no slot left";
 	atomic_store(&serving->uid[mine], uid);
 	if (uid == 0)
 		return NULL;
@@ -169,7 +160,31 @@ const char *nsiso_workers_claim(uint32_t uid)
 	atomic_store(&serving->uid[mine], SERVING_NOBODY);
 	atomic_store(&serving->pid[mine], 0);
 	return same > WORKERS_PER_USER ? "as many logins as one user may have"
-					      : "as many logins as users together may have";
+				       : "as many logins as users together may have";
+}
+
+const char *nsiso_workers_claim(uint32_t uid)
+{
+	unsigned i;
+
+	for (i = 0; i < NSISO_WORKERS_MAX; i++) {
+		uint32_t free_slot = 0;
+
+		if (atomic_compare_exchange_strong(&serving->pid[i], &free_slot,
+						   (uint32_t)getpid()))
+			return count_for(i, uid);
+	}
+	return "no slot left";
+}
+
+const char *nsiso_workers_recount(uint32_t uid)
+{
+	unsigned i;
+
+	for (i = 0; i < NSISO_WORKERS_MAX; i++)
+		if (atomic_load(&serving->pid[i]) == (uint32_t)getpid())
+			return count_for(i, uid);
+	return nsiso_workers_claim(uid);
 }
 
 /* In the broker, for a child it has just reaped. */

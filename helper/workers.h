@@ -38,6 +38,10 @@ long nsiso_workers_connecting_user(const struct ucred *peer);
  * or why none may be (the bounds). */
 const char *nsiso_workers_claim(uint32_t uid);
 
+/* In a worker that claimed: its login counts for uid instead, within the
+ * same bounds (NULL), or why not (its slot freed). */
+const char *nsiso_workers_recount(uint32_t uid);
+
 /* In the broker, for a child it has just reaped: its slot freed. */
 void nsiso_workers_release(pid_t worker);
 

@@ -502,6 +502,22 @@ static int send_request(int fd, char *const argv[], char *why, size_t len)
 	return ret;
 }
 
+/* recv(), once more after ECONNRESET: a broker that answered and closed
+ * before it read our request (it passes over as we connect) leaves that
+ * error first, reported once, and its answer queued behind it. */
+static ssize_t recv_after_reset(int fd, char *buf, size_t len, int flags)
+{
+	bool reset = false;
+	ssize_t n;
+
+	for (;;) {
+		n = recv(fd, buf, len, flags);
+		if (n >= 0 || (errno != EINTR && (errno != ECONNRESET || reset)))
+			return n;
+		reset = reset || errno == ECONNRESET;
+	}
+}
+
 /* One short message before the deadline into buf ("" on EOF or silence).
  * A signal to the application (a user may signal their own su) does not
  * cut the wait short. */
@@ -515,9 +531,7 @@ static void short_message(int fd, const struct nsiso_deadline *deadline, char *b
 		ready = poll(&pfd, 1, nsiso_deadline_left_ms(deadline));
 	while (ready < 0 && errno == EINTR);
 	if (ready == 1)
-		do
-			n = recv(fd, buf, len - 1, 0);
-		while (n < 0 && errno == EINTR);
+		n = recv_after_reset(fd, buf, len - 1, 0);
 	buf[n > 0 ? n : 0] = '\0';
 }
 
@@ -554,7 +568,7 @@ static int broker_took(int fd, char *why, size_t len)
 static void passed_before_request(int fd, char *why, size_t len)
 {
 	char msg[NSISO_REPLY_MAX] = { 0 };
-	ssize_t n = recv(fd, msg, sizeof(msg) - 1, MSG_DONTWAIT);
+	ssize_t n = recv_after_reset(fd, msg, sizeof(msg) - 1, MSG_DONTWAIT);
 
 	if (n > 0)
 		(void)broker_passed(msg, why, len);

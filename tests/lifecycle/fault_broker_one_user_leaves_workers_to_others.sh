@@ -15,9 +15,11 @@
 # and a fault point parks the workers of two users after "taken", as such
 # a slowed worker sits: the first user's 17th login, a login from root's
 # application placed in the first user's group, and a third user's login
-# are passed over at once and go through isolated by the exec'd helper, a
-# login from root's application in no user's group is served by the broker
-# meanwhile, and the parked logins go through once let go.
+# are passed over at once and go through isolated by the exec'd helper, as
+# is one from root's application in no user's group for the first user (its
+# worker would wait on that user's group all the same), while one for a
+# user without limits is served by the broker meanwhile, and the parked
+# logins go through once let go.
 set -u
 . "$(dirname "$0")/lib.bash"
 lc_begin --syslog --tool "$LC_FAULTS_HELPER"
@@ -26,6 +28,7 @@ UID1=$(id -u "$LC_USER")
 U1=$LC_USER
 U2=$(nsiso_make_user) || nsiso_die "cannot create a second test user"
 U3=$(nsiso_make_user) || nsiso_die "cannot create a third test user"
+U4=$(nsiso_make_user) || nsiso_die "cannot create a fourth test user"
 rules=""
 for u in "$U2" "$U3"; do
 	rules+="$u isolate uts,ipc,mnt,pid
@@ -33,6 +36,8 @@ $u memory 256M
 $u tasks 100
 "
 done
+rules+="$U4 isolate uts,ipc,mnt,pid
+"	# no limits: no group of the user's to wait on
 lc_conf deny "$rules"
 lc_broker debug
 # For the users' own setuid application: no probe, which pam_exec would run
@@ -98,6 +103,14 @@ sh -c 'echo $$ >"$1/tasks" && exec pamtester "$2" "$3" open_session close_sessio
 nsiso_assert_eq "a login from root's application in the first user's group: goes through" 0 "$?"
 nsiso_assert_true "a login from root's application in the first user's group: counted for that user, passed over" \
 	nsiso_wait_log "no broker: the broker passed: the broker serves as many logins as one user may have \\(uid $UID1\\)"
+# Root's application in no user's group (cron's, sshd's where pam_nsiso
+# makes the groups) for the first user, who has limits: its worker would
+# wait on that user's group all the same, so it counts for them.
+nsiso_log_mark
+pamtester "$SVC" "$U1" open_session close_session >"$T/root-for-user.out" 2>&1
+nsiso_assert_eq "a login from root's application for the first user: goes through" 0 "$?"
+nsiso_assert_true "a login from root's application for the first user: counted for them, passed over" \
+	nsiso_wait_log "no broker: the broker passed: the broker serves as many logins as one user may have \\(uid $UID1\\)"
 park "$U2"
 nsiso_assert_true "$PER_USER of the second user's too: $USERS parked" \
 	nsiso_wait_until 8 parked "$USERS"
@@ -105,11 +118,11 @@ passed_over "a third user's login" "$U3" "as many logins as users together may h
 
 nsiso_log_mark
 rm -f "$T/probe.out"
-pamtester "$SVC" "$U3" open_session close_session >"$T/root.out" 2>&1
-nsiso_assert_eq "a login from root's application meanwhile: goes through" 0 "$?"
-nsiso_assert_true "a login from root's application meanwhile: isolated" \
+pamtester "$SVC" "$U4" open_session close_session >"$T/root.out" 2>&1
+nsiso_assert_eq "a login from root's application for a user without limits meanwhile: goes through" 0 "$?"
+nsiso_assert_true "a login from root's application for a user without limits meanwhile: isolated" \
 	test -n "$(_lc_probe pidns)" -a "$(_lc_probe pidns)" != "$LC_HOST_PIDNS"
-nsiso_assert_eq "a login from root's application meanwhile: served by the broker" "" \
+nsiso_assert_eq "a login from root's application for a user without limits meanwhile: served by the broker" "" \
 	"$(nsiso_log_since_mark | grep -F 'no broker:')"
 
 waiting=0
@@ -123,7 +136,7 @@ for p in "${pids[@]}"; do
 	wait "$p" || failed=$((failed + 1))
 done
 nsiso_assert_eq "the parked logins, let go: all go through" 0 "$failed"
-for u in "$U1" "$U2" "$U3"; do
+for u in "$U1" "$U2" "$U3" "$U4"; do
 	nsiso_assert_true "$u: nothing left" \
 		nsiso_wait_for nsiso_session_gone "$u" "$LC_PARENT" "$LC_RUN"
 done

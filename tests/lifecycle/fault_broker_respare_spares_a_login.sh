@@ -24,7 +24,7 @@ worker_asleep() {
 	return 1
 }
 
-lc_fault "broker-retire:wait" "broker-taken-user-0:slow"	# pamtester: root's, in no user's group
+lc_fault "broker-retire:wait" "broker-taken-user-$LC_UID:slow"	# its login counts for its user
 # The first change since the broker started replaces the spares at once.
 lc_change_mounts
 nsiso_assert_true "the broker is held before it replaces its spares" \
