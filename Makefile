@@ -190,7 +190,7 @@ tests/build/test_fdpass: tests/unit/test_fdpass.c $(COMMON_CHANNEL)
 tests/build/test_pages: tests/unit/test_pages.c common/pages.c
 tests/build/test_member: tests/unit/test_member.c helper/member.c $(COMMON_CHANNEL)
 tests/build/test_workers: tests/unit/test_workers.c helper/workers.c common/record.c common/size.c \
-                          common/textfile.c
+                          common/textfile.c common/systemd.c
 tests/build/test_systemd_bus: tests/unit/test_systemd_bus.c $(COMMON_SYSTEMD) common/cgroup_stats.c \
                               common/textfile.c common/size.c
 tests/build/test_systemd_bus_drop: tests/unit/test_systemd_bus_drop.c $(COMMON_SYSTEMD) \

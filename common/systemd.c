@@ -23,27 +23,38 @@ static bool controller_in(const char *list, const char *controller)
 	return false;
 }
 
-bool nsiso_proc_cgroup_path(const char *text, const char *controller, char *path, size_t len)
+bool nsiso_proc_cgroup_next(const char **text, struct nsiso_cgroup_line *l)
 {
-	char line[4200];
-
-	while (*text) {
-		size_t n = strcspn(text, "\n");
+	while (**text) {
+		size_t n = strcspn(*text, "\n");
 		char *controllers, *cgroup;
 
-		snprintf(line, sizeof(line), "%.*s", (int)n, text);
-		text += n + (text[n] == '\n');
-		controllers = strchr(line, ':');
+		snprintf(l->line, sizeof(l->line), "%.*s", (int)n, *text);
+		*text += n + ((*text)[n] == '\n');
+		controllers = strchr(l->line, ':');
 		cgroup = controllers ? strchr(controllers + 1, ':') : NULL;
 		if (!cgroup)
 			continue;
 		*controllers++ = '\0';
 		*cgroup++ = '\0';
-		if (controller_in(controllers, controller) && (*controller || strcmp(line, "0") == 0)) {
-			snprintf(path, len, "%s", cgroup);
+		l->hierarchy = l->line;
+		l->controllers = controllers;
+		l->path = cgroup;
+		return true;
+	}
+	return false;
+}
+
+bool nsiso_proc_cgroup_path(const char *text, const char *controller, char *path, size_t len)
+{
+	struct nsiso_cgroup_line l;
+
+	while (nsiso_proc_cgroup_next(&text, &l))
+		if (controller_in(l.controllers, controller) &&
+		    (*controller || strcmp(l.hierarchy, "0") == 0)) {
+			snprintf(path, len, "%s", l.path);
 			return true;
 		}
-	}
 	return false;
 }
 

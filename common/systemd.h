@@ -10,7 +10,16 @@
 #include "conf.h"
 
 /* The one reader of /proc/<pid>/cgroup lines ("N:controllers:path"): the
- * path of the line whose controllers include controller ("memory",
+ * next line of text at *text, split (each part NUL-terminated in line; a
+ * line longer than it is cut), *text moved past it; lines not of that form
+ * are skipped.  False at the end. */
+struct nsiso_cgroup_line {
+	char line[4200];
+	const char *hierarchy, *controllers, *path;
+};
+bool nsiso_proc_cgroup_next(const char **text, struct nsiso_cgroup_line *l);
+
+/* The path of the line whose controllers include controller ("memory",
  * "name=systemd"; "" for v2's "0::" line), into path.  False when none. */
 bool nsiso_proc_cgroup_path(const char *text, const char *controller, char *path, size_t len);
 

@@ -347,7 +347,7 @@ static void serve(int conn, const struct ucred *peer, int taken_wr, nsiso_broker
 	struct nsiso_request r;
 	const char *other, *busy;
 	int argc, pidfd;
-	long user;
+	long user, counted;
 
 	/* The connection becomes the channel first: fd 3 is then taken, and no
 	 * fd received below can be the one a later dup2() would close.  (Fd 3
@@ -394,13 +394,10 @@ static void serve(int conn, const struct ucred *peer, int taken_wr, nsiso_broker
 	other = same_place(r.caller, pidfd);
 	if (other)
 		pass_over(conn, "the PAM application's %s is not the broker's", other);
-	/* A login of an application in no user's group (cron's or sshd's,
-	 * where pam_nsiso makes the groups) waits all the same on its user's
-	 * group, where the user's limits slow its holder and reaper as they
-	 * move in, and on its user's lock: with limits it counts for that
-	 * user (a review of 393741d). */
-	if (user == 0 && r.use_cgroup && r.uid != 0 && r.uid != (uid_t)-1) {
-		user = (long)r.uid;
+	/* (A login of no user's application whose rule has limits.) */
+	counted = nsiso_workers_request_user(user, r.uid, r.use_cgroup);
+	if (counted != user) {
+		user = counted;
 		busy = nsiso_workers_recount((uint32_t)user);
 		if (busy)
 			pass_over(conn, "the broker serves %s (uid %ld)", busy, user);

@@ -1255,7 +1255,8 @@ static void open_session(const struct nsiso_request *r, gid_t gid, struct nsiso_
 __attribute__((noreturn))
 static void open_for_broker(struct nsiso_request *r, int caller_pidfd, struct nsiso_prebuilt *pb)
 {
-	/* (Its worker's own bound runs since the request: broker.c.) */
+	/* (Its worker's own bound runs since the connection, and from
+	 * "taken" on the module's budget: broker.c serve().) */
 	nsiso_deadline_in(&open_deadline, NSISO_HELPER_BUDGET_MS);
 	have_channel = true;
 	given_caller_pidfd = caller_pidfd;

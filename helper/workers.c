@@ -13,6 +13,7 @@
 
 #include "../common/record.h"
 #include "../common/size.h"
+#include "../common/systemd.h"
 #include "../common/textfile.h"
 
 /* Workers serving the logins whose applications one user's limits can
@@ -103,16 +104,16 @@ long nsiso_workers_path_user(const char *path)
 static long caller_user(pid_t caller, int pidfd)
 {
 	static char text[16384];
-	char *line, *save = NULL, *path;
+	struct nsiso_cgroup_line l;
+	const char *rest = text;
 	uid_t real, effective;
 	long user;
 
 	if (nsiso_read_proc_of(caller, pidfd, "cgroup", text, sizeof(text)) < 0)
 		return -1;
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		path = strchr(line, ':');
-		path = path ? strchr(path + 1, ':') : NULL;
-		user = path ? nsiso_workers_path_user(path + 1) : -1;
+	/* (A line cut at its end still names its outermost user.) */
+	while (nsiso_proc_cgroup_next(&rest, &l)) {
+		user = nsiso_workers_path_user(l.path);
 		if (user > 0)
 			return user;
 	}
@@ -175,6 +176,13 @@ const char *nsiso_workers_claim(uint32_t uid)
 			return count_for(i, uid);
 	}
 	return "no slot left";
+}
+
+long nsiso_workers_request_user(long connected, uid_t uid, bool limited)
+{
+	if (connected != 0 || !limited || uid == 0 || uid == (uid_t)-1)
+		return connected;
+	return (long)uid;
 }
 
 const char *nsiso_workers_recount(uint32_t uid)

@@ -8,6 +8,7 @@
 #ifndef NSISO_WORKERS_H
 #define NSISO_WORKERS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -37,6 +38,14 @@ long nsiso_workers_connecting_user(const struct ucred *peer);
 /* In a worker: NULL with a slot claimed for a login that counts for uid,
  * or why none may be (the bounds). */
 const char *nsiso_workers_claim(uint32_t uid);
+
+/* Once the request is read, the user a login counts for: connected (what
+ * nsiso_workers_connecting_user() said), unless that is no user (0) and
+ * the login's rule has limits (limited), when it counts for its user uid:
+ * its worker waits on that user's group all the same (the user's lock,
+ * the holder and reaper moving into the limited group; a review of
+ * 393741d). */
+long nsiso_workers_request_user(long connected, uid_t uid, bool limited);
 
 /* In a worker that claimed: its login counts for uid instead, within the
  * same bounds (NULL), or why not (its slot freed). */

@@ -73,3 +73,14 @@ UNIT_TEST(claims_bounded_per_user_and_for_all_users)
 	assert_null(nsiso_workers_claim(3000));
 	nsiso_workers_release(getpid());
 }
+
+/* Once the request is read: a login of no user's application (0) whose
+ * rule has limits counts for its own user; any other stays as counted. */
+UNIT_TEST(request_user_for_no_users_application_with_limits)
+{
+	assert_int_equal(nsiso_workers_request_user(0, 1000, true), 1000);
+	assert_int_equal(nsiso_workers_request_user(0, 1000, false), 0);
+	assert_int_equal(nsiso_workers_request_user(0, 0, true), 0);
+	assert_int_equal(nsiso_workers_request_user(0, (uid_t)-1, true), 0);
+	assert_int_equal(nsiso_workers_request_user(1001, 1000, true), 1001);
+}
