@@ -39,7 +39,7 @@ HELPER_SRC = helper/main.c helper/broker.c helper/holder.c helper/reaper.c helpe
              helper/workers.c \
              common/kmsg.c $(COMMON_SYSTEMD) $(COMMON_REQUEST) $(COMMON_CHANNEL) $(COMMON_PARSE) \
              $(COMMON_STATE) $(COMMON_CGROUP)
-CTL_SRC    = ctl/main.c ctl/check.c ctl/mail.c ctl/status.c ctl/quota.c ctl/output.c $(COMMON_PARSE) $(COMMON_STATE) \
+CTL_SRC    = ctl/main.c ctl/check.c ctl/doors.c ctl/mail.c ctl/status.c ctl/quota.c ctl/output.c $(COMMON_PARSE) $(COMMON_STATE) \
              common/systemd.c
 HEADERS    = $(wildcard common/*.h pam_nsiso/*.h helper/*.h ctl/*.h)
 MANPAGES   = docs/pam_nsiso.8 docs/nsiso-helper.8 docs/nsisoctl.8 docs/nsiso.conf.5

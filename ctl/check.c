@@ -410,7 +410,7 @@ static void warn_bus_limits(const struct refusals *r)
 /* Resolve the conf for every account that getpwent lists, as the module
  * would at each one's login, and print each rule that fails for some of
  * them.  The number of problems. */
-static size_t check_accounts(const struct nsiso_conf *conf)
+static size_t check_accounts(const struct nsiso_conf *conf, const char *pam_dir)
 {
 	struct refusals r = { 0 };
 	struct passwd entry = { 0 }, *pw = NULL;
@@ -462,19 +462,23 @@ static size_t check_accounts(const struct nsiso_conf *conf)
 		warn_unguarded_tmp();
 	warn_slice_tmp(&r);
 	warn_bus_limits(&r);
-	if (r.active)
+	if (r.active) {
+		ctl_warn_pam_doors(pam_dir);
 		ctl_warn_mail_doors();
+	}
 	return problems;
 }
 
-static int report(struct nsiso_conf *conf, const char *what)
+/* The conf's errors, else its accounts' problems and the host's doors
+ * (pam_dir: where the PAM services are; NULL, only where there are errors). */
+static int report(struct nsiso_conf *conf, const char *what, const char *pam_dir)
 {
 	size_t i, n = nsiso_conf_error_count(conf), problems = 0;
 
 	for (i = 0; i < n; i++)
 		printf("%s\n", nsiso_conf_error(conf, i));
 	if (n == 0)
-		problems = check_accounts(conf);
+		problems = check_accounts(conf, pam_dir);
 	warn_unknown_names(conf);
 	if (n == 0)
 		printf("%s: parsed OK (%zu rule%s in %zu file%s)%s\n", what, conf->n_rules,
@@ -483,7 +487,7 @@ static int report(struct nsiso_conf *conf, const char *what)
 	return n || problems ? CTL_PROBLEM : CTL_OK;
 }
 
-int ctl_check(int n_files, char **files)
+int ctl_check(int n_files, char **files, const struct ctl_options *options)
 {
 	struct nsiso_conf conf;
 	int i, ret = CTL_OK;
@@ -496,14 +500,14 @@ int ctl_check(int n_files, char **files)
 			printf("%s: not present: pam_nsiso leaves every user alone\n",
 			       NSISO_CONF_DEFAULT);
 		else
-			ret = report(&conf, NSISO_CONF_DEFAULT);
+			ret = report(&conf, NSISO_CONF_DEFAULT, options->pam_dir);
 		nsiso_conf_free(&conf);
 		return ret;
 	}
 	for (i = 0; i < n_files; i++) {
 		memset(&conf, 0, sizeof(conf));
 		nsiso_conf_load(&conf, files[i], NULL, false);
-		if (report(&conf, files[i]) != CTL_OK)
+		if (report(&conf, files[i], options->pam_dir) != CTL_OK)
 			ret = CTL_PROBLEM;
 		nsiso_conf_free(&conf);
 	}
@@ -664,7 +668,7 @@ int ctl_explain(const char *name, const struct ctl_options *options)
 	else
 		nsiso_conf_load(&conf, NSISO_CONF_DEFAULT, NSISO_CONF_DIR_DEFAULT, true);
 	if (nsiso_conf_error_count(&conf)) {
-		report(&conf, "");
+		report(&conf, "", NULL);
 		printf("every session the module applies to, except root's, is denied until "
 		       "this is fixed\n");
 		nsiso_conf_free(&conf);

@@ -19,13 +19,18 @@ enum {
 struct ctl_options {
 	const char *conf;	/* explain --conf */
 	const char *run_dir;
+	const char *pam_dir;	/* check --pam-dir */
 	const char *user;	/* kill --user, status USER, quota USER */
 	bool json;
 };
 
-int ctl_check(int n_files, char **files);
+int ctl_check(int n_files, char **files, const struct ctl_options *options);
 /* check's warnings on a local MTA that runs users' commands (mail.c). */
 void ctl_warn_mail_doors(void);
+/* check's warnings on the PAM services a user's programs start through,
+ * the files of pam_dir: where pam_nsiso is in some, each without it, each
+ * where its failure is ignored, each that runs it twice (doors.c). */
+void ctl_warn_pam_doors(const char *pam_dir);
 int ctl_explain(const char *user, const struct ctl_options *options);
 int ctl_status(const struct ctl_options *options);
 int ctl_kill(const char *session, const struct ctl_options *options);

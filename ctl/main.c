@@ -12,7 +12,7 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: nsisoctl check [FILE...]\n"
+		"Usage: nsisoctl check [FILE...] [--pam-dir DIR]\n"
 		"       nsisoctl explain USER [--conf FILE]\n"
 		"       nsisoctl status [USER] [--json]\n"
 		"       nsisoctl kill SESSION | --user USER\n"
@@ -20,7 +20,8 @@ static void usage(FILE *out)
 		"       nsisoctl --help | --version\n"
 		"\n"
 		"  check     parse the conf (default /etc/security/nsiso.conf and nsiso.d/*.conf)\n"
-		"            with the module's parser; print problems as file:line: reason\n"
+		"            with the module's parser; print problems as file:line: reason;\n"
+		"            warn of PAM services (DIR, default /etc/pam.d) that skip the module\n"
 		"  explain   the effective settings for USER and the line that decided each\n"
 		"  status    live isolated sessions and each user's cgroup numbers (root)\n"
 		"  kill      end a session, or all sessions of a user, as at logout but\n"
@@ -29,6 +30,7 @@ static void usage(FILE *out)
 		"            sessions, from a session's reaper (any user; root names a USER)\n"
 		"\n"
 		"Options: --conf FILE (explain), --json (status, quota), --user USER (kill),\n"
+		"         --pam-dir DIR (check),\n"
 		"         --run-dir DIR (status, kill, quota; default " NSISO_RUN_DIR_DEFAULT ").\n"
 		"Exit status: 0 ok, 1 problems found or nothing matched, 2 usage, 3 no open\n"
 		"session (quota), 4 not root (or another user's numbers asked for).\n");
@@ -41,13 +43,14 @@ static int parse_options(int argc, char **argv, struct ctl_options *o)
 		{ "json", no_argument, NULL, 'j' },
 		{ "user", required_argument, NULL, 'u' },
 		{ "run-dir", required_argument, NULL, 'r' },
+		{ "pam-dir", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int opt;
 
-	*o = (struct ctl_options){ .run_dir = NSISO_RUN_DIR_DEFAULT };
+	*o = (struct ctl_options){ .run_dir = NSISO_RUN_DIR_DEFAULT, .pam_dir = "/etc/pam.d" };
 	/* GNU getopt permutes: options may come before or after operands. */
 	while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
 		switch (opt) {
@@ -55,6 +58,7 @@ static int parse_options(int argc, char **argv, struct ctl_options *o)
 		case 'j': o->json = true; break;
 		case 'u': o->user = optarg; break;
 		case 'r': o->run_dir = optarg; break;
+		case 'p': o->pam_dir = optarg; break;
 		case 'h': usage(stdout); exit(CTL_OK);
 		case 'V': printf("nsisoctl %s\n", NSISO_VERSION); exit(CTL_OK);
 		default: usage(stderr); exit(CTL_USAGE);
@@ -74,7 +78,7 @@ int main(int argc, char **argv)
 		return CTL_USAGE;
 	}
 	if (strcmp(ops[0], "check") == 0)
-		ret = ctl_check(n - 1, ops + 1);
+		ret = ctl_check(n - 1, ops + 1, &o);
 	else if (strcmp(ops[0], "explain") == 0 && n == 2)
 		ret = ctl_explain(ops[1], &o);
 	else if (strcmp(ops[0], "status") == 0 && n <= 2) {

@@ -815,6 +815,28 @@ static int open_session(pam_handle_t *pamh, const struct module_args *args, bool
 	return start_session(pamh, args, pw, &settings);
 }
 
+/* Whether this handle has a session of ours open already: a second
+ * pam_nsiso line in one stack (the package's in common-session and an
+ * admin's own in sshd, which includes it), or a second open of one handle.
+ * The session is isolated and limited already; a second one, asked for
+ * from inside the first's namespaces, failed and denied the login.  The
+ * first line's close ends it; the second's then finds nothing. */
+static bool open_already(pam_handle_t *pamh)
+{
+	const void *data = NULL, *service = NULL;
+	char shown[65];
+
+	if (pam_get_data(pamh, DATA_NAME, &data) != PAM_SUCCESS || !data)
+		return false;
+	if (pam_get_item(pamh, PAM_SERVICE, &service) != PAM_SUCCESS || !service)
+		service = "?";
+	nsiso_text_printable(shown, sizeof(shown), service);
+	pam_syslog(pamh, LOG_NOTICE, "session %s is open already: pam_nsiso is twice in the "
+		   "session stack of %s (or the session was opened twice); this line does nothing",
+		   ((const struct session *)data)->id, shown);
+	return true;
+}
+
 PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
 	struct module_args args;
@@ -823,6 +845,8 @@ PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, cons
 
 	(void)flags;
 	parse_args(pamh, argc, argv, &args);
+	if (open_already(pamh))
+		return PAM_IGNORE;
 	/* Without root the conf is still read: a user it does not cover is
 	 * no business of ours; one it covers cannot have a session made. */
 	ret = open_session(pamh, &args, raise_euid(&euid) == 0);

@@ -336,6 +336,15 @@ check "common-session-noninteractive: required pam_nsiso.so, with the root guard
 check "pamtester $USER1 through common-session" session "$SVC" "$USER1"
 check "pamtester root through common-session" session "$SVC" root
 check "pamtester daemon (uid 1) through common-session" session "$SVC" daemon
+check_eq "enabled: nsisoctl check names no door without the module" 0 \
+	"$(nsisoctl check 2>&1 | grep -c 'does not run pam_nsiso.so')"
+# The package's line and the README's manual one after it, as when an
+# admin follows both: the first isolates the session, the second does
+# nothing (it denied every such login before).
+SVC2=$(nsiso_make_pam_service "@include common-session
+session required pam_nsiso.so
+session required pam_exec.so type=open_session $D/probe")
+check "pamtester $USER1 with pam_nsiso twice in the stack" session "$SVC2" "$USER1" twice
 
 # A broken conf denies the users it applies to (required, on_error deny),
 # but never root: the profile skips pam_nsiso for uid 0.
@@ -368,6 +377,8 @@ done
 check "$USER1: fresh /proc: $(probe "$USER1" procs) PIDs (holder, probe and its commands)" \
 	test "$(probe "$USER1" procs)" -ge 1 -a "$(probe "$USER1" procs)" -le 6
 check_eq "$USER1: host name from the shipped template %h-%U" "$host_short-$uid1" "$(probe "$USER1" host)"
+check "$USER1, module twice: isolated once: fresh /proc ($(probe twice procs) PIDs), own host name" \
+	test "$(probe twice procs)" -le 6 -a "$(probe twice host)" = "$host_short-$uid1"
 check_eq "$USER1: in the memory and pids groups nsiso/user-$uid1" "1 1" "$(probe "$USER1" in_own)"
 check_eq "$USER1: which its cgroup namespace shows as / (memory, pids)" "/ /" \
 	"$(probe "$USER1" cgroup) $(probe "$USER1" pids_cgroup)"

@@ -211,6 +211,17 @@ BUS
 check_eq "conf: not once /etc/dbus-1/system-local.conf sets them" 0 \
 	"$(nsisoctl check 2>&1 | grep -c 'built-in limits')"
 rm -f /etc/dbus-1/system-local.conf
+# The doors (S12): with the package's lines no door lacks the module; in a
+# copy of /etc/pam.d without it in common-session-noninteractive, check
+# names the doors that include that file, read from this host's own files.
+check_eq "doors: nsisoctl check names no door with the package's lines" 0 \
+	"$(nsisoctl check 2>&1 | grep -c 'does not run pam_nsiso.so')"
+cp -a /etc/pam.d "$W/pam.d" && sed -i '/pam_nsiso/d' "$W/pam.d/common-session-noninteractive"
+check_eq "doors: without it in common-session-noninteractive, cron, atd and systemd-user named" \
+	"atd cron systemd-user " "$(nsisoctl check --pam-dir "$W/pam.d" 2>&1 |
+		sed -n "s|^nsisoctl: warning: $W/pam.d/\([^ ]*\) does not run pam_nsiso.so: .*|\1|p" |
+		sort | tr '\n' ' ')"
+rm -rf "$W/pam.d"
 log "nsisoctl explain $U: $(nsisoctl explain $U 2>&1 | tr -s ' ' | tr '\n' '|')"
 host_probe=$W/host.probe
 $PROBE >"$host_probe"

@@ -1,0 +1,129 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
+# nsisoctl check names the doors (PAM services through which a user's
+# programs start) that skip pam_nsiso, once the module is in some: with
+# the README's one line in sshd alone, cron and at jobs and the systemd
+# user manager start unisolated and unlimited.  Also each pam_nsiso line
+# whose failure a stack ignores (optional, sufficient, default=ignore: a
+# switch), each stack that runs it twice, and a stack that cannot be read.
+# The PAM files are this host's /etc/pam.d (Debian's own) in a copy, plus
+# cron's, atd's and systemd-user's as Debian 12 ships them; the stacks are
+# read as Linux-PAM reads them.
+set -u
+. "$(dirname "$0")/../lib.sh"
+nsiso_setup
+CTL=$NSISO_TOP/ctl/nsisoctl
+D=$T/pam.d
+
+USER1=$(nsiso_make_user) || nsiso_die "cannot create user"
+printf '%s memory 200M\n' "$USER1" >"$T/mem.conf"
+printf '%s exempt yes\n' "$USER1" >"$T/none.conf"
+chmod 0644 "$T/mem.conf" "$T/none.conf"
+
+fresh() { # a copy of the host's PAM files and the three Debian 12 doors
+	rm -rf "$D" && cp -a /etc/pam.d "$D" || nsiso_die "cannot copy /etc/pam.d"
+	sed -i '/pam_nsiso/d' "$D"/*
+	rm -f "$D"/*nsiso*
+	printf '%s\n' '@include common-auth' 'session    required     pam_loginuid.so' \
+		'session       required   pam_env.so' '@include common-account' \
+		'@include common-session-noninteractive' 'session    required   pam_limits.so' >"$D/cron"
+	printf '%s\n' '@include common-auth' '@include common-account' \
+		'session    required   pam_loginuid.so' '@include common-session-noninteractive' \
+		'session    required   pam_limits.so' >"$D/atd"
+	printf '%s\n' 'account  sufficient pam_unix.so' 'account  include    common-account' \
+		'session  required pam_selinux.so close' 'session  required pam_selinux.so nottys open' \
+		'session  required pam_loginuid.so' 'session  optional pam_keyinit.so force revoke' \
+		'session  required pam_namespace.so' '@include common-session-noninteractive' \
+		'session optional pam_systemd.so' >"$D/systemd-user"
+}
+both() { printf '%s\n' "$profile" | tee -a "$D/common-session" >>"$D/common-session-noninteractive"; }
+check() { "$CTL" check --pam-dir "$D" "${1:-$T/mem.conf}" 2>&1; }
+doors_without() { check "$@" | sed -n "s|^nsisoctl: warning: $D/\([^ ]*\) does not run pam_nsiso.so: .*|\1|p" | sort | tr '\n' ' '; }
+profile='session [success=1 default=ignore]  pam_succeed_if.so quiet uid eq 0
+session required                    pam_nsiso.so'
+
+fresh
+nsiso_assert_eq "module in no door: no door warning (not enabled yet)" "" "$(doors_without)"
+echo 'session required pam_nsiso.so' >>"$D/sshd"
+nsiso_assert_eq "the one line in sshd: every other door named" "atd cron login su su-l systemd-user " \
+	"$(doors_without)"
+nsiso_assert_match "each says what starts through it" \
+	"$D/cron does not run pam_nsiso.so: cron jobs of the accounts the conf isolates or limits start outside their isolation and limits" \
+	"$(check)"
+nsiso_assert_eq "the check still passes (warnings)" 0 "$(check >/dev/null; echo $?)"
+nsiso_assert_eq "none where the conf isolates and limits nobody" "" "$(doors_without "$T/none.conf")"
+
+fresh
+printf '%s\n' "$profile" >>"$D/common-session"
+printf '%s\n' "$profile" >>"$D/common-session-noninteractive"
+nsiso_assert_eq "the package's lines in both common-session files: no warning at all" "" \
+	"$(check | grep 'nsisoctl: warning')"
+echo 'session required pam_nsiso.so conf=/etc/other.conf' >>"$D/sshd"
+n=$(grep -n pam_nsiso "$D/common-session" | cut -d: -f1)
+nsiso_assert_eq "and the line in sshd too: it runs twice there, only the first acts" \
+	"nsisoctl: warning: $D/sshd runs pam_nsiso.so 2 times in its session stack: only the first, $D/common-session:$n, acts (its arguments count, the others' do not)" \
+	"$(check | grep 'times in its session stack')"
+
+fresh
+printf '%s\n' "$profile" >>"$D/common-session-noninteractive"
+echo 'session optional pam_nsiso.so' >>"$D/common-session"
+n=$(grep -n pam_nsiso "$D/common-session" | cut -d: -f1)
+nsiso_assert_eq "optional in common-session: one warning for that line, not one a door" \
+	"nsisoctl: warning: $D/common-session:$n: pam_nsiso.so is optional (read for $D/sshd): a session it refuses goes on, unisolated and unlimited; make it required" \
+	"$(check | grep 'a session it refuses goes on')"
+weak() { # CONTROL: 1 when check calls pam_nsiso.so with CONTROL a switch
+	fresh
+	printf '%s\n' "$profile" >>"$D/common-session-noninteractive"
+	printf 'session %s pam_nsiso.so\n' "$1" >>"$D/common-session"
+	check | grep -c 'a session it refuses goes on'
+}
+nsiso_assert_eq "sufficient: a switch" 1 "$(weak sufficient)"
+nsiso_assert_eq "[success=ok default=ignore]: a switch" 1 "$(weak '[success=ok default=ignore]')"
+nsiso_assert_eq "[default=bad session_err=reset]: a switch" 1 "$(weak '[default=bad session_err=reset]')"
+nsiso_assert_eq "requisite: none" 0 "$(weak requisite)"
+nsiso_assert_eq "[success=ok default=bad]: none" 0 "$(weak '[success=ok default=bad]')"
+nsiso_assert_eq "[default=ignore session_err=die]: none" 0 "$(weak '[default=ignore session_err=die]')"
+nsiso_assert_eq "[success=ok ignore=ignore] (no default: bad): none" 0 "$(weak '[success=ok ignore=ignore]')"
+
+# As Linux-PAM reads a file: a comment is no line, '#' ends a line, '\'
+# continues one (past a comment line), the type may start with '-'.
+lines() { # TEXT appended to common-session (both files else as the package): the doors without it
+	fresh
+	printf '%s\n' "$profile" >>"$D/common-session-noninteractive"
+	printf '%s\n' "$1" >>"$D/common-session"
+	doors_without
+}
+nsiso_assert_eq "a commented-out line does not count" "login sshd su su-l " \
+	"$(lines '# session required pam_nsiso.so')"
+nsiso_assert_eq "after a '#' on a line: a comment" "login sshd su su-l " \
+	"$(lines 'session required pam_permit.so # pam_nsiso.so')"
+nsiso_assert_eq "a line continued with '\\' (past a comment line) counts" "" \
+	"$(lines 'session required \
+# a comment
+   pam_nsiso.so')"
+nsiso_assert_eq "a '-session' line counts" "" "$(lines '-session required /lib/x86_64-linux-gnu/security/pam_nsiso.so')"
+nsiso_assert_eq "'session include' counts" "" "$(lines 'session include nsiso-extra' &&
+	printf '%s\n' 'session required pam_nsiso.so' >"$D/nsiso-extra" && doors_without)"
+
+# A service with no session line of its own runs "other"'s (Debian's
+# includes common-session).
+fresh
+both
+printf 'auth required pam_permit.so\n' >"$D/atd"
+nsiso_assert_eq "atd without session lines: other's stack counts" "" "$(doors_without)"
+sed -i '/common-session/d' "$D/other"
+nsiso_assert_eq "and without the module there: atd named" "atd " "$(doors_without)"
+
+# What cannot be read is said, not taken for "no module", and a loop ends.
+fresh
+both
+printf '@include nsiso-missing\n' >>"$D/cron"
+out=$(check)
+nsiso_assert_match "an include that is not there: said" \
+	"the session stack of $D/cron cannot be read whole \($D/nsiso-missing: No such file or directory\)" "$out"
+printf '@include nsiso-loop\n' >"$D/nsiso-loop"
+printf '@include nsiso-loop\n' >>"$D/atd"
+out=$(timeout 10 "$CTL" check --pam-dir "$D" "$T/mem.conf" 2>&1)
+nsiso_assert_eq "a file that includes itself: the check ends" 0 "$?"
+nsiso_assert_match "and says it is nested too deep" \
+	"the session stack of $D/atd cannot be read whole \($D/nsiso-loop: nested more than 16 deep\)" "$out"
