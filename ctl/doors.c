@@ -13,6 +13,7 @@
  * another file, a '-' before the type only hushes a missing module, and a
  * service with no session line of its own uses "other"'s. */
 #include <errno.h>
+#include <glob.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -28,6 +29,7 @@
 #define SHOWN_MAX 32		/* lines warned about once */
 #define WHERE_LEN (PATH_MAX + 16)
 #define TEXT_MAX 65536		/* a service file read whole */
+#define SSHD_CONFIG "/etc/ssh/sshd_config"
 
 struct door {
 	const char *service;
@@ -291,6 +293,103 @@ static void warn_door(const struct door *d, const struct stack *st, const char *
 		       path, st->n_nsiso, st->first);
 }
 
+/* The next word of an sshd_config line at *p: the keyword ends at
+ * whitespace or '=', which may stand between it and its value; '#' at the
+ * start of a word begins a comment.  NUL-terminated in place; NULL at the
+ * end. */
+static char *sshd_word(char **p)
+{
+	char *word, *end;
+
+	*p += strspn(*p, " \t");
+	if (**p == '=')
+		*p += 1 + strspn(*p + 1, " \t");
+	if (!**p || **p == '#')
+		return NULL;
+	word = *p;
+	end = word + strcspn(word, " \t=");
+	*p = *end ? end + 1 : end;	/* "UsePAM=no": the '=' goes, "no" stays */
+	*end = '\0';
+	return word;
+}
+
+static int sshd_use_pam(const char *path, int depth, char *where, size_t size);
+
+/* UsePAM from the files an Include line's patterns name (relative to
+ * /etc/ssh), in the order sshd reads them: 1, 0, or -1 when none sets it. */
+// NOLINTNEXTLINE(misc-no-recursion)
+static int sshd_include(char *patterns, int depth, char *where, size_t size)
+{
+	char *pattern, pathbuf[PATH_MAX];
+	int found = -1;
+	size_t i;
+
+	while (found < 0 && (pattern = sshd_word(&patterns))) {
+		glob_t g;
+
+		snprintf(pathbuf, sizeof(pathbuf), "%s%s", pattern[0] == '/' ? "" : "/etc/ssh/",
+			 pattern);
+		if (glob(pathbuf, 0, NULL, &g) != 0)
+			continue;
+		for (i = 0; found < 0 && i < g.gl_pathc; i++)
+			found = sshd_use_pam(g.gl_pathv[i], depth + 1, where, size);
+		globfree(&g);
+	}
+	return found;
+}
+
+/* UsePAM as sshd reads it from path: the first value wins, an Include
+ * reads its files where it stands, and nothing after a Match line counts
+ * (sshd refuses UsePAM there).  1 yes, 0 no (where it was said in where),
+ * -1 not set. */
+// NOLINTNEXTLINE(misc-no-recursion)
+static int sshd_use_pam(const char *path, int depth, char *where, size_t size)
+{
+	char *text, *line, *next, *p, *key, *value;
+	unsigned lineno = 0;
+	int found = -1;
+
+	if (depth > DEPTH_MAX || !(text = malloc(TEXT_MAX)))
+		return -1;
+	if (nsiso_read_whole(path, text, TEXT_MAX) < 0)
+		text[0] = '\0';
+	for (line = text; found < 0 && *line; line = next) {
+		next = line + strcspn(line, "\n");
+		next = *next ? (*next = '\0', next + 1) : next;
+		lineno++;
+		p = line;
+		key = sshd_word(&p);
+		if (!key)
+			continue;
+		if (strcasecmp(key, "Match") == 0)
+			break;
+		if (strcasecmp(key, "Include") == 0)
+			found = sshd_include(p, depth, where, size);
+		else if (strcasecmp(key, "UsePAM") == 0 && (value = sshd_word(&p))) {
+			found = strcasecmp(value, "yes") == 0;
+			snprintf(where, size, "%s:%u", path, lineno);
+		}
+	}
+	free(text);
+	return found;
+}
+
+/* sshd without PAM (UsePAM no, OpenSSH's default) runs no session stack:
+ * /etc/pam.d/sshd may say what it likes, and pamtester, which reads it,
+ * shows an isolated session while SSH logins start unisolated. */
+static void warn_sshd_without_pam(void)
+{
+	char where[WHERE_LEN] = "";
+
+	if (access(SSHD_CONFIG, F_OK) != 0 || sshd_use_pam(SSHD_CONFIG, 0, where,
+							    sizeof(where)) == 1)
+		return;
+	printf("nsisoctl: warning: %s: sshd does not use PAM (%s): SSH logins run no session "
+	       "stack and start outside pam_nsiso, unisolated and unlimited, whatever "
+	       "/etc/pam.d/sshd says; set UsePAM yes\n", where[0] ? where : SSHD_CONFIG,
+	       where[0] ? "UsePAM no" : "no UsePAM line, and OpenSSH's default is no");
+}
+
 void ctl_warn_pam_doors(const char *pam_dir)
 {
 	static struct stack stacks[sizeof(doors) / sizeof(doors[0])];
@@ -310,4 +409,5 @@ void ctl_warn_pam_doors(const char *pam_dir)
 	for (i = 0; i < sizeof(doors) / sizeof(doors[0]); i++)
 		if (present[i])
 			warn_door(&doors[i], &stacks[i], paths[i]);
+	warn_sshd_without_pam();
 }

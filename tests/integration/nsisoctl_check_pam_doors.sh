@@ -127,3 +127,26 @@ out=$(timeout 10 "$CTL" check --pam-dir "$D" "$T/mem.conf" 2>&1)
 nsiso_assert_eq "a file that includes itself: the check ends" 0 "$?"
 nsiso_assert_match "and says it is nested too deep" \
 	"the session stack of $D/atd cannot be read whole \($D/nsiso-loop: nested more than 16 deep\)" "$out"
+
+# sshd without PAM (UsePAM no, OpenSSH's default) runs no session stack:
+# /etc/pam.d/sshd, and pamtester, which reads it, say "isolated" while SSH
+# logins are not.  Drop-ins of the host's own sshd_config.d, which Debian's
+# sshd_config includes before its "UsePAM yes" (sshd takes the first
+# value); the real sshd -T says what sshd reads.
+install -d -m 0755 /run/sshd
+fresh
+both
+usepam_warnings() { check | grep -c 'sshd does not use PAM'; }
+sshd_reads() { sshd -T 2>/dev/null | sed -n 's/^usepam //p'; }
+nsiso_assert_eq "the host's sshd uses PAM: no warning" "yes 0" "$(sshd_reads) $(usepam_warnings)"
+DROP=/etc/ssh/sshd_config.d/nsiso-test-$(nsiso_unique)
+nsiso_on_exit rm -f -- "$DROP-a.conf" "$DROP-b.conf"
+printf '# UsePAM yes\nUsePAM=no # a drop-in\n' >"$DROP-b.conf"
+nsiso_assert_eq "a drop-in's UsePAM=no: sshd reads no, and check warns" "no 1" \
+	"$(sshd_reads) $(usepam_warnings)"
+nsiso_assert_match "naming the drop-in's line" \
+	"nsisoctl: warning: $DROP-b.conf:2: sshd does not use PAM \(UsePAM no\): SSH logins run no session stack" \
+	"$(check)"
+printf 'usepam yes\n' >"$DROP-a.conf"
+nsiso_assert_eq "usepam yes in a drop-in read before it: the first value wins" "yes 0" \
+	"$(sshd_reads) $(usepam_warnings)"
