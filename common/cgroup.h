@@ -259,6 +259,11 @@ bool nsiso_mount_by_id(uint64_t mnt_id, struct nsiso_mount *m);
 int nsiso_each_mount_on(int proc_self, uint64_t parent, void (*fn)(const char *point, void *arg),
 			void *arg);
 
+/* The same for each mount whose file system type is one of fstypes (a
+ * NULL-terminated list). */
+int nsiso_each_mount_of_type(int proc_self, const char *const *fstypes,
+			     void (*fn)(const char *point, void *arg), void *arg);
+
 /* A group's directory in each hierarchy the numbers come from, found in
  * the mount table ("" where that hierarchy is not mounted, or its mount
  * does not show the group): v1 memory, pids, cpu, cpuacct and blkio, v2 the

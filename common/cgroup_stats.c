@@ -521,27 +521,60 @@ static FILE *open_own_mountinfo(int proc_self)
 	return f;
 }
 
-int nsiso_each_mount_on(int proc_self, uint64_t parent, void (*fn)(const char *point, void *arg),
-			void *arg)
+/* fn(point, arg) for each mount of our table that match(m, key) takes,
+ * read a line at a time (fn may unmount). */
+static int each_mount(int proc_self, bool (*match)(const struct mount_line *m, const void *key),
+		      const void *key, void (*fn)(const char *point, void *arg), void *arg)
 {
 	FILE *f = open_own_mountinfo(proc_self);
-	char *line = NULL, id[24], point[PATH_MAX];
+	char *line = NULL, point[PATH_MAX];
 	size_t cap = 0;
 	ssize_t n;
 
 	if (!f)
 		return -1;
-	snprintf(id, sizeof(id), "%llu", (unsigned long long)parent);
 	while ((n = getline(&line, &cap, f)) > 0) {
 		struct mount_line m;
 
-		if (split_mount_line(line, line + n, &m) && field_is(&m.parent, id) &&
-		    !field_is(&m.id, id) && copy_unescaped(&m.point, point, sizeof(point)))
+		if (split_mount_line(line, line + n, &m) && match(&m, key) &&
+		    copy_unescaped(&m.point, point, sizeof(point)))
 			fn(point, arg);
 	}
 	free(line);
 	fclose(f);
 	return 0;
+}
+
+/* key: the parent's mount id, as text. */
+static bool is_on(const struct mount_line *m, const void *key)
+{
+	return field_is(&m->parent, key) && !field_is(&m->id, key);
+}
+
+/* key: a NULL-terminated list of file system types. */
+static bool is_of_type(const struct mount_line *m, const void *key)
+{
+	const char *const *type;
+
+	for (type = key; *type; type++)
+		if (field_is(&m->fstype, *type))
+			return true;
+	return false;
+}
+
+int nsiso_each_mount_on(int proc_self, uint64_t parent, void (*fn)(const char *point, void *arg),
+			void *arg)
+{
+	char id[24];
+
+	snprintf(id, sizeof(id), "%llu", (unsigned long long)parent);
+	return each_mount(proc_self, is_on, id, fn, arg);
+}
+
+int nsiso_each_mount_of_type(int proc_self, const char *const *fstypes,
+			     void (*fn)(const char *point, void *arg), void *arg)
+{
+	return each_mount(proc_self, is_of_type, fstypes, fn, arg);
 }
 
 /* The group's directory in the hierarchy of `controllers`: its mount point

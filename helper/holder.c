@@ -129,6 +129,73 @@ static void mount_private_tmp(const struct holder_config *c)
 				"private /tmp: %s", why);
 }
 
+/* A mount the copy of the host's table brought that belongs to another PID
+ * or IPC namespace: a proc mount lists the processes of the PID namespace
+ * that mounted it (a chroot's /proc on the host: every host process), an
+ * mqueue mount holds the message queues of the IPC namespace that mounted
+ * it (/dev/mqueue on systemd hosts: the host's queues, and through them
+ * those of every other session; an attacker review of 7e05936 passed
+ * messages from one user's session to another's so).  One at or below
+ * /proc is on the host's proc, which our own covers: out of reach. */
+struct foreign_mounts {
+	int found, err;
+};
+
+static void detach_foreign(const char *point, void *arg)
+{
+	struct foreign_mounts *f = arg;
+
+	if (strcmp(point, "/proc") == 0 || strncmp(point, "/proc/", 6) == 0)
+		return;
+	f->found++;
+	if (umount2(point, MNT_DETACH | UMOUNT_NOFOLLOW) != 0 && f->err == 0)
+		f->err = errno;
+}
+
+/* Every such mount of fstypes detached, a round at a time (what was
+ * stacked on one goes first): 0, or -1 with errno when one stays. */
+static int detach_foreign_mounts(const char *const *fstypes)
+{
+	struct foreign_mounts f = { 0, 0 };
+	int round;
+
+	for (round = 0; round < 4; round++) {
+		f = (struct foreign_mounts){ 0, 0 };
+		if (nsiso_each_mount_of_type(-1, fstypes, detach_foreign, &f) != 0)
+			return -1;
+		if (f.found == 0)
+			return 0;
+	}
+	errno = f.err ? f.err : EBUSY;
+	return -1;
+}
+
+/* With the mount namespace: no proc mount but ours with the PID namespace,
+ * no mqueue mount but a fresh /dev/mqueue (where the host has one) with
+ * the IPC namespace.  A user who can rename a directory above such a
+ * mount of root's can make a detach miss it: a failure is theirs. */
+static void own_proc_and_mqueue(const struct holder_config *c)
+{
+	const char *types[3] = { NULL, NULL, NULL };
+	bool ipc = c->s.isolate & NSISO_NS_IPC;
+	size_t n = 0;
+
+	if (!(c->s.isolate & NSISO_NS_MNT))
+		return;
+	if (c->s.isolate & NSISO_NS_PID)
+		types[n++] = "proc";
+	if (ipc)
+		types[n++] = "mqueue";
+	if (n > 0 && (FAULT_FAILS("holder-foreign-mounts") || detach_foreign_mounts(types) != 0))
+		setup_failed_as(c, NSISO_SYNC_ERROR, "cannot detach the host's %s mounts: %m",
+				ipc ? "proc and mqueue" : "proc");
+	/* An mqueue instance belongs to the IPC namespace of whoever mounts
+	 * it, as proc does to the PID namespace. */
+	if (ipc && access("/dev/mqueue", F_OK) == 0 &&
+	    mount("mqueue", "/dev/mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0)
+		setup_failed_as(c, NSISO_SYNC_ERROR, "cannot mount a private /dev/mqueue: %m");
+}
+
 /* The part of the session's view that no session changes: called as PID 1,
  * inside the new namespaces, by a holder made ahead before it has a session
  * (prebuilt.h) and by every other holder first; again by one made ahead
@@ -148,6 +215,7 @@ static void build_common(const struct holder_config *c, char kind)
 	    (FAULT_FAILS("holder-proc") ||
 	     mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0))
 		setup_failed_as(c, kind, "cannot mount a fresh /proc: %m");
+	own_proc_and_mqueue(c);
 	/* POSIX shared memory and semaphores are files in /dev/shm, not IPC
 	 * namespace objects: a session with its own IPC gets its own. */
 	if ((c->s.isolate & (NSISO_NS_IPC | NSISO_NS_MNT)) == (NSISO_NS_IPC | NSISO_NS_MNT) &&

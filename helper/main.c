@@ -303,15 +303,34 @@ static void reset_rlimits(void)
 	}
 }
 
+/* Every CPU the kernel lets us have: it keeps the set within our cpuset
+ * (a review of 7e05936 saw the holder and the reaper keep the one CPU a
+ * user had pinned their su to, for the session's life). */
+static void reset_affinity(void)
+{
+	long conf = sysconf(_SC_NPROCESSORS_CONF);
+	size_t n = conf > CPU_SETSIZE ? (size_t)conf : CPU_SETSIZE, size = CPU_ALLOC_SIZE(n), i;
+	cpu_set_t *set = CPU_ALLOC(n);
+
+	if (!set)
+		return;
+	CPU_ZERO_S(size, set);
+	for (i = 0; i < n; i++)
+		CPU_SET_S(i, size, set);
+	(void)sched_setaffinity(0, size, set);
+	CPU_FREE(set);
+}
+
 /* Scheduling the user chose must not starve the login (SCHED_IDLE, nice
- * 19) or make the OOM killer pick the holder first.  Best effort: none of
- * these opens a way in if it fails, they only slow us down. */
+ * 19, one CPU) or make the OOM killer pick the holder first.  Best effort:
+ * none of these opens a way in if it fails, they only slow us down. */
 static void reset_scheduling(void)
 {
 	struct sched_param param = { .sched_priority = 0 };
 	int fd;
 
 	(void)sched_setscheduler(0, SCHED_OTHER, &param);
+	reset_affinity();
 	(void)setpriority(PRIO_PROCESS, 0, 0);
 	(void)syscall(SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, 0, 0);
 	(void)prctl(PR_SET_TIMERSLACK, 0, 0, 0, 0);

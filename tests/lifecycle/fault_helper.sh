@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
 # A helper that is missing, not executable or not root's; a helper killed,
-# exiting or wedged mid-setup; a holder that cannot mount /proc, join the
+# exiting or wedged mid-setup; a holder that cannot mount /proc, detach the
+# host's other proc and mqueue mounts, join the
 # user's group, make the private /tmp or the cgroup namespace, or wedges
 # before it takes the session; a helper that cannot read the application's cgroups (fault points of tests/build/nsiso-helper-
 # faults).  Each, with on_error deny and allow: the configured outcome, one
@@ -59,6 +60,12 @@ for oe in deny allow; do
 		"the helper exited without an answer" "$(user_caused "$oe")"
 	fault "holder cannot mount /proc ($oe)" holder-proc:fail \
 		"session setup failed: cannot mount a fresh /proc" "$oe"
+	# A user who can rename a directory above a host's proc or mqueue
+	# mount can make its detach miss it: theirs, allow denies too.
+	fault "holder cannot detach the host's proc and mqueue mounts ($oe)" \
+		holder-foreign-mounts:fail \
+		"session setup failed: cannot detach the host's proc and mqueue mounts" \
+		"$(user_caused "$oe")"
 	# The holder and the reaper move themselves into the user's group
 	# (helper/member.h); their pids limit could stop them.
 	fault "holder cannot join the user's group ($oe)" member-join:fail \

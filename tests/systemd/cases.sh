@@ -283,6 +283,9 @@ systemctl stop user@$UID2.service 2>/dev/null
 
 # ---- an SSH login: isolation as seen from the shell -------------------------------
 
+# A message queue of the host's, in systemd's /dev/mqueue (M9).
+: >/dev/mqueue/nsiso-vm-host
+$PROBE >"$host_probe"
 t0=$(now_ms)
 hold a $U "$PROBE"
 if wait_held a; then
@@ -301,6 +304,10 @@ for ns in uts ipc mnt pid; do
 	check_ne "ssh: own $ns namespace" "$(val $host_probe ns_$ns)" "$(val $A ns_$ns)"
 done
 check_ne "ssh: own /dev/shm (another tmpfs)" "$(val $host_probe shm_dev)" "$(val $A shm_dev)"
+check_match "the host's /dev/mqueue holds its queue" "nsiso-vm-host" "$(val $host_probe mq)"
+check_ne "ssh: own /dev/mqueue (another mqueue)" "$(val $host_probe mq_dev)" "$(val $A mq_dev)"
+check_nomatch "ssh: none of the host's queues there" "nsiso-vm-host" "$(val $A mq)"
+rm -f /dev/mqueue/nsiso-vm-host
 check_ne "ssh: own cgroup namespace (the shipped isolate has cgroup)" "$(val $host_probe cgns)" \
 	"$(val $A cgns)"
 check_eq "ssh: /tmp is the user's own (the shipped private_tmp yes), root's 1777 like any /tmp" \

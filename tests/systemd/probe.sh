@@ -12,6 +12,10 @@ for ns in uts ipc mnt pid; do
 done
 # st_dev of /dev/shm: a session's own tmpfs is another device.
 echo "shm_dev=$(stat -c %d /dev/shm)"
+# systemd's /dev/mqueue: a session's own mqueue instance is another device,
+# and holds none of the host's queues.
+echo "mq_dev=$(stat -c %d /dev/mqueue 2>/dev/null)"
+echo "mq=$(ls -A /dev/mqueue 2>/dev/null | tr '\n' ' ')"
 echo "cg_unified=$(sed -n 's/^0:://p' /proc/self/cgroup)"
 echo "cg_systemd=$(sed -n 's/^[0-9]*:name=systemd://p' /proc/self/cgroup)"
 echo "cg_memory=$(sed -n 's/^[0-9]*:memory://p' /proc/self/cgroup)"
