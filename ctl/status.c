@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -282,18 +283,98 @@ int ctl_status(const struct ctl_options *o)
 
 /* ---- kill ---------------------------------------------------------------- */
 
+enum { KILL_GRACE_MS = 2000, KILL_HARD_MS = 3000, KILL_POLL_MS = 20 };
+
+/* A session being ended: its holder's pidfd, opened right before the
+ * signal. */
+struct ending {
+	const struct live_session *s;
+	int pidfd;
+	bool done;
+};
+
+static bool holder_exited(int pidfd)
+{
+	struct pollfd p = { .fd = pidfd, .events = POLLIN };
+
+	return poll(&p, 1, 0) == 1;
+}
+
+/* Ended: no process left in the session's PID namespace but its holder,
+ * which stays until the application closes (or none at all). */
+static bool ended_now(const struct ending *e)
+{
+	return holder_exited(e->pidfd) || count_processes(e->s->rec.holder) <= 1;
+}
+
+/* Until each is ended or ms have passed; the number not ended. */
+static int wait_ended(struct ending *e, int n, int ms)
+{
+	struct timespec pause = { 0, KILL_POLL_MS * 1000000L };
+	int i, left, waited;
+
+	for (waited = 0;; waited += KILL_POLL_MS) {
+		left = 0;
+		for (i = 0; i < n; i++)
+			if (!e[i].done && !(e[i].done = ended_now(&e[i])))
+				left++;
+		if (left == 0 || waited >= ms)
+			return left;
+		nanosleep(&pause, NULL);
+	}
+}
+
+/* Each holder is told to kill its namespace's processes, and continued: a
+ * holder a user had stopped (on systemd hosts logind's KillSession lets a
+ * session's owner signal every process of its scope, root's holder too: a
+ * review of b7aa9d1) would act on it only when the user continues it.
+ * One not ended within KILL_GRACE_MS is killed outright: as its PID
+ * namespace's PID 1 it takes every process of the namespace with it, and
+ * its reaper cleans up (threat model L4).  "ended" is printed only for a
+ * session that is. */
+static int end_sessions(struct ending *e, int n)
+{
+	int i, ended = 0;
+
+	for (i = 0; i < n; i++) {
+		syscall(SYS_pidfd_send_signal, e[i].pidfd, NSISO_KILL_SIGNAL, NULL, 0);
+		syscall(SYS_pidfd_send_signal, e[i].pidfd, SIGCONT, NULL, 0);
+	}
+	if (wait_ended(e, n, KILL_GRACE_MS) > 0) {
+		for (i = 0; i < n; i++)
+			if (!e[i].done)
+				syscall(SYS_pidfd_send_signal, e[i].pidfd, SIGKILL, NULL, 0);
+		wait_ended(e, n, KILL_HARD_MS);
+	}
+	for (i = 0; i < n; i++) {
+		const struct nsiso_record *r = &e[i].s->rec;
+
+		if (e[i].done) {
+			printf("ended session %s of %s (holder %d)\n", r->session, r->user,
+			       (int)r->holder);
+			ended++;
+		} else {
+			fprintf(stderr, "nsisoctl: session %s of %s did not end: its holder (pid %d) "
+				"and processes are still there\n", r->session, r->user, (int)r->holder);
+		}
+		close(e[i].pidfd);
+	}
+	return ended;
+}
+
 int ctl_kill(const char *session, const struct ctl_options *o)
 {
 	struct live_session *sessions = NULL;
-	int dirfd, n, i, ended = 0, ret = ctl_open_run_dir(o, &dirfd);
+	struct ending *e;
+	int dirfd, n, i, n_e = 0, ended = 0, ret = ctl_open_run_dir(o, &dirfd);
 
 	if (ret != CTL_OK)
 		return ret;
 	n = collect(dirfd, o, &sessions);
 	if (dirfd >= 0)
 		close(dirfd);
-	for (i = 0; i < n; i++) {
-		int pidfd;
+	e = calloc((size_t)(n > 0 ? n : 1), sizeof(*e));
+	for (i = 0; e && i < n; i++) {
 		bool gone;
 
 		if (session && strcmp(session, sessions[i].rec.session) != 0)
@@ -307,21 +388,19 @@ int ctl_kill(const char *session, const struct ctl_options *o)
 			continue;
 		}
 		/* Re-checked now, right before the signal. */
-		pidfd = nsiso_record_open_holder(&sessions[i].rec, &gone);
-		if (pidfd < 0)
-			continue;
-		if (syscall(SYS_pidfd_send_signal, pidfd, NSISO_KILL_SIGNAL, NULL, 0) == 0) {
-			printf("ended session %s of %s (holder %d)\n", sessions[i].rec.session,
-			       sessions[i].rec.user, (int)sessions[i].rec.holder);
-			ended++;
-		}
-		close(pidfd);
+		e[n_e].pidfd = nsiso_record_open_holder(&sessions[i].rec, &gone);
+		if (e[n_e].pidfd >= 0)
+			e[n_e++].s = &sessions[i];
 	}
+	if (e)
+		ended = end_sessions(e, n_e);
+	free(e);
 	free(sessions);
 	if (!ended) {
-		fprintf(stderr, "nsisoctl: no live session %s%s\n", session ? session : "of ",
-			session ? "" : o->user);
+		if (n_e == 0)
+			fprintf(stderr, "nsisoctl: no live session %s%s\n", session ? session : "of ",
+				session ? "" : o->user);
 		return CTL_PROBLEM;
 	}
-	return CTL_OK;
+	return ended == n_e ? CTL_OK : CTL_PROBLEM;
 }

@@ -415,24 +415,26 @@ static int restore_namespaces(pam_handle_t *pamh, struct session *s)
  * process, or a way back that failed) a plain signal: the holder keeps the
  * namespaces until the application is gone, so that it can still fork
  * (with on_logout kill, what it forks there after the close is killed at
- * the holder's next look, within 100 ms). */
+ * the holder's next look, within 100 ms).  Then continued: a holder the
+ * user stopped (on systemd hosts logind's KillSession lets a session's
+ * owner signal every process of its scope, root's holder too: a review of
+ * b7aa9d1) acts on the close only once it runs. */
 static void end_holder(struct session *s, bool back)
 {
 	siginfo_t info;
 
 	if (s->holder_pidfd < 0)
 		return;
-	if (back && getpid() == s->caller) {
-		memset(&info, 0, sizeof(info));
-		info.si_signo = NSISO_CLOSE_SIGNAL;
-		info.si_code = SI_QUEUE;
-		info.si_pid = getpid();
-		info.si_uid = getuid();
-		info.si_value.sival_int = NSISO_CLOSE_CALLER_BACK;
-		if (syscall(SYS_pidfd_send_signal, s->holder_pidfd, NSISO_CLOSE_SIGNAL, &info, 0) == 0)
-			return;
-	}
-	syscall(SYS_pidfd_send_signal, s->holder_pidfd, NSISO_CLOSE_SIGNAL, NULL, 0);
+	memset(&info, 0, sizeof(info));
+	info.si_signo = NSISO_CLOSE_SIGNAL;
+	info.si_code = SI_QUEUE;
+	info.si_pid = getpid();
+	info.si_uid = getuid();
+	info.si_value.sival_int = NSISO_CLOSE_CALLER_BACK;
+	if (!(back && getpid() == s->caller) ||
+	    syscall(SYS_pidfd_send_signal, s->holder_pidfd, NSISO_CLOSE_SIGNAL, &info, 0) != 0)
+		syscall(SYS_pidfd_send_signal, s->holder_pidfd, NSISO_CLOSE_SIGNAL, NULL, 0);
+	syscall(SYS_pidfd_send_signal, s->holder_pidfd, SIGCONT, NULL, 0);
 }
 
 /* ---- entry points ----------------------------------------------------- */

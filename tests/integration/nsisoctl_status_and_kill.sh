@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0-or-later
 # nsisoctl status and kill against real SSH sessions: the right sessions,
 # users, limits and counts (v1), JSON that parses, kill ending one live
-# session and then a user's, stale records recognised and removed.
+# session and then a user's (stopped), stale records recognised and
+# removed, a logout with the holder stopped.
 set -u
 . "$(dirname "$0")/../lib.sh"
 nsiso_setup
@@ -76,8 +77,16 @@ nsiso_assert_true "status then shows one session of A" nsiso_wait_for sessions_a
 nsiso_assert_eq "kill of a gone session: status 1" 1 \
 	"$("$CTL" kill "$victim" --run-dir "$RUN" >/dev/null 2>&1; echo $?)"
 
-# kill --user ends all the rest of A; nothing of A is left.
-"$CTL" kill --user "$USER_A" --run-dir "$RUN" >/dev/null
+# kill --user ends all the rest of A; nothing of A is left.  Its holder
+# and its processes stopped first, as logind's KillSession lets a session's
+# owner do to every process of its scope on systemd hosts, root's holder
+# too (a review of b7aa9d1): kill used to say "ended" while the session
+# lived on, stopped, for as long as the user liked.
+holder=$(nsiso_holders_of "$USER_A" | head -n 1)
+kill -STOP "$holder" $(nsiso_pids_of_user "$USER_A")
+out=$("$CTL" kill --user "$USER_A" --run-dir "$RUN")
+nsiso_assert_eq "kill --user of a stopped session: status 0" 0 "$?"
+nsiso_assert_match "kill --user: it says ended" "^ended session [0-9a-f]{16} of $USER_A" "$out"
 nsiso_assert_true "kill --user: A's holders, processes and cgroup gone" \
 	nsiso_wait_for nsiso_session_gone "$USER_A" "$PARENT"
 nsiso_assert_eq "B untouched" 1 "$(sessions_of "$USER_B")"
@@ -95,6 +104,8 @@ out=$(setpriv --reuid="$USER_B" --regid="$USER_B" --clear-groups "$CTL" status -
 nsiso_assert_eq "status as a user: status 4" 4 "$?"
 nsiso_assert_match "status as a user: says root is needed" "needs root" "$out"
 
+# B logs out with its holder stopped (as above): the close continues it.
+kill -STOP "$(nsiso_holders_of "$USER_B" | head -n 1)"
 kill "$b1"
 nsiso_assert_true "after the last logout: no records left" \
 	nsiso_wait_for no_records

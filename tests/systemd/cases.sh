@@ -690,6 +690,34 @@ else
 	say "SKIP at: not installed"
 fi
 
+# ---- a session its own user stopped through logind --------------------------------
+# logind lets a session's owner have every process of its scope signalled,
+# root's holder and reaper too (a review of b7aa9d1 stopped them, and the
+# session outlived nsisoctl kill, which said "ended"): kill still ends it,
+# and says so only once it has.
+
+recs_before=$(records)
+hold ks $U "$PROBE"
+wait_held ks
+ks_sid=$(val $W/ks.out session)
+ks_rec=$(for r in $(records); do case " $recs_before " in *" $r "*) ;; *) echo "$r" ;; esac; done | head -n 1)
+ks_holder=$(sed -n 's/^holder=//p' "${ks_rec:-/dev/null}")
+ks_pidns=$(val $W/ks.out ns_pid)
+ssh_as $U "loginctl kill-session $ks_sid --signal=SIGSTOP" >$W/ks-stop.log 2>&1
+check_eq "stopped session: $U may stop her own session through logind" 0 "$?"
+check_match "stopped session: so its root holder is stopped" '^T' "$(ps -o stat= -p "${ks_holder:-0}")"
+in_ks() { for p in /proc/[0-9]*; do [ "$(readlink $p/ns/pid 2>/dev/null)" = "$ks_pidns" ] && echo "${p#/proc/}"; done | tr '\n' ' '; }
+ks_out=$(nsisoctl kill "$(basename "${ks_rec:-x}" .session)" 2>&1)
+check_eq "stopped session: nsisoctl kill succeeds" 0 "$?"
+log "stopped session: nsisoctl kill said: $ks_out; left in its PID namespace: $(in_ks)"
+check_match "stopped session: and says it ended" "^ended session " "$ks_out"
+only_holder_left() { [ "$(in_ks)" = "${ks_holder:-x} " ] || [ -z "$(in_ks)" ]; }
+check_true "stopped session: no process of it is left but its holder" only_holder_left
+loginctl kill-session "$ks_sid" --signal=SIGCONT 2>/dev/null # sshd's monitor, the reaper
+check_true "stopped session: continued, the login ends" wait_until 30 gone "$(held_pid ks)"
+check_true "stopped session: its holder and record are gone" \
+	wait_until 30 none_but "$recs_before" records
+
 # ---- loginctl terminate-session, terminate-user ---------------------------------
 
 recs_before=$(records)
