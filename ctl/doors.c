@@ -10,8 +10,9 @@
  * The stacks are read as Linux-PAM reads them: '#' ends a line, a '\' at
  * its end continues it, a control may be a bracket with spaces in it,
  * "@include" (Debian) and the controls "include" and "substack" read
- * another file, a '-' before the type only hushes a missing module, and a
- * service with no session line of its own uses "other"'s. */
+ * another file (from /etc/pam.d, else /usr/lib/pam.d), a '-' before the
+ * type only hushes a missing module, and a service with no session line of
+ * its own uses "other"'s. */
 #include <errno.h>
 #include <glob.h>
 #include <limits.h>
@@ -30,6 +31,7 @@
 #define WHERE_LEN (PATH_MAX + 16)
 #define TEXT_MAX 65536		/* a service file read whole */
 #define SSHD_CONFIG "/etc/ssh/sshd_config"
+#define PAM_VENDOR_DIR "/usr/lib/pam.d"
 
 struct door {
 	const char *service;
@@ -80,12 +82,23 @@ static bool shown_before(const char *where)
 	return false;
 }
 
+/* Where Linux-PAM reads a service or an included file: an absolute path
+ * as it is, else in the directory (/etc/pam.d), else in the vendor's
+ * (Debian 12's systemd ships systemd-user only there). */
 static void service_path(const struct stack *st, const char *name, char *path, size_t size)
 {
-	if (name[0] == '/')
+	if (name[0] == '/') {
 		snprintf(path, size, "%s", name);
-	else
-		snprintf(path, size, "%s/%s", st->dir, name);
+		return;
+	}
+	snprintf(path, size, "%s/%s", st->dir, name);
+	if (access(path, F_OK) != 0) {
+		char vendor[PATH_MAX];
+
+		snprintf(vendor, sizeof(vendor), "%s/%s", PAM_VENDOR_DIR, name);
+		if (access(vendor, F_OK) == 0)
+			snprintf(path, size, "%s", vendor);
+	}
 }
 
 /* The next logical line of text at *pos into line, as Linux-PAM assembles

@@ -64,7 +64,11 @@ int ctl_open_run_dir(const struct ctl_options *o, int *fd)
 }
 
 /* Processes in the holder's PID namespace, counted from the host's /proc. */
-static int count_processes(pid_t holder)
+/* The processes of the holder's PID namespace (the holder too); with
+ * live_only, not those that have exited and wait to be reaped: a session
+ * process whose parent is outside (sshd's user child, its monitor's) stays
+ * a zombie as long as that parent does not reap it, a stopped one never. */
+static int count_processes(pid_t holder, bool live_only)
 {
 	char path[300], link[64], want[64];
 	struct dirent *entry;
@@ -85,8 +89,18 @@ static int count_processes(pid_t holder)
 			continue;
 		snprintf(path, sizeof(path), "/proc/%s/ns/pid", entry->d_name);
 		len = readlink(path, link, sizeof(link) - 1);
-		if (len > 0 && (link[len] = '\0', strcmp(link, want) == 0))
-			n++;
+		if (len <= 0 || (link[len] = '\0', strcmp(link, want) != 0))
+			continue;
+		if (live_only) {
+			struct nsiso_proc_stat st;
+			char *end;
+			long pid = strtol(entry->d_name, &end, 10);
+
+			if (*end || nsiso_process_stat((pid_t)pid, &st) != 0 || st.state == 'Z' ||
+			    st.state == 'X')
+				continue;
+		}
+		n++;
 	}
 	closedir(proc);
 	return n;
@@ -126,7 +140,7 @@ static int collect(int dirfd, const struct ctl_options *o, struct live_session *
 			continue;
 		live[kept].rec = records[i];
 		live[kept].processes = strstr(records[i].isolate, "pid")
-					       ? count_processes(records[i].holder) : -1;
+					       ? count_processes(records[i].holder, false) : -1;
 		kept++;
 	}
 	free(records);
@@ -300,11 +314,11 @@ static bool holder_exited(int pidfd)
 	return poll(&p, 1, 0) == 1;
 }
 
-/* Ended: no process left in the session's PID namespace but its holder,
- * which stays until the application closes (or none at all). */
+/* Ended: no live process left in the session's PID namespace but its
+ * holder, which stays until the application closes (or none at all). */
 static bool ended_now(const struct ending *e)
 {
-	return holder_exited(e->pidfd) || count_processes(e->s->rec.holder) <= 1;
+	return holder_exited(e->pidfd) || count_processes(e->s->rec.holder, true) <= 1;
 }
 
 /* Until each is ended or ms have passed; the number not ended. */

@@ -82,11 +82,17 @@ nsiso_assert_eq "kill of a gone session: status 1" 1 \
 # owner do to every process of its scope on systemd hosts, root's holder
 # too (a review of b7aa9d1): kill used to say "ended" while the session
 # lived on, stopped, for as long as the user liked.
+# sshd's monitor, the PAM application (in the session's scope there), is
+# stopped too: the user's sshd child, its child, stays a zombie in the
+# session's namespace until the monitor reaps it.
 holder=$(nsiso_holders_of "$USER_A" | head -n 1)
-kill -STOP "$holder" $(nsiso_pids_of_user "$USER_A")
+monitor=$(sed -n 's/^caller=//p' "$(grep -l "^holder=$holder$" "$RUN"/*.session)")
+kill -STOP "$holder" "$monitor" $(nsiso_pids_of_user "$USER_A")
 out=$("$CTL" kill --user "$USER_A" --run-dir "$RUN")
 nsiso_assert_eq "kill --user of a stopped session: status 0" 0 "$?"
 nsiso_assert_match "kill --user: it says ended" "^ended session [0-9a-f]{16} of $USER_A" "$out"
+nsiso_assert_eq "kill --user: no process of A's left running" "" "$(ps -o stat= -u "$USER_A" | grep -v Z)"
+kill -CONT "$monitor"
 nsiso_assert_true "kill --user: A's holders, processes and cgroup gone" \
 	nsiso_wait_for nsiso_session_gone "$USER_A" "$PARENT"
 nsiso_assert_eq "B untouched" 1 "$(sessions_of "$USER_B")"
