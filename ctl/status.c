@@ -63,44 +63,52 @@ int ctl_open_run_dir(const struct ctl_options *o, int *fd)
 	return CTL_PROBLEM;
 }
 
-/* Processes in the holder's PID namespace, counted from the host's /proc. */
-/* The processes of the holder's PID namespace (the holder too); with
- * live_only, not those that have exited and wait to be reaped: a session
- * process whose parent is outside (sshd's user child, its monitor's) stays
- * a zombie as long as that parent does not reap it, a stopped one never. */
+/* Whether the process of a /proc's entry has exited and waits to be
+ * reaped (its state, after the last ')' of its stat). */
+static bool exited_in(int proc_fd, const char *entry)
+{
+	char path[300], text[512], *paren;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/stat", entry);
+	fd = openat(proc_fd, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return true;	/* gone meanwhile */
+	n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (n <= 0)
+		return true;
+	text[n] = '\0';
+	paren = strrchr(text, ')');
+	return !paren || paren[1] != ' ' || paren[2] == 'Z' || paren[2] == 'X';
+}
+
+/* The processes of the session's PID namespace, as its own /proc (the
+ * holder mounted it, and it is reached through the holder's root) lists
+ * them: the holder, and those of namespaces a user made inside it (a
+ * review of 1c56089 kept one alive past nsisoctl kill, which counted the
+ * session's own namespace only).  With live_only, not those that have
+ * exited and wait to be reaped: a session process whose parent is outside
+ * (sshd's user child, its monitor's) stays a zombie as long as that parent
+ * does not reap it, a stopped one never.  -1 when it cannot be read (the
+ * holder is gone or ending). */
 static int count_processes(pid_t holder, bool live_only)
 {
-	char path[300], link[64], want[64];
+	char path[64];
 	struct dirent *entry;
 	DIR *proc;
 	int n = 0;
-	ssize_t len;
 
-	snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)holder);
-	len = readlink(path, want, sizeof(want) - 1);
-	if (len <= 0)
-		return -1;
-	want[len] = '\0';
-	proc = opendir("/proc");
+	snprintf(path, sizeof(path), "/proc/%d/root/proc", (int)holder);
+	proc = opendir(path);
 	if (!proc)
 		return -1;
 	while ((entry = readdir(proc)) != NULL) {
 		if (entry->d_name[0] < '1' || entry->d_name[0] > '9')
 			continue;
-		snprintf(path, sizeof(path), "/proc/%s/ns/pid", entry->d_name);
-		len = readlink(path, link, sizeof(link) - 1);
-		if (len <= 0 || (link[len] = '\0', strcmp(link, want) != 0))
-			continue;
-		if (live_only) {
-			struct nsiso_proc_stat st;
-			char *end;
-			long pid = strtol(entry->d_name, &end, 10);
-
-			if (*end || nsiso_process_stat((pid_t)pid, &st) != 0 || st.state == 'Z' ||
-			    st.state == 'X')
-				continue;
-		}
-		n++;
+		if (!live_only || !exited_in(dirfd(proc), entry->d_name))
+			n++;
 	}
 	closedir(proc);
 	return n;

@@ -82,17 +82,31 @@ nsiso_assert_eq "kill of a gone session: status 1" 1 \
 # owner do to every process of its scope on systemd hosts, root's holder
 # too (a review of b7aa9d1): kill used to say "ended" while the session
 # lived on, stopped, for as long as the user liked.
+# A third session of A, with a process in a PID namespace the user made
+# inside it: kill counts it too (a review of 1c56089 had it say "ended"
+# while that process lived on, its holder kept stopped).
+a3=$(nsiso_ssh_bg "$T/a3" 'unshare -Urpf sleep 600 & echo up; exec sleep 300')
+nsiso_wait_for grep -q up "$T/a3" || nsiso_die "session a3 did not start"
+nested_sleep() { local p; for p in $(pgrep -u "$USER_A" -x sleep); do
+	[ "$(readlink "/proc/$p/ns/user")" != "$(readlink /proc/self/ns/user)" ] && echo "$p"; done; }
+nsiso_assert_true "a3: the nested process runs" nsiso_wait_until 10 test -n "$(nested_sleep)"
 # sshd's monitor, the PAM application (in the session's scope there), is
 # stopped too: the user's sshd child, its child, stays a zombie in the
 # session's namespace until the monitor reaps it.
-holder=$(nsiso_holders_of "$USER_A" | head -n 1)
-monitor=$(sed -n 's/^caller=//p' "$(grep -l "^holder=$holder$" "$RUN"/*.session)")
-kill -STOP "$holder" "$monitor" $(nsiso_pids_of_user "$USER_A")
+holders=$(nsiso_holders_of "$USER_A" | tr '\n' ' ')
+monitors=$(for h in $holders; do sed -n 's/^caller=//p' "$(grep -l "^holder=$h$" "$RUN"/*.session)"; done)
+kill -STOP $holders $monitors $(nsiso_pids_of_user "$USER_A")
+# The user keeps stopping them, as a loop of loginctl kill-session would.
+(while :; do kill -STOP $holders 2>/dev/null; done) &
+stopper=$!
+nsiso_on_exit kill "$stopper"
 out=$("$CTL" kill --user "$USER_A" --run-dir "$RUN")
 nsiso_assert_eq "kill --user of a stopped session: status 0" 0 "$?"
 nsiso_assert_match "kill --user: it says ended" "^ended session [0-9a-f]{16} of $USER_A" "$out"
-nsiso_assert_eq "kill --user: no process of A's left running" "" "$(ps -o stat= -u "$USER_A" | grep -v Z)"
-kill -CONT "$monitor"
+nsiso_assert_eq "kill --user: no process of A's left running, nested or not" "" \
+	"$(ps -o pid=,stat= -u "$USER_A" | grep -v Z)"
+kill "$stopper"
+kill -CONT $monitors
 nsiso_assert_true "kill --user: A's holders, processes and cgroup gone" \
 	nsiso_wait_for nsiso_session_gone "$USER_A" "$PARENT"
 nsiso_assert_eq "B untouched" 1 "$(sessions_of "$USER_B")"
