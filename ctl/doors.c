@@ -13,6 +13,7 @@
  * another file (from /etc/pam.d, else /usr/lib/pam.d), a '-' before the
  * type only hushes a missing module, and a service with no session line of
  * its own uses "other"'s. */
+#include <ctype.h>
 #include <errno.h>
 #include <glob.h>
 #include <limits.h>
@@ -28,9 +29,11 @@
 
 #define DEPTH_MAX 16		/* Linux-PAM's limit of nested stacks */
 #define SHOWN_MAX 32		/* lines warned about once */
+#define ENTRIES_MAX 256		/* module lines of one stack */
 #define WHERE_LEN (PATH_MAX + 16)
 #define TEXT_MAX 65536		/* a service file read whole */
 #define SSHD_CONFIG "/etc/ssh/sshd_config"
+#define SSHD_DEFAULTS "/etc/default/ssh"
 #define PAM_VENDOR_DIR "/usr/lib/pam.d"
 
 struct door {
@@ -55,14 +58,23 @@ static const struct door doors[] = {
 	{ "xrdp-sesman", "remote desktop logins" },
 };
 
-/* What the walk of one service's session stack found. */
+/* A module line of a session stack: included files read in place, a
+ * substack's lines one level deeper, after a mark of its own. */
+struct entry {
+	char where[256];	/* file:line */
+	char control[256];
+	char module[64];	/* the module file's name */
+	char args[256];
+	int level;
+	bool substack;		/* the mark of a substack: no module */
+};
+
+/* The session stack of one service, as Linux-PAM builds it. */
 struct stack {
 	const char *dir;
-	unsigned n_lines;		/* session lines, of any module */
-	unsigned n_nsiso;		/* pam_nsiso's */
-	char first[WHERE_LEN];		/* file:line of its first */
-	char weak[WHERE_LEN];		/* file:line of one whose failure is ignored */
-	char weak_control[128];
+	struct entry e[ENTRIES_MAX];
+	unsigned n;
+	bool full;			/* more lines than ENTRIES_MAX */
 	char broken[WHERE_LEN + 64];	/* a file that could not be read, and why */
 };
 
@@ -158,62 +170,120 @@ static char *next_word(char **p)
 	return word;
 }
 
+/* The action a control takes for a module's return value key
+ * ("success", "session_err", ...), as _pam_parse_control reads a bracket:
+ * key=value tokens (spaces around '=' too), a later key over an earlier,
+ * "default" for the keys not named before it, "bad" for those still not;
+ * and as the four words stand for. */
+static void control_action(const char *control, const char *key, char *out, size_t size)
+{
+	static const struct { const char *word, *success, *rest; } words[] = {
+		{ "required", "ok", "bad" }, { "requisite", "ok", "die" },
+		{ "optional", "ok", "ignore" }, { "sufficient", "done", "ignore" },
+	};
+	const char *p = control + 1, *k, *v;
+	size_t i, kl, vl;
+	bool set = false;
+
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strcasecmp(control, words[i].word) == 0) {
+			snprintf(out, size, "%s", strcmp(key, "success") == 0 ? words[i].success
+					  : strcmp(key, "ignore") == 0 && i < 2 ? "ignore" : words[i].rest);
+			return;
+		}
+	snprintf(out, size, "bad");
+	if (control[0] != '[')
+		return;
+	while (*p && *p != ']') {
+		while (isspace((unsigned char)*p))
+			p++;
+		for (k = p; *p && !isspace((unsigned char)*p) && *p != '=' && *p != ']'; p++)
+			;
+		kl = (size_t)(p - k);
+		while (isspace((unsigned char)*p))
+			p++;
+		if (*p != '=')
+			continue;
+		for (p++; isspace((unsigned char)*p); p++)
+			;
+		for (v = p; *p && !isspace((unsigned char)*p) && *p != ']'; p++)
+			;
+		vl = (size_t)(p - v);
+		/* the key itself, or default while the key is not set */
+		if ((kl == strlen(key) && strncasecmp(k, key, kl) == 0) ||
+		    (!set && kl == 7 && strncasecmp(k, "default", 7) == 0)) {
+			snprintf(out, size, "%.*s", (int)vl, v);
+			set = true;
+		}
+	}
+}
+
+/* A jump's count, or 0 for any other action. */
+static int jump_of(const char *action)
+{
+	char *end;
+	long n = strtol(action, &end, 10);
+
+	return action[0] >= '1' && action[0] <= '9' && !*end && n > 0 && n < 1000 ? (int)n : 0;
+}
+
 /* Whether a control lets the session go on when the module fails
- * (PAM_SESSION_ERR): optional and sufficient do, and so does a bracket
- * whose session_err, or else default, is ignore or reset.  ok, done and a
- * jump keep the failure (it stands as the stack's result); a bracket
- * without default treats what it does not name as bad. */
+ * (PAM_SESSION_ERR): optional and sufficient do, so does a bracket whose
+ * session_err, or else default, is ignore or reset, and so does a jump:
+ * Linux-PAM keeps no failure a jump took in an open_session stack (a
+ * review of 1c56089 ran such stacks with pamtester).  ok, done, bad and
+ * die keep it. */
 static bool ignores_failure(const char *control)
 {
-	char copy[128], *p, *pair;
-	const char *action = NULL, *fallback = "bad";
+	char action[64];
 
-	if (strcasecmp(control, "optional") == 0 || strcasecmp(control, "sufficient") == 0)
-		return true;
-	if (control[0] != '[')
-		return false;
-	snprintf(copy, sizeof(copy), "%s", control + 1);
-	p = strchr(copy, ']');
-	if (p)
-		*p = '\0';
-	for (p = copy; (pair = next_word(&p));) {
-		char *eq = strchr(pair, '=');
-
-		if (!eq)
-			continue;
-		*eq = '\0';
-		if (strcasecmp(pair, "session_err") == 0)
-			action = eq + 1;
-		else if (strcasecmp(pair, "default") == 0)
-			fallback = eq + 1;
-	}
-	action = action ? action : fallback;
-	return strcasecmp(action, "ignore") == 0 || strcasecmp(action, "reset") == 0;
+	control_action(control, "session_err", action, sizeof(action));
+	return strcasecmp(action, "ignore") == 0 || strcasecmp(action, "reset") == 0 ||
+	       jump_of(action) > 0;
 }
 
-static bool is_nsiso(const char *module)
+static const char *base_name(const char *path)
 {
-	const char *base = strrchr(module, '/');
+	const char *base = strrchr(path, '/');
 
-	return strcmp(base ? base + 1 : module, "pam_nsiso.so") == 0;
+	return base ? base + 1 : path;
 }
 
-static void walk(struct stack *st, const char *name, int depth);
+static void walk(struct stack *st, const char *name, int depth, int level);
 
-/* One logical line of file (its number: line): a session line counted, an
+static void add_entry(struct stack *st, const char *file, unsigned line, const char *control,
+		      const char *module, const char *args, int level)
+{
+	struct entry *e;
+
+	if (st->n == ENTRIES_MAX) {
+		st->full = true;
+		return;
+	}
+	e = &st->e[st->n++];
+	snprintf(e->where, sizeof(e->where), "%s:%u", file, line);
+	snprintf(e->control, sizeof(e->control), "%s", control);
+	snprintf(e->module, sizeof(e->module), "%s", module ? base_name(module) : "");
+	snprintf(e->args, sizeof(e->args), "%s", args);
+	e->level = level;
+	e->substack = !module;
+}
+
+/* One logical line of file (its number: line): a session line kept, an
  * include followed.  walk() stops at DEPTH_MAX files deep, a file that
  * includes itself too, and so does the recursion (hence the NOLINTs). */
 // NOLINTNEXTLINE(misc-no-recursion)
-static void walk_line(struct stack *st, const char *file, unsigned line, char *text, int depth)
+static void walk_line(struct stack *st, const char *file, unsigned line, char *text, int depth,
+		      int level)
 {
-	char *p = text, *type = next_word(&p), *control, *module, where[WHERE_LEN];
+	char *p = text, *type = next_word(&p), *control, *module;
 
 	if (!type)
 		return;
 	if (strcmp(type, "@include") == 0) {
 		module = next_word(&p);
 		if (module)
-			walk(st, module, depth + 1);
+			walk(st, module, depth + 1, level);
 		return;
 	}
 	if (type[0] == '-')
@@ -224,24 +294,21 @@ static void walk_line(struct stack *st, const char *file, unsigned line, char *t
 	module = next_word(&p);
 	if (!control || !module)
 		return;
-	if (strcasecmp(control, "include") == 0 || strcasecmp(control, "substack") == 0) {
-		walk(st, module, depth + 1);
+	if (strcasecmp(control, "include") == 0) {
+		walk(st, module, depth + 1, level);
 		return;
 	}
-	st->n_lines++;
-	if (!is_nsiso(module))
+	if (strcasecmp(control, "substack") == 0) {
+		add_entry(st, file, line, control, NULL, "", level);
+		walk(st, module, depth + 1, level + 1);
 		return;
-	snprintf(where, sizeof(where), "%s:%u", file, line);
-	if (st->n_nsiso++ == 0)
-		snprintf(st->first, sizeof(st->first), "%s", where);
-	if (!st->weak[0] && ignores_failure(control)) {
-		snprintf(st->weak, sizeof(st->weak), "%s", where);
-		snprintf(st->weak_control, sizeof(st->weak_control), "%s", control);
 	}
+	p += strspn(p, " \t");
+	add_entry(st, file, line, control, module, p, level);
 }
 
 // NOLINTNEXTLINE(misc-no-recursion)
-static void walk(struct stack *st, const char *name, int depth)
+static void walk(struct stack *st, const char *name, int depth, int level)
 {
 	char path[PATH_MAX], line[8192], *text;
 	const char *pos;
@@ -262,7 +329,7 @@ static void walk(struct stack *st, const char *name, int depth)
 		return;
 	}
 	for (pos = text; next_line(&pos, &lineno, line, sizeof(line), &number);)
-		walk_line(st, path, number, line, depth);
+		walk_line(st, path, number, line, depth, level);
 	free(text);
 }
 
@@ -271,22 +338,109 @@ static void walk(struct stack *st, const char *name, int depth)
 static bool read_stack(const char *dir, const struct door *d, struct stack *st, char *path,
 		       size_t size)
 {
-	*st = (struct stack){ .dir = dir };
+	memset(st, 0, sizeof(*st));
+	st->dir = dir;
 	service_path(st, d->service, path, size);
 	if (access(path, F_OK) != 0)
 		return false;
-	walk(st, d->service, 0);
-	if (st->n_lines == 0 && !st->broken[0])
-		walk(st, "other", 0);
+	walk(st, d->service, 0, 0);
+	if (st->n == 0 && !st->broken[0])
+		walk(st, "other", 0, 0);
 	return true;
 }
 
+/* The first pam_nsiso line, or -1. */
+static int first_nsiso(const struct stack *st)
+{
+	unsigned i;
+
+	for (i = 0; i < st->n; i++)
+		if (!st->e[i].substack && strcmp(st->e[i].module, "pam_nsiso.so") == 0)
+			return (int)i;
+	return -1;
+}
+
+static unsigned count_nsiso(const struct stack *st)
+{
+	unsigned i, n = 0;
+
+	for (i = 0; i < st->n; i++)
+		n += !st->e[i].substack && strcmp(st->e[i].module, "pam_nsiso.so") == 0;
+	return n;
+}
+
+/* Whether a jump of n from line i passes over line k: Linux-PAM skips n
+ * lines of i's level, each with the substack lines below it. */
+static bool jumps_over(const struct stack *st, unsigned i, int n, unsigned k)
+{
+	unsigned j = i;
+
+	while (j + 1 < st->n && st->e[j + 1].level >= st->e[i].level && n > 0) {
+		do
+			j++;
+		while (j + 1 < st->n && st->e[j + 1].level > st->e[i].level);
+		n--;
+	}
+	return k <= j;
+}
+
+/* pam_succeed_if for root alone: the package's own line before the module
+ * ("quiet uid eq 0"), which only root's sessions skip it by. */
+static bool root_only(const struct entry *e)
+{
+	char args[256], *p = args, *w, *words[4];
+	int n = 0;
+
+	if (strcmp(e->module, "pam_succeed_if.so") != 0)
+		return false;
+	snprintf(args, sizeof(args), "%s", e->args);
+	while ((w = next_word(&p)))
+		if (strncmp(w, "quiet", 5) != 0 && strcmp(w, "debug") != 0 && strcmp(w, "use_uid") != 0) {
+			if (n == 3)
+				return false;
+			words[n++] = w;
+		}
+	return n == 3 && ((strcmp(words[0], "uid") == 0 && strcmp(words[2], "0") == 0) ||
+			  (strcmp(words[0], "user") == 0 && strcmp(words[2], "root") == 0)) &&
+	       (strcmp(words[1], "eq") == 0 || strcmp(words[1], "=") == 0);
+}
+
+/* Whether line i, before pam_nsiso's line k, may end the stack with
+ * success (done, sufficient) or jump over k, for some return value of its
+ * module (pam_permit only succeeds, pam_deny only fails). */
+static bool may_skip(const struct stack *st, unsigned i, unsigned k)
+{
+	static const char *const keys[] = { "success", "ignore", "session_err", "system_err",
+					    "perm_denied", "auth_err", "user_unknown", "buf_err" };
+	const struct entry *e = &st->e[i];
+	char action[64];
+	size_t j;
+
+	if (e->substack || e->level > st->e[k].level || root_only(e))
+		return false;
+	for (j = 0; j < sizeof(keys) / sizeof(keys[0]); j++) {
+		if ((strcmp(e->module, "pam_permit.so") == 0 && j > 0) ||
+		    (strcmp(e->module, "pam_deny.so") == 0 && j < 2))
+			continue;
+		control_action(e->control, keys[j], action, sizeof(action));
+		if (strcasecmp(action, "done") == 0 ||
+		    (jump_of(action) > 0 && jumps_over(st, i, jump_of(action), k)))
+			return true;
+	}
+	return false;
+}
 static void warn_door(const struct door *d, const struct stack *st, const char *path)
 {
+	int k = first_nsiso(st);
+	unsigned i, n = count_nsiso(st);
+
 	if (st->broken[0])
 		printf("nsisoctl: warning: the session stack of %s cannot be read whole (%s)\n",
 		       path, st->broken);
-	if (st->n_nsiso == 0) {
+	if (st->full)
+		printf("nsisoctl: warning: the session stack of %s has more than %d lines: the "
+		       "rest is not looked at\n", path, ENTRIES_MAX);
+	if (k < 0) {
 		if (!st->broken[0])
 			printf("nsisoctl: warning: %s does not run pam_nsiso.so: %s of the accounts "
 			       "the conf isolates or limits start outside their isolation and "
@@ -296,14 +450,22 @@ static void warn_door(const struct door *d, const struct stack *st, const char *
 			       path, d->whose);
 		return;
 	}
-	if (st->weak[0] && !shown_before(st->weak))
-		printf("nsisoctl: warning: %s: pam_nsiso.so is %s (read for %s): a session it "
-		       "refuses goes on, unisolated and unlimited; make it required\n", st->weak,
-		       st->weak_control, path);
-	if (st->n_nsiso > 1 && !shown_before(path))
+	for (i = 0; i < (unsigned)k; i++)
+		if (may_skip(st, i, (unsigned)k) && !shown_before(st->e[i].where))
+			printf("nsisoctl: warning: %s: %s %s can end the session stack of %s before "
+			       "pam_nsiso.so, or jump over it: a session that takes that way is "
+			       "neither isolated nor limited; make sure only exempt accounts can\n",
+			       st->e[i].where, st->e[i].control, st->e[i].module, path);
+	for (i = (unsigned)k; i < st->n; i++)
+		if (!st->e[i].substack && strcmp(st->e[i].module, "pam_nsiso.so") == 0 &&
+		    ignores_failure(st->e[i].control) && !shown_before(st->e[i].where))
+			printf("nsisoctl: warning: %s: pam_nsiso.so is %s (read for %s): a session "
+			       "it refuses goes on, unisolated and unlimited; make it required\n",
+			       st->e[i].where, st->e[i].control, path);
+	if (n > 1 && !shown_before(path))
 		printf("nsisoctl: warning: %s runs pam_nsiso.so %u times in its session stack: "
 		       "only the first, %s, acts (its arguments count, the others' do not)\n",
-		       path, st->n_nsiso, st->first);
+		       path, n, st->e[k].where);
 }
 
 /* The next word of an sshd_config line at *p: the keyword ends at
@@ -319,6 +481,14 @@ static char *sshd_word(char **p)
 		*p += 1 + strspn(*p + 1, " \t");
 	if (!**p || **p == '#')
 		return NULL;
+	if (**p == '"') {	/* quoted, as sshd's argv_split takes it */
+		word = *p + 1;
+		end = strchr(word, '"');
+		end = end ? end : word + strlen(word);
+		*p = *end ? end + 1 : end;
+		*end = '\0';
+		return word;
+	}
 	word = *p;
 	end = word + strcspn(word, " \t=");
 	*p = *end ? end + 1 : end;	/* "UsePAM=no": the '=' goes, "no" stays */
@@ -326,25 +496,27 @@ static char *sshd_word(char **p)
 	return word;
 }
 
+enum { SSHD_PAM_UNSET = -1, SSHD_PAM_UNREADABLE = -2 };
+
 static int sshd_use_pam(const char *path, int depth, char *where, size_t size);
 
 /* UsePAM from the files an Include line's patterns name (relative to
- * /etc/ssh), in the order sshd reads them: 1, 0, or -1 when none sets it. */
+ * /etc/ssh), in the order sshd reads them: 1, 0, or SSHD_PAM_UNSET. */
 // NOLINTNEXTLINE(misc-no-recursion)
 static int sshd_include(char *patterns, int depth, char *where, size_t size)
 {
 	char *pattern, pathbuf[PATH_MAX];
-	int found = -1;
+	int found = SSHD_PAM_UNSET;
 	size_t i;
 
-	while (found < 0 && (pattern = sshd_word(&patterns))) {
+	while (found == SSHD_PAM_UNSET && (pattern = sshd_word(&patterns))) {
 		glob_t g;
 
 		snprintf(pathbuf, sizeof(pathbuf), "%s%s", pattern[0] == '/' ? "" : "/etc/ssh/",
 			 pattern);
 		if (glob(pathbuf, 0, NULL, &g) != 0)
 			continue;
-		for (i = 0; found < 0 && i < g.gl_pathc; i++)
+		for (i = 0; found == SSHD_PAM_UNSET && i < g.gl_pathc; i++)
 			found = sshd_use_pam(g.gl_pathv[i], depth + 1, where, size);
 		globfree(&g);
 	}
@@ -354,19 +526,21 @@ static int sshd_include(char *patterns, int depth, char *where, size_t size)
 /* UsePAM as sshd reads it from path: the first value wins, an Include
  * reads its files where it stands, and nothing after a Match line counts
  * (sshd refuses UsePAM there).  1 yes, 0 no (where it was said in where),
- * -1 not set. */
+ * SSHD_PAM_UNSET, or SSHD_PAM_UNREADABLE (the file in where). */
 // NOLINTNEXTLINE(misc-no-recursion)
 static int sshd_use_pam(const char *path, int depth, char *where, size_t size)
 {
 	char *text, *line, *next, *p, *key, *value;
 	unsigned lineno = 0;
-	int found = -1;
+	int found = SSHD_PAM_UNSET;
 
-	if (depth > DEPTH_MAX || !(text = malloc(TEXT_MAX)))
-		return -1;
-	if (nsiso_read_whole(path, text, TEXT_MAX) < 0)
-		text[0] = '\0';
-	for (line = text; found < 0 && *line; line = next) {
+	text = depth > DEPTH_MAX ? NULL : malloc(TEXT_MAX);
+	if (!text || nsiso_read_whole(path, text, TEXT_MAX) < 0) {
+		snprintf(where, size, "%s", path);
+		free(text);
+		return SSHD_PAM_UNREADABLE;
+	}
+	for (line = text; found == SSHD_PAM_UNSET && *line; line = next) {
 		next = line + strcspn(line, "\n");
 		next = *next ? (*next = '\0', next + 1) : next;
 		lineno++;
@@ -389,38 +563,54 @@ static int sshd_use_pam(const char *path, int depth, char *where, size_t size)
 
 /* sshd without PAM (UsePAM no, OpenSSH's default) runs no session stack:
  * /etc/pam.d/sshd may say what it likes, and pamtester, which reads it,
- * shows an isolated session while SSH logins start unisolated. */
+ * shows an isolated session while SSH logins start unisolated.  Options on
+ * sshd's command line (Debian's SSHD_OPTS in /etc/default/ssh) come before
+ * the files; they are not read, only noticed. */
 static void warn_sshd_without_pam(void)
 {
+	static char opts[TEXT_MAX];
 	char where[WHERE_LEN] = "";
+	const char *line;
+	int use;
 
-	if (access(SSHD_CONFIG, F_OK) != 0 || sshd_use_pam(SSHD_CONFIG, 0, where,
-							    sizeof(where)) == 1)
+	if (nsiso_read_whole(SSHD_DEFAULTS, opts, sizeof(opts)) > 0)
+		for (line = opts; line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
+			if (line[strspn(line, " \t")] != '#' && strncmp(line, "SSHD_OPTS", 9) == 0 &&
+			    strcasestr(line, "usepam"))
+				printf("nsisoctl: warning: " SSHD_DEFAULTS ": SSHD_OPTS sets sshd's "
+				       "UsePAM, which is not read here\n");
+	if (access(SSHD_CONFIG, F_OK) != 0)
 		return;
-	printf("nsisoctl: warning: %s: sshd does not use PAM (%s): SSH logins run no session "
-	       "stack and start outside pam_nsiso, unisolated and unlimited, whatever "
-	       "/etc/pam.d/sshd says; set UsePAM yes\n", where[0] ? where : SSHD_CONFIG,
-	       where[0] ? "UsePAM no" : "no UsePAM line, and OpenSSH's default is no");
+	use = sshd_use_pam(SSHD_CONFIG, 0, where, sizeof(where));
+	if (use == 1)
+		return;
+	if (use == SSHD_PAM_UNREADABLE)
+		printf("nsisoctl: warning: %s cannot be read whole: whether sshd uses PAM is not "
+		       "known\n", where);
+	else
+		printf("nsisoctl: warning: %s: sshd does not use PAM (%s): SSH logins run no "
+		       "session stack and start outside pam_nsiso, unisolated and unlimited, "
+		       "whatever /etc/pam.d/sshd says; set UsePAM yes\n",
+		       where[0] ? where : SSHD_CONFIG,
+		       where[0] ? "UsePAM no" : "no UsePAM line, and OpenSSH's default is no");
 }
 
 void ctl_warn_pam_doors(const char *pam_dir)
 {
-	static struct stack stacks[sizeof(doors) / sizeof(doors[0])];
-	static char paths[sizeof(doors) / sizeof(doors[0])][PATH_MAX];
-	bool present[sizeof(doors) / sizeof(doors[0])], any = false;
+	static struct stack st;
+	char path[PATH_MAX];
+	bool any = false;
 	size_t i;
 
 	n_shown = 0;
-	for (i = 0; i < sizeof(doors) / sizeof(doors[0]); i++) {
-		present[i] = read_stack(pam_dir, &doors[i], &stacks[i], paths[i], PATH_MAX);
-		any = any || (present[i] && stacks[i].n_nsiso > 0);
-	}
 	/* Only where the module is in some door: before it is enabled, every
 	 * door lacks it and nothing is isolated yet (a trial, a rollout). */
+	for (i = 0; i < sizeof(doors) / sizeof(doors[0]) && !any; i++)
+		any = read_stack(pam_dir, &doors[i], &st, path, sizeof(path)) && first_nsiso(&st) >= 0;
 	if (!any)
 		return;
 	for (i = 0; i < sizeof(doors) / sizeof(doors[0]); i++)
-		if (present[i])
-			warn_door(&doors[i], &stacks[i], paths[i]);
+		if (read_stack(pam_dir, &doors[i], &st, path, sizeof(path)))
+			warn_door(&doors[i], &st, path);
 	warn_sshd_without_pam();
 }

@@ -150,3 +150,58 @@ nsiso_assert_match "naming the drop-in's line" \
 printf 'usepam yes\n' >"$DROP-a.conf"
 nsiso_assert_eq "usepam yes in a drop-in read before it: the first value wins" "yes 0" \
 	"$(sshd_reads) $(usepam_warnings)"
+
+# What Linux-PAM does and what check says agree: each stack below runs as
+# a real service whose pam_nsiso line fails (a helper that is not there,
+# for a user the conf limits), and as the sshd door of a copy.  pamtester
+# lets the session through exactly where check warns (a review of 1c56089
+# found jumps, done and sufficient before the line, and brackets the check
+# read otherwise than PAM).
+FAILING="$NSISO_MODULE conf=$T/mem.conf helper=$T/absent-helper run_dir=$T/run"
+agree() { # NAME STACK (@NSISO@ for the module): pamtester's verdict and check's agree
+	local through=no warned=no svc
+	svc=$(nsiso_make_pam_service "${2//@NSISO@/$FAILING}
+session required pam_permit.so")
+	pamtester "$svc" "$USER1" open_session >/dev/null 2>&1 && through=yes
+	fresh
+	both
+	printf '%s\nsession required pam_permit.so\n' "${2//@NSISO@/pam_nsiso.so}" >"$D/sshd"
+	check | grep -E "^nsisoctl: warning: $D/sshd:[0-9]+: " | grep -q . && warned=yes
+	nsiso_assert_eq "$1: let through by PAM ($through), warned by check" "$through $through" "$through $warned"
+}
+agree "required" 'session required @NSISO@'
+agree "a jump on failure" 'session [success=ok default=1] @NSISO@
+session required pam_deny.so'
+agree "sufficient pam_permit before" 'session sufficient pam_permit.so
+session required @NSISO@'
+agree "done on success before" 'session [success=done default=ignore] pam_permit.so
+session required @NSISO@'
+agree "a jump over it for a group" "session [success=1 default=ignore] pam_succeed_if.so quiet user ingroup $USER1
+session required @NSISO@"
+agree "the package's jump for root alone" 'session [success=1 default=ignore] pam_succeed_if.so quiet uid eq 0
+session required @NSISO@'
+agree "Debian's primary block before" 'session [default=1] pam_permit.so
+session requisite pam_deny.so
+session required pam_permit.so
+session required @NSISO@'
+agree "spaces around =" 'session [success=ok session_err = ignore] @NSISO@'
+agree "the first default counts" 'session [default=ignore success=ok default=bad] @NSISO@'
+agree "a long bracket" "session [success=ok new_authtok_reqd=ok user_unknown=bad perm_denied=bad auth_err=bad cred_err=bad acct_expired=bad system_err=bad buf_err=bad session_err=ignore] @NSISO@"
+
+# sshd's words as sshd splits them: quoted, and an Include of a quoted
+# path (a review of 1c56089); a file too big to read whole is said.
+fresh
+both
+rm -f "$DROP-a.conf" "$DROP-b.conf"
+printf '"UsePAM" no\n' >"$DROP-b.conf"
+nsiso_assert_eq "\"UsePAM\" no: sshd reads no, and check warns" "no 1" \
+	"$(sshd_reads) $(usepam_warnings)"
+nsiso_on_exit rm -f -- "$DROP-extra"
+printf 'UsePAM no\n' >"$DROP-extra"
+printf 'Include "%s"\n' "$DROP-extra" >"$DROP-b.conf"
+nsiso_assert_eq "Include \"FILE\" that says no: sshd reads no, and check warns" "no 1" \
+	"$(sshd_reads) $(usepam_warnings)"
+{ head -c 70000 /dev/zero | tr '\0' '#'; printf '\nUsePAM no\n'; } >"$DROP-b.conf"
+nsiso_assert_match "a drop-in too big to read whole: said" \
+	"nsisoctl: warning: $DROP-b.conf cannot be read whole: whether sshd uses PAM is not known" "$(check)"
+rm -f "$DROP-b.conf" "$DROP-extra"
