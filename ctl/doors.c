@@ -52,10 +52,17 @@ static const struct door doors[] = {
 	{ "atd", "at jobs" },
 	{ "systemd-user", "the systemd user managers (systemd-run --user, user services and "
 			  "timers, lingering)" },
+	{ "remote", "remote logins (telnet, rlogin)" },
 	{ "lightdm", "graphical logins" },
 	{ "gdm-password", "graphical logins" },
+	{ "gdm-autologin", "graphical logins" },
+	{ "gdm-fingerprint", "graphical logins" },
+	{ "gdm-smartcard", "graphical logins" },
 	{ "sddm", "graphical logins" },
+	{ "lxdm", "graphical logins" },
+	{ "xdm", "graphical logins" },
 	{ "xrdp-sesman", "remote desktop logins" },
+	{ "cockpit", "web console logins (Cockpit)" },
 };
 
 /* A module line of a session stack: included files read in place, a
