@@ -63,18 +63,16 @@ int ctl_open_run_dir(const struct ctl_options *o, int *fd)
 	return CTL_PROBLEM;
 }
 
-/* Whether the process of a /proc's entry has exited and waits to be
- * reaped (its state, after the last ')' of its stat). */
-static bool exited_in(int proc_fd, const char *entry)
+/* Whether a stat file says its task has exited (state Z or X, after the
+ * last ')'); one that cannot be read has gone meanwhile. */
+static bool stat_exited(int dir_fd, const char *path)
 {
-	char path[300], text[512], *paren;
+	char text[512], *paren;
 	ssize_t n;
-	int fd;
+	int fd = openat(dir_fd, path, O_RDONLY | O_CLOEXEC);
 
-	snprintf(path, sizeof(path), "%s/stat", entry);
-	fd = openat(proc_fd, path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return true;	/* gone meanwhile */
+		return true;
 	n = read(fd, text, sizeof(text) - 1);
 	close(fd);
 	if (n <= 0)
@@ -82,6 +80,37 @@ static bool exited_in(int proc_fd, const char *entry)
 	text[n] = '\0';
 	paren = strrchr(text, ')');
 	return !paren || paren[1] != ' ' || paren[2] == 'Z' || paren[2] == 'X';
+}
+
+/* Whether the process of a /proc's entry has exited and waits to be
+ * reaped: every one of its threads has (a leader that called pthread_exit
+ * shows Z while another thread runs on: a review of a909b8b). */
+static bool exited_in(int proc_fd, const char *entry)
+{
+	char path[300];
+	struct dirent *t;
+	DIR *tasks;
+	int fd;
+	bool exited = true;
+
+	snprintf(path, sizeof(path), "%s/stat", entry);
+	if (!stat_exited(proc_fd, path))
+		return false;
+	snprintf(path, sizeof(path), "%s/task", entry);
+	fd = openat(proc_fd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	tasks = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!tasks) {
+		if (fd >= 0)
+			close(fd);
+		return true;
+	}
+	while (exited && (t = readdir(tasks)) != NULL)
+		if (t->d_name[0] >= '1' && t->d_name[0] <= '9') {
+			snprintf(path, sizeof(path), "%s/stat", t->d_name);
+			exited = stat_exited(dirfd(tasks), path);
+		}
+	closedir(tasks);
+	return exited;
 }
 
 /* The processes of the session's PID namespace, as its own /proc (the
@@ -306,6 +335,7 @@ int ctl_status(const struct ctl_options *o)
 /* ---- kill ---------------------------------------------------------------- */
 
 enum { KILL_GRACE_MS = 2000, KILL_HARD_MS = 3000, KILL_POLL_MS = 20 };
+#define PF_EXITING 0x00000004	/* include/linux/sched.h: getting shut down */
 
 /* A session being ended: its holder's pidfd, opened right before the
  * signal. */
@@ -326,7 +356,18 @@ static bool holder_exited(int pidfd)
  * holder, which stays until the application closes (or none at all). */
 static bool ended_now(const struct ending *e)
 {
-	return holder_exited(e->pidfd) || count_processes(e->s->rec.holder, true) <= 1;
+	struct nsiso_proc_stat st;
+	int n;
+
+	if (holder_exited(e->pidfd))
+		return true;
+	n = count_processes(e->s->rec.holder, true);
+	if (n >= 0)
+		return n <= 1;
+	/* Its /proc is out of reach once the holder is exiting: then the
+	 * kernel has killed every process of its namespace, and waits only
+	 * for their parents outside to reap them. */
+	return nsiso_process_stat(e->s->rec.holder, &st) == 0 && (st.flags & PF_EXITING);
 }
 
 /* Until each is ended or ms have passed; the number not ended. */

@@ -97,15 +97,17 @@ holders=$(nsiso_holders_of "$USER_A" | tr '\n' ' ')
 monitors=$(for h in $holders; do sed -n 's/^caller=//p' "$(grep -l "^holder=$h$" "$RUN"/*.session)"; done)
 kill -STOP $holders $monitors $(nsiso_pids_of_user "$USER_A")
 # The user keeps stopping them, as a loop of loginctl kill-session would.
+nsiso_on_exit kill -CONT $holders
 (while :; do kill -STOP $holders 2>/dev/null; done) &
 stopper=$!
-nsiso_on_exit kill "$stopper"
+nsiso_on_exit kill -9 "$stopper"
 out=$("$CTL" kill --user "$USER_A" --run-dir "$RUN")
 nsiso_assert_eq "kill --user of a stopped session: status 0" 0 "$?"
 nsiso_assert_match "kill --user: it says ended" "^ended session [0-9a-f]{16} of $USER_A" "$out"
 nsiso_assert_eq "kill --user: no process of A's left running, nested or not" "" \
 	"$(ps -o pid=,stat= -u "$USER_A" | grep -v Z)"
-kill "$stopper"
+kill -9 "$stopper"
+wait "$stopper" 2>/dev/null # no stop of its may land after the close's continue
 kill -CONT $monitors
 nsiso_assert_true "kill --user: A's holders, processes and cgroup gone" \
 	nsiso_wait_for nsiso_session_gone "$USER_A" "$PARENT"

@@ -219,7 +219,7 @@ check_eq "doors: nsisoctl check names no door with the package's lines" 0 \
 cp -a /etc/pam.d "$W/pam.d" && sed -i '/pam_nsiso/d' "$W/pam.d/common-session-noninteractive"
 check_eq "doors: without it in common-session-noninteractive, cron, atd and systemd-user named" \
 	"atd cron systemd-user " "$(nsisoctl check --pam-dir "$W/pam.d" 2>&1 |
-		sed -n "s|^nsisoctl: warning: \($W/pam.d\|/usr/lib/pam.d\)/\([^ ]*\) does not run pam_nsiso.so: .*|\2|p" |
+		sed -n -E "s#^nsisoctl: warning: ($W/pam.d|/usr/lib/pam.d)/([^ ]*) does not run pam_nsiso.so: .*#\2#p" |
 		sort | tr '\n' ' ')"
 rm -rf "$W/pam.d"
 log "nsisoctl explain $U: $(nsisoctl explain $U 2>&1 | tr -s ' ' | tr '\n' '|')"
