@@ -231,7 +231,7 @@ static int jump_of(const char *action)
 	char *end;
 	long n = strtol(action, &end, 10);
 
-	return action[0] >= '1' && action[0] <= '9' && !*end && n > 0 && n < 1000 ? (int)n : 0;
+	return action[0] >= '0' && action[0] <= '9' && !*end && n > 0 && n < 1000 ? (int)n : 0;
 }
 
 /* Whether a control lets the session go on when the module fails
@@ -242,11 +242,19 @@ static int jump_of(const char *action)
  * die keep it. */
 static bool ignores_failure(const char *control)
 {
+	/* the module's failures, and libpam's for a module it cannot load */
+	static const char *const keys[] = { "session_err", "user_unknown", "module_unknown",
+					    "symbol_err", "system_err", "buf_err" };
 	char action[64];
+	size_t i;
 
-	control_action(control, "session_err", action, sizeof(action));
-	return strcasecmp(action, "ignore") == 0 || strcasecmp(action, "reset") == 0 ||
-	       jump_of(action) > 0;
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		control_action(control, keys[i], action, sizeof(action));
+		if (strcasecmp(action, "ignore") == 0 || strcasecmp(action, "reset") == 0 ||
+		    jump_of(action) > 0)
+			return true;
+	}
+	return false;
 }
 
 static const char *base_name(const char *path)
@@ -287,7 +295,7 @@ static void walk_line(struct stack *st, const char *file, unsigned line, char *t
 
 	if (!type)
 		return;
-	if (strcmp(type, "@include") == 0) {
+	if (strcasecmp(type, "@include") == 0) {
 		module = next_word(&p);
 		if (module)
 			walk(st, module, depth + 1, level);
@@ -314,12 +322,33 @@ static void walk_line(struct stack *st, const char *file, unsigned line, char *t
 	add_entry(st, file, line, control, module, p, level);
 }
 
+/* What Linux-PAM reads otherwise than a text of lines: it reads a line
+ * with fgets() into 1024 bytes, so a longer one is two to it (a comment's
+ * rest a line of its own), and it reads on past a NUL byte that ends
+ * the text here (a review of a909b8b hid a line from check so).  NULL, or
+ * which. */
+static const char *read_otherwise(const char *text, size_t len)
+{
+	const char *line = text, *end;
+
+	if (memchr(text, '\0', len))
+		return "a NUL byte, past which Linux-PAM reads on";
+	for (; line < text + len; line = end + 1) {
+		end = memchr(line, '\n', (size_t)(text + len - line));
+		end = end ? end : text + len;
+		if (end - line >= 1023)
+			return "a line of 1023 bytes or more, which Linux-PAM reads as two";
+	}
+	return NULL;
+}
+
 // NOLINTNEXTLINE(misc-no-recursion)
 static void walk(struct stack *st, const char *name, int depth, int level)
 {
 	char path[PATH_MAX], line[8192], *text;
-	const char *pos;
+	const char *pos, *why;
 	unsigned lineno = 0, number = 0;
+	ssize_t len;
 
 	service_path(st, name, path, sizeof(path));
 	if (depth > DEPTH_MAX) {
@@ -329,12 +358,15 @@ static void walk(struct stack *st, const char *name, int depth, int level)
 		return;
 	}
 	text = malloc(TEXT_MAX);
-	if (!text || nsiso_read_whole(path, text, TEXT_MAX) < 0) {
+	if (!text || (len = nsiso_read_whole(path, text, TEXT_MAX)) < 0) {
 		if (!st->broken[0])
 			snprintf(st->broken, sizeof(st->broken), "%s: %s", path, strerror(errno));
 		free(text);
 		return;
 	}
+	why = read_otherwise(text, (size_t)len);
+	if (why && !st->broken[0])
+		snprintf(st->broken, sizeof(st->broken), "%s: %s", path, why);
 	for (pos = text; next_line(&pos, &lineno, line, sizeof(line), &number);)
 		walk_line(st, path, number, line, depth, level);
 	free(text);
@@ -392,7 +424,9 @@ static bool jumps_over(const struct stack *st, unsigned i, int n, unsigned k)
 }
 
 /* pam_succeed_if for root alone: the package's own line before the module
- * ("quiet uid eq 0"), which only root's sessions skip it by. */
+ * ("quiet uid eq 0"), which only root's sessions skip it by on success
+ * (with use_uid it tests the application's uid, root's for every login: a
+ * review of a909b8b). */
 static bool root_only(const struct entry *e)
 {
 	char args[256], *p = args, *w, *words[4];
@@ -402,7 +436,7 @@ static bool root_only(const struct entry *e)
 		return false;
 	snprintf(args, sizeof(args), "%s", e->args);
 	while ((w = next_word(&p)))
-		if (strncmp(w, "quiet", 5) != 0 && strcmp(w, "debug") != 0 && strcmp(w, "use_uid") != 0) {
+		if (strncmp(w, "quiet", 5) != 0 && strcmp(w, "debug") != 0) {
 			if (n == 3)
 				return false;
 			words[n++] = w;
@@ -412,26 +446,56 @@ static bool root_only(const struct entry *e)
 	       (strcmp(words[1], "eq") == 0 || strcmp(words[1], "=") == 0);
 }
 
+/* Every return value's key, as Linux-PAM names them (_pam_token_returns). */
+static const char *const pam_keys[] = {
+	"success", "open_err", "symbol_err", "service_err", "system_err", "buf_err",
+	"perm_denied", "auth_err", "cred_insufficient", "authinfo_unavail", "user_unknown",
+	"maxtries", "new_authtok_reqd", "acct_expired", "session_err", "cred_unavail",
+	"cred_expired", "cred_err", "no_module_data", "conv_err", "authtok_err",
+	"authtok_recover_err", "authtok_lock_busy", "authtok_disable_aging", "try_again",
+	"ignore", "abort", "authtok_expired", "module_unknown", "bad_item", "conv_again",
+	"incomplete",
+};
+
 /* Whether line i, before pam_nsiso's line k, may end the stack with
  * success (done, sufficient) or jump over k, for some return value of its
- * module (pam_permit only succeeds, pam_deny only fails). */
+ * module (pam_permit only succeeds, pam_deny only fails; root's own line
+ * is let be on success alone). */
 static bool may_skip(const struct stack *st, unsigned i, unsigned k)
 {
-	static const char *const keys[] = { "success", "ignore", "session_err", "system_err",
-					    "perm_denied", "auth_err", "user_unknown", "buf_err" };
+	const struct entry *e = &st->e[i];
+	bool only_success = strcmp(e->module, "pam_permit.so") == 0;
+	bool never_success = strcmp(e->module, "pam_deny.so") == 0 || root_only(e);
+	char action[64];
+	size_t j;
+
+	if (e->substack || e->level > st->e[k].level)
+		return false;
+	for (j = 0; j < sizeof(pam_keys) / sizeof(pam_keys[0]); j++) {
+		if ((only_success && j > 0) || (never_success && j == 0))
+			continue;
+		control_action(e->control, pam_keys[j], action, sizeof(action));
+		if (strcasecmp(action, "done") == 0 ||
+		    (jump_of(action) > 0 && jumps_over(st, i, jump_of(action), k)))
+			return true;
+	}
+	return false;
+}
+
+/* Whether line i, after pam_nsiso's line k, may forget the stack's state
+ * (reset), and with it the module's failure: at k's level, or at that of
+ * a substack k is in. */
+static bool may_reset(const struct stack *st, unsigned i, unsigned k)
+{
 	const struct entry *e = &st->e[i];
 	char action[64];
 	size_t j;
 
-	if (e->substack || e->level > st->e[k].level || root_only(e))
+	if (e->substack || e->level > st->e[k].level)
 		return false;
-	for (j = 0; j < sizeof(keys) / sizeof(keys[0]); j++) {
-		if ((strcmp(e->module, "pam_permit.so") == 0 && j > 0) ||
-		    (strcmp(e->module, "pam_deny.so") == 0 && j < 2))
-			continue;
-		control_action(e->control, keys[j], action, sizeof(action));
-		if (strcasecmp(action, "done") == 0 ||
-		    (jump_of(action) > 0 && jumps_over(st, i, jump_of(action), k)))
+	for (j = 0; j < sizeof(pam_keys) / sizeof(pam_keys[0]); j++) {
+		control_action(e->control, pam_keys[j], action, sizeof(action));
+		if (strcasecmp(action, "reset") == 0)
 			return true;
 	}
 	return false;
@@ -462,6 +526,12 @@ static void warn_door(const struct door *d, const struct stack *st, const char *
 			printf("nsisoctl: warning: %s: %s %s can end the session stack of %s before "
 			       "pam_nsiso.so, or jump over it: a session that takes that way is "
 			       "neither isolated nor limited; make sure only exempt accounts can\n",
+			       st->e[i].where, st->e[i].control, st->e[i].module, path);
+	for (i = (unsigned)k + 1; i < st->n; i++)
+		if (may_reset(st, i, (unsigned)k) && !shown_before(st->e[i].where))
+			printf("nsisoctl: warning: %s: %s %s, after pam_nsiso.so in the session stack "
+			       "of %s, can reset the stack's state, and with it the module's "
+			       "refusal: such a session goes on, unisolated and unlimited\n",
 			       st->e[i].where, st->e[i].control, st->e[i].module, path);
 	for (i = (unsigned)k; i < st->n; i++)
 		if (!st->e[i].substack && strcmp(st->e[i].module, "pam_nsiso.so") == 0 &&
@@ -568,6 +638,19 @@ static int sshd_use_pam(const char *path, int depth, char *where, size_t size)
 	return found;
 }
 
+/* Whether a line of /etc/default/ssh (a shell script) gives SSHD_OPTS a
+ * value: blanks and "export" before it, quotes around it. */
+static bool sshd_opts_set(const char *line)
+{
+	line += strspn(line, " \t");
+	if (strncmp(line, "export", 6) == 0 && (line[6] == ' ' || line[6] == '\t'))
+		line += 6 + strspn(line + 6, " \t");
+	if (strncmp(line, "SSHD_OPTS=", 10) != 0)
+		return false;
+	line += 10 + strspn(line + 10, "\"' \t");
+	return *line && *line != '\n' && *line != '#';
+}
+
 /* sshd without PAM (UsePAM no, OpenSSH's default) runs no session stack:
  * /etc/pam.d/sshd may say what it likes, and pamtester, which reads it,
  * shows an isolated session while SSH logins start unisolated.  Options on
@@ -582,10 +665,10 @@ static void warn_sshd_without_pam(void)
 
 	if (nsiso_read_whole(SSHD_DEFAULTS, opts, sizeof(opts)) > 0)
 		for (line = opts; line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
-			if (line[strspn(line, " \t")] != '#' && strncmp(line, "SSHD_OPTS", 9) == 0 &&
-			    strcasestr(line, "usepam"))
-				printf("nsisoctl: warning: " SSHD_DEFAULTS ": SSHD_OPTS sets sshd's "
-				       "UsePAM, which is not read here\n");
+			if (sshd_opts_set(line))
+				printf("nsisoctl: warning: " SSHD_DEFAULTS ": SSHD_OPTS gives sshd "
+				       "options (-f, -o UsePAM), which are not read here: whether sshd "
+				       "uses PAM is not known\n");
 	if (access(SSHD_CONFIG, F_OK) != 0)
 		return;
 	use = sshd_use_pam(SSHD_CONFIG, 0, where, sizeof(where));

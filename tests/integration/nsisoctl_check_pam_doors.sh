@@ -82,7 +82,10 @@ nsiso_assert_eq "[success=ok default=ignore]: a switch" 1 "$(weak '[success=ok d
 nsiso_assert_eq "[default=bad session_err=reset]: a switch" 1 "$(weak '[default=bad session_err=reset]')"
 nsiso_assert_eq "requisite: none" 0 "$(weak requisite)"
 nsiso_assert_eq "[success=ok default=bad]: none" 0 "$(weak '[success=ok default=bad]')"
-nsiso_assert_eq "[default=ignore session_err=die]: none" 0 "$(weak '[default=ignore session_err=die]')"
+# The module also returns user_unknown, and libpam module_unknown for a
+# module it cannot load: default=ignore lets those through.
+nsiso_assert_eq "[default=ignore session_err=die]: a switch" 1 "$(weak '[default=ignore session_err=die]')"
+nsiso_assert_eq "[default=bad session_err=die]: none" 0 "$(weak '[default=bad session_err=die]')"
 nsiso_assert_eq "[success=ok ignore=ignore] (no default: bad): none" 0 "$(weak '[success=ok ignore=ignore]')"
 
 # As Linux-PAM reads a file: a comment is no line, '#' ends a line, '\'
@@ -158,6 +161,10 @@ nsiso_assert_eq "usepam yes in a drop-in read before it: the first value wins" "
 # found jumps, done and sufficient before the line, and brackets the check
 # read otherwise than PAM).
 FAILING="$NSISO_MODULE conf=$T/mem.conf helper=$T/absent-helper run_dir=$T/run"
+# An included file of sufficient pam_permit, for the real service and the copy.
+INC=nsiso-test-inc-$(nsiso_unique)
+nsiso_on_exit rm -f "/etc/pam.d/$INC"
+printf 'session sufficient pam_permit.so\n' >"/etc/pam.d/$INC"
 agree() { # NAME STACK (@NSISO@ for the module): pamtester's verdict and check's agree
 	local through=no warned=no svc
 	svc=$(nsiso_make_pam_service "${2//@NSISO@/$FAILING}
@@ -166,7 +173,9 @@ session required pam_permit.so")
 	fresh
 	both
 	printf '%s\nsession required pam_permit.so\n' "${2//@NSISO@/pam_nsiso.so}" >"$D/sshd"
-	check | grep -E "^nsisoctl: warning: $D/sshd:[0-9]+: " | grep -q . && warned=yes
+	cp "/etc/pam.d/$INC" "$D/$INC"
+	check | grep -E "^nsisoctl: warning: .*(session stack of|read for) $D/sshd[ ),]" | grep -q . &&
+		warned=yes
 	nsiso_assert_eq "$1: let through by PAM ($through), warned by check" "$through $through" "$through $warned"
 }
 agree "required" 'session required @NSISO@'
@@ -186,6 +195,18 @@ session required pam_permit.so
 session required @NSISO@'
 agree "spaces around =" 'session [success=ok session_err = ignore] @NSISO@'
 agree "the first default counts" 'session [default=ignore success=ok default=bad] @NSISO@'
+agree "use_uid: the application's uid, root's" 'session [success=1 default=ignore] pam_succeed_if.so quiet use_uid uid eq 0
+session required @NSISO@'
+agree "root's line jumping on its failure" 'session [success=ignore default=1] pam_succeed_if.so quiet uid eq 0
+session required @NSISO@'
+agree "a reset after it" 'session required @NSISO@
+session [success=reset default=ignore] pam_permit.so'
+agree "module_unknown jumps over it" 'session [module_unknown=1 default=ignore] pam_nsiso-absent.so
+session required @NSISO@'
+agree "a jump with a leading zero" 'session [success=ok default=01] @NSISO@
+session required pam_deny.so'
+agree "@INCLUDE in capitals" "@INCLUDE $INC
+session required @NSISO@"
 agree "a long bracket" "session [success=ok new_authtok_reqd=ok user_unknown=bad perm_denied=bad auth_err=bad cred_err=bad acct_expired=bad system_err=bad buf_err=bad session_err=ignore] @NSISO@"
 
 # sshd's words as sshd splits them: quoted, and an Include of a quoted
@@ -205,3 +226,30 @@ nsiso_assert_eq "Include \"FILE\" that says no: sshd reads no, and check warns" 
 nsiso_assert_match "a drop-in too big to read whole: said" \
 	"nsisoctl: warning: $DROP-b.conf cannot be read whole: whether sshd uses PAM is not known" "$(check)"
 rm -f "$DROP-b.conf" "$DROP-extra"
+
+# What Linux-PAM reads otherwise than check could: a NUL byte (it reads on
+# past it) and a line of 1023 bytes or more (two lines to it) are said
+# (a review of a909b8b hid a sufficient line from check so).
+fresh
+both
+printf '# a comment\0\nsession sufficient pam_permit.so\n' >>"$D/cron"
+nsiso_assert_match "a NUL byte in a door's file: said" \
+	"the session stack of $D/cron cannot be read whole \($D/cron: a NUL byte, past which Linux-PAM reads on\)" "$(check)"
+fresh
+both
+{ printf '#'; head -c 1100 /dev/zero | tr '\0' x; printf '\n'; } >>"$D/atd"
+nsiso_assert_match "a line of 1023 bytes or more: said" \
+	"the session stack of $D/atd cannot be read whole \($D/atd: a line of 1023 bytes or more, which Linux-PAM reads as two\)" "$(check)"
+
+# Options given to sshd on its command line (Debian's SSHD_OPTS) are not
+# read: said when set, blanks and export before it too.
+if [ -e /etc/default/ssh ]; then
+	cp -a /etc/default/ssh "$T/default-ssh"
+	nsiso_on_exit cp -a "$T/default-ssh" /etc/default/ssh
+else
+	nsiso_on_exit rm -f /etc/default/ssh
+fi
+printf 'SSHD_OPTS=\n' >/etc/default/ssh
+nsiso_assert_eq "an empty SSHD_OPTS: nothing said" 0 "$(check | grep -c SSHD_OPTS)"
+printf '  export SSHD_OPTS="-f /etc/ssh/other_config"\n' >/etc/default/ssh
+nsiso_assert_match "SSHD_OPTS set: said" "/etc/default/ssh: SSHD_OPTS gives sshd options" "$(check)"
