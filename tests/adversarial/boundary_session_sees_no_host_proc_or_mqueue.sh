@@ -28,7 +28,7 @@ cat >"$T/probe" <<PROBE
 [ "\$PAM_TYPE" = open_session ] || exit 0
 {
 	echo "mq=\$(ls -A $PUB/mq | wc -l)"
-	echo "proc=\$(ls -A $PUB/proc | wc -l)"
+	echo "proc=\$(ls -A "$PUB/pro c" | wc -l)"
 	echo "mounts=\$(awk '{ for (i = 7; \$i != "-"; i++); if (\$5 != "/proc" && (\$(i + 1) == "proc" || \$(i + 1) == "mqueue")) print \$5 }' /proc/self/mountinfo | tr '\n' ' ')"
 	echo "procs=\$(ls -d /proc/[0-9]* | wc -l)"
 } >$T/probe.out
@@ -51,10 +51,11 @@ login() { # NAME SERVICE HOW: one login, and what its session saw
 nsiso_start_broker "$NSISO_HELPER" "$SOCK"
 nsiso_wait_until 10 nsiso_broker_ready || nsiso_die "the broker made no spares"
 
-mkdir -p "$PUB/mq" "$PUB/proc"
-nsiso_on_exit nsiso_unmount "$PUB/mq" "$PUB/proc"
+# (a space in its path: mountinfo writes it \040)
+mkdir -p "$PUB/mq" "$PUB/pro c"
+nsiso_on_exit nsiso_unmount "$PUB/mq" "$PUB/pro c"
 mount -t mqueue nsiso-test "$PUB/mq" || nsiso_die "cannot mount an mqueue"
-mount -t proc nsiso-test "$PUB/proc" || nsiso_die "cannot mount a proc"
+mount -t proc nsiso-test "$PUB/pro c" || nsiso_die "cannot mount a proc"
 # A queue of the host's IPC namespace: it outlives its mount, so removed
 # through it at the end.
 QUEUE=nsiso-test-$(nsiso_unique)
